@@ -1,0 +1,112 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** AWS managed cache policy "CachingDisabled": a payments API must never be served from cache. */
+export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ORIGIN_ID = "routed-alb";
+
+export interface EdgeDistributionArgs {
+    /** DNS name CloudFront connects to: the ALB's, or a name of yours covered by the ALB certificate. */
+    originDomain: pulumi.Input<string>;
+    /** HTTPS to the origin when the ALB has a certificate; HTTP only on an HTTP-only stack. */
+    originProtocol: "https" | "http";
+    /** Header CloudFront adds to every origin request; the ALB forwards nothing without it. */
+    originVerifyHeader: string;
+    originVerifyValue: pulumi.Input<string>;
+    /** The QA routing headers. Named so a reader sees why the policy exists; `allExcept` forwards them. */
+    routingHeaders: string[];
+    /** @default [] (the distribution's own *.cloudfront.net name only) */
+    aliases?: string[];
+    /** ACM certificate in us-east-1 for the aliases. Required with aliases. */
+    certificateArn?: string;
+    /** WAFv2 web ACL (scope CLOUDFRONT). @default none */
+    webAclArn?: string;
+    /** @default "PriceClass_100" */
+    priceClass?: string;
+    /** Below the ALB idle timeout. @default 5 */
+    originKeepaliveSeconds?: number;
+    /** @default 30 */
+    originReadTimeoutSeconds?: number;
+    tags?: Record<string, string>;
+}
+
+/**
+ * CloudFront in front of the routed ALB. The API is not cached; every viewer header
+ * except Host (the QA routing and token headers among them), every cookie (the
+ * ALB's `AWSALB*` stickiness cookies among them) and every query string reach the ALB.
+ * Without that, header routing and stickiness silently stop working.
+ */
+export class EdgeDistribution extends pulumi.ComponentResource {
+    public readonly distribution: aws.cloudfront.Distribution;
+    public readonly originRequestPolicy: aws.cloudfront.OriginRequestPolicy;
+    public readonly domainName: pulumi.Output<string>;
+
+    constructor(name: string, args: EdgeDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("payments:migration:EdgeDistribution", name, {}, opts);
+        const aliases = args.aliases ?? [];
+        if (aliases.length > 0 && !args.certificateArn) {
+            throw new Error(`EdgeDistribution ${name}: aliases ${aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
+        }
+
+        // Host is the one header left out: CloudFront checks the origin certificate against
+        // the forwarded Host, and the ALB certificate covers the origin name, not the viewer's.
+        this.originRequestPolicy = new aws.cloudfront.OriginRequestPolicy(
+            `${name}-origin-request`,
+            {
+                comment: `Payments API: all viewer headers but Host (incl. ${args.routingHeaders.join(", ")}), all cookies (incl. AWSALB*), all query strings`,
+                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
+                cookiesConfig: { cookieBehavior: "all" },
+                queryStringsConfig: { queryStringBehavior: "all" },
+            },
+            { parent: this },
+        );
+
+        this.distribution = new aws.cloudfront.Distribution(
+            `${name}`,
+            {
+                enabled: true,
+                isIpv6Enabled: true,
+                httpVersion: "http2and3",
+                comment: "Payments API",
+                aliases,
+                priceClass: args.priceClass ?? "PriceClass_100",
+                webAclId: args.webAclArn,
+                origins: [
+                    {
+                        originId: ORIGIN_ID,
+                        domainName: args.originDomain,
+                        customOriginConfig: {
+                            httpPort: 80,
+                            httpsPort: 443,
+                            originProtocolPolicy: args.originProtocol === "https" ? "https-only" : "http-only",
+                            originSslProtocols: ["TLSv1.2"],
+                            // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
+                            originKeepaliveTimeout: args.originKeepaliveSeconds ?? 5,
+                            originReadTimeout: args.originReadTimeoutSeconds ?? 30,
+                        },
+                        customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
+                    },
+                ],
+                defaultCacheBehavior: {
+                    targetOriginId: ORIGIN_ID,
+                    viewerProtocolPolicy: "redirect-to-https",
+                    allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                    cachedMethods: ["GET", "HEAD"],
+                    cachePolicyId: CACHING_DISABLED_POLICY_ID,
+                    originRequestPolicyId: this.originRequestPolicy.id,
+                    compress: true,
+                },
+                restrictions: { geoRestriction: { restrictionType: "none" } },
+                viewerCertificate:
+                    aliases.length > 0
+                        ? { acmCertificateArn: args.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
+                        : { cloudfrontDefaultCertificate: true },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.domainName = this.distribution.domainName;
+
+        this.registerOutputs({ domainName: this.domainName, distributionId: this.distribution.id });
+    }
+}

@@ -1,0 +1,477 @@
+/**
+ * The stack config model: every key this program reads, parsed and validated in one
+ * place before any resource is created. Components never read `pulumi.Config`; they
+ * receive the typed model below.
+ *
+ * Values arrive as the Pulumi CLI stores them: structured keys as objects, and
+ * numbers or booleans sometimes as strings (`pulumi config set --path canary.weight 5`
+ * may store "5"). Both forms are accepted. Anything else that is invalid fails with
+ * one message naming the key, the value and what is allowed.
+ */
+import { z } from "zod";
+import { isValidFargateSize, describeFargateSizes } from "./fargate";
+import { COLORS, Color, percentToTenths } from "./weights";
+import {
+    ALB_MAX_CONDITION_VALUES_PER_CONDITION,
+    PATH_PATTERN_MAX_LENGTH,
+    PATH_PATTERN_CHARS,
+    QA_TARGETS,
+    headerNameProblem,
+    ruleBudget,
+} from "./limits";
+
+// ---------------------------------------------------------------------------
+// Scalars with coercion from the string forms the CLI may store.
+
+function coerceNumber(v: unknown): unknown {
+    if (typeof v === "string" && /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) {
+        return Number(v);
+    }
+    return v;
+}
+
+function coerceBoolean(v: unknown): unknown {
+    if (v === "true") return true;
+    if (v === "false") return false;
+    return v;
+}
+
+/** A number checked by `ok`; every failure (wrong type included) reports `allowed`. */
+function num(allowed: string, ok: (n: number) => boolean) {
+    return z.preprocess(coerceNumber, z.number({ error: allowed }).refine(ok, { error: allowed }));
+}
+
+function int(min: number, max: number) {
+    return num(`expected a whole number from ${min} to ${max}`, (n) => Number.isInteger(n) && n >= min && n <= max);
+}
+
+const PERCENT_ALLOWED = "expected a number from 0 to 100 with at most one decimal (e.g. 0.1, 5, 50)";
+const percent = () => num(PERCENT_ALLOWED, (n) => percentToTenths(n) !== undefined);
+
+const bool = () => z.preprocess(coerceBoolean, z.boolean({ error: "expected true or false" }));
+
+function str(allowed: string, pattern?: RegExp) {
+    const s = z.string({ error: allowed });
+    return pattern ? s.regex(pattern, { error: allowed }) : s.min(1, { error: allowed });
+}
+
+const color = () => z.enum(COLORS, { error: `expected "blue" or "green"` });
+
+function list<T extends z.ZodType>(item: T, allowed: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
+    return z
+        .array(item, { error: allowed })
+        .min(min, { error: allowed })
+        .max(max, { error: allowed });
+}
+
+/**
+ * A strict object: an unknown key is an error (a typo such as `canary.wieght` must not
+ * be silently ignored while the canary stays where it was).
+ */
+function obj<T extends z.core.$ZodLooseShape>(shape: T) {
+    const keys = Object.keys(shape).join(", ");
+    return z.strictObject(shape, {
+        error: (iss) =>
+            iss.code === "unrecognized_keys"
+                ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => `"${k}"`).join(", ")}; allowed keys: ${keys}`
+                : `expected an object with keys ${keys}`,
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Patterns for AWS identifiers.
+
+const ARN_ACM = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const ARN_TARGET_GROUP = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
+const ARN_WAFV2_GLOBAL = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[A-Za-z0-9-]+$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const SLUG = /^[a-z][a-z0-9-]{0,23}$/;
+// repository[:tag][@sha256:digest], the forms ECS accepts for an image reference.
+const IMAGE = /^[a-z0-9]+([._\-/:][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const cidr = () =>
+    z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR block such as 203.0.113.0/24" });
+
+// ---------------------------------------------------------------------------
+// The schema, key by key. Defaults live here and nowhere else.
+
+const pathPattern = () =>
+    z
+        .string({ error: "expected a path pattern string" })
+        .min(1, { error: "expected a non-empty path pattern" })
+        .max(PATH_PATTERN_MAX_LENGTH, { error: `expected a path pattern of at most ${PATH_PATTERN_MAX_LENGTH} characters (ALB limit)` })
+        .regex(PATH_PATTERN_CHARS, {
+            error: "expected a path pattern starting with / using only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?",
+        });
+
+const canaryRoute = obj({
+    name: str("expected a route name: lower-case letters, digits and '-', starting with a letter, at most 24 characters", SLUG),
+    paths: list(
+        pathPattern(),
+        `expected a list of 1 to ${ALB_MAX_CONDITION_VALUES_PER_CONDITION} path patterns (ALB limit per condition)`,
+        1,
+        ALB_MAX_CONDITION_VALUES_PER_CONDITION,
+    ),
+    weight: percent(),
+});
+
+const canary = obj({
+    /** Percent of ordinary traffic sent to the Spring side. */
+    weight: percent(),
+    /** Forward-level stickiness. Short on purpose: a pinned session ignores a rollback until its cookie expires. */
+    stickinessSeconds: int(1, 604800).default(300),
+    /** Per-path canary rules, evaluated in this order before the catch-all weighted rule. */
+    routes: list(canaryRoute, "expected a list of routes, each with name, paths and weight").default([]),
+});
+
+const legacyColor = obj({
+    /** Beanstalk application version label deployed to this color. */
+    versionLabel: str("expected a Beanstalk application version label (non-empty string)"),
+    minInstances: int(0, 100).optional(),
+    maxInstances: int(1, 100).optional(),
+});
+
+const DEPLOYMENT_POLICIES = ["Immutable", "RollingWithAdditionalBatch", "Rolling"] as const;
+
+const legacy = obj({
+    /** Beanstalk application name. */
+    application: str("expected the Beanstalk application name"),
+    /** Create the application (true) or use an existing one by name (false). */
+    createApplication: bool().default(false),
+    solutionStack: str("expected a Beanstalk solution stack name such as '64bit Amazon Linux 2023 v4.3.0 running Ruby 3.3'"),
+    liveColor: color(),
+    blue: legacyColor,
+    green: legacyColor,
+    instanceType: str("expected an EC2 instance type such as t3.small", /^[a-z0-9]+\.[a-z0-9]+$/).default("t3.small"),
+    minInstances: int(1, 100).default(2),
+    maxInstances: int(1, 100).default(4),
+    healthCheckPath: str("expected an absolute path such as /health", /^\/[\x21-\x7e]*$/).default("/health"),
+    /** Port the Rails app (nginx on the instance) listens on. */
+    port: int(1, 65535).default(80),
+    deploymentPolicy: z
+        .enum(DEPLOYMENT_POLICIES, {
+            error: `expected one of ${DEPLOYMENT_POLICIES.join(", ")} (AllAtOnce takes the environment down during a deploy)`,
+        })
+        .default("Immutable"),
+    deregistrationDelaySeconds: int(0, 3600).default(60),
+    instanceProfile: str("expected an IAM instance profile name").default("aws-elasticbeanstalk-ec2-role"),
+    serviceRole: str("expected an IAM role name or ARN").default("aws-elasticbeanstalk-service-role"),
+    /** Target group ARNs per color, when the lookup by Beanstalk's environment-id tag is not wanted. */
+    targetGroupArns: obj({
+        blue: str("expected an ALB target group ARN", ARN_TARGET_GROUP),
+        green: str("expected an ALB target group ARN", ARN_TARGET_GROUP),
+    }).optional(),
+    /** The last step of the migration: the Beanstalk pair is removed. Only allowed at Spring 100 % everywhere. */
+    decommissioned: bool().default(false),
+});
+
+const springColor = obj({
+    /** Container image reference, built elsewhere (Jib) and set by the release workflow. */
+    image: str("expected a container image reference such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments:1.4.2", IMAGE),
+    /** Tasks kept running for this color. Set per color so that a flip never resizes anything. */
+    desiredCount: int(0, 1000),
+});
+
+const spring = obj({
+    liveColor: color(),
+    blue: springColor,
+    green: springColor,
+    cpu: num(`expected a Fargate cpu value: one of 256, 512, 1024, 2048, 4096, 8192, 16384`, (n) =>
+        [256, 512, 1024, 2048, 4096, 8192, 16384].includes(n),
+    ).default(1024),
+    memory: int(512, 122880).default(2048),
+    containerPort: int(1, 65535).default(8080),
+    healthCheckPath: str("expected an absolute path such as /actuator/health", /^\/[\x21-\x7e]*$/).default("/actuator/health"),
+    /** JVM warm-up: ECS ignores failing ALB health checks this long after a task starts. */
+    healthCheckGraceSeconds: int(0, 7200).default(120),
+    /** In-flight payment requests get this long to finish when a task leaves the target group. */
+    deregistrationDelaySeconds: int(0, 3600).default(60),
+    logRetentionDays: num(`expected one of the CloudWatch Logs retention values ${LOG_RETENTION_DAYS.join(", ")}`, (n) =>
+        LOG_RETENTION_DAYS.includes(n),
+    ).default(30),
+    /** Plain (non-secret) environment variables for the container. */
+    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string(), {
+        error: "expected a map of environment variable names to string values",
+    }).default({}),
+});
+
+const network = z.union(
+    [
+        obj({
+            vpcId: str("expected a VPC id such as vpc-0123456789abcdef0", VPC_ID),
+            publicSubnetIds: list(str("expected a subnet id", SUBNET_ID), "expected at least 2 public subnet ids in different AZs (ALB requirement)", 2),
+            privateSubnetIds: list(str("expected a subnet id", SUBNET_ID), "expected at least 2 private subnet ids", 2),
+        }),
+        obj({
+            cidrBlock: z.cidrv4({ error: "expected an IPv4 CIDR block such as 10.40.0.0/16" }).default("10.40.0.0/16"),
+            availabilityZones: int(2, 6).default(2),
+            natGateways: z.enum(["Single", "OnePerAz"], { error: `expected "Single" or "OnePerAz"` }).default("OnePerAz"),
+        }),
+    ],
+    {
+        error: "expected either { vpcId, publicSubnetIds, privateSubnetIds } for an existing VPC, or { cidrBlock, availabilityZones, natGateways } for a new one",
+    },
+);
+
+const alb = obj({
+    /** ACM certificate (in the stack's region) for the HTTPS listener. Without it the ALB is HTTP-only. */
+    certificateArn: str("expected an ACM certificate ARN", ARN_ACM).optional(),
+    sslPolicy: str("expected an ELB security policy name").default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    deletionProtection: bool().default(true),
+    idleTimeoutSeconds: int(1, 4000).default(60),
+    accessLogs: obj({
+        bucket: str("expected an S3 bucket name", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+        prefix: z.string().default(""),
+    }).optional(),
+    /** Header CloudFront adds and every forwarding rule requires. */
+    originVerifyHeader: str("expected an HTTP header name").default("X-Origin-Verify"),
+    /** Rules per ALB (the default AWS quota is 100; raise it here only after raising the quota). */
+    maxRules: int(1, 1000).default(100),
+});
+
+const edge = obj({
+    aliases: list(str("expected a DNS name", DNS_NAME), "expected a list of DNS names").default([]),
+    /** ACM certificate for the aliases. CloudFront only uses certificates from us-east-1. */
+    certificateArn: str("expected an ACM certificate ARN in us-east-1", ARN_ACM).optional(),
+    /** A DNS name of yours that points at the ALB and that the ALB certificate covers (needed for HTTPS to the origin). */
+    originDomain: str("expected a DNS name", DNS_NAME).optional(),
+    webAclArn: str("expected a WAFv2 web ACL ARN with scope CLOUDFRONT (us-east-1, global/webacl)", ARN_WAFV2_GLOBAL).optional(),
+    priceClass: z
+        .enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: "expected PriceClass_100, PriceClass_200 or PriceClass_All" })
+        .default("PriceClass_100"),
+    /** Must stay below the ALB idle timeout so CloudFront, not the ALB, closes idle connections. */
+    originKeepaliveSeconds: int(1, 60).default(5),
+    originReadTimeoutSeconds: int(1, 180).default(30),
+});
+
+const qa = obj({
+    routeHeader: str("expected an HTTP header name").default("X-Route-To"),
+    tokenHeader: str("expected an HTTP header name").default("X-Route-Token"),
+    /** Source CIDRs allowed to use the QA routes. Each rule holds at most 5 condition values: 3 go to headers, 2 remain. */
+    sourceCidrs: list(cidr(), "expected a list of at most 2 CIDR blocks (ALB rules hold 5 condition values; the QA headers use 3)", 0, 2).default([]),
+});
+
+const tags = z.record(z.string().min(1).max(128), z.string().max(256), { error: "expected a map of tag keys to string values" });
+
+const stackConfigShape = {
+    canary,
+    legacy: legacy.optional(),
+    spring,
+    network: network.default({ cidrBlock: "10.40.0.0/16", availabilityZones: 2, natGateways: "OnePerAz" }),
+    alb: alb.default(() => alb.parse({})),
+    edge: edge.default(() => edge.parse({})),
+    qa: qa.default(() => qa.parse({})),
+    /** Production: the rollback targets get `protect: true`, so even a policy bypass cannot delete them. */
+    protectRollbackTargets: bool().default(false),
+    tags: tags.default({}),
+};
+
+const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+    // Legacy: required unless decommissioned; decommissioning only at Spring 100 % everywhere.
+    if (!c.legacy) {
+        issue(["legacy"], "expected the legacy (Beanstalk) settings; keep them, with decommissioned: true, even after the cutover");
+    } else {
+        for (const col of COLORS) {
+            const min = c.legacy[col].minInstances ?? c.legacy.minInstances;
+            const max = c.legacy[col].maxInstances ?? c.legacy.maxInstances;
+            if (min > max) {
+                issue(["legacy", col, "maxInstances"], `expected at least minInstances (${min})`);
+            }
+        }
+        const liveMin = c.legacy[c.legacy.liveColor].minInstances ?? c.legacy.minInstances;
+        if (!c.legacy.decommissioned && liveMin < 1) {
+            issue(["legacy", c.legacy.liveColor, "minInstances"], "expected at least 1: the live color serves traffic");
+        }
+        if (c.legacy.decommissioned) {
+            if (c.canary.weight !== 100) {
+                issue(["canary", "weight"], "expected 100 while legacy.decommissioned is true: Rails would receive traffic it can no longer serve");
+            }
+            c.canary.routes.forEach((r, i) => {
+                if (r.weight !== 100) {
+                    issue(["canary", "routes", i, "weight"], "expected 100 while legacy.decommissioned is true");
+                }
+            });
+        }
+    }
+
+    // Canary routes: unique names and unique path patterns.
+    const seenNames = new Set<string>();
+    const seenPaths = new Map<string, string>();
+    c.canary.routes.forEach((r, i) => {
+        if (seenNames.has(r.name)) {
+            issue(["canary", "routes", i, "name"], "expected a unique route name");
+        }
+        seenNames.add(r.name);
+        r.paths.forEach((p, j) => {
+            const owner = seenPaths.get(p);
+            if (owner !== undefined) {
+                issue(["canary", "routes", i, "paths", j], `expected each path pattern once; already used by route "${owner}"`);
+            }
+            seenPaths.set(p, r.name);
+        });
+    });
+
+    // Spring: a valid Fargate size, and a live color with capacity whenever it takes traffic.
+    if (!isValidFargateSize(c.spring.cpu, c.spring.memory)) {
+        issue(["spring", "memory"], `expected a valid Fargate size: ${describeFargateSizes(c.spring.cpu)}`);
+    }
+    const springTakesTraffic = c.canary.weight > 0 || c.canary.routes.some((r) => r.weight > 0);
+    if (springTakesTraffic && c.spring[c.spring.liveColor].desiredCount < 1) {
+        issue(["spring", c.spring.liveColor, "desiredCount"], "expected at least 1: the live color receives canary traffic");
+    }
+
+    // Headers: valid names, distinct.
+    const headers: [(string | number)[], string][] = [
+        [["alb", "originVerifyHeader"], c.alb.originVerifyHeader],
+        [["qa", "routeHeader"], c.qa.routeHeader],
+        [["qa", "tokenHeader"], c.qa.tokenHeader],
+    ];
+    const seenHeaders = new Set<string>();
+    for (const [path, name] of headers) {
+        const problem = headerNameProblem(name);
+        if (problem) {
+            issue(path, problem);
+        } else if (seenHeaders.has(name.toLowerCase())) {
+            issue(path, "expected a header name different from the other routing headers");
+        }
+        seenHeaders.add(name.toLowerCase());
+    }
+
+    // Edge and TLS.
+    if (c.alb.certificateArn && !c.edge.originDomain) {
+        issue(
+            ["edge", "originDomain"],
+            "expected a DNS name (covered by alb.certificateArn, pointing at the ALB) when the ALB has a certificate: CloudFront validates the origin certificate against this name",
+        );
+    }
+    if (c.edge.aliases.length > 0 && !c.edge.certificateArn) {
+        issue(["edge", "certificateArn"], "expected an ACM certificate ARN in us-east-1 covering edge.aliases");
+    }
+    if (c.edge.certificateArn && !c.edge.certificateArn.includes(":acm:us-east-1:")) {
+        issue(["edge", "certificateArn"], "expected a certificate in us-east-1: CloudFront only uses certificates from us-east-1");
+    }
+    if (c.edge.originKeepaliveSeconds >= c.alb.idleTimeoutSeconds) {
+        issue(
+            ["edge", "originKeepaliveSeconds"],
+            `expected less than alb.idleTimeoutSeconds (${c.alb.idleTimeoutSeconds}) so the ALB never closes a connection CloudFront is about to reuse`,
+        );
+    }
+
+    // Rule budget: the whole rule set must fit the ALB quota, counted before anything is created.
+    const legacyPresent = !!c.legacy && !c.legacy.decommissioned;
+    const needed = ruleBudget({ routes: c.canary.routes.length, legacyPresent });
+    if (needed > c.alb.maxRules) {
+        issue(
+            ["canary", "routes"],
+            `expected at most ${c.alb.maxRules - (needed - c.canary.routes.length)} routes: ${needed} listener rules would exceed alb.maxRules (${c.alb.maxRules}, the AWS quota of rules per ALB)`,
+        );
+    }
+});
+
+// ---------------------------------------------------------------------------
+// The typed model.
+
+export type StackConfig = z.output<typeof stackConfig>;
+export type CanaryRouteConfig = z.output<typeof canaryRoute>;
+export type LegacyConfig = NonNullable<StackConfig["legacy"]>;
+export type SpringConfig = StackConfig["spring"];
+export type NetworkConfig = StackConfig["network"];
+export type AlbConfig = StackConfig["alb"];
+export type EdgeConfig = StackConfig["edge"];
+export type QaConfig = StackConfig["qa"];
+export type { Color };
+
+export interface StackModel extends StackConfig {
+    project: string;
+    stack: string;
+    legacy: LegacyConfig;
+    /** True while the Beanstalk pair exists (it is the rollback target). */
+    legacyPresent: boolean;
+}
+
+/** A config error: one clear message naming key, value and what is allowed. Clean exit under the Pulumi CLI. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+/** The top-level keys under the project namespace. */
+export const CONFIG_KEYS = Object.keys(stackConfigShape);
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let v: unknown = root;
+    for (const key of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<PropertyKey, unknown>)[key];
+    }
+    return v;
+}
+
+function keyName(project: string, path: readonly PropertyKey[]): string {
+    if (path.length === 0) return `${project}:*`;
+    let out = `${project}:${String(path[0])}`;
+    for (const key of path.slice(1)) {
+        out += typeof key === "number" ? `[${key}]` : `.${String(key)}`;
+    }
+    return out;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "(not set)";
+    const s = JSON.stringify(value);
+    return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/**
+ * Parse the project's config (keys without the `project:` prefix, values as objects,
+ * numbers, booleans or strings) into the typed model, or throw one ConfigError.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, project: string, stack: string): StackModel {
+    const result = stackConfig.safeParse(raw);
+    if (!result.success) {
+        const lines = result.error.issues.map((iss) => {
+            const path = iss.path;
+            return `  ${keyName(project, path)} = ${show(valueAt(raw, path))}: ${iss.message}`;
+        });
+        throw new ConfigError(`invalid config for stack "${stack}":\n${[...new Set(lines)].join("\n")}`);
+    }
+    const c = result.data;
+    const legacyCfg = c.legacy as LegacyConfig;
+    return { ...c, legacy: legacyCfg, project, stack, legacyPresent: !legacyCfg.decommissioned };
+}
+
+/**
+ * Turn Pulumi's flat config map (`project:key` → string, objects as JSON text) into
+ * the raw object `parseStackConfig` takes. Keys of other namespaces (aws:region) are skipped.
+ */
+export function rawProjectConfig(all: Record<string, string>, project: string): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${project}:`;
+    for (const [fullKey, text] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        raw[key] = parseConfigText(text);
+    }
+    return raw;
+}
+
+function parseConfigText(text: string): unknown {
+    const t = text.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+export { QA_TARGETS };

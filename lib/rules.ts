@@ -1,0 +1,219 @@
+/**
+ * The routed ALB's rule set as plain data: which rules exist, in which priority
+ * order, what each matches and where it sends traffic. Pure: the RoutedAlb
+ * component turns this into `aws.lb.ListenerRule`s, the offline plan prints it,
+ * and the tests pin it without mocks.
+ *
+ * Priority layout (lower wins; stable so that adding a path route never moves the
+ * QA routes or the catch-all):
+ *   1–6      QA header routes, one fixed slot per target name
+ *   100+i    per-path canary routes, in config order
+ *   40000    the weighted catch-all
+ * Beanstalk picks its own priorities for its environments' default rules (host
+ * header = environment CNAME); none of our rules carry a host condition, so the two
+ * sets never match the same request through CloudFront.
+ */
+import {
+    ALB_MAX_CONDITION_VALUES_PER_CONDITION,
+    ALB_MAX_CONDITION_VALUES_PER_RULE,
+    ALB_MAX_PRIORITY,
+    ALB_MAX_STICKINESS_SECONDS,
+    ALB_MAX_TARGET_GROUPS_PER_FORWARD,
+    ALB_MAX_WEIGHT,
+    ALB_MIN_PRIORITY,
+    CONDITION_VALUE_MAX_LENGTH,
+    PATH_PATTERN_MAX_LENGTH,
+    QA_TARGETS,
+    QaTarget,
+    headerNameProblem,
+    ruleBudget,
+} from "./limits";
+import { Color, COLORS, Side, WeightedTarget, otherColor, pairTargets, weightedTargets } from "./weights";
+
+export const QA_PRIORITY_BASE = 1;
+export const PATH_PRIORITY_BASE = 100;
+export const CATCH_ALL_PRIORITY = 40000;
+
+/** A header value the component fills in from a generated secret; the plan never holds the secret itself. */
+export type SecretRef = { secret: "originVerify" | "qaToken" };
+export type HeaderValue = string | SecretRef;
+
+export interface HeaderMatch {
+    header: string;
+    value: HeaderValue;
+}
+
+export interface RuleMatch {
+    headers: HeaderMatch[];
+    paths?: string[];
+    sourceCidrs?: string[];
+}
+
+export type RuleKind = "qa" | "path" | "catch-all";
+
+export interface PlannedRule {
+    /** Stable name, used for the Pulumi resource name. */
+    name: string;
+    kind: RuleKind;
+    priority: number;
+    match: RuleMatch;
+    /** Forward targets in fixed order: legacy blue, legacy green, spring blue, spring green. */
+    targets: WeightedTarget[];
+    /** Forward-level stickiness; canary rules only (a QA request names its target every time). */
+    stickinessSeconds?: number;
+    /** Configured Spring percent of a canary rule. */
+    springPercent?: number;
+}
+
+export interface RulePlanInput {
+    canaryWeight: number;
+    stickinessSeconds: number;
+    routes: readonly { name: string; paths: readonly string[]; weight: number }[];
+    legacyLiveColor: Color;
+    springLiveColor: Color;
+    legacyPresent: boolean;
+    originVerifyHeader: string;
+    qa: { routeHeader: string; tokenHeader: string; sourceCidrs: readonly string[] };
+}
+
+/** Where a QA route sends traffic: the named side's live color (weight 1, idle 0) or one color only. */
+export function qaTargets(target: QaTarget, live: Record<Side, Color>): WeightedTarget[] {
+    const [side, color] = target.split("-") as [Side, Color | undefined];
+    if (color === undefined) {
+        // Both colors named, live at 1: a flip changes one weight, exactly like the canary rules.
+        return pairTargets(side, live[side], 1);
+    }
+    return [{ side, color, weight: 1 }];
+}
+
+export function planRules(input: RulePlanInput): PlannedRule[] {
+    const live: Record<Side, Color> = { legacy: input.legacyLiveColor, spring: input.springLiveColor };
+    const originVerify: HeaderMatch = { header: input.originVerifyHeader, value: { secret: "originVerify" } };
+    const rules: PlannedRule[] = [];
+
+    QA_TARGETS.forEach((target, index) => {
+        if (!input.legacyPresent && target.startsWith("legacy")) {
+            return;
+        }
+        rules.push({
+            name: `qa-${target}`,
+            kind: "qa",
+            priority: QA_PRIORITY_BASE + index,
+            match: {
+                headers: [
+                    originVerify,
+                    { header: input.qa.routeHeader, value: target },
+                    { header: input.qa.tokenHeader, value: { secret: "qaToken" } },
+                ],
+                ...(input.qa.sourceCidrs.length > 0 ? { sourceCidrs: [...input.qa.sourceCidrs] } : {}),
+            },
+            targets: qaTargets(target, live),
+        });
+    });
+
+    const canaryTargets = (springPercent: number) =>
+        weightedTargets({
+            springPercent,
+            legacyLiveColor: input.legacyLiveColor,
+            springLiveColor: input.springLiveColor,
+            legacyPresent: input.legacyPresent,
+        });
+
+    input.routes.forEach((route, index) => {
+        rules.push({
+            name: `route-${route.name}`,
+            kind: "path",
+            priority: PATH_PRIORITY_BASE + index,
+            match: { headers: [originVerify], paths: [...route.paths] },
+            targets: canaryTargets(route.weight),
+            stickinessSeconds: input.stickinessSeconds,
+            springPercent: route.weight,
+        });
+    });
+
+    rules.push({
+        name: "canary-default",
+        kind: "catch-all",
+        priority: CATCH_ALL_PRIORITY,
+        match: { headers: [originVerify] },
+        targets: canaryTargets(input.canaryWeight),
+        stickinessSeconds: input.stickinessSeconds,
+        springPercent: input.canaryWeight,
+    });
+
+    return rules;
+}
+
+/** Every ALB limit the rule set would break, as messages naming the rule. Empty when the set is deployable. */
+export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number, legacyPresent: boolean): string[] {
+    const problems: string[] = [];
+    const routes = rules.filter((r) => r.kind === "path").length;
+    const needed = ruleBudget({ routes, legacyPresent });
+    if (needed > maxRules) {
+        problems.push(`the ALB would need ${needed} listener rules (Beanstalk's included); the limit is ${maxRules}`);
+    }
+    const priorities = new Map<number, string>();
+    for (const rule of rules) {
+        const where = `rule ${rule.name}`;
+        if (!Number.isInteger(rule.priority) || rule.priority < ALB_MIN_PRIORITY || rule.priority > ALB_MAX_PRIORITY) {
+            problems.push(`${where}: priority ${rule.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`);
+        }
+        const clash = priorities.get(rule.priority);
+        if (clash !== undefined) {
+            problems.push(`${where}: priority ${rule.priority} is already used by rule ${clash}`);
+        }
+        priorities.set(rule.priority, rule.name);
+
+        if (rule.targets.length < 1 || rule.targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD) {
+            problems.push(`${where}: a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${rule.targets.length}`);
+        }
+        for (const t of rule.targets) {
+            if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT) {
+                problems.push(`${where}: weight ${t.weight} for ${t.side}-${t.color} is outside 0–${ALB_MAX_WEIGHT}`);
+            }
+        }
+        if (rule.targets.length > 0 && rule.targets.every((t) => t.weight === 0)) {
+            problems.push(`${where}: every target group has weight 0`);
+        }
+        if (rule.stickinessSeconds !== undefined && (rule.stickinessSeconds < 1 || rule.stickinessSeconds > ALB_MAX_STICKINESS_SECONDS)) {
+            problems.push(`${where}: stickiness ${rule.stickinessSeconds}s is outside 1–${ALB_MAX_STICKINESS_SECONDS}`);
+        }
+
+        const pathCount = rule.match.paths?.length ?? 0;
+        const cidrCount = rule.match.sourceCidrs?.length ?? 0;
+        const values = rule.match.headers.length + pathCount + cidrCount;
+        if (values > ALB_MAX_CONDITION_VALUES_PER_RULE) {
+            problems.push(`${where}: ${values} condition values; an ALB rule holds at most ${ALB_MAX_CONDITION_VALUES_PER_RULE}`);
+        }
+        if (pathCount > ALB_MAX_CONDITION_VALUES_PER_CONDITION || cidrCount > ALB_MAX_CONDITION_VALUES_PER_CONDITION) {
+            problems.push(`${where}: a condition holds at most ${ALB_MAX_CONDITION_VALUES_PER_CONDITION} values`);
+        }
+        for (const p of rule.match.paths ?? []) {
+            if (p.length > PATH_PATTERN_MAX_LENGTH) {
+                problems.push(`${where}: path pattern longer than ${PATH_PATTERN_MAX_LENGTH} characters: ${p.slice(0, 40)}...`);
+            }
+        }
+        for (const h of rule.match.headers) {
+            const problem = headerNameProblem(h.header);
+            if (problem) {
+                problems.push(`${where}: header "${h.header}": ${problem}`);
+            }
+            if (typeof h.value === "string" && h.value.length > CONDITION_VALUE_MAX_LENGTH) {
+                problems.push(`${where}: header value longer than ${CONDITION_VALUE_MAX_LENGTH} characters`);
+            }
+        }
+    }
+    return problems;
+}
+
+/** The target groups a side/color pair maps to, for display: "legacy-blue". */
+export function targetName(t: { side: Side; color: Color }): string {
+    return `${t.side}-${t.color}`;
+}
+
+/** The idle color of a side (for documentation and the plan output). */
+export function idleColor(live: Color): Color {
+    return otherColor(live);
+}
+
+export { COLORS };

@@ -1,0 +1,187 @@
+/**
+ * The whole migration stack, wired from the validated config model. `index.ts` calls
+ * this with the stack's config; the tests and the offline plan call it the same way.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { EdgeDistribution } from "./components/edgeDistribution";
+import { FargateService } from "./components/fargateService";
+import { LegacyBeanstalkPair } from "./components/legacyBeanstalkPair";
+import { Network } from "./components/network";
+import { RoutedAlb } from "./components/routedAlb";
+import { StackModel } from "./lib/config";
+import { PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "./lib/rules";
+import { Color, targetPercents } from "./lib/weights";
+
+export interface StackOutputs {
+    cloudfrontDomain: pulumi.Output<string>;
+    albDnsName: pulumi.Output<string>;
+    /** True when the ALB has no certificate: CloudFront talks HTTP to it (staging only). */
+    httpOnly: boolean;
+    qaToken: pulumi.Output<string>;
+    qaRouteHeader: string;
+    qaTokenHeader: string;
+    liveColors: { legacy: Color | null; spring: Color };
+    canaryWeight: number;
+    routing: { name: string; priority: number; targets: { target: string; weight: number; percent: number }[] }[];
+    springServices: Record<Color, pulumi.Output<string>>;
+    legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
+}
+
+export function routingInput(model: StackModel): RulePlanInput {
+    return {
+        canaryWeight: model.canary.weight,
+        stickinessSeconds: model.canary.stickinessSeconds,
+        routes: model.canary.routes,
+        legacyLiveColor: model.legacy.liveColor,
+        springLiveColor: model.spring.liveColor,
+        legacyPresent: model.legacyPresent,
+        originVerifyHeader: model.alb.originVerifyHeader,
+        qa: model.qa,
+    };
+}
+
+export function defineStack(model: StackModel): StackOutputs {
+    // Check the rule set against the ALB limits before a single resource is declared.
+    const routing = routingInput(model);
+    const plannedRules = planRules(routing);
+    const problems = ruleSetProblems(plannedRules, model.alb.maxRules, model.legacyPresent);
+    if (problems.length > 0) {
+        throw new Error(`the ALB rule set exceeds AWS limits:\n  ${problems.join("\n  ")}`);
+    }
+
+    const tags = { "payments:stack": model.stack, "payments:managed-by": "pulumi", ...model.tags };
+    const protect = model.protectRollbackTargets;
+
+    const network = new Network("network", { network: model.network, tags });
+
+    // Generated, never written anywhere: the header CloudFront adds (so only CloudFront can
+    // use the ALB) and the token QA testers send with a routing header.
+    const originVerify = new random.RandomPassword("origin-verify", { length: 48, special: false });
+    const qaToken = new random.RandomPassword("qa-token", { length: 48, special: false });
+
+    const alb = new RoutedAlb("alb", {
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        publicSubnetIds: network.publicSubnetIds,
+        certificateArn: model.alb.certificateArn,
+        sslPolicy: model.alb.sslPolicy,
+        deletionProtection: model.alb.deletionProtection,
+        idleTimeoutSeconds: model.alb.idleTimeoutSeconds,
+        accessLogs: model.alb.accessLogs,
+        protect,
+        tags,
+    });
+
+    let legacy: LegacyBeanstalkPair | undefined;
+    if (model.legacyPresent) {
+        const l = model.legacy;
+        legacy = new LegacyBeanstalkPair("legacy", {
+            application: l.application,
+            createApplication: l.createApplication,
+            solutionStack: l.solutionStack,
+            liveColor: l.liveColor,
+            blue: l.blue,
+            green: l.green,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            sharedLoadBalancerArn: alb.loadBalancer.arn,
+            albSecurityGroupId: alb.securityGroup.id,
+            beanstalkListenerPort: alb.beanstalkListenerPort,
+            dependsOn: [alb.httpListener, alb.trafficListener],
+            instanceType: l.instanceType,
+            minInstances: l.minInstances,
+            maxInstances: l.maxInstances,
+            healthCheckPath: l.healthCheckPath,
+            port: l.port,
+            deploymentPolicy: l.deploymentPolicy,
+            deregistrationDelaySeconds: l.deregistrationDelaySeconds,
+            instanceProfile: l.instanceProfile,
+            serviceRole: l.serviceRole,
+            targetGroupArns: l.targetGroupArns,
+            protect,
+            tags,
+        });
+    }
+
+    // ECS needs each Spring target group attached to the ALB before its service exists;
+    // the rules that attach them need the target groups. The services therefore depend on
+    // a promise that the rules below fulfil.
+    let attachTargetGroups: (rules: pulumi.Resource[]) => void = () => undefined;
+    const targetGroupsAttached = new Promise<pulumi.Resource[]>((resolve) => (attachTargetGroups = resolve));
+
+    const s = model.spring;
+    const spring = new FargateService("spring", {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        albSecurityGroupId: alb.securityGroup.id,
+        blue: s.blue,
+        green: s.green,
+        cpu: s.cpu,
+        memory: s.memory,
+        containerPort: s.containerPort,
+        healthCheckPath: s.healthCheckPath,
+        healthCheckGraceSeconds: s.healthCheckGraceSeconds,
+        deregistrationDelaySeconds: s.deregistrationDelaySeconds,
+        logRetentionDays: s.logRetentionDays,
+        albIdleTimeoutSeconds: model.alb.idleTimeoutSeconds,
+        environment: s.environment,
+        serviceDependsOn: targetGroupsAttached,
+        protect,
+        tags,
+    });
+
+    const traffic = alb.routeTraffic({
+        routing,
+        originVerifyValue: originVerify.result,
+        qaTokenValue: qaToken.result,
+        targetGroups: {
+            spring: { blue: spring.colors.blue.targetGroup.arn, green: spring.colors.green.targetGroup.arn },
+            ...(legacy ? { legacy: { blue: legacy.colors.blue.targetGroupArn, green: legacy.colors.green.targetGroupArn } } : {}),
+        },
+        weightedRulesDependOn: spring.services,
+        maxRules: model.alb.maxRules,
+    });
+    attachTargetGroups(traffic.targetGroupAttachments);
+
+    const edge = new EdgeDistribution("edge", {
+        originDomain: model.edge.originDomain ?? alb.loadBalancer.dnsName,
+        originProtocol: alb.httpOnly ? "http" : "https",
+        originVerifyHeader: model.alb.originVerifyHeader,
+        originVerifyValue: originVerify.result,
+        routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
+        aliases: model.edge.aliases,
+        certificateArn: model.edge.certificateArn,
+        webAclArn: model.edge.webAclArn,
+        priceClass: model.edge.priceClass,
+        originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
+        originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
+        tags,
+    });
+
+    return {
+        cloudfrontDomain: edge.domainName,
+        albDnsName: alb.loadBalancer.dnsName,
+        httpOnly: alb.httpOnly,
+        qaToken: pulumi.secret(qaToken.result),
+        qaRouteHeader: model.qa.routeHeader,
+        qaTokenHeader: model.qa.tokenHeader,
+        liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
+        canaryWeight: model.canary.weight,
+        routing: routingSummary(traffic.rules),
+        springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
+        legacyEnvironments: legacy ? { blue: legacy.colors.blue.environmentName, green: legacy.colors.green.environmentName } : null,
+    };
+}
+
+/** The routing table as plain data, for the stack outputs (and so for `canary status`). */
+export function routingSummary(rules: readonly PlannedRule[]): StackOutputs["routing"] {
+    return rules.map((rule) => {
+        const percents = targetPercents(rule.targets);
+        return {
+            name: rule.name,
+            priority: rule.priority,
+            targets: rule.targets.map((t, i) => ({ target: `${t.side}-${t.color}`, weight: t.weight, percent: percents[i] })),
+        };
+    });
+}
