@@ -1,0 +1,185 @@
+/**
+ * Pulumi mocks for the offline plan and the tests: every resource gets the outputs a
+ * real provider would return (ids, ARNs, names, DNS names), deterministic so that two
+ * plans of the same config are identical and diffs show only real changes.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "111111111111";
+export const CLOUDFRONT_PREFIX_LIST_ID = "pl-a3a144ca";
+
+function short(text: string, n = 8): string {
+    return createHash("sha1").update(text).digest("hex").slice(0, n);
+}
+
+/** Provider-style autoname: the resource name plus a stable suffix. */
+function autoname(name: string): string {
+    return `${name}-${short(name, 7)}`;
+}
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    /** What the mock returned as outputs (for the plan's routing table). */
+    outputs: Record<string, unknown>;
+    options: {
+        protect: boolean;
+        ignoreChanges: string[];
+        retainOnDelete: boolean;
+        dependsOn: string[];
+    };
+}
+
+/** Maps of fake ids so the plan can name what an ARN points at. */
+export interface MockWorld {
+    region: string;
+    /** Beanstalk environment id → resource name. */
+    environmentIds: Map<string, string>;
+    /** Target group ARN (Beanstalk's, found by the environment-id tag) → environment resource name. */
+    beanstalkTargetGroups: Map<string, string>;
+}
+
+export function createMocks(region: string): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
+    const world: MockWorld = { region, environmentIds: new Map(), beanstalkTargetGroups: new Map() };
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
+
+    const mocks: pulumi.runtime.Mocks = {
+        newResource(args) {
+            const inputs = args.inputs as Record<string, any>;
+            const name = typeof inputs.name === "string" ? inputs.name : autoname(args.name);
+            const id = `${args.name}-${short(args.type + args.name)}`;
+            const state: Record<string, unknown> = { ...inputs, name };
+            switch (args.type) {
+                case "aws:lb/loadBalancer:LoadBalancer": {
+                    const suffix = `app/${name}/${short(name, 16)}`;
+                    Object.assign(state, {
+                        arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+                        arnSuffix: suffix,
+                        dnsName: `${name}-${short(name, 10)}.${region}.elb.amazonaws.com`,
+                        zoneId: "Z32O12XQLNTSW2",
+                    });
+                    break;
+                }
+                case "aws:lb/targetGroup:TargetGroup": {
+                    const suffix = `targetgroup/${name.slice(0, 32)}/${short(name, 16)}`;
+                    Object.assign(state, { arn: arn("elasticloadbalancing", suffix), arnSuffix: suffix });
+                    break;
+                }
+                case "aws:lb/listener:Listener":
+                case "aws:lb/listenerRule:ListenerRule":
+                    state.arn = arn("elasticloadbalancing", `listener/app/${short(args.name, 16)}`);
+                    break;
+                case "aws:ec2/securityGroup:SecurityGroup":
+                    return { id: `sg-${short(args.name, 17)}`, state: { ...state, arn: arn("ec2", `security-group/sg-${short(args.name, 17)}`) } };
+                case "aws:elasticbeanstalk/environment:Environment": {
+                    const envId = `e-${short(args.name, 10)}`;
+                    world.environmentIds.set(envId, args.name);
+                    Object.assign(state, {
+                        arn: arn("elasticbeanstalk", `environment/${inputs.application}/${name}`),
+                        cname: `${name}.${region}.elasticbeanstalk.com`,
+                        endpointUrl: `awseb-${short(name, 10)}.${region}.elb.amazonaws.com`,
+                    });
+                    return { id: envId, state };
+                }
+                case "aws:cloudfront/distribution:Distribution":
+                    Object.assign(state, {
+                        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${short(args.name, 13).toUpperCase()}`,
+                        domainName: `d${short(args.name, 13)}.cloudfront.net`,
+                        hostedZoneId: "Z2FDTNDATAQYW2",
+                    });
+                    break;
+                case "random:index/randomPassword:RandomPassword":
+                    // A placeholder, never a usable secret: the plan is offline.
+                    state.result = `mock-${args.name}-${short(args.name, 16)}`;
+                    break;
+                case "awsx:ec2:Vpc":
+                    Object.assign(state, {
+                        vpcId: `vpc-${short(args.name, 17)}`,
+                        publicSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${args.name}-public-${i}`, 17)}`),
+                        privateSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${args.name}-private-${i}`, 17)}`),
+                    });
+                    break;
+                default:
+                    if (args.custom !== false) {
+                        const [pkg, mod] = args.type.split(/[:/]/);
+                        state.arn ??= arn(mod || pkg, `${args.name}/${short(args.name)}`);
+                    }
+            }
+            return { id, state };
+        },
+        call(args) {
+            const inputs = args.inputs as Record<string, any>;
+            switch (args.token) {
+                case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+                    return { id: CLOUDFRONT_PREFIX_LIST_ID, name: inputs.name, addressFamily: "IPv4", maxEntries: 55 };
+                case "aws:ec2/getVpc:getVpc":
+                    return { id: inputs.id, cidrBlock: "10.0.0.0/16" };
+                case "aws:index/getRegion:getRegion":
+                    return { id: region, name: region, region };
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, id: MOCK_ACCOUNT, userId: "plan" };
+                case "aws:lb/getTargetGroup:getTargetGroup": {
+                    // Beanstalk's own target group, found by its environment-id tag.
+                    const envId = inputs.tags?.["elasticbeanstalk:environment-id"] ?? inputs.name ?? "unknown";
+                    const tgArn = arn("elasticloadbalancing", `targetgroup/awseb-${short(envId, 10)}/${short(envId, 16)}`);
+                    const envName = world.environmentIds.get(envId);
+                    if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
+                    return { arn: tgArn, arnSuffix: tgArn.split(":").pop(), tags: inputs.tags ?? {} };
+                }
+                default:
+                    return {};
+            }
+        },
+    };
+    return { mocks, world };
+}
+
+/**
+ * Wrap the mock monitor so that every registration is recorded with the options the
+ * engine would see (parent, protect, ignoreChanges, dependsOn, retainOnDelete).
+ */
+export function recordRegistrations(): RecordedResource[] {
+    const recorded: RecordedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+        return original(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                recorded.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || null,
+                    custom: req.getCustom(),
+                    inputs: unwrapSecrets(inputs) as Record<string, unknown>,
+                    outputs: unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getObject())) as Record<string, unknown>,
+                    options: {
+                        protect: req.getProtect() === true,
+                        ignoreChanges: req.getIgnorechangesList(),
+                        retainOnDelete: req.getRetainondelete() === true,
+                        dependsOn: req.getDependenciesList(),
+                    },
+                });
+            }
+            callback(err, resp);
+        });
+    };
+    return recorded;
+}
+
+/** Deserialized secrets come back as { <sig>: secret, value }; keep the value (mock placeholders only). */
+function unwrapSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}

@@ -1,0 +1,191 @@
+/**
+ * The offline plan: run the real program (index.ts) under Pulumi's mocks with a
+ * stack file's config, and record every resource with its inputs and options.
+ * No Pulumi CLI, no AWS credentials, no network.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
+import { loadStackConfig, LoadedStackConfig, SECRET_PLACEHOLDER } from "./stackFile";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    inputs: Record<string, unknown>;
+    options: RecordedResource["options"];
+}
+
+export interface PlanTarget {
+    side: string;
+    color: string;
+    weight: number;
+    percent: number;
+}
+
+export interface PlanRule {
+    name: string;
+    priority: number;
+    match: { headers: { name: string; value: string }[]; paths?: string[]; sourceCidrs?: string[] };
+    targets: PlanTarget[];
+    stickinessSeconds: number | null;
+}
+
+export interface PlanResult {
+    stack: string;
+    project: string;
+    resources: PlanResource[];
+    routing: PlanRule[];
+    outputs: Record<string, unknown>;
+}
+
+/** A config or program error the user can fix: printed alone, exit code 2. */
+export class PlanInputError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanInputError";
+    }
+}
+
+export interface PlanOptions {
+    stack: string;
+    sets?: readonly string[];
+    /** Directory with Pulumi.yaml and the stack files. @default the project root */
+    dir?: string;
+    /** Config already loaded (the canary tool passes edited config). */
+    loaded?: LoadedStackConfig;
+}
+
+function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
+}
+
+async function resolveDeep(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) return resolveDeep(await promiseOf(value));
+    if (value instanceof Promise) return resolveDeep(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+    if (value && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/** Replace every occurrence of the given secret strings (at any depth) with the placeholder. */
+function scrub<T>(value: T, secrets: readonly string[]): T {
+    if (secrets.length === 0) return value;
+    const walk = (v: unknown): unknown => {
+        if (typeof v === "string") return secrets.reduce((s, secret) => s.split(secret).join(SECRET_PLACEHOLDER), v);
+        if (Array.isArray(v)) return v.map(walk);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value) as T;
+}
+
+let running = false;
+
+export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
+    if (running) {
+        throw new Error("runPlan is not re-entrant: the Pulumi runtime is process-global");
+    }
+    running = true;
+    try {
+        return await runPlanOnce(opts);
+    } finally {
+        running = false;
+    }
+}
+
+async function runPlanOnce(opts: PlanOptions): Promise<PlanResult> {
+    const dir = opts.dir ?? PROJECT_DIR;
+    const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
+    const region = loaded.config["aws:region"] ?? "us-east-1";
+    const { mocks, world } = createMocks(region);
+
+    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false);
+    pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
+    const recorded = recordRegistrations();
+
+    // Fresh copies of the program modules for every plan (config is read at load time).
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(PROJECT_DIR) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(`${path.sep}tools${path.sep}`)) {
+            delete require.cache[key];
+        }
+    }
+    let programExports: Record<string, unknown>;
+    try {
+        programExports = require(PROGRAM);
+    } catch (err) {
+        await pulumi.runtime.disconnect().catch(() => undefined);
+        if (err instanceof pulumi.RunError || (err instanceof Error && /exceeds AWS limits/.test(err.message))) {
+            throw new PlanInputError(err.message);
+        }
+        throw err;
+    }
+    const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
+    await pulumi.runtime.disconnect();
+
+    const secrets = recorded
+        .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+        .map((r) => String(r.outputs.result));
+    const resources: PlanResource[] = recorded.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        inputs: r.inputs,
+        options: r.options,
+    }));
+    const routing = routingFrom(recorded, world, loaded);
+    return scrub({ stack: loaded.stack, project: loaded.project, resources, routing, outputs }, secrets);
+}
+
+/** The routing table read back from the declared listener rules (what AWS would get). */
+function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: LoadedStackConfig): PlanRule[] {
+    const labels = new Map<string, { side: string; color: string }>();
+    for (const r of recorded) {
+        if (r.type === "aws:lb/targetGroup:TargetGroup") {
+            const m = /^(\w+)-(blue|green)-tg$/.exec(r.name);
+            if (m) labels.set(String(r.outputs.arn), { side: m[1], color: m[2] });
+        }
+    }
+    for (const [arn, envName] of world.beanstalkTargetGroups) {
+        const m = /^(\w+)-(blue|green)$/.exec(envName);
+        if (m) labels.set(arn, { side: m[1], color: m[2] });
+    }
+    const legacyConfig = JSON.parse(loaded.config[`${loaded.project}:legacy`] ?? "{}") as { targetGroupArns?: Record<string, string> };
+    for (const [color, arn] of Object.entries(legacyConfig.targetGroupArns ?? {})) {
+        labels.set(arn, { side: "legacy", color });
+    }
+
+    const rules = recorded.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule");
+    return rules
+        .map((r) => {
+            const inputs = r.inputs as any;
+            const forward = inputs.actions?.[0]?.forward ?? {};
+            const groups: { arn: string; weight: number }[] = forward.targetGroups ?? [];
+            const total = groups.reduce((s, g) => s + (g.weight ?? 0), 0);
+            const match: PlanRule["match"] = { headers: [] };
+            for (const c of inputs.conditions ?? []) {
+                if (c.httpHeader) match.headers.push({ name: c.httpHeader.httpHeaderName, value: c.httpHeader.values.join(",") });
+                if (c.pathPattern) match.paths = c.pathPattern.values;
+                if (c.sourceIp) match.sourceCidrs = c.sourceIp.values;
+            }
+            return {
+                name: r.name.replace(/^alb-/, ""),
+                priority: Number(inputs.priority),
+                match,
+                targets: groups.map((g) => {
+                    const label = labels.get(g.arn) ?? { side: "unknown", color: g.arn };
+                    return { ...label, weight: g.weight, percent: total === 0 ? 0 : (g.weight * 100) / total };
+                }),
+                stickinessSeconds: forward.stickiness?.enabled ? Number(forward.stickiness.duration) : null,
+            };
+        })
+        .sort((a, b) => a.priority - b.priority);
+}

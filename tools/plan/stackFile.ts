@@ -1,0 +1,170 @@
+/**
+ * Stack files as the Pulumi CLI reads them: `Pulumi.yaml` for the project name and
+ * `Pulumi.<stack>.yaml` for config, with `--set path=value` applied like
+ * `pulumi config set --path` and secure values replaced by placeholders.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, parseDocument } from "yaml";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+export interface LoadedStackConfig {
+    project: string;
+    stack: string;
+    /** Flat map as the runtime sees it: "project:key" → text (objects as JSON). */
+    config: Record<string, string>;
+    /** Keys whose value is secure in the stack file. */
+    secretKeys: string[];
+    /** Raw structured values per full key, after --set (used by the tools that edit config). */
+    values: Record<string, unknown>;
+}
+
+export function readProjectName(dir: string): string {
+    const file = path.join(dir, "Pulumi.yaml");
+    const doc = parse(fs.readFileSync(file, "utf8")) as { name?: unknown };
+    if (typeof doc?.name !== "string") {
+        throw new UsageError(`${file} has no project name`);
+    }
+    return doc.name;
+}
+
+export function stackFilePath(dir: string, stack: string): string {
+    return path.join(dir, `Pulumi.${stack}.yaml`);
+}
+
+/** Whether a YAML value is a Pulumi secure value ({ secure: "v1:..." }). */
+function isSecure(v: unknown): boolean {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+}
+
+/** Replace every secure value (at any depth) with the placeholder; report whether there was one. */
+function stripSecure(v: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(v)) return { value: SECRET_PLACEHOLDER, secret: true };
+    if (Array.isArray(v)) {
+        let secret = false;
+        const value = v.map((x) => {
+            const r = stripSecure(x);
+            secret ||= r.secret;
+            return r.value;
+        });
+        return { value, secret };
+    }
+    if (typeof v === "object" && v !== null) {
+        let secret = false;
+        const value: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) {
+            const r = stripSecure(x);
+            secret ||= r.secret;
+            value[k] = r.value;
+        }
+        return { value, secret };
+    }
+    return { value: v, secret: false };
+}
+
+/** `canary.routes[0].weight` → ["canary", "routes", 0, "weight"]. */
+export function parseConfigPath(p: string): (string | number)[] {
+    const segments: (string | number)[] = [];
+    const re = /([^.[\]]+)|\[(\d+)\]|\["([^"]+)"\]/g;
+    let consumed = 0;
+    for (const m of p.matchAll(re)) {
+        if (m.index !== consumed && p[consumed] !== ".") {
+            throw new UsageError(`invalid config path "${p}"`);
+        }
+        consumed = m.index + m[0].length;
+        if (p[consumed] === ".") consumed++;
+        segments.push(m[2] !== undefined ? Number(m[2]) : m[3] ?? m[1]);
+    }
+    if (segments.length === 0 || consumed !== p.length) {
+        throw new UsageError(`invalid config path "${p}"`);
+    }
+    return segments;
+}
+
+/** A value typed on the command line, read the way the CLI stores it in YAML. */
+export function parseCliValue(text: string): unknown {
+    if (text === "true") return true;
+    if (text === "false") return false;
+    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+    return text;
+}
+
+/** Set `value` at `segments` inside `root`, creating objects and arrays as `pulumi config set --path` does. */
+export function setAtPath(root: Record<string, unknown>, segments: (string | number)[], value: unknown): void {
+    let node: Record<string | number, unknown> = root;
+    segments.forEach((seg, i) => {
+        const last = i === segments.length - 1;
+        if (last) {
+            node[seg] = value;
+            return;
+        }
+        const next = segments[i + 1];
+        if (node[seg] === undefined || node[seg] === null || typeof node[seg] !== "object") {
+            node[seg] = typeof next === "number" ? [] : {};
+        }
+        node = node[seg] as Record<string | number, unknown>;
+    });
+}
+
+/** Full key ("project:canary") and the path inside it from a `--set` key such as "canary.weight". */
+export function splitSetKey(key: string, project: string): { fullKey: string; rest: (string | number)[] } {
+    const [nsPart, pathPart] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : [project, key];
+    const segments = parseConfigPath(pathPart);
+    const head = segments[0];
+    if (typeof head !== "string") {
+        throw new UsageError(`invalid config path "${key}": it must start with a key name`);
+    }
+    return { fullKey: `${nsPart}:${head}`, rest: segments.slice(1) };
+}
+
+export function loadStackConfig(dir: string, stack: string, sets: readonly string[] = []): LoadedStackConfig {
+    const project = readProjectName(dir);
+    const file = stackFilePath(dir, stack);
+    if (!fs.existsSync(file)) {
+        const known = fs
+            .readdirSync(dir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => !!s);
+        throw new UsageError(`no stack file ${path.basename(file)}; stacks here: ${known.join(", ") || "none"}`);
+    }
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    if (doc.errors.length > 0) {
+        throw new UsageError(`${path.basename(file)}: ${doc.errors[0].message}`);
+    }
+    const parsed = (doc.toJS() ?? {}) as { config?: Record<string, unknown> };
+    const values: Record<string, unknown> = { ...(parsed.config ?? {}) };
+
+    for (const set of sets) {
+        const eq = set.indexOf("=");
+        if (eq <= 0) {
+            throw new UsageError(`--set expects path=value, got "${set}"`);
+        }
+        const { fullKey, rest } = splitSetKey(set.slice(0, eq), project);
+        const value = parseCliValue(set.slice(eq + 1));
+        if (rest.length === 0) {
+            values[fullKey] = value;
+        } else {
+            const current = values[fullKey];
+            const container = typeof current === "object" && current !== null ? structuredClone(current) : {};
+            setAtPath(container as Record<string, unknown>, rest, value);
+            values[fullKey] = container;
+        }
+    }
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, raw] of Object.entries(values)) {
+        const { value, secret } = stripSecure(raw);
+        if (secret) secretKeys.push(key);
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return { project, stack, config, secretKeys, values };
+}
