@@ -42,11 +42,11 @@ export class EdgeDistribution extends pulumi.ComponentResource {
     public readonly domainName: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("payments:migration:EdgeDistribution", name, {}, opts);
         const aliases = args.aliases ?? [];
         if (aliases.length > 0 && !args.certificateArn) {
             throw new Error(`EdgeDistribution ${name}: aliases ${aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
         }
+        super("payments:migration:EdgeDistribution", name, {}, opts);
 
         // Host is the one header left out: CloudFront checks the origin certificate against
         // the forwarded Host, and the ALB certificate covers the origin name, not the viewer's.

@@ -77,12 +77,13 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly services: aws.ecs.Service[];
 
     constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("payments:migration:FargateService", name, {}, opts);
+        // Checked before anything is registered: ECS would reject the task definition mid-update.
         const cpu = args.cpu ?? 1024;
         const memory = args.memory ?? 2048;
         if (!isValidFargateSize(cpu, memory)) {
             throw new Error(`FargateService ${name}: cpu ${cpu} / memory ${memory} is not a Fargate size: ${describeFargateSizes(cpu)}`);
         }
+        super("payments:migration:FargateService", name, {}, opts);
 
         this.cluster = new aws.ecs.Cluster(
             `${name}-cluster`,

@@ -73,7 +73,7 @@ function obj<T extends z.core.$ZodLooseShape>(shape: T) {
     return z.strictObject(shape, {
         error: (iss) =>
             iss.code === "unrecognized_keys"
-                ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => `"${k}"`).join(", ")}; allowed keys: ${keys}`
+                ? `unknown key; allowed keys: ${keys}`
                 : `expected an object with keys ${keys}`,
     });
 }
@@ -270,7 +270,9 @@ const stackConfigShape = {
 };
 
 const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    // `input` carries the effective value (a default, when the key is not set) for the message.
+    const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message, params: { effective: valueAt(c, path) } });
 
     // Legacy: required unless decommissioned; decommissioning only at Spring 100 % everywhere.
     if (!c.legacy) {
@@ -436,9 +438,15 @@ function show(value: unknown): string {
 export function parseStackConfig(raw: Record<string, unknown>, project: string, stack: string): StackModel {
     const result = stackConfig.safeParse(raw);
     if (!result.success) {
-        const lines = result.error.issues.map((iss) => {
-            const path = iss.path;
-            return `  ${keyName(project, path)} = ${show(valueAt(raw, path))}: ${iss.message}`;
+        const lines = result.error.issues.flatMap((iss) => {
+            // An unknown key is reported on the key itself, not on the object holding it.
+            const paths = iss.code === "unrecognized_keys" ? iss.keys.map((k) => [...iss.path, k]) : [iss.path];
+            return paths.map((path) => {
+                const given = valueAt(raw, path);
+                const effective = iss.code === "custom" ? iss.params?.effective : undefined;
+                const shown = given === undefined && effective !== undefined ? `${show(effective)} (default)` : show(given);
+                return `  ${keyName(project, path)} = ${shown}: ${iss.message}`;
+            });
         });
         throw new ConfigError(`invalid config for stack "${stack}":\n${[...new Set(lines)].join("\n")}`);
     }

@@ -45,6 +45,8 @@ export interface PlanResult {
 
 /** A config or program error the user can fix: printed alone, exit code 2. */
 export class PlanInputError extends Error {
+    /** How many resources were registered before the error (0: nothing would be created). */
+    public resourcesRegistered = 0;
     constructor(message: string) {
         super(message);
         this.name = "PlanInputError";
@@ -123,7 +125,9 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanResult> {
     } catch (err) {
         await pulumi.runtime.disconnect().catch(() => undefined);
         if (err instanceof pulumi.RunError || (err instanceof Error && /exceeds AWS limits/.test(err.message))) {
-            throw new PlanInputError(err.message);
+            const error = new PlanInputError(err.message);
+            error.resourcesRegistered = recorded.length;
+            throw error;
         }
         throw err;
     }

@@ -1,0 +1,57 @@
+import { strict as assert } from "node:assert";
+import { EdgeDistribution, CACHING_DISABLED_POLICY_ID } from "../../components/edgeDistribution";
+import { one, plan } from "../planCache";
+
+const DIST = "aws:cloudfront/distribution:Distribution";
+const ORP = "aws:cloudfront/originRequestPolicy:OriginRequestPolicy";
+
+describe("EdgeDistribution (through mocks)", () => {
+    it("never caches the API and forwards every header but Host, every cookie and query string", async () => {
+        const p = await plan("production");
+        const d = one(p, DIST, "edge");
+        const b = d.inputs.defaultCacheBehavior;
+        assert.equal(b.cachePolicyId, CACHING_DISABLED_POLICY_ID);
+        assert.deepEqual([...b.allowedMethods].sort(), ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]);
+        assert.equal(b.viewerProtocolPolicy, "redirect-to-https");
+        const orp = one(p, ORP, "edge-origin-request");
+        assert.deepEqual(orp.inputs.headersConfig, { headerBehavior: "allExcept", headers: { items: ["Host"] } });
+        assert.deepEqual(orp.inputs.cookiesConfig, { cookieBehavior: "all" });
+        assert.equal(orp.inputs.queryStringsConfig.queryStringBehavior, "all");
+        assert.match(orp.inputs.comment, /X-Route-To, X-Route-Token/);
+    });
+
+    it("adds the origin-verify header and keeps origin keep-alive below the ALB idle timeout", async () => {
+        const d = one(await plan("production"), DIST, "edge");
+        const origin = d.inputs.origins[0];
+        assert.deepEqual(origin.customHeaders, [{ name: "X-Origin-Verify", value: "[secret]" }]);
+        assert.equal(origin.customOriginConfig.originKeepaliveTimeout, 5);
+        assert.equal(origin.customOriginConfig.originReadTimeout, 30);
+    });
+
+    it("production: HTTPS to its own origin name, aliases with a us-east-1 certificate and TLS 1.2+", async () => {
+        const d = one(await plan("production"), DIST, "edge");
+        assert.equal(d.inputs.origins[0].domainName, "origin.payments.example.com");
+        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
+        assert.deepEqual(d.inputs.aliases, ["api.payments.example.com"]);
+        assert.match(d.inputs.viewerCertificate.acmCertificateArn, /:acm:us-east-1:/);
+        assert.equal(d.inputs.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
+        assert.equal(d.inputs.viewerCertificate.sslSupportMethod, "sni-only");
+    });
+
+    it("staging: HTTP to the ALB's own DNS name, default certificate", async () => {
+        const d = one(await plan("staging"), DIST, "edge");
+        assert.match(d.inputs.origins[0].domainName, /\.elb\.amazonaws\.com$/);
+        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "http-only");
+        assert.equal(d.inputs.viewerCertificate.cloudfrontDefaultCertificate, true);
+    });
+
+    it("rejects aliases without a certificate at construction", () => {
+        assert.throws(
+            () => new EdgeDistribution("bad", {
+                originDomain: "o.example.com", originProtocol: "https", originVerifyHeader: "X-Origin-Verify",
+                originVerifyValue: "x", routingHeaders: [], aliases: ["api.example.com"],
+            }),
+            /aliases api.example.com need a us-east-1 ACM certificate/,
+        );
+    });
+});

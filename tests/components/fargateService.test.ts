@@ -1,0 +1,89 @@
+import { strict as assert } from "node:assert";
+import { FargateService } from "../../components/fargateService";
+import { byType, one, plan } from "../planCache";
+
+const T = {
+    service: "aws:ecs/service:Service",
+    td: "aws:ecs/taskDefinition:TaskDefinition",
+    tg: "aws:lb/targetGroup:TargetGroup",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    role: "aws:iam/role:Role",
+    policy: "aws:iam/rolePolicy:RolePolicy",
+    logs: "aws:cloudwatch/logGroup:LogGroup",
+    rule: "aws:lb/listenerRule:ListenerRule",
+};
+
+describe("FargateService (through mocks)", () => {
+    for (const color of ["blue", "green"] as const) {
+        it(`${color}: rolls out with zero downtime under the ECS controller, privately, at its own size`, async () => {
+            const p = await plan("production");
+            const svc = one(p, T.service, `spring-${color}`);
+            assert.deepEqual(svc.inputs.deploymentController, { type: "ECS" });
+            assert.deepEqual(svc.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+            assert.equal(svc.inputs.deploymentMinimumHealthyPercent, 100);
+            assert.equal(svc.inputs.deploymentMaximumPercent, 200);
+            assert.equal(svc.inputs.healthCheckGracePeriodSeconds, 120);
+            assert.equal(svc.inputs.launchType, "FARGATE");
+            assert.equal(svc.inputs.waitForSteadyState, true);
+            assert.equal(svc.inputs.networkConfiguration.assignPublicIp, false);
+            assert.deepEqual(svc.inputs.networkConfiguration.subnets, [
+                "subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60023",
+            ]);
+            assert.equal(svc.inputs.desiredCount, color === "blue" ? 3 : 2);
+            assert.equal(svc.options.protect, true);
+            assert.equal(svc.inputs.loadBalancers[0].containerPort, 8080);
+        });
+
+        it(`${color}: has its own task definition, target group, security group, log group and roles`, async () => {
+            const p = await plan("production");
+            const td = one(p, T.td, `spring-${color}-task`);
+            assert.equal(td.inputs.cpu, "1024");
+            assert.equal(td.inputs.memory, "2048");
+            assert.deepEqual(td.inputs.requiresCompatibilities, ["FARGATE"]);
+            assert.equal(td.inputs.networkMode, "awsvpc");
+            assert.notEqual(td.inputs.executionRoleArn, td.inputs.taskRoleArn);
+            const container = JSON.parse(td.inputs.containerDefinitions)[0];
+            assert.equal(container.image, `111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:${color === "blue" ? "1.4.0" : "1.3.7"}`);
+            assert.equal(container.logConfiguration.logDriver, "awslogs");
+            const env = Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]));
+            assert.equal(env.SERVER_TOMCAT_KEEPALIVETIMEOUT, "75s", "app keep-alive must exceed the ALB idle timeout");
+
+            const tg = one(p, T.tg, `spring-${color}-tg`);
+            assert.equal(tg.inputs.targetType, "ip");
+            assert.equal(tg.inputs.healthCheck.path, "/actuator/health");
+            assert.equal(tg.inputs.deregistrationDelay, 60);
+
+            const sg = one(p, T.sg, `spring-${color}-sg`);
+            assert.equal(sg.inputs.ingress.length, 1);
+            assert.equal(sg.inputs.ingress[0].cidrBlocks, undefined);
+            assert.match(sg.inputs.ingress[0].securityGroups[0], /^sg-/);
+
+            assert.equal(one(p, T.logs, `spring-${color}-logs`).inputs.retentionInDays, 90);
+            const policy = JSON.parse(one(p, T.policy, `spring-${color}-execution`).inputs.policy);
+            const resources = policy.Statement.map((s: any) => s.Resource);
+            assert.ok(resources.includes("arn:aws:ecr:eu-west-1:111111111111:repository/payments-api"));
+            assert.ok(policy.Statement.every((s: any) => s.Resource !== "*" || s.Action === "ecr:GetAuthorizationToken"));
+            assert.equal(byType(p, T.policy).filter((x) => x.name.includes("-task")).length, 0, "task role has no permissions");
+        });
+    }
+
+    it("creates each service only after a rule attaches its target group to the ALB", async () => {
+        const p = await plan("production");
+        for (const color of ["blue", "green"]) {
+            const svc = one(p, T.service, `spring-${color}`);
+            const attach = one(p, T.rule, `alb-qa-spring-${color}`);
+            assert.ok(svc.options.dependsOn.includes(attach.urn), color);
+        }
+    });
+
+    it("rejects an invalid Fargate size at construction", async () => {
+        assert.throws(
+            () => new FargateService("bad", {
+                vpcId: "vpc-1", privateSubnetIds: [], albSecurityGroupId: "sg-1",
+                blue: { image: "x:1", desiredCount: 1 }, green: { image: "x:1", desiredCount: 1 },
+                cpu: 256, memory: 4096,
+            }),
+            /cpu 256 \/ memory 4096 is not a Fargate size: with cpu 256, memory \(MiB\) must be 512, 1024, 2048/,
+        );
+    });
+});

@@ -1,0 +1,102 @@
+import { strict as assert } from "node:assert";
+import { CLOUDFRONT_PREFIX_LIST_ID } from "../../tools/plan/mocks";
+import { byType, one, plan } from "../planCache";
+
+const T = {
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    rule: "aws:lb/listenerRule:ListenerRule",
+    service: "aws:ecs/service:Service",
+};
+
+describe("RoutedAlb (through mocks)", () => {
+    it("admits only CloudFront's origin-facing prefix list, on the traffic port only", async () => {
+        for (const [stack, port] of [["production", 443], ["staging", 80]] as const) {
+            const sg = one(await plan(stack), T.sg, "alb-sg");
+            assert.equal(sg.inputs.ingress.length, 1, stack);
+            const rule = sg.inputs.ingress[0];
+            assert.deepEqual(rule.prefixListIds, [CLOUDFRONT_PREFIX_LIST_ID]);
+            assert.equal(rule.fromPort, port);
+            assert.equal(rule.toPort, port);
+            assert.equal(rule.cidrBlocks, undefined);
+            assert.deepEqual(sg.inputs.egress[0].cidrBlocks, ["10.0.0.0/16"].slice(0, stack === "production" ? 1 : 0).concat(stack === "staging" ? ["10.40.0.0/16"] : []));
+        }
+    });
+
+    it("drops invalid headers, protects the ALB in production and ignores Beanstalk's tag", async () => {
+        const prod = one(await plan("production"), T.lb, "alb");
+        assert.equal(prod.inputs.dropInvalidHeaderFields, true);
+        assert.equal(prod.inputs.enableDeletionProtection, true);
+        assert.equal(prod.inputs.idleTimeout, 60);
+        assert.deepEqual(prod.inputs.accessLogs, { bucket: "example-payments-alb-logs", prefix: "production", enabled: true });
+        assert.equal(prod.options.protect, true);
+        assert.ok(prod.options.ignoreChanges.includes('tags["elasticbeanstalk:shared-elb-environment-count"]'));
+        const staging = one(await plan("staging"), T.lb, "alb");
+        assert.equal(staging.inputs.enableDeletionProtection, false);
+        assert.equal(staging.options.protect, false);
+    });
+
+    it("serves HTTPS with a TLS 1.2+ policy and a fixed 403 default; HTTP only redirects", async () => {
+        const p = await plan("production");
+        const https = one(p, T.listener, "alb-https");
+        assert.equal(https.inputs.protocol, "HTTPS");
+        assert.equal(https.inputs.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+        assert.match(https.inputs.certificateArn, /^arn:aws:acm:eu-west-1:/);
+        assert.equal(https.inputs.defaultActions[0].type, "fixed-response");
+        assert.equal(https.inputs.defaultActions[0].fixedResponse.statusCode, "403");
+        const http = one(p, T.listener, "alb-http");
+        assert.deepEqual(http.inputs.defaultActions[0].redirect, { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" });
+        assert.equal((await plan("production")).outputs.httpOnly, false);
+    });
+
+    it("runs HTTP-only without a certificate, says so, and still defaults to 403", async () => {
+        const p = await plan("staging");
+        assert.equal(byType(p, T.listener).length, 1);
+        const http = one(p, T.listener, "alb-http");
+        assert.equal(http.inputs.defaultActions[0].fixedResponse.statusCode, "403");
+        assert.equal(p.outputs.httpOnly, true);
+    });
+
+    it("requires the origin-verify header on every rule, and the QA token on every header route", async () => {
+        const p = await plan("production");
+        const rules = byType(p, T.rule);
+        assert.equal(rules.length, 8);
+        for (const r of rules) {
+            const headers = r.inputs.conditions.filter((c: any) => c.httpHeader).map((c: any) => c.httpHeader);
+            assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Origin-Verify" && h.values[0] === "[secret]"), r.name);
+            if (r.name.startsWith("alb-qa-")) {
+                assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-Token" && h.values[0] === "[secret]"), r.name);
+                assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-To" && h.values[0] === r.name.replace("alb-qa-", "")));
+                const cidrs = r.inputs.conditions.find((c: any) => c.sourceIp).sourceIp.values;
+                assert.deepEqual(cidrs, ["198.51.100.0/24", "203.0.113.0/24"]);
+            }
+        }
+    });
+
+    it("gives canary rules four target groups, exact weights and short stickiness", async () => {
+        const p = await plan("production");
+        const catchAll = one(p, T.rule, "alb-canary-default");
+        assert.equal(catchAll.inputs.priority, 40000);
+        const forward = catchAll.inputs.actions[0].forward;
+        assert.equal(forward.targetGroups.length, 4);
+        assert.deepEqual(forward.targetGroups.map((g: any) => g.weight), [0, 990, 10, 0]);
+        assert.deepEqual(forward.stickiness, { enabled: true, duration: 300 });
+        assert.equal(catchAll.inputs.tags["payments:rule-role"], "catch-all");
+        assert.equal(catchAll.inputs.tags["payments:spring-percent"], "1");
+        const route = p.routing.find((r) => r.name === "route-payment-status")!;
+        assert.deepEqual(route.targets.map((t) => `${t.side}-${t.color}:${t.percent}`), [
+            "legacy-blue:0", "legacy-green:95", "spring-blue:5", "spring-green:0",
+        ]);
+    });
+
+    it("makes weighted rules wait for the Spring services, and attaches target groups without them", async () => {
+        const p = await plan("production");
+        const services = byType(p, T.service).map((s) => s.urn).sort();
+        for (const r of byType(p, T.rule)) {
+            const single = r.inputs.actions[0].forward.targetGroups.length === 1;
+            const waitsFor = services.filter((s) => r.options.dependsOn.includes(s));
+            assert.deepEqual(waitsFor, single ? [] : services, r.name);
+        }
+    });
+});

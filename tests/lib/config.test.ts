@@ -1,0 +1,133 @@
+import { strict as assert } from "node:assert";
+import { ConfigError, parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { PROJECT, stackRaw, withValue } from "../helpers";
+
+function parse(raw: Record<string, unknown>) {
+    return parseStackConfig(raw, PROJECT, "test");
+}
+
+function expectError(raw: Record<string, unknown>, key: string, value: string, allowed: RegExp) {
+    assert.throws(
+        () => parse(raw),
+        (err: unknown) => {
+            assert.ok(err instanceof ConfigError, String(err));
+            const line = err.message.split("\n").find((l) => l.includes(`${PROJECT}:${key} = `));
+            assert.ok(line, `no line for ${key} in:\n${err.message}`);
+            assert.ok(line.includes(`= ${value}`), `value ${value} not named in: ${line}`);
+            assert.match(line, allowed);
+            return true;
+        },
+    );
+}
+
+describe("stack config", () => {
+    const production = stackRaw("production");
+
+    it("parses both stack files, with defaults filled in one place", () => {
+        const prod = parse(production);
+        assert.equal(prod.canary.weight, 1);
+        assert.equal(prod.legacyPresent, true);
+        assert.equal(prod.alb.idleTimeoutSeconds, 60);
+        assert.equal(prod.qa.routeHeader, "X-Route-To");
+        assert.equal(prod.spring.healthCheckPath, "/actuator/health");
+        assert.equal(prod.protectRollbackTargets, true);
+        const staging = parse(stackRaw("staging"));
+        assert.equal(staging.alb.certificateArn, undefined);
+        assert.ok("cidrBlock" in staging.network);
+    });
+
+    it("accepts numbers and booleans written as strings, as the CLI may store them", () => {
+        let raw = withValue(production, "canary.weight", "2.5");
+        raw = withValue(raw, "canary.stickinessSeconds", "120");
+        raw = withValue(raw, "spring.blue.desiredCount", "4");
+        raw = withValue(raw, "protectRollbackTargets", "true");
+        raw = withValue(raw, "legacy.decommissioned", "false");
+        const m = parse(raw);
+        assert.equal(m.canary.weight, 2.5);
+        assert.equal(m.canary.stickinessSeconds, 120);
+        assert.equal(m.spring.blue.desiredCount, 4);
+        assert.equal(m.protectRollbackTargets, true);
+    });
+
+    it("reads Pulumi's flat config map: JSON objects under project keys, other namespaces ignored", () => {
+        const raw = rawProjectConfig(
+            { "aws:region": "eu-west-1", [`${PROJECT}:canary`]: '{"weight":"7"}', [`${PROJECT}:protectRollbackTargets`]: "true" },
+            PROJECT,
+        );
+        assert.deepEqual(raw, { canary: { weight: "7" }, protectRollbackTargets: "true" });
+    });
+
+    const PERCENT = /from 0 to 100 with at most one decimal/;
+    const matrix: [string, unknown, string, RegExp][] = [
+        ["canary.weight", 150, "150", PERCENT],
+        ["canary.weight", -1, "-1", PERCENT],
+        ["canary.weight", "abc", '"abc"', PERCENT],
+        ["canary.weight", 0.05, "0.05", PERCENT],
+        ["canary.weight", undefined, "(not set)", PERCENT],
+        ["canary.stickinessSeconds", 0, "0", /whole number from 1 to 604800/],
+        ["canary.stickinessSeconds", 604801, "604801", /whole number from 1 to 604800/],
+        ["canary.wieght", 5, "5", /unknown key; allowed keys: weight, stickinessSeconds, routes/],
+        ["canary.routes.0.weight", 101, "101", PERCENT],
+        ["canary.routes.0.paths", ["/a", "/b", "/c", "/d"], '["/a","/b","/c","/d"]', /1 to 3 path patterns/],
+        ["canary.routes.0.paths.0", "/" + "x".repeat(128), `"/${"x".repeat(115)}...`, /at most 128 characters/],
+        ["canary.routes.0.paths.0", "/v1/{id}", '"/v1/{id}"', /only A-Z/],
+        ["canary.routes.0.name", "Bad Name", '"Bad Name"', /lower-case letters/],
+        ["legacy.liveColor", "purple", '"purple"', /expected "blue" or "green"/],
+        ["spring.liveColor", "red", '"red"', /expected "blue" or "green"/],
+        ["legacy.deploymentPolicy", "AllAtOnce", '"AllAtOnce"', /AllAtOnce takes the environment down/],
+        ["spring.cpu", 300, "300", /one of 256, 512, 1024/],
+        ["spring.memory", 1024, "1024", /with cpu 1024, memory \(MiB\) must be 2048–8192/],
+        ["spring.blue.desiredCount", -1, "-1", /whole number from 0 to 1000/],
+        ["spring.blue.desiredCount", 0, "0", /at least 1: the live color receives canary traffic/],
+        ["spring.green.image", "not an image!", '"not an image!"', /container image reference/],
+        ["spring.logRetentionDays", 10, "10", /CloudWatch Logs retention values/],
+        ["qa.sourceCidrs.0", "10.0.0.0/33", '"10.0.0.0/33"', /CIDR/],
+        ["qa.sourceCidrs.0", "not-a-cidr", '"not-a-cidr"', /IPv4 or IPv6 CIDR/],
+        ["qa.sourceCidrs", ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16"], '["10.0.0.0/8","10.1.0.0/16","10.2.0.0/16"]', /at most 2 CIDR blocks/],
+        ["qa.routeHeader", "Host", '"Host"', /other than Host/],
+        ["qa.tokenHeader", "X-" + "a".repeat(40), `"X-${"a".repeat(40)}"`, /1 to 40 characters/],
+        ["qa.tokenHeader", "X-Route-To", '"X-Route-To"', /different from the other routing headers/],
+        ["alb.certificateArn", "arn:aws:iam::1:cert", '"arn:aws:iam::1:cert"', /ACM certificate ARN/],
+        ["alb.idleTimeoutSeconds", 0, "0", /whole number from 1 to 4000/],
+        ["edge.originDomain", undefined, "(not set)", /CloudFront validates the origin certificate/],
+        ["edge.certificateArn", "arn:aws:acm:eu-west-1:111111111111:certificate/abc", '"arn:aws:acm:eu-west-1:111111111111:certificate/abc"', /us-east-1/],
+        ["network.vpcId", "vpc-123", '"vpc-123"', /VPC id such as vpc-0123456789abcdef0/],
+        ["legacy.blue.versionLabel", "", '""', /version label/],
+        ["legacy.targetGroupArns.blue", "arn:bad", '"arn:bad"', /expected an ALB target group ARN/],
+        ["protectRollbackTargets", "yes", '"yes"', /true or false/],
+        ["unknownKey", 1, "1", /unknown key; allowed keys: canary, legacy, spring/],
+    ];
+    for (const [key, value, shown, allowed] of matrix) {
+        it(`rejects ${key} = ${shown} with a message naming key, value and what is allowed`, () => {
+            expectError(withValue(production, key, value), key.replace(/\.(\d+)(?=\.|$)/g, "[$1]"), shown, allowed);
+        });
+    }
+
+    it("rejects an idle timeout that CloudFront's keep-alive would outlive", () => {
+        expectError(withValue(production, "alb.idleTimeoutSeconds", 5), "edge.originKeepaliveSeconds", "5 (default)", /less than alb.idleTimeoutSeconds \(5\)/);
+    });
+
+    it("rejects decommissioning the legacy pair before Spring has 100 % everywhere", () => {
+        expectError(withValue(production, "legacy.decommissioned", true), "canary.weight", "1", /expected 100 while legacy.decommissioned/);
+        let raw = withValue(production, "legacy.decommissioned", true);
+        raw = withValue(raw, "canary.weight", 100);
+        expectError(raw, "canary.routes[0].weight", "5", /expected 100 while legacy.decommissioned/);
+        raw = withValue(raw, "canary.routes.0.weight", 100);
+        assert.equal(parse(raw).legacyPresent, false);
+    });
+
+    it("rejects more routes than the ALB rule quota holds", () => {
+        const routes = Array.from({ length: 92 }, (_, i) => ({ name: `r${i}`, paths: [`/p${i}`], weight: 1 }));
+        expectError(withValue(production, "canary.routes", routes), "canary.routes", `[{"name":"r0"`, /at most 91 routes: 101 listener rules would exceed alb.maxRules \(100/);
+        assert.equal(parse(withValue(production, "canary.routes", routes.slice(0, 91))).canary.routes.length, 91);
+    });
+
+    it("rejects duplicate route names and path patterns", () => {
+        const routes = [
+            { name: "a", paths: ["/x"], weight: 1 },
+            { name: "a", paths: ["/x"], weight: 1 },
+        ];
+        expectError(withValue(production, "canary.routes", routes), "canary.routes[1].name", '"a"', /unique route name/);
+        expectError(withValue(production, "canary.routes", routes), "canary.routes[1].paths[0]", '"/x"', /already used by route "a"/);
+    });
+});
