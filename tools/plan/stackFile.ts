@@ -76,14 +76,14 @@ export function parseConfigPath(p: string): (string | number)[] {
     const re = /([^.[\]]+)|\[(\d+)\]|\["([^"]+)"\]/g;
     let consumed = 0;
     for (const m of p.matchAll(re)) {
-        if (m.index !== consumed && p[consumed] !== ".") {
+        if (m.index !== consumed) {
             throw new UsageError(`invalid config path "${p}"`);
         }
         consumed = m.index + m[0].length;
         if (p[consumed] === ".") consumed++;
         segments.push(m[2] !== undefined ? Number(m[2]) : m[3] ?? m[1]);
     }
-    if (segments.length === 0 || consumed !== p.length) {
+    if (segments.length === 0 || consumed !== p.length || p.endsWith(".")) {
         throw new UsageError(`invalid config path "${p}"`);
     }
     return segments;

@@ -1,0 +1,83 @@
+import { strict as assert } from "node:assert";
+import { diffPlans } from "../tools/plan/diff";
+import { PlanInputError, runPlan } from "../tools/plan/run";
+import { plan } from "./planCache";
+
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const WEIGHT_PATH = /^actions\[0\]\.forward\.targetGroups\[\d\]\.weight$/;
+
+describe("whole stacks (offline plan)", () => {
+    for (const stack of ["staging", "production"]) {
+        it(`${stack} plans with every component and no secret in the output`, async () => {
+            const p = await plan(stack);
+            const components = p.resources.filter((r) => r.type.startsWith("payments:migration:")).map((r) => r.type).sort();
+            assert.deepEqual(components, [
+                "payments:migration:EdgeDistribution",
+                "payments:migration:FargateService",
+                "payments:migration:LegacyBeanstalkPair",
+                "payments:migration:Network",
+                "payments:migration:RoutedAlb",
+            ]);
+            const text = JSON.stringify(p);
+            assert.ok(!/mock-(origin-verify|qa-token)-/.test(text), "a generated secret leaked into the plan");
+            assert.equal(p.outputs.qaToken, "[secret]");
+            for (const r of p.resources.filter((x) => !x.type.startsWith("payments:") && x.parent !== null)) {
+                assert.ok(p.resources.some((c) => c.urn === r.parent), `${r.name} has a parent that exists`);
+            }
+        });
+    }
+
+    it("production protects exactly the rollback targets", async () => {
+        const p = await plan("production");
+        const protectedNames = p.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
+        assert.deepEqual(protectedNames, ["alb", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
+        assert.equal((await plan("staging")).resources.filter((r) => r.options.protect).length, 0);
+    });
+
+    it("a canary weight change updates one listener rule's forward weights and nothing else", async () => {
+        const d = diffPlans(await plan("production"), await plan("production", ["canary.weight=5"]));
+        assert.deepEqual(d.added, []);
+        assert.deepEqual(d.removed, []);
+        assert.deepEqual(d.changed.map((c) => c.name), ["alb-canary-default"]);
+        const paths = d.changed[0].paths.filter((p) => !p.startsWith("tags"));
+        assert.ok(paths.length > 0 && paths.every((p) => WEIGHT_PATH.test(p)), paths.join(", "));
+    });
+
+    for (const side of ["spring", "legacy"]) {
+        it(`a ${side} color flip changes only weights inside the rules that name both colors`, async () => {
+            const live = side === "spring" ? "green" : "blue"; // production runs spring blue, legacy green
+            const d = diffPlans(await plan("production"), await plan("production", [`${side}.liveColor=${live}`]));
+            assert.deepEqual([d.added, d.removed], [[], []]);
+            assert.ok(d.changed.length > 0);
+            for (const c of d.changed) {
+                assert.equal(c.type, RULE, `${c.name} changed`);
+                assert.ok(c.paths.every((p) => WEIGHT_PATH.test(p)), `${c.name}: ${c.paths.join(", ")}`);
+            }
+            assert.deepEqual(d.changed.map((c) => c.name).sort(), ["alb-canary-default", `alb-qa-${side}`, "alb-route-payment-status"]);
+        });
+    }
+
+    it("fails on invalid config with one message and creates nothing", async () => {
+        await assert.rejects(
+            runPlan({ stack: "production", sets: ["canary.weight=150"] }),
+            (err: unknown) => {
+                assert.ok(err instanceof PlanInputError);
+                assert.match(err.message, /payments-migration:canary.weight = 150: expected a number from 0 to 100/);
+                assert.equal(err.resourcesRegistered, 0);
+                return true;
+            },
+        );
+    });
+
+    it("plans 90 path routes within the ALB quota", async () => {
+        const sets = Array.from({ length: 89 }, (_, i) => [
+            `canary.routes[${i + 1}].name=r${i}`,
+            `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
+            `canary.routes[${i + 1}].weight=${(i % 10) + 0.5}`,
+        ]).flat();
+        const p = await runPlan({ stack: "production", sets });
+        assert.equal(p.routing.length, 6 + 90 + 1);
+        const priorities = p.routing.map((r) => r.priority);
+        assert.equal(new Set(priorities).size, priorities.length);
+    });
+});

@@ -1,0 +1,76 @@
+import { strict as assert } from "node:assert";
+import { main } from "../../tools/plan";
+import { parseConfigPath, setAtPath, parseCliValue } from "../../tools/plan/stackFile";
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const o = process.stdout.write.bind(process.stdout);
+    const e = process.stderr.write.bind(process.stderr);
+    (process.stdout as any).write = (s: string) => ((out += s), true);
+    (process.stderr as any).write = (s: string) => ((err += s), true);
+    try {
+        const code = await main(args);
+        return { code, out, err };
+    } finally {
+        (process.stdout as any).write = o;
+        (process.stderr as any).write = e;
+    }
+}
+
+describe("npm run plan", () => {
+    it("--json prints one document with stack, project, resources (with options) and routing", async () => {
+        const { code, out } = await run(["--stack", "production", "--json"]);
+        assert.equal(code, 0);
+        const doc = JSON.parse(out);
+        assert.equal(doc.stack, "production");
+        assert.equal(doc.project, "payments-migration");
+        const r = doc.resources.find((x: any) => x.name === "legacy-blue");
+        assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "options", "parent", "type", "urn"]);
+        assert.deepEqual(Object.keys(r.options).sort(), ["dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
+        assert.match(r.parent, /LegacyBeanstalkPair::legacy$/);
+        const rule = doc.routing.find((x: any) => x.name === "canary-default");
+        assert.deepEqual(Object.keys(rule.targets[0]).sort(), ["color", "percent", "side", "weight"]);
+        assert.equal(rule.priority, 40000);
+    });
+
+    it("prints the tree, the routing table with percentages and a Mermaid diagram", async () => {
+        const { code, out } = await run(["--stack", "staging", "--set", "canary.weight=0.5"]);
+        assert.equal(code, 0);
+        assert.match(out, /Resources \(\d+\):/);
+        assert.match(out, /canary-default .* legacy-blue 99\.5% \(w995\), spring-blue 0\.5% \(w5\)/);
+        assert.match(out, /```mermaid\nflowchart LR/);
+        assert.doesNotMatch(out, /mock-qa-token/);
+    });
+
+    it("exits 2 with one message for invalid config or usage", async () => {
+        let r = await run(["--stack", "production", "--set", "spring.liveColor=purple"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /payments-migration:spring.liveColor = "purple": expected "blue" or "green"/);
+        assert.equal(r.out, "");
+        r = await run([]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /--stack is required/);
+        r = await run(["--stack", "nope"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /no stack file Pulumi.nope.yaml; stacks here: production, staging/);
+        r = await run(["--stack", "staging", "--bogus"]);
+        assert.equal(r.code, 2);
+        r = await run(["--stack", "staging", "--set", "canary.weight"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /--set expects path=value/);
+    });
+
+    it("--set follows pulumi config set --path semantics", () => {
+        assert.deepEqual(parseConfigPath("canary.routes[0].weight"), ["canary", "routes", 0, "weight"]);
+        assert.deepEqual(parseConfigPath('tags["team:name"]'), ["tags", "team:name"]);
+        const root: Record<string, unknown> = {};
+        setAtPath(root, ["routes", 1, "weight"], 5);
+        assert.equal((root.routes as unknown[]).length, 2);
+        assert.deepEqual((root.routes as unknown[])[1], { weight: 5 });
+        assert.equal(parseCliValue("5"), 5);
+        assert.equal(parseCliValue("true"), true);
+        assert.equal(parseCliValue("blue"), "blue");
+        assert.throws(() => parseConfigPath("a..b"), /invalid config path/);
+    });
+});
