@@ -9,7 +9,7 @@ import { createMocks, MockWorld, RecordedResource, recordRegistrations } from ".
 import { loadStackConfig, LoadedStackConfig, SECRET_PLACEHOLDER } from "./stackFile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+const PROGRAM = path.join(PROJECT_DIR, "index");
 
 export interface PlanResource {
     urn: string;
