@@ -9,7 +9,6 @@ export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudf
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
 /** Tag on every listener rule saying what it is; policies and the plan read it. */
 export const RULE_ROLE_TAG = "payments:rule-role";
-export const RULE_SPRING_PERCENT_TAG = "payments:spring-percent";
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
@@ -238,11 +237,8 @@ export class RoutedAlb extends pulumi.ComponentResource {
                             },
                         },
                     ],
-                    tags: {
-                        ...this.tags,
-                        [RULE_ROLE_TAG]: rule.kind,
-                        ...(rule.springPercent !== undefined ? { [RULE_SPRING_PERCENT_TAG]: String(rule.springPercent) } : {}),
-                    },
+                    // The role only: a tag holding the percent would turn every weight move into a second API call.
+                    tags: { ...this.tags, [RULE_ROLE_TAG]: rule.kind },
                 },
                 {
                     parent: this,

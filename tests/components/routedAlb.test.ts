@@ -83,7 +83,7 @@ describe("RoutedAlb (through mocks)", () => {
         assert.deepEqual(forward.targetGroups.map((g: any) => g.weight), [0, 990, 10, 0]);
         assert.deepEqual(forward.stickiness, { enabled: true, duration: 300 });
         assert.equal(catchAll.inputs.tags["payments:rule-role"], "catch-all");
-        assert.equal(catchAll.inputs.tags["payments:spring-percent"], "1");
+        assert.equal(catchAll.inputs.tags["payments:spring-percent"], undefined, "a weight move must not touch tags");
         const route = p.routing.find((r) => r.name === "route-payment-status")!;
         assert.deepEqual(route.targets.map((t) => `${t.side}-${t.color}:${t.percent}`), [
             "legacy-blue:0", "legacy-green:95", "spring-blue:5", "spring-green:0",
