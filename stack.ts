@@ -22,11 +22,25 @@ export interface StackOutputs {
     qaRouteHeader: string;
     qaTokenHeader: string;
     liveColors: { legacy: Color | null; spring: Color };
-    canaryWeight: number;
+    /** What this update deploys; the next update reads it back as the last deployed canary. */
+    canary: CanaryState;
     routing: { name: string; priority: number; targets: { target: string; weight: number; percent: number }[] }[];
     springServices: Record<Color, pulumi.Output<string>>;
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
 }
+
+/** The canary as deployed: the stack exports it, and the next update reads it back. */
+export interface CanaryState {
+    weight: number;
+    routes: Record<string, number>;
+}
+
+export function canaryState(model: StackModel): CanaryState {
+    return { weight: model.canary.weight, routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])) };
+}
+
+/** Resource name of the stack's reference to its own last deployment (the canary-step-limit policy reads it). */
+export const DEPLOYED_STATE_REFERENCE = "deployed-state";
 
 export function routingInput(model: StackModel): RulePlanInput {
     return {
@@ -52,6 +66,12 @@ export function defineStack(model: StackModel): StackOutputs {
 
     const tags = { "payments:stack": model.stack, "payments:managed-by": "pulumi", ...model.tags };
     const protect = model.protectRollbackTargets;
+
+    // The stack's own previous outputs: what is deployed now. CrossGuard sees only the new
+    // state, so this reference is how the canary-step-limit policy knows where a move starts.
+    new pulumi.StackReference(DEPLOYED_STATE_REFERENCE, {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
 
     const network = new Network("network", { network: model.network, tags });
 
@@ -141,6 +161,7 @@ export function defineStack(model: StackModel): StackOutputs {
         },
         weightedRulesDependOn: spring.services,
         maxRules: model.alb.maxRules,
+        migration: model.migration,
     });
     attachTargetGroups(traffic.targetGroupAttachments);
 
@@ -167,7 +188,7 @@ export function defineStack(model: StackModel): StackOutputs {
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
-        canaryWeight: model.canary.weight,
+        canary: canaryState(model),
         routing: routingSummary(traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
         legacyEnvironments: legacy ? { blue: legacy.colors.blue.environmentName, green: legacy.colors.green.environmentName } : null,

@@ -7,8 +7,11 @@ import { HeaderValue, PlannedRule, RulePlanInput, planRules, ruleSetProblems } f
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 /** Tag Beanstalk keeps on a shared ALB; ignored so that Pulumi and Beanstalk do not fight over it. */
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
-/** Tag on every listener rule saying what it is; policies and the plan read it. */
+/** Tags on every listener rule saying what it is; policies read them. Static: a weight move never changes them. */
 export const RULE_ROLE_TAG = "payments:rule-role";
+export const RULE_NAME_TAG = "payments:rule";
+/** The forward's target groups, in order, as side-color labels ("legacy-blue spring-green"). */
+export const RULE_TARGETS_TAG = "payments:targets";
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
@@ -48,6 +51,21 @@ export interface TrafficArgs {
     weightedRulesDependOn?: pulumi.Input<pulumi.Resource>[];
     /** @default 100 (the AWS quota of rules per ALB) */
     maxRules?: number;
+    /**
+     * Recorded in the component's outputs for the rollback policy: when Spring reached
+     * 100 % everywhere, and how long that must hold before the legacy pair may go.
+     */
+    migration?: { cutoverDate?: string; bakeDays: number };
+}
+
+/** What the component records about its rules (registered outputs, read by the stack policies). */
+export interface RoutingRecord {
+    name: string;
+    kind: PlannedRule["kind"];
+    priority: number;
+    /** Configured Spring percent of a canary rule. */
+    springPercent?: number;
+    targets: string[];
 }
 
 export interface RoutedTraffic {
@@ -176,13 +194,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({
-            loadBalancerArn: this.loadBalancer.arn,
-            dnsName: this.loadBalancer.dnsName,
-            securityGroupId: this.securityGroup.id,
-            trafficListenerArn: this.trafficListener.arn,
-            httpOnly: this.httpOnly,
-        });
+        // Outputs are registered by routeTraffic, once the rules exist.
     }
 
     /**
@@ -237,8 +249,13 @@ export class RoutedAlb extends pulumi.ComponentResource {
                             },
                         },
                     ],
-                    // The role only: a tag holding the percent would turn every weight move into a second API call.
-                    tags: { ...this.tags, [RULE_ROLE_TAG]: rule.kind },
+                    // Static tags only: a tag holding the percent would turn every weight move into a second API call.
+                    tags: {
+                        ...this.tags,
+                        [RULE_ROLE_TAG]: rule.kind,
+                        [RULE_NAME_TAG]: rule.name,
+                        [RULE_TARGETS_TAG]: rule.targets.map((t) => `${t.side}-${t.color}`).join(" "),
+                    },
                 },
                 {
                     parent: this,
@@ -252,6 +269,23 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 attachments.push(listenerRule);
             }
         }
+        const routing: RoutingRecord[] = rules.map((r) => ({
+            name: r.name,
+            kind: r.kind,
+            priority: r.priority,
+            ...(r.springPercent !== undefined ? { springPercent: r.springPercent } : {}),
+            targets: r.targets.map((t) => `${t.side}-${t.color}`),
+        }));
+        this.registerOutputs({
+            loadBalancerArn: this.loadBalancer.arn,
+            dnsName: this.loadBalancer.dnsName,
+            securityGroupId: this.securityGroup.id,
+            trafficListenerArn: this.trafficListener.arn,
+            httpOnly: this.httpOnly,
+            legacyPresent: args.routing.legacyPresent,
+            routing,
+            migration: args.migration ?? { bakeDays: 14 },
+        });
         return { rules, listenerRules, targetGroupAttachments: attachments };
     }
 }

@@ -254,6 +254,13 @@ const qa = obj({
     sourceCidrs: list(cidr(), "expected a list of at most 2 CIDR blocks (ALB rules hold 5 condition values; the QA headers use 3)", 0, 2).default([]),
 });
 
+const migration = obj({
+    /** Day (YYYY-MM-DD) Spring reached 100 % on every route; the bake period counts from here. */
+    cutoverDate: str("expected a date as YYYY-MM-DD", /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/).optional(),
+    /** Days the cutover must hold before the rollback target (the Beanstalk pair) may be removed. */
+    bakeDays: int(0, 365).default(14),
+});
+
 const tags = z.record(z.string().min(1).max(128), z.string().max(256), { error: "expected a map of tag keys to string values" });
 
 const stackConfigShape = {
@@ -264,6 +271,7 @@ const stackConfigShape = {
     alb: alb.default(() => alb.parse({})),
     edge: edge.default(() => edge.parse({})),
     qa: qa.default(() => qa.parse({})),
+    migration: migration.default(() => migration.parse({})),
     /** Production: the rollback targets get `protect: true`, so even a policy bypass cannot delete them. */
     protectRollbackTargets: bool().default(false),
     tags: tags.default({}),
@@ -386,6 +394,7 @@ export type NetworkConfig = StackConfig["network"];
 export type AlbConfig = StackConfig["alb"];
 export type EdgeConfig = StackConfig["edge"];
 export type QaConfig = StackConfig["qa"];
+export type MigrationConfig = StackConfig["migration"];
 export type { Color };
 
 export interface StackModel extends StackConfig {

@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const plan = await runPlan({ stack: values.stack, sets: values.set ?? [] });
+        const { states: _states, deployed: _deployed, ...plan } = await runPlan({ stack: values.stack, sets: values.set ?? [] });
         process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
         return 0;
     } catch (err) {

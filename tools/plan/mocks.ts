@@ -44,7 +44,11 @@ export interface MockWorld {
     beanstalkTargetGroups: Map<string, string>;
 }
 
-export function createMocks(region: string): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
+/**
+ * @param deployedOutputs what a StackReference to this stack returns: the outputs of the
+ *   last deployment (the plan derives them from the stack file as committed).
+ */
+export function createMocks(region: string, deployedOutputs: Record<string, unknown> = {}): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
     const world: MockWorld = { region, environmentIds: new Map(), beanstalkTargetGroups: new Map() };
     const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
 
@@ -97,6 +101,8 @@ export function createMocks(region: string): { mocks: pulumi.runtime.Mocks; worl
                     // A placeholder, never a usable secret: the plan is offline.
                     state.result = `mock-${args.name}-${short(args.name, 16)}`;
                     break;
+                case "pulumi:pulumi:StackReference":
+                    return { id: String(inputs.name), state: { name: inputs.name, outputs: deployedOutputs, secretOutputNames: [] } };
                 case "awsx:ec2:Vpc":
                     Object.assign(state, {
                         vpcId: `vpc-${short(args.name, 17)}`,
@@ -158,7 +164,10 @@ export function recordRegistrations(): RecordedResource[] {
                     parent: req.getParent() || null,
                     custom: req.getCustom(),
                     inputs: unwrapSecrets(inputs) as Record<string, unknown>,
-                    outputs: unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getObject())) as Record<string, unknown>,
+                    outputs: {
+                        ...(unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getObject())) as Record<string, unknown>),
+                        ...(resp.getId() ? { id: resp.getId() } : {}),
+                    },
                     options: {
                         protect: req.getProtect() === true,
                         ignoreChanges: req.getIgnorechangesList(),
@@ -169,6 +178,15 @@ export function recordRegistrations(): RecordedResource[] {
             }
             callback(err, resp);
         });
+    };
+    // Components register their outputs later; stack policies read them (the engine passes outputs).
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+        const target = recorded.find((r) => r.urn === req.getUrn());
+        if (target && req.getOutputs()) {
+            target.outputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getOutputs())) as Record<string, unknown>;
+        }
+        return originalOutputs(req, callback);
     };
     return recorded;
 }

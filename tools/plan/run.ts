@@ -7,6 +7,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig, SECRET_PLACEHOLDER } from "./stackFile";
+import { parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { canaryState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(PROJECT_DIR, "index");
@@ -18,6 +20,12 @@ export interface PlanResource {
     parent: string | null;
     inputs: Record<string, unknown>;
     options: RecordedResource["options"];
+}
+
+/** A resource with its outputs as well: what stack policies see. Not printed (outputs hold provider ids). */
+export interface PlannedResourceState extends PlanResource {
+    custom: boolean;
+    outputs: Record<string, unknown>;
 }
 
 export interface PlanTarget {
@@ -43,6 +51,12 @@ export interface PlanResult {
     outputs: Record<string, unknown>;
 }
 
+/** A plan plus what only the tools need: resource outputs and the deployed state it was compared with. */
+export interface PlanRun extends PlanResult {
+    states: PlannedResourceState[];
+    deployed: Record<string, unknown>;
+}
+
 /** A config or program error the user can fix: printed alone, exit code 2. */
 export class PlanInputError extends Error {
     /** How many resources were registered before the error (0: nothing would be created). */
@@ -60,6 +74,11 @@ export interface PlanOptions {
     dir?: string;
     /** Config already loaded (the canary tool passes edited config). */
     loaded?: LoadedStackConfig;
+    /**
+     * `--set`s that describe the deployed state instead of the stack file as committed
+     * (what the stack's StackReference to itself returns). @default none: the file is what is deployed
+     */
+    deployedSets?: readonly string[];
 }
 
 function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
@@ -91,7 +110,7 @@ function scrub<T>(value: T, secrets: readonly string[]): T {
 
 let running = false;
 
-export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
+export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     if (running) {
         throw new Error("runPlan is not re-entrant: the Pulumi runtime is process-global");
     }
@@ -103,13 +122,33 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
     }
 }
 
-async function runPlanOnce(opts: PlanOptions): Promise<PlanResult> {
+/**
+ * The outputs of the last deployment, as the stack's reference to itself would return
+ * them: derived from the committed stack file (plus `deployedSets`). Invalid or missing
+ * config counts as never deployed.
+ */
+export function deployedOutputs(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
+    try {
+        const base = loadStackConfig(dir, stack, deployedSets);
+        const model = parseStackConfig(rawProjectConfig(base.config, base.project), base.project, stack);
+        return {
+            canary: canaryState(model),
+            liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
+        };
+    } catch {
+        return {};
+    }
+}
+
+async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
     const region = loaded.config["aws:region"] ?? "us-east-1";
-    const { mocks, world } = createMocks(region);
+    const deployed = deployedOutputs(dir, opts.stack, opts.deployedSets);
+    const { mocks, world } = createMocks(region, deployed);
 
-    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false);
+    // "organization" is what self-managed backends use as the organization name.
+    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false, "organization");
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = recordRegistrations();
 
@@ -146,7 +185,9 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanResult> {
         options: r.options,
     }));
     const routing = routingFrom(recorded, world, loaded);
-    return scrub({ stack: loaded.stack, project: loaded.project, resources, routing, outputs }, secrets);
+    const states: PlannedResourceState[] = recorded.map((r) => ({ ...resources.find((x) => x.urn === r.urn)!, custom: r.custom, outputs: r.outputs }));
+    const run: PlanRun = { stack: loaded.stack, project: loaded.project, resources, routing, outputs, states, deployed };
+    return scrub(run, secrets);
 }
 
 /** The routing table read back from the declared listener rules (what AWS would get). */
