@@ -10,6 +10,7 @@ import { LegacyBeanstalkPair } from "./components/legacyBeanstalkPair";
 import { Network } from "./components/network";
 import { RoutedAlb } from "./components/routedAlb";
 import { StackModel } from "./lib/config";
+import { DEPLOYED_STATE_REFERENCE } from "./lib/contract";
 import { PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "./lib/rules";
 import { Color, targetPercents } from "./lib/weights";
 
@@ -39,8 +40,6 @@ export function canaryState(model: StackModel): CanaryState {
     return { weight: model.canary.weight, routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])) };
 }
 
-/** Resource name of the stack's reference to its own last deployment (the canary-step-limit policy reads it). */
-export const DEPLOYED_STATE_REFERENCE = "deployed-state";
 
 export function routingInput(model: StackModel): RulePlanInput {
     return {

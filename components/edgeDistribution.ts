@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/contract";
 
 /** AWS managed cache policy "CachingDisabled": a payments API must never be served from cache. */
 export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -46,7 +47,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         if (aliases.length > 0 && !args.certificateArn) {
             throw new Error(`EdgeDistribution ${name}: aliases ${aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
         }
-        super("payments:migration:EdgeDistribution", name, {}, opts);
+        super(COMPONENT_TYPES.edgeDistribution, name, {}, opts);
 
         // Host is the one header left out: CloudFront checks the origin certificate against
         // the forwarded Host, and the ALB certificate covers the origin name, not the viewer's.

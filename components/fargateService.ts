@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { ecrRepositoryArn } from "../lib/ecr";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
 import { COLORS, Color } from "../lib/weights";
@@ -83,7 +84,7 @@ export class FargateService extends pulumi.ComponentResource {
         if (!isValidFargateSize(cpu, memory)) {
             throw new Error(`FargateService ${name}: cpu ${cpu} / memory ${memory} is not a Fargate size: ${describeFargateSizes(cpu)}`);
         }
-        super("payments:migration:FargateService", name, {}, opts);
+        super(COMPONENT_TYPES.fargateService, name, {}, opts);
 
         this.cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
@@ -116,7 +117,7 @@ export class FargateService extends pulumi.ComponentResource {
         const colorArgs = args[color];
         const port = args.containerPort ?? 8080;
         const parent = { parent: this };
-        const tags = { ...args.tags, "payments:color": color };
+        const tags = { ...args.tags, [COLOR_TAG]: color };
 
         const targetGroup = new aws.lb.TargetGroup(
             `${prefix}-tg`,

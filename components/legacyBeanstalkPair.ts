@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 
 export interface LegacyColorArgs {
@@ -84,7 +85,7 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
     public readonly environments: aws.elasticbeanstalk.Environment[];
 
     constructor(name: string, args: LegacyBeanstalkPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("payments:migration:LegacyBeanstalkPair", name, {}, opts);
+        super(COMPONENT_TYPES.legacyBeanstalkPair, name, {}, opts);
         this.liveColor = args.liveColor;
 
         if (args.createApplication) {
@@ -126,7 +127,7 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
                 settings,
                 // Beanstalk reports healthy only after the new version passes its health checks.
                 waitForReadyTimeout: "30m",
-                tags: { ...args.tags, "payments:color": color },
+                tags: { ...args.tags, [COLOR_TAG]: color },
             },
             { parent: this, protect: args.protect, dependsOn: args.dependsOn },
         );

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/contract";
 import type { NetworkConfig } from "../lib/config";
 
 export interface NetworkArgs {
@@ -22,7 +23,7 @@ export class Network extends pulumi.ComponentResource {
     public readonly privateSubnetIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("payments:migration:Network", name, {}, opts);
+        super(COMPONENT_TYPES.network, name, {}, opts);
         const net = args.network;
         if ("vpcId" in net) {
             this.vpcId = pulumi.output(net.vpcId);

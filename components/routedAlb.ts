@@ -1,17 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, Side, WeightedTarget } from "../lib/weights";
+import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG } from "../lib/contract";
 import { HeaderValue, PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "../lib/rules";
 
 /** AWS-managed prefix list of CloudFront's origin-facing addresses. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 /** Tag Beanstalk keeps on a shared ALB; ignored so that Pulumi and Beanstalk do not fight over it. */
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
-/** Tags on every listener rule saying what it is; policies read them. Static: a weight move never changes them. */
-export const RULE_ROLE_TAG = "payments:rule-role";
-export const RULE_NAME_TAG = "payments:rule";
-/** The forward's target groups, in order, as side-color labels ("legacy-blue spring-green"). */
-export const RULE_TARGETS_TAG = "payments:targets";
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
@@ -99,7 +95,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
     private readonly tags?: Record<string, string>;
 
     constructor(name: string, args: RoutedAlbArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("payments:migration:RoutedAlb", name, {}, opts);
+        super(COMPONENT_TYPES.routedAlb, name, {}, opts);
         this.name = name;
         this.tags = args.tags;
         this.httpOnly = !args.certificateArn;

@@ -1,25 +1,33 @@
 /**
- * npm run plan -- --stack <name> [--set <path>=<value>]... [--json]
+ * npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]...
+ *                 [--policy-config <file>] [--json]
  *
- * Runs index.ts under Pulumi's mocks with the stack file's config and prints the
- * resource tree, the routing table and a Mermaid diagram (or one JSON document).
- * Exit codes: 0 success, 2 invalid config or usage (one message on stderr).
+ * Runs index.ts under Pulumi's mocks with the stack file's config, prints the resource
+ * tree, the routing table and a Mermaid diagram (or one JSON document), and runs the
+ * policy pack against the result. `--deployed` describes the deployed state where it
+ * differs from the stack file (what the canary-step-limit policy compares against).
+ * Exit codes: 0 success, 1 a mandatory policy violation, 2 invalid config or usage.
  */
 import { parseArgs } from "node:util";
 import { renderPlan } from "./plan/render";
 import { PlanInputError, runPlan } from "./plan/run";
 import { UsageError } from "./plan/stackFile";
+import { checkPlan, renderViolations } from "./policy/check";
+import { PolicyConfigError, mandatoryViolations } from "./policy/evaluate";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--json]";
+const USAGE =
+    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; set?: string[]; json?: boolean; help?: boolean };
+    let values: { stack?: string; set?: string[]; deployed?: string[]; "policy-config"?: string; json?: boolean; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
             options: {
                 stack: { type: "string", short: "s" },
                 set: { type: "string", multiple: true },
+                deployed: { type: "string", multiple: true },
+                "policy-config": { type: "string" },
                 json: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
@@ -39,11 +47,17 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const { states: _states, deployed: _deployed, ...plan } = await runPlan({ stack: values.stack, sets: values.set ?? [] });
-        process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
-        return 0;
+        const run = await runPlan({ stack: values.stack, sets: values.set ?? [], deployedSets: values.deployed ?? [] });
+        const policy = await checkPlan(run, { policyConfigFile: values["policy-config"] });
+        const { states: _states, deployed: _deployed, ...plan } = run;
+        if (values.json) {
+            process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations } }, null, 2)}\n`);
+        } else {
+            process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}\n`);
+        }
+        return mandatoryViolations(policy).length > 0 ? 1 : 0;
     } catch (err) {
-        if (err instanceof PlanInputError || err instanceof UsageError) {
+        if (err instanceof PlanInputError || err instanceof UsageError || err instanceof PolicyConfigError) {
             process.stderr.write(`${err.message}\n`);
             return 2;
         }
@@ -53,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // Flush stdout before exiting: process.exit() would cut a large --json document short on a pipe.
+        (code) => process.stdout.write("", () => process.exit(code)),
         (err) => {
             process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
             process.exit(1);

@@ -179,6 +179,26 @@ export function recordRegistrations(): RecordedResource[] {
             callback(err, resp);
         });
     };
+    // Read resources (a StackReference is one) go through ReadResource, not RegisterResource.
+    const originalRead = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
+        return originalRead(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                recorded.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || null,
+                    custom: true,
+                    inputs: unwrapSecrets(inputs) as Record<string, unknown>,
+                    outputs: { ...(unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getProperties())) as Record<string, unknown>), id: req.getId() },
+                    options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: req.getDependenciesList() },
+                });
+            }
+            callback(err, resp);
+        });
+    };
     // Components register their outputs later; stack policies read them (the engine passes outputs).
     const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {

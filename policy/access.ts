@@ -1,0 +1,221 @@
+/**
+ * Who can reach what: only CloudFront reaches the ALB, only testers holding the token
+ * use the QA routes, and CloudFront passes on what the routing depends on.
+ */
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { RULE_ROLE_TAG } from "../lib/contract";
+import {
+    MANAGED_ALL_VIEWER_ORIGIN_REQUEST,
+    MANAGED_CACHING_DISABLED,
+    TYPES,
+    headerConditions,
+    ruleView,
+    rulesOf,
+    tagsOf,
+} from "./stackView";
+
+const headerSchema = (def: string): PolicyConfigJSONSchema => ({ type: "string", minLength: 1, maxLength: 40, default: def });
+
+export interface HeaderNames {
+    originVerifyHeader: string;
+    routeHeader: string;
+    tokenHeader: string;
+}
+
+const headerNamesSchema = {
+    originVerifyHeader: headerSchema("X-Origin-Verify"),
+    routeHeader: headerSchema("X-Route-To"),
+    tokenHeader: headerSchema("X-Route-Token"),
+};
+
+function hasValue(values: string[] | undefined): boolean {
+    return Array.isArray(values) && values.length > 0 && values.every((v) => typeof v === "string" && v.length > 0);
+}
+
+export const qaRoutesProtected: ResourceValidationPolicy = {
+    name: "qa-routes-protected",
+    description: "Every QA header route also requires the secret token header and the origin-verify header, so the public cannot pick an implementation.",
+    severity: "critical",
+    remediationSteps: "Keep the token and origin-verify header conditions on every QA rule (lib/rules.ts adds both).",
+    configSchema: { properties: headerNamesSchema },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== TYPES.listenerRule || tagsOf(args)[RULE_ROLE_TAG] !== "qa") {
+            args.notApplicable("applies to QA listener rules");
+            return;
+        }
+        const names = args.getConfig<HeaderNames>();
+        const headers = headerConditions(ruleView(args as any));
+        if (!hasValue(headers.get(names.tokenHeader.toLowerCase()))) {
+            reportViolation(`the QA route does not require the ${names.tokenHeader} token header`);
+        }
+        if (!hasValue(headers.get(names.originVerifyHeader.toLowerCase()))) {
+            reportViolation(`the QA route does not require the ${names.originVerifyHeader} header`);
+        }
+    },
+};
+
+export interface OriginLockedConfig {
+    originVerifyHeader: string;
+    /** CloudFront origin-facing prefix list ids of the stack's region; empty: any prefix list is accepted. */
+    prefixListIds: string[];
+}
+
+/** Ingress that is not a prefix list: CIDRs, security groups or self. */
+function openIngress(rule: any): string | undefined {
+    for (const key of ["cidrBlocks", "ipv6CidrBlocks", "securityGroups"]) {
+        if (Array.isArray(rule?.[key]) && rule[key].length > 0) return `${key} ${rule[key].join(", ")}`;
+    }
+    for (const key of ["cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "sourceSecurityGroupId"]) {
+        if (rule?.[key]) return `${key} ${rule[key]}`;
+    }
+    if (rule?.self) return "self";
+    return undefined;
+}
+
+export const originLocked: StackValidationPolicy = {
+    name: "origin-locked",
+    description:
+        "The ALB admits only CloudFront's origin-facing prefix list, every forwarding rule requires the origin-verify header CloudFront adds, and listeners default to a fixed response.",
+    severity: "critical",
+    remediationSteps:
+        "Keep the ALB security group's only ingress the CloudFront prefix list, the origin-verify header on every rule and in the distribution's origin, and listener defaults fixed-response or redirect.",
+    configSchema: {
+        properties: {
+            originVerifyHeader: headerSchema("X-Origin-Verify"),
+            prefixListIds: { type: "array", items: { type: "string", pattern: "^pl-[0-9a-f]+$" }, default: [] },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<OriginLockedConfig>();
+        const albs = args.resources.filter((r) => r.type === TYPES.loadBalancer);
+        if (albs.length === 0) {
+            args.notApplicable("no load balancer in this stack");
+            return;
+        }
+        const albGroupIds = new Set(albs.flatMap((a) => ((a.props as any).securityGroups ?? []) as string[]));
+        for (const sg of args.resources.filter((r) => r.type === TYPES.securityGroup && albGroupIds.has((r.props as any).id))) {
+            for (const rule of ((sg.props as any).ingress ?? []) as any[]) {
+                const open = openIngress(rule);
+                const lists: string[] = rule.prefixListIds ?? [];
+                if (open) {
+                    reportViolation(`ALB security group ${sg.name} admits ${open}; only the CloudFront prefix list may reach the ALB`, sg.urn);
+                } else if (lists.length === 0) {
+                    reportViolation(`ALB security group ${sg.name} has an ingress rule without a source`, sg.urn);
+                } else if (config.prefixListIds.length > 0 && lists.some((l) => !config.prefixListIds.includes(l))) {
+                    reportViolation(`ALB security group ${sg.name} admits prefix list ${lists.join(", ")}, not CloudFront's (${config.prefixListIds.join(", ")})`, sg.urn);
+                }
+            }
+        }
+        // Standalone ingress rules attached to an ALB security group.
+        for (const r of args.resources) {
+            const p = r.props as any;
+            const standalone = r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" || (r.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && p.type === "ingress");
+            if (standalone && albGroupIds.has(p.securityGroupId) && !p.prefixListId && !(p.prefixListIds?.length > 0)) {
+                reportViolation(`ingress rule ${r.name} opens the ALB security group to ${openIngress(p) ?? "an unknown source"}`, r.urn);
+            }
+        }
+
+        const verify = config.originVerifyHeader.toLowerCase();
+        for (const rule of rulesOf(args.resources)) {
+            if (rule.forward && !hasValue(headerConditions(rule).get(verify))) {
+                reportViolation(`rule ${rule.name} forwards without requiring ${config.originVerifyHeader}: anyone reaching the ALB could use it`, rule.resource.urn);
+            }
+        }
+        for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {
+            const actions: any[] = (listener.props as any).defaultActions ?? [];
+            const types = actions.map((a) => a?.type);
+            if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
+                reportViolation(`listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`, listener.urn);
+            }
+        }
+        for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
+            for (const origin of ((dist.props as any).origins ?? []) as any[]) {
+                const headers: any[] = origin.customHeaders ?? [];
+                if (!headers.some((h) => String(h?.name).toLowerCase() === verify && typeof h.value === "string" && h.value.length > 0)) {
+                    reportViolation(`distribution ${dist.name} origin ${origin.originId} does not add ${config.originVerifyHeader}: the ALB would reject all traffic`, dist.urn);
+                }
+            }
+        }
+    },
+};
+
+export interface EdgeConfig {
+    routeHeader: string;
+    tokenHeader: string;
+    stickinessCookies: string[];
+}
+
+function forwards(behavior: string | undefined, items: string[] | undefined, name: string, allKinds: string[]): boolean {
+    const listed = (items ?? []).some((i) => i.toLowerCase() === name.toLowerCase());
+    if (behavior !== undefined && allKinds.includes(behavior)) return true;
+    if (behavior === "whitelist") return listed;
+    if (behavior === "allExcept") return !listed;
+    return false;
+}
+
+export const edgeForwardsRouting: StackValidationPolicy = {
+    name: "edge-forwards-routing",
+    description:
+        "CloudFront forwards the routing and token headers and the AWSALB* stickiness cookies to the origin, and does not cache API responses (or keys the cache on the routing headers).",
+    severity: "critical",
+    remediationSteps:
+        "Use an origin request policy that forwards all viewer headers except Host (or whitelists the routing headers) and all cookies, with the managed CachingDisabled cache policy.",
+    configSchema: {
+        properties: {
+            routeHeader: headerSchema("X-Route-To"),
+            tokenHeader: headerSchema("X-Route-Token"),
+            stickinessCookies: { type: "array", items: { type: "string" }, default: ["AWSALB", "AWSALBTG"] },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<EdgeConfig>();
+        const distributions = args.resources.filter((r) => r.type === TYPES.distribution);
+        if (distributions.length === 0) {
+            args.notApplicable("no CloudFront distribution in this stack");
+            return;
+        }
+        const byId = (type: string) => new Map(args.resources.filter((r) => r.type === type).map((r) => [(r.props as any).id, r.props as any]));
+        const originPolicies = byId(TYPES.originRequestPolicy);
+        const cachePolicies = byId(TYPES.cachePolicy);
+        const routing = [config.routeHeader, config.tokenHeader];
+        for (const dist of distributions) {
+            const p = dist.props as any;
+            const behaviors: any[] = [p.defaultCacheBehavior, ...(p.orderedCacheBehaviors ?? [])].filter(Boolean);
+            behaviors.forEach((b, i) => {
+                const where = i === 0 ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
+                const say = (m: string) => reportViolation(`distribution ${dist.name}, ${where}: ${m}`, dist.urn);
+                if (b.originRequestPolicyId !== MANAGED_ALL_VIEWER_ORIGIN_REQUEST) {
+                    const orp = originPolicies.get(b.originRequestPolicyId);
+                    if (!orp) {
+                        say("no origin request policy from this stack forwards the routing headers and cookies");
+                    } else {
+                        const h = orp.headersConfig ?? {};
+                        for (const name of routing) {
+                            if (!forwards(h.headerBehavior, h.headers?.items, name, ["allViewer", "allViewerAndWhitelistCloudFront"])) {
+                                say(`header ${name} is not forwarded to the origin: header routing silently stops working`);
+                            }
+                        }
+                        const c = orp.cookiesConfig ?? {};
+                        for (const cookie of config.stickinessCookies) {
+                            if (!forwards(c.cookieBehavior, c.cookies?.items, cookie, ["all"])) {
+                                say(`cookie ${cookie} is not forwarded: ALB stickiness silently stops working`);
+                            }
+                        }
+                    }
+                }
+                if (b.cachePolicyId !== MANAGED_CACHING_DISABLED) {
+                    const cp = cachePolicies.get(b.cachePolicyId);
+                    const keyHeaders = cp?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
+                    const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));
+                    const noCache = cp !== undefined && Number(cp.maxTtl) === 0;
+                    if (!noCache && !keyed) {
+                        say("API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other");
+                    }
+                }
+            });
+        }
+    },
+};
+
+export const accessPolicies = [qaRoutesProtected, originLocked, edgeForwardsRouting];

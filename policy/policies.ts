@@ -1,0 +1,16 @@
+/**
+ * Every policy of the pack, by domain. Tests and the offline plan import this module;
+ * only index.ts constructs the PolicyPack (which starts a gRPC server).
+ */
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { accessPolicies } from "./access";
+import { rollbackPolicies } from "./rollback";
+import { rolloutPolicies } from "./rollout";
+import { securityPolicies } from "./security";
+import { trafficPolicies } from "./traffic";
+
+export const POLICY_PACK_NAME = "payments-migration";
+/** Without a policy config file every policy is mandatory (unless the policy says otherwise). */
+export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+
+export const policies: Policies = [...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies];

@@ -1,0 +1,134 @@
+/**
+ * Zero-downtime releases inside a color, warm idle colors, and task sizes AWS accepts.
+ */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
+import { TYPES } from "./stackView";
+
+function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
+    const s = ((props?.settings ?? []) as any[]).find((x) => x?.namespace === namespace && x?.name === name);
+    return s?.value === undefined ? undefined : String(s.value);
+}
+
+const inRange = (v: unknown, lo: number, hi: number) => typeof v === "number" && v >= lo && v <= hi;
+
+export interface ZeroDowntimeConfig {
+    minDeregistrationSeconds: number;
+    maxDeregistrationSeconds: number;
+}
+
+export const zeroDowntimeRollout: ResourceValidationPolicy = {
+    name: "zero-downtime-rollout",
+    description:
+        "ECS rolls out with minimum healthy ≥ 100 %, a circuit breaker with rollback and a health-check grace; target groups have sane health checks and deregistration delays; Beanstalk never deploys AllAtOnce.",
+    severity: "high",
+    remediationSteps:
+        "Use the FargateService component defaults (100/200 %, circuit breaker with rollback, grace period) and a Beanstalk deployment policy of Immutable or RollingWithAdditionalBatch.",
+    configSchema: {
+        properties: {
+            minDeregistrationSeconds: { type: "integer", minimum: 0, maximum: 3600, default: 5 },
+            maxDeregistrationSeconds: { type: "integer", minimum: 0, maximum: 3600, default: 300 },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const p = args.props as any;
+        const config = args.getConfig<ZeroDowntimeConfig>();
+        const delayOk = (d: number) => d >= config.minDeregistrationSeconds && d <= config.maxDeregistrationSeconds;
+        const delayRange = `${config.minDeregistrationSeconds}–${config.maxDeregistrationSeconds}s`;
+        switch (args.type) {
+            case TYPES.ecsService: {
+                if (!(Number(p.deploymentMinimumHealthyPercent) >= 100)) {
+                    reportViolation(`deploymentMinimumHealthyPercent is ${p.deploymentMinimumHealthyPercent ?? "unset"}; below 100 a rollout removes serving capacity`);
+                }
+                if (!(Number(p.deploymentMaximumPercent) > 100)) {
+                    reportViolation(`deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`);
+                }
+                if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true) {
+                    reportViolation("the deployment circuit breaker with rollback is off: a bad image would keep replacing healthy tasks");
+                }
+                if ((p.loadBalancers ?? []).length > 0 && !(Number(p.healthCheckGracePeriodSeconds) > 0)) {
+                    reportViolation("no health-check grace period: JVM tasks are killed by the ALB health check while warming up");
+                }
+                return;
+            }
+            case TYPES.targetGroup: {
+                const hc = p.healthCheck ?? {};
+                if (hc.enabled === false) reportViolation("health checks are disabled");
+                if (hc.interval !== undefined && !inRange(hc.interval, 5, 300)) reportViolation(`health check interval ${hc.interval}s is outside 5–300`);
+                if (hc.timeout !== undefined && !inRange(hc.timeout, 2, 120)) reportViolation(`health check timeout ${hc.timeout}s is outside 2–120`);
+                if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
+                    reportViolation(`health check timeout ${hc.timeout}s must be shorter than the interval ${hc.interval}s`);
+                }
+                for (const key of ["healthyThreshold", "unhealthyThreshold"]) {
+                    if (hc[key] !== undefined && !inRange(hc[key], 2, 10)) reportViolation(`health check ${key} ${hc[key]} is outside 2–10`);
+                }
+                const delay = p.deregistrationDelay === undefined ? 300 : Number(p.deregistrationDelay);
+                if (!delayOk(delay)) reportViolation(`deregistration delay ${delay}s is outside ${delayRange}`);
+                return;
+            }
+            case TYPES.beanstalkEnvironment: {
+                // Beanstalk's own default is AllAtOnce, so an unset policy is a violation too.
+                const policy = beanstalkSetting(p, "aws:elasticbeanstalk:command", "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
+                if (policy.startsWith("AllAtOnce")) {
+                    reportViolation(`deployment policy ${policy} takes every instance out of service during a deploy`);
+                }
+                const delay = beanstalkSetting(p, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
+                if (delay !== undefined && !delayOk(Number(delay))) {
+                    reportViolation(`deregistration delay ${delay}s is outside ${delayRange}`);
+                }
+                return;
+            }
+            default:
+                args.notApplicable("applies to ECS services, target groups and Beanstalk environments");
+        }
+    },
+};
+
+export const idleColorWarm: ResourceValidationPolicy = {
+    name: "idle-color-warm",
+    description: "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant.",
+    severity: "high",
+    remediationSteps: "Keep spring.<color>.desiredCount and the Beanstalk minInstances at 1 or more for both colors.",
+    configSchema: {
+        properties: {
+            minTasks: { type: "integer", minimum: 0, default: 1 },
+            minInstances: { type: "integer", minimum: 0, default: 1 },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const { minTasks, minInstances } = args.getConfig<{ minTasks: number; minInstances: number }>();
+        const p = args.props as any;
+        if (args.type === TYPES.ecsService) {
+            const count = Number(p.desiredCount ?? 0);
+            if (count < minTasks) reportViolation(`${args.name} runs ${count} tasks; at least ${minTasks} keep a rollback to it instant`);
+            return;
+        }
+        if (args.type === TYPES.beanstalkEnvironment) {
+            const min = Number(beanstalkSetting(p, "aws:autoscaling:asg", "MinSize") ?? 1);
+            if (min < minInstances) reportViolation(`${args.name} may scale to ${min} instances; at least ${minInstances} keep a rollback to it instant`);
+            return;
+        }
+        args.notApplicable("applies to ECS services and Beanstalk environments");
+    },
+};
+
+export const fargateSizeValid: ResourceValidationPolicy = {
+    name: "fargate-size-valid",
+    description: "A Fargate task definition's cpu and memory are a combination Fargate accepts.",
+    severity: "high",
+    remediationSteps: "Pick cpu/memory from the Fargate table (spring.cpu, spring.memory).",
+    validateResource: (args, reportViolation) => {
+        const p = args.props as any;
+        if (args.type !== TYPES.taskDefinition || !((p.requiresCompatibilities ?? []) as string[]).includes("FARGATE")) {
+            args.notApplicable("applies to Fargate task definitions");
+            return;
+        }
+        const cpu = Number(p.cpu);
+        const memory = Number(p.memory);
+        if (!isValidFargateSize(cpu, memory)) {
+            reportViolation(`cpu ${p.cpu} / memory ${p.memory} is not a Fargate size: ${describeFargateSizes(cpu)}`);
+        }
+    },
+};
+
+export const rolloutPolicies = [zeroDowntimeRollout, idleColorWarm, fargateSizeValid];

@@ -1,0 +1,232 @@
+/**
+ * Run the policy pack against a plan the way `pulumi preview --policy-pack policy
+ * --policy-pack-config <file>` would:
+ * - config: schema defaults, then the file's "all" level, then its per-policy entries,
+ *   properties validated against each policy's JSON schema (as the CLI reconciles them);
+ * - enforcement: the configured level, else the policy's own, else the pack's; "disabled"
+ *   skips the policy, "remediate" reports as mandatory;
+ * - resource policies see each resource's inputs and options, stack policies every
+ *   resource's outputs (components: their registered outputs), parents and dependencies;
+ * - props are wrapped in the SDK's own unknown-checking proxy: touching an unknown value
+ *   yields the advisory "can't run policy … during preview" instead of a pass or a fail;
+ * - args.notApplicable() is recorded as not applicable.
+ */
+import Ajv from "ajv";
+import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PlannedResourceState } from "../plan/run";
+
+// Internal modules of @pulumi/policy (no typings): the exact proxy the policy server uses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkProxy = require("@pulumi/policy/proxy") as {
+    unknownCheckingProxy<T extends object>(o: T): T;
+    UnknownValueError: new (...args: any[]) => Error;
+};
+
+export type Level = "mandatory" | "advisory";
+
+export interface Violation {
+    policy: string;
+    level: Level;
+    urn: string | null;
+    message: string;
+}
+
+export interface PolicyReport {
+    violations: Violation[];
+    notApplicable: { policy: string; reason: string }[];
+}
+
+export interface ResolvedPolicyConfig {
+    enforcementLevel: EnforcementLevel;
+    properties: Record<string, unknown>;
+}
+
+export class PolicyConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PolicyConfigError";
+    }
+}
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+function levelOf(value: unknown, where: string): EnforcementLevel {
+    if (typeof value !== "string" || !LEVELS.includes(value as EnforcementLevel)) {
+        throw new PolicyConfigError(`${where}: enforcement level ${JSON.stringify(value)} is not one of ${LEVELS.join(", ")}`);
+    }
+    return value as EnforcementLevel;
+}
+
+/**
+ * Reconcile a policy config file ({ "all": level, "<policy>": level | { enforcementLevel?, ...properties } })
+ * with the pack's policies, as the Pulumi CLI does before it configures the analyzer.
+ * A name that is no policy of the pack is an error here (a typo must not silently keep a default).
+ */
+export function resolvePolicyConfig(
+    policies: Policies,
+    packLevel: EnforcementLevel,
+    file: Record<string, unknown> = {},
+): Record<string, ResolvedPolicyConfig> {
+    const names = new Set(policies.map((p) => p.name));
+    for (const key of Object.keys(file)) {
+        if (key !== "all" && !names.has(key)) {
+            throw new PolicyConfigError(`policy config names "${key}", which is not a policy of this pack; policies: ${[...names].join(", ")}`);
+        }
+    }
+    const all = file.all === undefined ? undefined : levelOf(file.all, `policy config "all"`);
+    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+    const result: Record<string, ResolvedPolicyConfig> = {};
+    for (const policy of policies) {
+        const entry = file[policy.name];
+        let level: EnforcementLevel = all ?? policy.enforcementLevel ?? packLevel;
+        let given: Record<string, unknown> = {};
+        if (typeof entry === "string") {
+            level = levelOf(entry, `policy config "${policy.name}"`);
+        } else if (entry && typeof entry === "object") {
+            const { enforcementLevel, ...rest } = entry as Record<string, unknown>;
+            if (enforcementLevel !== undefined) level = levelOf(enforcementLevel, `policy config "${policy.name}".enforcementLevel`);
+            given = rest;
+        } else if (entry !== undefined) {
+            throw new PolicyConfigError(`policy config "${policy.name}": expected an enforcement level or an object`);
+        }
+        const properties = structuredClone(given);
+        if (policy.configSchema) {
+            const schema = { type: "object", ...policy.configSchema, additionalProperties: false };
+            const validate = ajv.compile(schema);
+            if (!validate(properties)) {
+                const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(config)"} ${e.message}`).join("; ");
+                throw new PolicyConfigError(`policy config "${policy.name}": ${problems}`);
+            }
+        } else if (Object.keys(given).length > 0) {
+            throw new PolicyConfigError(`policy config "${policy.name}": this policy takes no properties`);
+        }
+        result[policy.name] = { enforcementLevel: level, properties };
+    }
+    return result;
+}
+
+class NotApplicable extends Error {
+    constructor(public readonly reason: string) {
+        super(reason);
+    }
+}
+
+const throwNotApplicable = (reason?: string): never => {
+    throw new NotApplicable(reason ?? "");
+};
+
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const pulumiType = (resourceClass as { __pulumiType?: unknown })?.__pulumiType;
+    return typeof pulumiType === "string" ? type === pulumiType : false;
+}
+
+function options(r: PlannedResourceState) {
+    return {
+        protect: r.options.protect,
+        ignoreChanges: r.options.ignoreChanges,
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+        ...(r.parent ? { parent: r.parent } : {}),
+    };
+}
+
+function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
+    return "validateResource" in p && p.validateResource !== undefined;
+}
+
+function isStackPolicy(p: Policy): p is StackValidationPolicy {
+    return "validateStack" in p && typeof (p as StackValidationPolicy).validateStack === "function";
+}
+
+export async function evaluatePolicies(
+    policies: Policies,
+    config: Record<string, ResolvedPolicyConfig>,
+    resources: readonly PlannedResourceState[],
+): Promise<PolicyReport> {
+    const report: PolicyReport = { violations: [], notApplicable: [] };
+
+    const run = async (policy: Policy, urn: string | null, body: (report: (message: string, urn?: string) => void) => unknown) => {
+        const resolved = config[policy.name];
+        if (!resolved || resolved.enforcementLevel === "disabled") return;
+        const level: Level = resolved.enforcementLevel === "advisory" ? "advisory" : "mandatory";
+        try {
+            await body((message, at) => report.violations.push({ policy: policy.name, level, urn: at ?? urn, message }));
+        } catch (err) {
+            if (err instanceof NotApplicable) {
+                report.notApplicable.push({ policy: policy.name, reason: err.reason });
+            } else if (err instanceof sdkProxy.UnknownValueError) {
+                report.violations.push({ policy: policy.name, level: "advisory", urn, message: `can't run policy '${policy.name}' during preview: ${err.message}` });
+            } else {
+                throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).stack ?? err}`);
+            }
+        }
+    };
+
+    // Resource policies: each resource's inputs, as the engine's Analyze call sends them.
+    for (const policy of policies.filter(isResourcePolicy)) {
+        const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+        for (const r of resources) {
+            const props = sdkProxy.unknownCheckingProxy(structuredClone(r.inputs));
+            for (const validate of validations) {
+                await run(policy, r.urn, (reportViolation) =>
+                    validate(
+                        {
+                            type: r.type,
+                            props,
+                            urn: r.urn,
+                            name: r.name,
+                            opts: options(r),
+                            stackTags: new Map() as any,
+                            isType: (cls: any) => isTypeOf(r.type, cls),
+                            asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
+                            getConfig: <T>() => config[policy.name].properties as T,
+                            notApplicable: throwNotApplicable,
+                        } as any,
+                        reportViolation,
+                    ),
+                );
+            }
+        }
+    }
+
+    // Stack policies: every resource's outputs, with parents and dependencies linked.
+    const stackResources: PolicyResource[] = resources.map((r) => {
+        const props = sdkProxy.unknownCheckingProxy(structuredClone(r.outputs));
+        return {
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: options(r),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (cls: any) => isTypeOf(r.type, cls),
+            asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
+        } as unknown as PolicyResource;
+    });
+    const byUrn = new Map(stackResources.map((r) => [r.urn, r]));
+    resources.forEach((r, i) => {
+        const target = stackResources[i] as any;
+        if (r.parent && byUrn.has(r.parent)) target.parent = byUrn.get(r.parent);
+        target.dependencies = r.options.dependsOn.map((u) => byUrn.get(u)).filter(Boolean);
+    });
+    for (const policy of policies.filter(isStackPolicy)) {
+        await run(policy, null, (reportViolation) =>
+            policy.validateStack(
+                {
+                    resources: stackResources,
+                    getConfig: <T>() => config[policy.name].properties as T,
+                    stackTags: new Map() as any,
+                    notApplicable: throwNotApplicable,
+                } as any,
+                reportViolation,
+            ),
+        );
+    }
+    return report;
+}
+
+export function mandatoryViolations(report: PolicyReport): Violation[] {
+    return report.violations.filter((v) => v.level === "mandatory");
+}
