@@ -130,7 +130,7 @@ export const headerRoutesFirst: StackValidationPolicy = {
             for (const r of rules) {
                 const other = seen.get(r.priority);
                 if (other !== undefined) {
-                    reportViolation(`rules ${other} and ${r.name} share priority ${r.priority}`, r.resource.urn);
+                    reportViolation(`rules ${[other, r.name].sort().join(" and ")} share priority ${r.priority}`, r.resource.urn);
                 }
                 seen.set(r.priority, r.name);
             }

@@ -1,28 +1,28 @@
-import { PlanResult, runPlan } from "../tools/plan/run";
+import { PlanRun, PlannedResourceState, runPlan } from "../tools/plan/run";
 
-const cache = new Map<string, Promise<PlanResult>>();
+const cache = new Map<string, Promise<PlanRun>>();
 let chain: Promise<unknown> = Promise.resolve();
 
-/** One plan per (stack, --set list), run one at a time (the Pulumi runtime is process-global). */
-export function plan(stack: string, sets: string[] = []): Promise<PlanResult> {
-    const key = JSON.stringify([stack, sets]);
+/** One plan per (stack, --set list, --deployed list), run one at a time (the Pulumi runtime is process-global). */
+export function plan(stack: string, sets: string[] = [], deployedSets: string[] = []): Promise<PlanRun> {
+    const key = JSON.stringify([stack, sets, deployedSets]);
     let p = cache.get(key);
     if (!p) {
-        p = chain.then(() => runPlan({ stack, sets }));
+        p = chain.then(() => runPlan({ stack, sets, deployedSets }));
         chain = p.catch(() => undefined);
         cache.set(key, p);
     }
     return p;
 }
 
-type AnyResource = { urn: string; name: string; type: string; inputs: any; options: PlanResult["resources"][number]["options"]; parent: string | null };
+type AnyResource = { urn: string; name: string; type: string; inputs: any; options: PlannedResourceState["options"]; parent: string | null };
 
-export function byType(p: PlanResult, type: string): AnyResource[] {
+export function byType(p: { resources: AnyResource[] }, type: string): AnyResource[] {
     return p.resources.filter((r) => r.type === type);
 }
 
-export function one(p: PlanResult, type: string, name: string) {
+export function one(p: { resources: AnyResource[] }, type: string, name: string): AnyResource {
     const r = p.resources.find((x) => x.type === type && x.name === name);
     if (!r) throw new Error(`no ${type} named ${name}`);
-    return r as AnyResource;
+    return r;
 }

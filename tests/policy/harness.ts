@@ -1,0 +1,48 @@
+import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { loadPolicyConfig } from "../../tools/policy/check";
+import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
+import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
+import { ROOT } from "../helpers";
+
+/** A deep copy of a plan whose resource states `change` may edit (a code change the config cannot express). */
+export function mutated(plan: PlanRun, change: (find: (type: string, name: string) => PlannedResourceState, states: PlannedResourceState[]) => void): PlanRun {
+    const copy = structuredClone(plan);
+    const find = (type: string, name: string) => {
+        const s = copy.states.find((r) => r.type === type && r.name === name);
+        if (!s) throw new Error(`no ${type} named ${name}`);
+        return s;
+    };
+    change(find, copy.states);
+    return copy;
+}
+
+/** Set a property in both the inputs (resource policies) and the outputs (stack policies). */
+export function setProp(state: PlannedResourceState, path: string, value: unknown): void {
+    for (const root of [state.inputs, state.outputs]) {
+        const keys = path.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+        let node: any = root;
+        for (const k of keys.slice(0, -1)) node = node[k] ??= {};
+        node[keys[keys.length - 1]] = value;
+    }
+}
+
+/** The violations a plan gets from the real policy objects, with the stack's policy config (or `file`). */
+export async function violations(plan: PlanRun, policy?: string, file?: Record<string, unknown>): Promise<Violation[]> {
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(ROOT, plan.stack));
+    const report = await evaluatePolicies(policies, config, plan.states);
+    return report.violations.filter((v) => policy === undefined || v.policy === policy);
+}
+
+export const T = {
+    rule: "aws:lb/listenerRule:ListenerRule",
+    listener: "aws:lb/listener:Listener",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    tg: "aws:lb/targetGroup:TargetGroup",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    service: "aws:ecs/service:Service",
+    td: "aws:ecs/taskDefinition:TaskDefinition",
+    env: "aws:elasticbeanstalk/environment:Environment",
+    dist: "aws:cloudfront/distribution:Distribution",
+    orp: "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+    logs: "aws:cloudwatch/logGroup:LogGroup",
+};
