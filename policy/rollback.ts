@@ -31,7 +31,7 @@ export const rollbackTargetRetained: StackValidationPolicy = {
         "Keep legacy.decommissioned false and both environments declared. Once Spring serves 100 % on every route, record migration.cutoverDate and wait migration.bakeDays (at least the policy's minBakeDays) before removing the pair.",
     configSchema: {
         properties: {
-            minBakeDays: { type: "integer", minimum: 0, default: 7 },
+            minBakeDays: { type: "integer", minimum: 0, default: 14 },
             evaluationDate: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
         },
     },
@@ -45,7 +45,7 @@ export const rollbackTargetRetained: StackValidationPolicy = {
         const springArns = springTargetGroups(args.resources);
         const canaryRules = rulesOf(args.resources).filter((r) => r.isCanary && r.forward);
         const complete = canaryRules.length > 0 && canaryRules.every((r) => springShare(r.forward!.targets, springArns) === 100);
-        const bakeDays = Math.max(record.migration?.bakeDays ?? 0, config.minBakeDays ?? 7);
+        const bakeDays = Math.max(record.migration?.bakeDays ?? 0, config.minBakeDays ?? 14);
         const cutover = record.migration?.cutoverDate;
         const today = config.evaluationDate ?? new Date().toISOString().slice(0, 10);
         const held = cutover ? daysBetween(cutover, today) : -1;

@@ -22,12 +22,15 @@ interface Case {
 }
 
 function ninetyRoutes(): string[] {
-    // The production stack has one route; add 89 more.
-    return Array.from({ length: 89 }, (_, i) => [
-        "--set", `canary.routes[${i + 1}].name=r${i}`,
-        "--set", `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
-        "--set", `canary.routes[${i + 1}].weight=${(i % 10) + 1}`,
-    ]).flat();
+    // The production stack has one route; add 89 more, as deployed already (so the
+    // canary-step-limit policy has a deployed weight to compare with).
+    return Array.from({ length: 89 }, (_, i) =>
+        ["--set", "--deployed"].flatMap((flag) => [
+            flag, `canary.routes[${i + 1}].name=r${i}`,
+            flag, `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
+            flag, `canary.routes[${i + 1}].weight=${(i % 10) + 1}`,
+        ]),
+    ).flat();
 }
 
 function timeOnce(args: string[]): { seconds: number; maxRssMiB: number } {

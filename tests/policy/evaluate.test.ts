@@ -13,7 +13,7 @@ describe("offline policy evaluation (engine semantics)", () => {
         const c = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, {});
         assert.deepEqual(c["stickiness-bounded"], { enforcementLevel: "mandatory", properties: { maxSeconds: 900 } });
         assert.deepEqual(c["canary-step-limit"].properties, { ladder: [0, 0.1, 1, 5, 10, 25, 50, 75, 100] });
-        assert.deepEqual(c["rollback-target-retained"].properties, { minBakeDays: 7 });
+        assert.deepEqual(c["rollback-target-retained"].properties, { minBakeDays: 14 });
         assert.equal(c["alb-access-logs"].enforcementLevel, "advisory", "a policy's own level beats the pack's");
     });
 

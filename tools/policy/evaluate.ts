@@ -11,7 +11,7 @@
  *   yields the advisory "can't run policy … during preview" instead of a pass or a fail;
  * - args.notApplicable() is recorded as not applicable.
  */
-import Ajv from "ajv";
+import type Ajv from "ajv";
 import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PlannedResourceState } from "../plan/run";
 
@@ -74,7 +74,8 @@ export function resolvePolicyConfig(
         }
     }
     const all = file.all === undefined ? undefined : levelOf(file.all, `policy config "all"`);
-    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+    // The schemas are this pack's own (checked by its tests), so Ajv skips meta-validation.
+    let ajv: Ajv | undefined;
     const result: Record<string, ResolvedPolicyConfig> = {};
     for (const policy of policies) {
         const entry = file[policy.name];
@@ -90,12 +91,20 @@ export function resolvePolicyConfig(
             throw new PolicyConfigError(`policy config "${policy.name}": expected an enforcement level or an object`);
         }
         const properties = structuredClone(given);
-        if (policy.configSchema) {
+        if (policy.configSchema && Object.keys(given).length > 0) {
             const schema = { type: "object", ...policy.configSchema, additionalProperties: false };
+            // Loaded only when a config file sets properties (it costs ~50 ms of every plan otherwise).
+            const AjvClass: typeof Ajv = require("ajv").default;
+            ajv ??= new AjvClass({ allErrors: true, strict: false, useDefaults: true, validateSchema: false });
             const validate = ajv.compile(schema);
             if (!validate(properties)) {
                 const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(config)"} ${e.message}`).join("; ");
                 throw new PolicyConfigError(`policy config "${policy.name}": ${problems}`);
+            }
+        } else if (policy.configSchema) {
+            // Nothing given: the schema defaults are the config (what Ajv's useDefaults would fill in).
+            for (const [key, prop] of Object.entries(policy.configSchema.properties)) {
+                if (prop.default !== undefined) properties[key] = structuredClone(prop.default);
             }
         } else if (Object.keys(given).length > 0) {
             throw new PolicyConfigError(`policy config "${policy.name}": this policy takes no properties`);
