@@ -29,3 +29,4 @@ export const canary = outputs.canary;
 export const routing = outputs.routing;
 export const springServices = outputs.springServices;
 export const legacyEnvironments = outputs.legacyEnvironments;
+export const health = outputs.health;

@@ -6,13 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EdgeDistribution } from "./components/edgeDistribution";
 import { FargateService } from "./components/fargateService";
+import { HealthSignals, SignalTarget } from "./components/healthSignals";
 import { LegacyBeanstalkPair } from "./components/legacyBeanstalkPair";
 import { Network } from "./components/network";
 import { RoutedAlb } from "./components/routedAlb";
 import { StackModel } from "./lib/config";
 import { DEPLOYED_STATE_REFERENCE } from "./lib/contract";
 import { PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "./lib/rules";
-import { Color, targetPercents } from "./lib/weights";
+import { COLORS, Color, targetPercents } from "./lib/weights";
 
 export interface StackOutputs {
     cloudfrontDomain: pulumi.Output<string>;
@@ -27,6 +28,13 @@ export interface StackOutputs {
     canary: CanaryState;
     routing: { name: string; priority: number; targets: { target: string; weight: number; percent: number }[] }[];
     springServices: Record<Color, pulumi.Output<string>>;
+    /** Alarm names the canary tool reads: the composite, and the per-target alarms by "side-color". */
+    health: {
+        compositeAlarm: pulumi.Output<string>;
+        alarms: Record<string, pulumi.Output<string>[]>;
+        topicArn: pulumi.Output<string>;
+        dashboard: pulumi.Output<string>;
+    };
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
 }
 
@@ -164,6 +172,19 @@ export function defineStack(model: StackModel): StackOutputs {
     });
     attachTargetGroups(traffic.targetGroupAttachments);
 
+    const signalTargets: SignalTarget[] = [
+        ...(legacy ? COLORS.map((color) => ({ side: "legacy" as const, color, targetGroupArnSuffix: legacy!.colors[color].targetGroupArnSuffix })) : []),
+        ...COLORS.map((color) => ({ side: "spring" as const, color, targetGroupArnSuffix: spring.colors[color].targetGroup.arnSuffix })),
+    ];
+    const { notifications, ...thresholds } = model.health;
+    const health = new HealthSignals("health", {
+        loadBalancerArnSuffix: alb.loadBalancer.arnSuffix,
+        targets: signalTargets,
+        thresholds,
+        notifications,
+        tags,
+    });
+
     const edge = new EdgeDistribution("edge", {
         originDomain: model.edge.originDomain ?? alb.loadBalancer.dnsName,
         originProtocol: alb.httpOnly ? "http" : "https",
@@ -190,6 +211,12 @@ export function defineStack(model: StackModel): StackOutputs {
         canary: canaryState(model),
         routing: routingSummary(traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
+        health: {
+            compositeAlarm: health.springCanaryUnhealthy.alarmName,
+            alarms: Object.fromEntries(Object.entries(health.alarms).map(([label, a]) => [label, Object.values(a).map((x) => x.name)])),
+            topicArn: health.topic.arn,
+            dashboard: health.dashboard.dashboardName,
+        },
         legacyEnvironments: legacy ? { blue: legacy.colors.blue.environmentName, green: legacy.colors.green.environmentName } : null,
     };
 }

@@ -67,6 +67,8 @@ export interface LegacyBeanstalkPairArgs {
 export interface LegacyColor {
     environment: aws.elasticbeanstalk.Environment;
     targetGroupArn: pulumi.Output<string>;
+    /** "targetgroup/<name>/<id>", the CloudWatch dimension. */
+    targetGroupArnSuffix: pulumi.Output<string>;
     environmentName: pulumi.Output<string>;
     cname: pulumi.Output<string>;
 }
@@ -138,8 +140,10 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
                   { tags: { "elasticbeanstalk:environment-id": environment.id } },
                   { parent: this },
               ).arn;
+        // arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id> → targetgroup/<name>/<id>
+        const targetGroupArnSuffix = targetGroupArn.apply((arn) => arn.slice(arn.indexOf(":targetgroup/") + 1));
 
-        return { environment, targetGroupArn, environmentName: environment.name, cname: environment.cname };
+        return { environment, targetGroupArn, targetGroupArnSuffix, environmentName: environment.name, cname: environment.cname };
     }
 }
 

@@ -118,6 +118,12 @@ const canaryRoute = obj({
     weight: percent(),
 });
 
+const knownGood = obj({
+    weight: percent(),
+    routes: z.record(z.string().regex(SLUG), percent(), { error: "expected a map of route name to percent" }).default({}),
+    liveColors: obj({ legacy: color().optional(), spring: color() }),
+});
+
 const canary = obj({
     /** Percent of ordinary traffic sent to the Spring side. */
     weight: percent(),
@@ -125,6 +131,10 @@ const canary = obj({
     stickinessSeconds: int(1, 604800).default(300),
     /** Per-path canary rules, evaluated in this order before the catch-all weighted rule. */
     routes: list(canaryRoute, "expected a list of routes, each with name, paths and weight").default([]),
+    /** How long each rung bakes before `npm run canary -- next --watch` takes the next one. */
+    bakeMinutes: int(1, 1440).default(30),
+    /** Weights and colors to return to on `npm run canary -- rollback`; the canary tool records it before each forward move. */
+    lastKnownGood: knownGood.optional(),
 });
 
 const legacyColor = obj({
@@ -254,6 +264,24 @@ const qa = obj({
     sourceCidrs: list(cidr(), "expected a list of at most 2 CIDR blocks (ALB rules hold 5 condition values; the QA headers use 3)", 0, 2).default([]),
 });
 
+const notification = obj({
+    protocol: z.enum(["email", "https", "sms", "lambda", "sqs"], { error: "expected one of email, https, sms, lambda, sqs (SNS protocols)" }),
+    /** An address, URL or ARN; a webhook URL carrying a token can be a secure value. */
+    endpoint: str("expected the subscription endpoint (an e-mail address, URL or ARN)"),
+});
+
+const health = obj({
+    /** Alarm when more than this percent of a target group's requests end in a target 5xx. */
+    fiveXxRatePercent: num("expected a percent greater than 0 and at most 100", (n) => n > 0 && n <= 100).default(1),
+    /** Below this many requests per period the 5xx rate counts as 0. */
+    minRequests: int(0, 1000000).default(20),
+    p99LatencySeconds: num("expected seconds, greater than 0 and at most 60", (n) => n > 0 && n <= 60).default(1.5),
+    unhealthyHosts: int(0, 1000).default(0),
+    periodSeconds: num("expected 10, 30 or a multiple of 60 (CloudWatch alarm periods)", (n) => n === 10 || n === 30 || (Number.isInteger(n) && n > 0 && n % 60 === 0)).default(60),
+    evaluationPeriods: int(1, 100).default(3),
+    notifications: list(notification, "expected a list of { protocol, endpoint } subscriptions").default([]),
+});
+
 const migration = obj({
     /** Day (YYYY-MM-DD) Spring reached 100 % on every route; the bake period counts from here. */
     cutoverDate: str("expected a date as YYYY-MM-DD", /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/).optional(),
@@ -272,6 +300,7 @@ const stackConfigShape = {
     edge: edge.default(() => edge.parse({})),
     qa: qa.default(() => qa.parse({})),
     migration: migration.default(() => migration.parse({})),
+    health: health.default(() => health.parse({})),
     /** Production: the rollback targets get `protect: true`, so even a policy bypass cannot delete them. */
     protectRollbackTargets: bool().default(false),
     tags: tags.default({}),
@@ -395,6 +424,7 @@ export type AlbConfig = StackConfig["alb"];
 export type EdgeConfig = StackConfig["edge"];
 export type QaConfig = StackConfig["qa"];
 export type MigrationConfig = StackConfig["migration"];
+export type HealthConfig = StackConfig["health"];
 export type { Color };
 
 export interface StackModel extends StackConfig {

@@ -19,4 +19,5 @@ export const COMPONENT_TYPES = {
     fargateService: "payments:migration:FargateService",
     legacyBeanstalkPair: "payments:migration:LegacyBeanstalkPair",
     edgeDistribution: "payments:migration:EdgeDistribution",
+    healthSignals: "payments:migration:HealthSignals",
 } as const;

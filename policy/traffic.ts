@@ -6,6 +6,7 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { RULE_ROLE_TAG } from "../lib/contract";
+import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import {
     TYPES,
     beanstalkEnvironments,
@@ -18,16 +19,9 @@ import {
     tagsOf,
 } from "./stackView";
 
-export const DEFAULT_LADDER = [0, 0.1, 1, 5, 10, 25, 50, 75, 100];
-
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
 function tenth(p: number): number {
     return Math.round(p * 10) / 10;
-}
-
-/** The highest percent one step may reach from `from`: the next rung above it (100 past the top). */
-export function nextRung(from: number, ladder: readonly number[]): number {
-    return [...ladder].sort((a, b) => a - b).find((r) => r > from + 1e-9) ?? 100;
 }
 
 export const canaryStepLimit: StackValidationPolicy = {
@@ -39,7 +33,7 @@ export const canaryStepLimit: StackValidationPolicy = {
         "Move one rung at a time (pulumi config set --path canary.weight <next rung>), let it bake, then take the next. Going down is always allowed.",
     configSchema: {
         properties: {
-            ladder: { type: "array", items: { type: "number", minimum: 0, maximum: 100 }, minItems: 2, default: DEFAULT_LADDER },
+            ladder: { type: "array", items: { type: "number", minimum: 0, maximum: 100 }, minItems: 2, default: [...DEFAULT_LADDER] },
         },
     },
     validateStack: (args, reportViolation) => {

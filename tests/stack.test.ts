@@ -14,6 +14,7 @@ describe("whole stacks (offline plan)", () => {
             assert.deepEqual(components, [
                 "payments:migration:EdgeDistribution",
                 "payments:migration:FargateService",
+                "payments:migration:HealthSignals",
                 "payments:migration:LegacyBeanstalkPair",
                 "payments:migration:Network",
                 "payments:migration:RoutedAlb",

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { DEFAULT_LADDER } from "../../policy/traffic";
+import { DEFAULT_LADDER } from "../../lib/ladder";
 import { plan } from "../planCache";
 import { T, mutated, setProp, violations } from "./harness";
 
