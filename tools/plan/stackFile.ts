@@ -135,9 +135,14 @@ export function loadStackConfig(dir: string, stack: string, sets: readonly strin
             .filter((s): s is string => !!s);
         throw new UsageError(`no stack file ${path.basename(file)}; stacks here: ${known.join(", ") || "none"}`);
     }
-    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    return stackConfigFromText(fs.readFileSync(file, "utf8"), project, stack, sets, path.basename(file));
+}
+
+/** The same, from a stack file's text (the canary tool passes edited text before writing it). */
+export function stackConfigFromText(text: string, project: string, stack: string, sets: readonly string[] = [], fileName = "stack file"): LoadedStackConfig {
+    const doc = parseDocument(text);
     if (doc.errors.length > 0) {
-        throw new UsageError(`${path.basename(file)}: ${doc.errors[0].message}`);
+        throw new UsageError(`${fileName}: ${doc.errors[0].message}`);
     }
     const parsed = (doc.toJS() ?? {}) as { config?: Record<string, unknown> };
     const values: Record<string, unknown> = { ...(parsed.config ?? {}) };

@@ -1,0 +1,93 @@
+/**
+ * The canary tool's connections to the outside: the deployment engine (Pulumi's
+ * Automation API, with the policy pack), the alarm source (CloudWatch) and the clock.
+ * Interfaces here; tests use fakes, `npm run canary` the real adapters below.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface Engine {
+    /** Whether updates can run here (a Pulumi CLI on the PATH). */
+    available(): boolean;
+    /** `pulumi up` of the stack with the policy pack; resolves when the update succeeded. */
+    up(stack: string, log: (line: string) => void): Promise<void>;
+    /** The stack's outputs as deployed. */
+    outputs(stack: string): Promise<Record<string, unknown>>;
+}
+
+export interface AlarmSource {
+    states(names: readonly string[]): Promise<Record<string, AlarmState>>;
+}
+
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export function policyPackArgs(dir: string, stack: string): { policyPacks: string[]; policyPackConfigs: string[] } {
+    return { policyPacks: [path.join(dir, "policy")], policyPackConfigs: [path.join(dir, `policy-config.${stack}.json`)] };
+}
+
+/** The command an operator runs when the tool cannot run it itself. */
+export function upCommand(stack: string): string {
+    return `pulumi up --stack ${stack} --policy-pack policy --policy-pack-config policy-config.${stack}.json`;
+}
+
+/** Pulumi's Automation API on the project directory: the same `pulumi up` an operator would run. */
+export class AutomationEngine implements Engine {
+    constructor(private readonly dir: string) {}
+
+    available(): boolean {
+        const r = spawnSync("pulumi", ["version"], { stdio: "ignore" });
+        return r.status === 0;
+    }
+
+    private async stack(name: string) {
+        // Loaded on use: the offline commands never need it.
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        return LocalWorkspace.selectStack({ stackName: name, workDir: this.dir });
+    }
+
+    async up(stack: string, log: (line: string) => void): Promise<void> {
+        const s = await this.stack(stack);
+        await s.up({ ...policyPackArgs(this.dir, stack), onOutput: (out) => log(out.trimEnd()) });
+    }
+
+    async outputs(stack: string): Promise<Record<string, unknown>> {
+        const s = await this.stack(stack);
+        const out = await s.outputs();
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+    }
+}
+
+/** Alarm states from CloudWatch (AWS SDK v3), composite and metric alarms alike. */
+export class CloudWatchAlarms implements AlarmSource {
+    async states(names: readonly string[]): Promise<Record<string, AlarmState>> {
+        const { CloudWatchClient, DescribeAlarmsCommand } = await import("@aws-sdk/client-cloudwatch");
+        const client = new CloudWatchClient({});
+        const result: Record<string, AlarmState> = {};
+        // DescribeAlarms takes at most 100 names per call.
+        for (let i = 0; i < names.length; i += 100) {
+            let nextToken: string | undefined;
+            do {
+                const page = await client.send(
+                    new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["CompositeAlarm", "MetricAlarm"], NextToken: nextToken }),
+                );
+                for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+                    if (a.AlarmName && a.StateValue) result[a.AlarmName] = a.StateValue as AlarmState;
+                }
+                nextToken = page.NextToken;
+            } while (nextToken);
+        }
+        // An alarm CloudWatch does not know is missing data, never "OK".
+        for (const n of names) result[n] ??= "INSUFFICIENT_DATA";
+        return result;
+    }
+}

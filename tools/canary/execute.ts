@@ -1,0 +1,104 @@
+/**
+ * Carry out a proposal step by step: edit the stack file in memory, plan it offline,
+ * run the policy pack, show before/after routing and the resource diff, and only then
+ * write the file (and, with --apply, run the update). A step that the pack refuses is
+ * not written — unless it is a move back, which is never blocked.
+ */
+import { StackModel, parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { DEFAULT_LADDER } from "../../lib/ladder";
+import { diffPlans, renderDiff } from "../plan/diff";
+import { renderRouting } from "../plan/render";
+import { runPlan } from "../plan/run";
+import { LoadedStackConfig } from "../plan/stackFile";
+import { checkPlan, loadPolicyConfig, renderViolations } from "../policy/check";
+import { mandatoryViolations } from "../policy/evaluate";
+import { Engine, upCommand } from "./adapters";
+import { Proposal } from "./proposals";
+import { StackDocument } from "./stackDocument";
+
+export interface CanaryContext {
+    dir: string;
+    stack: string;
+    /** Run `pulumi up` (Automation API, policy pack) after writing each step. */
+    apply: boolean;
+    engine: Engine;
+    out: (text: string) => void;
+}
+
+export function modelOf(loaded: LoadedStackConfig): StackModel {
+    return parseStackConfig(rawProjectConfig(loaded.config, loaded.project), loaded.project, loaded.stack);
+}
+
+export function readModel(ctx: Pick<CanaryContext, "dir" | "stack">): StackModel {
+    return modelOf(StackDocument.read(ctx.dir, ctx.stack).loaded());
+}
+
+/** The ladder the canary-step-limit policy enforces for this stack. */
+export function ladderOf(dir: string, stack: string): readonly number[] {
+    const entry = loadPolicyConfig(dir, stack)["canary-step-limit"];
+    const ladder = typeof entry === "object" && entry !== null ? (entry as { ladder?: number[] }).ladder : undefined;
+    return Array.isArray(ladder) ? ladder : DEFAULT_LADDER;
+}
+
+export type Outcome = "applied" | "written" | "refused" | "failed";
+
+export interface ExecutionResult {
+    code: number;
+    outcome: Outcome;
+    /** Steps carried out (written, and applied with --apply). */
+    done: number;
+}
+
+export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<ExecutionResult> {
+    const { out } = ctx;
+    out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
+    proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
+
+    let done = 0;
+    for (const [i, step] of proposal.steps.entries()) {
+        out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
+        const doc = StackDocument.read(ctx.dir, ctx.stack);
+        const beforeConfig = doc.loaded();
+        for (const edit of step.edits) doc.set(edit.path, edit.value);
+        for (const edit of step.edits) out(`  pulumi config set --path '${edit.path}' '${JSON.stringify(edit.value)}'`);
+
+        // What is deployed is the stack file as it is now; the edited config is the proposal.
+        const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig });
+        const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded() });
+        const report = await checkPlan(after, { dir: ctx.dir });
+        out(`\nBefore:\n${renderRouting(before)}\n\nAfter:\n${renderRouting(after)}`);
+        out(`\n${renderDiff(diffPlans(before, after))}`);
+        out(`\n${renderViolations(report)}`);
+
+        const blocking = mandatoryViolations(report);
+        if (blocking.length > 0 && !proposal.rollback) {
+            out(`\nRefused: the policy pack rejects this step; ${doc.file} is unchanged.`);
+            return { code: 1, outcome: "refused", done };
+        }
+        if (blocking.length > 0) {
+            out("\nRolling back anyway: policies never block a move back. Fix the violations above separately.");
+        }
+        doc.write();
+        done++;
+        out(`\nWrote ${doc.file}.`);
+
+        if (!ctx.apply) {
+            out(`Next: ${upCommand(ctx.stack)}`);
+            const rest = proposal.steps.slice(i + 1);
+            if (rest.length > 0) {
+                out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);
+                out("(capacity first, traffic after it is healthy: the steps are separate updates)");
+            }
+            return { code: 0, outcome: "written", done };
+        }
+        out(`Applying: ${upCommand(ctx.stack)}`);
+        try {
+            await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`));
+        } catch (err) {
+            out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: npm run canary -- rollback --stack ${ctx.stack} --apply`);
+            return { code: 1, outcome: "failed", done };
+        }
+        out("Applied.");
+    }
+    return { code: 0, outcome: ctx.apply ? "applied" : "written", done };
+}

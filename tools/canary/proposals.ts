@@ -1,0 +1,184 @@
+/**
+ * What each canary command changes in the stack config, as ordered steps. Pure: the
+ * model in, config edits out. A step that adds capacity comes before the step that
+ * moves traffic onto it; a step that removes capacity comes after traffic has left.
+ */
+import { StackModel } from "../../lib/config";
+import { ladderPosition, nextRung } from "../../lib/ladder";
+import { Color, Side, otherColor, percentToTenths } from "../../lib/weights";
+
+export interface ConfigEdit {
+    /** Path under the project namespace, as for `pulumi config set --path`. */
+    path: string;
+    value: unknown;
+}
+
+export type StepKind = "capacity" | "traffic" | "release";
+
+export interface Step {
+    kind: StepKind;
+    description: string;
+    edits: ConfigEdit[];
+}
+
+export interface Proposal {
+    command: string;
+    steps: Step[];
+    /** A move back: applied even if a policy objects (policies never block a rollback by design). */
+    rollback?: boolean;
+}
+
+export class CanaryUsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "CanaryUsageError";
+    }
+}
+
+export interface KnownGood {
+    weight: number;
+    routes: Record<string, number>;
+    liveColors: { legacy?: Color; spring: Color };
+}
+
+/** The current weights and colors, as recorded in canary.lastKnownGood before a forward move. */
+export function currentState(model: StackModel): KnownGood {
+    return {
+        weight: model.canary.weight,
+        routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])),
+        liveColors: { ...(model.legacyPresent ? { legacy: model.legacy.liveColor } : {}), spring: model.spring.liveColor },
+    };
+}
+
+const recordKnownGood = (model: StackModel): ConfigEdit => ({ path: "canary.lastKnownGood", value: currentState(model) });
+
+/** The weight path of the catch-all or of one route, and its current value. */
+function weightOf(model: StackModel, route?: string): { path: string; value: number; label: string } {
+    if (route === undefined) return { path: "canary.weight", value: model.canary.weight, label: "canary.weight" };
+    const index = model.canary.routes.findIndex((r) => r.name === route);
+    if (index < 0) {
+        throw new CanaryUsageError(`no route "${route}"; routes: ${model.canary.routes.map((r) => r.name).join(", ") || "none"}`);
+    }
+    return { path: `canary.routes[${index}].weight`, value: model.canary.routes[index].weight, label: `route ${route}` };
+}
+
+export function proposeSet(model: StackModel, percent: number, route?: string): Proposal {
+    if (percentToTenths(percent) === undefined) {
+        throw new CanaryUsageError(`percent ${percent} is not allowed: expected a number from 0 to 100 with at most one decimal`);
+    }
+    const w = weightOf(model, route);
+    if (percent === w.value) throw new CanaryUsageError(`${w.label} is already ${percent}%`);
+    const forward = percent > w.value;
+    return {
+        command: `set ${percent}${route ? ` --route ${route}` : ""}`,
+        rollback: !forward,
+        steps: [
+            {
+                kind: "traffic",
+                description: `${w.label}: Spring ${w.value}% → ${percent}%`,
+                // Only a forward move records the state it leaves as the one to return to.
+                edits: [{ path: w.path, value: percent }, ...(forward ? [recordKnownGood(model)] : [])],
+            },
+        ],
+    };
+}
+
+export function proposeNext(model: StackModel, ladder: readonly number[], route?: string): Proposal {
+    const w = weightOf(model, route);
+    if (w.value >= 100) throw new CanaryUsageError(`${w.label} is already at 100%: the top of the ladder`);
+    const target = nextRung(w.value, ladder);
+    const proposal = proposeSet(model, target, route);
+    proposal.command = `next${route ? ` --route ${route}` : ""}`;
+    proposal.steps[0].description += ` (${ladderPosition(target, ladder)})`;
+    return proposal;
+}
+
+/** Capacity of a color, and the edit that gives it the live color's capacity. */
+function capacityStep(model: StackModel, side: Side, from: Color, to: Color): Step | undefined {
+    if (side === "spring") {
+        const need = model.spring[from].desiredCount;
+        const have = model.spring[to].desiredCount;
+        if (have >= need) return undefined;
+        return {
+            kind: "capacity",
+            description: `spring ${to}: ${have} → ${need} tasks before it takes traffic`,
+            edits: [{ path: `spring.${to}.desiredCount`, value: need }],
+        };
+    }
+    const l = model.legacy;
+    const need = l[from].minInstances ?? l.minInstances;
+    const have = l[to].minInstances ?? l.minInstances;
+    if (have >= need) return undefined;
+    return {
+        kind: "capacity",
+        description: `legacy ${to}: at least ${have} → ${need} instances before it takes traffic`,
+        edits: [{ path: `legacy.${to}.minInstances`, value: need }],
+    };
+}
+
+export function proposeFlip(model: StackModel, side: Side, scaleDownOld?: number): Proposal {
+    if (side === "legacy" && !model.legacyPresent) throw new CanaryUsageError("the legacy pair is decommissioned: nothing to flip");
+    const from = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+    const to = otherColor(from);
+    const steps: Step[] = [];
+    const capacity = capacityStep(model, side, from, to);
+    if (capacity) steps.push(capacity);
+    steps.push({
+        kind: "traffic",
+        description: `${side}: live color ${from} → ${to}`,
+        edits: [{ path: `${side}.liveColor`, value: to }, recordKnownGood(model)],
+    });
+    if (scaleDownOld !== undefined) {
+        const path = side === "spring" ? `spring.${from}.desiredCount` : `legacy.${from}.minInstances`;
+        steps.push({ kind: "capacity", description: `${side} ${from}: scale down to ${scaleDownOld} now that traffic has left`, edits: [{ path, value: scaleDownOld }] });
+    }
+    return { command: `flip ${side}`, steps };
+}
+
+/**
+ * Back to canary.lastKnownGood, or, when none is recorded, to Rails for all traffic with
+ * the current colors. Colors flip back first if a flipped-to color needs capacity.
+ */
+export function proposeRollback(model: StackModel): Proposal {
+    const good: KnownGood = model.canary.lastKnownGood
+        ? { ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }
+        : { weight: 0, routes: {}, liveColors: currentState(model).liveColors };
+    const steps: Step[] = [];
+    const traffic: ConfigEdit[] = [];
+    for (const side of ["legacy", "spring"] as const) {
+        const wanted = good.liveColors[side];
+        if (side === "legacy" && !model.legacyPresent) continue;
+        const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+        if (wanted && wanted !== live) {
+            const capacity = capacityStep(model, side, live, wanted);
+            if (capacity) steps.push(capacity);
+            traffic.push({ path: `${side}.liveColor`, value: wanted });
+        }
+    }
+    if (model.canary.weight !== good.weight) traffic.push({ path: "canary.weight", value: good.weight });
+    model.canary.routes.forEach((r, i) => {
+        const back = good.routes[r.name] ?? 0; // a route added since then goes back to Rails
+        if (r.weight !== back) traffic.push({ path: `canary.routes[${i}].weight`, value: back });
+    });
+    if (traffic.length === 0) throw new CanaryUsageError("already at the last known-good weights and colors: nothing to roll back");
+    steps.push({ kind: "traffic", description: `back to the last known-good state (${describeState(good)})`, edits: traffic });
+    return { command: "rollback", steps, rollback: true };
+}
+
+/** Deploy a release to the idle color only: no traffic moves. */
+export function proposeRelease(model: StackModel, side: Side, reference: string): Proposal {
+    if (side === "legacy" && !model.legacyPresent) throw new CanaryUsageError("the legacy pair is decommissioned: nothing to release to");
+    const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+    const idle = otherColor(live);
+    const path = side === "spring" ? `spring.${idle}.image` : `legacy.${idle}.versionLabel`;
+    return {
+        command: `release ${side} ${reference}`,
+        steps: [{ kind: "release", description: `${side} ${idle} (idle): ${reference}`, edits: [{ path, value: reference }] }],
+    };
+}
+
+export function describeState(s: KnownGood): string {
+    const routes = Object.entries(s.routes).map(([n, w]) => `${n} ${w}%`);
+    const colors = [s.liveColors.legacy ? `legacy ${s.liveColors.legacy}` : "", `spring ${s.liveColors.spring}`].filter(Boolean);
+    return [`Spring ${s.weight}%`, ...routes, `live: ${colors.join(", ")}`].join("; ");
+}

@@ -1,0 +1,107 @@
+/**
+ * Progressive mode (`next --watch`): take a rung, bake it for canary.bakeMinutes while
+ * watching the alarms, then take the next; on any alarm roll back at once and stop.
+ */
+import { ladderPosition } from "../../lib/ladder";
+import { AlarmSource, AlarmState, Clock } from "./adapters";
+import { CanaryContext, execute, ladderOf, readModel } from "./execute";
+import { proposeNext, proposeRollback } from "./proposals";
+
+export type Phase = "baking" | "baked";
+export type Decision = "continue" | "advance" | "rollback" | "hold";
+
+/**
+ * The decision table.
+ *   any alarm, baking or baked          → rollback
+ *   baking, no alarm (data or not)      → continue baking
+ *   baked, every signal OK              → advance to the next rung
+ *   baked, some signal without data     → hold (no evidence is not good evidence)
+ */
+export function decide(phase: Phase, states: readonly AlarmState[]): Decision {
+    if (states.includes("ALARM")) return "rollback";
+    if (phase === "baking") return "continue";
+    return states.length > 0 && states.every((s) => s === "OK") ? "advance" : "hold";
+}
+
+export interface WatchDeps {
+    alarms: AlarmSource;
+    clock: Clock;
+    /** @default 60 */
+    pollSeconds?: number;
+    /** Checks without data after a bake before the watch stops (without rolling back). @default 10 */
+    maxHolds?: number;
+}
+
+export interface WatchOptions {
+    route?: string;
+    /** Stop once this percent is reached. @default 100 */
+    until?: number;
+}
+
+/** The alarms that speak for the Spring canary: the composite and the live color's own. */
+export async function canaryAlarmNames(ctx: CanaryContext, liveColor: string): Promise<string[]> {
+    const outputs = await ctx.engine.outputs(ctx.stack);
+    const health = outputs.health as { compositeAlarm?: string; alarms?: Record<string, string[]> } | undefined;
+    if (!health?.compositeAlarm) {
+        throw new Error("the deployed stack has no health output: run pulumi up once with this version of the program");
+    }
+    return [health.compositeAlarm, ...(health.alarms?.[`spring-${liveColor}`] ?? [])];
+}
+
+async function rollBack(ctx: CanaryContext, why: string): Promise<number> {
+    ctx.out(`\nRolling back: ${why}`);
+    const result = await execute(ctx, proposeRollback(readModel(ctx)));
+    ctx.out(result.code === 0 ? "Rolled back. Stopped." : "The rollback did not complete: act now (see above).");
+    return 1;
+}
+
+export async function watch(ctx: CanaryContext, deps: WatchDeps, opts: WatchOptions = {}): Promise<number> {
+    const poll = (deps.pollSeconds ?? 60) * 1000;
+    const maxHolds = deps.maxHolds ?? 10;
+    const until = opts.until ?? 100;
+    const ladder = ladderOf(ctx.dir, ctx.stack);
+    for (;;) {
+        const model = readModel(ctx);
+        const current = opts.route ? model.canary.routes.find((r) => r.name === opts.route)?.weight ?? 0 : model.canary.weight;
+        if (current >= until) {
+            ctx.out(`\nReached ${current}% (${ladderPosition(current, ladder)}). Done.`);
+            return 0;
+        }
+        const step = await execute({ ...ctx, apply: true }, proposeNext(model, ladder, opts.route));
+        if (step.code !== 0) return step.code;
+
+        const names = await canaryAlarmNames(ctx, readModel(ctx).spring.liveColor);
+        const bakeMs = model.canary.bakeMinutes * 60 * 1000;
+        const bakeEnd = deps.clock.now() + bakeMs;
+        ctx.out(`\nBaking for ${model.canary.bakeMinutes} min, watching ${names.join(", ")}`);
+        while (deps.clock.now() < bakeEnd) {
+            await deps.clock.sleep(Math.min(poll, bakeEnd - deps.clock.now()));
+            const states = await deps.alarms.states(names);
+            if (decide("baking", Object.values(states)) === "rollback") {
+                return rollBack(ctx, `alarm during the bake: ${inState(states, "ALARM")}`);
+            }
+        }
+        for (let holds = 0; ; holds++) {
+            const states = await deps.alarms.states(names);
+            const decision = decide("baked", Object.values(states));
+            if (decision === "rollback") return rollBack(ctx, `alarm after the bake: ${inState(states, "ALARM")}`);
+            if (decision === "advance") {
+                ctx.out("Healthy after the bake: next rung.");
+                break;
+            }
+            if (holds >= maxHolds) {
+                ctx.out(`\nStopped, holding at the current weight: no data from ${inState(states, "INSUFFICIENT_DATA")} after ${holds} checks. Nothing was rolled back.`);
+                return 3;
+            }
+            ctx.out(`Holding: no data yet from ${inState(states, "INSUFFICIENT_DATA")}`);
+            await deps.clock.sleep(poll);
+        }
+    }
+}
+
+function inState(states: Record<string, AlarmState>, state: AlarmState): string {
+    return Object.entries(states)
+        .filter(([, s]) => s === state)
+        .map(([n]) => n)
+        .join(", ");
+}
