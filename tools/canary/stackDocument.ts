@@ -3,14 +3,42 @@
  * everything else — comments, ordering, quoting, secure values — stays byte for byte.
  */
 import * as fs from "node:fs";
-import { Document, isMap, isSeq, parseDocument } from "yaml";
+import { Document, Node, isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
 import { LoadedStackConfig, UsageError, parseConfigPath, readProjectName, stackConfigFromText, stackFilePath } from "../plan/stackFile";
 
 /** Long plain scalars (ARNs, secure values) must never be folded onto a second line. */
 const STRINGIFY = { lineWidth: 0 } as const;
 
+type Path = (string | number)[];
+
+function nested(path: Path, value: unknown): unknown {
+    return path.reduceRight<unknown>((inner, key) => {
+        if (typeof key === "number") {
+            const list: unknown[] = [];
+            list[key] = inner;
+            return list;
+        }
+        return { [key]: inner };
+    }, value);
+}
+
+/** `value` rendered as YAML block lines under `key`, each line prefixed with `indent`. */
+function block(key: string | number, value: unknown, indent: string): string {
+    const text = stringify(typeof key === "number" ? [value] : { [key]: value }, STRINGIFY);
+    return text
+        .split("\n")
+        .filter((line) => line.length > 0)
+        .map((line) => indent + line)
+        .join("\n");
+}
+
+function columnOf(text: string, offset: number): number {
+    return offset - (text.lastIndexOf("\n", offset - 1) + 1);
+}
+
 export class StackDocument {
-    private readonly doc: Document;
+    private doc: Document;
+    private text: string;
 
     constructor(
         public readonly project: string,
@@ -18,8 +46,14 @@ export class StackDocument {
         private readonly original: string,
         public readonly file?: string,
     ) {
-        this.doc = parseDocument(original);
-        if (this.doc.errors.length > 0) throw new UsageError(`${file ?? "stack file"}: ${this.doc.errors[0].message}`);
+        this.text = original;
+        this.doc = this.parse(original);
+    }
+
+    private parse(text: string): Document {
+        const doc = parseDocument(text);
+        if (doc.errors.length > 0) throw new UsageError(`${this.file ?? "stack file"}: ${doc.errors[0].message}`);
+        return doc;
     }
 
     static read(dir: string, stack: string): StackDocument {
@@ -29,7 +63,7 @@ export class StackDocument {
     }
 
     /** YAML path of a project key path such as "canary.routes[0].weight". */
-    private yamlPath(key: string): (string | number)[] {
+    private yamlPath(key: string): Path {
         const [head, ...rest] = parseConfigPath(key);
         return ["config", `${this.project}:${head}`, ...rest];
     }
@@ -39,33 +73,81 @@ export class StackDocument {
         return isMap(v) || isSeq(v) ? v.toJSON() : v;
     }
 
-    /** Set a value at a path, creating maps and lists on the way, as `pulumi config set --path` does. */
+    /**
+     * Set a value at a path, creating maps and lists on the way, as `pulumi config set --path`
+     * does. The text is edited in place — only the changed value, or the inserted key, is
+     * written — so every other byte of the file (comments, spacing, quoting, secure values)
+     * stays as it was.
+     */
     set(key: string, value: unknown): void {
         const path = this.yamlPath(key);
-        // Create missing parents with the right collection type (a numeric segment means a list).
-        for (let i = 2; i < path.length; i++) {
-            const parent = path.slice(0, i);
-            if (!this.doc.hasIn(parent)) {
-                this.doc.setIn(parent, this.doc.createNode(typeof path[i] === "number" ? [] : {}));
-            }
-        }
-        this.doc.setIn(path, value);
+        const edited = this.surgical(path, value);
+        this.text = edited ?? this.reserialized(path, value);
+        this.doc = this.parse(this.text);
     }
 
-    toString(): string {
+    private splice(start: number, end: number, replacement: string): string {
+        return this.text.slice(0, start) + replacement + this.text.slice(end);
+    }
+
+    /** The in-place edit, or undefined where the file's shape needs a full re-serialization (flow style). */
+    private surgical(path: Path, value: unknown): string | undefined {
+        let existing = path.length;
+        while (existing > 0 && !this.doc.hasIn(path.slice(0, existing))) existing--;
+        const valueIsCollection = typeof value === "object" && value !== null;
+
+        if (existing === path.length) {
+            const node = this.doc.getIn(path, true) as Node | undefined;
+            if (isScalar(node) && !valueIsCollection && node.range) {
+                return this.splice(node.range[0], node.range[1], stringify(value, STRINGIFY).trimEnd());
+            }
+            const parent = this.doc.getIn(path.slice(0, -1), true);
+            const last = path[path.length - 1];
+            if (!isMap(parent) || parent.flow || typeof last !== "string") return undefined;
+            const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+            const keyNode = pair?.key as Node | undefined;
+            const valueNode = pair?.value as Node | undefined;
+            if (!keyNode?.range || !valueNode?.range) return undefined;
+            const indent = " ".repeat(columnOf(this.text, keyNode.range[0]));
+            const end = valueNode.range[1];
+            const rendered = block(last, value, indent).slice(indent.length);
+            return this.splice(keyNode.range[0], end, this.text[end - 1] === "\n" ? `${rendered}\n` : rendered);
+        }
+
+        const ancestor = existing === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, existing), true);
+        const next = path[existing];
+        if (!isMap(ancestor) || ancestor.flow || typeof next !== "string" || !ancestor.range) return undefined;
+        const first = ancestor.items[0]?.key as Node | undefined;
+        if (!first?.range) return undefined;
+        const indent = " ".repeat(columnOf(this.text, first.range[0]));
+        const at = ancestor.range[1];
+        const prefix = this.text[at - 1] === "\n" ? "" : "\n";
+        return this.splice(at, at, `${prefix}${block(next, nested(path.slice(existing + 1), value), indent)}\n`);
+    }
+
+    private reserialized(path: Path, value: unknown): string {
+        for (let i = 2; i < path.length; i++) {
+            const parent = path.slice(0, i);
+            if (!this.doc.hasIn(parent)) this.doc.setIn(parent, this.doc.createNode(typeof path[i] === "number" ? [] : {}));
+        }
+        this.doc.setIn(path, value);
         return this.doc.toString(STRINGIFY);
     }
 
+    toString(): string {
+        return this.text;
+    }
+
     changed(): boolean {
-        return this.toString() !== this.original;
+        return this.text !== this.original;
     }
 
     loaded(): LoadedStackConfig {
-        return stackConfigFromText(this.toString(), this.project, this.stack);
+        return stackConfigFromText(this.text, this.project, this.stack);
     }
 
     write(): void {
         if (!this.file) throw new Error("this stack document has no file");
-        fs.writeFileSync(this.file, this.toString());
+        fs.writeFileSync(this.file, this.text);
     }
 }

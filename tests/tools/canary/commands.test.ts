@@ -1,0 +1,151 @@
+import { strict as assert } from "node:assert";
+import { parse } from "yaml";
+import { DEFAULT_LADDER } from "../../../lib/ladder";
+import { StackDocument } from "../../../tools/canary/stackDocument";
+import { FakeEngine, canary, changedLines, stackText, tempProject } from "./harness";
+
+const config = (dir: string, stack = "production") => parse(stackText(dir, stack)).config;
+
+describe("npm run canary (offline plan on a copy of the stack files)", () => {
+    it("next: one rung, exactly one listener rule's weights change, the file changes only at the canary keys", async () => {
+        const dir = tempProject();
+        const before = stackText(dir, "production");
+        const r = await canary(dir, ["next", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out + r.err);
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight\n/);
+        assert.match(r.out, /Before:[\s\S]*legacy-green 99% \(w990\), spring-blue 1% \(w10\)[\s\S]*After:[\s\S]*legacy-green 95% \(w950\), spring-blue 5% \(w50\)/);
+        assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config.production.json/);
+        const after = stackText(dir, "production");
+        const c = config(dir);
+        assert.equal(c["payments-migration:canary"].weight, 5);
+        assert.deepEqual(c["payments-migration:canary"].lastKnownGood, { weight: 1, routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } });
+        // Byte for byte outside the changed keys: one changed line, plus the inserted block.
+        const lines = changedLines(before, after);
+        assert.equal(after.split("\n").length - before.split("\n").length, 7);
+        assert.equal(before.split("\n")[lines[0]], "    weight: 1");
+    });
+
+    it("refuses a step the policy pack rejects and leaves the file untouched", async () => {
+        const dir = tempProject();
+        const before = stackText(dir, "production");
+        const r = await canary(dir, ["set", "50", "--stack", "production"]);
+        assert.equal(r.code, 1);
+        assert.match(r.out, /\[mandatory\] canary-step-limit[\s\S]*Refused: the policy pack rejects this step/);
+        assert.equal(stackText(dir, "production"), before);
+    });
+
+    it("set to a lower percent is a rollback and always applies", async () => {
+        const dir = tempProject();
+        const r = await canary(dir, ["set", "0", "--route", "payment-status", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(config(dir)["payments-migration:canary"].routes[0].weight, 0);
+    });
+
+    it("flip to a smaller color: capacity first as its own update, then traffic on the next run", async () => {
+        const dir = tempProject();
+        let r = await canary(dir, ["flip", "spring", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /1\. \[capacity\] spring green: 2 → 3 tasks[\s\S]*2\. \[traffic\] spring: live color blue → green/);
+        assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n    desiredCount\n/);
+        assert.match(r.out, /Then run the same command again for: spring: live color blue → green/);
+        assert.equal(config(dir)["payments-migration:spring"].liveColor, "blue", "traffic has not moved yet");
+        r = await canary(dir, ["flip", "spring", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.doesNotMatch(r.out, /\[capacity\]/);
+        assert.equal(config(dir)["payments-migration:spring"].liveColor, "green");
+        assert.match(r.out, /~ alb-canary-default/);
+        assert.doesNotMatch(r.out, /aws:ecs\/service:Service/);
+    });
+
+    it("--apply runs each step as its own update, in the safe order, and stops when one fails", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const r = await canary(dir, ["flip", "spring", "--scale-down-old", "1", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 0, r.out);
+        const spring = engine.ups.map((t) => parse(t).config["payments-migration:spring"]);
+        assert.deepEqual(spring.map((s) => [s.liveColor, s.blue.desiredCount, s.green.desiredCount]), [
+            ["blue", 3, 3], // capacity up, traffic unchanged
+            ["green", 3, 3], // traffic moves
+            ["green", 1, 3], // the old color shrinks after traffic left
+        ]);
+        const failing = new FakeEngine(tempProject());
+        failing.failAt = 0;
+        const f = await canary((failing as any).dir, ["flip", "spring", "--stack", "production", "--apply"], { engine: failing });
+        assert.equal(f.code, 1);
+        assert.match(f.out, /The update failed: update failed: service did not stabilize/);
+        assert.equal(failing.ups.length, 0);
+    });
+
+    it("release sets the idle color's image or version label and moves no traffic", async () => {
+        const dir = tempProject();
+        const r = await canary(dir, ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0", "--stack", "staging"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /~ spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\)\n    containerDefinitions\n/);
+        assert.doesNotMatch(r.out, /listenerRule/);
+        const l = await canary(dir, ["release", "legacy", "rails-2026.12.1", "--stack", "staging"]);
+        assert.equal(l.code, 0, l.out);
+        assert.equal(config(dir, "staging")["payments-migration:legacy"].green.versionLabel, "rails-2026.12.1");
+    });
+
+    it("rollback is accepted from every state the ladder can reach", async () => {
+        for (const [i, rung] of DEFAULT_LADDER.entries()) {
+            if (i === 0) continue;
+            const dir = tempProject();
+            const doc = StackDocument.read(dir, "production");
+            doc.set("canary.weight", rung);
+            doc.set("canary.lastKnownGood", { weight: DEFAULT_LADDER[i - 1], routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } });
+            doc.write();
+            const r = await canary(dir, ["rollback", "--stack", "production"]);
+            assert.equal(r.code, 0, `${rung}: ${r.out}`);
+            assert.match(r.out, /Policy pack: 0 mandatory/);
+            assert.equal(config(dir)["payments-migration:canary"].weight, DEFAULT_LADDER[i - 1], String(rung));
+        }
+    });
+
+    it("rollback proceeds even when a policy objects (a move back is never blocked)", async () => {
+        const dir = tempProject();
+        const doc = StackDocument.read(dir, "production");
+        doc.set("canary.weight", 50);
+        doc.set("protectRollbackTargets", false); // an unrelated mandatory violation
+        doc.write();
+        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /\[mandatory\] rollback-target-protected[\s\S]*Rolling back anyway/);
+        assert.equal(config(dir)["payments-migration:canary"].weight, 0);
+    });
+
+    it("status shows colors, weights per route, the ladder position and what it cannot see offline", async () => {
+        const r = await canary(tempProject(), ["status", "--stack", "production"]);
+        assert.equal(r.code, 0);
+        assert.match(r.out, /Live colors: legacy green, spring blue/);
+        assert.match(r.out, /Canary: Spring 1% of ordinary traffic, rung 3 of 9 \(1%\)/);
+        assert.match(r.out, /route payment-status \(\/v1\/payments\/\*\/status\): Spring 5%, rung 4 of 9 \(5%\)/);
+        assert.match(r.out, /Deployed state and health signals: need the Pulumi CLI/);
+    });
+
+    it("status with a CLI reads the deployed outputs and the health alarms", async () => {
+        const dir = tempProject();
+        const alarms = { states: async (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n.includes("p99") ? "ALARM" : "OK"])) as any };
+        const r = await canary(dir, ["status", "--stack", "production"], { engine: new FakeEngine(dir), alarms });
+        assert.match(r.out, /Deployed: \{"canary":\{"weight":1\}\}/);
+        assert.match(r.out, /ALARM\s+sb-p99/);
+        assert.match(r.out, /OK\s+production-spring-canary-unhealthy/);
+    });
+
+    it("rejects bad input with exit 2 and one message", async () => {
+        const dir = tempProject();
+        for (const [argv, message] of [
+            [["set", "abc", "--stack", "production"], /percent: expected a number, got "abc"/],
+            [["set", "150", "--stack", "production"], /percent 150 is not allowed/],
+            [["flip", "rails", "--stack", "production"], /expected legacy or spring, got "rails"/],
+            [["next"], /--stack is required/],
+            [["dance", "--stack", "production"], /unknown command "dance"/],
+            [["next", "--stack", "production", "--apply"], /need the Pulumi CLI on the PATH/],
+            [["next", "--stack", "nope"], /no stack file/],
+        ] as [string[], RegExp][]) {
+            const r = await canary(dir, argv);
+            assert.equal(r.code, 2, argv.join(" "));
+            assert.match(r.err, message);
+        }
+    });
+});

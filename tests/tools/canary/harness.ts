@@ -1,0 +1,86 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main } from "../../../tools/canary";
+import { AlarmSource, AlarmState, Clock, Engine } from "../../../tools/canary/adapters";
+import { ROOT } from "../../helpers";
+
+/** A temporary copy of the project's stack files, policy configs and Pulumi.yaml. */
+export function tempProject(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "canary-"));
+    for (const f of fs.readdirSync(ROOT)) {
+        if (/^Pulumi(\..+)?\.yaml$/.test(f) || /^policy-config\..+\.json$/.test(f)) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+    }
+    return dir;
+}
+
+export const stackText = (dir: string, stack: string) => fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8");
+
+/** An engine that records each update with the stack file as it was when the update ran. */
+export class FakeEngine implements Engine {
+    public ups: string[] = [];
+    public failAt?: number;
+    constructor(
+        private readonly dir: string,
+        private readonly cli = true,
+        public health: Record<string, unknown> = {
+            compositeAlarm: "production-spring-canary-unhealthy",
+            alarms: { "spring-blue": ["sb-5xx", "sb-p99", "sb-unhealthy"], "spring-green": ["sg-5xx", "sg-p99", "sg-unhealthy"] },
+        },
+    ) {}
+    available() {
+        return this.cli;
+    }
+    async up(stack: string) {
+        if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
+        this.ups.push(stackText(this.dir, stack));
+    }
+    async outputs() {
+        return { health: this.health, canary: { weight: 1 } };
+    }
+}
+
+export class FakeClock implements Clock {
+    public t = 0;
+    now() {
+        return this.t;
+    }
+    async sleep(ms: number) {
+        this.t += ms;
+    }
+}
+
+/** Alarm states as a function of the fake time and the names asked for. */
+export class FakeAlarms implements AlarmSource {
+    public calls = 0;
+    constructor(private readonly at: (t: number, call: number) => AlarmState) {}
+    clock?: FakeClock;
+    async states(names: readonly string[]) {
+        const state = this.at(this.clock?.t ?? 0, this.calls++);
+        return Object.fromEntries(names.map((n) => [n, state]));
+    }
+}
+
+export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock } = {}) {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const code = await main(argv, {
+        dir,
+        engine: deps.engine ?? new FakeEngine(dir, false),
+        alarms: deps.alarms,
+        clock: deps.clock,
+        pollSeconds: 60,
+        out: (t) => lines.push(t),
+        err: (t) => errors.push(t),
+    });
+    return { code, out: lines.join("\n"), err: errors.join("\n") };
+}
+
+/** Line numbers (0-based) at which two texts differ, compared line by line. */
+export function changedLines(a: string, b: string): number[] {
+    const x = a.split("\n");
+    const y = b.split("\n");
+    const out: number[] = [];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) out.push(i);
+    return out;
+}
