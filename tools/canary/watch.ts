@@ -55,7 +55,9 @@ async function rollBack(ctx: CanaryContext, why: string): Promise<number> {
     return 1;
 }
 
-export async function watch(ctx: CanaryContext, deps: WatchDeps, opts: WatchOptions = {}): Promise<number> {
+export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOptions = {}): Promise<number> {
+    // Progressive mode deploys every step itself, rollbacks included.
+    const ctx: CanaryContext = { ...given, apply: true };
     const poll = (deps.pollSeconds ?? 60) * 1000;
     const maxHolds = deps.maxHolds ?? 10;
     const until = opts.until ?? 100;
@@ -67,7 +69,7 @@ export async function watch(ctx: CanaryContext, deps: WatchDeps, opts: WatchOpti
             ctx.out(`\nReached ${current}% (${ladderPosition(current, ladder)}). Done.`);
             return 0;
         }
-        const step = await execute({ ...ctx, apply: true }, proposeNext(model, ladder, opts.route));
+        const step = await execute(ctx, proposeNext(model, ladder, opts.route));
         if (step.code !== 0) return step.code;
 
         const names = await canaryAlarmNames(ctx, readModel(ctx).spring.liveColor);
