@@ -1,25 +1,30 @@
 /**
  * npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]...
- *                 [--policy-config <file>] [--json]
+ *                 [--policy-config <file>] [--diff <otherStack|stack file>] [--json]
  *
  * Runs index.ts under Pulumi's mocks with the stack file's config, prints the resource
  * tree, the routing table and a Mermaid diagram (or one JSON document), and runs the
  * policy pack against the result. `--deployed` describes the deployed state where it
  * differs from the stack file (what the canary-step-limit policy compares against).
+ * `--diff` adds the resource diff from another stack, or from another stack file of this
+ * stack, to this plan: every resource and property path that differs.
  * Exit codes: 0 success, 1 a mandatory policy violation, 2 invalid config or usage.
  */
 import { parseArgs } from "node:util";
 import { renderPlan } from "./plan/render";
-import { PlanInputError, runPlan } from "./plan/run";
-import { UsageError } from "./plan/stackFile";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { diffPlans, renderDiff } from "./plan/diff";
+import { PROJECT_DIR, PlanInputError, runPlan } from "./plan/run";
+import { UsageError, readProjectName, stackConfigFromText } from "./plan/stackFile";
 import { checkPlan, renderViolations } from "./policy/check";
 import { PolicyConfigError, mandatoryViolations } from "./policy/evaluate";
 
 const USAGE =
-    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--json]";
+    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; set?: string[]; deployed?: string[]; "policy-config"?: string; json?: boolean; help?: boolean };
+    let values: { stack?: string; set?: string[]; deployed?: string[]; "policy-config"?: string; diff?: string; json?: boolean; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -28,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
                 set: { type: "string", multiple: true },
                 deployed: { type: "string", multiple: true },
                 "policy-config": { type: "string" },
+                diff: { type: "string" },
                 json: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
@@ -49,11 +55,13 @@ export async function main(argv: string[]): Promise<number> {
     try {
         const run = await runPlan({ stack: values.stack, sets: values.set ?? [], deployedSets: values.deployed ?? [] });
         const policy = await checkPlan(run, { policyConfigFile: values["policy-config"] });
+        const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack), run);
         const { states: _states, deployed: _deployed, ...plan } = run;
         if (values.json) {
-            process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations } }, null, 2)}\n`);
+            process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations }, ...(diff ? { diff } : {}) }, null, 2)}\n`);
         } else {
-            process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}\n`);
+            const diffText = diff ? `\n\nCompared with ${values.diff}:\n${renderDiff(diff)}` : "";
+            process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}${diffText}\n`);
         }
         return mandatoryViolations(policy).length > 0 ? 1 : 0;
     } catch (err) {
@@ -63,6 +71,16 @@ export async function main(argv: string[]): Promise<number> {
         }
         throw err;
     }
+}
+
+/** The plan to compare with: another stack by name, or a stack file of this stack. */
+async function planOther(other: string, stack: string) {
+    if (other.endsWith(".yaml") || other.includes(path.sep)) {
+        if (!fs.existsSync(other)) throw new UsageError(`--diff: no file ${other}`);
+        const loaded = stackConfigFromText(fs.readFileSync(other, "utf8"), readProjectName(PROJECT_DIR), stack, [], other);
+        return runPlan({ stack, loaded });
+    }
+    return runPlan({ stack: other });
 }
 
 if (require.main === module) {

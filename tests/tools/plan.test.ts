@@ -84,6 +84,18 @@ describe("npm run plan", () => {
         assert.match(r.err, /no policy config file nope.json/);
     });
 
+    it("--diff shows every resource and property that differs from another stack or stack file", async () => {
+        let r = await run(["--stack", "production", "--set", "canary.weight=5", "--diff", "production"]);
+        assert.match(r.out, /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight\n/);
+        r = await run(["--stack", "staging", "--diff", "production", "--json"]);
+        const diff = JSON.parse(r.out).diff;
+        assert.ok(diff.added.some((x: any) => x.type === "awsx:ec2:Vpc"), "staging builds a VPC production does not");
+        assert.ok(diff.changed.some((x: any) => x.name === "alb" && x.paths.includes("enableDeletionProtection")));
+        r = await run(["--stack", "production", "--diff", "nothing/here.yaml"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /--diff: no file nothing\/here.yaml/);
+    });
+
     it("--set follows pulumi config set --path semantics", () => {
         assert.deepEqual(parseConfigPath("canary.routes[0].weight"), ["canary", "routes", 0, "weight"]);
         assert.deepEqual(parseConfigPath('tags["team:name"]'), ["tags", "team:name"]);

@@ -36,4 +36,17 @@ describe("GitHub workflows", () => {
             assert.ok(fs.existsSync(path.join(ROOT, `policy-config.${stack}.json`)), stack);
         }
     });
+
+    it("release deploys a tag to the idle color through the canary tool, staging then production behind an approval", () => {
+        const wf = parse(fs.readFileSync(path.join(DIR, "release.yml"), "utf8"));
+        assert.deepEqual(wf.on.push.tags, ["spring-v*", "rails-v*"]);
+        const job = wf.jobs.release;
+        assert.deepEqual(job.strategy.matrix.stack, ["staging", "production"]);
+        assert.equal(job.strategy["max-parallel"], 1);
+        assert.equal(job.environment, "${{ matrix.stack }}");
+        assert.equal(job.permissions["id-token"], "write");
+        const deploy = job.steps.find((s: any) => String(s.run ?? "").includes("npm run canary -- release"));
+        assert.match(deploy.run, /--stack "\$STACK" --apply/);
+        assert.ok(job.steps.some((s: any) => String(s.run ?? "").includes("npm ci --prefix policy")), "the policy pack is installed for --apply");
+    });
 });

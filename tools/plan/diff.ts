@@ -38,8 +38,13 @@ export function differingPaths(a: unknown, b: unknown, prefix = ""): string[] {
     return out;
 }
 
+/** A URN without its stack, so that two stacks' plans can be compared resource by resource. */
+export function stacklessUrn(urn: string): string {
+    return urn.replace(/^urn:pulumi:[^:]+::/, "");
+}
+
 export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
-    const index = (p: PlanResult) => new Map(p.resources.map((r) => [r.urn, r]));
+    const index = (p: PlanResult) => new Map(p.resources.map((r) => [stacklessUrn(r.urn), r]));
     const a = index(before);
     const b = index(after);
     const brief = (r: { urn: string; type: string; name: string }) => ({ urn: r.urn, type: r.type, name: r.name });
