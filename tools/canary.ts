@@ -69,12 +69,17 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
         out("\nDeployed state and health signals: need the Pulumi CLI on the PATH and AWS credentials.");
         return 0;
     }
-    const deployed = await ctx.engine.outputs(ctx.stack);
-    out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
-    const names = await canaryAlarmNames(ctx, model.spring.liveColor);
-    const states = await alarms.states(names);
-    out("Health:");
-    for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+    try {
+        const deployed = await ctx.engine.outputs(ctx.stack);
+        out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
+        const names = await canaryAlarmNames(ctx, model.spring.liveColor);
+        const states = await alarms.states(names);
+        out("Health:");
+        for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+    } catch (e) {
+        // Status is read-only: report what could not be read instead of failing.
+        out(`\nDeployed state and health signals could not be read: ${(e as Error).message}`);
+    }
     return 0;
 }
 

@@ -152,60 +152,52 @@ export function createMocks(region: string, deployedOutputs: Record<string, unkn
 export function recordRegistrations(): RecordedResource[] {
     const recorded: RecordedResource[] = [];
     const monitor = pulumi.runtime.getMonitor() as any;
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-        const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-        return original(req, (err: any, resp: any) => {
-            if (!err && resp) {
-                recorded.push({
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || null,
-                    custom: req.getCustom(),
-                    inputs: unwrapSecrets(inputs) as Record<string, unknown>,
-                    outputs: {
-                        ...(unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getObject())) as Record<string, unknown>),
-                        ...(resp.getId() ? { id: resp.getId() } : {}),
-                    },
-                    options: {
-                        protect: req.getProtect() === true,
-                        ignoreChanges: req.getIgnorechangesList(),
-                        retainOnDelete: req.getRetainondelete() === true,
-                        dependsOn: req.getDependenciesList(),
-                    },
-                });
-            }
-            callback(err, resp);
-        });
+    const plain = (struct: unknown) => unwrapSecrets(pulumi.runtime.deserializeProperties(struct as any)) as Record<string, unknown>;
+    type Callback = (err: any, resp: any) => void;
+
+    /** Wrap one monitor call: record what the engine gets, once the mock has answered. */
+    const wrap = (method: string, describe: (req: any, resp: any, inputs: Record<string, unknown>) => Omit<RecordedResource, "urn" | "type" | "name" | "parent" | "inputs">) => {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: any, callback: Callback) => {
+            const inputs = plain(method === "readResource" ? req.getProperties() : req.getObject());
+            return original(req, (err: any, resp: any) => {
+                if (!err && resp) {
+                    recorded.push({
+                        urn: resp.getUrn(),
+                        type: req.getType(),
+                        name: req.getName(),
+                        parent: req.getParent() || null,
+                        inputs,
+                        ...describe(req, resp, inputs),
+                    });
+                }
+                callback(err, resp);
+            });
+        };
     };
+
+    wrap("registerResource", (req, resp) => ({
+        custom: req.getCustom(),
+        outputs: { ...plain(resp.getObject()), ...(resp.getId() ? { id: resp.getId() } : {}) },
+        options: {
+            protect: req.getProtect() === true,
+            ignoreChanges: req.getIgnorechangesList(),
+            retainOnDelete: req.getRetainondelete() === true,
+            dependsOn: req.getDependenciesList(),
+        },
+    }));
     // Read resources (a StackReference is one) go through ReadResource, not RegisterResource.
-    const originalRead = monitor.readResource.bind(monitor);
-    monitor.readResource = (req: any, callback: (err: any, resp: any) => void) => {
-        const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
-        return originalRead(req, (err: any, resp: any) => {
-            if (!err && resp) {
-                recorded.push({
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || null,
-                    custom: true,
-                    inputs: unwrapSecrets(inputs) as Record<string, unknown>,
-                    outputs: { ...(unwrapSecrets(pulumi.runtime.deserializeProperties(resp.getProperties())) as Record<string, unknown>), id: req.getId() },
-                    options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: req.getDependenciesList() },
-                });
-            }
-            callback(err, resp);
-        });
-    };
+    wrap("readResource", (req, resp) => ({
+        custom: true,
+        outputs: { ...plain(resp.getProperties()), id: req.getId() },
+        options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: req.getDependenciesList() },
+    }));
+
     // Components register their outputs later; stack policies read them (the engine passes outputs).
     const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+    monitor.registerResourceOutputs = (req: any, callback: Callback) => {
         const target = recorded.find((r) => r.urn === req.getUrn());
-        if (target && req.getOutputs()) {
-            target.outputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getOutputs())) as Record<string, unknown>;
-        }
+        if (target && req.getOutputs()) target.outputs = plain(req.getOutputs());
         return originalOutputs(req, callback);
     };
     return recorded;

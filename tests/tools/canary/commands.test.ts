@@ -149,3 +149,14 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         }
     });
 });
+
+describe("npm run canary -- status when the deployed stack cannot be read", () => {
+    it("reports what it could not read and still exits 0", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir, true, undefined as any);
+        engine.health = undefined as any;
+        const r = await canary(dir, ["status", "--stack", "production"], { engine, alarms: { states: async () => ({}) } });
+        assert.equal(r.code, 0);
+        assert.match(r.out, /Deployed state and health signals could not be read: the deployed stack has no health output/);
+    });
+});
