@@ -4,6 +4,13 @@ import { COMPONENT_TYPES } from "../lib/contract";
 
 /** AWS managed cache policy "CachingDisabled": a payments API must never be served from cache. */
 export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+/**
+ * AWS managed origin request policy "AllViewerExceptHostHeader": every viewer header but
+ * Host, every cookie, every query string. With caching disabled it is also how the
+ * Authorization header reaches the origin on GET requests: a custom origin request policy
+ * that names Authorization is rejected by CloudFront.
+ */
+export const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 const ORIGIN_ID = "routed-alb";
 
 export interface EdgeDistributionArgs {
@@ -14,7 +21,7 @@ export interface EdgeDistributionArgs {
     /** Header CloudFront adds to every origin request; the ALB forwards nothing without it. */
     originVerifyHeader: string;
     originVerifyValue: pulumi.Input<string>;
-    /** The QA routing headers. Named so a reader sees why the policy exists; `allExcept` forwards them. */
+    /** The QA routing headers (forwarded by the AllViewerExceptHostHeader policy, recorded in the outputs). */
     routingHeaders: string[];
     /** @default [] (the distribution's own *.cloudfront.net name only) */
     aliases?: string[];
@@ -33,13 +40,14 @@ export interface EdgeDistributionArgs {
 
 /**
  * CloudFront in front of the routed ALB. The API is not cached; every viewer header
- * except Host (the QA routing and token headers among them), every cookie (the
- * ALB's `AWSALB*` stickiness cookies among them) and every query string reach the ALB.
- * Without that, header routing and stickiness silently stop working.
+ * except Host (the QA routing and token headers and Authorization among them), every
+ * cookie (the ALB's `AWSALB*` stickiness cookies among them) and every query string reach
+ * the ALB. Without that, header routing and stickiness silently stop working. Host is
+ * left out because CloudFront checks the origin certificate against the forwarded Host,
+ * and the ALB certificate covers the origin name, not the viewer's.
  */
 export class EdgeDistribution extends pulumi.ComponentResource {
     public readonly distribution: aws.cloudfront.Distribution;
-    public readonly originRequestPolicy: aws.cloudfront.OriginRequestPolicy;
     public readonly domainName: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -48,19 +56,6 @@ export class EdgeDistribution extends pulumi.ComponentResource {
             throw new Error(`EdgeDistribution ${name}: aliases ${aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
         }
         super(COMPONENT_TYPES.edgeDistribution, name, {}, opts);
-
-        // Host is the one header left out: CloudFront checks the origin certificate against
-        // the forwarded Host, and the ALB certificate covers the origin name, not the viewer's.
-        this.originRequestPolicy = new aws.cloudfront.OriginRequestPolicy(
-            `${name}-origin-request`,
-            {
-                comment: `Payments API: all viewer headers but Host (incl. ${args.routingHeaders.join(", ")}), all cookies (incl. AWSALB*), all query strings`,
-                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
-                cookiesConfig: { cookieBehavior: "all" },
-                queryStringsConfig: { queryStringBehavior: "all" },
-            },
-            { parent: this },
-        );
 
         this.distribution = new aws.cloudfront.Distribution(
             `${name}`,
@@ -94,7 +89,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
                     allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
                     cachedMethods: ["GET", "HEAD"],
                     cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                    originRequestPolicyId: this.originRequestPolicy.id,
+                    originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
                     compress: true,
                 },
                 restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -108,6 +103,6 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         );
         this.domainName = this.distribution.domainName;
 
-        this.registerOutputs({ domainName: this.domainName, distributionId: this.distribution.id });
+        this.registerOutputs({ domainName: this.domainName, distributionId: this.distribution.id, routingHeaders: args.routingHeaders });
     }
 }

@@ -66,7 +66,8 @@ export class HealthSignals extends pulumi.ComponentResource {
 
         this.topic = new aws.sns.Topic(`${name}-alerts`, { tags: args.tags }, parent);
         (args.notifications ?? []).forEach((n, i) => {
-            new aws.sns.TopicSubscription(`${name}-alerts-${i}`, { topic: this.topic.arn, protocol: n.protocol, endpoint: n.endpoint }, parent);
+            // A webhook URL can carry a token: kept as a secret in state and output, whatever its protocol.
+            new aws.sns.TopicSubscription(`${name}-alerts-${i}`, { topic: this.topic.arn, protocol: n.protocol, endpoint: pulumi.secret(n.endpoint) }, parent);
         });
 
         this.alarms = {};

@@ -6,6 +6,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { RULE_ROLE_TAG } from "../lib/contract";
 import {
+    MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST,
     MANAGED_ALL_VIEWER_ORIGIN_REQUEST,
     MANAGED_CACHING_DISABLED,
     TYPES,
@@ -160,7 +161,7 @@ export const edgeForwardsRouting: StackValidationPolicy = {
         "CloudFront forwards the routing and token headers and the AWSALB* stickiness cookies to the origin, and does not cache API responses (or keys the cache on the routing headers).",
     severity: "critical",
     remediationSteps:
-        "Use an origin request policy that forwards all viewer headers except Host (or whitelists the routing headers) and all cookies, with the managed CachingDisabled cache policy.",
+        "Use the managed AllViewerExceptHostHeader origin request policy (or one that forwards the routing headers and the AWSALB cookies) with the managed CachingDisabled cache policy.",
     configSchema: {
         properties: {
             routeHeader: headerSchema("X-Route-To"),
@@ -185,7 +186,8 @@ export const edgeForwardsRouting: StackValidationPolicy = {
             behaviors.forEach((b, i) => {
                 const where = i === 0 ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
                 const say = (m: string) => reportViolation(`distribution ${dist.name}, ${where}: ${m}`, dist.urn);
-                if (b.originRequestPolicyId !== MANAGED_ALL_VIEWER_ORIGIN_REQUEST) {
+                // The managed AllViewer policies forward every viewer header and cookie.
+                if (![MANAGED_ALL_VIEWER_ORIGIN_REQUEST, MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST].includes(b.originRequestPolicyId)) {
                     const orp = originPolicies.get(b.originRequestPolicyId);
                     if (!orp) {
                         say("no origin request policy from this stack forwards the routing headers and cookies");

@@ -27,6 +27,7 @@ export const TYPES = {
 /** AWS managed CloudFront policies. */
 export const MANAGED_CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 export const MANAGED_ALL_VIEWER_ORIGIN_REQUEST = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+export const MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 export type RuleRole = "qa" | "path" | "catch-all";
 

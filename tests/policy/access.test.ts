@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { MANAGED_ALL_VIEWER_ORIGIN_REQUEST } from "../../policy/stackView";
 import { plan } from "../planCache";
-import { T, mutated, setProp, violations } from "./harness";
+import { T, mutated, setProp, violations, withOriginRequestPolicy } from "./harness";
 
 const messages = async (p: Parameters<typeof violations>[0], policy: string) => (await violations(p, policy)).map((v) => v.message);
 const withoutHeader = (conditions: any[], header: string) => conditions.filter((c) => c.httpHeader?.httpHeaderName !== header);
@@ -74,20 +74,34 @@ describe("policy edge-forwards-routing", () => {
         assert.deepEqual(await messages(allViewer, "edge-forwards-routing"), []);
     });
 
+    it("passes a custom origin request policy that forwards what routing needs", async () => {
+        const p = withOriginRequestPolicy(await plan("production"), {
+            headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
+            cookiesConfig: { cookieBehavior: "whitelist", cookies: { items: ["AWSALB", "AWSALBTG", "session"] } },
+        });
+        assert.deepEqual(await messages(p, "edge-forwards-routing"), []);
+    });
+
     it("blocks an origin request policy that drops the routing header or the stickiness cookies", async () => {
         const p = await plan("production");
-        const dropped = mutated(p, (find) =>
-            setProp(find(T.orp, "edge-origin-request"), "headersConfig", { headerBehavior: "whitelist", headers: { items: ["X-Route-Token", "Authorization"] } }),
-        );
+        const dropped = withOriginRequestPolicy(p, {
+            headersConfig: { headerBehavior: "whitelist", headers: { items: ["X-Route-Token", "Authorization"] } },
+            cookiesConfig: { cookieBehavior: "all" },
+        });
         assert.deepEqual(await messages(dropped, "edge-forwards-routing"), [
             "distribution edge, default cache behavior: header X-Route-To is not forwarded to the origin: header routing silently stops working",
         ]);
-        const excluded = mutated(p, (find) =>
-            setProp(find(T.orp, "edge-origin-request"), "headersConfig", { headerBehavior: "allExcept", headers: { items: ["Host", "X-Route-To"] } }),
-        );
+        const excluded = withOriginRequestPolicy(p, {
+            headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host", "X-Route-To"] } },
+            cookiesConfig: { cookieBehavior: "all" },
+        });
         assert.equal((await messages(excluded, "edge-forwards-routing")).length, 1);
-        const noCookies = mutated(p, (find) => setProp(find(T.orp, "edge-origin-request"), "cookiesConfig", { cookieBehavior: "none" }));
+        const noCookies = withOriginRequestPolicy(p, { headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "none" } });
         assert.deepEqual((await messages(noCookies, "edge-forwards-routing")).length, 2);
+        const foreign = mutated(p, (find) => setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"));
+        assert.deepEqual(await messages(foreign, "edge-forwards-routing"), [
+            "distribution edge, default cache behavior: no origin request policy from this stack forwards the routing headers and cookies",
+        ]);
     });
 
     it("blocks caching API responses without the routing headers in the key", async () => {

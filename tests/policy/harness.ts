@@ -26,6 +26,25 @@ export function setProp(state: PlannedResourceState, path: string, value: unknow
     }
 }
 
+/** A plan whose distribution uses a custom origin request policy of the stack with these settings. */
+export function withOriginRequestPolicy(plan: PlanRun, settings: Record<string, unknown>): PlanRun {
+    return mutated(plan, (find, states) => {
+        const dist = find(T.dist, "edge");
+        const orp = {
+            urn: dist.urn.replace(/Distribution::edge$/, "OriginRequestPolicy::edge-origin-request"),
+            type: T.orp,
+            name: "edge-origin-request",
+            parent: dist.parent,
+            custom: true,
+            inputs: structuredClone(settings),
+            outputs: { ...structuredClone(settings), id: "orp-custom-1" },
+            options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
+        };
+        states.push(orp);
+        setProp(dist, "defaultCacheBehavior.originRequestPolicyId", "orp-custom-1");
+    });
+}
+
 /** The violations a plan gets from the real policy objects, with the stack's policy config (or `file`). */
 export async function violations(plan: PlanRun, policy?: string, file?: Record<string, unknown>): Promise<Violation[]> {
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(ROOT, plan.stack));

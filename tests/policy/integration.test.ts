@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { DEFAULT_LADDER } from "../../lib/ladder";
 import { plan } from "../planCache";
-import { T, mutated, setProp, violations } from "./harness";
+import { T, mutated, setProp, violations, withOriginRequestPolicy } from "./harness";
 
 async function mandatory(p: Parameters<typeof violations>[0]) {
     return (await violations(p)).filter((v) => v.level === "mandatory");
@@ -20,7 +20,7 @@ describe("policy pack on the stacks (integration)", () => {
             ["jumping the canary from 1 to 50", () => plan("production", ["canary.weight=50"]), "canary-step-limit"],
             ["removing protect", () => plan("production", ["protectRollbackTargets=false"]), "rollback-target-protected"],
             ["disabling stickiness", async () => mutated(await plan("production"), (f) => setProp(f(T.rule, "alb-canary-default"), "actions.0.forward.stickiness.enabled", false)), "stickiness-bounded"],
-            ["a CloudFront policy that drops the routing header", async () => mutated(await plan("production"), (f) => setProp(f(T.orp, "edge-origin-request"), "headersConfig", { headerBehavior: "none" })), "edge-forwards-routing"],
+            ["a CloudFront policy that drops the routing header", async () => withOriginRequestPolicy(await plan("production"), { headersConfig: { headerBehavior: "whitelist", headers: { items: ["Authorization"] } }, cookiesConfig: { cookieBehavior: "all" } }), "edge-forwards-routing"],
             ["a CODE_DEPLOY controller", async () => mutated(await plan("production"), (f) => setProp(f(T.service, "spring-blue"), "deploymentController", { type: "CODE_DEPLOY" })), "single-writer"],
             ["an invalid Fargate size", async () => mutated(await plan("production"), (f) => setProp(f(T.td, "spring-green-task"), "memory", "1024")), "fargate-size-valid"],
         ];
