@@ -15,7 +15,6 @@ import {
     ALB_MAX_CONDITION_VALUES_PER_CONDITION,
     PATH_PATTERN_MAX_LENGTH,
     PATH_PATTERN_CHARS,
-    QA_TARGETS,
     headerNameProblem,
     ruleBudget,
 } from "./limits";
@@ -520,5 +519,3 @@ function parseConfigText(text: string): unknown {
     }
     return text;
 }
-
-export { QA_TARGETS };

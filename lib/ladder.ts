@@ -14,11 +14,6 @@ export function nextRung(from: number, ladder: readonly number[] = DEFAULT_LADDE
     return sorted(ladder).find((r) => r > from + 1e-9) ?? 100;
 }
 
-/** The rung below `from` (0 at the bottom). */
-export function previousRung(from: number, ladder: readonly number[] = DEFAULT_LADDER): number {
-    return sorted(ladder).reverse().find((r) => r < from - 1e-9) ?? 0;
-}
-
 /** "rung 3 of 9 (5%)" or "between rungs (2%)" for display. */
 export function ladderPosition(percent: number, ladder: readonly number[] = DEFAULT_LADDER): string {
     const rungs = sorted(ladder);

@@ -6,8 +6,6 @@
 
 export const ALB_MIN_PRIORITY = 1;
 export const ALB_MAX_PRIORITY = 50000;
-/** Default quota of listener rules per ALB (default actions excluded). */
-export const ALB_DEFAULT_MAX_RULES = 100;
 export const ALB_MAX_TARGET_GROUPS_PER_FORWARD = 5;
 export const ALB_MAX_WEIGHT = 999;
 export const ALB_MAX_CONDITION_VALUES_PER_RULE = 5;

@@ -28,7 +28,7 @@ import {
     headerNameProblem,
     ruleBudget,
 } from "./limits";
-import { Color, COLORS, Side, WeightedTarget, otherColor, pairTargets, weightedTargets } from "./weights";
+import { Color, Side, WeightedTarget, pairTargets, weightedTargets } from "./weights";
 
 export const QA_PRIORITY_BASE = 1;
 export const PATH_PRIORITY_BASE = 100;
@@ -205,15 +205,3 @@ export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number,
     }
     return problems;
 }
-
-/** The target groups a side/color pair maps to, for display: "legacy-blue". */
-export function targetName(t: { side: Side; color: Color }): string {
-    return `${t.side}-${t.color}`;
-}
-
-/** The idle color of a side (for documentation and the plan output). */
-export function idleColor(live: Color): Color {
-    return otherColor(live);
-}
-
-export { COLORS };
