@@ -54,6 +54,10 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<E
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
 
+    // What is deployed: the stack's real outputs when a Pulumi CLI can read them, else the
+    // stack file as it is (the policy check compares the proposal with this).
+    const deployedNow = async () => (ctx.engine.available() ? ctx.engine.outputs(ctx.stack) : undefined);
+
     let done = 0;
     for (const [i, step] of proposal.steps.entries()) {
         out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
@@ -62,9 +66,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<E
         for (const edit of step.edits) doc.set(edit.path, edit.value);
         for (const edit of step.edits) out(`  pulumi config set --path '${edit.path}' '${JSON.stringify(edit.value)}'`);
 
-        // What is deployed is the stack file as it is now; the edited config is the proposal.
-        const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig });
-        const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded() });
+        const deployed = await deployedNow();
+        const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
+        const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
         const report = await checkPlan(after, { dir: ctx.dir });
         out(`\nBefore:\n${renderRouting(before)}\n\nAfter:\n${renderRouting(after)}`);
         out(`\n${renderDiff(diffPlans(before, after))}`);

@@ -79,6 +79,8 @@ export interface PlanOptions {
      * (what the stack's StackReference to itself returns). @default none: the file is what is deployed
      */
     deployedSets?: readonly string[];
+    /** The deployed stack's actual outputs (read with the Pulumi CLI); they replace the stack-file assumption. */
+    deployed?: Record<string, unknown>;
 }
 
 function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
@@ -129,22 +131,26 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
  */
 export function deployedOutputs(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
     try {
-        const base = loadStackConfig(dir, stack, deployedSets);
-        const model = parseStackConfig(rawProjectConfig(base.config, base.project), base.project, stack);
-        return {
-            canary: canaryState(model),
-            liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
-        };
+        return outputsOf(loadStackConfig(dir, stack, deployedSets));
     } catch {
         return {};
     }
+}
+
+/** The stack outputs the policies and the canary tool read (`canary`, `liveColors`) for a config. */
+export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
+    const model = parseStackConfig(rawProjectConfig(config.config, config.project), config.project, config.stack);
+    return {
+        canary: canaryState(model),
+        liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
+    };
 }
 
 async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
     const region = loaded.config["aws:region"] ?? "us-east-1";
-    const deployed = deployedOutputs(dir, opts.stack, opts.deployedSets);
+    const deployed = opts.deployed ?? deployedOutputs(dir, opts.stack, opts.deployedSets);
     const { mocks, world } = createMocks(region, deployed);
 
     // "organization" is what self-managed backends use as the organization name.

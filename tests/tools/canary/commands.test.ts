@@ -127,7 +127,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const alarms = { states: async (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n.includes("p99") ? "ALARM" : "OK"])) as any };
         const r = await canary(dir, ["status", "--stack", "production"], { engine: new FakeEngine(dir), alarms });
-        assert.match(r.out, /Deployed: \{"canary":\{"weight":1\}\}/);
+        assert.match(r.out, /Deployed: \{"canary":\{"weight":1,"routes":\{"payment-status":5\}\},"liveColors":\{"legacy":"green","spring":"blue"\}\}/);
         assert.match(r.out, /ALARM\s+sb-p99/);
         assert.match(r.out, /OK\s+production-spring-canary-unhealthy/);
     });
@@ -158,5 +158,20 @@ describe("npm run canary -- status when the deployed stack cannot be read", () =
         const r = await canary(dir, ["status", "--stack", "production"], { engine, alarms: { states: async () => ({}) } });
         assert.equal(r.code, 0);
         assert.match(r.out, /Deployed state and health signals could not be read: the deployed stack has no health output/);
+    });
+});
+
+describe("npm run canary with a Pulumi CLI: what is deployed comes from the stack, not the file", () => {
+    it("checks a step against the deployed weight when the file is ahead of it", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        await engine.outputs("production"); // deployed: the file as it is now (Spring 1%)
+        const doc = StackDocument.read(dir, "production");
+        doc.set("canary.weight", 5); // edited by hand, never deployed
+        doc.write();
+        const r = await canary(dir, ["next", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /Spring 1% → 10% skips rungs; the next rung up from 1% is 5%/);
+        assert.equal(engine.ups.length, 0);
     });
 });

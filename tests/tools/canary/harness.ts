@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { main } from "../../../tools/canary";
 import { AlarmSource, AlarmState, Clock, Engine } from "../../../tools/canary/adapters";
 import { ROOT } from "../../helpers";
+import { outputsOf } from "../../../tools/plan/run";
+import { stackConfigFromText } from "../../../tools/plan/stackFile";
 
 /** A temporary copy of the project's stack files, policy configs and Pulumi.yaml. */
 export function tempProject(): string {
@@ -16,10 +18,14 @@ export function tempProject(): string {
 
 export const stackText = (dir: string, stack: string) => fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8");
 
-/** An engine that records each update with the stack file as it was when the update ran. */
+/**
+ * An engine that records each update with the stack file as it was when the update ran;
+ * its outputs are those of the last update (at first: the stack file as given).
+ */
 export class FakeEngine implements Engine {
     public ups: string[] = [];
     public failAt?: number;
+    private readonly initial: Record<string, string> = {};
     constructor(
         private readonly dir: string,
         private readonly cli = true,
@@ -35,8 +41,10 @@ export class FakeEngine implements Engine {
         if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
         this.ups.push(stackText(this.dir, stack));
     }
-    async outputs() {
-        return { health: this.health, canary: { weight: 1 } };
+    async outputs(stack: string) {
+        this.initial[stack] ??= stackText(this.dir, stack);
+        const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
+        return { ...outputsOf(stackConfigFromText(text, "payments-migration", stack)), health: this.health };
     }
 }
 
