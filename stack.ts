@@ -197,6 +197,15 @@ export function defineStack(model: StackModel): StackOutputs {
         priceClass: model.edge.priceClass,
         originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
         originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
+        originDns:
+            model.edge.originDnsZoneId && model.edge.originDomain
+                ? {
+                      zoneId: model.edge.originDnsZoneId,
+                      name: model.edge.originDomain,
+                      target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId },
+                  }
+                : undefined,
+        aliasZoneId: model.edge.aliasDnsZoneId,
         tags,
     });
 

@@ -35,8 +35,18 @@ export interface EdgeDistributionArgs {
     originKeepaliveSeconds?: number;
     /** @default 30 */
     originReadTimeoutSeconds?: number;
+    /**
+     * Create the origin name's alias record, pointing at the ALB, in this Route 53 zone.
+     * @default none: the record is managed elsewhere
+     */
+    originDns?: { zoneId: string; name: string; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> } };
+    /** Create A and AAAA alias records for every alias in this Route 53 zone. @default none */
+    aliasZoneId?: string;
     tags?: Record<string, string>;
 }
+
+/** Hosted zone id of every CloudFront distribution, for alias records. */
+const CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2";
 
 /**
  * CloudFront in front of the routed ALB. The API is not cached; every viewer header
@@ -102,6 +112,23 @@ export class EdgeDistribution extends pulumi.ComponentResource {
             { parent: this },
         );
         this.domainName = this.distribution.domainName;
+
+        const alias = (resourceName: string, zoneId: string, name: string, type: "A" | "AAAA", target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> }) =>
+            new aws.route53.Record(
+                resourceName,
+                { zoneId, name, type, aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: false }] },
+                { parent: this },
+            );
+        if (args.originDns) {
+            // An ALB alias answers IPv4 only (dualstack ALBs aside): an A record is the whole of it.
+            alias(`${name}-origin-a`, args.originDns.zoneId, args.originDns.name, "A", args.originDns.target);
+        }
+        if (args.aliasZoneId) {
+            const cloudFront = { dnsName: this.distribution.domainName, zoneId: CLOUDFRONT_HOSTED_ZONE_ID };
+            aliases.forEach((aliasName, i) => {
+                for (const type of ["A", "AAAA"] as const) alias(`${name}-alias-${i}-${type.toLowerCase()}`, args.aliasZoneId!, aliasName, type, cloudFront);
+            });
+        }
 
         this.registerOutputs({ domainName: this.domainName, distributionId: this.distribution.id, routingHeaders: args.routingHeaders });
     }

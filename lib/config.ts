@@ -87,6 +87,7 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SLUG = /^[a-z][a-z0-9-]{0,23}$/;
+const HOSTED_ZONE = /^Z[A-Z0-9]{1,32}$/;
 // repository[:tag][@sha256:digest], the forms ECS accepts for an image reference.
 const IMAGE = /^[a-z0-9]+([._\-/:][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -248,6 +249,10 @@ const edge = obj({
     /** A DNS name of yours that points at the ALB and that the ALB certificate covers (needed for HTTPS to the origin). */
     originDomain: str("expected a DNS name", DNS_NAME).optional(),
     webAclArn: str("expected a WAFv2 web ACL ARN with scope CLOUDFRONT (us-east-1, global/webacl)", ARN_WAFV2_GLOBAL).optional(),
+    /** Route 53 hosted zone of originDomain: the program then points originDomain at the ALB itself. */
+    originDnsZoneId: str("expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", HOSTED_ZONE).optional(),
+    /** Route 53 hosted zone of the aliases: the program then points each alias at the distribution (A and AAAA). */
+    aliasDnsZoneId: str("expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", HOSTED_ZONE).optional(),
     priceClass: z
         .enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: "expected PriceClass_100, PriceClass_200 or PriceClass_All" })
         .default("PriceClass_100"),
@@ -386,6 +391,12 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
             ["edge", "originDomain"],
             "expected a DNS name (covered by alb.certificateArn, pointing at the ALB) when the ALB has a certificate: CloudFront validates the origin certificate against this name",
         );
+    }
+    if (c.edge.originDnsZoneId && !c.edge.originDomain) {
+        issue(["edge", "originDnsZoneId"], "expected edge.originDomain as well: the record to create in this zone");
+    }
+    if (c.edge.aliasDnsZoneId && c.edge.aliases.length === 0) {
+        issue(["edge", "aliasDnsZoneId"], "expected edge.aliases as well: the records to create in this zone");
     }
     if (c.edge.aliases.length > 0 && !c.edge.certificateArn) {
         issue(["edge", "certificateArn"], "expected an ACM certificate ARN in us-east-1 covering edge.aliases");

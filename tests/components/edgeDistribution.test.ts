@@ -53,4 +53,19 @@ describe("EdgeDistribution (through mocks)", () => {
             /aliases api.example.com need a us-east-1 ACM certificate/,
         );
     });
+
+    it("points the origin name at the ALB and each alias at the distribution when the zones are given", async () => {
+        const p = await plan("production");
+        const records = byType(p, "aws:route53/record:Record");
+        assert.deepEqual(records.map((r) => r.name).sort(), ["edge-alias-0-a", "edge-alias-0-aaaa", "edge-origin-a"]);
+        const origin = one(p, "aws:route53/record:Record", "edge-origin-a").inputs;
+        assert.equal(origin.name, "origin.payments.example.com");
+        assert.equal(origin.type, "A");
+        assert.match(origin.aliases[0].name, /\.elb\.amazonaws\.com$/);
+        assert.equal(origin.aliases[0].zoneId, "Z32O12XQLNTSW2");
+        const alias = one(p, "aws:route53/record:Record", "edge-alias-0-aaaa").inputs;
+        assert.deepEqual([alias.name, alias.type, alias.aliases[0].zoneId], ["api.payments.example.com", "AAAA", "Z2FDTNDATAQYW2"]);
+        assert.match(alias.aliases[0].name, /\.cloudfront\.net$/);
+        assert.equal(byType(await plan("staging"), "aws:route53/record:Record").length, 0);
+    });
 });

@@ -91,6 +91,7 @@ describe("stack config", () => {
         ["alb.idleTimeoutSeconds", 0, "0", /whole number from 1 to 4000/],
         ["edge.originDomain", undefined, "(not set)", /CloudFront validates the origin certificate/],
         ["edge.certificateArn", "arn:aws:acm:eu-west-1:111111111111:certificate/abc", '"arn:aws:acm:eu-west-1:111111111111:certificate/abc"', /us-east-1/],
+        ["edge.originDnsZoneId", "zone-1", '"zone-1"', /Route 53 hosted zone id/],
         ["network.vpcId", "vpc-123", '"vpc-123"', /VPC id such as vpc-0123456789abcdef0/],
         ["legacy.blue.versionLabel", "", '""', /version label/],
         ["legacy.targetGroupArns.blue", "arn:bad", '"arn:bad"', /expected an ALB target group ARN/],
