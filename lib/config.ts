@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
+import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import {
     ALB_MAX_CONDITION_VALUES_PER_CONDITION,
     PATH_PATTERN_MAX_LENGTH,
@@ -116,6 +117,11 @@ const canaryRoute = obj({
         ALB_MAX_CONDITION_VALUES_PER_CONDITION,
     ),
     weight: percent(),
+    /**
+     * Fixed listener rule priority (100–39999). Without it the route's place in the list gives
+     * 100 + index, so inserting a route renumbers those after it; a fixed priority never moves.
+     */
+    priority: int(PATH_PRIORITY_MIN, PATH_PRIORITY_MAX).optional(),
 });
 
 const knownGood = obj({
@@ -342,7 +348,19 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         }
     }
 
-    // Canary routes: unique names and unique path patterns.
+    // Canary routes: unique names, priorities and path patterns.
+    const seenPriorities = new Map<number, string>();
+    c.canary.routes.forEach((r, i) => {
+        const priority = routePriority(r, i);
+        const owner = seenPriorities.get(priority);
+        if (owner !== undefined) {
+            issue(
+                ["canary", "routes", i, "priority"],
+                `expected a priority no other route has; ${priority} is already route "${owner}"'s${r.priority === undefined ? " (100 + its place in the list): give one of them a fixed priority" : ""}`,
+            );
+        }
+        seenPriorities.set(priority, r.name);
+    });
     const seenNames = new Set<string>();
     const seenPaths = new Map<string, string>();
     c.canary.routes.forEach((r, i) => {

@@ -4,12 +4,7 @@
  * component turns this into `aws.lb.ListenerRule`s, the offline plan prints it,
  * and the tests pin it without mocks.
  *
- * Priority layout (lower wins; stable so that adding a path route never moves the
- * QA routes or the catch-all):
- *   1–6      QA header routes, one fixed slot per target name
- *   100+i    per-path canary routes, in config order
- *   40000    the weighted catch-all
- * Beanstalk picks its own priorities for its environments' default rules (host
+ * Priorities: see lib/priorities.ts. Beanstalk picks its own priorities for its environments' default rules (host
  * header = environment CNAME); none of our rules carry a host condition, so the two
  * sets never match the same request through CloudFront.
  */
@@ -29,10 +24,9 @@ import {
     ruleBudget,
 } from "./limits";
 import { Color, Side, WeightedTarget, pairTargets, weightedTargets } from "./weights";
+import { CATCH_ALL_PRIORITY, QA_PRIORITY_BASE, routePriority } from "./priorities";
 
-export const QA_PRIORITY_BASE = 1;
-export const PATH_PRIORITY_BASE = 100;
-export const CATCH_ALL_PRIORITY = 40000;
+export { CATCH_ALL_PRIORITY, PATH_PRIORITY_MIN as PATH_PRIORITY_BASE } from "./priorities";
 
 /** A header value the component fills in from a generated secret; the plan never holds the secret itself. */
 export type SecretRef = { secret: "originVerify" | "qaToken" };
@@ -68,7 +62,7 @@ export interface PlannedRule {
 export interface RulePlanInput {
     canaryWeight: number;
     stickinessSeconds: number;
-    routes: readonly { name: string; paths: readonly string[]; weight: number }[];
+    routes: readonly { name: string; paths: readonly string[]; weight: number; priority?: number }[];
     legacyLiveColor: Color;
     springLiveColor: Color;
     legacyPresent: boolean;
@@ -123,7 +117,7 @@ export function planRules(input: RulePlanInput): PlannedRule[] {
         rules.push({
             name: `route-${route.name}`,
             kind: "path",
-            priority: PATH_PRIORITY_BASE + index,
+            priority: routePriority(route, index),
             match: { headers: [originVerify], paths: [...route.paths] },
             targets: canaryTargets(route.weight),
             stickinessSeconds: input.stickinessSeconds,

@@ -58,6 +58,16 @@ describe("whole stacks (offline plan)", () => {
         });
     }
 
+    it("a route with a fixed priority is added without touching any other rule", async () => {
+        const d = diffPlans(
+            await plan("production"),
+            await plan("production", ["canary.routes[1].name=refunds", "canary.routes[1].paths[0]=/v1/refunds/*", "canary.routes[1].weight=0", "canary.routes[1].priority=150"]),
+        );
+        assert.deepEqual(d.added.map((r) => r.name), ["alb-route-refunds"]);
+        assert.deepEqual(d.removed, []);
+        assert.deepEqual(d.changed, []);
+    });
+
     it("fails on invalid config with one message and creates nothing", async () => {
         await assert.rejects(
             runPlan({ stack: "production", sets: ["canary.weight=150"] }),

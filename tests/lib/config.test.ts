@@ -131,4 +131,18 @@ describe("stack config", () => {
         expectError(withValue(production, "canary.routes", routes), "canary.routes[1].name", '"a"', /unique route name/);
         expectError(withValue(production, "canary.routes", routes), "canary.routes[1].paths[0]", '"/x"', /already used by route "a"/);
     });
+
+    it("rejects route priorities that collide, explicit or from the list position", () => {
+        const routes = [
+            { name: "a", paths: ["/a"], weight: 1 },
+            { name: "b", paths: ["/b"], weight: 1, priority: 100 },
+        ];
+        expectError(withValue(production, "canary.routes", routes), "canary.routes[1].priority", "100", /already route "a"'s/);
+        const fixed = [
+            { name: "a", paths: ["/a"], weight: 1, priority: 200 },
+            { name: "b", paths: ["/b"], weight: 1, priority: 200 },
+        ];
+        expectError(withValue(production, "canary.routes", fixed), "canary.routes[1].priority", "200", /expected a priority no other route has/);
+        expectError(withValue(production, "canary.routes.0.priority", 40000), "canary.routes[0].priority", "40000", /whole number from 100 to 39999/);
+    });
 });
