@@ -58,6 +58,7 @@ export function routingInput(model: StackModel): RulePlanInput {
         springLiveColor: model.spring.liveColor,
         legacyPresent: model.legacyPresent,
         originVerifyHeader: model.alb.originVerifyHeader,
+        originVerify: { send: model.alb.originVerify.send, accept: model.alb.originVerify.accept },
         qa: model.qa,
     };
 }
@@ -84,7 +85,13 @@ export function defineStack(model: StackModel): StackOutputs {
 
     // Generated, never written anywhere: the header CloudFront adds (so only CloudFront can
     // use the ALB) and the token QA testers send with a routing header.
-    const originVerify = new random.RandomPassword("origin-verify", { length: 48, special: false });
+    // Two origin-verify slots, so that a rotation never has a moment where CloudFront sends
+    // a value the ALB does not accept. Raising a slot's generation replaces its value.
+    const generation = model.alb.originVerify.generation;
+    const originVerify = {
+        a: new random.RandomPassword("origin-verify", { length: 48, special: false, keepers: { generation: String(generation.a) } }),
+        b: new random.RandomPassword("origin-verify-b", { length: 48, special: false, keepers: { generation: String(generation.b) } }),
+    };
     const qaToken = new random.RandomPassword("qa-token", { length: 48, special: false });
 
     const alb = new RoutedAlb("alb", {
@@ -160,7 +167,7 @@ export function defineStack(model: StackModel): StackOutputs {
 
     const traffic = alb.routeTraffic({
         routing,
-        originVerifyValue: originVerify.result,
+        originVerifyValues: { a: originVerify.a.result, b: originVerify.b.result },
         qaTokenValue: qaToken.result,
         targetGroups: {
             spring: { blue: spring.colors.blue.targetGroup.arn, green: spring.colors.green.targetGroup.arn },
@@ -189,7 +196,7 @@ export function defineStack(model: StackModel): StackOutputs {
         originDomain: model.edge.originDomain ?? alb.loadBalancer.dnsName,
         originProtocol: alb.httpOnly ? "http" : "https",
         originVerifyHeader: model.alb.originVerifyHeader,
-        originVerifyValue: originVerify.result,
+        originVerifyValue: originVerify[model.alb.originVerify.send].result,
         routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
         aliases: model.edge.aliases,
         certificateArn: model.edge.certificateArn,

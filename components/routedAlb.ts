@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, Side, WeightedTarget } from "../lib/weights";
 import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG } from "../lib/contract";
-import { HeaderValue, PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "../lib/rules";
+import { HeaderValue, OriginVerifySlot, PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "../lib/rules";
 
 /** AWS-managed prefix list of CloudFront's origin-facing addresses. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
@@ -35,8 +35,8 @@ export interface RoutedAlbArgs {
 export interface TrafficArgs {
     /** The rule set's inputs: weights, live colors, routes, header names. */
     routing: RulePlanInput;
-    /** Secret header values; the rules hold them, the plan never prints them. */
-    originVerifyValue: pulumi.Input<string>;
+    /** Secret header values (both origin-verify slots); the rules hold them, the plan never prints them. */
+    originVerifyValues: Record<OriginVerifySlot, pulumi.Input<string>>;
     qaTokenValue: pulumi.Input<string>;
     /** Target group ARNs per side and color (legacy omitted once decommissioned). */
     targetGroups: Partial<Record<Side, Record<Color, pulumi.Input<string>>>>;
@@ -212,14 +212,14 @@ export class RoutedAlb extends pulumi.ComponentResource {
             return arn;
         };
         const headerValue = (v: HeaderValue): pulumi.Input<string> =>
-            typeof v === "string" ? v : v.secret === "originVerify" ? args.originVerifyValue : args.qaTokenValue;
+            typeof v === "string" ? v : v.secret === "originVerify" ? args.originVerifyValues[v.slot] : args.qaTokenValue;
 
         const listenerRules: aws.lb.ListenerRule[] = [];
         const attachments: aws.lb.ListenerRule[] = [];
         for (const rule of rules) {
             const singleTarget = rule.targets.length === 1;
             const conditions: aws.types.input.lb.ListenerRuleCondition[] = rule.match.headers.map((h) => ({
-                httpHeader: { httpHeaderName: h.header, values: [headerValue(h.value)] },
+                httpHeader: { httpHeaderName: h.header, values: h.values.map(headerValue) },
             }));
             if (rule.match.paths) {
                 conditions.push({ pathPattern: { values: rule.match.paths } });

@@ -244,6 +244,17 @@ const alb = obj({
     }).optional(),
     /** Header CloudFront adds and every forwarding rule requires. */
     originVerifyHeader: str("expected an HTTP header name").default("X-Origin-Verify"),
+    /**
+     * The two origin-verify secrets (slots a and b): which one CloudFront sends, which the
+     * ALB accepts, and each one's generation (raise it to generate a new value). A rotation
+     * accepts both, switches what CloudFront sends, then accepts only the new one
+     * (`npm run canary -- rotate-origin-verify`).
+     */
+    originVerify: obj({
+        send: z.enum(["a", "b"], { error: `expected "a" or "b"` }).default("a"),
+        accept: list(z.enum(["a", "b"], { error: `expected "a" or "b"` }), `expected ["a"], ["b"] or ["a", "b"]`, 1, 2).default(["a"]),
+        generation: obj({ a: int(1, 1000000).default(1), b: int(1, 1000000).default(1) }).default({ a: 1, b: 1 }),
+    }).default({ send: "a", accept: ["a"], generation: { a: 1, b: 1 } }),
     /** Rules per ALB (the default AWS quota is 100; raise it here only after raising the quota). */
     maxRules: int(1, 1000).default(100),
 });
@@ -401,6 +412,15 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
             issue(path, "expected a header name different from the other routing headers");
         }
         seenHeaders.add(name.toLowerCase());
+    }
+
+    // The ALB must accept what CloudFront sends, or every request is a 403.
+    const ov = c.alb.originVerify;
+    if (!ov.accept.includes(ov.send)) {
+        issue(["alb", "originVerify", "accept"], `expected to include "${ov.send}", the slot CloudFront sends (alb.originVerify.send): otherwise the ALB answers every request with 403`);
+    }
+    if (new Set(ov.accept).size !== ov.accept.length) {
+        issue(["alb", "originVerify", "accept"], "expected each slot at most once");
     }
 
     // Edge and TLS.

@@ -28,13 +28,17 @@ import { CATCH_ALL_PRIORITY, QA_PRIORITY_BASE, routePriority } from "./prioritie
 
 export { CATCH_ALL_PRIORITY, PATH_PRIORITY_MIN as PATH_PRIORITY_BASE } from "./priorities";
 
+/** One of the two origin-verify secrets; two slots make a rotation possible without a gap. */
+export type OriginVerifySlot = "a" | "b";
+
 /** A header value the component fills in from a generated secret; the plan never holds the secret itself. */
-export type SecretRef = { secret: "originVerify" | "qaToken" };
+export type SecretRef = { secret: "originVerify"; slot: OriginVerifySlot } | { secret: "qaToken" };
 export type HeaderValue = string | SecretRef;
 
 export interface HeaderMatch {
     header: string;
-    value: HeaderValue;
+    /** Any of these values matches (an ALB header condition ORs its values). */
+    values: HeaderValue[];
 }
 
 export interface RuleMatch {
@@ -67,6 +71,12 @@ export interface RulePlanInput {
     springLiveColor: Color;
     legacyPresent: boolean;
     originVerifyHeader: string;
+    /**
+     * The origin-verify slot CloudFront sends, and the slots the canary rules accept (both,
+     * during a rotation). QA rules accept only the sent one: they have no condition value
+     * to spare, and a QA request failing for the minutes CloudFront takes to switch is harmless.
+     */
+    originVerify: { send: OriginVerifySlot; accept: readonly OriginVerifySlot[] };
     qa: { routeHeader: string; tokenHeader: string; sourceCidrs: readonly string[] };
 }
 
@@ -82,7 +92,11 @@ export function qaTargets(target: QaTarget, live: Record<Side, Color>): Weighted
 
 export function planRules(input: RulePlanInput): PlannedRule[] {
     const live: Record<Side, Color> = { legacy: input.legacyLiveColor, spring: input.springLiveColor };
-    const originVerify: HeaderMatch = { header: input.originVerifyHeader, value: { secret: "originVerify" } };
+    const verify = (slots: readonly OriginVerifySlot[]): HeaderMatch => ({
+        header: input.originVerifyHeader,
+        values: slots.map((slot) => ({ secret: "originVerify", slot })),
+    });
+    const originVerify = verify(input.originVerify.accept);
     const rules: PlannedRule[] = [];
 
     QA_TARGETS.forEach((target, index) => {
@@ -95,9 +109,9 @@ export function planRules(input: RulePlanInput): PlannedRule[] {
             priority: QA_PRIORITY_BASE + index,
             match: {
                 headers: [
-                    originVerify,
-                    { header: input.qa.routeHeader, value: target },
-                    { header: input.qa.tokenHeader, value: { secret: "qaToken" } },
+                    verify([input.originVerify.send]),
+                    { header: input.qa.routeHeader, values: [target] },
+                    { header: input.qa.tokenHeader, values: [{ secret: "qaToken" }] },
                 ],
                 ...(input.qa.sourceCidrs.length > 0 ? { sourceCidrs: [...input.qa.sourceCidrs] } : {}),
             },
@@ -175,11 +189,12 @@ export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number,
 
         const pathCount = rule.match.paths?.length ?? 0;
         const cidrCount = rule.match.sourceCidrs?.length ?? 0;
-        const values = rule.match.headers.length + pathCount + cidrCount;
+        const values = rule.match.headers.reduce((n, h) => n + h.values.length, 0) + pathCount + cidrCount;
         if (values > ALB_MAX_CONDITION_VALUES_PER_RULE) {
             problems.push(`${where}: ${values} condition values; an ALB rule holds at most ${ALB_MAX_CONDITION_VALUES_PER_RULE}`);
         }
-        if (pathCount > ALB_MAX_CONDITION_VALUES_PER_CONDITION || cidrCount > ALB_MAX_CONDITION_VALUES_PER_CONDITION) {
+        const perCondition = [pathCount, cidrCount, ...rule.match.headers.map((h) => h.values.length)];
+        if (perCondition.some((n) => n > ALB_MAX_CONDITION_VALUES_PER_CONDITION)) {
             problems.push(`${where}: a condition holds at most ${ALB_MAX_CONDITION_VALUES_PER_CONDITION} values`);
         }
         for (const p of rule.match.paths ?? []) {
@@ -192,7 +207,7 @@ export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number,
             if (problem) {
                 problems.push(`${where}: header "${h.header}": ${problem}`);
             }
-            if (typeof h.value === "string" && h.value.length > CONDITION_VALUE_MAX_LENGTH) {
+            if (h.values.some((v) => typeof v === "string" && v.length > CONDITION_VALUE_MAX_LENGTH)) {
                 problems.push(`${where}: header value longer than ${CONDITION_VALUE_MAX_LENGTH} characters`);
             }
         }

@@ -118,9 +118,25 @@ export const originLocked: StackValidationPolicy = {
         }
 
         const verify = config.originVerifyHeader.toLowerCase();
+        // What CloudFront sends: every forwarding rule must accept it, or it answers 403 to all.
+        const sent = new Set<string>();
+        for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
+            for (const origin of ((dist.props as any).origins ?? []) as any[]) {
+                for (const h of (origin.customHeaders ?? []) as any[]) {
+                    if (String(h?.name).toLowerCase() === verify && typeof h.value === "string") sent.add(h.value);
+                }
+            }
+        }
         for (const rule of rulesOf(args.resources)) {
-            if (rule.forward && !hasValue(headerConditions(rule).get(verify))) {
+            if (!rule.forward) continue;
+            const accepted = headerConditions(rule).get(verify);
+            if (!hasValue(accepted)) {
                 reportViolation(`rule ${rule.name} forwards without requiring ${config.originVerifyHeader}: anyone reaching the ALB could use it`, rule.resource.urn);
+            } else if (sent.size > 0 && !accepted!.some((v) => sent.has(v))) {
+                reportViolation(
+                    `rule ${rule.name} does not accept the ${config.originVerifyHeader} value CloudFront sends: every request it should serve gets the listener's 403`,
+                    rule.resource.urn,
+                );
             }
         }
         for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {

@@ -21,7 +21,7 @@ describe("whole stacks (offline plan)", () => {
             ]);
             const text = JSON.stringify(p);
             assert.ok(!/mock-(origin-verify|qa-token)-/.test(text), "a generated secret leaked into the plan");
-            assert.equal(p.outputs.qaToken, "[secret]");
+            assert.equal(p.outputs.qaToken, "[secret:qa-token]");
             for (const r of p.resources.filter((x) => !x.type.startsWith("payments:") && x.parent !== null)) {
                 assert.ok(p.resources.some((c) => c.urn === r.parent), `${r.name} has a parent that exists`);
             }

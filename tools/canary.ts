@@ -7,6 +7,7 @@
  *   flip <legacy|spring>         switch a side's live color (capacity first when the new color is smaller)
  *   rollback                     back to canary.lastKnownGood (always allowed)
  *   release <legacy|spring> <ref>  deploy a version label / image to the idle color (no traffic moves)
+ *   rotate-origin-verify         rotate the secret CloudFront adds, in three gap-free updates
  *
  * Every command edits Pulumi.<stack>.yaml as `pulumi config set --path` would, only after
  * the offline plan with the policy pack accepts it, and prints the routing before/after
@@ -25,10 +26,20 @@ import { checkPlan, renderViolations } from "./policy/check";
 import { PolicyConfigError } from "./policy/evaluate";
 import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, Engine, systemClock } from "./canary/adapters";
 import { CanaryContext, execute, ladderOf, readModel } from "./canary/execute";
-import { CanaryUsageError, Proposal, describeState, proposeFlip, proposeNext, proposeRelease, proposeRollback, proposeSet } from "./canary/proposals";
+import {
+    CanaryUsageError,
+    Proposal,
+    describeState,
+    proposeFlip,
+    proposeNext,
+    proposeOriginVerifyRotation,
+    proposeRelease,
+    proposeRollback,
+    proposeSet,
+} from "./canary/proposals";
 import { canaryAlarmNames, watch } from "./canary/watch";
 
-const USAGE = `usage: npm run canary -- <status|next|set <percent>|flip <legacy|spring>|rollback|release <legacy|spring> <ref>> --stack <name>
+const USAGE = `usage: npm run canary -- <status|next|set <percent>|flip <legacy|spring>|rollback|release <legacy|spring> <ref>|rotate-origin-verify> --stack <name>
        [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>]`;
 
 export interface CanaryDeps {
@@ -156,6 +167,10 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
             case "release":
                 expectArgs(2);
                 proposal = proposeRelease(model, side(args[0]), args[1]);
+                break;
+            case "rotate-origin-verify":
+                expectArgs(0);
+                proposal = proposeOriginVerifyRotation(model);
                 break;
             default:
                 throw new CanaryUsageError(`unknown command "${command}"`);

@@ -22,7 +22,7 @@ describe("EdgeDistribution (through mocks)", () => {
     it("adds the origin-verify header and keeps origin keep-alive below the ALB idle timeout", async () => {
         const d = one(await plan("production"), DIST, "edge");
         const origin = d.inputs.origins[0];
-        assert.deepEqual(origin.customHeaders, [{ name: "X-Origin-Verify", value: "[secret]" }]);
+        assert.deepEqual(origin.customHeaders, [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }]);
         assert.equal(origin.customOriginConfig.originKeepaliveTimeout, 5);
         assert.equal(origin.customOriginConfig.originReadTimeout, 30);
     });

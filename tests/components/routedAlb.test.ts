@@ -64,9 +64,9 @@ describe("RoutedAlb (through mocks)", () => {
         assert.equal(rules.length, 8);
         for (const r of rules) {
             const headers = r.inputs.conditions.filter((c: any) => c.httpHeader).map((c: any) => c.httpHeader);
-            assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Origin-Verify" && h.values[0] === "[secret]"), r.name);
+            assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Origin-Verify" && h.values[0] === "[secret:origin-verify]"), r.name);
             if (r.name.startsWith("alb-qa-")) {
-                assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-Token" && h.values[0] === "[secret]"), r.name);
+                assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-Token" && h.values[0] === "[secret:qa-token]"), r.name);
                 assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-To" && h.values[0] === r.name.replace("alb-qa-", "")));
                 const cidrs = r.inputs.conditions.find((c: any) => c.sourceIp).sourceIp.values;
                 assert.deepEqual(cidrs, ["198.51.100.0/24", "203.0.113.0/24"]);

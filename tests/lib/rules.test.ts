@@ -14,6 +14,7 @@ function input(overrides: Partial<RulePlanInput> = {}): RulePlanInput {
         springLiveColor: "green",
         legacyPresent: true,
         originVerifyHeader: "X-Origin-Verify",
+        originVerify: { send: "a", accept: ["a"] },
         qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: [] },
         ...overrides,
     };
@@ -49,9 +50,9 @@ describe("rule plan", () => {
     it("requires the origin-verify header on every rule, and the token on every QA rule", () => {
         const rules = planRules(input({ qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: ["203.0.113.0/24"] } }));
         for (const r of rules) {
-            assert.deepEqual(r.match.headers[0], { header: "X-Origin-Verify", value: { secret: "originVerify" } }, r.name);
+            assert.deepEqual(r.match.headers[0], { header: "X-Origin-Verify", values: [{ secret: "originVerify", slot: "a" }] }, r.name);
             if (r.kind === "qa") {
-                assert.ok(r.match.headers.some((h) => h.header === "X-Route-Token" && typeof h.value === "object" && h.value.secret === "qaToken"));
+                assert.ok(r.match.headers.some((h) => h.header === "X-Route-Token" && h.values.length === 1 && typeof h.values[0] === "object" && h.values[0].secret === "qaToken"));
                 assert.deepEqual(r.match.sourceCidrs, ["203.0.113.0/24"]);
                 assert.equal(r.stickinessSeconds, undefined);
             } else {
@@ -77,6 +78,15 @@ describe("rule plan", () => {
         assert.equal(status.springPercent, 25);
         const catchAll = rules.find((r) => r.kind === "catch-all")!;
         assert.deepEqual(catchAll.targets.map((t) => t.weight), [950, 0, 0, 50]);
+    });
+
+    it("accepts both origin-verify slots on the canary rules during a rotation, only the sent one on QA rules", () => {
+        const rules = planRules(input({ originVerify: { send: "b", accept: ["a", "b"] }, qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: ["198.51.100.0/24", "203.0.113.0/24"] } }));
+        for (const r of rules) {
+            const slots = r.match.headers[0].values.map((v) => (typeof v === "object" && v.secret === "originVerify" ? v.slot : "?"));
+            assert.deepEqual(slots, r.kind === "qa" ? ["b"] : ["a", "b"], r.name);
+        }
+        assert.deepEqual(ruleSetProblems(rules, 100, true), [], "every rule still fits 5 condition values");
     });
 
     describe("ALB limits", () => {
@@ -114,7 +124,8 @@ describe("rule plan", () => {
             assert.match(mutate((r) => (r[0].match.sourceCidrs = ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16"])), /6 condition values/);
             assert.match(mutate((r) => (r[0].match.headers[1].header = "Host")), /header "Host": expected a header other than Host/);
             assert.match(mutate((r) => (r[0].match.headers[1].header = "X".repeat(41))), /1 to 40 characters/);
-            assert.match(mutate((r) => (r[0].match.headers[1].value = "v".repeat(129))), /longer than 128/);
+            assert.match(mutate((r) => (r[0].match.headers[1].values = ["v".repeat(129)])), /longer than 128/);
+            assert.match(mutate((r) => (r[8].match.headers[0].values = ["a", "b", "c", "d"])), /a condition holds at most 3 values/);
             assert.match(mutate((r) => (r[6].match.paths = ["/" + "a".repeat(128)])), /longer than 128 characters/);
             assert.match(mutate((r) => (r[8].stickinessSeconds = 0)), /stickiness 0s is outside 1–604800/);
         });

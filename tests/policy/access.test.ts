@@ -60,6 +60,13 @@ describe("policy origin-locked", () => {
         assert.ok(m.some((x) => /origin routed-alb does not add X-Origin-Verify/.test(x)), m.join("\n"));
     });
 
+    it("blocks rules that do not accept the origin-verify value CloudFront sends", async () => {
+        const p = mutated(await plan("production"), (find) => setProp(find(T.dist, "edge"), "origins.0.customHeaders.0.value", "[secret:origin-verify-b]"));
+        const m = await messages(p, "origin-locked");
+        assert.equal(m.length, 8);
+        assert.match(m[0], /does not accept the X-Origin-Verify value CloudFront sends: every request it should serve gets the listener's 403/);
+    });
+
     it("checks the prefix list id when the policy config names CloudFront's", async () => {
         const v = await violations(await plan("production"), "origin-locked", { "origin-locked": { prefixListIds: ["pl-4fa04526"] } });
         assert.match(v[0].message, /admits prefix list pl-a3a144ca, not CloudFront's \(pl-4fa04526\)/);

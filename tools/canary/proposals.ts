@@ -13,7 +13,7 @@ export interface ConfigEdit {
     value: unknown;
 }
 
-export type StepKind = "capacity" | "traffic" | "release";
+export type StepKind = "capacity" | "traffic" | "release" | "secret";
 
 export interface Step {
     kind: StepKind;
@@ -181,4 +181,43 @@ export function describeState(s: KnownGood): string {
     const routes = Object.entries(s.routes).map(([n, w]) => `${n} ${w}%`);
     const colors = [s.liveColors.legacy ? `legacy ${s.liveColors.legacy}` : "", `spring ${s.liveColors.spring}`].filter(Boolean);
     return [`Spring ${s.weight}%`, ...routes, `live: ${colors.join(", ")}`].join("; ");
+}
+
+/**
+ * Rotate the origin-verify secret without a moment where CloudFront sends a value the ALB
+ * refuses: (1) generate the idle slot's new value and accept both, (2) let CloudFront send
+ * the new one, (3) stop accepting the old one. Resumable: the rotation's target is the slot
+ * with the higher generation, and steps already done are skipped.
+ */
+export function proposeOriginVerifyRotation(model: StackModel): Proposal {
+    const ov = model.alb.originVerify;
+    const other = (slot: "a" | "b") => (slot === "a" ? "b" : "a");
+    const steps: Step[] = [];
+    let target: "a" | "b";
+    if (ov.accept.length === 1) {
+        target = other(ov.send);
+        steps.push({
+            kind: "secret",
+            description: `generate a new origin-verify value in slot ${target}; the ALB accepts both slots`,
+            edits: [
+                { path: `alb.originVerify.generation.${target}`, value: Math.max(ov.generation.a, ov.generation.b) + 1 },
+                { path: "alb.originVerify.accept", value: ["a", "b"] },
+            ],
+        });
+    } else {
+        target = ov.generation.a === ov.generation.b ? other(ov.send) : ov.generation.a > ov.generation.b ? "a" : "b";
+    }
+    if (ov.send !== target) {
+        steps.push({
+            kind: "secret",
+            description: `CloudFront sends slot ${target} (QA routes follow; they may see 403s while CloudFront deploys)`,
+            edits: [{ path: "alb.originVerify.send", value: target }],
+        });
+    }
+    steps.push({
+        kind: "secret",
+        description: `the ALB accepts only slot ${target}; the old value is retired`,
+        edits: [{ path: "alb.originVerify.accept", value: [target] }],
+    });
+    return { command: "rotate-origin-verify", steps };
 }

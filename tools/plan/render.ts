@@ -92,7 +92,7 @@ export function renderMermaid(plan: PlanResult): string {
 
 export function renderPlan(plan: PlanResult): string {
     return [
-        `Offline plan of ${plan.project}/${plan.stack} (mocks: no AWS calls, secrets shown as [secret])`,
+        `Offline plan of ${plan.project}/${plan.stack} (mocks: no AWS calls, secrets shown as [secret:<name>])`,
         "",
         renderTree(plan),
         "",

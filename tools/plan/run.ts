@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
-import { loadStackConfig, LoadedStackConfig, SECRET_PLACEHOLDER } from "./stackFile";
+import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { parseStackConfig, rawProjectConfig } from "../../lib/config";
 import { canaryState } from "../../stack";
 
@@ -98,11 +98,19 @@ async function resolveDeep(value: unknown): Promise<unknown> {
     return value;
 }
 
-/** Replace every occurrence of the given secret strings (at any depth) with the placeholder. */
-function scrub<T>(value: T, secrets: readonly string[]): T {
-    if (secrets.length === 0) return value;
+/**
+ * Replace every occurrence of a generated secret (at any depth) with a named placeholder,
+ * "[secret:origin-verify]": never the value, but still telling two secrets apart (a policy
+ * checks that the ALB accepts the very origin-verify value CloudFront sends).
+ */
+function scrub<T>(value: T, secrets: ReadonlyMap<string, string>): T {
+    if (secrets.size === 0) return value;
     const walk = (v: unknown): unknown => {
-        if (typeof v === "string") return secrets.reduce((s, secret) => s.split(secret).join(SECRET_PLACEHOLDER), v);
+        if (typeof v === "string") {
+            let out = v;
+            for (const [secret, name] of secrets) out = out.split(secret).join(`[secret:${name}]`);
+            return out;
+        }
         if (Array.isArray(v)) return v.map(walk);
         if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
         return v;
@@ -179,9 +187,9 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
 
-    const secrets = recorded
-        .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
-        .map((r) => String(r.outputs.result));
+    const secrets = new Map(
+        recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => [String(r.outputs.result), r.name] as const),
+    );
     const resources: PlanResource[] = recorded.map((r) => ({
         urn: r.urn,
         type: r.type,

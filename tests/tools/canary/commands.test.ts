@@ -175,3 +175,45 @@ describe("npm run canary with a Pulumi CLI: what is deployed comes from the stac
         assert.equal(engine.ups.length, 0);
     });
 });
+
+describe("npm run canary -- rotate-origin-verify", () => {
+    it("rotates in three updates, each accepted by the policy pack, never sending a value the ALB refuses", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const r = await canary(dir, ["rotate-origin-verify", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 0, r.out);
+        assert.equal((r.out.match(/Policy pack: 0 mandatory/g) ?? []).length, 3);
+        const states = engine.ups.map((t) => parse(t).config["payments-migration:alb"].originVerify);
+        assert.deepEqual(states, [
+            { generation: { b: 2 }, accept: ["a", "b"] },
+            { generation: { b: 2 }, accept: ["a", "b"], send: "b" },
+            { generation: { b: 2 }, accept: ["b"], send: "b" },
+        ]);
+        // Step 1 regenerates slot b and widens the rules; the distribution is untouched until step 2.
+        assert.match(r.out, /Step 1\/3[\s\S]*\+ origin-verify-b \(random:index\/randomPassword:RandomPassword\)|Step 1\/3[\s\S]*~ origin-verify-b/);
+        assert.match(r.out, /Step 2\/3[\s\S]*~ edge \(aws:cloudfront\/distribution:Distribution\)\n    origins\[0\]\.customHeaders\[0\]\.value/);
+    });
+
+    it("resumes a rotation half done, and refuses nothing it should not", async () => {
+        const dir = tempProject();
+        const doc = StackDocument.read(dir, "production");
+        doc.set("alb.originVerify", { send: "a", accept: ["a", "b"], generation: { a: 1, b: 2 } });
+        doc.write();
+        const r = await canary(dir, ["rotate-origin-verify", "--stack", "production", "--apply"], { engine: new FakeEngine(dir) });
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /2 step\(s\)\n  1\. \[secret\] CloudFront sends slot b/);
+        assert.deepEqual(config(dir)["payments-migration:alb"].originVerify, { send: "b", accept: ["b"], generation: { a: 1, b: 2 } });
+    });
+
+    it("never lets CloudFront send a slot the ALB does not accept (config check)", async () => {
+        const dir = tempProject();
+        const r = await canary(dir, ["status", "--stack", "production"]);
+        assert.equal(r.code, 0);
+        const doc = StackDocument.read(dir, "production");
+        doc.set("alb.originVerify", { send: "b", accept: ["a"] });
+        doc.write();
+        const bad = await canary(dir, ["next", "--stack", "production"]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.err, /payments-migration:alb\.originVerify\.accept = \["a"\]: expected to include "b", the slot CloudFront sends/);
+    });
+});
