@@ -84,9 +84,9 @@ export function defineStack(model: StackModel): StackOutputs {
     const network = new Network("network", { network: model.network, tags });
 
     // Generated, never written anywhere: the header CloudFront adds (so only CloudFront can
-    // use the ALB) and the token QA testers send with a routing header.
-    // Two origin-verify slots, so that a rotation never has a moment where CloudFront sends
-    // a value the ALB does not accept. Raising a slot's generation replaces its value.
+    // use the ALB) and the token QA testers send with a routing header. The origin-verify
+    // secret has two slots, so that a rotation never has a moment where CloudFront sends a
+    // value the ALB does not accept; raising a slot's generation replaces its value.
     const generation = model.alb.originVerify.generation;
     const originVerify = {
         a: new random.RandomPassword("origin-verify", { length: 48, special: false, keepers: { generation: String(generation.a) } }),
