@@ -30,8 +30,12 @@ const headerNamesSchema = {
     tokenHeader: headerSchema("X-Route-Token"),
 };
 
+/**
+ * Whether a header condition is there with at least one value. The values themselves are
+ * generated secrets, unknown before the first deployment, so they are not read here.
+ */
 function hasValue(values: string[] | undefined): boolean {
-    return Array.isArray(values) && values.length > 0 && values.every((v) => typeof v === "string" && v.length > 0);
+    return Array.isArray(values) && values.length > 0;
 }
 
 export const qaRoutesProtected: ResourceValidationPolicy = {
@@ -94,6 +98,36 @@ export const originLocked: StackValidationPolicy = {
             args.notApplicable("no load balancer in this stack");
             return;
         }
+        const verify = config.originVerifyHeader.toLowerCase();
+        const rules = rulesOf(args.resources).filter((r) => r.forward);
+        const distributions = args.resources.filter((r) => r.type === TYPES.distribution);
+        const verifyHeaders = (dist: (typeof distributions)[number]) =>
+            ((dist.props as any).origins ?? []).map((origin: any) => ({
+                origin,
+                header: ((origin.customHeaders ?? []) as any[]).find((h) => String(h?.name).toLowerCase() === verify),
+            })) as { origin: any; header?: any }[];
+
+        // Structure first: all of it is known before anything exists.
+        for (const rule of rules) {
+            if (!hasValue(headerConditions(rule).get(verify))) {
+                reportViolation(`rule ${rule.name} forwards without requiring ${config.originVerifyHeader}: anyone reaching the ALB could use it`, rule.resource.urn);
+            }
+        }
+        for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {
+            const actions: any[] = (listener.props as any).defaultActions ?? [];
+            const types = actions.map((a) => a?.type);
+            if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
+                reportViolation(`listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`, listener.urn);
+            }
+        }
+        for (const dist of distributions) {
+            for (const { origin, header } of verifyHeaders(dist)) {
+                if (!header || !Object.keys(header).includes("value")) {
+                    reportViolation(`distribution ${dist.name} origin ${origin.originId} does not add ${config.originVerifyHeader}: the ALB would reject all traffic`, dist.urn);
+                }
+            }
+        }
+        // Last, what needs ids that exist only after the first deployment.
         const albGroupIds = new Set(albs.flatMap((a) => ((a.props as any).securityGroups ?? []) as string[]));
         for (const sg of args.resources.filter((r) => r.type === TYPES.securityGroup && albGroupIds.has((r.props as any).id))) {
             for (const rule of ((sg.props as any).ingress ?? []) as any[]) {
@@ -117,41 +151,21 @@ export const originLocked: StackValidationPolicy = {
             }
         }
 
-        const verify = config.originVerifyHeader.toLowerCase();
-        // What CloudFront sends: every forwarding rule must accept it, or it answers 403 to all.
+        // Last, the secret values (generated, so unknown before the first deployment): every
+        // forwarding rule must accept what CloudFront sends, or it answers 403 to all.
         const sent = new Set<string>();
-        for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
-            for (const origin of ((dist.props as any).origins ?? []) as any[]) {
-                for (const h of (origin.customHeaders ?? []) as any[]) {
-                    if (String(h?.name).toLowerCase() === verify && typeof h.value === "string") sent.add(h.value);
-                }
+        for (const dist of distributions) {
+            for (const { header } of verifyHeaders(dist)) {
+                if (typeof header?.value === "string") sent.add(header.value);
             }
         }
-        for (const rule of rulesOf(args.resources)) {
-            if (!rule.forward) continue;
+        for (const rule of rules) {
             const accepted = headerConditions(rule).get(verify);
-            if (!hasValue(accepted)) {
-                reportViolation(`rule ${rule.name} forwards without requiring ${config.originVerifyHeader}: anyone reaching the ALB could use it`, rule.resource.urn);
-            } else if (sent.size > 0 && !accepted!.some((v) => sent.has(v))) {
+            if (sent.size > 0 && hasValue(accepted) && !accepted!.some((v) => sent.has(v))) {
                 reportViolation(
                     `rule ${rule.name} does not accept the ${config.originVerifyHeader} value CloudFront sends: every request it should serve gets the listener's 403`,
                     rule.resource.urn,
                 );
-            }
-        }
-        for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {
-            const actions: any[] = (listener.props as any).defaultActions ?? [];
-            const types = actions.map((a) => a?.type);
-            if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
-                reportViolation(`listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`, listener.urn);
-            }
-        }
-        for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
-            for (const origin of ((dist.props as any).origins ?? []) as any[]) {
-                const headers: any[] = origin.customHeaders ?? [];
-                if (!headers.some((h) => String(h?.name).toLowerCase() === verify && typeof h.value === "string" && h.value.length > 0)) {
-                    reportViolation(`distribution ${dist.name} origin ${origin.originId} does not add ${config.originVerifyHeader}: the ALB would reject all traffic`, dist.urn);
-                }
             }
         }
     },

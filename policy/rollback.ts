@@ -6,7 +6,7 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, routedAlbRecord, rulesOf, springShare, springTargetGroups, tagsOf } from "./stackView";
+import { TYPES, beanstalkEnvironments, routedAlbRecord, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,9 +42,10 @@ export const rollbackTargetRetained: StackValidationPolicy = {
             args.notApplicable("no routed ALB in this stack");
             return;
         }
-        const springArns = springTargetGroups(args.resources);
-        const canaryRules = rulesOf(args.resources).filter((r) => r.isCanary && r.forward);
-        const complete = canaryRules.length > 0 && canaryRules.every((r) => springShare(r.forward!.targets, springArns) === 100);
+        // Spring's configured share per canary rule, as the RoutedAlb records it (known before
+        // anything exists; weights-well-formed checks the weights realise it).
+        const canaryRecords = (record.routing ?? []).filter((r) => r.kind !== "qa");
+        const complete = canaryRecords.length > 0 && canaryRecords.every((r) => r.springPercent === 100);
         const bakeDays = Math.max(record.migration?.bakeDays ?? 0, config.minBakeDays ?? 14);
         const cutover = record.migration?.cutoverDate;
         const today = config.evaluationDate ?? new Date().toISOString().slice(0, 10);
@@ -64,7 +65,9 @@ export const rollbackTargetRetained: StackValidationPolicy = {
                 reportViolation(`the Beanstalk ${color} environment (a rollback target) is missing while ${why}`);
             }
         }
-        for (const rule of canaryRules) {
+        // Last, what needs the target group ARNs (unknown before the first deployment).
+        const springArns = springTargetGroups(args.resources);
+        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary && r.forward)) {
             const legacyTargets = rule.forward!.targets.filter((t) => !springArns.has(t.arn));
             if (legacyTargets.length < 2) {
                 reportViolation(

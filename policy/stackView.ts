@@ -61,7 +61,15 @@ export function forwardOf(props: any): RuleView["forward"] {
     const labels = (tagsOf({ props }) [RULE_TARGETS_TAG] ?? "").split(" ").filter(Boolean);
     const groups: any[] = forward.forward?.targetGroups ?? (forward.targetGroupArn ? [{ arn: forward.targetGroupArn, weight: 1 }] : []);
     return {
-        targets: groups.map((g, i) => ({ arn: g.arn, weight: g.weight, label: labels[i] })),
+        // The ARN is read only when a check needs it: before the first deployment it is
+        // unknown, and reading it makes the whole policy "can't run during preview".
+        targets: groups.map((g, i) => ({
+            get arn() {
+                return g.arn;
+            },
+            weight: g.weight,
+            label: labels[i],
+        })),
         stickiness: forward.forward?.stickiness,
     };
 }
@@ -75,11 +83,18 @@ export function ruleView(resource: PolicyResource): RuleView {
         name: tags[RULE_NAME_TAG] ?? resource.name,
         role,
         priority: Number(props.priority),
-        listenerArn: props.listenerArn,
+        get listenerArn() {
+            return props.listenerArn; // unknown before the first deployment: read only when needed
+        },
         conditions: props.conditions ?? [],
         forward: forwardOf(props),
         isCanary: role === "path" || role === "catch-all",
     };
+}
+
+/** What groups rules by listener: the RoutedAlb that owns them (known even before anything exists), else the listener ARN. */
+export function listenerKey(rule: RuleView): string {
+    return rule.resource.parent?.type === TYPES.routedAlb ? rule.resource.parent.urn : rule.listenerArn;
 }
 
 export function rulesOf(resources: readonly PolicyResource[]): RuleView[] {

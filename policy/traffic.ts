@@ -12,6 +12,7 @@ import {
     beanstalkEnvironments,
     deployedOutputs,
     forwardOf,
+    listenerKey,
     routedAlbRecord,
     rulesOf,
     springShare,
@@ -39,27 +40,24 @@ export const canaryStepLimit: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { ladder } = args.getConfig<{ ladder: number[] }>();
         const deployed = deployedOutputs(args.resources);
-        if (deployed === undefined) {
-            args.notApplicable("the stack has no reference to its deployed state");
+        const record = routedAlbRecord(args.resources);
+        if (deployed === undefined || record === undefined) {
+            args.notApplicable("the stack has no routed ALB or no reference to its deployed state");
             return;
         }
-        const springArns = springTargetGroups(args.resources);
-        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary && r.forward)) {
-            const share = springShare(rule.forward!.targets, springArns);
-            if (Number.isNaN(share)) continue; // weights-well-formed reports an all-zero forward
-            const now = tenth(share);
-            const routeName = rule.name.replace(/^route-/, "");
+        // The configured percent per rule, as the RoutedAlb records it (known before anything
+        // exists); weights-well-formed checks that the weights realise exactly this.
+        for (const rule of (record.routing ?? []).filter((r) => r.kind !== "qa" && r.springPercent !== undefined)) {
+            const now = tenth(rule.springPercent!);
             const before =
-                rule.role === "catch-all"
+                rule.kind === "catch-all"
                     ? Number(deployed.canary?.weight ?? 0)
-                    : Number(deployed.canary?.routes?.[routeName] ?? 0); // a new route starts from 0
+                    : Number(deployed.canary?.routes?.[rule.name.replace(/^route-/, "")] ?? 0); // a new route starts from 0
             if (now <= before) continue;
             const limit = nextRung(before, ladder ?? DEFAULT_LADDER);
             if (now > limit + 1e-9) {
-                reportViolation(
-                    `rule ${rule.name}: Spring ${before}% → ${now}% skips rungs; the next rung up from ${before}% is ${limit}%`,
-                    rule.resource.urn,
-                );
+                const resource = rulesOf(args.resources).find((r) => r.name === rule.name)?.resource;
+                reportViolation(`rule ${rule.name}: Spring ${before}% → ${now}% skips rungs; the next rung up from ${before}% is ${limit}%`, resource?.urn);
             }
         }
     },
@@ -72,13 +70,10 @@ export const weightsWellFormed: StackValidationPolicy = {
     severity: "critical",
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
     validateStack: (args, reportViolation) => {
-        const springArns = springTargetGroups(args.resources);
-        const record = routedAlbRecord(args.resources);
-        const configured = new Map((record?.routing ?? []).map((r) => [r.name, r.springPercent]));
-        const legacyExists = beanstalkEnvironments(args.resources).length > 0;
-        for (const rule of rulesOf(args.resources)) {
-            const f = rule.forward;
-            if (!f) continue;
+        const rules = rulesOf(args.resources).filter((r) => r.forward);
+        // First what needs no ARN (all of it known before the first deployment)...
+        for (const rule of rules) {
+            const f = rule.forward!;
             const urn = rule.resource.urn;
             if (f.targets.length < 1 || f.targets.length > 5) {
                 reportViolation(`rule ${rule.name}: a forward names 1–5 target groups, not ${f.targets.length}`, urn);
@@ -91,7 +86,15 @@ export const weightsWellFormed: StackValidationPolicy = {
             if (f.targets.length > 0 && f.targets.every((t) => t.weight === 0)) {
                 reportViolation(`rule ${rule.name}: every target group has weight 0, so the ALB returns 503`, urn);
             }
-            if (!rule.isCanary) continue;
+        }
+        // ...then what needs to know which target group is Spring's.
+        const springArns = springTargetGroups(args.resources);
+        const record = routedAlbRecord(args.resources);
+        const configured = new Map((record?.routing ?? []).map((r) => [r.name, r.springPercent]));
+        const legacyExists = beanstalkEnvironments(args.resources).length > 0;
+        for (const rule of rules.filter((r) => r.isCanary)) {
+            const f = rule.forward!;
+            const urn = rule.resource.urn;
             const want = configured.get(rule.name);
             const share = springShare(f.targets, springArns);
             if (want !== undefined && !Number.isNaN(share) && Math.abs(share - want) > 1e-9) {
@@ -117,7 +120,8 @@ export const headerRoutesFirst: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const byListener = new Map<string, ReturnType<typeof rulesOf>>();
         for (const r of rulesOf(args.resources)) {
-            byListener.set(r.listenerArn, [...(byListener.get(r.listenerArn) ?? []), r]);
+            const key = listenerKey(r);
+            byListener.set(key, [...(byListener.get(key) ?? []), r]);
         }
         for (const rules of byListener.values()) {
             const seen = new Map<number, string>();

@@ -1,13 +1,15 @@
 /**
  * npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]...
- *                 [--policy-config <file>] [--diff <otherStack|stack file>] [--json]
+ *                 [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]
  *
  * Runs index.ts under Pulumi's mocks with the stack file's config, prints the resource
  * tree, the routing table and a Mermaid diagram (or one JSON document), and runs the
  * policy pack against the result. `--deployed` describes the deployed state where it
  * differs from the stack file (what the canary-step-limit policy compares against).
  * `--diff` adds the resource diff from another stack, or from another stack file of this
- * stack, to this plan: every resource and property path that differs.
+ * stack, to this plan: every resource and property path that differs. `--first-deploy`
+ * plans the first `pulumi preview` of a new stack: nothing deployed, every computed value
+ * unknown (policies that need one report "can't run … during preview").
  * Exit codes: 0 success, 1 a mandatory policy violation, 2 invalid config or usage.
  */
 import { parseArgs } from "node:util";
@@ -21,10 +23,19 @@ import { checkPlan, renderViolations } from "./policy/check";
 import { PolicyConfigError, mandatoryViolations } from "./policy/evaluate";
 
 const USAGE =
-    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--json]";
+    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; set?: string[]; deployed?: string[]; "policy-config"?: string; diff?: string; json?: boolean; help?: boolean };
+    let values: {
+        stack?: string;
+        set?: string[];
+        deployed?: string[];
+        "policy-config"?: string;
+        diff?: string;
+        "first-deploy"?: boolean;
+        json?: boolean;
+        help?: boolean;
+    };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -34,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
                 deployed: { type: "string", multiple: true },
                 "policy-config": { type: "string" },
                 diff: { type: "string" },
+                "first-deploy": { type: "boolean" },
                 json: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
@@ -53,7 +65,12 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const run = await runPlan({ stack: values.stack, sets: values.set ?? [], deployedSets: values.deployed ?? [] });
+        const run = await runPlan({
+            stack: values.stack,
+            sets: values.set ?? [],
+            deployedSets: values.deployed ?? [],
+            firstDeploy: values["first-deploy"] === true,
+        });
         const policy = await checkPlan(run, { policyConfigFile: values["policy-config"] });
         const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack), run);
         const { states: _states, deployed: _deployed, ...plan } = run;

@@ -96,6 +96,24 @@ describe("npm run plan", () => {
         assert.match(r.err, /--diff: no file nothing\/here.yaml/);
     });
 
+    it("--first-deploy plans a new stack's first preview: computed values unknown, policies that need them can't run", async () => {
+        let r = await run(["--stack", "production", "--first-deploy", "--json"]);
+        assert.equal(r.code, 1, "a first deployment counts as coming from 0%: 1% skips the 0.1% rung");
+        const doc = JSON.parse(r.out);
+        const rule = doc.resources.find((x: any) => x.name === "alb-canary-default");
+        assert.equal(rule.inputs.listenerArn, "[unknown]");
+        assert.deepEqual(doc.routing.find((x: any) => x.name === "canary-default").targets.map((t: any) => `${t.side}-${t.color}`), [
+            "legacy-blue", "legacy-green", "spring-blue", "spring-green",
+        ]);
+        const v = doc.policy.violations;
+        assert.deepEqual(v.filter((x: any) => x.level === "mandatory").map((x: any) => x.policy), ["canary-step-limit", "canary-step-limit"]);
+        const cantRun = v.filter((x: any) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
+        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles", "origin-locked", "rollback-target-retained", "weights-well-formed"]);
+        assert.ok(cantRun.every((x: any) => x.level === "advisory"));
+        r = await run(["--stack", "production", "--first-deploy", "--set", "canary.weight=0", "--set", "canary.routes[0].weight=0.1"]);
+        assert.equal(r.code, 0, r.out);
+    });
+
     it("--set follows pulumi config set --path semantics", () => {
         assert.deepEqual(parseConfigPath("canary.routes[0].weight"), ["canary", "routes", 0, "weight"]);
         assert.deepEqual(parseConfigPath('tags["team:name"]'), ["tags", "team:name"]);

@@ -48,13 +48,22 @@ export interface MockWorld {
  * @param deployedOutputs what a StackReference to this stack returns: the outputs of the
  *   last deployment (the plan derives them from the stack file as committed).
  */
-export function createMocks(region: string, deployedOutputs: Record<string, unknown> = {}): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
+export function createMocks(
+    region: string,
+    deployedOutputs: Record<string, unknown> = {},
+    opts: { firstDeploy?: boolean } = {},
+): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
     const world: MockWorld = { region, environmentIds: new Map(), beanstalkTargetGroups: new Map() };
     const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
 
     const mocks: pulumi.runtime.Mocks = {
         newResource(args) {
             const inputs = args.inputs as Record<string, any>;
+            if (opts.firstDeploy && args.type !== "pulumi:pulumi:StackReference") {
+                // A first preview: nothing exists yet, so a provider knows only the inputs;
+                // every computed output (ids, ARNs, names, generated values) is unknown.
+                return { id: undefined, state: { ...inputs } };
+            }
             const name = typeof inputs.name === "string" ? inputs.name : autoname(args.name);
             const id = `${args.name}-${short(args.type + args.name)}`;
             const state: Record<string, unknown> = { ...inputs, name };
@@ -203,8 +212,12 @@ export function recordRegistrations(): RecordedResource[] {
     return recorded;
 }
 
-/** Deserialized secrets come back as { <sig>: secret, value }; keep the value (mock placeholders only). */
+/** How an unknown value (a first preview's computed output) appears in a plan. */
+export const UNKNOWN = "[unknown]";
+
+/** Deserialized secrets come back as { <sig>: secret, value }; keep the value (mock placeholders only). Unknowns become UNKNOWN. */
 function unwrapSecrets(v: unknown): unknown {
+    if (pulumi.isUnknown(v)) return UNKNOWN;
     if (Array.isArray(v)) return v.map(unwrapSecrets);
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;

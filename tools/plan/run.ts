@@ -5,9 +5,10 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
+import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { RULE_TARGETS_TAG } from "../../lib/contract";
 import { canaryState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -81,14 +82,22 @@ export interface PlanOptions {
     deployedSets?: readonly string[];
     /** The deployed stack's actual outputs (read with the Pulumi CLI); they replace the stack-file assumption. */
     deployed?: Record<string, unknown>;
+    /**
+     * Plan as the first `pulumi preview` of a new stack: nothing is deployed, and every value
+     * a provider computes (ids, ARNs, generated secrets) is unknown, as the engine sees it.
+     */
+    firstDeploy?: boolean;
 }
 
-function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
+/** An output's value, or UNKNOWN where a preview cannot know it (apply would never run). */
+async function valueOf(value: pulumi.Output<unknown>): Promise<unknown> {
+    const v = await (value as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+    return pulumi.isUnknown(v) ? UNKNOWN : v;
 }
 
 async function resolveDeep(value: unknown): Promise<unknown> {
-    if (pulumi.Output.isInstance(value)) return resolveDeep(await promiseOf(value));
+    if (pulumi.Output.isInstance(value)) return resolveDeep(await valueOf(value));
+    if (pulumi.isUnknown(value)) return UNKNOWN;
     if (value instanceof Promise) return resolveDeep(await value);
     if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
     if (value && typeof value === "object") {
@@ -158,11 +167,11 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
     const region = loaded.config["aws:region"] ?? "us-east-1";
-    const deployed = opts.deployed ?? deployedOutputs(dir, opts.stack, opts.deployedSets);
-    const { mocks, world } = createMocks(region, deployed);
+    const deployed = opts.firstDeploy ? {} : opts.deployed ?? deployedOutputs(dir, opts.stack, opts.deployedSets);
+    const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 
     // "organization" is what self-managed backends use as the organization name.
-    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false, "organization");
+    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, opts.firstDeploy === true, "organization");
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = recordRegistrations();
 
@@ -239,8 +248,11 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
                 name: r.name.replace(/^alb-/, ""),
                 priority: Number(inputs.priority),
                 match,
-                targets: groups.map((g) => {
-                    const label = labels.get(g.arn) ?? { side: "unknown", color: g.arn };
+                targets: groups.map((g, i) => {
+                    // The ARN tells where traffic really goes; before anything exists (a first
+                    // preview) the rule's own targets tag says what it is meant to name.
+                    const tagged = String(inputs.tags?.[RULE_TARGETS_TAG] ?? "").split(" ")[i]?.split("-");
+                    const label = labels.get(g.arn) ?? (tagged?.length === 2 ? { side: tagged[0], color: tagged[1] } : { side: "unknown", color: g.arn });
                     return { ...label, weight: g.weight, percent: total === 0 ? 0 : (g.weight * 100) / total };
                 }),
                 stickinessSeconds: forward.stickiness?.enabled ? Number(forward.stickiness.duration) : null,

@@ -14,13 +14,31 @@
 import type Ajv from "ajv";
 import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PlannedResourceState } from "../plan/run";
+import { UNKNOWN } from "../plan/mocks";
 
 // Internal modules of @pulumi/policy (no typings): the exact proxy the policy server uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sdkProxy = require("@pulumi/policy/proxy") as {
     unknownCheckingProxy<T extends object>(o: T): T;
     UnknownValueError: new (...args: any[]) => Error;
+    unknownStringValue: string;
 };
+
+/**
+ * A plan's props as the policy server receives them: a copy in which every unknown value
+ * (UNKNOWN in a plan, or already the SDK's sentinel) is the SDK's unknown sentinel.
+ */
+function policyProps(value: Record<string, unknown>): Record<string, unknown> {
+    const walk = (v: unknown): unknown => {
+        if (v === UNKNOWN) return sdkProxy.unknownStringValue;
+        if (Array.isArray(v)) return v.map(walk);
+        if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        }
+        return v;
+    };
+    return walk(value) as Record<string, unknown>;
+}
 
 export type Level = "mandatory" | "advisory";
 
@@ -176,7 +194,7 @@ export async function evaluatePolicies(
     for (const policy of policies.filter(isResourcePolicy)) {
         const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
         for (const r of resources) {
-            const props = sdkProxy.unknownCheckingProxy(structuredClone(r.inputs));
+            const props = sdkProxy.unknownCheckingProxy(policyProps(r.inputs));
             for (const validate of validations) {
                 await run(policy, r.urn, (reportViolation) =>
                     validate(
@@ -201,7 +219,7 @@ export async function evaluatePolicies(
 
     // Stack policies: every resource's outputs, with parents and dependencies linked.
     const stackResources: PolicyResource[] = resources.map((r) => {
-        const props = sdkProxy.unknownCheckingProxy(structuredClone(r.outputs));
+        const props = sdkProxy.unknownCheckingProxy(policyProps(r.outputs));
         return {
             type: r.type,
             props,
