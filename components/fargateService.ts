@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { ecrRepositoryArn } from "../lib/ecr";

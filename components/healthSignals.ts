@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
 import { Color, Side } from "../lib/weights";
