@@ -3,13 +3,13 @@
  * then declare the stack. All logic lives in stack.ts, components/ and lib/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, StackModel, parseStackConfig, rawProjectConfig } from "./lib/config";
+import { ConfigError, StackModel, modelFromFlatConfig } from "./lib/config";
 import { defineStack } from "./stack";
 
 function loadModel(): StackModel {
     const project = pulumi.getProject();
     try {
-        return parseStackConfig(rawProjectConfig(pulumi.runtime.allConfig(), project), project, pulumi.getStack());
+        return modelFromFlatConfig(pulumi.runtime.allConfig(), project, pulumi.getStack());
     } catch (err) {
         // RunError: the CLI prints the message alone, without a stack trace.
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;

@@ -48,6 +48,14 @@ export function canaryState(model: StackModel): CanaryState {
     return { weight: model.canary.weight, routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])) };
 }
 
+/** The exports a later update (its policies, the canary tool) reads back as "what is deployed". */
+export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors"> {
+    return {
+        canary: canaryState(model),
+        liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
+    };
+}
+
 
 export function routingInput(model: StackModel): RulePlanInput {
     return {
@@ -223,8 +231,7 @@ export function defineStack(model: StackModel): StackOutputs {
         qaToken: pulumi.secret(qaToken.result),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
-        liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
-        canary: canaryState(model),
+        ...deployedState(model),
         routing: routingSummary(traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
         health: {

@@ -1,16 +1,8 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID, CLOUDFRONT_HOSTED_ZONE_ID } from "../lib/cloudfront";
 import { COMPONENT_TYPES } from "../lib/contract";
 
-/** AWS managed cache policy "CachingDisabled": a payments API must never be served from cache. */
-export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-/**
- * AWS managed origin request policy "AllViewerExceptHostHeader": every viewer header but
- * Host, every cookie, every query string. With caching disabled it is also how the
- * Authorization header reaches the origin on GET requests: a custom origin request policy
- * that names Authorization is rejected by CloudFront.
- */
-export const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 const ORIGIN_ID = "routed-alb";
 
 export interface EdgeDistributionArgs {
@@ -45,8 +37,6 @@ export interface EdgeDistributionArgs {
     tags?: Record<string, string>;
 }
 
-/** Hosted zone id of every CloudFront distribution, for alias records. */
-const CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2";
 
 /**
  * CloudFront in front of the routed ALB. The API is not cached; every viewer header

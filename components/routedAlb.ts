@@ -1,7 +1,7 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, Side, WeightedTarget } from "../lib/weights";
-import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG } from "../lib/contract";
+import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG, RoutingRecord } from "../lib/contract";
 import { HeaderValue, OriginVerifySlot, PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "../lib/rules";
 
 /** AWS-managed prefix list of CloudFront's origin-facing addresses. */
@@ -54,15 +54,6 @@ export interface TrafficArgs {
     migration?: { cutoverDate?: string; bakeDays: number };
 }
 
-/** What the component records about its rules (registered outputs, read by the stack policies). */
-export interface RoutingRecord {
-    name: string;
-    kind: PlannedRule["kind"];
-    priority: number;
-    /** Configured Spring percent of a canary rule. */
-    springPercent?: number;
-    targets: string[];
-}
 
 export interface RoutedTraffic {
     rules: PlannedRule[];
@@ -278,7 +269,6 @@ export class RoutedAlb extends pulumi.ComponentResource {
             securityGroupId: this.securityGroup.id,
             trafficListenerArn: this.trafficListener.arn,
             httpOnly: this.httpOnly,
-            legacyPresent: args.routing.legacyPresent,
             routing,
             migration: args.migration ?? { bakeDays: 14 },
         });

@@ -9,6 +9,7 @@
  * one message naming the key, the value and what is allowed.
  */
 import { z } from "zod";
+import { DEFAULT_HEADERS } from "./contract";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
@@ -243,7 +244,7 @@ const alb = obj({
         prefix: z.string().default(""),
     }).optional(),
     /** Header CloudFront adds and every forwarding rule requires. */
-    originVerifyHeader: str("expected an HTTP header name").default("X-Origin-Verify"),
+    originVerifyHeader: str("expected an HTTP header name").default(DEFAULT_HEADERS.originVerify),
     /**
      * The two origin-verify secrets (slots a and b): which one CloudFront sends, which the
      * ALB accepts, and each one's generation (raise it to generate a new value). A rotation
@@ -279,8 +280,8 @@ const edge = obj({
 });
 
 const qa = obj({
-    routeHeader: str("expected an HTTP header name").default("X-Route-To"),
-    tokenHeader: str("expected an HTTP header name").default("X-Route-Token"),
+    routeHeader: str("expected an HTTP header name").default(DEFAULT_HEADERS.route),
+    tokenHeader: str("expected an HTTP header name").default(DEFAULT_HEADERS.token),
     /** Source CIDRs allowed to use the QA routes. Each rule holds at most 5 condition values: 3 go to headers, 2 remain. */
     sourceCidrs: list(cidr(), "expected a list of at most 2 CIDR blocks (ALB rules hold 5 condition values; the QA headers use 3)", 0, 2).default([]),
 });
@@ -491,9 +492,6 @@ export class ConfigError extends Error {
     }
 }
 
-/** The top-level keys under the project namespace. */
-export const CONFIG_KEYS = Object.keys(stackConfigShape);
-
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     let v: unknown = root;
     for (const key of path) {
@@ -555,6 +553,11 @@ export function rawProjectConfig(all: Record<string, string>, project: string): 
         raw[key] = parseConfigText(text);
     }
     return raw;
+}
+
+/** The model from Pulumi's flat config map: what the program, the plan and the canary tool all read. */
+export function modelFromFlatConfig(all: Record<string, string>, project: string, stack: string): StackModel {
+    return parseStackConfig(rawProjectConfig(all, project), project, stack);
 }
 
 function parseConfigText(text: string): unknown {

@@ -1,7 +1,11 @@
 /**
- * What the program promises the policy pack: the tags and names the policies read.
- * One definition, imported by both sides.
+ * What the program promises the policy pack: the tags, names and component outputs the
+ * policies read, and the header names both sides default to. One definition, imported by both.
  */
+import type { RuleKind } from "./rules";
+
+/** Default header names: stack config (lib/config.ts) and policy config schemas start from these. */
+export const DEFAULT_HEADERS = { originVerify: "X-Origin-Verify", route: "X-Route-To", token: "X-Route-Token" } as const;
 
 /** Tags on every listener rule. Static: a weight move never changes them. */
 export const RULE_ROLE_TAG = "payments:rule-role";
@@ -21,3 +25,20 @@ export const COMPONENT_TYPES = {
     edgeDistribution: "payments:migration:EdgeDistribution",
     healthSignals: "payments:migration:HealthSignals",
 } as const;
+
+/** One listener rule as the RoutedAlb component records it in its outputs. */
+export interface RoutingRecord {
+    name: string;
+    kind: RuleKind;
+    priority: number;
+    /** Configured Spring percent of a canary rule. */
+    springPercent?: number;
+    /** Target groups as side-color labels, in forward order. */
+    targets: string[];
+}
+
+/** What the stack policies read from the RoutedAlb component's registered outputs. */
+export interface RoutedAlbOutputs {
+    routing?: RoutingRecord[];
+    migration?: { cutoverDate?: string; bakeDays?: number };
+}

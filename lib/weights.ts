@@ -102,7 +102,7 @@ export function pairTargets(side: Side, liveColor: Color, liveWeight: number): W
 }
 
 /** Percent of the rule's traffic each target receives (weights are ratios). */
-export function targetPercents(targets: readonly WeightedTarget[]): number[] {
+export function targetPercents(targets: readonly { weight: number }[]): number[] {
     const total = targets.reduce((sum, t) => sum + t.weight, 0);
     return targets.map((t) => (total === 0 ? 0 : (t.weight * 100) / total));
 }

@@ -4,11 +4,9 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { RULE_ROLE_TAG } from "../lib/contract";
+import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_POLICY_ID, CACHING_DISABLED_POLICY_ID } from "../lib/cloudfront";
+import { DEFAULT_HEADERS, RULE_ROLE_TAG } from "../lib/contract";
 import {
-    MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST,
-    MANAGED_ALL_VIEWER_ORIGIN_REQUEST,
-    MANAGED_CACHING_DISABLED,
     TYPES,
     headerConditions,
     ruleView,
@@ -25,9 +23,9 @@ export interface HeaderNames {
 }
 
 const headerNamesSchema = {
-    originVerifyHeader: headerSchema("X-Origin-Verify"),
-    routeHeader: headerSchema("X-Route-To"),
-    tokenHeader: headerSchema("X-Route-Token"),
+    originVerifyHeader: headerSchema(DEFAULT_HEADERS.originVerify),
+    routeHeader: headerSchema(DEFAULT_HEADERS.route),
+    tokenHeader: headerSchema(DEFAULT_HEADERS.token),
 };
 
 /**
@@ -87,7 +85,7 @@ export const originLocked: StackValidationPolicy = {
         "Keep the ALB security group's only ingress the CloudFront prefix list, the origin-verify header on every rule and in the distribution's origin, and listener defaults fixed-response or redirect.",
     configSchema: {
         properties: {
-            originVerifyHeader: headerSchema("X-Origin-Verify"),
+            originVerifyHeader: headerSchema(DEFAULT_HEADERS.originVerify),
             prefixListIds: { type: "array", items: { type: "string", pattern: "^pl-[0-9a-f]+$" }, default: [] },
         },
     },
@@ -194,8 +192,8 @@ export const edgeForwardsRouting: StackValidationPolicy = {
         "Use the managed AllViewerExceptHostHeader origin request policy (or one that forwards the routing headers and the AWSALB cookies) with the managed CachingDisabled cache policy.",
     configSchema: {
         properties: {
-            routeHeader: headerSchema("X-Route-To"),
-            tokenHeader: headerSchema("X-Route-Token"),
+            routeHeader: headerSchema(DEFAULT_HEADERS.route),
+            tokenHeader: headerSchema(DEFAULT_HEADERS.token),
             stickinessCookies: { type: "array", items: { type: "string" }, default: ["AWSALB", "AWSALBTG"] },
         },
     },
@@ -217,7 +215,7 @@ export const edgeForwardsRouting: StackValidationPolicy = {
                 const where = i === 0 ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
                 const say = (m: string) => reportViolation(`distribution ${dist.name}, ${where}: ${m}`, dist.urn);
                 // The managed AllViewer policies forward every viewer header and cookie.
-                if (![MANAGED_ALL_VIEWER_ORIGIN_REQUEST, MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST].includes(b.originRequestPolicyId)) {
+                if (![ALL_VIEWER_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID].includes(b.originRequestPolicyId)) {
                     const orp = originPolicies.get(b.originRequestPolicyId);
                     if (!orp) {
                         say("no origin request policy from this stack forwards the routing headers and cookies");
@@ -236,7 +234,7 @@ export const edgeForwardsRouting: StackValidationPolicy = {
                         }
                     }
                 }
-                if (b.cachePolicyId !== MANAGED_CACHING_DISABLED) {
+                if (b.cachePolicyId !== CACHING_DISABLED_POLICY_ID) {
                     const cp = cachePolicies.get(b.cachePolicyId);
                     const keyHeaders = cp?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
                     const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));

@@ -4,7 +4,8 @@
  * the deployed state. Shared by the policy modules; no policy logic here.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { COLOR_TAG, COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG } from "../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE, RULE_NAME_TAG, RULE_ROLE_TAG, RoutedAlbOutputs } from "../lib/contract";
+import type { RuleKind } from "../lib/rules";
 
 export const TYPES = {
     listenerRule: "aws:lb/listenerRule:ListenerRule",
@@ -24,18 +25,12 @@ export const TYPES = {
     fargateService: COMPONENT_TYPES.fargateService,
 } as const;
 
-/** AWS managed CloudFront policies. */
-export const MANAGED_CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-export const MANAGED_ALL_VIEWER_ORIGIN_REQUEST = "216adef6-5c7f-47e4-b989-5492eafa07d3";
-export const MANAGED_ALL_VIEWER_EXCEPT_HOST_ORIGIN_REQUEST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
-export type RuleRole = "qa" | "path" | "catch-all";
+export type RuleRole = RuleKind;
 
 export interface ForwardTarget {
     arn: string;
     weight: number;
-    /** "legacy-blue", "spring-green", … from the rule's targets tag. */
-    label?: string;
 }
 
 export interface RuleView {
@@ -58,17 +53,15 @@ export function forwardOf(props: any): RuleView["forward"] {
     const actions: any[] = props?.actions ?? [];
     const forward = actions.find((a) => a?.type === "forward");
     if (!forward) return undefined;
-    const labels = (tagsOf({ props }) [RULE_TARGETS_TAG] ?? "").split(" ").filter(Boolean);
     const groups: any[] = forward.forward?.targetGroups ?? (forward.targetGroupArn ? [{ arn: forward.targetGroupArn, weight: 1 }] : []);
     return {
         // The ARN is read only when a check needs it: before the first deployment it is
         // unknown, and reading it makes the whole policy "can't run during preview".
-        targets: groups.map((g, i) => ({
+        targets: groups.map((g) => ({
             get arn() {
                 return g.arn;
             },
             weight: g.weight,
-            label: labels[i],
         })),
         stickiness: forward.forward?.stickiness,
     };
@@ -116,16 +109,10 @@ export function beanstalkEnvironments(resources: readonly PolicyResource[]): Pol
     return resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
 }
 
-export interface RoutedAlbRecord {
-    legacyPresent?: boolean;
-    routing?: { name: string; kind: RuleRole; priority: number; springPercent?: number; targets: string[] }[];
-    migration?: { cutoverDate?: string; bakeDays?: number };
-}
-
 /** The RoutedAlb component's registered outputs (what the stack policies see for a component). */
-export function routedAlbRecord(resources: readonly PolicyResource[]): RoutedAlbRecord | undefined {
+export function routedAlbRecord(resources: readonly PolicyResource[]): RoutedAlbOutputs | undefined {
     const alb = resources.find((r) => r.type === TYPES.routedAlb);
-    return alb ? (alb.props as RoutedAlbRecord) : undefined;
+    return alb ? (alb.props as RoutedAlbOutputs) : undefined;
 }
 
 /** The outputs of the last deployment, from the stack's reference to itself ({} on a first deployment). */

@@ -17,13 +17,11 @@
  * config error, 3 --watch stopped holding for missing data.
  */
 import { parseArgs } from "node:util";
-import { ConfigError } from "./../lib/config";
-import { ladderPosition } from "./../lib/ladder";
+import { ladderPosition } from "../lib/ladder";
 import { renderRouting } from "./plan/render";
-import { PlanInputError, PROJECT_DIR, runPlan } from "./plan/run";
-import { UsageError } from "./plan/stackFile";
+import { isUserError, runAsProcess } from "./cli";
+import { PROJECT_DIR, runPlan } from "./plan/run";
 import { checkPlan, renderViolations } from "./policy/check";
-import { PolicyConfigError } from "./policy/evaluate";
 import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, Engine, systemClock } from "./canary/adapters";
 import { CanaryContext, execute, ladderOf, readModel } from "./canary/execute";
 import {
@@ -175,17 +173,10 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
             default:
                 throw new CanaryUsageError(`unknown command "${command}"`);
         }
-        return (await execute(ctx, proposal)).code;
+        return await execute(ctx, proposal);
     } catch (e) {
-        if (
-            e instanceof CanaryUsageError ||
-            e instanceof UsageError ||
-            e instanceof ConfigError ||
-            e instanceof PlanInputError ||
-            e instanceof PolicyConfigError ||
-            (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
-        ) {
-            err(`${(e as Error).message}\n${USAGE}`);
+        if (e instanceof CanaryUsageError || isUserError(e)) {
+            err(`${e.message}\n${USAGE}`);
             return 2;
         }
         throw e;
@@ -193,11 +184,5 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.stdout.write("", () => process.exit(code)),
-        (e) => {
-            process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-            process.exit(1);
-        },
-    );
+    runAsProcess((argv) => main(argv));
 }

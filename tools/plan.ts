@@ -17,10 +17,11 @@ import { renderPlan } from "./plan/render";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diffPlans, renderDiff } from "./plan/diff";
-import { PROJECT_DIR, PlanInputError, runPlan } from "./plan/run";
+import { isUserError, runAsProcess } from "./cli";
+import { PROJECT_DIR, runPlan } from "./plan/run";
 import { UsageError, readProjectName, stackConfigFromText } from "./plan/stackFile";
 import { checkPlan, renderViolations } from "./policy/check";
-import { PolicyConfigError, mandatoryViolations } from "./policy/evaluate";
+import { mandatoryViolations } from "./policy/evaluate";
 
 const USAGE =
     "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         return mandatoryViolations(policy).length > 0 ? 1 : 0;
     } catch (err) {
-        if (err instanceof PlanInputError || err instanceof UsageError || err instanceof PolicyConfigError) {
+        if (isUserError(err)) {
             process.stderr.write(`${err.message}\n`);
             return 2;
         }
@@ -101,12 +102,5 @@ async function planOther(other: string, stack: string) {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        // Flush stdout before exiting: process.exit() would cut a large --json document short on a pipe.
-        (code) => process.stdout.write("", () => process.exit(code)),
-        (err) => {
-            process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-            process.exit(1);
-        },
-    );
+    runAsProcess(main);
 }

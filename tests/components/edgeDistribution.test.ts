@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, EdgeDistribution, CACHING_DISABLED_POLICY_ID } from "../../components/edgeDistribution";
+import { EdgeDistribution } from "../../components/edgeDistribution";
+import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID } from "../../lib/cloudfront";
 import { byType, one, plan } from "../planCache";
 
 const DIST = "aws:cloudfront/distribution:Distribution";

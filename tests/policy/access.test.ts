@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { MANAGED_ALL_VIEWER_ORIGIN_REQUEST } from "../../policy/stackView";
+import { ALL_VIEWER_POLICY_ID as MANAGED_ALL_VIEWER_ORIGIN_REQUEST } from "../../lib/cloudfront";
 import { plan } from "../planCache";
 import { T, mutated, setProp, violations, withOriginRequestPolicy } from "./harness";
 

@@ -4,14 +4,13 @@
  * write the file (and, with --apply, run the update). A step that the pack refuses is
  * not written — unless it is a move back, which is never blocked.
  */
-import { StackModel, parseStackConfig, rawProjectConfig } from "../../lib/config";
-import { DEFAULT_LADDER } from "../../lib/ladder";
+import { StackModel, modelFromFlatConfig } from "../../lib/config";
+import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { diffPlans, renderDiff } from "../plan/diff";
 import { renderRouting } from "../plan/render";
 import { runPlan } from "../plan/run";
-import { LoadedStackConfig } from "../plan/stackFile";
 import { checkPlan, loadPolicyConfig, renderViolations } from "../policy/check";
-import { mandatoryViolations } from "../policy/evaluate";
+import { mandatoryViolations, resolvePolicyConfig } from "../policy/evaluate";
 import { Engine, upCommand } from "./adapters";
 import { Proposal } from "./proposals";
 import { StackDocument } from "./stackDocument";
@@ -25,31 +24,19 @@ export interface CanaryContext {
     out: (text: string) => void;
 }
 
-export function modelOf(loaded: LoadedStackConfig): StackModel {
-    return parseStackConfig(rawProjectConfig(loaded.config, loaded.project), loaded.project, loaded.stack);
-}
-
 export function readModel(ctx: Pick<CanaryContext, "dir" | "stack">): StackModel {
-    return modelOf(StackDocument.read(ctx.dir, ctx.stack).loaded());
+    const loaded = StackDocument.read(ctx.dir, ctx.stack).loaded();
+    return modelFromFlatConfig(loaded.config, loaded.project, loaded.stack);
 }
 
-/** The ladder the canary-step-limit policy enforces for this stack. */
+/** The ladder the canary-step-limit policy enforces for this stack (its policy config, or the schema default). */
 export function ladderOf(dir: string, stack: string): readonly number[] {
-    const entry = loadPolicyConfig(dir, stack)["canary-step-limit"];
-    const ladder = typeof entry === "object" && entry !== null ? (entry as { ladder?: number[] }).ladder : undefined;
-    return Array.isArray(ladder) ? ladder : DEFAULT_LADDER;
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, loadPolicyConfig(dir, stack));
+    return config["canary-step-limit"].properties.ladder as number[];
 }
 
-export type Outcome = "applied" | "written" | "refused" | "failed";
-
-export interface ExecutionResult {
-    code: number;
-    outcome: Outcome;
-    /** Steps carried out (written, and applied with --apply). */
-    done: number;
-}
-
-export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<ExecutionResult> {
+/** Exit code: 0 every step written (and applied with --apply), 1 refused by the pack or an update failed. */
+export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<number> {
     const { out } = ctx;
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
@@ -58,7 +45,6 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<E
     // stack file as it is (the policy check compares the proposal with this).
     const deployedNow = async () => (ctx.engine.available() ? ctx.engine.outputs(ctx.stack) : undefined);
 
-    let done = 0;
     for (const [i, step] of proposal.steps.entries()) {
         out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
         const doc = StackDocument.read(ctx.dir, ctx.stack);
@@ -77,13 +63,12 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<E
         const blocking = mandatoryViolations(report);
         if (blocking.length > 0 && !proposal.rollback) {
             out(`\nRefused: the policy pack rejects this step; ${doc.file} is unchanged.`);
-            return { code: 1, outcome: "refused", done };
+            return 1;
         }
         if (blocking.length > 0) {
             out("\nRolling back anyway: policies never block a move back. Fix the violations above separately.");
         }
         doc.write();
-        done++;
         out(`\nWrote ${doc.file}.`);
 
         if (!ctx.apply) {
@@ -93,16 +78,16 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<E
                 out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);
                 out("(capacity first, traffic after it is healthy: the steps are separate updates)");
             }
-            return { code: 0, outcome: "written", done };
+            return 0;
         }
         out(`Applying: ${upCommand(ctx.stack)}`);
         try {
             await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`));
         } catch (err) {
             out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: npm run canary -- rollback --stack ${ctx.stack} --apply`);
-            return { code: 1, outcome: "failed", done };
+            return 1;
         }
         out("Applied.");
     }
-    return { code: 0, outcome: ctx.apply ? "applied" : "written", done };
+    return 0;
 }

@@ -51,7 +51,7 @@ export async function canaryAlarmNames(ctx: CanaryContext, liveColor: string): P
 async function rollBack(ctx: CanaryContext, why: string): Promise<number> {
     ctx.out(`\nRolling back: ${why}`);
     const result = await execute(ctx, proposeRollback(readModel(ctx)));
-    ctx.out(result.code === 0 ? "Rolled back. Stopped." : "The rollback did not complete: act now (see above).");
+    ctx.out(result === 0 ? "Rolled back. Stopped." : "The rollback did not complete: act now (see above).");
     return 1;
 }
 
@@ -70,7 +70,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
             return 0;
         }
         const step = await execute(ctx, proposeNext(model, ladder, opts.route));
-        if (step.code !== 0) return step.code;
+        if (step !== 0) return step;
 
         const names = await canaryAlarmNames(ctx, readModel(ctx).spring.liveColor);
         const bakeMs = model.canary.bakeMinutes * 60 * 1000;

@@ -7,9 +7,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
-import { parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { modelFromFlatConfig } from "../../lib/config";
 import { RULE_TARGETS_TAG } from "../../lib/contract";
-import { canaryState } from "../../stack";
+import { targetPercents } from "../../lib/weights";
+import { deployedState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(PROJECT_DIR, "index");
@@ -146,7 +147,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
  * them: derived from the committed stack file (plus `deployedSets`). Invalid or missing
  * config counts as never deployed.
  */
-export function deployedOutputs(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
+function outputsFromStackFile(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
     try {
         return outputsOf(loadStackConfig(dir, stack, deployedSets));
     } catch {
@@ -156,18 +157,14 @@ export function deployedOutputs(dir: string, stack: string, deployedSets: readon
 
 /** The stack outputs the policies and the canary tool read (`canary`, `liveColors`) for a config. */
 export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
-    const model = parseStackConfig(rawProjectConfig(config.config, config.project), config.project, config.stack);
-    return {
-        canary: canaryState(model),
-        liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
-    };
+    return deployedState(modelFromFlatConfig(config.config, config.project, config.stack));
 }
 
 async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
     const region = loaded.config["aws:region"] ?? "us-east-1";
-    const deployed = opts.firstDeploy ? {} : opts.deployed ?? deployedOutputs(dir, opts.stack, opts.deployedSets);
+    const deployed = opts.firstDeploy ? {} : opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets);
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 
     // "organization" is what self-managed backends use as the organization name.
@@ -199,16 +196,9 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const secrets = new Map(
         recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => [String(r.outputs.result), r.name] as const),
     );
-    const resources: PlanResource[] = recorded.map((r) => ({
-        urn: r.urn,
-        type: r.type,
-        name: r.name,
-        parent: r.parent,
-        inputs: r.inputs,
-        options: r.options,
-    }));
+    const states: PlannedResourceState[] = recorded;
+    const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
-    const states: PlannedResourceState[] = recorded.map((r) => ({ ...resources.find((x) => x.urn === r.urn)!, custom: r.custom, outputs: r.outputs }));
     const run: PlanRun = { stack: loaded.stack, project: loaded.project, resources, routing, outputs, states, deployed };
     return scrub(run, secrets);
 }
@@ -237,7 +227,7 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
             const inputs = r.inputs as any;
             const forward = inputs.actions?.[0]?.forward ?? {};
             const groups: { arn: string; weight: number }[] = forward.targetGroups ?? [];
-            const total = groups.reduce((s, g) => s + (g.weight ?? 0), 0);
+            const percents = targetPercents(groups);
             const match: PlanRule["match"] = { headers: [] };
             for (const c of inputs.conditions ?? []) {
                 if (c.httpHeader) match.headers.push({ name: c.httpHeader.httpHeaderName, value: c.httpHeader.values.join(",") });
@@ -253,7 +243,7 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
                     // preview) the rule's own targets tag says what it is meant to name.
                     const tagged = String(inputs.tags?.[RULE_TARGETS_TAG] ?? "").split(" ")[i]?.split("-");
                     const label = labels.get(g.arn) ?? (tagged?.length === 2 ? { side: tagged[0], color: tagged[1] } : { side: "unknown", color: g.arn });
-                    return { ...label, weight: g.weight, percent: total === 0 ? 0 : (g.weight * 100) / total };
+                    return { ...label, weight: g.weight, percent: percents[i] };
                 }),
                 stickinessSeconds: forward.stickiness?.enabled ? Number(forward.stickiness.duration) : null,
             };

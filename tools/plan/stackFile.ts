@@ -23,8 +23,6 @@ export interface LoadedStackConfig {
     config: Record<string, string>;
     /** Keys whose value is secure in the stack file. */
     secretKeys: string[];
-    /** Raw structured values per full key, after --set (used by the tools that edit config). */
-    values: Record<string, unknown>;
 }
 
 export function readProjectName(dir: string): string {
@@ -171,5 +169,5 @@ export function stackConfigFromText(text: string, project: string, stack: string
         if (secret) secretKeys.push(key);
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return { project, stack, config, secretKeys, values };
+    return { project, stack, config, secretKeys };
 }

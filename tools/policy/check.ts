@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import type { PlanRun } from "../plan/run";
 import { PROJECT_DIR } from "../plan/run";
-import { PolicyConfigError, PolicyReport, evaluatePolicies, resolvePolicyConfig } from "./evaluate";
+import { PolicyConfigError, PolicyReport, evaluatePolicies, mandatoryViolations, resolvePolicyConfig } from "./evaluate";
 
 export function policyConfigPath(dir: string, stack: string): string {
     return path.join(dir, `policy-config.${stack}.json`);
@@ -27,14 +27,14 @@ export function loadPolicyConfig(dir: string, stack: string, explicit?: string):
     }
 }
 
-export async function checkPlan(plan: PlanRun, opts: { dir?: string; policyConfig?: Record<string, unknown>; policyConfigFile?: string } = {}): Promise<PolicyReport> {
-    const file = opts.policyConfig ?? loadPolicyConfig(opts.dir ?? PROJECT_DIR, plan.stack, opts.policyConfigFile);
+export async function checkPlan(plan: PlanRun, opts: { dir?: string; policyConfigFile?: string } = {}): Promise<PolicyReport> {
+    const file = loadPolicyConfig(opts.dir ?? PROJECT_DIR, plan.stack, opts.policyConfigFile);
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file);
     return evaluatePolicies(policies, config, plan.states);
 }
 
 export function renderViolations(report: PolicyReport): string {
-    const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
+    const mandatory = mandatoryViolations(report).length;
     const advisory = report.violations.length - mandatory;
     const lines = [`Policy pack: ${mandatory} mandatory, ${advisory} advisory violation(s)`];
     for (const v of [...report.violations].sort((a, b) => (a.level === b.level ? 0 : a.level === "mandatory" ? -1 : 1))) {
