@@ -1,13 +1,21 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { loadStackConfig } from "../tools/plan/stackFile";
 import { rawProjectConfig } from "../lib/config";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "payments-migration";
+/**
+ * The tests' own project directory: Pulumi.yaml, Pulumi.<stack>.yaml and policy-config.<stack>.json,
+ * frozen copies that tests may hard-code values from. The committed stack files in ROOT are
+ * operational data (the canary tool edits them every day): only tests/committedStacks.test.ts reads them.
+ */
+export const FIXTURES = path.join(__dirname, "fixtures");
 
-/** A stack file's project config as the program sees it (objects parsed, other namespaces dropped). */
-export function stackRaw(stack: string): Record<string, any> {
-    return rawProjectConfig(loadStackConfig(ROOT, stack).config, PROJECT) as Record<string, any>;
+/** A fixture stack file's project config as the program sees it (objects parsed, other namespaces dropped). */
+export function stackRaw(stack: string, dir = FIXTURES): Record<string, any> {
+    return rawProjectConfig(loadStackConfig(dir, stack).config, PROJECT) as Record<string, any>;
 }
 
 /** Set a value at a dotted path in a deep copy. */
@@ -23,4 +31,27 @@ export function withValue(raw: Record<string, any>, dotted: string, value: unkno
     if (value === undefined) delete node[last];
     else node[last] = value;
     return copy;
+}
+
+const tempDirs: string[] = [];
+
+/** A new temporary directory, removed after the test file's tests have run (tests/hooks.ts). */
+export function tempDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+    tempDirs.push(dir);
+    return dir;
+}
+
+/** A temporary project directory holding copies of the Pulumi.yaml, stack and policy-config files of `from`. */
+export function tempProject(from = FIXTURES, prefix = "project"): string {
+    const dir = tempDir(prefix);
+    for (const f of fs.readdirSync(from)) {
+        if (/^Pulumi(\..+)?\.yaml$/.test(f) || /^policy-config\..+\.json$/.test(f)) fs.copyFileSync(path.join(from, f), path.join(dir, f));
+    }
+    return dir;
+}
+
+/** Remove every directory tempDir made so far. */
+export function removeTempDirs(): void {
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,14 +1,18 @@
 import { PlanRun, PlannedResourceState, runPlan } from "../tools/plan/run";
+import { FIXTURES } from "./helpers";
 
 const cache = new Map<string, Promise<PlanRun>>();
 let chain: Promise<unknown> = Promise.resolve();
 
-/** One plan per (stack, --set list, --deployed list), run one at a time (the Pulumi runtime is process-global). */
-export function plan(stack: string, sets: string[] = [], deployedSets: string[] = []): Promise<PlanRun> {
-    const key = JSON.stringify([stack, sets, deployedSets]);
+/**
+ * One plan per (fixture stack, --set list, --deployed list), run one at a time (the Pulumi
+ * runtime is process-global). `dir` is the project directory (@default tests/fixtures).
+ */
+export function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES): Promise<PlanRun> {
+    const key = JSON.stringify([dir, stack, sets, deployedSets]);
     let p = cache.get(key);
     if (!p) {
-        p = chain.then(() => runPlan({ stack, sets, deployedSets }));
+        p = chain.then(() => runPlan({ stack, sets, deployedSets, dir }));
         chain = p.catch(() => undefined);
         cache.set(key, p);
     }

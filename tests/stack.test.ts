@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { diffPlans } from "../tools/plan/diff";
 import { PlanInputError, runPlan } from "../tools/plan/run";
+import { FIXTURES } from "./helpers";
 import { plan } from "./planCache";
 
 const RULE = "aws:lb/listenerRule:ListenerRule";
@@ -70,7 +71,7 @@ describe("whole stacks (offline plan)", () => {
 
     it("fails on invalid config with one message and creates nothing", async () => {
         await assert.rejects(
-            runPlan({ stack: "production", sets: ["canary.weight=150"] }),
+            runPlan({ stack: "production", sets: ["canary.weight=150"], dir: FIXTURES }),
             (err: unknown) => {
                 assert.ok(err instanceof PlanInputError);
                 assert.match(err.message, /payments-migration:canary.weight = 150: expected a number from 0 to 100/);
@@ -86,7 +87,7 @@ describe("whole stacks (offline plan)", () => {
             `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
             `canary.routes[${i + 1}].weight=${(i % 10) + 0.5}`,
         ]).flat();
-        const p = await runPlan({ stack: "production", sets });
+        const p = await runPlan({ stack: "production", sets, dir: FIXTURES });
         assert.equal(p.routing.length, 6 + 90 + 1);
         const priorities = p.routing.map((r) => r.priority);
         assert.equal(new Set(priorities).size, priorities.length);

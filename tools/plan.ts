@@ -26,7 +26,8 @@ import { mandatoryViolations } from "./policy/evaluate";
 const USAGE =
     "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
 
-export async function main(argv: string[]): Promise<number> {
+/** `dir`: the directory with Pulumi.yaml, the stack files and policy configs (tests pass their fixtures). */
+export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string } = {}): Promise<number> {
     let values: {
         stack?: string;
         set?: string[];
@@ -68,12 +69,13 @@ export async function main(argv: string[]): Promise<number> {
     try {
         const run = await runPlan({
             stack: values.stack,
+            dir,
             sets: values.set ?? [],
             deployedSets: values.deployed ?? [],
             firstDeploy: values["first-deploy"] === true,
         });
-        const policy = await checkPlan(run, { policyConfigFile: values["policy-config"] });
-        const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack), run);
+        const policy = await checkPlan(run, { dir, policyConfigFile: values["policy-config"] });
+        const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack, dir), run);
         const { states: _states, deployed: _deployed, ...plan } = run;
         if (values.json) {
             process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations }, ...(diff ? { diff } : {}) }, null, 2)}\n`);
@@ -92,13 +94,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The plan to compare with: another stack by name, or a stack file of this stack. */
-async function planOther(other: string, stack: string) {
+async function planOther(other: string, stack: string, dir: string) {
     if (other.endsWith(".yaml") || other.includes(path.sep)) {
         if (!fs.existsSync(other)) throw new UsageError(`--diff: no file ${other}`);
-        const loaded = stackConfigFromText(fs.readFileSync(other, "utf8"), readProjectName(PROJECT_DIR), stack, [], other);
-        return runPlan({ stack, loaded });
+        const loaded = stackConfigFromText(fs.readFileSync(other, "utf8"), readProjectName(dir), stack, [], other);
+        return runPlan({ stack, dir, loaded });
     }
-    return runPlan({ stack: other });
+    return runPlan({ stack: other, dir });
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@ import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
-import { ROOT } from "../helpers";
+import { FIXTURES } from "../helpers";
 
 /** A deep copy of a plan whose resource states `change` may edit (a code change the config cannot express). */
 export function mutated(plan: PlanRun, change: (find: (type: string, name: string) => PlannedResourceState, states: PlannedResourceState[]) => void): PlanRun {
@@ -45,9 +45,9 @@ export function withOriginRequestPolicy(plan: PlanRun, settings: Record<string, 
     });
 }
 
-/** The violations a plan gets from the real policy objects, with the stack's policy config (or `file`). */
+/** The violations a plan gets from the real policy objects, with the fixture stack's policy config (or `file`). */
 export async function violations(plan: PlanRun, policy?: string, file?: Record<string, unknown>): Promise<Violation[]> {
-    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(ROOT, plan.stack));
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(FIXTURES, plan.stack));
     const report = await evaluatePolicies(policies, config, plan.states);
     return report.violations.filter((v) => policy === undefined || v.policy === policy);
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { main } from "../../tools/plan";
 import { parseConfigPath, setAtPath, parseCliValue } from "../../tools/plan/stackFile";
+import { FIXTURES } from "../helpers";
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
@@ -10,7 +11,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
     (process.stdout as any).write = (s: string) => ((out += s), true);
     (process.stderr as any).write = (s: string) => ((err += s), true);
     try {
-        const code = await main(args);
+        const code = await main(args, { dir: FIXTURES });
         return { code, out, err };
     } finally {
         (process.stdout as any).write = o;

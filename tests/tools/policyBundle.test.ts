@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { bundlePolicyPack } from "../../tools/policyBundle";
 import { policies } from "../../policy/policies";
+import { tempDir } from "../helpers";
 
 describe("policy pack bundle for pulumi policy publish", () => {
     it("is self-contained: shared lib code inlined, only the SDKs left as dependencies", () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "policy-bundle-"));
+        const out = tempDir("policy-bundle");
         bundlePolicyPack(out);
         const code = fs.readFileSync(path.join(out, "index.js"), "utf8");
         assert.doesNotMatch(code, /require\("\.\.?\//, "a relative import escaped the bundle");

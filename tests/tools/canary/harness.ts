@@ -1,19 +1,14 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../../tools/canary";
 import { AlarmSource, AlarmState, Clock, Engine } from "../../../tools/canary/adapters";
-import { ROOT } from "../../helpers";
+import { FIXTURES, tempProject as copyProject } from "../../helpers";
 import { outputsOf } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
 
-/** A temporary copy of the project's stack files, policy configs and Pulumi.yaml. */
-export function tempProject(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "canary-"));
-    for (const f of fs.readdirSync(ROOT)) {
-        if (/^Pulumi(\..+)?\.yaml$/.test(f) || /^policy-config\..+\.json$/.test(f)) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    }
-    return dir;
+/** A temporary copy of the fixture stack files, policy configs and Pulumi.yaml (removed after the file's tests). */
+export function tempProject(from = FIXTURES): string {
+    return copyProject(from, "canary");
 }
 
 export const stackText = (dir: string, stack: string) => fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8");

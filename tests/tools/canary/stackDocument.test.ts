@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
 import { StackDocument } from "../../../tools/canary/stackDocument";
-import { ROOT } from "../../helpers";
+import { FIXTURES, PROJECT } from "../../helpers";
 import { changedLines } from "./harness";
 
 const WITH_SECRETS = `# Production-like file with secure values
@@ -23,10 +26,19 @@ config:
 `;
 
 describe("stack file edits (as pulumi config set --path)", () => {
-    it("round-trips both stack files byte for byte", () => {
+    it("setting every key of both fixture stack files, to a new value and back, restores them byte for byte", () => {
         for (const stack of ["staging", "production"]) {
-            const doc = StackDocument.read(ROOT, stack);
-            assert.equal(doc.changed(), false, stack);
+            const text = fs.readFileSync(path.join(FIXTURES, `Pulumi.${stack}.yaml`), "utf8");
+            const leaves = leavesOf(parse(text).config);
+            assert.ok(leaves.length > 20, `${stack}: ${leaves.length} keys`);
+            const doc = StackDocument.read(FIXTURES, stack);
+            for (const [key, value] of leaves) {
+                doc.set(key, typeof value === "number" ? value + 1 : typeof value === "boolean" ? !value : `${value}-x`);
+                assert.notEqual(doc.get(key), value, `${stack} ${key}`);
+                doc.set(key, value);
+                assert.equal(doc.toString(), text, `${stack} ${key}`);
+            }
+            assert.equal(doc.changed(), false);
         }
     });
 
@@ -62,3 +74,15 @@ describe("stack file edits (as pulumi config set --path)", () => {
         assert.equal(loaded.config["aws:secretKey"], "[secret]");
     });
 });
+
+/** Every scalar of the project's config as [config path, value], e.g. ["canary.routes[0].weight", 5]. */
+function leavesOf(config: Record<string, unknown>): [string, unknown][] {
+    const out: [string, unknown][] = [];
+    const walk = (key: string, v: unknown) => {
+        if (Array.isArray(v)) v.forEach((x, i) => walk(`${key}[${i}]`, x));
+        else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(`${key}.${k}`, x);
+        else out.push([key, v]);
+    };
+    for (const [k, v] of Object.entries(config)) if (k.startsWith(`${PROJECT}:`)) walk(k.slice(PROJECT.length + 1), v);
+    return out;
+}
