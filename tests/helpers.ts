@@ -33,7 +33,17 @@ export function withValue(raw: Record<string, any>, dotted: string, value: unkno
     return copy;
 }
 
-const tempDirs: string[] = [];
+/**
+ * Process-wide state of the test helpers. Not module state: every offline plan drops the
+ * project's modules under ROOT from require's cache, tests/ included, so a spec file loaded
+ * after a plan gets fresh copies of these modules, which must still share one list and cache.
+ */
+export function shared<T>(name: string, init: () => T): T {
+    const g = globalThis as unknown as Record<symbol, T>;
+    return (g[Symbol.for(`payments-migration.tests.${name}`)] ??= init());
+}
+
+const tempDirs = shared<string[]>("tempDirs", () => []);
 
 /** A new temporary directory, removed after the test file's tests have run (tests/hooks.ts). */
 export function tempDir(prefix: string): string {

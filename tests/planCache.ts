@@ -1,8 +1,7 @@
 import { PlanRun, PlannedResourceState, runPlan } from "../tools/plan/run";
-import { FIXTURES } from "./helpers";
+import { FIXTURES, shared } from "./helpers";
 
-const cache = new Map<string, Promise<PlanRun>>();
-let chain: Promise<unknown> = Promise.resolve();
+const state = shared("planCache", () => ({ cache: new Map<string, Promise<PlanRun>>(), chain: Promise.resolve() as Promise<unknown> }));
 
 /**
  * One plan per (fixture stack, --set list, --deployed list), run one at a time (the Pulumi
@@ -10,11 +9,11 @@ let chain: Promise<unknown> = Promise.resolve();
  */
 export function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES): Promise<PlanRun> {
     const key = JSON.stringify([dir, stack, sets, deployedSets]);
-    let p = cache.get(key);
+    let p = state.cache.get(key);
     if (!p) {
-        p = chain.then(() => runPlan({ stack, sets, deployedSets, dir }));
-        chain = p.catch(() => undefined);
-        cache.set(key, p);
+        p = state.chain.then(() => runPlan({ stack, sets, deployedSets, dir }));
+        state.chain = p.catch(() => undefined);
+        state.cache.set(key, p);
     }
     return p;
 }
