@@ -83,7 +83,11 @@ describe("RoutedAlb (through mocks)", () => {
         assert.deepEqual(forward.targetGroups.map((g: any) => g.weight), [0, 990, 10, 0]);
         assert.deepEqual(forward.stickiness, { enabled: true, duration: 300 });
         assert.equal(catchAll.inputs.tags["payments:rule-role"], "catch-all");
-        assert.equal(catchAll.inputs.tags["payments:spring-percent"], undefined, "a weight move must not touch tags");
+        // A weight move or a color flip must stay an update of the forward weights alone: no tag may carry them.
+        for (const sets of [["canary.weight=5", "canary.routes[0].weight=10"], ["spring.liveColor=green", "legacy.liveColor=blue"]]) {
+            const moved = await plan("production", sets);
+            for (const r of byType(p, T.rule)) assert.deepEqual(one(moved, T.rule, r.name).inputs.tags, r.inputs.tags, `${sets.join(" ")}: ${r.name}`);
+        }
         const route = p.routing.find((r) => r.name === "route-payment-status")!;
         assert.deepEqual(route.targets.map((t) => `${t.side}-${t.color}:${t.percent}`), [
             "legacy-blue:0", "legacy-green:95", "spring-blue:5", "spring-green:0",
