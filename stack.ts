@@ -141,7 +141,8 @@ export function defineStack(model: StackModel): StackOutputs {
             instanceProfile: l.instanceProfile,
             serviceRole: l.serviceRole,
             targetGroupArns: l.targetGroupArns,
-            protect,
+            // Only the pair itself can be unprotected on its own (canary decommission, step 1).
+            protect: l.protect ?? protect,
             tags,
         });
     }

@@ -183,6 +183,13 @@ const legacy = obj({
     }).optional(),
     /** The last step of the migration: the Beanstalk pair is removed. Only allowed at Spring 100 % everywhere. */
     decommissioned: bool().default(false),
+    /**
+     * Protect the Beanstalk pair. Set to false only by `npm run canary -- decommission`, in
+     * the update before the one that removes the pair: the engine deletes a protected resource
+     * only after an earlier update unprotected it (the flag stored in the state counts).
+     * @default protectRollbackTargets
+     */
+    protect: bool().optional(),
 });
 
 const springColor = obj({
@@ -485,12 +492,8 @@ export interface StackModel extends StackConfig {
 }
 
 /** A config error: one clear message naming key, value and what is allowed. Clean exit under the Pulumi CLI. */
-export class ConfigError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "ConfigError";
-    }
-}
+import { ConfigError } from "./errors";
+export { ConfigError };
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     let v: unknown = root;

@@ -1,31 +1,24 @@
 /**
- * npm run canary -- <command> --stack <name> [options]
- *
- *   status                       live colors, weights per route, ladder position, deployed state and health
- *   next [--route r] [--watch]   Spring one rung up the ladder (--watch: keep climbing, bake, roll back on alarm)
- *   set <percent> [--route r]    Spring to exactly that percent
- *   flip <legacy|spring>         switch a side's live color (capacity first when the new color is smaller)
- *   rollback                     back to canary.lastKnownGood (always allowed)
- *   release <legacy|spring> <ref>  deploy a version label / image to the idle color (no traffic moves)
- *   rotate-origin-verify         rotate the secret CloudFront adds, in three gap-free updates
+ * npm run canary -- <command> --stack <name> [options]   (the commands: see COMMANDS below)
  *
  * Every command edits Pulumi.<stack>.yaml as `pulumi config set --path` would, only after
- * the offline plan with the policy pack accepts it, and prints the routing before/after
- * and the resource diff. --apply runs the update (Automation API, policy pack) when a
- * Pulumi CLI is on the PATH; without it the tool says what to run.
- * Exit codes: 0 done, 1 refused by a policy / rolled back / update failed, 2 usage or
- * config error, 3 --watch stopped holding for missing data.
+ * the offline plan with the policy pack accepts it, and prints the routing before/after,
+ * the resource diff and the `pulumi config set` commands that make the same change by hand.
+ * --apply runs the update (Automation API, policy pack) when a Pulumi CLI is on the PATH;
+ * without it the tool says what to run. Every command can be re-run: a step already done is
+ * skipped, and a command with nothing left to do says "Nothing changed" and exits 0.
+ * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
+ * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
+ * holding for missing data.
  */
 import { parseArgs } from "node:util";
+import { UsageError } from "../lib/errors";
 import { ladderPosition } from "../lib/ladder";
-import { renderRouting } from "./plan/render";
-import { isUserError, runAsProcess } from "./cli";
-import { PROJECT_DIR, runPlan } from "./plan/run";
-import { checkPlan, renderViolations } from "./policy/check";
-import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, Engine, systemClock } from "./canary/adapters";
-import { CanaryContext, execute, ladderOf, readModel } from "./canary/execute";
+import { Color } from "../lib/weights";
+import { isUsageError, isUserError, runAsProcess } from "./cli";
+import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, EcsServices, Engine, ServiceInspector, systemClock } from "./canary/adapters";
+import { CanaryContext, execute, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
-    CanaryUsageError,
     Proposal,
     describeState,
     proposeFlip,
@@ -35,30 +28,175 @@ import {
     proposeRollback,
     proposeSet,
 } from "./canary/proposals";
+import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
+import { verifyReleasedColor } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
-
-const USAGE = `usage: npm run canary -- <status|next|set <percent>|flip <legacy|spring>|rollback|release <legacy|spring> <ref>|rotate-origin-verify> --stack <name>
-       [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>]`;
+import { PROJECT_DIR, runPlan } from "./plan/run";
+import { renderRouting } from "./plan/render";
+import { checkPlan, renderViolations } from "./policy/check";
 
 export interface CanaryDeps {
     dir?: string;
     engine?: Engine;
     alarms?: AlarmSource;
+    services?: ServiceInspector;
     clock?: Clock;
     out?: (text: string) => void;
     err?: (text: string) => void;
     pollSeconds?: number;
 }
 
-function side(value: string | undefined): "legacy" | "spring" {
-    if (value !== "legacy" && value !== "spring") throw new CanaryUsageError(`expected legacy or spring, got ${JSON.stringify(value ?? "")}`);
+/** Every flag the tool knows; each command lists the ones that mean something to it. */
+const OPTIONS = {
+    stack: { type: "string", short: "s" },
+    route: { type: "string" },
+    apply: { type: "boolean" },
+    watch: { type: "boolean" },
+    until: { type: "string" },
+    "scale-down-old": { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+type Flag = Exclude<keyof typeof OPTIONS, "stack" | "help">;
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
+
+/** What a command gets: the context, its positional arguments, its flags and the adapters. */
+export interface CommandInput {
+    ctx: CanaryContext;
+    args: string[];
+    values: Values;
+    deps: Required<Pick<CanaryDeps, "alarms" | "clock" | "services">> & Pick<CanaryDeps, "pollSeconds">;
+}
+
+/**
+ * One entry per command. `args` names the positional arguments (usage text and count check),
+ * `flags` the options that mean something to it (any other is a usage error). `run` returns
+ * a proposal (carried out by `execute`) or an exit code (commands that run themselves).
+ */
+export interface CommandSpec {
+    args: string[];
+    flags: Flag[];
+    summary: string;
+    run(input: CommandInput): Promise<Proposal | number> | Proposal | number;
+}
+
+function side(value: string): "legacy" | "spring" {
+    if (value !== "legacy" && value !== "spring") throw new UsageError(`expected legacy or spring, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+function color(value: string): Color {
+    if (value !== "blue" && value !== "green") throw new UsageError(`expected blue or green (the color to make live), got ${JSON.stringify(value)}`);
     return value;
 }
 
 function number(value: string | undefined, what: string): number {
     const n = Number(value);
-    if (value === undefined || value.trim() === "" || !Number.isFinite(n)) throw new CanaryUsageError(`${what}: expected a number, got ${JSON.stringify(value ?? "")}`);
+    if (value === undefined || value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${what}: expected a number, got ${JSON.stringify(value ?? "")}`);
     return n;
+}
+
+export const COMMANDS: Record<string, CommandSpec> = {
+    status: {
+        args: [],
+        flags: [],
+        summary: "live colors, weights per route, ladder position, deployed state and health",
+        run: ({ ctx, deps }) => status(ctx, deps.alarms),
+    },
+    next: {
+        args: [],
+        flags: ["route", "apply", "watch", "until"],
+        summary: "Spring one rung up the ladder (--watch: keep climbing, bake, roll back on alarm)",
+        run: async ({ ctx, values, deps }) => {
+            if (values.watch) {
+                const until = values.until === undefined ? undefined : number(values.until, "--until");
+                return watch(ctx, { alarms: deps.alarms, clock: deps.clock, pollSeconds: deps.pollSeconds }, { route: values.route, until });
+            }
+            return proposeNext(readModel(ctx), ladderOf(ctx.dir, ctx.stack), values.route, await knownGoodFrom(ctx));
+        },
+    },
+    set: {
+        args: ["percent"],
+        flags: ["route", "apply"],
+        summary: "Spring to exactly that percent",
+        run: async ({ ctx, args, values }) => proposeSet(readModel(ctx), number(args[0], "percent"), values.route, await knownGoodFrom(ctx)),
+    },
+    flip: {
+        args: ["legacy|spring", "blue|green"],
+        flags: ["apply", "scale-down-old"],
+        summary: "make that color live (capacity first when it is smaller; re-run to continue)",
+        run: async ({ ctx, args, values, deps }) => {
+            const scaleDown = values["scale-down-old"] === undefined ? undefined : number(values["scale-down-old"], "--scale-down-old");
+            const model = readModel(ctx);
+            const [which, to] = [side(args[0]), color(args[1])];
+            const proposal = proposeFlip(model, which, to, scaleDown, await knownGoodFrom(ctx));
+            const movesTraffic = proposal.steps.some((s) => s.kind === "traffic");
+            if (which === "spring" && movesTraffic) {
+                // Never move traffic onto a color that does not run what was released (a
+                // circuit-breaker rollback reports success: terraform-provider-aws#20858).
+                if (!ctx.engine.available()) {
+                    ctx.out(`Not checked (no Pulumi CLI): that spring ${to} runs ${model.spring[to].image}; check with aws ecs describe-services before pulumi up.`);
+                } else {
+                    const problems = await verifyReleasedColor(ctx.engine, deps.services, ctx.stack, to, model.spring[to].image);
+                    if (problems.length > 0) {
+                        ctx.out(`Refused: spring ${to} is not running what was released; nothing was written.\n  ${problems.join("\n  ")}`);
+                        return 1;
+                    }
+                }
+            }
+            return proposal;
+        },
+    },
+    rollback: {
+        args: [],
+        flags: ["apply"],
+        summary: "back to canary.lastKnownGood (always allowed)",
+        run: ({ ctx }) => proposeRollback(readModel(ctx)),
+    },
+    release: {
+        args: ["legacy|spring", "ref"],
+        flags: ["apply"],
+        summary: "deploy a version label / image to the idle color (no traffic moves)",
+        run: ({ ctx, args }) => proposeRelease(readModel(ctx), side(args[0]), args[1]),
+    },
+    "rotate-origin-verify": {
+        args: [],
+        flags: ["apply"],
+        summary: "rotate the secret CloudFront adds, in three gap-free updates",
+        run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
+    },
+    decommission: {
+        args: [],
+        flags: ["apply"],
+        summary: "remove the legacy pair: first unprotect only it, then remove it (two updates)",
+        run: async ({ ctx }) =>
+            proposeDecommission(readModel(ctx), ctx.engine.available() ? legacyProtectedIn(await ctx.engine.resources(ctx.stack)) : undefined),
+    },
+};
+
+export function usage(): string {
+    const width = Math.max(...Object.entries(COMMANDS).map(([n, c]) => [n, ...c.args.map((a) => `<${a}>`)].join(" ").length));
+    const lines = Object.entries(COMMANDS).map(([name, c]) => {
+        const head = [name, ...c.args.map((a) => `<${a}>`)].join(" ");
+        return `  ${head.padEnd(width)}  ${c.summary}`;
+    });
+    return [
+        "usage: npm run canary -- <command> --stack <name> [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>]",
+        ...lines,
+    ].join("\n");
+}
+
+/** Flags given more than once (parseArgs keeps the last silently) or not meaningful for the command are usage errors. */
+function checkFlags(command: string, spec: CommandSpec, tokens: NonNullable<ReturnType<typeof parseArgs>["tokens"]>, values: Values): void {
+    const seen = new Set<string>();
+    for (const t of tokens) {
+        if (t.kind !== "option") continue;
+        if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once`);
+        seen.add(t.name);
+        if (t.name !== "stack" && t.name !== "help" && !spec.flags.includes(t.name as Flag)) {
+            throw new UsageError(`--${t.name} means nothing to ${command}${spec.flags.length ? `; it takes ${spec.flags.map((f) => `--${f}`).join(", ")}` : ""}`);
+        }
+    }
+    if (values.until !== undefined && !values.watch) throw new UsageError("--until only applies with --watch");
 }
 
 async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> {
@@ -96,87 +234,38 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
     const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
     const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
     try {
-        const { values, positionals } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                route: { type: "string" },
-                apply: { type: "boolean" },
-                watch: { type: "boolean" },
-                until: { type: "string" },
-                "scale-down-old": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-            allowPositionals: true,
-            strict: true,
-        });
+        const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
         if (values.help) {
-            out(USAGE);
+            out(usage());
             return 0;
         }
         const [command, ...args] = positionals;
-        if (!command) throw new CanaryUsageError("a command is required");
-        if (!values.stack) throw new CanaryUsageError("--stack is required");
+        if (!command) throw new UsageError("a command is required");
+        const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+        if (!spec) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
+        checkFlags(command, spec, tokens, values);
+        if (args.length !== spec.args.length) {
+            throw new UsageError(`${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`);
+        }
+        if (!values.stack) throw new UsageError("--stack is required");
         const dir = deps.dir ?? PROJECT_DIR;
         const engine = deps.engine ?? new AutomationEngine(dir);
-        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, out };
+        const services = deps.services ?? new EcsServices();
+        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, out, argv };
         if ((ctx.apply || values.watch) && !engine.available()) {
-            throw new CanaryUsageError(`--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`);
+            throw new UsageError(`--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`);
         }
-        const expectArgs = (n: number) => {
-            if (args.length !== n) throw new CanaryUsageError(`${command} takes ${n} argument(s), got ${args.length}`);
-        };
-
-        if (command === "status") {
-            expectArgs(0);
-            return await status(ctx, deps.alarms ?? new CloudWatchAlarms());
-        }
-        const model = readModel(ctx);
-        let proposal: Proposal;
-        switch (command) {
-            case "next":
-                expectArgs(0);
-                if (values.watch) {
-                    const until = values.until === undefined ? undefined : number(values.until, "--until");
-                    return await watch(
-                        ctx,
-                        { alarms: deps.alarms ?? new CloudWatchAlarms(), clock: deps.clock ?? systemClock, pollSeconds: deps.pollSeconds },
-                        { route: values.route, until },
-                    );
-                }
-                proposal = proposeNext(model, ladderOf(dir, ctx.stack), values.route);
-                break;
-            case "set":
-                expectArgs(1);
-                proposal = proposeSet(model, number(args[0], "percent"), values.route);
-                break;
-            case "flip":
-                expectArgs(1);
-                proposal = proposeFlip(
-                    model,
-                    side(args[0]),
-                    values["scale-down-old"] === undefined ? undefined : number(values["scale-down-old"], "--scale-down-old"),
-                );
-                break;
-            case "rollback":
-                expectArgs(0);
-                proposal = proposeRollback(model);
-                break;
-            case "release":
-                expectArgs(2);
-                proposal = proposeRelease(model, side(args[0]), args[1]);
-                break;
-            case "rotate-origin-verify":
-                expectArgs(0);
-                proposal = proposeOriginVerifyRotation(model);
-                break;
-            default:
-                throw new CanaryUsageError(`unknown command "${command}"`);
-        }
-        return await execute(ctx, proposal);
+        const result = await spec.run({
+            ctx,
+            args,
+            values,
+            deps: { alarms: deps.alarms ?? new CloudWatchAlarms(), clock: deps.clock ?? systemClock, services, pollSeconds: deps.pollSeconds },
+        });
+        return typeof result === "number" ? result : await execute(ctx, result);
     } catch (e) {
-        if (e instanceof CanaryUsageError || isUserError(e)) {
-            err(`${e.message}\n${USAGE}`);
+        if (isUserError(e)) {
+            // The usage text helps with a command line the tool could not read, not with bad config.
+            err(isUsageError(e) ? `${e.message}\n${usage()}` : e.message);
             return 2;
         }
         throw e;

@@ -2,20 +2,21 @@
  * What the command-line tools share: which errors are the user's to fix (one message,
  * exit 2, no stack trace) and how a tool's main() becomes the process.
  */
-import { ConfigError } from "../lib/config";
-import { PlanInputError } from "./plan/run";
-import { UsageError } from "./plan/stackFile";
-import { PolicyConfigError } from "./policy/evaluate";
+import { UsageError, UserError } from "../lib/errors";
 
 /** Bad usage, config or policy config: the message says what to change. */
 export function isUserError(e: unknown): e is Error {
-    return (
-        e instanceof UsageError ||
-        e instanceof ConfigError ||
-        e instanceof PlanInputError ||
-        e instanceof PolicyConfigError ||
-        (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true)
-    );
+    return e instanceof UserError || isParseArgsError(e);
+}
+
+/** node:util parseArgs rejects unknown flags, missing values and positionals with a TypeError carrying an ERR_PARSE_ARGS_* code. */
+function isParseArgsError(e: unknown): e is TypeError {
+    return e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+}
+
+/** Whether the tool's usage text belongs after the message: for a command line it could not read, not for bad config. */
+export function isUsageError(e: unknown): boolean {
+    return e instanceof UsageError || isParseArgsError(e);
 }
 
 /** Run a tool's main() as the process; an unexpected error prints its stack and exits 1. */

@@ -8,13 +8,38 @@ import * as path from "node:path";
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
+/** A resource as the stack's state records it (`pulumi stack export`). */
+export interface DeployedResource {
+    urn: string;
+    type: string;
+    protect: boolean;
+    outputs: Record<string, unknown>;
+}
+
+export interface UpOptions {
+    /** `--target`: update only these URNs (a traffic step: the listener rules and the stack's outputs). */
+    targets?: readonly string[];
+}
+
 export interface Engine {
     /** Whether updates can run here (a Pulumi CLI on the PATH). */
     available(): boolean;
     /** `pulumi up` of the stack with the policy pack; resolves when the update succeeded. */
-    up(stack: string, log: (line: string) => void): Promise<void>;
+    up(stack: string, log: (line: string) => void, opts?: UpOptions): Promise<void>;
     /** The stack's outputs as deployed. */
     outputs(stack: string): Promise<Record<string, unknown>>;
+    /** The stack's resources as deployed (state), with their protect flags and outputs. */
+    resources(stack: string): Promise<DeployedResource[]>;
+}
+
+/** An ECS service's deployments as DescribeServices reports them. */
+export interface ServiceDeployments {
+    deployments: { status: string; taskDefinition: string; rolloutState?: string; rolloutStateReason?: string }[];
+}
+
+/** Reads what ECS is really running (the provider's success does not say: terraform-provider-aws#20858). */
+export interface ServiceInspector {
+    describe(cluster: string, service: string): Promise<ServiceDeployments | undefined>;
 }
 
 export interface AlarmSource {
@@ -35,9 +60,13 @@ export function policyPackArgs(dir: string, stack: string): { policyPacks: strin
     return { policyPacks: [path.join(dir, "policy")], policyPackConfigs: [path.join(dir, `policy-config.${stack}.json`)] };
 }
 
-/** The command an operator runs when the tool cannot run it itself. */
-export function upCommand(stack: string): string {
-    return `pulumi up --stack ${stack} --policy-pack policy --policy-pack-config policy-config.${stack}.json`;
+/**
+ * The command an operator runs when the tool cannot run it itself; with targets, a
+ * `pulumi up --target` of exactly those URNs (quoted: URNs hold `$` and `:`).
+ */
+export function upCommand(stack: string, targets: readonly string[] = []): string {
+    const base = `pulumi up --stack ${stack} --policy-pack policy --policy-pack-config policy-config.${stack}.json`;
+    return [base, ...targets.map((t) => `--target '${t}'`)].join(targets.length > 1 ? " \\\n    " : " ");
 }
 
 /** Pulumi's Automation API on the project directory: the same `pulumi up` an operator would run. */
@@ -55,9 +84,20 @@ export class AutomationEngine implements Engine {
         return LocalWorkspace.selectStack({ stackName: name, workDir: this.dir });
     }
 
-    async up(stack: string, log: (line: string) => void): Promise<void> {
+    async up(stack: string, log: (line: string) => void, opts: UpOptions = {}): Promise<void> {
         const s = await this.stack(stack);
-        await s.up({ ...policyPackArgs(this.dir, stack), onOutput: (out) => log(out.trimEnd()) });
+        await s.up({
+            ...policyPackArgs(this.dir, stack),
+            ...(opts.targets?.length ? { target: [...opts.targets] } : {}),
+            onOutput: (out) => log(out.trimEnd()),
+        });
+    }
+
+    async resources(stack: string): Promise<DeployedResource[]> {
+        const s = await this.stack(stack);
+        const state = await s.exportStack();
+        const resources = ((state.deployment as { resources?: any[] } | undefined)?.resources ?? []) as any[];
+        return resources.map((r) => ({ urn: String(r.urn), type: String(r.type), protect: r.protect === true, outputs: r.outputs ?? {} }));
     }
 
     async outputs(stack: string): Promise<Record<string, unknown>> {
@@ -89,5 +129,23 @@ export class CloudWatchAlarms implements AlarmSource {
         // An alarm CloudWatch does not know is missing data, never "OK".
         for (const n of names) result[n] ??= "INSUFFICIENT_DATA";
         return result;
+    }
+}
+
+/** ECS DescribeServices (AWS SDK v3, loaded on use). */
+export class EcsServices implements ServiceInspector {
+    async describe(cluster: string, service: string): Promise<ServiceDeployments | undefined> {
+        const { ECSClient, DescribeServicesCommand } = await import("@aws-sdk/client-ecs");
+        const r = await new ECSClient({}).send(new DescribeServicesCommand({ cluster, services: [service] }));
+        const svc = r.services?.[0];
+        if (!svc) return undefined;
+        return {
+            deployments: (svc.deployments ?? []).map((d) => ({
+                status: d.status ?? "",
+                taskDefinition: d.taskDefinition ?? "",
+                rolloutState: d.rolloutState,
+                rolloutStateReason: d.rolloutStateReason,
+            })),
+        };
     }
 }

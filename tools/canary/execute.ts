@@ -6,14 +6,16 @@
  */
 import { StackModel, modelFromFlatConfig } from "../../lib/config";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
-import { diffPlans, renderDiff } from "../plan/diff";
+import { PlanDiff, diffPlans, renderDiff } from "../plan/diff";
 import { renderRouting } from "../plan/render";
-import { runPlan } from "../plan/run";
+import { PlanResult, runPlan } from "../plan/run";
 import { checkPlan, loadPolicyConfig, renderViolations } from "../policy/check";
 import { mandatoryViolations, resolvePolicyConfig } from "../policy/evaluate";
-import { Engine, upCommand } from "./adapters";
-import { Proposal } from "./proposals";
+import { Engine, ServiceInspector, upCommand } from "./adapters";
+import { configCommands } from "./configCommands";
+import { KnownGood, Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
+import { verifyServices } from "./verify";
 
 export interface CanaryContext {
     dir: string;
@@ -21,7 +23,11 @@ export interface CanaryContext {
     /** Run `pulumi up` (Automation API, policy pack) after writing each step. */
     apply: boolean;
     engine: Engine;
+    /** What ECS runs (checked after updates that touch a service). */
+    services?: ServiceInspector;
     out: (text: string) => void;
+    /** The command line as given, for "run the same command again". */
+    argv?: readonly string[];
 }
 
 export function readModel(ctx: Pick<CanaryContext, "dir" | "stack">): StackModel {
@@ -35,9 +41,46 @@ export function ladderOf(dir: string, stack: string): readonly number[] {
     return config["canary-step-limit"].properties.ladder as number[];
 }
 
-/** Exit code: 0 every step written (and applied with --apply), 1 refused by the pack or an update failed. */
+/**
+ * The state a forward move records as last known-good: what is deployed (the stack's
+ * outputs `canary` and `liveColors`) when a Pulumi CLI can read it; undefined without one
+ * (the proposal then records the stack file's state, and the step says so plainly).
+ */
+export async function knownGoodFrom(ctx: CanaryContext): Promise<KnownGood | undefined> {
+    if (!ctx.engine.available()) return undefined;
+    const out = await ctx.engine.outputs(ctx.stack);
+    const canary = out.canary as { weight?: number; routes?: Record<string, number> } | undefined;
+    const colors = out.liveColors as { legacy?: KnownGood["liveColors"]["legacy"] | null; spring?: KnownGood["liveColors"]["spring"] } | undefined;
+    if (typeof canary?.weight !== "number" || !colors?.spring) return undefined;
+    return { weight: canary.weight, routes: canary.routes ?? {}, liveColors: { ...(colors.legacy ? { legacy: colors.legacy } : {}), spring: colors.spring } };
+}
+
+const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+
+/**
+ * A traffic step deploys only the listener rules it changes (`pulumi up --target`), so a
+ * pending Beanstalk or ECS change never holds back a weight move or a rollback. The stack
+ * resource is targeted too: it carries the outputs the next step reads as "deployed".
+ * Without --target-dependents: nothing depends on a rule's weights. A traffic step that
+ * changes anything but rules is deployed whole (undefined).
+ */
+function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[] | undefined {
+    if (step.kind !== "traffic" || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length === 0) return undefined;
+    if (diff.changed.some((c) => c.type !== LISTENER_RULE)) return undefined;
+    const root = after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
+    return [root, ...diff.changed.map((c) => c.urn)];
+}
+
+const touchesServices = (diff: PlanDiff) =>
+    [...diff.added, ...diff.changed].some((r) => r.type === "aws:ecs/service:Service" || r.type === "aws:ecs/taskDefinition:TaskDefinition");
+
+/** Exit code: 0 every step written (and applied with --apply) or nothing to do, 1 refused by the pack, an update failed or ECS is not running what was released. */
 export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<number> {
     const { out } = ctx;
+    if (proposal.steps.length === 0) {
+        out(`Nothing changed: ${proposal.unchanged ?? "nothing to do"}.`);
+        return 0;
+    }
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
 
@@ -49,15 +92,23 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
         const doc = StackDocument.read(ctx.dir, ctx.stack);
         const beforeConfig = doc.loaded();
+        const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
         for (const edit of step.edits) doc.set(edit.path, edit.value);
-        for (const edit of step.edits) out(`  pulumi config set --path '${edit.path}' '${JSON.stringify(edit.value)}'`);
+        out("By hand, the same change is:");
+        for (const c of commands) out(`  ${c}`);
+        if (step.edits.some((e) => e.path === "canary.lastKnownGood") && !ctx.engine.available()) {
+            out(
+                "Note: canary.lastKnownGood records the stack file's state before this step. Without a Pulumi CLI the tool cannot read what is deployed, so this is only the last state written, not necessarily one that was deployed: run pulumi up after every step.",
+            );
+        }
 
         const deployed = await deployedNow();
         const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
         const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
         const report = await checkPlan(after, { dir: ctx.dir });
+        const diff = diffPlans(before, after);
         out(`\nBefore:\n${renderRouting(before)}\n\nAfter:\n${renderRouting(after)}`);
-        out(`\n${renderDiff(diffPlans(before, after))}`);
+        out(`\n${renderDiff(diff)}`);
         out(`\n${renderViolations(report)}`);
 
         const blocking = mandatoryViolations(report);
@@ -70,22 +121,35 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         }
         doc.write();
         out(`\nWrote ${doc.file}.`);
+        const targets = trafficTargets(step, diff, after);
 
         if (!ctx.apply) {
-            out(`Next: ${upCommand(ctx.stack)}`);
+            out(`Next: ${upCommand(ctx.stack, targets)}`);
+            if (targets) out("(a traffic step: only the listener rules it changes, and the stack's outputs)");
             const rest = proposal.steps.slice(i + 1);
             if (rest.length > 0) {
                 out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);
-                out("(capacity first, traffic after it is healthy: the steps are separate updates)");
+                if (ctx.argv) out(`  npm run canary -- ${ctx.argv.join(" ")}`);
+                if (new Set([step.kind, ...rest.map((s) => s.kind)]).size > 1) {
+                    out("(capacity first, traffic after it is healthy: the steps are separate updates)");
+                }
             }
             return 0;
         }
-        out(`Applying: ${upCommand(ctx.stack)}`);
+        out(`Applying: ${upCommand(ctx.stack, targets)}`);
         try {
-            await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`));
+            await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`), { targets });
         } catch (err) {
             out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: npm run canary -- rollback --stack ${ctx.stack} --apply`);
             return 1;
+        }
+        if (ctx.services && touchesServices(diff)) {
+            const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
+            if (problems.length > 0) {
+                out(`\nThe update reported success, but ECS is not running what was deployed:\n  ${problems.join("\n  ")}\nStopped: no further step runs.`);
+                return 1;
+            }
+            out("ECS: every service's primary deployment completed with the task definition in the state.");
         }
         out("Applied.");
     }

@@ -4,6 +4,7 @@
  * moves traffic onto it; a step that removes capacity comes after traffic has left.
  */
 import { StackModel } from "../../lib/config";
+import { UsageError } from "../../lib/errors";
 import { ladderPosition, nextRung } from "../../lib/ladder";
 import { Color, Side, otherColor, percentToTenths } from "../../lib/weights";
 
@@ -13,7 +14,7 @@ export interface ConfigEdit {
     value: unknown;
 }
 
-export type StepKind = "capacity" | "traffic" | "release" | "secret";
+export type StepKind = "capacity" | "traffic" | "release" | "secret" | "protect" | "decommission";
 
 export interface Step {
     kind: StepKind;
@@ -23,17 +24,19 @@ export interface Step {
 
 export interface Proposal {
     command: string;
+    /** Empty when there is nothing to do: a no-op (exit 0, nothing written). */
     steps: Step[];
+    /** Why nothing changes, when `steps` is empty. */
+    unchanged?: string;
     /** A move back: applied even if a policy objects (policies never block a rollback by design). */
     rollback?: boolean;
 }
 
-export class CanaryUsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "CanaryUsageError";
-    }
+/** A proposal that changes nothing: the tool says so in one line and writes nothing. */
+function unchanged(command: string, why: string): Proposal {
+    return { command, steps: [], unchanged: why };
 }
+
 
 export interface KnownGood {
     weight: number;
@@ -50,45 +53,52 @@ export function currentState(model: StackModel): KnownGood {
     };
 }
 
-const recordKnownGood = (model: StackModel): ConfigEdit => ({ path: "canary.lastKnownGood", value: currentState(model) });
+/**
+ * The edit that records the state a forward move leaves as the one `rollback` returns to.
+ * `known` is the deployed state (the stack's outputs) when the tool can read it; without a
+ * Pulumi CLI it is the stack file's state, which the tool says plainly (it may never have been deployed).
+ */
+const recordKnownGood = (model: StackModel, known?: KnownGood): ConfigEdit => ({ path: "canary.lastKnownGood", value: known ?? currentState(model) });
 
 /** The weight path of the catch-all or of one route, and its current value. */
 function weightOf(model: StackModel, route?: string): { path: string; value: number; label: string } {
     if (route === undefined) return { path: "canary.weight", value: model.canary.weight, label: "canary.weight" };
     const index = model.canary.routes.findIndex((r) => r.name === route);
     if (index < 0) {
-        throw new CanaryUsageError(`no route "${route}"; routes: ${model.canary.routes.map((r) => r.name).join(", ") || "none"}`);
+        throw new UsageError(`no route "${route}"; routes: ${model.canary.routes.map((r) => r.name).join(", ") || "none"}`);
     }
     return { path: `canary.routes[${index}].weight`, value: model.canary.routes[index].weight, label: `route ${route}` };
 }
 
-export function proposeSet(model: StackModel, percent: number, route?: string): Proposal {
+export function proposeSet(model: StackModel, percent: number, route?: string, known?: KnownGood): Proposal {
     if (percentToTenths(percent) === undefined) {
-        throw new CanaryUsageError(`percent ${percent} is not allowed: expected a number from 0 to 100 with at most one decimal`);
+        throw new UsageError(`percent ${percent} is not allowed: expected a number from 0 to 100 with at most one decimal`);
     }
     const w = weightOf(model, route);
-    if (percent === w.value) throw new CanaryUsageError(`${w.label} is already ${percent}%`);
+    const command = `set ${percent}${route ? ` --route ${route}` : ""}`;
+    if (percent === w.value) return unchanged(command, `${w.label} is already ${percent}%`);
     const forward = percent > w.value;
     return {
-        command: `set ${percent}${route ? ` --route ${route}` : ""}`,
+        command,
         rollback: !forward,
         steps: [
             {
                 kind: "traffic",
                 description: `${w.label}: Spring ${w.value}% → ${percent}%`,
                 // Only a forward move records the state it leaves as the one to return to.
-                edits: [{ path: w.path, value: percent }, ...(forward ? [recordKnownGood(model)] : [])],
+                edits: [{ path: w.path, value: percent }, ...(forward ? [recordKnownGood(model, known)] : [])],
             },
         ],
     };
 }
 
-export function proposeNext(model: StackModel, ladder: readonly number[], route?: string): Proposal {
+export function proposeNext(model: StackModel, ladder: readonly number[], route?: string, known?: KnownGood): Proposal {
     const w = weightOf(model, route);
-    if (w.value >= 100) throw new CanaryUsageError(`${w.label} is already at 100%: the top of the ladder`);
+    const command = `next${route ? ` --route ${route}` : ""}`;
+    if (w.value >= 100) return unchanged(command, `${w.label} is already at 100%: the top of the ladder`);
     const target = nextRung(w.value, ladder);
-    const proposal = proposeSet(model, target, route);
-    proposal.command = `next${route ? ` --route ${route}` : ""}`;
+    const proposal = proposeSet(model, target, route, known);
+    proposal.command = command;
     proposal.steps[0].description += ` (${ladderPosition(target, ladder)})`;
     return proposal;
 }
@@ -116,23 +126,37 @@ function capacityStep(model: StackModel, side: Side, from: Color, to: Color): St
     };
 }
 
-export function proposeFlip(model: StackModel, side: Side, scaleDownOld?: number): Proposal {
-    if (side === "legacy" && !model.legacyPresent) throw new CanaryUsageError("the legacy pair is decommissioned: nothing to flip");
-    const from = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
-    const to = otherColor(from);
+/**
+ * Make `to` the live color of a side. Idempotent: every run proposes only what is still
+ * missing — capacity, then traffic, then (with `scaleDownOld`) the old color's capacity — so
+ * re-running a finished or half-finished flip continues it and never flips back.
+ */
+export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, known?: KnownGood): Proposal {
+    const command = `flip ${side} ${to}${scaleDownOld === undefined ? "" : ` --scale-down-old ${scaleDownOld}`}`;
+    if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to flip");
+    const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+    const from = otherColor(to);
     const steps: Step[] = [];
-    const capacity = capacityStep(model, side, from, to);
-    if (capacity) steps.push(capacity);
-    steps.push({
-        kind: "traffic",
-        description: `${side}: live color ${from} → ${to}`,
-        edits: [{ path: `${side}.liveColor`, value: to }, recordKnownGood(model)],
-    });
+    if (live !== to) {
+        const capacity = capacityStep(model, side, from, to);
+        if (capacity) steps.push(capacity);
+        steps.push({
+            kind: "traffic",
+            description: `${side}: live color ${from} → ${to}`,
+            edits: [{ path: `${side}.liveColor`, value: to }, recordKnownGood(model, known)],
+        });
+    }
     if (scaleDownOld !== undefined) {
         const path = side === "spring" ? `spring.${from}.desiredCount` : `legacy.${from}.minInstances`;
-        steps.push({ kind: "capacity", description: `${side} ${from}: scale down to ${scaleDownOld} now that traffic has left`, edits: [{ path, value: scaleDownOld }] });
+        const now = side === "spring" ? model.spring[from].desiredCount : model.legacy[from].minInstances ?? model.legacy.minInstances;
+        if (now !== scaleDownOld) {
+            steps.push({ kind: "capacity", description: `${side} ${from}: scale down to ${scaleDownOld} now that traffic has left`, edits: [{ path, value: scaleDownOld }] });
+        }
     }
-    return { command: `flip ${side}`, steps };
+    if (steps.length === 0) {
+        return unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`);
+    }
+    return { command, steps };
 }
 
 /**
@@ -160,17 +184,19 @@ export function proposeRollback(model: StackModel): Proposal {
         const back = good.routes[r.name] ?? 0; // a route added since then goes back to Rails
         if (r.weight !== back) traffic.push({ path: `canary.routes[${i}].weight`, value: back });
     });
-    if (traffic.length === 0) throw new CanaryUsageError("already at the last known-good weights and colors: nothing to roll back");
+    if (traffic.length === 0) return { ...unchanged("rollback", `already at the last known-good state (${describeState(good)})`), rollback: true };
     steps.push({ kind: "traffic", description: `back to the last known-good state (${describeState(good)})`, edits: traffic });
     return { command: "rollback", steps, rollback: true };
 }
 
 /** Deploy a release to the idle color only: no traffic moves. */
 export function proposeRelease(model: StackModel, side: Side, reference: string): Proposal {
-    if (side === "legacy" && !model.legacyPresent) throw new CanaryUsageError("the legacy pair is decommissioned: nothing to release to");
+    if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to release to");
     const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
     const idle = otherColor(live);
     const path = side === "spring" ? `spring.${idle}.image` : `legacy.${idle}.versionLabel`;
+    const current = side === "spring" ? model.spring[idle].image : model.legacy[idle].versionLabel;
+    if (current === reference) return unchanged(`release ${side} ${reference}`, `${side} ${idle} (idle) already has ${reference}`);
     return {
         command: `release ${side} ${reference}`,
         steps: [{ kind: "release", description: `${side} ${idle} (idle): ${reference}`, edits: [{ path, value: reference }] }],

@@ -4,7 +4,8 @@
  */
 import * as fs from "node:fs";
 import { Document, Node, isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
-import { LoadedStackConfig, UsageError, parseConfigPath, readProjectName, stackConfigFromText, stackFilePath } from "../plan/stackFile";
+import { UsageError } from "../../lib/errors";
+import { LoadedStackConfig, parseConfigPath, readProjectName, stackConfigFromText, stackFilePath } from "../plan/stackFile";
 
 /** Long plain scalars (ARNs, secure values) must never be folded onto a second line. */
 const STRINGIFY = { lineWidth: 0 } as const;
@@ -22,14 +23,14 @@ function nested(path: Path, value: unknown): unknown {
     }, value);
 }
 
-/** `value` rendered as YAML block lines under `key`, each line prefixed with `indent`. */
-function block(key: string | number, value: unknown, indent: string): string {
+/** `value` rendered as YAML block lines under `key`, each line prefixed with `indent`, joined by the file's line ending. */
+function block(key: string | number, value: unknown, indent: string, eol: string): string {
     const text = stringify(typeof key === "number" ? [value] : { [key]: value }, STRINGIFY);
     return text
         .split("\n")
         .filter((line) => line.length > 0)
         .map((line) => indent + line)
-        .join("\n");
+        .join(eol);
 }
 
 function columnOf(text: string, offset: number): number {
@@ -39,6 +40,8 @@ function columnOf(text: string, offset: number): number {
 export class StackDocument {
     private doc: Document;
     private text: string;
+    /** The file's line ending: a CRLF file keeps CRLF in every line the tool writes. */
+    private readonly eol: string;
 
     constructor(
         public readonly project: string,
@@ -47,6 +50,7 @@ export class StackDocument {
         public readonly file?: string,
     ) {
         this.text = original;
+        this.eol = original.includes("\r\n") ? "\r\n" : "\n";
         this.doc = this.parse(original);
     }
 
@@ -68,6 +72,16 @@ export class StackDocument {
         return ["config", `${this.project}:${head}`, ...rest];
     }
 
+    /** Whether the value at `key` (or the map or list holding it) is a secure value in the file. */
+    isSecure(key: string): boolean {
+        const path = this.yamlPath(key);
+        for (let i = path.length; i >= 2; i--) {
+            const v = this.doc.getIn(path.slice(0, i), true);
+            if (isMap(v) && v.items.length === 1 && isScalar(v.items[0].key) && v.items[0].key.value === "secure") return true;
+        }
+        return false;
+    }
+
     get(key: string): unknown {
         const v = this.doc.getIn(this.yamlPath(key));
         return isMap(v) || isSeq(v) ? v.toJSON() : v;
@@ -80,6 +94,9 @@ export class StackDocument {
      * stays as it was.
      */
     set(key: string, value: unknown): void {
+        if (this.isSecure(key)) {
+            throw new UsageError(`${key} is a secure value in ${this.file ?? "the stack file"}: the tool never writes secrets; set it with pulumi config set --secret --path ${key}`);
+        }
         const path = this.yamlPath(key);
         const edited = this.surgical(path, value);
         this.text = edited ?? this.reserialized(path, value);
@@ -99,7 +116,7 @@ export class StackDocument {
         if (existing === path.length) {
             const node = this.doc.getIn(path, true) as Node | undefined;
             if (isScalar(node) && !valueIsCollection && node.range) {
-                return this.splice(node.range[0], node.range[1], stringify(value, STRINGIFY).trimEnd());
+                return this.splice(node.range[0], node.range[1], stringify(value, STRINGIFY).trimEnd().replace(/\n/g, this.eol));
             }
             const parent = this.doc.getIn(path.slice(0, -1), true);
             const last = path[path.length - 1];
@@ -110,8 +127,8 @@ export class StackDocument {
             if (!keyNode?.range || !valueNode?.range) return undefined;
             const indent = " ".repeat(columnOf(this.text, keyNode.range[0]));
             const end = valueNode.range[1];
-            const rendered = block(last, value, indent).slice(indent.length);
-            return this.splice(keyNode.range[0], end, this.text[end - 1] === "\n" ? `${rendered}\n` : rendered);
+            const rendered = block(last, value, indent, this.eol).slice(indent.length);
+            return this.splice(keyNode.range[0], end, this.text[end - 1] === "\n" ? `${rendered}${this.eol}` : rendered);
         }
 
         const ancestor = existing === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, existing), true);
@@ -121,8 +138,8 @@ export class StackDocument {
         if (!first?.range) return undefined;
         const indent = " ".repeat(columnOf(this.text, first.range[0]));
         const at = ancestor.range[1];
-        const prefix = this.text[at - 1] === "\n" ? "" : "\n";
-        return this.splice(at, at, `${prefix}${block(next, nested(path.slice(existing + 1), value), indent)}\n`);
+        const prefix = this.text[at - 1] === "\n" ? "" : this.eol;
+        return this.splice(at, at, `${prefix}${block(next, nested(path.slice(existing + 1), value), indent, this.eol)}${this.eol}`);
     }
 
     private reserialized(path: Path, value: unknown): string {
@@ -131,7 +148,8 @@ export class StackDocument {
             if (!this.doc.hasIn(parent)) this.doc.setIn(parent, this.doc.createNode(typeof path[i] === "number" ? [] : {}));
         }
         this.doc.setIn(path, value);
-        return this.doc.toString(STRINGIFY);
+        const text = this.doc.toString(STRINGIFY);
+        return this.eol === "\n" ? text : text.replace(/\r?\n/g, this.eol);
     }
 
     toString(): string {

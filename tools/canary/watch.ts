@@ -4,7 +4,7 @@
  */
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
-import { CanaryContext, execute, ladderOf, readModel } from "./execute";
+import { CanaryContext, execute, knownGoodFrom, ladderOf, readModel } from "./execute";
 import { proposeNext, proposeRollback } from "./proposals";
 
 export type Phase = "baking" | "baked";
@@ -69,7 +69,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
             ctx.out(`\nReached ${current}% (${ladderPosition(current, ladder)}). Done.`);
             return 0;
         }
-        const step = await execute(ctx, proposeNext(model, ladder, opts.route));
+        const step = await execute(ctx, proposeNext(model, ladder, opts.route, await knownGoodFrom(ctx)));
         if (step !== 0) return step;
 
         const names = await canaryAlarmNames(ctx, readModel(ctx).spring.liveColor);

@@ -8,12 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
+import { UserError } from "../../lib/errors";
 import { RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
 import { deployedState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(PROJECT_DIR, "index");
+const ERRORS_MODULE = path.join(PROJECT_DIR, "lib", "errors.");
 
 export interface PlanResource {
     urn: string;
@@ -60,13 +62,9 @@ export interface PlanRun extends PlanResult {
 }
 
 /** A config or program error the user can fix: printed alone, exit code 2. */
-export class PlanInputError extends Error {
+export class PlanInputError extends UserError {
     /** How many resources were registered before the error (0: nothing would be created). */
     public resourcesRegistered = 0;
-    constructor(message: string) {
-        super(message);
-        this.name = "PlanInputError";
-    }
 }
 
 export interface PlanOptions {
@@ -173,8 +171,9 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const recorded = recordRegistrations();
 
     // Fresh copies of the program modules for every plan (config is read at load time).
+    // lib/errors stays: the tools tell the user's errors apart by its classes (instanceof).
     for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(PROJECT_DIR) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(`${path.sep}tools${path.sep}`)) {
+        if (key.startsWith(PROJECT_DIR) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(`${path.sep}tools${path.sep}`) && !key.startsWith(ERRORS_MODULE)) {
             delete require.cache[key];
         }
     }

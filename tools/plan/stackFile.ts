@@ -6,15 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
+import { UsageError } from "../../lib/errors";
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+export { UsageError };
 
 export interface LoadedStackConfig {
     project: string;
@@ -87,11 +83,18 @@ export function parseConfigPath(p: string): (string | number)[] {
     return segments;
 }
 
-/** A value typed on the command line, read the way the CLI stores it in YAML. */
-export function parseCliValue(text: string): unknown {
+/**
+ * A value typed on the command line, read the way `pulumi config set --path` stores it:
+ * "true"/"false" become booleans, integers without a leading zero become numbers, everything
+ * else (decimals included) stays a string (pulumi/pulumi sdk/go/common/resource/config/map.go,
+ * `adjustObjectValue`). Without --path, a top-level value is always a string.
+ */
+export function parseCliValue(text: string, path = true): unknown {
+    if (!path) return text;
     if (text === "true") return true;
     if (text === "false") return false;
-    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+    if (text.length > 1 && text.startsWith("0")) return text;
+    if (/^[+-]?\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
     return text;
 }
 
@@ -150,18 +153,50 @@ export function stackConfigFromText(text: string, project: string, stack: string
         if (eq <= 0) {
             throw new UsageError(`--set expects path=value, got "${set}"`);
         }
-        const { fullKey, rest } = splitSetKey(set.slice(0, eq), project);
-        const value = parseCliValue(set.slice(eq + 1));
-        if (rest.length === 0) {
-            values[fullKey] = value;
-        } else {
-            const current = values[fullKey];
-            const container = typeof current === "object" && current !== null ? structuredClone(current) : {};
-            setAtPath(container as Record<string, unknown>, rest, value);
-            values[fullKey] = container;
-        }
+        applyConfigChange(values, project, { key: set.slice(0, eq), text: set.slice(eq + 1) });
     }
+    return loadedFromValues(values, project, stack);
+}
 
+/** One `pulumi config set --path <key> <text>` (or, with `remove`, `pulumi config rm --path <key>`). */
+export interface ConfigChange {
+    key: string;
+    text?: string;
+    remove?: boolean;
+    /** `--type string`: keep the text a string even if it reads as a number or boolean. */
+    asString?: boolean;
+}
+
+/** Apply one change to the stack file's `config` map with the CLI's semantics (what `--set` and the printed commands mean). */
+export function applyConfigChange(values: Record<string, unknown>, project: string, change: ConfigChange): void {
+    const { fullKey, rest } = splitSetKey(change.key, project);
+    if (change.remove) {
+        if (rest.length === 0) {
+            delete values[fullKey];
+            return;
+        }
+        const container = structuredClone(values[fullKey]);
+        let node: any = container;
+        for (const seg of rest.slice(0, -1)) node = node?.[seg];
+        const last = rest[rest.length - 1];
+        if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
+        else if (node && typeof node === "object") delete node[last];
+        values[fullKey] = container;
+        return;
+    }
+    const value = change.asString ? change.text ?? "" : parseCliValue(change.text ?? "");
+    if (rest.length === 0) {
+        values[fullKey] = change.text ?? "";
+    } else {
+        const current = values[fullKey];
+        const container = typeof current === "object" && current !== null ? structuredClone(current) : {};
+        setAtPath(container as Record<string, unknown>, rest, value);
+        values[fullKey] = container;
+    }
+}
+
+/** The flat config map the runtime sees, from the stack file's `config` map. */
+export function loadedFromValues(values: Record<string, unknown>, project: string, stack: string): LoadedStackConfig {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, raw] of Object.entries(values)) {

@@ -15,6 +15,7 @@ import type Ajv from "ajv";
 import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PlannedResourceState } from "../plan/run";
 import { UNKNOWN } from "../plan/mocks";
+import { UserError } from "../../lib/errors";
 
 // Internal modules of @pulumi/policy (no typings): the exact proxy the policy server uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -59,12 +60,8 @@ export interface ResolvedPolicyConfig {
     properties: Record<string, unknown>;
 }
 
-export class PolicyConfigError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "PolicyConfigError";
-    }
-}
+/** A policy config file or value that is invalid (exit 2 in the tools). */
+export class PolicyConfigError extends UserError {}
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

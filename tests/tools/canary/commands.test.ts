@@ -43,13 +43,13 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
 
     it("flip to a smaller color: capacity first as its own update, then traffic on the next run", async () => {
         const dir = tempProject();
-        let r = await canary(dir, ["flip", "spring", "--stack", "production"]);
+        let r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /1\. \[capacity\] spring green: 2 → 3 tasks[\s\S]*2\. \[traffic\] spring: live color blue → green/);
         assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n    desiredCount\n/);
         assert.match(r.out, /Then run the same command again for: spring: live color blue → green/);
         assert.equal(config(dir)["payments-migration:spring"].liveColor, "blue", "traffic has not moved yet");
-        r = await canary(dir, ["flip", "spring", "--stack", "production"]);
+        r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.doesNotMatch(r.out, /\[capacity\]/);
         assert.equal(config(dir)["payments-migration:spring"].liveColor, "green");
@@ -60,7 +60,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
     it("--apply runs each step as its own update, in the safe order, and stops when one fails", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
-        const r = await canary(dir, ["flip", "spring", "--scale-down-old", "1", "--stack", "production", "--apply"], { engine });
+        const r = await canary(dir, ["flip", "spring", "green", "--scale-down-old", "1", "--stack", "production", "--apply"], { engine });
         assert.equal(r.code, 0, r.out);
         const spring = engine.ups.map((t) => parse(t).config["payments-migration:spring"]);
         assert.deepEqual(spring.map((s) => [s.liveColor, s.blue.desiredCount, s.green.desiredCount]), [
@@ -70,7 +70,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         ]);
         const failing = new FakeEngine(tempProject());
         failing.failAt = 0;
-        const f = await canary((failing as any).dir, ["flip", "spring", "--stack", "production", "--apply"], { engine: failing });
+        const f = await canary((failing as any).dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine: failing });
         assert.equal(f.code, 1);
         assert.match(f.out, /The update failed: update failed: service did not stabilize/);
         assert.equal(failing.ups.length, 0);
@@ -137,7 +137,9 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         for (const [argv, message] of [
             [["set", "abc", "--stack", "production"], /percent: expected a number, got "abc"/],
             [["set", "150", "--stack", "production"], /percent 150 is not allowed/],
-            [["flip", "rails", "--stack", "production"], /expected legacy or spring, got "rails"/],
+            [["flip", "rails", "green", "--stack", "production"], /expected legacy or spring, got "rails"/],
+            [["flip", "spring", "--stack", "production"], /flip takes <legacy\|spring> <blue\|green>, got spring/],
+            [["flip", "spring", "purple", "--stack", "production"], /expected blue or green/],
             [["next"], /--stack is required/],
             [["dance", "--stack", "production"], /unknown command "dance"/],
             [["next", "--stack", "production", "--apply"], /need the Pulumi CLI on the PATH/],

@@ -1,10 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../../../tools/canary";
-import { AlarmSource, AlarmState, Clock, Engine } from "../../../tools/canary/adapters";
+import { AlarmSource, AlarmState, Clock, DeployedResource, Engine, ServiceDeployments, ServiceInspector, UpOptions } from "../../../tools/canary/adapters";
 import { FIXTURES, tempProject as copyProject } from "../../helpers";
 import { outputsOf } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
+import { parse } from "yaml";
 
 /** A temporary copy of the fixture stack files, policy configs and Pulumi.yaml (removed after the file's tests). */
 export function tempProject(from = FIXTURES): string {
@@ -19,6 +20,8 @@ export const stackText = (dir: string, stack: string) => fs.readFileSync(path.jo
  */
 export class FakeEngine implements Engine {
     public ups: string[] = [];
+    /** The --target list of each update (undefined: a full update). */
+    public targets: (readonly string[] | undefined)[] = [];
     public failAt?: number;
     private readonly initial: Record<string, string> = {};
     constructor(
@@ -32,14 +35,49 @@ export class FakeEngine implements Engine {
     available() {
         return this.cli;
     }
-    async up(stack: string) {
+    async up(stack: string, _log: (line: string) => void, opts: UpOptions = {}) {
         if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
         this.ups.push(stackText(this.dir, stack));
+        this.targets.push(opts.targets);
+    }
+    /** The deployed ECS services and task definitions (one task definition per image), and the Beanstalk environments' protect flags. */
+    async resources(stack: string): Promise<DeployedResource[]> {
+        this.initial[stack] ??= stackText(this.dir, stack);
+        const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
+        const config = parse(text).config;
+        const spring = config["payments-migration:spring"];
+        const legacy = config["payments-migration:legacy"];
+        const protect = config["payments-migration:protectRollbackTargets"] === true;
+        const urn = (type: string, name: string) => `urn:pulumi:${stack}::payments-migration::${type}::${name}`;
+        return (["blue", "green"] as const).flatMap((color) => {
+            const td = taskDefinitionArn(color, spring[color].image);
+            return [
+                { urn: urn("aws:ecs/service:Service", `spring-${color}`), type: "aws:ecs/service:Service", protect, outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td } },
+                { urn: urn("aws:ecs/taskDefinition:TaskDefinition", `spring-${color}-task`), type: "aws:ecs/taskDefinition:TaskDefinition", protect: false, outputs: { arn: td, containerDefinitions: JSON.stringify([{ image: spring[color].image }]) } },
+                ...(legacy && !legacy.decommissioned
+                    ? [{ urn: urn("aws:elasticbeanstalk/environment:Environment", `legacy-${color}`), type: "aws:elasticbeanstalk/environment:Environment", protect: legacy.protect ?? protect, outputs: {} }]
+                    : []),
+            ];
+        });
     }
     async outputs(stack: string) {
         this.initial[stack] ??= stackText(this.dir, stack);
         const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
         return { ...outputsOf(stackConfigFromText(text, "payments-migration", stack)), health: this.health };
+    }
+}
+
+export const taskDefinitionArn = (color: string, image: string) => `arn:aws:ecs:eu-west-1:111111111111:task-definition/spring-${color}:${image.length}`;
+
+/** ECS as DescribeServices reports it: by default every service runs its state's task definition, completed. */
+export class FakeServices implements ServiceInspector {
+    /** Service name → what ECS reports instead (e.g. a circuit-breaker rollback). */
+    public override: Record<string, ServiceDeployments> = {};
+    constructor(private readonly engine?: FakeEngine, private readonly stack = "production") {}
+    async describe(_cluster: string, service: string): Promise<ServiceDeployments | undefined> {
+        if (this.override[service]) return this.override[service];
+        const r = (await this.engine?.resources(this.stack))?.find((x) => x.outputs.name === service);
+        return r ? { deployments: [{ status: "PRIMARY", taskDefinition: String(r.outputs.taskDefinition), rolloutState: "COMPLETED" }] } : undefined;
     }
 }
 
@@ -64,12 +102,13 @@ export class FakeAlarms implements AlarmSource {
     }
 }
 
-export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock } = {}) {
+export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock; services?: ServiceInspector } = {}) {
     const lines: string[] = [];
     const errors: string[] = [];
     const code = await main(argv, {
         dir,
         engine: deps.engine ?? new FakeEngine(dir, false),
+        services: deps.services ?? new FakeServices(deps.engine instanceof FakeEngine ? deps.engine : undefined, argv[argv.indexOf("--stack") + 1]),
         alarms: deps.alarms,
         clock: deps.clock,
         pollSeconds: 60,
