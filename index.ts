@@ -30,3 +30,4 @@ export const routing = outputs.routing;
 export const springServices = outputs.springServices;
 export const legacyEnvironments = outputs.legacyEnvironments;
 export const health = outputs.health;
+export const cutin = outputs.cutin;

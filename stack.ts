@@ -4,7 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { EdgeDistribution } from "./components/edgeDistribution";
+import { CutinEdge } from "./components/cutinEdge";
+import { EdgeDistribution, EdgeDistributionArgs } from "./components/edgeDistribution";
 import { FargateService } from "./components/fargateService";
 import { HealthSignals, SignalTarget } from "./components/healthSignals";
 import { LegacyBeanstalkPair } from "./components/legacyBeanstalkPair";
@@ -36,6 +37,18 @@ export interface StackOutputs {
         dashboard: pulumi.Output<string>;
     };
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
+    /** Where the cut-in from the live system stands (null: no cut-in configured). */
+    cutin: CutinState | null;
+}
+
+/** The cut-in as deployed: the next update's policies judge a phase move against it. */
+export interface CutinState {
+    phase: string;
+    edgeWeight: number;
+    /** The primary's WAF web ACL: CloudFront refuses to change it while a policy is attached. */
+    webAclId: string | null;
+    cutinDate: string | null;
+    retired: boolean;
 }
 
 /** The canary as deployed: the stack exports it, and the next update reads it back. */
@@ -49,9 +62,11 @@ export function canaryState(model: StackModel): CanaryState {
 }
 
 /** The exports a later update (its policies, the canary tool) reads back as "what is deployed". */
-export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors"> {
+export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "cutin"> {
+    const c = model.cutin;
     return {
         canary: canaryState(model),
+        cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired } : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
     };
 }
@@ -201,29 +216,45 @@ export function defineStack(model: StackModel): StackOutputs {
         tags,
     });
 
-    const edge = new EdgeDistribution("edge", {
+    const originDns: EdgeDistributionArgs["originDns"] =
+        model.edge.originDnsZoneId && model.edge.originDomain
+            ? {
+                  zoneId: model.edge.originDnsZoneId,
+                  name: model.edge.originDomain,
+                  target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId },
+              }
+            : undefined;
+    const routedEdge = {
         originDomain: model.edge.originDomain ?? alb.loadBalancer.dnsName,
-        originProtocol: alb.httpOnly ? "http" : "https",
+        originProtocol: alb.httpOnly ? ("http" as const) : ("https" as const),
         originVerifyHeader: model.alb.originVerifyHeader,
         originVerifyValue: originVerify[model.alb.originVerify.send].result,
-        routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
-        aliases: model.edge.aliases,
-        certificateArn: model.edge.certificateArn,
-        webAclArn: model.edge.webAclArn,
-        priceClass: model.edge.priceClass,
         originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
         originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
-        originDns:
-            model.edge.originDnsZoneId && model.edge.originDomain
-                ? {
-                      zoneId: model.edge.originDnsZoneId,
-                      name: model.edge.originDomain,
-                      target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId },
-                  }
-                : undefined,
-        aliasZoneId: model.edge.aliasDnsZoneId,
-        tags,
-    });
+    };
+    // With a cut-in, the live distribution stays the viewer-facing edge (adopted, moved in phases);
+    // otherwise the program declares its own distribution in front of the ALB.
+    const edge = model.cutin
+        ? new CutinEdge("cutin", {
+              ...model.cutin,
+              distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
+              oldApplication: model.cutin.oldPair.application,
+              routed: routedEdge,
+              originDns,
+              protect,
+              tags,
+          })
+        : new EdgeDistribution("edge", {
+              ...routedEdge,
+              routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
+              aliases: model.edge.aliases,
+              certificateArn: model.edge.certificateArn,
+              webAclArn: model.edge.webAclArn,
+              priceClass: model.edge.priceClass,
+              originDns,
+              aliasZoneId: model.edge.aliasDnsZoneId,
+              tags,
+          });
 
     return {
         cloudfrontDomain: edge.domainName,

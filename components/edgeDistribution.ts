@@ -37,6 +37,60 @@ export interface EdgeDistributionArgs {
     tags?: Record<string, string>;
 }
 
+/** Origin and default cache behavior toward the routed ALB (argument subset they need). */
+export type RoutedEdgeArgs = Pick<
+    EdgeDistributionArgs,
+    "originDomain" | "originProtocol" | "originVerifyHeader" | "originVerifyValue" | "originKeepaliveSeconds" | "originReadTimeoutSeconds"
+>;
+
+/**
+ * The routed ALB as a CloudFront origin, and the default cache behavior toward it. One
+ * definition for this component's distribution and for the cut-in's staging and promoted
+ * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ.
+ */
+export function routedEdgeConfig(args: RoutedEdgeArgs) {
+    return {
+        origins: [
+            {
+                originId: ORIGIN_ID,
+                domainName: args.originDomain,
+                customOriginConfig: {
+                    httpPort: 80,
+                    httpsPort: 443,
+                    originProtocolPolicy: args.originProtocol === "https" ? "https-only" : "http-only",
+                    originSslProtocols: ["TLSv1.2"],
+                    // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
+                    originKeepaliveTimeout: args.originKeepaliveSeconds ?? 5,
+                    originReadTimeout: args.originReadTimeoutSeconds ?? 30,
+                },
+                customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
+            },
+        ],
+        defaultCacheBehavior: {
+            targetOriginId: ORIGIN_ID,
+            viewerProtocolPolicy: "redirect-to-https",
+            allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+            cachedMethods: ["GET", "HEAD"],
+            cachePolicyId: CACHING_DISABLED_POLICY_ID,
+            originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+            compress: true,
+        },
+    };
+}
+
+/** A Route 53 alias record (A or AAAA) to a DNS name with a hosted zone (an ALB, a distribution). */
+export function aliasRecord(
+    resourceName: string,
+    record: { zoneId: string; name: string; type: "A" | "AAAA"; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string>; evaluateTargetHealth?: boolean } },
+    opts: pulumi.CustomResourceOptions,
+): aws.route53.Record {
+    const { zoneId, name, type, target } = record;
+    return new aws.route53.Record(
+        resourceName,
+        { zoneId, name, type, aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: target.evaluateTargetHealth ?? false }] },
+        opts,
+    );
+}
 
 /**
  * CloudFront in front of the routed ALB. The API is not cached; every viewer header
@@ -67,31 +121,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
                 aliases,
                 priceClass: args.priceClass ?? "PriceClass_100",
                 webAclId: args.webAclArn,
-                origins: [
-                    {
-                        originId: ORIGIN_ID,
-                        domainName: args.originDomain,
-                        customOriginConfig: {
-                            httpPort: 80,
-                            httpsPort: 443,
-                            originProtocolPolicy: args.originProtocol === "https" ? "https-only" : "http-only",
-                            originSslProtocols: ["TLSv1.2"],
-                            // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
-                            originKeepaliveTimeout: args.originKeepaliveSeconds ?? 5,
-                            originReadTimeout: args.originReadTimeoutSeconds ?? 30,
-                        },
-                        customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
-                    },
-                ],
-                defaultCacheBehavior: {
-                    targetOriginId: ORIGIN_ID,
-                    viewerProtocolPolicy: "redirect-to-https",
-                    allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-                    cachedMethods: ["GET", "HEAD"],
-                    cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                    originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                    compress: true,
-                },
+                ...routedEdgeConfig(args),
                 restrictions: { geoRestriction: { restrictionType: "none" } },
                 viewerCertificate:
                     aliases.length > 0
@@ -104,11 +134,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         this.domainName = this.distribution.domainName;
 
         const alias = (resourceName: string, zoneId: string, name: string, type: "A" | "AAAA", target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> }) =>
-            new aws.route53.Record(
-                resourceName,
-                { zoneId, name, type, aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: false }] },
-                { parent: this },
-            );
+            aliasRecord(resourceName, { zoneId, name, type, target }, { parent: this });
         if (args.originDns) {
             // An ALB alias answers IPv4 only (dualstack ALBs aside): an A record is the whole of it.
             alias(`${name}-origin-a`, args.originDns.zoneId, args.originDns.name, "A", args.originDns.target);

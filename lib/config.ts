@@ -12,6 +12,14 @@ import { z } from "zod";
 import { DEFAULT_HEADERS } from "./contract";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
+import {
+    CD_HEADER_PREFIX,
+    CD_MAX_WEIGHT_PERCENT,
+    CD_STICKINESS_MAX_SECONDS,
+    CD_STICKINESS_MIN_SECONDS,
+    CUTIN_PHASES,
+    edgeShape,
+} from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import {
     ALB_MAX_CONDITION_VALUES_PER_CONDITION,
@@ -318,6 +326,117 @@ const migration = obj({
     bakeDays: int(0, 365).default(14),
 });
 
+
+// ---------------------------------------------------------------------------
+// The cut-in from the live system (lib/cutin.ts has the phases and the CloudFront limits).
+
+const DISTRIBUTION_ID = /^E[A-Z0-9]{8,20}$/;
+const ENVIRONMENT_CNAME = /^[a-z0-9-]+\.([a-z0-9-]+\.)?elasticbeanstalk\.com$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const HTTP_VERSIONS = ["http1.1", "http2", "http2and3", "http3"] as const;
+
+/**
+ * The live distribution's arguments exactly as `pulumi import` prints them (converted to
+ * YAML): declared unchanged, so the import shows no diff. Only the keys of
+ * `aws.cloudfront.DistributionArgs` (@pulumi/aws 7.48) are accepted; the cut-in owns
+ * `staging` and `continuousDeploymentPolicyId`, and the provider-only flags stay out.
+ */
+const importedDistributionArgs = obj({
+    aliases: list(str("expected a DNS name", DNS_NAME), "expected a list of DNS names").optional(),
+    anycastIpListId: z.unknown().optional(),
+    cacheTagConfig: z.unknown().optional(),
+    comment: z.string({ error: "expected a string" }).optional(),
+    connectionFunctionAssociation: z.unknown().optional(),
+    customErrorResponses: z.unknown().optional(),
+    defaultCacheBehavior: z.looseObject(
+        { targetOriginId: str("expected the id of one of the origins") },
+        { error: "expected the defaultCacheBehavior printed by pulumi import (with targetOriginId)" },
+    ),
+    defaultRootObject: z.unknown().optional(),
+    enabled: z.literal(true, { error: "expected true: the live distribution serves viewers" }),
+    httpVersion: z.enum(HTTP_VERSIONS, { error: `expected one of ${HTTP_VERSIONS.join(", ")}` }).optional(),
+    isIpv6Enabled: bool().optional(),
+    loggingConfig: z.unknown().optional(),
+    orderedCacheBehaviors: z.array(z.looseObject({ targetOriginId: z.string() }), { error: "expected a list of cache behaviors" }).optional(),
+    originGroups: z.unknown().optional(),
+    origins: list(
+        z.looseObject(
+            { originId: str("expected an origin id"), domainName: str("expected the origin's DNS name", DNS_NAME) },
+            { error: "expected an origin with originId and domainName" },
+        ),
+        "expected a list of at least one origin",
+        1,
+    ),
+    priceClass: z.string().optional(),
+    restrictions: z.unknown(),
+    tags: z.record(z.string(), z.string()).optional(),
+    viewerCertificate: z.unknown(),
+    viewerMtlsConfig: z.unknown().optional(),
+    webAclId: z.string().optional(),
+});
+
+const oldEnvironment = obj({
+    /** Environment name, e.g. payments-api-blue. */
+    name: str("expected the Beanstalk environment name"),
+    /** The environment's own CNAME (<prefix>.<region>.elasticbeanstalk.com). */
+    cname: str("expected a Beanstalk environment CNAME such as payments-prod.eu-west-1.elasticbeanstalk.com", ENVIRONMENT_CNAME),
+});
+
+const adoptedRecord = obj({
+    zoneId: str("expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", HOSTED_ZONE),
+    name: str("expected the record name", DNS_NAME),
+    type: z.enum(["A", "AAAA"], { error: `expected "A" or "AAAA" (alias records to the distribution)` }),
+    /** The alias target as Route 53 holds it (the live distribution's domain). */
+    alias: obj({
+        name: str("expected the distribution's domain name (dxxxx.cloudfront.net)", /^[a-z0-9]+\.cloudfront\.net\.?$/),
+        zoneId: str("expected Z2FDTNDATAQYW2 (CloudFront)", HOSTED_ZONE).default("Z2FDTNDATAQYW2"),
+        evaluateTargetHealth: bool().default(false),
+    }),
+});
+
+const WEIGHT_ALLOWED = `expected a percent greater than 0 and at most ${CD_MAX_WEIGHT_PERCENT} (CloudFront continuous deployment), at most one decimal`;
+const stickySeconds = () => int(CD_STICKINESS_MIN_SECONDS, CD_STICKINESS_MAX_SECONDS);
+
+const cutin = obj({
+    /** Where the cut-in stands; `npm run canary -- cutin next|rollback|promote` moves it one checked step. */
+    phase: z.enum(CUTIN_PHASES, { error: `expected one of ${CUTIN_PHASES.join(", ")}` }),
+    /** Percent of viewer requests the weight-based policy sends to the routed ALB (a ceiling: CloudFront may send all to the primary at its peaks). */
+    edgeWeight: num(WEIGHT_ALLOWED, (n) => n === 0 || (n > 0 && n <= CD_MAX_WEIGHT_PERCENT && percentToTenths(n) !== undefined)).default(0),
+    /** CloudFront session stickiness of the weight-based policy. */
+    stickiness: obj({ idleSeconds: stickySeconds().default(300), maximumSeconds: stickySeconds().default(600) }).default({
+        idleSeconds: 300,
+        maximumSeconds: 600,
+    }),
+    /** Header-based policy: requests with this header and value go to the staging distribution (testers). */
+    header: obj({
+        name: str(`expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule)`, /^aws-cf-cd-[A-Za-z0-9-]{1,30}$/).default("aws-cf-cd-payments-cutin"),
+        value: str("expected a header value").default("routed-alb"),
+    }).default({ name: "aws-cf-cd-payments-cutin", value: "routed-alb" }),
+    /** "import" adopts the live distribution and records (Pulumi's import option); "managed" once they are in the state. */
+    adoption: z.enum(["import", "managed"], { error: `expected "import" or "managed"` }).default("import"),
+    distribution: obj({
+        /** The live distribution's id (E…). */
+        id: str("expected a CloudFront distribution id such as E2QWRUHEXAMPLE", DISTRIBUTION_ID),
+        args: importedDistributionArgs,
+    }),
+    /** The API hostname's records, aliases of the live distribution, adopted as they are. */
+    records: list(adoptedRecord, "expected a list of { zoneId, name, type, alias } records").default([]),
+    /** The old Beanstalk pair with dedicated load balancers: named, never declared, so never modified. */
+    oldPair: obj({
+        application: str("expected the Beanstalk application name"),
+        /** The color whose CNAME the live distribution's origin is. */
+        liveColor: color(),
+        blue: oldEnvironment,
+        green: oldEnvironment,
+    }),
+    /** Day (YYYY-MM-DD) the cut-in was promoted; the bake counts from here. Recorded by `cutin promote`. */
+    cutinDate: str("expected a date as YYYY-MM-DD", DATE).optional(),
+    /** Days the promoted cut-in must hold before the old origin may be forgotten. */
+    bakeDays: int(0, 365).default(14),
+    /** The old origin is forgotten (the retirement step): only after promotion plus the bake. */
+    retired: bool().default(false),
+});
+
 const tags = z.record(z.string().min(1).max(128), z.string().max(256), { error: "expected a map of tag keys to string values" });
 
 const stackConfigShape = {
@@ -330,6 +449,8 @@ const stackConfigShape = {
     qa: qa.default(() => qa.parse({})),
     migration: migration.default(() => migration.parse({})),
     health: health.default(() => health.parse({})),
+    /** The cut-in from the live system; absent on a stack built from nothing. */
+    cutin: cutin.optional(),
     /** Production: the rollback targets get `protect: true`, so even a policy bypass cannot delete them. */
     protectRollbackTargets: bool().default(false),
     tags: tags.default({}),
@@ -457,6 +578,8 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         );
     }
 
+    if (c.cutin) cutinIssues(c.cutin, c.edge, issue);
+
     // Rule budget: the whole rule set must fit the ALB quota, counted before anything is created.
     const legacyPresent = !!c.legacy && !c.legacy.decommissioned;
     const needed = ruleBudget({ routes: c.canary.routes.length, legacyPresent });
@@ -467,6 +590,42 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         );
     }
 });
+
+type CutinModel = z.output<typeof cutin>;
+
+function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (path: (string | number)[], message: string) => void): void {
+    const args = cut.distribution.args;
+    const shape = edgeShape(cut.phase);
+    const weighted = shape.policy?.traffic === "weight";
+    if (weighted && cut.edgeWeight === 0) {
+        issue(["cutin", "edgeWeight"], `expected a weight above 0 at phase ${cut.phase}: the weight-based policy sends this share to the routed ALB`);
+    }
+    if (cut.stickiness.idleSeconds > cut.stickiness.maximumSeconds) {
+        issue(["cutin", "stickiness", "idleSeconds"], `expected at most cutin.stickiness.maximumSeconds (${cut.stickiness.maximumSeconds}) (CloudFront's rule)`);
+    }
+    if (shape.policy && /3/.test(args.httpVersion ?? "http2")) {
+        issue(
+            ["cutin", "distribution", "args", "httpVersion"],
+            `expected http2 or http1.1 from phase staged on: continuous deployment is not available on a distribution that supports HTTP/3 (turn HTTP/3 off at phase adopted first)`,
+        );
+    }
+    const target = args.origins.find((o) => o.originId === args.defaultCacheBehavior.targetOriginId);
+    if (!target) {
+        issue(["cutin", "distribution", "args", "defaultCacheBehavior", "targetOriginId"], "expected the originId of one of cutin.distribution.args.origins");
+    } else if (target.domainName !== cut.oldPair[cut.oldPair.liveColor].cname) {
+        issue(
+            ["cutin", "oldPair", "liveColor"],
+            `expected the color whose CNAME (${cut.oldPair[cut.oldPair.liveColor].cname}) is the live distribution's origin (${target.domainName}): the old origin is the rollback target`,
+        );
+    }
+    // The adopted distribution carries the hostnames; a second distribution cannot hold them too (CNAMEAlreadyExists).
+    if (edgeCfg.aliases.length > 0 || edgeCfg.aliasDnsZoneId) {
+        issue(["edge", "aliases"], "expected none while cutin is set: the adopted distribution (cutin.distribution) carries the hostnames and cutin.records point at it");
+    }
+    if (cut.retired && cut.phase !== "promoted") {
+        issue(["cutin", "retired"], "expected false until the cut-in is promoted (phase promoted) and has baked cutin.bakeDays");
+    }
+}
 
 // ---------------------------------------------------------------------------
 // The typed model.
@@ -481,6 +640,7 @@ export type EdgeConfig = StackConfig["edge"];
 export type QaConfig = StackConfig["qa"];
 export type MigrationConfig = StackConfig["migration"];
 export type HealthConfig = StackConfig["health"];
+export type CutinConfig = NonNullable<StackConfig["cutin"]>;
 export type { Color };
 
 export interface StackModel extends StackConfig {

@@ -24,6 +24,7 @@ export const COMPONENT_TYPES = {
     legacyBeanstalkPair: "payments:migration:LegacyBeanstalkPair",
     edgeDistribution: "payments:migration:EdgeDistribution",
     healthSignals: "payments:migration:HealthSignals",
+    cutinEdge: "payments:migration:CutinEdge",
 } as const;
 
 /** One listener rule as the RoutedAlb component records it in its outputs. */
@@ -41,4 +42,15 @@ export interface RoutingRecord {
 export interface RoutedAlbOutputs {
     routing?: RoutingRecord[];
     migration?: { cutoverDate?: string; bakeDays?: number };
+}
+
+/** What the CutinEdge component registers as outputs, for the cut-in policy (lib/cutin.ts has the phases). */
+export interface CutinEdgeOutputs {
+    phase?: string;
+    edgeWeight?: number;
+    /** The old origin (the live Beanstalk environment CNAME) while it is remembered; null once retired. */
+    oldOrigin?: { originId: string; domainName: string } | null;
+    cutinDate?: string | null;
+    bakeDays?: number;
+    retired?: boolean;
 }

@@ -13,6 +13,7 @@ import {
     rulesOf,
     tagsOf,
 } from "./stackView";
+import { isCutinOldOrigin } from "./cutin";
 
 const headerSchema = (def: string): PolicyConfigJSONSchema => ({ type: "string", minLength: 1, maxLength: 40, default: def });
 
@@ -120,6 +121,8 @@ export const originLocked: StackValidationPolicy = {
         }
         for (const dist of distributions) {
             for (const { origin, header } of verifyHeaders(dist)) {
+                // The cut-in's old origin (a Beanstalk environment CNAME, not the ALB) never had the header.
+                if (isCutinOldOrigin(args.resources, origin)) continue;
                 if (!header || !Object.keys(header).includes("value")) {
                     reportViolation(`distribution ${dist.name} origin ${origin.originId} does not add ${config.originVerifyHeader}: the ALB would reject all traffic`, dist.urn);
                 }

@@ -4,6 +4,7 @@
  */
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
+import { cutinPolicies } from "./cutin";
 import { rollbackPolicies } from "./rollback";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
@@ -13,4 +14,4 @@ export const POLICY_PACK_NAME = "payments-migration";
 /** Without a policy config file every policy is mandatory (unless the policy says otherwise). */
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies];
+export const policies: Policies = [...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies, ...cutinPolicies];

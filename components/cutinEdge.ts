@@ -1,0 +1,164 @@
+import * as aws from "../lib/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CLOUDFRONT_HOSTED_ZONE_ID } from "../lib/cloudfront";
+import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
+import { CutinPhase, continuousDeploymentProblems, edgeShape } from "../lib/cutin";
+import { RoutedEdgeArgs, aliasRecord, routedEdgeConfig } from "./edgeDistribution";
+
+export interface AdoptedRecord {
+    zoneId: string;
+    name: string;
+    type: "A" | "AAAA";
+    alias: { name: string; zoneId: string; evaluateTargetHealth: boolean };
+}
+
+export interface CutinEdgeArgs {
+    phase: CutinPhase;
+    /** Percent to the staging distribution in the weight-based phases (0–15). */
+    edgeWeight: number;
+    stickiness: { idleSeconds: number; maximumSeconds: number };
+    /** Header-based policy: header (aws-cf-cd-…) and value that send a request to the staging distribution. */
+    header: { name: string; value: string };
+    /** "import": take the live distribution and records over with Pulumi's import option. */
+    adoption: "import" | "managed";
+    /** The live distribution: its id and its arguments exactly as `pulumi import` prints them. */
+    distribution: { id: string; args: Record<string, unknown> & { origins: { originId: string; domainName: string }[]; defaultCacheBehavior: { targetOriginId: string } } };
+    /** The hostname records (aliases of the live distribution), adopted unchanged. */
+    records: AdoptedRecord[];
+    /** The old Beanstalk application (read with getApplication, never declared). */
+    oldApplication: string;
+    /** The routed ALB as an origin: the same definition the EdgeDistribution component uses. */
+    routed: RoutedEdgeArgs;
+    /** The origin name's alias record to the ALB (as EdgeDistribution's originDns). @default none */
+    originDns?: { zoneId: string; name: string; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> } };
+    cutinDate?: string;
+    bakeDays: number;
+    retired: boolean;
+    /** Protect the adopted distribution and records (they carry all viewer traffic). */
+    protect: boolean;
+    tags?: Record<string, string>;
+}
+
+/**
+ * The edge during and after the cut-in: the live distribution (adopted, never recreated)
+ * stays the viewer-facing primary, and CloudFront continuous deployment moves viewers onto
+ * the routed ALB in phases (lib/cutin.ts): a staging distribution whose origin is the ALB,
+ * a continuous deployment policy on the primary (header-based, then weight-based), then the
+ * primary's own origin becomes the ALB and the policy and staging distribution go. Until
+ * the old origin is retired, the primary goes back to it by `cutin.phase` alone.
+ */
+export class CutinEdge extends pulumi.ComponentResource {
+    public readonly primary: aws.cloudfront.Distribution;
+    public readonly staging?: aws.cloudfront.Distribution;
+    public readonly policy?: aws.cloudfront.ContinuousDeploymentPolicy;
+    public readonly domainName: pulumi.Output<string>;
+    public readonly oldOrigin: { originId: string; domainName: string };
+
+    constructor(name: string, args: CutinEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        const shape = edgeShape(args.phase);
+        const adopted = args.distribution.args;
+        const oldOrigin = adopted.origins.find((o) => o.originId === adopted.defaultCacheBehavior.targetOriginId);
+        if (!oldOrigin) {
+            throw new Error(`CutinEdge ${name}: the live distribution's default cache behavior targets no declared origin`);
+        }
+        // Checked here as well as in config: CloudFront rejects these only after minutes of deployment.
+        const problems = shape.policy
+            ? continuousDeploymentProblems({
+                  headerName: args.header.name,
+                  weightPercent: shape.policy.traffic === "weight" ? args.edgeWeight : undefined,
+                  stickiness: args.stickiness,
+                  httpVersion: String(adopted.httpVersion ?? "http2"),
+              })
+            : [];
+        if (problems.length > 0) throw new Error(`CutinEdge ${name} at phase ${args.phase}: ${problems.join("; ")}`);
+        super(COMPONENT_TYPES.cutinEdge, name, {}, opts);
+        this.oldOrigin = { originId: oldOrigin.originId, domainName: oldOrigin.domainName };
+
+        const routed = routedEdgeConfig(args.routed);
+        if (shape.staging) {
+            this.staging = new aws.cloudfront.Distribution(
+                `${name}-staging`,
+                {
+                    enabled: true,
+                    // A staging distribution has no hostnames of its own: viewers reach it only through the primary's policy.
+                    staging: true,
+                    comment: "Payments API cut-in: staging distribution (origin: routed ALB)",
+                    httpVersion: "http2",
+                    isIpv6Enabled: adopted.isIpv6Enabled as boolean | undefined,
+                    priceClass: adopted.priceClass as string | undefined,
+                    restrictions: adopted.restrictions as aws.types.input.cloudfront.DistributionRestrictions,
+                    viewerCertificate: { cloudfrontDefaultCertificate: true },
+                    webAclId: adopted.webAclId as string | undefined,
+                    ...routed,
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            this.policy = new aws.cloudfront.ContinuousDeploymentPolicy(
+                `${name}-policy`,
+                {
+                    enabled: shape.policy!.enabled,
+                    stagingDistributionDnsNames: { items: [this.staging.domainName], quantity: 1 },
+                    trafficConfig:
+                        shape.policy!.traffic === "header"
+                            ? { type: "SingleHeader", singleHeaderConfig: { header: args.header.name, value: args.header.value } }
+                            : {
+                                  type: "SingleWeight",
+                                  singleWeightConfig: {
+                                      // CloudFront takes a fraction (0–0.15); rounded so 5 % is exactly 0.05.
+                                      weight: Math.round(args.edgeWeight * 10) / 1000,
+                                      sessionStickinessConfig: { idleTtl: args.stickiness.idleSeconds, maximumTtl: args.stickiness.maximumSeconds },
+                                  },
+                              },
+                },
+                { parent: this },
+            );
+        }
+
+        // The primary: the live distribution exactly as imported, with only what the phase changes.
+        const primaryArgs: aws.cloudfront.DistributionArgs = {
+            ...(adopted as unknown as aws.cloudfront.DistributionArgs),
+            ...(shape.primaryOrigin === "routed"
+                ? // Promoted: the staging configuration's origin and behavior (what AWS's promote would copy); aliases, certificate, WAF, logging stay.
+                  { ...routed, orderedCacheBehaviors: undefined, originGroups: undefined }
+                : {}),
+            ...(this.policy ? { continuousDeploymentPolicyId: this.policy.id } : {}),
+        };
+        this.primary = new aws.cloudfront.Distribution(`${name}-primary`, primaryArgs, {
+            parent: this,
+            protect: args.protect,
+            ...(args.adoption === "import" ? { import: args.distribution.id } : {}),
+        });
+        this.domainName = this.primary.domainName;
+
+        // The hostnames already point at the live distribution, which stays the primary: adopted, unchanged.
+        args.records.forEach((r, i) =>
+            aliasRecord(
+                `${name}-record-${i}-${r.type.toLowerCase()}`,
+                { zoneId: r.zoneId, name: r.name, type: r.type, target: { dnsName: r.alias.name, zoneId: r.alias.zoneId, evaluateTargetHealth: r.alias.evaluateTargetHealth } },
+                {
+                    parent: this,
+                    protect: args.protect,
+                    // Route 53's import id: <zone>_<name>_<type> (@pulumi/aws route53.Record docs).
+                    ...(args.adoption === "import" ? { import: `${r.zoneId}_${r.name}_${r.type}` } : {}),
+                },
+            ),
+        );
+        if (args.originDns) {
+            aliasRecord(`${name}-origin-a`, { zoneId: args.originDns.zoneId, name: args.originDns.name, type: "A", target: args.originDns.target }, { parent: this });
+        }
+
+        // The old application is read (an invoke), never declared: the program cannot modify or delete it.
+        const oldApplication = aws.elasticbeanstalk.getApplicationOutput({ name: args.oldApplication }, { parent: this });
+
+        const outputs: CutinEdgeOutputs = {
+            phase: args.phase,
+            edgeWeight: args.edgeWeight,
+            oldOrigin: args.retired ? null : this.oldOrigin,
+            cutinDate: args.cutinDate ?? null,
+            bakeDays: args.bakeDays,
+            retired: args.retired,
+        };
+        this.registerOutputs({ ...outputs, primaryId: this.primary.id, oldApplication: oldApplication.name, cloudFrontZone: CLOUDFRONT_HOSTED_ZONE_ID });
+    }
+}

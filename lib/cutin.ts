@@ -1,0 +1,184 @@
+/**
+ * The cut-in from the live system (CloudFront → a Beanstalk environment CNAME) onto the
+ * routed ALB, as an ordered list of phases. Pure: what each phase declares at the edge,
+ * which moves between phases are one forward step or a move back, and the CloudFront
+ * continuous deployment limits. Shared by the config schema, the CutinEdge component,
+ * the cut-in policy, the plan and the canary tool, so that all of them agree.
+ *
+ * CloudFront facts (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/continuous-deployment-quotas-considerations.html,
+ * .../understanding-continuous-deployment.html):
+ * - a weight-based policy sends at most 15 % to the staging distribution, with session
+ *   stickiness idle 300–3600 s; a header-based policy needs a header named `aws-cf-cd-…`;
+ * - continuous deployment is not available on a distribution that supports HTTP/3;
+ * - a WAF web ACL cannot be associated or disassociated while a policy is attached;
+ * - during CloudFront's own traffic peaks all requests go to the primary: the weight is a
+ *   ceiling, never a promise.
+ * Removing a policy: a staging distribution cannot be deleted while a policy uses it
+ * (StagingDistributionInUse, terraform-provider-aws#33575), and leaving
+ * `continuousDeploymentPolicyId` out of the primary does not detach it (the argument is
+ * optional+computed, terraform-provider-aws#34511): the policy is disabled in one update
+ * and deleted in the next, which also clears it from the primary.
+ */
+
+/** The phases, in forward order. Moving back is any number of steps; forward is one. */
+export const CUTIN_PHASES = ["adopted", "staged", "header", "weight", "promoting", "detached", "promoted"] as const;
+export type CutinPhase = (typeof CUTIN_PHASES)[number];
+
+export const CD_MAX_WEIGHT_PERCENT = 15;
+export const CD_STICKINESS_MIN_SECONDS = 300;
+export const CD_STICKINESS_MAX_SECONDS = 3600;
+export const CD_HEADER_PREFIX = "aws-cf-cd-";
+/** Edge weight rungs (percent of viewer requests to the staging distribution). */
+export const DEFAULT_EDGE_LADDER: readonly number[] = [1, 5, 10, 15];
+
+/** What one phase declares at the edge. */
+export interface EdgeShape {
+    /** Where the primary (the adopted, viewer-facing distribution) sends requests. */
+    primaryOrigin: "old" | "routed";
+    /** The staging distribution (origin: the routed ALB) exists. */
+    staging: boolean;
+    /** The continuous deployment policy on the primary, when it exists. */
+    policy?: { enabled: boolean; traffic: "header" | "weight" };
+}
+
+const SHAPES: Record<CutinPhase, EdgeShape> = {
+    adopted: { primaryOrigin: "old", staging: false },
+    // The staging distribution deploys (minutes) while the policy is off: no viewer reaches it.
+    staged: { primaryOrigin: "old", staging: true, policy: { enabled: false, traffic: "header" } },
+    header: { primaryOrigin: "old", staging: true, policy: { enabled: true, traffic: "header" } },
+    weight: { primaryOrigin: "old", staging: true, policy: { enabled: true, traffic: "weight" } },
+    // Both edge paths now reach the routed ALB; the policy is unchanged, so nothing moves back.
+    promoting: { primaryOrigin: "routed", staging: true, policy: { enabled: true, traffic: "weight" } },
+    // Disabled before it is deleted (a policy in use cannot go in the same update).
+    detached: { primaryOrigin: "routed", staging: true, policy: { enabled: false, traffic: "weight" } },
+    promoted: { primaryOrigin: "routed", staging: false },
+};
+
+export function edgeShape(phase: CutinPhase): EdgeShape {
+    return SHAPES[phase];
+}
+
+export function phaseIndex(phase: CutinPhase): number {
+    return CUTIN_PHASES.indexOf(phase);
+}
+
+export function nextPhase(phase: CutinPhase): CutinPhase | undefined {
+    return CUTIN_PHASES[phaseIndex(phase) + 1];
+}
+
+/** A cut-in phase at which the Spring canary may leave 0 %: the edge is on the routed ALB for good. */
+export function edgeIsPromoted(phase: CutinPhase): boolean {
+    return phase === "promoted";
+}
+
+/** True when going from `from` to `to` removes the policy and the staging distribution. */
+export function removesContinuousDeployment(from: CutinPhase, to: CutinPhase): boolean {
+    return edgeShape(from).policy !== undefined && edgeShape(to).policy === undefined;
+}
+
+/** The share of viewer requests each edge path carries, in percent (a ceiling for the staging path). */
+export interface EdgeShares {
+    /** Primary distribution → the old origin (the Beanstalk environment CNAME). */
+    old: number;
+    /** To the routed ALB, through the staging distribution or the promoted primary. */
+    routed: number;
+    /** Requests carrying the header go to the staging distribution (testers), whatever the weight. */
+    headerToRouted: boolean;
+}
+
+export function edgeShares(phase: CutinPhase, edgeWeight: number): EdgeShares {
+    const shape = edgeShape(phase);
+    const routedByWeight = shape.policy?.enabled && shape.policy.traffic === "weight" ? edgeWeight : 0;
+    const routed = shape.primaryOrigin === "routed" ? 100 : routedByWeight;
+    return {
+        old: 100 - routed,
+        routed,
+        headerToRouted: shape.primaryOrigin === "old" && shape.policy?.enabled === true && shape.policy.traffic === "header",
+    };
+}
+
+export interface CutinPoint {
+    phase: CutinPhase;
+    edgeWeight: number;
+}
+
+export type Direction = "forward" | "back" | "same";
+
+/**
+ * Classify a move from the deployed cut-in point to a new one and say what is wrong with
+ * it, if anything. Back (toward `adopted`, or a lower weight in the same phase) is always
+ * allowed; forward is one phase at a time, and the weight one rung of the edge ladder.
+ */
+export function cutinMove(from: CutinPoint, to: CutinPoint, ladder: readonly number[] = DEFAULT_EDGE_LADDER): { direction: Direction; problem?: string } {
+    const a = phaseIndex(from.phase);
+    const b = phaseIndex(to.phase);
+    const weighted = (p: CutinPhase) => edgeShape(p).policy?.traffic === "weight";
+    if (b < a) return { direction: "back" };
+    if (b === a) {
+        if (!weighted(to.phase) || to.edgeWeight === from.edgeWeight) return { direction: "same" };
+        if (to.edgeWeight < from.edgeWeight) return { direction: "back" };
+        const limit = nextEdgeRung(from.edgeWeight, ladder);
+        return to.edgeWeight > limit + 1e-9
+            ? { direction: "forward", problem: `edge weight ${from.edgeWeight}% → ${to.edgeWeight}% skips rungs; the next rung up is ${limit}%` }
+            : { direction: "forward" };
+    }
+    if (b > a + 1) {
+        return {
+            direction: "forward",
+            problem: `cut-in phase ${from.phase} → ${to.phase} skips ${CUTIN_PHASES.slice(a + 1, b).join(", ")}; the next phase is ${CUTIN_PHASES[a + 1]}`,
+        };
+    }
+    if (to.phase === "weight" && to.edgeWeight > nextEdgeRung(0, ladder) + 1e-9) {
+        return { direction: "forward", problem: `the weight phase starts at ${nextEdgeRung(0, ladder)}% at most, not ${to.edgeWeight}%` };
+    }
+    if (to.phase === "promoting" && from.edgeWeight !== to.edgeWeight) {
+        return { direction: "forward", problem: "promotion keeps the deployed edge weight (only the primary's origin changes)" };
+    }
+    return { direction: "forward" };
+}
+
+/** The highest edge weight one step may reach from `from` (the top rung past the end). */
+export function nextEdgeRung(from: number, ladder: readonly number[] = DEFAULT_EDGE_LADDER): number {
+    const rungs = [...ladder].sort((x, y) => x - y);
+    return rungs.find((r) => r > from + 1e-9) ?? rungs[rungs.length - 1];
+}
+
+/** Whole days from one YYYY-MM-DD date to another. */
+export function daysFrom(from: string, to: string): number {
+    return Math.floor((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Whether the old origin may be forgotten: promoted, with a recorded cut-in date, and the bake over. */
+export function bakeProblem(args: { phase: CutinPhase; cutinDate?: string; bakeDays: number; today: string }): string | undefined {
+    if (args.phase !== "promoted") return `the cut-in is at phase ${args.phase}, not promoted`;
+    if (!args.cutinDate) return "cutin.cutinDate is not recorded";
+    const held = daysFrom(args.cutinDate, args.today);
+    return held >= args.bakeDays ? undefined : `the cut-in of ${args.cutinDate} has baked ${Math.max(held, 0)} of ${args.bakeDays} days`;
+}
+
+/** CloudFront continuous deployment limits for a header name, a weight and session stickiness. */
+export function continuousDeploymentProblems(args: {
+    headerName?: string;
+    weightPercent?: number;
+    stickiness?: { idleSeconds: number; maximumSeconds: number };
+    httpVersion?: string;
+}): string[] {
+    const out: string[] = [];
+    if (args.headerName !== undefined && !args.headerName.toLowerCase().startsWith(CD_HEADER_PREFIX)) {
+        out.push(`header ${args.headerName} must start with ${CD_HEADER_PREFIX}`);
+    }
+    if (args.weightPercent !== undefined && !(args.weightPercent > 0 && args.weightPercent <= CD_MAX_WEIGHT_PERCENT)) {
+        out.push(`weight ${args.weightPercent}% is outside CloudFront's 0–${CD_MAX_WEIGHT_PERCENT} %`);
+    }
+    if (args.stickiness) {
+        const { idleSeconds: idle, maximumSeconds: max } = args.stickiness;
+        const inRange = (n: number) => n >= CD_STICKINESS_MIN_SECONDS && n <= CD_STICKINESS_MAX_SECONDS;
+        if (!inRange(idle) || !inRange(max) || idle > max) {
+            out.push(`session stickiness idle ${idle}s / maximum ${max}s must be ${CD_STICKINESS_MIN_SECONDS}–${CD_STICKINESS_MAX_SECONDS}s with idle ≤ maximum`);
+        }
+    }
+    if (args.httpVersion !== undefined && /3/.test(args.httpVersion)) {
+        out.push(`httpVersion ${args.httpVersion}: continuous deployment is not available on a distribution that supports HTTP/3`);
+    }
+    return out;
+}

@@ -1,0 +1,233 @@
+/**
+ * The cut-in from the live system (lib/cutin.ts): the edge moves one phase at a time,
+ * judged against the deployed state; CloudFront's continuous deployment limits hold; the
+ * Spring canary waits until the edge is promoted (one risky change at a time); and the
+ * old origin stays one config change away until the promoted cut-in has baked. A move
+ * back (an earlier phase, a lower edge weight, less Spring) is never refused.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
+import {
+    CD_HEADER_PREFIX,
+    CUTIN_PHASES,
+    CutinPhase,
+    DEFAULT_EDGE_LADDER,
+    bakeProblem,
+    continuousDeploymentProblems,
+    cutinMove,
+    edgeShape,
+} from "../lib/cutin";
+import { TYPES, deployedOutputs, routedAlbRecord } from "./stackView";
+
+const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+
+function cutinEdges(resources: readonly PolicyResource[]): PolicyResource[] {
+    return resources.filter((r) => r.type === COMPONENT_TYPES.cutinEdge);
+}
+
+function cutinRecord(resources: readonly PolicyResource[]): CutinEdgeOutputs | undefined {
+    const edges = cutinEdges(resources);
+    return edges.length === 1 ? (edges[0].props as CutinEdgeOutputs) : undefined;
+}
+
+function isPhase(v: unknown): v is CutinPhase {
+    return typeof v === "string" && (CUTIN_PHASES as readonly string[]).includes(v);
+}
+
+/** An origin that is the cut-in's recorded old origin: a Beanstalk environment CNAME, never the ALB. */
+export function isCutinOldOrigin(resources: readonly PolicyResource[], origin: { originId?: unknown; domainName?: unknown }): boolean {
+    return cutinEdges(resources).some((edge) => {
+        const old = (edge.props as CutinEdgeOutputs).oldOrigin;
+        return (
+            !!old &&
+            old.originId === origin.originId &&
+            old.domainName === origin.domainName &&
+            /\.elasticbeanstalk\.com$/.test(String(origin.domainName))
+        );
+    });
+}
+
+/** The deployed cut-in point, "none" when the deployed stack had no cut-in, undefined when nothing can be judged. */
+function deployedCutin(resources: readonly PolicyResource[]): { phase: CutinPhase; edgeWeight: number; webAclId: string | null; retired: boolean } | "none" | "new-stack" | undefined {
+    const deployed = deployedOutputs(resources);
+    if (deployed === undefined) return undefined;
+    if (Object.keys(deployed).length === 0) return "new-stack";
+    const c = deployed.cutin;
+    if (c === undefined || c === null) return "none";
+    if (!isPhase(c.phase)) return undefined;
+    return { phase: c.phase, edgeWeight: Number(c.edgeWeight ?? 0), webAclId: c.webAclId ?? null, retired: c.retired === true };
+}
+
+export const cutinPhaseOrder: StackValidationPolicy = {
+    name: "cutin-phase-order",
+    description:
+        "The cut-in moves forward one phase at a time (adopted, staged, header, weight, promoting, detached, promoted) and the edge weight one rung at a time, judged against the deployed state; any move back is allowed.",
+    severity: "critical",
+    remediationSteps:
+        "Use `npm run canary -- cutin next|promote --stack <s>`: each takes one step. Going back (`cutin rollback`) is always allowed.",
+    configSchema: {
+        properties: {
+            edgeLadder: { type: "array", items: { type: "number", exclusiveMinimum: 0, maximum: 15 }, minItems: 1, default: [...DEFAULT_EDGE_LADDER] },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { edgeLadder } = args.getConfig<{ edgeLadder: number[] }>();
+        const record = cutinRecord(args.resources);
+        const deployed = deployedCutin(args.resources);
+        if (cutinEdges(args.resources).length > 1) {
+            reportViolation("more than one CutinEdge: the cut-in has one primary distribution");
+            return;
+        }
+        if (!record) {
+            if (deployed && typeof deployed === "object" && !deployed.retired) {
+                reportViolation(`the cut-in (deployed at phase ${deployed.phase}) was removed before the old origin was retired: keep cutin until cutin.retired has been deployed`);
+                return;
+            }
+            args.notApplicable("no cut-in in this stack");
+            return;
+        }
+        if (!isPhase(record.phase)) {
+            reportViolation(`unknown cut-in phase ${JSON.stringify(record.phase)}`);
+            return;
+        }
+        const to = { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) };
+        if (deployed === undefined) {
+            reportViolation("the deployed cut-in state cannot be read (no deployed-state reference, or an unknown deployed phase): the move cannot be judged");
+            return;
+        }
+        if (deployed === "new-stack" || deployed === "none") {
+            if (to.phase !== "adopted") {
+                reportViolation(`a cut-in starts at phase adopted (the live distribution and records imported unchanged), not ${to.phase}`);
+            }
+            return;
+        }
+        const move = cutinMove(deployed, to, edgeLadder ?? DEFAULT_EDGE_LADDER);
+        if (move.problem) reportViolation(move.problem);
+        if (record.retired && !deployed.retired && move.direction !== "same") {
+            reportViolation("retire the old origin in an update of its own, not together with a phase move");
+        }
+    },
+};
+
+export const cutinContinuousDeploymentLimits: StackValidationPolicy = {
+    name: "cutin-continuous-deployment-limits",
+    description:
+        "CloudFront continuous deployment as AWS accepts it: at most 15 % by weight, session stickiness idle 300–3600 s, a header named aws-cf-cd-…, no HTTP/3 on a distribution with continuous deployment, and no WAF association change while a policy is attached.",
+    severity: "critical",
+    remediationSteps:
+        "Keep cutin.edgeWeight ≤ 15 and the stickiness in range; turn HTTP/3 off (cutin.distribution.args.httpVersion: http2) at phase adopted; change the web ACL only at phase adopted or promoted.",
+    validateStack: (args, reportViolation) => {
+        const policies = args.resources.filter((r) => r.type === CD_POLICY_TYPE);
+        const withCd = args.resources.filter(
+            (r) => r.type === TYPES.distribution && ((r.props as any).staging === true || (r.props as any).continuousDeploymentPolicyId !== undefined),
+        );
+        if (policies.length === 0 && withCd.length === 0 && cutinEdges(args.resources).length === 0) {
+            args.notApplicable("no continuous deployment in this stack");
+            return;
+        }
+        for (const p of policies) {
+            const traffic = (p.props as any).trafficConfig ?? {};
+            const single = traffic.singleWeightConfig;
+            const header = traffic.singleHeaderConfig;
+            if (traffic.type === "SingleWeight") {
+                const sticky = single?.sessionStickinessConfig;
+                const problems = continuousDeploymentProblems({
+                    weightPercent: Number(single?.weight) * 100,
+                    stickiness: sticky ? { idleSeconds: Number(sticky.idleTtl), maximumSeconds: Number(sticky.maximumTtl) } : undefined,
+                });
+                if (!sticky) problems.push("no session stickiness: a viewer's requests would alternate between the two origins");
+                problems.forEach((m) => reportViolation(`continuous deployment policy ${p.name}: ${m}`, p.urn));
+            } else if (traffic.type === "SingleHeader") {
+                if (!String(header?.header ?? "").toLowerCase().startsWith(CD_HEADER_PREFIX)) {
+                    reportViolation(`continuous deployment policy ${p.name}: header ${header?.header} must start with ${CD_HEADER_PREFIX}`, p.urn);
+                }
+            } else {
+                reportViolation(`continuous deployment policy ${p.name}: unknown traffic config ${JSON.stringify(traffic.type)}`, p.urn);
+            }
+        }
+        for (const d of withCd) {
+            continuousDeploymentProblems({ httpVersion: String((d.props as any).httpVersion ?? "http2") }).forEach((m) => reportViolation(`distribution ${d.name}: ${m}`, d.urn));
+        }
+        // WAF: CloudFront refuses to associate or remove a web ACL while a policy is attached.
+        const deployed = deployedCutin(args.resources);
+        const record = cutinRecord(args.resources);
+        if (deployed && typeof deployed === "object" && record && isPhase(record.phase)) {
+            const attached = edgeShape(deployed.phase).policy !== undefined || edgeShape(record.phase).policy !== undefined;
+            const primary = args.resources.find((r) => r.type === TYPES.distribution && r.parent?.type === COMPONENT_TYPES.cutinEdge && (r.props as any).staging !== true);
+            const webAcl = ((primary?.props as any)?.webAclId as string | undefined) ?? null;
+            if (attached && primary && webAcl !== deployed.webAclId) {
+                reportViolation(
+                    `the primary's web ACL changes (${deployed.webAclId ?? "none"} → ${webAcl ?? "none"}) while a continuous deployment policy is attached: CloudFront refuses it; change it at phase adopted or promoted`,
+                    primary.urn,
+                );
+            }
+        }
+    },
+};
+
+export const cutinOneRiskAtATime: StackValidationPolicy = {
+    name: "cutin-one-risk-at-a-time",
+    description: "The Spring canary stays at 0 % until the cut-in is deployed at phase promoted: the edge move and the implementation move never overlap.",
+    severity: "high",
+    remediationSteps: "Finish the cut-in first (npm run canary -- cutin promote), then start the Spring canary. Lowering Spring's share is always allowed.",
+    validateStack: (args, reportViolation) => {
+        const record = cutinRecord(args.resources);
+        if (!record) {
+            args.notApplicable("no cut-in in this stack");
+            return;
+        }
+        const deployed = deployedCutin(args.resources);
+        const promoted = record.phase === "promoted" && typeof deployed === "object" && deployed?.phase === "promoted";
+        if (promoted) return;
+        const routing = routedAlbRecord(args.resources)?.routing;
+        if (!routing) {
+            reportViolation("the routed ALB's rule set is not recorded: Spring's share cannot be judged");
+            return;
+        }
+        const before = deployedOutputs(args.resources)?.canary ?? {};
+        for (const rule of routing.filter((r) => r.kind !== "qa" && r.springPercent !== undefined)) {
+            const was = rule.kind === "catch-all" ? Number(before.weight ?? 0) : Number(before.routes?.[rule.name.replace(/^route-/, "")] ?? 0);
+            if (rule.springPercent! > 0 && rule.springPercent! > was) {
+                reportViolation(`rule ${rule.name}: Spring ${was}% → ${rule.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`);
+            }
+        }
+    },
+};
+
+export interface OldOriginRetainedConfig {
+    minBakeDays: number;
+    evaluationDate?: string;
+}
+
+export const cutinOldOriginRetained: StackValidationPolicy = {
+    name: "cutin-old-origin-retained",
+    description: "The old origin (the live Beanstalk environment) stays one config change away until the promoted cut-in has baked for cutin.bakeDays since cutin.cutinDate.",
+    severity: "critical",
+    remediationSteps: "Keep cutin (with cutin.retired false) until cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own.",
+    configSchema: {
+        properties: {
+            minBakeDays: { type: "integer", minimum: 0, default: 14 },
+            evaluationDate: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<OldOriginRetainedConfig>();
+        const record = cutinRecord(args.resources);
+        const deployed = deployedCutin(args.resources);
+        const forgetting = record ? record.oldOrigin === null || record.oldOrigin === undefined : typeof deployed === "object" && deployed !== null && !deployed.retired;
+        if (!forgetting) {
+            if (!record) args.notApplicable("no cut-in in this stack");
+            return;
+        }
+        if (typeof deployed === "object" && deployed?.retired) return; // already retired: nothing more is forgotten
+        const problem = bakeProblem({
+            phase: (record?.phase as CutinPhase) ?? (typeof deployed === "object" ? deployed!.phase : "adopted"),
+            cutinDate: record?.cutinDate ?? undefined,
+            bakeDays: Math.max(record?.bakeDays ?? 0, config.minBakeDays ?? 14),
+            today: config.evaluationDate ?? new Date().toISOString().slice(0, 10),
+        });
+        if (problem) reportViolation(`the old origin would be forgotten while ${problem}`);
+    },
+};
+
+export const cutinPolicies = [cutinPhaseOrder, cutinContinuousDeploymentLimits, cutinOneRiskAtATime, cutinOldOriginRetained];
