@@ -49,6 +49,9 @@ export interface CutinState {
     webAclId: string | null;
     cutinDate: string | null;
     retired: boolean;
+    /** For display: the old origin (null once retired) and the header-based policy's header. */
+    oldOrigin: string | null;
+    header: string;
 }
 
 /** The canary as deployed: the stack exports it, and the next update reads it back. */
@@ -66,7 +69,7 @@ export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | 
     const c = model.cutin;
     return {
         canary: canaryState(model),
-        cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired } : null,
+        cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired, oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname, header: c.header.name } : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
     };
 }

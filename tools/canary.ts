@@ -10,6 +10,7 @@
  * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
  * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
  * holding for missing data.
+ * `cutin <status|next|rollback|promote>` moves the cut-in from the live distribution (tools/canary/cutin.ts).
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
@@ -17,7 +18,7 @@ import { ladderPosition } from "../lib/ladder";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
 import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, EcsServices, Engine, ServiceInspector, systemClock } from "./canary/adapters";
-import { CanaryContext, execute, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
+import { CanaryContext, edgeLadderOf, execute, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
     Proposal,
     describeState,
@@ -31,8 +32,9 @@ import {
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { verifyReleasedColor } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
+import { cutinCommand } from "./canary/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
-import { renderRouting } from "./plan/render";
+import { renderEdge, renderRouting } from "./plan/render";
 import { checkPlan, renderViolations } from "./policy/check";
 
 export interface CanaryDeps {
@@ -163,6 +165,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
         flags: ["apply"],
         summary: "rotate the secret CloudFront adds, in three gap-free updates",
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
+    },
+    cutin: {
+        args: ["status|next|rollback|promote"],
+        flags: ["apply"],
+        summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
+        run: async ({ ctx, args }) => {
+            const model = readModel(ctx);
+            const result = cutinCommand(args[0], model, { edgeLadder: edgeLadderOf(ctx.dir, ctx.stack), today: new Date().toISOString().slice(0, 10) });
+            if (!("status" in result)) return result;
+            result.status.forEach((line) => ctx.out(line));
+            ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir })) ?? ""}`);
+            return 0;
+        },
     },
     decommission: {
         args: [],

@@ -30,6 +30,8 @@ export interface Engine {
     outputs(stack: string): Promise<Record<string, unknown>>;
     /** The stack's resources as deployed (state), with their protect flags and outputs. */
     resources(stack: string): Promise<DeployedResource[]>;
+    /** `pulumi refresh` of these resources only. */
+    refresh(stack: string, urns: readonly string[], log: (line: string) => void): Promise<void>;
 }
 
 /** An ECS service's deployments as DescribeServices reports them. */
@@ -69,6 +71,11 @@ export function upCommand(stack: string, targets: readonly string[] = []): strin
     return [base, ...targets.map((t) => `--target '${t}'`)].join(targets.length > 1 ? " \\\n    " : " ");
 }
 
+/** The refresh an operator runs when the tool cannot run it itself. */
+export function refreshCommand(stack: string, urns: readonly string[]): string {
+    return `pulumi refresh --stack ${stack} --yes ${urns.map((u) => `--target '${u}'`).join(" ")}`;
+}
+
 /** Pulumi's Automation API on the project directory: the same `pulumi up` an operator would run. */
 export class AutomationEngine implements Engine {
     constructor(private readonly dir: string) {}
@@ -98,6 +105,11 @@ export class AutomationEngine implements Engine {
         const state = await s.exportStack();
         const resources = ((state.deployment as { resources?: any[] } | undefined)?.resources ?? []) as any[];
         return resources.map((r) => ({ urn: String(r.urn), type: String(r.type), protect: r.protect === true, outputs: r.outputs ?? {} }));
+    }
+
+    async refresh(stack: string, urns: readonly string[], log: (line: string) => void): Promise<void> {
+        const s = await this.stack(stack);
+        await s.refresh({ target: [...urns], onOutput: (out) => log(out.trimEnd()) });
     }
 
     async outputs(stack: string): Promise<Record<string, unknown>> {

@@ -7,11 +7,11 @@
 import { StackModel, modelFromFlatConfig } from "../../lib/config";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { PlanDiff, diffPlans, renderDiff } from "../plan/diff";
-import { renderRouting } from "../plan/render";
+import { renderEdge, renderRouting } from "../plan/render";
 import { PlanResult, runPlan } from "../plan/run";
 import { checkPlan, loadPolicyConfig, renderViolations } from "../policy/check";
 import { mandatoryViolations, resolvePolicyConfig } from "../policy/evaluate";
-import { Engine, ServiceInspector, upCommand } from "./adapters";
+import { Engine, ServiceInspector, refreshCommand, upCommand } from "./adapters";
 import { configCommands } from "./configCommands";
 import { KnownGood, Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
@@ -39,6 +39,12 @@ export function readModel(ctx: Pick<CanaryContext, "dir" | "stack">): StackModel
 export function ladderOf(dir: string, stack: string): readonly number[] {
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, loadPolicyConfig(dir, stack));
     return config["canary-step-limit"].properties.ladder as number[];
+}
+
+/** The edge ladder the cutin-phase-order policy enforces for this stack. */
+export function edgeLadderOf(dir: string, stack: string): readonly number[] {
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, loadPolicyConfig(dir, stack));
+    return config["cutin-phase-order"].properties.edgeLadder as number[];
 }
 
 /**
@@ -107,7 +113,8 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
         const report = await checkPlan(after, { dir: ctx.dir });
         const diff = diffPlans(before, after);
-        out(`\nBefore:\n${renderRouting(before)}\n\nAfter:\n${renderRouting(after)}`);
+        const view = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
+        out(`\nBefore:\n${view(before)}\n\nAfter:\n${view(after)}`);
         out(`\n${renderDiff(diff)}`);
         out(`\n${renderViolations(report)}`);
 
@@ -126,6 +133,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (!ctx.apply) {
             out(`Next: ${upCommand(ctx.stack, targets)}`);
             if (targets) out("(a traffic step: only the listener rules it changes, and the stack's outputs)");
+            if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
             const rest = proposal.steps.slice(i + 1);
             if (rest.length > 0) {
                 out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);
@@ -150,6 +158,15 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
                 return 1;
             }
             out("ECS: every service's primary deployment completed with the task definition in the state.");
+        }
+        if (step.refresh) {
+            out(`Refreshing: ${refreshCommand(ctx.stack, step.refresh)}`);
+            try {
+                await ctx.engine.refresh(ctx.stack, step.refresh, (line) => out(`  ${line}`));
+            } catch (err) {
+                out(`\nThe refresh failed: ${(err as Error).message}\nThe update is applied; run ${refreshCommand(ctx.stack, step.refresh)} before the next update.`);
+                return 1;
+            }
         }
         out("Applied.");
     }

@@ -20,6 +20,8 @@ export interface Step {
     kind: StepKind;
     description: string;
     edits: ConfigEdit[];
+    /** URNs to `pulumi refresh --target` after this step's update (the cut-in, once its policy is deleted). */
+    refresh?: string[];
 }
 
 export interface Proposal {
@@ -33,7 +35,7 @@ export interface Proposal {
 }
 
 /** A proposal that changes nothing: the tool says so in one line and writes nothing. */
-function unchanged(command: string, why: string): Proposal {
+export function unchanged(command: string, why: string): Proposal {
     return { command, steps: [], unchanged: why };
 }
 

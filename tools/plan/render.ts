@@ -3,6 +3,27 @@
  * diagram of edge → ALB → rules → target groups → compute.
  */
 import type { PlanResult, PlanRule } from "./run";
+import { CutinPhase, edgeShares } from "../../lib/cutin";
+
+/** The cut-in as the program exports it (stack output `cutin`), or undefined without one. */
+function cutinOf(plan: PlanResult): { phase: CutinPhase; edgeWeight: number; oldOrigin: string | null; header: string } | undefined {
+    const c = plan.outputs?.cutin as any;
+    return c && typeof c.phase === "string" ? c : undefined;
+}
+
+/** The edge paths and the share of viewer requests each carries (the staging share is a ceiling). */
+export function renderEdge(plan: PlanResult): string | undefined {
+    const c = cutinOf(plan);
+    if (!c) return undefined;
+    const shares = edgeShares(c.phase, c.edgeWeight);
+    const lines = [`Edge (cut-in phase ${c.phase}):`];
+    lines.push(`  ${String(shares.old).padStart(3)}%  primary distribution → old origin ${c.oldOrigin ?? "(retired)"} (Rails, dedicated load balancers)`);
+    const via = c.phase === "promoted" || c.phase === "promoting" || c.phase === "detached" ? "primary distribution" : "staging distribution";
+    const ceiling = shares.routed > 0 && shares.routed < 100 ? " (a ceiling: at CloudFront's peaks all go to the primary)" : "";
+    lines.push(`  ${String(shares.routed).padStart(3)}%  ${via} → routed ALB (the routing table below)${ceiling}`);
+    if (shares.headerToRouted) lines.push(`         requests with ${c.header} → staging distribution → routed ALB (testers)`);
+    return lines.join("\n");
+}
 
 function shortType(type: string): string {
     // "aws:lb/listenerRule:ListenerRule" → "aws:lb:ListenerRule"
@@ -69,8 +90,26 @@ export function renderRouting(plan: PlanResult): string {
     return ["Routing (first match wins):", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** The viewer → ALB part of the diagram: one CloudFront, or the cut-in's two edge paths with their shares. */
+function mermaidEdge(plan: PlanResult): string[] {
+    const c = cutinOf(plan);
+    if (!c) return ["  viewer([viewer]) --> cf[CloudFront]", "  cf -->|origin-verify header| alb{{Routed ALB}}"];
+    const s = edgeShares(c.phase, c.edgeWeight);
+    const out = ["  viewer([viewer]) --> cf[\"CloudFront primary (cut-in: " + c.phase + ")\"]"];
+    if (s.old > 0) out.push(`  cf -->|${s.old}%| old[("old origin: ${c.oldOrigin ?? "retired"}")]`);
+    if (s.routed === 100) {
+        out.push("  cf -->|100%, origin-verify header| alb{{Routed ALB}}");
+    } else if (s.routed > 0 || s.headerToRouted) {
+        const label = [s.routed > 0 ? `≤${s.routed}%` : "", s.headerToRouted ? c.header : ""].filter(Boolean).join(" + ");
+        out.push(`  cf -->|${label}| staging[CloudFront staging]`, "  staging -->|origin-verify header| alb{{Routed ALB}}");
+    } else {
+        out.push("  testers([testers]) -.->|not yet reachable| alb{{Routed ALB}}");
+    }
+    return out;
+}
+
 export function renderMermaid(plan: PlanResult): string {
-    const lines = ["flowchart LR", "  viewer([viewer]) --> cf[CloudFront]", "  cf -->|origin-verify header| alb{{Routed ALB}}"];
+    const lines = ["flowchart LR", ...mermaidEdge(plan)];
     const targets = new Set<string>();
     for (const r of plan.routing) {
         const id = r.name.replace(/[^A-Za-z0-9]/g, "_");
@@ -96,6 +135,7 @@ export function renderPlan(plan: PlanResult): string {
         "",
         renderTree(plan),
         "",
+        ...(renderEdge(plan) ? [renderEdge(plan)!, ""] : []),
         renderRouting(plan),
         "",
         "Mermaid:",

@@ -23,6 +23,10 @@ export class FakeEngine implements Engine {
     /** The --target list of each update (undefined: a full update). */
     public targets: (readonly string[] | undefined)[] = [];
     public failAt?: number;
+    public refreshes: string[][] = [];
+    async refresh(_stack: string, urns: readonly string[]) {
+        this.refreshes.push([...urns]);
+    }
     private readonly initial: Record<string, string> = {};
     constructor(
         private readonly dir: string,

@@ -1,0 +1,154 @@
+/**
+ * `npm run canary -- cutin status|next|rollback|promote`: the cut-in's phases (lib/cutin.ts)
+ * as config edits, one checked step per update. Pure, like proposals.ts: the model in,
+ * ordered steps out. A step that removes the continuous deployment policy is followed by a
+ * refresh of the primary distribution: CloudFront clears the policy id from the primary
+ * when the policy is deleted, and the stale id in Pulumi's state would otherwise be sent
+ * with the primary's next update (terraform-provider-aws#34511).
+ */
+import { CutinConfig, StackModel } from "../../lib/config";
+import { COMPONENT_TYPES } from "../../lib/contract";
+import { CutinPhase, DEFAULT_EDGE_LADDER, edgeShape, edgeShares, nextEdgeRung, nextPhase, removesContinuousDeployment } from "../../lib/cutin";
+import { UsageError } from "../../lib/errors";
+import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
+
+export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote"] as const;
+export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
+
+/** The primary distribution's URN: what `pulumi refresh --target` takes after the policy is deleted. */
+export function primaryUrn(model: StackModel): string {
+    return `urn:pulumi:${model.stack}::${model.project}::${COMPONENT_TYPES.cutinEdge}$aws:cloudfront/distribution:Distribution::cutin-primary`;
+}
+
+function cutinOf(model: StackModel): CutinConfig {
+    if (!model.cutin) throw new UsageError(`stack ${model.stack} has no cutin config: there is no cut-in to move`);
+    return model.cutin;
+}
+
+const WHAT: Record<CutinPhase, string> = {
+    adopted: "the live distribution and records adopted unchanged; all viewers on the old origin",
+    staged: "the staging distribution (origin: routed ALB) deploys; its policy is off, no viewer reaches it",
+    header: "requests with the cut-in header go to the staging distribution (testers); everyone else to the old origin",
+    weight: "a share of viewers (sticky sessions) goes to the routed ALB through the staging distribution",
+    promoting: "the primary's own origin becomes the routed ALB: every viewer reaches it, by either path",
+    detached: "the continuous deployment policy is disabled (it must be off before it can be deleted)",
+    promoted: "the policy and the staging distribution are gone; the primary's origin is the routed ALB",
+};
+
+function phaseStep(model: StackModel, cut: CutinConfig, to: CutinPhase, extra: ConfigEdit[] = []): Step {
+    const edits: ConfigEdit[] = [{ path: "cutin.phase", value: to }, ...extra];
+    const step: Step = { kind: "traffic", description: `cut-in ${cut.phase} → ${to}: ${WHAT[to]}`, edits };
+    if (removesContinuousDeployment(cut.phase, to)) {
+        step.refresh = [primaryUrn(model)];
+        step.description += " (then the primary is refreshed)";
+    }
+    return step;
+}
+
+/** One phase forward (adopted → staged → header → weight), or one edge-weight rung up inside weight. */
+export function proposeCutinNext(model: StackModel, ladder: readonly number[] = DEFAULT_EDGE_LADDER): Proposal {
+    const cut = cutinOf(model);
+    if (cut.phase === "weight") {
+        const top = Math.max(...ladder);
+        if (cut.edgeWeight >= top) {
+            throw new UsageError(`the edge weight is at the top of the edge ladder (${top}%): the next step is npm run canary -- cutin promote --stack ${model.stack}`);
+        }
+        const to = nextEdgeRung(cut.edgeWeight, ladder);
+        return {
+            command: "cutin next",
+            steps: [{ kind: "traffic", description: `edge weight ${cut.edgeWeight}% → ${to}% of viewers to the routed ALB (a ceiling)`, edits: [{ path: "cutin.edgeWeight", value: to }] }],
+        };
+    }
+    if (cut.phase === "promoting" || cut.phase === "detached") {
+        throw new UsageError(`the cut-in is being promoted (phase ${cut.phase}): continue with npm run canary -- cutin promote --stack ${model.stack}`);
+    }
+    if (cut.phase === "promoted") return unchanged("cutin next", "the cut-in is promoted (retiring the old origin is a separate step: README, cut-in runbook)");
+    const to = nextPhase(cut.phase)!;
+    const extra = to === "weight" ? [{ path: "cutin.edgeWeight", value: nextEdgeRung(0, ladder) }] : [];
+    return { command: "cutin next", steps: [phaseStep(model, cut, to, extra)] };
+}
+
+/**
+ * Promotion in the only order CloudFront accepts: the primary's origin becomes the routed
+ * ALB while the policy still splits traffic (both paths now reach the ALB), then the
+ * policy is disabled, then the policy and the staging distribution are deleted. Resumable:
+ * run from `promoting` or `detached`, it continues where it stopped.
+ */
+export function proposeCutinPromote(model: StackModel, today: string): Proposal {
+    const cut = cutinOf(model);
+    const order: CutinPhase[] = ["promoting", "detached", "promoted"];
+    const from = cut.phase === "weight" ? 0 : order.indexOf(cut.phase) + 1;
+    if (cut.phase !== "weight" && cut.phase !== "promoted" && from === 0) {
+        throw new UsageError(`promotion starts from phase weight (viewers already on the routed ALB through the staging distribution), not ${cut.phase}; take npm run canary -- cutin next first`);
+    }
+    if (cut.phase === "promoted") return unchanged("cutin promote", "the cut-in is already promoted");
+    const steps: Step[] = [];
+    let at = cut;
+    for (const to of order.slice(from)) {
+        steps.push(phaseStep(model, at, to, to === "promoted" ? [{ path: "cutin.cutinDate", value: today }] : []));
+        at = { ...at, phase: to };
+    }
+    return { command: "cutin promote", steps };
+}
+
+/** Where a rollback from each phase goes: the nearest state with every viewer on the old origin. */
+export function cutinRollbackTarget(phase: CutinPhase): CutinPhase | undefined {
+    switch (phase) {
+        case "adopted":
+            return undefined;
+        case "staged":
+        case "promoted":
+            return "adopted";
+        default:
+            // The policy off (in place, no deletion) and the primary on the old origin.
+            return "staged";
+    }
+}
+
+export function proposeCutinRollback(model: StackModel): Proposal {
+    const cut = cutinOf(model);
+    if (cut.retired) throw new UsageError("the old origin is retired: there is no old path to go back to (that was the point of no return)");
+    const to = cutinRollbackTarget(cut.phase);
+    if (!to) return { ...unchanged("cutin rollback", "the cut-in is at phase adopted: every viewer is already on the old origin"), rollback: true };
+    return { command: "cutin rollback", rollback: true, steps: [phaseStep(model, cut, to)] };
+}
+
+export function describeCutin(model: StackModel): string[] {
+    const cut = cutinOf(model);
+    const shares = edgeShares(cut.phase, cut.edgeWeight);
+    const shape = edgeShape(cut.phase);
+    const lines = [
+        `Cut-in phase ${cut.phase}: ${WHAT[cut.phase]}`,
+        `  old origin ${cut.retired ? "(retired)" : cut.oldPair[cut.oldPair.liveColor].cname}: ${shares.old}% of viewers`,
+        `  routed ALB: ${shares.routed}%${shares.routed > 0 && shares.routed < 100 ? " (a ceiling: during CloudFront's peaks all go to the primary)" : ""}`,
+    ];
+    if (shares.headerToRouted) lines.push(`  testers: send ${cut.header.name}: ${cut.header.value}`);
+    if (shape.policy) lines.push(`  continuous deployment policy: ${shape.policy.enabled ? "enabled" : "disabled"}, ${shape.policy.traffic}-based`);
+    if (cut.cutinDate) lines.push(`  promoted on ${cut.cutinDate}; bake ${cut.bakeDays} days`);
+    const next =
+        cut.phase === "weight"
+            ? "cutin next (one edge rung) or cutin promote"
+            : cut.phase === "promoting" || cut.phase === "detached"
+              ? "cutin promote (continues the promotion)"
+              : cut.phase === "promoted"
+              ? "none (retire the old origin after the bake: README, cut-in runbook)"
+              : "cutin next";
+    lines.push(`  next: ${next}; back: ${cutinRollbackTarget(cut.phase) ? `cutin rollback (→ ${cutinRollbackTarget(cut.phase)})` : "nothing to roll back"}`);
+    return lines;
+}
+
+/** `cutin <sub>`: a proposal to carry out, or the status lines to print. */
+export function cutinCommand(sub: string, model: StackModel, opts: { edgeLadder: readonly number[]; today: string }): Proposal | { status: string[] } {
+    switch (sub as CutinCommand) {
+        case "status":
+            return { status: describeCutin(model) };
+        case "next":
+            return proposeCutinNext(model, opts.edgeLadder);
+        case "promote":
+            return proposeCutinPromote(model, opts.today);
+        case "rollback":
+            return proposeCutinRollback(model);
+        default:
+            throw new UsageError(`cutin takes one of ${CUTIN_COMMANDS.join(", ")}, got ${JSON.stringify(sub)}`);
+    }
+}
