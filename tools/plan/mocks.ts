@@ -32,6 +32,8 @@ export interface RecordedResource {
         ignoreChanges: string[];
         retainOnDelete: boolean;
         dependsOn: string[];
+        /** The `import` resource option (the id of a live resource to adopt), when set. */
+        import?: string;
     };
 }
 
@@ -193,6 +195,7 @@ export function recordRegistrations(): RecordedResource[] {
             ignoreChanges: req.getIgnorechangesList(),
             retainOnDelete: req.getRetainondelete() === true,
             dependsOn: req.getDependenciesList(),
+            ...(req.getImportid() ? { import: req.getImportid() } : {}),
         },
     }));
     // Read resources (a StackReference is one) go through ReadResource, not RegisterResource.

@@ -1,0 +1,152 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
+import { diffPlans } from "../../tools/plan/diff";
+import { renderPlan } from "../../tools/plan/render";
+import { PlanInputError, PlanRun, runPlan } from "../../tools/plan/run";
+import { checkPlan } from "../../tools/policy/check";
+import { mandatoryViolations } from "../../tools/policy/evaluate";
+
+/** The cut-in fixtures: staging and production at the start of a cut-in (phase adopted). */
+const DIR = path.join(__dirname, "..", "fixtures", "cutin");
+const DIST = "aws:cloudfront/distribution:Distribution";
+const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+
+/** A phase as config: weighted phases at 5 %. */
+const setsFor = (phase: CutinPhase, weight = 5) => [`cutin.phase=${phase}`, ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : [])];
+
+const cache = new Map<string, Promise<PlanRun>>();
+let chain: Promise<unknown> = Promise.resolve();
+/** One plan per (stack, phase, deployed phase), one at a time: the Pulumi runtime is process-global. */
+function plan(stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> {
+    const key = JSON.stringify([stack, sets, deployedSets]);
+    if (!cache.has(key)) {
+        const p = chain.then(() => runPlan({ stack, dir: DIR, sets, deployedSets }));
+        chain = p.catch(() => undefined);
+        cache.set(key, p);
+    }
+    return cache.get(key)!;
+}
+const phasePlan = (stack: string, phase: CutinPhase) => plan(stack, setsFor(phase));
+const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === name);
+
+describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
+    for (const stack of ["staging", "production"]) {
+        it(`${stack}: every phase plans, declares its edge shape and passes the policy pack`, async () => {
+            for (const phase of CUTIN_PHASES) {
+                const p = await phasePlan(stack, phase);
+                const shape = edgeShape(phase);
+                const primary = byName(p, "cutin-primary")!;
+                assert.ok(primary, `${phase}: the adopted primary`);
+                assert.equal(!!byName(p, "cutin-staging"), shape.staging, `${phase}: staging distribution`);
+                const policy = byName(p, "cutin-policy");
+                assert.equal(policy?.inputs.enabled, shape.policy?.enabled, `${phase}: policy enabled`);
+                assert.equal(primary.inputs.continuousDeploymentPolicyId !== undefined, !!shape.policy, `${phase}: policy attached`);
+                const origin = (primary.inputs.origins as any[])[0];
+                assert.equal(origin.originId, shape.primaryOrigin === "old" ? "rails-prod" : "routed-alb", phase);
+                // No distribution of the program's own: the adopted one carries the hostnames.
+                assert.equal(p.resources.filter((r) => r.type === DIST).length, shape.staging ? 2 : 1);
+                assert.equal(byName(p, "edge"), undefined);
+                const report = await checkPlan(p, { dir: DIR });
+                assert.deepEqual(mandatoryViolations(report), [], `${stack} ${phase}`);
+            }
+        });
+    }
+
+    it("adopted: the live distribution and records are imported exactly as configured, protected in production", async () => {
+        const p = await phasePlan("production", "adopted");
+        const primary = byName(p, "cutin-primary")!;
+        assert.equal(primary.options.import, "E2EXAMPLELIVE01");
+        assert.equal(primary.options.protect, true);
+        assert.equal((primary.inputs.origins as any[])[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
+        assert.deepEqual(primary.inputs.aliases, ["api.payments.example.com"]);
+        assert.equal(primary.inputs.httpVersion, "http2");
+        const records = p.resources.filter((r) => r.name.startsWith("cutin-record-"));
+        assert.deepEqual(records.map((r) => r.options.import), ["Z0EXAMPLE00000000000001_api.payments.example.com_A", "Z0EXAMPLE00000000000001_api.payments.example.com_AAAA"]);
+        assert.ok(records.every((r) => (r.inputs.aliases as any[])[0].name === "d1example0live.cloudfront.net"));
+        // Once in the state, adoption "managed" drops the import option and changes nothing else.
+        const managed = await plan("production", ["cutin.adoption=managed"]);
+        const d = diffPlans(p, managed);
+        assert.deepEqual([d.added, d.removed], [[], []]);
+        assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [
+            ["cutin-record-0-a", ["(options).import"]],
+            ["cutin-record-1-aaaa", ["(options).import"]],
+            ["cutin-primary", ["(options).import"]],
+        ]);
+    });
+
+    it("each forward transition changes only what it should", async () => {
+        const expectations: Record<string, (d: ReturnType<typeof diffPlans>) => void> = {
+            "adopted→staged": (d) => {
+                assert.deepEqual(d.added.map((r) => r.name), ["cutin-staging", "cutin-policy"]);
+                assert.deepEqual(d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]), [["cutin-primary", ["continuousDeploymentPolicyId"]]]);
+            },
+            "staged→header": (d) => assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["enabled"]]]),
+            "header→weight": (d) => {
+                assert.deepEqual(d.changed.map((c) => c.name), ["cutin-policy"]);
+                assert.ok(d.changed[0].paths.every((x) => x.startsWith("trafficConfig")));
+            },
+            "weight→promoting": (d) => {
+                assert.deepEqual(d.changed.map((c) => c.name), ["cutin-primary"]);
+                const paths = d.changed[0].paths.filter((x) => !x.startsWith("(options)"));
+                assert.ok(paths.some((x) => x.startsWith("origins")) && paths.every((x) => /^(origins|defaultCacheBehavior)/.test(x)), paths.join(", "));
+            },
+            "promoting→detached": (d) => assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["enabled"]]]),
+            "detached→promoted": (d) => {
+                assert.deepEqual(d.removed.map((r) => r.name).sort(), ["cutin-policy", "cutin-staging"]);
+                assert.deepEqual(d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]), [["cutin-primary", ["continuousDeploymentPolicyId"]]]);
+            },
+        };
+        for (let i = 1; i < CUTIN_PHASES.length; i++) {
+            const [from, to] = [CUTIN_PHASES[i - 1], CUTIN_PHASES[i]];
+            const d = diffPlans(await phasePlan("production", from), await phasePlan("production", to));
+            if (!["adopted→staged", "detached→promoted"].includes(`${from}→${to}`)) assert.deepEqual([d.added, d.removed], [[], []], `${from}→${to}`);
+            expectations[`${from}→${to}`](d);
+        }
+        // An edge weight move changes only the continuous deployment policy's weight.
+        const d = diffPlans(await phasePlan("production", "weight"), await plan("production", setsFor("weight", 10)));
+        assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["trafficConfig.singleWeightConfig.weight"]]]);
+        assert.equal((byName(await plan("production", setsFor("weight", 10)), "cutin-policy")!.inputs.trafficConfig as any).singleWeightConfig.weight, 0.1);
+    });
+
+    it("the rollback from promoted is the primary's origin alone, back to the old Beanstalk CNAME", async () => {
+        const d = diffPlans(await phasePlan("production", "promoted"), await plan("production", setsFor("adopted"), setsFor("promoted")));
+        assert.deepEqual([d.added, d.removed], [[], []]);
+        assert.deepEqual(d.changed.map((c) => c.name), ["cutin-primary"]);
+        const back = byName(await plan("production", setsFor("adopted"), setsFor("promoted")), "cutin-primary")!;
+        assert.equal((back.inputs.origins as any[])[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
+    });
+
+    it("the plan shows the phase, both edge paths with their shares, and the diagram", async () => {
+        const text = renderPlan(await phasePlan("production", "weight"));
+        assert.match(text, /Edge \(cut-in phase weight\):\n   95%  primary distribution → old origin payments-prod\.eu-west-1\.elasticbeanstalk\.com/);
+        assert.match(text, /    5%  staging distribution → routed ALB .*a ceiling/);
+        assert.match(text, /cf -->\|95%\| old\[\("old origin: payments-prod/);
+        assert.match(text, /cf -->\|≤5%\| staging\[CloudFront staging\]\n  staging -->\|origin-verify header\| alb/);
+        assert.match(renderPlan(await phasePlan("production", "header")), /requests with aws-cf-cd-payments-cutin → staging distribution → routed ALB \(testers\)/);
+        assert.match(renderPlan(await phasePlan("production", "promoted")), /cf -->\|100%, origin-verify header\| alb/);
+    });
+
+    it("invalid cut-in config fails with one message naming key, value and what is allowed, and creates nothing", async () => {
+        const cases: [string[], RegExp][] = [
+            [["cutin.phase=weight", "cutin.edgeWeight=20"], /payments-migration:cutin\.edgeWeight = 20: expected a percent greater than 0 and at most 15/],
+            [["cutin.phase=weight"], /payments-migration:cutin\.edgeWeight = 0 \(default\): expected a weight above 0 at phase weight/],
+            [["cutin.phase=later"], /payments-migration:cutin\.phase = "later": expected one of adopted, staged, header, weight, promoting, detached, promoted/],
+            [["cutin.header.name=x-cutin"], /payments-migration:cutin\.header\.name = "x-cutin": expected a header name starting with aws-cf-cd-/],
+            [["cutin.stickiness.idleSeconds=200"], /cutin\.stickiness\.idleSeconds = 200: expected a whole number from 300 to 3600/],
+            [["cutin.phase=staged", "cutin.distribution.args.httpVersion=http2and3"], /cutin\.distribution\.args\.httpVersion = "http2and3": expected http2 or http1\.1 from phase staged on/],
+            [["cutin.distribution.args.continuousDeploymentPolicyId=abc"], /cutin\.distribution\.args\.continuousDeploymentPolicyId = "abc": unknown key/],
+            [["cutin.oldPair.liveColor=blue"], /cutin\.oldPair\.liveColor = "blue": expected the color whose CNAME/],
+            [["edge.aliases[0]=api.payments.example.com", "edge.certificateArn=arn:aws:acm:us-east-1:111111111111:certificate/x-1"], /payments-migration:edge\.aliases = \["api\.payments\.example\.com"\]: expected none while cutin is set/],
+            [["cutin.retired=true"], /cutin\.retired = true: expected false until the cut-in is promoted/],
+        ];
+        for (const [sets, message] of cases) {
+            await assert.rejects(runPlan({ stack: "production", dir: DIR, sets }), (err: unknown) => {
+                assert.ok(err instanceof PlanInputError, String(err));
+                assert.match(err.message, message);
+                assert.equal(err.resourcesRegistered, 0);
+                return true;
+            });
+        }
+    });
+});
