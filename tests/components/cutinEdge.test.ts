@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import { FIXTURES } from "../helpers";
+import { plan as sharedPlan } from "../planCache";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
 import { diffPlans } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
@@ -8,25 +10,15 @@ import { checkPlan } from "../../tools/policy/check";
 import { mandatoryViolations } from "../../tools/policy/evaluate";
 
 /** The cut-in fixtures: staging and production at the start of a cut-in (phase adopted). */
-const DIR = path.join(__dirname, "..", "fixtures", "cutin");
+const DIR = path.join(FIXTURES, "cutin");
 const DIST = "aws:cloudfront/distribution:Distribution";
 const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 
 /** A phase as config: weighted phases at 5 %. */
 const setsFor = (phase: CutinPhase, weight = 5) => [`cutin.phase=${phase}`, ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : [])];
 
-const cache = new Map<string, Promise<PlanRun>>();
-let chain: Promise<unknown> = Promise.resolve();
-/** One plan per (stack, phase, deployed phase), one at a time: the Pulumi runtime is process-global. */
-function plan(stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> {
-    const key = JSON.stringify([stack, sets, deployedSets]);
-    if (!cache.has(key)) {
-        const p = chain.then(() => runPlan({ stack, dir: DIR, sets, deployedSets }));
-        chain = p.catch(() => undefined);
-        cache.set(key, p);
-    }
-    return cache.get(key)!;
-}
+/** Plans of the cut-in fixtures, shared and run one at a time (tests/planCache.ts). */
+const plan = (stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> => sharedPlan(stack, sets, deployedSets, DIR);
 const phasePlan = (stack: string, phase: CutinPhase) => plan(stack, setsFor(phase));
 const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === name);
 

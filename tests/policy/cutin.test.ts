@@ -1,0 +1,70 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { PlanRun } from "../../tools/plan/run";
+import { checkPlan } from "../../tools/policy/check";
+import { FIXTURES } from "../helpers";
+import { plan } from "../planCache";
+import { mutated, setProp } from "./harness";
+
+const DIR = path.join(FIXTURES, "cutin");
+const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+const DIST = "aws:cloudfront/distribution:Distribution";
+
+async function violations(p: PlanRun, policy: string): Promise<string[]> {
+    const report = await checkPlan(p, { dir: DIR });
+    return report.violations.filter((v) => v.policy === policy && v.level === "mandatory").map((v) => v.message);
+}
+const cut = (phase: string, weight?: number) => [`cutin.phase=${phase}`, ...(weight === undefined ? [] : [`cutin.edgeWeight=${weight}`])];
+
+describe("cut-in policies (policy/cutin.ts)", () => {
+    it("cutin-phase-order: one phase forward, judged against the deployed phase; any move back passes", async () => {
+        assert.deepEqual(await violations(await plan("production", cut("staged"), cut("adopted"), DIR), "cutin-phase-order"), []);
+        assert.match((await violations(await plan("production", cut("header"), cut("adopted"), DIR), "cutin-phase-order"))[0], /adopted → header skips staged/);
+        // Promotion before the weight phase ran: refused.
+        assert.match((await violations(await plan("production", cut("promoting", 5), cut("header"), DIR), "cutin-phase-order"))[0], /header → promoting skips weight/);
+        assert.match((await violations(await plan("production", cut("weight", 15), cut("weight", 5), DIR), "cutin-phase-order"))[0], /edge weight 5% → 15% skips rungs/);
+        // Back, even several phases at once (promoted → adopted, weight → staged): never refused.
+        assert.deepEqual(await violations(await plan("production", cut("adopted"), cut("promoted"), DIR), "cutin-phase-order"), []);
+        assert.deepEqual(await violations(await plan("production", cut("staged", 15), cut("weight", 15), DIR), "cutin-phase-order"), []);
+    });
+
+    it("cutin-phase-order fails closed: an unreadable deployed state or a removed cut-in is refused", async () => {
+        const p = await plan("production", cut("staged"), cut("adopted"), DIR);
+        const noRef = mutated(p, (_find, states) => states.splice(states.findIndex((s) => s.type === "pulumi:pulumi:StackReference"), 1));
+        assert.match((await violations(noRef, "cutin-phase-order"))[0], /cannot be read/);
+        const noCutin = mutated(p, (_find, states) => states.splice(states.findIndex((s) => s.type === "payments:migration:CutinEdge"), 1));
+        assert.match((await violations(noCutin, "cutin-phase-order"))[0], /removed before the old origin was retired/);
+    });
+
+    it("cutin-continuous-deployment-limits: weight above 15 %, bad stickiness, header prefix, HTTP/3, WAF change while attached", async () => {
+        const p = await plan("production", cut("weight", 5), cut("weight", 5), DIR);
+        assert.deepEqual(await violations(p, "cutin-continuous-deployment-limits"), []);
+        const heavy = mutated(p, (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleWeightConfig.weight", 0.2));
+        assert.match((await violations(heavy, "cutin-continuous-deployment-limits"))[0], /weight 20% is outside CloudFront's 0–15 %/);
+        const sticky = mutated(p, (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleWeightConfig.sessionStickinessConfig.idleTtl", 60));
+        assert.match((await violations(sticky, "cutin-continuous-deployment-limits"))[0], /stickiness/);
+        const h3 = mutated(p, (find) => setProp(find(DIST, "cutin-primary"), "httpVersion", "http2and3"));
+        assert.match((await violations(h3, "cutin-continuous-deployment-limits"))[0], /HTTP\/3/);
+        const waf = mutated(p, (find) => setProp(find(DIST, "cutin-primary"), "webAclId", "arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/1"));
+        assert.match((await violations(waf, "cutin-continuous-deployment-limits"))[0], /web ACL changes .* while a continuous deployment policy is attached/);
+        const header = mutated(await plan("production", cut("header"), cut("header"), DIR), (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleHeaderConfig.header", "x-cutin"));
+        assert.match((await violations(header, "cutin-continuous-deployment-limits"))[0], /must start with aws-cf-cd-/);
+    });
+
+    it("cutin-one-risk-at-a-time: the Spring canary stays at 0 % until the promoted cut-in is deployed; lowering passes", async () => {
+        assert.match((await violations(await plan("production", ["canary.weight=1"], [], DIR), "cutin-one-risk-at-a-time"))[0], /Spring 0% → 1% while the cut-in is at phase adopted/);
+        // Promoting and starting the canary in one update: refused (the deployed phase is not promoted yet).
+        assert.equal((await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("detached", 5), DIR), "cutin-one-risk-at-a-time")).length, 1);
+        assert.deepEqual(await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("promoted"), DIR), "cutin-one-risk-at-a-time"), []);
+        // Already above 0 (deployed), going down during a cut-in rollback: allowed.
+        assert.deepEqual(await violations(await plan("production", [...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"], DIR), "cutin-one-risk-at-a-time"), []);
+    });
+
+    it("cutin-old-origin-retained: retiring the old origin waits for promotion, a recorded date and the bake", async () => {
+        const retire = (date: string) => [...cut("promoted"), "cutin.retired=true", `cutin.cutinDate=${date}`];
+        const recent = await plan("production", retire(new Date().toISOString().slice(0, 10)), cut("promoted"), DIR);
+        assert.match((await violations(recent, "cutin-old-origin-retained"))[0], /old origin would be forgotten while the cut-in of .* has baked 0 of 14 days/);
+        assert.deepEqual(await violations(await plan("production", retire("2020-01-01"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
+        assert.deepEqual(await violations(await plan("production", cut("promoted"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
+    });
+});

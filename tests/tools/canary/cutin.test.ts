@@ -1,0 +1,81 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { FIXTURES } from "../../helpers";
+import { FakeEngine, canary, stackText, tempProject } from "./harness";
+
+const cutinOf = (dir: string) => parse(stackText(dir, "production")).config["payments-migration:cutin"];
+/** A copy of the cut-in fixtures, with the production cut-in at `phase` (and edge weight) as deployed. */
+function cutinProject(phase = "adopted", edgeWeight?: number): string {
+    const dir = tempProject(path.join(FIXTURES, "cutin"));
+    const file = path.join(dir, "Pulumi.production.yaml");
+    const text = fs.readFileSync(file, "utf8").replace("    phase: adopted\n", `    phase: ${phase}\n${edgeWeight === undefined ? "" : `    edgeWeight: ${edgeWeight}\n`}`);
+    fs.writeFileSync(file, text);
+    return dir;
+}
+
+describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
+    it("next takes one phase per run, and the weight phase one edge rung per run", async () => {
+        const dir = cutinProject();
+        const phases: string[] = [];
+        for (let i = 0; i < 3; i++) {
+            const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
+            assert.equal(r.code, 0, r.out + r.err);
+            phases.push(cutinOf(dir).phase);
+        }
+        assert.deepEqual(phases, ["staged", "header", "weight"]);
+        assert.equal(cutinOf(dir).edgeWeight, 1);
+        const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /edge weight 1% → 5%/);
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-policy \(aws:cloudfront\/continuousDeploymentPolicy:ContinuousDeploymentPolicy\)\n    trafficConfig\.singleWeightConfig\.weight\n/);
+        assert.match(r.out, /Before:\nEdge \(cut-in phase weight\):\n   99%[\s\S]*After:\nEdge \(cut-in phase weight\):\n   95%/);
+    });
+
+    it("promote runs in CloudFront's order (origin, disable, delete), refreshes the primary, and records the cut-in date", async () => {
+        const dir = cutinProject("weight", 5);
+        const engine = new FakeEngine(dir, true);
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase), ["promoting", "detached", "promoted"]);
+        assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary"]]);
+        assert.equal(cutinOf(dir).cutinDate, new Date().toISOString().slice(0, 10));
+        assert.match(r.out, /Step 3\/3: cut-in detached → promoted[\s\S]*- cutin-(staging|policy)/);
+        // Back from promoted: the primary's origin alone, to the old origin.
+        const back = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
+        assert.equal(back.code, 0, back.out);
+        assert.equal(cutinOf(dir).phase, "adopted");
+        assert.match(back.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-primary/);
+    });
+
+    it("promote without --apply writes one step, says what to run and continues from where it stopped", async () => {
+        const dir = cutinProject("detached", 5);
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(cutinOf(dir).phase, "promoted");
+        assert.match(r.out, /Then: pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge\$aws:cloudfront\/distribution:Distribution::cutin-primary'/);
+    });
+
+    it("rollback from the weight phase disables the policy (nothing deleted) and is written even when a policy objects", async () => {
+        const dir = cutinProject("weight", 5);
+        const r = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(cutinOf(dir).phase, "staged");
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-policy[^\n]*\n    enabled\n    trafficConfig/);
+        const none = await canary(cutinProject(), ["cutin", "rollback", "--stack", "production"]);
+        assert.equal(none.code, 2);
+        assert.match(none.err, /already on the old origin/);
+    });
+
+    it("strict usage: unknown subcommands and flags that mean nothing are errors (exit 2)", async () => {
+        const dir = cutinProject();
+        for (const argv of [["cutin", "--stack", "production"], ["cutin", "jump", "--stack", "production"], ["cutin", "next", "--route", "payment-status", "--stack", "production"], ["cutin", "promote", "--stack", "production"]]) {
+            const r = await canary(dir, argv);
+            assert.equal(r.code, 2, argv.join(" "));
+        }
+        const r = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.equal(r.code, 0);
+        assert.match(r.out, /Cut-in phase adopted[\s\S]*next: cutin next; back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
+    });
+});
