@@ -242,6 +242,7 @@ export function defineStack(model: StackModel): StackOutputs {
               ...model.cutin,
               distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
               oldApplication: model.cutin.oldPair.application,
+              railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
               routed: routedEdge,
               originDns,
               protect,

@@ -34,6 +34,8 @@ export interface CutinEdgeArgs {
     cutinDate?: string;
     bakeDays: number;
     retired: boolean;
+    /** Rails version labels of the old live environment and of the new pair's live color (same during the cut-in). */
+    railsVersions: { old: string; new: string };
     /** Protect the adopted distribution and records (they carry all viewer traffic). */
     protect: boolean;
     tags?: Record<string, string>;
@@ -158,6 +160,7 @@ export class CutinEdge extends pulumi.ComponentResource {
             cutinDate: args.cutinDate ?? null,
             bakeDays: args.bakeDays,
             retired: args.retired,
+            railsVersions: args.railsVersions,
         };
         this.registerOutputs({ ...outputs, primaryId: this.primary.id, oldApplication: oldApplication.name, cloudFrontZone: CLOUDFRONT_HOSTED_ZONE_ID });
     }

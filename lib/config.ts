@@ -426,6 +426,8 @@ const cutin = obj({
         application: str("expected the Beanstalk application name"),
         /** The color whose CNAME the live distribution's origin is. */
         liveColor: color(),
+        /** The Rails version label that color runs: the new pair's live color must run the same during the cut-in. */
+        versionLabel: str("expected the Beanstalk application version label the old live environment runs"),
         blue: oldEnvironment,
         green: oldEnvironment,
     }),

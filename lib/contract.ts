@@ -53,4 +53,6 @@ export interface CutinEdgeOutputs {
     cutinDate?: string | null;
     bakeDays?: number;
     retired?: boolean;
+    /** Rails version labels: the old live environment's, and the new pair's live color's. */
+    railsVersions?: { old: string; new: string };
 }

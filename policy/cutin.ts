@@ -103,6 +103,13 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         }
         const move = cutinMove(deployed, to, edgeLadder ?? DEFAULT_EDGE_LADDER);
         if (move.problem) reportViolation(move.problem);
+        // Both origins serve the same Rails version while the edge moves: a difference would be a second risk at once.
+        const versions = record.railsVersions;
+        if (move.direction === "forward" && (!versions || versions.old !== versions.new)) {
+            reportViolation(
+                `the new Beanstalk pair's live color runs ${versions?.new ?? "an unknown version"}, the old live environment ${versions?.old ?? "an unknown version"}: move the edge forward only while both serve the same Rails version`,
+            );
+        }
         if (record.retired && !deployed.retired && move.direction !== "same") {
             reportViolation("retire the old origin in an update of its own, not together with a phase move");
         }

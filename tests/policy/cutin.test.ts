@@ -28,6 +28,12 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.deepEqual(await violations(await plan("production", cut("staged", 15), cut("weight", 15), DIR), "cutin-phase-order"), []);
     });
 
+    it("cutin-phase-order: the edge moves forward only while both origins serve the same Rails version; back always", async () => {
+        const newer = "legacy.blue.versionLabel=rails-2026.12.1";
+        assert.match((await violations(await plan("production", [...cut("staged"), newer], cut("adopted"), DIR), "cutin-phase-order"))[0], /runs rails-2026\.12\.1, the old live environment rails-2026\.11\.2/);
+        assert.deepEqual(await violations(await plan("production", [...cut("adopted"), newer], cut("staged"), DIR), "cutin-phase-order"), []);
+    });
+
     it("cutin-phase-order fails closed: an unreadable deployed state or a removed cut-in is refused", async () => {
         const p = await plan("production", cut("staged"), cut("adopted"), DIR);
         const noRef = mutated(p, (_find, states) => states.splice(states.findIndex((s) => s.type === "pulumi:pulumi:StackReference"), 1));

@@ -62,6 +62,16 @@ export async function knownGoodFrom(ctx: CanaryContext): Promise<KnownGood | und
 }
 
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+/**
+ * What a traffic step may change in place and deploy alone: listener rules (weights, colors)
+ * and, for the cut-in, the continuous deployment policy (edge weight, on/off) and the primary
+ * distribution (its origin). So a pending change elsewhere never holds back a cut-in rollback.
+ */
+const TRAFFIC_TYPES: ReadonlySet<string> = new Set([
+    LISTENER_RULE,
+    "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy",
+    "aws:cloudfront/distribution:Distribution",
+]);
 
 /**
  * A traffic step deploys only the listener rules it changes (`pulumi up --target`), so a
@@ -72,7 +82,7 @@ const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
  */
 function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[] | undefined {
     if (step.kind !== "traffic" || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length === 0) return undefined;
-    if (diff.changed.some((c) => c.type !== LISTENER_RULE)) return undefined;
+    if (diff.changed.some((c) => !TRAFFIC_TYPES.has(c.type))) return undefined;
     const root = after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
     return [root, ...diff.changed.map((c) => c.urn)];
 }
@@ -132,7 +142,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
 
         if (!ctx.apply) {
             out(`Next: ${upCommand(ctx.stack, targets)}`);
-            if (targets) out("(a traffic step: only the listener rules it changes, and the stack's outputs)");
+            if (targets) out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs)");
             if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
             const rest = proposal.steps.slice(i + 1);
             if (rest.length > 0) {

@@ -39,6 +39,14 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase), ["promoting", "detached", "promoted"]);
+        // In-place edge steps deploy only what they change (and the stack's outputs); the deletion step deploys all.
+        const root = "urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production";
+        const edge = "urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/";
+        assert.deepEqual(engine.targets, [
+            [root, `${edge}distribution:Distribution::cutin-primary`],
+            [root, `${edge}continuousDeploymentPolicy:ContinuousDeploymentPolicy::cutin-policy`],
+            undefined,
+        ]);
         assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary"]]);
         assert.equal(cutinOf(dir).cutinDate, new Date().toISOString().slice(0, 10));
         assert.match(r.out, /Step 3\/3: cut-in detached → promoted[\s\S]*- cutin-(staging|policy)/);
