@@ -1,33 +1,27 @@
 /**
  * Entry point for `pulumi up` / `pulumi preview`: read and validate the stack's config,
- * then declare the stack. All logic lives in stack.ts, components/ and lib/.
+ * read what is deployed, refuse a change that would replace live resources, then declare
+ * the stack. All logic lives in stack.ts, components/ and lib/.
+ *
+ * An async program (Pulumi waits for it and exports what it returns): the refusal must come
+ * before any resource is registered, and the deployed state is only known asynchronously.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, StackModel, modelFromFlatConfig } from "./lib/config";
-import { defineStack } from "./stack";
+import { UserError } from "./lib/errors";
+import { modelFromFlatConfig } from "./lib/config";
+import { refuseLiveReplacements } from "./lib/replacements";
+import { defineStack, deployedStateReference, liveShape } from "./stack";
 
-function loadModel(): StackModel {
-    const project = pulumi.getProject();
+async function main() {
     try {
-        return modelFromFlatConfig(pulumi.runtime.allConfig(), project, pulumi.getStack());
+        const model = modelFromFlatConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+        const deployed = deployedStateReference();
+        refuseLiveReplacements(await deployed.getOutputValue("liveShape"), liveShape(model), model.stack);
+        return defineStack(model);
     } catch (err) {
         // RunError: the CLI prints the message alone, without a stack trace.
-        throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
+        throw err instanceof UserError ? new pulumi.RunError(err.message) : err;
     }
 }
 
-const outputs = defineStack(loadModel());
-
-export const cloudfrontDomain = outputs.cloudfrontDomain;
-export const albDnsName = outputs.albDnsName;
-export const httpOnly = outputs.httpOnly;
-export const qaToken = outputs.qaToken;
-export const qaRouteHeader = outputs.qaRouteHeader;
-export const qaTokenHeader = outputs.qaTokenHeader;
-export const liveColors = outputs.liveColors;
-export const canary = outputs.canary;
-export const routing = outputs.routing;
-export const springServices = outputs.springServices;
-export const legacyEnvironments = outputs.legacyEnvironments;
-export const health = outputs.health;
-export const cutin = outputs.cutin;
+export = main;

@@ -1,32 +1,39 @@
 /**
- * The whole migration stack, wired from the validated config model. `index.ts` calls
- * this with the stack's config; the tests and the offline plan call it the same way.
+ * The whole migration stack, wired from the validated config model. `index.ts` reads the
+ * deployed state, refuses changes that would replace live resources, then calls
+ * `defineStack`; the tests and the offline plan run index.ts the same way.
+ *
+ * `defineStack` is a list of named steps, in the order a reader follows the traffic; the
+ * order in which a first `pulumi up` creates things comes from the dependencies each step
+ * declares (`npm run plan -- --first-deploy` prints it).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CutinEdge } from "./components/cutinEdge";
-import { EdgeDistribution, EdgeDistributionArgs } from "./components/edgeDistribution";
-import { FargateService } from "./components/fargateService";
+import { EdgeDistribution, RoutedEdgeArgs, qaViewerFilter } from "./components/edgeDistribution";
+import { FargateService, containerPortOf } from "./components/fargateService";
 import { HealthSignals, SignalTarget } from "./components/healthSignals";
 import { LegacyBeanstalkPair } from "./components/legacyBeanstalkPair";
 import { Network } from "./components/network";
-import { RoutedAlb } from "./components/routedAlb";
-import { StackModel } from "./lib/config";
+import { RoutedAlb, RoutedTraffic } from "./components/routedAlb";
+import { ViewerDns } from "./components/viewerDns";
+import { StackModel, routingInput } from "./lib/config";
 import { DEPLOYED_STATE_REFERENCE } from "./lib/contract";
-import { PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "./lib/rules";
+import { LiveShape } from "./lib/replacements";
+import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { COLORS, Color, targetPercents } from "./lib/weights";
 
 export interface StackOutputs {
     cloudfrontDomain: pulumi.Output<string>;
     albDnsName: pulumi.Output<string>;
-    /** True when the ALB has no certificate: CloudFront talks HTTP to it (staging only). */
-    httpOnly: boolean;
     qaToken: pulumi.Output<string>;
     qaRouteHeader: string;
     qaTokenHeader: string;
     liveColors: { legacy: Color | null; spring: Color };
     /** What this update deploys; the next update reads it back as the last deployed canary. */
     canary: CanaryState;
+    /** What the next update compares against to refuse replacing live resources (lib/replacements.ts). */
+    liveShape: LiveShape;
     routing: { name: string; priority: number; targets: { target: string; weight: number; percent: number }[] }[];
     springServices: Record<Color, pulumi.Output<string>>;
     /** Alarm names the canary tool reads: the composite, and the per-target alarms by "side-color". */
@@ -37,6 +44,8 @@ export interface StackOutputs {
         dashboard: pulumi.Output<string>;
     };
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
+    /** Beanstalk's target groups: copy them into legacy.targetGroupArns to skip the tag lookup. */
+    legacyTargetGroupArns: Record<Color, pulumi.Output<string>> | null;
     /** Where the cut-in from the live system stands (null: no cut-in configured). */
     cutin: CutinState | null;
 }
@@ -64,211 +73,251 @@ export function canaryState(model: StackModel): CanaryState {
     return { weight: model.canary.weight, routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])) };
 }
 
-/** The exports a later update (its policies, the canary tool) reads back as "what is deployed". */
-export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "cutin"> {
+/** The shape of what carries live traffic: a later update may not replace it (lib/replacements.ts). */
+export function liveShape(model: StackModel): LiveShape {
+    const n = model.network;
+    return {
+        springLiveColor: model.spring.liveColor,
+        springPorts: { blue: containerPortOf(model.spring, "blue"), green: containerPortOf(model.spring, "green") },
+        legacy: model.legacyPresent ? { application: model.legacy.application, port: model.legacy.port } : null,
+        network: "vpcId" in n ? n.vpcId : n.cidrBlock,
+    };
+}
+
+/** The exports a later update (its policies, the canary tool, the replacement check) reads back as "what is deployed". */
+export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin"> {
     const c = model.cutin;
     return {
         canary: canaryState(model),
         cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired, oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname, header: c.header.name } : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
+        liveShape: liveShape(model),
     };
 }
 
-
-export function routingInput(model: StackModel): RulePlanInput {
-    return {
-        canaryWeight: model.canary.weight,
-        stickinessSeconds: model.canary.stickinessSeconds,
-        routes: model.canary.routes,
-        legacyLiveColor: model.legacy.liveColor,
-        springLiveColor: model.spring.liveColor,
-        legacyPresent: model.legacyPresent,
-        originVerifyHeader: model.alb.originVerifyHeader,
-        originVerify: { send: model.alb.originVerify.send, accept: model.alb.originVerify.accept },
-        qa: model.qa,
-    };
-}
-
-export function defineStack(model: StackModel): StackOutputs {
-    // Check the rule set against the ALB limits before a single resource is declared.
-    const routing = routingInput(model);
-    const plannedRules = planRules(routing);
-    const problems = ruleSetProblems(plannedRules, model.alb.maxRules, model.legacyPresent);
-    if (problems.length > 0) {
-        throw new Error(`the ALB rule set exceeds AWS limits:\n  ${problems.join("\n  ")}`);
-    }
-
-    const tags = { "payments:stack": model.stack, "payments:managed-by": "pulumi", ...model.tags };
-    const protect = model.protectRollbackTargets;
-
-    // The stack's own previous outputs: what is deployed now. CrossGuard sees only the new
-    // state, so this reference is how the canary-step-limit policy knows where a move starts.
-    new pulumi.StackReference(DEPLOYED_STATE_REFERENCE, {
+/**
+ * The stack's own previous outputs: what is deployed now. CrossGuard sees only the new
+ * state, so this reference is also how the canary-step-limit policy knows where a move starts.
+ */
+export function deployedStateReference(): pulumi.StackReference {
+    return new pulumi.StackReference(DEPLOYED_STATE_REFERENCE, {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     });
+}
 
-    const network = new Network("network", { network: model.network, tags });
+/** What every step shares. */
+interface StackContext {
+    model: StackModel;
+    tags: Record<string, string>;
+    /** Production: the rollback targets get `protect: true`. */
+    protect: boolean;
+}
 
-    // Generated, never written anywhere: the header CloudFront adds (so only CloudFront can
-    // use the ALB) and the token QA testers send with a routing header. The origin-verify
-    // secret has two slots, so that a rotation never has a moment where CloudFront sends a
-    // value the ALB does not accept; raising a slot's generation replaces its value.
-    const generation = model.alb.originVerify.generation;
-    const originVerify = {
-        a: new random.RandomPassword("origin-verify", { length: 48, special: false, keepers: { generation: String(generation.a) } }),
-        b: new random.RandomPassword("origin-verify-b", { length: 48, special: false, keepers: { generation: String(generation.b) } }),
+type Secrets = { originVerify: Record<OriginVerifySlot, random.RandomPassword>; qaToken: random.RandomPassword };
+
+export function defineStack(model: StackModel): StackOutputs {
+    const ctx: StackContext = {
+        model,
+        tags: { "payments:stack": model.stack, "payments:managed-by": "pulumi", ...model.tags },
+        protect: model.protectRollbackTargets,
     };
-    const qaToken = new random.RandomPassword("qa-token", { length: 48, special: false });
+    // Already checked against the ALB limits while the config was validated (lib/config.ts).
+    const rules = planRules(routingInput(model));
 
-    const alb = new RoutedAlb("alb", {
+    const network = new Network("network", { network: model.network, tags: ctx.tags });
+    const secrets = generateSecrets(ctx);
+    const alb = declareAlb(ctx, network);
+    const legacy = model.legacyPresent ? declareLegacy(ctx, network, alb) : undefined;
+    const { spring, traffic } = declareSpringAndRouting(ctx, { network, alb, legacy, rules, secrets });
+    const health = declareHealthSignals(ctx, alb, spring, legacy);
+    const edge = declareEdge(ctx, alb, secrets);
+    declareViewerDns(ctx, edge, traffic);
+    return stackOutputs(ctx, { alb, legacy, spring, traffic, health, edge, secrets });
+}
+
+/**
+ * Generated, never written anywhere: the header CloudFront adds (so only CloudFront can use
+ * the ALB) and the token QA testers send with a routing header. The origin-verify secret has
+ * two slots, so that a rotation never has a moment where CloudFront sends a value the ALB
+ * does not accept; raising a slot's generation replaces its value.
+ */
+function generateSecrets(ctx: StackContext): Secrets {
+    const generation = ctx.model.alb.originVerify.generation;
+    const password = (name: string, keepers?: Record<string, string>) => new random.RandomPassword(name, { length: 48, special: false, keepers });
+    return {
+        originVerify: {
+            a: password("origin-verify", { generation: String(generation.a) }),
+            b: password("origin-verify-b", { generation: String(generation.b) }),
+        },
+        qaToken: password("qa-token"),
+    };
+}
+
+function declareAlb(ctx: StackContext, network: Network): RoutedAlb {
+    return new RoutedAlb("alb", {
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
         publicSubnetIds: network.publicSubnetIds,
-        certificateArn: model.alb.certificateArn,
-        sslPolicy: model.alb.sslPolicy,
-        deletionProtection: model.alb.deletionProtection,
-        idleTimeoutSeconds: model.alb.idleTimeoutSeconds,
-        accessLogs: model.alb.accessLogs,
-        protect,
-        tags,
+        alb: ctx.model.alb,
+        protect: ctx.protect,
+        tags: ctx.tags,
     });
+}
 
-    let legacy: LegacyBeanstalkPair | undefined;
-    if (model.legacyPresent) {
-        const l = model.legacy;
-        legacy = new LegacyBeanstalkPair("legacy", {
-            application: l.application,
-            createApplication: l.createApplication,
-            solutionStack: l.solutionStack,
-            liveColor: l.liveColor,
-            blue: l.blue,
-            green: l.green,
-            vpcId: network.vpcId,
-            privateSubnetIds: network.privateSubnetIds,
-            sharedLoadBalancerArn: alb.loadBalancer.arn,
-            albSecurityGroupId: alb.securityGroup.id,
-            beanstalkListenerPort: alb.beanstalkListenerPort,
-            dependsOn: [alb.httpListener, alb.trafficListener],
-            instanceType: l.instanceType,
-            minInstances: l.minInstances,
-            maxInstances: l.maxInstances,
-            healthCheckPath: l.healthCheckPath,
-            port: l.port,
-            deploymentPolicy: l.deploymentPolicy,
-            deregistrationDelaySeconds: l.deregistrationDelaySeconds,
-            instanceProfile: l.instanceProfile,
-            serviceRole: l.serviceRole,
-            targetGroupArns: l.targetGroupArns,
-            // Only the pair itself can be unprotected on its own (canary decommission, step 1).
-            protect: l.protect ?? protect,
-            tags,
-        });
-    }
+function declareLegacy(ctx: StackContext, network: Network, alb: RoutedAlb): LegacyBeanstalkPair {
+    return new LegacyBeanstalkPair("legacy", {
+        legacy: ctx.model.legacy,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        sharedLoadBalancerArn: alb.loadBalancer.arn,
+        albSecurityGroupId: alb.securityGroup.id,
+        beanstalkListenerPort: alb.beanstalkListenerPort,
+        // Beanstalk attaches its default rule to this listener at creation: it must exist first.
+        dependsOn: [alb.httpListener, alb.trafficListener],
+        // Only the pair itself can be unprotected on its own (canary decommission, step 1).
+        protect: ctx.model.legacy.protect ?? ctx.protect,
+        tags: ctx.tags,
+    });
+}
 
-    // ECS needs each Spring target group attached to the ALB before its service exists;
-    // the rules that attach them need the target groups. The services therefore depend on
-    // a promise that the rules below fulfil.
-    let attachTargetGroups: (rules: pulumi.Resource[]) => void = () => undefined;
-    const targetGroupsAttached = new Promise<pulumi.Resource[]>((resolve) => (attachTargetGroups = resolve));
+/**
+ * The Spring pair and the listener rules, which need each other: ECS refuses to create a
+ * service whose target group is not attached to a load balancer yet, and the rules that
+ * attach them need the target groups. The single-target QA rules attach them; the services
+ * wait for those rules (late-bound below); the rules that carry live weights wait for the
+ * services and the Beanstalk environments: capacity before traffic.
+ */
+function declareSpringAndRouting(
+    ctx: StackContext,
+    deps: { network: Network; alb: RoutedAlb; legacy?: LegacyBeanstalkPair; rules: PlannedRule[]; secrets: Secrets },
+): { spring: FargateService; traffic: RoutedTraffic } {
+    const { model } = ctx;
+    const { network, alb, legacy, secrets } = deps;
+    let attach: (rules: pulumi.Resource[]) => void = () => undefined;
+    const targetGroupsAttached = new Promise<pulumi.Resource[]>((resolve) => (attach = resolve));
 
-    const s = model.spring;
     const spring = new FargateService("spring", {
+        spring: model.spring,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         albSecurityGroupId: alb.securityGroup.id,
-        blue: s.blue,
-        green: s.green,
-        cpu: s.cpu,
-        memory: s.memory,
-        containerPort: s.containerPort,
-        healthCheckPath: s.healthCheckPath,
-        healthCheckGraceSeconds: s.healthCheckGraceSeconds,
-        deregistrationDelaySeconds: s.deregistrationDelaySeconds,
-        logRetentionDays: s.logRetentionDays,
         albIdleTimeoutSeconds: model.alb.idleTimeoutSeconds,
-        environment: s.environment,
         serviceDependsOn: targetGroupsAttached,
-        protect,
-        tags,
+        protect: ctx.protect,
+        tags: ctx.tags,
     });
-
     const traffic = alb.routeTraffic({
-        routing,
-        originVerifyValues: { a: originVerify.a.result, b: originVerify.b.result },
-        qaTokenValue: qaToken.result,
+        rules: deps.rules,
+        originVerifyValues: { a: secrets.originVerify.a.result, b: secrets.originVerify.b.result },
+        qaTokenValue: secrets.qaToken.result,
         targetGroups: {
             spring: { blue: spring.colors.blue.targetGroup.arn, green: spring.colors.green.targetGroup.arn },
             ...(legacy ? { legacy: { blue: legacy.colors.blue.targetGroupArn, green: legacy.colors.green.targetGroupArn } } : {}),
         },
-        weightedRulesDependOn: spring.services,
-        maxRules: model.alb.maxRules,
+        weightedRulesDependOn: [...spring.services, ...(legacy?.environments ?? [])],
         migration: model.migration,
     });
-    attachTargetGroups(traffic.targetGroupAttachments);
+    attach(traffic.targetGroupAttachments);
+    return { spring, traffic };
+}
 
+function declareHealthSignals(ctx: StackContext, alb: RoutedAlb, spring: FargateService, legacy?: LegacyBeanstalkPair): HealthSignals {
     const signalTargets: SignalTarget[] = [
-        ...(legacy ? COLORS.map((color) => ({ side: "legacy" as const, color, targetGroupArnSuffix: legacy!.colors[color].targetGroupArnSuffix })) : []),
+        ...(legacy ? COLORS.map((color) => ({ side: "legacy" as const, color, targetGroupArnSuffix: legacy.colors[color].targetGroupArnSuffix })) : []),
         ...COLORS.map((color) => ({ side: "spring" as const, color, targetGroupArnSuffix: spring.colors[color].targetGroup.arnSuffix })),
     ];
-    const { notifications, ...thresholds } = model.health;
-    const health = new HealthSignals("health", {
+    const { notifications, ...thresholds } = ctx.model.health;
+    return new HealthSignals("health", {
         loadBalancerArnSuffix: alb.loadBalancer.arnSuffix,
         targets: signalTargets,
         thresholds,
         notifications,
-        tags,
+        tags: ctx.tags,
     });
+}
 
-    const originDns: EdgeDistributionArgs["originDns"] =
-        model.edge.originDnsZoneId && model.edge.originDomain
-            ? {
-                  zoneId: model.edge.originDnsZoneId,
-                  name: model.edge.originDomain,
-                  target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId },
-              }
-            : undefined;
-    const routedEdge = {
-        originDomain: model.edge.originDomain ?? alb.loadBalancer.dnsName,
-        originProtocol: alb.httpOnly ? ("http" as const) : ("https" as const),
+/**
+ * The edge in front of the routed ALB. With a cut-in, the live distribution stays the
+ * viewer-facing edge (adopted, moved in phases: components/cutinEdge.ts); otherwise the
+ * program declares its own distribution. Both reach the ALB the same way (routedEdgeConfig).
+ */
+function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeDistribution | CutinEdge {
+    const { model } = ctx;
+    const viewerFilter = model.qa.sourceCidrs.length > 0 ? qaViewerFilter("qa-viewer-filter", model.qa) : undefined;
+    const routed: RoutedEdgeArgs = {
+        // Required with the ALB certificate (lib/config.ts): CloudFront validates the certificate against it.
+        originDomain: model.edge.originDomain!,
         originVerifyHeader: model.alb.originVerifyHeader,
-        originVerifyValue: originVerify[model.alb.originVerify.send].result,
+        originVerifyValue: secrets.originVerify[model.alb.originVerify.send].result,
         originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
         originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
+        viewerFilterArn: viewerFilter?.arn,
     };
-    // With a cut-in, the live distribution stays the viewer-facing edge (adopted, moved in phases);
-    // otherwise the program declares its own distribution in front of the ALB.
-    const edge = model.cutin
-        ? new CutinEdge("cutin", {
-              ...model.cutin,
-              distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
-              oldApplication: model.cutin.oldPair.application,
-              railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
-              routed: routedEdge,
-              originDns,
-              protect,
-              tags,
-          })
-        : new EdgeDistribution("edge", {
-              ...routedEdge,
-              routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
-              aliases: model.edge.aliases,
-              certificateArn: model.edge.certificateArn,
-              webAclArn: model.edge.webAclArn,
-              priceClass: model.edge.priceClass,
-              originDns,
-              aliasZoneId: model.edge.aliasDnsZoneId,
-              tags,
-          });
+    const originDns =
+        model.edge.originDnsZoneId && model.edge.originDomain
+            ? { zoneId: model.edge.originDnsZoneId, name: model.edge.originDomain, target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId } }
+            : undefined;
+    if (model.cutin) {
+        return new CutinEdge("cutin", {
+            ...model.cutin,
+            distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
+            oldApplication: model.cutin.oldPair.application,
+            railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
+            routed,
+            originDns,
+            protect: ctx.protect,
+            tags: ctx.tags,
+        });
+    }
+    return new EdgeDistribution("edge", {
+        edge: model.edge,
+        routed,
+        routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
+        originDns,
+        tags: ctx.tags,
+    });
+}
 
+/**
+ * Viewer DNS last: it waits for the distribution and for the catch-all rule, which waits for
+ * both Spring services and both Beanstalk environments (and so for the QA rules that attach
+ * the target groups): the first viewer request finds its route.
+ */
+function declareViewerDns(ctx: StackContext, edge: EdgeDistribution | CutinEdge, traffic: RoutedTraffic): ViewerDns | undefined {
+    const { edge: cfg } = ctx.model;
+    // With a cut-in, the viewer records stay on the live distribution (adopted by CutinEdge).
+    if (!cfg.aliasDnsZoneId || !(edge instanceof EdgeDistribution)) return undefined;
+    return new ViewerDns("viewer-dns", {
+        zoneId: cfg.aliasDnsZoneId,
+        names: cfg.aliases,
+        distributionDomain: edge.domainName,
+        takeOver: cfg.aliasRecordsTakeOver,
+        dependsOn: [edge.distribution, traffic.catchAll],
+    });
+}
+
+function stackOutputs(
+    ctx: StackContext,
+    r: {
+        alb: RoutedAlb;
+        legacy?: LegacyBeanstalkPair;
+        spring: FargateService;
+        traffic: RoutedTraffic;
+        health: HealthSignals;
+        edge: EdgeDistribution | CutinEdge;
+        secrets: Secrets;
+    },
+): StackOutputs {
+    const { model } = ctx;
+    const { legacy, spring, health } = r;
     return {
-        cloudfrontDomain: edge.domainName,
-        albDnsName: alb.loadBalancer.dnsName,
-        httpOnly: alb.httpOnly,
-        qaToken: pulumi.secret(qaToken.result),
+        cloudfrontDomain: r.edge.domainName,
+        albDnsName: r.alb.loadBalancer.dnsName,
+        qaToken: pulumi.secret(r.secrets.qaToken.result),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
         ...deployedState(model),
-        routing: routingSummary(traffic.rules),
+        routing: routingSummary(r.traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
         health: {
             compositeAlarm: health.springCanaryUnhealthy.alarmName,
@@ -277,6 +326,7 @@ export function defineStack(model: StackModel): StackOutputs {
             dashboard: health.dashboard.dashboardName,
         },
         legacyEnvironments: legacy ? { blue: legacy.colors.blue.environmentName, green: legacy.colors.green.environmentName } : null,
+        legacyTargetGroupArns: legacy ? { blue: legacy.colors.blue.targetGroupArn, green: legacy.colors.green.targetGroupArn } : null,
     };
 }
 

@@ -1,52 +1,47 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID, CLOUDFRONT_HOSTED_ZONE_ID } from "../lib/cloudfront";
+import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID } from "../lib/cloudfront";
+import type { EdgeConfig, QaConfig } from "../lib/config";
 import { COMPONENT_TYPES } from "../lib/contract";
+import { CLOUDFRONT_FUNCTION_RUNTIME, viewerFilterCode } from "../lib/viewerFilter";
 
 const ORIGIN_ID = "routed-alb";
 
-export interface EdgeDistributionArgs {
-    /** DNS name CloudFront connects to: the ALB's, or a name of yours covered by the ALB certificate. */
+/** How CloudFront reaches the routed ALB: what every distribution serving the API repeats. */
+export interface RoutedEdgeArgs {
+    /** A DNS name of yours that points at the ALB and that the ALB certificate covers. */
     originDomain: pulumi.Input<string>;
-    /** HTTPS to the origin when the ALB has a certificate; HTTP only on an HTTP-only stack. */
-    originProtocol: "https" | "http";
     /** Header CloudFront adds to every origin request; the ALB forwards nothing without it. */
     originVerifyHeader: string;
     originVerifyValue: pulumi.Input<string>;
+    /** Below the ALB idle timeout (lib/config.ts checks it). */
+    originKeepaliveSeconds: number;
+    /** Above 60 s only with a raised CloudFront quota (lib/config.ts checks the acknowledgement). */
+    originReadTimeoutSeconds: number;
+    /** The QA viewer-request filter (qaViewerFilter), when testers are restricted by address. */
+    viewerFilterArn?: pulumi.Input<string>;
+}
+
+export interface EdgeDistributionArgs {
+    /** The validated `edge` config (defaults applied in lib/config.ts). */
+    edge: EdgeConfig;
+    routed: RoutedEdgeArgs;
     /** The QA routing headers (forwarded by the AllViewerExceptHostHeader policy, recorded in the outputs). */
     routingHeaders: string[];
-    /** @default [] (the distribution's own *.cloudfront.net name only) */
-    aliases?: string[];
-    /** ACM certificate in us-east-1 for the aliases. Required with aliases. */
-    certificateArn?: string;
-    /** WAFv2 web ACL (scope CLOUDFRONT). @default none */
-    webAclArn?: string;
-    /** @default "PriceClass_100" */
-    priceClass?: string;
-    /** Below the ALB idle timeout. @default 5 */
-    originKeepaliveSeconds?: number;
-    /** @default 30 */
-    originReadTimeoutSeconds?: number;
     /**
      * Create the origin name's alias record, pointing at the ALB, in this Route 53 zone.
      * @default none: the record is managed elsewhere
      */
     originDns?: { zoneId: string; name: string; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> } };
-    /** Create A and AAAA alias records for every alias in this Route 53 zone. @default none */
-    aliasZoneId?: string;
-    tags?: Record<string, string>;
+    tags: Record<string, string>;
 }
-
-/** Origin and default cache behavior toward the routed ALB (argument subset they need). */
-export type RoutedEdgeArgs = Pick<
-    EdgeDistributionArgs,
-    "originDomain" | "originProtocol" | "originVerifyHeader" | "originVerifyValue" | "originKeepaliveSeconds" | "originReadTimeoutSeconds"
->;
 
 /**
  * The routed ALB as a CloudFront origin, and the default cache behavior toward it. One
  * definition for this component's distribution and for the cut-in's staging and promoted
- * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ.
+ * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ:
+ * HTTPS only (the origin-verify header is a secret and crosses the internet), no cache,
+ * every viewer header but Host, and the QA viewer filter when there is one.
  */
 export function routedEdgeConfig(args: RoutedEdgeArgs) {
     return {
@@ -57,11 +52,12 @@ export function routedEdgeConfig(args: RoutedEdgeArgs) {
                 customOriginConfig: {
                     httpPort: 80,
                     httpsPort: 443,
-                    originProtocolPolicy: args.originProtocol === "https" ? "https-only" : "http-only",
+                    originProtocolPolicy: "https-only",
                     originSslProtocols: ["TLSv1.2"],
                     // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
-                    originKeepaliveTimeout: args.originKeepaliveSeconds ?? 5,
-                    originReadTimeout: args.originReadTimeoutSeconds ?? 30,
+                    originKeepaliveTimeout: args.originKeepaliveSeconds,
+                    // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
+                    originReadTimeout: args.originReadTimeoutSeconds,
                 },
                 customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
             },
@@ -74,8 +70,27 @@ export function routedEdgeConfig(args: RoutedEdgeArgs) {
             cachePolicyId: CACHING_DISABLED_POLICY_ID,
             originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
             compress: true,
+            functionAssociations: args.viewerFilterArn ? [{ eventType: "viewer-request", functionArn: args.viewerFilterArn }] : [],
         },
     };
+}
+
+/**
+ * The CloudFront Function that drops the QA routing and token headers from viewers outside
+ * qa.sourceCidrs (lib/viewerFilter.ts): CloudFront sees the viewer's address, the ALB never does.
+ */
+export function qaViewerFilter(resourceName: string, qa: QaConfig, opts: pulumi.CustomResourceOptions = {}): aws.cloudfront.Function {
+    return new aws.cloudfront.Function(
+        resourceName,
+        {
+            runtime: CLOUDFRONT_FUNCTION_RUNTIME,
+            comment: "QA routing headers only from the testers' addresses",
+            code: viewerFilterCode(qa),
+            // Published on every change: distributions run the LIVE stage.
+            publish: true,
+        },
+        opts,
+    );
 }
 
 /** A Route 53 alias record (A or AAAA) to a DNS name with a hosted zone (an ALB, a distribution). */
@@ -83,11 +98,18 @@ export function aliasRecord(
     resourceName: string,
     record: { zoneId: string; name: string; type: "A" | "AAAA"; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string>; evaluateTargetHealth?: boolean } },
     opts: pulumi.CustomResourceOptions,
+    allowOverwrite?: boolean,
 ): aws.route53.Record {
     const { zoneId, name, type, target } = record;
     return new aws.route53.Record(
         resourceName,
-        { zoneId, name, type, aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: target.evaluateTargetHealth ?? false }] },
+        {
+            zoneId,
+            name,
+            type,
+            aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: target.evaluateTargetHealth ?? false }],
+            ...(allowOverwrite !== undefined ? { allowOverwrite } : {}),
+        },
         opts,
     );
 }
@@ -99,15 +121,18 @@ export function aliasRecord(
  * the ALB. Without that, header routing and stickiness silently stop working. Host is
  * left out because CloudFront checks the origin certificate against the forwarded Host,
  * and the ALB certificate covers the origin name, not the viewer's.
+ *
+ * Viewers reach it through their own names only once routing exists: those records belong
+ * to the ViewerDns component, created last.
  */
 export class EdgeDistribution extends pulumi.ComponentResource {
     public readonly distribution: aws.cloudfront.Distribution;
     public readonly domainName: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
-        const aliases = args.aliases ?? [];
-        if (aliases.length > 0 && !args.certificateArn) {
-            throw new Error(`EdgeDistribution ${name}: aliases ${aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
+        const { edge } = args;
+        if (edge.aliases.length > 0 && !edge.certificateArn) {
+            throw new Error(`EdgeDistribution ${name}: aliases ${edge.aliases.join(", ")} need a us-east-1 ACM certificate (certificateArn)`);
         }
         super(COMPONENT_TYPES.edgeDistribution, name, {}, opts);
 
@@ -118,34 +143,24 @@ export class EdgeDistribution extends pulumi.ComponentResource {
                 isIpv6Enabled: true,
                 httpVersion: "http2and3",
                 comment: "Payments API",
-                aliases,
-                priceClass: args.priceClass ?? "PriceClass_100",
-                webAclId: args.webAclArn,
-                ...routedEdgeConfig(args),
+                aliases: edge.aliases,
+                priceClass: edge.priceClass,
+                webAclId: edge.webAclArn,
+                ...routedEdgeConfig(args.routed),
                 restrictions: { geoRestriction: { restrictionType: "none" } },
                 viewerCertificate:
-                    aliases.length > 0
-                        ? { acmCertificateArn: args.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
+                    edge.aliases.length > 0
+                        ? { acmCertificateArn: edge.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
                         : { cloudfrontDefaultCertificate: true },
                 tags: args.tags,
             },
             { parent: this },
         );
         this.domainName = this.distribution.domainName;
-
-        const alias = (resourceName: string, zoneId: string, name: string, type: "A" | "AAAA", target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> }) =>
-            aliasRecord(resourceName, { zoneId, name, type, target }, { parent: this });
         if (args.originDns) {
             // An ALB alias answers IPv4 only (dualstack ALBs aside): an A record is the whole of it.
-            alias(`${name}-origin-a`, args.originDns.zoneId, args.originDns.name, "A", args.originDns.target);
+            aliasRecord(`${name}-origin-a`, { ...args.originDns, type: "A" }, { parent: this });
         }
-        if (args.aliasZoneId) {
-            const cloudFront = { dnsName: this.distribution.domainName, zoneId: CLOUDFRONT_HOSTED_ZONE_ID };
-            aliases.forEach((aliasName, i) => {
-                for (const type of ["A", "AAAA"] as const) alias(`${name}-alias-${i}-${type.toLowerCase()}`, args.aliasZoneId!, aliasName, type, cloudFront);
-            });
-        }
-
         this.registerOutputs({ domainName: this.domainName, distributionId: this.distribution.id, routingHeaders: args.routingHeaders });
     }
 }

@@ -1,27 +1,15 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LegacyConfig } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 
-export interface LegacyColorArgs {
-    /** Application version label deployed to this color (uploaded by the Rails release pipeline). */
-    versionLabel: string;
-    /** @default the pair's minInstances */
-    minInstances?: number;
-    /** @default the pair's maxInstances */
-    maxInstances?: number;
-}
+/** Beanstalk's tag on the target group it creates for an environment in shared-ALB mode. */
+export const BEANSTALK_ENVIRONMENT_ID_TAG = "elasticbeanstalk:environment-id";
 
 export interface LegacyBeanstalkPairArgs {
-    /** Beanstalk application name. */
-    application: string;
-    /** Create the application, or use the existing one of that name. @default false */
-    createApplication?: boolean;
-    /** Solution stack, e.g. "64bit Amazon Linux 2023 v4.3.0 running Ruby 3.3". */
-    solutionStack: string;
-    liveColor: Color;
-    blue: LegacyColorArgs;
-    green: LegacyColorArgs;
+    /** The validated `legacy` config (defaults applied in lib/config.ts). */
+    legacy: LegacyConfig;
     vpcId: pulumi.Input<string>;
     /** Private subnets for the instances. */
     privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -32,36 +20,13 @@ export interface LegacyBeanstalkPairArgs {
      * otherwise Beanstalk creates an open security group of its own and attaches it to the ALB.
      */
     albSecurityGroupId: pulumi.Input<string>;
-    /** Listener that receives Beanstalk's own per-environment default rule (host = environment CNAME). */
+    /** Listener that receives Beanstalk's own per-environment default rule (host = environment CNAME): unreachable. */
     beanstalkListenerPort: number;
     /** Resources that must exist before an environment is created (the listener Beanstalk attaches to). */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
-    /** @default "t3.small" */
-    instanceType?: string;
-    /** @default 2 */
-    minInstances?: number;
-    /** @default 4 */
-    maxInstances?: number;
-    /** @default "/health" */
-    healthCheckPath?: string;
-    /** @default 80 */
-    port?: number;
-    /** Never AllAtOnce: a deploy must not take the environment down. @default "Immutable" */
-    deploymentPolicy?: "Immutable" | "RollingWithAdditionalBatch" | "Rolling";
-    /** @default 60 */
-    deregistrationDelaySeconds?: number;
-    /** @default "aws-elasticbeanstalk-ec2-role" */
-    instanceProfile?: string;
-    /** @default "aws-elasticbeanstalk-service-role" */
-    serviceRole?: string;
-    /**
-     * Target group ARNs per color. When omitted they are looked up by Beanstalk's
-     * `elasticbeanstalk:environment-id` tag once the environment exists.
-     */
-    targetGroupArns?: Record<Color, string>;
-    /** Keep both environments (the rollback target) from being deleted. @default false */
-    protect?: boolean;
-    tags?: Record<string, string>;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Keep both environments (the rollback target) from being deleted. */
+    protect: boolean;
+    tags: Record<string, string>;
 }
 
 export interface LegacyColor {
@@ -73,7 +38,7 @@ export interface LegacyColor {
     cname: pulumi.Output<string>;
 }
 
-type Setting = { namespace: string; name: string; value: pulumi.Input<string> };
+type Setting = { namespace: string; name: string; value: pulumi.Input<string>; resource: string };
 
 /**
  * The Rails side: one Beanstalk application and a blue/green pair of environments in
@@ -82,26 +47,32 @@ type Setting = { namespace: string; name: string; value: pulumi.Input<string> };
  */
 export class LegacyBeanstalkPair extends pulumi.ComponentResource {
     public readonly applicationName: pulumi.Output<string>;
+    /** Application versions this stack declares (only when it creates the application), by label. */
+    public readonly versions: Record<string, aws.elasticbeanstalk.ApplicationVersion>;
     public readonly colors: Record<Color, LegacyColor>;
     public readonly liveColor: Color;
     public readonly environments: aws.elasticbeanstalk.Environment[];
 
     constructor(name: string, args: LegacyBeanstalkPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.legacyBeanstalkPair, name, {}, opts);
-        this.liveColor = args.liveColor;
+        const legacy = args.legacy;
+        this.liveColor = legacy.liveColor;
 
-        if (args.createApplication) {
+        if (legacy.createApplication) {
             const app = new aws.elasticbeanstalk.Application(
                 `${name}-app`,
-                { name: args.application, description: "Payments API (Rails)", tags: args.tags },
+                { name: legacy.application, description: "Payments API (Rails)", tags: args.tags },
                 { parent: this, protect: args.protect },
             );
             this.applicationName = app.name;
+            this.versions = this.declareVersions(name, legacy, app, args.tags);
         } else {
-            this.applicationName = pulumi.output(args.application);
+            this.applicationName = pulumi.output(legacy.application);
+            this.versions = {};
         }
 
-        const makeColor = (color: Color) => this.color(`${name}-${color}`, color, args);
+        const platform = resolvePlatform(legacy.platform, this);
+        const makeColor = (color: Color) => this.color(`${name}-${color}`, color, args, platform);
         this.colors = { blue: makeColor("blue"), green: makeColor("green") };
         this.environments = COLORS.map((c) => this.colors[c].environment);
 
@@ -115,31 +86,62 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
         });
     }
 
+    /**
+     * A newly created application has no versions, and an environment that names a missing
+     * version fails at creation ("No Application Version named … found"): declare one per
+     * label in use, from the bundle the release pipeline uploaded. Resource names carry the
+     * label, so a release adds a version and a later update removes the unused one.
+     */
+    private declareVersions(
+        name: string,
+        legacy: LegacyConfig,
+        app: aws.elasticbeanstalk.Application,
+        tags: Record<string, string>,
+    ): Record<string, aws.elasticbeanstalk.ApplicationVersion> {
+        const bundle = legacy.sourceBundle!; // required with createApplication (lib/config.ts)
+        const labels = [...new Set(COLORS.map((c) => legacy[c].versionLabel))];
+        return Object.fromEntries(
+            labels.map((label) => [
+                label,
+                new aws.elasticbeanstalk.ApplicationVersion(
+                    `${name}-version-${label}`,
+                    { application: app.name, name: label, bucket: bundle.bucket, key: `${bundle.keyPrefix}${label}.zip`, tags },
+                    { parent: this },
+                ),
+            ]),
+        );
+    }
+
     /** One color: the same function for blue and green. */
-    private color(resourceName: string, color: Color, args: LegacyBeanstalkPairArgs): LegacyColor {
-        const colorArgs = args[color];
-        const settings = beanstalkSettings(color, args);
+    private color(resourceName: string, color: Color, args: LegacyBeanstalkPairArgs, platform: Platform): LegacyColor {
+        const colorArgs = args.legacy[color];
+        const version = this.versions[colorArgs.versionLabel];
         const environment = new aws.elasticbeanstalk.Environment(
             resourceName,
             {
                 application: this.applicationName,
-                solutionStackName: args.solutionStack,
-                version: colorArgs.versionLabel,
+                ...platform,
+                // Referencing the declared version (when there is one) orders its creation first.
+                version: version ? version.name : colorArgs.versionLabel,
                 tier: "WebServer",
-                settings,
+                settings: beanstalkSettings(color, args),
                 // Beanstalk reports healthy only after the new version passes its health checks.
                 waitForReadyTimeout: "30m",
                 tags: { ...args.tags, [COLOR_TAG]: color },
             },
-            { parent: this, protect: args.protect, dependsOn: args.dependsOn },
+            {
+                parent: this,
+                protect: args.protect,
+                dependsOn: args.dependsOn,
+                // The platform is chosen at creation; afterwards Beanstalk's managed platform
+                // updates move it (in this color's own window), and Pulumi must not roll them back.
+                ignoreChanges: ["solutionStackName", "platformArn"],
+            },
         );
 
-        const targetGroupArn = args.targetGroupArns
-            ? pulumi.output(args.targetGroupArns[color])
-            : aws.lb.getTargetGroupOutput(
-                  { tags: { "elasticbeanstalk:environment-id": environment.id } },
-                  { parent: this },
-              ).arn;
+        const targetGroupArn = args.legacy.targetGroupArns
+            ? pulumi.output(args.legacy.targetGroupArns[color])
+            : beanstalkTargetGroupArn(environment, this);
         // arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id> → targetgroup/<name>/<id>
         const targetGroupArnSuffix = targetGroupArn.apply((arn) => arn.slice(arn.indexOf(":targetgroup/") + 1));
 
@@ -147,40 +149,93 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
     }
 }
 
-/** The option settings of one environment. Exported for tests: these are the facts AWS enforces. */
+type Platform = { solutionStackName: pulumi.Input<string> } | { platformArn: string };
+
+/**
+ * The platform at creation: a platform ARN as given, or the newest solution stack matching
+ * the regex (`aws.elasticbeanstalk.getSolutionStack` with `mostRecent`), so a retired
+ * platform version never breaks the creation of a color (pulumi-aws#920 shows the pattern).
+ */
+function resolvePlatform(platform: LegacyConfig["platform"], parent: pulumi.Resource): Platform {
+    if ("platformArn" in platform) return { platformArn: platform.platformArn };
+    return {
+        solutionStackName: aws.elasticbeanstalk.getSolutionStackOutput({ nameRegex: platform.solutionStackRegex, mostRecent: true }, { parent }).name,
+    };
+}
+
+/**
+ * The target group Beanstalk created for one environment, found by its environment-id tag
+ * through the Resource Groups Tagging API (filtered by AWS, not by listing every target
+ * group in the region), with a clear error when there is not exactly one. Once known,
+ * put the ARNs in `legacy.targetGroupArns` (stack output `legacyTargetGroupArns`).
+ */
+function beanstalkTargetGroupArn(environment: aws.elasticbeanstalk.Environment, parent: pulumi.Resource): pulumi.Output<string> {
+    const found = aws.resourcegroupstaggingapi.getResourcesOutput(
+        { resourceTypeFilters: ["elasticloadbalancing:targetgroup"], tagFilters: [{ key: BEANSTALK_ENVIRONMENT_ID_TAG, values: [environment.id] }] },
+        { parent },
+    );
+    return pulumi.all([found.resourceTagMappingLists, environment.id, environment.name]).apply(([list, id, envName]) => {
+        const arns = list.map((r) => r.resourceArn);
+        if (arns.length !== 1) {
+            throw new pulumi.RunError(
+                `expected exactly one target group tagged ${BEANSTALK_ENVIRONMENT_ID_TAG}=${id} (environment ${envName}), found ${arns.length}` +
+                    `${arns.length ? `: ${arns.join(", ")}` : ""}; set legacy.targetGroupArns.blue/green to the environments' target group ARNs`,
+            );
+        }
+        return arns[0];
+    });
+}
+
+/**
+ * The option settings of one environment. Exported for tests: these are the facts AWS enforces.
+ *
+ * Shared-ALB mode: in `aws:elbv2:loadbalancer` only `SharedLoadBalancer` and `SecurityGroups`
+ * are valid (Elastic Beanstalk Developer Guide, general options, aws:elbv2:loadbalancer:
+ * "with a shared load balancer, only these options are valid"). No `ManagedSecurityGroup`.
+ * Every setting carries `resource: ""` and list values are sorted: Beanstalk returns both that
+ * way, and anything else is a diff on every preview, i.e. an UpdateEnvironment of both colors
+ * on every `pulumi up` (pulumi-aws#920, hashicorp/terraform#22563, terraform-provider-aws#461).
+ */
 export function beanstalkSettings(color: Color, args: LegacyBeanstalkPairArgs): Setting[] {
-    const colorArgs = args[color];
-    const s = (namespace: string, name: string, value: pulumi.Input<string>): Setting => ({ namespace, name, value });
+    const legacy = args.legacy;
+    const colorArgs = legacy[color];
+    const s = (namespace: string, name: string, value: pulumi.Input<string>): Setting => ({ namespace, name, value, resource: "" });
     const process = "aws:elasticbeanstalk:environment:process:default";
     return [
-        // Shared-ALB mode: all four fixed at creation.
+        // Shared-ALB mode: all fixed at creation.
         s("aws:elasticbeanstalk:environment", "EnvironmentType", "LoadBalanced"),
         s("aws:elasticbeanstalk:environment", "LoadBalancerType", "application"),
         s("aws:elasticbeanstalk:environment", "LoadBalancerIsShared", "true"),
-        s("aws:elasticbeanstalk:environment", "ServiceRole", args.serviceRole ?? "aws-elasticbeanstalk-service-role"),
+        s("aws:elasticbeanstalk:environment", "ServiceRole", legacy.serviceRole),
         s("aws:elbv2:loadbalancer", "SharedLoadBalancer", args.sharedLoadBalancerArn),
         s("aws:elbv2:loadbalancer", "SecurityGroups", args.albSecurityGroupId),
-        s("aws:elbv2:loadbalancer", "ManagedSecurityGroup", args.albSecurityGroupId),
+        // Beanstalk's default rule (host header = CNAME, no origin-verify) goes to this listener,
+        // which no security group rule opens.
         s(`aws:elbv2:listener:${args.beanstalkListenerPort}`, "Rules", "default"),
         // The process is the environment's target group.
-        s(process, "Port", String(args.port ?? 80)),
+        s(process, "Port", String(legacy.port)),
         s(process, "Protocol", "HTTP"),
-        s(process, "HealthCheckPath", args.healthCheckPath ?? "/health"),
+        s(process, "HealthCheckPath", legacy.healthCheckPath),
         s(process, "MatcherHTTPCode", "200"),
-        s(process, "DeregistrationDelay", String(args.deregistrationDelaySeconds ?? 60)),
+        s(process, "DeregistrationDelay", String(legacy.deregistrationDelaySeconds)),
         // Network: private instances only.
         s("aws:ec2:vpc", "VPCId", args.vpcId),
-        s("aws:ec2:vpc", "Subnets", pulumi.output(args.privateSubnetIds).apply((ids) => ids.join(","))),
+        s("aws:ec2:vpc", "Subnets", pulumi.output(args.privateSubnetIds).apply((ids) => [...ids].sort().join(","))),
         s("aws:ec2:vpc", "AssociatePublicIpAddress", "false"),
         // Instances.
-        s("aws:autoscaling:launchconfiguration", "IamInstanceProfile", args.instanceProfile ?? "aws-elasticbeanstalk-ec2-role"),
-        s("aws:ec2:instances", "InstanceTypes", args.instanceType ?? "t3.small"),
-        s("aws:autoscaling:asg", "MinSize", String(colorArgs.minInstances ?? args.minInstances ?? 2)),
-        s("aws:autoscaling:asg", "MaxSize", String(colorArgs.maxInstances ?? args.maxInstances ?? 4)),
+        s("aws:autoscaling:launchconfiguration", "IamInstanceProfile", legacy.instanceProfile),
+        s("aws:ec2:instances", "InstanceTypes", legacy.instanceType),
+        s("aws:autoscaling:asg", "MinSize", String(colorArgs.minInstances ?? legacy.minInstances)),
+        s("aws:autoscaling:asg", "MaxSize", String(colorArgs.maxInstances ?? legacy.maxInstances)),
         // Deployments and configuration changes never take the environment down.
-        s("aws:elasticbeanstalk:command", "DeploymentPolicy", args.deploymentPolicy ?? "Immutable"),
+        s("aws:elasticbeanstalk:command", "DeploymentPolicy", legacy.deploymentPolicy),
         s("aws:autoscaling:updatepolicy:rollingupdate", "RollingUpdateEnabled", "true"),
         s("aws:autoscaling:updatepolicy:rollingupdate", "RollingUpdateType", "Immutable"),
         s("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+        // Managed platform updates (they need enhanced health; they run as immutable updates),
+        // each color in its own weekly window so the live and the idle color never update together.
+        s("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled", "true"),
+        s("aws:elasticbeanstalk:managedactions", "PreferredStartTime", legacy.platformUpdates.windows[color]),
+        s("aws:elasticbeanstalk:managedactions:platformupdate", "UpdateLevel", legacy.platformUpdates.updateLevel),
     ];
 }

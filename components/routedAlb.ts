@@ -2,39 +2,33 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, Side, WeightedTarget } from "../lib/weights";
 import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG, RoutingRecord } from "../lib/contract";
-import { HeaderValue, OriginVerifySlot, PlannedRule, RulePlanInput, planRules, ruleSetProblems } from "../lib/rules";
+import type { AlbConfig } from "../lib/config";
+import { HeaderValue, OriginVerifySlot, PlannedRule } from "../lib/rules";
 
 /** AWS-managed prefix list of CloudFront's origin-facing addresses. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 /** Tag Beanstalk keeps on a shared ALB; ignored so that Pulumi and Beanstalk do not fight over it. */
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
+/** The only port CloudFront may reach. */
+export const TRAFFIC_PORT = 443;
+/** The redirect-only listener Beanstalk's default rules go to; no security group rule opens it. */
+export const BEANSTALK_LISTENER_PORT = 80;
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
     /** CIDR of the VPC: the ALB may only open connections to targets inside it. */
     vpcCidr: pulumi.Input<string>;
     publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /**
-     * ACM certificate for the HTTPS listener.
-     * @default none: the ALB is HTTP-only (staging only; the stack output `httpOnly` says so)
-     */
-    certificateArn?: string;
-    /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" (TLS 1.2 and 1.3 only) */
-    sslPolicy?: string;
-    /** @default true */
-    deletionProtection?: boolean;
-    /** Must exceed CloudFront's origin keep-alive and stay below the apps' keep-alive. @default 60 */
-    idleTimeoutSeconds?: number;
-    /** @default none (access logs off) */
-    accessLogs?: { bucket: string; prefix: string };
-    /** Keep the ALB (a rollback target) from being deleted, even by a policy bypass. @default false */
-    protect?: boolean;
-    tags?: Record<string, string>;
+    /** The validated `alb` config (defaults applied in lib/config.ts). */
+    alb: AlbConfig;
+    /** Keep the ALB (a rollback target) from being deleted, even by a policy bypass. */
+    protect: boolean;
+    tags: Record<string, string>;
 }
 
 export interface TrafficArgs {
-    /** The rule set's inputs: weights, live colors, routes, header names. */
-    routing: RulePlanInput;
+    /** The planned rule set (lib/rules.ts), already checked against the ALB limits by lib/config.ts. */
+    rules: readonly PlannedRule[];
     /** Secret header values (both origin-verify slots); the rules hold them, the plan never prints them. */
     originVerifyValues: Record<OriginVerifySlot, pulumi.Input<string>>;
     qaTokenValue: pulumi.Input<string>;
@@ -44,14 +38,12 @@ export interface TrafficArgs {
      * What must be ready before any rule that carries live weights changes: the Spring
      * services (which wait for steady state), so capacity is in place before traffic moves.
      */
-    weightedRulesDependOn?: pulumi.Input<pulumi.Resource>[];
-    /** @default 100 (the AWS quota of rules per ALB) */
-    maxRules?: number;
+    weightedRulesDependOn: pulumi.Input<pulumi.Resource>[];
     /**
      * Recorded in the component's outputs for the rollback policy: when Spring reached
      * 100 % everywhere, and how long that must hold before the legacy pair may go.
      */
-    migration?: { cutoverDate?: string; bakeDays: number };
+    migration: { cutoverDate?: string; bakeDays: number };
 }
 
 
@@ -64,64 +56,45 @@ export interface RoutedTraffic {
      * the Spring target groups without depending on the services.
      */
     targetGroupAttachments: aws.lb.ListenerRule[];
+    /** The weighted catch-all: what every viewer request without a QA header or a routed path reaches. */
+    catchAll: aws.lb.ListenerRule;
 }
+
+/** The fixed 403 every listener answers when no rule matches (or the origin-verify header is missing). */
+const FORBIDDEN = { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } };
 
 /**
  * The routed ALB: the one place where traffic is split between Rails and Spring.
- * Only CloudFront can reach it (managed prefix list plus a secret origin header that
- * every forwarding rule requires); anything else gets the listener's fixed 403.
+ * Only CloudFront can reach it (managed prefix list, on 443 only, plus a secret origin
+ * header that every forwarding rule requires); anything else gets the listener's fixed 403.
+ *
+ * Always HTTPS: over HTTP the origin-verify secret would cross the internet in clear text.
+ * The port-80 listener only redirects, and the security group does not open port 80 at all:
+ * that listener is where Beanstalk puts its own per-environment rules (host header = the
+ * environment CNAME, no origin-verify condition), so it must be unreachable.
  */
 export class RoutedAlb extends pulumi.ComponentResource {
     public readonly securityGroup: aws.ec2.SecurityGroup;
     public readonly loadBalancer: aws.lb.LoadBalancer;
-    /** The listener that carries traffic: HTTPS, or HTTP on an HTTP-only stack. */
+    /** The HTTPS listener that carries traffic. */
     public readonly trafficListener: aws.lb.Listener;
-    /** Port-80 listener: redirects to HTTPS, or is the traffic listener on an HTTP-only stack. */
+    /** Port-80 listener: redirects to HTTPS; unreachable (not in the security group); holds Beanstalk's default rules. */
     public readonly httpListener: aws.lb.Listener;
-    public readonly httpOnly: boolean;
-    /** Port of the listener Beanstalk attaches its per-environment default rule to. */
-    public readonly beanstalkListenerPort = 80;
+    /** Port of the listener Beanstalk attaches its per-environment default rule to: never opened to anyone. */
+    public readonly beanstalkListenerPort = BEANSTALK_LISTENER_PORT;
+    /** The access-log bucket (when alb.accessLogs is set). */
+    public readonly accessLogBucket?: aws.s3.Bucket;
 
     private readonly name: string;
-    private readonly tags?: Record<string, string>;
+    private readonly tags: Record<string, string>;
 
     constructor(name: string, args: RoutedAlbArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.routedAlb, name, {}, opts);
         this.name = name;
         this.tags = args.tags;
-        this.httpOnly = !args.certificateArn;
-        const trafficPort = this.httpOnly ? 80 : 443;
-
-        const cloudFront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, { parent: this });
-        // Only the traffic port is opened: the CloudFront prefix list counts as ~55 rules
-        // against the security group quota, so a second port would exceed the default 60.
-        this.securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                vpcId: args.vpcId,
-                description: "Routed ALB: CloudFront origin-facing addresses only",
-                ingress: [
-                    {
-                        description: "CloudFront origin-facing",
-                        protocol: "tcp",
-                        fromPort: trafficPort,
-                        toPort: trafficPort,
-                        prefixListIds: [cloudFront.id],
-                    },
-                ],
-                egress: [
-                    {
-                        description: "Targets inside the VPC",
-                        protocol: "tcp",
-                        fromPort: 0,
-                        toPort: 65535,
-                        cidrBlocks: [args.vpcCidr],
-                    },
-                ],
-                tags: args.tags,
-            },
-            { parent: this },
-        );
+        this.securityGroup = this.cloudFrontOnlySecurityGroup(args);
+        const accessLogs = args.alb.accessLogs ? this.accessLogDelivery(args.alb.accessLogs) : undefined;
+        this.accessLogBucket = accessLogs?.bucket;
 
         this.loadBalancer = new aws.lb.LoadBalancer(
             `${name}`,
@@ -130,11 +103,11 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 internal: false,
                 securityGroups: [this.securityGroup.id],
                 subnets: args.publicSubnetIds,
-                enableDeletionProtection: args.deletionProtection ?? true,
+                enableDeletionProtection: args.alb.deletionProtection,
                 dropInvalidHeaderFields: true,
-                idleTimeout: args.idleTimeoutSeconds ?? 60,
-                accessLogs: args.accessLogs
-                    ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true }
+                idleTimeout: args.alb.idleTimeoutSeconds,
+                accessLogs: args.alb.accessLogs
+                    ? { bucket: accessLogs!.bucket.bucket, prefix: args.alb.accessLogs.prefix, enabled: true }
                     : undefined,
                 tags: args.tags,
             },
@@ -142,121 +115,119 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 parent: this,
                 protect: args.protect,
                 // Beanstalk rewrites this tag whenever an environment joins or leaves the shared ALB.
+                // Ignoring a key the program never sets needs Pulumi CLI >= 3.190 (pulumi/pulumi#20278): README.
                 ignoreChanges: [`tags["${BEANSTALK_SHARED_ALB_TAG}"]`, `tagsAll["${BEANSTALK_SHARED_ALB_TAG}"]`],
+                // ELB checks that it may write to the bucket when access logs are enabled: the policy first.
+                dependsOn: accessLogs ? [accessLogs.policy] : [],
             },
         );
 
-        const forbidden = { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } };
-        if (this.httpOnly) {
-            this.httpListener = new aws.lb.Listener(
-                `${name}-http`,
-                { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [forbidden], tags: args.tags },
-                { parent: this },
-            );
-            this.trafficListener = this.httpListener;
-        } else {
-            this.trafficListener = new aws.lb.Listener(
-                `${name}-https`,
-                {
-                    loadBalancerArn: this.loadBalancer.arn,
-                    port: 443,
-                    protocol: "HTTPS",
-                    sslPolicy: args.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    certificateArn: args.certificateArn,
-                    defaultActions: [forbidden],
-                    tags: args.tags,
-                },
-                { parent: this },
-            );
-            this.httpListener = new aws.lb.Listener(
-                `${name}-http`,
-                {
-                    loadBalancerArn: this.loadBalancer.arn,
-                    port: 80,
-                    protocol: "HTTP",
-                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-                    tags: args.tags,
-                },
-                { parent: this },
-            );
-        }
-
+        this.trafficListener = new aws.lb.Listener(
+            `${name}-https`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: TRAFFIC_PORT,
+                protocol: "HTTPS",
+                sslPolicy: args.alb.sslPolicy,
+                certificateArn: args.alb.certificateArn,
+                defaultActions: [FORBIDDEN],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.httpListener = new aws.lb.Listener(
+            `${name}-http`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: BEANSTALK_LISTENER_PORT,
+                protocol: "HTTP",
+                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(TRAFFIC_PORT), statusCode: "HTTP_301" } }],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         // Outputs are registered by routeTraffic, once the rules exist.
+    }
+
+    /**
+     * Only the traffic port is opened, to CloudFront only: the CloudFront prefix list counts
+     * as ~55 rules against the security group quota, so a second port would exceed the
+     * default 60 — and port 80 must stay closed (Beanstalk's rules live there).
+     */
+    private cloudFrontOnlySecurityGroup(args: RoutedAlbArgs): aws.ec2.SecurityGroup {
+        const cloudFront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, { parent: this });
+        return new aws.ec2.SecurityGroup(
+            `${this.name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: "Routed ALB: CloudFront origin-facing addresses only",
+                ingress: [
+                    { description: "CloudFront origin-facing", protocol: "tcp", fromPort: TRAFFIC_PORT, toPort: TRAFFIC_PORT, prefixListIds: [cloudFront.id] },
+                ],
+                egress: [{ description: "Targets inside the VPC", protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: [args.vpcCidr] }],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+    }
+
+    /**
+     * The access-log bucket with the policy ELB needs to deliver logs. Regions opened before
+     * August 2022 (eu-west-1 among them) deliver from the regional ELB account, newer ones
+     * from the logdelivery.elasticloadbalancing.amazonaws.com service principal (ELB User
+     * Guide, "Enable access logs for your Application Load Balancer" → bucket policy); the
+     * provider's `aws.elb.getServiceAccount` knows the regional account. Only SSE-S3
+     * encryption is supported for these logs, which is the bucket default.
+     */
+    private accessLogDelivery(logs: NonNullable<AlbConfig["accessLogs"]>): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
+        const parent = { parent: this };
+        const bucket = new aws.s3.Bucket(`${this.name}-logs`, { bucket: logs.bucket, tags: this.tags }, { ...parent, protect: false });
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${this.name}-logs`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            parent,
+        );
+        const elbAccount = aws.elb.getServiceAccountOutput({}, parent);
+        const prefix = logs.prefix ? `${logs.prefix}/` : "";
+        const policy = new aws.s3.BucketPolicy(
+            `${this.name}-logs`,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "ElbLogDelivery",
+                            Effect: "Allow",
+                            Principal: { AWS: elbAccount.arn },
+                            Action: "s3:PutObject",
+                            Resource: pulumi.interpolate`${bucket.arn}/${prefix}AWSLogs/*`,
+                        },
+                    ],
+                }),
+            },
+            { ...parent, dependsOn: [publicAccess] },
+        );
+        return { bucket, policy };
     }
 
     /**
      * Create the listener rules. Separate from the constructor because the target groups
      * belong to the Beanstalk pair and the Fargate service, which themselves need this
-     * ALB to exist first. Throws, before creating anything, if the rule set breaks an ALB limit.
+     * ALB to exist first.
      */
     public routeTraffic(args: TrafficArgs): RoutedTraffic {
-        const rules = planRules(args.routing);
-        const problems = ruleSetProblems(rules, args.maxRules ?? 100, args.routing.legacyPresent);
-        if (problems.length > 0) {
-            throw new Error(`the ALB rule set exceeds AWS limits:\n  ${problems.join("\n  ")}`);
-        }
-        const arnOf = (t: WeightedTarget): pulumi.Input<string> => {
-            const arn = args.targetGroups[t.side]?.[t.color];
-            if (arn === undefined) {
-                throw new Error(`rule targets ${t.side}-${t.color} but no target group was given for it`);
-            }
-            return arn;
-        };
-        const headerValue = (v: HeaderValue): pulumi.Input<string> =>
-            typeof v === "string" ? v : v.secret === "originVerify" ? args.originVerifyValues[v.slot] : args.qaTokenValue;
-
         const listenerRules: aws.lb.ListenerRule[] = [];
         const attachments: aws.lb.ListenerRule[] = [];
-        for (const rule of rules) {
-            const singleTarget = rule.targets.length === 1;
-            const conditions: aws.types.input.lb.ListenerRuleCondition[] = rule.match.headers.map((h) => ({
-                httpHeader: { httpHeaderName: h.header, values: h.values.map(headerValue) },
-            }));
-            if (rule.match.paths) {
-                conditions.push({ pathPattern: { values: rule.match.paths } });
-            }
-            if (rule.match.sourceCidrs) {
-                conditions.push({ sourceIp: { values: rule.match.sourceCidrs } });
-            }
-            const listenerRule = new aws.lb.ListenerRule(
-                `${this.name}-${rule.name}`,
-                {
-                    listenerArn: this.trafficListener.arn,
-                    priority: rule.priority,
-                    conditions,
-                    actions: [
-                        {
-                            type: "forward",
-                            forward: {
-                                targetGroups: rule.targets.map((t) => ({ arn: arnOf(t), weight: t.weight })),
-                                stickiness:
-                                    rule.stickinessSeconds !== undefined
-                                        ? { enabled: true, duration: rule.stickinessSeconds }
-                                        : { enabled: false, duration: 1 },
-                            },
-                        },
-                    ],
-                    // Static tags only: a tag holding the percent would turn every weight move into a second API call.
-                    tags: {
-                        ...this.tags,
-                        [RULE_ROLE_TAG]: rule.kind,
-                        [RULE_NAME_TAG]: rule.name,
-                        [RULE_TARGETS_TAG]: rule.targets.map((t) => `${t.side}-${t.color}`).join(" "),
-                    },
-                },
-                {
-                    parent: this,
-                    // A rule that names both colors of a side carries live weights: it changes
-                    // only after the capacity it may send traffic to is ready.
-                    dependsOn: singleTarget ? [] : args.weightedRulesDependOn ?? [],
-                },
-            );
+        let catchAll: aws.lb.ListenerRule | undefined;
+        for (const rule of args.rules) {
+            const listenerRule = this.listenerRule(rule, args);
             listenerRules.push(listenerRule);
-            if (singleTarget) {
-                attachments.push(listenerRule);
-            }
+            if (rule.targets.length === 1) attachments.push(listenerRule);
+            if (rule.kind === "catch-all") catchAll = listenerRule;
         }
-        const routing: RoutingRecord[] = rules.map((r) => ({
+        if (!catchAll) throw new Error("the rule set has no catch-all rule");
+        const routing: RoutingRecord[] = args.rules.map((r) => ({
             name: r.name,
             kind: r.kind,
             priority: r.priority,
@@ -268,10 +239,59 @@ export class RoutedAlb extends pulumi.ComponentResource {
             dnsName: this.loadBalancer.dnsName,
             securityGroupId: this.securityGroup.id,
             trafficListenerArn: this.trafficListener.arn,
-            httpOnly: this.httpOnly,
             routing,
-            migration: args.migration ?? { bakeDays: 14 },
+            migration: args.migration,
         });
-        return { rules, listenerRules, targetGroupAttachments: attachments };
+        return { rules: [...args.rules], listenerRules, targetGroupAttachments: attachments, catchAll };
+    }
+
+    /** One planned rule as an `aws.lb.ListenerRule` on the HTTPS listener. */
+    private listenerRule(rule: PlannedRule, args: TrafficArgs): aws.lb.ListenerRule {
+        const arnOf = (t: WeightedTarget): pulumi.Input<string> => {
+            const arn = args.targetGroups[t.side]?.[t.color];
+            if (arn === undefined) {
+                throw new Error(`rule targets ${t.side}-${t.color} but no target group was given for it`);
+            }
+            return arn;
+        };
+        const headerValue = (v: HeaderValue): pulumi.Input<string> =>
+            typeof v === "string" ? v : v.secret === "originVerify" ? args.originVerifyValues[v.slot] : args.qaTokenValue;
+        const conditions: aws.types.input.lb.ListenerRuleCondition[] = rule.match.headers.map((h) => ({
+            httpHeader: { httpHeaderName: h.header, values: h.values.map(headerValue) },
+        }));
+        if (rule.match.paths) {
+            conditions.push({ pathPattern: { values: rule.match.paths } });
+        }
+        return new aws.lb.ListenerRule(
+            `${this.name}-${rule.name}`,
+            {
+                listenerArn: this.trafficListener.arn,
+                priority: rule.priority,
+                conditions,
+                actions: [
+                    {
+                        type: "forward",
+                        forward: {
+                            targetGroups: rule.targets.map((t) => ({ arn: arnOf(t), weight: t.weight })),
+                            stickiness:
+                                rule.stickinessSeconds !== undefined ? { enabled: true, duration: rule.stickinessSeconds } : { enabled: false, duration: 1 },
+                        },
+                    },
+                ],
+                // Static tags only: a tag holding the percent would turn every weight move into a second API call.
+                tags: {
+                    ...this.tags,
+                    [RULE_ROLE_TAG]: rule.kind,
+                    [RULE_NAME_TAG]: rule.name,
+                    [RULE_TARGETS_TAG]: rule.targets.map((t) => `${t.side}-${t.color}`).join(" "),
+                },
+            },
+            {
+                parent: this,
+                // A rule that names both colors of a side carries live weights: it changes
+                // only after the capacity it may send traffic to is ready.
+                dependsOn: rule.targets.length === 1 ? [] : args.weightedRulesDependOn,
+            },
+        );
     }
 }

@@ -23,11 +23,13 @@ import {
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import {
     ALB_MAX_CONDITION_VALUES_PER_CONDITION,
+    CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT,
     PATH_PATTERN_MAX_LENGTH,
     PATH_PATTERN_CHARS,
     headerNameProblem,
-    ruleBudget,
 } from "./limits";
+import { RulePlanInput, planRules, ruleSetIssues } from "./rules";
+import { QA_MAX_SOURCE_CIDRS } from "./viewerFilter";
 
 // ---------------------------------------------------------------------------
 // Scalars with coercion from the string forms the CLI may store.
@@ -59,8 +61,9 @@ const percent = () => num(PERCENT_ALLOWED, (n) => percentToTenths(n) !== undefin
 
 const bool = () => z.preprocess(coerceBoolean, z.boolean({ error: "expected true or false" }));
 
-function str(allowed: string, pattern?: RegExp) {
+function str(allowed: string, pattern?: RegExp | ((v: string) => boolean)) {
     const s = z.string({ error: allowed });
+    if (typeof pattern === "function") return s.min(1, { error: allowed }).refine(pattern, { error: allowed });
     return pattern ? s.regex(pattern, { error: allowed }) : s.min(1, { error: allowed });
 }
 
@@ -94,6 +97,19 @@ const ARN_ACM = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]
 const ARN_TARGET_GROUP = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 const ARN_WAFV2_GLOBAL = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[A-Za-z0-9-]+$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const ARN_BEANSTALK_PLATFORM = /^arn:aws[a-z-]*:elasticbeanstalk:[a-z0-9-]+:(\d{12})?:platform\/[^/]+\/[0-9.]+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const WEEKLY_WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/;
+/** A string that compiles as a regular expression (the provider matches it with Go's RE2; lookarounds are not allowed there). */
+function VALID_REGEX(v: string): boolean {
+    if (/\(\?[=!<]/.test(v)) return false;
+    try {
+        new RegExp(v);
+        return true;
+    } catch {
+        return false;
+    }
+}
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SLUG = /^[a-z][a-z0-9-]{0,23}$/;
@@ -166,7 +182,36 @@ const legacy = obj({
     application: str("expected the Beanstalk application name"),
     /** Create the application (true) or use an existing one by name (false). */
     createApplication: bool().default(false),
-    solutionStack: str("expected a Beanstalk solution stack name such as '64bit Amazon Linux 2023 v4.3.0 running Ruby 3.3'"),
+    /**
+     * Where the Rails release pipeline uploads each version's source bundle:
+     * s3://<bucket>/<keyPrefix><versionLabel>.zip. Required with createApplication: a new
+     * application has no versions, so the program declares one per label in use.
+     */
+    sourceBundle: obj({
+        bucket: str("expected an S3 bucket name", S3_BUCKET),
+        keyPrefix: z.string({ error: "expected an S3 key prefix such as rails/ (may be empty)" }).default(""),
+    }).optional(),
+    /**
+     * The platform, resolved when an environment is created: the newest solution stack whose
+     * name matches `solutionStackRegex` (e.g. "^64bit Amazon Linux 2023 v[0-9.]+ running Ruby 3\\.3$"),
+     * or a platform ARN. Afterwards Beanstalk's managed platform updates keep it current and
+     * Pulumi ignores the platform (see README "Platform updates").
+     */
+    platform: z.union(
+        [
+            obj({ solutionStackRegex: str("expected a regular expression matching solution stack names", VALID_REGEX) }),
+            obj({ platformArn: str("expected an Elastic Beanstalk platform ARN", ARN_BEANSTALK_PLATFORM) }),
+        ],
+        { error: "expected either { solutionStackRegex } or { platformArn }" },
+    ),
+    /** Managed platform updates: the level Beanstalk applies by itself, and each color's weekly window (never the same). */
+    platformUpdates: obj({
+        updateLevel: z.enum(["minor", "patch"], { error: `expected "minor" or "patch"` }).default("minor"),
+        windows: obj({ blue: str("expected a weekly window such as Tue:09:00 (UTC)", WEEKLY_WINDOW), green: str("expected a weekly window such as Thu:09:00 (UTC)", WEEKLY_WINDOW) }).default({
+            blue: "Tue:09:00",
+            green: "Thu:09:00",
+        }),
+    }).default({ updateLevel: "minor", windows: { blue: "Tue:09:00", green: "Thu:09:00" } }),
     liveColor: color(),
     blue: legacyColor,
     green: legacyColor,
@@ -205,6 +250,12 @@ const springColor = obj({
     image: str("expected a container image reference such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments:1.4.2", IMAGE),
     /** Tasks kept running for this color. Set per color so that a flip never resizes anything. */
     desiredCount: int(0, 1000),
+    /**
+     * This color's container port, when it differs from spring.containerPort. A port change
+     * replaces the color's target group: it goes through the idle color (README "Changes that
+     * replace live resources").
+     */
+    containerPort: int(1, 65535).optional(),
 });
 
 const spring = obj({
@@ -249,13 +300,18 @@ const network = z.union(
 );
 
 const alb = obj({
-    /** ACM certificate (in the stack's region) for the HTTPS listener. Without it the ALB is HTTP-only. */
-    certificateArn: str("expected an ACM certificate ARN", ARN_ACM).optional(),
+    /**
+     * ACM certificate (in the stack's region) for the HTTPS listener, covering edge.originDomain.
+     * Required on every stack: over plain HTTP the origin-verify secret would cross the internet
+     * in clear text, and the port-80 listener would be reachable (it holds Beanstalk's own rules).
+     */
+    certificateArn: str("expected an ACM certificate ARN (required: CloudFront reaches the ALB over HTTPS only)", ARN_ACM),
     sslPolicy: str("expected an ELB security policy name").default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
     deletionProtection: bool().default(true),
     idleTimeoutSeconds: int(1, 4000).default(60),
     accessLogs: obj({
-        bucket: str("expected an S3 bucket name", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+        /** Created by the program, with the ELB log-delivery bucket policy (import an existing bucket first). */
+        bucket: str("expected an S3 bucket name", S3_BUCKET),
         prefix: z.string().default(""),
     }).optional(),
     /** Header CloudFront adds and every forwarding rule requires. */
@@ -291,14 +347,27 @@ const edge = obj({
         .default("PriceClass_100"),
     /** Must stay below the ALB idle timeout so CloudFront, not the ALB, closes idle connections. */
     originKeepaliveSeconds: int(1, 60).default(5),
+    /** Above 60 s only after AWS raised the account's "response timeout per origin" quota (originReadTimeoutQuotaRaised). */
     originReadTimeoutSeconds: int(1, 180).default(30),
+    /** Set to true once the CloudFront quota "Response timeout per origin" allows originReadTimeoutSeconds. */
+    originReadTimeoutQuotaRaised: bool().default(false),
+    /**
+     * The viewer names already have records (today's Rails): take them over in place (Route 53
+     * UPSERT, `allowOverwrite`) instead of failing on create. Deliberate: set it for the update
+     * that moves viewers, or import the records instead (README "Running it for real").
+     */
+    aliasRecordsTakeOver: bool().default(false),
 });
 
 const qa = obj({
     routeHeader: str("expected an HTTP header name").default(DEFAULT_HEADERS.route),
     tokenHeader: str("expected an HTTP header name").default(DEFAULT_HEADERS.token),
-    /** Source CIDRs allowed to use the QA routes. Each rule holds at most 5 condition values: 3 go to headers, 2 remain. */
-    sourceCidrs: list(cidr(), "expected a list of at most 2 CIDR blocks (ALB rules hold 5 condition values; the QA headers use 3)", 0, 2).default([]),
+    /**
+     * Testers' addresses. Checked at CloudFront (a viewer-request function), which sees the
+     * viewer's address; the ALB only ever sees CloudFront's. From anywhere else the routing
+     * and token headers are removed and the request takes the weighted mix.
+     */
+    sourceCidrs: list(cidr(), `expected a list of at most ${QA_MAX_SOURCE_CIDRS} CIDR blocks`, 0, QA_MAX_SOURCE_CIDRS).default([]),
 });
 
 const notification = obj({
@@ -314,7 +383,8 @@ const health = obj({
     minRequests: int(0, 1000000).default(20),
     p99LatencySeconds: num("expected seconds, greater than 0 and at most 60", (n) => n > 0 && n <= 60).default(1.5),
     unhealthyHosts: int(0, 1000).default(0),
-    periodSeconds: num("expected 10, 30 or a multiple of 60 (CloudWatch alarm periods)", (n) => n === 10 || n === 30 || (Number.isInteger(n) && n > 0 && n % 60 === 0)).default(60),
+    /** ALB metrics have 1-minute resolution: a shorter period never fills and is billed as a high-resolution alarm. */
+    periodSeconds: num("expected a multiple of 60 seconds (ALB metrics are published once a minute)", (n) => Number.isInteger(n) && n > 0 && n % 60 === 0).default(60),
     evaluationPeriods: int(1, 100).default(3),
     notifications: list(notification, "expected a list of { protocol, endpoint } subscriptions").default([]),
 });
@@ -460,8 +530,11 @@ const stackConfigShape = {
 
 const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
     // `input` carries the effective value (a default, when the key is not set) for the message.
-    const issue = (path: (string | number)[], message: string) =>
+    let issues = 0;
+    const issue = (path: (string | number)[], message: string) => {
+        issues++;
         ctx.addIssue({ code: "custom", path, message, params: { effective: valueAt(c, path) } });
+    };
 
     // Legacy: required unless decommissioned; decommissioning only at Spring 100 % everywhere.
     if (!c.legacy) {
@@ -582,14 +655,31 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
 
     if (c.cutin) cutinIssues(c.cutin, c.edge, issue);
 
-    // Rule budget: the whole rule set must fit the ALB quota, counted before anything is created.
-    const legacyPresent = !!c.legacy && !c.legacy.decommissioned;
-    const needed = ruleBudget({ routes: c.canary.routes.length, legacyPresent });
-    if (needed > c.alb.maxRules) {
+    if (c.edge.originReadTimeoutSeconds > CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT && !c.edge.originReadTimeoutQuotaRaised) {
         issue(
-            ["canary", "routes"],
-            `expected at most ${c.alb.maxRules - (needed - c.canary.routes.length)} routes: ${needed} listener rules would exceed alb.maxRules (${c.alb.maxRules}, the AWS quota of rules per ALB)`,
+            ["edge", "originReadTimeoutSeconds"],
+            `expected at most ${CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT} unless the CloudFront quota "Response timeout per origin" was raised for the account (then set edge.originReadTimeoutQuotaRaised: true)`,
         );
+    }
+
+    if (c.legacy) {
+        // A new application has no versions: an environment naming one fails at creation.
+        if (c.legacy.createApplication && !c.legacy.sourceBundle) {
+            issue(["legacy", "sourceBundle"], "expected { bucket, keyPrefix } with legacy.createApplication: true: the new application needs its versions declared from their source bundles");
+        }
+        if (c.legacy.platformUpdates.windows.blue === c.legacy.platformUpdates.windows.green) {
+            issue(["legacy", "platformUpdates", "windows", "green"], "expected a window different from blue's: both colors must never update at the same time");
+        }
+    }
+
+    // The rule set must fit the ALB's limits (the rule quota, Beanstalk's own rules included),
+    // checked here and only here, before anything is created.
+    // Zod runs this refinement even when a field failed (e.g. a weight of 150): plan only a
+    // config whose fields are valid; the field errors are reported already.
+    if (c.legacy && issues === 0 && (ctx as unknown as { issues?: unknown[] }).issues?.length === 0) {
+        for (const problem of ruleSetIssues(planRules(routingInput(c as StackConfig)), c.alb.maxRules)) {
+            issue(problem.path, problem.message);
+        }
     }
 });
 
@@ -703,6 +793,22 @@ export function parseStackConfig(raw: Record<string, unknown>, project: string, 
     const c = result.data;
     const legacyCfg = c.legacy as LegacyConfig;
     return { ...c, legacy: legacyCfg, project, stack, legacyPresent: !legacyCfg.decommissioned };
+}
+
+/** The rule set's inputs, from the validated config: what lib/rules.ts plans the listener rules from. */
+export function routingInput(c: StackConfig): RulePlanInput {
+    const legacy = c.legacy as LegacyConfig;
+    return {
+        canaryWeight: c.canary.weight,
+        stickinessSeconds: c.canary.stickinessSeconds,
+        routes: c.canary.routes,
+        legacyLiveColor: legacy.liveColor,
+        springLiveColor: c.spring.liveColor,
+        legacyPresent: !legacy.decommissioned,
+        originVerifyHeader: c.alb.originVerifyHeader,
+        originVerify: { send: c.alb.originVerify.send, accept: c.alb.originVerify.accept },
+        qa: { routeHeader: c.qa.routeHeader, tokenHeader: c.qa.tokenHeader },
+    };
 }
 
 /**

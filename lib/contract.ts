@@ -25,6 +25,7 @@ export const COMPONENT_TYPES = {
     edgeDistribution: "payments:migration:EdgeDistribution",
     healthSignals: "payments:migration:HealthSignals",
     cutinEdge: "payments:migration:CutinEdge",
+    viewerDns: "payments:migration:ViewerDns",
 } as const;
 
 /** One listener rule as the RoutedAlb component records it in its outputs. */

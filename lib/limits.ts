@@ -14,6 +14,11 @@ export const ALB_MAX_STICKINESS_SECONDS = 604800;
 export const HEADER_NAME_MAX_LENGTH = 40;
 export const CONDITION_VALUE_MAX_LENGTH = 128;
 export const PATH_PATTERN_MAX_LENGTH = 128;
+/**
+ * CloudFront's origin response (read) timeout: 1–60 s by default; up to 180 s only after a
+ * quota increase ("Response timeout per origin", CloudFront Developer Guide, quotas).
+ */
+export const CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT = 60;
 /** Characters the ALB accepts in a path-pattern condition value, plus the * and ? wildcards. */
 export const PATH_PATTERN_CHARS = /^\/[A-Za-z0-9_\-.$/~"'@:+&*?]*$/;
 /** RFC 7230 token characters: what an HTTP header name may contain. */

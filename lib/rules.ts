@@ -41,10 +41,14 @@ export interface HeaderMatch {
     values: HeaderValue[];
 }
 
+/**
+ * No source-IP condition: behind CloudFront the ALB only ever sees CloudFront's addresses
+ * (a source-ip condition matches the connecting peer, never X-Forwarded-For), so testers are
+ * restricted by address at CloudFront instead (lib/viewerFilter.ts).
+ */
 export interface RuleMatch {
     headers: HeaderMatch[];
     paths?: string[];
-    sourceCidrs?: string[];
 }
 
 export type RuleKind = "qa" | "path" | "catch-all";
@@ -77,7 +81,7 @@ export interface RulePlanInput {
      * to spare, and a QA request failing for the minutes CloudFront takes to switch is harmless.
      */
     originVerify: { send: OriginVerifySlot; accept: readonly OriginVerifySlot[] };
-    qa: { routeHeader: string; tokenHeader: string; sourceCidrs: readonly string[] };
+    qa: { routeHeader: string; tokenHeader: string };
 }
 
 /** Where a QA route sends traffic: the named side's live color (weight 1, idle 0) or one color only. */
@@ -113,7 +117,6 @@ export function planRules(input: RulePlanInput): PlannedRule[] {
                     { header: input.qa.routeHeader, values: [target] },
                     { header: input.qa.tokenHeader, values: [{ secret: "qaToken" }] },
                 ],
-                ...(input.qa.sourceCidrs.length > 0 ? { sourceCidrs: [...input.qa.sourceCidrs] } : {}),
             },
             targets: qaTargets(target, live),
         });
@@ -152,64 +155,90 @@ export function planRules(input: RulePlanInput): PlannedRule[] {
     return rules;
 }
 
-/** Every ALB limit the rule set would break, as messages naming the rule. Empty when the set is deployable. */
-export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number, legacyPresent: boolean): string[] {
-    const problems: string[] = [];
-    const routes = rules.filter((r) => r.kind === "path").length;
+/** A broken limit, with the config key it comes from. */
+export interface RuleSetIssue {
+    path: (string | number)[];
+    message: string;
+}
+
+/**
+ * Every ALB limit the rule set would break, each with the config key to change. Empty when
+ * the set is deployable. The one check of the rule set: lib/config.ts runs it while validating.
+ */
+export function ruleSetIssues(rules: readonly PlannedRule[], maxRules: number): RuleSetIssue[] {
+    const issues: RuleSetIssue[] = [];
+    const routeIndex = new Map(rules.filter((r) => r.kind === "path").map((r, i) => [r.name, i] as const));
+    const keyOf = (rule: PlannedRule): (string | number)[] =>
+        rule.kind === "path" ? ["canary", "routes", routeIndex.get(rule.name)!] : rule.kind === "qa" ? ["qa"] : ["canary"];
+    const routes = routeIndex.size;
+    const legacyPresent = rules.some((r) => r.targets.some((t) => t.side === "legacy"));
     const needed = ruleBudget({ routes, legacyPresent });
     if (needed > maxRules) {
-        problems.push(`the ALB would need ${needed} listener rules (Beanstalk's included); the limit is ${maxRules}`);
+        issues.push({
+            path: ["canary", "routes"],
+            message: `expected at most ${maxRules - (needed - routes)} routes: the ALB would need ${needed} listener rules (Beanstalk's included), more than alb.maxRules (${maxRules}, the AWS quota of rules per ALB)`,
+        });
+    }
+    for (const rule of rules) {
+        for (const message of ruleProblems(rule)) issues.push({ path: keyOf(rule), message: `rule ${rule.name}: ${message}` });
     }
     const priorities = new Map<number, string>();
     for (const rule of rules) {
-        const where = `rule ${rule.name}`;
-        if (!Number.isInteger(rule.priority) || rule.priority < ALB_MIN_PRIORITY || rule.priority > ALB_MAX_PRIORITY) {
-            problems.push(`${where}: priority ${rule.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`);
-        }
         const clash = priorities.get(rule.priority);
         if (clash !== undefined) {
-            problems.push(`${where}: priority ${rule.priority} is already used by rule ${clash}`);
+            issues.push({ path: keyOf(rule), message: `rule ${rule.name}: priority ${rule.priority} is already used by rule ${clash}` });
         }
         priorities.set(rule.priority, rule.name);
+    }
+    return issues;
+}
 
-        if (rule.targets.length < 1 || rule.targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD) {
-            problems.push(`${where}: a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${rule.targets.length}`);
-        }
-        for (const t of rule.targets) {
-            if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT) {
-                problems.push(`${where}: weight ${t.weight} for ${t.side}-${t.color} is outside 0–${ALB_MAX_WEIGHT}`);
-            }
-        }
-        if (rule.targets.length > 0 && rule.targets.every((t) => t.weight === 0)) {
-            problems.push(`${where}: every target group has weight 0`);
-        }
-        if (rule.stickinessSeconds !== undefined && (rule.stickinessSeconds < 1 || rule.stickinessSeconds > ALB_MAX_STICKINESS_SECONDS)) {
-            problems.push(`${where}: stickiness ${rule.stickinessSeconds}s is outside 1–${ALB_MAX_STICKINESS_SECONDS}`);
-        }
+/** The messages of ruleSetIssues, for callers that only print them. */
+export function ruleSetProblems(rules: readonly PlannedRule[], maxRules: number): string[] {
+    return ruleSetIssues(rules, maxRules).map((i) => i.message);
+}
 
-        const pathCount = rule.match.paths?.length ?? 0;
-        const cidrCount = rule.match.sourceCidrs?.length ?? 0;
-        const values = rule.match.headers.reduce((n, h) => n + h.values.length, 0) + pathCount + cidrCount;
-        if (values > ALB_MAX_CONDITION_VALUES_PER_RULE) {
-            problems.push(`${where}: ${values} condition values; an ALB rule holds at most ${ALB_MAX_CONDITION_VALUES_PER_RULE}`);
+/** The limits one rule can break on its own. */
+function ruleProblems(rule: PlannedRule): string[] {
+    const problems: string[] = [];
+    if (!Number.isInteger(rule.priority) || rule.priority < ALB_MIN_PRIORITY || rule.priority > ALB_MAX_PRIORITY) {
+        problems.push(`priority ${rule.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`);
+    }
+    if (rule.targets.length < 1 || rule.targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD) {
+        problems.push(`a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${rule.targets.length}`);
+    }
+    for (const t of rule.targets) {
+        if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT) {
+            problems.push(`weight ${t.weight} for ${t.side}-${t.color} is outside 0–${ALB_MAX_WEIGHT}`);
         }
-        const perCondition = [pathCount, cidrCount, ...rule.match.headers.map((h) => h.values.length)];
-        if (perCondition.some((n) => n > ALB_MAX_CONDITION_VALUES_PER_CONDITION)) {
-            problems.push(`${where}: a condition holds at most ${ALB_MAX_CONDITION_VALUES_PER_CONDITION} values`);
+    }
+    if (rule.targets.length > 0 && rule.targets.every((t) => t.weight === 0)) {
+        problems.push("every target group has weight 0");
+    }
+    if (rule.stickinessSeconds !== undefined && (rule.stickinessSeconds < 1 || rule.stickinessSeconds > ALB_MAX_STICKINESS_SECONDS)) {
+        problems.push(`stickiness ${rule.stickinessSeconds}s is outside 1–${ALB_MAX_STICKINESS_SECONDS}`);
+    }
+    const pathCount = rule.match.paths?.length ?? 0;
+    const values = rule.match.headers.reduce((n, h) => n + h.values.length, 0) + pathCount;
+    if (values > ALB_MAX_CONDITION_VALUES_PER_RULE) {
+        problems.push(`${values} condition values; an ALB rule holds at most ${ALB_MAX_CONDITION_VALUES_PER_RULE}`);
+    }
+    const perCondition = [pathCount, ...rule.match.headers.map((h) => h.values.length)];
+    if (perCondition.some((n) => n > ALB_MAX_CONDITION_VALUES_PER_CONDITION)) {
+        problems.push(`a condition holds at most ${ALB_MAX_CONDITION_VALUES_PER_CONDITION} values`);
+    }
+    for (const p of rule.match.paths ?? []) {
+        if (p.length > PATH_PATTERN_MAX_LENGTH) {
+            problems.push(`path pattern longer than ${PATH_PATTERN_MAX_LENGTH} characters: ${p.slice(0, 40)}...`);
         }
-        for (const p of rule.match.paths ?? []) {
-            if (p.length > PATH_PATTERN_MAX_LENGTH) {
-                problems.push(`${where}: path pattern longer than ${PATH_PATTERN_MAX_LENGTH} characters: ${p.slice(0, 40)}...`);
-            }
+    }
+    for (const h of rule.match.headers) {
+        const problem = headerNameProblem(h.header);
+        if (problem) {
+            problems.push(`header "${h.header}": ${problem}`);
         }
-        for (const h of rule.match.headers) {
-            const problem = headerNameProblem(h.header);
-            if (problem) {
-                problems.push(`${where}: header "${h.header}": ${problem}`);
-            }
-            if (h.values.some((v) => typeof v === "string" && v.length > CONDITION_VALUE_MAX_LENGTH)) {
-                problems.push(`${where}: header value longer than ${CONDITION_VALUE_MAX_LENGTH} characters`);
-            }
+        if (h.values.some((v) => typeof v === "string" && v.length > CONDITION_VALUE_MAX_LENGTH)) {
+            problems.push(`header value longer than ${CONDITION_VALUE_MAX_LENGTH} characters`);
         }
     }
     return problems;

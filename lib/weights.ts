@@ -7,14 +7,14 @@
  * 0.5 % is Spring 5 : Rails 995 — exactly the configured ratio, never rounded.
  */
 
+import { ALB_MAX_WEIGHT } from "./limits";
+
 export const SIDES = ["legacy", "spring"] as const;
 export type Side = (typeof SIDES)[number];
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
 
-/** ALB limit on a single target group weight inside a forward action. */
-export const MAX_TARGET_GROUP_WEIGHT = 999;
 
 export function otherColor(color: Color): Color {
     return color === "blue" ? "green" : "blue";
@@ -55,8 +55,8 @@ export function sideWeights(springPercent: number): SideWeights {
     }
     const legacy = 1000 - spring;
     return {
-        legacy: Math.min(legacy, MAX_TARGET_GROUP_WEIGHT),
-        spring: Math.min(spring, MAX_TARGET_GROUP_WEIGHT),
+        legacy: Math.min(legacy, ALB_MAX_WEIGHT),
+        spring: Math.min(spring, ALB_MAX_WEIGHT),
     };
 }
 

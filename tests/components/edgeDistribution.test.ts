@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { EdgeDistribution } from "../../components/edgeDistribution";
 import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID } from "../../lib/cloudfront";
+import { parseStackConfig } from "../../lib/config";
+import { PROJECT, stackRaw } from "../helpers";
 import { byType, one, plan } from "../planCache";
 
 const DIST = "aws:cloudfront/distribution:Distribution";
@@ -38,33 +40,34 @@ describe("EdgeDistribution (through mocks)", () => {
         assert.equal(d.inputs.viewerCertificate.sslSupportMethod, "sni-only");
     });
 
-    it("staging: HTTP to the ALB's own DNS name, default certificate", async () => {
+    it("staging: HTTPS to its own origin name too (the origin-verify secret never crosses the internet in clear text), default certificate", async () => {
         const d = one(await plan("staging"), DIST, "edge");
-        assert.match(d.inputs.origins[0].domainName, /\.elb\.amazonaws\.com$/);
-        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "http-only");
+        assert.equal(d.inputs.origins[0].domainName, "origin.staging.payments.example.com");
+        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
         assert.equal(d.inputs.viewerCertificate.cloudfrontDefaultCertificate, true);
     });
 
-    it("rejects aliases without a certificate at construction", () => {
+    it("rejects aliases without a certificate at construction", async () => {
+        const model = parseStackConfig(stackRaw("production"), PROJECT, "production");
         assert.throws(
             () => new EdgeDistribution("bad", {
-                originDomain: "o.example.com", originProtocol: "https", originVerifyHeader: "X-Origin-Verify",
-                originVerifyValue: "x", routingHeaders: [], aliases: ["api.example.com"],
+                edge: { ...model.edge, certificateArn: undefined }, routingHeaders: [], tags: {},
+                routed: { originDomain: "o.example.com", originVerifyHeader: "X-Origin-Verify", originVerifyValue: "x", originKeepaliveSeconds: 5, originReadTimeoutSeconds: 30 },
             }),
-            /aliases api.example.com need a us-east-1 ACM certificate/,
+            /aliases api.payments.example.com need a us-east-1 ACM certificate/,
         );
     });
 
     it("points the origin name at the ALB and each alias at the distribution when the zones are given", async () => {
         const p = await plan("production");
         const records = byType(p, "aws:route53/record:Record");
-        assert.deepEqual(records.map((r) => r.name).sort(), ["edge-alias-0-a", "edge-alias-0-aaaa", "edge-origin-a"]);
+        assert.deepEqual(records.map((r) => r.name).sort(), ["edge-origin-a", "viewer-dns-0-a", "viewer-dns-0-aaaa"]);
         const origin = one(p, "aws:route53/record:Record", "edge-origin-a").inputs;
         assert.equal(origin.name, "origin.payments.example.com");
         assert.equal(origin.type, "A");
         assert.match(origin.aliases[0].name, /\.elb\.amazonaws\.com$/);
         assert.equal(origin.aliases[0].zoneId, "Z32O12XQLNTSW2");
-        const alias = one(p, "aws:route53/record:Record", "edge-alias-0-aaaa").inputs;
+        const alias = one(p, "aws:route53/record:Record", "viewer-dns-0-aaaa").inputs;
         assert.deepEqual([alias.name, alias.type, alias.aliases[0].zoneId], ["api.payments.example.com", "AAAA", "Z2FDTNDATAQYW2"]);
         assert.match(alias.aliases[0].name, /\.cloudfront\.net$/);
         assert.equal(byType(await plan("staging"), "aws:route53/record:Record").length, 0);

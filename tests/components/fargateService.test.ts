@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
 import { FargateService } from "../../components/fargateService";
+import { parseStackConfig } from "../../lib/config";
+import { PROJECT, stackRaw } from "../helpers";
 import { byType, one, plan } from "../planCache";
 
 const T = {
@@ -77,11 +79,12 @@ describe("FargateService (through mocks)", () => {
     });
 
     it("rejects an invalid Fargate size at construction", async () => {
+        const model = parseStackConfig(stackRaw("production"), PROJECT, "production");
         assert.throws(
             () => new FargateService("bad", {
-                vpcId: "vpc-1", privateSubnetIds: [], albSecurityGroupId: "sg-1",
-                blue: { image: "x:1", desiredCount: 1 }, green: { image: "x:1", desiredCount: 1 },
-                cpu: 256, memory: 4096,
+                spring: { ...model.spring, cpu: 256, memory: 4096 },
+                vpcId: "vpc-1", privateSubnetIds: [], albSecurityGroupId: "sg-1", albIdleTimeoutSeconds: 60,
+                serviceDependsOn: [], protect: false, tags: {},
             }),
             /cpu 256 \/ memory 4096 is not a Fargate size: with cpu 256, memory \(MiB\) must be 512, 1024, 2048/,
         );

@@ -18,7 +18,11 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
             assert.equal(s["aws:elasticbeanstalk:environment/LoadBalancerIsShared"], "true");
             assert.match(s["aws:elbv2:loadbalancer/SharedLoadBalancer"], /^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/app\//);
             assert.match(s["aws:elbv2:loadbalancer/SecurityGroups"], /^sg-/);
-            assert.equal(s["aws:elbv2:loadbalancer/ManagedSecurityGroup"], s["aws:elbv2:loadbalancer/SecurityGroups"]);
+            // Shared mode: only SharedLoadBalancer and SecurityGroups are valid in aws:elbv2:loadbalancer (issue 8.3).
+            assert.deepEqual(Object.keys(s).filter((k) => k.startsWith("aws:elbv2:loadbalancer/")).sort(), [
+                "aws:elbv2:loadbalancer/SecurityGroups",
+                "aws:elbv2:loadbalancer/SharedLoadBalancer",
+            ]);
             assert.equal(s["aws:elbv2:listener:80/Rules"], "default");
             assert.equal(s["aws:elasticbeanstalk:environment:process:default/HealthCheckPath"], "/health");
             assert.equal(s["aws:elasticbeanstalk:environment:process:default/DeregistrationDelay"], "60");

@@ -15,7 +15,7 @@ function input(overrides: Partial<RulePlanInput> = {}): RulePlanInput {
         legacyPresent: true,
         originVerifyHeader: "X-Origin-Verify",
         originVerify: { send: "a", accept: ["a"] },
-        qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: [] },
+        qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token" },
         ...overrides,
     };
 }
@@ -32,7 +32,7 @@ describe("rule plan", () => {
                 ["canary-default", CATCH_ALL_PRIORITY],
             ],
         );
-        assert.deepEqual(ruleSetProblems(rules, 100, true), []);
+        assert.deepEqual(ruleSetProblems(rules, 100), []);
     });
 
     it("keeps QA and catch-all priorities stable when routes are added or the legacy pair goes", () => {
@@ -48,12 +48,13 @@ describe("rule plan", () => {
     });
 
     it("requires the origin-verify header on every rule, and the token on every QA rule", () => {
-        const rules = planRules(input({ qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: ["203.0.113.0/24"] } }));
+        const rules = planRules(input());
         for (const r of rules) {
             assert.deepEqual(r.match.headers[0], { header: "X-Origin-Verify", values: [{ secret: "originVerify", slot: "a" }] }, r.name);
             if (r.kind === "qa") {
                 assert.ok(r.match.headers.some((h) => h.header === "X-Route-Token" && h.values.length === 1 && typeof h.values[0] === "object" && h.values[0].secret === "qaToken"));
-                assert.deepEqual(r.match.sourceCidrs, ["203.0.113.0/24"]);
+                // No source-ip condition: behind CloudFront it would only ever see CloudFront (issue 8.1).
+                assert.equal("sourceCidrs" in r.match, false);
                 assert.equal(r.stickinessSeconds, undefined);
             } else {
                 assert.equal(r.stickinessSeconds, 300);
@@ -81,12 +82,12 @@ describe("rule plan", () => {
     });
 
     it("accepts both origin-verify slots on the canary rules during a rotation, only the sent one on QA rules", () => {
-        const rules = planRules(input({ originVerify: { send: "b", accept: ["a", "b"] }, qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: ["198.51.100.0/24", "203.0.113.0/24"] } }));
+        const rules = planRules(input({ originVerify: { send: "b", accept: ["a", "b"] }, qa: { routeHeader: "X-Route-To", tokenHeader: "X-Route-Token" } }));
         for (const r of rules) {
             const slots = r.match.headers[0].values.map((v) => (typeof v === "object" && v.secret === "originVerify" ? v.slot : "?"));
             assert.deepEqual(slots, r.kind === "qa" ? ["b"] : ["a", "b"], r.name);
         }
-        assert.deepEqual(ruleSetProblems(rules, 100, true), [], "every rule still fits 5 condition values");
+        assert.deepEqual(ruleSetProblems(rules, 100), [], "every rule still fits 5 condition values");
     });
 
     describe("ALB limits", () => {
@@ -94,13 +95,13 @@ describe("rule plan", () => {
         const mutate = (f: (rules: PlannedRule[]) => void) => {
             const rules = structuredClone(base());
             f(rules);
-            return ruleSetProblems(rules, 100, true).join("\n");
+            return ruleSetProblems(rules, 100).join("\n");
         };
 
         it("reports too many rules for the quota, counting Beanstalk's own two", () => {
             const routes = Array.from({ length: 92 }, (_, i) => ({ name: `r${i}`, paths: [`/p${i}`], weight: 1 }));
-            assert.match(ruleSetProblems(planRules(input({ routes })), 100, true).join("\n"), /would need 101 listener rules .* limit is 100/);
-            assert.deepEqual(ruleSetProblems(planRules(input({ routes: routes.slice(0, 91) })), 100, true), []);
+            assert.match(ruleSetProblems(planRules(input({ routes })), 100).join("\n"), /expected at most 91 routes: the ALB would need 101 listener rules .*alb.maxRules \(100/);
+            assert.deepEqual(ruleSetProblems(planRules(input({ routes: routes.slice(0, 91) })), 100), []);
         });
         it("reports duplicate and out-of-range priorities", () => {
             assert.match(mutate((r) => (r[1].priority = r[0].priority)), /priority 1 is already used by rule qa-legacy/);
@@ -121,7 +122,7 @@ describe("rule plan", () => {
                 mutate((r) => (r[6].match.paths = ["/a", "/b", "/c", "/d"])),
                 /5 condition values|at most 3 values/,
             );
-            assert.match(mutate((r) => (r[0].match.sourceCidrs = ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16"])), /6 condition values/);
+            assert.match(mutate((r) => ((r[0].match.headers[0].values = ["a", "b", "c"]), (r[0].match.headers[1].values = ["a", "b"]))), /6 condition values/);
             assert.match(mutate((r) => (r[0].match.headers[1].header = "Host")), /header "Host": expected a header other than Host/);
             assert.match(mutate((r) => (r[0].match.headers[1].header = "X".repeat(41))), /1 to 40 characters/);
             assert.match(mutate((r) => (r[0].match.headers[1].values = ["v".repeat(129)])), /longer than 128/);

@@ -13,9 +13,10 @@ describe("security baseline policies", () => {
         assert.deepEqual(v.filter((x) => SECURITY.includes(x.policy)), []);
     });
 
-    it("staging (HTTP-only, no deletion protection, no access logs) gets advisories, never mandatory violations", async () => {
+    it("staging (no deletion protection, no access logs) gets advisories, never mandatory violations", async () => {
         const v = (await violations(await plan("staging"))).filter((x) => SECURITY.includes(x.policy));
-        assert.deepEqual(v.map((x) => x.policy).sort(), ["alb-access-logs", "alb-deletion-protection", "alb-https-listener", "cloudfront-origin-https"]);
+        // Every stack is HTTPS to the origin now (issue 8.6): no alb-https-listener / cloudfront-origin-https advisories.
+        assert.deepEqual(v.map((x) => x.policy).sort(), ["alb-access-logs", "alb-deletion-protection"]);
         assert.ok(v.every((x) => x.level === "advisory"));
     });
 

@@ -140,6 +140,20 @@ export function createMocks(
                     return { id: region, name: region, region };
                 case "aws:index/getCallerIdentity:getCallerIdentity":
                     return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, id: MOCK_ACCOUNT, userId: "plan" };
+                case "aws:elasticbeanstalk/getSolutionStack:getSolutionStack":
+                    // The newest platform whose name matches: an example name, as the API would return one.
+                    return { id: region, name: "64bit Amazon Linux 2023 v4.7.1 running Ruby 3.3", nameRegex: inputs.nameRegex, mostRecent: inputs.mostRecent };
+                case "aws:elb/getServiceAccount:getServiceAccount":
+                    // The regional ELB account that delivers access logs (eu-west-1's, the stacks' region).
+                    return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
+                case "aws:resourcegroupstaggingapi/getResources:getResources": {
+                    // Beanstalk's own target group, found by its environment-id tag.
+                    const envId = inputs.tagFilters?.[0]?.values?.[0] ?? "unknown";
+                    const tgArn = arn("elasticloadbalancing", `targetgroup/awseb-${short(envId, 10)}/${short(envId, 16)}`);
+                    const envName = world.environmentIds.get(envId);
+                    if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
+                    return { id: region, resourceTagMappingLists: [{ resourceArn: tgArn, complianceDetails: [], tags: { [inputs.tagFilters?.[0]?.key]: envId } }] };
+                }
                 case "aws:lb/getTargetGroup:getTargetGroup": {
                     // Beanstalk's own target group, found by its environment-id tag.
                     const envId = inputs.tags?.["elasticbeanstalk:environment-id"] ?? inputs.name ?? "unknown";

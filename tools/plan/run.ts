@@ -179,10 +179,12 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     }
     let programExports: Record<string, unknown>;
     try {
-        programExports = require(PROGRAM);
+        // The program is an async function (index.ts), as the Pulumi CLI runs it: its result is the stack outputs.
+        const program: unknown = require(PROGRAM);
+        programExports = (typeof program === "function" ? await program() : program) as Record<string, unknown>;
     } catch (err) {
         await pulumi.runtime.disconnect().catch(() => undefined);
-        if (err instanceof pulumi.RunError || (err instanceof Error && /exceeds AWS limits/.test(err.message))) {
+        if (err instanceof pulumi.RunError || err instanceof UserError) {
             const error = new PlanInputError(err.message);
             error.resourcesRegistered = recorded.length;
             throw error;
