@@ -32,7 +32,7 @@ import {
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { verifyReleasedColor } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
-import { cutinCommand } from "./canary/cutin";
+import { cutinCommand, describeCutin } from "./canary/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
 import { renderEdge, renderRouting } from "./plan/render";
 import { checkPlan, renderViolations } from "./policy/check";
@@ -226,7 +226,8 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
     for (const r of model.canary.routes) out(`  route ${r.name} (${r.paths.join(" | ")}): Spring ${r.weight}%, ${ladderPosition(r.weight, ladder)}`);
     out(`Last known good: ${model.canary.lastKnownGood ? describeState({ ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }) : "not recorded (rollback goes to Rails 100%)"}`);
     out(`Stickiness ${model.canary.stickinessSeconds}s, bake ${model.canary.bakeMinutes} min`);
-    out(`\n${renderRouting(plan)}\n\n${renderViolations(report)}`);
+    if (model.cutin) describeCutin(model).forEach((line) => out(line));
+    out(`\n${[renderEdge(plan), renderRouting(plan)].filter(Boolean).join("\n\n")}\n\n${renderViolations(report)}`);
     if (!ctx.engine.available()) {
         out("\nDeployed state and health signals: need the Pulumi CLI on the PATH and AWS credentials.");
         return 0;

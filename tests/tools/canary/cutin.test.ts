@@ -85,5 +85,8 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(r.code, 0);
         assert.match(r.out, /Cut-in phase adopted[\s\S]*next: cutin next; back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
+        // The general status shows the cut-in too, above the routing table.
+        const all = await canary(dir, ["status", "--stack", "production"]);
+        assert.match(all.out, /Cut-in phase adopted[\s\S]*Edge \(cut-in phase adopted\):[\s\S]*Routing \(first match wins\)/);
     });
 });
