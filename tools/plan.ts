@@ -66,6 +66,10 @@ export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string
         process.stderr.write(`--stack is required\n${USAGE}\n`);
         return 2;
     }
+    if (values["first-deploy"] && values.deployed?.length) {
+        process.stderr.write(`--deployed means nothing with --first-deploy: a first deploy has nothing deployed\n${USAGE}\n`);
+        return 2;
+    }
     try {
         const run = await runPlan({
             stack: values.stack,

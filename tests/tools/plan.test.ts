@@ -62,6 +62,23 @@ describe("npm run plan", () => {
         assert.match(r.err, /--set expects path=value/);
     });
 
+    it("--deployed is validated like --set (exit 2, the key named) and refused with --first-deploy", async () => {
+        for (const [deployed, message] of [
+            ["canary.wieght=5", /--deployed canary\.wieght=5: invalid config[\s\S]*canary\.wieght/],
+            ["canary.weight=500", /--deployed canary\.weight=500: invalid config[\s\S]*payments-migration:canary\.weight = 500/],
+            ["spring.liveColor=purple", /payments-migration:spring\.liveColor = "purple": expected "blue" or "green"/],
+            ["canary.weight", /--set expects path=value|--deployed/],
+        ] as [string, RegExp][]) {
+            const r = await run(["--stack", "production", "--deployed", deployed]);
+            assert.equal(r.code, 2, deployed);
+            assert.match(r.err, message);
+            assert.equal(r.out, "");
+        }
+        const r = await run(["--stack", "production", "--first-deploy", "--deployed", "canary.weight=1"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /--deployed means nothing with --first-deploy/);
+    });
+
     it("runs the policy pack: violations printed, exit 1 on a mandatory one, a policy section in --json", async () => {
         let r = await run(["--stack", "production", "--set", "canary.weight=50"]);
         assert.equal(r.code, 1);

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
-import { UserError } from "../../lib/errors";
+import { ConfigError, UserError } from "../../lib/errors";
 import { RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
 import { deployedState } from "../../stack";
@@ -146,6 +146,16 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
  * config counts as never deployed.
  */
 function outputsFromStackFile(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
+    if (deployedSets.length > 0) {
+        // A deployed state given on the command line is checked like --set: a typo must not
+        // turn into a misleading policy violation.
+        try {
+            return outputsOf(loadStackConfig(dir, stack, deployedSets));
+        } catch (e) {
+            if (e instanceof UserError) throw new ConfigError(`--deployed ${deployedSets.join(" ")}: ${e.message}`);
+            throw e;
+        }
+    }
     try {
         return outputsOf(loadStackConfig(dir, stack, deployedSets));
     } catch {
