@@ -276,7 +276,9 @@ const spring = obj({
         LOG_RETENTION_DAYS.includes(n),
     ).default(30),
     /** Plain (non-secret) environment variables for the container. */
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string(), {
+    // `pulumi config set --path spring.environment.X 20` stores a number (and true/false a
+    // boolean): taken as the strings an environment variable holds, as the CLI's user meant.
+    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()), {
         error: "expected a map of environment variable names to string values",
     }).default({}),
 });
@@ -765,6 +767,12 @@ function keyName(project: string, path: readonly PropertyKey[]): string {
     return out;
 }
 
+/**
+ * What the offline tools put where the stack file has a `secure:` value (they cannot decrypt
+ * it). A key whose check fails on it is one that cannot be secret, and the message says so.
+ */
+export const SECRET_PLACEHOLDER = "[secret]";
+
 function show(value: unknown): string {
     if (value === undefined) return "(not set)";
     const s = JSON.stringify(value);
@@ -785,6 +793,9 @@ export function parseStackConfig(raw: Record<string, unknown>, project: string, 
                 const given = valueAt(raw, path);
                 const effective = iss.code === "custom" ? iss.params?.effective : undefined;
                 const shown = given === undefined && effective !== undefined ? `${show(effective)} (default)` : show(given);
+                if (given === SECRET_PLACEHOLDER) {
+                    return `  ${keyName(project, path)} is a secure value, but this key cannot be secret (${iss.message}): store it in plain text (pulumi config set --path, without --secret)`;
+                }
                 return `  ${keyName(project, path)} = ${shown}: ${iss.message}`;
             });
         });

@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
-import { UsageError } from "../../lib/errors";
+import { ConfigError, UsageError } from "../../lib/errors";
 
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER } from "../../lib/config";
+import { SECRET_PLACEHOLDER } from "../../lib/config";
 
 export { UsageError };
 
@@ -158,6 +159,23 @@ export function stackConfigFromText(text: string, project: string, stack: string
     return loadedFromValues(values, project, stack);
 }
 
+/**
+ * Config namespaces besides the project's: those of the providers and the engine this program
+ * uses (`aws:region`, `pulumi:tags`, …). A key in any other namespace is read by nothing — a
+ * misspelled project name (`paymnts-migration:tags`) would be silently ignored by Pulumi — so
+ * it is refused.
+ */
+export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "awsx", "random", "pulumi"];
+
+function checkNamespaces(keys: readonly string[], project: string): void {
+    const unknown = keys.filter((k) => k.includes(":") && ![project, ...PROVIDER_NAMESPACES].includes(k.slice(0, k.indexOf(":"))));
+    if (unknown.length > 0) {
+        throw new ConfigError(
+            `config keys in an unknown namespace, read by nothing: ${unknown.join(", ")}; expected ${project}: (this project) or a provider's (${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
+        );
+    }
+}
+
 /** One `pulumi config set --path <key> <text>` (or, with `remove`, `pulumi config rm --path <key>`). */
 export interface ConfigChange {
     key: string;
@@ -199,6 +217,7 @@ export function applyConfigChange(values: Record<string, unknown>, project: stri
 export function loadedFromValues(values: Record<string, unknown>, project: string, stack: string): LoadedStackConfig {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
+    checkNamespaces(Object.keys(values), project);
     for (const [key, raw] of Object.entries(values)) {
         const { value, secret } = stripSecure(raw);
         if (secret) secretKeys.push(key);

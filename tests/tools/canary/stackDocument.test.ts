@@ -53,6 +53,26 @@ describe("stack file edits (as pulumi config set --path)", () => {
         assert.deepEqual(changedLines(WITH_SECRETS, doc.toString()), [6, 10]);
     });
 
+    it("a CRLF file keeps CRLF on every line it writes: changed values, inserted keys, re-serialized flow maps", () => {
+        const crlf = WITH_SECRETS.replace(/\n/g, "\r\n");
+        const doc = new StackDocument("payments-migration", "test", crlf);
+        doc.set("canary.weight", 5);
+        doc.set("canary.lastKnownGood", { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        doc.set("canary.stickinessSeconds", 120);
+        doc.set("tags.owner", "payments"); // the flow-style map: the file is re-serialized
+        const after = doc.toString();
+        assert.equal(after.replace(/\r\n/g, "").includes("\n"), false, JSON.stringify(after));
+        assert.deepEqual(doc.get("canary.lastKnownGood"), { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        assert.equal(doc.get("tags.owner"), "payments");
+    });
+
+    it("never writes over a secure value, and tells where a key is secret", () => {
+        const doc = new StackDocument("payments-migration", "test", WITH_SECRETS);
+        assert.equal(doc.isSecure("health.notifications[0].endpoint"), true);
+        assert.equal(doc.isSecure("canary.weight"), false);
+        assert.throws(() => doc.set("health.notifications[0].endpoint", "https://plain"), /is a secure value .*the tool never writes secrets/);
+    });
+
     it("adds a new key after the existing ones without touching them", () => {
         const doc = new StackDocument("payments-migration", "test", WITH_SECRETS);
         doc.set("canary.lastKnownGood", { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
