@@ -1,14 +1,29 @@
 /**
- * Resource diff between two plans: which resources appear, disappear or change, and
- * for a change every property path that differs (e.g. actions[0].forward.targetGroups[2].weight).
+ * Resource diff between two plans: which resources appear, disappear or change; for a
+ * change every property path that differs (e.g. actions[0].forward.targetGroups[2].weight)
+ * with its old and new value, and whether the provider replaces the resource for it
+ * (tools/plan/replacements.ts).
  */
+import { forcesReplacement } from "./replacements";
 import type { PlanResult } from "./run";
+
+/** One changed leaf: old → new (undefined: absent on that side). */
+export interface LeafChange {
+    path: string;
+    old: unknown;
+    new: unknown;
+    /** The provider replaces the resource for this change (ForceNew). */
+    replaces: boolean;
+}
 
 export interface ResourceChange {
     urn: string;
     type: string;
     name: string;
     paths: string[];
+    changes: LeafChange[];
+    /** Shown `+-`: delete and create, not an in-place update. */
+    replace: boolean;
 }
 
 export interface PlanDiff {
@@ -38,6 +53,32 @@ export function differingPaths(a: unknown, b: unknown, prefix = ""): string[] {
     return out;
 }
 
+/** Every leaf at which two JSON values differ, with both values (lists compared index by index). */
+export function differingLeaves(a: unknown, b: unknown, prefix = ""): { path: string; old: unknown; new: unknown }[] {
+    if (Object.is(a, b)) return [];
+    const isObj = (v: unknown) => v !== null && typeof v === "object";
+    // A property that holds JSON text (ECS containerDefinitions, IAM policies): compare what it says.
+    const json = (v: unknown) => {
+        if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return undefined;
+        try {
+            return JSON.parse(v) as unknown;
+        } catch {
+            return undefined;
+        }
+    };
+    const [ja, jb] = [json(a), json(b)];
+    if (ja !== undefined && jb !== undefined) return differingLeaves(ja, jb, prefix);
+    if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [{ path: prefix || "(root)", old: a, new: b }];
+    if (Array.isArray(a) && Array.isArray(b)) {
+        return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => differingLeaves(a[i], b[i], `${prefix}[${i}]`)).flat();
+    }
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    return [...new Set([...Object.keys(ao), ...Object.keys(bo)])]
+        .sort()
+        .flatMap((key) => differingLeaves(ao[key], bo[key], prefix ? `${prefix}.${key}` : key));
+}
+
 /** A URN without its stack, so that two stacks' plans can be compared resource by resource. */
 export function stacklessUrn(urn: string): string {
     return urn.replace(/^urn:pulumi:[^:]+::/, "");
@@ -58,9 +99,25 @@ export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
             ...differingPaths(r.inputs, other.inputs),
             ...differingPaths(r.options, other.options).map((p) => `(options).${p}`),
         ];
-        if (paths.length > 0) diff.changed.push({ ...brief(r), paths });
+        if (paths.length === 0) continue;
+        const changes: LeafChange[] = [
+            ...differingLeaves(r.inputs, other.inputs).map((c) => ({ ...c, replaces: forcesReplacement(r.type, c.path) })),
+            ...differingLeaves(r.options, other.options).map((c) => ({ ...c, path: `(options).${c.path}`, replaces: false })),
+        ];
+        diff.changed.push({ ...brief(r), paths, changes, replace: changes.some((c) => c.replaces) });
     }
     return diff;
+}
+
+/**
+ * A value as the diff shows it: JSON, shortened; any secret — a generated one the plan shows
+ * as [secret:<name>], or a secure config value — as [secret], never its text.
+ */
+export function showValue(v: unknown): string {
+    if (v === undefined) return "(none)";
+    const text = JSON.stringify(v);
+    if (text.includes("[secret")) return typeof v === "string" ? "[secret]" : "[secret] (in a value)";
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export function renderDiff(diff: PlanDiff): string {
@@ -68,11 +125,15 @@ export function renderDiff(diff: PlanDiff): string {
     for (const r of diff.added) lines.push(`+ ${r.name} (${r.type})`);
     for (const r of diff.removed) lines.push(`- ${r.name} (${r.type})`);
     for (const r of diff.changed) {
-        lines.push(`~ ${r.name} (${r.type})`);
-        for (const p of r.paths) lines.push(`    ${p}`);
+        lines.push(`${r.replace ? "+-" : "~"} ${r.name} (${r.type})${r.replace ? " replaced" : ""}`);
+        for (const c of r.changes) lines.push(`    ${c.path}: ${showValue(c.old)} → ${showValue(c.new)}${c.replaces ? "  (forces replacement)" : ""}`);
     }
+    const replaced = diff.changed.filter((c) => c.replace).length;
     const total = diff.added.length + diff.removed.length + diff.changed.length;
-    return [`Resource diff: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change`, ...lines]
+    return [
+        `Resource diff: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length - replaced} to change, ${replaced} to replace`,
+        ...lines,
+    ]
         .slice(0, total === 0 ? 1 : undefined)
         .join("\n");
 }

@@ -12,7 +12,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const before = stackText(dir, "production");
         const r = await canary(dir, ["next", "--stack", "production"]);
         assert.equal(r.code, 0, r.out + r.err);
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight\n/);
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/);
         assert.match(r.out, /Before:[\s\S]*legacy-green 99% \(w990\), spring-blue 1% \(w10\)[\s\S]*After:[\s\S]*legacy-green 95% \(w950\), spring-blue 5% \(w50\)/);
         assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config.production.json/);
         const after = stackText(dir, "production");
@@ -46,7 +46,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         let r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /1\. \[capacity\] spring green: 2 → 3 tasks[\s\S]*2\. \[traffic\] spring: live color blue → green/);
-        assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n    desiredCount\n/);
+        assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n    desiredCount: 2 → 3\n/);
         assert.match(r.out, /Then run the same command again for: spring: live color blue → green/);
         assert.equal(config(dir)["payments-migration:spring"].liveColor, "blue", "traffic has not moved yet");
         r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
@@ -80,7 +80,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const r = await canary(dir, ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0", "--stack", "staging"]);
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /~ spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\)\n    containerDefinitions\n/);
+        assert.match(r.out, /\+- spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\) replaced\n    containerDefinitions\[0\]\.image: "[^"]+" → "111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.5\.0"  \(forces replacement\)\n/);
         assert.doesNotMatch(r.out, /listenerRule/);
         const l = await canary(dir, ["release", "legacy", "rails-2026.12.1", "--stack", "staging"]);
         assert.equal(l.code, 0, l.out);
@@ -192,8 +192,9 @@ describe("npm run canary -- rotate-origin-verify", () => {
             { generation: { b: 2 }, accept: ["b"], send: "b" },
         ]);
         // Step 1 regenerates slot b and widens the rules; the distribution is untouched until step 2.
-        assert.match(r.out, /Step 1\/3[\s\S]*\+ origin-verify-b \(random:index\/randomPassword:RandomPassword\)|Step 1\/3[\s\S]*~ origin-verify-b/);
-        assert.match(r.out, /Step 2\/3[\s\S]*~ edge \(aws:cloudfront\/distribution:Distribution\)\n    origins\[0\]\.customHeaders\[0\]\.value/);
+        // A new generation replaces the secret (keepers force a new value): +-, not ~.
+        assert.match(r.out, /Step 1\/3[\s\S]*\+- origin-verify-b \(random:index\/randomPassword:RandomPassword\) replaced\n    keepers\.generation: "1" → "2"  \(forces replacement\)\n/);
+        assert.match(r.out, /Step 2\/3[\s\S]*~ edge \(aws:cloudfront\/distribution:Distribution\)\n    origins\[0\]\.customHeaders\[0\]\.value: \[secret\] → \[secret\]\n/);
     });
 
     it("resumes a rotation half done, and refuses nothing it should not", async () => {
