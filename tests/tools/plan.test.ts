@@ -104,7 +104,7 @@ describe("npm run plan", () => {
 
     it("--diff shows every resource and property that differs from another stack or stack file", async () => {
         let r = await run(["--stack", "production", "--set", "canary.weight=5", "--diff", "production"]);
-        assert.match(r.out, /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight\n/);
+        assert.match(r.out, /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/);
         r = await run(["--stack", "staging", "--diff", "production", "--json"]);
         const diff = JSON.parse(r.out).diff;
         assert.ok(diff.added.some((x: any) => x.type === "awsx:ec2:Vpc"), "staging builds a VPC production does not");

@@ -87,7 +87,8 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.equal(config(dir, "staging")["payments-migration:legacy"].green.versionLabel, "rails-2026.12.1");
     });
 
-    it("rollback is accepted from every state the ladder can reach", async () => {
+    it("rollback is accepted from every state the ladder can reach", async function () {
+        this.timeout(120_000); // two offline plans per rung
         for (const [i, rung] of DEFAULT_LADDER.entries()) {
             if (i === 0) continue;
             const dir = tempProject();

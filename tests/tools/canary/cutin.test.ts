@@ -29,7 +29,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /edge weight 1% → 5%/);
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-policy \(aws:cloudfront\/continuousDeploymentPolicy:ContinuousDeploymentPolicy\)\n    trafficConfig\.singleWeightConfig\.weight\n/);
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy \(aws:cloudfront\/continuousDeploymentPolicy:ContinuousDeploymentPolicy\)\n    trafficConfig\.singleWeightConfig\.weight: 0\.01 → 0\.05\n/);
         assert.match(r.out, /Before:\nEdge \(cut-in phase weight\):\n   99%[\s\S]*After:\nEdge \(cut-in phase weight\):\n   95%/);
     });
 
@@ -54,7 +54,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const back = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
         assert.equal(back.code, 0, back.out);
         assert.equal(cutinOf(dir).phase, "adopted");
-        assert.match(back.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-primary/);
+        assert.match(back.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-primary/);
     });
 
     it("promote without --apply writes one step, says what to run and continues from where it stopped", async () => {
@@ -70,7 +70,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.equal(cutinOf(dir).phase, "staged");
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change\n~ cutin-policy[^\n]*\n    enabled\n    trafficConfig/);
+        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy[^\n]*\n    enabled: true → false\n    trafficConfig/);
         const none = await canary(cutinProject(), ["cutin", "rollback", "--stack", "production"]);
         assert.equal(none.code, 0);
         assert.match(none.out, /Nothing changed: the cut-in is at phase adopted: every viewer is already on the old origin/);
