@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diffPlans, renderDiff } from "../../tools/plan/diff";
-import { REPLACE_ON_CHANGE } from "../../tools/plan/replacements";
+import { REPLACE_ON_CHANGE } from "../../tools/plan/replaceOnChange";
 import type { PlanResult } from "../../tools/plan/run";
 import { ROOT } from "../helpers";
 
@@ -38,14 +38,14 @@ describe("resource diff", () => {
         assert.equal(
             text,
             [
-                "Resource diff: 0 to add, 0 to remove, 2 to change, 4 to replace",
+                "Resource diff: 0 to add, 0 to remove, 1 to change, 5 to replace",
                 "+- spring-blue-tg (aws:lb/targetGroup:TargetGroup) replaced",
                 "    deregistrationDelay: 60 → 30",
                 "    port: 8080 → 9090  (forces replacement)",
                 "+- alb-canary-default (aws:lb/listenerRule:ListenerRule) replaced",
                 '    listenerArn: "arn:l1" → "arn:l2"  (forces replacement)',
-                "~ legacy-blue (aws:elasticbeanstalk/environment:Environment)",
-                '    application: "pay" → "pay2"',
+                "+- legacy-blue (aws:elasticbeanstalk/environment:Environment) replaced",
+                '    application: "pay" → "pay2"  (forces replacement)',
                 '    settings[0].value: "1" → "2"',
                 '    solutionStackName: "s1" → "s2"',
                 "+- spring-blue (aws:ecs/service:Service) replaced",
@@ -64,6 +64,15 @@ describe("resource diff", () => {
             ),
         );
         assert.match(renamed, /\+- legacy-blue .* replaced\n    name: "pay-blue" → "pay-blue-2"  \(forces replacement\)/);
+        // A platform or settings change is an UpdateEnvironment, in place.
+        const env = "aws:elasticbeanstalk/environment:Environment";
+        const updated = renderDiff(
+            diffPlans(
+                plan([[env, "legacy-blue", { name: "pay-blue", solutionStackName: "s1", settings: [{ name: "A", value: "1" }] }]]),
+                plan([[env, "legacy-blue", { name: "pay-blue", solutionStackName: "s2", settings: [{ name: "A", value: "2" }] }]]),
+            ),
+        );
+        assert.match(updated, /^Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ legacy-blue /);
     });
 
     it("the replace table names real @pulumi/aws (and @pulumi/random) resource types and input properties", () => {

@@ -2,9 +2,9 @@
  * Resource diff between two plans: which resources appear, disappear or change; for a
  * change every property path that differs (e.g. actions[0].forward.targetGroups[2].weight)
  * with its old and new value, and whether the provider replaces the resource for it
- * (tools/plan/replacements.ts).
+ * (tools/plan/replaceOnChange.ts).
  */
-import { forcesReplacement } from "./replacements";
+import { forcesReplacement } from "./replaceOnChange";
 import type { PlanResult } from "./run";
 
 /** One changed leaf: old → new (undefined: absent on that side). */

@@ -19,9 +19,11 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:lb/listener:Listener": ["loadBalancerArn"],
     // internal/service/elbv2/load_balancer.go: name, name_prefix, internal, load_balancer_type
     "aws:lb/loadBalancer:LoadBalancer": ["name", "namePrefix", "internal", "loadBalancerType"],
-    // internal/service/elasticbeanstalk/environment.go: name, cname_prefix, tier (application,
-    // solution_stack_name, platform_arn, version_label and setting are updated by UpdateEnvironment)
-    "aws:elasticbeanstalk/environment:Environment": ["name", "cnamePrefix", "tier"],
+    // internal/service/elasticbeanstalk/environment.go: name, cname_prefix, tier are ForceNew.
+    // application too in effect: UpdateEnvironment has no ApplicationName (Elastic Beanstalk API
+    // reference), an environment cannot move to another application. solution_stack_name,
+    // platform_arn, version_label and setting are updated in place by UpdateEnvironment.
+    "aws:elasticbeanstalk/environment:Environment": ["name", "application", "cnamePrefix", "tier"],
     // internal/service/elasticbeanstalk/application.go: name
     "aws:elasticbeanstalk/application:Application": ["name"],
     // internal/service/elasticbeanstalk/application_version.go: application, bucket, key, name
