@@ -246,24 +246,32 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
     return 0;
 }
 
+/** A command line read and checked (flags, argument count, --stack), or a UsageError. `help`: only --help was asked for. */
+export function parseCommandLine(argv: readonly string[]): { help: true } | { help: false; command: string; spec: CommandSpec; args: string[]; values: Values & { stack: string } } {
+    const { values, positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+    if (values.help) return { help: true };
+    const [command, ...args] = positionals;
+    if (!command) throw new UsageError("a command is required");
+    const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!spec) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
+    checkFlags(command, spec, tokens, values);
+    if (args.length !== spec.args.length) {
+        throw new UsageError(`${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`);
+    }
+    if (!values.stack) throw new UsageError("--stack is required");
+    return { help: false, command, spec, args, values: { ...values, stack: values.stack } };
+}
+
 export async function main(argv: string[], deps: CanaryDeps = {}): Promise<number> {
     const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
     const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
     try {
-        const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
-        if (values.help) {
+        const line = parseCommandLine(argv);
+        if (line.help) {
             out(usage());
             return 0;
         }
-        const [command, ...args] = positionals;
-        if (!command) throw new UsageError("a command is required");
-        const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-        if (!spec) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
-        checkFlags(command, spec, tokens, values);
-        if (args.length !== spec.args.length) {
-            throw new UsageError(`${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`);
-        }
-        if (!values.stack) throw new UsageError("--stack is required");
+        const { spec, args, values } = line;
         const dir = deps.dir ?? PROJECT_DIR;
         const engine = deps.engine ?? new AutomationEngine(dir);
         const services = deps.services ?? new EcsServices();
