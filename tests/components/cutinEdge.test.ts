@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { FIXTURES } from "../helpers";
 import { plan as sharedPlan } from "../planCache";
+import { CutinEdge, CutinEdgeArgs } from "../../components/cutinEdge";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
 import { diffPlans } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
@@ -140,5 +141,34 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                 return true;
             });
         }
+    });
+
+    it("the component refuses what CloudFront would reject only after minutes of deployment, before declaring anything", () => {
+        const base: CutinEdgeArgs = {
+            phase: "weight",
+            edgeWeight: 5,
+            stickiness: { idleSeconds: 300, maximumSeconds: 600 },
+            header: { name: "aws-cf-cd-payments-cutin", value: "routed-alb" },
+            adoption: "import",
+            distribution: {
+                id: "E2EXAMPLELIVE01",
+                args: { enabled: true, httpVersion: "http2", origins: [{ originId: "old", domainName: "payments-prod.eu-west-1.elasticbeanstalk.com" }], defaultCacheBehavior: { targetOriginId: "old" } },
+            },
+            records: [],
+            oldApplication: "payments-api",
+            routed: { originDomain: "origin.payments.example.com", originVerifyHeader: "X-Origin-Verify", originVerifyValue: "x", originKeepaliveSeconds: 5, originReadTimeoutSeconds: 30 },
+            bakeDays: 14,
+            retired: false,
+            railsVersions: { old: "a", new: "a" },
+            protect: false,
+        };
+        const cases: [Partial<CutinEdgeArgs>, RegExp][] = [
+            [{ edgeWeight: 20 }, /weight 20% is outside CloudFront's 0–15 %/],
+            [{ stickiness: { idleSeconds: 900, maximumSeconds: 600 } }, /idle ≤ maximum/],
+            [{ phase: "header", header: { name: "x-cutin", value: "v" } }, /must start with aws-cf-cd-/],
+            [{ distribution: { ...base.distribution, args: { ...base.distribution.args, httpVersion: "http2and3" } } }, /HTTP\/3/],
+            [{ distribution: { ...base.distribution, args: { ...base.distribution.args, defaultCacheBehavior: { targetOriginId: "elsewhere" } } } }, /targets no declared origin/],
+        ];
+        for (const [change, message] of cases) assert.throws(() => new CutinEdge("cutin", { ...base, ...change }), message);
     });
 });
