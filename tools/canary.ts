@@ -30,7 +30,7 @@ import {
     proposeSet,
 } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
-import { verifyReleasedColor } from "./canary/verify";
+import { verifyReleasedColor, verifyServices } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
 import { cutinCommand, describeCutin } from "./canary/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
@@ -235,6 +235,10 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
     try {
         const deployed = await ctx.engine.outputs(ctx.stack);
         out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
+        if (ctx.services) {
+            const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
+            out(problems.length === 0 ? "ECS: every service's primary deployment completed with the task definition in the state." : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`);
+        }
         const names = await canaryAlarmNames(ctx, model.spring.liveColor);
         const states = await alarms.states(names);
         out("Health:");

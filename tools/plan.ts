@@ -39,7 +39,8 @@ export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string
         help?: boolean;
     };
     try {
-        ({ values } = parseArgs({
+        let tokens: { kind: string; name?: string }[] | undefined;
+        ({ values, tokens } = parseArgs({
             args: argv,
             options: {
                 stack: { type: "string", short: "s" },
@@ -53,7 +54,15 @@ export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string
             },
             strict: true,
             allowPositionals: false,
+            tokens: true,
         }));
+        // parseArgs keeps the last of a repeated single-valued flag silently (`--stack a --stack b`).
+        const seen = new Set<string>();
+        for (const t of tokens ?? []) {
+            if (t.kind !== "option" || !t.name || t.name === "set" || t.name === "deployed") continue;
+            if (seen.has(t.name)) throw new Error(`--${t.name} is given more than once`);
+            seen.add(t.name);
+        }
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
         return 2;

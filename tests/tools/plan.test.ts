@@ -57,6 +57,9 @@ describe("npm run plan", () => {
         assert.match(r.err, /no stack file Pulumi.nope.yaml; stacks here: production, staging/);
         r = await run(["--stack", "staging", "--bogus"]);
         assert.equal(r.code, 2);
+        r = await run(["--stack", "production", "--stack", "staging"]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /--stack is given more than once/);
         r = await run(["--stack", "staging", "--set", "canary.weight"]);
         assert.equal(r.code, 2);
         assert.match(r.err, /--set expects path=value/);

@@ -130,6 +130,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const r = await canary(dir, ["status", "--stack", "production"], { engine: new FakeEngine(dir), alarms });
         assert.match(r.out, /Deployed: \{"canary":\{"weight":1,"routes":\{"payment-status":5\}\},"liveColors":\{"legacy":"green","spring":"blue"\}\}/);
         assert.match(r.out, /ALARM\s+sb-p99/);
+        assert.match(r.out, /ECS: every service's primary deployment completed with the task definition in the state\./);
         assert.match(r.out, /OK\s+production-spring-canary-unhealthy/);
     });
 
