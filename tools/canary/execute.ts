@@ -144,6 +144,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
             out(`Next: ${upCommand(ctx.stack, targets)}`);
             if (targets) out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs)");
             if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
+            if (touchesServices(diff)) {
+                out(`Then check what ECS runs (the provider reports success even after a circuit-breaker rollback): npm run canary -- status --stack ${ctx.stack}`);
+            }
             const rest = proposal.steps.slice(i + 1);
             if (rest.length > 0) {
                 out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);

@@ -82,6 +82,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /\+- spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\) replaced\n    containerDefinitions\[0\]\.image: "[^"]+" → "111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.5\.0"  \(forces replacement\)\n/);
         assert.doesNotMatch(r.out, /listenerRule/);
+        assert.match(r.out, /Then check what ECS runs \(the provider reports success even after a circuit-breaker rollback\): npm run canary -- status --stack staging/);
         const l = await canary(dir, ["release", "legacy", "rails-2026.12.1", "--stack", "staging"]);
         assert.equal(l.code, 0, l.out);
         assert.equal(config(dir, "staging")["payments-migration:legacy"].green.versionLabel, "rails-2026.12.1");
