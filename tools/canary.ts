@@ -30,6 +30,7 @@ import {
     proposeSet,
 } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
+import { StackDocument } from "./canary/stackDocument";
 import { verifyReleasedColor, verifyServices } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
 import { cutinCommand, describeCutin } from "./canary/cutin";
@@ -188,6 +189,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
 };
 
+/** The stack file's `aws:region`, if it can be read (a missing stack file is reported by the command itself). */
+function regionOf(dir: string, stack: string): string | undefined {
+    try {
+        return StackDocument.read(dir, stack).loaded().config["aws:region"];
+    } catch {
+        return undefined;
+    }
+}
+
 export function usage(): string {
     const width = Math.max(...Object.entries(COMMANDS).map(([n, c]) => [n, ...c.args.map((a) => `<${a}>`)].join(" ").length));
     const lines = Object.entries(COMMANDS).map(([name, c]) => {
@@ -278,7 +288,9 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
         const { spec, args, values } = line;
         const dir = deps.dir ?? PROJECT_DIR;
         const engine = deps.engine ?? new AutomationEngine(dir);
-        const services = deps.services ?? new EcsServices();
+        // The AWS clients ask the stack's region, not whatever the shell's profile says.
+        const region = regionOf(dir, values.stack);
+        const services = deps.services ?? new EcsServices(region);
         const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, out, argv };
         if ((ctx.apply || values.watch) && !engine.available()) {
             throw new UsageError(`--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`);
@@ -287,7 +299,7 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
             ctx,
             args,
             values,
-            deps: { alarms: deps.alarms ?? new CloudWatchAlarms(), clock: deps.clock ?? systemClock, services, pollSeconds: deps.pollSeconds },
+            deps: { alarms: deps.alarms ?? new CloudWatchAlarms(region), clock: deps.clock ?? systemClock, services, pollSeconds: deps.pollSeconds },
         });
         return typeof result === "number" ? result : await execute(ctx, result);
     } catch (e) {

@@ -121,9 +121,12 @@ export class AutomationEngine implements Engine {
 
 /** Alarm states from CloudWatch (AWS SDK v3), composite and metric alarms alike. */
 export class CloudWatchAlarms implements AlarmSource {
+    /** @param region the stack's `aws:region` (@default the SDK's: AWS_REGION or the profile) */
+    constructor(private readonly region?: string) {}
+
     async states(names: readonly string[]): Promise<Record<string, AlarmState>> {
         const { CloudWatchClient, DescribeAlarmsCommand } = await import("@aws-sdk/client-cloudwatch");
-        const client = new CloudWatchClient({});
+        const client = new CloudWatchClient(this.region ? { region: this.region } : {});
         const result: Record<string, AlarmState> = {};
         // DescribeAlarms takes at most 100 names per call.
         for (let i = 0; i < names.length; i += 100) {
@@ -146,9 +149,12 @@ export class CloudWatchAlarms implements AlarmSource {
 
 /** ECS DescribeServices (AWS SDK v3, loaded on use). */
 export class EcsServices implements ServiceInspector {
+    /** @param region the stack's `aws:region` (@default the SDK's: AWS_REGION or the profile) */
+    constructor(private readonly region?: string) {}
+
     async describe(cluster: string, service: string): Promise<ServiceDeployments | undefined> {
         const { ECSClient, DescribeServicesCommand } = await import("@aws-sdk/client-ecs");
-        const r = await new ECSClient({}).send(new DescribeServicesCommand({ cluster, services: [service] }));
+        const r = await new ECSClient(this.region ? { region: this.region } : {}).send(new DescribeServicesCommand({ cluster, services: [service] }));
         const svc = r.services?.[0];
         if (!svc) return undefined;
         return {
