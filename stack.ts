@@ -21,6 +21,8 @@ import { StackModel, routingInput } from "./lib/config";
 import { DEPLOYED_STATE_REFERENCE } from "./lib/contract";
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
+import { DeployedState, deployedStateOf } from "./lib/deployedState";
+import { DeployedStateRecord } from "./components/deployedState";
 import { COLORS, Color, targetPercents } from "./lib/weights";
 
 export interface StackOutputs {
@@ -46,6 +48,8 @@ export interface StackOutputs {
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
     /** Beanstalk's target groups: copy them into legacy.targetGroupArns to skip the tag lookup. */
     legacyTargetGroupArns: Record<Color, pulumi.Output<string>> | null;
+    /** Everything the policy pack compares the next update against (lib/deployedState.ts). */
+    deployedState: DeployedState;
     /** Where the cut-in from the live system stands (null: no cut-in configured). */
     cutin: CutinState | null;
 }
@@ -85,9 +89,10 @@ export function liveShape(model: StackModel): LiveShape {
 }
 
 /** The exports a later update (its policies, the canary tool, the replacement check) reads back as "what is deployed". */
-export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin"> {
+export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin" | "deployedState"> {
     const c = model.cutin;
     return {
+        deployedState: deployedStateOf(model),
         canary: canaryState(model),
         cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired, oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname, header: c.header.name } : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
@@ -124,6 +129,8 @@ export function defineStack(model: StackModel): StackOutputs {
     // Already checked against the ALB limits while the config was validated (lib/config.ts).
     const rules = planRules(routingInput(model));
 
+    // What this update deploys, recorded where the policy pack can check it (exported as deployedState too).
+    new DeployedStateRecord("deployed-state-record", deployedStateOf(model));
     const network = new Network("network", { network: model.network, tags: ctx.tags });
     const secrets = generateSecrets(ctx);
     const alb = declareAlb(ctx, network);

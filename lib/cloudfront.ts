@@ -13,5 +13,10 @@ export const ALL_VIEWER_POLICY_ID = "216adef6-5c7f-47e4-b989-5492eafa07d3";
  * header reaches the origin on GET requests: a custom policy that names it is rejected.
  */
 export const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+/**
+ * Managed origin request policy "AllViewerAndCloudFrontHeaders-2022-06": every viewer header,
+ * cookie and query string plus CloudFront's own headers (AWS: "Use managed origin request policies").
+ */
+export const ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID = "33f36d7e-f396-46d9-90e0-52428a34d9dc";
 /** Hosted zone id of every CloudFront distribution, for alias records. */
 export const CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2";

@@ -26,7 +26,13 @@ export const COMPONENT_TYPES = {
     healthSignals: "payments:migration:HealthSignals",
     cutinEdge: "payments:migration:CutinEdge",
     viewerDns: "payments:migration:ViewerDns",
+    /** Holds the DeployedState (lib/deployedState.ts) this update leaves; nothing in AWS. */
+    deployedState: "payments:migration:DeployedState",
 } as const;
+/** The stack output holding the DeployedState, read back through DEPLOYED_STATE_REFERENCE. */
+export const DEPLOYED_STATE_OUTPUT = "deployedState";
+/** The LegacyBeanstalkPair's registered outputs naming Beanstalk's own target groups (found by tag, not declared by us). */
+export const LEGACY_TARGET_GROUP_OUTPUTS = { blue: "blueTargetGroupArn", green: "greenTargetGroupArn" } as const;
 
 /** One listener rule as the RoutedAlb component records it in its outputs. */
 export interface RoutingRecord {

@@ -17,7 +17,9 @@ import {
     cutinMove,
     edgeShape,
 } from "../lib/cutin";
-import { TYPES, deployedOutputs, routedAlbRecord } from "./stackView";
+import { entriesAt, patternsOf, sharesAt } from "../lib/deployedState";
+import { witnessPaths } from "../lib/pathPatterns";
+import { TYPES, deployedOutputs, deployedStateIn, publicTraffic, recordedStateIn } from "./stackView";
 
 const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 
@@ -186,16 +188,22 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
         const deployed = deployedCutin(args.resources);
         const promoted = record.phase === "promoted" && typeof deployed === "object" && deployed?.phase === "promoted";
         if (promoted) return;
-        const routing = routedAlbRecord(args.resources)?.routing;
-        if (!routing) {
-            reportViolation("the routed ALB's rule set is not recorded: Spring's share cannot be judged");
+        // Spring's share per request path, by effect (h-policy: the rules as they are, against the deployed state).
+        const recorded = recordedStateIn(args.resources);
+        if (typeof recorded === "string") {
+            reportViolation(`Spring's share cannot be judged: ${recorded}`);
             return;
         }
-        const before = deployedOutputs(args.resources)?.canary ?? {};
-        for (const rule of routing.filter((r) => r.kind !== "qa" && r.springPercent !== undefined)) {
-            const was = rule.kind === "catch-all" ? Number(before.weight ?? 0) : Number(before.routes?.[rule.name.replace(/^route-/, "")] ?? 0);
-            if (rule.springPercent! > 0 && rule.springPercent! > was) {
-                reportViolation(`rule ${rule.name}: Spring ${was}% → ${rule.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`);
+        const was = deployedStateIn(args.resources);
+        const before = was.kind === "state" ? was.state.traffic : [];
+        const after = publicTraffic(args.resources, recorded.headers);
+        for (const path of witnessPaths(patternsOf(before, after))) {
+            const shares = sharesAt(before, path);
+            const from = shares.length > 0 ? Math.min(...shares) : 0;
+            for (const entry of entriesAt(after, path)) {
+                if (entry.springPercent > 0 && entry.springPercent > from) {
+                    reportViolation(`rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`, entry.rule.resource.urn);
+                }
             }
         }
     },

@@ -8,10 +8,11 @@ import { cutinPolicies } from "./cutin";
 import { rollbackPolicies } from "./rollback";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
+import { statePolicies } from "./state";
 import { trafficPolicies } from "./traffic";
 
 export const POLICY_PACK_NAME = "payments-migration";
 /** Without a policy config file every policy is mandatory (unless the policy says otherwise). */
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies, ...cutinPolicies];
+export const policies: Policies = [...statePolicies, ...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies, ...cutinPolicies];

@@ -1,12 +1,13 @@
 /**
  * Rollback safety: the rollback target (the Beanstalk pair and its place in every canary
- * forward) stays until the cutover has held for the bake period, and production keeps
- * it `protect`ed. These policies never block a move back: putting Rails weight back, or
- * keeping the pair, always satisfies them.
+ * forward) stays until the *deployed* state has served Spring 100 % everywhere for the bake
+ * period since a cutover recorded on the day, and production keeps it `protect`ed. These
+ * policies never block a move back: keeping or re-adding the pair always satisfies them.
  */
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, routedAlbRecord, rulesOf, springTargetGroups, tagsOf } from "./stackView";
+import { DeployedState } from "../lib/deployedState";
+import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, movesBack, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,13 +23,33 @@ export interface RollbackRetainedConfig {
     evaluationDate?: string;
 }
 
+const today = (config: RollbackRetainedConfig) => config.evaluationDate ?? new Date().toISOString().slice(0, 10);
+
+/**
+ * Why the rollback target may not go yet, or undefined when it may: the deployed state
+ * (never the update's own config) must serve Spring 100 % on every path, with a cutover
+ * recorded `bakeDays` ago.
+ */
+export function removalBlocked(deployed: Deployed, recorded: DeployedState | undefined, config: RollbackRetainedConfig): string | undefined {
+    if (deployed.kind === "new") return undefined; // nothing deployed, nothing to roll back to
+    if (deployed.kind === "unjudgeable") return `the deployed state cannot be read (${deployed.reason})`;
+    const state = deployed.state;
+    if (!state.legacyPresent) return undefined; // already gone: nothing is removed now
+    if (!state.traffic.every((e) => e.springPercent === 100)) return "the deployed state does not yet serve Spring 100 % on every path";
+    const cutover = state.migration.cutoverDate;
+    if (!cutover) return "the deployed state records no migration.cutoverDate";
+    const bakeDays = Math.max(state.migration.bakeDays, recorded?.migration.bakeDays ?? 0, config.minBakeDays ?? 14);
+    const held = daysBetween(cutover, today(config));
+    return held >= bakeDays ? undefined : `the cutover of ${cutover} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
+}
+
 export const rollbackTargetRetained: StackValidationPolicy = {
     name: "rollback-target-retained",
     description:
-        "The Beanstalk pair and its target groups in every canary forward stay until Spring has served 100 % of every route for the bake period since the recorded cutover.",
+        "The Beanstalk pair and its target groups in every canary forward stay until the deployed state has served Spring 100 % on every path for the bake period since migration.cutoverDate; the cutover date is recorded only on the day, once 100 % is deployed.",
     severity: "critical",
     remediationSteps:
-        "Keep legacy.decommissioned false and both environments declared. Once Spring serves 100 % on every route, record migration.cutoverDate and wait migration.bakeDays (at least the policy's minBakeDays) before removing the pair.",
+        "Keep legacy.decommissioned false and both environments declared. Once Spring serves 100 % on every route (deployed), record migration.cutoverDate as today's date in its own update and wait migration.bakeDays (at least the policy's minBakeDays) before removing the pair.",
     configSchema: {
         properties: {
             minBakeDays: { type: "integer", minimum: 0, default: 14 },
@@ -37,35 +58,40 @@ export const rollbackTargetRetained: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<RollbackRetainedConfig>();
-        const record = routedAlbRecord(args.resources);
-        if (!record) {
+        if (!args.resources.some((r) => r.type === TYPES.routedAlb)) {
             args.notApplicable("no routed ALB in this stack");
             return;
         }
-        // Spring's configured share per canary rule, as the RoutedAlb records it (known before
-        // anything exists; weights-well-formed checks the weights realise it).
-        const canaryRecords = (record.routing ?? []).filter((r) => r.kind !== "qa");
-        const complete = canaryRecords.length > 0 && canaryRecords.every((r) => r.springPercent === 100);
-        const bakeDays = Math.max(record.migration?.bakeDays ?? 0, config.minBakeDays ?? 14);
-        const cutover = record.migration?.cutoverDate;
-        const today = config.evaluationDate ?? new Date().toISOString().slice(0, 10);
-        const held = cutover ? daysBetween(cutover, today) : -1;
-        if (complete && cutover && held >= bakeDays) {
+        const deployed = deployedStateIn(args.resources);
+        const recorded = recordedStateIn(args.resources);
+        if (typeof recorded === "string") {
+            reportViolation(`cannot judge the rollback target, so the update is refused: ${recorded}`);
             return;
         }
-        const why = !complete
-            ? "Spring does not yet serve 100 % of every route"
-            : !cutover
-              ? "migration.cutoverDate is not recorded"
-              : `the cutover of ${cutover} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
 
-        const present = new Set(beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]));
-        for (const color of ["blue", "green"]) {
-            if (!present.has(color)) {
-                reportViolation(`the Beanstalk ${color} environment (a rollback target) is missing while ${why}`);
+        // The bake clock starts when the cutover is recorded, and only once 100 % is deployed:
+        // a back-dated date, or one recorded in the update that takes the last rung, would skip it.
+        const cutover = recorded.migration.cutoverDate;
+        const before = deployed.kind === "state" ? deployed.state.migration.cutoverDate : null;
+        if (cutover && cutover !== before && deployed.kind !== "new") {
+            if (deployed.kind !== "state" || !deployed.state.traffic.every((e) => e.springPercent === 100)) {
+                reportViolation(`migration.cutoverDate ${cutover} is recorded before the deployed state serves Spring 100 % on every path: record it in an update of its own, after the last rung`);
+            }
+            if (cutover < today(config)) {
+                reportViolation(`migration.cutoverDate ${cutover} lies before today (${today(config)}): the bake counts from the day the cutover is recorded`);
             }
         }
+
+        const present = new Set(beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]));
+        const missing = ["blue", "green"].filter((color) => !present.has(color));
+        const blocked = () => removalBlocked(deployed, recorded, config);
+        for (const color of missing) {
+            const why = blocked();
+            if (why) reportViolation(`the Beanstalk ${color} environment (a rollback target) is missing while ${why}`);
+        }
         // Last, what needs the target group ARNs (unknown before the first deployment).
+        const why = blocked();
+        if (!why) return;
         const springArns = springTargetGroups(args.resources);
         for (const rule of rulesOf(args.resources).filter((r) => r.isCanary && r.forward)) {
             const legacyTargets = rule.forward!.targets.filter((t) => !springArns.has(t.arn));
@@ -81,18 +107,27 @@ export const rollbackTargetRetained: StackValidationPolicy = {
 
 const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer]);
 
-export const rollbackTargetProtected: ResourceValidationPolicy = {
+export const rollbackTargetProtected: StackValidationPolicy = {
     name: "rollback-target-protected",
-    description: "Both Beanstalk environments, both ECS services and the ALB are protect: true, so even a policy bypass cannot delete them.",
+    description:
+        "Both Beanstalk environments, both ECS services and the ALB are protect: true, so even a policy bypass cannot delete them. Not made a reason to block an update: what the deployed state left unprotected (after a decommission) may stay so, and the Beanstalk pair may be unprotected once its removal is allowed.",
     severity: "high",
     remediationSteps: "Set payments-migration:protectRollbackTargets to true in the stack config.",
-    validateResource: (args, reportViolation) => {
-        if (!PROTECTED_TYPES.has(args.type)) {
-            args.notApplicable("applies to Beanstalk environments, ECS services and load balancers");
-            return;
-        }
-        if (args.opts.protect !== true) {
-            reportViolation(`${args.name} is a rollback target and must be protected (protect: true)`);
+    configSchema: rollbackTargetRetained.configSchema,
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<RollbackRetainedConfig>();
+        const deployed = deployedStateIn(args.resources);
+        const recorded = recordedStateIn(args.resources);
+        // Backward always: what the deployed state left unprotected does not block a move back.
+        const leftUnprotected = deployed.kind === "state" && !deployed.state.protectRollbackTargets && movesBack(args.resources, deployed);
+        const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;
+        const mayUnprotect = (r: PolicyResource) =>
+            r.type === TYPES.beanstalkEnvironment &&
+            deployed.kind === "state" &&
+            (pairWasGone || removalBlocked(deployed, typeof recorded === "string" ? undefined : recorded, config) === undefined);
+        for (const r of args.resources.filter((x) => PROTECTED_TYPES.has(x.type))) {
+            if (r.opts.protect === true || leftUnprotected || mayUnprotect(r)) continue;
+            reportViolation(`${r.name} is a rollback target and must be protected (protect: true)`, r.urn);
         }
     },
 };

@@ -4,7 +4,18 @@
  * the deployed state. Shared by the policy modules; no policy logic here.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { COLOR_TAG, COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE, RULE_NAME_TAG, RULE_ROLE_TAG, RoutedAlbOutputs } from "../lib/contract";
+import {
+    COLOR_TAG,
+    COMPONENT_TYPES,
+    DEPLOYED_STATE_OUTPUT,
+    DEPLOYED_STATE_REFERENCE,
+    LEGACY_TARGET_GROUP_OUTPUTS,
+    RULE_NAME_TAG,
+    RULE_ROLE_TAG,
+    RULE_TARGETS_TAG,
+} from "../lib/contract";
+import { DeployedState, TrafficEntry, patternsOf, readDeployedState, sharesAt } from "../lib/deployedState";
+import { witnessPaths } from "../lib/pathPatterns";
 import type { RuleKind } from "../lib/rules";
 
 export const TYPES = {
@@ -23,10 +34,14 @@ export const TYPES = {
     stackReference: "pulumi:pulumi:StackReference",
     routedAlb: COMPONENT_TYPES.routedAlb,
     fargateService: COMPONENT_TYPES.fargateService,
+    legacyPair: COMPONENT_TYPES.legacyBeanstalkPair,
+    deployedState: COMPONENT_TYPES.deployedState,
+    randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
 
 
 export type RuleRole = RuleKind;
+export const RULE_ROLES: readonly RuleRole[] = ["qa", "path", "catch-all"];
 
 export interface ForwardTarget {
     arn: string;
@@ -43,6 +58,7 @@ export interface RuleView {
     /** The forward action, or undefined when the rule does not forward. */
     forward?: { targets: ForwardTarget[]; stickiness?: { enabled?: boolean; duration?: number } };
     isCanary: boolean;
+    actions: any[];
 }
 
 export function tagsOf(r: { props: any }): Record<string, string> {
@@ -82,6 +98,7 @@ export function ruleView(resource: PolicyResource): RuleView {
         conditions: props.conditions ?? [],
         forward: forwardOf(props),
         isCanary: role === "path" || role === "catch-all",
+        actions: props.actions ?? [],
     };
 }
 
@@ -109,18 +126,6 @@ export function beanstalkEnvironments(resources: readonly PolicyResource[]): Pol
     return resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
 }
 
-/** The RoutedAlb component's registered outputs (what the stack policies see for a component). */
-export function routedAlbRecord(resources: readonly PolicyResource[]): RoutedAlbOutputs | undefined {
-    const alb = resources.find((r) => r.type === TYPES.routedAlb);
-    return alb ? (alb.props as RoutedAlbOutputs) : undefined;
-}
-
-/** The outputs of the last deployment, from the stack's reference to itself ({} on a first deployment). */
-export function deployedOutputs(resources: readonly PolicyResource[]): Record<string, any> | undefined {
-    const ref = resources.find((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
-    return ref ? (((ref.props as any).outputs ?? {}) as Record<string, any>) : undefined;
-}
-
 /** Spring's share of a forward in percent, computed from the weights (NaN when all are zero). */
 export function springShare(targets: readonly ForwardTarget[], springArns: ReadonlyMap<string, string>): number {
     const total = targets.reduce((s, t) => s + (Number(t.weight) || 0), 0);
@@ -137,4 +142,168 @@ export function headerConditions(rule: RuleView): Map<string, string[]> {
         }
     }
     return out;
+}
+
+/** Legacy (Beanstalk) target group ARN → color, from the LegacyBeanstalkPair's registered outputs. */
+export function legacyTargetGroups(resources: readonly PolicyResource[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of resources.filter((x) => x.type === TYPES.legacyPair)) {
+        for (const [color, key] of Object.entries(LEGACY_TARGET_GROUP_OUTPUTS)) {
+            const arn = (r.props as any)[key];
+            if (typeof arn === "string") out.set(arn, color);
+        }
+    }
+    return out;
+}
+
+/** Whether reading a value hits an unknown (a preview before the resource exists), without failing the policy. */
+export function isUnknown(read: () => unknown): boolean {
+    try {
+        JSON.stringify(read());
+        return false;
+    } catch (err) {
+        if ((err as Error)?.constructor?.name === "UnknownValueError") return true;
+        throw err;
+    }
+}
+
+/** ALB header condition values are patterns: `*` and `?` are wildcards. A secret must be matched literally. */
+export function hasWildcard(value: unknown): boolean {
+    return typeof value !== "string" || /[*?]/.test(value);
+}
+
+/** "<stack>", "<project>" of a URN (urn:pulumi:<stack>::<project>::<type>::<name>). */
+export function stackOf(urn: string): { stack: string; project: string } {
+    const [head, project] = urn.split("::");
+    return { stack: head.replace(/^urn:pulumi:/, ""), project };
+}
+
+/** The outputs of the last deployment through the self-reference ({} never deployed), or undefined when there is no readable self-reference. */
+export function deployedOutputs(resources: readonly PolicyResource[]): Record<string, any> | undefined {
+    const refs = resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
+    if (refs.length !== 1 || selfReferenceProblem(refs[0])) return undefined;
+    return ((refs[0].props as any).outputs ?? {}) as Record<string, any>;
+}
+
+/** Why a StackReference is not this stack's reference to itself, or undefined. */
+function selfReferenceProblem(ref: PolicyResource): string | undefined {
+    const { stack, project } = stackOf(ref.urn);
+    const name = String((ref.props as any).name ?? "");
+    const self = name === stack || name === `${project}/${stack}` || name.endsWith(`/${project}/${stack}`);
+    return self ? undefined : `StackReference "${DEPLOYED_STATE_REFERENCE}" names ${name || "nothing"}, not this stack (${project}/${stack})`;
+}
+
+export type Deployed = { kind: "state"; state: DeployedState } | { kind: "new" } | { kind: "unjudgeable"; reason: string };
+
+/**
+ * The last deployment's state, through the stack's StackReference to itself. Its outputs
+ * are empty only for a stack never deployed (the one case the pack lets through without
+ * a comparison); a missing or foreign reference, or an export the pack cannot read, makes
+ * every comparison impossible, and the policies that need it refuse.
+ */
+export function deployedStateIn(resources: readonly PolicyResource[]): Deployed {
+    const refs = resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
+    if (refs.length !== 1) {
+        return { kind: "unjudgeable", reason: `the stack needs exactly one StackReference "${DEPLOYED_STATE_REFERENCE}" to its own last deployment (found ${refs.length})` };
+    }
+    const ref = refs[0];
+    const problem = selfReferenceProblem(ref);
+    if (problem) return { kind: "unjudgeable", reason: problem };
+    const outputs = ((ref.props as any).outputs ?? {}) as Record<string, unknown>;
+    if (Object.keys(outputs).length === 0) return { kind: "new" };
+    const state = readDeployedState(outputs[DEPLOYED_STATE_OUTPUT]);
+    return typeof state === "string" ? { kind: "unjudgeable", reason: state } : { kind: "state", state };
+}
+
+/** The DeployedState this update records (and exports), or why there is none. */
+export function recordedStateIn(resources: readonly PolicyResource[]): DeployedState | string {
+    const records = resources.filter((r) => r.type === TYPES.deployedState);
+    if (records.length !== 1) return `the stack needs exactly one ${TYPES.deployedState} record of the state it deploys (found ${records.length})`;
+    const state = readDeployedState(records[0].props);
+    return typeof state === "string" ? state.replace("the deployed stack exports no deployedState", "the record is empty") : state;
+}
+
+/** How one listener rule is judged: whether the public can reach it, and what it does with the requests it takes. */
+export interface PublicRule {
+    rule: RuleView;
+    /** Reached without the QA token: its share counts for the public traffic. */
+    public: boolean;
+    /** Takes only some of the requests on its paths (conditions beyond the origin header and the path). */
+    partial: boolean;
+    paths: string[] | null;
+}
+
+/** Whether a rule requires the QA token: a condition on the token header with exactly one literal value. */
+export function requiresToken(rule: RuleView, tokenHeader: string): boolean {
+    const matches = rule.conditions.filter((c) => String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === tokenHeader.toLowerCase());
+    // A value still unknown is a secret being generated (qa-routes-protected checks it once known).
+    const literal = (values: any[]) => values.length === 1 && (isUnknown(() => values[0]) || !hasWildcard(values[0]));
+    return matches.some((c) => literal(c.httpHeader.values ?? []));
+}
+
+/** Read a rule's conditions as the public sees them: which paths it takes, and whether only some of their requests. */
+export function publicRule(rule: RuleView, names: DeployedState["headers"]): PublicRule {
+    let paths: string[] | null = null;
+    let partial = false;
+    for (const c of rule.conditions) {
+        if (c?.pathPattern) {
+            const values: string[] = c.pathPattern.values ?? [];
+            // Several path conditions must all match: the first is an upper bound; the rest make it partial.
+            if (paths === null) paths = values;
+            else partial = true;
+        } else if (String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === names.originVerify.toLowerCase()) {
+            // CloudFront adds it to every request (origin-locked checks the values).
+        } else {
+            partial = true; // any other condition: a method, a host, a header anyone may send
+        }
+    }
+    return { rule, public: !requiresToken(rule, names.token), partial, paths };
+}
+
+/**
+ * Spring's share of a rule's forward in percent (NaN when it does not forward or all
+ * weights are 0). The target group ARNs say where traffic goes; only while they are
+ * unknown (target groups not created yet, a first deployment) does the rule's own
+ * targets tag say which side each one is.
+ */
+export function ruleShare(rule: RuleView, springArns: ReadonlyMap<string, string>): number {
+    if (!rule.forward || rule.actions.length !== 1) return NaN;
+    const targets = rule.forward.targets;
+    if (targets.some((t) => isUnknown(() => t.arn))) {
+        const labels = String(tagsOf(rule.resource)[RULE_TARGETS_TAG] ?? "").split(" ");
+        const total = targets.reduce((s, t) => s + (Number(t.weight) || 0), 0);
+        const spring = targets.filter((_, i) => labels[i]?.startsWith("spring-")).reduce((s, t) => s + (Number(t.weight) || 0), 0);
+        return total === 0 ? NaN : (spring * 100) / total;
+    }
+    return springShare(targets, springArns);
+}
+
+/** The public traffic table of the new state, from the rules themselves: what the requests actually get. */
+export function publicTraffic(resources: readonly PolicyResource[], names: DeployedState["headers"]): (TrafficEntry & { partial: boolean; rule: RuleView })[] {
+    const springArns = springTargetGroups(resources);
+    return rulesOf(resources)
+        .map((r) => publicRule(r, names))
+        .filter((p) => p.public)
+        .map((p) => ({ priority: p.rule.priority, paths: p.paths, partial: p.partial, springPercent: ruleShare(p.rule, springArns), rule: p.rule }))
+        .sort((x, y) => x.priority - y.priority);
+}
+
+/**
+ * Whether this update moves back toward the deployed state's rollback target: Spring's
+ * share goes up on no request path, and down on some (or the Beanstalk pair comes back).
+ * Such an update is never blocked by a violation the deployed state already had.
+ */
+export function movesBack(resources: readonly PolicyResource[], deployed: Deployed): boolean {
+    const record = recordedStateIn(resources);
+    if (deployed.kind !== "state" || typeof record === "string") return false;
+    const before = deployed.state.traffic;
+    const after = publicTraffic(resources, record.headers);
+    let down = !deployed.state.legacyPresent && record.legacyPresent;
+    for (const path of witnessPaths(patternsOf(before, after))) {
+        const was = Math.min(...sharesAt(before, path), 100);
+        const now = sharesAt(after, path);
+        if (now.some((share) => !(share <= was + 1e-9))) return false;
+        if (now.some((share) => share < was - 1e-9)) down = true;
+    }
+    return down;
 }

@@ -6,18 +6,22 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { RULE_ROLE_TAG } from "../lib/contract";
+import { entriesAt, patternsOf, sharesAt } from "../lib/deployedState";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
+import { ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT } from "../lib/limits";
+import { witnessPaths } from "../lib/pathPatterns";
 import {
+    RULE_ROLES,
+    RuleView,
     TYPES,
     beanstalkEnvironments,
-    deployedOutputs,
-    forwardOf,
+    deployedStateIn,
+    legacyTargetGroups,
     listenerKey,
-    routedAlbRecord,
+    publicTraffic,
+    recordedStateIn,
     rulesOf,
-    springShare,
     springTargetGroups,
-    tagsOf,
 } from "./stackView";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
@@ -28,10 +32,10 @@ function tenth(p: number): number {
 export const canaryStepLimit: StackValidationPolicy = {
     name: "canary-step-limit",
     description:
-        "An increase of Spring's share moves at most one rung of the ladder above the weight last deployed; any decrease is allowed.",
+        "Per request path, Spring's share moves up at most one rung of the ladder above the share last deployed, whatever rule carries it (weight, path or priority); any decrease is allowed. Refuses when the deployed state cannot be read (a never-deployed stack excepted).",
     severity: "high",
     remediationSteps:
-        "Move one rung at a time (pulumi config set --path canary.weight <next rung>), let it bake, then take the next. Going down is always allowed.",
+        "Move one rung at a time (pulumi config set --path canary.weight <next rung>), let it bake, then take the next. Going down is always allowed. Keep the deployed-state StackReference and the deployedState export.",
     configSchema: {
         properties: {
             ladder: { type: "array", items: { type: "number", minimum: 0, maximum: 100 }, minItems: 2, default: [...DEFAULT_LADDER] },
@@ -39,25 +43,111 @@ export const canaryStepLimit: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { ladder } = args.getConfig<{ ladder: number[] }>();
-        const deployed = deployedOutputs(args.resources);
-        const record = routedAlbRecord(args.resources);
-        if (deployed === undefined || record === undefined) {
-            args.notApplicable("the stack has no routed ALB or no reference to its deployed state");
+        const deployed = deployedStateIn(args.resources);
+        if (deployed.kind === "unjudgeable") {
+            reportViolation(`cannot judge the step from the deployed traffic, so it is refused: ${deployed.reason}`);
             return;
         }
-        // The configured percent per rule, as the RoutedAlb records it (known before anything
-        // exists); weights-well-formed checks that the weights realise exactly this.
-        for (const rule of (record.routing ?? []).filter((r) => r.kind !== "qa" && r.springPercent !== undefined)) {
-            const now = tenth(rule.springPercent!);
-            const before =
-                rule.kind === "catch-all"
-                    ? Number(deployed.canary?.weight ?? 0)
-                    : Number(deployed.canary?.routes?.[rule.name.replace(/^route-/, "")] ?? 0); // a new route starts from 0
-            if (now <= before) continue;
-            const limit = nextRung(before, ladder ?? DEFAULT_LADDER);
-            if (now > limit + 1e-9) {
-                const resource = rulesOf(args.resources).find((r) => r.name === rule.name)?.resource;
-                reportViolation(`rule ${rule.name}: Spring ${before}% → ${now}% skips rungs; the next rung up from ${before}% is ${limit}%`, resource?.urn);
+        const record = recordedStateIn(args.resources);
+        if (typeof record === "string") {
+            reportViolation(`cannot judge the step, so it is refused: ${record}`);
+            return;
+        }
+        // Never deployed (the one documented exception to reading a deployed state): every path starts from 0 %.
+        const before = deployed.kind === "state" ? deployed.state.traffic : [];
+        const after = publicTraffic(args.resources, record.headers);
+        const reported = new Set<string>();
+        for (const path of witnessPaths(patternsOf(before, after))) {
+            const was = sharesAt(before, path);
+            // A path that no deployed rule served got the listener's 403: it starts from 0.
+            const from = was.length > 0 ? Math.min(...was) : 0;
+            for (const entry of entriesAt(after, path)) {
+                if (Number.isNaN(entry.springPercent)) continue; // no forward: listener-rules-accounted refuses it
+                const now = tenth(entry.springPercent);
+                const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
+                const key = `${entry.rule.name}:${from}`;
+                if (now > limit + 1e-9 && !reported.has(key)) {
+                    reported.add(key);
+                    reportViolation(
+                        `rule ${entry.rule.name}: Spring ${from}% → ${now}% skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                        entry.rule.resource.urn,
+                    );
+                }
+            }
+        }
+    },
+};
+
+/** Where a rule of each role may take conditions from, besides the origin-verify header. */
+function shapeProblems(rule: RuleView, names: { originVerify: string; route: string; token: string }): string[] {
+    const problems: string[] = [];
+    if (!rule.role || !RULE_ROLES.includes(rule.role)) {
+        return [`has no known role (tag ${RULE_ROLE_TAG}: ${RULE_ROLES.join(", ")}): every rule on the listener must be accounted for`];
+    }
+    const types = rule.actions.map((a) => a?.type);
+    if (types.length !== 1 || types[0] !== "forward" || !rule.forward) {
+        problems.push(`takes action ${types.join(", ") || "none"}; a ${rule.role} rule only forwards (a fixed response or redirect answers real requests with it)`);
+    }
+    const header = (name: string) => rule.conditions.filter((c) => String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
+    const known = new Set([names.originVerify, names.route, names.token].map((n) => n.toLowerCase()));
+    if (header(names.originVerify).length !== 1) problems.push(`requires ${names.originVerify} ${header(names.originVerify).length} times, not once`);
+    const otherHeaders = rule.conditions.filter((c) => c?.httpHeader && !known.has(String(c.httpHeader.httpHeaderName).toLowerCase()));
+    for (const c of otherHeaders) problems.push(`has a condition on header ${c.httpHeader.httpHeaderName}, which the pack does not know`);
+    const paths = rule.conditions.filter((c) => c?.pathPattern);
+    const others = rule.conditions.filter((c) => !c?.httpHeader && !c?.pathPattern && !(rule.role === "qa" && c?.sourceIp));
+    for (const c of others) problems.push(`has a ${Object.keys(c ?? {}).join(", ") || "empty"} condition, which a ${rule.role} rule does not take`);
+    if (rule.role === "qa") {
+        for (const name of [names.route, names.token]) {
+            const hs = header(name);
+            if (hs.length !== 1 || (hs[0].httpHeader.values ?? []).length !== 1) problems.push(`must match ${name} once, with one value`);
+        }
+        if (paths.length > 0) problems.push("a QA route takes no path condition");
+    } else {
+        if (header(names.route).length + header(names.token).length > 0) problems.push(`a ${rule.role} rule takes no ${names.route} or ${names.token} condition`);
+        if (rule.role === "path" && paths.length !== 1) problems.push(`a path rule has exactly one path condition, not ${paths.length}`);
+        if (rule.role === "catch-all" && paths.length > 0) problems.push("the catch-all takes no path condition");
+    }
+    return problems;
+}
+
+export const listenerRulesAccounted: StackValidationPolicy = {
+    name: "listener-rules-accounted",
+    description:
+        "Every listener rule is one the program builds: a QA route, a path route or the catch-all (by its role tag), shaped as its role requires, forwarding only to this stack's Spring and Beanstalk target groups; each listener with rules has exactly one catch-all, last.",
+    severity: "critical",
+    remediationSteps: "Let the RoutedAlb component build every listener rule from stack config; do not add rules or change their actions by hand.",
+    validateStack: (args, reportViolation) => {
+        const rules = rulesOf(args.resources);
+        if (rules.length === 0) {
+            args.notApplicable("no listener rules in this stack");
+            return;
+        }
+        const record = recordedStateIn(args.resources);
+        if (typeof record === "string") {
+            reportViolation(`cannot judge the listener rules, so they are refused: ${record}`);
+            return;
+        }
+        for (const rule of rules) {
+            for (const problem of shapeProblems(rule, record.headers)) reportViolation(`rule ${rule.name} ${problem}`, rule.resource.urn);
+        }
+        const byListener = new Map<string, RuleView[]>();
+        for (const r of rules) byListener.set(listenerKey(r), [...(byListener.get(listenerKey(r)) ?? []), r]);
+        for (const group of byListener.values()) {
+            const catchAll = group.filter((r) => r.role === "catch-all");
+            const last = Math.max(...group.map((r) => r.priority));
+            if (catchAll.length !== 1) {
+                reportViolation(`a listener has ${catchAll.length} catch-all rules, not one: requests no route takes would get the listener's 403`, group[0].resource.urn);
+            } else if (catchAll[0].priority !== last) {
+                reportViolation(`the catch-all ${catchAll[0].name} (priority ${catchAll[0].priority}) is not the last rule (${last})`, catchAll[0].resource.urn);
+            }
+        }
+        // Last, the target group ARNs (unknown before the first deployment).
+        const known = new Map([...springTargetGroups(args.resources), ...legacyTargetGroups(args.resources)]);
+        for (const rule of rules.filter((r) => r.forward)) {
+            for (const t of rule.forward!.targets) {
+                if (!known.has(t.arn)) {
+                    reportViolation(`rule ${rule.name} forwards to ${t.arn}, which is neither a Spring color's nor a Beanstalk environment's target group of this stack`, rule.resource.urn);
+                }
             }
         }
     },
@@ -65,8 +155,7 @@ export const canaryStepLimit: StackValidationPolicy = {
 
 export const weightsWellFormed: StackValidationPolicy = {
     name: "weights-well-formed",
-    description:
-        "Every forward names 1–5 target groups with integer weights 0–999, not all zero; canary forwards realise the configured percent exactly and name all four target groups while the legacy pair exists.",
+    description: `Every forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups with integer weights 0–${ALB_MAX_WEIGHT}, not all zero; canary forwards name both colors of each side while the legacy pair exists.`,
     severity: "critical",
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
     validateStack: (args, reportViolation) => {
@@ -75,12 +164,12 @@ export const weightsWellFormed: StackValidationPolicy = {
         for (const rule of rules) {
             const f = rule.forward!;
             const urn = rule.resource.urn;
-            if (f.targets.length < 1 || f.targets.length > 5) {
-                reportViolation(`rule ${rule.name}: a forward names 1–5 target groups, not ${f.targets.length}`, urn);
+            if (f.targets.length < 1 || f.targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD) {
+                reportViolation(`rule ${rule.name}: a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${f.targets.length}`, urn);
             }
             for (const t of f.targets) {
-                if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > 999) {
-                    reportViolation(`rule ${rule.name}: weight ${t.weight} is not an integer from 0 to 999`, urn);
+                if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT) {
+                    reportViolation(`rule ${rule.name}: weight ${t.weight} is not an integer from 0 to ${ALB_MAX_WEIGHT}`, urn);
                 }
             }
             if (f.targets.length > 0 && f.targets.every((t) => t.weight === 0)) {
@@ -89,23 +178,15 @@ export const weightsWellFormed: StackValidationPolicy = {
         }
         // ...then what needs to know which target group is Spring's.
         const springArns = springTargetGroups(args.resources);
-        const record = routedAlbRecord(args.resources);
-        const configured = new Map((record?.routing ?? []).map((r) => [r.name, r.springPercent]));
         const legacyExists = beanstalkEnvironments(args.resources).length > 0;
         for (const rule of rules.filter((r) => r.isCanary)) {
             const f = rule.forward!;
-            const urn = rule.resource.urn;
-            const want = configured.get(rule.name);
-            const share = springShare(f.targets, springArns);
-            if (want !== undefined && !Number.isNaN(share) && Math.abs(share - want) > 1e-9) {
-                reportViolation(`rule ${rule.name}: the weights send ${share}% to Spring, the config says ${want}%`, urn);
-            }
             const springCount = f.targets.filter((t) => springArns.has(t.arn)).length;
             const legacyCount = f.targets.length - springCount;
             if (springCount !== 2 || (legacyExists && legacyCount !== 2)) {
                 reportViolation(
                     `rule ${rule.name}: a canary forward names both colors of each side (idle at weight 0); found ${springCount} Spring and ${legacyCount} legacy target groups`,
-                    urn,
+                    rule.resource.urn,
                 );
             }
         }
@@ -147,53 +228,86 @@ export const headerRoutesFirst: StackValidationPolicy = {
     },
 };
 
-export const stickinessBounded: ResourceValidationPolicy = {
+export const stickinessBounded: StackValidationPolicy = {
     name: "stickiness-bounded",
-    description: "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires.",
+    description:
+        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is not made a reason to block an update that does not lengthen it.",
     severity: "medium",
     remediationSteps: "Set canary.stickinessSeconds to at most the policy's maxSeconds (15 minutes in production).",
-    configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: 604800, default: 900 } } },
-    validateResource: (args, reportViolation) => {
-        const role = tagsOf(args)[RULE_ROLE_TAG];
-        if (args.type !== TYPES.listenerRule || (role !== "path" && role !== "catch-all")) {
-            args.notApplicable("applies to canary listener rules");
-            return;
-        }
+    configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 } } },
+    validateStack: (args, reportViolation) => {
         const { maxSeconds } = args.getConfig<{ maxSeconds: number }>();
-        const stickiness = forwardOf(args.props)?.stickiness;
-        if (!stickiness?.enabled) {
-            reportViolation("stickiness is off: a session would bounce between Rails and Spring on every request");
-        } else if (Number(stickiness.duration) > maxSeconds) {
-            reportViolation(`stickiness lasts ${stickiness.duration}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`);
+        const deployed = deployedStateIn(args.resources);
+        // Backward always: what is deployed already is no reason to refuse an update that does not make it worse.
+        const deployedSeconds = deployed.kind === "state" ? deployed.state.stickinessSeconds : 0;
+        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
+            const stickiness = rule.forward?.stickiness;
+            if (!stickiness?.enabled) {
+                reportViolation(`rule ${rule.name}: stickiness is off: a session would bounce between Rails and Spring on every request`, rule.resource.urn);
+            } else if (Number(stickiness.duration) > maxSeconds && Number(stickiness.duration) > deployedSeconds) {
+                reportViolation(
+                    `rule ${rule.name}: stickiness lasts ${stickiness.duration}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`,
+                    rule.resource.urn,
+                );
+            }
         }
     },
 };
 
 const SECOND_WRITERS = new Set(["CODE_DEPLOY", "EXTERNAL"]);
+/** ECS deployment strategies other than ROLLING (BLUE_GREEN, LINEAR, CANARY) shift traffic by rewriting the listener rules. */
+const ROLLING = "ROLLING";
+/** Resource types whose only purpose is to rewrite listener rules or forward weights. */
+const WRITER_TYPES = new Set(["aws:codedeploy/deploymentGroup:DeploymentGroup", "aws:codedeploy/application:Application"]);
+
+/**
+ * The top-level property an ignoreChanges path names: `actions`, `actions[0]`,
+ * `actions.0.forward`, `["actions"]` and `["actions"][0]` all name `actions` (Pulumi's
+ * property path syntax, https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/).
+ */
+export function topLevelProperty(path: string): string {
+    const p = path.trim();
+    const bracket = /^\[\s*(["'])(.*?)\1\s*\]/.exec(p);
+    if (bracket) return bracket[2];
+    return /^[^.[]*/.exec(p)![0];
+}
+
+/** Ignoring these on a listener rule hides nothing about where traffic goes. */
+const RULE_IGNORABLE = new Set(["tags", "tagsAll"]);
 
 export const singleWriter: ResourceValidationPolicy = {
     name: "single-writer",
     description:
-        "Stack config is the only writer of the ALB weights: no ECS service uses the CODE_DEPLOY or EXTERNAL controller, and no listener rule ignores changes to its actions.",
+        "Stack config is the only writer of the ALB rules: ECS services use the ECS controller with the ROLLING strategy, no CodeDeploy deployment group exists, and no listener rule ignores changes to anything but its tags.",
     severity: "critical",
-    remediationSteps: "Use deploymentController { type: \"ECS\" } and the blue/green color pair; remove ignoreChanges on listener rule actions.",
+    remediationSteps:
+        "Use deploymentController { type: \"ECS\" } with the default ROLLING strategy and the blue/green color pair; remove ignoreChanges from listener rules.",
     validateResource: (args, reportViolation) => {
+        if (WRITER_TYPES.has(args.type)) {
+            reportViolation(`${args.type} rewrites listener rules behind the stack config's back`);
+            return;
+        }
         if (args.type === TYPES.ecsService) {
-            const controller = (args.props as any).deploymentController?.type;
-            if (SECOND_WRITERS.has(controller)) {
+            const p = args.props as any;
+            const controller = p.deploymentController?.type ?? "ECS";
+            if (SECOND_WRITERS.has(controller) || controller !== "ECS") {
                 reportViolation(`deployment controller ${controller} rewrites the forward weights behind the stack config's back`);
+            }
+            const strategy = p.deploymentConfiguration?.strategy ?? ROLLING;
+            if (strategy !== ROLLING) {
+                reportViolation(`deployment strategy ${strategy} makes ECS shift traffic by rewriting the listener rules; only ${ROLLING} leaves them to the stack config`);
             }
             return;
         }
         if (args.type === TYPES.listenerRule) {
-            const ignored = (args.opts.ignoreChanges ?? []).filter((p) => p === "*" || p.startsWith("actions"));
+            const ignored = (args.opts.ignoreChanges ?? []).filter((path) => !RULE_IGNORABLE.has(topLevelProperty(path)));
             if (ignored.length > 0) {
-                reportViolation(`ignoreChanges ${ignored.join(", ")} would let another writer own the weights`);
+                reportViolation(`ignoreChanges ${ignored.join(", ")} would let another writer own the rule`);
             }
             return;
         }
-        args.notApplicable("applies to ECS services and listener rules");
+        args.notApplicable("applies to ECS services, CodeDeploy and listener rules");
     },
 };
 
-export const trafficPolicies = [canaryStepLimit, weightsWellFormed, headerRoutesFirst, stickinessBounded, singleWriter];
+export const trafficPolicies = [canaryStepLimit, listenerRulesAccounted, weightsWellFormed, headerRoutesFirst, stickinessBounded, singleWriter];

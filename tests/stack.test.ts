@@ -13,6 +13,7 @@ describe("whole stacks (offline plan)", () => {
             const p = await plan(stack);
             const components = p.resources.filter((r) => r.type.startsWith("payments:migration:")).map((r) => r.type).sort();
             assert.deepEqual(components, [
+                "payments:migration:DeployedState",
                 "payments:migration:EdgeDistribution",
                 "payments:migration:FargateService",
                 "payments:migration:HealthSignals",

@@ -17,12 +17,12 @@ describe("policy qa-routes-protected", () => {
             const r = find(T.rule, "alb-qa-spring-green");
             setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Route-Token"));
         });
-        assert.deepEqual(await messages(noToken, "qa-routes-protected"), ["the QA route does not require the X-Route-Token token header"]);
+        assert.deepEqual(await messages(noToken, "qa-routes-protected"), ["QA rule qa-spring-green does not require the X-Route-Token token header: anyone could pick a target"]);
         const noVerify = mutated(p, (find) => {
             const r = find(T.rule, "alb-qa-legacy");
             setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Origin-Verify"));
         });
-        assert.deepEqual(await messages(noVerify, "qa-routes-protected"), ["the QA route does not require the X-Origin-Verify header"]);
+        assert.deepEqual(await messages(noVerify, "qa-routes-protected"), ["QA rule qa-legacy does not require the X-Origin-Verify header"]);
     });
 });
 

@@ -18,16 +18,17 @@ describe("policy rollback-target-retained", () => {
     it("blocks removing the pair before a cutover date is recorded", async () => {
         const v = await violations(await plan("production", DECOMMISSION, DEPLOYED_AT_100), "rollback-target-retained");
         assert.deepEqual(v.map((x) => x.message), [
-            "the Beanstalk blue environment (a rollback target) is missing while migration.cutoverDate is not recorded",
-            "the Beanstalk green environment (a rollback target) is missing while migration.cutoverDate is not recorded",
-            "rule canary-default names 0 of the 2 legacy target groups while migration.cutoverDate is not recorded: rolling back would need a rule rewrite instead of a weight change",
-            "rule route-payment-status names 0 of the 2 legacy target groups while migration.cutoverDate is not recorded: rolling back would need a rule rewrite instead of a weight change",
+            "the Beanstalk blue environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
+            "the Beanstalk green environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
+            "rule canary-default names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
+            "rule route-payment-status names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
         ]);
         assert.ok(v.every((x) => x.level === "mandatory"));
     });
 
     it("blocks removing the pair during the bake period and allows it after", async () => {
-        const p = await plan("production", [...DECOMMISSION, "migration.cutoverDate=2026-11-20", "migration.bakeDays=14"], DEPLOYED_AT_100);
+        const cutover = ["migration.cutoverDate=2026-11-20", "migration.bakeDays=14"];
+        const p = await plan("production", [...DECOMMISSION, ...cutover], [...DEPLOYED_AT_100, ...cutover]);
         const during = await violations(p, "rollback-target-retained", { "rollback-target-retained": { evaluationDate: "2026-11-26" } });
         assert.equal(during.length, 4);
         assert.match(during[0].message, /the cutover of 2026-11-20 has held 6 of 14 bake days/);
@@ -36,7 +37,8 @@ describe("policy rollback-target-retained", () => {
     });
 
     it("does not let a stack shorten the bake below the policy's minimum", async () => {
-        const p = await plan("production", [...DECOMMISSION, "migration.cutoverDate=2026-11-20", "migration.bakeDays=0"], DEPLOYED_AT_100);
+        const cutover = ["migration.cutoverDate=2026-11-20", "migration.bakeDays=0"];
+        const p = await plan("production", [...DECOMMISSION, ...cutover], [...DEPLOYED_AT_100, ...cutover]);
         const v = await violations(p, "rollback-target-retained", { "rollback-target-retained": { evaluationDate: "2026-11-26", minBakeDays: 14 } });
         assert.match(v[0].message, /6 of 14 bake days/);
     });
@@ -49,7 +51,7 @@ describe("policy rollback-target-retained", () => {
         });
         const v = await violations(p, "rollback-target-retained");
         assert.equal(v.length, 1);
-        assert.match(v[0].message, /rule canary-default names 0 of the 2 legacy target groups while Spring does not yet serve 100 %/);
+        assert.match(v[0].message, /rule canary-default names 0 of the 2 legacy target groups while the deployed state does not yet serve Spring 100 % on every path/);
         assert.match(v[0].urn!, /alb-canary-default$/);
     });
 

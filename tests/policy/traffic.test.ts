@@ -18,7 +18,7 @@ describe("policy canary-step-limit", () => {
     it("allows one rung up (1 → 5) and blocks a jump (1 → 50)", async () => {
         assert.deepEqual(await messages(await plan("production", ["canary.weight=5"]), "canary-step-limit"), []);
         assert.deepEqual(await messages(await plan("production", ["canary.weight=50"]), "canary-step-limit"), [
-            "rule canary-default: Spring 1% → 50% skips rungs; the next rung up from 1% is 5%",
+            "rule canary-default: Spring 1% → 50% skips rungs; the next rung up from 1% is 5% (requests like /)",
         ]);
     });
 
@@ -28,12 +28,12 @@ describe("policy canary-step-limit", () => {
 
     it("checks each path route against its own deployed weight, a new route from 0", async () => {
         assert.deepEqual(await messages(await plan("production", ["canary.routes[0].weight=25"]), "canary-step-limit"), [
-            "rule route-payment-status: Spring 5% → 25% skips rungs; the next rung up from 5% is 10%",
+            "rule route-payment-status: Spring 5% → 25% skips rungs; the next rung up from 5% is 10% (requests like /v1/payments//status)",
         ]);
         const added = ["canary.routes[1].name=refunds", "canary.routes[1].paths[0]=/v1/refunds/*"];
         assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=0.1"]), "canary-step-limit"), []);
         assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=1"]), "canary-step-limit"), [
-            "rule route-refunds: Spring 0% → 1% skips rungs; the next rung up from 0% is 0.1%",
+            "rule route-refunds: Spring 0% → 1% skips rungs; the next rung up from 0% is 0.1% (requests like /v1/refunds/)",
         ]);
     });
 
@@ -61,8 +61,8 @@ describe("policy weights-well-formed", () => {
         assert.match((await messages(edit((g) => (g[1].weight = 1000)), "weights-well-formed")).join("\n"), /weight 1000 is not an integer from 0 to 999/);
         assert.match((await messages(edit((g) => g.forEach((x) => (x.weight = 0))), "weights-well-formed")).join("\n"), /every target group has weight 0/);
         assert.match(
-            (await messages(edit((g) => (g[2].weight = 20)), "weights-well-formed")).join("\n"),
-            /rule canary-default: the weights send 1.98\d*% to Spring, the config says 1%/,
+            (await messages(edit((g) => (g[2].weight = 20)), "deployed-state-recorded")).join("\n"),
+            /rule canary-default: the weights send 1.98\d*% of every path to Spring, the record says 1% of every path/,
         );
         assert.match((await messages(edit((g) => g.splice(3, 1)), "weights-well-formed")).join("\n"), /found 1 Spring and 2 legacy target groups/);
         assert.match((await messages(edit((g) => g.push(g[0], g[1])), "weights-well-formed")).join("\n"), /names 1–5 target groups, not 6/);
@@ -95,7 +95,7 @@ describe("policy stickiness-bounded", () => {
 
     it("blocks a canary forward without stickiness", async () => {
         const p = mutated(await plan("production"), (find) => setProp(find(T.rule, "alb-canary-default"), "actions.0.forward.stickiness", { enabled: false, duration: 1 }));
-        assert.deepEqual(await messages(p, "stickiness-bounded"), ["stickiness is off: a session would bounce between Rails and Spring on every request"]);
+        assert.deepEqual(await messages(p, "stickiness-bounded"), ["rule canary-default: stickiness is off: a session would bounce between Rails and Spring on every request"]);
     });
 });
 
@@ -111,6 +111,6 @@ describe("policy single-writer", () => {
         const external = mutated(p, (find) => setProp(find(T.service, "spring-green"), "deploymentController", { type: "EXTERNAL" }));
         assert.equal((await messages(external, "single-writer")).length, 1);
         const ignored = mutated(p, (find) => (find(T.rule, "alb-canary-default").options.ignoreChanges = ["actions"]));
-        assert.deepEqual(await messages(ignored, "single-writer"), ["ignoreChanges actions would let another writer own the weights"]);
+        assert.deepEqual(await messages(ignored, "single-writer"), ["ignoreChanges actions would let another writer own the rule"]);
     });
 });

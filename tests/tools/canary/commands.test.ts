@@ -108,11 +108,11 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const doc = StackDocument.read(dir, "production");
         doc.set("canary.weight", 50);
-        doc.set("protectRollbackTargets", false); // an unrelated mandatory violation
+        doc.set("spring.green.desiredCount", 0); // an unrelated mandatory violation (idle-color-warm), deployed already
         doc.write();
         const r = await canary(dir, ["rollback", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /\[mandatory\] rollback-target-protected[\s\S]*Rolling back anyway/);
+        assert.match(r.out, /\[mandatory\] idle-color-warm[\s\S]*Rolling back anyway/);
         assert.equal(config(dir)["payments-migration:canary"].weight, 0);
     });
 

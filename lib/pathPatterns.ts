@@ -1,0 +1,96 @@
+/**
+ * ALB path-pattern arithmetic, pure. A path condition value is a case-sensitive pattern
+ * in which `*` matches any run of characters (slashes included) and `?` exactly one, and
+ * it is matched against the request path only, never the query string (AWS: Application
+ * Load Balancers, "Listener rules" → "Path conditions",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#path-conditions).
+ *
+ * The policy pack uses this to judge what traffic does per request path: it cannot
+ * enumerate every path, so it evaluates witness paths — each pattern instantiated, and a
+ * path in the overlap of every pair of patterns — on the deployed and on the new rule set.
+ */
+
+/** Whether `path` matches the ALB path pattern `pattern`. */
+export function pathMatches(pattern: string, path: string): boolean {
+    // Iterative glob match with backtracking to the last `*` (linear in practice).
+    let p = 0;
+    let s = 0;
+    let star = -1;
+    let mark = 0;
+    while (s < path.length) {
+        if (p < pattern.length && (pattern[p] === "?" || pattern[p] === path[s])) {
+            p++;
+            s++;
+        } else if (p < pattern.length && pattern[p] === "*") {
+            star = p++;
+            mark = s;
+        } else if (star >= 0) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.length && pattern[p] === "*") p++;
+    return p === pattern.length;
+}
+
+/** A filler character for wildcards: a letter no route of this API is likely to end in. */
+const FILL = "w";
+
+/** Paths that match `pattern`: every `*` empty, and every `*` one character. */
+export function instances(pattern: string): string[] {
+    const empty = pattern.replace(/\*/g, "").replace(/\?/g, FILL);
+    const filled = pattern.replace(/[*?]/g, FILL);
+    return empty === filled ? [empty] : [empty, filled];
+}
+
+/**
+ * A path matched by both patterns, or undefined when none is: a breadth-first
+ * search over pairs of positions in the two patterns.
+ */
+export function overlapWitness(a: string, b: string): string | undefined {
+    const key = (i: number, j: number) => i * (b.length + 1) + j;
+    const seen = new Map<number, { from?: number; char?: string }>();
+    const queue: [number, number][] = [];
+    const push = (i: number, j: number, from: number | undefined, char: string | undefined) => {
+        const k = key(i, j);
+        if (seen.has(k)) return;
+        seen.set(k, { from, char });
+        queue.push([i, j]);
+    };
+    push(0, 0, undefined, undefined);
+    const alphabet = [...new Set([...a, ...b].filter((c) => c !== "*" && c !== "?")), FILL];
+    const accepts = (p: string, i: number, c: string) => i < p.length && (p[i] === "?" || p[i] === "*" || p[i] === c);
+    const advance = (p: string, i: number) => (p[i] === "*" ? i : i + 1);
+    for (let q = 0; q < queue.length; q++) {
+        const [i, j] = queue[q];
+        const here = key(i, j);
+        if (i === a.length && j === b.length) {
+            let out = "";
+            for (let k: number | undefined = here; k !== undefined; k = seen.get(k)!.from) out = (seen.get(k)!.char ?? "") + out;
+            return out;
+        }
+        // A `*` may also match nothing.
+        if (a[i] === "*") push(i + 1, j, here, "");
+        if (b[j] === "*") push(i, j + 1, here, "");
+        for (const c of alphabet) {
+            if (accepts(a, i, c) && accepts(b, j, c)) push(advance(a, i), advance(b, j), here, c);
+        }
+    }
+    return undefined;
+}
+
+/** Request paths on which two rule sets are compared: instances of every pattern, and the overlap of every pair. */
+export function witnessPaths(patterns: readonly string[]): string[] {
+    const unique = [...new Set(patterns)];
+    const out = new Set<string>(["/", `/${FILL}`]);
+    for (const p of unique) for (const path of instances(p)) out.add(path);
+    for (let i = 0; i < unique.length; i++) {
+        for (let j = i + 1; j < unique.length; j++) {
+            const w = overlapWitness(unique[i], unique[j]);
+            if (w !== undefined) out.add(w);
+        }
+    }
+    return [...out];
+}

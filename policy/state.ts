@@ -1,0 +1,64 @@
+/**
+ * The deployed state the pack compares against: readable, and truthful. Every
+ * comparison policy refuses on its own when it cannot read the state; this policy says
+ * why in one place and checks that what this update records (and exports for the next
+ * one) describes the resources it deploys, so the next update starts from the truth.
+ */
+import { StackValidationPolicy } from "@pulumi/policy";
+import { COLOR_TAG } from "../lib/contract";
+import { TYPES, beanstalkEnvironments, deployedStateIn, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+
+const samePaths = (a: string[] | null, b: string[] | null) => JSON.stringify(a && [...a].sort()) === JSON.stringify(b && [...b].sort());
+
+export const deployedStateRecorded: StackValidationPolicy = {
+    name: "deployed-state-recorded",
+    description:
+        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair and protect.",
+    severity: "critical",
+    remediationSteps:
+        "Keep the deployed-state StackReference, the DeployedState record and the deployedState output as stack.ts declares them (lib/deployedState.ts computes them from the config).",
+    validateStack: (args, reportViolation) => {
+        const deployed = deployedStateIn(args.resources);
+        if (deployed.kind === "unjudgeable") reportViolation(`the deployed state cannot be read: ${deployed.reason}`);
+        const record = recordedStateIn(args.resources);
+        if (typeof record === "string") {
+            reportViolation(`the state this update deploys is not recorded: ${record}`);
+            return;
+        }
+        const rules = rulesOf(args.resources);
+        // A record that claims a longer stickiness than the rules have would let the next update lengthen it unchecked.
+        for (const rule of rules.filter((r) => r.isCanary && r.forward?.stickiness?.enabled)) {
+            const seconds = Number(rule.forward!.stickiness!.duration);
+            if (seconds < record.stickinessSeconds) {
+                reportViolation(`rule ${rule.name} keeps sessions ${seconds}s; the record claims ${record.stickinessSeconds}s`, rule.resource.urn);
+            }
+        }
+        const colors = beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]);
+        if (record.legacyPresent !== (colors.includes("blue") && colors.includes("green"))) {
+            reportViolation(`the record says the Beanstalk pair is ${record.legacyPresent ? "present" : "gone"}; the stack declares ${colors.length} environment(s)`);
+        }
+        if (record.protectRollbackTargets) {
+            for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
+                if (r.opts.protect !== true) reportViolation(`the record says the rollback targets are protected; ${r.name} is not`, r.urn);
+            }
+        }
+        // Last, the shares (they need the target group ARNs, unknown before the first deployment).
+        const actual = publicTraffic(args.resources, record.headers);
+        for (const entry of record.traffic) {
+            const rule = actual.find((a) => a.priority === entry.priority);
+            if (!rule) {
+                reportViolation(`the record names a public rule at priority ${entry.priority} that the stack does not declare`);
+            } else if (!samePaths(rule.paths, entry.paths) || Math.abs(rule.springPercent - entry.springPercent) > 1e-6) {
+                reportViolation(
+                    `rule ${rule.rule.name}: the weights send ${rule.springPercent}% of ${rule.paths?.join(", ") ?? "every path"} to Spring, the record says ${entry.springPercent}% of ${entry.paths?.join(", ") ?? "every path"}`,
+                    rule.rule.resource.urn,
+                );
+            }
+        }
+        for (const rule of actual.filter((a) => !record.traffic.some((e) => e.priority === a.priority))) {
+            reportViolation(`rule ${rule.rule.name} (priority ${rule.priority}) takes public traffic but is not in the record`, rule.rule.resource.urn);
+        }
+    },
+};
+
+export const statePolicies = [deployedStateRecorded];
