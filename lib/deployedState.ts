@@ -36,8 +36,10 @@ export interface DeployedState {
     traffic: TrafficEntry[];
     liveColors: { legacy: Color | null; spring: Color };
     legacyPresent: boolean;
-    /** Whether the rollback targets were `protect`ed. */
+    /** Whether the rollback targets (ALB, ECS services, Beanstalk pair) were `protect`ed. */
     protectRollbackTargets: boolean;
+    /** Whether the Beanstalk pair was `protect`ed (`legacy.protect`, lifted alone by the decommission command). */
+    legacyProtected: boolean;
     stickinessSeconds: number;
     /** The header names the rules and CloudFront actually use. */
     headers: { originVerify: string; route: string; token: string };
@@ -59,6 +61,7 @@ export function deployedStateOf(model: StackModel): DeployedState {
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
         legacyPresent: model.legacyPresent,
         protectRollbackTargets: model.protectRollbackTargets,
+        legacyProtected: model.legacy.protect ?? model.protectRollbackTargets,
         stickinessSeconds: model.canary.stickinessSeconds,
         headers: { originVerify: model.alb.originVerifyHeader, route: model.qa.routeHeader, token: model.qa.tokenHeader },
         originVerify: { send: ov.send, accept: [...ov.accept], generation: { a: ov.generation.a, b: ov.generation.b } },
@@ -115,6 +118,7 @@ export function readDeployedState(value: unknown): DeployedState | string {
     if (!v.liveColors || !isColor(v.liveColors.spring) || !(v.liveColors.legacy === null || isColor(v.liveColors.legacy))) return bad("liveColors");
     if (typeof v.legacyPresent !== "boolean") return bad("legacyPresent");
     if (typeof v.protectRollbackTargets !== "boolean") return bad("protectRollbackTargets");
+    if (typeof v.legacyProtected !== "boolean") return bad("legacyProtected");
     if (!isNumber(v.stickinessSeconds)) return bad("stickinessSeconds");
     if (!v.headers || !isString(v.headers.originVerify) || !isString(v.headers.route) || !isString(v.headers.token)) return bad("headers");
     const ov = v.originVerify;

@@ -269,6 +269,12 @@ export const originVerifyRotation: StackValidationPolicy = {
         }
         const before = deployed.state.originVerify;
         const after = record.originVerify;
+        const [was, now] = [deployed.state.headers.originVerify, record.headers.originVerify];
+        if (was.toLowerCase() !== now.toLowerCase()) {
+            reportViolation(
+                `header ${was} → ${now} in one update: the rules and the distribution change separately, and in between every request gets the ALB's 403 (rename it on a stack that takes no traffic, or not at all)`,
+            );
+        }
         for (const slot of ["a", "b"] as const) {
             if (before.generation[slot] !== after.generation[slot] && (slot === before.send || slot === after.send)) {
                 reportViolation(

@@ -197,11 +197,13 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
         const was = deployedStateIn(args.resources);
         const before = was.kind === "state" ? was.state.traffic : [];
         const after = publicTraffic(args.resources, recorded.headers);
+        const reported = new Set<string>();
         for (const path of witnessPaths(patternsOf(before, after))) {
             const shares = sharesAt(before, path);
             const from = shares.length > 0 ? Math.min(...shares) : 0;
             for (const entry of entriesAt(after, path)) {
-                if (entry.springPercent > 0 && entry.springPercent > from) {
+                if (entry.springPercent > 0 && entry.springPercent > from && !reported.has(entry.rule.name)) {
+                    reported.add(entry.rule.name);
                     reportViolation(`rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`, entry.rule.resource.urn);
                 }
             }

@@ -7,7 +7,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
-import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, movesBack, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
+import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, movesBack, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -119,17 +119,46 @@ export const rollbackTargetProtected: StackValidationPolicy = {
         const deployed = deployedStateIn(args.resources);
         const recorded = recordedStateIn(args.resources);
         // Backward always: what the deployed state left unprotected does not block a move back.
-        const leftUnprotected = deployed.kind === "state" && !deployed.state.protectRollbackTargets && movesBack(args.resources, deployed);
+        const back = deployed.kind === "state" && movesBack(args.resources, deployed);
+        const leftUnprotected = (r: PolicyResource) =>
+            deployed.kind === "state" && back && !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
         const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;
+        // The decommission's first update unprotects the pair alone, once its removal is allowed.
         const mayUnprotect = (r: PolicyResource) =>
             r.type === TYPES.beanstalkEnvironment &&
             deployed.kind === "state" &&
             (pairWasGone || removalBlocked(deployed, typeof recorded === "string" ? undefined : recorded, config) === undefined);
         for (const r of args.resources.filter((x) => PROTECTED_TYPES.has(x.type))) {
-            if (r.opts.protect === true || leftUnprotected || mayUnprotect(r)) continue;
+            if (r.opts.protect === true || leftUnprotected(r) || mayUnprotect(r)) continue;
             reportViolation(`${r.name} is a rollback target and must be protected (protect: true)`, r.urn);
         }
     },
 };
 
-export const rollbackPolicies = [rollbackTargetRetained, rollbackTargetProtected];
+/** What a replacement or a rename without `aliases` would recreate: these carry live traffic or are the rollback target. */
+const LIVE_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
+
+export const rollbackTargetsNotRecreated: StackValidationPolicy = {
+    name: "rollback-targets-not-recreated",
+    description:
+        "Once the stack is deployed, the ALB, the target groups, the Beanstalk environments and the ECS services are never created anew: in a preview a new one has no id yet, which is what a rename without aliases or a replacement looks like (the old one is deleted). A Beanstalk pair coming back after a decommission is the exception.",
+    severity: "critical",
+    remediationSteps:
+        "Keep resource names (or add aliases for the old URN) and do not change properties that force a replacement; move a change that needs a new target group or service through the idle color.",
+    validateStack: (args, reportViolation) => {
+        const deployed = deployedStateIn(args.resources);
+        if (deployed.kind === "new") return;
+        if (deployed.kind === "unjudgeable") {
+            reportViolation(`cannot tell a rename or replacement from an update, so it is refused: ${deployed.reason}`);
+            return;
+        }
+        for (const r of args.resources.filter((x) => LIVE_TYPES.has(x.type))) {
+            if (r.type === TYPES.beanstalkEnvironment && !deployed.state.legacyPresent) continue; // coming back after a decommission
+            if (isUnknown(() => (r.props as any).id)) {
+                reportViolation(`${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`, r.urn);
+            }
+        }
+    },
+};
+
+export const rollbackPolicies = [rollbackTargetRetained, rollbackTargetProtected, rollbackTargetsNotRecreated];

@@ -1,14 +1,39 @@
 /**
  * Zero-downtime releases inside a color, warm idle colors, and task sizes AWS accepts.
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
-import { TYPES } from "./stackView";
+import { TYPES, rulesOf } from "./stackView";
 
 function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
     const s = ((props?.settings ?? []) as any[]).find((x) => x?.namespace === namespace && x?.name === name);
     return s?.value === undefined ? undefined : String(s.value);
 }
+
+/**
+ * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
+ * more counts a failing app as healthy. Unparseable: undefined.
+ */
+export function matcherCodes(matcher: string): number[] | undefined {
+    const codes: number[] = [];
+    for (const part of matcher.split(",").map((p) => p.trim())) {
+        const m = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+        if (!m) return undefined;
+        const lo = Number(m[1]);
+        const hi = Number(m[2] ?? m[1]);
+        if (hi < lo) return undefined;
+        codes.push(lo, hi);
+    }
+    return codes;
+}
+
+/**
+ * Beanstalk's own defaults for aws:elasticbeanstalk:command: BatchSizeType Percentage,
+ * BatchSize 100 (AWS Elastic Beanstalk, "General options for all environments",
+ * https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html#command-options-general-elasticbeanstalkcommand).
+ * A Rolling deployment with a batch of 100 % takes every instance out of service at once.
+ */
+const BEANSTALK_DEFAULT_BATCH = { type: "Percentage", size: 100 };
 
 const inRange = (v: unknown, lo: number, hi: number) => typeof v === "number" && v >= lo && v <= hi;
 
@@ -43,6 +68,9 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                 if (!(Number(p.deploymentMaximumPercent) > 100)) {
                     reportViolation(`deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`);
                 }
+                if (p.waitForSteadyState !== true) {
+                    reportViolation("waitForSteadyState is not true: the update would move traffic before the new tasks are healthy");
+                }
                 if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true) {
                     reportViolation("the deployment circuit breaker with rollback is off: a bad image would keep replacing healthy tasks");
                 }
@@ -54,6 +82,11 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
             case TYPES.targetGroup: {
                 const hc = p.healthCheck ?? {};
                 if (hc.enabled === false) reportViolation("health checks are disabled");
+                if (hc.matcher !== undefined) {
+                    const codes = matcherCodes(String(hc.matcher));
+                    if (!codes) reportViolation(`health check matcher ${JSON.stringify(hc.matcher)} is not a list of HTTP codes or ranges`);
+                    else if (codes.some((c) => c >= 400)) reportViolation(`health check matcher ${hc.matcher} counts error responses (4xx/5xx) as healthy`);
+                }
                 if (hc.interval !== undefined && !inRange(hc.interval, 5, 300)) reportViolation(`health check interval ${hc.interval}s is outside 5–300`);
                 if (hc.timeout !== undefined && !inRange(hc.timeout, 2, 120)) reportViolation(`health check timeout ${hc.timeout}s is outside 2–120`);
                 if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
@@ -67,10 +100,25 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                 return;
             }
             case TYPES.beanstalkEnvironment: {
+                // A setting given twice: which one Beanstalk applies is not for a reviewer to guess.
+                const seen = new Set<string>();
+                for (const s of (p.settings ?? []) as any[]) {
+                    const key = `${s?.namespace} ${s?.name}`;
+                    if (seen.has(key)) reportViolation(`setting ${s?.namespace}:${s?.name} is given more than once`);
+                    seen.add(key);
+                }
                 // Beanstalk's own default is AllAtOnce, so an unset policy is a violation too.
                 const policy = beanstalkSetting(p, "aws:elasticbeanstalk:command", "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
                 if (policy.startsWith("AllAtOnce")) {
                     reportViolation(`deployment policy ${policy} takes every instance out of service during a deploy`);
+                }
+                if (policy === "Rolling") {
+                    const type = beanstalkSetting(p, "aws:elasticbeanstalk:command", "BatchSizeType") ?? BEANSTALK_DEFAULT_BATCH.type;
+                    const size = Number(beanstalkSetting(p, "aws:elasticbeanstalk:command", "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
+                    const min = Number(beanstalkSetting(p, "aws:autoscaling:asg", "MinSize") ?? 1);
+                    if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min)) {
+                        reportViolation(`deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`);
+                    }
                 }
                 const delay = beanstalkSetting(p, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
                 if (delay !== undefined && !delayOk(Number(delay))) {
@@ -131,4 +179,22 @@ export const fargateSizeValid: ResourceValidationPolicy = {
     },
 };
 
-export const rolloutPolicies = [zeroDowntimeRollout, idleColorWarm, fargateSizeValid];
+export const capacityBeforeTraffic: StackValidationPolicy = {
+    name: "capacity-before-traffic",
+    description:
+        "Every listener rule that sends weighted traffic to Spring depends on both ECS services, so an update adds capacity (and waits for it to be healthy) before traffic moves onto it.",
+    severity: "high",
+    remediationSteps: "Keep the RoutedAlb's weightedRulesDependOn set to the Spring services.",
+    validateStack: (args, reportViolation) => {
+        const services = args.resources.filter((r) => r.type === TYPES.ecsService);
+        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
+            const deps = new Set(rule.resource.dependencies.map((d) => d.urn));
+            const missing = services.filter((s) => !deps.has(s.urn));
+            if (missing.length > 0) {
+                reportViolation(`rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`, rule.resource.urn);
+            }
+        }
+    },
+};
+
+export const rolloutPolicies = [zeroDowntimeRollout, idleColorWarm, fargateSizeValid, capacityBeforeTraffic];

@@ -37,10 +37,9 @@ export const deployedStateRecorded: StackValidationPolicy = {
         if (record.legacyPresent !== (colors.includes("blue") && colors.includes("green"))) {
             reportViolation(`the record says the Beanstalk pair is ${record.legacyPresent ? "present" : "gone"}; the stack declares ${colors.length} environment(s)`);
         }
-        if (record.protectRollbackTargets) {
-            for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
-                if (r.opts.protect !== true) reportViolation(`the record says the rollback targets are protected; ${r.name} is not`, r.urn);
-            }
+        for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
+            const claimed = r.type === TYPES.beanstalkEnvironment ? record.legacyProtected : record.protectRollbackTargets;
+            if (claimed && r.opts.protect !== true) reportViolation(`the record says ${r.name} is protected; it is not`, r.urn);
         }
         // Last, the shares (they need the target group ARNs, unknown before the first deployment).
         const actual = publicTraffic(args.resources, record.headers);

@@ -26,14 +26,15 @@ describe("policy canary-step-limit", () => {
         assert.deepEqual(await messages(await plan("production", ["canary.weight=0"], ["canary.weight=50"]), "canary-step-limit"), []);
     });
 
-    it("checks each path route against its own deployed weight, a new route from 0", async () => {
+    it("checks each path route against its own deployed weight, a new route from the share its paths had", async () => {
         assert.deepEqual(await messages(await plan("production", ["canary.routes[0].weight=25"]), "canary-step-limit"), [
             "rule route-payment-status: Spring 5% → 25% skips rungs; the next rung up from 5% is 10% (requests like /v1/payments//status)",
         ]);
         const added = ["canary.routes[1].name=refunds", "canary.routes[1].paths[0]=/v1/refunds/*"];
-        assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=0.1"]), "canary-step-limit"), []);
-        assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=1"]), "canary-step-limit"), [
-            "rule route-refunds: Spring 0% → 1% skips rungs; the next rung up from 0% is 0.1% (requests like /v1/refunds/)",
+        // A new route starts from what its paths got before: the catch-all's 1 %.
+        assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=5"]), "canary-step-limit"), []);
+        assert.deepEqual(await messages(await plan("production", [...added, "canary.routes[1].weight=10"]), "canary-step-limit"), [
+            "rule route-refunds: Spring 1% → 10% skips rungs; the next rung up from 1% is 5% (requests like /v1/refunds/)",
         ]);
     });
 
