@@ -19,6 +19,15 @@ export const PATH_PATTERN_MAX_LENGTH = 128;
  * quota increase ("Response timeout per origin", CloudFront Developer Guide, quotas).
  */
 export const CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT = 60;
+/**
+ * Target group limits (ELBv2 API reference, CreateTargetGroup / ModifyTargetGroupAttributes):
+ * health check interval 5–300 s, timeout 2–120 s, healthy/unhealthy thresholds 2–10,
+ * deregistration delay 0–3600 s. Added for the policy pack (h-policy), which checks them.
+ */
+export const TARGET_GROUP_HEALTH_CHECK_INTERVAL = { min: 5, max: 300 } as const;
+export const TARGET_GROUP_HEALTH_CHECK_TIMEOUT = { min: 2, max: 120 } as const;
+export const TARGET_GROUP_HEALTH_CHECK_THRESHOLD = { min: 2, max: 10 } as const;
+export const TARGET_GROUP_MAX_DEREGISTRATION_SECONDS = 3600;
 /** Characters the ALB accepts in a path-pattern condition value, plus the * and ? wildcards. */
 export const PATH_PATTERN_CHARS = /^\/[A-Za-z0-9_\-.$/~"'@:+&*?]*$/;
 /** RFC 7230 token characters: what an HTTP header name may contain. */

@@ -3,6 +3,12 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
+import {
+    TARGET_GROUP_HEALTH_CHECK_INTERVAL as INTERVAL,
+    TARGET_GROUP_HEALTH_CHECK_THRESHOLD as THRESHOLD,
+    TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
+    TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
+} from "../lib/limits";
 import { TYPES, rulesOf } from "./stackView";
 
 function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
@@ -35,7 +41,8 @@ export function matcherCodes(matcher: string): number[] | undefined {
  */
 const BEANSTALK_DEFAULT_BATCH = { type: "Percentage", size: 100 };
 
-const inRange = (v: unknown, lo: number, hi: number) => typeof v === "number" && v >= lo && v <= hi;
+const inRange = (v: unknown, range: { min: number; max: number }) => typeof v === "number" && v >= range.min && v <= range.max;
+const span = (range: { min: number; max: number }) => `${range.min}–${range.max}`;
 
 export interface ZeroDowntimeConfig {
     minDeregistrationSeconds: number;
@@ -51,8 +58,8 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
         "Use the FargateService component defaults (100/200 %, circuit breaker with rollback, grace period) and a Beanstalk deployment policy of Immutable or RollingWithAdditionalBatch.",
     configSchema: {
         properties: {
-            minDeregistrationSeconds: { type: "integer", minimum: 0, maximum: 3600, default: 5 },
-            maxDeregistrationSeconds: { type: "integer", minimum: 0, maximum: 3600, default: 300 },
+            minDeregistrationSeconds: { type: "integer", minimum: 0, maximum: TARGET_GROUP_MAX_DEREGISTRATION_SECONDS, default: 5 },
+            maxDeregistrationSeconds: { type: "integer", minimum: 0, maximum: TARGET_GROUP_MAX_DEREGISTRATION_SECONDS, default: 300 },
         },
     },
     validateResource: (args, reportViolation) => {
@@ -87,13 +94,13 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                     if (!codes) reportViolation(`health check matcher ${JSON.stringify(hc.matcher)} is not a list of HTTP codes or ranges`);
                     else if (codes.some((c) => c >= 400)) reportViolation(`health check matcher ${hc.matcher} counts error responses (4xx/5xx) as healthy`);
                 }
-                if (hc.interval !== undefined && !inRange(hc.interval, 5, 300)) reportViolation(`health check interval ${hc.interval}s is outside 5–300`);
-                if (hc.timeout !== undefined && !inRange(hc.timeout, 2, 120)) reportViolation(`health check timeout ${hc.timeout}s is outside 2–120`);
+                if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL)) reportViolation(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
+                if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT)) reportViolation(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
                 if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
                     reportViolation(`health check timeout ${hc.timeout}s must be shorter than the interval ${hc.interval}s`);
                 }
                 for (const key of ["healthyThreshold", "unhealthyThreshold"]) {
-                    if (hc[key] !== undefined && !inRange(hc[key], 2, 10)) reportViolation(`health check ${key} ${hc[key]} is outside 2–10`);
+                    if (hc[key] !== undefined && !inRange(hc[key], THRESHOLD)) reportViolation(`health check ${key} ${hc[key]} is outside ${span(THRESHOLD)}`);
                 }
                 const delay = p.deregistrationDelay === undefined ? 300 : Number(p.deregistrationDelay);
                 if (!delayOk(delay)) reportViolation(`deregistration delay ${delay}s is outside ${delayRange}`);

@@ -107,6 +107,13 @@ export function listenerKey(rule: RuleView): string {
     return rule.resource.parent?.type === TYPES.routedAlb ? rule.resource.parent.urn : rule.listenerArn;
 }
 
+/** Rules grouped by the listener they sit on. */
+export function rulesByListener(rules: readonly RuleView[]): RuleView[][] {
+    const out = new Map<string, RuleView[]>();
+    for (const r of rules) out.set(listenerKey(r), [...(out.get(listenerKey(r)) ?? []), r]);
+    return [...out.values()];
+}
+
 export function rulesOf(resources: readonly PolicyResource[]): RuleView[] {
     return resources.filter((r) => r.type === TYPES.listenerRule).map(ruleView);
 }

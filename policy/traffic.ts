@@ -8,8 +8,9 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { RULE_ROLE_TAG } from "../lib/contract";
 import { entriesAt, patternsOf, sharesAt } from "../lib/deployedState";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
-import { ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT } from "../lib/limits";
+import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { witnessPaths } from "../lib/pathPatterns";
+import { PATH_PRIORITY_MIN } from "../lib/priorities";
 import {
     RULE_ROLES,
     RuleView,
@@ -17,7 +18,7 @@ import {
     beanstalkEnvironments,
     deployedStateIn,
     legacyTargetGroups,
-    listenerKey,
+    rulesByListener,
     publicTraffic,
     recordedStateIn,
     rulesOf,
@@ -130,9 +131,7 @@ export const listenerRulesAccounted: StackValidationPolicy = {
         for (const rule of rules) {
             for (const problem of shapeProblems(rule, record.headers)) reportViolation(`rule ${rule.name} ${problem}`, rule.resource.urn);
         }
-        const byListener = new Map<string, RuleView[]>();
-        for (const r of rules) byListener.set(listenerKey(r), [...(byListener.get(listenerKey(r)) ?? []), r]);
-        for (const group of byListener.values()) {
+        for (const group of rulesByListener(rules)) {
             const catchAll = group.filter((r) => r.role === "catch-all");
             const last = Math.max(...group.map((r) => r.priority));
             if (catchAll.length !== 1) {
@@ -195,16 +194,11 @@ export const weightsWellFormed: StackValidationPolicy = {
 
 export const headerRoutesFirst: StackValidationPolicy = {
     name: "header-routes-first",
-    description: "QA header routes sit before the path and weighted rules on their listener, and rule priorities are unique.",
+    description: `QA header routes sit before the path and weighted rules on their listener, and rule priorities are unique (${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}).`,
     severity: "high",
-    remediationSteps: "Keep QA routes in priorities 1–99 and canary rules above; let lib/rules.ts assign priorities.",
+    remediationSteps: `Keep QA routes in priorities ${ALB_MIN_PRIORITY}–${PATH_PRIORITY_MIN - 1} and canary rules above; let lib/rules.ts assign priorities.`,
     validateStack: (args, reportViolation) => {
-        const byListener = new Map<string, ReturnType<typeof rulesOf>>();
-        for (const r of rulesOf(args.resources)) {
-            const key = listenerKey(r);
-            byListener.set(key, [...(byListener.get(key) ?? []), r]);
-        }
-        for (const rules of byListener.values()) {
+        for (const rules of rulesByListener(rulesOf(args.resources))) {
             const seen = new Map<number, string>();
             for (const r of rules) {
                 const other = seen.get(r.priority);
@@ -212,6 +206,9 @@ export const headerRoutesFirst: StackValidationPolicy = {
                     reportViolation(`rules ${[other, r.name].sort().join(" and ")} share priority ${r.priority}`, r.resource.urn);
                 }
                 seen.set(r.priority, r.name);
+                if (!Number.isInteger(r.priority) || r.priority < ALB_MIN_PRIORITY || r.priority > ALB_MAX_PRIORITY) {
+                    reportViolation(`rule ${r.name}: priority ${r.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`, r.resource.urn);
+                }
             }
             const qa = rules.filter((r) => r.role === "qa");
             const others = rules.filter((r) => r.role !== "qa");
@@ -254,7 +251,6 @@ export const stickinessBounded: StackValidationPolicy = {
     },
 };
 
-const SECOND_WRITERS = new Set(["CODE_DEPLOY", "EXTERNAL"]);
 /** ECS deployment strategies other than ROLLING (BLUE_GREEN, LINEAR, CANARY) shift traffic by rewriting the listener rules. */
 const ROLLING = "ROLLING";
 /** Resource types whose only purpose is to rewrite listener rules or forward weights. */
@@ -290,7 +286,7 @@ export const singleWriter: ResourceValidationPolicy = {
         if (args.type === TYPES.ecsService) {
             const p = args.props as any;
             const controller = p.deploymentController?.type ?? "ECS";
-            if (SECOND_WRITERS.has(controller) || controller !== "ECS") {
+            if (controller !== "ECS") {
                 reportViolation(`deployment controller ${controller} rewrites the forward weights behind the stack config's back`);
             }
             const strategy = p.deploymentConfiguration?.strategy ?? ROLLING;

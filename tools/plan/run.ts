@@ -9,7 +9,7 @@ import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations 
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
 import { ConfigError, UserError } from "../../lib/errors";
-import { RULE_TARGETS_TAG } from "../../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES, RULE_NAME_TAG, RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
 import { deployedState } from "../../stack";
 
@@ -216,16 +216,17 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
 
 /** The routing table read back from the declared listener rules (what AWS would get). */
 function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: LoadedStackConfig): PlanRule[] {
+    // Roles by tag and component type, never by resource name (lib/contract.ts).
     const labels = new Map<string, { side: string; color: string }>();
+    const colorOf = (r: RecordedResource) => String((r.inputs as any).tags?.[COLOR_TAG] ?? "unknown");
     for (const r of recorded) {
-        if (r.type === "aws:lb/targetGroup:TargetGroup") {
-            const m = /^(\w+)-(blue|green)-tg$/.exec(r.name);
-            if (m) labels.set(String(r.outputs.arn), { side: m[1], color: m[2] });
+        if (r.type === "aws:lb/targetGroup:TargetGroup" && r.parent?.split("::")[2]?.split("$").pop() === COMPONENT_TYPES.fargateService) {
+            labels.set(String(r.outputs.arn), { side: "spring", color: colorOf(r) });
         }
     }
     for (const [arn, envName] of world.beanstalkTargetGroups) {
-        const m = /^(\w+)-(blue|green)$/.exec(envName);
-        if (m) labels.set(arn, { side: m[1], color: m[2] });
+        const env = recorded.find((r) => r.type === "aws:elasticbeanstalk/environment:Environment" && r.name === envName);
+        if (env) labels.set(arn, { side: "legacy", color: colorOf(env) });
     }
     const legacyConfig = JSON.parse(loaded.config[`${loaded.project}:legacy`] ?? "{}") as { targetGroupArns?: Record<string, string> };
     for (const [color, arn] of Object.entries(legacyConfig.targetGroupArns ?? {})) {
@@ -246,7 +247,7 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
                 if (c.sourceIp) match.sourceCidrs = c.sourceIp.values;
             }
             return {
-                name: r.name.replace(/^alb-/, ""),
+                name: String(inputs.tags?.[RULE_NAME_TAG] ?? r.name),
                 priority: Number(inputs.priority),
                 match,
                 targets: groups.map((g, i) => {
