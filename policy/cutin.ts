@@ -17,9 +17,7 @@ import {
     cutinMove,
     edgeShape,
 } from "../lib/cutin";
-import { entriesAt, patternsOf, sharesAt } from "../lib/deployedState";
-import { witnessPaths } from "../lib/pathPatterns";
-import { TYPES, deployedOutputs, deployedStateIn, publicTraffic, recordedStateIn } from "./stackView";
+import { TYPES, deployedOutputs, deployedStateIn, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
 
 const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 
@@ -198,15 +196,10 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
         const before = was.kind === "state" ? was.state.traffic : [];
         const after = publicTraffic(args.resources, recorded.headers);
         const reported = new Set<string>();
-        for (const path of witnessPaths(patternsOf(before, after))) {
-            const shares = sharesAt(before, path);
-            const from = shares.length > 0 ? Math.min(...shares) : 0;
-            for (const entry of entriesAt(after, path)) {
-                if (entry.springPercent > 0 && entry.springPercent > from && !reported.has(entry.rule.name)) {
-                    reported.add(entry.rule.name);
-                    reportViolation(`rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`, entry.rule.resource.urn);
-                }
-            }
+        for (const { from, entry } of risesPerPath(before, after)) {
+            if (reported.has(entry.rule.name)) continue;
+            reported.add(entry.rule.name);
+            reportViolation(`rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`, entry.rule.resource.urn);
         }
     },
 };

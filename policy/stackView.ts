@@ -14,7 +14,7 @@ import {
     RULE_ROLE_TAG,
     RULE_TARGETS_TAG,
 } from "../lib/contract";
-import { DeployedState, TrafficEntry, patternsOf, readDeployedState, sharesAt } from "../lib/deployedState";
+import { DeployedState, TrafficEntry, entriesAt, patternsOf, readDeployedState, sharesAt } from "../lib/deployedState";
 import { witnessPaths } from "../lib/pathPatterns";
 import type { RuleKind } from "../lib/rules";
 
@@ -293,6 +293,34 @@ export function publicTraffic(resources: readonly PolicyResource[], names: Deplo
         .filter((p) => p.public)
         .map((p) => ({ priority: p.rule.priority, paths: p.paths, partial: p.partial, springPercent: ruleShare(p.rule, springArns), rule: p.rule }))
         .sort((x, y) => x.priority - y.priority);
+}
+
+/** A rule that gives requests on `path` more Spring than the deployed rules gave them (`from`). */
+export interface Rise {
+    path: string;
+    from: number;
+    entry: PublicTrafficEntry;
+}
+
+export type PublicTrafficEntry = ReturnType<typeof publicTraffic>[number];
+
+/**
+ * Every rise of Spring's share from the deployed traffic table to the new rules, on the
+ * witness paths; once per rule and starting share. A path no deployed rule served got the
+ * listener's 403: it starts from 0.
+ */
+export function risesPerPath(before: readonly TrafficEntry[], after: readonly PublicTrafficEntry[]): Rise[] {
+    const out = new Map<string, Rise>();
+    for (const path of witnessPaths(patternsOf(before, after))) {
+        const was = sharesAt(before, path);
+        const from = was.length > 0 ? Math.min(...was) : 0;
+        for (const entry of entriesAt(after, path)) {
+            const key = `${entry.rule.name} ${from}`;
+            // NaN (no forward) never rises: listener-rules-accounted refuses such a rule.
+            if (entry.springPercent > from + 1e-9 && !out.has(key)) out.set(key, { path, from, entry });
+        }
+    }
+    return [...out.values()];
 }
 
 /**

@@ -6,10 +6,8 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { RULE_ROLE_TAG } from "../lib/contract";
-import { entriesAt, patternsOf, sharesAt } from "../lib/deployedState";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
-import { witnessPaths } from "../lib/pathPatterns";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
 import {
     RULE_ROLES,
@@ -18,6 +16,7 @@ import {
     beanstalkEnvironments,
     deployedStateIn,
     legacyTargetGroups,
+    risesPerPath,
     rulesByListener,
     publicTraffic,
     recordedStateIn,
@@ -57,23 +56,14 @@ export const canaryStepLimit: StackValidationPolicy = {
         // Never deployed (the one documented exception to reading a deployed state): every path starts from 0 %.
         const before = deployed.kind === "state" ? deployed.state.traffic : [];
         const after = publicTraffic(args.resources, record.headers);
-        const reported = new Set<string>();
-        for (const path of witnessPaths(patternsOf(before, after))) {
-            const was = sharesAt(before, path);
-            // A path that no deployed rule served got the listener's 403: it starts from 0.
-            const from = was.length > 0 ? Math.min(...was) : 0;
-            for (const entry of entriesAt(after, path)) {
-                if (Number.isNaN(entry.springPercent)) continue; // no forward: listener-rules-accounted refuses it
-                const now = tenth(entry.springPercent);
-                const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
-                const key = `${entry.rule.name}:${from}`;
-                if (now > limit + 1e-9 && !reported.has(key)) {
-                    reported.add(key);
-                    reportViolation(
-                        `rule ${entry.rule.name}: Spring ${from}% → ${now}% skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
-                        entry.rule.resource.urn,
-                    );
-                }
+        for (const { path, from, entry } of risesPerPath(before, after)) {
+            const now = tenth(entry.springPercent);
+            const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
+            if (now > limit + 1e-9) {
+                reportViolation(
+                    `rule ${entry.rule.name}: Spring ${from}% → ${now}% skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                    entry.rule.resource.urn,
+                );
             }
         }
     },
