@@ -4,6 +4,7 @@
  * write the file (and, with --apply, run the update). A step that the pack refuses is
  * not written — unless it is a move back, which is never blocked.
  */
+import { COMPONENT_TYPES } from "../../lib/contract";
 import { StackModel, modelFromFlatConfig } from "../../lib/config";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { PlanDiff, diffPlans, renderDiff } from "../plan/diff";
@@ -84,7 +85,9 @@ function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[]
     if (step.kind !== "traffic" || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length === 0) return undefined;
     if (diff.changed.some((c) => !TRAFFIC_TYPES.has(c.type))) return undefined;
     const root = after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
-    return [root, ...diff.changed.map((c) => c.urn)];
+    // The DeployedState record too (h-policy): the pack checks it against the rules, so it must move with them.
+    const record = after.resources.filter((r) => r.type === COMPONENT_TYPES.deployedState).map((r) => r.urn);
+    return [root, ...record, ...diff.changed.map((c) => c.urn)];
 }
 
 const touchesServices = (diff: PlanDiff) =>

@@ -130,12 +130,12 @@ describe("canary tool, followed literally (issue 10)", () => {
     it("a traffic step deploys only the listener rules it changes (pulumi up --target), capacity steps the whole stack", async () => {
         const dir = tempProject();
         const r = await canary(dir, ["next", "--stack", "production"]);
-        assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config\.production\.json \\\n    --target 'urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production' \\\n    --target 'urn:pulumi:production::payments-migration::[^']*aws:lb\/listenerRule:ListenerRule::alb-canary-default'\n/);
+        assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config\.production\.json \\\n    --target 'urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production' \\\n    --target 'urn:pulumi:production::payments-migration::payments:migration:DeployedState::deployed-state-record' \\\n    --target 'urn:pulumi:production::payments-migration::[^']*aws:lb\/listenerRule:ListenerRule::alb-canary-default'\n/);
         const engine = new FakeEngine(dir);
         const f = await canary(dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine });
         assert.equal(f.code, 0, f.out);
         assert.equal(engine.targets[0], undefined, "capacity: a full update");
-        assert.ok(engine.targets[1]?.every((u) => /ListenerRule|pulumi:pulumi:Stack/.test(u)), String(engine.targets[1]));
+        assert.ok(engine.targets[1]?.every((u) => /ListenerRule|pulumi:pulumi:Stack|migration:DeployedState::/.test(u)), String(engine.targets[1]));
         assert.ok(engine.targets[1]?.some((u) => /ListenerRule/.test(u)));
     });
 
