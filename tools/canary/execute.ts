@@ -86,7 +86,8 @@ function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[]
     if (diff.changed.some((c) => !TRAFFIC_TYPES.has(c.type))) return undefined;
     const root = after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
     // The DeployedState record too (h-policy): the pack checks it against the rules, so it must move with them.
-    const record = after.resources.filter((r) => r.type === COMPONENT_TYPES.deployedState).map((r) => r.urn);
+    const rulesChange = diff.changed.some((c) => c.type === "aws:lb/listenerRule:ListenerRule");
+    const record = rulesChange ? after.resources.filter((r) => r.type === COMPONENT_TYPES.deployedState).map((r) => r.urn) : [];
     return [root, ...record, ...diff.changed.map((c) => c.urn)];
 }
 
