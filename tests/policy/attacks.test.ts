@@ -68,6 +68,16 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
             await refused(noRecord, "canary-step-limit", /cannot judge the step, so it is refused: .*DeployedState record/);
         });
 
+        it("the export is the record, and a record that misdescribes the rules is refused", async () => {
+            const p = await plan("production");
+            const record = p.states.find((s) => s.type === RECORD)!;
+            assert.deepEqual(p.outputs.deployedState, record.outputs);
+            const lying = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).traffic[1].springPercent = 50));
+            await refused(lying, "deployed-state-recorded", /rule canary-default: the weights send 1% of every path to Spring, the record says 50% of every path/);
+            const unprotected = mutated(p, (find) => (find(T.service, "spring-blue").options.protect = false));
+            await refused(unprotected, "deployed-state-recorded", /the record says spring-blue is protected; it is not/);
+        });
+
         it("a never-deployed stack (empty outputs) steps from 0 %", async () => {
             const p = mutated(await plan("production", JUMP), (_f, states) => setProp(states.find((s) => s.type === SR)!, "outputs", {}));
             await refused(p, "canary-step-limit", /Spring 0% → 100% skips rungs; the next rung up from 0% is 0.1%/);
