@@ -174,16 +174,20 @@ function beanstalkTargetGroupArn(environment: aws.elasticbeanstalk.Environment, 
         { resourceTypeFilters: ["elasticloadbalancing:targetgroup"], tagFilters: [{ key: BEANSTALK_ENVIRONMENT_ID_TAG, values: [environment.id] }] },
         { parent },
     );
-    return pulumi.all([found.resourceTagMappingLists, environment.id, environment.name]).apply(([list, id, envName]) => {
-        const arns = list.map((r) => r.resourceArn);
-        if (arns.length !== 1) {
-            throw new pulumi.RunError(
-                `expected exactly one target group tagged ${BEANSTALK_ENVIRONMENT_ID_TAG}=${id} (environment ${envName}), found ${arns.length}` +
-                    `${arns.length ? `: ${arns.join(", ")}` : ""}; set legacy.targetGroupArns.blue/green to the environments' target group ARNs`,
-            );
-        }
-        return arns[0];
-    });
+    return pulumi
+        .all([found.resourceTagMappingLists, environment.id, environment.name])
+        .apply(([list, id, envName]) => exactlyOneTargetGroup(list.map((r) => r.resourceArn), id, envName));
+}
+
+/** The one target group the lookup found, or a RunError saying what was found and what to set instead. */
+export function exactlyOneTargetGroup(arns: readonly string[], environmentId: string, environmentName: string): string {
+    if (arns.length !== 1) {
+        throw new pulumi.RunError(
+            `expected exactly one target group tagged ${BEANSTALK_ENVIRONMENT_ID_TAG}=${environmentId} (environment ${environmentName}), found ${arns.length}` +
+                `${arns.length ? `: ${arns.join(", ")}` : ""}; set legacy.targetGroupArns.blue and .green to the environments' target group ARNs`,
+        );
+    }
+    return arns[0];
 }
 
 /**

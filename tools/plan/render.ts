@@ -2,6 +2,7 @@
  * Human-readable views of a plan: the resource tree, the routing table and a Mermaid
  * diagram of edge → ALB → rules → target groups → compute.
  */
+import { renderCreationOrder } from "./order";
 import type { PlanResult, PlanRule } from "./run";
 import { CutinPhase, edgeShares } from "../../lib/cutin";
 
@@ -142,5 +143,6 @@ export function renderPlan(plan: PlanResult): string {
         "```mermaid",
         renderMermaid(plan),
         "```",
+        ...(plan.creationOrder ? ["", renderCreationOrder(plan.creationOrder)] : []),
     ].join("\n");
 }

@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { CreationStep, creationOrder } from "./order";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
@@ -53,6 +54,8 @@ export interface PlanResult {
     resources: PlanResource[];
     routing: PlanRule[];
     outputs: Record<string, unknown>;
+    /** With --first-deploy: the order in which a first `pulumi up` creates the resources. */
+    creationOrder?: CreationStep[];
 }
 
 /** A plan plus what only the tools need: resource outputs and the deployed state it was compared with. */
@@ -210,7 +213,16 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
-    const run: PlanRun = { stack: loaded.stack, project: loaded.project, resources, routing, outputs, states, deployed };
+    const run: PlanRun = {
+        stack: loaded.stack,
+        project: loaded.project,
+        resources,
+        routing,
+        outputs,
+        ...(opts.firstDeploy ? { creationOrder: creationOrder(resources) } : {}),
+        states,
+        deployed,
+    };
     return scrub(run, secrets);
 }
 
