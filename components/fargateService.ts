@@ -1,6 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SpringConfig } from "../lib/config";
+import { SpringConfig, containerPortOf } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { ecrRepositoryArn } from "../lib/ecr";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
@@ -145,11 +145,6 @@ export class FargateService extends pulumi.ComponentResource {
             { parent: this, protect: args.protect, dependsOn: args.serviceDependsOn },
         );
     }
-}
-
-/** The container port of one color: its own override, else the pair's. */
-export function containerPortOf(spring: SpringConfig, color: Color): number {
-    return spring[color].containerPort ?? spring.containerPort;
 }
 
 /**

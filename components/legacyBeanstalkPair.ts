@@ -1,6 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LegacyConfig } from "../lib/config";
+import { LegacyConfig, legacyInstances } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 
@@ -202,7 +202,6 @@ export function exactlyOneTargetGroup(arns: readonly string[], environmentId: st
  */
 export function beanstalkSettings(color: Color, args: LegacyBeanstalkPairArgs): Setting[] {
     const legacy = args.legacy;
-    const colorArgs = legacy[color];
     const s = (namespace: string, name: string, value: pulumi.Input<string>): Setting => ({ namespace, name, value, resource: "" });
     const process = "aws:elasticbeanstalk:environment:process:default";
     return [
@@ -229,8 +228,8 @@ export function beanstalkSettings(color: Color, args: LegacyBeanstalkPairArgs): 
         // Instances.
         s("aws:autoscaling:launchconfiguration", "IamInstanceProfile", legacy.instanceProfile),
         s("aws:ec2:instances", "InstanceTypes", legacy.instanceType),
-        s("aws:autoscaling:asg", "MinSize", String(colorArgs.minInstances ?? legacy.minInstances)),
-        s("aws:autoscaling:asg", "MaxSize", String(colorArgs.maxInstances ?? legacy.maxInstances)),
+        s("aws:autoscaling:asg", "MinSize", String(legacyInstances(legacy, color).min)),
+        s("aws:autoscaling:asg", "MaxSize", String(legacyInstances(legacy, color).max)),
         // Deployments and configuration changes never take the environment down.
         s("aws:elasticbeanstalk:command", "DeploymentPolicy", legacy.deploymentPolicy),
         s("aws:autoscaling:updatepolicy:rollingupdate", "RollingUpdateEnabled", "true"),

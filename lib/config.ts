@@ -543,13 +543,12 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         issue(["legacy"], "expected the legacy (Beanstalk) settings; keep them, with decommissioned: true, even after the cutover");
     } else {
         for (const col of COLORS) {
-            const min = c.legacy[col].minInstances ?? c.legacy.minInstances;
-            const max = c.legacy[col].maxInstances ?? c.legacy.maxInstances;
+            const { min, max } = legacyInstances(c.legacy, col);
             if (min > max) {
                 issue(["legacy", col, "maxInstances"], `expected at least minInstances (${min})`);
             }
         }
-        const liveMin = c.legacy[c.legacy.liveColor].minInstances ?? c.legacy.minInstances;
+        const liveMin = legacyInstances(c.legacy, c.legacy.liveColor).min;
         if (!c.legacy.decommissioned && liveMin < 1) {
             issue(["legacy", c.legacy.liveColor, "minInstances"], "expected at least 1: the live color serves traffic");
         }
@@ -804,6 +803,16 @@ export function parseStackConfig(raw: Record<string, unknown>, project: string, 
     const c = result.data;
     const legacyCfg = c.legacy as LegacyConfig;
     return { ...c, legacy: legacyCfg, project, stack, legacyPresent: !legacyCfg.decommissioned };
+}
+
+/** A Beanstalk color's instance counts: its own, else the pair's (the per-color default lives here only). */
+export function legacyInstances(legacy: Pick<LegacyConfig, "blue" | "green" | "minInstances" | "maxInstances">, color: Color): { min: number; max: number } {
+    return { min: legacy[color].minInstances ?? legacy.minInstances, max: legacy[color].maxInstances ?? legacy.maxInstances };
+}
+
+/** A Spring color's container port: its own, else the pair's. */
+export function containerPortOf(spring: SpringConfig, color: Color): number {
+    return spring[color].containerPort ?? spring.containerPort;
 }
 
 /** The rule set's inputs, from the validated config: what lib/rules.ts plans the listener rules from. */
