@@ -100,7 +100,7 @@ describe("first contact with real AWS (issue 8)", () => {
         const [blue, green] = ["legacy-blue", "legacy-green"].map((n) => one(p, T.env, n));
         for (const env of [blue, green]) {
             assert.equal(env.inputs.solutionStackName, "64bit Amazon Linux 2023 v4.7.1 running Ruby 3.3", "the mock's answer to getSolutionStack");
-            assert.deepEqual(env.options.ignoreChanges.sort(), ["platformArn", "solutionStackName"]);
+            assert.deepEqual([...env.options.ignoreChanges].sort(), ["platformArn", "solutionStackName"]);
             assert.equal(settings(env)["aws:elasticbeanstalk:managedactions/ManagedActionsEnabled"].value, "true");
         }
         const window = (e: any) => settings(e)["aws:elasticbeanstalk:managedactions/PreferredStartTime"].value;
