@@ -148,23 +148,3 @@ describe("npm run plan", () => {
         assert.throws(() => parseConfigPath("a..b"), /invalid config path/);
     });
 });
-
-describe("tools/register.js (the offline tools' loader)", () => {
-    it("defers @npmcli/arborist and TypeScript for @pulumi/pulumi's closure serializer and loads them on first use", () => {
-        const Module = require("node:module");
-        const loaded = () => Object.keys(require.cache).some((k) => k.includes(`${require("node:path").sep}@npmcli${require("node:path").sep}arborist${require("node:path").sep}`));
-        require("@pulumi/pulumi");
-        assert.equal(loaded(), false, "arborist was loaded eagerly");
-        const parent = { filename: require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js"), paths: module.paths };
-        const stub = Module._load("@npmcli/arborist", parent, false);
-        assert.equal(stub.__esModule, true);
-        assert.equal(typeof stub.Arborist, "function");
-        assert.equal(loaded(), true);
-        const tsLoaded = () => Object.keys(require.cache).some((k) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(k));
-        assert.equal(tsLoaded(), false, "typescript was loaded eagerly");
-        const importer = require.resolve("@pulumi/pulumi/runtime/closure/parseFunction.js");
-        const ts = Module._load("../../typescript-shim", { id: importer, filename: importer, paths: module.paths }, false);
-        assert.equal(typeof ts.createSourceFile, "function");
-        assert.equal(tsLoaded(), true);
-    });
-});

@@ -16,14 +16,10 @@ import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValida
 import type { PlannedResourceState } from "../plan/run";
 import { UNKNOWN } from "../plan/mocks";
 import { UserError } from "../../lib/errors";
+import { policySdkProxy } from "../sdkInternals";
 
-// Internal modules of @pulumi/policy (no typings): the exact proxy the policy server uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sdkProxy = require("@pulumi/policy/proxy") as {
-    unknownCheckingProxy<T extends object>(o: T): T;
-    UnknownValueError: new (...args: any[]) => Error;
-    unknownStringValue: string;
-};
+// The exact unknown-checking proxy the policy server uses (an SDK internal: tools/sdkInternals.ts).
+const sdkProxy = policySdkProxy();
 
 /**
  * A plan's props as the policy server receives them: a copy in which every unknown value
