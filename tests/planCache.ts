@@ -5,13 +5,14 @@ const state = shared("planCache", () => ({ cache: new Map<string, Promise<PlanRu
 
 /**
  * One plan per (fixture stack, --set list, --deployed list), run one at a time (the Pulumi
- * runtime is process-global). `dir` is the project directory (@default tests/fixtures).
+ * runtime is process-global). `dir` is the project directory (@default tests/fixtures);
+ * `program` a variant of the program module (@default index.ts).
  */
-export function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES): Promise<PlanRun> {
-    const key = JSON.stringify([dir, stack, sets, deployedSets]);
+export function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES, program?: string): Promise<PlanRun> {
+    const key = JSON.stringify([dir, stack, sets, deployedSets, program]);
     let p = state.cache.get(key);
     if (!p) {
-        p = state.chain.then(() => runPlan({ stack, sets, deployedSets, dir }));
+        p = state.chain.then(() => runPlan({ stack, sets, deployedSets, dir, program }));
         state.chain = p.catch(() => undefined);
         state.cache.set(key, p);
     }

@@ -58,11 +58,14 @@ export function deferClosureSerializer(): void {
 // its config at load time, so a second plan in the same process must load it again.
 // ---------------------------------------------------------------------------------------------
 
-/** Forget the program's modules: the project's own files, but not node_modules, the tools or the tests. */
-export function forgetProgramModules(projectDir: string): void {
+/**
+ * Forget the program's modules: the project's own files, but not node_modules, the tools, the
+ * tests, or files starting with one of the `keep` prefixes.
+ */
+export function forgetProgramModules(projectDir: string, keep: readonly string[] = []): void {
     const kept = ["node_modules", "tools", "tests"].map((d) => `${path.sep}${d}${path.sep}`);
     for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(projectDir) && !kept.some((d) => key.includes(d))) {
+        if (key.startsWith(projectDir) && !kept.some((d) => key.includes(d)) && !keep.some((k) => key.startsWith(k))) {
             delete require.cache[key];
         }
     }

@@ -4,7 +4,7 @@
  * plans of the same config are identical and diffs show only real changes.
  */
 import { createHash } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "111111111111";
 export const CLOUDFRONT_PREFIX_LIST_ID = "pl-a3a144ca";
@@ -170,76 +170,5 @@ export function createMocks(
     return { mocks, world };
 }
 
-/**
- * Wrap the mock monitor so that every registration is recorded with the options the
- * engine would see (parent, protect, ignoreChanges, dependsOn, retainOnDelete).
- */
-export function recordRegistrations(): RecordedResource[] {
-    const recorded: RecordedResource[] = [];
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const plain = (struct: unknown) => unwrapSecrets(pulumi.runtime.deserializeProperties(struct as any)) as Record<string, unknown>;
-    type Callback = (err: any, resp: any) => void;
-
-    /** Wrap one monitor call: record what the engine gets, once the mock has answered. */
-    const wrap = (method: string, describe: (req: any, resp: any, inputs: Record<string, unknown>) => Omit<RecordedResource, "urn" | "type" | "name" | "parent" | "inputs">) => {
-        const original = monitor[method].bind(monitor);
-        monitor[method] = (req: any, callback: Callback) => {
-            const inputs = plain(method === "readResource" ? req.getProperties() : req.getObject());
-            return original(req, (err: any, resp: any) => {
-                if (!err && resp) {
-                    recorded.push({
-                        urn: resp.getUrn(),
-                        type: req.getType(),
-                        name: req.getName(),
-                        parent: req.getParent() || null,
-                        inputs,
-                        ...describe(req, resp, inputs),
-                    });
-                }
-                callback(err, resp);
-            });
-        };
-    };
-
-    wrap("registerResource", (req, resp) => ({
-        custom: req.getCustom(),
-        outputs: { ...plain(resp.getObject()), ...(resp.getId() ? { id: resp.getId() } : {}) },
-        options: {
-            protect: req.getProtect() === true,
-            ignoreChanges: req.getIgnorechangesList(),
-            retainOnDelete: req.getRetainondelete() === true,
-            dependsOn: req.getDependenciesList(),
-            ...(req.getImportid() ? { import: req.getImportid() } : {}),
-        },
-    }));
-    // Read resources (a StackReference is one) go through ReadResource, not RegisterResource.
-    wrap("readResource", (req, resp) => ({
-        custom: true,
-        outputs: { ...plain(resp.getProperties()), id: req.getId() },
-        options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: req.getDependenciesList() },
-    }));
-
-    // Components register their outputs later; stack policies read them (the engine passes outputs).
-    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: any, callback: Callback) => {
-        const target = recorded.find((r) => r.urn === req.getUrn());
-        if (target && req.getOutputs()) target.outputs = plain(req.getOutputs());
-        return originalOutputs(req, callback);
-    };
-    return recorded;
-}
-
 /** How an unknown value (a first preview's computed output) appears in a plan. */
 export const UNKNOWN = "[unknown]";
-
-/** Deserialized secrets come back as { <sig>: secret, value }; keep the value (mock placeholders only). Unknowns become UNKNOWN. */
-function unwrapSecrets(v: unknown): unknown {
-    if (pulumi.isUnknown(v)) return UNKNOWN;
-    if (Array.isArray(v)) return v.map(unwrapSecrets);
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(o.value);
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
-    }
-    return v;
-}

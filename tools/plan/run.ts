@@ -6,7 +6,9 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CreationStep, creationOrder } from "./order";
-import { UNKNOWN, createMocks, MockWorld, RecordedResource, recordRegistrations } from "./mocks";
+import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
+import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
+import { forgetProgramModules, installMonitor } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
 import { ConfigError, UserError } from "../../lib/errors";
@@ -89,6 +91,8 @@ export interface PlanOptions {
      * a provider computes (ids, ARNs, generated secrets) is unknown, as the engine sees it.
      */
     firstDeploy?: boolean;
+    /** The program module. @default index.ts in the project root (tests run variants of it) */
+    program?: string;
 }
 
 /** An output's value, or UNKNOWN where a preview cannot know it (apply would never run). */
@@ -127,6 +131,14 @@ function scrub<T>(value: T, secrets: ReadonlyMap<string, string>): T {
         return v;
     };
     return walk(value) as T;
+}
+
+/** `value` with every secret the program generated (a RandomPassword's result) replaced by its named placeholder. */
+export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedResource[]): T {
+    const secrets = new Map(
+        recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => [String(r.outputs.result), r.name] as const),
+    );
+    return scrub(value, secrets);
 }
 
 let running = false;
@@ -178,28 +190,33 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const deployed = opts.firstDeploy ? {} : opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets);
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 
+    // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
     // "organization" is what self-managed backends use as the organization name.
-    await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, opts.firstDeploy === true, "organization");
+    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
+    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: "organization" });
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
-    const recorded = recordRegistrations();
+    const recorded = monitor.recorded;
 
     // Fresh copies of the program modules for every plan (config is read at load time).
     // lib/errors stays: the tools tell the user's errors apart by its classes (instanceof).
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(PROJECT_DIR) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(`${path.sep}tools${path.sep}`) && !key.startsWith(ERRORS_MODULE)) {
-            delete require.cache[key];
-        }
-    }
-    let programExports: Record<string, unknown>;
+    const program = require.resolve(opts.program ?? PROGRAM);
+    forgetProgramModules(PROJECT_DIR, [ERRORS_MODULE]);
+    delete require.cache[program];
+    let programExports: Record<string, unknown> = {};
     try {
-        // The program is an async function (index.ts), as the Pulumi CLI runs it: its result is the stack outputs.
-        const program: unknown = require(PROGRAM);
-        programExports = (typeof program === "function" ? await program() : program) as Record<string, unknown>;
+        // Inside the root stack resource, as `pulumi/cmd/run` runs a program: resources without
+        // a parent are its children, and stack transformations have a stack to attach to. The
+        // program is an async function (index.ts), as cmd/run runs it: its result is the stack outputs.
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const exported: unknown = require(program);
+            programExports = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
+            return programExports;
+        });
     } catch (err) {
         await pulumi.runtime.disconnect().catch(() => undefined);
         if (err instanceof pulumi.RunError || err instanceof UserError) {
             const error = new PlanInputError(err.message);
-            error.resourcesRegistered = recorded.length;
+            error.resourcesRegistered = recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
             throw error;
         }
         throw err;
@@ -207,9 +224,6 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
 
-    const secrets = new Map(
-        recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => [String(r.outputs.result), r.name] as const),
-    );
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
@@ -223,7 +237,7 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
         states,
         deployed,
     };
-    return scrub(run, secrets);
+    return scrubGeneratedSecrets(run, recorded);
 }
 
 /** The routing table read back from the declared listener rules (what AWS would get). */

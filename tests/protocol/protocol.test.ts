@@ -1,0 +1,145 @@
+/**
+ * The protocol run against the offline plan: the program and the pack started as the Pulumi
+ * CLI starts them (tools/engine), over gRPC, must give exactly what the in-process plan gives.
+ * A difference is fixed in the plan, never here.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RunningPack } from "../../tools/engine/analyzer";
+import { ProgramFailedError, ProtocolResult, POLICY_PACK_DIR, protocolRun, startPolicyPack } from "../../tools/engine/run";
+import { PlanRun, scrubGeneratedSecrets } from "../../tools/plan/run";
+import { checkPlan } from "../../tools/policy/check";
+import { Violation } from "../../tools/policy/evaluate";
+import { POLICY_PACK_NAME, policies } from "../../policy/policies";
+import { plan } from "../planCache";
+import { FIXTURES, ROOT, tempDir } from "../helpers";
+
+interface Case {
+    stack: string;
+    sets?: string[];
+    deployedSets?: string[];
+    /** A variant of the program, relative to the project root. */
+    program?: string;
+}
+
+const TRANSFORMING_PROGRAM = "tests/protocol/programs/stackTransformation.ts";
+
+const CASES: Record<string, Case> = {
+    staging: { stack: "staging" },
+    production: { stack: "production" },
+    // Production deployed at 1 %, the config jumps to 50 %: canary-step-limit is mandatory in the fixture.
+    "a canary jump": { stack: "production", sets: ["canary.weight=50"] },
+    // Before the offline plan ran programs inside the root stack resource, this one failed
+    // with "The root stack resource was referenced before it was initialized".
+    "a program with a stack transformation": { stack: "staging", program: TRANSFORMING_PROGRAM },
+};
+
+const offlinePlan = (c: Case) => plan(c.stack, c.sets, c.deployedSets, FIXTURES, c.program && path.join(ROOT, c.program));
+
+function comparable(resources: ProtocolResult["resources"] | PlanRun["states"]) {
+    return [...resources]
+        .map(({ urn, type, name, parent, custom, inputs, outputs, options }) => ({ urn, type, name, parent, custom, inputs, outputs, options }))
+        .sort((a, b) => a.urn.localeCompare(b.urn));
+}
+
+function sorted(violations: readonly Violation[]): Violation[] {
+    return [...violations].map(({ policy, level, urn, message }) => ({ policy, level, urn, message })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+describe("protocol run: the program and the pack as the Pulumi CLI starts them", function () {
+    // Each program spends seconds in ts-node; the three previews run side by side.
+    this.timeout(90_000);
+    let pack: Promise<RunningPack>;
+    const runs = new Map<string, Promise<ProtocolResult>>();
+
+    before(() => {
+        // One pack process serves the three previews in turn, each with its own Configure and
+        // ConfigureStack (the policies read no stack config), to spare two ts-node type checks.
+        pack = startPolicyPack({ stack: "production", dir: FIXTURES });
+        for (const [name, c] of Object.entries(CASES)) {
+            const run = pack.then((p) => protocolRun({ ...c, entryPoint: c.program, dir: FIXTURES, pack: p, transpileOnly: true }));
+            run.catch(() => undefined);
+            runs.set(name, run);
+        }
+    });
+    after(async () => (await pack.catch(() => undefined))?.stop());
+
+    for (const [name, c] of Object.entries(CASES)) {
+        describe(name, () => {
+            it("registers the same resources with the same inputs, outputs, parents and options as the offline plan", async () => {
+                const run = await runs.get(name)!;
+                const offline = await offlinePlan(c);
+                assert.equal(run.exitCode, 0);
+                assert.deepEqual(run.logs.filter((l) => l.severity === "error" || l.severity === "warning"), []);
+                assert.deepEqual(comparable(scrubGeneratedSecrets(run.resources, run.resources)), comparable(offline.states));
+            });
+
+            it("gets the same policy violations from the pack over the Analyzer protocol as the offline evaluation", async () => {
+                const run = await runs.get(name)!;
+                const offline = await checkPlan(await offlinePlan(c), { dir: FIXTURES });
+                assert.deepEqual(sorted(scrubGeneratedSecrets(run.analysis.violations, run.resources)), sorted(offline.violations));
+            });
+        });
+    }
+
+    it("the violating case is blocked by canary-step-limit, mandatory", async () => {
+        const run = await runs.get("a canary jump")!;
+        const mandatory = run.analysis.violations.filter((v) => v.level === "mandatory");
+        assert.deepEqual([...new Set(mandatory.map((v) => v.policy))], ["canary-step-limit"]);
+    });
+
+    it("the stack transformation applies in both runs, to every log group and nothing else", async () => {
+        const run = await runs.get("a program with a stack transformation")!;
+        const offline = await offlinePlan(CASES["a program with a stack transformation"]);
+        for (const resources of [run.resources, offline.states]) {
+            const tagged = resources.filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack").map((r) => r.type);
+            assert.ok(tagged.length >= 2, JSON.stringify(tagged));
+            assert.deepEqual([...new Set(tagged)], ["aws:cloudwatch/logGroup:LogGroup"]);
+        }
+    });
+
+    it("serves the pack's own name, version and every policy", async () => {
+        const run = await runs.get("production")!;
+        const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8"));
+        assert.equal(run.analysis.packName, POLICY_PACK_NAME);
+        assert.equal(run.analysis.packVersion, pkg.version);
+        assert.deepEqual([...run.analysis.served].sort(), policies.map((p) => p.name).sort());
+    });
+
+    it("a program error reaches the engine as the CLI shows it, and the program exits non-zero", async () => {
+        await assert.rejects(
+            async () => protocolRun({ stack: "production", dir: FIXTURES, sets: ["canary.weight=1000"], transpileOnly: true, pack: await pack }),
+            (err: unknown) => {
+                assert.ok(err instanceof ProgramFailedError, String(err));
+                assert.notEqual(err.result.exitCode, 0);
+                assert.match(err.message, /canary/);
+                return true;
+            },
+        );
+    });
+
+    it("a pack whose import is broken fails to start, naming the missing module", async () => {
+        // A copy of policy/ beside a copy of lib/ (the pack imports ../lib), its node_modules linked.
+        const root = tempDir("broken-pack");
+        const packDir = path.join(root, "policy");
+        fs.mkdirSync(packDir);
+        for (const f of fs.readdirSync(POLICY_PACK_DIR)) {
+            if (f === "node_modules") fs.symlinkSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f), "dir");
+            else if (fs.statSync(path.join(POLICY_PACK_DIR, f)).isFile()) fs.copyFileSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f));
+        }
+        fs.cpSync(path.join(ROOT, "lib"), path.join(root, "lib"), { recursive: true });
+        const traffic = path.join(packDir, "traffic.ts");
+        const source = fs.readFileSync(traffic, "utf8");
+        assert.match(source, /from "\.\.\/lib\/contract"/);
+        fs.writeFileSync(traffic, source.replace(/from "\.\.\/lib\/contract"/, 'from "../lib/contracts"'));
+        await assert.rejects(
+            () => startPolicyPack({ stack: "production", dir: FIXTURES, packDir }),
+            (err: Error) => {
+                assert.match(err.message, /exited with code [1-9]/);
+                assert.match(err.message, /lib\/contracts/);
+                return true;
+            },
+        );
+    });
+});

@@ -1,0 +1,211 @@
+/**
+ * The resource monitor both runs talk to: the offline plan installs it in-process, the
+ * protocol run (tools/engine/run.ts) serves it over gRPC to a program started exactly as
+ * `pulumi preview` starts one. One implementation, so both runs get the same answers
+ * (tools/plan/mocks.ts) and record the same things.
+ *
+ * What it does as the Pulumi engine does (pkg/resource/deploy, step_generator.go):
+ * - URNs: `urn:pulumi:<stack>::<project>::<parent's qualified type>$<type>::<name>`, with the
+ *   parent's whole type chain, and no parent type for children of the root stack resource
+ *   (Pulumi's own MockMonitor keeps only the last parent type and does not special-case the
+ *   root stack, so its URNs differ from a real deployment's);
+ * - reads (a StackReference) are recorded but never sent to Analyze (the engine analyzes
+ *   registrations only; AnalyzeStack sees everything);
+ * - a duplicate URN is an error, as the engine's "Duplicate resource URN".
+ * Every request and response is the generated protobuf class, so the same object serves an
+ * in-process SDK and a gRPC server.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RecordedResource, UNKNOWN } from "../plan/mocks";
+
+// Generated protobuf classes of the program's own @pulumi/pulumi (no typings for the JS files we need).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb");
+const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * Features this monitor implements, answered to SupportsFeature. The SDK asks once, at
+ * the root stack's registration, in both runs. Left out: outputValues (remote components
+ * only), transforms/invokeTransforms and resource/error hooks (they need the engine to call
+ * back into the program's callback server; a program that uses them fails loudly with the
+ * SDK's "does not support transforms" instead of silently skipping them).
+ */
+export const MONITOR_FEATURES: readonly string[] = ["secrets", "resourceReferences", "deletedWith", "replaceWith", "aliasSpecs", "parameterization"];
+
+type Callback = (err: Error | null, resp?: unknown) => void;
+
+export interface MonitorOptions {
+    project: string;
+    stack: string;
+    mocks: pulumi.runtime.Mocks;
+}
+
+/** The qualified type of a URN: "a$b$c" (the third "::" segment). */
+function qualifiedType(urn: string): string {
+    return urn.split("::")[2] ?? "";
+}
+
+/** Deserialized request properties as plain data: secrets unwrapped (placeholders only), unknowns as UNKNOWN. */
+export function plainProperties(struct: unknown): Record<string, unknown> {
+    if (!struct) return {};
+    return unwrapSecrets(pulumi.runtime.deserializeProperties(struct as any)) as Record<string, unknown>;
+}
+
+function unwrapSecrets(v: unknown): unknown {
+    if (pulumi.isUnknown(v)) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+export class PlanMonitor {
+    /** Every registered and read resource, in registration order, with its inputs, outputs and options. */
+    readonly recorded: RecordedResource[] = [];
+    /** Each registered resource's inputs as the SDK serialized them (what the engine passes to Analyze). */
+    readonly rawInputs = new Map<string, unknown>();
+    /** Each resource's outputs as serialized state (what the engine passes to AnalyzeStack). */
+    readonly rawOutputs = new Map<string, unknown>();
+    /** URNs of read (not registered) resources: never analyzed one by one. */
+    readonly reads = new Set<string>();
+
+    constructor(private readonly opts: MonitorOptions) {}
+
+    urn(parent: string, type: string, name: string): string {
+        const parentType = parent ? qualifiedType(parent) : "";
+        const prefix = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$` : "";
+        return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${prefix}${type}::${name}`;
+    }
+
+    private claim(urn: string): void {
+        if (this.rawOutputs.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    }
+
+    private async state(type: string, name: string, inputs: Record<string, unknown>, custom: boolean, id: string, provider: string) {
+        const result = await this.opts.mocks.newResource({ type, name, inputs, provider, custom, id });
+        const serialized = await pulumi.runtime.serializeProperties("", result.state ?? {});
+        return { id: result.id ?? "", serialized };
+    }
+
+    supportsFeature(req: any, callback: Callback): void {
+        const resp = new resproto.SupportsFeatureResponse();
+        resp.setHassupport(MONITOR_FEATURES.includes(req.getId()));
+        callback(null, resp);
+    }
+
+    async registerResource(req: any, callback: Callback): Promise<void> {
+        try {
+            const urn = this.urn(req.getParent(), req.getType(), req.getName());
+            this.claim(urn);
+            const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+            const { id, serialized } = await this.state(req.getType(), req.getName(), inputs, req.getCustom(), req.getImportid(), req.getProvider());
+            this.rawInputs.set(urn, req.getObject()?.toJavaScript() ?? {});
+            this.rawOutputs.set(urn, { ...serialized, ...(id ? { id } : {}) });
+            this.recorded.push({
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                parent: req.getParent() || null,
+                custom: req.getCustom(),
+                inputs: plainProperties(req.getObject()),
+                outputs: { ...plainProperties(structproto.Struct.fromJavaScript(serialized)), ...(id ? { id } : {}) },
+                options: {
+                    protect: req.getProtect() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
+                    retainOnDelete: req.getRetainondelete() === true,
+                    dependsOn: req.getDependenciesList(),
+                    ...(req.getImportid() ? { import: req.getImportid() } : {}),
+                },
+            });
+            const resp = new resproto.RegisterResourceResponse();
+            resp.setUrn(urn);
+            resp.setId(id);
+            resp.setObject(structproto.Struct.fromJavaScript(serialized));
+            callback(null, resp);
+        } catch (err) {
+            callback(err as Error);
+        }
+    }
+
+    /** Read resources (a StackReference is one) come through ReadResource, not RegisterResource. */
+    async readResource(req: any, callback: Callback): Promise<void> {
+        try {
+            const urn = this.urn(req.getParent(), req.getType(), req.getName());
+            this.claim(urn);
+            const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
+            const { serialized } = await this.state(req.getType(), req.getName(), inputs, true, req.getId(), req.getProvider());
+            this.reads.add(urn);
+            this.rawOutputs.set(urn, serialized);
+            this.recorded.push({
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                parent: req.getParent() || null,
+                custom: true,
+                inputs: plainProperties(req.getProperties()),
+                outputs: { ...plainProperties(structproto.Struct.fromJavaScript(serialized)), id: req.getId() },
+                options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: req.getDependenciesList() },
+            });
+            const resp = new resproto.ReadResourceResponse();
+            resp.setUrn(urn);
+            resp.setProperties(structproto.Struct.fromJavaScript(serialized));
+            callback(null, resp);
+        } catch (err) {
+            callback(err as Error);
+        }
+    }
+
+    /** Components (and the root stack) register their outputs later; stack policies read them. */
+    registerResourceOutputs(req: any, callback: Callback): void {
+        const target = this.recorded.find((r) => r.urn === req.getUrn());
+        if (!target) {
+            callback(new Error(`unknown resource ${req.getUrn()}`));
+            return;
+        }
+        if (req.getOutputs()) {
+            target.outputs = plainProperties(req.getOutputs());
+            this.rawOutputs.set(target.urn, req.getOutputs().toJavaScript());
+        }
+        callback(null, new emptyproto.Empty());
+    }
+
+    async invoke(req: any, callback: Callback): Promise<void> {
+        try {
+            const token = req.getTok();
+            const inputs = pulumi.runtime.deserializeProperties(req.getArgs());
+            let result: Record<string, unknown>;
+            if (token === "pulumi:pulumi:getResource") {
+                const r = this.recorded.find((x) => x.urn === inputs.urn);
+                if (!r) throw new Error(`unknown resource ${inputs.urn}`);
+                result = { urn: r.urn, id: (this.rawOutputs.get(r.urn) as any)?.id ?? null, state: this.rawOutputs.get(r.urn) };
+            } else {
+                result = await this.opts.mocks.call({ token, inputs, provider: req.getProvider() });
+                result = await pulumi.runtime.serializeProperties("", result);
+            }
+            const resp = new provproto.InvokeResponse();
+            resp.setReturn(structproto.Struct.fromJavaScript(result));
+            callback(null, resp);
+        } catch (err) {
+            callback(err as Error);
+        }
+    }
+
+    registerPackage(req: any, callback: Callback): void {
+        const resp = new resproto.RegisterPackageResponse();
+        resp.setRef(`${req.getName()}@${req.getVersion()}`);
+        callback(null, resp);
+    }
+
+    /** Nothing runs after the program (no delete hooks): shutdown is immediate. */
+    signalAndWaitForShutdown(_req: unknown, callback: Callback): void {
+        callback(null, new emptyproto.Empty());
+    }
+}

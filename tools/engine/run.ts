@@ -1,0 +1,104 @@
+/**
+ * The protocol run: the program and the policy pack started as separate processes exactly as
+ * the Pulumi CLI starts them (tools/engine/program.ts, tools/engine/analyzer.ts), talking
+ * gRPC to an in-repo engine stand-in that answers with the offline plan's mock values
+ * (tools/engine/monitor.ts + tools/plan/mocks.ts). What it proves that the in-process plan
+ * cannot: the program loads under ts-node with the project's tsconfig.json; the pack loads
+ * from policy/ with its own node_modules and its own tsconfig.json (type-checked); every
+ * value survives protobuf serialization both ways; the root stack resource and its
+ * transformations behave as under `pulumi preview`.
+ */
+import * as path from "node:path";
+import { createMocks } from "../plan/mocks";
+import { LoadedStackConfig, loadStackConfig } from "../plan/stackFile";
+import { PROJECT_DIR, outputsOf } from "../plan/run";
+import { loadPolicyConfig } from "../policy/check";
+import { PlanMonitor } from "./monitor";
+import { EngineLog, ProgramLaunch, launchProgram, serveEngine } from "./program";
+import { Analysis, RunningPack, analyze, startPack } from "./analyzer";
+import type { RecordedResource } from "../plan/mocks";
+
+export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy");
+
+export interface ProtocolOptions {
+    stack: string;
+    /** Directory with Pulumi.yaml, the stack files and policy configs (tests use tests/fixtures). @default the project root */
+    dir?: string;
+    /** `--set`s applied to the stack file, as for the offline plan. */
+    sets?: readonly string[];
+    /** `--set`s that describe the deployed state (what the stack's reference to itself returns), as for the offline plan. */
+    deployedSets?: readonly string[];
+    /** Policy config file (parsed). @default policy-config.<stack>.json in `dir`, if any */
+    policyConfig?: Record<string, unknown>;
+    /** A pack already running (one pack serves several previews in turn). @default a new one from policy/ */
+    pack?: RunningPack;
+    /** See ProgramLaunch.transpileOnly. */
+    transpileOnly?: boolean;
+    /** See ProgramLaunch.entryPoint. */
+    entryPoint?: string;
+}
+
+export interface ProtocolResult {
+    exitCode: number | null;
+    /** The program's console output, and what it logged through the Engine service. */
+    stdout: string;
+    stderr: string;
+    logs: EngineLog[];
+    resources: RecordedResource[];
+    analysis: Analysis;
+}
+
+export class ProgramFailedError extends Error {
+    constructor(message: string, readonly result: Omit<ProtocolResult, "analysis">) {
+        super(message);
+        this.name = "ProgramFailedError";
+    }
+}
+
+/** The stack-level settings the CLI gives both the program and the pack. */
+export type StackSettings = Pick<ProgramLaunch, "organization" | "project" | "stack" | "preview" | "config" | "secretKeys">;
+
+function stackSettings(loaded: LoadedStackConfig): StackSettings {
+    // "organization" is what self-managed backends use as the organization name (as in the offline plan).
+    return { organization: "organization", project: loaded.project, stack: loaded.stack, preview: true, config: loaded.config, secretKeys: loaded.secretKeys };
+}
+
+/** Start the pack from its directory (policy/ by default) with its own Engine service for its logs. */
+export async function startPolicyPack(opts: { stack: string; dir?: string; packDir?: string }): Promise<RunningPack> {
+    const engine = await serveEngine();
+    try {
+        const pack = await startPack(opts.packDir ?? POLICY_PACK_DIR, engine.address, stackSettings(loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack)));
+        pack.process.on("close", () => void engine.close());
+        return pack;
+    } catch (err) {
+        await engine.close();
+        throw err;
+    }
+}
+
+/** Preview one stack through the protocol: run the program against the stand-in, then analyze with the pack. */
+export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult> {
+    const dir = opts.dir ?? PROJECT_DIR;
+    const loaded = loadStackConfig(dir, opts.stack, opts.sets ?? []);
+    const deployed = opts.deployedSets ? outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets)) : outputsOf(loadStackConfig(dir, opts.stack));
+    const { mocks } = createMocks(loaded.config["aws:region"] ?? "us-east-1", deployed);
+    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
+    const settings = stackSettings(loaded);
+    const engine = await serveEngine(monitor);
+    // The pack and the program start side by side: each spends seconds in ts-node first.
+    const packStarting = opts.pack ? Promise.resolve(opts.pack) : startPack(POLICY_PACK_DIR, engine.address, settings);
+    packStarting.catch(() => undefined); // awaited below; meanwhile a failure is not an unhandled rejection
+    try {
+        const exit = await launchProgram({ dir: PROJECT_DIR, ...settings, monitorAddress: engine.address, engineAddress: engine.address, transpileOnly: opts.transpileOnly, entryPoint: opts.entryPoint });
+        const base = { exitCode: exit.code, stdout: exit.stdout, stderr: exit.stderr, logs: engine.logs, resources: monitor.recorded };
+        if (exit.code !== 0) {
+            const errors = engine.logs.filter((l) => l.severity === "error").map((l) => l.message);
+            throw new ProgramFailedError(`program exited with code ${exit.code}:\n${[...errors, exit.stderr].join("\n")}`, base);
+        }
+        const analysis = await analyze(await packStarting, monitor, opts.policyConfig ?? loadPolicyConfig(dir, loaded.stack), settings);
+        return { ...base, analysis };
+    } finally {
+        if (!opts.pack) void packStarting.then((p) => p.stop(), () => undefined);
+        await engine.close();
+    }
+}
