@@ -16,8 +16,9 @@ import { spawn, ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { PolicyReport, resolvePolicyConfig, ResolvedPolicyConfig, Violation } from "../policy/evaluate";
-import { ProgramLaunch, languageHostConfig } from "./program";
+import { ProgramLaunch, childEnv, languageHostConfig } from "./program";
 import { PlanMonitor } from "./monitor";
+import type { RecordedResource } from "../plan/mocks";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -52,8 +53,7 @@ type StackEnv = Pick<ProgramLaunch, "organization" | "project" | "stack" | "prev
 
 export function startPack(packDir: string, engineAddress: string, stackEnv: StackEnv): Promise<RunningPack> {
     const runPath = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && k !== "NODE_OPTIONS" && k !== "TS_NODE_PROJECT"));
-    Object.assign(env, {
+    const env = childEnv({
         PULUMI_NODEJS_TYPESCRIPT: "true",
         PULUMI_NODEJS_ORGANIZATION: stackEnv.organization,
         PULUMI_NODEJS_PROJECT: stackEnv.project,
@@ -113,12 +113,18 @@ function policyConfigMessage(config: Record<string, ResolvedPolicyConfig>): any 
     return req;
 }
 
-function resourceOptions(r: { options: { protect: boolean; ignoreChanges: string[] }; parent: string | null }): any {
+/** Fill what an AnalyzeRequest and an AnalyzerResource share: type, URN, name, properties, options. */
+function describe(message: any, r: RecordedResource, properties: unknown): any {
     const opts = new analyzerproto.AnalyzerResourceOptions();
     opts.setProtect(r.options.protect);
     opts.setIgnorechangesList(r.options.ignoreChanges);
     if (r.parent) opts.setParent(r.parent);
-    return opts;
+    message.setType(r.type);
+    message.setUrn(r.urn);
+    message.setName(r.name);
+    message.setProperties(structproto.Struct.fromJavaScript((properties ?? {}) as Record<string, unknown>));
+    message.setOptions(opts);
+    return message;
 }
 
 export interface Analysis extends PolicyReport {
@@ -172,25 +178,14 @@ async function analyzeNow(client: any, monitor: PlanMonitor, policyConfigFile: R
     // Analyze: each registration's inputs, in registration order (reads are not analyzed).
     for (const r of monitor.recorded) {
         if (monitor.reads.has(r.urn)) continue;
-        const req = new analyzerproto.AnalyzeRequest();
-        req.setType(r.type);
-        req.setUrn(r.urn);
-        req.setName(r.name);
-        req.setProperties(structproto.Struct.fromJavaScript(monitor.rawInputs.get(r.urn) ?? {}));
-        req.setOptions(resourceOptions(r));
-        collect(await call(client, "analyze", req), r.urn);
+        collect(await call(client, "analyze", describe(new analyzerproto.AnalyzeRequest(), r, monitor.rawInputs.get(r.urn))), r.urn);
     }
 
     // AnalyzeStack: every resource's outputs, with parents and dependencies.
     const stackAnalysis = new analyzerproto.AnalyzeStackRequest();
     stackAnalysis.setResourcesList(
         monitor.recorded.map((r) => {
-            const res = new analyzerproto.AnalyzerResource();
-            res.setType(r.type);
-            res.setUrn(r.urn);
-            res.setName(r.name);
-            res.setProperties(structproto.Struct.fromJavaScript(monitor.rawOutputs.get(r.urn) ?? {}));
-            res.setOptions(resourceOptions(r));
+            const res = describe(new analyzerproto.AnalyzerResource(), r, monitor.rawOutputs.get(r.urn));
             if (r.parent) res.setParent(r.parent);
             res.setDependenciesList(r.options.dependsOn);
             return res;

@@ -113,6 +113,12 @@ export function languageHostConfig(config: Record<string, string>): string {
     return JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^([^:]+):/, "$1:config:"), v])));
 }
 
+/** A child's environment: this process's, without its Pulumi or Node settings, plus `vars`. */
+export function childEnv(vars: Record<string, string>): Record<string, string | undefined> {
+    const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && k !== "NODE_OPTIONS" && k !== "TS_NODE_PROJECT");
+    return { ...Object.fromEntries(inherited), ...vars };
+}
+
 /** Run the program to completion and return how it exited. */
 export function launchProgram(launch: ProgramLaunch): Promise<ProgramExit> {
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [launch.dir] });
@@ -131,9 +137,7 @@ export function launchProgram(launch: ProgramLaunch): Promise<ProgramExit> {
         // Without a `main` in Pulumi.yaml the engine passes "." and cmd/run reads package.json's main.
         launch.entryPoint ?? ".",
     ];
-    // Nothing of this process's Pulumi or Node settings leaks into the program's.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && k !== "NODE_OPTIONS" && k !== "TS_NODE_PROJECT"));
-    Object.assign(env, {
+    const env = childEnv({
         PULUMI_CONFIG: languageHostConfig(launch.config),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(launch.secretKeys),
         PULUMI_NODEJS_TYPESCRIPT: "true",
