@@ -31,7 +31,8 @@ const CASES: Record<string, Case> = {
     // Production deployed at 1 %, the config jumps to 50 %: canary-step-limit is mandatory in the fixture.
     "a canary jump": { stack: "production", sets: ["canary.weight=50"] },
     // Before the offline plan ran programs inside the root stack resource, this one failed
-    // with "The root stack resource was referenced before it was initialized".
+    // with "The root stack resource was referenced before it was initialized"; before the
+    // monitor served transforms, with "The Pulumi CLI does not support transforms".
     "a program with a stack transformation": { stack: "staging", program: TRANSFORMING_PROGRAM },
 };
 
@@ -89,11 +90,11 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
         assert.deepEqual([...new Set(mandatory.map((v) => v.policy))], ["canary-step-limit"]);
     });
 
-    it("the stack transformation applies in both runs, to every log group and nothing else", async () => {
+    it("both stack transformations (SDK-side and through the engine) apply in both runs, to every log group and nothing else", async () => {
         const run = await runs.get("a program with a stack transformation")!;
         const offline = await offlinePlan(CASES["a program with a stack transformation"]);
         for (const resources of [run.resources, offline.states]) {
-            const tagged = resources.filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack").map((r) => r.type);
+            const tagged = resources.filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack" && (r.inputs as any).tags?.["transformed-by-engine"] === "yes").map((r) => r.type);
             assert.ok(tagged.length >= 2, JSON.stringify(tagged));
             assert.deepEqual([...new Set(tagged)], ["aws:cloudwatch/logGroup:LogGroup"]);
         }

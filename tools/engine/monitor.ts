@@ -15,6 +15,7 @@
  * Every request and response is the generated protobuf class, so the same object serves an
  * in-process SDK and a gRPC server.
  */
+import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, UNKNOWN } from "../plan/mocks";
 
@@ -24,6 +25,8 @@ const resproto = require("@pulumi/pulumi/proto/resource_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const structproto = require("google-protobuf/google/protobuf/struct_pb");
 const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
+const callbackproto = require("@pulumi/pulumi/proto/callback_pb");
+const callbackrpc = require("@pulumi/pulumi/proto/callback_grpc_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -31,11 +34,10 @@ export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 /**
  * Features this monitor implements, answered to SupportsFeature. The SDK asks once, at
  * the root stack's registration, in both runs. Left out: outputValues (remote components
- * only), transforms/invokeTransforms and resource/error hooks (they need the engine to call
- * back into the program's callback server; a program that uses them fails loudly with the
- * SDK's "does not support transforms" instead of silently skipping them).
+ * only), invokeTransforms and resource/error hooks (a program that uses them fails loudly with
+ * the SDK's "does not support …" instead of silently skipping them).
  */
-export const MONITOR_FEATURES: readonly string[] = ["secrets", "resourceReferences", "deletedWith", "replaceWith", "aliasSpecs", "parameterization"];
+export const MONITOR_FEATURES: readonly string[] = ["secrets", "resourceReferences", "deletedWith", "replaceWith", "aliasSpecs", "transforms", "parameterization"];
 
 type Callback = (err: Error | null, resp?: unknown) => void;
 
@@ -77,7 +79,83 @@ export class PlanMonitor {
     /** URNs of read (not registered) resources: never analyzed one by one. */
     readonly reads = new Set<string>();
 
+    /** Stack transforms (registerResourceTransform), as callbacks into the program's callback server. */
+    private readonly stackTransforms: any[] = [];
+    /** Each registered resource's own transforms, which its descendants inherit. */
+    private readonly transformsOf = new Map<string, any[]>();
+    private readonly parentOf = new Map<string, string>();
+    private readonly callbackClients = new Map<string, any>();
+
     constructor(private readonly opts: MonitorOptions) {}
+
+    /** The program closes its callback server at exit; our clients to it go too. */
+    close(): void {
+        for (const client of this.callbackClients.values()) client.close();
+        this.callbackClients.clear();
+    }
+
+    registerStackTransform(req: any, callback: Callback): void {
+        this.stackTransforms.push(req);
+        callback(null, new emptyproto.Empty());
+    }
+
+    /**
+     * Apply transforms as the engine does before it registers a resource: the resource's own,
+     * then its ancestors', then the stack's, each through the program's callback server, each
+     * seeing what the previous one returned.
+     */
+    private async transform(req: any): Promise<void> {
+        const chain = [...req.getTransformsList()];
+        for (let p: string | undefined = req.getParent(); p; p = this.parentOf.get(p)) chain.push(...(this.transformsOf.get(p) ?? []));
+        chain.push(...this.stackTransforms);
+        for (const cb of chain) {
+            const opts = new resproto.TransformResourceOptions();
+            opts.setDependsOnList(req.getDependenciesList());
+            opts.setProtect(req.getProtect());
+            opts.setIgnoreChangesList(req.getIgnorechangesList());
+            opts.setReplaceOnChangesList(req.getReplaceonchangesList());
+            opts.setRetainOnDelete(req.getRetainondelete());
+            opts.setDeleteBeforeReplace(req.getDeletebeforereplace());
+            opts.setAdditionalSecretOutputsList(req.getAdditionalsecretoutputsList());
+            opts.setDeletedWith(req.getDeletedwith());
+            opts.setImport(req.getImportid());
+            opts.setProvider(req.getProvider());
+            opts.setVersion(req.getVersion());
+            opts.setAliasesList(req.getAliasesList());
+            const transformReq = new resproto.TransformRequest();
+            transformReq.setType(req.getType());
+            transformReq.setName(req.getName());
+            transformReq.setCustom(req.getCustom());
+            transformReq.setParent(req.getParent());
+            transformReq.setProperties(req.getObject());
+            transformReq.setOptions(opts);
+            const invoke = new callbackproto.CallbackInvokeRequest();
+            invoke.setToken(cb.getToken());
+            invoke.setRequest(transformReq.serializeBinary());
+            let client = this.callbackClients.get(cb.getTarget());
+            if (!client) {
+                client = new callbackrpc.CallbacksClient(cb.getTarget(), grpc.credentials.createInsecure());
+                this.callbackClients.set(cb.getTarget(), client);
+            }
+            const resp: any = await new Promise((resolve, reject) => client.invoke(invoke, (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))));
+            const result = resproto.TransformResponse.deserializeBinary(resp.getResponse_asU8());
+            if (result.getProperties()) req.setObject(result.getProperties());
+            const o = result.getOptions();
+            if (o) {
+                req.setDependenciesList(o.getDependsOnList());
+                req.setProtect(o.getProtect());
+                req.setIgnorechangesList(o.getIgnoreChangesList());
+                req.setReplaceonchangesList(o.getReplaceOnChangesList());
+                req.setRetainondelete(o.getRetainOnDelete());
+                req.setDeletebeforereplace(o.getDeleteBeforeReplace());
+                req.setAdditionalsecretoutputsList(o.getAdditionalSecretOutputsList());
+                req.setDeletedwith(o.getDeletedWith());
+                req.setProvider(o.getProvider());
+                req.setVersion(o.getVersion());
+                req.setAliasesList(o.getAliasesList());
+            }
+        }
+    }
 
     urn(parent: string, type: string, name: string): string {
         const parentType = parent ? qualifiedType(parent) : "";
@@ -85,8 +163,11 @@ export class PlanMonitor {
         return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${prefix}${type}::${name}`;
     }
 
+    private readonly urns = new Set<string>();
+
     private claim(urn: string): void {
-        if (this.rawOutputs.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        if (this.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        this.urns.add(urn);
     }
 
     private async state(type: string, name: string, inputs: Record<string, unknown>, custom: boolean, id: string, provider: string) {
@@ -105,6 +186,9 @@ export class PlanMonitor {
         try {
             const urn = this.urn(req.getParent(), req.getType(), req.getName());
             this.claim(urn);
+            if (req.getParent()) this.parentOf.set(urn, req.getParent());
+            this.transformsOf.set(urn, req.getTransformsList());
+            await this.transform(req);
             const inputs = pulumi.runtime.deserializeProperties(req.getObject());
             const { id, serialized } = await this.state(req.getType(), req.getName(), inputs, req.getCustom(), req.getImportid(), req.getProvider());
             this.rawInputs.set(urn, req.getObject()?.toJavaScript() ?? {});

@@ -52,6 +52,7 @@ export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> 
         registerResourceOutputs: unary((req, cb) => monitor.registerResourceOutputs(req, cb)),
         invoke: unary((req, cb) => monitor.invoke(req, cb)),
         registerPackage: unary((req, cb) => monitor.registerPackage(req, cb)),
+        registerStackTransform: unary((req, cb) => monitor.registerStackTransform(req, cb)),
         signalAndWaitForShutdown: unary((req, cb) => monitor.signalAndWaitForShutdown(req, cb)),
     } as any);
     const logs: EngineLog[] = [];
@@ -77,7 +78,10 @@ export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> 
     return {
         address: `127.0.0.1:${port}`,
         logs,
-        close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+        close: () => {
+            monitor?.close();
+            return new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        },
     };
 }
 

@@ -214,6 +214,7 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
         });
     } catch (err) {
         await pulumi.runtime.disconnect().catch(() => undefined);
+        monitor.close();
         if (err instanceof pulumi.RunError || err instanceof UserError) {
             const error = new PlanInputError(err.message);
             error.resourcesRegistered = recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
@@ -223,6 +224,7 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     }
     const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
+    monitor.close();
 
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
