@@ -41,6 +41,24 @@ export const MONITOR_FEATURES: readonly string[] = ["secrets", "resourceReferenc
 
 type Callback = (err: Error | null, resp?: unknown) => void;
 
+/**
+ * The resource options a transform sees and may change: RegisterResourceRequest's accessor
+ * suffix, and TransformResourceOptions'. (The import id is passed to transforms, not taken back.)
+ */
+const TRANSFORMABLE_OPTIONS: readonly [string, string][] = [
+    ["DependenciesList", "DependsOnList"],
+    ["Protect", "Protect"],
+    ["IgnorechangesList", "IgnoreChangesList"],
+    ["ReplaceonchangesList", "ReplaceOnChangesList"],
+    ["Retainondelete", "RetainOnDelete"],
+    ["Deletebeforereplace", "DeleteBeforeReplace"],
+    ["AdditionalsecretoutputsList", "AdditionalSecretOutputsList"],
+    ["Deletedwith", "DeletedWith"],
+    ["Provider", "Provider"],
+    ["Version", "Version"],
+    ["AliasesList", "AliasesList"],
+];
+
 export interface MonitorOptions {
     project: string;
     stack: string;
@@ -110,18 +128,8 @@ export class PlanMonitor {
         chain.push(...this.stackTransforms);
         for (const cb of chain) {
             const opts = new resproto.TransformResourceOptions();
-            opts.setDependsOnList(req.getDependenciesList());
-            opts.setProtect(req.getProtect());
-            opts.setIgnoreChangesList(req.getIgnorechangesList());
-            opts.setReplaceOnChangesList(req.getReplaceonchangesList());
-            opts.setRetainOnDelete(req.getRetainondelete());
-            opts.setDeleteBeforeReplace(req.getDeletebeforereplace());
-            opts.setAdditionalSecretOutputsList(req.getAdditionalsecretoutputsList());
-            opts.setDeletedWith(req.getDeletedwith());
+            for (const [field, option] of TRANSFORMABLE_OPTIONS) opts[`set${option}`](req[`get${field}`]());
             opts.setImport(req.getImportid());
-            opts.setProvider(req.getProvider());
-            opts.setVersion(req.getVersion());
-            opts.setAliasesList(req.getAliasesList());
             const transformReq = new resproto.TransformRequest();
             transformReq.setType(req.getType());
             transformReq.setName(req.getName());
@@ -141,19 +149,7 @@ export class PlanMonitor {
             const result = resproto.TransformResponse.deserializeBinary(resp.getResponse_asU8());
             if (result.getProperties()) req.setObject(result.getProperties());
             const o = result.getOptions();
-            if (o) {
-                req.setDependenciesList(o.getDependsOnList());
-                req.setProtect(o.getProtect());
-                req.setIgnorechangesList(o.getIgnoreChangesList());
-                req.setReplaceonchangesList(o.getReplaceOnChangesList());
-                req.setRetainondelete(o.getRetainOnDelete());
-                req.setDeletebeforereplace(o.getDeleteBeforeReplace());
-                req.setAdditionalsecretoutputsList(o.getAdditionalSecretOutputsList());
-                req.setDeletedwith(o.getDeletedWith());
-                req.setProvider(o.getProvider());
-                req.setVersion(o.getVersion());
-                req.setAliasesList(o.getAliasesList());
-            }
+            if (o) for (const [field, option] of TRANSFORMABLE_OPTIONS) req[`set${field}`](o[`get${option}`]());
         }
     }
 
