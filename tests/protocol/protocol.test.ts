@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RunningPack } from "../../tools/engine/analyzer";
-import { ProgramFailedError, ProtocolResult, POLICY_PACK_DIR, protocolRun, startPolicyPack } from "../../tools/engine/run";
+import { ProtocolResult, POLICY_PACK_DIR, protocolRun, startPolicyPack } from "../../tools/engine/run";
 import { PlanRun, scrubGeneratedSecrets } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
 import { Violation } from "../../tools/policy/evaluate";
@@ -50,7 +50,7 @@ function sorted(violations: readonly Violation[]): Violation[] {
 
 describe("protocol run: the program and the pack as the Pulumi CLI starts them", function () {
     // Each program spends seconds in ts-node; the three previews run side by side.
-    this.timeout(90_000);
+    this.timeout(180_000);
     let pack: Promise<RunningPack>;
     const runs = new Map<string, Promise<ProtocolResult>>();
 
@@ -106,18 +106,6 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
         assert.equal(run.analysis.packName, POLICY_PACK_NAME);
         assert.equal(run.analysis.packVersion, pkg.version);
         assert.deepEqual([...run.analysis.served].sort(), policies.map((p) => p.name).sort());
-    });
-
-    it("a program error reaches the engine as the CLI shows it, and the program exits non-zero", async () => {
-        await assert.rejects(
-            async () => protocolRun({ stack: "production", dir: FIXTURES, sets: ["canary.weight=1000"], transpileOnly: true, pack: await pack }),
-            (err: unknown) => {
-                assert.ok(err instanceof ProgramFailedError, String(err));
-                assert.notEqual(err.result.exitCode, 0);
-                assert.match(err.message, /canary/);
-                return true;
-            },
-        );
     });
 
     it("a pack whose import is broken fails to start, naming the missing module", async () => {
