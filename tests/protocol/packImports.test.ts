@@ -26,9 +26,11 @@ function packGraph() {
         metafile: true,
         logLevel: "silent",
     });
+    // Relative "externals" are imports esbuild elided because they name types only.
+    const isPackage = (p: string) => !p.startsWith(".") && !path.isAbsolute(p);
     return Object.entries(metafile!.inputs).map(([file, input]) => ({
         file: path.resolve(ROOT, file),
-        external: input.imports.filter((i) => i.external).map((i) => i.path),
+        external: input.imports.filter((i) => i.external && isPackage(i.path)).map((i) => i.path),
     }));
 }
 

@@ -109,8 +109,11 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     });
 
     it("a pack whose import is broken fails to start, naming the missing module", async () => {
-        // A copy of policy/ beside a copy of lib/ (the pack imports ../lib), its node_modules linked.
+        // A copy of policy/ beside a copy of lib/ (the pack imports ../lib), its node_modules linked,
+        // and the project's node_modules beside them as in the repository (the pack's type check
+        // reads lib/config.ts, which imports zod).
         const root = tempDir("broken-pack");
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
         const packDir = path.join(root, "policy");
         fs.mkdirSync(packDir);
         for (const f of fs.readdirSync(POLICY_PACK_DIR)) {
