@@ -1,6 +1,8 @@
 /**
  * Mocha root hooks (loaded by .mocharc.json in every worker; in parallel mode root
  * "after all" hooks run once per test file):
+ * - offline plans are kept by config (keepPlans in tools/plan/run.ts): the canary tool, the plan
+ *   tool and the tests ask for the same fixture configs many times, and each runs once per worker;
  * - temporary directories made by tests are removed;
  * - a test that reads the committed Pulumi.<stack>.yaml or policy-config.<stack>.json fails:
  *   those are operational data the canary tool edits, so a test that reads them turns red on
@@ -8,7 +10,10 @@
  *   reads the committed files, and checks nothing a canary step or a release changes.
  */
 import * as path from "node:path";
+import { keepPlans } from "../tools/plan/run";
 import { ROOT, removeTempDirs } from "./helpers";
+
+keepPlans();
 
 const fs: typeof import("node:fs") = require("node:fs");
 const COMMITTED = /^(Pulumi\.[^/\\]+\.yaml|policy-config\.[^/\\]+\.json)$/;

@@ -143,13 +143,36 @@ export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedRe
 
 let running = false;
 
+/**
+ * Plans kept by everything that determines them (the config, the deployed state, first
+ * deploy or not), for a process that plans the same config many times: the test suite,
+ * where the canary tool, the plan tool and the tests' own plans ask for the same fixtures
+ * over and over. The program is deterministic under the mocks (ids derive from names, no
+ * clock, no randomness), so a kept plan equals a new run; every caller gets its own copy.
+ * Off unless `keepPlans()` is called (the tools plan once per process anyway).
+ */
+let kept: Map<string, PlanRun> | undefined;
+
+export function keepPlans(on = true): void {
+    kept = on ? new Map() : undefined;
+}
+
 export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     if (running) {
         throw new Error("runPlan is not re-entrant: the Pulumi runtime is process-global");
     }
     running = true;
     try {
-        return await runPlanOnce(opts);
+        if (!kept) return await runPlanOnce(opts);
+        const { loaded, deployed } = planInputs(opts);
+        const { project, stack, config, secretKeys } = loaded;
+        const key = JSON.stringify([project, stack, config, secretKeys, deployed, opts.firstDeploy === true]);
+        let run = kept.get(key);
+        if (!run) {
+            run = await runPlanOnce({ ...opts, loaded, deployed });
+            kept.set(key, run);
+        }
+        return structuredClone(run);
     } finally {
         running = false;
     }
@@ -183,11 +206,17 @@ export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
     return deployedState(modelFromFlatConfig(config.config, config.project, config.stack));
 }
 
-async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
+/** What a plan is computed from: the config, and the deployed state it is compared with. */
+function planInputs(opts: PlanOptions): { loaded: LoadedStackConfig; deployed: Record<string, unknown> } {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    const region = loaded.config["aws:region"] ?? "us-east-1";
     const deployed = opts.firstDeploy ? {} : opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets);
+    return { loaded, deployed };
+}
+
+async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
+    const { loaded, deployed } = planInputs(opts);
+    const region = loaded.config["aws:region"] ?? "us-east-1";
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 
     // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
