@@ -144,8 +144,8 @@ export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedRe
 let running = false;
 
 /**
- * Plans kept by everything that determines them (the config, the deployed state, first
- * deploy or not), for a process that plans the same config many times: the test suite,
+ * Plans kept by everything that determines them (the program, the config, the deployed
+ * state, first deploy or not; every PlanOptions field that reaches runPlanOnce), for a process that plans the same config many times: the test suite,
  * where the canary tool, the plan tool and the tests' own plans ask for the same fixtures
  * over and over. The program is deterministic under the mocks (ids derive from names, no
  * clock, no randomness), so a kept plan equals a new run; every caller gets its own copy.
@@ -171,7 +171,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
         if (!kept) return await runPlanOnce(opts);
         const { loaded, deployed } = planInputs(opts);
         const { project, stack, config, secretKeys } = loaded;
-        const key = JSON.stringify([project, stack, config, secretKeys, deployed, opts.firstDeploy === true]);
+        const key = JSON.stringify([opts.program ?? PROGRAM, project, stack, config, secretKeys, deployed, opts.firstDeploy === true]);
         let run = kept.get(key);
         if (!run) {
             run = await runPlanOnce({ ...opts, loaded, deployed });
