@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { diffPlans, renderDiff } from "../../tools/plan/diff";
 import { REPLACE_ON_CHANGE } from "../../tools/plan/replaceOnChange";
 import type { PlanResult } from "../../tools/plan/run";
-import { ROOT } from "../helpers";
+import { FIXTURES, ROOT } from "../helpers";
+import { plan as fixturePlan } from "../planCache";
 
 const options = { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] };
 const plan = (resources: [string, string, Record<string, unknown>][]): PlanResult => ({
@@ -88,5 +89,16 @@ describe("resource diff", () => {
             const args = text.slice(start, text.indexOf("\n}", start));
             for (const p of props) assert.match(args, new RegExp(`\\n    ${p}\\??: pulumi\\.Input`), `${type}.${p}`);
         }
+    });
+
+    it("lists every resource type the program declares (both fixtures, and the cut-in at the header phase)", async () => {
+        const plans = [
+            await fixturePlan("staging"),
+            await fixturePlan("production"),
+            await fixturePlan("production", ["cutin.phase=header"], ["cutin.phase=header"], path.join(FIXTURES, "cutin")),
+        ];
+        const declared = new Set(plans.flatMap((p) => p.states.filter((r) => r.custom && !r.type.startsWith("pulumi:")).map((r) => r.type)));
+        assert.ok(declared.has("aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy"), [...declared].join(", "));
+        assert.deepEqual([...declared].filter((t) => !(t in REPLACE_ON_CHANGE)).sort(), []);
     });
 });

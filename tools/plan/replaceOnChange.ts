@@ -5,9 +5,8 @@
  * says `ForceNew: true` (SDKv2) or `RequiresReplace()` (plugin framework). The npm package
  * ships no schema file, so each entry names its source in hashicorp/terraform-provider-aws
  * (and terraform-provider-random for `random`). Only resource types this program declares
- * are listed; a property absent here is updated in place. `aws.cloudfront.Distribution`
- * has no ForceNew argument (internal/service/cloudfront/distribution.go): every change to
- * it is an update, though one that takes minutes to deploy.
+ * are listed (every one, tests/tools/diff.test.ts checks it); a property absent here is
+ * updated in place. An empty list: no argument of that type forces a replacement.
  */
 
 export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
@@ -70,6 +69,20 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
     // internal/service/sns/topic_subscription.go: topic_arn, protocol, endpoint
     "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
+    // internal/service/cloudfront/distribution.go: no ForceNew argument — every change is an
+    // update, though one that takes minutes to deploy
+    "aws:cloudfront/distribution:Distribution": [],
+    // internal/service/cloudfront/continuous_deployment_policy.go (plugin framework): no
+    // RequiresReplace — weight, header and staging DNS names change in place (UpdateContinuousDeploymentPolicy)
+    "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy": [],
+    // internal/service/cloudfront/function.go: name (code, runtime and comment are updated and republished)
+    "aws:cloudfront/function:Function": ["name"],
+    // internal/service/s3/bucket.go: bucket, bucket_prefix, object_lock_enabled
+    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+    // internal/service/s3/bucket_policy.go: bucket
+    "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+    // internal/service/s3/bucket_public_access_block.go: bucket
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
     // terraform-provider-random internal/provider/resource_password.go: every argument has
     // RequiresReplace — a new value is generated (e.g. the origin-verify keepers.generation)
     "random:index/randomPassword:RandomPassword": [
