@@ -25,15 +25,17 @@ interface Case {
 
 const TRANSFORMING_PROGRAM = "tests/protocol/programs/stackTransformation.ts";
 
+// Each case is a program process (seconds of ts-node each), so staging runs as the program
+// with stack transformations registered first: index.ts itself, imported by a wrapper.
+// Production and the canary jump run index.ts as the entry point, as Pulumi.yaml names it.
 const CASES: Record<string, Case> = {
-    staging: { stack: "staging" },
-    production: { stack: "production" },
-    // Production deployed at 1 %, the config jumps to 50 %: canary-step-limit is mandatory in the fixture.
-    "a canary jump": { stack: "production", sets: ["canary.weight=50"] },
     // Before the offline plan ran programs inside the root stack resource, this one failed
     // with "The root stack resource was referenced before it was initialized"; before the
     // monitor served transforms, with "The Pulumi CLI does not support transforms".
-    "a program with a stack transformation": { stack: "staging", program: TRANSFORMING_PROGRAM },
+    "staging, with stack transformations": { stack: "staging", program: TRANSFORMING_PROGRAM },
+    production: { stack: "production" },
+    // Production deployed at 1 %, the config jumps to 50 %: canary-step-limit is mandatory in the fixture.
+    "a canary jump": { stack: "production", sets: ["canary.weight=50"] },
 };
 
 const offlinePlan = (c: Case) => plan(c.stack, c.sets, c.deployedSets, FIXTURES, c.program && path.join(ROOT, c.program));
@@ -49,13 +51,13 @@ function sorted(violations: readonly Violation[]): Violation[] {
 }
 
 describe("protocol run: the program and the pack as the Pulumi CLI starts them", function () {
-    // Each program spends seconds in ts-node; the three previews run side by side.
+    // Each program spends seconds in ts-node; the previews run side by side.
     this.timeout(180_000);
     let pack: Promise<RunningPack>;
     const runs = new Map<string, Promise<ProtocolResult>>();
 
     before(() => {
-        // One pack process serves the three previews in turn, each with its own Configure and
+        // One pack process serves the previews in turn, each with its own Configure and
         // ConfigureStack (the policies read no stack config), to spare two ts-node type checks.
         pack = startPolicyPack({ stack: "production", dir: FIXTURES });
         for (const [name, c] of Object.entries(CASES)) {
@@ -91,8 +93,8 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     });
 
     it("both stack transformations (SDK-side and through the engine) apply in both runs, to every log group and nothing else", async () => {
-        const run = await runs.get("a program with a stack transformation")!;
-        const offline = await offlinePlan(CASES["a program with a stack transformation"]);
+        const run = await runs.get("staging, with stack transformations")!;
+        const offline = await offlinePlan(CASES["staging, with stack transformations"]);
         for (const resources of [run.resources, offline.states]) {
             const tagged = resources.filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack" && (r.inputs as any).tags?.["transformed-by-engine"] === "yes").map((r) => r.type);
             assert.ok(tagged.length >= 2, JSON.stringify(tagged));

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import Module = require("node:module");
-import { DEFERRED_IMPORTS, forgetProgramModules, policySdkProxy } from "../../tools/sdkInternals";
+import { DEFERRED_IMPORTS, forgetProgramModules, policySdkProxy, withPlainPromises } from "../../tools/sdkInternals";
 import { ROOT_STACK_TYPE } from "../../tools/engine/monitor";
 import { plan } from "../planCache";
 import { ROOT } from "../helpers";
@@ -72,6 +72,32 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
             assert.deepEqual(p.states.filter((r) => r.urn.includes(`${ROOT_STACK_TYPE}$`)).map((r) => r.urn), []);
             // The stack's outputs are registered on it, as `pulumi stack output` shows them.
             assert.deepEqual(Object.keys(roots[0].outputs).sort(), Object.keys(p.outputs).sort());
+        });
+    });
+
+    describe("plain promises during a plan (runtime/debuggable.js debuggablePromise)", () => {
+        it("every SDK caller reaches debuggablePromise through the module object, so replacing the export reaches them all", () => {
+            const callers = ["runtime/resource.js", "runtime/rpc.js", "runtime/invoke.js", "runtime/settings.js", "runtime/callbacks.js"];
+            for (const file of callers) {
+                const source = fs.readFileSync(path.join(SDK, ...file.split("/")), "utf8");
+                assert.match(source, /debuggable_1\.debuggablePromise\)?\(/, file);
+                // A destructured import would keep the original function.
+                assert.doesNotMatch(source, /\{\s*debuggablePromise\s*\}\s*=\s*require/, file);
+            }
+        });
+
+        it("is the identity inside withPlainPromises, and the SDK's own wrapper again afterwards", async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+            const p = Promise.resolve(1);
+            const inside = await withPlainPromises(async () => debuggable.debuggablePromise(p, "test") === p);
+            assert.equal(inside, true);
+            const q = Promise.resolve(2);
+            const wrapped = debuggable.debuggablePromise(q, "test");
+            assert.notEqual(wrapped, q);
+            assert.equal(await wrapped, 2);
+            await assert.rejects(withPlainPromises(async () => { throw new Error("boom"); }), /boom/);
+            assert.notEqual(debuggable.debuggablePromise(q, "test"), q, "restored after a throw");
         });
     });
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CreationStep, creationOrder } from "./order";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
 import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
-import { forgetProgramModules, installMonitor } from "../sdkInternals";
+import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
 import { ConfigError, UserError } from "../../lib/errors";
@@ -168,13 +168,13 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
-        if (!kept) return await runPlanOnce(opts);
+        if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
         const { loaded, deployed } = planInputs(opts);
         const { project, stack, config, secretKeys } = loaded;
         const key = JSON.stringify([opts.program ?? PROGRAM, project, stack, config, secretKeys, deployed, opts.firstDeploy === true]);
         let run = kept.get(key);
         if (!run) {
-            run = await runPlanOnce({ ...opts, loaded, deployed });
+            run = await withPlainPromises(() => runPlanOnce({ ...opts, loaded, deployed }));
             kept.set(key, run);
         }
         return structuredClone(run);
