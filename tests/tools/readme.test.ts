@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommandLine } from "../../tools/canary";
-import { ROOT } from "../helpers";
+import { FIXTURES, ROOT } from "../helpers";
 import { canary, tempProject } from "./canary/harness";
 
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -44,5 +44,24 @@ describe("README canary commands", () => {
         assert.equal(lines[1], printedUp);
         // The canary section shows the same targeted update.
         assert.ok(folded(readme).includes(printedUp), "the canary section's pulumi up --target example");
+    });
+});
+
+describe("README plan samples", () => {
+    it("the cut-in step's diff is what npm run plan --diff prints for it (cut-in fixture at phase adopted, as production)", async () => {
+        const { main } = await import("../../tools/plan");
+        const sample = /`npm run plan -- --stack production --set cutin\.phase=staged --diff Pulumi\.production\.yaml`[\s\S]*?```\n([\s\S]*?)```/.exec(readme);
+        assert.ok(sample, "the README shows the diff of the staged step");
+        let out = "";
+        const write = process.stdout.write.bind(process.stdout);
+        (process.stdout as any).write = (s: string) => ((out += s), true);
+        try {
+            const code = await main(["--stack", "production", "--set", "cutin.phase=staged", "--diff", "production"], { dir: path.join(FIXTURES, "cutin") });
+            assert.equal(code, 0);
+        } finally {
+            (process.stdout as any).write = write;
+        }
+        const printed = /^Resource diff:[^\n]*\n(?:[+~-][^\n]*\n|    [^\n]*\n)*/m.exec(out)?.[0];
+        assert.equal(printed, sample[1]);
     });
 });
