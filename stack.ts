@@ -163,7 +163,7 @@ function generateSecrets(ctx: StackContext): Secrets {
 function declareAlb(ctx: StackContext, network: Network): RoutedAlb {
     return new RoutedAlb("alb", {
         vpcId: network.vpcId,
-        vpcCidr: network.vpcCidr,
+        vpcCidrs: network.vpcCidrs,
         publicSubnetIds: network.publicSubnetIds,
         alb: ctx.model.alb,
         protect: ctx.protect,

@@ -18,7 +18,12 @@ export interface NetworkArgs {
  */
 export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
-    public readonly vpcCidr: pulumi.Output<string>;
+    /**
+     * Every IPv4 block of the VPC: the primary and any secondary ones (subnets of an extended
+     * VPC may sit in a secondary block; `getVpc`'s `cidrBlock` is the primary only, the
+     * associations hold them all — EC2 DescribeVpcs `CidrBlockAssociationSet`).
+     */
+    public readonly vpcCidrs: pulumi.Output<string[]>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
 
@@ -29,7 +34,7 @@ export class Network extends pulumi.ComponentResource {
             this.vpcId = pulumi.output(net.vpcId);
             this.publicSubnetIds = pulumi.output(net.publicSubnetIds);
             this.privateSubnetIds = pulumi.output(net.privateSubnetIds);
-            this.vpcCidr = aws.ec2.getVpcOutput({ id: net.vpcId }, { parent: this }).cidrBlock;
+            this.vpcCidrs = aws.ec2.getVpcOutput({ id: net.vpcId }, { parent: this }).apply((vpc) => vpcBlocks(vpc.cidrBlock, vpc.cidrBlockAssociations ?? []));
         } else {
             // Loaded only here: awsx is a remote component with a large SDK, and a stack on
             // an existing VPC should not pay for loading it.
@@ -48,7 +53,7 @@ export class Network extends pulumi.ComponentResource {
             this.vpcId = vpc.vpcId;
             this.publicSubnetIds = vpc.publicSubnetIds;
             this.privateSubnetIds = vpc.privateSubnetIds;
-            this.vpcCidr = pulumi.output(net.cidrBlock);
+            this.vpcCidrs = pulumi.output([net.cidrBlock]);
         }
         this.registerOutputs({
             vpcId: this.vpcId,
@@ -56,4 +61,14 @@ export class Network extends pulumi.ComponentResource {
             privateSubnetIds: this.privateSubnetIds,
         });
     }
+}
+
+/**
+ * The VPC's IPv4 blocks in use: the primary, then every associated block, each once. Blocks
+ * being or already disassociated, or failed, are left out (EC2 `VpcCidrBlockState`:
+ * associating | associated | disassociating | disassociated | failing | failed).
+ */
+export function vpcBlocks(primary: string, associations: readonly { cidrBlock: string; state: string }[]): string[] {
+    const live = associations.filter((a) => !/^(disassociat|fail)/.test(a.state)).map((a) => a.cidrBlock);
+    return [...new Set([primary, ...live])];
 }

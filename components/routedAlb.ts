@@ -17,7 +17,8 @@ export const BEANSTALK_LISTENER_PORT = 80;
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
     /** CIDR of the VPC: the ALB may only open connections to targets inside it. */
-    vpcCidr: pulumi.Input<string>;
+    /** Every IPv4 block of the VPC (primary and secondary): where the targets may be. */
+    vpcCidrs: pulumi.Input<pulumi.Input<string>[]>;
     publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The validated `alb` config (defaults applied in lib/config.ts). */
     alb: AlbConfig;
@@ -164,7 +165,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 ingress: [
                     { description: "CloudFront origin-facing", protocol: "tcp", fromPort: TRAFFIC_PORT, toPort: TRAFFIC_PORT, prefixListIds: [cloudFront.id] },
                 ],
-                egress: [{ description: "Targets inside the VPC", protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: [args.vpcCidr] }],
+                egress: [{ description: "Targets inside the VPC", protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: args.vpcCidrs }],
                 tags: args.tags,
             },
             { parent: this },

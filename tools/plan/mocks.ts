@@ -135,7 +135,15 @@ export function createMocks(
                 case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
                     return { id: CLOUDFRONT_PREFIX_LIST_ID, name: inputs.name, addressFamily: "IPv4", maxEntries: 55 };
                 case "aws:ec2/getVpc:getVpc":
-                    return { id: inputs.id, cidrBlock: "10.0.0.0/16" };
+                    // An extended VPC: a secondary block beside the primary (the ALB must reach both).
+                    return {
+                        id: inputs.id,
+                        cidrBlock: "10.0.0.0/16",
+                        cidrBlockAssociations: [
+                            { associationId: "vpc-cidr-assoc-1", cidrBlock: "10.0.0.0/16", state: "associated" },
+                            { associationId: "vpc-cidr-assoc-2", cidrBlock: "100.64.0.0/16", state: "associated" },
+                        ],
+                    };
                 case "aws:index/getRegion:getRegion":
                     return { id: region, name: region, region };
                 case "aws:index/getCallerIdentity:getCallerIdentity":
