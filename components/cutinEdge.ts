@@ -107,8 +107,8 @@ export class CutinEdge extends pulumi.ComponentResource {
                             : {
                                   type: "SingleWeight",
                                   singleWeightConfig: {
-                                      // CloudFront takes a fraction (0–0.15); rounded so 5 % is exactly 0.05.
-                                      weight: Math.round(args.edgeWeight * 10) / 1000,
+                                      // CloudFront takes a fraction (0–0.15): a whole percent / 100 (5 % is 0.05).
+                                      weight: args.edgeWeight / 100,
                                       sessionStickinessConfig: { idleTtl: args.stickiness.idleSeconds, maximumTtl: args.stickiness.maximumSeconds },
                                   },
                               },

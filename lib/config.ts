@@ -466,14 +466,16 @@ const adoptedRecord = obj({
     }),
 });
 
-const WEIGHT_ALLOWED = `expected a percent greater than 0 and at most ${CD_MAX_WEIGHT_PERCENT} (CloudFront continuous deployment), at most one decimal`;
+// CloudFront takes the weight as a decimal from 0 to 0.15 ("0.10 means 10 %", API reference,
+// SingleWeightConfig); whole percents keep it at two decimals, as AWS's own examples use it.
+const WEIGHT_ALLOWED = `expected a whole percent greater than 0 and at most ${CD_MAX_WEIGHT_PERCENT} (CloudFront continuous deployment weights 0.01–0.${CD_MAX_WEIGHT_PERCENT})`;
 const stickySeconds = () => int(CD_STICKINESS_MIN_SECONDS, CD_STICKINESS_MAX_SECONDS);
 
 const cutin = obj({
     /** Where the cut-in stands; `npm run canary -- cutin next|rollback|promote` moves it one checked step. */
     phase: z.enum(CUTIN_PHASES, { error: `expected one of ${CUTIN_PHASES.join(", ")}` }),
     /** Percent of viewer requests the weight-based policy sends to the routed ALB (a ceiling: CloudFront may send all to the primary at its peaks). */
-    edgeWeight: num(WEIGHT_ALLOWED, (n) => n === 0 || (n > 0 && n <= CD_MAX_WEIGHT_PERCENT && percentToTenths(n) !== undefined)).default(0),
+    edgeWeight: num(WEIGHT_ALLOWED, (n) => n === 0 || (Number.isInteger(n) && n > 0 && n <= CD_MAX_WEIGHT_PERCENT)).default(0),
     /** CloudFront session stickiness of the weight-based policy. */
     stickiness: obj({ idleSeconds: stickySeconds().default(300), maximumSeconds: stickySeconds().default(600) }).default({
         idleSeconds: 300,

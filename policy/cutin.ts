@@ -67,7 +67,7 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         "Use `npm run canary -- cutin next|promote --stack <s>`: each takes one step. Going back (`cutin rollback`) is always allowed.",
     configSchema: {
         properties: {
-            edgeLadder: { type: "array", items: { type: "number", exclusiveMinimum: 0, maximum: 15 }, minItems: 1, default: [...DEFAULT_EDGE_LADDER] },
+            edgeLadder: { type: "array", items: { type: "integer", minimum: 1, maximum: 15 }, minItems: 1, default: [...DEFAULT_EDGE_LADDER] },
         },
     },
     validateStack: (args, reportViolation) => {

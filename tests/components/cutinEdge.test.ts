@@ -122,7 +122,8 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
 
     it("invalid cut-in config fails with one message naming key, value and what is allowed, and creates nothing", async () => {
         const cases: [string[], RegExp][] = [
-            [["cutin.phase=weight", "cutin.edgeWeight=20"], /payments-migration:cutin\.edgeWeight = 20: expected a percent greater than 0 and at most 15/],
+            [["cutin.phase=weight", "cutin.edgeWeight=20"], /payments-migration:cutin\.edgeWeight = 20: expected a whole percent greater than 0 and at most 15 \(CloudFront continuous deployment weights 0\.01–0\.15\)/],
+            [["cutin.phase=weight", "cutin.edgeWeight=2.5"], /payments-migration:cutin\.edgeWeight = "2\.5": expected a whole percent/],
             [["cutin.phase=weight"], /payments-migration:cutin\.edgeWeight = 0 \(default\): expected a weight above 0 at phase weight/],
             [["cutin.phase=later"], /payments-migration:cutin\.phase = "later": expected one of adopted, staged, header, weight, promoting, detached, promoted/],
             [["cutin.header.name=x-cutin"], /payments-migration:cutin\.header\.name = "x-cutin": expected a header name starting with aws-cf-cd-/],
