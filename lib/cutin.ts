@@ -14,10 +14,13 @@
  * - during CloudFront's own traffic peaks all requests go to the primary: the weight is a
  *   ceiling, never a promise.
  * Removing a policy: a staging distribution cannot be deleted while a policy uses it
- * (StagingDistributionInUse, terraform-provider-aws#33575), and leaving
- * `continuousDeploymentPolicyId` out of the primary does not detach it (the argument is
- * optional+computed, terraform-provider-aws#34511): the policy is disabled in one update
- * and deleted in the next, which also clears it from the primary.
+ * (StagingDistributionInUse, terraform-provider-aws#33575), a policy cannot be deleted while a
+ * primary distribution names it (API reference, DeleteContinuousDeploymentPolicy), and
+ * leaving `continuousDeploymentPolicyId` out of the primary does not detach it (the argument
+ * is optional+computed, terraform-provider-aws#34511). So the policy is disabled in one
+ * update (`detached`); before the next (`promoted`) the canary tool detaches it from the
+ * primary through the CloudFront API and refreshes the primary; that update then deletes the
+ * policy, then the staging distribution (tools/canary/cutin.ts).
  */
 
 /** The phases, in forward order. Moving back is any number of steps; forward is one. */
@@ -49,7 +52,7 @@ const SHAPES: Record<CutinPhase, EdgeShape> = {
     weight: { primaryOrigin: "old", staging: true, policy: { enabled: true, traffic: "weight" } },
     // Both edge paths now reach the routed ALB; the policy is unchanged, so nothing moves back.
     promoting: { primaryOrigin: "routed", staging: true, policy: { enabled: true, traffic: "weight" } },
-    // Disabled before it is deleted (a policy in use cannot go in the same update).
+    // Disabled before it is detached from the primary and deleted (tools/canary/cutin.ts).
     detached: { primaryOrigin: "routed", staging: true, policy: { enabled: false, traffic: "weight" } },
     promoted: { primaryOrigin: "routed", staging: false },
 };

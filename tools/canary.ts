@@ -17,7 +17,7 @@ import { UsageError } from "../lib/errors";
 import { ladderPosition } from "../lib/ladder";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
-import { AlarmSource, AutomationEngine, Clock, CloudWatchAlarms, EcsServices, Engine, ServiceInspector, systemClock } from "./canary/adapters";
+import { AlarmSource, AutomationEngine, Clock, CloudFrontDistributions, CloudWatchAlarms, EcsServices, EdgeApi, Engine, ServiceInspector, systemClock } from "./canary/adapters";
 import { CanaryContext, edgeLadderOf, execute, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
     Proposal,
@@ -43,6 +43,8 @@ export interface CanaryDeps {
     engine?: Engine;
     alarms?: AlarmSource;
     services?: ServiceInspector;
+    /** CloudFront (the cut-in detaches its policy through the API). */
+    edge?: EdgeApi;
     clock?: Clock;
     out?: (text: string) => void;
     err?: (text: string) => void;
@@ -291,7 +293,8 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
         // The AWS clients ask the stack's region, not whatever the shell's profile says.
         const region = regionOf(dir, values.stack);
         const services = deps.services ?? new EcsServices(region);
-        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, out, argv };
+        const edge = deps.edge ?? new CloudFrontDistributions();
+        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, edge, out, argv };
         if ((ctx.apply || values.watch) && !engine.available()) {
             throw new UsageError(`--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`);
         }

@@ -44,6 +44,53 @@ export interface ServiceInspector {
     describe(cluster: string, service: string): Promise<ServiceDeployments | undefined>;
 }
 
+/**
+ * CloudFront, for what the provider cannot do in the cut-in: detach a continuous deployment
+ * policy from the primary. `continuousDeploymentPolicyId` is optional+computed in the
+ * provider, so leaving it out keeps the old id and sends it again (terraform-provider-aws#34511,
+ * open); an UpdateDistribution without the field leaves the policy attached as well, only an
+ * empty string detaches it (aws-sdk-js-v3#7417); and CloudFront refuses to delete a policy that
+ * is attached to a primary distribution ("First update your distribution to remove the
+ * continuous deployment policy": API reference, DeleteContinuousDeploymentPolicy).
+ */
+export interface EdgeApi {
+    /**
+     * Detach whatever continuous deployment policy the distribution names (ContinuousDeploymentPolicyId
+     * ""), then wait until CloudFront has deployed the change. Idempotent: a distribution without
+     * a policy is left alone ("not attached").
+     */
+    detachPolicy(distributionId: string, log: (line: string) => void): Promise<"detached" | "not attached">;
+}
+
+/** The same, as AWS CLI commands an operator pastes into bash (node for the JSON edit: the project needs it anyway). */
+export function detachPolicyCommands(distributionId: string): string[] {
+    const file = `/tmp/cutin-primary-${distributionId}.json`;
+    return [
+        `aws cloudfront get-distribution-config --id ${distributionId} --output json > ${file}`,
+        `node -e 'const d = require(process.argv[1]); d.DistributionConfig.ContinuousDeploymentPolicyId = ""; require("fs").writeFileSync(process.argv[1] + ".config", JSON.stringify(d.DistributionConfig))' ${file}`,
+        `aws cloudfront update-distribution --id ${distributionId} --distribution-config file://${file}.config --if-match "$(node -p 'require(process.argv[1]).ETag' ${file})"`,
+        `aws cloudfront wait distribution-deployed --id ${distributionId}`,
+    ];
+}
+
+/** CloudFront through the AWS SDK v3 (loaded on use; CloudFront is global, its API lives in us-east-1). */
+export class CloudFrontDistributions implements EdgeApi {
+    async detachPolicy(distributionId: string, log: (line: string) => void): Promise<"detached" | "not attached"> {
+        const { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionCommand, waitUntilDistributionDeployed } = await import("@aws-sdk/client-cloudfront");
+        const client = new CloudFrontClient({ region: "us-east-1" });
+        const current = await client.send(new GetDistributionConfigCommand({ Id: distributionId }));
+        const config = current.DistributionConfig;
+        if (!config) throw new Error(`CloudFront returned no configuration for distribution ${distributionId}`);
+        if (!config.ContinuousDeploymentPolicyId) return "not attached";
+        log(`detaching continuous deployment policy ${config.ContinuousDeploymentPolicyId} from ${distributionId}`);
+        await client.send(new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.ETag, DistributionConfig: { ...config, ContinuousDeploymentPolicyId: "" } }));
+        log(`waiting for ${distributionId} to be deployed (minutes)`);
+        // The waiter polls GetDistribution until Status is "Deployed"; 40 minutes covers a slow deployment.
+        await waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: distributionId });
+        return "detached";
+    }
+}
+
 export interface AlarmSource {
     states(names: readonly string[]): Promise<Record<string, AlarmState>>;
 }

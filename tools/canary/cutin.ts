@@ -1,10 +1,17 @@
 /**
  * `npm run canary -- cutin status|next|rollback|promote`: the cut-in's phases (lib/cutin.ts)
  * as config edits, one checked step per update. Pure, like proposals.ts: the model in,
- * ordered steps out. A step that removes the continuous deployment policy is followed by a
- * refresh of the primary distribution: CloudFront clears the policy id from the primary
- * when the policy is deleted, and the stale id in Pulumi's state would otherwise be sent
- * with the primary's next update (terraform-provider-aws#34511).
+ * ordered steps out. Two steps need more than `pulumi up`, because of how the provider
+ * handles continuous deployment (adapters.ts EdgeApi):
+ * - a step that deletes the policy (→ promoted, staged → adopted) first detaches it from the
+ *   primary through the CloudFront API and refreshes the primary: CloudFront refuses to delete
+ *   a policy a primary still names, and the provider cannot clear the id
+ *   (terraform-provider-aws#34511);
+ * - the step that creates the staging distribution (→ staged) refreshes it afterwards:
+ *   CloudFront wants the policy id in every later update of a staging distribution
+ *   (IllegalUpdate otherwise) and the provider only learns it on a read
+ *   (terraform-provider-aws#33338, #33578), so a later origin-verify rotation or origin change
+ *   would fail without it.
  */
 import { CutinConfig, StackModel } from "../../lib/config";
 import { COMPONENT_TYPES } from "../../lib/contract";
@@ -15,10 +22,13 @@ import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote"] as const;
 export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
 
-/** The primary distribution's URN: what `pulumi refresh --target` takes after the policy is deleted. */
-export function primaryUrn(model: StackModel): string {
-    return `urn:pulumi:${model.stack}::${model.project}::${COMPONENT_TYPES.cutinEdge}$aws:cloudfront/distribution:Distribution::cutin-primary`;
+/** A distribution of the cut-in by name (cutin-primary, cutin-staging): what `pulumi refresh --target` takes. */
+function distributionUrn(model: StackModel, name: "cutin-primary" | "cutin-staging"): string {
+    return `urn:pulumi:${model.stack}::${model.project}::${COMPONENT_TYPES.cutinEdge}$aws:cloudfront/distribution:Distribution::${name}`;
 }
+
+export const primaryUrn = (model: StackModel) => distributionUrn(model, "cutin-primary");
+export const stagingUrn = (model: StackModel) => distributionUrn(model, "cutin-staging");
 
 function cutinOf(model: StackModel): CutinConfig {
     if (!model.cutin) throw new UsageError(`stack ${model.stack} has no cutin config: there is no cut-in to move`);
@@ -39,8 +49,12 @@ function phaseStep(model: StackModel, cut: CutinConfig, to: CutinPhase, extra: C
     const edits: ConfigEdit[] = [{ path: "cutin.phase", value: to }, ...extra];
     const step: Step = { kind: "traffic", description: `cut-in ${cut.phase} → ${to}: ${WHAT[to]}`, edits };
     if (removesContinuousDeployment(cut.phase, to)) {
-        step.refresh = [primaryUrn(model)];
-        step.description += " (then the primary is refreshed)";
+        step.detachFirst = { distributionId: cut.distribution.id, refresh: [primaryUrn(model)] };
+        step.description += " (first the policy is detached from the primary, which is then refreshed)";
+    }
+    if (!edgeShape(cut.phase).staging && edgeShape(to).staging) {
+        step.refresh = [stagingUrn(model)];
+        step.description += " (then the staging distribution is refreshed)";
     }
     return step;
 }
@@ -51,7 +65,7 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
     if (cut.phase === "weight") {
         const top = Math.max(...ladder);
         if (cut.edgeWeight >= top) {
-            throw new UsageError(`the edge weight is at the top of the edge ladder (${top}%): the next step is npm run canary -- cutin promote --stack ${model.stack}`);
+            return unchanged("cutin next", `the edge weight is at the top of the edge ladder (${top}%); the next step is npm run canary -- cutin promote --stack ${model.stack}`);
         }
         const to = nextEdgeRung(cut.edgeWeight, ladder);
         return {
@@ -60,7 +74,7 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
         };
     }
     if (cut.phase === "promoting" || cut.phase === "detached") {
-        throw new UsageError(`the cut-in is being promoted (phase ${cut.phase}): continue with npm run canary -- cutin promote --stack ${model.stack}`);
+        return unchanged("cutin next", `the cut-in is being promoted (phase ${cut.phase}); continue with npm run canary -- cutin promote --stack ${model.stack}`);
     }
     if (cut.phase === "promoted") return unchanged("cutin next", "the cut-in is promoted (retiring the old origin is a separate step: README, cut-in runbook)");
     const to = nextPhase(cut.phase)!;
@@ -113,7 +127,7 @@ export function proposeCutinRollback(model: StackModel): Proposal {
     return { command: "cutin rollback", rollback: true, steps: [phaseStep(model, cut, to)] };
 }
 
-export function describeCutin(model: StackModel): string[] {
+export function describeCutin(model: StackModel, ladder: readonly number[] = DEFAULT_EDGE_LADDER): string[] {
     const cut = cutinOf(model);
     const shares = edgeShares(cut.phase, cut.edgeWeight);
     const shape = edgeShape(cut.phase);
@@ -124,10 +138,13 @@ export function describeCutin(model: StackModel): string[] {
     ];
     if (shares.headerToRouted) lines.push(`  testers: send ${cut.header.name}: ${cut.header.value}`);
     if (shape.policy) lines.push(`  continuous deployment policy: ${shape.policy.enabled ? "enabled" : "disabled"}, ${shape.policy.traffic}-based`);
-    if (cut.cutinDate) lines.push(`  promoted on ${cut.cutinDate}; bake ${cut.bakeDays} days`);
+    // A date left from an earlier promotion that was rolled back means nothing until the next one records its own.
+    if (cut.cutinDate && cut.phase === "promoted") lines.push(`  promoted on ${cut.cutinDate}; bake ${cut.bakeDays} days`);
     const next =
         cut.phase === "weight"
-            ? "cutin next (one edge rung) or cutin promote"
+            ? cut.edgeWeight >= Math.max(...ladder)
+                ? "cutin promote (the edge weight is at the top rung)"
+                : "cutin next (one edge rung) or cutin promote"
             : cut.phase === "promoting" || cut.phase === "detached"
               ? "cutin promote (continues the promotion)"
               : cut.phase === "promoted"
@@ -141,7 +158,7 @@ export function describeCutin(model: StackModel): string[] {
 export function cutinCommand(sub: string, model: StackModel, opts: { edgeLadder: readonly number[]; today: string }): Proposal | { status: string[] } {
     switch (sub as CutinCommand) {
         case "status":
-            return { status: describeCutin(model) };
+            return { status: describeCutin(model, opts.edgeLadder) };
         case "next":
             return proposeCutinNext(model, opts.edgeLadder);
         case "promote":

@@ -12,7 +12,7 @@ import { renderEdge, renderRouting } from "../plan/render";
 import { PlanResult, runPlan } from "../plan/run";
 import { checkPlan, loadPolicyConfig, renderViolations } from "../policy/check";
 import { mandatoryViolations, resolvePolicyConfig } from "../policy/evaluate";
-import { Engine, ServiceInspector, refreshCommand, upCommand } from "./adapters";
+import { EdgeApi, Engine, ServiceInspector, detachPolicyCommands, refreshCommand, upCommand } from "./adapters";
 import { configCommands } from "./configCommands";
 import { KnownGood, Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
@@ -26,6 +26,8 @@ export interface CanaryContext {
     engine: Engine;
     /** What ECS runs (checked after updates that touch a service). */
     services?: ServiceInspector;
+    /** CloudFront, for what the provider cannot do (a step's `detachFirst`). */
+    edge?: EdgeApi;
     out: (text: string) => void;
     /** The command line as given, for "run the same command again". */
     argv?: readonly string[];
@@ -140,11 +142,18 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (blocking.length > 0) {
             out("\nRolling back anyway: policies never block a move back. Fix the violations above separately.");
         }
+        // What must happen in AWS before this config can be deployed comes before the file is
+        // written: if it fails, nothing changed and the same command can simply run again.
+        if (ctx.apply && step.detachFirst && !(await detachFirst(ctx, step.detachFirst))) return 1;
         doc.write();
         out(`\nWrote ${doc.file}.`);
         const targets = trafficTargets(step, diff, after);
 
         if (!ctx.apply) {
+            if (step.detachFirst) {
+                out("First, detach the continuous deployment policy from the primary (the provider cannot: terraform-provider-aws#34511) and refresh it:");
+                for (const c of [...detachPolicyCommands(step.detachFirst.distributionId), refreshCommand(ctx.stack, step.detachFirst.refresh)]) out(`  ${c}`);
+            }
             out(`Next: ${upCommand(ctx.stack, targets)}`);
             if (targets) out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs)");
             if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
@@ -161,11 +170,12 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
             }
             return 0;
         }
+        const rollbackCommand = `npm run canary -- ${proposal.command.startsWith("cutin") ? "cutin rollback" : "rollback"} --stack ${ctx.stack} --apply`;
         out(`Applying: ${upCommand(ctx.stack, targets)}`);
         try {
             await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`), { targets });
         } catch (err) {
-            out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: npm run canary -- rollback --stack ${ctx.stack} --apply`);
+            out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: ${rollbackCommand}`);
             return 1;
         }
         if (ctx.services && touchesServices(diff)) {
@@ -188,4 +198,21 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         out("Applied.");
     }
     return 0;
+}
+
+/** A step's `detachFirst` with --apply: the CloudFront call, then the refresh. False (and said why) when it failed. */
+async function detachFirst(ctx: CanaryContext, { distributionId, refresh }: NonNullable<Step["detachFirst"]>): Promise<boolean> {
+    const { out } = ctx;
+    try {
+        if (!ctx.edge) throw new Error("no CloudFront client");
+        const result = await ctx.edge.detachPolicy(distributionId, (line) => out(`  ${line}`));
+        out(result === "detached" ? `Detached the continuous deployment policy from ${distributionId}.` : `${distributionId} names no continuous deployment policy: nothing to detach.`);
+        out(`Refreshing: ${refreshCommand(ctx.stack, refresh)}`);
+        await ctx.engine.refresh(ctx.stack, refresh, (line) => out(`  ${line}`));
+        return true;
+    } catch (err) {
+        const hand = [...detachPolicyCommands(distributionId), refreshCommand(ctx.stack, refresh)];
+        out(`\nDetaching the policy failed: ${(err as Error).message}\nNothing was written or updated. Fix the cause and run the same command again, or detach by hand and then run it again:\n${hand.map((c) => `  ${c}`).join("\n")}`);
+        return false;
+    }
 }

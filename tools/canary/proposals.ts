@@ -20,7 +20,13 @@ export interface Step {
     kind: StepKind;
     description: string;
     edits: ConfigEdit[];
-    /** URNs to `pulumi refresh --target` after this step's update (the cut-in, once its policy is deleted). */
+    /**
+     * Before this step's update: detach the continuous deployment policy from this distribution
+     * (the CloudFront API: the provider cannot, adapters.ts EdgeApi), then `pulumi refresh
+     * --target` these URNs so the state no longer names the policy.
+     */
+    detachFirst?: { distributionId: string; refresh: string[] };
+    /** URNs to `pulumi refresh --target` after this step's update (the cut-in's staging distribution once its policy exists). */
     refresh?: string[];
 }
 

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { FIXTURES } from "../../helpers";
-import { FakeEngine, canary, stackText, tempProject } from "./harness";
+import { execFileSync } from "node:child_process";
+import { FakeEdge, FakeEngine, canary, stackText, tempProject } from "./harness";
 
 const cutinOf = (dir: string) => parse(stackText(dir, "production")).config["payments-migration:cutin"];
 /** A copy of the cut-in fixtures, with the production cut-in at `phase` (and edge weight) as deployed. */
@@ -36,7 +37,8 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     it("promote runs in CloudFront's order (origin, disable, delete), refreshes the primary, and records the cut-in date", async () => {
         const dir = cutinProject("weight", 5);
         const engine = new FakeEngine(dir, true);
-        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine });
+        const edgeApi = new FakeEdge(engine);
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: edgeApi });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase), ["promoting", "detached", "promoted"]);
         // In-place edge steps deploy only what they change (and the stack's outputs); the deletion step deploys all.
@@ -47,7 +49,11 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             [root, `${edge}continuousDeploymentPolicy:ContinuousDeploymentPolicy::cutin-policy`],
             undefined,
         ]);
+        // Before the update that deletes the policy: detached from the primary (CloudFront API), the primary refreshed.
         assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary"]]);
+        assert.deepEqual(engine.events, ["up", "up", "detach", "refresh", "up"]);
+        assert.deepEqual(edgeApi.detaches, [cutinOf(dir).distribution.id]);
+        assert.match(r.out, /Detached the continuous deployment policy from E/);
         assert.equal(cutinOf(dir).cutinDate, new Date().toISOString().slice(0, 10));
         assert.match(r.out, /Step 3\/3: cut-in detached → promoted[\s\S]*- cutin-(staging|policy)/);
         // Back from promoted: the primary's origin alone, to the old origin.
@@ -62,7 +68,77 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "promote", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.equal(cutinOf(dir).phase, "promoted");
-        assert.match(r.out, /Then: pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge\$aws:cloudfront\/distribution:Distribution::cutin-primary'/);
+        // The detach comes first, by hand: AWS CLI commands, then the primary's refresh, then the update.
+        const first = /First, detach[^\n]*\n((?: {2}[^\n]*\n)+)Next: pulumi up --stack production /.exec(r.out);
+        assert.ok(first, r.out);
+        const commands = first[1].trim().split("\n").map((l) => l.trim());
+        const id = cutinOf(dir).distribution.id;
+        assert.deepEqual(
+            commands.map((c) => c.split(" ").slice(0, 3).join(" ")),
+            ["aws cloudfront get-distribution-config", "node -e 'const", "aws cloudfront update-distribution", "aws cloudfront wait", "pulumi refresh --stack"],
+        );
+        assert.equal(commands[4], `pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary'`);
+        // The two node commands work when pasted: on what get-distribution-config writes, they
+        // produce the config with the policy id emptied and print the ETag update-distribution needs.
+        const file = /> (\S+)$/.exec(commands[0])![1];
+        assert.equal(file, `/tmp/cutin-primary-${id}.json`);
+        fs.writeFileSync(file, JSON.stringify({ ETag: "E2ETAG", DistributionConfig: { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "cdp-1" } }));
+        try {
+            execFileSync("bash", ["-c", commands[1]]);
+            assert.deepEqual(JSON.parse(fs.readFileSync(`${file}.config`, "utf8")), { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "" });
+            const etag = /--if-match "\$\((node -p .*)\)"$/.exec(commands[2])![1];
+            assert.equal(execFileSync("bash", ["-c", etag], { encoding: "utf8" }).trim(), "E2ETAG");
+            assert.match(commands[2], new RegExp(`--distribution-config file://${file}\\.config `));
+        } finally {
+            fs.rmSync(file, { force: true });
+            fs.rmSync(`${file}.config`, { force: true });
+        }
+    });
+
+    it("a detach that fails stops before the update, names the commands by hand, and the re-run continues", async () => {
+        const dir = cutinProject("detached", 5);
+        const engine = new FakeEngine(dir, true);
+        const failing = { detachPolicy: async () => Promise.reject(new Error("AccessDenied")) };
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: failing });
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(engine.events, []);
+        assert.match(r.out, /Detaching the policy failed: AccessDenied\nNothing was written or updated[^\n]*run it again:\n {2}aws cloudfront get-distribution-config/);
+        assert.equal(cutinOf(dir).phase, "detached");
+        // Detached by hand meanwhile: the same command finds nothing attached, refreshes and updates.
+        const edgeApi = new FakeEdge(engine);
+        edgeApi.attached = false;
+        const again = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: edgeApi });
+        assert.equal(again.code, 0, again.out);
+        assert.match(again.out, /names no continuous deployment policy: nothing to detach/);
+        assert.deepEqual(engine.events, ["detach", "refresh", "up"]);
+        assert.equal(cutinOf(dir).phase, "promoted");
+    });
+
+    it("staging the cut-in refreshes the new staging distribution after the update; rolling back from staged detaches first", async () => {
+        const dir = cutinProject();
+        const engine = new FakeEngine(dir, true);
+        const staged = await canary(dir, ["cutin", "next", "--stack", "production", "--apply"], { engine });
+        assert.equal(staged.code, 0, staged.out);
+        assert.deepEqual(engine.events, ["up", "refresh"]);
+        assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-staging"]]);
+        const back = await canary(dir, ["cutin", "rollback", "--stack", "production", "--apply"], { engine });
+        assert.equal(back.code, 0, back.out);
+        assert.equal(cutinOf(dir).phase, "adopted");
+        assert.deepEqual(engine.events, ["up", "refresh", "detach", "refresh", "up"]);
+    });
+
+    it("next at the top edge rung or during promotion is a no-op pointing at cutin promote; status agrees", async () => {
+        for (const [phase, weight, says] of [["weight", 15, /the edge weight is at the top of the edge ladder \(15%\); the next step is npm run canary -- cutin promote --stack production/], ["detached", 5, /the cut-in is being promoted \(phase detached\); continue with npm run canary -- cutin promote/]] as const) {
+            const dir = cutinProject(phase, weight);
+            const before = stackText(dir, "production");
+            const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
+            assert.equal(r.code, 0, r.out + r.err);
+            assert.match(r.out, says);
+            assert.equal(r.err, "");
+            assert.equal(stackText(dir, "production"), before);
+        }
+        const status = await canary(cutinProject("weight", 15), ["cutin", "status", "--stack", "production"]);
+        assert.match(status.out, /next: cutin promote \(the edge weight is at the top rung\)/);
     });
 
     it("rollback from the weight phase disables the policy (nothing deleted) and is written even when a policy objects", async () => {

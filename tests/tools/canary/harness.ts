@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../../../tools/canary";
-import { AlarmSource, AlarmState, Clock, DeployedResource, Engine, ServiceDeployments, ServiceInspector, UpOptions } from "../../../tools/canary/adapters";
+import { AlarmSource, AlarmState, Clock, DeployedResource, EdgeApi, Engine, ServiceDeployments, ServiceInspector, UpOptions } from "../../../tools/canary/adapters";
 import { FIXTURES, tempProject as copyProject } from "../../helpers";
 import { outputsOf } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
@@ -24,8 +24,11 @@ export class FakeEngine implements Engine {
     public targets: (readonly string[] | undefined)[] = [];
     public failAt?: number;
     public refreshes: string[][] = [];
+    /** Every update, refresh and CloudFront call in the order they ran ("up", "refresh", "detach"). */
+    public events: string[] = [];
     async refresh(_stack: string, urns: readonly string[]) {
         this.refreshes.push([...urns]);
+        this.events.push("refresh");
     }
     private readonly initial: Record<string, string> = {};
     constructor(
@@ -43,6 +46,7 @@ export class FakeEngine implements Engine {
         if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
         this.ups.push(stackText(this.dir, stack));
         this.targets.push(opts.targets);
+        this.events.push("up");
     }
     /** The deployed ECS services and task definitions (one task definition per image), and the Beanstalk environments' protect flags. */
     async resources(stack: string): Promise<DeployedResource[]> {
@@ -106,7 +110,21 @@ export class FakeAlarms implements AlarmSource {
     }
 }
 
-export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock; services?: ServiceInspector } = {}) {
+/** CloudFront as the cut-in uses it: a primary that names a policy until it is detached. */
+export class FakeEdge implements EdgeApi {
+    public attached = true;
+    public detaches: string[] = [];
+    constructor(private readonly engine?: FakeEngine) {}
+    async detachPolicy(distributionId: string): Promise<"detached" | "not attached"> {
+        this.detaches.push(distributionId);
+        this.engine?.events.push("detach");
+        const was = this.attached;
+        this.attached = false;
+        return was ? "detached" : "not attached";
+    }
+}
+
+export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock; services?: ServiceInspector; edge?: EdgeApi } = {}) {
     const lines: string[] = [];
     const errors: string[] = [];
     const code = await main(argv, {
@@ -115,6 +133,7 @@ export async function canary(dir: string, argv: string[], deps: { engine?: Engin
         services: deps.services ?? new FakeServices(deps.engine instanceof FakeEngine ? deps.engine : undefined, argv[argv.indexOf("--stack") + 1]),
         alarms: deps.alarms,
         clock: deps.clock,
+        edge: deps.edge ?? new FakeEdge(deps.engine instanceof FakeEngine ? deps.engine : undefined),
         pollSeconds: 60,
         out: (t) => lines.push(t),
         err: (t) => errors.push(t),
