@@ -281,6 +281,7 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
         routed,
         routingHeaders: [model.qa.routeHeader, model.qa.tokenHeader],
         originDns,
+        protect: ctx.protect,
         tags: ctx.tags,
     });
 }

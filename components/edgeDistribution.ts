@@ -33,6 +33,8 @@ export interface EdgeDistributionArgs {
      * @default none: the record is managed elsewhere
      */
     originDns?: { zoneId: string; name: string; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> } };
+    /** Production: the viewer-facing distribution is a rollback target like the ALB (rollback-target-protected). */
+    protect: boolean;
     tags: Record<string, string>;
 }
 
@@ -154,7 +156,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
                         : { cloudfrontDefaultCertificate: true },
                 tags: args.tags,
             },
-            { parent: this },
+            { parent: this, protect: args.protect },
         );
         this.domainName = this.distribution.domainName;
         if (args.originDns) {

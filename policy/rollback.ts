@@ -7,7 +7,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
-import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, movesBack, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
+import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, movesBack, raisesNoShare, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -58,11 +58,14 @@ export const rollbackTargetRetained: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<RollbackRetainedConfig>();
-        if (!args.resources.some((r) => r.type === TYPES.routedAlb)) {
-            args.notApplicable("no routed ALB in this stack");
+        const deployed = deployedStateIn(args.resources);
+        // Not applicable only to a stack that never had a pair and has none: never judged by
+        // a component's type token, which a code change can rename.
+        const everHadPair = deployed.kind !== "new" || beanstalkEnvironments(args.resources).length > 0 || rulesOf(args.resources).length > 0;
+        if (!everHadPair && !args.resources.some((r) => r.type === TYPES.routedAlb)) {
+            args.notApplicable("no routed ALB, no Beanstalk pair and nothing deployed in this stack");
             return;
         }
-        const deployed = deployedStateIn(args.resources);
         const recorded = recordedStateIn(args.resources);
         if (typeof recorded === "string") {
             reportViolation(`cannot judge the rollback target, so the update is refused: ${recorded}`);
@@ -105,7 +108,11 @@ export const rollbackTargetRetained: StackValidationPolicy = {
     },
 };
 
+/** A CloudFront distribution that viewers reach (not the cut-in's staging distribution, which comes and goes by phase). */
+const isViewerDistribution = (r: PolicyResource) => r.type === TYPES.distribution && (r.props as any).staging !== true;
+
 const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer]);
+const isProtectedTarget = (r: PolicyResource) => PROTECTED_TYPES.has(r.type) || isViewerDistribution(r);
 
 export const rollbackTargetProtected: StackValidationPolicy = {
     name: "rollback-target-protected",
@@ -118,8 +125,11 @@ export const rollbackTargetProtected: StackValidationPolicy = {
         const config = args.getConfig<RollbackRetainedConfig>();
         const deployed = deployedStateIn(args.resources);
         const recorded = recordedStateIn(args.resources);
-        // Backward always: what the deployed state left unprotected does not block a move back.
-        const back = deployed.kind === "state" && movesBack(args.resources, deployed);
+        // Backward always: what the deployed state left unprotected (after a decommission) does not
+        // block a move back — a lower share somewhere, or a live color flipped with no share raised.
+        const flipsColor =
+            deployed.kind === "state" && typeof recorded !== "string" && JSON.stringify(recorded.liveColors) !== JSON.stringify(deployed.state.liveColors);
+        const back = deployed.kind === "state" && (movesBack(args.resources, deployed) || (flipsColor && raisesNoShare(args.resources, deployed)));
         const leftUnprotected = (r: PolicyResource) =>
             deployed.kind === "state" && back && !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
         const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;
@@ -128,7 +138,7 @@ export const rollbackTargetProtected: StackValidationPolicy = {
             r.type === TYPES.beanstalkEnvironment &&
             deployed.kind === "state" &&
             (pairWasGone || removalBlocked(deployed, typeof recorded === "string" ? undefined : recorded, config) === undefined);
-        for (const r of args.resources.filter((x) => PROTECTED_TYPES.has(x.type))) {
+        for (const r of args.resources.filter(isProtectedTarget)) {
             if (r.opts.protect === true || leftUnprotected(r) || mayUnprotect(r)) continue;
             reportViolation(`${r.name} is a rollback target and must be protected (protect: true)`, r.urn);
         }
@@ -136,7 +146,9 @@ export const rollbackTargetProtected: StackValidationPolicy = {
 };
 
 /** What a replacement or a rename without `aliases` would recreate: these carry live traffic or are the rollback target. */
-const LIVE_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
+/** What carries live traffic and must never be created anew in a deployed stack: the listener too (its rules go with it), and the viewer-facing distribution. */
+const LIVE_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
+const isLive = (r: PolicyResource) => LIVE_TYPES.has(r.type) || isViewerDistribution(r);
 
 export const rollbackTargetsNotRecreated: StackValidationPolicy = {
     name: "rollback-targets-not-recreated",
@@ -152,7 +164,7 @@ export const rollbackTargetsNotRecreated: StackValidationPolicy = {
             reportViolation(`cannot tell a rename or replacement from an update, so it is refused: ${deployed.reason}`);
             return;
         }
-        for (const r of args.resources.filter((x) => LIVE_TYPES.has(x.type))) {
+        for (const r of args.resources.filter(isLive)) {
             if (r.type === TYPES.beanstalkEnvironment && !deployed.state.legacyPresent) continue; // coming back after a decommission
             if (isUnknown(() => (r.props as any).id)) {
                 reportViolation(`${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`, r.urn);

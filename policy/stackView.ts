@@ -217,9 +217,32 @@ export function deployedStateIn(resources: readonly PolicyResource[]): Deployed 
     const problem = selfReferenceProblem(ref);
     if (problem) return { kind: "unjudgeable", reason: problem };
     const outputs = ((ref.props as any).outputs ?? {}) as Record<string, unknown>;
-    if (Object.keys(outputs).length === 0) return { kind: "new" };
+    if (Object.keys(outputs).length === 0) {
+        // Never deployed: then nothing the program creates can exist yet. A resource with a known
+        // id in the preview exists already, so the empty outputs are not this stack's.
+        const existing = existingCreatedResources(resources);
+        return existing.length === 0
+            ? { kind: "new" }
+            : { kind: "unjudgeable", reason: `the reference returns no outputs, as for a stack never deployed, but ${existing.slice(0, 3).join(", ")} already exist(s)` };
+    }
     const state = readDeployedState(outputs[DEPLOYED_STATE_OUTPUT]);
     return typeof state === "string" ? { kind: "unjudgeable", reason: state } : { kind: "state", state };
+}
+
+/**
+ * Resources the program always creates (never imports; the cut-in imports only its distribution
+ * and records) that already exist: their id is known in the preview.
+ */
+function existingCreatedResources(resources: readonly PolicyResource[]): string[] {
+    const created: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
+    return resources.filter((r) => created.has(r.type) && !isUnknown(() => (r.props as any).id) && (r.props as any).id).map((r) => r.name);
+}
+
+/** The organization segment of the deployed-state reference's name (`<org>/<project>/<stack>`), if it has one. */
+export function deployedStateOrganization(resources: readonly PolicyResource[]): string | undefined {
+    const ref = resources.find((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
+    const parts = String((ref?.props as any)?.name ?? "").split("/");
+    return parts.length === 3 ? parts[0] : undefined;
 }
 
 /** The DeployedState this update records (and exports), or why there is none. */
@@ -323,22 +346,34 @@ export function risesPerPath(before: readonly TrafficEntry[], after: readonly Pu
     return [...out.values()];
 }
 
+/** How Spring's shares move from the deployed state on the witness paths: up on some path, down on some (or the pair comes back). Undefined when it cannot be judged. */
+function shareMoves(resources: readonly PolicyResource[], deployed: Deployed): { up: boolean; down: boolean } | undefined {
+    const record = recordedStateIn(resources);
+    if (deployed.kind !== "state" || typeof record === "string") return undefined;
+    const before = deployed.state.traffic;
+    const after = publicTraffic(resources, record.headers);
+    const moves = { up: false, down: !deployed.state.legacyPresent && record.legacyPresent };
+    for (const path of witnessPaths(patternsOf(before, after))) {
+        const was = Math.min(...sharesAt(before, path), 100);
+        const now = sharesAt(after, path);
+        if (now.some((share) => !(share <= was + 1e-9))) moves.up = true;
+        if (now.some((share) => share < was - 1e-9)) moves.down = true;
+    }
+    return moves;
+}
+
 /**
  * Whether this update moves back toward the deployed state's rollback target: Spring's
  * share goes up on no request path, and down on some (or the Beanstalk pair comes back).
  * Such an update is never blocked by a violation the deployed state already had.
  */
 export function movesBack(resources: readonly PolicyResource[], deployed: Deployed): boolean {
-    const record = recordedStateIn(resources);
-    if (deployed.kind !== "state" || typeof record === "string") return false;
-    const before = deployed.state.traffic;
-    const after = publicTraffic(resources, record.headers);
-    let down = !deployed.state.legacyPresent && record.legacyPresent;
-    for (const path of witnessPaths(patternsOf(before, after))) {
-        const was = Math.min(...sharesAt(before, path), 100);
-        const now = sharesAt(after, path);
-        if (now.some((share) => !(share <= was + 1e-9))) return false;
-        if (now.some((share) => share < was - 1e-9)) down = true;
-    }
-    return down;
+    const moves = shareMoves(resources, deployed);
+    return moves !== undefined && !moves.up && moves.down;
+}
+
+/** Whether this update raises Spring's share on no request path (a color flip, a release, a move back). */
+export function raisesNoShare(resources: readonly PolicyResource[], deployed: Deployed): boolean {
+    const moves = shareMoves(resources, deployed);
+    return moves !== undefined && !moves.up;
 }

@@ -6,7 +6,10 @@
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, deployedStateIn, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+import { TYPES, beanstalkEnvironments, deployedStateIn, deployedStateOrganization, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+
+/** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
+export const DEFAULT_ORGANIZATION = "organization";
 
 const samePaths = (a: string[] | null, b: string[] | null) => JSON.stringify(a && [...a].sort()) === JSON.stringify(b && [...b].sort());
 
@@ -17,9 +20,23 @@ export const deployedStateRecorded: StackValidationPolicy = {
     severity: "critical",
     remediationSteps:
         "Keep the deployed-state StackReference, the DeployedState record and the deployedState output as stack.ts declares them (lib/deployedState.ts computes them from the config).",
+    configSchema: {
+        properties: {
+            // The organization that holds the stack: the reference must not name another one,
+            // whose stack of the same name could hand the pack any "deployed" state.
+            organization: { type: "string", minLength: 1, default: DEFAULT_ORGANIZATION },
+        },
+    },
     validateStack: (args, reportViolation) => {
+        const { organization } = args.getConfig<{ organization: string }>();
         const deployed = deployedStateIn(args.resources);
         if (deployed.kind === "unjudgeable") reportViolation(`the deployed state cannot be read: ${deployed.reason}`);
+        const named = deployedStateOrganization(args.resources);
+        if (named !== undefined && named !== organization) {
+            reportViolation(
+                `the deployed-state reference names the organization ${named}, not ${organization} (the pack's deployed-state-recorded.organization): only this stack's own last deployment is a baseline`,
+            );
+        }
         const record = recordedStateIn(args.resources);
         if (typeof record === "string") {
             reportViolation(`the state this update deploys is not recorded: ${record}`);

@@ -35,7 +35,7 @@ describe("whole stacks (offline plan)", () => {
     it("production protects exactly the rollback targets", async () => {
         const p = await plan("production");
         const protectedNames = p.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
-        assert.deepEqual(protectedNames, ["alb", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
+        assert.deepEqual(protectedNames, ["alb", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
         assert.equal((await plan("staging")).resources.filter((r) => r.options.protect).length, 0);
     });
 

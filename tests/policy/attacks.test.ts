@@ -79,7 +79,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         });
 
         it("a never-deployed stack (empty outputs) steps from 0 %", async () => {
-            const p = mutated(await plan("production", JUMP), (_f, states) => setProp(states.find((s) => s.type === SR)!, "outputs", {}));
+            // As a first preview sees it: no outputs, and nothing created yet (no ids).
+            const p = mutated(await plan("production", JUMP), (_f, states) => {
+                setProp(states.find((s) => s.type === SR)!, "outputs", {});
+                for (const s of states.filter((x) => [T.lb, T.tg, T.listener, T.env, T.service].includes(x.type))) (s.outputs as any).id = UNKNOWN;
+            });
             await refused(p, "canary-step-limit", /Spring 0% → 100% skips rungs; the next rung up from 0% is 0.1%/);
         });
     });

@@ -72,12 +72,13 @@ describe("policy rollback-target-protected", () => {
         const v = await violations(p, "rollback-target-protected");
         assert.deepEqual(v.map((x) => [x.level, x.message]), [["mandatory", "legacy-blue is a rollback target and must be protected (protect: true)"]]);
         const staging = await violations(await plan("staging"), "rollback-target-protected");
-        assert.equal(staging.length, 5);
+        // Both environments, both services, the ALB and the viewer-facing distribution.
+        assert.equal(staging.length, 6);
         assert.ok(staging.every((x) => x.level === "advisory"));
     });
 
     it("rejects lifting protectRollbackTargets in production", async () => {
         const v = await violations(await plan("production", ["protectRollbackTargets=false"]), "rollback-target-protected");
-        assert.deepEqual(v.map((x) => x.urn!.split("::").pop()).sort(), ["alb", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
+        assert.deepEqual(v.map((x) => x.urn!.split("::").pop()).sort(), ["alb", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
     });
 });

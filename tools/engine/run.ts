@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { createMocks } from "../plan/mocks";
 import { LoadedStackConfig, loadStackConfig } from "../plan/stackFile";
 import { PROJECT_DIR, outputsOf } from "../plan/run";
-import { loadPolicyConfig } from "../policy/check";
+import { loadPolicyConfig, stackOrganization } from "../policy/check";
 import { PlanMonitor } from "./monitor";
 import { EngineLog, ProgramLaunch, launchProgram, serveEngine } from "./program";
 import { Analysis, RunningPack, analyze, startPack } from "./analyzer";
@@ -58,16 +58,16 @@ export class ProgramFailedError extends Error {
 /** The stack-level settings the CLI gives both the program and the pack. */
 export type StackSettings = Pick<ProgramLaunch, "organization" | "project" | "stack" | "preview" | "config" | "secretKeys">;
 
-function stackSettings(loaded: LoadedStackConfig): StackSettings {
-    // "organization" is what self-managed backends use as the organization name (as in the offline plan).
-    return { organization: "organization", project: loaded.project, stack: loaded.stack, preview: true, config: loaded.config, secretKeys: loaded.secretKeys };
+function stackSettings(loaded: LoadedStackConfig, dir: string): StackSettings {
+    // The organization the pack is configured with, as in the offline plan.
+    return { organization: stackOrganization(dir, loaded.stack), project: loaded.project, stack: loaded.stack, preview: true, config: loaded.config, secretKeys: loaded.secretKeys };
 }
 
 /** Start the pack from its directory (policy/ by default) with its own Engine service for its logs. */
 export async function startPolicyPack(opts: { stack: string; dir?: string; packDir?: string }): Promise<RunningPack> {
     const engine = await serveEngine();
     try {
-        const pack = await startPack(opts.packDir ?? POLICY_PACK_DIR, engine.address, stackSettings(loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack)));
+        const pack = await startPack(opts.packDir ?? POLICY_PACK_DIR, engine.address, stackSettings(loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack), opts.dir ?? PROJECT_DIR));
         pack.process.on("close", () => void engine.close());
         return pack;
     } catch (err) {
@@ -83,7 +83,7 @@ export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult
     const deployed = opts.deployedSets ? outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets)) : outputsOf(loadStackConfig(dir, opts.stack));
     const { mocks } = createMocks(loaded.config["aws:region"] ?? "us-east-1", deployed);
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    const settings = stackSettings(loaded);
+    const settings = stackSettings(loaded, dir);
     const engine = await serveEngine(monitor);
     // The pack and the program start side by side: each spends seconds in ts-node first.
     const packStarting = opts.pack ? Promise.resolve(opts.pack) : startPack(POLICY_PACK_DIR, engine.address, settings);

@@ -226,9 +226,10 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 
     // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
-    // "organization" is what self-managed backends use as the organization name.
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: "organization" });
+    // Loaded here: tools/policy/check imports this module.
+    const { stackOrganization } = require("../policy/check") as typeof import("../policy/check");
+    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: stackOrganization(opts.dir ?? PROJECT_DIR, loaded.stack) });
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = monitor.recorded;
 
