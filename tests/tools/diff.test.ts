@@ -76,6 +76,29 @@ describe("resource diff", () => {
         assert.match(updated, /^Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ legacy-blue /);
     });
 
+    it("names a Beanstalk setting by namespace and name, not by its index; other paths stay as they are", () => {
+        const env = "aws:elasticbeanstalk/environment:Environment";
+        const asg = (min: string) => [
+            { namespace: "aws:autoscaling:asg", name: "MaxSize", value: "4" },
+            { namespace: "aws:autoscaling:asg", name: "MinSize", value: min },
+        ];
+        const d = diffPlans(
+            plan([[env, "legacy-blue", { name: "pay-blue", settings: asg("3"), tags: [{ k: "a" }] }]]),
+            plan([[env, "legacy-blue", { name: "pay-blue", settings: [{ namespace: "aws:ec2:instances", name: "InstanceTypes", value: "t3.small" }, ...asg("1")], tags: [{ k: "b" }] }]]),
+        );
+        assert.equal(
+            renderDiff(d),
+            [
+                "Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace",
+                "~ legacy-blue (aws:elasticbeanstalk/environment:Environment)",
+                '    settings[aws:autoscaling:asg MinSize].value: "3" → "1"',
+                '    settings[aws:ec2:instances InstanceTypes]: (none) → {"namespace":"aws:ec2:instances","name":"InstanceTypes","value":"t3.small"}',
+                '    tags[0].k: "a" → "b"',
+            ].join("\n"),
+        );
+        assert.deepEqual(d.changed[0].paths, ["settings[aws:autoscaling:asg MinSize].value", "settings[aws:ec2:instances InstanceTypes]", "tags[0].k"]);
+    });
+
     it("the replace table names real @pulumi/aws (and @pulumi/random) resource types and input properties", () => {
         for (const [type, props] of Object.entries(REPLACE_ON_CHANGE)) {
             const [pkg, mod] = type.split(":");

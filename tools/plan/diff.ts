@@ -32,6 +32,24 @@ export interface PlanDiff {
     changed: ResourceChange[];
 }
 
+/** A key that reads as part of the path without a dot: `settings` + `[aws:autoscaling:asg MinSize]`. */
+const join = (prefix: string, key: string) => (!prefix ? key : key.startsWith("[") ? `${prefix}${key}` : `${prefix}.${key}`);
+
+/**
+ * A Beanstalk environment's option settings keyed by namespace and name, so that a diff says
+ * `settings[aws:autoscaling:asg MinSize].value`, not `settings[17].value` (and a setting added
+ * in the middle does not shift the others). Anything else, or settings without both, as it is.
+ */
+function labelled(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const settings = inputs.settings;
+    if (type !== "aws:elasticbeanstalk/environment:Environment" || !Array.isArray(settings)) return inputs;
+    const keys = settings.map((x: { namespace?: unknown; name?: unknown; resource?: unknown }) =>
+        typeof x?.namespace === "string" && typeof x.name === "string" ? `[${[x.namespace, x.name, x.resource].filter(Boolean).join(" ")}]` : undefined,
+    );
+    if (keys.some((k) => k === undefined) || new Set(keys).size !== keys.length) return inputs;
+    return { ...inputs, settings: Object.fromEntries(settings.map((x, i) => [keys[i], x])) };
+}
+
 /** Property paths at which two JSON values differ. */
 export function differingPaths(a: unknown, b: unknown, prefix = ""): string[] {
     if (Object.is(a, b)) return [];
@@ -48,7 +66,7 @@ export function differingPaths(a: unknown, b: unknown, prefix = ""): string[] {
     const ao = a as Record<string, unknown>;
     const bo = b as Record<string, unknown>;
     for (const key of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
-        out.push(...differingPaths(ao[key], bo[key], prefix ? `${prefix}.${key}` : key));
+        out.push(...differingPaths(ao[key], bo[key], join(prefix, key)));
     }
     return out;
 }
@@ -76,7 +94,7 @@ export function differingLeaves(a: unknown, b: unknown, prefix = ""): { path: st
     const bo = b as Record<string, unknown>;
     return [...new Set([...Object.keys(ao), ...Object.keys(bo)])]
         .sort()
-        .flatMap((key) => differingLeaves(ao[key], bo[key], prefix ? `${prefix}.${key}` : key));
+        .flatMap((key) => differingLeaves(ao[key], bo[key], join(prefix, key)));
 }
 
 /** A URN without its stack, so that two stacks' plans can be compared resource by resource. */
@@ -95,13 +113,14 @@ export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
     for (const [urn, r] of a) {
         const other = b.get(urn);
         if (!other) continue;
+        const [was, now] = [labelled(r.type, r.inputs), labelled(other.type, other.inputs)];
         const paths = [
-            ...differingPaths(r.inputs, other.inputs),
+            ...differingPaths(was, now),
             ...differingPaths(r.options, other.options).map((p) => `(options).${p}`),
         ];
         if (paths.length === 0) continue;
         const changes: LeafChange[] = [
-            ...differingLeaves(r.inputs, other.inputs).map((c) => ({ ...c, replaces: forcesReplacement(r.type, c.path) })),
+            ...differingLeaves(was, now).map((c) => ({ ...c, replaces: forcesReplacement(r.type, c.path) })),
             ...differingLeaves(r.options, other.options).map((c) => ({ ...c, path: `(options).${c.path}`, replaces: false })),
         ];
         diff.changed.push({ ...brief(r), paths, changes, replace: changes.some((c) => c.replaces) });
