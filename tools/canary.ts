@@ -5,8 +5,9 @@
  * the offline plan with the policy pack accepts it, and prints the routing before/after,
  * the resource diff and the `pulumi config set` commands that make the same change by hand.
  * --apply runs the update (Automation API, policy pack) when a Pulumi CLI is on the PATH;
- * without it the tool says what to run. Every command can be re-run: a step already done is
- * skipped, and a command with nothing left to do says "Nothing changed" and exits 0.
+ * without it the tool says what to run. A command with an absolute target (set, flip, release,
+ * rollback, decommission, …) can be re-run: a step already done is skipped, and with nothing
+ * left to do it says "Nothing changed" and exits 0. `next` is relative: one more rung per run.
  * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
  * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
  * holding for missing data.
@@ -232,7 +233,7 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
     const plan = await runPlan({ stack: ctx.stack, dir: ctx.dir });
     const report = await checkPlan(plan, { dir: ctx.dir });
     const out = ctx.out;
-    out(`Stack ${ctx.stack} (stack file as committed)`);
+    out(`Stack ${ctx.stack} (stack file)`);
     out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
     out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
     for (const r of model.canary.routes) out(`  route ${r.name} (${r.paths.join(" | ")}): Spring ${r.weight}%, ${ladderPosition(r.weight, ladder)}`);

@@ -27,7 +27,13 @@ export function proposeDecommission(model: StackModel, deployedProtected?: boole
             unchanged: "legacy.protect is false in the stack file but the deployed pair is still protected: run pulumi up for that step first, then decommission again",
         };
     }
-    steps.push({ kind: "decommission", description: "remove the Beanstalk pair (point of no return)", edits: [{ path: "legacy.decommissioned", value: true }] });
+    steps.push({
+        kind: "decommission",
+        description: "remove the Beanstalk pair (point of no return)",
+        edits: [{ path: "legacy.decommissioned", value: true }],
+        // Step 1 is in the file already; without a Pulumi CLI the tool cannot see whether it is deployed.
+        ...(model.legacy.protect !== false ? {} : { deployedFirst: ["legacy.protect: false (the pair unprotected in the state)"] }),
+    });
     return { command, steps };
 }
 

@@ -2,9 +2,13 @@
  * Carry out a proposal step by step: edit the stack file in memory, plan it offline,
  * run the policy pack, show before/after routing and the resource diff, and only then
  * write the file (and, with --apply, run the update). A step that the pack refuses is
- * not written — unless it is a move back, which is never blocked.
+ * not written — unless it is a move back, which is never blocked. A move back is checked,
+ * not trusted: a proposal marked `rollback` that raises Spring's share anywhere is refused.
  */
 import { COMPONENT_TYPES } from "../../lib/contract";
+import { CutinPhase, edgeShares } from "../../lib/cutin";
+import { TrafficEntry, patternsOf, readDeployedState, sharesAt } from "../../lib/deployedState";
+import { witnessPaths } from "../../lib/pathPatterns";
 import { StackModel, modelFromFlatConfig } from "../../lib/config";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { PlanDiff, diffPlans, renderDiff } from "../plan/diff";
@@ -93,6 +97,58 @@ function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[]
     return [root, ...record, ...diff.changed.map((c) => c.urn)];
 }
 
+/** Spring's share per request path in a plan's (or the deployed stack's) outputs, and the viewers' share to the routed ALB. */
+function sharesOf(outputs: Record<string, unknown>): { traffic?: TrafficEntry[]; routed?: number } {
+    const state = readDeployedState(outputs.deployedState);
+    const cutin = outputs.cutin as { phase?: CutinPhase; edgeWeight?: number } | null | undefined;
+    return {
+        traffic: typeof state === "string" ? undefined : state.traffic,
+        routed: cutin?.phase ? edgeShares(cutin.phase, cutin.edgeWeight ?? 0).routed : undefined,
+    };
+}
+
+/** Where the `after` plan gives Spring more than `from` (a plan's or the deployed outputs) did, e.g. "on / 1% → 50%". Empty: nothing goes up. */
+function springRises(from: Record<string, unknown>, after: PlanResult): string[] {
+    const [was, now] = [sharesOf(from), sharesOf(after.outputs)];
+    const rises: string[] = [];
+    if (was.traffic && now.traffic) {
+        const at = (table: TrafficEntry[], path: string) => sharesAt(table, path)[0] ?? 0;
+        for (const path of witnessPaths(patternsOf(was.traffic, now.traffic))) {
+            const [a, b] = [at(was.traffic, path), at(now.traffic, path)];
+            if (b > a + 1e-9) rises.push(`on ${path} ${a}% → ${b}%`);
+        }
+    }
+    if (was.routed !== undefined && now.routed !== undefined && now.routed > was.routed) rises.push(`viewers to the routed ALB ${was.routed}% → ${now.routed}%`);
+    return rises;
+}
+
+/** The capacity of each resource type that has one, read the same way from the plan's inputs and the state's outputs. */
+const CAPACITY: Record<string, { label: string; of: (props: Record<string, unknown>) => unknown }> = {
+    "aws:ecs/service:Service": { label: "desiredCount", of: (p) => p.desiredCount },
+    "aws:elasticbeanstalk/environment:Environment": {
+        label: "MinSize",
+        of: (p) => (p.settings as { namespace?: string; name?: string; value?: unknown }[] | undefined)?.find((x) => x.namespace === "aws:autoscaling:asg" && x.name === "MinSize")?.value,
+    },
+};
+
+/**
+ * Capacity the new plan declares that the deployed state does not have yet and a targeted
+ * update leaves out, e.g. "spring-green desiredCount 2 → 3". Empty without a Pulumi CLI (unknown)
+ * or where the state does not say.
+ */
+async function pendingCapacity(ctx: CanaryContext, after: PlanResult, targets: readonly string[]): Promise<string[]> {
+    if (!ctx.engine.available()) return [];
+    const nameOf = (urn: string) => urn.split("::").pop();
+    const deployed = await ctx.engine.resources(ctx.stack);
+    return after.resources.flatMap((r) => {
+        const capacity = CAPACITY[r.type];
+        const state = deployed.find((d) => d.type === r.type && nameOf(d.urn) === r.name);
+        if (!capacity || !state || targets.includes(r.urn)) return [];
+        const [was, now] = [capacity.of(state.outputs), capacity.of(r.inputs)];
+        return was === undefined || now === undefined || String(was) === String(now) ? [] : [`${r.name} ${capacity.label} ${was} → ${now}`];
+    });
+}
+
 const touchesServices = (diff: PlanDiff) =>
     [...diff.added, ...diff.changed].some((r) => r.type === "aws:ecs/service:Service" || r.type === "aws:ecs/taskDefinition:TaskDefinition");
 
@@ -116,6 +172,11 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         const beforeConfig = doc.loaded();
         const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
         for (const edit of step.edits) doc.set(edit.path, edit.value);
+
+        const deployed = await deployedNow();
+        const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
+        const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
+        // The edited config is valid (the plan ran): now the same change by hand.
         out("By hand, the same change is:");
         for (const c of commands) out(`  ${c}`);
         if (step.edits.some((e) => e.path === "canary.lastKnownGood") && !ctx.engine.available()) {
@@ -123,10 +184,11 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
                 "Note: canary.lastKnownGood records the stack file's state before this step. Without a Pulumi CLI the tool cannot read what is deployed, so this is only the last state written, not necessarily one that was deployed: run pulumi up after every step.",
             );
         }
-
-        const deployed = await deployedNow();
-        const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
-        const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
+        if (step.deployedFirst && !ctx.engine.available()) {
+            out(
+                `Not checked (no Pulumi CLI): that ${step.deployedFirst.join(" and ")} is deployed. The stack file has it; if an earlier step wrote it, run pulumi up for that step first and wait until it is healthy, then this one.`,
+            );
+        }
         const report = await checkPlan(after, { dir: ctx.dir });
         const diff = diffPlans(before, after);
         const view = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
@@ -134,9 +196,27 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         out(`\n${renderDiff(diff)}`);
         out(`\n${renderViolations(report)}`);
 
+        // A move back is one that raises Spring's share nowhere: checked from the plans, not taken on trust.
+        const rises = proposal.rollback ? springRises(before.outputs, after) : [];
+        if (rises.length > 0) {
+            out(`\nRefused: this is not a move back: Spring's share goes up (${rises.join("; ")}); ${doc.file} is unchanged.`);
+            return 1;
+        }
+        // The stack file may be ahead of what is deployed: a move back from the file that raises a share deployed is judged by the pack.
+        const risesFromDeployed = proposal.rollback && deployed ? springRises(deployed, after) : [];
+        if (risesFromDeployed.length > 0) out(`\nNot a move back from what is deployed (${risesFromDeployed.join("; ")}): the policy pack decides.`);
+        const back = proposal.rollback === true && risesFromDeployed.length === 0;
         const blocking = mandatoryViolations(report);
-        if (blocking.length > 0 && !proposal.rollback) {
+        if (blocking.length > 0 && !back) {
             out(`\nRefused: the policy pack rejects this step; ${doc.file} is unchanged.`);
+            return 1;
+        }
+        const targets = trafficTargets(step, diff, after);
+        const pending = targets ? await pendingCapacity(ctx, after, targets) : [];
+        if (pending.length > 0 && step.deployedFirst) {
+            out(
+                `\nRefused: this step needs capacity the stack file holds but the stack has not deployed (${pending.join("; ")}); ${doc.file} is unchanged.\nRun ${upCommand(ctx.stack)} for it first, wait until it is healthy, then run this command again.`,
+            );
             return 1;
         }
         if (blocking.length > 0) {
@@ -147,7 +227,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (ctx.apply && step.detachFirst && !(await detachFirst(ctx, step.detachFirst))) return 1;
         doc.write();
         out(`\nWrote ${doc.file}.`);
-        const targets = trafficTargets(step, diff, after);
+        if (pending.length > 0) {
+            out(`Pending capacity this targeted update does not deploy (${pending.join("; ")}): deploy it with ${upCommand(ctx.stack)} once this step is done.`);
+        }
 
         if (!ctx.apply) {
             if (step.detachFirst) {
@@ -155,7 +237,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
                 for (const c of [...detachPolicyCommands(step.detachFirst.distributionId), refreshCommand(ctx.stack, step.detachFirst.refresh)]) out(`  ${c}`);
             }
             out(`Next: ${upCommand(ctx.stack, targets)}`);
-            if (targets) out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs)");
+            if (targets) {
+                out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs; it deploys no other pending change, capacity included: that needs a whole-stack pulumi up)");
+            }
             if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
             if (touchesServices(diff)) {
                 out(`Then check what ECS runs (the provider reports success even after a circuit-breaker rollback): npm run canary -- status --stack ${ctx.stack}`);
@@ -164,7 +248,8 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
             if (rest.length > 0) {
                 out(`Then run the same command again for: ${rest.map((s) => s.description).join("; ")}`);
                 if (ctx.argv) out(`  npm run canary -- ${ctx.argv.join(" ")}`);
-                if (new Set([step.kind, ...rest.map((s) => s.kind)]).size > 1) {
+                const kinds = new Set([step.kind, ...rest.map((s) => s.kind)]);
+                if (kinds.has("capacity") && kinds.has("traffic")) {
                     out("(capacity first, traffic after it is healthy: the steps are separate updates)");
                 }
             }

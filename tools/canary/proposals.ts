@@ -28,6 +28,11 @@ export interface Step {
     detachFirst?: { distributionId: string; refresh: string[] };
     /** URNs to `pulumi refresh --target` after this step's update (the cut-in's staging distribution once its policy exists). */
     refresh?: string[];
+    /**
+     * What this step needs deployed before it: config an earlier step (or run) wrote, which the
+     * stack file holds but the tool cannot see deployed without a Pulumi CLI (e.g. "spring green at 3 tasks").
+     */
+    deployedFirst?: string[];
 }
 
 export interface Proposal {
@@ -111,26 +116,26 @@ export function proposeNext(model: StackModel, ladder: readonly number[], route?
     return proposal;
 }
 
-/** Capacity of a color, and the edit that gives it the live color's capacity. */
-function capacityStep(model: StackModel, side: Side, from: Color, to: Color): Step | undefined {
+/** A color's capacity: the config path, its value and how to say it (Spring: tasks; legacy: the minimum instance count). */
+function sizeOf(model: StackModel, side: Side, color: Color): { path: string; count: number; text: string } {
     if (side === "spring") {
-        const need = model.spring[from].desiredCount;
-        const have = model.spring[to].desiredCount;
-        if (have >= need) return undefined;
-        return {
-            kind: "capacity",
-            description: `spring ${to}: ${have} → ${need} tasks before it takes traffic`,
-            edits: [{ path: `spring.${to}.desiredCount`, value: need }],
-        };
+        const count = model.spring[color].desiredCount;
+        return { path: `spring.${color}.desiredCount`, count, text: `spring ${color} at ${count} tasks` };
     }
-    const l = model.legacy;
-    const need = l[from].minInstances ?? l.minInstances;
-    const have = l[to].minInstances ?? l.minInstances;
-    if (have >= need) return undefined;
+    const count = model.legacy[color].minInstances ?? model.legacy.minInstances;
+    return { path: `legacy.${color}.minInstances`, count, text: `legacy ${color} at a minimum of ${count} instances` };
+}
+
+/** The edit that gives `to` the live color's capacity before it takes traffic (none if it has it in the file). */
+function capacityStep(model: StackModel, side: Side, from: Color, to: Color): Step | undefined {
+    const need = sizeOf(model, side, from).count;
+    const have = sizeOf(model, side, to);
+    if (have.count >= need) return undefined;
+    const unit = side === "spring" ? "tasks" : "instances";
     return {
         kind: "capacity",
-        description: `legacy ${to}: at least ${have} → ${need} instances before it takes traffic`,
-        edits: [{ path: `legacy.${to}.minInstances`, value: need }],
+        description: `${side} ${to}: ${side === "legacy" ? "at least " : ""}${have.count} → ${need} ${unit} before it takes traffic`,
+        edits: [{ path: have.path, value: need }],
     };
 }
 
@@ -138,38 +143,51 @@ function capacityStep(model: StackModel, side: Side, from: Color, to: Color): St
  * Make `to` the live color of a side. Idempotent: every run proposes only what is still
  * missing — capacity, then traffic, then (with `scaleDownOld`) the old color's capacity — so
  * re-running a finished or half-finished flip continues it and never flips back.
+ * A flip to the color last known-good records for that side undoes a flip: a move back,
+ * which keeps the record (the color it leaves is the one that was not good).
  */
 export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, known?: KnownGood): Proposal {
     const command = `flip ${side} ${to}${scaleDownOld === undefined ? "" : ` --scale-down-old ${scaleDownOld}`}`;
     if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to flip");
     const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
     const from = otherColor(to);
+    const back = model.canary.lastKnownGood?.liveColors[side] === to;
     const steps: Step[] = [];
     if (live !== to) {
         const capacity = capacityStep(model, side, from, to);
         if (capacity) steps.push(capacity);
         steps.push({
             kind: "traffic",
-            description: `${side}: live color ${from} → ${to}`,
-            edits: [{ path: `${side}.liveColor`, value: to }, recordKnownGood(model, known)],
+            description: `${side}: live color ${from} → ${to}${back ? " (back to the last known-good color)" : ""}`,
+            edits: [{ path: `${side}.liveColor`, value: to }, ...(back ? [] : [recordKnownGood(model, known)])],
+            // The capacity is in the file already: perhaps written by an earlier run and not deployed yet.
+            ...(capacity ? {} : { deployedFirst: [sizeOf(model, side, to).text] }),
         });
     }
-    if (scaleDownOld !== undefined) {
-        const path = side === "spring" ? `spring.${from}.desiredCount` : `legacy.${from}.minInstances`;
-        const now = side === "spring" ? model.spring[from].desiredCount : model.legacy[from].minInstances ?? model.legacy.minInstances;
-        if (now !== scaleDownOld) {
-            steps.push({ kind: "capacity", description: `${side} ${from}: scale down to ${scaleDownOld} now that traffic has left`, edits: [{ path, value: scaleDownOld }] });
-        }
-    }
+    const scaleDown = scaleDownOld === undefined ? undefined : scaleDownStep(model, side, from, scaleDownOld);
+    if (scaleDown) steps.push(scaleDown);
     if (steps.length === 0) {
         return unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`);
     }
-    return { command, steps };
+    // A scale-down is not a move back: with one, the whole flip is checked like any other move.
+    return { command, steps, rollback: back && !scaleDown };
+}
+
+/** The old color down to `count` after traffic left it; `count` is a whole number, never above its size now (a usage error otherwise). */
+function scaleDownStep(model: StackModel, side: Side, from: Color, count: number): Step | undefined {
+    const now = sizeOf(model, side, from);
+    if (!Number.isInteger(count) || count < 0 || count > now.count) {
+        throw new UsageError(`--scale-down-old ${count}: expected a whole number from 0 to ${now.count} (${now.text} now; a scale-down cannot add capacity)`);
+    }
+    if (count === now.count) return undefined;
+    return { kind: "capacity", description: `${side} ${from}: scale down ${now.count} → ${count} now that traffic has left`, edits: [{ path: now.path, value: count }] };
 }
 
 /**
  * Back to canary.lastKnownGood, or, when none is recorded, to Rails for all traffic with
- * the current colors. Colors flip back first if a flipped-to color needs capacity.
+ * the current colors. Colors flip back first if a flipped-to color needs capacity. A move
+ * back never raises Spring's share: each weight goes to the lower of now and known-good
+ * (a `set` below known-good stays where it is).
  */
 export function proposeRollback(model: StackModel): Proposal {
     const good: KnownGood = model.canary.lastKnownGood
@@ -177,6 +195,7 @@ export function proposeRollback(model: StackModel): Proposal {
         : { weight: 0, routes: {}, liveColors: currentState(model).liveColors };
     const steps: Step[] = [];
     const traffic: ConfigEdit[] = [];
+    const deployedFirst: string[] = [];
     for (const side of ["legacy", "spring"] as const) {
         const wanted = good.liveColors[side];
         if (side === "legacy" && !model.legacyPresent) continue;
@@ -184,16 +203,24 @@ export function proposeRollback(model: StackModel): Proposal {
         if (wanted && wanted !== live) {
             const capacity = capacityStep(model, side, live, wanted);
             if (capacity) steps.push(capacity);
+            else deployedFirst.push(sizeOf(model, side, wanted).text);
             traffic.push({ path: `${side}.liveColor`, value: wanted });
         }
     }
-    if (model.canary.weight !== good.weight) traffic.push({ path: "canary.weight", value: good.weight });
+    if (model.canary.weight > good.weight) traffic.push({ path: "canary.weight", value: good.weight });
     model.canary.routes.forEach((r, i) => {
         const back = good.routes[r.name] ?? 0; // a route added since then goes back to Rails
-        if (r.weight !== back) traffic.push({ path: `canary.routes[${i}].weight`, value: back });
+        if (r.weight > back) traffic.push({ path: `canary.routes[${i}].weight`, value: back });
     });
-    if (traffic.length === 0) return { ...unchanged("rollback", `already at the last known-good state (${describeState(good)})`), rollback: true };
-    steps.push({ kind: "traffic", description: `back to the last known-good state (${describeState(good)})`, edits: traffic });
+    if (traffic.length === 0) {
+        return { ...unchanged("rollback", `already at the last known-good state or below it (${describeState(good)})`), rollback: true };
+    }
+    steps.push({
+        kind: "traffic",
+        description: `back to the last known-good state (${describeState(good)})`,
+        edits: traffic,
+        ...(deployedFirst.length > 0 ? { deployedFirst } : {}),
+    });
     return { command: "rollback", steps, rollback: true };
 }
 

@@ -119,6 +119,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
     it("status shows colors, weights per route, the ladder position and what it cannot see offline", async () => {
         const r = await canary(tempProject(), ["status", "--stack", "production"]);
         assert.equal(r.code, 0);
+        assert.match(r.out, /^Stack production \(stack file\)\n/, "the file as it is, committed or not");
         assert.match(r.out, /Live colors: legacy green, spring blue/);
         assert.match(r.out, /Canary: Spring 1% of ordinary traffic, rung 3 of 9 \(1%\)/);
         assert.match(r.out, /route payment-status \(\/v1\/payments\/\*\/status\): Spring 5%, rung 4 of 9 \(5%\)/);

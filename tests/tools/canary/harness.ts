@@ -48,7 +48,7 @@ export class FakeEngine implements Engine {
         this.targets.push(opts.targets);
         this.events.push("up");
     }
-    /** The deployed ECS services and task definitions (one task definition per image), and the Beanstalk environments' protect flags. */
+    /** The deployed ECS services (with their desired counts) and task definitions (one per image), and the Beanstalk environments' protect flags. */
     async resources(stack: string): Promise<DeployedResource[]> {
         this.initial[stack] ??= stackText(this.dir, stack);
         const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
@@ -60,7 +60,7 @@ export class FakeEngine implements Engine {
         return (["blue", "green"] as const).flatMap((color) => {
             const td = taskDefinitionArn(color, spring[color].image);
             return [
-                { urn: urn("aws:ecs/service:Service", `spring-${color}`), type: "aws:ecs/service:Service", protect, outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td } },
+                { urn: urn("aws:ecs/service:Service", `spring-${color}`), type: "aws:ecs/service:Service", protect, outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td, desiredCount: spring[color].desiredCount } },
                 { urn: urn("aws:ecs/taskDefinition:TaskDefinition", `spring-${color}-task`), type: "aws:ecs/taskDefinition:TaskDefinition", protect: false, outputs: { arn: td, containerDefinitions: JSON.stringify([{ image: spring[color].image }]) } },
                 ...(legacy && !legacy.decommissioned
                     ? [{ urn: urn("aws:elasticbeanstalk/environment:Environment", `legacy-${color}`), type: "aws:elasticbeanstalk/environment:Environment", protect: legacy.protect ?? protect, outputs: {} }]

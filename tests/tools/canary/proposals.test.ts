@@ -91,6 +91,23 @@ describe("canary proposals", () => {
         assert.match(noop.unchanged ?? "", /already at the last known-good/);
     });
 
+    it("rollback moves each weight to the lower of now and known-good: a weight set below known-good stays", () => {
+        const lkg = { weight: 5, routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } };
+        const p = proposeRollback(model([["canary.weight", 0], ["canary.routes.0.weight", 25], ["canary.lastKnownGood", lkg]]));
+        assert.deepEqual(edits(p), [["traffic", ["canary.routes[0].weight=5"]]]);
+        const below = proposeRollback(model([["canary.weight", 0], ["canary.lastKnownGood", lkg]]));
+        assert.deepEqual(below.steps, []);
+    });
+
+    it("a flip to the known-good color is a move back that keeps the record; with a scale-down it is an ordinary move", () => {
+        const flipped = model([["spring.liveColor", "green"], ["canary.lastKnownGood", { weight: 1, routes: {}, liveColors: { legacy: "green", spring: "blue" } }]]);
+        const back = proposeFlip(flipped, "spring", "blue");
+        assert.equal(back.rollback, true);
+        assert.deepEqual(edits(back), [["traffic", ['spring.liveColor="blue"']]]);
+        assert.equal(proposeFlip(flipped, "spring", "blue", 1).rollback, false);
+        assert.equal(proposeFlip(model(), "spring", "green").rollback, false);
+    });
+
     it("release changes only the idle color", () => {
         assert.deepEqual(edits(proposeRelease(model(), "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0")), [
             ["release", ['spring.green.image="111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0"']],
