@@ -125,3 +125,16 @@ describe("resource diff", () => {
         assert.deepEqual([...declared].filter((t) => !(t in REPLACE_ON_CHANGE)).sort(), []);
     });
 });
+
+describe("resource diff: readers of a replaced resource", () => {
+    it("a new task definition revision shows the ECS service's update, as pulumi preview does (its value known after the replacement)", async () => {
+        const before = await fixturePlan("production");
+        const after = await fixturePlan("production", ["spring.green.image=111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0"]);
+        const text = renderDiff(diffPlans(before, after));
+        assert.match(text, /^Resource diff: 0 to add, 0 to remove, 1 to change, 1 to replace\n\+- spring-green-task /);
+        assert.match(text, /\n~ spring-green \(aws:ecs\/service:Service\)\n {4}taskDefinition: "arn:aws:ecs:[^"]+" → \(known after spring-green-task is replaced\)$/);
+        // Without outputs (plain PlanResults) nothing is guessed.
+        const bare = (p: typeof before) => ({ stack: p.stack, project: p.project, routing: p.routing, outputs: p.outputs, resources: p.resources });
+        assert.equal(diffPlans(bare(before), bare(after)).changed.length, 1);
+    });
+});

@@ -5,7 +5,7 @@
  * (tools/plan/replaceOnChange.ts).
  */
 import { forcesReplacement } from "./replaceOnChange";
-import type { PlanResult } from "./run";
+import type { PlanResource, PlanResult, PlanRun } from "./run";
 
 /** One changed leaf: old → new (undefined: absent on that side). */
 export interface LeafChange {
@@ -125,7 +125,58 @@ export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
         ];
         diff.changed.push({ ...brief(r), paths, changes, replace: changes.some((c) => c.replaces) });
     }
+    if ("states" in before) markReadersOfReplaced(diff, before as PlanRun, b);
     return diff;
+}
+
+/** Every string leaf of a JSON value, with its path (as differingLeaves names paths). */
+function stringLeaves(v: unknown, prefix = ""): { path: string; old: string }[] {
+    if (typeof v === "string") return [{ path: prefix || "(root)", old: v }];
+    if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, `${prefix}[${i}]`));
+    if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => stringLeaves(x, prefix ? `${prefix}.${k}` : k));
+    return [];
+}
+
+/** The value of an input that reads a replaced resource's ARN or id: known only once the new one exists. */
+export class KnownAfterReplacing {
+    constructor(readonly name: string) {}
+}
+
+/**
+ * A replaced resource gets a new ARN and id, so every input that reads them changes too:
+ * `pulumi preview` shows those resources as updates (or replacements) with values "known
+ * after apply" — a new task definition revision is exactly what rolls the ECS service. The
+ * mocks derive ids from names, so the plans alone would show no change there: every input
+ * leaf that holds a replaced resource's ARN or id (from the `before` plan's outputs) is marked,
+ * and a reader replaced in turn passes it on.
+ */
+function markReadersOfReplaced(diff: PlanDiff, before: PlanRun, after: Map<string, PlanResource>): void {
+    const outputs = new Map(before.states.map((s) => [stacklessUrn(s.urn), s.outputs]));
+    const done = new Set<string>();
+    for (let i = 0; i < diff.changed.length; i++) {
+        const replaced = diff.changed[i];
+        if (!replaced.replace || done.has(replaced.urn)) continue;
+        done.add(replaced.urn);
+        const o = outputs.get(stacklessUrn(replaced.urn)) ?? {};
+        const ids = [o.arn, o.id].filter((v): v is string => typeof v === "string" && v.length >= 8);
+        if (ids.length === 0) continue;
+        for (const [urn, reader] of after) {
+            if (urn === stacklessUrn(replaced.urn) || diff.added.some((r) => stacklessUrn(r.urn) === urn)) continue;
+            const reads = stringLeaves(labelled(reader.type, reader.inputs)).filter((l) => ids.some((id) => l.old.includes(id)));
+            if (reads.length === 0) continue;
+            let entry = diff.changed.find((c) => stacklessUrn(c.urn) === urn);
+            if (!entry) {
+                entry = { urn: reader.urn, type: reader.type, name: reader.name, paths: [], changes: [], replace: false };
+                diff.changed.push(entry);
+            }
+            for (const l of reads) {
+                if (entry.changes.some((c) => c.path === l.path)) continue;
+                entry.paths.push(l.path);
+                entry.changes.push({ path: l.path, old: l.old, new: new KnownAfterReplacing(replaced.name), replaces: forcesReplacement(reader.type, l.path) });
+            }
+            entry.replace = entry.changes.some((c) => c.replaces);
+        }
+    }
 }
 
 /**
@@ -134,6 +185,7 @@ export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
  */
 export function showValue(v: unknown): string {
     if (v === undefined) return "(none)";
+    if (v instanceof KnownAfterReplacing) return `(known after ${v.name} is replaced)`;
     const text = JSON.stringify(v);
     if (text.includes("[secret")) return typeof v === "string" ? "[secret]" : "[secret] (in a value)";
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
