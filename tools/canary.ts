@@ -276,6 +276,7 @@ export function parseCommandLine(argv: readonly string[]): { help: true } | { he
         throw new UsageError(`${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`);
     }
     if (!values.stack) throw new UsageError("--stack is required");
+    if (command === "cutin" && args[0] === "status" && values.apply) throw new UsageError("--apply means nothing to cutin status: it only reads");
     return { help: false, command, spec, args, values: { ...values, stack: values.stack } };
 }
 

@@ -154,10 +154,13 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
 
     it("strict usage: unknown subcommands and flags that mean nothing are errors (exit 2)", async () => {
         const dir = cutinProject();
-        for (const argv of [["cutin", "--stack", "production"], ["cutin", "jump", "--stack", "production"], ["cutin", "next", "--route", "payment-status", "--stack", "production"], ["cutin", "promote", "--stack", "production"]]) {
+        for (const argv of [["cutin", "--stack", "production"], ["cutin", "jump", "--stack", "production"], ["cutin", "next", "--route", "payment-status", "--stack", "production"], ["cutin", "promote", "--stack", "production"], ["cutin", "status", "--apply", "--stack", "production"]]) {
             const r = await canary(dir, argv);
             assert.equal(r.code, 2, argv.join(" "));
         }
+        const apply = await canary(dir, ["cutin", "status", "--apply", "--stack", "production"], { engine: new FakeEngine(dir, true) });
+        assert.equal(apply.code, 2);
+        assert.match(apply.err, /^--apply means nothing to cutin status: it only reads/);
         const r = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(r.code, 0);
         assert.match(r.out, /Cut-in phase adopted[\s\S]*next: cutin next; back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
