@@ -15,9 +15,10 @@ import {
     bakeProblem,
     continuousDeploymentProblems,
     cutinMove,
+    EdgeShape,
     edgeShape,
 } from "../lib/cutin";
-import { TYPES, deployedOutputs, deployedStateIn, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
+import { TYPES, deployedOutputs, deployedStateIn, isUnknown, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
 
 const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 
@@ -47,21 +48,130 @@ export function isCutinOldOrigin(resources: readonly PolicyResource[], origin: {
     });
 }
 
+interface DeployedCutin {
+    phase: CutinPhase;
+    edgeWeight: number;
+    webAclId: string | null;
+    retired: boolean;
+    /** The day the deployed cut-in was promoted: the bake counts from here, never from the update's own config. */
+    cutinDate: string | null;
+    /** The deployed old origin's domain name (the old live environment's CNAME), null once retired. */
+    oldOrigin: string | null;
+}
+
 /** The deployed cut-in point, "none" when the deployed stack had no cut-in, undefined when nothing can be judged. */
-function deployedCutin(resources: readonly PolicyResource[]): { phase: CutinPhase; edgeWeight: number; webAclId: string | null; retired: boolean } | "none" | "new-stack" | undefined {
+function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "none" | "new-stack" | undefined {
     const deployed = deployedOutputs(resources);
     if (deployed === undefined) return undefined;
     if (Object.keys(deployed).length === 0) return "new-stack";
     const c = deployed.cutin;
     if (c === undefined || c === null) return "none";
     if (!isPhase(c.phase)) return undefined;
-    return { phase: c.phase, edgeWeight: Number(c.edgeWeight ?? 0), webAclId: c.webAclId ?? null, retired: c.retired === true };
+    return {
+        phase: c.phase,
+        edgeWeight: Number(c.edgeWeight ?? 0),
+        webAclId: c.webAclId ?? null,
+        retired: c.retired === true,
+        cutinDate: typeof c.cutinDate === "string" ? c.cutinDate : null,
+        oldOrigin: typeof c.oldOrigin === "string" ? c.oldOrigin : null,
+    };
+}
+
+/** A value that is unknown in a preview (a resource not created yet) reads as UNKNOWN instead of failing the policy. */
+const UNKNOWN = Symbol("unknown");
+function read<T>(get: () => T): T | typeof UNKNOWN {
+    return isUnknown(get) ? UNKNOWN : get();
+}
+
+const sameHost = (a: unknown, b: unknown) => typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+
+/** What the edge resources do (EdgeShape, plus the weight in percent), or why the pack cannot tell. */
+type EffectiveEdge = EdgeShape & { weightPercent?: number };
+
+/**
+ * The edge point as the RESOURCES declare it, whatever the CutinEdge record says: where the
+ * primary distribution's cache behaviors send requests (the old origin, or an origin carrying
+ * the origin-verify header: the routed ALB), whether a staging distribution exists, and the
+ * continuous deployment policy's state, traffic type and weight. A shape the pack cannot
+ * classify is a problem (refused), never a pass.
+ */
+function effectiveEdge(resources: readonly PolicyResource[], oldOrigin: { originId?: unknown; domainName?: unknown } | null, deployedOld: string | null): EffectiveEdge | string {
+    const distributions = resources.filter((r) => r.type === TYPES.distribution);
+    const primaries = distributions.filter((r) => r.parent?.type === COMPONENT_TYPES.cutinEdge && (r.props as any).staging !== true);
+    if (primaries.length !== 1) return `the cut-in needs exactly one primary distribution (found ${primaries.length})`;
+    const primary = primaries[0].props as any;
+    const recorded = recordedStateIn(resources);
+    if (typeof recorded === "string") return `the origin-verify header name cannot be read: ${recorded}`;
+    const verify = recorded.headers.originVerify.toLowerCase();
+
+    const origins = new Map<unknown, any>(((primary.origins ?? []) as any[]).map((o) => [o?.originId, o]));
+    const isOld = (o: any) => {
+        const domain = read(() => o?.domainName);
+        if (domain === UNKNOWN) return false;
+        return (!!oldOrigin && o.originId === oldOrigin.originId && sameHost(domain, oldOrigin.domainName)) || sameHost(domain, deployedOld);
+    };
+    const isRouted = (o: any) =>
+        ((o?.customHeaders ?? []) as any[]).some((h) => String(h?.name ?? "").toLowerCase() === verify) && !/\.elasticbeanstalk\.com$/i.test(String(read(() => o?.domainName)));
+    const behaviors: { label: string; target: unknown }[] = [
+        { label: "the default cache behavior", target: primary.defaultCacheBehavior?.targetOriginId },
+        ...((primary.orderedCacheBehaviors ?? []) as any[]).map((b) => ({ label: `the cache behavior for ${b?.pathPattern}`, target: b?.targetOriginId })),
+    ];
+    const kinds = behaviors.map(({ label, target }) => {
+        const origin = origins.get(target);
+        return { label, kind: !origin ? "none" : isOld(origin) ? "old" : isRouted(origin) ? "routed" : "other" };
+    });
+    const defaultKind = kinds[0].kind;
+    let primaryOrigin: EdgeShape["primaryOrigin"];
+    if (defaultKind === "routed") primaryOrigin = "routed";
+    else if (defaultKind === "old" && !kinds.some((k) => k.kind === "routed")) primaryOrigin = "old";
+    else if (defaultKind === "old") return `the primary distribution sends ${kinds.find((k) => k.kind === "routed")!.label} to the routed ALB and the rest to the old origin: that is no cut-in phase`;
+    else return `the primary distribution's default cache behavior targets ${JSON.stringify(behaviors[0].target)}, neither the old origin nor the routed ALB (an origin with the ${recorded.headers.originVerify} header)`;
+
+    const staging = distributions.filter((r) => (r.props as any).staging === true);
+    if (staging.length > 1) return `${staging.length} staging distributions: the cut-in has one`;
+    const policies = resources.filter((r) => r.type === CD_POLICY_TYPE);
+    if (policies.length > 1) return `${policies.length} continuous deployment policies: the cut-in has one`;
+    const named = read(() => primary.continuousDeploymentPolicyId);
+    const shape: EffectiveEdge = { primaryOrigin, staging: staging.length === 1 };
+    if (policies.length === 0) {
+        // An id still unknown is the policy being created; a known one must be the stack's own.
+        if (named !== UNKNOWN && named !== undefined && named !== null && named !== "") {
+            return `the primary distribution names continuous deployment policy ${named}, which this stack does not declare: its traffic cannot be judged`;
+        }
+        return shape;
+    }
+    const p = policies[0].props as any;
+    const id = read(() => p.id);
+    if (named !== UNKNOWN && id !== UNKNOWN && id !== undefined && named !== id) {
+        return `the primary distribution names continuous deployment policy ${named ?? "none"}, not the stack's ${id}`;
+    }
+    const traffic = p.trafficConfig?.type === "SingleWeight" ? "weight" : p.trafficConfig?.type === "SingleHeader" ? "header" : undefined;
+    if (!traffic || typeof p.enabled !== "boolean") return `continuous deployment policy ${policies[0].name}: enabled ${JSON.stringify(p.enabled)}, traffic ${JSON.stringify(p.trafficConfig?.type)} cannot be judged`;
+    shape.policy = { enabled: p.enabled, traffic };
+    if (traffic === "weight") shape.weightPercent = Math.round(Number(p.trafficConfig?.singleWeightConfig?.weight) * 10_000) / 100;
+    return shape;
+}
+
+/** How the resources differ from what `phase` at `edgeWeight` declares (edgeShape), as sentences; empty when they match. */
+function edgeMismatches(edge: EffectiveEdge, phase: CutinPhase, edgeWeight: number): string[] {
+    const want = edgeShape(phase);
+    const out: string[] = [];
+    const where = (o: EdgeShape["primaryOrigin"]) => (o === "old" ? "the old origin" : "the routed ALB");
+    if (edge.primaryOrigin !== want.primaryOrigin) out.push(`the primary distribution sends viewers to ${where(edge.primaryOrigin)}, phase ${phase} to ${where(want.primaryOrigin)}`);
+    if (edge.staging !== want.staging) out.push(`a staging distribution ${edge.staging ? "exists" : "is missing"}, phase ${phase} has ${want.staging ? "one" : "none"}`);
+    const describe = (p?: EdgeShape["policy"]) => (p ? `${p.enabled ? "enabled" : "disabled"} ${p.traffic}-based` : "no");
+    if (edge.policy?.enabled !== want.policy?.enabled || edge.policy?.traffic !== want.policy?.traffic) {
+        out.push(`${describe(edge.policy)} continuous deployment policy, phase ${phase} has ${describe(want.policy)}`);
+    } else if (want.policy?.traffic === "weight" && !(Math.abs((edge.weightPercent ?? NaN) - edgeWeight) < 1e-6)) {
+        out.push(`the continuous deployment policy sends ${edge.weightPercent}% to the staging distribution, cutin.edgeWeight is ${edgeWeight}%`);
+    }
+    return out;
 }
 
 export const cutinPhaseOrder: StackValidationPolicy = {
     name: "cutin-phase-order",
     description:
-        "The cut-in moves forward one phase at a time (adopted, staged, header, weight, promoting, detached, promoted) and the edge weight one rung at a time, judged against the deployed state; any move back is allowed.",
+        "The cut-in moves forward one phase at a time (adopted, staged, header, weight, promoting, detached, promoted) and the edge weight one rung at a time, judged against the deployed state, and the edge resources (the primary's origin, the staging distribution, the continuous deployment policy) do what the phase declares; any move back is allowed.",
     severity: "critical",
     remediationSteps:
         "Use `npm run canary -- cutin next|promote --stack <s>`: each takes one step. Going back (`cutin rollback`) is always allowed.",
@@ -91,6 +201,18 @@ export const cutinPhaseOrder: StackValidationPolicy = {
             return;
         }
         const to = { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) };
+        // The record is config: the resources must do what its phase declares, or a code change
+        // (an origin copied onto the primary, a weight or an enabled flag set by hand) moves the edge unjudged.
+        const edge = effectiveEdge(args.resources, record.oldOrigin ?? null, typeof deployed === "object" ? deployed.oldOrigin : null);
+        if (typeof edge === "string") {
+            reportViolation(`the edge resources cannot be judged, so the update is refused: ${edge}`);
+            return;
+        }
+        const mismatches = edgeMismatches(edge, to.phase, to.edgeWeight);
+        if (mismatches.length > 0) {
+            reportViolation(`the edge resources do not match cutin.phase ${to.phase}${edgeShape(to.phase).policy?.traffic === "weight" ? ` at ${to.edgeWeight}%` : ""}: ${mismatches.join("; ")}`);
+            return;
+        }
         if (deployed === undefined) {
             reportViolation("the deployed cut-in state cannot be read (no deployed-state reference, or an unknown deployed phase): the move cannot be judged");
             return;

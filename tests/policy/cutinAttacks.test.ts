@@ -1,0 +1,81 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
+import { UNKNOWN } from "../../tools/plan/mocks";
+import { PlanRun, runPlan } from "../../tools/plan/run";
+import { checkPlan } from "../../tools/policy/check";
+import { FIXTURES } from "../helpers";
+import { plan } from "../planCache";
+import { T, mutated, setProp } from "./harness";
+
+/** Attacks on the cut-in policies (policy/cutin.ts) an adversarial review found let through, each with its compliant twin. */
+const CUT = path.join(FIXTURES, "cutin");
+const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+const mandatory = async (p: PlanRun) => (await checkPlan(p, { dir: CUT })).violations.filter((v) => v.level === "mandatory");
+const messages = async (p: PlanRun, policy: string) => (await mandatory(p)).filter((v) => v.policy === policy).map((v) => v.message);
+const at = (phase: CutinPhase, weight = 5) => [`cutin.phase=${phase}`, ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : [])];
+const TODAY = new Date().toISOString().slice(0, 10);
+
+describe("cut-in attacks (policy/cutin.ts)", () => {
+    describe("6: the edge moved by code, the CutinEdge record left as it was", () => {
+        it("a promotion at phase header (the staging origin and behavior copied onto the primary) is refused", async () => {
+            const hdr = await plan("production", ["cutin.phase=header"], ["cutin.phase=header"], CUT);
+            assert.deepEqual(await mandatory(hdr), []);
+            const promoted = mutated(hdr, (f) => {
+                const prim = f(T.dist, "cutin-primary");
+                const stg = f(T.dist, "cutin-staging");
+                setProp(prim, "origins", structuredClone((stg.inputs as any).origins));
+                setProp(prim, "defaultCacheBehavior", structuredClone((stg.inputs as any).defaultCacheBehavior));
+            });
+            assert.match((await messages(promoted, "cutin-phase-order"))[0], /do not match cutin\.phase header: the primary distribution sends viewers to the routed ALB, phase header to the old origin/);
+        });
+
+        it("a cache behavior of the primary sending some paths to the routed ALB before promotion is refused", async () => {
+            const hdr = await plan("production", ["cutin.phase=header"], ["cutin.phase=header"], CUT);
+            const partial = mutated(hdr, (f) => {
+                const prim = f(T.dist, "cutin-primary");
+                const stg = f(T.dist, "cutin-staging");
+                setProp(prim, "origins", [...(prim.inputs as any).origins, ...structuredClone((stg.inputs as any).origins)]);
+                setProp(prim, "orderedCacheBehaviors", [{ ...structuredClone((stg.inputs as any).defaultCacheBehavior), pathPattern: "/v1/*" }]);
+            });
+            assert.match((await messages(partial, "cutin-phase-order"))[0], /cache behavior for \/v1\/\* to the routed ALB and the rest to the old origin/);
+        });
+
+        it("an edge weight set on the policy (1 % → 15 %) instead of cutin.edgeWeight is refused", async () => {
+            const w1 = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1"], ["cutin.phase=weight", "cutin.edgeWeight=1"], CUT);
+            assert.deepEqual(await mandatory(w1), []);
+            const heavy = mutated(w1, (f) => setProp(f(CDP, "cutin-policy"), "trafficConfig.singleWeightConfig.weight", 0.15));
+            assert.match((await messages(heavy, "cutin-phase-order"))[0], /sends 15% to the staging distribution, cutin\.edgeWeight is 1%/);
+        });
+
+        it("the header-based policy enabled at phase staged is refused; a policy or staging distribution at adopted too", async () => {
+            const st = await plan("production", ["cutin.phase=staged"], ["cutin.phase=staged"], CUT);
+            assert.deepEqual(await mandatory(st), []);
+            const live = mutated(st, (f) => setProp(f(CDP, "cutin-policy"), "enabled", true));
+            assert.match((await messages(live, "cutin-phase-order"))[0], /enabled header-based continuous deployment policy, phase staged has disabled header-based/);
+            // The record says adopted while the staged resources exist: refused.
+            const record = mutated(st, (f) => setProp(f("payments:migration:CutinEdge", "cutin"), "phase", "adopted"));
+            assert.match((await messages(record, "cutin-phase-order"))[0], /a staging distribution exists, phase adopted has none/);
+        });
+
+        it("a primary naming a continuous deployment policy the stack does not declare cannot be judged: refused", async () => {
+            const adopted = await plan("production", at("adopted"), at("adopted"), CUT);
+            const foreign = mutated(adopted, (f) => setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", "cdp-foreign"));
+            assert.match((await messages(foreign, "cutin-phase-order"))[0], /names continuous deployment policy cdp-foreign, which this stack does not declare/);
+        });
+
+        it("unknown values (a first deployment, a preview creating the policy) refuse nothing", async () => {
+            const first = await plan("production", [], [], CUT).then(() => runPlan({ stack: "production", dir: CUT, firstDeploy: true }));
+            assert.deepEqual((await mandatory(first)).filter((v) => v.policy.startsWith("cutin-")), []);
+            // adopted → staged in a preview: the policy's id, and so the primary's reference to it, are not known yet.
+            const staged = await plan("production", at("staged"), at("adopted"), CUT);
+            const preview = mutated(staged, (f) => {
+                setProp(f(CDP, "cutin-policy"), "id", UNKNOWN);
+                setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", UNKNOWN);
+                setProp(f(T.dist, "cutin-staging"), "domainName", UNKNOWN);
+            });
+            const report = await checkPlan(preview, { dir: CUT });
+            assert.deepEqual(report.violations.filter((v) => v.policy === "cutin-phase-order"), []);
+        });
+    });
+});
