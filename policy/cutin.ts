@@ -296,9 +296,11 @@ export const cutinContinuousDeploymentLimits: StackValidationPolicy = {
 
 export const cutinOneRiskAtATime: StackValidationPolicy = {
     name: "cutin-one-risk-at-a-time",
-    description: "The Spring canary stays at 0 % until the cut-in is deployed at phase promoted: the edge move and the implementation move never overlap.",
+    description:
+        "The Spring canary stays at 0 % until the cut-in is deployed at phase promoted, and the edge moves forward only while Spring serves no public path: the edge move and the implementation move never overlap.",
     severity: "high",
-    remediationSteps: "Finish the cut-in first (npm run canary -- cutin promote), then start the Spring canary. Lowering Spring's share is always allowed.",
+    remediationSteps:
+        "Finish the cut-in first (npm run canary -- cutin promote), then start the Spring canary; after a cut-in rollback, lower Spring to 0 % before moving the edge forward again. Lowering Spring's share and moving the edge back are always allowed.",
     validateStack: (args, reportViolation) => {
         const record = cutinRecord(args.resources);
         if (!record) {
@@ -306,8 +308,6 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
             return;
         }
         const deployed = deployedCutin(args.resources);
-        const promoted = record.phase === "promoted" && typeof deployed === "object" && deployed?.phase === "promoted";
-        if (promoted) return;
         // Spring's share per request path, by effect (h-policy: the rules as they are, against the deployed state).
         const recorded = recordedStateIn(args.resources);
         if (typeof recorded === "string") {
@@ -317,6 +317,20 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
         const was = deployedStateIn(args.resources);
         const before = was.kind === "state" ? was.state.traffic : [];
         const after = publicTraffic(args.resources, recorded.headers);
+        // The edge moves forward only while Spring serves no public path (deployed or in this update):
+        // reachable after a promoted cut-in with a Spring canary is rolled back. Moving the edge back always passes.
+        if (typeof deployed === "object" && deployed !== null && isPhase(record.phase)) {
+            const move = cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) });
+            const spring = Math.max(0, ...[...before, ...after].map((e) => e.springPercent).filter((x) => Number.isFinite(x)));
+            if (move.direction === "forward" && spring > 0) {
+                reportViolation(
+                    `the cut-in moves forward (${deployed.phase}${deployed.phase === "weight" ? ` ${deployed.edgeWeight}%` : ""} → ${record.phase}${record.phase === "weight" ? ` ${record.edgeWeight}%` : ""}) while Spring serves up to ${spring}% of a public path: lower the Spring canary to 0 % first (an update of its own)`,
+                );
+                return; // one refusal: whatever rises in this update, Spring has to be at 0 first
+            }
+        }
+        const promoted = record.phase === "promoted" && typeof deployed === "object" && deployed?.phase === "promoted";
+        if (promoted) return;
         const reported = new Set<string>();
         for (const { from, entry } of risesPerPath(before, after)) {
             if (reported.has(entry.rule.name)) continue;

@@ -78,4 +78,29 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             assert.deepEqual(report.violations.filter((v) => v.policy === "cutin-phase-order"), []);
         });
     });
+
+    describe("7: the edge moves forward while Spring already serves a public path", () => {
+        it("header → weight 1 % and adopted → staged with Spring at 25 % are refused; with Spring at 0 % they pass", async () => {
+            const w1 = at("weight", 1);
+            assert.deepEqual(await mandatory(await plan("production", w1, at("header"), CUT)), []);
+            const spring = await plan("production", [...w1, "canary.weight=25"], [...at("header"), "canary.weight=25"], CUT);
+            assert.match((await messages(spring, "cutin-one-risk-at-a-time"))[0], /cut-in moves forward \(header → weight 1%\) while Spring serves up to 25% of a public path/);
+            assert.deepEqual(await mandatory(await plan("production", at("staged"), at("adopted"), CUT)), []);
+            const staged = await plan("production", [...at("staged"), "canary.weight=25"], [...at("adopted"), "canary.weight=25"], CUT);
+            assert.match((await messages(staged, "cutin-one-risk-at-a-time"))[0], /cut-in moves forward \(adopted → staged\) while Spring serves up to 25%/);
+            // A rung up inside the weight phase is a forward move too.
+            const rung = await plan("production", [...at("weight", 5), "canary.weight=25"], [...at("weight", 1), "canary.weight=25"], CUT);
+            assert.match((await messages(rung, "cutin-one-risk-at-a-time"))[0], /weight 1% → weight 5%/);
+        });
+
+        it("every cut-in rollback to every earlier phase passes the whole pack, with Spring left at 25 %", async () => {
+            for (const [i, from] of CUTIN_PHASES.entries()) {
+                const dated = from === "promoted" ? ["cutin.cutinDate=2026-01-01"] : [];
+                for (const to of CUTIN_PHASES.slice(0, i)) {
+                    const p = await plan("production", [...at(to), ...dated, "canary.weight=25"], [...at(from), ...dated, "canary.weight=25"], CUT);
+                    assert.deepEqual(await mandatory(p), [], `${from} → ${to}`);
+                }
+            }
+        });
+    });
 });
