@@ -18,6 +18,7 @@ import {
     EdgeShape,
     edgeShape,
 } from "../lib/cutin";
+import { backDated, today } from "./rollback";
 import { TYPES, deployedOutputs, deployedStateIn, isUnknown, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
 
 const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
@@ -347,9 +348,11 @@ export interface OldOriginRetainedConfig {
 
 export const cutinOldOriginRetained: StackValidationPolicy = {
     name: "cutin-old-origin-retained",
-    description: "The old origin (the live Beanstalk environment) stays one config change away until the promoted cut-in has baked for cutin.bakeDays since cutin.cutinDate.",
+    description:
+        "The old origin (the live Beanstalk environment) stays one config change away until the promoted cut-in has baked for cutin.bakeDays since the deployed cutin.cutinDate; the date is recorded only on the day, in the update that promotes.",
     severity: "critical",
-    remediationSteps: "Keep cutin (with cutin.retired false) until cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own.",
+    remediationSteps:
+        "Keep cutin (with cutin.retired false) until the deployed cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own. Let `cutin promote` record cutin.cutinDate (today, with phase promoted).",
     configSchema: {
         properties: {
             minBakeDays: { type: "integer", minimum: 0, default: 14 },
@@ -360,18 +363,35 @@ export const cutinOldOriginRetained: StackValidationPolicy = {
         const config = args.getConfig<OldOriginRetainedConfig>();
         const record = cutinRecord(args.resources);
         const deployed = deployedCutin(args.resources);
-        const forgetting = record ? record.oldOrigin === null || record.oldOrigin === undefined : typeof deployed === "object" && deployed !== null && !deployed.retired;
-        if (!forgetting) {
-            if (!record) args.notApplicable("no cut-in in this stack");
+        const was = typeof deployed === "object" ? deployed : undefined;
+        if (!record && !(was && !was.retired)) {
+            args.notApplicable("no cut-in in this stack");
             return;
         }
-        if (typeof deployed === "object" && deployed?.retired) return; // already retired: nothing more is forgotten
-        const problem = bakeProblem({
-            phase: (record?.phase as CutinPhase) ?? (typeof deployed === "object" ? deployed!.phase : "adopted"),
-            cutinDate: record?.cutinDate ?? undefined,
-            bakeDays: Math.max(record?.bakeDays ?? 0, config.minBakeDays ?? 14),
-            today: config.evaluationDate ?? new Date().toISOString().slice(0, 10),
-        });
+        if (was?.retired) return; // already retired: nothing more is forgotten
+        // The bake is judged from what is deployed: both the deployed and the new phase promoted, since the deployed date.
+        const bake = () => {
+            if (record && record.phase !== "promoted") return `the cut-in is at phase ${record.phase}, not promoted`;
+            if (!was) return deployed === undefined ? "the deployed cut-in cannot be read" : "no cut-in is deployed";
+            return bakeProblem({
+                phase: was.phase,
+                cutinDate: was.cutinDate ?? undefined,
+                bakeDays: Math.max(record?.bakeDays ?? 0, config.minBakeDays ?? 14),
+                today: today(config),
+            });
+        };
+
+        // The bake clock starts on the day the promoted cut-in is recorded: a new or changed date must be today's, at promoted.
+        const date = record?.cutinDate ?? null;
+        if (record && date !== null && date !== (was?.cutinDate ?? null)) {
+            const notToday = backDated("cutin.cutinDate", date, config) ?? (date > today(config) ? `cutin.cutinDate ${date} lies after today (${today(config)}): record the day of the promotion` : undefined);
+            if (notToday) reportViolation(notToday);
+            if (record.phase !== "promoted") reportViolation(`cutin.cutinDate ${date} is recorded at phase ${record.phase}: record it in the update that moves to promoted`);
+        }
+
+        const forgetting = record ? record.oldOrigin === null || record.oldOrigin === undefined : true;
+        if (!forgetting) return;
+        const problem = bake();
         if (problem) reportViolation(`the old origin would be forgotten while ${problem}`);
     },
 };

@@ -23,7 +23,13 @@ export interface RollbackRetainedConfig {
     evaluationDate?: string;
 }
 
-const today = (config: RollbackRetainedConfig) => config.evaluationDate ?? new Date().toISOString().slice(0, 10);
+/** The day a policy evaluates as: its `evaluationDate` setting, else today (UTC) on the machine running the pack. */
+export const today = (config: { evaluationDate?: string }) => config.evaluationDate ?? new Date().toISOString().slice(0, 10);
+
+/** Why a date that starts a bake clock may not be recorded as `date` on the evaluation day: the bake counts from the day it is recorded. */
+export function backDated(name: string, date: string, config: { evaluationDate?: string }): string | undefined {
+    return date < today(config) ? `${name} ${date} lies before today (${today(config)}): the bake counts from the day it is recorded` : undefined;
+}
 
 /**
  * Why the rollback target may not go yet, or undefined when it may: the deployed state
@@ -80,9 +86,8 @@ export const rollbackTargetRetained: StackValidationPolicy = {
             if (deployed.kind !== "state" || !deployed.state.traffic.every((e) => e.springPercent === 100)) {
                 reportViolation(`migration.cutoverDate ${cutover} is recorded before the deployed state serves Spring 100 % on every path: record it in an update of its own, after the last rung`);
             }
-            if (cutover < today(config)) {
-                reportViolation(`migration.cutoverDate ${cutover} lies before today (${today(config)}): the bake counts from the day the cutover is recorded`);
-            }
+            const early = backDated("migration.cutoverDate", cutover, config);
+            if (early) reportViolation(early);
         }
 
         const present = new Set(beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]));

@@ -66,11 +66,17 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.deepEqual(await violations(await plan("production", [...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"], DIR), "cutin-one-risk-at-a-time"), []);
     });
 
-    it("cutin-old-origin-retained: retiring the old origin waits for promotion, a recorded date and the bake", async () => {
-        const retire = (date: string) => [...cut("promoted"), "cutin.retired=true", `cutin.cutinDate=${date}`];
-        const recent = await plan("production", retire(new Date().toISOString().slice(0, 10)), cut("promoted"), DIR);
+    it("cutin-old-origin-retained: retiring the old origin waits for the deployed promotion, its deployed date and the bake", async () => {
+        const today = new Date().toISOString().slice(0, 10);
+        const promotedOn = (date: string) => [...cut("promoted"), `cutin.cutinDate=${date}`];
+        const retire = (date: string) => [...promotedOn(date), "cutin.retired=true"];
+        const recent = await plan("production", retire(today), promotedOn(today), DIR);
         assert.match((await violations(recent, "cutin-old-origin-retained"))[0], /old origin would be forgotten while the cut-in of .* has baked 0 of 14 days/);
-        assert.deepEqual(await violations(await plan("production", retire("2020-01-01"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
+        assert.deepEqual(await violations(await plan("production", retire("2020-01-01"), promotedOn("2020-01-01"), DIR), "cutin-old-origin-retained"), []);
+        // A date back-dated in the retiring update itself: the bake counts from the deployed date, and a new date must be today's.
+        const backDated = await violations(await plan("production", retire("2020-01-01"), cut("promoted"), DIR), "cutin-old-origin-retained");
+        assert.match(backDated.join("\n"), /cutin\.cutinDate 2020-01-01 lies before today/);
+        assert.match(backDated.join("\n"), /forgotten while cutin\.cutinDate is not recorded/);
         assert.deepEqual(await violations(await plan("production", cut("promoted"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
     });
 });

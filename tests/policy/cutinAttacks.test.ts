@@ -103,4 +103,29 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             }
         });
     });
+
+    describe("8: the bake shortened by a back-dated cutin.cutinDate", () => {
+        it("retiring with a date back-dated in the same update is refused: the bake counts from the deployed date", async () => {
+            const deployed = [...at("promoted"), `cutin.cutinDate=${TODAY}`];
+            const v = await messages(await plan("production", [...at("promoted"), "cutin.cutinDate=2026-01-01", "cutin.retired=true"], deployed, CUT), "cutin-old-origin-retained");
+            assert.match(v.join("\n"), /cutin\.cutinDate 2026-01-01 lies before today/);
+            assert.match(v.join("\n"), new RegExp(`forgotten while the cut-in of ${TODAY} has baked 0 of 14 days`));
+            // Compliant: promoted on the deployed day, nothing retired.
+            assert.deepEqual(await mandatory(await plan("production", deployed, deployed, CUT)), []);
+        });
+
+        it("promoting with a back-dated date is refused; promoting with today's date passes", async () => {
+            const detached = at("detached", 15);
+            const back = await plan("production", [...at("promoted", 15), "cutin.cutinDate=2026-01-01"], detached, CUT);
+            assert.match((await messages(back, "cutin-old-origin-retained"))[0], /cutin\.cutinDate 2026-01-01 lies before today/);
+            assert.deepEqual(await mandatory(await plan("production", [...at("promoted", 15), `cutin.cutinDate=${TODAY}`], detached, CUT)), []);
+        });
+
+        it("a date recorded before the promotion, or in the future, is refused", async () => {
+            const early = await plan("production", [...at("weight", 5), `cutin.cutinDate=${TODAY}`], at("weight", 5), CUT);
+            assert.match((await messages(early, "cutin-old-origin-retained"))[0], /recorded at phase weight: record it in the update that moves to promoted/);
+            const future = await plan("production", [...at("promoted"), "cutin.cutinDate=2999-01-01"], [...at("promoted"), `cutin.cutinDate=${TODAY}`], CUT);
+            assert.match((await messages(future, "cutin-old-origin-retained"))[0], /2999-01-01 lies after today/);
+        });
+    });
 });
