@@ -349,10 +349,10 @@ export interface OldOriginRetainedConfig {
 export const cutinOldOriginRetained: StackValidationPolicy = {
     name: "cutin-old-origin-retained",
     description:
-        "The old origin (the live Beanstalk environment) stays one config change away until the promoted cut-in has baked for cutin.bakeDays since the deployed cutin.cutinDate; the date is recorded only on the day, in the update that promotes.",
+        "The old origin (the live Beanstalk environment) stays one config change away, unchanged, until the promoted cut-in has baked for cutin.bakeDays since the deployed cutin.cutinDate; the date is recorded only on the day, in the update that promotes.",
     severity: "critical",
     remediationSteps:
-        "Keep cutin (with cutin.retired false) until the deployed cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own. Let `cutin promote` record cutin.cutinDate (today, with phase promoted).",
+        "Keep cutin (with cutin.retired false and the old origin as deployed) until the deployed cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own. Let `cutin promote` record cutin.cutinDate (today, with phase promoted).",
     configSchema: {
         properties: {
             minBakeDays: { type: "integer", minimum: 0, default: 14 },
@@ -389,11 +389,39 @@ export const cutinOldOriginRetained: StackValidationPolicy = {
             if (record.phase !== "promoted") reportViolation(`cutin.cutinDate ${date} is recorded at phase ${record.phase}: record it in the update that moves to promoted`);
         }
 
+        // The old origin may not be rewritten (a rollback target in name only) before the bake, nor be one of this stack's own environments.
+        const old = record?.oldOrigin;
+        if (old) {
+            const changed = !!was?.oldOrigin && !sameHost(old.domainName, was.oldOrigin);
+            if (changed) {
+                const why = bake();
+                if (why) reportViolation(`the old origin changes (${was!.oldOrigin} → ${old.domainName}) while ${why}: the rollback target is the environment the live distribution used`);
+            }
+            const own = changed || !was?.oldOrigin ? ownEnvironment(args.resources, old.domainName) : undefined;
+            if (own) reportViolation(`the old origin ${old.domainName} is this stack's own Beanstalk environment ${own}, not the old live environment: a rollback to it would not leave the new setup`);
+        }
+
         const forgetting = record ? record.oldOrigin === null || record.oldOrigin === undefined : true;
         if (!forgetting) return;
         const problem = bake();
         if (problem) reportViolation(`the old origin would be forgotten while ${problem}`);
     },
 };
+
+/**
+ * The name of this stack's Beanstalk environment that `domain` reaches, if any: its CNAME
+ * (once known), or a first label equal to the environment's name or CNAME prefix (before it exists).
+ */
+function ownEnvironment(resources: readonly PolicyResource[], domain: unknown): string | undefined {
+    if (typeof domain !== "string") return undefined;
+    const label = domain.toLowerCase().split(".")[0];
+    for (const env of resources.filter((r) => r.type === TYPES.beanstalkEnvironment)) {
+        const p = env.props as any;
+        const cname = read(() => p.cname);
+        const names = [read(() => p.name), read(() => p.cnamePrefix)].filter((n): n is string => typeof n === "string").map((n) => n.toLowerCase());
+        if (sameHost(cname, domain) || names.includes(label)) return env.name;
+    }
+    return undefined;
+}
 
 export const cutinPolicies = [cutinPhaseOrder, cutinContinuousDeploymentLimits, cutinOneRiskAtATime, cutinOldOriginRetained];

@@ -128,4 +128,26 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             assert.match((await messages(future, "cutin-old-origin-retained"))[0], /2999-01-01 lies after today/);
         });
     });
+
+    describe("9: the old origin rewritten instead of retired", () => {
+        const OTHER = "payments-production-green.eu-west-1.elasticbeanstalk.com";
+        const rewrite = (cname: string) => [`cutin.oldPair.green.cname=${cname}`, `cutin.distribution.args.origins[0].domainName=${cname}`];
+
+        it("changing the old origin before the bake is refused; keeping it passes", async () => {
+            const deployed = [...at("promoted"), `cutin.cutinDate=${TODAY}`];
+            assert.deepEqual(await mandatory(await plan("production", deployed, deployed, CUT)), []);
+            const moved = await plan("production", [...deployed, ...rewrite(OTHER)], deployed, CUT);
+            assert.match((await messages(moved, "cutin-old-origin-retained"))[0], new RegExp(`old origin changes \\(payments-prod\\.eu-west-1\\.elasticbeanstalk\\.com → ${OTHER.replace(/\./g, "\\.")}\\) while the cut-in of ${TODAY} has baked 0 of 14 days`));
+        });
+
+        it("an old origin that is one of this stack's own Beanstalk environments is refused, even after the bake", async () => {
+            const baked = [...at("promoted"), "cutin.cutinDate=2020-01-01"];
+            const own = String(((await plan("production", baked, baked, CUT)).states.find((s) => s.type === T.env && s.name === "legacy-green")!.outputs as any).cname);
+            assert.match(own, /^legacy-green-.*\.elasticbeanstalk\.com$/);
+            // After the bake another old environment may be named; the stack's own environment never.
+            assert.deepEqual(await mandatory(await plan("production", [...baked, ...rewrite(OTHER)], baked, CUT)), []);
+            const mine = await plan("production", [...baked, ...rewrite(own)], baked, CUT);
+            assert.match((await messages(mine, "cutin-old-origin-retained"))[0], /is this stack's own Beanstalk environment legacy-green/);
+        });
+    });
 });
