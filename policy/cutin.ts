@@ -64,7 +64,8 @@ interface DeployedCutin {
 function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "none" | "new-stack" | undefined {
     const deployed = deployedOutputs(resources);
     if (deployed === undefined) return undefined;
-    if (Object.keys(deployed).length === 0) return "new-stack";
+    // Empty outputs: a new stack only while nothing the program creates exists (as deployedStateIn judges it).
+    if (Object.keys(deployed).length === 0) return deployedStateIn(resources).kind === "new" ? "new-stack" : undefined;
     const c = deployed.cutin;
     if (c === undefined || c === null) return "none";
     if (!isPhase(c.phase)) return undefined;

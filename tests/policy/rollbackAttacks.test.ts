@@ -38,6 +38,13 @@ describe("second review: the deployed-state reference and the rollback policies"
         assert.deepEqual((await mandatory(fresh)).filter((m) => /never deployed/.test(m)), []);
     });
 
+    it("the cut-in policies judge an empty reference the same way: not a new stack while its resources exist", async () => {
+        const p = await plan("production", [], [], CUT);
+        const empty = mutated(p, (_f, states) => setProp(states.find((s) => s.type === SR)!, "outputs", {}));
+        const refused = (await mandatory(empty, CUT)).filter((m) => m.startsWith("cutin-phase-order: "));
+        assert.ok(refused.length > 0, (await mandatory(empty, CUT)).join("\n"));
+    });
+
     it("a reference to another organization's stack is refused when the pack pins the organization", async () => {
         const forged = (await plan("production", DONE, DONE)).outputs;
         const p = mutated(await plan("production", ["legacy.decommissioned=true", "legacy.protect=false", ...DONE]), (_f, states) => {
