@@ -8,24 +8,9 @@ import { strict as assert } from "node:assert";
 import { UNKNOWN } from "../../tools/plan/mocks";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { plan } from "../planCache";
-import { T, mutated, setProp, violations } from "./harness";
+import { T, accepted, mutated, refused, setProp, violations } from "./harness";
 
 type Plan = PlanRun;
-
-/** Mandatory violations as "policy: message". */
-async function refusals(p: Plan, file?: Record<string, unknown>): Promise<string[]> {
-    return (await violations(p, undefined, file)).filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`);
-}
-
-/** Assert that a mandatory violation of `policy` matching `pattern` is among the refusals. */
-async function refused(p: Plan, policy: string, pattern: RegExp, file?: Record<string, unknown>): Promise<void> {
-    const all = await refusals(p, file);
-    assert.ok(all.some((m) => m.startsWith(`${policy}: `) && pattern.test(m)), `expected ${policy} ${pattern}, got:\n  ${all.join("\n  ")}`);
-}
-
-async function accepted(p: Plan, file?: Record<string, unknown>): Promise<void> {
-    assert.deepEqual(await refusals(p, file), []);
-}
 
 const SR = "pulumi:pulumi:StackReference";
 const RECORD = "payments:migration:DeployedState";

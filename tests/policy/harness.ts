@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
@@ -50,6 +51,22 @@ export async function violations(plan: PlanRun, policy?: string, file?: Record<s
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(FIXTURES, plan.stack));
     const report = await evaluatePolicies(policies, config, plan.states);
     return report.violations.filter((v) => policy === undefined || v.policy === policy);
+}
+
+/** Mandatory violations as "policy: message". */
+export async function refusals(p: PlanRun, file?: Record<string, unknown>): Promise<string[]> {
+    return (await violations(p, undefined, file)).filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`);
+}
+
+/** Assert that a mandatory violation of `policy` matching `pattern` is among the refusals. */
+export async function refused(p: PlanRun, policy: string, pattern: RegExp, file?: Record<string, unknown>): Promise<void> {
+    const all = await refusals(p, file);
+    assert.ok(all.some((m) => m.startsWith(`${policy}: `) && pattern.test(m)), `expected ${policy} ${pattern}, got:\n  ${all.join("\n  ")}`);
+}
+
+/** Assert that nothing is refused. */
+export async function accepted(p: PlanRun, file?: Record<string, unknown>): Promise<void> {
+    assert.deepEqual(await refusals(p, file), []);
 }
 
 export const T = {
