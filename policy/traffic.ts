@@ -16,6 +16,7 @@ import {
     beanstalkEnvironments,
     deployedStateIn,
     legacyTargetGroups,
+    movesBack,
     risesPerPath,
     rulesByListener,
     publicTraffic,
@@ -218,7 +219,7 @@ export const headerRoutesFirst: StackValidationPolicy = {
 export const stickinessBounded: StackValidationPolicy = {
     name: "stickiness-bounded",
     description:
-        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is not made a reason to block an update that does not lengthen it.",
+        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is no reason to block an update that moves back without lengthening it; a forward step needs the bound.",
     severity: "medium",
     remediationSteps: "Set canary.stickinessSeconds to at most the policy's maxSeconds (15 minutes in production).",
     configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 } } },
@@ -226,7 +227,8 @@ export const stickinessBounded: StackValidationPolicy = {
         const { maxSeconds } = args.getConfig<{ maxSeconds: number }>();
         const deployed = deployedStateIn(args.resources);
         // Backward always: what is deployed already is no reason to refuse an update that does not make it worse.
-        const deployedSeconds = deployed.kind === "state" ? deployed.state.stickinessSeconds : 0;
+        // Only in an update that moves back: a forward step is never excused by what is deployed.
+        const deployedSeconds = deployed.kind === "state" && movesBack(args.resources, deployed) ? deployed.state.stickinessSeconds : 0;
         for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
             const stickiness = rule.forward?.stickiness;
             if (!stickiness?.enabled) {
