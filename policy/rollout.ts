@@ -9,7 +9,7 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { TYPES, rulesOf } from "./stackView";
+import { TYPES, beanstalkEnvironments, rulesOf } from "./stackView";
 
 function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
     const s = ((props?.settings ?? []) as any[]).find((x) => x?.namespace === namespace && x?.name === name);
@@ -189,11 +189,12 @@ export const fargateSizeValid: ResourceValidationPolicy = {
 export const capacityBeforeTraffic: StackValidationPolicy = {
     name: "capacity-before-traffic",
     description:
-        "Every listener rule that sends weighted traffic to Spring depends on both ECS services, so an update adds capacity (and waits for it to be healthy) before traffic moves onto it.",
+        "Every listener rule that sends weighted traffic depends on both ECS services and, while the Beanstalk pair exists, both Beanstalk environments, so an update adds capacity (and waits for it to be healthy) before traffic moves onto it.",
     severity: "high",
-    remediationSteps: "Keep the RoutedAlb's weightedRulesDependOn set to the Spring services.",
+    remediationSteps: "Keep the RoutedAlb's weightedRulesDependOn set to the Spring services and the Beanstalk environments.",
     validateStack: (args, reportViolation) => {
-        const services = args.resources.filter((r) => r.type === TYPES.ecsService);
+        // The ECS services, then the Beanstalk environments (present until the pair is decommissioned).
+        const services = [...args.resources.filter((r) => r.type === TYPES.ecsService), ...beanstalkEnvironments(args.resources)];
         for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
             const deps = new Set(rule.resource.dependencies.map((d) => d.urn));
             const missing = services.filter((s) => !deps.has(s.urn));
