@@ -49,7 +49,7 @@ export interface StackOutputs {
     /** Beanstalk's target groups: copy them into legacy.targetGroupArns to skip the tag lookup. */
     legacyTargetGroupArns: Record<Color, pulumi.Output<string>> | null;
     /** Everything the policy pack compares the next update against (lib/deployedState.ts). */
-    deployedState: DeployedState;
+    deployedState: DeployedState<pulumi.Output<string>>;
     /** Where the cut-in from the live system stands (null: no cut-in configured). */
     cutin: CutinState | null;
 }
@@ -88,11 +88,18 @@ export function liveShape(model: StackModel): LiveShape {
     };
 }
 
-/** The exports a later update (its policies, the canary tool, the replacement check) reads back as "what is deployed". */
-export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin" | "deployedState"> {
+/**
+ * The exports a later update (its policies, the canary tool, the replacement check) reads
+ * back as "what is deployed". `legacyTargetGroupArns`: the Beanstalk pair's target groups
+ * (Outputs in the program; strings where the offline plan derives a deployed state).
+ */
+export function deployedState<Arn = pulumi.Output<string>>(
+    model: StackModel,
+    legacyTargetGroupArns: Record<Color, Arn> | null,
+): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin"> & { deployedState: DeployedState<Arn> } {
     const c = model.cutin;
     return {
-        deployedState: deployedStateOf(model),
+        deployedState: deployedStateOf(model, legacyTargetGroupArns),
         canary: canaryState(model),
         cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired, oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname, header: c.header.name } : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
@@ -129,12 +136,12 @@ export function defineStack(model: StackModel): StackOutputs {
     // Already checked against the ALB limits while the config was validated (lib/config.ts).
     const rules = planRules(routingInput(model));
 
-    // What this update deploys, recorded where the policy pack can check it (exported as deployedState too).
-    new DeployedStateRecord("deployed-state-record", deployedStateOf(model));
     const network = new Network("network", { network: model.network, tags: ctx.tags });
     const secrets = generateSecrets(ctx);
     const alb = declareAlb(ctx, network);
     const legacy = model.legacyPresent ? declareLegacy(ctx, network, alb) : undefined;
+    // What this update deploys, recorded where the policy pack can check it (exported as deployedState too).
+    new DeployedStateRecord("deployed-state-record", deployedStateOf(model, legacyTargetGroupArns(legacy)));
     const { spring, traffic } = declareSpringAndRouting(ctx, { network, alb, legacy, rules, secrets });
     const health = declareHealthSignals(ctx, alb, spring, legacy);
     const edge = declareEdge(ctx, alb, secrets);
@@ -324,7 +331,7 @@ function stackOutputs(
         qaToken: pulumi.secret(r.secrets.qaToken.result),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
-        ...deployedState(model),
+        ...deployedState(model, legacyTargetGroupArns(legacy)),
         routing: routingSummary(r.traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
         health: {
@@ -334,8 +341,13 @@ function stackOutputs(
             dashboard: health.dashboard.dashboardName,
         },
         legacyEnvironments: legacy ? { blue: legacy.colors.blue.environmentName, green: legacy.colors.green.environmentName } : null,
-        legacyTargetGroupArns: legacy ? { blue: legacy.colors.blue.targetGroupArn, green: legacy.colors.green.targetGroupArn } : null,
+        legacyTargetGroupArns: legacyTargetGroupArns(legacy),
     };
+}
+
+/** The pair's target groups by color (looked up by tag, or from legacy.targetGroupArns), null without a pair. */
+function legacyTargetGroupArns(legacy?: LegacyBeanstalkPair): Record<Color, pulumi.Output<string>> | null {
+    return legacy ? { blue: legacy.colors.blue.targetGroupArn, green: legacy.colors.green.targetGroupArn } : null;
 }
 
 /** The routing table as plain data, for the stack outputs (and so for `canary status`). */

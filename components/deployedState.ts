@@ -9,7 +9,7 @@ import { DeployedState } from "../lib/deployedState";
  * the next update's pack reads the export back through the stack's reference to itself.
  */
 export class DeployedStateRecord extends pulumi.ComponentResource {
-    constructor(name: string, state: DeployedState, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, state: DeployedState<pulumi.Output<string>>, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.deployedState, name, {}, opts);
         this.registerOutputs({ ...state });
     }

@@ -1,7 +1,7 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LegacyConfig, legacyInstances } from "../lib/config";
-import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
+import { COMPONENT_TYPES, COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 
 /** Beanstalk's tag on the target group it creates for an environment in shared-ALB mode. */
@@ -81,6 +81,8 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
             liveColor: this.liveColor,
             blueTargetGroupArn: this.colors.blue.targetGroupArn,
             greenTargetGroupArn: this.colors.green.targetGroupArn,
+            // The policy pack trusts config ARNs only once the deployed state has recorded them.
+            [LEGACY_TARGET_GROUP_SOURCE_OUTPUT]: legacy.targetGroupArns ? LEGACY_TARGET_GROUP_SOURCES.config : LEGACY_TARGET_GROUP_SOURCES.lookup,
             blueCname: this.colors.blue.cname,
             greenCname: this.colors.green.cname,
         });

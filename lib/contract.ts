@@ -33,6 +33,13 @@ export const COMPONENT_TYPES = {
 export const DEPLOYED_STATE_OUTPUT = "deployedState";
 /** The LegacyBeanstalkPair's registered outputs naming Beanstalk's own target groups (found by tag, not declared by us). */
 export const LEGACY_TARGET_GROUP_OUTPUTS = { blue: "blueTargetGroupArn", green: "greenTargetGroupArn" } as const;
+/**
+ * The LegacyBeanstalkPair's registered output saying where those ARNs came from: found by
+ * Beanstalk's environment-id tag, or taken from `legacy.targetGroupArns` (config, which the
+ * pack trusts only as far as the deployed state has recorded the same ARNs).
+ */
+export const LEGACY_TARGET_GROUP_SOURCE_OUTPUT = "targetGroupArnsFrom";
+export const LEGACY_TARGET_GROUP_SOURCES = { lookup: "environment-tag", config: "config" } as const;
 
 /** One listener rule as the RoutedAlb component records it in its outputs. */
 export interface RoutingRecord {

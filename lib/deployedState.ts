@@ -30,7 +30,11 @@ export interface TrafficEntry {
     springPercent: number;
 }
 
-export interface DeployedState {
+/**
+ * @typeParam Arn how a target group ARN is held: a string in a record read back, a
+ * `pulumi.Output<string>` while the program builds it (this module imports no Pulumi).
+ */
+export interface DeployedState<Arn = string> {
     version: typeof DEPLOYED_STATE_VERSION;
     /** The public rules in priority order: the effective Spring share per request path. */
     traffic: TrafficEntry[];
@@ -46,9 +50,17 @@ export interface DeployedState {
     /** The origin-verify secret slots: which one CloudFront sends, which the ALB accepts, and each one's generation. */
     originVerify: { send: Slot; accept: Slot[]; generation: Record<Slot, number> };
     migration: { cutoverDate: string | null; bakeDays: number };
+    /**
+     * Beanstalk's target groups, by color, that the rules forward Rails' share to (null: no
+     * pair). Optional, so the version stays 1: a record written before this field existed
+     * has none, and the pack then accepts only target groups the pair found by Beanstalk's
+     * environment-id tag (never ARNs from config) until they are recorded.
+     */
+    legacyTargetGroupArns?: Record<Color, Arn> | null;
 }
 
-export function deployedStateOf(model: StackModel): DeployedState {
+/** `legacyTargetGroupArns`: the pair's target groups (looked up or from config), ignored when the model has no pair. */
+export function deployedStateOf<Arn = string>(model: StackModel, legacyTargetGroupArns: Record<Color, Arn> | null): DeployedState<Arn> {
     const routes: TrafficEntry[] = model.canary.routes.map((route, index) => ({
         priority: routePriority(route, index),
         paths: [...route.paths],
@@ -66,6 +78,7 @@ export function deployedStateOf(model: StackModel): DeployedState {
         headers: { originVerify: model.alb.originVerifyHeader, route: model.qa.routeHeader, token: model.qa.tokenHeader },
         originVerify: { send: ov.send, accept: [...ov.accept], generation: { a: ov.generation.a, b: ov.generation.b } },
         migration: { cutoverDate: model.migration.cutoverDate ?? null, bakeDays: model.migration.bakeDays },
+        legacyTargetGroupArns: model.legacyPresent && legacyTargetGroupArns ? { blue: legacyTargetGroupArns.blue, green: legacyTargetGroupArns.green } : null,
     };
 }
 
@@ -126,5 +139,23 @@ export function readDeployedState(value: unknown): DeployedState | string {
         return bad("originVerify");
     }
     if (!v.migration || !(v.migration.cutoverDate === null || isString(v.migration.cutoverDate)) || !isNumber(v.migration.bakeDays)) return bad("migration");
+    // The ARNs themselves are read by legacyTargetGroupArnsIn only: unknown before the first deployment.
+    const tgs = v.legacyTargetGroupArns;
+    if (tgs !== undefined && tgs !== null && (typeof tgs !== "object" || Array.isArray(tgs))) return bad("legacyTargetGroupArns");
     return v as DeployedState;
+}
+
+/**
+ * The Beanstalk target groups a state records: by color, null (no pair), undefined (a
+ * record older than the field), or why they cannot be read (the pack refuses on a string).
+ * Reads the ARNs, which are unknown in a preview before the target groups exist.
+ */
+export function legacyTargetGroupArnsIn(state: DeployedState): Record<Color, string> | null | undefined | string {
+    const tgs = state.legacyTargetGroupArns;
+    if (tgs === undefined) return undefined;
+    const bad = "deployedState.legacyTargetGroupArns is malformed";
+    if (tgs === null) return state.legacyPresent ? `${bad}: null while the Beanstalk pair is present` : null;
+    if (!state.legacyPresent) return `${bad}: it names target groups while the Beanstalk pair is gone`;
+    if (!isString(tgs.blue) || !isString(tgs.green)) return bad;
+    return { blue: tgs.blue, green: tgs.green };
 }

@@ -10,6 +10,7 @@ import {
     DEPLOYED_STATE_OUTPUT,
     DEPLOYED_STATE_REFERENCE,
     LEGACY_TARGET_GROUP_OUTPUTS,
+    LEGACY_TARGET_GROUP_SOURCE_OUTPUT,
     RULE_NAME_TAG,
     RULE_ROLE_TAG,
     RULE_TARGETS_TAG,
@@ -161,6 +162,12 @@ export function legacyTargetGroups(resources: readonly PolicyResource[]): Map<st
         }
     }
     return out;
+}
+
+/** Where the LegacyBeanstalkPair took its target group ARNs from (LEGACY_TARGET_GROUP_SOURCES), as it registered it. */
+export function legacyTargetGroupSource(pair: PolicyResource): string | undefined {
+    const source = (pair.props as any)[LEGACY_TARGET_GROUP_SOURCE_OUTPUT];
+    return typeof source === "string" ? source : undefined;
 }
 
 /** Whether reading a value hits an unknown (a preview before the resource exists), without failing the policy. */

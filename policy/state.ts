@@ -5,8 +5,8 @@
  * one) describes the resources it deploys, so the next update starts from the truth.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { COLOR_TAG } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, deployedStateIn, deployedStateOrganization, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS } from "../lib/contract";
+import { TYPES, beanstalkEnvironments, deployedStateIn, deployedStateOrganization, isUnknown, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
@@ -16,7 +16,7 @@ const samePaths = (a: string[] | null, b: string[] | null) => JSON.stringify(a &
 export const deployedStateRecorded: StackValidationPolicy = {
     name: "deployed-state-recorded",
     description:
-        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair and protect.",
+        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair, its target groups and protect.",
     severity: "critical",
     remediationSteps:
         "Keep the deployed-state StackReference, the DeployedState record and the deployedState output as stack.ts declares them (lib/deployedState.ts computes them from the config).",
@@ -73,6 +73,24 @@ export const deployedStateRecorded: StackValidationPolicy = {
         }
         for (const rule of actual.filter((a) => !record.traffic.some((e) => e.priority === a.priority))) {
             reportViolation(`rule ${rule.rule.name} (priority ${rule.priority}) takes public traffic but is not in the record`, rule.rule.resource.urn);
+        }
+        // The Beanstalk target groups the next update holds the pair to (targets-accounted): the pair's own.
+        const pair = args.resources.find((r) => r.type === TYPES.legacyPair);
+        const recorded = record.legacyTargetGroupArns;
+        if (recorded === undefined) {
+            reportViolation("the record does not name the Beanstalk target groups (legacyTargetGroupArns, null without a pair)");
+        } else if ((recorded === null) !== (pair === undefined)) {
+            reportViolation(`the record names ${recorded ? "Beanstalk target groups" : "no Beanstalk target groups"}; the stack ${pair ? "declares" : "declares no"} Beanstalk pair`);
+        } else if (recorded && pair) {
+            for (const [color, key] of Object.entries(LEGACY_TARGET_GROUP_OUTPUTS) as [keyof typeof LEGACY_TARGET_GROUP_OUTPUTS, string][]) {
+                const claimed = () => recorded[color];
+                const actual = () => (pair.props as any)[key];
+                // Both unknown before the first deployment: the same output, not known yet.
+                if (isUnknown(claimed) && isUnknown(actual)) continue;
+                if (isUnknown(claimed) || isUnknown(actual) || claimed() !== actual()) {
+                    reportViolation(`the record says the Beanstalk ${color} target group is ${isUnknown(claimed) ? "unknown" : claimed()}; the pair's is ${isUnknown(actual) ? "unknown" : actual()}`, pair.urn);
+                }
+            }
         }
     },
 };

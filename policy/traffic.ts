@@ -5,7 +5,8 @@
  * never blocked.
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { RULE_ROLE_TAG } from "../lib/contract";
+import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS, LEGACY_TARGET_GROUP_SOURCES, RULE_ROLE_TAG } from "../lib/contract";
+import { legacyTargetGroupArnsIn } from "../lib/deployedState";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
@@ -15,6 +16,8 @@ import {
     TYPES,
     beanstalkEnvironments,
     deployedStateIn,
+    isUnknown,
+    legacyTargetGroupSource,
     legacyTargetGroups,
     movesBack,
     risesPerPath,
@@ -23,6 +26,7 @@ import {
     recordedStateIn,
     rulesOf,
     springTargetGroups,
+    tagsOf,
 } from "./stackView";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
@@ -137,6 +141,131 @@ export const listenerRulesAccounted: StackValidationPolicy = {
             for (const t of rule.forward!.targets) {
                 if (!known.has(t.arn)) {
                     reportViolation(`rule ${rule.name} forwards to ${t.arn}, which is neither a Spring color's nor a Beanstalk environment's target group of this stack`, rule.resource.urn);
+                }
+            }
+        }
+    },
+};
+
+/** Resource types that register targets into the target group they name (any other resource naming one is refused too). */
+const REGISTRATIONS = new Set([
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:alb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:autoscaling/group:Group",
+    "aws:autoscaling/attachment:Attachment",
+    "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment",
+]);
+
+/** What may name a Spring or Beanstalk target group: the rules (listener-rules-accounted judges them), the services (judged here) and the groups themselves. */
+const MAY_NAME_TARGET_GROUPS = new Set<string>([TYPES.listenerRule, TYPES.ecsService, TYPES.targetGroup]);
+
+/** Every known string anywhere in a value, with where it sits (unknown values, still being computed, are skipped). */
+function stringsIn(value: unknown, at = ""): { at: string; value: string }[] {
+    if (typeof value === "string") return [{ at, value }];
+    if (value === null || typeof value !== "object") return [];
+    const out: { at: string; value: string }[] = [];
+    for (const key of Object.keys(value)) {
+        let child: unknown;
+        try {
+            child = (value as any)[key];
+        } catch (err) {
+            if ((err as Error)?.constructor?.name === "UnknownValueError") continue;
+            throw err;
+        }
+        out.push(...stringsIn(child, at ? `${at}.${key}` : key));
+    }
+    return out;
+}
+
+export const targetsAccounted: StackValidationPolicy = {
+    name: "targets-accounted",
+    description:
+        "Traffic reaches only what is deployed: Beanstalk's target groups are the ones the deployed state recorded (not changed while the deployed pair takes traffic; with none recorded, only the ones the pair found by Beanstalk's environment-id tag), each ECS service registers only into its own color's Spring target group, and nothing else registers targets into (or names) a Spring or Beanstalk target group.",
+    severity: "critical",
+    remediationSteps:
+        "Keep legacy.targetGroupArns equal to the stack output legacyTargetGroupArns, or remove it so the pair looks its target groups up; let the FargateService attach each color's service to its own target group; register no targets by hand (TargetGroupAttachment, Auto Scaling groups).",
+    validateStack: (args, reportViolation) => {
+        const springGroups = args.resources.filter((r) => r.type === TYPES.targetGroup && r.parent?.type === TYPES.fargateService);
+        const services = args.resources.filter((r) => r.type === TYPES.ecsService);
+        const pairs = args.resources.filter((r) => r.type === TYPES.legacyPair);
+        // First what needs no ARN (all of it known before the first deployment)...
+        const judged: { service: (typeof services)[number]; entries: any[] }[] = [];
+        for (const service of services) {
+            const entries: any[] = (service.props as any).loadBalancers ?? [];
+            if (entries.length === 0) continue;
+            const color = tagsOf(service)[COLOR_TAG];
+            if (service.parent?.type !== TYPES.fargateService || !color) {
+                reportViolation(`ECS service ${service.name} registers into a target group but is not a color of a FargateService (${COLOR_TAG} tag): only a color's own service feeds its target group`, service.urn);
+                continue;
+            }
+            // By key: the values may be unknown yet (read with the ARNs, below).
+            const given = (e: any, key: string) => Object.keys(e ?? {}).includes(key) && (isUnknown(() => e[key]) || (e[key] !== undefined && e[key] !== null));
+            if (entries.some((e) => !given(e, "targetGroupArn") || given(e, "elbName"))) {
+                reportViolation(`ECS service ${service.name} registers with a load balancer entry that names no target group (or a Classic Load Balancer)`, service.urn);
+                continue;
+            }
+            judged.push({ service, entries });
+        }
+        if (pairs.length > 1) reportViolation(`the stack declares ${pairs.length} Beanstalk pairs, not one: the pack cannot tell which target groups are Rails'`);
+        const deployed = deployedStateIn(args.resources);
+        const pair = pairs.length === 1 ? pairs[0] : undefined;
+        let baseline: Record<string, string> | undefined;
+        if (pair && deployed.kind === "state" && deployed.state.legacyPresent) {
+            const recorded = legacyTargetGroupArnsIn(deployed.state);
+            if (typeof recorded === "string") {
+                reportViolation(`cannot judge the Beanstalk target groups against the deployed state, so they are refused: ${recorded}`, pair.urn);
+                return;
+            }
+            baseline = recorded ?? undefined;
+        }
+        if (pair && !baseline && legacyTargetGroupSource(pair) !== LEGACY_TARGET_GROUP_SOURCES.lookup) {
+            // Never recorded (a new stack, a pair coming back, a record older than the field): only Beanstalk's own tag says which target groups are Rails'.
+            reportViolation(
+                `the Beanstalk target groups come from ${legacyTargetGroupSource(pair) === LEGACY_TARGET_GROUP_SOURCES.config ? "legacy.targetGroupArns" : "an unknown source"} and the deployed state records none to check them against: remove legacy.targetGroupArns for this update, so the pair finds them by Beanstalk's environment-id tag and the state records them`,
+                pair.urn,
+            );
+        }
+        // ...then the ARNs (unknown before the first deployment).
+        const spring = new Map<string, string>(); // ARN → "<component urn> <color>"
+        for (const g of springGroups) spring.set((g.props as any).arn, `${g.parent!.urn} ${tagsOf(g)[COLOR_TAG]}`);
+        for (const { service, entries } of judged) {
+            const own = `${service.parent!.urn} ${tagsOf(service)[COLOR_TAG]}`;
+            for (const e of entries) {
+                if (spring.get(e.targetGroupArn) !== own) {
+                    reportViolation(
+                        `ECS service ${service.name} registers into ${e.targetGroupArn}, which is not its own color's (${tagsOf(service)[COLOR_TAG]}) Spring target group: it would take traffic meant for ${legacyTargetGroups(args.resources).has(e.targetGroupArn) ? "Rails" : spring.has(e.targetGroupArn) ? "the other color" : "another target group"}`,
+                        service.urn,
+                    );
+                }
+            }
+        }
+        const legacyNow = legacyTargetGroups(args.resources);
+        if (pair && baseline) {
+            for (const [color, key] of Object.entries(LEGACY_TARGET_GROUP_OUTPUTS)) {
+                const now = (pair.props as any)[key];
+                if (now !== baseline[color]) {
+                    reportViolation(
+                        `the Beanstalk ${color} target group changes from ${baseline[color]} to ${now} while the deployed rules send it traffic: Rails' share would go elsewhere (keep legacy.targetGroupArns.${color} at the deployed ARN, stack output legacyTargetGroupArns)`,
+                        pair.urn,
+                    );
+                }
+            }
+        }
+        const ours = new Map<string, string>();
+        for (const arn of spring.keys()) ours.set(arn, "Spring");
+        for (const arn of [...legacyNow.keys(), ...Object.values(baseline ?? {})]) ours.set(arn, "Beanstalk");
+        for (const r of args.resources) {
+            if (MAY_NAME_TARGET_GROUPS.has(r.type) || r.type.startsWith("pulumi:") || r.type.startsWith("payments:")) continue;
+            // A value still unknown is something not created yet, never one of these (their ARNs are known by now).
+            for (const { at, value } of stringsIn(r.props)) {
+                const side = ours.get(value);
+                if (side) {
+                    reportViolation(
+                        REGISTRATIONS.has(r.type)
+                            ? `${r.type.split(":").pop()} ${r.name} registers targets into the ${side} target group ${value} (${at}): only the color's own ECS service (Spring) or Beanstalk (Rails) feeds it`
+                            : `${r.name} (${r.type}) names the ${side} target group ${value} in ${at}: only the listener rules and the color's own ECS service may`,
+                        r.urn,
+                    );
                 }
             }
         }
@@ -298,4 +427,4 @@ export const singleWriter: ResourceValidationPolicy = {
     },
 };
 
-export const trafficPolicies = [canaryStepLimit, listenerRulesAccounted, weightsWellFormed, headerRoutesFirst, stickinessBounded, singleWriter];
+export const trafficPolicies = [canaryStepLimit, listenerRulesAccounted, targetsAccounted, weightsWellFormed, headerRoutesFirst, stickinessBounded, singleWriter];

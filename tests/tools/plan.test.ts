@@ -129,7 +129,7 @@ describe("npm run plan", () => {
         const v = doc.policy.violations;
         assert.deepEqual(v.filter((x: any) => x.level === "mandatory").map((x: any) => x.policy), ["canary-step-limit", "canary-step-limit"]);
         const cantRun = v.filter((x: any) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
-        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles", "listener-rules-accounted", "origin-locked", "qa-routes-protected", "weights-well-formed"]);
+        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles", "listener-rules-accounted", "origin-locked", "qa-routes-protected", "targets-accounted", "weights-well-formed"]);
         assert.ok(cantRun.every((x: any) => x.level === "advisory"));
         r = await run(["--stack", "production", "--first-deploy", "--set", "canary.weight=0", "--set", "canary.routes[0].weight=0.1"]);
         assert.equal(r.code, 0, r.out);

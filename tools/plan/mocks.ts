@@ -13,6 +13,25 @@ function short(text: string, n = 8): string {
     return createHash("sha1").update(text).digest("hex").slice(0, n);
 }
 
+/** The mock id of the Beanstalk environment declared as resource `resourceName`. */
+function environmentId(resourceName: string): string {
+    return `e-${short(resourceName, 10)}`;
+}
+
+/** The target group Beanstalk creates for an environment (mock ARN, from its environment id). */
+function beanstalkTargetGroupArn(region: string, envId: string): string {
+    return `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT}:targetgroup/awseb-${short(envId, 10)}/${short(envId, 16)}`;
+}
+
+/**
+ * What the pair's tag lookup finds under the mocks for the environment declared as
+ * `environmentResourceName`: the offline plan derives a deployed state that names it, as
+ * a deployment of the same config would have exported it.
+ */
+export function mockBeanstalkTargetGroupArn(region: string, environmentResourceName: string): string {
+    return beanstalkTargetGroupArn(region, environmentId(environmentResourceName));
+}
+
 /** Provider-style autoname: the resource name plus a stable suffix. */
 function autoname(name: string): string {
     return `${name}-${short(name, 7)}`;
@@ -92,7 +111,7 @@ export function createMocks(
                 case "aws:ec2/securityGroup:SecurityGroup":
                     return { id: `sg-${short(args.name, 17)}`, state: { ...state, arn: arn("ec2", `security-group/sg-${short(args.name, 17)}`) } };
                 case "aws:elasticbeanstalk/environment:Environment": {
-                    const envId = `e-${short(args.name, 10)}`;
+                    const envId = environmentId(args.name);
                     world.environmentIds.set(envId, args.name);
                     Object.assign(state, {
                         arn: arn("elasticbeanstalk", `environment/${inputs.application}/${name}`),
@@ -157,7 +176,7 @@ export function createMocks(
                 case "aws:resourcegroupstaggingapi/getResources:getResources": {
                     // Beanstalk's own target group, found by its environment-id tag.
                     const envId = inputs.tagFilters?.[0]?.values?.[0] ?? "unknown";
-                    const tgArn = arn("elasticloadbalancing", `targetgroup/awseb-${short(envId, 10)}/${short(envId, 16)}`);
+                    const tgArn = beanstalkTargetGroupArn(region, envId);
                     const envName = world.environmentIds.get(envId);
                     if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
                     return { id: region, resourceTagMappingLists: [{ resourceArn: tgArn, complianceDetails: [], tags: { [inputs.tagFilters?.[0]?.key]: envId } }] };
@@ -165,7 +184,7 @@ export function createMocks(
                 case "aws:lb/getTargetGroup:getTargetGroup": {
                     // Beanstalk's own target group, found by its environment-id tag.
                     const envId = inputs.tags?.["elasticbeanstalk:environment-id"] ?? inputs.name ?? "unknown";
-                    const tgArn = arn("elasticloadbalancing", `targetgroup/awseb-${short(envId, 10)}/${short(envId, 16)}`);
+                    const tgArn = beanstalkTargetGroupArn(region, envId);
                     const envName = world.environmentIds.get(envId);
                     if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
                     return { arn: tgArn, arnSuffix: tgArn.split(":").pop(), tags: inputs.tags ?? {} };

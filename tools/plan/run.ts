@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CreationStep, creationOrder } from "./order";
-import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
+import { UNKNOWN, createMocks, mockBeanstalkTargetGroupArn, MockWorld, RecordedResource } from "./mocks";
 import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
 import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
@@ -207,9 +207,18 @@ function outputsFromStackFile(dir: string, stack: string, deployedSets: readonly
     }
 }
 
-/** The stack outputs the policies and the canary tool read (`canary`, `liveColors`) for a config. */
+/**
+ * The stack outputs the policies and the canary tool read (`canary`, `liveColors`,
+ * `deployedState`) for a config, as a deployment of it would have exported them: the
+ * Beanstalk target groups are `legacy.targetGroupArns` when set, else what the pair's tag
+ * lookup finds under the mocks (the environments are declared as `legacy-<color>`, stack.ts).
+ */
 export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
-    return deployedState(modelFromFlatConfig(config.config, config.project, config.stack));
+    const model = modelFromFlatConfig(config.config, config.project, config.stack);
+    const region = config.config["aws:region"] ?? "us-east-1";
+    const given = model.legacy.targetGroupArns;
+    const arns = { blue: given?.blue ?? mockBeanstalkTargetGroupArn(region, "legacy-blue"), green: given?.green ?? mockBeanstalkTargetGroupArn(region, "legacy-green") };
+    return deployedState(model, model.legacyPresent ? arns : null);
 }
 
 /** What a plan is computed from: the config, and the deployed state it is compared with. */
