@@ -355,8 +355,8 @@ export const stickinessBounded: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { maxSeconds } = args.getConfig<{ maxSeconds: number }>();
         const deployed = deployedStateIn(args.resources);
-        // Backward always: what is deployed already is no reason to refuse an update that does not make it worse.
-        // Only in an update that moves back: a forward step is never excused by what is deployed.
+        // Backward always: a stickiness already deployed does not block a move back that keeps it
+        // (or shortens it); a forward step is never excused by what is deployed.
         const deployedSeconds = deployed.kind === "state" && movesBack(args.resources, deployed) ? deployed.state.stickinessSeconds : 0;
         for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
             const stickiness = rule.forward?.stickiness;
