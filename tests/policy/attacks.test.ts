@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { UNKNOWN } from "../../tools/plan/mocks";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { plan } from "../planCache";
-import { T, accepted, mutated, refused, setProp, violations } from "./harness";
+import { T, accepted, added, mutated, refused, setProp, violations } from "./harness";
 
 type Plan = PlanRun;
 
@@ -229,25 +229,14 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
 
     describe("8. security-group gaps", () => {
         const albSg = (p: Plan) => String((p.states.find((s) => s.type === T.sg && s.name === "alb-sg")!.outputs as any).id);
-        const resource = (p: Plan, type: string, name: string, props: Record<string, unknown>): PlannedResourceState => ({
-            urn: `urn:pulumi:production::payments-migration::${type}::${name}`,
-            type,
-            name,
-            parent: null,
-            custom: true,
-            inputs: structuredClone(props),
-            outputs: { ...structuredClone(props), id: `${name}-id` },
-            options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
-        });
-
         it("a standalone ingress rule or a self-made prefix list holding 0.0.0.0/0", async () => {
             const p = await plan("production");
-            const rule = mutated(p, (_f, states) => states.push(resource(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open", { securityGroupId: albSg(p), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp" })));
+            const rule = mutated(p, (_f, states) => states.push(added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open", { securityGroupId: albSg(p), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp" })));
             await refused(rule, "origin-locked", /ingress rule open opens the ALB security group to cidrIpv4 0.0.0.0\/0/);
             await refused(rule, "no-open-ingress", /open admits 0.0.0.0\/0/);
             const list = mutated(p, (_f, states) => {
-                states.push(resource(p, "aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", { addressFamily: "IPv4", entries: [{ cidr: "0.0.0.0/0" }], maxEntries: 1 }));
-                states.push(resource(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "via-list", { securityGroupId: albSg(p), prefixListId: "everyone-id", ipProtocol: "tcp" }));
+                states.push(added("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", { addressFamily: "IPv4", entries: [{ cidr: "0.0.0.0/0" }], maxEntries: 1 }));
+                states.push(added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "via-list", { securityGroupId: albSg(p), prefixListId: "everyone-id", ipProtocol: "tcp" }));
             });
             await refused(list, "origin-locked", /via-list opens the ALB security group to prefix list everyone-id, which this stack declares itself/);
             await refused(list, "no-open-ingress", /everyone admits 0.0.0.0\/0/);

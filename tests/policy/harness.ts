@@ -53,6 +53,20 @@ export async function violations(plan: PlanRun, policy?: string, file?: Record<s
     return report.violations.filter((v) => policy === undefined || v.policy === policy);
 }
 
+/** A resource added in code (a production stack's), with `props` as its inputs and outputs. */
+export function added(type: string, name: string, props: Record<string, unknown>): PlannedResourceState {
+    return {
+        urn: `urn:pulumi:production::payments-migration::${type}::${name}`,
+        type,
+        name,
+        parent: null,
+        custom: true,
+        inputs: structuredClone(props),
+        outputs: { ...structuredClone(props), id: `${name}-id` },
+        options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
+    };
+}
+
 /** Mandatory violations as "policy: message". */
 export async function refusals(p: PlanRun, file?: Record<string, unknown>): Promise<string[]> {
     return (await violations(p, undefined, file)).filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`);
