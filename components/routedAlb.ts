@@ -1,18 +1,26 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, Side, WeightedTarget } from "../lib/weights";
-import { COMPONENT_TYPES, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG, RoutingRecord } from "../lib/contract";
+import {
+    BEANSTALK_LISTENER_PORT,
+    CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
+    COMPONENT_TYPES,
+    RULE_NAME_TAG,
+    RULE_ROLE_TAG,
+    RULE_TARGETS_TAG,
+    RoutingRecord,
+} from "../lib/contract";
 import type { AlbConfig } from "../lib/config";
 import { HeaderValue, OriginVerifySlot, PlannedRule } from "../lib/rules";
 
-/** AWS-managed prefix list of CloudFront's origin-facing addresses. */
-export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
+/** AWS-managed prefix list of CloudFront's origin-facing addresses (lib/contract.ts: the pack checks it). */
+export { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST };
 /** Tag Beanstalk keeps on a shared ALB; ignored so that Pulumi and Beanstalk do not fight over it. */
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
 /** The only port CloudFront may reach. */
 export const TRAFFIC_PORT = 443;
-/** The redirect-only listener Beanstalk's default rules go to; no security group rule opens it. */
-export const BEANSTALK_LISTENER_PORT = 80;
+/** The redirect-only listener Beanstalk's default rules go to; no security group rule opens it (lib/contract.ts: the pack allows Beanstalk only this one). */
+export { BEANSTALK_LISTENER_PORT };
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
@@ -88,6 +96,8 @@ export class RoutedAlb extends pulumi.ComponentResource {
 
     private readonly name: string;
     private readonly tags: Record<string, string>;
+    /** The CloudFront origin-facing prefix list as resolved for the security group (recorded in the outputs for the pack). */
+    private cloudFrontPrefixList?: pulumi.Output<aws.ec2.GetManagedPrefixListResult>;
 
     constructor(name: string, args: RoutedAlbArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.routedAlb, name, {}, opts);
@@ -157,6 +167,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
      */
     private cloudFrontOnlySecurityGroup(args: RoutedAlbArgs): aws.ec2.SecurityGroup {
         const cloudFront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, { parent: this });
+        this.cloudFrontPrefixList = cloudFront;
         return new aws.ec2.SecurityGroup(
             `${this.name}-sg`,
             {
@@ -242,6 +253,8 @@ export class RoutedAlb extends pulumi.ComponentResource {
             trafficListenerArn: this.trafficListener.arn,
             routing,
             migration: args.migration,
+            // origin-locked admits on the ALB's security group only the prefix list resolved here.
+            cloudFrontPrefixList: { id: this.cloudFrontPrefixList!.id, name: this.cloudFrontPrefixList!.name },
         });
         return { rules: [...args.rules], listenerRules, targetGroupAttachments: attachments, catchAll };
     }

@@ -14,6 +14,13 @@ export const RULE_NAME_TAG = "payments:rule";
 export const RULE_TARGETS_TAG = "payments:targets";
 /** Tag on each color's resources. */
 export const COLOR_TAG = "payments:color";
+/** AWS-managed prefix list of CloudFront's origin-facing addresses, the only source the ALB admits. */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
+/**
+ * The one ALB listener Beanstalk is given (aws:elbv2:listener:<port> Rules=default): the
+ * port-80 redirect listener, which no security group rule opens. Never the traffic listener.
+ */
+export const BEANSTALK_LISTENER_PORT = 80;
 /** Resource name of the stack's StackReference to itself (its last deployment). */
 export const DEPLOYED_STATE_REFERENCE = "deployed-state";
 /** Component type tokens. */
@@ -55,6 +62,8 @@ export interface RoutingRecord {
 /** What the stack policies read from the RoutedAlb component's registered outputs. */
 export interface RoutedAlbOutputs {
     routing?: RoutingRecord[];
+    /** The CloudFront origin-facing prefix list the program resolved (by CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST) for the ALB's security group. */
+    cloudFrontPrefixList?: { id: string; name: string };
     migration?: { cutoverDate?: string; bakeDays?: number };
 }
 

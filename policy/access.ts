@@ -11,6 +11,7 @@ import {
     ALL_VIEWER_POLICY_ID,
     CACHING_DISABLED_POLICY_ID,
 } from "../lib/cloudfront";
+import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, RoutedAlbOutputs } from "../lib/contract";
 import type { DeployedState } from "../lib/deployedState";
 import { TYPES, deployedStateIn, hasWildcard, headerConditions, recordedStateIn, rulesOf } from "./stackView";
 import { isCutinOldOrigin } from "./cutin";
@@ -71,7 +72,7 @@ export const qaRoutesProtected: StackValidationPolicy = {
 };
 
 export interface OriginLockedConfig {
-    /** CloudFront origin-facing prefix list ids of the stack's region; empty: any prefix list not declared in this stack. */
+    /** CloudFront origin-facing prefix list ids of the stack's region (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontPrefixList`). */
     prefixListIds: string[];
 }
 
@@ -101,10 +102,39 @@ function beanstalkSettings(props: any, namespace: string, name: string): any[] {
     return ((props?.settings ?? []) as any[]).filter((x) => x?.namespace === namespace && x?.name === name);
 }
 
+/** The one listener setting the program gives Beanstalk: its default rule on the port-80 redirect listener. */
+const BEANSTALK_LISTENER_NAMESPACE = `aws:elbv2:listener:${BEANSTALK_LISTENER_PORT}`;
+
+/** Why a Beanstalk setting would write onto the ALB's listeners beyond that one default rule, or undefined. */
+function beanstalkListenerProblem(setting: any): string | undefined {
+    const namespace = String(setting?.namespace ?? "");
+    const lower = namespace.toLowerCase();
+    if (lower.startsWith("aws:elbv2:listenerrule")) return `declares listener rule ${namespace}: Beanstalk would write rules of its own (no origin-verify condition) onto the shared ALB`;
+    if (!lower.startsWith("aws:elbv2:listener")) return undefined;
+    if (namespace !== BEANSTALK_LISTENER_NAMESPACE) return `configures ${namespace}: Beanstalk may only use ${BEANSTALK_LISTENER_NAMESPACE}, the redirect listener no security group opens`;
+    if (setting?.name !== "Rules" || setting?.value !== "default") {
+        return `sets ${namespace} ${setting?.name}=${setting?.value}: only Rules=default (Beanstalk's own default rule) is allowed there`;
+    }
+    return undefined;
+}
+
+/** The CloudFront prefix list ids the program resolved (RoutedAlb outputs), or why there are none to trust. */
+function resolvedCloudFrontLists(resources: readonly PolicyResource[]): { ids: string[]; problem?: string } {
+    const ids: string[] = [];
+    for (const alb of resources.filter((r) => r.type === TYPES.routedAlb)) {
+        const list = ((alb.props ?? {}) as RoutedAlbOutputs).cloudFrontPrefixList;
+        if (list?.name !== CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST || typeof list.id !== "string") {
+            return { ids: [], problem: `RoutedAlb ${alb.name} records no prefix list resolved by the name ${CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST}` };
+        }
+        ids.push(list.id);
+    }
+    return ids.length > 0 ? { ids } : { ids, problem: "no RoutedAlb records the CloudFront prefix list it resolved" };
+}
+
 export const originLocked: StackValidationPolicy = {
     name: "origin-locked",
     description:
-        "Only CloudFront reaches the ALB: its security groups are declared in this stack and admit only an AWS-managed prefix list, Beanstalk is told to use them, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
+        "Only CloudFront reaches the ALB: its security groups are declared in this stack and admit only the CloudFront origin-facing prefix list the program resolved (or the policy config names), Beanstalk is told to use them and writes no rule but its default on the port-80 listener, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
     severity: "critical",
     remediationSteps:
         "Keep the ALB security group's only ingress the CloudFront prefix list, the origin-verify header on every rule and in the distribution's origin, Beanstalk's aws:elbv2:loadbalancer SecurityGroups naming the ALB group, and listener defaults fixed-response or redirect.",
@@ -161,18 +191,26 @@ export const originLocked: StackValidationPolicy = {
             if (beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups").length !== 1) {
                 reportViolation(`Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`, env.urn);
             }
+            // Its listener and listener-rule options write onto the shared ALB's listeners.
+            for (const setting of (((env.props as any).settings ?? []) as any[])) {
+                const problem = beanstalkListenerProblem(setting);
+                if (problem) reportViolation(`Beanstalk environment ${env.name} ${problem}`, env.urn);
+            }
         }
 
         // Then what needs ids that exist only after the first deployment.
         const albGroupIds = new Set(albs.flatMap((a) => ((a.props as any).securityGroups ?? []) as string[]));
         const declaredGroups = new Map(args.resources.filter((r) => r.type === TYPES.securityGroup).map((r) => [(r.props as any).id as string, r]));
         const ownPrefixLists = new Set(args.resources.filter((r) => r.type === PREFIX_LIST).map((r) => (r.props as any).id as string));
+        // CloudFront's list: the policy config's explicit allow-list, else the one the program resolved by name.
+        const resolved = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(args.resources);
         const prefixListProblem = (lists: string[]) => {
             if (lists.length === 0) return "an ingress rule without a source";
             const own = lists.filter((l) => ownPrefixLists.has(l));
             if (own.length > 0) return `prefix list ${own.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
-            const foreign = config.prefixListIds.length > 0 ? lists.filter((l) => !config.prefixListIds.includes(l)) : [];
-            if (foreign.length > 0) return `prefix list ${foreign.join(", ")}, not CloudFront's (${config.prefixListIds.join(", ")})`;
+            const foreign = lists.filter((l) => !resolved.ids.includes(l));
+            if (foreign.length > 0 && resolved.problem) return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
+            if (foreign.length > 0) return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
             return undefined;
         };
         for (const alb of albs) {
