@@ -13,8 +13,9 @@ import {
 } from "../lib/cloudfront";
 import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, RoutedAlbOutputs } from "../lib/contract";
 import type { DeployedState } from "../lib/deployedState";
-import { TYPES, deployedStateIn, hasWildcard, headerConditions, recordedStateIn, rulesOf } from "./stackView";
+import { TYPES, deployedStateIn, hasWildcard, headerConditions, isUnknown, recordedStateIn, rulesOf } from "./stackView";
 import { isCutinOldOrigin } from "./cutin";
+import { PRIVATE_RANGES, isPrivateCidr } from "./cidr";
 
 /** The record of the new state, or a violation saying the policy cannot judge without it. */
 function recordOrRefuse(resources: readonly PolicyResource[], report: (m: string) => void, what: string): DeployedState | undefined {
@@ -79,7 +80,6 @@ export interface OriginLockedConfig {
 const STANDALONE_INGRESS = new Set(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"]);
 const PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
 const PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
-const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 
 /** Ingress that is not a prefix list: CIDRs, security groups or self. */
 function openIngress(rule: any): string | undefined {
@@ -265,14 +265,17 @@ export const originLocked: StackValidationPolicy = {
     },
 };
 
+const PRIVATE_SPACE = PRIVATE_RANGES.join(", ");
+
 export const noOpenIngress: StackValidationPolicy = {
     name: "no-open-ingress",
     description:
-        "No security group, standalone ingress rule or prefix list of this stack admits the whole internet (0.0.0.0/0, ::/0): the Spring tasks are reached only from the ALB, the ALB only from CloudFront.",
+        "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront.",
     severity: "critical",
-    remediationSteps: "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never an open CIDR.",
+    remediationSteps: "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
     validateStack: (args, reportViolation) => {
-        const open = (values: unknown) => (Array.isArray(values) ? values : [values]).filter((v) => OPEN_CIDRS.has(String(v)));
+        // Judged by the addresses covered (0.0.0.0/1 + 128.0.0.0/1 is the internet); what does not parse is refused.
+        const open = (values: unknown) => (Array.isArray(values) ? values : [values]).filter((v) => !isPrivateCidr(v)).map((v) => String(v));
         for (const r of args.resources) {
             const p = r.props as any;
             const found: string[] = [];
@@ -285,7 +288,38 @@ export const noOpenIngress: StackValidationPolicy = {
             } else if (r.type === PREFIX_LIST_ENTRY) {
                 found.push(...open(p.cidr));
             }
-            if (found.length > 0) reportViolation(`${r.name} admits ${[...new Set(found)].join(", ")}: the whole internet`, r.urn);
+            if (found.length > 0) {
+                reportViolation(`${r.name} admits ${[...new Set(found)].join(", ")}: addresses outside private space (${PRIVATE_SPACE}), i.e. the internet`, r.urn);
+            }
+        }
+        // Last, the ids (unknown before the first deployment): a group the stack does not declare admits what the pack cannot see.
+        const groups = args.resources.filter((r) => r.type === TYPES.securityGroup);
+        // In a preview a group being created has no id yet (unknown, or not in its outputs at all).
+        const idOf = (g: PolicyResource) => (isUnknown(() => (g.props as any).id) ? undefined : (g.props as any).id);
+        const known = new Set(groups.map(idOf).filter((id): id is string => typeof id === "string"));
+        const pending = new Set(groups.filter((g) => typeof idOf(g) !== "string").map((g) => g.urn));
+        for (const service of args.resources.filter((r) => r.type === TYPES.ecsService)) {
+            const say = (m: string) => reportViolation(`ECS service ${service.name} ${m}`, service.urn);
+            const network = (service.props as any).networkConfiguration;
+            // The list itself (its elements are judged one by one below).
+            if (isUnknown(() => (Array.isArray(network?.securityGroups) ? network.securityGroups.length : network?.securityGroups))) {
+                say("has security groups the pack cannot read yet, so it is refused");
+                continue;
+            }
+            const ids = (network?.securityGroups ?? []) as unknown[];
+            if (ids.length === 0) {
+                say("names no security group: ECS would use the VPC's default group, which this stack does not declare");
+                continue;
+            }
+            // A group created in this update has no id yet: it must be one of the stack's that the service depends on.
+            const dependsOnPending = service.dependencies.some((d) => pending.has(d.urn));
+            for (let i = 0; i < ids.length; i++) {
+                if (isUnknown(() => ids[i])) {
+                    if (!dependsOnPending) say("uses a security group whose id is not known and that is not one of this stack's, so it is refused");
+                } else if (!known.has(String(ids[i]))) {
+                    say(`uses security group ${String(ids[i])}, which this stack does not declare: the pack cannot see what it admits`);
+                }
+            }
         }
     },
 };

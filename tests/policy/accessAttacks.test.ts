@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import { isPrivateCidr } from "../../policy/cidr";
 import { CLOUDFRONT_PREFIX_LIST_ID, UNKNOWN } from "../../tools/plan/mocks";
 import { PlanRun } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
@@ -65,6 +66,44 @@ describe("access attacks (adversarial review): refused, and their compliant neig
             assert.deepEqual(await messages(rule(p, CLOUDFRONT_PREFIX_LIST_ID), "origin-locked"), []);
             const allowList = { "origin-locked": { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } };
             assert.deepEqual(await messages(rule(p, "pl-0123456789abcdef0"), "origin-locked", allowList), []);
+        });
+    });
+
+    describe("13. open ingress not spelled 0.0.0.0/0, and groups the stack does not declare", () => {
+        const ingress = (p: PlanRun, entry: Record<string, unknown>) =>
+            mutated(p, (f) => setProp(f(T.sg, "spring-green-sg"), "ingress", [{ protocol: "tcp", fromPort: 8080, toPort: 8080, ...entry }]));
+
+        it("halves of the internet, ::0/0, a public address, an unparseable block, a standalone rule, a foreign or missing ECS group", async () => {
+            const p = await plan("production");
+            await refused(ingress(p, { cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }), "no-open-ingress", /spring-green-sg admits 0.0.0.0\/1, 128.0.0.0\/1: addresses outside private space/);
+            await refused(ingress(p, { ipv6CidrBlocks: ["::0/0"] }), "no-open-ingress", /spring-green-sg admits ::0\/0/);
+            await refused(ingress(p, { cidrBlocks: ["10.0.0.0/16", "203.0.113.7/32"] }), "no-open-ingress", /spring-green-sg admits 203.0.113.7\/32:/);
+            await refused(ingress(p, { cidrBlocks: ["10.0.0.0/7"] }), "no-open-ingress", /admits 10.0.0.0\/7:/);
+            await refused(ingress(p, { cidrBlocks: ["10.0.0.0"] }), "no-open-ingress", /admits 10.0.0.0:/);
+            const standalone = mutated(p, (_f, states) =>
+                states.push(added(INGRESS_RULE, "half-open", { securityGroupId: idOf(p, T.sg, "spring-green-sg"), cidrIpv4: "0.0.0.0/1", ipProtocol: "tcp", fromPort: 8080, toPort: 8080 })),
+            );
+            await refused(standalone, "no-open-ingress", /half-open admits 0.0.0.0\/1/);
+            const foreign = mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", ["sg-0123456789abcdef0"]));
+            await refused(foreign, "no-open-ingress", /ECS service spring-green uses security group sg-0123456789abcdef0, which this stack does not declare/);
+            const none = mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", []));
+            await refused(none, "no-open-ingress", /ECS service spring-green names no security group/);
+        });
+
+        it("private blocks (the VPC's, CGNAT, IPv6 ULA) and the stack's own groups pass", async () => {
+            const p = await plan("production");
+            assert.deepEqual(await messages(p, "no-open-ingress"), []);
+            const privateBlocks = ingress(p, { cidrBlocks: ["10.0.0.0/16", "100.64.0.0/16", "172.16.4.0/24", "192.168.1.7/32"], ipv6CidrBlocks: ["fd00:1::/64"] });
+            assert.deepEqual(await messages(privateBlocks, "no-open-ingress"), []);
+            const swapped = mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", [idOf(p, T.sg, "spring-blue-sg")]));
+            assert.deepEqual(await messages(swapped, "no-open-ingress"), []);
+        });
+
+        it("isPrivateCidr reads addresses, not spellings", () => {
+            for (const c of ["10.0.0.0/8", "10.255.0.0/16", "100.127.255.0/24", "fc00::/7", "fdff::1/128"]) assert.ok(isPrivateCidr(c), c);
+            for (const c of ["0.0.0.0/0", "::/0", "::0/0", "0:0::0/0", "11.0.0.0/8", "172.32.0.0/16", "100.128.0.0/16", "fe80::/10", "::ffff:10.0.0.1/128", "10.0.0.0/33", "10.0.0.256/32", "x"]) {
+                assert.ok(!isPrivateCidr(c), c);
+            }
         });
     });
 
