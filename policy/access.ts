@@ -47,6 +47,20 @@ export const qaRoutesProtected: StackValidationPolicy = {
         const record = recordOrRefuse(args.resources, reportViolation, "the QA routes");
         if (!record) return;
         const { route, token, originVerify } = record.headers;
+        // CloudFront adding the route or token header itself would hand every viewer a tester's pass.
+        const routing = new Set([route.toLowerCase(), token.toLowerCase()]);
+        for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
+            for (const origin of ((dist.props as any).origins ?? []) as any[]) {
+                for (const h of (origin?.customHeaders ?? []) as any[]) {
+                    if (routing.has(String(h?.name).toLowerCase())) {
+                        reportViolation(
+                            `distribution ${dist.name} origin ${origin.originId} adds the ${h.name} header itself: every viewer would reach the QA routes without knowing the token`,
+                            dist.urn,
+                        );
+                    }
+                }
+            }
+        }
         const rules = rulesOf(args.resources).filter((r) => r.role === "qa" || headerConditions(r).has(route.toLowerCase()));
         for (const rule of rules) {
             const headers = headerConditions(rule);

@@ -43,6 +43,33 @@ function withSettings(p: PlanRun, env: string, edit: (settings: any[]) => any[])
 }
 
 describe("access attacks (adversarial review): refused, and their compliant neighbours pass", () => {
+    describe("5. the QA token added at the edge", () => {
+        it("an origin custom header named as the token or route header is refused, on every distribution", async () => {
+            const p = await plan("production");
+            await refused(withEdgeHeader(p, "edge", "X-Route-Token"), "qa-routes-protected", /distribution edge origin routed-alb adds the X-Route-Token header itself/);
+            await refused(withEdgeHeader(p, "edge", "x-route-to"), "qa-routes-protected", /adds the x-route-to header itself/);
+            // Renamed headers: the names come from the record, not the pack's defaults.
+            const names = ["qa.tokenHeader=X-Tester-Token", "qa.routeHeader=X-Tester-Route"];
+            await refused(withEdgeHeader(await plan("production", names, names), "edge", "X-TESTER-TOKEN"), "qa-routes-protected", /adds the X-TESTER-TOKEN header itself/);
+            // The cut-in's primary and staging distributions too.
+            const cut = ["cutin.phase=weight", "cutin.edgeWeight=5"];
+            const cutin = await plan("production", cut, cut, path.join(FIXTURES, "cutin"));
+            const dists = cutin.states.filter((s) => s.type === T.dist).map((s) => s.name);
+            assert.ok(dists.length >= 2, dists.join(", "));
+            for (const dist of dists) {
+                assert.deepEqual(await messages(cutin, "qa-routes-protected"), []);
+                const attack = withEdgeHeader(cutin, dist, "X-Route-Token", dist);
+                assert.ok((await messages(attack, "qa-routes-protected")).some((m) => m.startsWith(`distribution ${dist} origin `)), dist);
+            }
+        });
+
+        it("the planned distribution, and another custom header, pass", async () => {
+            const p = await plan("production");
+            assert.deepEqual(await messages(p, "qa-routes-protected"), []);
+            assert.deepEqual(await messages(withEdgeHeader(p, "edge", "X-Request-Source"), "qa-routes-protected"), []);
+        });
+    });
+
     describe("12. a prefix list that is not the one the program resolved", () => {
         const rule = (p: PlanRun, list: string) =>
             mutated(p, (_f, states) => states.push(added(INGRESS_RULE, "via-list", { securityGroupId: idOf(p, T.sg, "alb-sg"), prefixListId: list, ipProtocol: "tcp", fromPort: 443, toPort: 443 })));
