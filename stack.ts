@@ -18,7 +18,7 @@ import { Network } from "./components/network";
 import { RoutedAlb, RoutedTraffic } from "./components/routedAlb";
 import { ViewerDns } from "./components/viewerDns";
 import { StackModel, containerPortOf, routingInput } from "./lib/config";
-import { DEPLOYED_STATE_REFERENCE } from "./lib/contract";
+import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS } from "./lib/contract";
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { DeployedState, deployedStateOf } from "./lib/deployedState";
@@ -160,8 +160,8 @@ function generateSecrets(ctx: StackContext): Secrets {
     const password = (name: string, keepers?: Record<string, string>) => new random.RandomPassword(name, { length: 48, special: false, keepers });
     return {
         originVerify: {
-            a: password("origin-verify", { generation: String(generation.a) }),
-            b: password("origin-verify-b", { generation: String(generation.b) }),
+            a: password(ORIGIN_VERIFY_PASSWORDS.a, { generation: String(generation.a) }),
+            b: password(ORIGIN_VERIFY_PASSWORDS.b, { generation: String(generation.b) }),
         },
         qaToken: password("qa-token"),
     };

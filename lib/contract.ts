@@ -14,6 +14,8 @@ export const RULE_NAME_TAG = "payments:rule";
 export const RULE_TARGETS_TAG = "payments:targets";
 /** Tag on each color's resources. */
 export const COLOR_TAG = "payments:color";
+/** Resource names of the origin-verify slots' RandomPasswords (keepers.generation = the slot's generation). */
+export const ORIGIN_VERIFY_PASSWORDS = { a: "origin-verify", b: "origin-verify-b" } as const;
 /** AWS-managed prefix list of CloudFront's origin-facing addresses, the only source the ALB admits. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 /**
