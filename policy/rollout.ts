@@ -41,6 +41,17 @@ export function matcherCodes(matcher: string): number[] | undefined {
  */
 const BEANSTALK_DEFAULT_BATCH = { type: "Percentage", size: 100 };
 
+/** Why a health-check matcher would count a failing app as healthy (or cannot be read), or undefined. */
+function matcherProblem(matcher: string): string | undefined {
+    const codes = matcherCodes(matcher);
+    if (!codes) return `health check matcher ${JSON.stringify(matcher)} is not a list of HTTP codes or ranges`;
+    if (codes.some((c) => c >= 400)) return `health check matcher ${matcher} counts error responses (4xx/5xx) as healthy`;
+    return undefined;
+}
+
+/** Beanstalk's processes (aws:elasticbeanstalk:environment:process:<name>) are its target groups. */
+const BEANSTALK_PROCESS = /^aws:elasticbeanstalk:environment:process:/i;
+
 const inRange = (v: unknown, range: { min: number; max: number }) => typeof v === "number" && v >= range.min && v <= range.max;
 const span = (range: { min: number; max: number }) => `${range.min}–${range.max}`;
 
@@ -52,7 +63,7 @@ export interface ZeroDowntimeConfig {
 export const zeroDowntimeRollout: ResourceValidationPolicy = {
     name: "zero-downtime-rollout",
     description:
-        "ECS rolls out with minimum healthy ≥ 100 %, a circuit breaker with rollback and a health-check grace; target groups have sane health checks and deregistration delays; Beanstalk never deploys AllAtOnce.",
+        "ECS rolls out with minimum healthy ≥ 100 %, a circuit breaker with rollback and a health-check grace; target groups and Beanstalk processes have sane health checks (no 4xx/5xx matcher) and deregistration delays; Beanstalk never deploys AllAtOnce.",
     severity: "high",
     remediationSteps:
         "Use the FargateService component defaults (100/200 %, circuit breaker with rollback, grace period) and a Beanstalk deployment policy of Immutable or RollingWithAdditionalBatch.",
@@ -89,11 +100,8 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
             case TYPES.targetGroup: {
                 const hc = p.healthCheck ?? {};
                 if (hc.enabled === false) reportViolation("health checks are disabled");
-                if (hc.matcher !== undefined) {
-                    const codes = matcherCodes(String(hc.matcher));
-                    if (!codes) reportViolation(`health check matcher ${JSON.stringify(hc.matcher)} is not a list of HTTP codes or ranges`);
-                    else if (codes.some((c) => c >= 400)) reportViolation(`health check matcher ${hc.matcher} counts error responses (4xx/5xx) as healthy`);
-                }
+                const problem = hc.matcher === undefined ? undefined : matcherProblem(String(hc.matcher));
+                if (problem) reportViolation(problem);
                 if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL)) reportViolation(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
                 if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT)) reportViolation(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
                 if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
@@ -126,6 +134,12 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                     if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min)) {
                         reportViolation(`deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`);
                     }
+                }
+                // The same matcher check as a target group's: each process is one.
+                for (const s of (p.settings ?? []) as any[]) {
+                    if (!BEANSTALK_PROCESS.test(String(s?.namespace)) || String(s?.name).toLowerCase() !== "matcherhttpcode") continue;
+                    const problem = matcherProblem(String(s.value));
+                    if (problem) reportViolation(`${s.namespace}: ${problem}`);
                 }
                 const delay = beanstalkSetting(p, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
                 if (delay !== undefined && !delayOk(Number(delay))) {

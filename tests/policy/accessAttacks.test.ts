@@ -174,6 +174,16 @@ describe("access attacks (adversarial review): refused, and their compliant neig
         });
     });
 
+    describe("15. Beanstalk's own health-check matcher", () => {
+        it("MatcherHTTPCode 200-499 is refused, 200-399 passes", async () => {
+            const p = await plan("production");
+            const matcher = (value: string) => withSettings(p, "legacy-green", (s) => s.map((x) => (x.name === "MatcherHTTPCode" ? { ...x, value } : x)));
+            await refused(matcher("200-499"), "zero-downtime-rollout", /process:default: health check matcher 200-499 counts error responses/);
+            await refused(matcher("2xx"), "zero-downtime-rollout", /process:default: health check matcher "2xx" is not a list of HTTP codes/);
+            assert.deepEqual(await messages(matcher("200-399"), "zero-downtime-rollout"), []);
+        });
+    });
+
     describe("16. Beanstalk writing rules onto the traffic listener", () => {
         it("another listener namespace, more rules on port 80, or a listenerrule namespace is refused", async () => {
             const p = await plan("production");
