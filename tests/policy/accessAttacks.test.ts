@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { isPrivateCidr } from "../../policy/cidr";
 import { CLOUDFRONT_PREFIX_LIST_ID, UNKNOWN } from "../../tools/plan/mocks";
-import { PlanRun } from "../../tools/plan/run";
+import { PlanRun, runPlan } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
 import { T, accepted, added, mutated, refused, setProp, violations } from "./harness";
@@ -102,9 +102,9 @@ describe("access attacks (adversarial review): refused, and their compliant neig
             // Slot b is neither sent nor accepted: its value is nobody's yet.
             const p = await plan("production");
             assert.deepEqual(await messages(regenerate(p, "origin-verify-b"), "origin-verify-rotation"), []);
-            // Never deployed: every secret is new.
-            const fresh = mutated(regenerate(p, "origin-verify"), (_f, states) => setProp(states.find((s) => s.type === "pulumi:pulumi:StackReference")!, "outputs", {}));
-            assert.deepEqual(await messages(fresh, "origin-verify-rotation"), []);
+            // Never deployed (the first preview: no ids, no results yet): every secret is new.
+            const first = await plan("production").then(() => runPlan({ stack: "production", dir: FIXTURES, firstDeploy: true }));
+            assert.deepEqual(await messages(regenerate(first, "origin-verify"), "origin-verify-rotation"), []);
             // A move back a step (2 → 1) passes too.
             await accepted(await plan("production", step1, [...step1, "alb.originVerify.send=b"]));
         });
