@@ -18,7 +18,12 @@ import { deployedState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(PROJECT_DIR, "index");
-const ERRORS_MODULE = path.join(PROJECT_DIR, "lib", "errors.");
+/**
+ * lib/ is pure (functions, constants and zod schemas; no module state, no config read at load):
+ * kept across plans, so the tools and the program share one copy (the tools tell the user's
+ * errors apart by lib/errors' classes) and the schemas are not rebuilt for every plan.
+ */
+const LIB_DIR = path.join(PROJECT_DIR, "lib") + path.sep;
 
 export interface PlanResource {
     urn: string;
@@ -242,10 +247,10 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = monitor.recorded;
 
-    // Fresh copies of the program modules for every plan (config is read at load time).
-    // lib/errors stays: the tools tell the user's errors apart by its classes (instanceof).
+    // Fresh copies of the program's own modules (index.ts, stack.ts, components/) for every plan, as
+    // each `pulumi preview` starts a new process; lib/ stays (LIB_DIR).
     const program = require.resolve(opts.program ?? PROGRAM);
-    forgetProgramModules(PROJECT_DIR, [ERRORS_MODULE]);
+    forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
     delete require.cache[program];
     let programExports: Record<string, unknown> = {};
     try {
