@@ -5,7 +5,7 @@
  * policies never block a move back: keeping or re-adding the pair always satisfies them.
  */
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { COLOR_TAG } from "../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
 import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, movesBack, raisesNoShare, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
@@ -113,8 +113,13 @@ export const rollbackTargetRetained: StackValidationPolicy = {
     },
 };
 
-/** A CloudFront distribution that viewers reach (not the cut-in's staging distribution, which comes and goes by phase). */
-const isViewerDistribution = (r: PolicyResource) => r.type === TYPES.distribution && (r.props as any).staging !== true;
+/**
+ * A CloudFront distribution that viewers reach. Only the cut-in's own staging distribution (under
+ * the CutinEdge, which comes and goes by phase) is not one: a `staging` flag set anywhere else
+ * does not take a distribution out of these checks.
+ */
+const isViewerDistribution = (r: PolicyResource) =>
+    r.type === TYPES.distribution && !((r.props as any).staging === true && r.parent?.type === COMPONENT_TYPES.cutinEdge);
 
 const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer]);
 const isProtectedTarget = (r: PolicyResource) => PROTECTED_TYPES.has(r.type) || isViewerDistribution(r);

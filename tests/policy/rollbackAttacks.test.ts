@@ -85,6 +85,16 @@ describe("second review: the deployed-state reference and the rollback policies"
             const refused = await mandatory(recreated);
             assert.ok(refused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes(name)), `${name}:\n${refused.join("\n")}`);
         }
+        // Marking the viewer-facing distribution `staging` does not take it out of the checks.
+        const flagged = mutated(p, (find) => {
+            const d = find(T.dist, "edge");
+            setProp(d, "staging", true);
+            (d.outputs as any).id = UNKNOWN;
+            d.options.protect = false;
+        });
+        const flaggedRefused = await mandatory(flagged);
+        assert.ok(flaggedRefused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes("edge")), flaggedRefused.join("\n"));
+        assert.ok(flaggedRefused.some((m) => m === "rollback-target-protected: edge is a rollback target and must be protected (protect: true)"), flaggedRefused.join("\n"));
         const primary = await plan("production", [], [], CUT);
         const unprotected = mutated(primary, (find) => (find(T.dist, "cutin-primary").options.protect = false));
         const refused = await mandatory(unprotected, CUT);

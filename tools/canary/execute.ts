@@ -234,7 +234,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (!ctx.apply) {
             if (step.detachFirst) {
                 out("First, detach the continuous deployment policy from the primary (the provider cannot: terraform-provider-aws#34511) and refresh it:");
-                for (const c of [...detachPolicyCommands(step.detachFirst.distributionId), refreshCommand(ctx.stack, step.detachFirst.refresh)]) out(`  ${c}`);
+                for (const c of detachByHand(ctx.stack, step.detachFirst)) out(`  ${c}`);
             }
             out(`Next: ${upCommand(ctx.stack, targets)}`);
             if (targets) {
@@ -296,8 +296,13 @@ async function detachFirst(ctx: CanaryContext, { distributionId, refresh }: NonN
         await ctx.engine.refresh(ctx.stack, refresh, (line) => out(`  ${line}`));
         return true;
     } catch (err) {
-        const hand = [...detachPolicyCommands(distributionId), refreshCommand(ctx.stack, refresh)];
+        const hand = detachByHand(ctx.stack, { distributionId, refresh });
         out(`\nDetaching the policy failed: ${(err as Error).message}\nNothing was written or updated. Fix the cause and run the same command again, or detach by hand and then run it again:\n${hand.map((c) => `  ${c}`).join("\n")}`);
         return false;
     }
+}
+
+/** A step's `detachFirst` as commands an operator pastes: the CloudFront calls, then the refresh. */
+function detachByHand(stack: string, { distributionId, refresh }: NonNullable<Step["detachFirst"]>): string[] {
+    return [...detachPolicyCommands(distributionId), refreshCommand(stack, refresh)];
 }

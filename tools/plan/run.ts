@@ -146,11 +146,18 @@ export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedRe
     return scrub(value, secrets);
 }
 
+/** The organization the program runs in: the one the pack is configured with (tools/policy/check stackOrganization). */
+function organizationOf(dir: string | undefined, stack: string): string {
+    // Loaded on use: tools/policy/check imports this module.
+    const { stackOrganization } = require("../policy/check") as typeof import("../policy/check");
+    return stackOrganization(dir ?? PROJECT_DIR, stack);
+}
+
 let running = false;
 
 /**
  * Plans kept by everything that determines them (the program, the config, the deployed
- * state, first deploy or not; every PlanOptions field that reaches runPlanOnce), for a process that plans the same config many times: the test suite,
+ * state, first deploy or not, the organization; every input that reaches runPlanOnce), for a process that plans the same config many times: the test suite,
  * where the canary tool, the plan tool and the tests' own plans ask for the same fixtures
  * over and over. The program is deterministic under the mocks (ids derive from names, no
  * clock, no randomness), so a kept plan equals a new run; every caller gets its own copy.
@@ -176,7 +183,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
         if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
         const { loaded, deployed } = planInputs(opts);
         const { project, stack, config, secretKeys } = loaded;
-        const key = JSON.stringify([opts.program ?? PROGRAM, project, stack, config, secretKeys, deployed, opts.firstDeploy === true]);
+        const key = JSON.stringify([opts.program ?? PROGRAM, project, stack, config, secretKeys, deployed, opts.firstDeploy === true, organizationOf(opts.dir, stack)]);
         let run = kept.get(key);
         if (!run) {
             run = await withPlainPromises(() => runPlanOnce({ ...opts, loaded, deployed }));
@@ -241,9 +248,7 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
 
     // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    // Loaded here: tools/policy/check imports this module.
-    const { stackOrganization } = require("../policy/check") as typeof import("../policy/check");
-    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: stackOrganization(opts.dir ?? PROJECT_DIR, loaded.stack) });
+    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: organizationOf(opts.dir, loaded.stack) });
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = monitor.recorded;
 
