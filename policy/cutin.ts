@@ -18,7 +18,7 @@ import {
     EdgeShape,
     edgeShape,
 } from "../lib/cutin";
-import { backDated, today } from "./rollback";
+import { backDated, today } from "./clock";
 import { TYPES, deployedOutputs, deployedStateIn, isUnknown, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
 
 const CD_POLICY_TYPE = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
@@ -77,6 +77,18 @@ function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "n
         cutinDate: typeof c.cutinDate === "string" ? c.cutinDate : null,
         oldOrigin: typeof c.oldOrigin === "string" ? c.oldOrigin : null,
     };
+}
+
+/**
+ * Whether this update moves the cut-in back (an earlier phase, or a lower edge weight)
+ * from the deployed one, as its CutinEdge record declares it. False whenever either side
+ * cannot be read: no excuse is granted on a guess.
+ */
+export function cutinMovesBack(resources: readonly PolicyResource[]): boolean {
+    const deployed = deployedCutin(resources);
+    const record = cutinRecord(resources);
+    if (typeof deployed !== "object" || !record || !isPhase(record.phase)) return false;
+    return cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) }).direction === "back";
 }
 
 /** A value that is unknown in a preview (a resource not created yet) reads as UNKNOWN instead of failing the policy. */

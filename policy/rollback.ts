@@ -7,28 +7,15 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
-import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, movesBack, raisesNoShare, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Whole days from one YYYY-MM-DD date to another. */
-export function daysBetween(from: string, to: string): number {
-    return Math.floor((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
-}
+import { towardKnownGood } from "./backward";
+import { backDated, daysBetween, today } from "./clock";
+import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 export interface RollbackRetainedConfig {
     /** Floor for the stack's migration.bakeDays: a stack cannot shorten the bake below this. */
     minBakeDays: number;
     /** The day to evaluate as (YYYY-MM-DD), for reproducible checks. Default: today (UTC). */
     evaluationDate?: string;
-}
-
-/** The day a policy evaluates as: its `evaluationDate` setting, else today (UTC) on the machine running the pack. */
-export const today = (config: { evaluationDate?: string }) => config.evaluationDate ?? new Date().toISOString().slice(0, 10);
-
-/** Why a date that starts a bake clock may not be recorded as `date` on the evaluation day: the bake counts from the day it is recorded. */
-export function backDated(name: string, date: string, config: { evaluationDate?: string }): string | undefined {
-    return date < today(config) ? `${name} ${date} lies before today (${today(config)}): the bake counts from the day it is recorded` : undefined;
 }
 
 /**
@@ -136,10 +123,8 @@ export const rollbackTargetProtected: StackValidationPolicy = {
         const deployed = deployedStateIn(args.resources);
         const recorded = recordedStateIn(args.resources);
         // Backward always: what the deployed state left unprotected (after a decommission) does not
-        // block a move back — a lower share somewhere, or a live color flipped with no share raised.
-        const flipsColor =
-            deployed.kind === "state" && typeof recorded !== "string" && JSON.stringify(recorded.liveColors) !== JSON.stringify(deployed.state.liveColors);
-        const back = deployed.kind === "state" && (movesBack(args.resources, deployed) || (flipsColor && raisesNoShare(args.resources, deployed)));
+        // block a move back — a lower share somewhere, or a color flip or a cut-in move back with no share raised.
+        const back = towardKnownGood(args.resources, deployed);
         const leftUnprotected = (r: PolicyResource) =>
             deployed.kind === "state" && back && !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
         const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;

@@ -7,6 +7,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS, LEGACY_TARGET_GROUP_SOURCES, RULE_ROLE_TAG } from "../lib/contract";
 import { legacyTargetGroupArnsIn } from "../lib/deployedState";
+import { towardKnownGood } from "./backward";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
@@ -19,7 +20,6 @@ import {
     isUnknown,
     legacyTargetGroupSource,
     legacyTargetGroups,
-    movesBack,
     risesPerPath,
     rulesByListener,
     publicTraffic,
@@ -348,7 +348,7 @@ export const headerRoutesFirst: StackValidationPolicy = {
 export const stickinessBounded: StackValidationPolicy = {
     name: "stickiness-bounded",
     description:
-        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is no reason to block an update that moves back without lengthening it; a forward step needs the bound.",
+        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is no reason to block an update that moves toward the last known-good state (a lower share, or a color flip or cut-in move back with no share raised) without lengthening it; a forward step needs the bound.",
     severity: "medium",
     remediationSteps: "Set canary.stickinessSeconds to at most the policy's maxSeconds (15 minutes in production).",
     configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 } } },
@@ -357,7 +357,7 @@ export const stickinessBounded: StackValidationPolicy = {
         const deployed = deployedStateIn(args.resources);
         // Backward always: a stickiness already deployed does not block a move back that keeps it
         // (or shortens it); a forward step is never excused by what is deployed.
-        const deployedSeconds = deployed.kind === "state" && movesBack(args.resources, deployed) ? deployed.state.stickinessSeconds : 0;
+        const deployedSeconds = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.stickinessSeconds : 0;
         for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
             const stickiness = rule.forward?.stickiness;
             if (!stickiness?.enabled) {

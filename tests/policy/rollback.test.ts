@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { daysBetween } from "../../policy/rollback";
+import { daysBetween } from "../../policy/clock";
 import { plan } from "../planCache";
 import { T, mutated, setProp, violations } from "./harness";
 
