@@ -1,6 +1,7 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LegacyConfig, legacyInstances } from "../lib/config";
+import { legacyInstances } from "../lib/capacity";
+import { LegacyConfig } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 

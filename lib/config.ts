@@ -21,6 +21,7 @@ import {
     edgeShape,
 } from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
+import { legacyInstances } from "./capacity";
 import {
     ALB_MAX_CONDITION_VALUES_PER_CONDITION,
     CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT,
@@ -805,11 +806,6 @@ export function parseStackConfig(raw: Record<string, unknown>, project: string, 
     const c = result.data;
     const legacyCfg = c.legacy as LegacyConfig;
     return { ...c, legacy: legacyCfg, project, stack, legacyPresent: !legacyCfg.decommissioned };
-}
-
-/** A Beanstalk color's instance counts: its own, else the pair's (the per-color default lives here only). */
-export function legacyInstances(legacy: Pick<LegacyConfig, "blue" | "green" | "minInstances" | "maxInstances">, color: Color): { min: number; max: number } {
-    return { min: legacy[color].minInstances ?? legacy.minInstances, max: legacy[color].maxInstances ?? legacy.maxInstances };
 }
 
 /** A Spring color's container port: its own, else the pair's. */

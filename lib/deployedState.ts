@@ -8,6 +8,7 @@
  * Pure: computed from the config model only. The pack imports the types and the readers
  * (no zod, no Pulumi runtime).
  */
+import { Capacity, capacityOf } from "./capacity";
 import type { StackModel } from "./config";
 import { pathMatches } from "./pathPatterns";
 import { CATCH_ALL_PRIORITY, routePriority } from "./priorities";
@@ -57,6 +58,12 @@ export interface DeployedState<Arn = string> {
      * environment-id tag (never ARNs from config) until they are recorded.
      */
     legacyTargetGroupArns?: Record<Color, Arn> | null;
+    /**
+     * Each color's capacity (Spring's desired tasks, Beanstalk's MinSize). Optional, so the
+     * version stays 1: without it (a record from before the field) `idle-color-warm` excuses
+     * no deployed shortfall.
+     */
+    capacity?: Capacity;
 }
 
 /** `legacyTargetGroupArns`: the pair's target groups (looked up or from config), ignored when the model has no pair. */
@@ -79,6 +86,7 @@ export function deployedStateOf<Arn = string>(model: StackModel, legacyTargetGro
         originVerify: { send: ov.send, accept: [...ov.accept], generation: { a: ov.generation.a, b: ov.generation.b } },
         migration: { cutoverDate: model.migration.cutoverDate ?? null, bakeDays: model.migration.bakeDays },
         legacyTargetGroupArns: model.legacyPresent && legacyTargetGroupArns ? { blue: legacyTargetGroupArns.blue, green: legacyTargetGroupArns.green } : null,
+        capacity: capacityOf(model),
     };
 }
 
@@ -142,7 +150,14 @@ export function readDeployedState(value: unknown): DeployedState | string {
     // The ARNs themselves are read by legacyTargetGroupArnsIn only: unknown before the first deployment.
     const tgs = v.legacyTargetGroupArns;
     if (tgs !== undefined && tgs !== null && (typeof tgs !== "object" || Array.isArray(tgs))) return bad("legacyTargetGroupArns");
+    if (v.capacity !== undefined && !isCapacity(v.capacity)) return bad("capacity");
     return v as DeployedState;
+}
+
+const isCounts = (v: any): v is Record<Color, number> => !!v && typeof v === "object" && isCount(v.blue) && isCount(v.green);
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+function isCapacity(v: any): v is Capacity {
+    return !!v && typeof v === "object" && isCounts(v.spring) && (v.legacy === null || isCounts(v.legacy));
 }
 
 /**

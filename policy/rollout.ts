@@ -9,12 +9,8 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { TYPES, beanstalkEnvironments, rulesOf } from "./stackView";
-
-function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
-    const s = ((props?.settings ?? []) as any[]).find((x) => x?.namespace === namespace && x?.name === name);
-    return s?.value === undefined ? undefined : String(s.value);
-}
+import { towardKnownGood } from "./backward";
+import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, rulesOf } from "./stackView";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -153,9 +149,10 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
     },
 };
 
-export const idleColorWarm: ResourceValidationPolicy = {
+export const idleColorWarm: StackValidationPolicy = {
     name: "idle-color-warm",
-    description: "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant.",
+    description:
+        "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant. A shortfall the deployed state already had (its recorded capacity) does not block an update that moves toward the last known-good state without lowering it further.",
     severity: "high",
     remediationSteps: "Keep spring.<color>.desiredCount and the Beanstalk minInstances at 1 or more for both colors.",
     configSchema: {
@@ -164,20 +161,25 @@ export const idleColorWarm: ResourceValidationPolicy = {
             minInstances: { type: "integer", minimum: 0, default: 1 },
         },
     },
-    validateResource: (args, reportViolation) => {
+    validateStack: (args, reportViolation) => {
         const { minTasks, minInstances } = args.getConfig<{ minTasks: number; minInstances: number }>();
-        const p = args.props as any;
-        if (args.type === TYPES.ecsService) {
-            const count = Number(p.desiredCount ?? 0);
-            if (count < minTasks) reportViolation(`${args.name} runs ${count} tasks; at least ${minTasks} keep a rollback to it instant`);
-            return;
+        const deployed = deployedStateIn(args.resources);
+        // Backward always: the deployed capacity of that color, when the update moves back; else nothing is excused.
+        const back = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.capacity : undefined;
+        for (const r of args.resources) {
+            const c = colorCapacity(r);
+            if (!c) continue;
+            const min = c.side === "spring" ? minTasks : minInstances;
+            if (c.count >= min) continue;
+            const had = c.color === "blue" || c.color === "green" ? back?.[c.side]?.[c.color] : undefined;
+            if (had !== undefined && c.count >= had) continue;
+            reportViolation(
+                c.side === "spring"
+                    ? `${r.name} runs ${c.count} tasks; at least ${minTasks} keep a rollback to it instant`
+                    : `${r.name} may scale to ${c.count} instances; at least ${minInstances} keep a rollback to it instant`,
+                r.urn,
+            );
         }
-        if (args.type === TYPES.beanstalkEnvironment) {
-            const min = Number(beanstalkSetting(p, "aws:autoscaling:asg", "MinSize") ?? 1);
-            if (min < minInstances) reportViolation(`${args.name} may scale to ${min} instances; at least ${minInstances} keep a rollback to it instant`);
-            return;
-        }
-        args.notApplicable("applies to ECS services and Beanstalk environments");
     },
 };
 

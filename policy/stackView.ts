@@ -134,6 +134,26 @@ export function beanstalkEnvironments(resources: readonly PolicyResource[]): Pol
     return resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
 }
 
+/** A Beanstalk environment's option setting (the first one: `zero-downtime-rollout` refuses a setting given twice). */
+export function beanstalkSetting(props: any, namespace: string, name: string): string | undefined {
+    const s = ((props?.settings ?? []) as any[]).find((x) => x?.namespace === namespace && x?.name === name);
+    return s?.value === undefined ? undefined : String(s.value);
+}
+
+/**
+ * The capacity one color keeps, as the resource declares it: an ECS service's desired task
+ * count (none set: 0), a Beanstalk environment's `aws:autoscaling:asg MinSize` (unset: 1,
+ * Beanstalk's default). Undefined for other resources. `color` is the color tag, if any.
+ */
+export function colorCapacity(r: PolicyResource): { side: "spring" | "legacy"; color: string | undefined; count: number; unit: string } | undefined {
+    const color = tagsOf(r)[COLOR_TAG];
+    if (r.type === TYPES.ecsService) return { side: "spring", color, count: Number((r.props as any).desiredCount ?? 0), unit: "tasks" };
+    if (r.type === TYPES.beanstalkEnvironment) {
+        return { side: "legacy", color, count: Number(beanstalkSetting(r.props, "aws:autoscaling:asg", "MinSize") ?? 1), unit: "instances" };
+    }
+    return undefined;
+}
+
 /** Spring's share of a forward in percent, computed from the weights (NaN when all are zero). */
 export function springShare(targets: readonly ForwardTarget[], springArns: ReadonlyMap<string, string>): number {
     const total = targets.reduce((s, t) => s + (Number(t.weight) || 0), 0);

@@ -6,7 +6,7 @@
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, deployedStateIn, deployedStateOrganization, isUnknown, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+import { TYPES, beanstalkEnvironments, colorCapacity, deployedStateIn, deployedStateOrganization, isUnknown, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
@@ -16,7 +16,7 @@ const samePaths = (a: string[] | null, b: string[] | null) => JSON.stringify(a &
 export const deployedStateRecorded: StackValidationPolicy = {
     name: "deployed-state-recorded",
     description:
-        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair, its target groups and protect.",
+        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair, its target groups, each color's capacity and protect.",
     severity: "critical",
     remediationSteps:
         "Keep the deployed-state StackReference, the DeployedState record and the deployedState output as stack.ts declares them (lib/deployedState.ts computes them from the config).",
@@ -57,6 +57,23 @@ export const deployedStateRecorded: StackValidationPolicy = {
         for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
             const claimed = r.type === TYPES.beanstalkEnvironment ? record.legacyProtected : record.protectRollbackTargets;
             if (claimed && r.opts.protect !== true) reportViolation(`the record says ${r.name} is protected; it is not`, r.urn);
+        }
+        // Each color's capacity: a record claiming less than the resources keep would let the next
+        // update's move back lower it unchecked (idle-color-warm excuses what is recorded).
+        if (!record.capacity) {
+            reportViolation("the record does not name each color's capacity (capacity)");
+        } else {
+            if ((record.capacity.legacy === null) !== !record.legacyPresent) {
+                reportViolation(`the record names ${record.capacity.legacy ? "a" : "no"} Beanstalk capacity with the pair ${record.legacyPresent ? "present" : "gone"}`);
+            }
+            for (const r of args.resources) {
+                const c = colorCapacity(r);
+                if (!c) continue;
+                const claimed = c.color === "blue" || c.color === "green" ? record.capacity[c.side]?.[c.color] : undefined;
+                if (claimed !== c.count) {
+                    reportViolation(`the record says ${r.name} keeps ${claimed ?? "no recorded number of"} ${c.unit}; it keeps ${c.count}`, r.urn);
+                }
+            }
         }
         // Last, the shares (they need the target group ARNs, unknown before the first deployment).
         const actual = publicTraffic(args.resources, record.headers);

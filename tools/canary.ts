@@ -19,7 +19,7 @@ import { ladderPosition } from "../lib/ladder";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
 import { AlarmSource, AutomationEngine, Clock, CloudFrontDistributions, CloudWatchAlarms, EcsServices, EdgeApi, Engine, ServiceInspector, systemClock } from "./canary/adapters";
-import { CanaryContext, edgeLadderOf, execute, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
+import { CanaryContext, edgeLadderOf, execute, idleFloorOf, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
     Proposal,
     describeState,
@@ -134,7 +134,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
             const scaleDown = values["scale-down-old"] === undefined ? undefined : number(values["scale-down-old"], "--scale-down-old");
             const model = readModel(ctx);
             const [which, to] = [side(args[0]), color(args[1])];
-            const proposal = proposeFlip(model, which, to, scaleDown, await knownGoodFrom(ctx));
+            const proposal = proposeFlip(model, which, to, scaleDown, await knownGoodFrom(ctx), idleFloorOf(ctx.dir, ctx.stack, which));
             const movesTraffic = proposal.steps.some((s) => s.kind === "traffic");
             if (which === "spring" && movesTraffic) {
                 // Never move traffic onto a color that does not run what was released (a

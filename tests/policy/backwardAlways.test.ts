@@ -10,6 +10,10 @@ import { PlanRun } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
+import { accepted, mutated, refused } from "./harness";
+
+const SR = "pulumi:pulumi:StackReference";
+const RECORD = "payments:migration:DeployedState";
 
 const CUT = path.join(FIXTURES, "cutin");
 
@@ -66,6 +70,46 @@ describe("backward always: color flips and cut-in moves back", () => {
             assert.match(only(await refusals(forward, CUT), "rollback-target-protected").join("\n"), /is a rollback target and must be protected/);
             const lifted = await plan("production", ["cutin.phase=staged", UNPROTECTED], ["cutin.phase=weight", "cutin.edgeWeight=5"], CUT);
             assert.match(only(await refusals(lifted, CUT), "rollback-target-protected").join("\n"), /is a rollback target and must be protected/);
+        });
+    });
+
+    describe("idle-color-warm", () => {
+        const IDLE_EMPTY = "spring.green.desiredCount=0"; // production's Spring idle color, below minTasks 1
+
+        it("passes a move back (a lower share, a color flip, a cut-in move back) while the deployed idle color is already empty", async () => {
+            await accepted(await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", IDLE_EMPTY]));
+            // Spring flipped back to blue while Beanstalk's idle blue was left at a minimum of 0.
+            await accepted(await plan("production", ["spring.liveColor=blue", "legacy.blue.minInstances=0"], ["spring.liveColor=green", "legacy.blue.minInstances=0"]));
+            const cut = await plan("production", ["cutin.phase=staged", IDLE_EMPTY], ["cutin.phase=weight", "cutin.edgeWeight=5", IDLE_EMPTY], CUT);
+            assert.deepEqual(await refusals(cut, CUT), []);
+        });
+
+        it("refuses a forward step, or a move back that empties a color, and excuses only what the deployed record holds", async () => {
+            await refused(await plan("production", ["canary.weight=5", IDLE_EMPTY], ["canary.weight=1", IDLE_EMPTY]), "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
+            await refused(await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50"]), "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
+            // A tightened minimum: the deployed 1 task is kept on the way back, never lowered.
+            const two = { "idle-color-warm": { minTasks: 2 } };
+            await accepted(await plan("production", ["canary.weight=0", "spring.green.desiredCount=1"], ["canary.weight=50", "spring.green.desiredCount=1"]), two);
+            await refused(
+                await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", "spring.green.desiredCount=1"]),
+                "idle-color-warm",
+                /spring-green runs 0 tasks; at least 2/,
+                two,
+            );
+            // A deployed record from before the capacity field excuses nothing.
+            const back = await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", IDLE_EMPTY]);
+            const older = mutated(back, (_f, states) => delete ((states.find((s) => s.type === SR)!.outputs as any).outputs.deployedState as any).capacity);
+            await refused(older, "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
+        });
+
+        it("deployed-state-recorded refuses a record whose capacity is not what the resources keep", async () => {
+            const p = await plan("production");
+            const lying = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).capacity.spring.green = 0));
+            await refused(lying, "deployed-state-recorded", /the record says spring-green keeps 0 tasks; it keeps 2/);
+            const silent = mutated(p, (_f, states) => delete (states.find((s) => s.type === RECORD)!.outputs as any).capacity);
+            await refused(silent, "deployed-state-recorded", /does not name each color's capacity/);
+            const malformed = mutated(p, (_f, states) => (((states.find((s) => s.type === SR)!.outputs as any).outputs.deployedState as any).capacity = { spring: { blue: -1 } }));
+            await refused(malformed, "deployed-state-recorded", /deployedState.capacity is missing or malformed/);
         });
     });
 });

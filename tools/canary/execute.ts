@@ -55,6 +55,19 @@ export function edgeLadderOf(dir: string, stack: string): readonly number[] {
 }
 
 /**
+ * The least a color may keep when `idle-color-warm` is mandatory for this stack (its
+ * minTasks / minInstances), so a scale-down the pack would refuse is a usage error up front;
+ * 0 when the policy is advisory or disabled. `source` names where the floor comes from.
+ */
+export function idleFloorOf(dir: string, stack: string, side: "spring" | "legacy"): { floor: number; source: string } {
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, loadPolicyConfig(dir, stack));
+    const idle = config["idle-color-warm"];
+    if (idle.enforcementLevel !== "mandatory") return { floor: 0, source: "" };
+    const key = side === "spring" ? "minTasks" : "minInstances";
+    return { floor: Number(idle.properties[key]), source: `idle-color-warm.${key}, mandatory for ${stack}` };
+}
+
+/**
  * The state a forward move records as last known-good: what is deployed (the stack's
  * outputs `canary` and `liveColors`) when a Pulumi CLI can read it; undefined without one
  * (the proposal then records the stack file's state, and the step says so plainly).

@@ -3,6 +3,7 @@
  * model in, config edits out. A step that adds capacity comes before the step that
  * moves traffic onto it; a step that removes capacity comes after traffic has left.
  */
+import { legacyInstances } from "../../lib/capacity";
 import { StackModel } from "../../lib/config";
 import { UsageError } from "../../lib/errors";
 import { ladderPosition, nextRung } from "../../lib/ladder";
@@ -122,7 +123,7 @@ function sizeOf(model: StackModel, side: Side, color: Color): { path: string; co
         const count = model.spring[color].desiredCount;
         return { path: `spring.${color}.desiredCount`, count, text: `spring ${color} at ${count} tasks` };
     }
-    const count = model.legacy[color].minInstances ?? model.legacy.minInstances;
+    const count = legacyInstances(model.legacy, color).min;
     return { path: `legacy.${color}.minInstances`, count, text: `legacy ${color} at a minimum of ${count} instances` };
 }
 
@@ -146,7 +147,7 @@ function capacityStep(model: StackModel, side: Side, from: Color, to: Color): St
  * A flip to the color last known-good records for that side undoes a flip: a move back,
  * which keeps the record (the color it leaves is the one that was not good).
  */
-export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, known?: KnownGood): Proposal {
+export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, known?: KnownGood, idle: IdleFloor = NO_FLOOR): Proposal {
     const command = `flip ${side} ${to}${scaleDownOld === undefined ? "" : ` --scale-down-old ${scaleDownOld}`}`;
     if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to flip");
     const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
@@ -164,7 +165,7 @@ export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownO
             ...(capacity ? {} : { deployedFirst: [sizeOf(model, side, to).text] }),
         });
     }
-    const scaleDown = scaleDownOld === undefined ? undefined : scaleDownStep(model, side, from, scaleDownOld);
+    const scaleDown = scaleDownOld === undefined ? undefined : scaleDownStep(model, side, from, scaleDownOld, idle);
     if (scaleDown) steps.push(scaleDown);
     if (steps.length === 0) {
         return unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`);
@@ -173,11 +174,24 @@ export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownO
     return { command, steps, rollback: back && !scaleDown };
 }
 
-/** The old color down to `count` after traffic left it; `count` is a whole number, never above its size now (a usage error otherwise). */
-function scaleDownStep(model: StackModel, side: Side, from: Color, count: number): Step | undefined {
+/** The least a color may keep (the policy pack's mandatory idle-color-warm minimum for the side), and where it comes from. */
+export interface IdleFloor {
+    floor: number;
+    source: string;
+}
+const NO_FLOOR: IdleFloor = { floor: 0, source: "" };
+
+/**
+ * The old color down to `count` after traffic left it; `count` is a whole number, never above
+ * its size now and never below the floor the policy pack keeps (a usage error otherwise).
+ */
+function scaleDownStep(model: StackModel, side: Side, from: Color, count: number, idle: IdleFloor): Step | undefined {
     const now = sizeOf(model, side, from);
-    if (!Number.isInteger(count) || count < 0 || count > now.count) {
-        throw new UsageError(`--scale-down-old ${count}: expected a whole number from 0 to ${now.count} (${now.text} now; a scale-down cannot add capacity)`);
+    const floor = Math.min(idle.floor, now.count);
+    if (!Number.isInteger(count) || count < floor || count > now.count) {
+        const why = [`${now.text} now; a scale-down cannot add capacity`, ...(floor > 0 ? [`the policy pack keeps at least ${idle.floor} (${idle.source})`] : [])];
+        const range = floor === now.count ? `${now.count}` : `a whole number from ${floor} to ${now.count}`;
+        throw new UsageError(`--scale-down-old ${count}: expected ${range} (${why.join("; ")})`);
     }
     if (count === now.count) return undefined;
     return { kind: "capacity", description: `${side} ${from}: scale down ${now.count} → ${count} now that traffic has left`, edits: [{ path: now.path, value: count }] };

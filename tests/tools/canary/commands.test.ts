@@ -108,11 +108,25 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const doc = StackDocument.read(dir, "production");
         doc.set("canary.weight", 50);
-        doc.set("spring.green.desiredCount", 0); // an unrelated mandatory violation (idle-color-warm), deployed already
+        // An unrelated mandatory violation, deployed already: the security baseline sees no deployed state.
+        doc.set("alb.deletionProtection", false);
         doc.write();
         const r = await canary(dir, ["rollback", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /\[mandatory\] idle-color-warm[\s\S]*Rolling back anyway/);
+        assert.match(r.out, /\[mandatory\] alb-deletion-protection[\s\S]*Rolling back anyway/);
+        assert.equal(config(dir)["payments-migration:canary"].weight, 0);
+    });
+
+    it("rollback with the idle color already empty: idle-color-warm excuses the deployed shortfall, so the pack has no objection", async () => {
+        const dir = tempProject();
+        const doc = StackDocument.read(dir, "production");
+        doc.set("canary.weight", 50);
+        doc.set("spring.green.desiredCount", 0);
+        doc.write();
+        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /Policy pack: 0 mandatory/);
+        assert.doesNotMatch(r.out, /Rolling back anyway/);
         assert.equal(config(dir)["payments-migration:canary"].weight, 0);
     });
 

@@ -74,13 +74,15 @@ describe("canary tool, new-operator review", () => {
 });
 
 describe("canary tool, new-operator review: what it prints", () => {
-    it("--scale-down-old is checked up front: a whole number, at most the old color's size now; nothing written otherwise", async () => {
+    it("--scale-down-old is checked up front: a whole number, at most the old color's size now, at least what a mandatory idle-color-warm keeps; nothing written otherwise", async () => {
         const dir = tempProject();
         const before = stackText(dir, "production");
+        const floor = /the policy pack keeps at least 1 \(idle-color-warm\.minTasks, mandatory for production\)/;
         for (const [value, message] of [
-            ["5", /--scale-down-old 5: expected a whole number from 0 to 3 \(spring blue at 3 tasks now; a scale-down cannot add capacity\)/],
-            ["-1", /--scale-down-old -1: expected a whole number from 0 to 3/],
-            ["1.5", /--scale-down-old 1\.5: expected a whole number from 0 to 3/],
+            ["5", /--scale-down-old 5: expected a whole number from 1 to 3 \(spring blue at 3 tasks now; a scale-down cannot add capacity; the policy pack keeps at least 1 \(idle-color-warm\.minTasks, mandatory for production\)\)/],
+            ["-1", /--scale-down-old -1: expected a whole number from 1 to 3/],
+            ["1.5", /--scale-down-old 1\.5: expected a whole number from 1 to 3/],
+            ["0", floor],
         ] as [string, RegExp][]) {
             const r = await canary(dir, ["flip", "spring", "green", `--scale-down-old=${value}`, "--stack", "production"]);
             assert.equal(r.code, 2, value);
@@ -88,6 +90,13 @@ describe("canary tool, new-operator review: what it prints", () => {
             assert.equal(r.out, "");
         }
         assert.equal(stackText(dir, "production"), before);
+        // Staging's idle-color-warm is advisory: 0 is allowed there, and the pack only warns.
+        const flip = ["flip", "spring", "green", "--scale-down-old", "0", "--stack", "staging"];
+        assert.equal((await canary(dir, flip)).code, 0); // the traffic step; the re-run scales down
+        const staging = await canary(dir, flip);
+        assert.equal(staging.code, 0, staging.out + staging.err);
+        assert.match(staging.out, /spring blue: scale down 1 → 0 now that traffic has left/);
+        assert.match(staging.out, /\[advisory\] idle-color-warm/);
     });
 
     it("decommission does not print the capacity-then-traffic hint; a flip that needs capacity does", async () => {
