@@ -10,7 +10,7 @@ import {
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
 import { towardKnownGood } from "./backward";
-import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, rulesOf } from "./stackView";
+import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, isUnknown, legacyTargetGroups, rulesOf, springTargetGroups } from "./stackView";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -149,10 +149,31 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
     },
 };
 
+/**
+ * The colors ("spring:blue", "legacy:green") that a rule the public reaches (any role but a
+ * tester's QA route) forwards a share to; undefined when a target cannot be read or is not a
+ * known color's target group: then no color counts as idle.
+ */
+function colorsTakingPublicTraffic(resources: Parameters<StackValidationPolicy["validateStack"]>[0]["resources"]): Set<string> | undefined {
+    const spring = springTargetGroups(resources);
+    const legacy = legacyTargetGroups(resources);
+    const out = new Set<string>();
+    for (const rule of rulesOf(resources).filter((r) => r.role !== "qa")) {
+        for (const t of rule.forward?.targets ?? []) {
+            if (Number(t.weight) === 0) continue;
+            if (isUnknown(() => t.arn)) return undefined;
+            const color = spring.has(t.arn) ? `spring:${spring.get(t.arn)}` : legacy.has(t.arn) ? `legacy:${legacy.get(t.arn)}` : undefined;
+            if (color === undefined) return undefined;
+            out.add(color);
+        }
+    }
+    return out;
+}
+
 export const idleColorWarm: StackValidationPolicy = {
     name: "idle-color-warm",
     description:
-        "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant. A shortfall the deployed state already had (its recorded capacity) does not block an update that moves toward the last known-good state without lowering it further.",
+        "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant. A shortfall of an idle color (no public rule forwards to it) that the deployed state already had (its recorded capacity) does not block an update that moves toward the last known-good state without lowering it further.",
     severity: "high",
     remediationSteps: "Keep spring.<color>.desiredCount and the Beanstalk minInstances at 1 or more for both colors.",
     configSchema: {
@@ -165,13 +186,16 @@ export const idleColorWarm: StackValidationPolicy = {
         const { minTasks, minInstances } = args.getConfig<{ minTasks: number; minInstances: number }>();
         const deployed = deployedStateIn(args.resources);
         // Backward always: the deployed capacity of that color, when the update moves back; else nothing is excused.
+        // Only an idle color is excused: one that a public rule sends a share to needs its capacity, always.
         const back = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.capacity : undefined;
+        const serving = back ? colorsTakingPublicTraffic(args.resources) : undefined;
         for (const r of args.resources) {
             const c = colorCapacity(r);
             if (!c) continue;
             const min = c.side === "spring" ? minTasks : minInstances;
             if (c.count >= min) continue;
-            const had = c.color === "blue" || c.color === "green" ? back?.[c.side]?.[c.color] : undefined;
+            const idle = serving !== undefined && !serving.has(`${c.side}:${c.color}`);
+            const had = idle && (c.color === "blue" || c.color === "green") ? back?.[c.side]?.[c.color] : undefined;
             if (had !== undefined && c.count >= had) continue;
             reportViolation(
                 c.side === "spring"

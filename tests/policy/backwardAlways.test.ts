@@ -10,7 +10,7 @@ import { PlanRun } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
-import { accepted, mutated, refused } from "./harness";
+import { T, accepted, mutated, refused } from "./harness";
 
 const SR = "pulumi:pulumi:StackReference";
 const RECORD = "payments:migration:DeployedState";
@@ -96,6 +96,14 @@ describe("backward always: color flips and cut-in moves back", () => {
                 /spring-green runs 0 tasks; at least 2/,
                 two,
             );
+            // A color that takes public traffic is never excused: a flip onto the empty color (its count edited in code).
+            const flip = await plan("production", ["spring.liveColor=green"], [IDLE_EMPTY]);
+            const ontoEmpty = mutated(flip, (find, states) => {
+                (find(T.service, "spring-green").inputs as any).desiredCount = 0;
+                (find(T.service, "spring-green").outputs as any).desiredCount = 0;
+                (states.find((s) => s.type === RECORD)!.outputs as any).capacity.spring.green = 0;
+            });
+            await refused(ontoEmpty, "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
             // A deployed record from before the capacity field excuses nothing.
             const back = await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", IDLE_EMPTY]);
             const older = mutated(back, (_f, states) => delete ((states.find((s) => s.type === SR)!.outputs as any).outputs.deployedState as any).capacity);
