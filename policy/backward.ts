@@ -4,25 +4,43 @@
  * reason to refuse it. Each policy that grants this excuse still checks "not worse" itself.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { cutinMovesBack } from "./cutin";
-import { Deployed, movesBack, raisesNoShare, recordedStateIn } from "./stackView";
+import { cutinMovesBack, cutinMovesForward } from "./cutin";
+import { Deployed, movesBack, publicTraffic, raisesNoShare, recordedStateIn } from "./stackView";
 
-/** Whether a live color (Beanstalk's or Spring's) differs from the deployed one. */
+/**
+ * Whether a live color flips on a side that carries public traffic in the new state. A side
+ * that gets no public share (Spring at 0 %) flips nothing a viewer sees, and a side that goes
+ * away (the Beanstalk pair decommissioned: its live color becomes null) never flips: neither
+ * is a move toward the last known-good state.
+ */
 function flipsColor(resources: readonly PolicyResource[], deployed: Deployed): boolean {
     const recorded = recordedStateIn(resources);
-    return deployed.kind === "state" && typeof recorded !== "string" && JSON.stringify(recorded.liveColors) !== JSON.stringify(deployed.state.liveColors);
+    if (deployed.kind !== "state" || typeof recorded === "string") return false;
+    const traffic = publicTraffic(resources, recorded.headers);
+    const carries = {
+        spring: traffic.some((e) => e.springPercent > 1e-9),
+        legacy: recorded.legacyPresent && traffic.some((e) => e.springPercent < 100 - 1e-9),
+    };
+    return (["spring", "legacy"] as const).some((side) => {
+        const was = deployed.state.liveColors[side];
+        const now = recorded.liveColors[side];
+        return carries[side] && !!was && !!now && was !== now;
+    });
 }
 
 /**
  * A move toward the last known-good state: Spring's share goes down on some request path
  * and up on none (or the Beanstalk pair comes back); or, with Spring's share raised on no
- * path, a live color flips (the pack cannot tell a flip back, as the canary tool's rollback
- * makes it, from a release's flip: neither raises a share) or the
- * cut-in moves back (an earlier phase, a lower edge weight). Never true when the deployed
- * state cannot be read.
+ * path, a live color flips on a side with a public share (the pack cannot tell a flip back,
+ * as the canary tool's rollback makes it, from a release's flip: neither raises a share) or
+ * the cut-in moves back (an earlier phase, a lower edge weight). Never true when the
+ * deployed state cannot be read, nor when the cut-in moves forward (a later phase, a higher
+ * edge weight, the old origin retired): a flip or a lower Spring share riding along does not
+ * make an edge step forward a move back.
  */
 export function towardKnownGood(resources: readonly PolicyResource[], deployed: Deployed): boolean {
     if (deployed.kind !== "state") return false;
+    if (cutinMovesForward(resources)) return false;
     if (movesBack(resources, deployed)) return true;
     return raisesNoShare(resources, deployed) && (flipsColor(resources, deployed) || cutinMovesBack(resources));
 }

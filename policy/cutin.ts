@@ -91,6 +91,21 @@ export function cutinMovesBack(resources: readonly PolicyResource[]): boolean {
     return cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) }).direction === "back";
 }
 
+/**
+ * Whether this update moves the cut-in forward: a later phase, a higher edge weight,
+ * retiring the old origin, or adding or dropping the cut-in itself. True whenever the
+ * deployed cut-in cannot be read: a move the pack cannot place is never a move back.
+ */
+export function cutinMovesForward(resources: readonly PolicyResource[]): boolean {
+    const deployed = deployedCutin(resources);
+    const record = cutinRecord(resources);
+    if (deployed === undefined) return true;
+    if (typeof deployed !== "object") return !!record;
+    if (!record || !isPhase(record.phase)) return true;
+    if (record.retired === true && !deployed.retired) return true;
+    return cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) }).direction === "forward";
+}
+
 /** A value that is unknown in a preview (a resource not created yet) reads as UNKNOWN instead of failing the policy. */
 const UNKNOWN = Symbol("unknown");
 function read<T>(get: () => T): T | typeof UNKNOWN {

@@ -6,7 +6,20 @@
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS } from "../lib/contract";
-import { TYPES, beanstalkEnvironments, colorCapacity, deployedStateIn, deployedStateOrganization, isUnknown, publicTraffic, recordedStateIn, rulesOf, tagsOf } from "./stackView";
+import {
+    TYPES,
+    beanstalkEnvironments,
+    colorCapacity,
+    deployedStateIn,
+    deployedStateOrganization,
+    isUnknown,
+    legacyTargetGroups,
+    publicTraffic,
+    recordedStateIn,
+    rulesOf,
+    springTargetGroups,
+    tagsOf,
+} from "./stackView";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
@@ -16,7 +29,7 @@ const samePaths = (a: string[] | null, b: string[] | null) => JSON.stringify(a &
 export const deployedStateRecorded: StackValidationPolicy = {
     name: "deployed-state-recorded",
     description:
-        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules and their Spring shares, the stickiness, the Beanstalk pair, its target groups, each color's capacity and protect.",
+        "The stack reads its last deployment through a StackReference to itself, records the state it deploys (exported as deployedState), and that record matches the resources: the public rules, their Spring shares and the live colors they send to, the stickiness, the Beanstalk pair, its target groups, each color's capacity and protect.",
     severity: "critical",
     remediationSteps:
         "Keep the deployed-state StackReference, the DeployedState record and the deployedState output as stack.ts declares them (lib/deployedState.ts computes them from the config).",
@@ -44,8 +57,9 @@ export const deployedStateRecorded: StackValidationPolicy = {
         }
         const rules = rulesOf(args.resources);
         // A record that claims a longer stickiness than the rules have would let the next update lengthen it unchecked.
-        for (const rule of rules.filter((r) => r.isCanary && r.forward?.stickiness?.enabled)) {
-            const seconds = Number(rule.forward!.stickiness!.duration);
+        // Stickiness off counts as 0 s: the record must not claim a duration the rules do not keep.
+        for (const rule of rules.filter((r) => r.isCanary && r.forward)) {
+            const seconds = rule.forward!.stickiness?.enabled ? Number(rule.forward!.stickiness!.duration) : 0;
             if (seconds < record.stickinessSeconds) {
                 reportViolation(`rule ${rule.name} keeps sessions ${seconds}s; the record claims ${record.stickinessSeconds}s`, rule.resource.urn);
             }
@@ -56,7 +70,10 @@ export const deployedStateRecorded: StackValidationPolicy = {
         }
         for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
             const claimed = r.type === TYPES.beanstalkEnvironment ? record.legacyProtected : record.protectRollbackTargets;
-            if (claimed && r.opts.protect !== true) reportViolation(`the record says ${r.name} is protected; it is not`, r.urn);
+            // Exact, both ways: a record that under-claims protect would let the next update's move
+            // back excuse unprotected targets (rollback-target-protected) that were in fact protected.
+            const actual = r.opts.protect === true;
+            if (claimed !== actual) reportViolation(`the record says ${r.name} is ${claimed ? "" : "not "}protected; it is${actual ? "" : " not"}`, r.urn);
         }
         // Each color's capacity: a record claiming less than the resources keep would let the next
         // update's move back lower it unchecked (idle-color-warm excuses what is recorded).
@@ -90,6 +107,30 @@ export const deployedStateRecorded: StackValidationPolicy = {
         }
         for (const rule of actual.filter((a) => !record.traffic.some((e) => e.priority === a.priority))) {
             reportViolation(`rule ${rule.rule.name} (priority ${rule.priority}) takes public traffic but is not in the record`, rule.rule.resource.urn);
+        }
+        // The live colors: a public rule's weight goes only to the recorded live color of each side
+        // (an idle color gets 0; lib/weights.ts pairTargets). A record naming the other color would
+        // make the next update's move toward it look like a flip back (towardKnownGood).
+        // Before the first deployment the target group ARNs are unknown: nothing to compare yet
+        // (during `pulumi up` stack policies run again with the ARNs known).
+        const known = (arns: () => Map<string, string>) => (isUnknown(arns) ? new Map<string, string>() : arns());
+        const colorOf = [
+            { side: "spring" as const, label: "Spring", arns: known(() => springTargetGroups(args.resources)) },
+            { side: "legacy" as const, label: "Beanstalk", arns: known(() => legacyTargetGroups(args.resources)) },
+        ];
+        for (const entry of actual) {
+            for (const target of entry.rule.forward?.targets ?? []) {
+                if (!(Number(target.weight) > 0) || isUnknown(() => target.arn)) continue;
+                for (const { side, label, arns } of colorOf) {
+                    const color = arns.get(target.arn);
+                    if (color !== undefined && color !== record.liveColors[side]) {
+                        reportViolation(
+                            `rule ${entry.rule.name} sends public traffic to the ${label} ${color} color; the record says ${label}'s live color is ${record.liveColors[side] ?? "none"}`,
+                            entry.rule.resource.urn,
+                        );
+                    }
+                }
+            }
         }
         // The Beanstalk target groups the next update holds the pair to (targets-accounted): the pair's own.
         const pair = args.resources.find((r) => r.type === TYPES.legacyPair);

@@ -61,6 +61,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
             await refused(lying, "deployed-state-recorded", /rule canary-default: the weights send 1% of every path to Spring, the record says 50% of every path/);
             const unprotected = mutated(p, (find) => (find(T.service, "spring-blue").options.protect = false));
             await refused(unprotected, "deployed-state-recorded", /the record says spring-blue is protected; it is not/);
+            // Under-claiming protect is refused too: the next update's move back would excuse targets that are protected.
+            const underClaimed = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).protectRollbackTargets = false));
+            await refused(underClaimed, "deployed-state-recorded", /the record says spring-blue is not protected; it is/);
+            const legacyUnder = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).legacyProtected = false));
+            await refused(legacyUnder, "deployed-state-recorded", /the record says legacy-blue is not protected; it is/);
         });
 
         it("a never-deployed stack (empty outputs) steps from 0 %", async () => {

@@ -120,4 +120,53 @@ describe("backward always: color flips and cut-in moves back", () => {
             await refused(malformed, "deployed-state-recorded", /deployedState.capacity is missing or malformed/);
         });
     });
+
+    describe("a cut-in step forward is never a move back", () => {
+        it("refuses an edge step forward with a Spring color flip riding along, while an over-bound stickiness is deployed", async () => {
+            const up = await plan(
+                "production",
+                ["cutin.phase=weight", "cutin.edgeWeight=5", "spring.liveColor=green", LONG],
+                ["cutin.phase=weight", "cutin.edgeWeight=1", LONG],
+                CUT,
+            );
+            assert.match(only(await refusals(up, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+            const phase = await plan("production", ["cutin.phase=header", "spring.liveColor=green", LONG], ["cutin.phase=staged", LONG], CUT);
+            assert.match(only(await refusals(phase, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+            // A Beanstalk flip alone (Beanstalk carries the ALB's public traffic), with the edge where it is, is still excused.
+            const flipOnly = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+            assert.deepEqual(only(await refusals(flipOnly, CUT), "stickiness-bounded"), []);
+        });
+
+        it("refuses a forward cut-in step with a Beanstalk flip while the deployed targets are unprotected", async () => {
+            const UNPROTECTED = "protectRollbackTargets=false";
+            const up = await plan("production", ["cutin.phase=header", "legacy.liveColor=green", UNPROTECTED], ["cutin.phase=staged", UNPROTECTED], CUT);
+            assert.match(only(await refusals(up, CUT), "rollback-target-protected").join("\n"), /is a rollback target and must be protected/);
+        });
+    });
+
+    describe("a flip counts only where viewers see it, and the record's live colors are the rules' own", () => {
+        it("a Spring flip at 0 % Spring is no move back", async () => {
+            const noop = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "spring.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+            assert.match(only(await refusals(noop, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+        });
+
+        it("decommissioning the Beanstalk pair (its live color gone) is no flip back", async () => {
+            const DONE = ["canary.weight=100", "canary.routes[0].weight=100", "migration.cutoverDate=2020-01-01"];
+            const GONE = ["legacy.decommissioned=true", "legacy.protect=false", ...DONE];
+            const sticky = await plan("production", [...GONE, LONG], [...DONE, LONG]);
+            assert.match(only(await refusals(sticky), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+            const UNPROTECTED = "protectRollbackTargets=false";
+            const open = await plan("production", [...GONE, UNPROTECTED], [...DONE, UNPROTECTED]);
+            assert.match(only(await refusals(open), "rollback-target-protected").join("\n"), /spring-blue is a rollback target and must be protected/);
+        });
+
+        it("deployed-state-recorded refuses a record whose live colors are not the ones the public rules send to", async () => {
+            const p = await plan("production");
+            await accepted(p);
+            const spring = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).liveColors.spring = "green"));
+            await refused(spring, "deployed-state-recorded", /rule canary-default sends public traffic to the Spring blue color; the record says Spring's live color is green/);
+            const legacy = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).liveColors.legacy = "blue"));
+            await refused(legacy, "deployed-state-recorded", /rule canary-default sends public traffic to the Beanstalk green color; the record says Beanstalk's live color is blue/);
+        });
+    });
 });

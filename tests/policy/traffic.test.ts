@@ -97,6 +97,8 @@ describe("policy stickiness-bounded", () => {
     it("blocks a canary forward without stickiness", async () => {
         const p = mutated(await plan("production"), (find) => setProp(find(T.rule, "alb-canary-default"), "actions.0.forward.stickiness", { enabled: false, duration: 1 }));
         assert.deepEqual(await messages(p, "stickiness-bounded"), ["rule canary-default: stickiness is off: a session would bounce between Rails and Spring on every request"]);
+        // Off counts as 0 s in the record check: a record claiming 300 s would let the next move back excuse up to 300 s.
+        assert.deepEqual(await messages(p, "deployed-state-recorded"), ["rule canary-default keeps sessions 0s; the record claims 300s"]);
     });
 });
 
