@@ -46,6 +46,24 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         });
     }
 
+    it("the cutin export (what the next update's policies read as deployed) says what the CutinEdge records, at every phase and once retired", async () => {
+        const promoted = [...setsFor("promoted"), "cutin.cutinDate=2020-01-01"];
+        const cases: [string, string[]][] = [
+            ...CUTIN_PHASES.map((phase): [string, string[]] => [phase, setsFor(phase)]),
+            ["retired", [...promoted, "cutin.retired=true"]],
+        ];
+        for (const [label, sets] of cases) {
+            const p = await plan("production", sets, label === "retired" ? promoted : sets);
+            const record = p.states.find((s) => s.type === "payments:migration:CutinEdge")!.outputs as any;
+            const exported = p.outputs.cutin as any;
+            assert.deepEqual(
+                { phase: exported.phase, edgeWeight: exported.edgeWeight, cutinDate: exported.cutinDate, retired: exported.retired, oldOrigin: exported.oldOrigin },
+                { phase: record.phase, edgeWeight: record.edgeWeight, cutinDate: record.cutinDate ?? null, retired: record.retired, oldOrigin: record.oldOrigin?.domainName ?? null },
+                label,
+            );
+        }
+    });
+
     it("adopted: the live distribution and records are imported exactly as configured, protected in production", async () => {
         const p = await phasePlan("production", "adopted");
         const primary = byName(p, "cutin-primary")!;
