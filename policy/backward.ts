@@ -5,21 +5,28 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { cutinMovesBack, cutinMovesForward } from "./cutin";
+import { patternsOf, sharesAt } from "../lib/deployedState";
+import { witnessPaths } from "../lib/pathPatterns";
 import { Deployed, movesBack, publicTraffic, raisesNoShare, recordedStateIn } from "./stackView";
 
 /**
  * Whether a live color flips on a side that carries public traffic in the new state. A side
  * that gets no public share (Spring at 0 %) flips nothing a viewer sees, and a side that goes
  * away (the Beanstalk pair decommissioned: its live color becomes null) never flips: neither
- * is a move toward the last known-good state.
+ * is a move toward the last known-good state. A side's share counts on the witness request
+ * paths (first match by priority, as for the share moves): a rule that another rule shadows
+ * on every path it names gives viewers nothing, so its share makes no flip visible.
  */
 function flipsColor(resources: readonly PolicyResource[], deployed: Deployed): boolean {
     const recorded = recordedStateIn(resources);
     if (deployed.kind !== "state" || typeof recorded === "string") return false;
     const traffic = publicTraffic(resources, recorded.headers);
+    // What requests actually get, never every rule's weights: a Spring share on a shadowed rule
+    // (a route behind a 0 % route over the same paths) would make a flip at 0 % look like one viewers see.
+    const shares = witnessPaths(patternsOf(deployed.state.traffic, traffic)).flatMap((path) => sharesAt(traffic, path));
     const carries = {
-        spring: traffic.some((e) => e.springPercent > 1e-9),
-        legacy: recorded.legacyPresent && traffic.some((e) => e.springPercent < 100 - 1e-9),
+        spring: shares.some((share) => share > 1e-9),
+        legacy: recorded.legacyPresent && shares.some((share) => share < 100 - 1e-9),
     };
     return (["spring", "legacy"] as const).some((side) => {
         const was = deployed.state.liveColors[side];

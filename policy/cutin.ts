@@ -17,6 +17,7 @@ import {
     cutinMove,
     EdgeShape,
     edgeShape,
+    edgeShares,
 } from "../lib/cutin";
 import { backDated, today } from "./clock";
 import { TYPES, deployedOutputs, deployedStateIn, isUnknown, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
@@ -80,15 +81,22 @@ function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "n
 }
 
 /**
- * Whether this update moves the cut-in back (an earlier phase, or a lower edge weight)
- * from the deployed one, as its CutinEdge record declares it. False whenever either side
- * cannot be read: no excuse is granted on a guess.
+ * Whether this update moves the cut-in back toward the old origin (an earlier phase, or a
+ * lower edge weight) from the deployed one, as its CutinEdge record declares it: the share of
+ * viewers on the routed ALB goes down, or the edge lands where every viewer is on the old
+ * origin (the canary tool's `cutin rollback` targets, staged and adopted). An earlier phase
+ * that leaves every viewer on the routed ALB (promoted → detached or promoting, detached →
+ * promoting, a lower weight of a disabled policy) moves nothing toward the last known-good
+ * state: no excuse. False whenever either side cannot be read: no excuse is granted on a guess.
  */
 export function cutinMovesBack(resources: readonly PolicyResource[]): boolean {
     const deployed = deployedCutin(resources);
     const record = cutinRecord(resources);
     if (typeof deployed !== "object" || !record || !isPhase(record.phase)) return false;
-    return cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) }).direction === "back";
+    const to = { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) };
+    if (cutinMove(deployed, to).direction !== "back") return false;
+    const routedNow = edgeShares(to.phase, to.edgeWeight).routed;
+    return routedNow === 0 || routedNow < edgeShares(deployed.phase, deployed.edgeWeight).routed - 1e-9;
 }
 
 /**

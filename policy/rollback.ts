@@ -9,7 +9,7 @@ import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
 import { towardKnownGood } from "./backward";
 import { backDated, daysBetween, today } from "./clock";
-import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
+import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, isViewerDistribution, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
 
 export interface RollbackRetainedConfig {
     /** Floor for the stack's migration.bakeDays: a stack cannot shorten the bake below this. */
@@ -99,14 +99,6 @@ export const rollbackTargetRetained: StackValidationPolicy = {
         }
     },
 };
-
-/**
- * A CloudFront distribution that viewers reach. Only the cut-in's own staging distribution (under
- * the CutinEdge, which comes and goes by phase) is not one: a `staging` flag set anywhere else
- * does not take a distribution out of these checks.
- */
-const isViewerDistribution = (r: PolicyResource) =>
-    r.type === TYPES.distribution && !((r.props as any).staging === true && r.parent?.type === COMPONENT_TYPES.cutinEdge);
 
 const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer]);
 const isProtectedTarget = (r: PolicyResource) => PROTECTED_TYPES.has(r.type) || isViewerDistribution(r);

@@ -130,6 +130,14 @@ export function springTargetGroups(resources: readonly PolicyResource[]): Map<st
     return out;
 }
 
+/**
+ * A CloudFront distribution that viewers reach. Only the cut-in's own staging distribution (under
+ * the CutinEdge, which comes and goes by phase) is not one: a `staging` flag set anywhere else
+ * does not take a distribution out of these checks.
+ */
+export const isViewerDistribution = (r: PolicyResource) =>
+    r.type === TYPES.distribution && !((r.props as any).staging === true && r.parent?.type === COMPONENT_TYPES.cutinEdge);
+
 export function beanstalkEnvironments(resources: readonly PolicyResource[]): PolicyResource[] {
     return resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
 }

@@ -13,6 +13,7 @@ import {
     deployedStateIn,
     deployedStateOrganization,
     isUnknown,
+    isViewerDistribution,
     legacyTargetGroups,
     publicTraffic,
     recordedStateIn,
@@ -68,7 +69,10 @@ export const deployedStateRecorded: StackValidationPolicy = {
         if (record.legacyPresent !== (colors.includes("blue") && colors.includes("green"))) {
             reportViolation(`the record says the Beanstalk pair is ${record.legacyPresent ? "present" : "gone"}; the stack declares ${colors.length} environment(s)`);
         }
-        for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any))) {
+        // The viewer-facing distributions too (the edge, the cut-in's primary): rollback-target-protected
+        // excuses them by protectRollbackTargets, so a record under-claiming their protect would let the
+        // next update's move back unprotect a distribution that was protected.
+        for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any) || isViewerDistribution(x))) {
             const claimed = r.type === TYPES.beanstalkEnvironment ? record.legacyProtected : record.protectRollbackTargets;
             // Exact, both ways: a record that under-claims protect would let the next update's move
             // back excuse unprotected targets (rollback-target-protected) that were in fact protected.

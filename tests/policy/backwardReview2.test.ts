@@ -1,0 +1,70 @@
+/**
+ * Review 2 of "backward always": updates that towardKnownGood took for a move back but that
+ * move nothing viewers see toward the last known-good state, and records that under-claim
+ * what they describe. Each case was accepted before its fix.
+ */
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { PlanRun } from "../../tools/plan/run";
+import { checkPlan } from "../../tools/policy/check";
+import { FIXTURES } from "../helpers";
+import { plan } from "../planCache";
+import { T, mutated, refused } from "./harness";
+
+const CUT = path.join(FIXTURES, "cutin");
+const LONG = "canary.stickinessSeconds=1200"; // above production's 900 s bound
+
+async function refusals(p: PlanRun, dir = FIXTURES): Promise<string[]> {
+    return (await checkPlan(p, { dir })).violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`);
+}
+const only = (found: string[], policy: string) => found.filter((m) => m.startsWith(`${policy}: `));
+
+describe("backward always, review 2", () => {
+    describe("a flip counts only where viewers get Spring on some request path", () => {
+        const ZERO = ["canary.weight=0", "canary.routes[0].weight=0", LONG];
+        // A route over /v1/* at 0 % placed before payment-status: payment-status's share reaches no request.
+        const SHADOW = ["canary.routes[0].priority=200", "canary.routes[1].name=v1-all", "canary.routes[1].paths[0]=/v1/*", "canary.routes[1].weight=0", "canary.routes[1].priority=100"];
+
+        it("a Spring flip is no move back when the only Spring share is on a rule another rule shadows", async () => {
+            const shadowed = await plan("production", [...ZERO, ...SHADOW, "canary.routes[0].weight=5", "spring.liveColor=green"], ZERO);
+            assert.match(only(await refusals(shadowed), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+        });
+
+        it("a Spring flip back with a share viewers get still passes with the deployed stickiness", async () => {
+            const back = await plan("production", ["spring.liveColor=blue", LONG], ["spring.liveColor=green", LONG]);
+            assert.deepEqual(await refusals(back), []);
+        });
+    });
+
+    describe("a cut-in move back counts only when it moves viewers toward the old origin", () => {
+        it("promoted → detached (every viewer still on the routed ALB) is no move back", async () => {
+            const phantom = await plan("production", ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], ["cutin.phase=promoted", LONG], CUT);
+            assert.match(only(await refusals(phantom, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+            const enable = await plan("production", ["cutin.phase=promoting", "cutin.edgeWeight=5", LONG], ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], CUT);
+            assert.match(only(await refusals(enable, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+            const lowerDisabled = await plan("production", ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], ["cutin.phase=detached", "cutin.edgeWeight=10", LONG], CUT);
+            assert.match(only(await refusals(lowerDisabled, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+        });
+
+        it("the canary tool's cut-in rollbacks still pass: promoted → adopted, promoting → staged, staged → adopted, weight 5 → 1", async () => {
+            for (const [to, from] of [
+                [["cutin.phase=adopted"], ["cutin.phase=promoted"]],
+                [["cutin.phase=staged"], ["cutin.phase=promoting", "cutin.edgeWeight=5"]],
+                [["cutin.phase=adopted"], ["cutin.phase=staged"]],
+                [["cutin.phase=weight", "cutin.edgeWeight=1"], ["cutin.phase=weight", "cutin.edgeWeight=5"]],
+                [["cutin.phase=weight", "cutin.edgeWeight=5"], ["cutin.phase=promoting", "cutin.edgeWeight=5"]],
+            ]) {
+                const back = await plan("production", [...to, LONG], [...from, LONG], CUT);
+                assert.deepEqual(only(await refusals(back, CUT), "stickiness-bounded"), [], `${from} → ${to}`);
+            }
+        });
+    });
+
+    describe("deployed-state-recorded: protect of the viewer-facing distribution", () => {
+        it("refuses a record that says the rollback targets are unprotected while the edge distribution is protected", async () => {
+            const p = await plan("production", ["protectRollbackTargets=false"], ["protectRollbackTargets=false"]);
+            const lying = mutated(p, (find) => (find(T.dist, "edge").options.protect = true));
+            await refused(lying, "deployed-state-recorded", /the record says edge is not protected; it is/);
+        });
+    });
+});
