@@ -5,9 +5,19 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { cutinMovesBack, cutinMovesForward } from "./cutin";
-import { patternsOf, sharesAt } from "../lib/deployedState";
+import { TrafficEntry, patternsOf, sharesAt } from "../lib/deployedState";
 import { witnessPaths } from "../lib/pathPatterns";
 import { Deployed, movesBack, publicTraffic, raisesNoShare, recordedStateIn } from "./stackView";
+
+/**
+ * The sides to which some request path gets a public share, on the witness paths of
+ * `patterns` (first match by priority, as for the share moves): a rule another rule shadows
+ * on every path it names gives viewers nothing.
+ */
+export function sidesServing(table: readonly (TrafficEntry & { partial?: boolean })[], legacyPresent: boolean, patterns: readonly string[]): { spring: boolean; legacy: boolean } {
+    const shares = witnessPaths(patterns).flatMap((path) => sharesAt(table, path));
+    return { spring: shares.some((share) => share > 1e-9), legacy: legacyPresent && shares.some((share) => share < 100 - 1e-9) };
+}
 
 /**
  * Whether a live color flips on a side that carries public traffic in the new state. A side
@@ -23,11 +33,7 @@ function flipsColor(resources: readonly PolicyResource[], deployed: Deployed): b
     const traffic = publicTraffic(resources, recorded.headers);
     // What requests actually get, never every rule's weights: a Spring share on a shadowed rule
     // (a route behind a 0 % route over the same paths) would make a flip at 0 % look like one viewers see.
-    const shares = witnessPaths(patternsOf(deployed.state.traffic, traffic)).flatMap((path) => sharesAt(traffic, path));
-    const carries = {
-        spring: shares.some((share) => share > 1e-9),
-        legacy: recorded.legacyPresent && shares.some((share) => share < 100 - 1e-9),
-    };
+    const carries = sidesServing(traffic, recorded.legacyPresent, patternsOf(deployed.state.traffic, traffic));
     return (["spring", "legacy"] as const).some((side) => {
         const was = deployed.state.liveColors[side];
         const now = recorded.liveColors[side];

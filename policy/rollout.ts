@@ -9,7 +9,8 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { towardKnownGood } from "./backward";
+import { patternsOf } from "../lib/deployedState";
+import { sidesServing, towardKnownGood } from "./backward";
 import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, isUnknown, legacyTargetGroups, rulesOf, springTargetGroups } from "./stackView";
 
 /**
@@ -173,7 +174,7 @@ function colorsTakingPublicTraffic(resources: Parameters<StackValidationPolicy["
 export const idleColorWarm: StackValidationPolicy = {
     name: "idle-color-warm",
     description:
-        "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant. A shortfall of an idle color (no public rule forwards to it) that the deployed state already had (its recorded capacity) does not block an update that moves toward the last known-good state without lowering it further.",
+        "Each color, the idle one included, keeps capacity (≥ 1 task or instance), so flipping back is instant. A shortfall that the deployed state already had (its recorded capacity) of an idle color (no public rule forwards to it), or of a live color that served and still serves, does not block an update that moves toward the last known-good state without lowering it further.",
     severity: "high",
     remediationSteps: "Keep spring.<color>.desiredCount and the Beanstalk minInstances at 1 or more for both colors.",
     configSchema: {
@@ -189,13 +190,22 @@ export const idleColorWarm: StackValidationPolicy = {
         // Only an idle color is excused: one that a public rule sends a share to needs its capacity, always.
         const back = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.capacity : undefined;
         const serving = back ? colorsTakingPublicTraffic(args.resources) : undefined;
+        // A color that served its side's public traffic in the deployed state (that side's deployed live
+        // color, with a public share on some path) and still does keeps its deployed shortfall too: a move
+        // back (Spring lowered while Beanstalk's live color is below a tightened minimum) does not make it
+        // worse. A color that starts serving (a flip onto it, a side that served nothing) needs its capacity.
+        const servedBefore =
+            back && deployed.kind === "state" ? sidesServing(deployed.state.traffic, deployed.state.legacyPresent, patternsOf(deployed.state.traffic)) : undefined;
+        const keepsServing = (side: "spring" | "legacy", color: string | undefined) =>
+            serving !== undefined && serving.has(`${side}:${color}`) && !!servedBefore?.[side] && deployed.kind === "state" && deployed.state.liveColors[side] === color;
         for (const r of args.resources) {
             const c = colorCapacity(r);
             if (!c) continue;
             const min = c.side === "spring" ? minTasks : minInstances;
             if (c.count >= min) continue;
             const idle = serving !== undefined && !serving.has(`${c.side}:${c.color}`);
-            const had = idle && (c.color === "blue" || c.color === "green") ? back?.[c.side]?.[c.color] : undefined;
+            const excusable = idle || keepsServing(c.side, c.color);
+            const had = excusable && (c.color === "blue" || c.color === "green") ? back?.[c.side]?.[c.color] : undefined;
             if (had !== undefined && c.count >= had) continue;
             reportViolation(
                 c.side === "spring"

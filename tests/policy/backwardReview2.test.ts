@@ -9,7 +9,7 @@ import { PlanRun } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
-import { T, mutated, refused } from "./harness";
+import { T, accepted, mutated, refused } from "./harness";
 
 const CUT = path.join(FIXTURES, "cutin");
 const LONG = "canary.stickinessSeconds=1200"; // above production's 900 s bound
@@ -66,5 +66,33 @@ describe("backward always, review 2", () => {
             const lying = mutated(p, (find) => (find(T.dist, "edge").options.protect = true));
             await refused(lying, "deployed-state-recorded", /the record says edge is not protected; it is/);
         });
+    });
+});
+
+describe("backward always, review 2: idle-color-warm and a serving color's deployed shortfall", () => {
+    // The pack config tightened after the deploy: Beanstalk's live green keeps a minimum of 1, the bound is now 2.
+    const TWO = { "idle-color-warm": { minInstances: 2 } };
+    const SHORT = "legacy.green.minInstances=1";
+
+    it("passes lowering Spring's share while the live Beanstalk color keeps its deployed (short) minimum", async () => {
+        await accepted(await plan("production", ["canary.weight=0", SHORT], ["canary.weight=5", SHORT]), TWO);
+    });
+
+    it("still refuses a forward step, lowering it further, or a color that starts serving with a shortfall", async () => {
+        await refused(await plan("production", ["canary.weight=5", SHORT], ["canary.weight=1", SHORT]), "idle-color-warm", /legacy-green may scale to 1 instances; at least 2/, TWO);
+        await refused(
+            await plan("production", ["canary.weight=0", SHORT], ["canary.weight=5", "legacy.green.minInstances=2"]),
+            "idle-color-warm",
+            /legacy-green may scale to 1 instances; at least 3/,
+            { "idle-color-warm": { minInstances: 3 } },
+        );
+        // Beanstalk served nothing (Spring 100 % everywhere): lowering Spring puts traffic on a color that had none to serve.
+        const ALL = ["canary.weight=100", "canary.routes[0].weight=100"];
+        await refused(
+            await plan("production", ["canary.weight=75", "canary.routes[0].weight=100", SHORT], [...ALL, SHORT]),
+            "idle-color-warm",
+            /legacy-green may scale to 1 instances; at least 2/,
+            TWO,
+        );
     });
 });
