@@ -61,8 +61,10 @@ export const deployedStateRecorded: StackValidationPolicy = {
         // Stickiness off counts as 0 s: the record must not claim a duration the rules do not keep.
         for (const rule of rules.filter((r) => r.isCanary && r.forward)) {
             const seconds = rule.forward!.stickiness?.enabled ? Number(rule.forward!.stickiness!.duration) : 0;
-            if (seconds < record.stickinessSeconds) {
-                reportViolation(`rule ${rule.name} keeps sessions ${seconds}s; the record claims ${record.stickinessSeconds}s`, rule.resource.urn);
+            // Not `seconds < claimed`: an unreadable duration (NaN) would let the record claim any stickiness.
+            if (!(seconds >= record.stickinessSeconds)) {
+                const kept = Number.isFinite(seconds) ? `${seconds}s` : `for ${JSON.stringify(rule.forward!.stickiness!.duration)} (not a number of seconds)`;
+                reportViolation(`rule ${rule.name} keeps sessions ${kept}; the record claims ${record.stickinessSeconds}s`, rule.resource.urn);
             }
         }
         const colors = beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]);

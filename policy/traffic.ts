@@ -362,6 +362,9 @@ export const stickinessBounded: StackValidationPolicy = {
             const stickiness = rule.forward?.stickiness;
             if (!stickiness?.enabled) {
                 reportViolation(`rule ${rule.name}: stickiness is off: a session would bounce between Rails and Spring on every request`, rule.resource.urn);
+            } else if (!Number.isFinite(Number(stickiness.duration))) {
+                // Fail closed: NaN compares false with every bound, so an unreadable duration passed as within it.
+                reportViolation(`rule ${rule.name}: stickiness duration ${JSON.stringify(stickiness.duration)} is not a number of seconds: it cannot be judged, so it is refused`, rule.resource.urn);
             } else if (Number(stickiness.duration) > maxSeconds && Number(stickiness.duration) > deployedSeconds) {
                 reportViolation(
                     `rule ${rule.name}: stickiness lasts ${stickiness.duration}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`,

@@ -96,3 +96,15 @@ describe("backward always, review 2: idle-color-warm and a serving color's deplo
         );
     });
 });
+
+describe("backward always, review 2: a stickiness the pack cannot read is refused", () => {
+    it("stickiness-bounded and deployed-state-recorded refuse an enabled stickiness without a numeric duration", async () => {
+        const p = await plan("production");
+        for (const duration of [undefined, "forever"]) {
+            const unreadable = mutated(p, (find) => (find(T.rule, "alb-canary-default").outputs as any).actions[0].forward.stickiness.duration = duration);
+            const both = mutated(unreadable, (find) => ((find(T.rule, "alb-canary-default").inputs as any).actions[0].forward.stickiness.duration = duration));
+            await refused(both, "stickiness-bounded", /rule canary-default: stickiness duration .* cannot be judged/);
+            await refused(both, "deployed-state-recorded", /rule canary-default keeps sessions .*; the record claims 300s/);
+        }
+    });
+});
