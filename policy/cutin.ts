@@ -93,6 +93,10 @@ export function cutinMovesBack(resources: readonly PolicyResource[]): boolean {
     const deployed = deployedCutin(resources);
     const record = cutinRecord(resources);
     if (typeof deployed !== "object" || !record || !isPhase(record.phase)) return false;
+    // Once the old origin is retired there is no known-good edge to go back to (the canary tool
+    // refuses `cutin rollback` then): an earlier phase points viewers at an origin the deployed
+    // state no longer names, which the pack cannot judge as a move back.
+    if (deployed.retired) return false;
     const to = { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) };
     if (cutinMove(deployed, to).direction !== "back") return false;
     const routedNow = edgeShares(to.phase, to.edgeWeight).routed;

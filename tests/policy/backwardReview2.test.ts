@@ -108,3 +108,11 @@ describe("backward always, review 2: a stickiness the pack cannot read is refuse
         }
     });
 });
+
+describe("backward always, review 2: no cut-in move back once the old origin is retired", () => {
+    it("a phase move back after cutin.retired is deployed excuses nothing (the canary tool refuses it: no old path to go back to)", async () => {
+        const RETIRED = ["cutin.phase=promoted", "cutin.retired=true", "cutin.cutinDate=2020-01-01", LONG];
+        const unretire = await plan("production", ["cutin.phase=adopted", "cutin.cutinDate=2020-01-01", LONG], RETIRED, CUT);
+        assert.match(only(await refusals(unretire, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+    });
+});
