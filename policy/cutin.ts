@@ -408,7 +408,18 @@ export const cutinOldOriginRetained: StackValidationPolicy = {
             args.notApplicable("no cut-in in this stack");
             return;
         }
-        if (was?.retired) return; // already retired: nothing more is forgotten
+        if (was?.retired) {
+            // Retirement is the cut-in's point of no return (the runbook terminates the old
+            // environments after it, and the canary tool refuses `cutin rollback`): the deployed
+            // state names no old origin, so naming one again points the edge's way back at an
+            // origin the pack cannot judge, perhaps gone. Nothing more is forgotten otherwise.
+            if (record && record.retired !== true) {
+                reportViolation(
+                    `the deployed cut-in has retired the old origin; cutin.retired false (phase ${record.phase}) names it again: retirement is the point of no return — roll back on the routed ALB (Spring and Beanstalk colors) instead`,
+                );
+            }
+            return;
+        }
         // The bake is judged from what is deployed: both the deployed and the new phase promoted, since the deployed date.
         const bake = () => {
             if (record && record.phase !== "promoted") return `the cut-in is at phase ${record.phase}, not promoted`;

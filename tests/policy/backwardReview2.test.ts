@@ -115,4 +115,14 @@ describe("backward always, review 2: no cut-in move back once the old origin is 
         const unretire = await plan("production", ["cutin.phase=adopted", "cutin.cutinDate=2020-01-01", LONG], RETIRED, CUT);
         assert.match(only(await refusals(unretire, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
     });
+
+    it("cutin-old-origin-retained refuses un-retiring, at promoted or with a phase move back; staying retired passes", async () => {
+        const RETIRED = ["cutin.phase=promoted", "cutin.retired=true", "cutin.cutinDate=2020-01-01"];
+        for (const sets of [["cutin.phase=adopted", "cutin.cutinDate=2020-01-01"], ["cutin.phase=promoted", "cutin.cutinDate=2020-01-01"]]) {
+            const unretire = await plan("production", sets, RETIRED, CUT);
+            assert.match(only(await refusals(unretire, CUT), "cutin-old-origin-retained").join("\n"), /has retired the old origin; cutin.retired false .* point of no return/);
+        }
+        const stays = await plan("production", RETIRED, RETIRED, CUT);
+        assert.deepEqual(await refusals(stays, CUT), []);
+    });
 });
