@@ -99,6 +99,7 @@ export function cutinMovesBack(resources: readonly PolicyResource[]): boolean {
     if (deployed.retired) return false;
     const to = { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) };
     if (cutinMove(deployed, to).direction !== "back") return false;
+    if (!edgeAsRecorded(resources, record, record.phase, deployed.oldOrigin)) return false;
     const routedNow = edgeShares(to.phase, to.edgeWeight).routed;
     return routedNow === 0 || routedNow < edgeShares(deployed.phase, deployed.edgeWeight).routed - 1e-9;
 }
@@ -115,7 +116,18 @@ export function cutinMovesForward(resources: readonly PolicyResource[]): boolean
     if (typeof deployed !== "object") return !!record;
     if (!record || !isPhase(record.phase)) return true;
     if (record.retired === true && !deployed.retired) return true;
+    if (!edgeAsRecorded(resources, record, record.phase, deployed.oldOrigin)) return true;
     return cutinMove(deployed, { phase: record.phase, edgeWeight: Number(record.edgeWeight ?? 0) }).direction === "forward";
+}
+
+/**
+ * Whether the edge resources do what the CutinEdge record declares (cutin-phase-order's own
+ * check). The record is config: the backward-always excuse relies on the resources on its
+ * own, not only through cutin-phase-order, whose enforcement level is pack config.
+ */
+function edgeAsRecorded(resources: readonly PolicyResource[], record: CutinEdgeOutputs, phase: CutinPhase, deployedOld: string | null): boolean {
+    const edge = effectiveEdge(resources, record.oldOrigin ?? null, deployedOld);
+    return typeof edge !== "string" && edgeMismatches(edge, phase, Number(record.edgeWeight ?? 0)).length === 0;
 }
 
 /** A value that is unknown in a preview (a resource not created yet) reads as UNKNOWN instead of failing the policy. */

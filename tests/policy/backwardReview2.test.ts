@@ -125,4 +125,24 @@ describe("backward always, review 2: no cut-in move back once the old origin is 
         const stays = await plan("production", RETIRED, RETIRED, CUT);
         assert.deepEqual(await refusals(stays, CUT), []);
     });
+
+    it("a cut-in record the edge resources do not follow excuses nothing (moved back on paper, or the edge stepped forward in code)", async () => {
+        const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+        const back = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], ["cutin.phase=weight", "cutin.edgeWeight=5", LONG], CUT);
+        assert.deepEqual(only(await refusals(back, CUT), "stickiness-bounded"), []);
+        // The policy resource edited in code to keep 5 %: the record says 1 %, the edge does not move.
+        const lying = mutated(back, (find) => {
+            const cdp = find(CDP, "cutin-policy");
+            for (const side of [cdp.inputs, cdp.outputs] as any[]) side.trafficConfig.singleWeightConfig.weight = 0.05;
+        });
+        assert.match(only(await refusals(lying, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+        // A Beanstalk flip with the record's edge where it was, while the resources step the edge 1 % → 5 %.
+        const flip = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+        assert.deepEqual(only(await refusals(flip, CUT), "stickiness-bounded"), []);
+        const stepped = mutated(flip, (find) => {
+            const cdp = find(CDP, "cutin-policy");
+            for (const side of [cdp.inputs, cdp.outputs] as any[]) side.trafficConfig.singleWeightConfig.weight = 0.05;
+        });
+        assert.match(only(await refusals(stepped, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
+    });
 });
