@@ -138,6 +138,14 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         assert.match(renderPlan(await phasePlan("production", "promoted")), /cf -->\|100%, origin-verify header\| alb/);
     });
 
+    it("at promoting the plan shows both edge paths to the routed ALB: the primary's own origin and the staging share the policy still sends", async () => {
+        const text = renderPlan(await phasePlan("production", "promoting"));
+        assert.match(text, /Edge \(cut-in phase promoting\):\n    0%  primary distribution → old origin [^\n]*\n   95%  primary distribution → routed ALB [^\n]*\n    5%  staging distribution → routed ALB \(a ceiling[^\n]*both paths reach the routed ALB: 100% of viewers/);
+        assert.match(text, /cf -->\|95%, origin-verify header\| alb\{\{Routed ALB\}\}\n  cf -->\|≤5%\| staging\[CloudFront staging\]\n  staging -->\|origin-verify header\| alb\n/);
+        // Detached: the policy is off, the staging distribution carries nothing.
+        assert.match(renderPlan(await phasePlan("production", "detached")), / {2}100% {2}primary distribution → routed ALB \(the routing table below\)\n\n/);
+    });
+
     it("invalid cut-in config fails with one message naming key, value and what is allowed, and creates nothing", async () => {
         const cases: [string[], RegExp][] = [
             [["cutin.phase=weight", "cutin.edgeWeight=20"], /payments-migration:cutin\.edgeWeight = 20: expected a whole percent greater than 0 and at most 15 \(CloudFront continuous deployment weights 0\.01–0\.15\)/],

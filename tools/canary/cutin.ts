@@ -16,7 +16,7 @@
 import { CutinConfig, StackModel } from "../../lib/config";
 import { COMPONENT_TYPES } from "../../lib/contract";
 import { CutinPhase, DEFAULT_EDGE_LADDER, edgeShape, edgeShares, nextEdgeRung, nextPhase, removesContinuousDeployment } from "../../lib/cutin";
-import { UsageError } from "../../lib/errors";
+import { ConfigError, UsageError } from "../../lib/errors";
 import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 
 export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote"] as const;
@@ -35,6 +35,29 @@ function cutinOf(model: StackModel): CutinConfig {
     return model.cutin;
 }
 
+/** A canary command as the operator pastes it. */
+const canaryCommand = (model: StackModel, sub: string) => `npm run canary -- ${sub} --stack ${model.stack}`;
+
+/** The day the bake of a promoted cut-in ends (cutinDate + bakeDays), or undefined without a readable date. */
+function bakeEnds(cut: CutinConfig): string | undefined {
+    const start = cut.cutinDate ? Date.parse(`${cut.cutinDate}T00:00:00Z`) : NaN;
+    return Number.isNaN(start) ? undefined : new Date(start + cut.bakeDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** How the old origin is retired: by hand, once the bake has passed (README, cut-in runbook). */
+function retireHint(model: StackModel, cut: CutinConfig): string {
+    const ends = bakeEnds(cut);
+    return `${ends ? `from ${ends} (cutinDate ${cut.cutinDate} + ${cut.bakeDays} days), ` : ""}pulumi config set --stack ${model.stack} --path cutin.retired true, then a whole-stack pulumi up (README, cut-in runbook)`;
+}
+
+/** The `set 0` commands that take Spring to 0 % on every path where it has a share (cutin-one-risk-at-a-time), empty when it has none. */
+function springToZero(model: StackModel): string[] {
+    return [
+        ...(model.canary.weight > 0 ? [canaryCommand(model, "set 0")] : []),
+        ...model.canary.routes.filter((r) => r.weight > 0).map((r) => canaryCommand(model, `set 0 --route ${r.name}`)),
+    ];
+}
+
 const WHAT: Record<CutinPhase, string> = {
     adopted: "the live distribution and records adopted unchanged; all viewers on the old origin",
     staged: "the staging distribution (origin: routed ALB) deploys; its policy is off, no viewer reaches it",
@@ -45,9 +68,9 @@ const WHAT: Record<CutinPhase, string> = {
     promoted: "the policy and the staging distribution are gone; the primary's origin is the routed ALB",
 };
 
-function phaseStep(model: StackModel, cut: CutinConfig, to: CutinPhase, extra: ConfigEdit[] = []): Step {
+function phaseStep(model: StackModel, cut: CutinConfig, to: CutinPhase, extra: ConfigEdit[] = [], what = WHAT[to]): Step {
     const edits: ConfigEdit[] = [{ path: "cutin.phase", value: to }, ...extra];
-    const step: Step = { kind: "traffic", description: `cut-in ${cut.phase} → ${to}: ${WHAT[to]}`, edits };
+    const step: Step = { kind: "traffic", description: `cut-in ${cut.phase} → ${to}: ${what}`, edits };
     if (removesContinuousDeployment(cut.phase, to)) {
         step.detachFirst = { distributionId: cut.distribution.id, refresh: [primaryUrn(model)] };
         step.description += " (first the policy is detached from the primary, which is then refreshed)";
@@ -65,7 +88,7 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
     if (cut.phase === "weight") {
         const top = Math.max(...ladder);
         if (cut.edgeWeight >= top) {
-            return unchanged("cutin next", `the edge weight is at the top of the edge ladder (${top}%); the next step is npm run canary -- cutin promote --stack ${model.stack}`);
+            return { ...unchanged("cutin next", `the edge weight is at the top of the edge ladder (${top}%): promotion is next`), next: canaryCommand(model, "cutin promote") };
         }
         const to = nextEdgeRung(cut.edgeWeight, ladder);
         return {
@@ -74,9 +97,11 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
         };
     }
     if (cut.phase === "promoting" || cut.phase === "detached") {
-        return unchanged("cutin next", `the cut-in is being promoted (phase ${cut.phase}); continue with npm run canary -- cutin promote --stack ${model.stack}`);
+        return { ...unchanged("cutin next", `the cut-in is being promoted (phase ${cut.phase}): continue the promotion`), next: canaryCommand(model, "cutin promote") };
     }
-    if (cut.phase === "promoted") return unchanged("cutin next", "the cut-in is promoted (retiring the old origin is a separate step: README, cut-in runbook)");
+    if (cut.phase === "promoted") {
+        return unchanged("cutin next", cut.retired ? "the cut-in is finished: promoted and the old origin retired" : `the cut-in is promoted; what is left is retiring the old origin after the bake: ${retireHint(model, cut)}`);
+    }
     const to = nextPhase(cut.phase)!;
     const extra = to === "weight" ? [{ path: "cutin.edgeWeight", value: nextEdgeRung(0, ladder) }] : [];
     return { command: "cutin next", steps: [phaseStep(model, cut, to, extra)] };
@@ -93,7 +118,9 @@ export function proposeCutinPromote(model: StackModel, today: string): Proposal 
     const order: CutinPhase[] = ["promoting", "detached", "promoted"];
     const from = cut.phase === "weight" ? 0 : order.indexOf(cut.phase) + 1;
     if (cut.phase !== "weight" && cut.phase !== "promoted" && from === 0) {
-        throw new UsageError(`promotion starts from phase weight (viewers already on the routed ALB through the staging distribution), not ${cut.phase}; take npm run canary -- cutin next first`);
+        throw new ConfigError(
+            `cutin.phase = ${cut.phase}: promotion starts from phase weight (viewers already on the routed ALB through the staging distribution); first take the phases up to weight, one per run: ${canaryCommand(model, "cutin next")}`,
+        );
     }
     if (cut.phase === "promoted") return unchanged("cutin promote", "the cut-in is already promoted");
     const steps: Step[] = [];
@@ -119,12 +146,26 @@ export function cutinRollbackTarget(phase: CutinPhase): CutinPhase | undefined {
     }
 }
 
+/** What a move back does (WHAT describes each phase as reached going forward: "deploys" would be wrong here). */
+function backWhat(from: CutinPhase, to: CutinPhase): string {
+    if (to === "staged") {
+        return `back: the policy is disabled${edgeShape(from).primaryOrigin === "routed" ? " and the primary's origin is the old CNAME again" : ""}; every viewer on the old origin (the staging distribution stays, nothing is deleted)`;
+    }
+    return from === "promoted"
+        ? "back: the primary's origin is the old CNAME again; every viewer on the old origin"
+        : "back: the policy and the staging distribution are deleted; every viewer stays on the old origin";
+}
+
 export function proposeCutinRollback(model: StackModel): Proposal {
     const cut = cutinOf(model);
-    if (cut.retired) throw new UsageError("the old origin is retired: there is no old path to go back to (that was the point of no return)");
+    if (cut.retired) {
+        throw new ConfigError(
+            `cutin.retired = true: the old origin is retired, there is no old path to go back to (that was the point of no return); roll back on the routed ALB instead: ${canaryCommand(model, "rollback")}`,
+        );
+    }
     const to = cutinRollbackTarget(cut.phase);
     if (!to) return { ...unchanged("cutin rollback", "the cut-in is at phase adopted: every viewer is already on the old origin"), rollback: true };
-    return { command: "cutin rollback", rollback: true, steps: [phaseStep(model, cut, to)] };
+    return { command: "cutin rollback", rollback: true, steps: [phaseStep(model, cut, to, [], backWhat(cut.phase, to))] };
 }
 
 export function describeCutin(model: StackModel, ladder: readonly number[] = DEFAULT_EDGE_LADDER): string[] {
@@ -140,17 +181,31 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
     if (shape.policy) lines.push(`  continuous deployment policy: ${shape.policy.enabled ? "enabled" : "disabled"}, ${shape.policy.traffic}-based`);
     // A date left from an earlier promotion that was rolled back means nothing until the next one records its own.
     if (cut.cutinDate && cut.phase === "promoted") lines.push(`  promoted on ${cut.cutinDate}; bake ${cut.bakeDays} days`);
-    const next =
+    const forward =
         cut.phase === "weight"
             ? cut.edgeWeight >= Math.max(...ladder)
-                ? "cutin promote (the edge weight is at the top rung)"
-                : "cutin next (one edge rung) or cutin promote"
+                ? `${canaryCommand(model, "cutin promote")} (the edge weight is at the top rung)`
+                : `${canaryCommand(model, "cutin next")} (one edge rung) or ${canaryCommand(model, "cutin promote")}`
             : cut.phase === "promoting" || cut.phase === "detached"
-              ? "cutin promote (continues the promotion)"
-              : cut.phase === "promoted"
-              ? "none (retire the old origin after the bake: README, cut-in runbook)"
-              : "cutin next";
-    lines.push(`  next: ${next}; back: ${cutinRollbackTarget(cut.phase) ? `cutin rollback (→ ${cutinRollbackTarget(cut.phase)})` : "nothing to roll back"}`);
+              ? `${canaryCommand(model, "cutin promote")} (continues the promotion)`
+              : canaryCommand(model, "cutin next");
+    // A forward cut-in move is refused while Spring has a share (cutin-one-risk-at-a-time): say what comes first.
+    const zero = springToZero(model);
+    const next =
+        cut.phase === "promoted"
+            ? cut.retired
+                ? "none (the cut-in is finished: the old origin is retired)"
+                : `retire the old origin after the bake: ${retireHint(model, cut)}`
+            : zero.length > 0
+              ? `first lower Spring to 0 % (cutin-one-risk-at-a-time): ${zero.join("; ")}, pulumi up; then ${forward}`
+              : forward;
+    const to = cutinRollbackTarget(cut.phase);
+    const back = cut.retired
+        ? `none (the old origin is retired: the point of no return); roll back on the routed ALB: ${canaryCommand(model, "rollback")}`
+        : to
+          ? `${canaryCommand(model, "cutin rollback")} (→ ${to})`
+          : "nothing to roll back";
+    lines.push(`  next: ${next}`, `  back: ${back}`);
     return lines;
 }
 

@@ -170,6 +170,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
     const { out } = ctx;
     if (proposal.steps.length === 0) {
         out(`Nothing changed: ${proposal.unchanged ?? "nothing to do"}.`);
+        if (proposal.next) out(`Next: ${proposal.next}`);
         return 0;
     }
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);

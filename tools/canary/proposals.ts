@@ -42,6 +42,8 @@ export interface Proposal {
     steps: Step[];
     /** Why nothing changes, when `steps` is empty. */
     unchanged?: string;
+    /** With nothing to do: the command to run next, printed on a line of its own (pasteable: no sentence punctuation around it). */
+    next?: string;
     /** A move back: applied even if a policy objects (policies never block a rollback by design). */
     rollback?: boolean;
 }

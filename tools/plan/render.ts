@@ -4,12 +4,18 @@
  */
 import { renderCreationOrder } from "./order";
 import type { PlanResult, PlanRule } from "./run";
-import { CutinPhase, edgeShares } from "../../lib/cutin";
+import { CutinPhase, edgeShape, edgeShares } from "../../lib/cutin";
 
 /** The cut-in as the program exports it (stack output `cutin`), or undefined without one. */
 function cutinOf(plan: PlanResult): { phase: CutinPhase; edgeWeight: number; oldOrigin: string | null; header: string } | undefined {
     const c = plan.outputs?.cutin as any;
     return c && typeof c.phase === "string" ? c : undefined;
+}
+
+/** The share the continuous deployment policy sends through the staging distribution (weight-based and enabled), else 0. */
+function stagingShare(phase: CutinPhase, edgeWeight: number): number {
+    const policy = edgeShape(phase).policy;
+    return policy?.enabled && policy.traffic === "weight" ? edgeWeight : 0;
 }
 
 /** The edge paths and the share of viewer requests each carries (the staging share is a ceiling). */
@@ -19,9 +25,16 @@ export function renderEdge(plan: PlanResult): string | undefined {
     const shares = edgeShares(c.phase, c.edgeWeight);
     const lines = [`Edge (cut-in phase ${c.phase}):`];
     lines.push(`  ${String(shares.old).padStart(3)}%  primary distribution → old origin ${c.oldOrigin ?? "(retired)"} (Rails, dedicated load balancers)`);
-    const via = c.phase === "promoted" || c.phase === "promoting" || c.phase === "detached" ? "primary distribution" : "staging distribution";
-    const ceiling = shares.routed > 0 && shares.routed < 100 ? " (a ceiling: at CloudFront's peaks all go to the primary)" : "";
-    lines.push(`  ${String(shares.routed).padStart(3)}%  ${via} → routed ALB (the routing table below)${ceiling}`);
+    const ceiling = " (a ceiling: at CloudFront's peaks all go to the primary)";
+    const staging = stagingShare(c.phase, c.edgeWeight);
+    if (shares.routed === 100 && staging > 0) {
+        // Promoting: the primary's own origin is the routed ALB, and the policy still sends its share through the staging distribution.
+        lines.push(`  ${String(100 - staging).padStart(3)}%  primary distribution → routed ALB (the routing table below)`);
+        lines.push(`  ${String(staging).padStart(3)}%  staging distribution → routed ALB${ceiling}; both paths reach the routed ALB: 100% of viewers`);
+    } else {
+        const via = c.phase === "promoted" || c.phase === "promoting" || c.phase === "detached" ? "primary distribution" : "staging distribution";
+        lines.push(`  ${String(shares.routed).padStart(3)}%  ${via} → routed ALB (the routing table below)${shares.routed > 0 && shares.routed < 100 ? ceiling : ""}`);
+    }
     if (shares.headerToRouted) lines.push(`         requests with ${c.header} → staging distribution → routed ALB (testers)`);
     return lines.join("\n");
 }
@@ -98,7 +111,10 @@ function mermaidEdge(plan: PlanResult): string[] {
     const s = edgeShares(c.phase, c.edgeWeight);
     const out = ["  viewer([viewer]) --> cf[\"CloudFront primary (cut-in: " + c.phase + ")\"]"];
     if (s.old > 0) out.push(`  cf -->|${s.old}%| old[("old origin: ${c.oldOrigin ?? "retired"}")]`);
-    if (s.routed === 100) {
+    const staging = stagingShare(c.phase, c.edgeWeight);
+    if (s.routed === 100 && staging > 0) {
+        out.push(`  cf -->|${100 - staging}%, origin-verify header| alb{{Routed ALB}}`, `  cf -->|≤${staging}%| staging[CloudFront staging]`, "  staging -->|origin-verify header| alb");
+    } else if (s.routed === 100) {
         out.push("  cf -->|100%, origin-verify header| alb{{Routed ALB}}");
     } else if (s.routed > 0 || s.headerToRouted) {
         const label = [s.routed > 0 ? `≤${s.routed}%` : "", s.headerToRouted ? c.header : ""].filter(Boolean).join(" + ");

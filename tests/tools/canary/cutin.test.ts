@@ -128,7 +128,8 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     });
 
     it("next at the top edge rung or during promotion is a no-op pointing at cutin promote; status agrees", async () => {
-        for (const [phase, weight, says] of [["weight", 15, /the edge weight is at the top of the edge ladder \(15%\); the next step is npm run canary -- cutin promote --stack production/], ["detached", 5, /the cut-in is being promoted \(phase detached\); continue with npm run canary -- cutin promote/]] as const) {
+        // The command to run stands on a line of its own: no sentence punctuation to paste with it.
+        for (const [phase, weight, says] of [["weight", 15, /the edge weight is at the top of the edge ladder \(15%\): promotion is next\.\nNext: npm run canary -- cutin promote --stack production$/], ["detached", 5, /the cut-in is being promoted \(phase detached\): continue the promotion\.\nNext: npm run canary -- cutin promote --stack production$/]] as const) {
             const dir = cutinProject(phase, weight);
             const before = stackText(dir, "production");
             const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
@@ -138,7 +139,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             assert.equal(stackText(dir, "production"), before);
         }
         const status = await canary(cutinProject("weight", 15), ["cutin", "status", "--stack", "production"]);
-        assert.match(status.out, /next: cutin promote \(the edge weight is at the top rung\)/);
+        assert.match(status.out, /next: npm run canary -- cutin promote --stack production \(the edge weight is at the top rung\)\n  back: npm run canary -- cutin rollback --stack production \(→ staged\)/);
     });
 
     it("rollback from the weight phase disables the policy (nothing deleted) and is written even when a policy objects", async () => {
@@ -163,9 +164,69 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.match(apply.err, /^--apply means nothing to cutin status: it only reads/);
         const r = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(r.code, 0);
-        assert.match(r.out, /Cut-in phase adopted[\s\S]*next: cutin next; back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
+        assert.match(r.out, /Cut-in phase adopted[\s\S]*next: npm run canary -- cutin next --stack production\n  back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
         // The general status shows the cut-in too, above the routing table.
         const all = await canary(dir, ["status", "--stack", "production"]);
         assert.match(all.out, /Cut-in phase adopted[\s\S]*Edge \(cut-in phase adopted\):[\s\S]*Routing \(first match wins\)/);
+    });
+
+    it("after retirement: status offers no cut-in rollback, and cutin rollback is a config error (no usage text) naming cutin.retired and the rollback that remains", async () => {
+        const dir = cutinProject("promoted");
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    cutinDate: 2026-11-01\n    retired: true\n"));
+        const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.equal(status.code, 0, status.out + status.err);
+        assert.match(status.out, /next: none \(the cut-in is finished: the old origin is retired\)\n  back: none \(the old origin is retired: the point of no return\); roll back on the routed ALB: npm run canary -- rollback --stack production\n/);
+        assert.doesNotMatch(status.out, /cutin rollback/);
+        const before = stackText(dir, "production");
+        const back = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
+        assert.equal(back.code, 2);
+        assert.equal(back.err.trim(), "cutin.retired = true: the old origin is retired, there is no old path to go back to (that was the point of no return); roll back on the routed ALB instead: npm run canary -- rollback --stack production");
+        assert.equal(stackText(dir, "production"), before);
+        const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
+        assert.match(next.out, /Nothing changed: the cut-in is finished: promoted and the old origin retired\./);
+    });
+
+    it("promoted, not yet retired: status and next name the day the bake ends and the retirement command", async () => {
+        const dir = cutinProject("promoted");
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    cutinDate: 2026-11-01\n"));
+        const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.match(status.out, /next: retire the old origin after the bake: from 2026-11-15 \(cutinDate 2026-11-01 \+ 14 days\), pulumi config set --stack production --path cutin\.retired true, then a whole-stack pulumi up/);
+        assert.match(status.out, /back: npm run canary -- cutin rollback --stack production \(→ adopted\)/);
+    });
+
+    it("status before promotion with Spring above 0 % says to lower it first, with the commands (cutin next would be refused)", async () => {
+        const dir = cutinProject("adopted");
+        const file = path.join(dir, "Pulumi.production.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        assert.ok(text.includes("  payments-migration:canary:\n    weight: 0\n"));
+        fs.writeFileSync(file, text.replace("  payments-migration:canary:\n    weight: 0\n", "  payments-migration:canary:\n    weight: 1\n"));
+        const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.equal(status.code, 0, status.out + status.err);
+        assert.match(status.out, /next: first lower Spring to 0 % \(cutin-one-risk-at-a-time\): npm run canary -- set 0 --stack production, pulumi up; then npm run canary -- cutin next --stack production\n/);
+        const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
+        assert.equal(next.code, 1, next.out);
+        assert.match(next.out, /cutin-one-risk-at-a-time/);
+    });
+
+    it("promote before the weight phase is a config error (no usage text) ending with the command to run", async () => {
+        const r = await canary(cutinProject("staged"), ["cutin", "promote", "--stack", "production"]);
+        assert.equal(r.code, 2);
+        assert.equal(r.err.trim(), "cutin.phase = staged: promotion starts from phase weight (viewers already on the routed ALB through the staging distribution); first take the phases up to weight, one per run: npm run canary -- cutin next --stack production");
+    });
+
+    it("a rollback says it goes back (not what the phase does going forward)", async () => {
+        for (const [phase, weight, says] of [
+            ["header", undefined, /cut-in header → staged: back: the policy is disabled; every viewer on the old origin \(the staging distribution stays, nothing is deleted\)/],
+            ["promoting", 5, /cut-in promoting → staged: back: the policy is disabled and the primary's origin is the old CNAME again; every viewer on the old origin/],
+            ["staged", undefined, /cut-in staged → adopted: back: the policy and the staging distribution are deleted; every viewer stays on the old origin/],
+            ["promoted", undefined, /cut-in promoted → adopted: back: the primary's origin is the old CNAME again; every viewer on the old origin/],
+        ] as const) {
+            const r = await canary(cutinProject(phase, weight), ["cutin", "rollback", "--stack", "production"]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, says);
+            assert.doesNotMatch(r.out, /deploys; its policy is off/);
+        }
     });
 });
