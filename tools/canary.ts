@@ -35,6 +35,7 @@ import { StackDocument } from "./canary/stackDocument";
 import { verifyReleasedColor, verifyServices } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
 import { cutinCommand, describeCutin } from "./canary/cutin";
+import { CutinPhase } from "../lib/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
 import { renderEdge, renderRouting } from "./plan/render";
 import { checkPlan, renderViolations } from "./policy/check";
@@ -176,7 +177,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
         run: async ({ ctx, args }) => {
             const model = readModel(ctx);
-            const result = cutinCommand(args[0], model, { edgeLadder: edgeLadderOf(ctx.dir, ctx.stack), today: new Date().toISOString().slice(0, 10) });
+            // The deployed phase (with a Pulumi CLI): a promotion written but not deployed re-records its day.
+            const deployedPhase = args[0] === "promote" && ctx.engine.available() ? ((await ctx.engine.outputs(ctx.stack)).cutin as { phase?: CutinPhase } | null | undefined)?.phase : undefined;
+            const result = cutinCommand(args[0], model, { edgeLadder: edgeLadderOf(ctx.dir, ctx.stack), today: new Date().toISOString().slice(0, 10), deployedPhase });
             if (!("status" in result)) return result;
             result.status.forEach((line) => ctx.out(line));
             ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir })) ?? ""}`);

@@ -113,7 +113,7 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
  * policy is disabled, then the policy and the staging distribution are deleted. Resumable:
  * run from `promoting` or `detached`, it continues where it stopped.
  */
-export function proposeCutinPromote(model: StackModel, today: string): Proposal {
+export function proposeCutinPromote(model: StackModel, today: string, deployedPhase?: CutinPhase): Proposal {
     const cut = cutinOf(model);
     const order: CutinPhase[] = ["promoting", "detached", "promoted"];
     const from = cut.phase === "weight" ? 0 : order.indexOf(cut.phase) + 1;
@@ -122,7 +122,25 @@ export function proposeCutinPromote(model: StackModel, today: string): Proposal 
             `cutin.phase = ${cut.phase}: promotion starts from phase weight (viewers already on the routed ALB through the staging distribution); first take the phases up to weight, one per run: ${canaryCommand(model, "cutin next")}`,
         );
     }
-    if (cut.phase === "promoted") return unchanged("cutin promote", "the cut-in is already promoted");
+    if (cut.phase === "promoted") {
+        // Written but not deployed yet, on a later day: cutin-old-origin-retained wants the day the update runs.
+        if (deployedPhase === "detached" && cut.cutinDate !== today) {
+            return {
+                command: "cutin promote",
+                steps: [phaseStep(model, { ...cut, phase: "detached" }, "promoted", [{ path: "cutin.cutinDate", value: today }])],
+            };
+        }
+        if (deployedPhase === undefined && cut.cutinDate && cut.cutinDate < today) {
+            return {
+                ...unchanged(
+                    "cutin promote",
+                    `the cut-in is already promoted in the stack file (cutinDate ${cut.cutinDate}); if the pulumi up of that step has not run yet, cutin-old-origin-retained refuses a cutinDate before today: record today's, then run that pulumi up`,
+                ),
+                next: `pulumi config set --stack ${model.stack} --path cutin.cutinDate ${today}`,
+            };
+        }
+        return unchanged("cutin promote", "the cut-in is already promoted");
+    }
     const steps: Step[] = [];
     let at = cut;
     for (const to of order.slice(from)) {
@@ -210,14 +228,14 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
 }
 
 /** `cutin <sub>`: a proposal to carry out, or the status lines to print. */
-export function cutinCommand(sub: string, model: StackModel, opts: { edgeLadder: readonly number[]; today: string }): Proposal | { status: string[] } {
+export function cutinCommand(sub: string, model: StackModel, opts: { edgeLadder: readonly number[]; today: string; deployedPhase?: CutinPhase }): Proposal | { status: string[] } {
     switch (sub as CutinCommand) {
         case "status":
             return { status: describeCutin(model, opts.edgeLadder) };
         case "next":
             return proposeCutinNext(model, opts.edgeLadder);
         case "promote":
-            return proposeCutinPromote(model, opts.today);
+            return proposeCutinPromote(model, opts.today, opts.deployedPhase);
         case "rollback":
             return proposeCutinRollback(model);
         default:

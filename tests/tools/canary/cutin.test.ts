@@ -229,4 +229,25 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             assert.doesNotMatch(r.out, /deploys; its policy is off/);
         }
     });
+
+    it("promote re-run after its step was written on an earlier day but not deployed: re-records today's cutinDate (with a CLI), or says how (without)", async () => {
+        const today = new Date().toISOString().slice(0, 10);
+        const dir = cutinProject("detached", 5);
+        const engine = new FakeEngine(dir, true);
+        await engine.outputs("production"); // deployed: detached
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: detached\n", "    phase: promoted\n    cutinDate: 2020-01-01\n"));
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: new FakeEdge(engine) });
+        assert.equal(r.code, 0, r.out);
+        assert.equal(cutinOf(dir).cutinDate, today);
+        assert.deepEqual(engine.events, ["detach", "refresh", "up"]);
+        // Without a CLI the tool cannot see what is deployed: it names the command instead of guessing.
+        const offline = cutinProject("detached", 5);
+        const f2 = path.join(offline, "Pulumi.production.yaml");
+        fs.writeFileSync(f2, fs.readFileSync(f2, "utf8").replace("    phase: detached\n", "    phase: promoted\n    cutinDate: 2020-01-01\n"));
+        const o = await canary(offline, ["cutin", "promote", "--stack", "production"]);
+        assert.equal(o.code, 0, o.out);
+        assert.match(o.out, new RegExp(`Nothing changed: the cut-in is already promoted in the stack file \\(cutinDate 2020-01-01\\); if the pulumi up of that step has not run yet, cutin-old-origin-retained refuses a cutinDate before today: record today's, then run that pulumi up\\.\\nNext: pulumi config set --stack production --path cutin\\.cutinDate ${today}$`));
+        assert.equal(cutinOf(offline).cutinDate, "2020-01-01");
+    });
 });
