@@ -26,16 +26,18 @@ interface Case {
 const TRANSFORMING_PROGRAM = "tests/protocol/programs/stackTransformation.ts";
 
 // Each case is a program process (seconds of ts-node each), so staging runs as the program
-// with stack transformations registered first: index.ts itself, imported by a wrapper.
-// Production and the canary jump run index.ts as the entry point, as Pulumi.yaml names it.
+// with stack transformations registered first: index.ts itself, imported by a wrapper, and
+// production runs once, with a canary jump: every resource and every violation is compared
+// all the same, and the jump shows a mandatory refusal over the Analyzer protocol. Production
+// runs index.ts as the entry point, as Pulumi.yaml names it. (That production as committed has
+// no mandatory violation is checked by the offline plan: tests/policy/integration.test.ts.)
 const CASES: Record<string, Case> = {
     // Before the offline plan ran programs inside the root stack resource, this one failed
     // with "The root stack resource was referenced before it was initialized"; before the
     // monitor served transforms, with "The Pulumi CLI does not support transforms".
     "staging, with stack transformations": { stack: "staging", program: TRANSFORMING_PROGRAM },
-    production: { stack: "production" },
     // Production deployed at 1 %, the config jumps to 50 %: canary-step-limit is mandatory in the fixture.
-    "a canary jump": { stack: "production", sets: ["canary.weight=50"] },
+    "production, with a canary jump": { stack: "production", sets: ["canary.weight=50"] },
 };
 
 const offlinePlan = (c: Case) => plan(c.stack, c.sets, c.deployedSets, FIXTURES, c.program && path.join(ROOT, c.program));
@@ -87,7 +89,7 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     }
 
     it("the violating case is blocked by canary-step-limit, mandatory", async () => {
-        const run = await runs.get("a canary jump")!;
+        const run = await runs.get("production, with a canary jump")!;
         const mandatory = run.analysis.violations.filter((v) => v.level === "mandatory");
         assert.deepEqual([...new Set(mandatory.map((v) => v.policy))], ["canary-step-limit"]);
     });
@@ -103,7 +105,7 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     });
 
     it("serves the pack's own name, version and every policy", async () => {
-        const run = await runs.get("production")!;
+        const run = await runs.get("production, with a canary jump")!;
         const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8"));
         assert.equal(run.analysis.packName, POLICY_PACK_NAME);
         assert.equal(run.analysis.packVersion, pkg.version);
