@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { cutinMovesBack, cutinMovesForward } from "./cutin";
 import { TrafficEntry, patternsOf, sharesAt } from "../lib/deployedState";
 import { witnessPaths } from "../lib/pathPatterns";
-import { Deployed, movesBack, publicTraffic, raisesNoShare, recordedStateIn } from "./stackView";
+import { Deployed, movesBack, raisesNoShare, recordedStateIn } from "./stackView";
 
 /**
  * The sides to which some request path gets a public share, on the witness paths of
@@ -20,31 +20,26 @@ export function sidesServing(table: readonly (TrafficEntry & { partial?: boolean
 }
 
 /**
- * Whether a live color flips on a side that carries public traffic in the new state. A side
- * that gets no public share (Spring at 0 %) flips nothing a viewer sees, and a side that goes
- * away (the Beanstalk pair decommissioned: its live color becomes null) never flips: neither
- * is a move toward the last known-good state. A side's share counts on the witness request
- * paths (first match by priority, as for the share moves): a rule that another rule shadows
- * on every path it names gives viewers nothing, so its share makes no flip visible.
+ * Whether a live color flips: a side present in both states (Beanstalk's, Spring's) names
+ * another live color. A flip counts whatever share the side has: at Spring 0 % the flip back
+ * the canary tool makes still moves testers (the QA route) back to the known-good color, and
+ * a move back is never blocked. A side that goes away (the Beanstalk pair decommissioned: its
+ * live color becomes null) never flips.
  */
 function flipsColor(resources: readonly PolicyResource[], deployed: Deployed): boolean {
     const recorded = recordedStateIn(resources);
     if (deployed.kind !== "state" || typeof recorded === "string") return false;
-    const traffic = publicTraffic(resources, recorded.headers);
-    // What requests actually get, never every rule's weights: a Spring share on a shadowed rule
-    // (a route behind a 0 % route over the same paths) would make a flip at 0 % look like one viewers see.
-    const carries = sidesServing(traffic, recorded.legacyPresent, patternsOf(deployed.state.traffic, traffic));
     return (["spring", "legacy"] as const).some((side) => {
         const was = deployed.state.liveColors[side];
         const now = recorded.liveColors[side];
-        return carries[side] && !!was && !!now && was !== now;
+        return !!was && !!now && was !== now;
     });
 }
 
 /**
  * A move toward the last known-good state: Spring's share goes down on some request path
  * and up on none (or the Beanstalk pair comes back); or, with Spring's share raised on no
- * path, a live color flips on a side with a public share (the pack cannot tell a flip back,
+ * path, a live color flips (the pack cannot tell a flip back,
  * as the canary tool's rollback makes it, from a release's flip: neither raises a share) or
  * the cut-in moves back (an earlier phase, a lower edge weight). Never true when the
  * deployed state cannot be read, nor when the cut-in moves forward (a later phase, a higher
