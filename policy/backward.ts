@@ -5,19 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { cutinMovesBack, cutinMovesForward } from "./cutin";
-import { TrafficEntry, patternsOf, sharesAt } from "../lib/deployedState";
-import { witnessPaths } from "../lib/pathPatterns";
 import { Deployed, movesBack, raisesNoShare, recordedStateIn } from "./stackView";
-
-/**
- * The sides to which some request path gets a public share, on the witness paths of
- * `patterns` (first match by priority, as for the share moves): a rule another rule shadows
- * on every path it names gives viewers nothing.
- */
-export function sidesServing(table: readonly (TrafficEntry & { partial?: boolean })[], legacyPresent: boolean, patterns: readonly string[]): { spring: boolean; legacy: boolean } {
-    const shares = witnessPaths(patterns).flatMap((path) => sharesAt(table, path));
-    return { spring: shares.some((share) => share > 1e-9), legacy: legacyPresent && shares.some((share) => share < 100 - 1e-9) };
-}
 
 /**
  * Whether a live color flips: a side present in both states (Beanstalk's, Spring's) names
@@ -39,12 +27,12 @@ function flipsColor(resources: readonly PolicyResource[], deployed: Deployed): b
 /**
  * A move toward the last known-good state: Spring's share goes down on some request path
  * and up on none (or the Beanstalk pair comes back); or, with Spring's share raised on no
- * path, a live color flips (the pack cannot tell a flip back,
- * as the canary tool's rollback makes it, from a release's flip: neither raises a share) or
- * the cut-in moves back (an earlier phase, a lower edge weight). Never true when the
- * deployed state cannot be read, nor when the cut-in moves forward (a later phase, a higher
- * edge weight, the old origin retired): a flip or a lower Spring share riding along does not
- * make an edge step forward a move back.
+ * path, a live color flips (the pack cannot tell a flip back, as the canary tool's rollback
+ * makes it, from a release's flip: neither raises a share) or the cut-in moves back (an
+ * earlier phase, a lower edge weight). Never true when the deployed state cannot be read,
+ * nor when the cut-in moves forward (a later phase, a higher edge weight, the old origin
+ * retired): a flip or a lower Spring share riding along does not make an edge step forward
+ * a move back.
  */
 export function towardKnownGood(resources: readonly PolicyResource[], deployed: Deployed): boolean {
     if (deployed.kind !== "state") return false;

@@ -10,8 +10,8 @@ import {
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
 import { patternsOf } from "../lib/deployedState";
-import { sidesServing, towardKnownGood } from "./backward";
-import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, isUnknown, legacyTargetGroups, rulesOf, springTargetGroups } from "./stackView";
+import { towardKnownGood } from "./backward";
+import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, isUnknown, legacyTargetGroups, rulesOf, sidesServing, springTargetGroups } from "./stackView";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -187,7 +187,7 @@ export const idleColorWarm: StackValidationPolicy = {
         const { minTasks, minInstances } = args.getConfig<{ minTasks: number; minInstances: number }>();
         const deployed = deployedStateIn(args.resources);
         // Backward always: the deployed capacity of that color, when the update moves back; else nothing is excused.
-        // Only an idle color is excused: one that a public rule sends a share to needs its capacity, always.
+        // In a move back, an idle color's recorded shortfall is excused (no public rule sends it a share).
         const back = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.capacity : undefined;
         const serving = back ? colorsTakingPublicTraffic(args.resources) : undefined;
         // A color that served its side's public traffic in the deployed state (that side's deployed live

@@ -398,6 +398,16 @@ function shareMoves(resources: readonly PolicyResource[], deployed: Deployed): {
 }
 
 /**
+ * The sides to which some request path gets a public share, on the witness paths of
+ * `patterns` (first match by priority, as for the share moves): a rule another rule shadows
+ * on every path it names gives viewers nothing.
+ */
+export function sidesServing(table: readonly (TrafficEntry & { partial?: boolean })[], legacyPresent: boolean, patterns: readonly string[]): { spring: boolean; legacy: boolean } {
+    const shares = witnessPaths(patterns).flatMap((path) => sharesAt(table, path));
+    return { spring: shares.some((share) => share > 1e-9), legacy: legacyPresent && shares.some((share) => share < 100 - 1e-9) };
+}
+
+/**
  * Whether this update moves back toward the deployed state's rollback target: Spring's
  * share goes up on no request path, and down on some (or the Beanstalk pair comes back).
  * Such an update is never blocked by a violation the deployed state already had.
