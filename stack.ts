@@ -101,7 +101,17 @@ export function deployedState<Arn = pulumi.Output<string>>(
     return {
         deployedState: deployedStateOf(model, legacyTargetGroupArns),
         canary: canaryState(model),
-        cutin: c ? { phase: c.phase, edgeWeight: c.edgeWeight, webAclId: c.distribution.args.webAclId ?? null, cutinDate: c.cutinDate ?? null, retired: c.retired, oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname, header: c.header.name } : null,
+        cutin: c
+            ? {
+                  phase: c.phase,
+                  edgeWeight: c.edgeWeight,
+                  webAclId: c.distribution.args.webAclId ?? null,
+                  cutinDate: c.cutinDate ?? null,
+                  retired: c.retired,
+                  oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname,
+                  header: c.header.name,
+              }
+            : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
         liveShape: liveShape(model),
     };
@@ -269,7 +279,11 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
     };
     const originDns =
         model.edge.originDnsZoneId && model.edge.originDomain
-            ? { zoneId: model.edge.originDnsZoneId, name: model.edge.originDomain, target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId } }
+            ? {
+                  zoneId: model.edge.originDnsZoneId,
+                  name: model.edge.originDomain,
+                  target: { dnsName: alb.loadBalancer.dnsName, zoneId: alb.loadBalancer.zoneId },
+              }
             : undefined;
     if (model.cutin) {
         return new CutinEdge("cutin", {

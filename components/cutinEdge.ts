@@ -22,7 +22,10 @@ export interface CutinEdgeArgs {
     /** "import": take the live distribution and records over with Pulumi's import option. */
     adoption: "import" | "managed";
     /** The live distribution: its id and its arguments exactly as `pulumi import` prints them. */
-    distribution: { id: string; args: Record<string, unknown> & { origins: { originId: string; domainName: string }[]; defaultCacheBehavior: { targetOriginId: string } } };
+    distribution: {
+        id: string;
+        args: Record<string, unknown> & { origins: { originId: string; domainName: string }[]; defaultCacheBehavior: { targetOriginId: string } };
+    };
     /** The hostname records (aliases of the live distribution), adopted unchanged. */
     records: AdoptedRecord[];
     /** The old Beanstalk application (read with getApplication, never declared). */
@@ -137,7 +140,12 @@ export class CutinEdge extends pulumi.ComponentResource {
         args.records.forEach((r, i) =>
             aliasRecord(
                 `${name}-record-${i}-${r.type.toLowerCase()}`,
-                { zoneId: r.zoneId, name: r.name, type: r.type, target: { dnsName: r.alias.name, zoneId: r.alias.zoneId, evaluateTargetHealth: r.alias.evaluateTargetHealth } },
+                {
+                    zoneId: r.zoneId,
+                    name: r.name,
+                    type: r.type,
+                    target: { dnsName: r.alias.name, zoneId: r.alias.zoneId, evaluateTargetHealth: r.alias.evaluateTargetHealth },
+                },
                 {
                     parent: this,
                     protect: args.protect,
@@ -147,7 +155,11 @@ export class CutinEdge extends pulumi.ComponentResource {
             ),
         );
         if (args.originDns) {
-            aliasRecord(`${name}-origin-a`, { zoneId: args.originDns.zoneId, name: args.originDns.name, type: "A", target: args.originDns.target }, { parent: this });
+            aliasRecord(
+                `${name}-origin-a`,
+                { zoneId: args.originDns.zoneId, name: args.originDns.name, type: "A", target: args.originDns.target },
+                { parent: this },
+            );
         }
 
         // The old application is read (an invoke), never declared: the program cannot modify or delete it.

@@ -98,7 +98,12 @@ export function qaViewerFilter(resourceName: string, qa: QaConfig, opts: pulumi.
 /** A Route 53 alias record (A or AAAA) to a DNS name with a hosted zone (an ALB, a distribution). */
 export function aliasRecord(
     resourceName: string,
-    record: { zoneId: string; name: string; type: "A" | "AAAA"; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string>; evaluateTargetHealth?: boolean } },
+    record: {
+        zoneId: string;
+        name: string;
+        type: "A" | "AAAA";
+        target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string>; evaluateTargetHealth?: boolean };
+    },
     opts: pulumi.CustomResourceOptions,
     allowOverwrite?: boolean,
 ): aws.route53.Record {

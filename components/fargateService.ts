@@ -184,9 +184,7 @@ function colorSecurityGroup(ctx: ColorContext): aws.ec2.SecurityGroup {
         {
             vpcId: ctx.args.vpcId,
             description: `Spring ${ctx.color}: reachable only from the routed ALB`,
-            ingress: [
-                { description: "Routed ALB", protocol: "tcp", fromPort: ctx.port, toPort: ctx.port, securityGroups: [ctx.args.albSecurityGroupId] },
-            ],
+            ingress: [{ description: "Routed ALB", protocol: "tcp", fromPort: ctx.port, toPort: ctx.port, securityGroups: [ctx.args.albSecurityGroupId] }],
             // Outbound HTTPS for AWS APIs, the payment processors and the database (via NAT/VPC endpoints).
             egress: [{ description: "All outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
             tags: ctx.tags,

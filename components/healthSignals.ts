@@ -76,9 +76,7 @@ export class HealthSignals extends pulumi.ComponentResource {
             this.alarms[label] = this.targetAlarms(`${name}-${label}`, target, args);
         }
 
-        const springAlarms = args.targets
-            .filter((x) => x.side === "spring")
-            .flatMap((x) => Object.values(this.alarms[`${x.side}-${x.color}`]));
+        const springAlarms = args.targets.filter((x) => x.side === "spring").flatMap((x) => Object.values(this.alarms[`${x.side}-${x.color}`]));
         this.springCanaryUnhealthy = new aws.cloudwatch.CompositeAlarm(
             `${name}-spring-canary-unhealthy`,
             {
@@ -99,7 +97,14 @@ export class HealthSignals extends pulumi.ComponentResource {
                 dashboardName: `${pulumi.getStack()}-payments-migration`,
                 dashboardBody: pulumi
                     .all([region, args.loadBalancerArnSuffix, pulumi.all(args.targets.map((x) => x.targetGroupArnSuffix))])
-                    .apply(([r, lb, suffixes]) => dashboardBody(r, lb, args.targets.map((x, i) => ({ ...x, suffix: suffixes[i] })), t)),
+                    .apply(([r, lb, suffixes]) =>
+                        dashboardBody(
+                            r,
+                            lb,
+                            args.targets.map((x, i) => ({ ...x, suffix: suffixes[i] })),
+                            t,
+                        ),
+                    ),
             },
             parent,
         );
@@ -215,18 +220,39 @@ export function dashboardBody(region: string, loadBalancer: string, targets: Res
             [{ expression: `100 * (${sum(spring)}) / (${sum(targets)})`, label: "Spring share (%)", id: "spring_share" }],
             [{ expression: `100 * (${sum(legacy)}) / (${sum(targets)})`, label: "Rails share (%)", id: "rails_share" }],
         ]),
-        widget("Requests per target group", 12, 0, targets.map((x) => metricOf("RequestCount", "Sum", x))),
+        widget(
+            "Requests per target group",
+            12,
+            0,
+            targets.map((x) => metricOf("RequestCount", "Sum", x)),
+        ),
         widget(
             "Target 5xx per target group",
             0,
             6,
             targets.map((x) => metricOf("HTTPCode_Target_5XX_Count", "Sum", x)),
         ),
-        widget("p99 response time (s)", 12, 6, targets.map((x) => metricOf("TargetResponseTime", "p99", x)), {
-            annotations: { horizontal: [{ label: "alarm", value: t.p99LatencySeconds }] },
-        }),
-        widget("Unhealthy targets", 0, 12, targets.map((x) => metricOf("UnHealthyHostCount", "Maximum", x))),
-        widget("Healthy targets", 12, 12, targets.map((x) => metricOf("HealthyHostCount", "Minimum", x))),
+        widget(
+            "p99 response time (s)",
+            12,
+            6,
+            targets.map((x) => metricOf("TargetResponseTime", "p99", x)),
+            {
+                annotations: { horizontal: [{ label: "alarm", value: t.p99LatencySeconds }] },
+            },
+        ),
+        widget(
+            "Unhealthy targets",
+            0,
+            12,
+            targets.map((x) => metricOf("UnHealthyHostCount", "Maximum", x)),
+        ),
+        widget(
+            "Healthy targets",
+            12,
+            12,
+            targets.map((x) => metricOf("HealthyHostCount", "Minimum", x)),
+        ),
     ];
     return JSON.stringify({ widgets });
 }

@@ -142,9 +142,7 @@ export class LegacyBeanstalkPair extends pulumi.ComponentResource {
             },
         );
 
-        const targetGroupArn = args.legacy.targetGroupArns
-            ? pulumi.output(args.legacy.targetGroupArns[color])
-            : beanstalkTargetGroupArn(environment, this);
+        const targetGroupArn = args.legacy.targetGroupArns ? pulumi.output(args.legacy.targetGroupArns[color]) : beanstalkTargetGroupArn(environment, this);
         // arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id> → targetgroup/<name>/<id>
         const targetGroupArnSuffix = targetGroupArn.apply((arn) => arn.slice(arn.indexOf(":targetgroup/") + 1));
 
@@ -177,9 +175,13 @@ function beanstalkTargetGroupArn(environment: aws.elasticbeanstalk.Environment, 
         { resourceTypeFilters: ["elasticloadbalancing:targetgroup"], tagFilters: [{ key: BEANSTALK_ENVIRONMENT_ID_TAG, values: [environment.id] }] },
         { parent },
     );
-    return pulumi
-        .all([found.resourceTagMappingLists, environment.id, environment.name])
-        .apply(([list, id, envName]) => exactlyOneTargetGroup(list.map((r) => r.resourceArn), id, envName));
+    return pulumi.all([found.resourceTagMappingLists, environment.id, environment.name]).apply(([list, id, envName]) =>
+        exactlyOneTargetGroup(
+            list.map((r) => r.resourceArn),
+            id,
+            envName,
+        ),
+    );
 }
 
 /** The one target group the lookup found, or a RunError saying what was found and what to set instead. */
@@ -226,7 +228,11 @@ export function beanstalkSettings(color: Color, args: LegacyBeanstalkPairArgs): 
         s(process, "DeregistrationDelay", String(legacy.deregistrationDelaySeconds)),
         // Network: private instances only.
         s("aws:ec2:vpc", "VPCId", args.vpcId),
-        s("aws:ec2:vpc", "Subnets", pulumi.output(args.privateSubnetIds).apply((ids) => [...ids].sort().join(","))),
+        s(
+            "aws:ec2:vpc",
+            "Subnets",
+            pulumi.output(args.privateSubnetIds).apply((ids) => [...ids].sort().join(",")),
+        ),
         s("aws:ec2:vpc", "AssociatePublicIpAddress", "false"),
         // Instances.
         s("aws:autoscaling:launchconfiguration", "IamInstanceProfile", legacy.instanceProfile),

@@ -55,7 +55,6 @@ export interface TrafficArgs {
     migration: { cutoverDate?: string; bakeDays: number };
 }
 
-
 export interface RoutedTraffic {
     rules: PlannedRule[];
     listenerRules: aws.lb.ListenerRule[];
@@ -117,9 +116,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 enableDeletionProtection: args.alb.deletionProtection,
                 dropInvalidHeaderFields: true,
                 idleTimeout: args.alb.idleTimeoutSeconds,
-                accessLogs: args.alb.accessLogs
-                    ? { bucket: accessLogs!.bucket.bucket, prefix: args.alb.accessLogs.prefix, enabled: true }
-                    : undefined,
+                accessLogs: args.alb.accessLogs ? { bucket: accessLogs!.bucket.bucket, prefix: args.alb.accessLogs.prefix, enabled: true } : undefined,
                 tags: args.tags,
             },
             {

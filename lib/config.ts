@@ -12,14 +12,7 @@ import { z } from "zod";
 import { DEFAULT_HEADERS } from "./contract";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
-import {
-    CD_HEADER_PREFIX,
-    CD_MAX_WEIGHT_PERCENT,
-    CD_STICKINESS_MAX_SECONDS,
-    CD_STICKINESS_MIN_SECONDS,
-    CUTIN_PHASES,
-    edgeShape,
-} from "./cutin";
+import { CD_HEADER_PREFIX, CD_MAX_WEIGHT_PERCENT, CD_STICKINESS_MAX_SECONDS, CD_STICKINESS_MIN_SECONDS, CUTIN_PHASES, edgeShape } from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import { legacyInstances } from "./capacity";
 import {
@@ -71,10 +64,7 @@ function str(allowed: string, pattern?: RegExp | ((v: string) => boolean)) {
 const color = () => z.enum(COLORS, { error: `expected "blue" or "green"` });
 
 function list<T extends z.ZodType>(item: T, allowed: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
-    return z
-        .array(item, { error: allowed })
-        .min(min, { error: allowed })
-        .max(max, { error: allowed });
+    return z.array(item, { error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
 }
 
 /**
@@ -84,10 +74,7 @@ function list<T extends z.ZodType>(item: T, allowed: string, min = 0, max = Numb
 function obj<T extends z.core.$ZodLooseShape>(shape: T) {
     const keys = Object.keys(shape).join(", ");
     return z.strictObject(shape, {
-        error: (iss) =>
-            iss.code === "unrecognized_keys"
-                ? `unknown key; allowed keys: ${keys}`
-                : `expected an object with keys ${keys}`,
+        error: (iss) => (iss.code === "unrecognized_keys" ? `unknown key; allowed keys: ${keys}` : `expected an object with keys ${keys}`),
     });
 }
 
@@ -119,8 +106,7 @@ const HOSTED_ZONE = /^Z[A-Z0-9]{1,32}$/;
 const IMAGE = /^[a-z0-9]+([._\-/:][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-const cidr = () =>
-    z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR block such as 203.0.113.0/24" });
+const cidr = () => z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR block such as 203.0.113.0/24" });
 
 // ---------------------------------------------------------------------------
 // The schema, key by key. Defaults live here and nowhere else.
@@ -208,7 +194,10 @@ const legacy = obj({
     /** Managed platform updates: the level Beanstalk applies by itself, and each color's weekly window (never the same). */
     platformUpdates: obj({
         updateLevel: z.enum(["minor", "patch"], { error: `expected "minor" or "patch"` }).default("minor"),
-        windows: obj({ blue: str("expected a weekly window such as Tue:09:00 (UTC)", WEEKLY_WINDOW), green: str("expected a weekly window such as Thu:09:00 (UTC)", WEEKLY_WINDOW) }).default({
+        windows: obj({
+            blue: str("expected a weekly window such as Tue:09:00 (UTC)", WEEKLY_WINDOW),
+            green: str("expected a weekly window such as Thu:09:00 (UTC)", WEEKLY_WINDOW),
+        }).default({
             blue: "Tue:09:00",
             green: "Thu:09:00",
         }),
@@ -279,9 +268,15 @@ const spring = obj({
     /** Plain (non-secret) environment variables for the container. */
     // `pulumi config set --path spring.environment.X 20` stores a number (and true/false a
     // boolean): taken as the strings an environment variable holds, as the CLI's user meant.
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()), {
-        error: "expected a map of environment variable names to string values",
-    }).default({}),
+    environment: z
+        .record(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+            z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()),
+            {
+                error: "expected a map of environment variable names to string values",
+            },
+        )
+        .default({}),
 });
 
 const network = z.union(
@@ -387,7 +382,10 @@ const health = obj({
     p99LatencySeconds: num("expected seconds, greater than 0 and at most 60", (n) => n > 0 && n <= 60).default(1.5),
     unhealthyHosts: int(0, 1000).default(0),
     /** ALB metrics have 1-minute resolution: a shorter period never fills and is billed as a high-resolution alarm. */
-    periodSeconds: num("expected a multiple of 60 seconds (ALB metrics are published once a minute)", (n) => Number.isInteger(n) && n > 0 && n % 60 === 0).default(60),
+    periodSeconds: num(
+        "expected a multiple of 60 seconds (ALB metrics are published once a minute)",
+        (n) => Number.isInteger(n) && n > 0 && n % 60 === 0,
+    ).default(60),
     evaluationPeriods: int(1, 100).default(3),
     notifications: list(notification, "expected a list of { protocol, endpoint } subscriptions").default([]),
 });
@@ -398,7 +396,6 @@ const migration = obj({
     /** Days the cutover must hold before the rollback target (the Beanstalk pair) may be removed. */
     bakeDays: int(0, 365).default(14),
 });
-
 
 // ---------------------------------------------------------------------------
 // The cut-in from the live system (lib/cutin.ts has the phases and the CloudFront limits).
@@ -484,7 +481,9 @@ const cutin = obj({
     }),
     /** Header-based policy: requests with this header and value go to the staging distribution (testers). */
     header: obj({
-        name: str(`expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule)`, /^aws-cf-cd-[A-Za-z0-9-]{1,30}$/).default("aws-cf-cd-payments-cutin"),
+        name: str(`expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule)`, /^aws-cf-cd-[A-Za-z0-9-]{1,30}$/).default(
+            "aws-cf-cd-payments-cutin",
+        ),
         value: str("expected a header value").default("routed-alb"),
     }).default({ name: "aws-cf-cd-payments-cutin", value: "routed-alb" }),
     /** "import" adopts the live distribution and records (Pulumi's import option); "managed" once they are in the state. */
@@ -625,7 +624,10 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
     // The ALB must accept what CloudFront sends, or every request is a 403.
     const ov = c.alb.originVerify;
     if (!ov.accept.includes(ov.send)) {
-        issue(["alb", "originVerify", "accept"], `expected to include "${ov.send}", the slot CloudFront sends (alb.originVerify.send): otherwise the ALB answers every request with 403`);
+        issue(
+            ["alb", "originVerify", "accept"],
+            `expected to include "${ov.send}", the slot CloudFront sends (alb.originVerify.send): otherwise the ALB answers every request with 403`,
+        );
     }
     if (new Set(ov.accept).size !== ov.accept.length) {
         issue(["alb", "originVerify", "accept"], "expected each slot at most once");
@@ -669,7 +671,10 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
     if (c.legacy) {
         // A new application has no versions: an environment naming one fails at creation.
         if (c.legacy.createApplication && !c.legacy.sourceBundle) {
-            issue(["legacy", "sourceBundle"], "expected { bucket, keyPrefix } with legacy.createApplication: true: the new application needs its versions declared from their source bundles");
+            issue(
+                ["legacy", "sourceBundle"],
+                "expected { bucket, keyPrefix } with legacy.createApplication: true: the new application needs its versions declared from their source bundles",
+            );
         }
         if (c.legacy.platformUpdates.windows.blue === c.legacy.platformUpdates.windows.green) {
             issue(["legacy", "platformUpdates", "windows", "green"], "expected a window different from blue's: both colors must never update at the same time");
@@ -697,7 +702,10 @@ function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (pa
         issue(["cutin", "edgeWeight"], `expected a weight above 0 at phase ${cut.phase}: the weight-based policy sends this share to the routed ALB`);
     }
     if (cut.stickiness.idleSeconds > cut.stickiness.maximumSeconds) {
-        issue(["cutin", "stickiness", "idleSeconds"], `expected at most cutin.stickiness.maximumSeconds (${cut.stickiness.maximumSeconds}) (CloudFront's rule)`);
+        issue(
+            ["cutin", "stickiness", "idleSeconds"],
+            `expected at most cutin.stickiness.maximumSeconds (${cut.stickiness.maximumSeconds}) (CloudFront's rule)`,
+        );
     }
     if (shape.policy && /3/.test(args.httpVersion ?? "http2")) {
         issue(
@@ -716,7 +724,10 @@ function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (pa
     }
     // The adopted distribution carries the hostnames; a second distribution cannot hold them too (CNAMEAlreadyExists).
     if (edgeCfg.aliases.length > 0 || edgeCfg.aliasDnsZoneId) {
-        issue(["edge", "aliases"], "expected none while cutin is set: the adopted distribution (cutin.distribution) carries the hostnames and cutin.records point at it");
+        issue(
+            ["edge", "aliases"],
+            "expected none while cutin is set: the adopted distribution (cutin.distribution) carries the hostnames and cutin.records point at it",
+        );
     }
     if (cut.retired && cut.phase !== "promoted") {
         issue(["cutin", "retired"], "expected false until the cut-in is promoted (phase promoted) and has baked cutin.bakeDays");

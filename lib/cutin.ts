@@ -177,7 +177,9 @@ export function continuousDeploymentProblems(args: {
         const { idleSeconds: idle, maximumSeconds: max } = args.stickiness;
         const inRange = (n: number) => n >= CD_STICKINESS_MIN_SECONDS && n <= CD_STICKINESS_MAX_SECONDS;
         if (!inRange(idle) || !inRange(max) || idle > max) {
-            out.push(`session stickiness idle ${idle}s / maximum ${max}s must be ${CD_STICKINESS_MIN_SECONDS}–${CD_STICKINESS_MAX_SECONDS}s with idle ≤ maximum`);
+            out.push(
+                `session stickiness idle ${idle}s / maximum ${max}s must be ${CD_STICKINESS_MIN_SECONDS}–${CD_STICKINESS_MAX_SECONDS}s with idle ≤ maximum`,
+            );
         }
     }
     if (args.httpVersion !== undefined && /3/.test(args.httpVersion)) {

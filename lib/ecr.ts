@@ -2,7 +2,7 @@
  * ECR facts the execution role needs. Pure: tested without mocks.
  */
 
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._\/-]+?)(?::[\w][\w.-]*)?(?:@sha256:[a-f0-9]{64})?$/;
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w][\w.-]*)?(?:@sha256:[a-f0-9]{64})?$/;
 
 /**
  * The ECR repository ARN an image reference pulls from, or undefined for an image

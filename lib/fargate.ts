@@ -35,9 +35,6 @@ export function describeFargateSizes(cpu: number): string {
     if (!memories) {
         return `cpu must be one of ${[...FARGATE_SIZES.keys()].join(", ")}`;
     }
-    const range =
-        memories.length <= 3
-            ? memories.join(", ")
-            : `${memories[0]}–${memories[memories.length - 1]} in steps of ${memories[1] - memories[0]}`;
+    const range = memories.length <= 3 ? memories.join(", ") : `${memories[0]}–${memories[memories.length - 1]} in steps of ${memories[1] - memories[0]}`;
     return `with cpu ${cpu}, memory (MiB) must be ${range}`;
 }

@@ -15,7 +15,6 @@ export type Side = (typeof SIDES)[number];
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
 
-
 export function otherColor(color: Color): Color {
     return color === "blue" ? "green" : "blue";
 }
@@ -49,9 +48,7 @@ export interface SideWeights {
 export function sideWeights(springPercent: number): SideWeights {
     const spring = percentToTenths(springPercent);
     if (spring === undefined) {
-        throw new RangeError(
-            `canary percent ${springPercent} is not allowed: expected a number from 0 to 100 with at most one decimal`,
-        );
+        throw new RangeError(`canary percent ${springPercent} is not allowed: expected a number from 0 to 100 with at most one decimal`);
     }
     const legacy = 1000 - spring;
     return {
@@ -81,12 +78,7 @@ export interface WeightedTarget {
  * numbers inside one action (one in-place update) and an idle color is one edit away.
  * When the legacy pair is decommissioned only the Spring pair is named.
  */
-export function weightedTargets(args: {
-    springPercent: number;
-    legacyLiveColor: Color;
-    springLiveColor: Color;
-    legacyPresent: boolean;
-}): WeightedTarget[] {
+export function weightedTargets(args: { springPercent: number; legacyLiveColor: Color; springLiveColor: Color; legacyPresent: boolean }): WeightedTarget[] {
     const weights = sideWeights(args.springPercent);
     const targets: WeightedTarget[] = [];
     if (args.legacyPresent) {

@@ -66,7 +66,8 @@ export const qaRoutesProtected: StackValidationPolicy = {
             const headers = headerConditions(rule);
             const say = (m: string) => reportViolation(`QA rule ${rule.name} ${m}`, rule.resource.urn);
             if (!headers.has(token.toLowerCase())) say(`does not require the ${token} token header: anyone could pick a target`);
-            else if (headers.get(token.toLowerCase())!.length !== 1) say(`must accept exactly one ${token} value, not ${headers.get(token.toLowerCase())!.length}`);
+            else if (headers.get(token.toLowerCase())!.length !== 1)
+                say(`must accept exactly one ${token} value, not ${headers.get(token.toLowerCase())!.length}`);
             if (!headers.has(originVerify.toLowerCase())) say(`does not require the ${originVerify} header`);
         }
         // Last, the values (generated secrets: unknown before the first deployment).
@@ -123,9 +124,11 @@ const BEANSTALK_LISTENER_NAMESPACE = `aws:elbv2:listener:${BEANSTALK_LISTENER_PO
 function beanstalkListenerProblem(setting: any): string | undefined {
     const namespace = String(setting?.namespace ?? "");
     const lower = namespace.toLowerCase();
-    if (lower.startsWith("aws:elbv2:listenerrule")) return `declares listener rule ${namespace}: Beanstalk would write rules of its own (no origin-verify condition) onto the shared ALB`;
+    if (lower.startsWith("aws:elbv2:listenerrule"))
+        return `declares listener rule ${namespace}: Beanstalk would write rules of its own (no origin-verify condition) onto the shared ALB`;
     if (!lower.startsWith("aws:elbv2:listener")) return undefined;
-    if (namespace !== BEANSTALK_LISTENER_NAMESPACE) return `configures ${namespace}: Beanstalk may only use ${BEANSTALK_LISTENER_NAMESPACE}, the redirect listener no security group opens`;
+    if (namespace !== BEANSTALK_LISTENER_NAMESPACE)
+        return `configures ${namespace}: Beanstalk may only use ${BEANSTALK_LISTENER_NAMESPACE}, the redirect listener no security group opens`;
     if (setting?.name !== "Rules" || setting?.value !== "default") {
         return `sets ${namespace} ${setting?.name}=${setting?.value}: only Rules=default (Beanstalk's own default rule) is allowed there`;
     }
@@ -188,7 +191,10 @@ export const originLocked: StackValidationPolicy = {
             const actions: any[] = (listener.props as any).defaultActions ?? [];
             const types = actions.map((a) => a?.type);
             if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
-                reportViolation(`listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`, listener.urn);
+                reportViolation(
+                    `listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`,
+                    listener.urn,
+                );
             }
         }
         for (const dist of distributions) {
@@ -203,10 +209,13 @@ export const originLocked: StackValidationPolicy = {
         // Without SecurityGroups, Beanstalk creates and attaches a security group of its own to the shared ALB.
         for (const env of environments) {
             if (beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups").length !== 1) {
-                reportViolation(`Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`, env.urn);
+                reportViolation(
+                    `Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`,
+                    env.urn,
+                );
             }
             // Its listener and listener-rule options write onto the shared ALB's listeners.
-            for (const setting of (((env.props as any).settings ?? []) as any[])) {
+            for (const setting of ((env.props as any).settings ?? []) as any[]) {
                 const problem = beanstalkListenerProblem(setting);
                 if (problem) reportViolation(`Beanstalk environment ${env.name} ${problem}`, env.urn);
             }
@@ -223,18 +232,24 @@ export const originLocked: StackValidationPolicy = {
             const own = lists.filter((l) => ownPrefixLists.has(l));
             if (own.length > 0) return `prefix list ${own.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
             const foreign = lists.filter((l) => !resolved.ids.includes(l));
-            if (foreign.length > 0 && resolved.problem) return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
-            if (foreign.length > 0) return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
+            if (foreign.length > 0 && resolved.problem)
+                return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
+            if (foreign.length > 0)
+                return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
             return undefined;
         };
         for (const alb of albs) {
             for (const id of ((alb.props as any).securityGroups ?? []) as string[]) {
-                if (!declaredGroups.has(id)) reportViolation(`ALB ${alb.name} uses security group ${id}, which this stack does not declare: the pack cannot see what it admits`, alb.urn);
+                if (!declaredGroups.has(id))
+                    reportViolation(
+                        `ALB ${alb.name} uses security group ${id}, which this stack does not declare: the pack cannot see what it admits`,
+                        alb.urn,
+                    );
             }
         }
         for (const id of albGroupIds) {
             const sg = declaredGroups.get(id);
-            for (const rule of (((sg?.props as any)?.ingress ?? []) as any[])) {
+            for (const rule of ((sg?.props as any)?.ingress ?? []) as any[]) {
                 const open = openIngress(rule);
                 const problem = open ?? prefixListProblem(rule.prefixListIds ?? []);
                 if (problem) reportViolation(`ALB security group ${sg!.name} admits ${problem}; only the CloudFront prefix list may reach the ALB`, sg!.urn);
@@ -286,7 +301,8 @@ export const noOpenIngress: StackValidationPolicy = {
     description:
         "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront.",
     severity: "critical",
-    remediationSteps: "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
+    remediationSteps:
+        "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
     validateStack: (args, reportViolation) => {
         // Judged by the addresses covered (0.0.0.0/1 + 128.0.0.0/1 is the internet); what does not parse is refused.
         const open = (values: unknown) => (Array.isArray(values) ? values : [values]).filter((v) => !isPrivateCidr(v)).map((v) => String(v));
@@ -303,7 +319,10 @@ export const noOpenIngress: StackValidationPolicy = {
                 found.push(...open(p.cidr));
             }
             if (found.length > 0) {
-                reportViolation(`${r.name} admits ${[...new Set(found)].join(", ")}: addresses outside private space (${PRIVATE_SPACE}), i.e. the internet`, r.urn);
+                reportViolation(
+                    `${r.name} admits ${[...new Set(found)].join(", ")}: addresses outside private space (${PRIVATE_SPACE}), i.e. the internet`,
+                    r.urn,
+                );
             }
         }
         // Last, the ids (unknown before the first deployment): a group the stack does not declare admits what the pack cannot see.
@@ -404,10 +423,14 @@ export const originVerifyRotation: StackValidationPolicy = {
             }
         }
         if (after.send !== before.send && !before.accept.includes(after.send)) {
-            reportViolation(`CloudFront would send slot ${after.send}, which the deployed rules do not accept yet: first make the rules accept both slots (rotation step 1)`);
+            reportViolation(
+                `CloudFront would send slot ${after.send}, which the deployed rules do not accept yet: first make the rules accept both slots (rotation step 1)`,
+            );
         }
         if (!after.accept.includes(before.send)) {
-            reportViolation(`the rules would stop accepting slot ${before.send}, which CloudFront sends in the deployed state (it keeps sending it for the minutes a distribution takes to deploy)`);
+            reportViolation(
+                `the rules would stop accepting slot ${before.send}, which CloudFront sends in the deployed state (it keeps sending it for the minutes a distribution takes to deploy)`,
+            );
         }
     },
 };
@@ -484,7 +507,9 @@ export const edgeForwardsRouting: StackValidationPolicy = {
                     const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));
                     const noCache = cp !== undefined && Number(cp.maxTtl) === 0;
                     if (!noCache && !keyed) {
-                        say("API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other");
+                        say(
+                            "API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other",
+                        );
                     }
                 }
             });

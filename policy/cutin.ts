@@ -41,12 +41,7 @@ function isPhase(v: unknown): v is CutinPhase {
 export function isCutinOldOrigin(resources: readonly PolicyResource[], origin: { originId?: unknown; domainName?: unknown }): boolean {
     return cutinEdges(resources).some((edge) => {
         const old = (edge.props as CutinEdgeOutputs).oldOrigin;
-        return (
-            !!old &&
-            old.originId === origin.originId &&
-            old.domainName === origin.domainName &&
-            /\.elasticbeanstalk\.com$/.test(String(origin.domainName))
-        );
+        return !!old && old.originId === origin.originId && old.domainName === origin.domainName && /\.elasticbeanstalk\.com$/.test(String(origin.domainName));
     });
 }
 
@@ -148,7 +143,11 @@ type EffectiveEdge = EdgeShape & { weightPercent?: number };
  * continuous deployment policy's state, traffic type and weight. A shape the pack cannot
  * classify is a problem (refused), never a pass.
  */
-function effectiveEdge(resources: readonly PolicyResource[], oldOrigin: { originId?: unknown; domainName?: unknown } | null, deployedOld: string | null): EffectiveEdge | string {
+function effectiveEdge(
+    resources: readonly PolicyResource[],
+    oldOrigin: { originId?: unknown; domainName?: unknown } | null,
+    deployedOld: string | null,
+): EffectiveEdge | string {
     const distributions = resources.filter((r) => r.type === TYPES.distribution);
     const primaries = distributions.filter((r) => r.parent?.type === COMPONENT_TYPES.cutinEdge && (r.props as any).staging !== true);
     if (primaries.length !== 1) return `the cut-in needs exactly one primary distribution (found ${primaries.length})`;
@@ -164,7 +163,8 @@ function effectiveEdge(resources: readonly PolicyResource[], oldOrigin: { origin
         return (!!oldOrigin && o.originId === oldOrigin.originId && sameHost(domain, oldOrigin.domainName)) || sameHost(domain, deployedOld);
     };
     const isRouted = (o: any) =>
-        ((o?.customHeaders ?? []) as any[]).some((h) => String(h?.name ?? "").toLowerCase() === verify) && !/\.elasticbeanstalk\.com$/i.test(String(read(() => o?.domainName)));
+        ((o?.customHeaders ?? []) as any[]).some((h) => String(h?.name ?? "").toLowerCase() === verify) &&
+        !/\.elasticbeanstalk\.com$/i.test(String(read(() => o?.domainName)));
     const behaviors: { label: string; target: unknown }[] = [
         { label: "the default cache behavior", target: primary.defaultCacheBehavior?.targetOriginId },
         ...((primary.orderedCacheBehaviors ?? []) as any[]).map((b) => ({ label: `the cache behavior for ${b?.pathPattern}`, target: b?.targetOriginId })),
@@ -177,8 +177,10 @@ function effectiveEdge(resources: readonly PolicyResource[], oldOrigin: { origin
     let primaryOrigin: EdgeShape["primaryOrigin"];
     if (defaultKind === "routed") primaryOrigin = "routed";
     else if (defaultKind === "old" && !kinds.some((k) => k.kind === "routed")) primaryOrigin = "old";
-    else if (defaultKind === "old") return `the primary distribution sends ${kinds.find((k) => k.kind === "routed")!.label} to the routed ALB and the rest to the old origin: that is no cut-in phase`;
-    else return `the primary distribution's default cache behavior targets ${JSON.stringify(behaviors[0].target)}, neither the old origin nor the routed ALB (an origin with the ${recorded.headers.originVerify} header)`;
+    else if (defaultKind === "old")
+        return `the primary distribution sends ${kinds.find((k) => k.kind === "routed")!.label} to the routed ALB and the rest to the old origin: that is no cut-in phase`;
+    else
+        return `the primary distribution's default cache behavior targets ${JSON.stringify(behaviors[0].target)}, neither the old origin nor the routed ALB (an origin with the ${recorded.headers.originVerify} header)`;
 
     const staging = distributions.filter((r) => (r.props as any).staging === true);
     if (staging.length > 1) return `${staging.length} staging distributions: the cut-in has one`;
@@ -199,7 +201,8 @@ function effectiveEdge(resources: readonly PolicyResource[], oldOrigin: { origin
         return `the primary distribution names continuous deployment policy ${named ?? "none"}, not the stack's ${id}`;
     }
     const traffic = p.trafficConfig?.type === "SingleWeight" ? "weight" : p.trafficConfig?.type === "SingleHeader" ? "header" : undefined;
-    if (!traffic || typeof p.enabled !== "boolean") return `continuous deployment policy ${policies[0].name}: enabled ${JSON.stringify(p.enabled)}, traffic ${JSON.stringify(p.trafficConfig?.type)} cannot be judged`;
+    if (!traffic || typeof p.enabled !== "boolean")
+        return `continuous deployment policy ${policies[0].name}: enabled ${JSON.stringify(p.enabled)}, traffic ${JSON.stringify(p.trafficConfig?.type)} cannot be judged`;
     shape.policy = { enabled: p.enabled, traffic };
     if (traffic === "weight") shape.weightPercent = Math.round(Number(p.trafficConfig?.singleWeightConfig?.weight) * 10_000) / 100;
     return shape;
@@ -210,8 +213,10 @@ function edgeMismatches(edge: EffectiveEdge, phase: CutinPhase, edgeWeight: numb
     const want = edgeShape(phase);
     const out: string[] = [];
     const where = (o: EdgeShape["primaryOrigin"]) => (o === "old" ? "the old origin" : "the routed ALB");
-    if (edge.primaryOrigin !== want.primaryOrigin) out.push(`the primary distribution sends viewers to ${where(edge.primaryOrigin)}, phase ${phase} to ${where(want.primaryOrigin)}`);
-    if (edge.staging !== want.staging) out.push(`a staging distribution ${edge.staging ? "exists" : "is missing"}, phase ${phase} has ${want.staging ? "one" : "none"}`);
+    if (edge.primaryOrigin !== want.primaryOrigin)
+        out.push(`the primary distribution sends viewers to ${where(edge.primaryOrigin)}, phase ${phase} to ${where(want.primaryOrigin)}`);
+    if (edge.staging !== want.staging)
+        out.push(`a staging distribution ${edge.staging ? "exists" : "is missing"}, phase ${phase} has ${want.staging ? "one" : "none"}`);
     const describe = (p?: EdgeShape["policy"]) => (p ? `${p.enabled ? "enabled" : "disabled"} ${p.traffic}-based` : "no");
     if (edge.policy?.enabled !== want.policy?.enabled || edge.policy?.traffic !== want.policy?.traffic) {
         out.push(`${describe(edge.policy)} continuous deployment policy, phase ${phase} has ${describe(want.policy)}`);
@@ -226,8 +231,7 @@ export const cutinPhaseOrder: StackValidationPolicy = {
     description:
         "The cut-in moves forward one phase at a time (adopted, staged, header, weight, promoting, detached, promoted) and the edge weight one rung at a time, judged against the deployed state, and the edge resources (the primary's origin, the staging distribution, the continuous deployment policy) do what the phase declares; any move back is allowed.",
     severity: "critical",
-    remediationSteps:
-        "Use `npm run canary -- cutin next|promote --stack <s>`: each takes one step. Going back (`cutin rollback`) is always allowed.",
+    remediationSteps: "Use `npm run canary -- cutin next|promote --stack <s>`: each takes one step. Going back (`cutin rollback`) is always allowed.",
     configSchema: {
         properties: {
             edgeLadder: { type: "array", items: { type: "integer", minimum: 1, maximum: 15 }, minItems: 1, default: [...DEFAULT_EDGE_LADDER] },
@@ -243,7 +247,9 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         }
         if (!record) {
             if (deployed && typeof deployed === "object" && !deployed.retired) {
-                reportViolation(`the cut-in (deployed at phase ${deployed.phase}) was removed before the old origin was retired: keep cutin until cutin.retired has been deployed`);
+                reportViolation(
+                    `the cut-in (deployed at phase ${deployed.phase}) was removed before the old origin was retired: keep cutin until cutin.retired has been deployed`,
+                );
                 return;
             }
             args.notApplicable("no cut-in in this stack");
@@ -263,7 +269,9 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         }
         const mismatches = edgeMismatches(edge, to.phase, to.edgeWeight);
         if (mismatches.length > 0) {
-            reportViolation(`the edge resources do not match cutin.phase ${to.phase}${edgeShape(to.phase).policy?.traffic === "weight" ? ` at ${to.edgeWeight}%` : ""}: ${mismatches.join("; ")}`);
+            reportViolation(
+                `the edge resources do not match cutin.phase ${to.phase}${edgeShape(to.phase).policy?.traffic === "weight" ? ` at ${to.edgeWeight}%` : ""}: ${mismatches.join("; ")}`,
+            );
             return;
         }
         if (deployed === undefined) {
@@ -320,7 +328,11 @@ export const cutinContinuousDeploymentLimits: StackValidationPolicy = {
                 if (!sticky) problems.push("no session stickiness: a viewer's requests would alternate between the two origins");
                 problems.forEach((m) => reportViolation(`continuous deployment policy ${p.name}: ${m}`, p.urn));
             } else if (traffic.type === "SingleHeader") {
-                if (!String(header?.header ?? "").toLowerCase().startsWith(CD_HEADER_PREFIX)) {
+                if (
+                    !String(header?.header ?? "")
+                        .toLowerCase()
+                        .startsWith(CD_HEADER_PREFIX)
+                ) {
                     reportViolation(`continuous deployment policy ${p.name}: header ${header?.header} must start with ${CD_HEADER_PREFIX}`, p.urn);
                 }
             } else {
@@ -328,14 +340,18 @@ export const cutinContinuousDeploymentLimits: StackValidationPolicy = {
             }
         }
         for (const d of withCd) {
-            continuousDeploymentProblems({ httpVersion: String((d.props as any).httpVersion ?? "http2") }).forEach((m) => reportViolation(`distribution ${d.name}: ${m}`, d.urn));
+            continuousDeploymentProblems({ httpVersion: String((d.props as any).httpVersion ?? "http2") }).forEach((m) =>
+                reportViolation(`distribution ${d.name}: ${m}`, d.urn),
+            );
         }
         // WAF: CloudFront refuses to associate or remove a web ACL while a policy is attached.
         const deployed = deployedCutin(args.resources);
         const record = cutinRecord(args.resources);
         if (deployed && typeof deployed === "object" && record && isPhase(record.phase)) {
             const attached = edgeShape(deployed.phase).policy !== undefined || edgeShape(record.phase).policy !== undefined;
-            const primary = args.resources.find((r) => r.type === TYPES.distribution && r.parent?.type === COMPONENT_TYPES.cutinEdge && (r.props as any).staging !== true);
+            const primary = args.resources.find(
+                (r) => r.type === TYPES.distribution && r.parent?.type === COMPONENT_TYPES.cutinEdge && (r.props as any).staging !== true,
+            );
             const webAcl = ((primary?.props as any)?.webAclId as string | undefined) ?? null;
             if (attached && primary && webAcl !== deployed.webAclId) {
                 reportViolation(
@@ -388,7 +404,10 @@ export const cutinOneRiskAtATime: StackValidationPolicy = {
         for (const { from, entry } of risesPerPath(before, after)) {
             if (reported.has(entry.rule.name)) continue;
             reported.add(entry.rule.name);
-            reportViolation(`rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`, entry.rule.resource.urn);
+            reportViolation(
+                `rule ${entry.rule.name}: Spring ${from}% → ${entry.springPercent}% while the cut-in is at phase ${record.phase}; promote the cut-in first`,
+                entry.rule.resource.urn,
+            );
         }
     },
 };
@@ -447,9 +466,12 @@ export const cutinOldOriginRetained: StackValidationPolicy = {
         // The bake clock starts on the day the promoted cut-in is recorded: a new or changed date must be today's, at promoted.
         const date = record?.cutinDate ?? null;
         if (record && date !== null && date !== (was?.cutinDate ?? null)) {
-            const notToday = backDated("cutin.cutinDate", date, config) ?? (date > today(config) ? `cutin.cutinDate ${date} lies after today (${today(config)}): record the day of the promotion` : undefined);
+            const notToday =
+                backDated("cutin.cutinDate", date, config) ??
+                (date > today(config) ? `cutin.cutinDate ${date} lies after today (${today(config)}): record the day of the promotion` : undefined);
             if (notToday) reportViolation(notToday);
-            if (record.phase !== "promoted") reportViolation(`cutin.cutinDate ${date} is recorded at phase ${record.phase}: record it in the update that moves to promoted`);
+            if (record.phase !== "promoted")
+                reportViolation(`cutin.cutinDate ${date} is recorded at phase ${record.phase}: record it in the update that moves to promoted`);
         }
 
         // The old origin may not be rewritten (a rollback target in name only) before the bake, nor be one of this stack's own environments.
@@ -458,10 +480,16 @@ export const cutinOldOriginRetained: StackValidationPolicy = {
             const changed = !!was?.oldOrigin && !sameHost(old.domainName, was.oldOrigin);
             if (changed) {
                 const why = bake();
-                if (why) reportViolation(`the old origin changes (${was!.oldOrigin} → ${old.domainName}) while ${why}: the rollback target is the environment the live distribution used`);
+                if (why)
+                    reportViolation(
+                        `the old origin changes (${was!.oldOrigin} → ${old.domainName}) while ${why}: the rollback target is the environment the live distribution used`,
+                    );
             }
             const own = changed || !was?.oldOrigin ? ownEnvironment(args.resources, old.domainName) : undefined;
-            if (own) reportViolation(`the old origin ${old.domainName} is this stack's own Beanstalk environment ${own}, not the old live environment: a rollback to it would not leave the new setup`);
+            if (own)
+                reportViolation(
+                    `the old origin ${old.domainName} is this stack's own Beanstalk environment ${own}, not the old live environment: a rollback to it would not leave the new setup`,
+                );
         }
 
         const forgetting = record ? record.oldOrigin === null || record.oldOrigin === undefined : true;

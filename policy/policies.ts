@@ -15,4 +15,12 @@ export const POLICY_PACK_NAME = "payments-migration";
 /** Without a policy config file every policy is mandatory (unless the policy says otherwise). */
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [...statePolicies, ...rollbackPolicies, ...trafficPolicies, ...accessPolicies, ...rolloutPolicies, ...securityPolicies, ...cutinPolicies];
+export const policies: Policies = [
+    ...statePolicies,
+    ...rollbackPolicies,
+    ...trafficPolicies,
+    ...accessPolicies,
+    ...rolloutPolicies,
+    ...securityPolicies,
+    ...cutinPolicies,
+];

@@ -5,11 +5,22 @@
  * policies never block a move back: keeping or re-adding the pair always satisfies them.
  */
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
+import { COLOR_TAG } from "../lib/contract";
 import { DeployedState } from "../lib/deployedState";
 import { towardKnownGood } from "./backward";
 import { backDated, daysBetween, today } from "./clock";
-import { Deployed, TYPES, beanstalkEnvironments, deployedStateIn, isUnknown, isViewerDistribution, recordedStateIn, rulesOf, springTargetGroups, tagsOf } from "./stackView";
+import {
+    Deployed,
+    TYPES,
+    beanstalkEnvironments,
+    deployedStateIn,
+    isUnknown,
+    isViewerDistribution,
+    recordedStateIn,
+    rulesOf,
+    springTargetGroups,
+    tagsOf,
+} from "./stackView";
 
 export interface RollbackRetainedConfig {
     /** Floor for the stack's migration.bakeDays: a stack cannot shorten the bake below this. */
@@ -71,7 +82,9 @@ export const rollbackTargetRetained: StackValidationPolicy = {
         const before = deployed.kind === "state" ? deployed.state.migration.cutoverDate : null;
         if (cutover && cutover !== before && deployed.kind !== "new") {
             if (deployed.kind !== "state" || !deployed.state.traffic.every((e) => e.springPercent === 100)) {
-                reportViolation(`migration.cutoverDate ${cutover} is recorded before the deployed state serves Spring 100 % on every path: record it in an update of its own, after the last rung`);
+                reportViolation(
+                    `migration.cutoverDate ${cutover} is recorded before the deployed state serves Spring 100 % on every path: record it in an update of its own, after the last rung`,
+                );
             }
             const early = backDated("migration.cutoverDate", cutover, config);
             if (early) reportViolation(early);
@@ -118,7 +131,9 @@ export const rollbackTargetProtected: StackValidationPolicy = {
         // block a move back — a lower share somewhere, or a color flip or a cut-in move back with no share raised.
         const back = towardKnownGood(args.resources, deployed);
         const leftUnprotected = (r: PolicyResource) =>
-            deployed.kind === "state" && back && !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
+            deployed.kind === "state" &&
+            back &&
+            !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
         const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;
         // The decommission's first update unprotects the pair alone, once its removal is allowed.
         const mayUnprotect = (r: PolicyResource) =>
@@ -154,7 +169,10 @@ export const rollbackTargetsNotRecreated: StackValidationPolicy = {
         for (const r of args.resources.filter(isLive)) {
             if (r.type === TYPES.beanstalkEnvironment && !deployed.state.legacyPresent) continue; // coming back after a decommission
             if (isUnknown(() => (r.props as any).id)) {
-                reportViolation(`${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`, r.urn);
+                reportViolation(
+                    `${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`,
+                    r.urn,
+                );
             }
         }
     },

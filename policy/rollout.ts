@@ -11,7 +11,18 @@ import {
 } from "../lib/limits";
 import { patternsOf } from "../lib/deployedState";
 import { towardKnownGood } from "./backward";
-import { TYPES, beanstalkEnvironments, beanstalkSetting, colorCapacity, deployedStateIn, isUnknown, legacyTargetGroups, rulesOf, sidesServing, springTargetGroups } from "./stackView";
+import {
+    TYPES,
+    beanstalkEnvironments,
+    beanstalkSetting,
+    colorCapacity,
+    deployedStateIn,
+    isUnknown,
+    legacyTargetGroups,
+    rulesOf,
+    sidesServing,
+    springTargetGroups,
+} from "./stackView";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -78,10 +89,14 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
         switch (args.type) {
             case TYPES.ecsService: {
                 if (!(Number(p.deploymentMinimumHealthyPercent) >= 100)) {
-                    reportViolation(`deploymentMinimumHealthyPercent is ${p.deploymentMinimumHealthyPercent ?? "unset"}; below 100 a rollout removes serving capacity`);
+                    reportViolation(
+                        `deploymentMinimumHealthyPercent is ${p.deploymentMinimumHealthyPercent ?? "unset"}; below 100 a rollout removes serving capacity`,
+                    );
                 }
                 if (!(Number(p.deploymentMaximumPercent) > 100)) {
-                    reportViolation(`deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`);
+                    reportViolation(
+                        `deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`,
+                    );
                 }
                 if (p.waitForSteadyState !== true) {
                     reportViolation("waitForSteadyState is not true: the update would move traffic before the new tasks are healthy");
@@ -99,8 +114,10 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                 if (hc.enabled === false) reportViolation("health checks are disabled");
                 const problem = hc.matcher === undefined ? undefined : matcherProblem(String(hc.matcher));
                 if (problem) reportViolation(problem);
-                if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL)) reportViolation(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
-                if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT)) reportViolation(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
+                if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL))
+                    reportViolation(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
+                if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT))
+                    reportViolation(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
                 if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
                     reportViolation(`health check timeout ${hc.timeout}s must be shorter than the interval ${hc.interval}s`);
                 }
@@ -129,7 +146,9 @@ export const zeroDowntimeRollout: ResourceValidationPolicy = {
                     const size = Number(beanstalkSetting(p, "aws:elasticbeanstalk:command", "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
                     const min = Number(beanstalkSetting(p, "aws:autoscaling:asg", "MinSize") ?? 1);
                     if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min)) {
-                        reportViolation(`deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`);
+                        reportViolation(
+                            `deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`,
+                        );
                     }
                 }
                 // The same matcher check as a target group's: each process is one.
@@ -195,9 +214,15 @@ export const idleColorWarm: StackValidationPolicy = {
         // back (Spring lowered while Beanstalk's live color is below a tightened minimum) does not make it
         // worse. A color that starts serving (a flip onto it, a side that served nothing) needs its capacity.
         const servedBefore =
-            back && deployed.kind === "state" ? sidesServing(deployed.state.traffic, deployed.state.legacyPresent, patternsOf(deployed.state.traffic)) : undefined;
+            back && deployed.kind === "state"
+                ? sidesServing(deployed.state.traffic, deployed.state.legacyPresent, patternsOf(deployed.state.traffic))
+                : undefined;
         const keepsServing = (side: "spring" | "legacy", color: string | undefined) =>
-            serving !== undefined && serving.has(`${side}:${color}`) && !!servedBefore?.[side] && deployed.kind === "state" && deployed.state.liveColors[side] === color;
+            serving !== undefined &&
+            serving.has(`${side}:${color}`) &&
+            !!servedBefore?.[side] &&
+            deployed.kind === "state" &&
+            deployed.state.liveColors[side] === color;
         for (const r of args.resources) {
             const c = colorCapacity(r);
             if (!c) continue;
@@ -249,7 +274,10 @@ export const capacityBeforeTraffic: StackValidationPolicy = {
             const deps = new Set(rule.resource.dependencies.map((d) => d.urn));
             const missing = services.filter((s) => !deps.has(s.urn));
             if (missing.length > 0) {
-                reportViolation(`rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`, rule.resource.urn);
+                reportViolation(
+                    `rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`,
+                    rule.resource.urn,
+                );
             }
         }
     },

@@ -62,7 +62,8 @@ export const albHttpsOnly = forType(
     },
     (p, report, name) => {
         if (p.protocol === "HTTPS") {
-            if (!TLS12_POLICY.test(String(p.sslPolicy ?? ""))) report(`listener ${name} uses ssl policy ${p.sslPolicy ?? "(default)"}, which allows TLS below 1.2`);
+            if (!TLS12_POLICY.test(String(p.sslPolicy ?? "")))
+                report(`listener ${name} uses ssl policy ${p.sslPolicy ?? "(default)"}, which allows TLS below 1.2`);
             return;
         }
         const actions: any[] = p.defaultActions ?? [];

@@ -40,7 +40,6 @@ export const TYPES = {
     randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
 
-
 export type RuleRole = RuleKind;
 export const RULE_ROLES: readonly RuleRole[] = ["qa", "path", "catch-all"];
 
@@ -246,7 +245,10 @@ export type Deployed = { kind: "state"; state: DeployedState } | { kind: "new" }
 export function deployedStateIn(resources: readonly PolicyResource[]): Deployed {
     const refs = resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
     if (refs.length !== 1) {
-        return { kind: "unjudgeable", reason: `the stack needs exactly one StackReference "${DEPLOYED_STATE_REFERENCE}" to its own last deployment (found ${refs.length})` };
+        return {
+            kind: "unjudgeable",
+            reason: `the stack needs exactly one StackReference "${DEPLOYED_STATE_REFERENCE}" to its own last deployment (found ${refs.length})`,
+        };
     }
     const ref = refs[0];
     const problem = selfReferenceProblem(ref);
@@ -258,7 +260,10 @@ export function deployedStateIn(resources: readonly PolicyResource[]): Deployed 
         const existing = existingCreatedResources(resources);
         return existing.length === 0
             ? { kind: "new" }
-            : { kind: "unjudgeable", reason: `the reference returns no outputs, as for a stack never deployed, but ${existing.slice(0, 3).join(", ")} already exist(s)` };
+            : {
+                  kind: "unjudgeable",
+                  reason: `the reference returns no outputs, as for a stack never deployed, but ${existing.slice(0, 3).join(", ")} already exist(s)`,
+              };
     }
     const state = readDeployedState(outputs[DEPLOYED_STATE_OUTPUT]);
     return typeof state === "string" ? { kind: "unjudgeable", reason: state } : { kind: "state", state };
@@ -402,7 +407,11 @@ function shareMoves(resources: readonly PolicyResource[], deployed: Deployed): {
  * `patterns` (first match by priority, as for the share moves): a rule another rule shadows
  * on every path it names gives viewers nothing.
  */
-export function sidesServing(table: readonly (TrafficEntry & { partial?: boolean })[], legacyPresent: boolean, patterns: readonly string[]): { spring: boolean; legacy: boolean } {
+export function sidesServing(
+    table: readonly (TrafficEntry & { partial?: boolean })[],
+    legacyPresent: boolean,
+    patterns: readonly string[],
+): { spring: boolean; legacy: boolean } {
     const shares = witnessPaths(patterns).flatMap((path) => sharesAt(table, path));
     return { spring: shares.some((share) => share > 1e-9), legacy: legacyPresent && shares.some((share) => share < 100 - 1e-9) };
 }

@@ -69,12 +69,16 @@ export const deployedStateRecorded: StackValidationPolicy = {
         }
         const colors = beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]);
         if (record.legacyPresent !== (colors.includes("blue") && colors.includes("green"))) {
-            reportViolation(`the record says the Beanstalk pair is ${record.legacyPresent ? "present" : "gone"}; the stack declares ${colors.length} environment(s)`);
+            reportViolation(
+                `the record says the Beanstalk pair is ${record.legacyPresent ? "present" : "gone"}; the stack declares ${colors.length} environment(s)`,
+            );
         }
         // The viewer-facing distributions too (the edge, the cut-in's primary): rollback-target-protected
         // excuses them by protectRollbackTargets, so a record under-claiming their protect would let the
         // next update's move back unprotect a distribution that was protected.
-        for (const r of args.resources.filter((x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any) || isViewerDistribution(x))) {
+        for (const r of args.resources.filter(
+            (x) => [TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer].includes(x.type as any) || isViewerDistribution(x),
+        )) {
             const claimed = r.type === TYPES.beanstalkEnvironment ? record.legacyProtected : record.protectRollbackTargets;
             // Exact, both ways: a record that under-claims protect would let the next update's move
             // back excuse unprotected targets (rollback-target-protected) that were in fact protected.
@@ -87,7 +91,9 @@ export const deployedStateRecorded: StackValidationPolicy = {
             reportViolation("the record does not name each color's capacity (capacity)");
         } else {
             if ((record.capacity.legacy === null) !== !record.legacyPresent) {
-                reportViolation(`the record names ${record.capacity.legacy ? "a" : "no"} Beanstalk capacity with the pair ${record.legacyPresent ? "present" : "gone"}`);
+                reportViolation(
+                    `the record names ${record.capacity.legacy ? "a" : "no"} Beanstalk capacity with the pair ${record.legacyPresent ? "present" : "gone"}`,
+                );
             }
             for (const r of args.resources) {
                 const c = colorCapacity(r);
@@ -144,7 +150,9 @@ export const deployedStateRecorded: StackValidationPolicy = {
         if (recorded === undefined) {
             reportViolation("the record does not name the Beanstalk target groups (legacyTargetGroupArns, null without a pair)");
         } else if ((recorded === null) !== (pair === undefined)) {
-            reportViolation(`the record names ${recorded ? "Beanstalk target groups" : "no Beanstalk target groups"}; the stack ${pair ? "declares" : "declares no"} Beanstalk pair`);
+            reportViolation(
+                `the record names ${recorded ? "Beanstalk target groups" : "no Beanstalk target groups"}; the stack ${pair ? "declares" : "declares no"} Beanstalk pair`,
+            );
         } else if (recorded && pair) {
             for (const [color, key] of Object.entries(LEGACY_TARGET_GROUP_OUTPUTS) as [keyof typeof LEGACY_TARGET_GROUP_OUTPUTS, string][]) {
                 const claimed = () => recorded[color];
@@ -152,7 +160,10 @@ export const deployedStateRecorded: StackValidationPolicy = {
                 // Both unknown before the first deployment: the same output, not known yet.
                 if (isUnknown(claimed) && isUnknown(actual)) continue;
                 if (isUnknown(claimed) || isUnknown(actual) || claimed() !== actual()) {
-                    reportViolation(`the record says the Beanstalk ${color} target group is ${isUnknown(claimed) ? "unknown" : claimed()}; the pair's is ${isUnknown(actual) ? "unknown" : actual()}`, pair.urn);
+                    reportViolation(
+                        `the record says the Beanstalk ${color} target group is ${isUnknown(claimed) ? "unknown" : claimed()}; the pair's is ${isUnknown(actual) ? "unknown" : actual()}`,
+                        pair.urn,
+                    );
                 }
             }
         }

@@ -82,7 +82,9 @@ function shapeProblems(rule: RuleView, names: { originVerify: string; route: str
     }
     const types = rule.actions.map((a) => a?.type);
     if (types.length !== 1 || types[0] !== "forward" || !rule.forward) {
-        problems.push(`takes action ${types.join(", ") || "none"}; a ${rule.role} rule only forwards (a fixed response or redirect answers real requests with it)`);
+        problems.push(
+            `takes action ${types.join(", ") || "none"}; a ${rule.role} rule only forwards (a fixed response or redirect answers real requests with it)`,
+        );
     }
     const header = (name: string) => rule.conditions.filter((c) => String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
     const known = new Set([names.originVerify, names.route, names.token].map((n) => n.toLowerCase()));
@@ -99,7 +101,8 @@ function shapeProblems(rule: RuleView, names: { originVerify: string; route: str
         }
         if (paths.length > 0) problems.push("a QA route takes no path condition");
     } else {
-        if (header(names.route).length + header(names.token).length > 0) problems.push(`a ${rule.role} rule takes no ${names.route} or ${names.token} condition`);
+        if (header(names.route).length + header(names.token).length > 0)
+            problems.push(`a ${rule.role} rule takes no ${names.route} or ${names.token} condition`);
         if (rule.role === "path" && paths.length !== 1) problems.push(`a path rule has exactly one path condition, not ${paths.length}`);
         if (rule.role === "catch-all" && paths.length > 0) problems.push("the catch-all takes no path condition");
     }
@@ -130,9 +133,15 @@ export const listenerRulesAccounted: StackValidationPolicy = {
             const catchAll = group.filter((r) => r.role === "catch-all");
             const last = Math.max(...group.map((r) => r.priority));
             if (catchAll.length !== 1) {
-                reportViolation(`a listener has ${catchAll.length} catch-all rules, not one: requests no route takes would get the listener's 403`, group[0].resource.urn);
+                reportViolation(
+                    `a listener has ${catchAll.length} catch-all rules, not one: requests no route takes would get the listener's 403`,
+                    group[0].resource.urn,
+                );
             } else if (catchAll[0].priority !== last) {
-                reportViolation(`the catch-all ${catchAll[0].name} (priority ${catchAll[0].priority}) is not the last rule (${last})`, catchAll[0].resource.urn);
+                reportViolation(
+                    `the catch-all ${catchAll[0].name} (priority ${catchAll[0].priority}) is not the last rule (${last})`,
+                    catchAll[0].resource.urn,
+                );
             }
         }
         // Last, the target group ARNs (unknown before the first deployment).
@@ -140,7 +149,10 @@ export const listenerRulesAccounted: StackValidationPolicy = {
         for (const rule of rules.filter((r) => r.forward)) {
             for (const t of rule.forward!.targets) {
                 if (!known.has(t.arn)) {
-                    reportViolation(`rule ${rule.name} forwards to ${t.arn}, which is neither a Spring color's nor a Beanstalk environment's target group of this stack`, rule.resource.urn);
+                    reportViolation(
+                        `rule ${rule.name} forwards to ${t.arn}, which is neither a Spring color's nor a Beanstalk environment's target group of this stack`,
+                        rule.resource.urn,
+                    );
                 }
             }
         }
@@ -195,18 +207,25 @@ export const targetsAccounted: StackValidationPolicy = {
             if (entries.length === 0) continue;
             const color = tagsOf(service)[COLOR_TAG];
             if (service.parent?.type !== TYPES.fargateService || !color) {
-                reportViolation(`ECS service ${service.name} registers into a target group but is not a color of a FargateService (${COLOR_TAG} tag): only a color's own service feeds its target group`, service.urn);
+                reportViolation(
+                    `ECS service ${service.name} registers into a target group but is not a color of a FargateService (${COLOR_TAG} tag): only a color's own service feeds its target group`,
+                    service.urn,
+                );
                 continue;
             }
             // By key: the values may be unknown yet (read with the ARNs, below).
             const given = (e: any, key: string) => Object.keys(e ?? {}).includes(key) && (isUnknown(() => e[key]) || (e[key] !== undefined && e[key] !== null));
             if (entries.some((e) => !given(e, "targetGroupArn") || given(e, "elbName"))) {
-                reportViolation(`ECS service ${service.name} registers with a load balancer entry that names no target group (or a Classic Load Balancer)`, service.urn);
+                reportViolation(
+                    `ECS service ${service.name} registers with a load balancer entry that names no target group (or a Classic Load Balancer)`,
+                    service.urn,
+                );
                 continue;
             }
             judged.push({ service, entries });
         }
-        if (pairs.length > 1) reportViolation(`the stack declares ${pairs.length} Beanstalk pairs, not one: the pack cannot tell which target groups are Rails'`);
+        if (pairs.length > 1)
+            reportViolation(`the stack declares ${pairs.length} Beanstalk pairs, not one: the pack cannot tell which target groups are Rails'`);
         const deployed = deployedStateIn(args.resources);
         const pair = pairs.length === 1 ? pairs[0] : undefined;
         let baseline: Record<string, string> | undefined;
@@ -364,7 +383,10 @@ export const stickinessBounded: StackValidationPolicy = {
                 reportViolation(`rule ${rule.name}: stickiness is off: a session would bounce between Rails and Spring on every request`, rule.resource.urn);
             } else if (!Number.isFinite(Number(stickiness.duration))) {
                 // Fail closed: NaN compares false with every bound, so an unreadable duration passed as within it.
-                reportViolation(`rule ${rule.name}: stickiness duration ${JSON.stringify(stickiness.duration)} is not a number of seconds: it cannot be judged, so it is refused`, rule.resource.urn);
+                reportViolation(
+                    `rule ${rule.name}: stickiness duration ${JSON.stringify(stickiness.duration)} is not a number of seconds: it cannot be judged, so it is refused`,
+                    rule.resource.urn,
+                );
             } else if (Number(stickiness.duration) > maxSeconds && Number(stickiness.duration) > deployedSeconds) {
                 reportViolation(
                     `rule ${rule.name}: stickiness lasts ${stickiness.duration}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`,
@@ -401,7 +423,7 @@ export const singleWriter: ResourceValidationPolicy = {
         "Stack config is the only writer of the ALB rules: ECS services use the ECS controller with the ROLLING strategy, no CodeDeploy deployment group exists, and no listener rule ignores changes to anything but its tags.",
     severity: "critical",
     remediationSteps:
-        "Use deploymentController { type: \"ECS\" } with the default ROLLING strategy and the blue/green color pair; remove ignoreChanges from listener rules.",
+        'Use deploymentController { type: "ECS" } with the default ROLLING strategy and the blue/green color pair; remove ignoreChanges from listener rules.',
     validateResource: (args, reportViolation) => {
         if (WRITER_TYPES.has(args.type)) {
             reportViolation(`${args.type} rewrites listener rules behind the stack config's back`);
@@ -415,7 +437,9 @@ export const singleWriter: ResourceValidationPolicy = {
             }
             const strategy = p.deploymentConfiguration?.strategy ?? ROLLING;
             if (strategy !== ROLLING) {
-                reportViolation(`deployment strategy ${strategy} makes ECS shift traffic by rewriting the listener rules; only ${ROLLING} leaves them to the stack config`);
+                reportViolation(
+                    `deployment strategy ${strategy} makes ECS shift traffic by rewriting the listener rules; only ${ROLLING} leaves them to the stack config`,
+                );
             }
             return;
         }
@@ -430,4 +454,12 @@ export const singleWriter: ResourceValidationPolicy = {
     },
 };
 
-export const trafficPolicies = [canaryStepLimit, listenerRulesAccounted, targetsAccounted, weightsWellFormed, headerRoutesFirst, stickinessBounded, singleWriter];
+export const trafficPolicies = [
+    canaryStepLimit,
+    listenerRulesAccounted,
+    targetsAccounted,
+    weightsWellFormed,
+    headerRoutesFirst,
+    stickinessBounded,
+    singleWriter,
+];

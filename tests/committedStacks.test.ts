@@ -37,7 +37,11 @@ async function assertDeployable(dir: string, stack: string): Promise<void> {
     assert.doesNotThrow(() => modelFromFlatConfig(loaded.config, loaded.project, stack), `${stack}: config is valid`);
     const run = await runPlan({ stack, dir });
     const report = await checkPlan(run, { dir });
-    assert.deepEqual(mandatoryViolations(report).map((v) => `${v.policy}: ${v.message}`), [], `${stack}: no mandatory violation`);
+    assert.deepEqual(
+        mandatoryViolations(report).map((v) => `${v.policy}: ${v.message}`),
+        [],
+        `${stack}: no mandatory violation`,
+    );
     assert.ok(!/mock-(origin-verify|qa-token)-/.test(JSON.stringify(run)), `${stack}: a generated secret leaked into the plan`);
     assert.ok(run.routing.length > 0, `${stack}: the ALB has listener rules`);
     for (const rule of run.routing.filter((r) => r.targets.length > 0)) {

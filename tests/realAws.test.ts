@@ -65,9 +65,10 @@ describe("first contact with real AWS (issue 8)", () => {
     it("8.2 a stack that creates the Beanstalk application declares the versions its environments name, before them", async () => {
         const p = await plan("staging");
         const versions = byType(p, T.version);
-        assert.deepEqual(versions.map((v) => [v.inputs.name, v.inputs.bucket, v.inputs.key]), [
-            ["rails-2026.11.2", "example-payments-staging-releases", "rails/rails-2026.11.2.zip"],
-        ]);
+        assert.deepEqual(
+            versions.map((v) => [v.inputs.name, v.inputs.bucket, v.inputs.key]),
+            [["rails-2026.11.2", "example-payments-staging-releases", "rails/rails-2026.11.2.zip"]],
+        );
         for (const env of byType(p, T.env)) {
             assert.equal(env.inputs.version, "rails-2026.11.2");
             assert.ok(env.options.dependsOn.includes(versions[0].urn), `${env.name} waits for its version`);
@@ -76,7 +77,9 @@ describe("first contact with real AWS (issue 8)", () => {
         assert.equal(byType(await plan("production"), T.version).length, 0);
         assert.throws(
             () => parseStackConfig(withValue(stackRaw("staging"), "legacy.sourceBundle", undefined), PROJECT, "staging"),
-            (e: unknown) => e instanceof ConfigError && /legacy.sourceBundle = \(not set\): expected \{ bucket, keyPrefix \} with legacy.createApplication: true/.test(e.message),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                /legacy.sourceBundle = \(not set\): expected \{ bucket, keyPrefix \} with legacy.createApplication: true/.test(e.message),
         );
     });
 
@@ -84,11 +87,16 @@ describe("first contact with real AWS (issue 8)", () => {
         for (const stack of STACKS) {
             for (const env of byType(await plan(stack), T.env)) {
                 const s = settings(env);
-                assert.deepEqual(Object.keys(s).filter((k) => k.startsWith("aws:elbv2:loadbalancer/")).sort(), [
-                    "aws:elbv2:loadbalancer/SecurityGroups",
-                    "aws:elbv2:loadbalancer/SharedLoadBalancer",
-                ]);
-                assert.ok(env.inputs.settings.every((x: any) => x.resource === ""), `${env.name}: every setting names resource ""`);
+                assert.deepEqual(
+                    Object.keys(s)
+                        .filter((k) => k.startsWith("aws:elbv2:loadbalancer/"))
+                        .sort(),
+                    ["aws:elbv2:loadbalancer/SecurityGroups", "aws:elbv2:loadbalancer/SharedLoadBalancer"],
+                );
+                assert.ok(
+                    env.inputs.settings.every((x: any) => x.resource === ""),
+                    `${env.name}: every setting names resource ""`,
+                );
                 const subnets = s["aws:ec2:vpc/Subnets"].value.split(",");
                 assert.deepEqual(subnets, [...subnets].sort(), `${env.name}: subnets sorted`);
             }
@@ -124,7 +132,11 @@ describe("first contact with real AWS (issue 8)", () => {
             assert.equal(r.inputs.allowOverwrite, false, "no silent take-over of a live record");
         }
         const takeOver = await plan("production", ["edge.aliasRecordsTakeOver=true"]);
-        assert.ok(byType(takeOver, T.record).filter((r) => r.name.startsWith("viewer-dns-")).every((r) => r.inputs.allowOverwrite === true));
+        assert.ok(
+            byType(takeOver, T.record)
+                .filter((r) => r.name.startsWith("viewer-dns-"))
+                .every((r) => r.inputs.allowOverwrite === true),
+        );
     });
 
     it("8.6 every stack is HTTPS to the origin; Beanstalk's rules sit on a listener no security group opens", async () => {
@@ -141,7 +153,10 @@ describe("first contact with real AWS (issue 8)", () => {
             assert.equal(https.inputs.protocol, "HTTPS");
             // Every rule of ours is on the reachable listener and requires the origin-verify header.
             for (const r of byType(p, T.rule)) {
-                assert.ok(r.inputs.conditions.some((c: any) => c.httpHeader?.httpHeaderName === "X-Origin-Verify"), r.name);
+                assert.ok(
+                    r.inputs.conditions.some((c: any) => c.httpHeader?.httpHeaderName === "X-Origin-Verify"),
+                    r.name,
+                );
             }
             for (const d of byType(p, T.dist)) {
                 for (const o of d.inputs.origins) assert.equal(o.customOriginConfig.originProtocolPolicy, "https-only", `${stack} ${o.originId}`);
@@ -179,14 +194,24 @@ describe("first contact with real AWS (issue 8)", () => {
             ["health.periodSeconds", 30, /health.periodSeconds = 30: expected a multiple of 60 seconds/],
             ["edge.originReadTimeoutSeconds", 90, /edge.originReadTimeoutSeconds = 90: expected at most 60 unless the CloudFront quota/],
         ] as const) {
-            assert.throws(() => parseStackConfig(withValue(raw, key, value), PROJECT, "production"), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+            assert.throws(
+                () => parseStackConfig(withValue(raw, key, value), PROJECT, "production"),
+                (e: unknown) => e instanceof ConfigError && message.test(e.message),
+            );
         }
-        assert.equal(parseStackConfig(withValue(withValue(raw, "edge.originReadTimeoutSeconds", 90), "edge.originReadTimeoutQuotaRaised", true), PROJECT, "p").edge.originReadTimeoutSeconds, 90);
+        assert.equal(
+            parseStackConfig(withValue(withValue(raw, "edge.originReadTimeoutSeconds", 90), "edge.originReadTimeoutQuotaRaised", true), PROJECT, "p").edge
+                .originReadTimeoutSeconds,
+            90,
+        );
 
         const p = await plan("production");
         for (const color of ["blue", "green"]) {
             const td = one(p, T.td, `spring-${color}-task`);
-            assert.ok(td.options.dependsOn.includes(one(p, T.policy, `spring-${color}-execution`).urn), `${color}: task definition waits for the execution policy`);
+            assert.ok(
+                td.options.dependsOn.includes(one(p, T.policy, `spring-${color}-execution`).urn),
+                `${color}: task definition waits for the execution policy`,
+            );
         }
         const bucketPolicy = one(p, "aws:s3/bucketPolicy:BucketPolicy", "alb-logs");
         const statement = JSON.parse(bucketPolicy.inputs.policy).Statement[0];
@@ -225,7 +250,11 @@ describe("first contact with real AWS (issue 8)", () => {
                 if (stack === "production") {
                     assert.equal(dns.length, 2);
                     for (const r of dns) assert.equal(stepOf(r.name), last, `${r.name} is in the last step`);
-                    assert.deepEqual(steps[steps.length - 1].resources.map((r) => r.name).sort(), dns.map((r) => r.name).sort(), "nothing else waits that long");
+                    assert.deepEqual(
+                        steps[steps.length - 1].resources.map((r) => r.name).sort(),
+                        dns.map((r) => r.name).sort(),
+                        "nothing else waits that long",
+                    );
                     assert.ok(stepOf("alb-canary-default") < last);
                 } else {
                     assert.equal(dns.length, 0, "staging has no viewer names of its own");

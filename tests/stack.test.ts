@@ -11,7 +11,10 @@ describe("whole stacks (offline plan)", () => {
     for (const stack of ["staging", "production"]) {
         it(`${stack} plans with every component and no secret in the output`, async () => {
             const p = await plan(stack);
-            const components = p.resources.filter((r) => r.type.startsWith("payments:migration:")).map((r) => r.type).sort();
+            const components = p.resources
+                .filter((r) => r.type.startsWith("payments:migration:"))
+                .map((r) => r.type)
+                .sort();
             assert.deepEqual(components, [
                 "payments:migration:DeployedState",
                 "payments:migration:EdgeDistribution",
@@ -27,14 +30,20 @@ describe("whole stacks (offline plan)", () => {
             assert.ok(!/mock-(origin-verify|qa-token)-/.test(text), "a generated secret leaked into the plan");
             assert.equal(p.outputs.qaToken, "[secret:qa-token]");
             for (const r of p.resources.filter((x) => !x.type.startsWith("payments:") && x.parent !== null)) {
-                assert.ok(p.resources.some((c) => c.urn === r.parent), `${r.name} has a parent that exists`);
+                assert.ok(
+                    p.resources.some((c) => c.urn === r.parent),
+                    `${r.name} has a parent that exists`,
+                );
             }
         });
     }
 
     it("production protects exactly the rollback targets", async () => {
         const p = await plan("production");
-        const protectedNames = p.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
+        const protectedNames = p.resources
+            .filter((r) => r.options.protect)
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(protectedNames, ["alb", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
         assert.equal((await plan("staging")).resources.filter((r) => r.options.protect).length, 0);
     });
@@ -43,7 +52,10 @@ describe("whole stacks (offline plan)", () => {
         const d = diffPlans(await plan("production"), await plan("production", ["canary.weight=5"]));
         assert.deepEqual(d.added, []);
         assert.deepEqual(d.removed, []);
-        assert.deepEqual(d.changed.map((c) => c.name), ["alb-canary-default"]);
+        assert.deepEqual(
+            d.changed.map((c) => c.name),
+            ["alb-canary-default"],
+        );
         const paths = d.changed[0].paths;
         assert.ok(paths.length > 0 && paths.every((p) => WEIGHT_PATH.test(p)), paths.join(", "));
     });
@@ -56,7 +68,10 @@ describe("whole stacks (offline plan)", () => {
             assert.ok(d.changed.length > 0);
             for (const c of d.changed) {
                 assert.equal(c.type, RULE, `${c.name} changed`);
-                assert.ok(c.paths.every((p) => WEIGHT_PATH.test(p)), `${c.name}: ${c.paths.join(", ")}`);
+                assert.ok(
+                    c.paths.every((p) => WEIGHT_PATH.test(p)),
+                    `${c.name}: ${c.paths.join(", ")}`,
+                );
             }
             assert.deepEqual(d.changed.map((c) => c.name).sort(), ["alb-canary-default", `alb-qa-${side}`, "alb-route-payment-status"]);
         });
@@ -65,23 +80,28 @@ describe("whole stacks (offline plan)", () => {
     it("a route with a fixed priority is added without touching any other rule", async () => {
         const d = diffPlans(
             await plan("production"),
-            await plan("production", ["canary.routes[1].name=refunds", "canary.routes[1].paths[0]=/v1/refunds/*", "canary.routes[1].weight=0", "canary.routes[1].priority=150"]),
+            await plan("production", [
+                "canary.routes[1].name=refunds",
+                "canary.routes[1].paths[0]=/v1/refunds/*",
+                "canary.routes[1].weight=0",
+                "canary.routes[1].priority=150",
+            ]),
         );
-        assert.deepEqual(d.added.map((r) => r.name), ["alb-route-refunds"]);
+        assert.deepEqual(
+            d.added.map((r) => r.name),
+            ["alb-route-refunds"],
+        );
         assert.deepEqual(d.removed, []);
         assert.deepEqual(d.changed, []);
     });
 
     it("fails on invalid config with one message and creates nothing", async () => {
-        await assert.rejects(
-            runPlan({ stack: "production", sets: ["canary.weight=150"], dir: FIXTURES }),
-            (err: unknown) => {
-                assert.ok(err instanceof PlanInputError);
-                assert.match(err.message, /payments-migration:canary.weight = 150: expected a number from 0 to 100/);
-                assert.equal(err.resourcesRegistered, 0);
-                return true;
-            },
-        );
+        await assert.rejects(runPlan({ stack: "production", sets: ["canary.weight=150"], dir: FIXTURES }), (err: unknown) => {
+            assert.ok(err instanceof PlanInputError);
+            assert.match(err.message, /payments-migration:canary.weight = 150: expected a number from 0 to 100/);
+            assert.equal(err.resourcesRegistered, 0);
+            return true;
+        });
     });
 
     it("plans 90 path routes within the ALB quota", async () => {

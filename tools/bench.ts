@@ -32,9 +32,12 @@ function ninetyRoutes(): string[] {
     // canary-step-limit policy has a deployed weight to compare with).
     return Array.from({ length: 89 }, (_, i) =>
         ["--set", "--deployed"].flatMap((flag) => [
-            flag, `canary.routes[${i + 1}].name=r${i}`,
-            flag, `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
-            flag, `canary.routes[${i + 1}].weight=${(i % 10) + 1}`,
+            flag,
+            `canary.routes[${i + 1}].name=r${i}`,
+            flag,
+            `canary.routes[${i + 1}].paths[0]=/v1/r${i}/*`,
+            flag,
+            `canary.routes[${i + 1}].weight=${(i % 10) + 1}`,
         ]),
     ).flat();
 }
@@ -73,7 +76,11 @@ function planCases(): Case[] {
     ];
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+    os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ");
 
 function main(argv: string[]): number {
     let values: { runs?: string; tests?: boolean };
@@ -95,9 +102,7 @@ function main(argv: string[]): number {
         process.stderr.write("GNU time (/usr/bin/time) is required: apt-get install time\n");
         return 2;
     }
-    const cases: Case[] = values.tests
-        ? [{ name: "npm test (tsc --noEmit, mocha)", npm: ["test", "-s"], targetSeconds: TESTS_TARGET_SECONDS }]
-        : planCases();
+    const cases: Case[] = values.tests ? [{ name: "npm test (tsc --noEmit, mocha)", npm: ["test", "-s"], targetSeconds: TESTS_TARGET_SECONDS }] : planCases();
     const loadBefore = load();
     const rows: string[][] = [["case", "runs", "median s", "min s", "max s", "peak MiB", "target", "ok"]];
     let allOk = true;
@@ -111,7 +116,16 @@ function main(argv: string[]): number {
             const ok = (c.targetSeconds === undefined || med < c.targetSeconds) && (c.targetMiB === undefined || peak < c.targetMiB);
             allOk &&= ok;
             const target = [c.targetSeconds ? `< ${c.targetSeconds} s` : "", c.targetMiB ? `< ${c.targetMiB} MB` : ""].filter(Boolean).join(", ");
-            rows.push([c.name, String(runs), med.toFixed(3), Math.min(...secs).toFixed(3), Math.max(...secs).toFixed(3), peak.toFixed(0), target || "-", ok ? "yes" : "NO"]);
+            rows.push([
+                c.name,
+                String(runs),
+                med.toFixed(3),
+                Math.min(...secs).toFixed(3),
+                Math.max(...secs).toFixed(3),
+                peak.toFixed(0),
+                target || "-",
+                ok ? "yes" : "NO",
+            ]);
         }
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);

@@ -18,7 +18,18 @@ import { UsageError } from "../lib/errors";
 import { ladderPosition } from "../lib/ladder";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
-import { AlarmSource, AutomationEngine, Clock, CloudFrontDistributions, CloudWatchAlarms, EcsServices, EdgeApi, Engine, ServiceInspector, systemClock } from "./canary/adapters";
+import {
+    AlarmSource,
+    AutomationEngine,
+    Clock,
+    CloudFrontDistributions,
+    CloudWatchAlarms,
+    EcsServices,
+    EdgeApi,
+    Engine,
+    ServiceInspector,
+    systemClock,
+} from "./canary/adapters";
 import { CanaryContext, edgeLadderOf, execute, idleFloorOf, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
     Proposal,
@@ -98,7 +109,8 @@ function color(value: string): Color {
 
 function number(value: string | undefined, what: string): number {
     const n = Number(value);
-    if (value === undefined || value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${what}: expected a number, got ${JSON.stringify(value ?? "")}`);
+    if (value === undefined || value.trim() === "" || !Number.isFinite(n))
+        throw new UsageError(`${what}: expected a number, got ${JSON.stringify(value ?? "")}`);
     return n;
 }
 
@@ -141,7 +153,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
                 // Never move traffic onto a color that does not run what was released (a
                 // circuit-breaker rollback reports success: terraform-provider-aws#20858).
                 if (!ctx.engine.available()) {
-                    ctx.out(`Not checked (no Pulumi CLI): that spring ${to} runs ${model.spring[to].image}; check with aws ecs describe-services before pulumi up.`);
+                    ctx.out(
+                        `Not checked (no Pulumi CLI): that spring ${to} runs ${model.spring[to].image}; check with aws ecs describe-services before pulumi up.`,
+                    );
                 } else {
                     const problems = await verifyReleasedColor(ctx.engine, deps.services, ctx.stack, to, model.spring[to].image);
                     if (problems.length > 0) {
@@ -178,8 +192,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
         run: async ({ ctx, args }) => {
             const model = readModel(ctx);
             // The deployed phase (with a Pulumi CLI): a promotion written but not deployed re-records its day.
-            const deployedPhase = args[0] === "promote" && ctx.engine.available() ? ((await ctx.engine.outputs(ctx.stack)).cutin as { phase?: CutinPhase } | null | undefined)?.phase : undefined;
-            const result = cutinCommand(args[0], model, { edgeLadder: edgeLadderOf(ctx.dir, ctx.stack), today: new Date().toISOString().slice(0, 10), deployedPhase });
+            const deployedPhase =
+                args[0] === "promote" && ctx.engine.available()
+                    ? ((await ctx.engine.outputs(ctx.stack)).cutin as { phase?: CutinPhase } | null | undefined)?.phase
+                    : undefined;
+            const result = cutinCommand(args[0], model, {
+                edgeLadder: edgeLadderOf(ctx.dir, ctx.stack),
+                today: new Date().toISOString().slice(0, 10),
+                deployedPhase,
+            });
             if (!("status" in result)) return result;
             result.status.forEach((line) => ctx.out(line));
             ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir })) ?? ""}`);
@@ -224,7 +245,9 @@ function checkFlags(command: string, spec: CommandSpec, tokens: NonNullable<Retu
         if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once`);
         seen.add(t.name);
         if (t.name !== "stack" && t.name !== "help" && !spec.flags.includes(t.name as Flag)) {
-            throw new UsageError(`--${t.name} means nothing to ${command}${spec.flags.length ? `; it takes ${spec.flags.map((f) => `--${f}`).join(", ")}` : ""}`);
+            throw new UsageError(
+                `--${t.name} means nothing to ${command}${spec.flags.length ? `; it takes ${spec.flags.map((f) => `--${f}`).join(", ")}` : ""}`,
+            );
         }
     }
     if (values.until !== undefined && !values.watch) throw new UsageError("--until only applies with --watch");
@@ -240,7 +263,9 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
     out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
     out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
     for (const r of model.canary.routes) out(`  route ${r.name} (${r.paths.join(" | ")}): Spring ${r.weight}%, ${ladderPosition(r.weight, ladder)}`);
-    out(`Last known good: ${model.canary.lastKnownGood ? describeState({ ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }) : "not recorded (rollback goes to Rails 100%)"}`);
+    out(
+        `Last known good: ${model.canary.lastKnownGood ? describeState({ ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }) : "not recorded (rollback goes to Rails 100%)"}`,
+    );
     out(`Stickiness ${model.canary.stickinessSeconds}s, bake ${model.canary.bakeMinutes} min`);
     if (model.cutin) describeCutin(model).forEach((line) => out(line));
     out(`\n${[renderEdge(plan), renderRouting(plan)].filter(Boolean).join("\n\n")}\n\n${renderViolations(report)}`);
@@ -253,7 +278,11 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
         out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
         if (ctx.services) {
             const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
-            out(problems.length === 0 ? "ECS: every service's primary deployment completed with the task definition in the state." : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`);
+            out(
+                problems.length === 0
+                    ? "ECS: every service's primary deployment completed with the task definition in the state."
+                    : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`,
+            );
         }
         const names = await canaryAlarmNames(ctx, model.spring.liveColor);
         const states = await alarms.states(names);
@@ -267,7 +296,9 @@ async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> 
 }
 
 /** A command line read and checked (flags, argument count, --stack), or a UsageError. `help`: only --help was asked for. */
-export function parseCommandLine(argv: readonly string[]): { help: true } | { help: false; command: string; spec: CommandSpec; args: string[]; values: Values & { stack: string } } {
+export function parseCommandLine(
+    argv: readonly string[],
+): { help: true } | { help: false; command: string; spec: CommandSpec; args: string[]; values: Values & { stack: string } } {
     const { values, positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
     if (values.help) return { help: true };
     const [command, ...args] = positionals;
@@ -276,7 +307,9 @@ export function parseCommandLine(argv: readonly string[]): { help: true } | { he
     if (!spec) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
     checkFlags(command, spec, tokens, values);
     if (args.length !== spec.args.length) {
-        throw new UsageError(`${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`);
+        throw new UsageError(
+            `${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`,
+        );
     }
     if (!values.stack) throw new UsageError("--stack is required");
     if (command === "cutin" && args[0] === "status" && values.apply) throw new UsageError("--apply means nothing to cutin status: it only reads");
@@ -301,7 +334,9 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
         const edge = deps.edge ?? new CloudFrontDistributions();
         const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, edge, out, argv };
         if ((ctx.apply || values.watch) && !engine.available()) {
-            throw new UsageError(`--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`);
+            throw new UsageError(
+                `--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`,
+            );
         }
         const result = await spec.run({
             ctx,

@@ -43,5 +43,7 @@ export function bundlePolicyPack(outDir: string): string[] {
 if (require.main === module) {
     const { values } = parseArgs({ options: { out: { type: "string", default: path.join(PACK, "dist") } } });
     const files = bundlePolicyPack(path.resolve(values.out!));
-    process.stdout.write(`${files.join("\n")}\nnext: cd ${path.relative(process.cwd(), path.dirname(files[0]))} && npm install && pulumi policy publish <org>\n`);
+    process.stdout.write(
+        `${files.join("\n")}\nnext: cd ${path.relative(process.cwd(), path.dirname(files[0]))} && npm install && pulumi policy publish <org>\n`,
+    );
 }

@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
         for (const r of run.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);
         process.stdout.write(`Protocol run of stack ${values.stack}: program exited ${run.exitCode}, ${run.resources.length} resources\n`);
         for (const [type, n] of [...types].sort()) process.stdout.write(`  ${String(n).padStart(3)}  ${type}\n`);
-        process.stdout.write(`Pack ${run.analysis.packName}@${run.analysis.packVersion}, ${run.analysis.served.length} policies. ${renderViolations(run.analysis)}\n`);
+        process.stdout.write(
+            `Pack ${run.analysis.packName}@${run.analysis.packVersion}, ${run.analysis.served.length} policies. ${renderViolations(run.analysis)}\n`,
+        );
         return mandatoryViolations(run.analysis).length > 0 ? 1 : 0;
     } catch (err) {
         if (err instanceof ProgramFailedError) {

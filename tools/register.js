@@ -38,7 +38,16 @@ function transpile(source, filename) {
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha1").update(TS_VERSION).update("\0").update(TSCONFIG).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const key = crypto
+        .createHash("sha1")
+        .update(TS_VERSION)
+        .update("\0")
+        .update(TSCONFIG)
+        .update("\0")
+        .update(filename)
+        .update("\0")
+        .update(source)
+        .digest("hex");
     const cached = path.join(CACHE, `${key}.js`);
     let code;
     try {

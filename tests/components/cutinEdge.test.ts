@@ -13,10 +13,12 @@ import { mandatoryViolations } from "../../tools/policy/evaluate";
 /** The cut-in fixtures: staging and production at the start of a cut-in (phase adopted). */
 const DIR = path.join(FIXTURES, "cutin");
 const DIST = "aws:cloudfront/distribution:Distribution";
-const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 
 /** A phase as config: weighted phases at 5 %. */
-const setsFor = (phase: CutinPhase, weight = 5) => [`cutin.phase=${phase}`, ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : [])];
+const setsFor = (phase: CutinPhase, weight = 5) => [
+    `cutin.phase=${phase}`,
+    ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : []),
+];
 
 /** Plans of the cut-in fixtures, shared and run one at a time (tests/planCache.ts). */
 const plan = (stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> => sharedPlan(stack, sets, deployedSets, DIR);
@@ -57,8 +59,20 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             const record = p.states.find((s) => s.type === "payments:migration:CutinEdge")!.outputs as any;
             const exported = p.outputs.cutin as any;
             assert.deepEqual(
-                { phase: exported.phase, edgeWeight: exported.edgeWeight, cutinDate: exported.cutinDate, retired: exported.retired, oldOrigin: exported.oldOrigin },
-                { phase: record.phase, edgeWeight: record.edgeWeight, cutinDate: record.cutinDate ?? null, retired: record.retired, oldOrigin: record.oldOrigin?.domainName ?? null },
+                {
+                    phase: exported.phase,
+                    edgeWeight: exported.edgeWeight,
+                    cutinDate: exported.cutinDate,
+                    retired: exported.retired,
+                    oldOrigin: exported.oldOrigin,
+                },
+                {
+                    phase: record.phase,
+                    edgeWeight: record.edgeWeight,
+                    cutinDate: record.cutinDate ?? null,
+                    retired: record.retired,
+                    oldOrigin: record.oldOrigin?.domainName ?? null,
+                },
                 label,
             );
         }
@@ -73,39 +87,68 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         assert.deepEqual(primary.inputs.aliases, ["api.payments.example.com"]);
         assert.equal(primary.inputs.httpVersion, "http2");
         const records = p.resources.filter((r) => r.name.startsWith("cutin-record-"));
-        assert.deepEqual(records.map((r) => r.options.import), ["Z0EXAMPLE00000000000001_api.payments.example.com_A", "Z0EXAMPLE00000000000001_api.payments.example.com_AAAA"]);
+        assert.deepEqual(
+            records.map((r) => r.options.import),
+            ["Z0EXAMPLE00000000000001_api.payments.example.com_A", "Z0EXAMPLE00000000000001_api.payments.example.com_AAAA"],
+        );
         assert.ok(records.every((r) => (r.inputs.aliases as any[])[0].name === "d1example0live.cloudfront.net"));
         // Once in the state, adoption "managed" drops the import option and changes nothing else.
         const managed = await plan("production", ["cutin.adoption=managed"]);
         const d = diffPlans(p, managed);
         assert.deepEqual([d.added, d.removed], [[], []]);
-        assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [
-            ["cutin-record-0-a", ["(options).import"]],
-            ["cutin-record-1-aaaa", ["(options).import"]],
-            ["cutin-primary", ["(options).import"]],
-        ]);
+        assert.deepEqual(
+            d.changed.map((c) => [c.name, c.paths]),
+            [
+                ["cutin-record-0-a", ["(options).import"]],
+                ["cutin-record-1-aaaa", ["(options).import"]],
+                ["cutin-primary", ["(options).import"]],
+            ],
+        );
     });
 
     it("each forward transition changes only what it should", async () => {
         const expectations: Record<string, (d: ReturnType<typeof diffPlans>) => void> = {
             "adopted→staged": (d) => {
-                assert.deepEqual(d.added.map((r) => r.name), ["cutin-staging", "cutin-policy"]);
-                assert.deepEqual(d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]), [["cutin-primary", ["continuousDeploymentPolicyId"]]]);
+                assert.deepEqual(
+                    d.added.map((r) => r.name),
+                    ["cutin-staging", "cutin-policy"],
+                );
+                assert.deepEqual(
+                    d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]),
+                    [["cutin-primary", ["continuousDeploymentPolicyId"]]],
+                );
             },
-            "staged→header": (d) => assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["enabled"]]]),
+            "staged→header": (d) =>
+                assert.deepEqual(
+                    d.changed.map((c) => [c.name, c.paths]),
+                    [["cutin-policy", ["enabled"]]],
+                ),
             "header→weight": (d) => {
-                assert.deepEqual(d.changed.map((c) => c.name), ["cutin-policy"]);
+                assert.deepEqual(
+                    d.changed.map((c) => c.name),
+                    ["cutin-policy"],
+                );
                 assert.ok(d.changed[0].paths.every((x) => x.startsWith("trafficConfig")));
             },
             "weight→promoting": (d) => {
-                assert.deepEqual(d.changed.map((c) => c.name), ["cutin-primary"]);
+                assert.deepEqual(
+                    d.changed.map((c) => c.name),
+                    ["cutin-primary"],
+                );
                 const paths = d.changed[0].paths.filter((x) => !x.startsWith("(options)"));
                 assert.ok(paths.some((x) => x.startsWith("origins")) && paths.every((x) => /^(origins|defaultCacheBehavior)/.test(x)), paths.join(", "));
             },
-            "promoting→detached": (d) => assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["enabled"]]]),
+            "promoting→detached": (d) =>
+                assert.deepEqual(
+                    d.changed.map((c) => [c.name, c.paths]),
+                    [["cutin-policy", ["enabled"]]],
+                ),
             "detached→promoted": (d) => {
                 assert.deepEqual(d.removed.map((r) => r.name).sort(), ["cutin-policy", "cutin-staging"]);
-                assert.deepEqual(d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]), [["cutin-primary", ["continuousDeploymentPolicyId"]]]);
+                assert.deepEqual(
+                    d.changed.map((c) => [c.name, c.paths.filter((x) => !x.startsWith("(options)"))]),
+                    [["cutin-primary", ["continuousDeploymentPolicyId"]]],
+                );
             },
         };
         for (let i = 1; i < CUTIN_PHASES.length; i++) {
@@ -116,48 +159,75 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         }
         // An edge weight move changes only the continuous deployment policy's weight.
         const d = diffPlans(await phasePlan("production", "weight"), await plan("production", setsFor("weight", 10)));
-        assert.deepEqual(d.changed.map((c) => [c.name, c.paths]), [["cutin-policy", ["trafficConfig.singleWeightConfig.weight"]]]);
+        assert.deepEqual(
+            d.changed.map((c) => [c.name, c.paths]),
+            [["cutin-policy", ["trafficConfig.singleWeightConfig.weight"]]],
+        );
         assert.equal((byName(await plan("production", setsFor("weight", 10)), "cutin-policy")!.inputs.trafficConfig as any).singleWeightConfig.weight, 0.1);
     });
 
     it("the rollback from promoted is the primary's origin alone, back to the old Beanstalk CNAME", async () => {
         const d = diffPlans(await phasePlan("production", "promoted"), await plan("production", setsFor("adopted"), setsFor("promoted")));
         assert.deepEqual([d.added, d.removed], [[], []]);
-        assert.deepEqual(d.changed.map((c) => c.name), ["cutin-primary"]);
+        assert.deepEqual(
+            d.changed.map((c) => c.name),
+            ["cutin-primary"],
+        );
         const back = byName(await plan("production", setsFor("adopted"), setsFor("promoted")), "cutin-primary")!;
         assert.equal((back.inputs.origins as any[])[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
     });
 
     it("the plan shows the phase, both edge paths with their shares, and the diagram", async () => {
         const text = renderPlan(await phasePlan("production", "weight"));
-        assert.match(text, /Edge \(cut-in phase weight\):\n   95%  primary distribution → old origin payments-prod\.eu-west-1\.elasticbeanstalk\.com/);
-        assert.match(text, /    5%  staging distribution → routed ALB .*a ceiling/);
+        assert.match(text, /Edge \(cut-in phase weight\):\n {3}95% {2}primary distribution → old origin payments-prod\.eu-west-1\.elasticbeanstalk\.com/);
+        assert.match(text, / {4}5% {2}staging distribution → routed ALB .*a ceiling/);
         assert.match(text, /cf -->\|95%\| old\[\("old origin: payments-prod/);
-        assert.match(text, /cf -->\|≤5%\| staging\[CloudFront staging\]\n  staging -->\|origin-verify header\| alb/);
-        assert.match(renderPlan(await phasePlan("production", "header")), /requests with aws-cf-cd-payments-cutin → staging distribution → routed ALB \(testers\)/);
+        assert.match(text, /cf -->\|≤5%\| staging\[CloudFront staging\]\n {2}staging -->\|origin-verify header\| alb/);
+        assert.match(
+            renderPlan(await phasePlan("production", "header")),
+            /requests with aws-cf-cd-payments-cutin → staging distribution → routed ALB \(testers\)/,
+        );
         assert.match(renderPlan(await phasePlan("production", "promoted")), /cf -->\|100%, origin-verify header\| alb/);
     });
 
     it("at promoting the plan shows both edge paths to the routed ALB: the primary's own origin and the staging share the policy still sends", async () => {
         const text = renderPlan(await phasePlan("production", "promoting"));
-        assert.match(text, /Edge \(cut-in phase promoting\):\n    0%  primary distribution → old origin [^\n]*\n   95%  primary distribution → routed ALB [^\n]*\n    5%  staging distribution → routed ALB \(a ceiling[^\n]*both paths reach the routed ALB: 100% of viewers/);
-        assert.match(text, /cf -->\|95%, origin-verify header\| alb\{\{Routed ALB\}\}\n  cf -->\|≤5%\| staging\[CloudFront staging\]\n  staging -->\|origin-verify header\| alb\n/);
+        assert.match(
+            text,
+            /Edge \(cut-in phase promoting\):\n {4}0% {2}primary distribution → old origin [^\n]*\n {3}95% {2}primary distribution → routed ALB [^\n]*\n {4}5% {2}staging distribution → routed ALB \(a ceiling[^\n]*both paths reach the routed ALB: 100% of viewers/,
+        );
+        assert.match(
+            text,
+            /cf -->\|95%, origin-verify header\| alb\{\{Routed ALB\}\}\n {2}cf -->\|≤5%\| staging\[CloudFront staging\]\n {2}staging -->\|origin-verify header\| alb\n/,
+        );
         // Detached: the policy is off, the staging distribution carries nothing.
         assert.match(renderPlan(await phasePlan("production", "detached")), / {2}100% {2}primary distribution → routed ALB \(the routing table below\)\n\n/);
     });
 
     it("invalid cut-in config fails with one message naming key, value and what is allowed, and creates nothing", async () => {
         const cases: [string[], RegExp][] = [
-            [["cutin.phase=weight", "cutin.edgeWeight=20"], /payments-migration:cutin\.edgeWeight = 20: expected a whole percent greater than 0 and at most 15 \(CloudFront continuous deployment weights 0\.01–0\.15\)/],
+            [
+                ["cutin.phase=weight", "cutin.edgeWeight=20"],
+                /payments-migration:cutin\.edgeWeight = 20: expected a whole percent greater than 0 and at most 15 \(CloudFront continuous deployment weights 0\.01–0\.15\)/,
+            ],
             [["cutin.phase=weight", "cutin.edgeWeight=2.5"], /payments-migration:cutin\.edgeWeight = "2\.5": expected a whole percent/],
             [["cutin.phase=weight"], /payments-migration:cutin\.edgeWeight = 0 \(default\): expected a weight above 0 at phase weight/],
-            [["cutin.phase=later"], /payments-migration:cutin\.phase = "later": expected one of adopted, staged, header, weight, promoting, detached, promoted/],
+            [
+                ["cutin.phase=later"],
+                /payments-migration:cutin\.phase = "later": expected one of adopted, staged, header, weight, promoting, detached, promoted/,
+            ],
             [["cutin.header.name=x-cutin"], /payments-migration:cutin\.header\.name = "x-cutin": expected a header name starting with aws-cf-cd-/],
             [["cutin.stickiness.idleSeconds=200"], /cutin\.stickiness\.idleSeconds = 200: expected a whole number from 300 to 3600/],
-            [["cutin.phase=staged", "cutin.distribution.args.httpVersion=http2and3"], /cutin\.distribution\.args\.httpVersion = "http2and3": expected http2 or http1\.1 from phase staged on/],
+            [
+                ["cutin.phase=staged", "cutin.distribution.args.httpVersion=http2and3"],
+                /cutin\.distribution\.args\.httpVersion = "http2and3": expected http2 or http1\.1 from phase staged on/,
+            ],
             [["cutin.distribution.args.continuousDeploymentPolicyId=abc"], /cutin\.distribution\.args\.continuousDeploymentPolicyId = "abc": unknown key/],
             [["cutin.oldPair.liveColor=blue"], /cutin\.oldPair\.liveColor = "blue": expected the color whose CNAME/],
-            [["edge.aliases[0]=api.payments.example.com", "edge.certificateArn=arn:aws:acm:us-east-1:111111111111:certificate/x-1"], /payments-migration:edge\.aliases = \["api\.payments\.example\.com"\]: expected none while cutin is set/],
+            [
+                ["edge.aliases[0]=api.payments.example.com", "edge.certificateArn=arn:aws:acm:us-east-1:111111111111:certificate/x-1"],
+                /payments-migration:edge\.aliases = \["api\.payments\.example\.com"\]: expected none while cutin is set/,
+            ],
             [["cutin.retired=true"], /cutin\.retired = true: expected false until the cut-in is promoted/],
         ];
         for (const [sets, message] of cases) {
@@ -179,11 +249,22 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             adoption: "import",
             distribution: {
                 id: "E2EXAMPLELIVE01",
-                args: { enabled: true, httpVersion: "http2", origins: [{ originId: "old", domainName: "payments-prod.eu-west-1.elasticbeanstalk.com" }], defaultCacheBehavior: { targetOriginId: "old" } },
+                args: {
+                    enabled: true,
+                    httpVersion: "http2",
+                    origins: [{ originId: "old", domainName: "payments-prod.eu-west-1.elasticbeanstalk.com" }],
+                    defaultCacheBehavior: { targetOriginId: "old" },
+                },
             },
             records: [],
             oldApplication: "payments-api",
-            routed: { originDomain: "origin.payments.example.com", originVerifyHeader: "X-Origin-Verify", originVerifyValue: "x", originKeepaliveSeconds: 5, originReadTimeoutSeconds: 30 },
+            routed: {
+                originDomain: "origin.payments.example.com",
+                originVerifyHeader: "X-Origin-Verify",
+                originVerifyValue: "x",
+                originKeepaliveSeconds: 5,
+                originReadTimeoutSeconds: 30,
+            },
             bakeDays: 14,
             retired: false,
             railsVersions: { old: "a", new: "a" },
@@ -194,7 +275,10 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             [{ stickiness: { idleSeconds: 900, maximumSeconds: 600 } }, /idle ≤ maximum/],
             [{ phase: "header", header: { name: "x-cutin", value: "v" } }, /must start with aws-cf-cd-/],
             [{ distribution: { ...base.distribution, args: { ...base.distribution.args, httpVersion: "http2and3" } } }, /HTTP\/3/],
-            [{ distribution: { ...base.distribution, args: { ...base.distribution.args, defaultCacheBehavior: { targetOriginId: "elsewhere" } } } }, /targets no declared origin/],
+            [
+                { distribution: { ...base.distribution, args: { ...base.distribution.args, defaultCacheBehavior: { targetOriginId: "elsewhere" } } } },
+                /targets no declared origin/,
+            ],
         ];
         for (const [change, message] of cases) assert.throws(() => new CutinEdge("cutin", { ...base, ...change }), message);
     });

@@ -50,10 +50,20 @@ describe("EdgeDistribution (through mocks)", () => {
     it("rejects aliases without a certificate at construction", async () => {
         const model = parseStackConfig(stackRaw("production"), PROJECT, "production");
         assert.throws(
-            () => new EdgeDistribution("bad", {
-                edge: { ...model.edge, certificateArn: undefined }, routingHeaders: [], protect: false, tags: {},
-                routed: { originDomain: "o.example.com", originVerifyHeader: "X-Origin-Verify", originVerifyValue: "x", originKeepaliveSeconds: 5, originReadTimeoutSeconds: 30 },
-            }),
+            () =>
+                new EdgeDistribution("bad", {
+                    edge: { ...model.edge, certificateArn: undefined },
+                    routingHeaders: [],
+                    protect: false,
+                    tags: {},
+                    routed: {
+                        originDomain: "o.example.com",
+                        originVerifyHeader: "X-Origin-Verify",
+                        originVerifyValue: "x",
+                        originKeepaliveSeconds: 5,
+                        originReadTimeoutSeconds: 30,
+                    },
+                }),
             /aliases api.payments.example.com need a us-east-1 ACM certificate/,
         );
     });

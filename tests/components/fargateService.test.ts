@@ -28,9 +28,7 @@ describe("FargateService (through mocks)", () => {
             assert.equal(svc.inputs.launchType, "FARGATE");
             assert.equal(svc.inputs.waitForSteadyState, true);
             assert.equal(svc.inputs.networkConfiguration.assignPublicIp, false);
-            assert.deepEqual(svc.inputs.networkConfiguration.subnets, [
-                "subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60023",
-            ]);
+            assert.deepEqual(svc.inputs.networkConfiguration.subnets, ["subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60023"]);
             assert.equal(svc.inputs.desiredCount, color === "blue" ? 3 : 2);
             assert.equal(svc.options.protect, true);
             assert.equal(svc.inputs.loadBalancers[0].containerPort, 8080);
@@ -81,11 +79,17 @@ describe("FargateService (through mocks)", () => {
     it("rejects an invalid Fargate size at construction", async () => {
         const model = parseStackConfig(stackRaw("production"), PROJECT, "production");
         assert.throws(
-            () => new FargateService("bad", {
-                spring: { ...model.spring, cpu: 256, memory: 4096 },
-                vpcId: "vpc-1", privateSubnetIds: [], albSecurityGroupId: "sg-1", albIdleTimeoutSeconds: 60,
-                serviceDependsOn: [], protect: false, tags: {},
-            }),
+            () =>
+                new FargateService("bad", {
+                    spring: { ...model.spring, cpu: 256, memory: 4096 },
+                    vpcId: "vpc-1",
+                    privateSubnetIds: [],
+                    albSecurityGroupId: "sg-1",
+                    albIdleTimeoutSeconds: 60,
+                    serviceDependsOn: [],
+                    protect: false,
+                    tags: {},
+                }),
             /cpu 256 \/ memory 4096 is not a Fargate size: with cpu 256, memory \(MiB\) must be 512, 1024, 2048/,
         );
     });

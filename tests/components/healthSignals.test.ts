@@ -27,7 +27,10 @@ describe("HealthSignals (through mocks)", () => {
         assert.equal(p99.threshold, 1.5);
         assert.match(p99.dimensions.TargetGroup, /^targetgroup\/awseb-/);
         const unhealthy = one(p, ALARM, "health-spring-green-unhealthy-hosts").inputs;
-        assert.deepEqual([unhealthy.metricName, unhealthy.statistic, unhealthy.comparisonOperator, unhealthy.threshold], ["UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 0]);
+        assert.deepEqual(
+            [unhealthy.metricName, unhealthy.statistic, unhealthy.comparisonOperator, unhealthy.threshold],
+            ["UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 0],
+        );
     });
 
     it("combines every Spring alarm, and only those, into the notifying composite", async () => {
@@ -36,7 +39,10 @@ describe("HealthSignals (through mocks)", () => {
         assert.equal(composite.alarmName, "production-spring-canary-unhealthy");
         const names = [...composite.alarmRule.matchAll(/ALARM\("([^"]+)"\)/g)].map((m: RegExpMatchArray) => m[1]);
         assert.equal(names.length, 6);
-        assert.ok(names.every((n: string) => n.startsWith("health-spring-")), names.join(", "));
+        assert.ok(
+            names.every((n: string) => n.startsWith("health-spring-")),
+            names.join(", "),
+        );
         assert.match(composite.alarmRule, /^ALARM\(".+"\)( OR ALARM\(".+"\)){5}$/);
         assert.equal(composite.alarmActions.length, 1);
         assert.deepEqual(composite.alarmActions, composite.okActions);
@@ -46,8 +52,12 @@ describe("HealthSignals (through mocks)", () => {
         const body = JSON.parse(one(await plan("production"), DASHBOARD, "health-dashboard").inputs.dashboardBody);
         const titles = body.widgets.map((w: any) => w.properties.title);
         assert.deepEqual(titles, [
-            "Traffic share (%): what the weights do", "Requests per target group", "Target 5xx per target group",
-            "p99 response time (s)", "Unhealthy targets", "Healthy targets",
+            "Traffic share (%): what the weights do",
+            "Requests per target group",
+            "Target 5xx per target group",
+            "p99 response time (s)",
+            "Unhealthy targets",
+            "Healthy targets",
         ]);
         const share = body.widgets[0].properties.metrics.find((m: any) => m[0]?.id === "spring_share")[0];
         assert.match(share.expression, /^100 \* \(FILL\(r_spring_blue, 0\) \+ FILL\(r_spring_green, 0\)\) \/ \(/);

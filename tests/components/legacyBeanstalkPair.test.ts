@@ -19,10 +19,12 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
             assert.match(s["aws:elbv2:loadbalancer/SharedLoadBalancer"], /^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/app\//);
             assert.match(s["aws:elbv2:loadbalancer/SecurityGroups"], /^sg-/);
             // Shared mode: only SharedLoadBalancer and SecurityGroups are valid in aws:elbv2:loadbalancer (issue 8.3).
-            assert.deepEqual(Object.keys(s).filter((k) => k.startsWith("aws:elbv2:loadbalancer/")).sort(), [
-                "aws:elbv2:loadbalancer/SecurityGroups",
-                "aws:elbv2:loadbalancer/SharedLoadBalancer",
-            ]);
+            assert.deepEqual(
+                Object.keys(s)
+                    .filter((k) => k.startsWith("aws:elbv2:loadbalancer/"))
+                    .sort(),
+                ["aws:elbv2:loadbalancer/SecurityGroups", "aws:elbv2:loadbalancer/SharedLoadBalancer"],
+            );
             assert.equal(s["aws:elbv2:listener:80/Rules"], "default");
             assert.equal(s["aws:elasticbeanstalk:environment:process:default/HealthCheckPath"], "/health");
             assert.equal(s["aws:elasticbeanstalk:environment:process:default/DeregistrationDelay"], "60");
@@ -45,9 +47,15 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
     it("finds each color's target group by Beanstalk's environment-id tag and routes to it", async () => {
         const p = await plan("production");
         const qaBlue = p.routing.find((r) => r.name === "qa-legacy-blue")!;
-        assert.deepEqual(qaBlue.targets.map((t) => `${t.side}-${t.color}`), ["legacy-blue"]);
+        assert.deepEqual(
+            qaBlue.targets.map((t) => `${t.side}-${t.color}`),
+            ["legacy-blue"],
+        );
         const qaGreen = p.routing.find((r) => r.name === "qa-legacy-green")!;
-        assert.deepEqual(qaGreen.targets.map((t) => `${t.side}-${t.color}`), ["legacy-green"]);
+        assert.deepEqual(
+            qaGreen.targets.map((t) => `${t.side}-${t.color}`),
+            ["legacy-green"],
+        );
     });
 
     it("takes target group ARNs from config when given", async () => {

@@ -15,7 +15,9 @@ describe("Network (through mocks)", () => {
         assert.equal(byType(p, "awsx:ec2:Vpc").length, 0);
         assert.equal(one(p, "aws:ec2/securityGroup:SecurityGroup", "alb-sg").inputs.vpcId, "vpc-0a1b2c3d4e5f60001");
         assert.deepEqual(one(p, "aws:lb/loadBalancer:LoadBalancer", "alb").inputs.subnets, [
-            "subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012", "subnet-0a1b2c3d4e5f60013",
+            "subnet-0a1b2c3d4e5f60011",
+            "subnet-0a1b2c3d4e5f60012",
+            "subnet-0a1b2c3d4e5f60013",
         ]);
     });
 });
@@ -24,7 +26,10 @@ describe("vpcBlocks: the VPC's IPv4 blocks the ALB must reach", () => {
     it("keeps the primary and every live secondary block once, and leaves out blocks going or gone", () => {
         const assoc = (cidrBlock: string, state: string) => ({ cidrBlock, state });
         assert.deepEqual(vpcBlocks("10.0.0.0/16", []), ["10.0.0.0/16"]);
-        assert.deepEqual(vpcBlocks("10.0.0.0/16", [assoc("10.0.0.0/16", "associated"), assoc("100.64.0.0/16", "associated")]), ["10.0.0.0/16", "100.64.0.0/16"]);
+        assert.deepEqual(vpcBlocks("10.0.0.0/16", [assoc("10.0.0.0/16", "associated"), assoc("100.64.0.0/16", "associated")]), [
+            "10.0.0.0/16",
+            "100.64.0.0/16",
+        ]);
         assert.deepEqual(vpcBlocks("10.0.0.0/16", [assoc("100.64.0.0/16", "associating")]), ["10.0.0.0/16", "100.64.0.0/16"]);
         for (const gone of ["disassociating", "disassociated", "failing", "failed"]) {
             assert.deepEqual(vpcBlocks("10.0.0.0/16", [assoc("100.64.0.0/16", gone)]), ["10.0.0.0/16"], gone);

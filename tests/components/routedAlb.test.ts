@@ -12,7 +12,10 @@ const T = {
 
 describe("RoutedAlb (through mocks)", () => {
     it("admits only CloudFront's origin-facing prefix list, on the traffic port only", async () => {
-        for (const [stack, port] of [["production", 443], ["staging", 443]] as const) {
+        for (const [stack, port] of [
+            ["production", 443],
+            ["staging", 443],
+        ] as const) {
             const sg = one(await plan(stack), T.sg, "alb-sg");
             assert.equal(sg.inputs.ingress.length, 1, stack);
             const rule = sg.inputs.ingress[0];
@@ -58,12 +61,22 @@ describe("RoutedAlb (through mocks)", () => {
         assert.equal(rules.length, 8);
         for (const r of rules) {
             const headers = r.inputs.conditions.filter((c: any) => c.httpHeader).map((c: any) => c.httpHeader);
-            assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Origin-Verify" && h.values[0] === "[secret:origin-verify]"), r.name);
+            assert.ok(
+                headers.some((h: any) => h.httpHeaderName === "X-Origin-Verify" && h.values[0] === "[secret:origin-verify]"),
+                r.name,
+            );
             if (r.name.startsWith("alb-qa-")) {
-                assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-Token" && h.values[0] === "[secret:qa-token]"), r.name);
+                assert.ok(
+                    headers.some((h: any) => h.httpHeaderName === "X-Route-Token" && h.values[0] === "[secret:qa-token]"),
+                    r.name,
+                );
                 assert.ok(headers.some((h: any) => h.httpHeaderName === "X-Route-To" && h.values[0] === r.name.replace("alb-qa-", "")));
                 // Testers' addresses are checked at CloudFront: the ALB only ever sees CloudFront's (issue 8.1).
-                assert.equal(r.inputs.conditions.some((c: any) => c.sourceIp), false, r.name);
+                assert.equal(
+                    r.inputs.conditions.some((c: any) => c.sourceIp),
+                    false,
+                    r.name,
+                );
             }
         }
     });
@@ -74,29 +87,43 @@ describe("RoutedAlb (through mocks)", () => {
         assert.equal(catchAll.inputs.priority, 40000);
         const forward = catchAll.inputs.actions[0].forward;
         assert.equal(forward.targetGroups.length, 4);
-        assert.deepEqual(forward.targetGroups.map((g: any) => g.weight), [0, 990, 10, 0]);
+        assert.deepEqual(
+            forward.targetGroups.map((g: any) => g.weight),
+            [0, 990, 10, 0],
+        );
         assert.deepEqual(forward.stickiness, { enabled: true, duration: 300 });
         assert.equal(catchAll.inputs.tags["payments:rule-role"], "catch-all");
         // A weight move or a color flip must stay an update of the forward weights alone: no tag may carry them.
-        for (const sets of [["canary.weight=5", "canary.routes[0].weight=10"], ["spring.liveColor=green", "legacy.liveColor=blue"]]) {
+        for (const sets of [
+            ["canary.weight=5", "canary.routes[0].weight=10"],
+            ["spring.liveColor=green", "legacy.liveColor=blue"],
+        ]) {
             const moved = await plan("production", sets);
             for (const r of byType(p, T.rule)) assert.deepEqual(one(moved, T.rule, r.name).inputs.tags, r.inputs.tags, `${sets.join(" ")}: ${r.name}`);
         }
         const route = p.routing.find((r) => r.name === "route-payment-status")!;
-        assert.deepEqual(route.targets.map((t) => `${t.side}-${t.color}:${t.percent}`), [
-            "legacy-blue:0", "legacy-green:95", "spring-blue:5", "spring-green:0",
-        ]);
+        assert.deepEqual(
+            route.targets.map((t) => `${t.side}-${t.color}:${t.percent}`),
+            ["legacy-blue:0", "legacy-green:95", "spring-blue:5", "spring-green:0"],
+        );
     });
 
     it("makes weighted rules wait for the Spring services, and attaches target groups without them", async () => {
         const p = await plan("production");
-        const services = byType(p, T.service).map((s) => s.urn).sort();
+        const services = byType(p, T.service)
+            .map((s) => s.urn)
+            .sort();
         for (const r of byType(p, T.rule)) {
             const single = r.inputs.actions[0].forward.targetGroups.length === 1;
             const waitsFor = services.filter((s) => r.options.dependsOn.includes(s));
             assert.deepEqual(waitsFor, single ? [] : services, r.name);
             const environments = byType(p, "aws:elasticbeanstalk/environment:Environment").map((e) => e.urn);
-            if (!single) assert.deepEqual(environments.filter((e) => r.options.dependsOn.includes(e)), environments, r.name);
+            if (!single)
+                assert.deepEqual(
+                    environments.filter((e) => r.options.dependsOn.includes(e)),
+                    environments,
+                    r.name,
+                );
         }
     });
 });

@@ -119,7 +119,12 @@ describe("stack config", () => {
 
     it("rejects more routes than the ALB rule quota holds", () => {
         const routes = Array.from({ length: 92 }, (_, i) => ({ name: `r${i}`, paths: [`/p${i}`], weight: 1 }));
-        expectError(withValue(production, "canary.routes", routes), "canary.routes", `[{"name":"r0"`, /at most 91 routes: the ALB would need 101 listener rules .* alb.maxRules \(100/);
+        expectError(
+            withValue(production, "canary.routes", routes),
+            "canary.routes",
+            `[{"name":"r0"`,
+            /at most 91 routes: the ALB would need 101 listener rules .* alb.maxRules \(100/,
+        );
         assert.equal(parse(withValue(production, "canary.routes", routes.slice(0, 91))).canary.routes.length, 91);
     });
 

@@ -63,12 +63,31 @@ describe("cut-in phases (lib/cutin.ts)", () => {
         assert.equal(edgeShape("staged").policy!.enabled, false);
         assert.deepEqual(
             CUTIN_PHASES.flatMap((a) => CUTIN_PHASES.filter((b) => removesContinuousDeployment(a, b)).map((b) => `${a}→${b}`)),
-            ["staged→adopted", "staged→promoted", "header→adopted", "header→promoted", "weight→adopted", "weight→promoted", "promoting→adopted", "promoting→promoted", "detached→adopted", "detached→promoted"],
+            [
+                "staged→adopted",
+                "staged→promoted",
+                "header→adopted",
+                "header→promoted",
+                "weight→adopted",
+                "weight→promoted",
+                "promoting→adopted",
+                "promoting→promoted",
+                "detached→adopted",
+                "detached→promoted",
+            ],
         );
     });
 
     it("CloudFront's continuous deployment limits", () => {
-        assert.deepEqual(continuousDeploymentProblems({ headerName: "aws-cf-cd-x", weightPercent: 15, stickiness: { idleSeconds: 300, maximumSeconds: 3600 }, httpVersion: "http2" }), []);
+        assert.deepEqual(
+            continuousDeploymentProblems({
+                headerName: "aws-cf-cd-x",
+                weightPercent: 15,
+                stickiness: { idleSeconds: 300, maximumSeconds: 3600 },
+                httpVersion: "http2",
+            }),
+            [],
+        );
         assert.match(continuousDeploymentProblems({ headerName: "x-cutin" })[0], /must start with aws-cf-cd-/);
         assert.match(continuousDeploymentProblems({ weightPercent: 15.1 })[0], /outside CloudFront's 0–15 %/);
         assert.match(continuousDeploymentProblems({ weightPercent: 0 })[0], /outside/);

@@ -36,13 +36,21 @@ describe("lib/ is pure (kept loaded across offline plans)", () => {
             .filter((f) => f.endsWith(".ts"))
             .flatMap((f) => {
                 const source = ts.createSourceFile(f, fs.readFileSync(path.join(LIB, f), "utf8"), ts.ScriptTarget.ES2022, true);
-                return source.statements.map((s) => impurity(s, source)).filter(Boolean).map((why) => `${f}: ${why}`);
+                return source.statements
+                    .map((s) => impurity(s, source))
+                    .filter(Boolean)
+                    .map((why) => `${f}: ${why}`);
             });
         assert.deepEqual(problems, []);
     });
 
     it("the check sees state when there is some", () => {
-        const source = ts.createSourceFile("x.ts", "let n = 0;\nconst cache = new Map();\nconst c = new pulumi.Config();\nregister();\nconst ok = 1;\n", ts.ScriptTarget.ES2022, true);
+        const source = ts.createSourceFile(
+            "x.ts",
+            "let n = 0;\nconst cache = new Map();\nconst c = new pulumi.Config();\nregister();\nconst ok = 1;\n",
+            ts.ScriptTarget.ES2022,
+            true,
+        );
         assert.equal(source.statements.map((s) => impurity(s, source)).filter(Boolean).length, 4);
     });
 });

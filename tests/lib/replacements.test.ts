@@ -32,9 +32,15 @@ describe("changes that would replace live resources (issue 8.10)", () => {
     });
 
     it("refuses a Beanstalk process port, application or network change", () => {
-        assert.match(liveReplacementProblems(deployed, next({ legacy: { application: "payments-api", port: 8080 } })).join(), /legacy.port 80 → 8080: Beanstalk would replace/);
+        assert.match(
+            liveReplacementProblems(deployed, next({ legacy: { application: "payments-api", port: 8080 } })).join(),
+            /legacy.port 80 → 8080: Beanstalk would replace/,
+        );
         assert.match(liveReplacementProblems(deployed, next({ legacy: { application: "other", port: 80 } })).join(), /legacy.application payments-api → other/);
-        assert.match(liveReplacementProblems(deployed, next({ network: "vpc-0ffffffffffffffff" })).join(), /network vpc-0a1b2c3d4e5f60001 → vpc-0ffffffffffffffff/);
+        assert.match(
+            liveReplacementProblems(deployed, next({ network: "vpc-0ffffffffffffffff" })).join(),
+            /network vpc-0a1b2c3d4e5f60001 → vpc-0ffffffffffffffff/,
+        );
     });
 
     it("throws one user error listing every refused change", () => {

@@ -26,9 +26,14 @@ describe("rule plan", () => {
         assert.deepEqual(
             rules.map((r) => [r.name, r.priority]),
             [
-                ["qa-legacy", 1], ["qa-legacy-blue", 2], ["qa-legacy-green", 3],
-                ["qa-spring", 4], ["qa-spring-blue", 5], ["qa-spring-green", 6],
-                ["route-status", PATH_PRIORITY_BASE], ["route-refunds", PATH_PRIORITY_BASE + 1],
+                ["qa-legacy", 1],
+                ["qa-legacy-blue", 2],
+                ["qa-legacy-green", 3],
+                ["qa-spring", 4],
+                ["qa-spring-blue", 5],
+                ["qa-spring-green", 6],
+                ["route-status", PATH_PRIORITY_BASE],
+                ["route-refunds", PATH_PRIORITY_BASE + 1],
                 ["canary-default", CATCH_ALL_PRIORITY],
             ],
         );
@@ -52,7 +57,11 @@ describe("rule plan", () => {
         for (const r of rules) {
             assert.deepEqual(r.match.headers[0], { header: "X-Origin-Verify", values: [{ secret: "originVerify", slot: "a" }] }, r.name);
             if (r.kind === "qa") {
-                assert.ok(r.match.headers.some((h) => h.header === "X-Route-Token" && h.values.length === 1 && typeof h.values[0] === "object" && h.values[0].secret === "qaToken"));
+                assert.ok(
+                    r.match.headers.some(
+                        (h) => h.header === "X-Route-Token" && h.values.length === 1 && typeof h.values[0] === "object" && h.values[0].secret === "qaToken",
+                    ),
+                );
                 // No source-ip condition: behind CloudFront it would only ever see CloudFront (issue 8.1).
                 assert.equal("sourceCidrs" in r.match, false);
                 assert.equal(r.stickinessSeconds, undefined);
@@ -75,10 +84,16 @@ describe("rule plan", () => {
     it("gives canary rules all four target groups with the configured weights", () => {
         const rules = planRules(input());
         const status = rules.find((r) => r.name === "route-status")!;
-        assert.deepEqual(status.targets.map((t) => t.weight), [750, 0, 0, 250]);
+        assert.deepEqual(
+            status.targets.map((t) => t.weight),
+            [750, 0, 0, 250],
+        );
         assert.equal(status.springPercent, 25);
         const catchAll = rules.find((r) => r.kind === "catch-all")!;
-        assert.deepEqual(catchAll.targets.map((t) => t.weight), [950, 0, 0, 50]);
+        assert.deepEqual(
+            catchAll.targets.map((t) => t.weight),
+            [950, 0, 0, 50],
+        );
     });
 
     it("accepts both origin-verify slots on the canary rules during a rotation, only the sent one on QA rules", () => {
@@ -100,35 +115,77 @@ describe("rule plan", () => {
 
         it("reports too many rules for the quota, counting Beanstalk's own two", () => {
             const routes = Array.from({ length: 92 }, (_, i) => ({ name: `r${i}`, paths: [`/p${i}`], weight: 1 }));
-            assert.match(ruleSetProblems(planRules(input({ routes })), 100).join("\n"), /expected at most 91 routes: the ALB would need 101 listener rules .*alb.maxRules \(100/);
+            assert.match(
+                ruleSetProblems(planRules(input({ routes })), 100).join("\n"),
+                /expected at most 91 routes: the ALB would need 101 listener rules .*alb.maxRules \(100/,
+            );
             assert.deepEqual(ruleSetProblems(planRules(input({ routes: routes.slice(0, 91) })), 100), []);
         });
         it("reports duplicate and out-of-range priorities", () => {
-            assert.match(mutate((r) => (r[1].priority = r[0].priority)), /priority 1 is already used by rule qa-legacy/);
-            assert.match(mutate((r) => (r[0].priority = 50001)), /priority 50001 is outside 1–50000/);
-            assert.match(mutate((r) => (r[0].priority = 0)), /priority 0 is outside/);
+            assert.match(
+                mutate((r) => (r[1].priority = r[0].priority)),
+                /priority 1 is already used by rule qa-legacy/,
+            );
+            assert.match(
+                mutate((r) => (r[0].priority = 50001)),
+                /priority 50001 is outside 1–50000/,
+            );
+            assert.match(
+                mutate((r) => (r[0].priority = 0)),
+                /priority 0 is outside/,
+            );
         });
         it("reports forwards with too many target groups, bad weights, or all weights zero", () => {
             assert.match(
                 mutate((r) => r[8].targets.push(...r[8].targets.slice(0, 2))),
                 /rule canary-default: a forward names 1–5 target groups, not 6/,
             );
-            assert.match(mutate((r) => (r[8].targets[0].weight = 1000)), /weight 1000 for legacy-blue is outside 0–999/);
-            assert.match(mutate((r) => (r[8].targets[0].weight = 1.5)), /weight 1.5/);
-            assert.match(mutate((r) => r[8].targets.forEach((t) => (t.weight = 0))), /every target group has weight 0/);
+            assert.match(
+                mutate((r) => (r[8].targets[0].weight = 1000)),
+                /weight 1000 for legacy-blue is outside 0–999/,
+            );
+            assert.match(
+                mutate((r) => (r[8].targets[0].weight = 1.5)),
+                /weight 1.5/,
+            );
+            assert.match(
+                mutate((r) => r[8].targets.forEach((t) => (t.weight = 0))),
+                /every target group has weight 0/,
+            );
         });
         it("reports too many condition values and header-name problems", () => {
             assert.match(
                 mutate((r) => (r[6].match.paths = ["/a", "/b", "/c", "/d"])),
                 /5 condition values|at most 3 values/,
             );
-            assert.match(mutate((r) => ((r[0].match.headers[0].values = ["a", "b", "c"]), (r[0].match.headers[1].values = ["a", "b"]))), /6 condition values/);
-            assert.match(mutate((r) => (r[0].match.headers[1].header = "Host")), /header "Host": expected a header other than Host/);
-            assert.match(mutate((r) => (r[0].match.headers[1].header = "X".repeat(41))), /1 to 40 characters/);
-            assert.match(mutate((r) => (r[0].match.headers[1].values = ["v".repeat(129)])), /longer than 128/);
-            assert.match(mutate((r) => (r[8].match.headers[0].values = ["a", "b", "c", "d"])), /a condition holds at most 3 values/);
-            assert.match(mutate((r) => (r[6].match.paths = ["/" + "a".repeat(128)])), /longer than 128 characters/);
-            assert.match(mutate((r) => (r[8].stickinessSeconds = 0)), /stickiness 0s is outside 1–604800/);
+            assert.match(
+                mutate((r) => ((r[0].match.headers[0].values = ["a", "b", "c"]), (r[0].match.headers[1].values = ["a", "b"]))),
+                /6 condition values/,
+            );
+            assert.match(
+                mutate((r) => (r[0].match.headers[1].header = "Host")),
+                /header "Host": expected a header other than Host/,
+            );
+            assert.match(
+                mutate((r) => (r[0].match.headers[1].header = "X".repeat(41))),
+                /1 to 40 characters/,
+            );
+            assert.match(
+                mutate((r) => (r[0].match.headers[1].values = ["v".repeat(129)])),
+                /longer than 128/,
+            );
+            assert.match(
+                mutate((r) => (r[8].match.headers[0].values = ["a", "b", "c", "d"])),
+                /a condition holds at most 3 values/,
+            );
+            assert.match(
+                mutate((r) => (r[6].match.paths = ["/" + "a".repeat(128)])),
+                /longer than 128 characters/,
+            );
+            assert.match(
+                mutate((r) => (r[8].stickinessSeconds = 0)),
+                /stickiness 0s is outside 1–604800/,
+            );
         });
     });
 });

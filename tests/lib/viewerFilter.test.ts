@@ -12,7 +12,11 @@ function run(code: string, ip: string, headers: Record<string, string>): Record<
 }
 
 const QA = { "x-route-to": "spring-green", "x-route-token": "t0ken", "user-agent": "curl" };
-const code = viewerFilterCode({ routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: ["203.0.113.0/24", "198.51.100.7/32", "2001:db8:abcd::/48"] });
+const code = viewerFilterCode({
+    routeHeader: "X-Route-To",
+    tokenHeader: "X-Route-Token",
+    sourceCidrs: ["203.0.113.0/24", "198.51.100.7/32", "2001:db8:abcd::/48"],
+});
 
 describe("QA viewer filter (CloudFront Function, issue 8.1)", () => {
     it("keeps the routing and token headers for testers inside the allowed ranges", () => {
@@ -48,7 +52,10 @@ describe("QA viewer filter (CloudFront Function, issue 8.1)", () => {
 
     it("stays within CloudFront's function size limit at the configured maximum of ranges", () => {
         const cidrs = Array.from({ length: QA_MAX_SOURCE_CIDRS }, (_, i) => (i % 2 ? `2001:db8:${i.toString(16)}::/48` : `10.${i}.0.0/16`));
-        assert.ok(Buffer.byteLength(viewerFilterCode({ routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: cidrs })) < CLOUDFRONT_FUNCTION_MAX_BYTES);
+        assert.ok(
+            Buffer.byteLength(viewerFilterCode({ routeHeader: "X-Route-To", tokenHeader: "X-Route-Token", sourceCidrs: cidrs })) <
+                CLOUDFRONT_FUNCTION_MAX_BYTES,
+        );
     });
 
     it("expands IPv6 addresses", () => {

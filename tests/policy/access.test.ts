@@ -17,7 +17,9 @@ describe("policy qa-routes-protected", () => {
             const r = find(T.rule, "alb-qa-spring-green");
             setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Route-Token"));
         });
-        assert.deepEqual(await messages(noToken, "qa-routes-protected"), ["QA rule qa-spring-green does not require the X-Route-Token token header: anyone could pick a target"]);
+        assert.deepEqual(await messages(noToken, "qa-routes-protected"), [
+            "QA rule qa-spring-green does not require the X-Route-Token token header: anyone could pick a target",
+        ]);
         const noVerify = mutated(p, (find) => {
             const r = find(T.rule, "alb-qa-legacy");
             setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Origin-Verify"));
@@ -56,8 +58,14 @@ describe("policy origin-locked", () => {
             setProp(find(T.dist, "edge"), "origins.0.customHeaders", []);
         });
         const m = await messages(p, "origin-locked");
-        assert.ok(m.some((x) => /listener alb-https default action is forward/.test(x)), m.join("\n"));
-        assert.ok(m.some((x) => /origin routed-alb does not add X-Origin-Verify/.test(x)), m.join("\n"));
+        assert.ok(
+            m.some((x) => /listener alb-https default action is forward/.test(x)),
+            m.join("\n"),
+        );
+        assert.ok(
+            m.some((x) => /origin routed-alb does not add X-Origin-Verify/.test(x)),
+            m.join("\n"),
+        );
     });
 
     it("blocks rules that do not accept the origin-verify value CloudFront sends", async () => {
@@ -105,7 +113,9 @@ describe("policy edge-forwards-routing", () => {
         assert.equal((await messages(excluded, "edge-forwards-routing")).length, 1);
         const noCookies = withOriginRequestPolicy(p, { headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "none" } });
         assert.deepEqual((await messages(noCookies, "edge-forwards-routing")).length, 2);
-        const foreign = mutated(p, (find) => setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"));
+        const foreign = mutated(p, (find) =>
+            setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"),
+        );
         assert.deepEqual(await messages(foreign, "edge-forwards-routing"), [
             "distribution edge, default cache behavior: no origin request policy from this stack forwards the routing headers and cookies",
         ]);

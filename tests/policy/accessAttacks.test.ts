@@ -46,11 +46,19 @@ describe("access attacks (adversarial review): refused, and their compliant neig
     describe("5. the QA token added at the edge", () => {
         it("an origin custom header named as the token or route header is refused, on every distribution", async () => {
             const p = await plan("production");
-            await refused(withEdgeHeader(p, "edge", "X-Route-Token"), "qa-routes-protected", /distribution edge origin routed-alb adds the X-Route-Token header itself/);
+            await refused(
+                withEdgeHeader(p, "edge", "X-Route-Token"),
+                "qa-routes-protected",
+                /distribution edge origin routed-alb adds the X-Route-Token header itself/,
+            );
             await refused(withEdgeHeader(p, "edge", "x-route-to"), "qa-routes-protected", /adds the x-route-to header itself/);
             // Renamed headers: the names come from the record, not the pack's defaults.
             const names = ["qa.tokenHeader=X-Tester-Token", "qa.routeHeader=X-Tester-Route"];
-            await refused(withEdgeHeader(await plan("production", names, names), "edge", "X-TESTER-TOKEN"), "qa-routes-protected", /adds the X-TESTER-TOKEN header itself/);
+            await refused(
+                withEdgeHeader(await plan("production", names, names), "edge", "X-TESTER-TOKEN"),
+                "qa-routes-protected",
+                /adds the X-TESTER-TOKEN header itself/,
+            );
             // The cut-in's primary and staging distributions too.
             const cut = ["cutin.phase=weight", "cutin.edgeWeight=5"];
             const cutin = await plan("production", cut, cut, path.join(FIXTURES, "cutin"));
@@ -59,7 +67,10 @@ describe("access attacks (adversarial review): refused, and their compliant neig
             for (const dist of dists) {
                 assert.deepEqual(await messages(cutin, "qa-routes-protected"), []);
                 const attack = withEdgeHeader(cutin, dist, "X-Route-Token", dist);
-                assert.ok((await messages(attack, "qa-routes-protected")).some((m) => m.startsWith(`distribution ${dist} origin `)), dist);
+                assert.ok(
+                    (await messages(attack, "qa-routes-protected")).some((m) => m.startsWith(`distribution ${dist} origin `)),
+                    dist,
+                );
             }
         });
 
@@ -80,7 +91,11 @@ describe("access attacks (adversarial review): refused, and their compliant neig
 
         it("replacing the sent slot's password in place, renaming it, or untying its keepers is refused", async () => {
             const p = await plan("production");
-            await refused(regenerate(p, "origin-verify"), "origin-verify-rotation", /slot a's secret \(RandomPassword origin-verify\) would be generated anew without a new generation/);
+            await refused(
+                regenerate(p, "origin-verify"),
+                "origin-verify-rotation",
+                /slot a's secret \(RandomPassword origin-verify\) would be generated anew without a new generation/,
+            );
             const renamed = mutated(p, (f) => {
                 const pw = f(PASSWORD, "origin-verify");
                 pw.name = "origin-verify-2";
@@ -88,9 +103,21 @@ describe("access attacks (adversarial review): refused, and their compliant neig
                 (pw.outputs as any).result = UNKNOWN;
                 (pw.outputs as any).id = UNKNOWN;
             });
-            await refused(renamed, "origin-verify-rotation", /slot a, which CloudFront sends or the rules accept, needs exactly one RandomPassword "origin-verify" \(found 0\)/);
-            await refused(mutated(p, (f) => setProp(f(PASSWORD, "origin-verify"), "keepers", { generation: "2" })), "origin-verify-rotation", /origin-verify keeps generation "2", not slot a's recorded generation 1/);
-            await refused(mutated(p, (f) => setProp(f(PASSWORD, "origin-verify-b"), "keepers", {})), "origin-verify-rotation", /origin-verify-b keeps generation undefined/);
+            await refused(
+                renamed,
+                "origin-verify-rotation",
+                /slot a, which CloudFront sends or the rules accept, needs exactly one RandomPassword "origin-verify" \(found 0\)/,
+            );
+            await refused(
+                mutated(p, (f) => setProp(f(PASSWORD, "origin-verify"), "keepers", { generation: "2" })),
+                "origin-verify-rotation",
+                /origin-verify keeps generation "2", not slot a's recorded generation 1/,
+            );
+            await refused(
+                mutated(p, (f) => setProp(f(PASSWORD, "origin-verify-b"), "keepers", {})),
+                "origin-verify-rotation",
+                /origin-verify-b keeps generation undefined/,
+            );
             // A slot the deployed rules accept while CloudFront sends the other (rotation step 2 deployed).
             const step2 = ["alb.originVerify.generation.b=2", "alb.originVerify.accept[0]=a", "alb.originVerify.accept[1]=b", "alb.originVerify.send=b"];
             await refused(regenerate(await plan("production", step2, step2), "origin-verify"), "origin-verify-rotation", /slot a's secret .* generated anew/);
@@ -112,11 +139,25 @@ describe("access attacks (adversarial review): refused, and their compliant neig
 
     describe("12. a prefix list that is not the one the program resolved", () => {
         const rule = (p: PlanRun, list: string) =>
-            mutated(p, (_f, states) => states.push(added(INGRESS_RULE, "via-list", { securityGroupId: idOf(p, T.sg, "alb-sg"), prefixListId: list, ipProtocol: "tcp", fromPort: 443, toPort: 443 })));
+            mutated(p, (_f, states) =>
+                states.push(
+                    added(INGRESS_RULE, "via-list", {
+                        securityGroupId: idOf(p, T.sg, "alb-sg"),
+                        prefixListId: list,
+                        ipProtocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                    }),
+                ),
+            );
 
         it("a standalone rule or the group's own ingress naming another list, or no resolved list recorded, is refused", async () => {
             const p = await plan("production");
-            await refused(rule(p, "pl-0123456789abcdef0"), "origin-locked", /via-list opens the ALB security group to prefix list pl-0123456789abcdef0, not CloudFront's \(pl-a3a144ca\)/);
+            await refused(
+                rule(p, "pl-0123456789abcdef0"),
+                "origin-locked",
+                /via-list opens the ALB security group to prefix list pl-0123456789abcdef0, not CloudFront's \(pl-a3a144ca\)/,
+            );
             const inline = mutated(p, (f) => setProp(f(T.sg, "alb-sg"), "ingress.0.prefixListIds", ["pl-0123456789abcdef0"]));
             await refused(inline, "origin-locked", /alb-sg admits prefix list pl-0123456789abcdef0, not CloudFront's/);
             const unrecorded = mutated(p, (f) => delete (f(ROUTED_ALB, "alb").outputs as any).cloudFrontPrefixList);
@@ -124,7 +165,10 @@ describe("access attacks (adversarial review): refused, and their compliant neig
             const otherName = mutated(p, (f) => ((f(ROUTED_ALB, "alb").outputs as any).cloudFrontPrefixList.name = "my-office"));
             await refused(otherName, "origin-locked", /cannot tell CloudFront's/);
             // The explicit allow-list of the policy config still decides when set.
-            await refused(p, "origin-locked", /admits prefix list pl-a3a144ca, not CloudFront's \(pl-4fa04526\)/, { all: "mandatory", "origin-locked": { prefixListIds: ["pl-4fa04526"] } });
+            await refused(p, "origin-locked", /admits prefix list pl-a3a144ca, not CloudFront's \(pl-4fa04526\)/, {
+                all: "mandatory",
+                "origin-locked": { prefixListIds: ["pl-4fa04526"] },
+            });
         });
 
         it("the resolved list, in the group or a standalone rule, and a list the policy config allows, pass", async () => {
@@ -142,13 +186,25 @@ describe("access attacks (adversarial review): refused, and their compliant neig
 
         it("halves of the internet, ::0/0, a public address, an unparseable block, a standalone rule, a foreign or missing ECS group", async () => {
             const p = await plan("production");
-            await refused(ingress(p, { cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }), "no-open-ingress", /spring-green-sg admits 0.0.0.0\/1, 128.0.0.0\/1: addresses outside private space/);
+            await refused(
+                ingress(p, { cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }),
+                "no-open-ingress",
+                /spring-green-sg admits 0.0.0.0\/1, 128.0.0.0\/1: addresses outside private space/,
+            );
             await refused(ingress(p, { ipv6CidrBlocks: ["::0/0"] }), "no-open-ingress", /spring-green-sg admits ::0\/0/);
             await refused(ingress(p, { cidrBlocks: ["10.0.0.0/16", "203.0.113.7/32"] }), "no-open-ingress", /spring-green-sg admits 203.0.113.7\/32:/);
             await refused(ingress(p, { cidrBlocks: ["10.0.0.0/7"] }), "no-open-ingress", /admits 10.0.0.0\/7:/);
             await refused(ingress(p, { cidrBlocks: ["10.0.0.0"] }), "no-open-ingress", /admits 10.0.0.0:/);
             const standalone = mutated(p, (_f, states) =>
-                states.push(added(INGRESS_RULE, "half-open", { securityGroupId: idOf(p, T.sg, "spring-green-sg"), cidrIpv4: "0.0.0.0/1", ipProtocol: "tcp", fromPort: 8080, toPort: 8080 })),
+                states.push(
+                    added(INGRESS_RULE, "half-open", {
+                        securityGroupId: idOf(p, T.sg, "spring-green-sg"),
+                        cidrIpv4: "0.0.0.0/1",
+                        ipProtocol: "tcp",
+                        fromPort: 8080,
+                        toPort: 8080,
+                    }),
+                ),
             );
             await refused(standalone, "no-open-ingress", /half-open admits 0.0.0.0\/1/);
             const foreign = mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", ["sg-0123456789abcdef0"]));
@@ -160,7 +216,10 @@ describe("access attacks (adversarial review): refused, and their compliant neig
         it("private blocks (the VPC's, CGNAT, IPv6 ULA) and the stack's own groups pass", async () => {
             const p = await plan("production");
             assert.deepEqual(await messages(p, "no-open-ingress"), []);
-            const privateBlocks = ingress(p, { cidrBlocks: ["10.0.0.0/16", "100.64.0.0/16", "172.16.4.0/24", "192.168.1.7/32"], ipv6CidrBlocks: ["fd00:1::/64"] });
+            const privateBlocks = ingress(p, {
+                cidrBlocks: ["10.0.0.0/16", "100.64.0.0/16", "172.16.4.0/24", "192.168.1.7/32"],
+                ipv6CidrBlocks: ["fd00:1::/64"],
+            });
             assert.deepEqual(await messages(privateBlocks, "no-open-ingress"), []);
             const swapped = mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", [idOf(p, T.sg, "spring-blue-sg")]));
             assert.deepEqual(await messages(swapped, "no-open-ingress"), []);
@@ -168,7 +227,20 @@ describe("access attacks (adversarial review): refused, and their compliant neig
 
         it("isPrivateCidr reads addresses, not spellings", () => {
             for (const c of ["10.0.0.0/8", "10.255.0.0/16", "100.127.255.0/24", "fc00::/7", "fdff::1/128"]) assert.ok(isPrivateCidr(c), c);
-            for (const c of ["0.0.0.0/0", "::/0", "::0/0", "0:0::0/0", "11.0.0.0/8", "172.32.0.0/16", "100.128.0.0/16", "fe80::/10", "::ffff:10.0.0.1/128", "10.0.0.0/33", "10.0.0.256/32", "x"]) {
+            for (const c of [
+                "0.0.0.0/0",
+                "::/0",
+                "::0/0",
+                "0:0::0/0",
+                "11.0.0.0/8",
+                "172.32.0.0/16",
+                "100.128.0.0/16",
+                "fe80::/10",
+                "::ffff:10.0.0.1/128",
+                "10.0.0.0/33",
+                "10.0.0.256/32",
+                "x",
+            ]) {
                 assert.ok(!isPrivateCidr(c), c);
             }
         });
@@ -194,16 +266,21 @@ describe("access attacks (adversarial review): refused, and their compliant neig
             ]);
             await refused(attack, "origin-locked", /legacy-blue configures aws:elbv2:listener:443: Beanstalk may only use aws:elbv2:listener:80/);
             await refused(attack, "origin-locked", /legacy-blue declares listener rule aws:elbv2:listenerrule:all/);
-            const moreRules = withSettings(p, "legacy-blue", (s) => s.map((x) => (x.namespace === "aws:elbv2:listener:80" ? { ...x, value: "default,all" } : x)));
+            const moreRules = withSettings(p, "legacy-blue", (s) =>
+                s.map((x) => (x.namespace === "aws:elbv2:listener:80" ? { ...x, value: "default,all" } : x)),
+            );
             await refused(moreRules, "origin-locked", /legacy-blue sets aws:elbv2:listener:80 Rules=default,all/);
         });
 
         it("the program's own setting (Rules=default on port 80) passes", async () => {
             const p = await plan("production");
             const env = p.states.find((s) => s.type === T.env && s.name === "legacy-blue")!;
-            assert.deepEqual(((env.inputs as any).settings as any[]).filter((x) => /^aws:elbv2:listener/.test(x.namespace)).map((x) => `${x.namespace} ${x.name}=${x.value}`), [
-                "aws:elbv2:listener:80 Rules=default",
-            ]);
+            assert.deepEqual(
+                ((env.inputs as any).settings as any[])
+                    .filter((x) => /^aws:elbv2:listener/.test(x.namespace))
+                    .map((x) => `${x.namespace} ${x.name}=${x.value}`),
+                ["aws:elbv2:listener:80 Rules=default"],
+            );
             assert.deepEqual(await messages(p, "origin-locked"), []);
         });
     });

@@ -40,16 +40,38 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
 
         it("deleting, renaming or re-pointing the deployed-state reference, or dropping the record, refuses the update", async () => {
             const p = await plan("production", JUMP);
-            const removed = mutated(p, (_f, states) => states.splice(states.findIndex((s) => s.type === SR), 1));
+            const removed = mutated(p, (_f, states) =>
+                states.splice(
+                    states.findIndex((s) => s.type === SR),
+                    1,
+                ),
+            );
             await refused(removed, "canary-step-limit", /cannot judge the step .* exactly one StackReference "deployed-state"/);
             await refused(removed, "deployed-state-recorded", /cannot be read/);
             const renamed = mutated(p, (_f, states) => (states.find((s) => s.type === SR)!.name = "previous"));
             await refused(renamed, "canary-step-limit", /cannot judge the step/);
-            const foreign = mutated(p, (_f, states) => setProp(states.find((s) => s.type === SR)!, "name", "organization/payments-migration/staging"));
+            const foreign = mutated(p, (_f, states) =>
+                setProp(
+                    states.find((s) => s.type === SR)!,
+                    "name",
+                    "organization/payments-migration/staging",
+                ),
+            );
             await refused(foreign, "canary-step-limit", /names organization\/payments-migration\/staging, not this stack/);
-            const noExport = mutated(p, (_f, states) => setProp(states.find((s) => s.type === SR)!, "outputs", { canary: { weight: 100 } }));
+            const noExport = mutated(p, (_f, states) =>
+                setProp(
+                    states.find((s) => s.type === SR)!,
+                    "outputs",
+                    { canary: { weight: 100 } },
+                ),
+            );
             await refused(noExport, "canary-step-limit", /exports no deployedState/);
-            const noRecord = mutated(p, (_f, states) => states.splice(states.findIndex((s) => s.type === RECORD), 1));
+            const noRecord = mutated(p, (_f, states) =>
+                states.splice(
+                    states.findIndex((s) => s.type === RECORD),
+                    1,
+                ),
+            );
             await refused(noRecord, "canary-step-limit", /cannot judge the step, so it is refused: .*DeployedState record/);
         });
 
@@ -58,7 +80,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
             const record = p.states.find((s) => s.type === RECORD)!;
             assert.deepEqual(p.outputs.deployedState, record.outputs);
             const lying = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).traffic[1].springPercent = 50));
-            await refused(lying, "deployed-state-recorded", /rule canary-default: the weights send 1% of every path to Spring, the record says 50% of every path/);
+            await refused(
+                lying,
+                "deployed-state-recorded",
+                /rule canary-default: the weights send 1% of every path to Spring, the record says 50% of every path/,
+            );
             const unprotected = mutated(p, (find) => (find(T.service, "spring-blue").options.protect = false));
             await refused(unprotected, "deployed-state-recorded", /the record says spring-blue is protected; it is not/);
             // Under-claiming protect is refused too: the next update's move back would excuse targets that are protected.
@@ -71,7 +97,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         it("a never-deployed stack (empty outputs) steps from 0 %", async () => {
             // As a first preview sees it: no outputs, and nothing created yet (no ids).
             const p = mutated(await plan("production", JUMP), (_f, states) => {
-                setProp(states.find((s) => s.type === SR)!, "outputs", {});
+                setProp(
+                    states.find((s) => s.type === SR)!,
+                    "outputs",
+                    {},
+                );
                 for (const s of states.filter((x) => [T.lb, T.tg, T.listener, T.env, T.service].includes(x.type))) (s.outputs as any).id = UNKNOWN;
             });
             await refused(p, "canary-step-limit", /Spring 0% → 100% skips rungs; the next rung up from 0% is 0.1%/);
@@ -85,7 +115,9 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
                 addRule(states, find(T.rule, "alb-route-payment-status"), "sneaky", (r) => {
                     setProp(r, "priority", 50);
                     setProp(r, "conditions", [ov(r), { pathPattern: { values: ["/*"] } }]);
-                    setProp(r, "actions", [{ type: "forward", forward: { targetGroups: [{ arn: springGreenTg(p), weight: 1 }], stickiness: { enabled: false, duration: 1 } } }]);
+                    setProp(r, "actions", [
+                        { type: "forward", forward: { targetGroups: [{ arn: springGreenTg(p), weight: 1 }], stickiness: { enabled: false, duration: 1 } } },
+                    ]);
                     setProp(r, "tags", {});
                 }),
             );
@@ -115,10 +147,18 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
             const attack = mutated(await plan("production"), (find, states) =>
                 addRule(states, find(T.rule, "alb-qa-spring-green"), "alb-qa-open", (r) => {
                     setProp(r, "priority", 7);
-                    setProp(r, "conditions", ((r.inputs as any).conditions as any[]).filter((c) => c.httpHeader?.httpHeaderName !== "X-Route-Token"));
+                    setProp(
+                        r,
+                        "conditions",
+                        ((r.inputs as any).conditions as any[]).filter((c) => c.httpHeader?.httpHeaderName !== "X-Route-Token"),
+                    );
                 }),
             );
-            await refused(attack, "qa-routes-protected", /QA rule qa-spring-green does not require the X-Route-Token token header|QA rule alb-qa-open does not require/);
+            await refused(
+                attack,
+                "qa-routes-protected",
+                /QA rule qa-spring-green does not require the X-Route-Token token header|QA rule alb-qa-open does not require/,
+            );
             await refused(attack, "listener-rules-accounted", /must match X-Route-Token once/);
             await refused(attack, "canary-step-limit", /Spring 1% → 100% skips rungs/);
         });
@@ -135,7 +175,13 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         });
 
         it("a forward to a target group that is neither Spring's nor Beanstalk's", async () => {
-            const attack = mutated(await plan("production"), (find) => setProp(find(T.rule, "alb-canary-default"), "actions.0.forward.targetGroups.0.arn", "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/evil/1"));
+            const attack = mutated(await plan("production"), (find) =>
+                setProp(
+                    find(T.rule, "alb-canary-default"),
+                    "actions.0.forward.targetGroups.0.arn",
+                    "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/evil/1",
+                ),
+            );
             await refused(attack, "listener-rules-accounted", /forwards to arn:.*evil\/1, which is neither/);
         });
     });
@@ -182,7 +228,12 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         });
 
         it("a back-dated cutover recorded at 100 %, then the decommission the next day", async () => {
-            await refused(await plan("production", [...AT_100, "migration.cutoverDate=2026-01-01"], AT_100), "rollback-target-retained", /lies before today \(2026-11-20\)/, ON("2026-11-20"));
+            await refused(
+                await plan("production", [...AT_100, "migration.cutoverDate=2026-01-01"], AT_100),
+                "rollback-target-retained",
+                /lies before today \(2026-11-20\)/,
+                ON("2026-11-20"),
+            );
             await accepted(await plan("production", [...AT_100, "migration.cutoverDate=2026-11-20"], AT_100), ON("2026-11-20"));
         });
 
@@ -196,7 +247,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
 
     describe("6. the origin-verify secret rotates only in the documented order", () => {
         it("replacing the sent secret in place, or switching slots in one update, is refused", async () => {
-            await refused(await plan("production", ["alb.originVerify.generation.a=2"]), "origin-verify-rotation", /slot a's secret would be replaced \(generation 1 → 2\) while CloudFront sends it/);
+            await refused(
+                await plan("production", ["alb.originVerify.generation.a=2"]),
+                "origin-verify-rotation",
+                /slot a's secret would be replaced \(generation 1 → 2\) while CloudFront sends it/,
+            );
             const skip = await plan("production", ["alb.originVerify.send=b", "alb.originVerify.accept[0]=b", "alb.originVerify.generation.b=2"]);
             await refused(skip, "origin-verify-rotation", /CloudFront would send slot b, which the deployed rules do not accept yet/);
             await refused(skip, "origin-verify-rotation", /stop accepting slot a, which CloudFront sends/);
@@ -214,7 +269,11 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         });
 
         it("renaming the origin-verify header in one update is refused (CloudFront and the rules change apart)", async () => {
-            await refused(await plan("production", ["alb.originVerifyHeader=X-Edge-Secret"]), "origin-verify-rotation", /header X-Origin-Verify → X-Edge-Secret/);
+            await refused(
+                await plan("production", ["alb.originVerifyHeader=X-Edge-Secret"]),
+                "origin-verify-rotation",
+                /header X-Origin-Verify → X-Edge-Secret/,
+            );
         });
     });
 
@@ -226,7 +285,10 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
                 await refused(ignored, "single-writer", new RegExp(`ignoreChanges ${path.replace(/[[\]."]/g, "\\$&")} would let another writer own the rule`));
             }
             const tags = mutated(p, (find) => (find(T.rule, "alb-canary-default").options.ignoreChanges = ['["tags"]']));
-            assert.deepEqual((await violations(tags, "single-writer")).map((v) => v.message), []);
+            assert.deepEqual(
+                (await violations(tags, "single-writer")).map((v) => v.message),
+                [],
+            );
             const blueGreen = mutated(p, (find) => setProp(find(T.service, "spring-blue"), "deploymentConfiguration", { strategy: "BLUE_GREEN" }));
             await refused(blueGreen, "single-writer", /deployment strategy BLUE_GREEN/);
         });
@@ -236,12 +298,32 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         const albSg = (p: Plan) => String((p.states.find((s) => s.type === T.sg && s.name === "alb-sg")!.outputs as any).id);
         it("a standalone ingress rule or a self-made prefix list holding 0.0.0.0/0", async () => {
             const p = await plan("production");
-            const rule = mutated(p, (_f, states) => states.push(added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open", { securityGroupId: albSg(p), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp" })));
+            const rule = mutated(p, (_f, states) =>
+                states.push(
+                    added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open", {
+                        securityGroupId: albSg(p),
+                        cidrIpv4: "0.0.0.0/0",
+                        ipProtocol: "tcp",
+                    }),
+                ),
+            );
             await refused(rule, "origin-locked", /ingress rule open opens the ALB security group to cidrIpv4 0.0.0.0\/0/);
             await refused(rule, "no-open-ingress", /open admits 0.0.0.0\/0/);
             const list = mutated(p, (_f, states) => {
-                states.push(added("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", { addressFamily: "IPv4", entries: [{ cidr: "0.0.0.0/0" }], maxEntries: 1 }));
-                states.push(added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "via-list", { securityGroupId: albSg(p), prefixListId: "everyone-id", ipProtocol: "tcp" }));
+                states.push(
+                    added("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", {
+                        addressFamily: "IPv4",
+                        entries: [{ cidr: "0.0.0.0/0" }],
+                        maxEntries: 1,
+                    }),
+                );
+                states.push(
+                    added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "via-list", {
+                        securityGroupId: albSg(p),
+                        prefixListId: "everyone-id",
+                        ipProtocol: "tcp",
+                    }),
+                );
             });
             await refused(list, "origin-locked", /via-list opens the ALB security group to prefix list everyone-id, which this stack declares itself/);
             await refused(list, "no-open-ingress", /everyone admits 0.0.0.0\/0/);
@@ -253,10 +335,16 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
             await refused(foreign, "origin-locked", /uses security group sg-0123456789abcdef0, which this stack does not declare/);
             const noGroups = mutated(p, (find) => {
                 const env = find(T.env, "legacy-blue");
-                setProp(env, "settings", ((env.inputs as any).settings as any[]).filter((s) => s.name !== "SecurityGroups"));
+                setProp(
+                    env,
+                    "settings",
+                    ((env.inputs as any).settings as any[]).filter((s) => s.name !== "SecurityGroups"),
+                );
             });
             await refused(noGroups, "origin-locked", /legacy-blue does not set aws:elbv2:loadbalancer SecurityGroups once/);
-            const openTasks = mutated(p, (find) => setProp(find(T.sg, "spring-green-sg"), "ingress", [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] }]));
+            const openTasks = mutated(p, (find) =>
+                setProp(find(T.sg, "spring-green-sg"), "ingress", [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] }]),
+            );
             await refused(openTasks, "no-open-ingress", /spring-green-sg admits 0.0.0.0\/0/);
         });
     });
@@ -264,9 +352,21 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
     describe("9. rollout gaps", () => {
         it("no steady-state wait, rules not waiting for capacity, a 4xx-tolerant health check, Rolling at 100 %, a second DeploymentPolicy", async () => {
             const p = await plan("production");
-            await refused(mutated(p, (find) => setProp(find(T.service, "spring-blue"), "waitForSteadyState", false)), "zero-downtime-rollout", /waitForSteadyState is not true/);
-            await refused(mutated(p, (find) => (find(T.rule, "alb-canary-default").options.dependsOn = [])), "capacity-before-traffic", /canary-default does not depend on spring-blue, spring-green/);
-            await refused(mutated(p, (find) => setProp(find(T.tg, "spring-blue-tg"), "healthCheck.matcher", "200-499")), "zero-downtime-rollout", /matcher 200-499 counts error responses/);
+            await refused(
+                mutated(p, (find) => setProp(find(T.service, "spring-blue"), "waitForSteadyState", false)),
+                "zero-downtime-rollout",
+                /waitForSteadyState is not true/,
+            );
+            await refused(
+                mutated(p, (find) => (find(T.rule, "alb-canary-default").options.dependsOn = [])),
+                "capacity-before-traffic",
+                /canary-default does not depend on spring-blue, spring-green/,
+            );
+            await refused(
+                mutated(p, (find) => setProp(find(T.tg, "spring-blue-tg"), "healthCheck.matcher", "200-499")),
+                "zero-downtime-rollout",
+                /matcher 200-499 counts error responses/,
+            );
             const settings = (edit: (s: any[]) => any[]) =>
                 mutated(p, (find) => {
                     const env = find(T.env, "legacy-green");
@@ -282,7 +382,12 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
     describe("10. a rename without aliases (or a replacement) of something live", () => {
         it("is refused for the ALB, a target group, a Beanstalk environment and an ECS service", async () => {
             const p = await plan("production");
-            for (const [type, name] of [[T.lb, "alb"], [T.tg, "spring-blue-tg"], [T.env, "legacy-green"], [T.service, "spring-green"]]) {
+            for (const [type, name] of [
+                [T.lb, "alb"],
+                [T.tg, "spring-blue-tg"],
+                [T.env, "legacy-green"],
+                [T.service, "spring-green"],
+            ]) {
                 // In a preview a renamed resource is a new one: no id until it is created.
                 const renamed = mutated(p, (find) => {
                     const r = find(type, name);
@@ -296,7 +401,9 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
 
     describe("backward always", () => {
         it("50 % → 0 % with a stickiness above the bound already deployed, or after the bound was tightened", async () => {
-            await accepted(await plan("production", ["canary.weight=0", "canary.stickinessSeconds=3600"], ["canary.weight=50", "canary.stickinessSeconds=3600"]));
+            await accepted(
+                await plan("production", ["canary.weight=0", "canary.stickinessSeconds=3600"], ["canary.weight=50", "canary.stickinessSeconds=3600"]),
+            );
             const tightened = { "stickiness-bounded": { maxSeconds: 60 } };
             await accepted(await plan("production", ["canary.weight=0"], ["canary.weight=50"]), tightened);
             await refused(await plan("production", ["canary.stickinessSeconds=3600"]), "stickiness-bounded", /stickiness lasts 3600s; at most 900s/);
@@ -320,8 +427,13 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
         });
 
         it("the managed AllViewerAndCloudFrontHeaders-2022-06 origin request policy", async () => {
-            const p = mutated(await plan("production"), (find) => setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "33f36d7e-f396-46d9-90e0-52428a34d9dc"));
-            assert.deepEqual((await violations(p, "edge-forwards-routing")).map((v) => v.message), []);
+            const p = mutated(await plan("production"), (find) =>
+                setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "33f36d7e-f396-46d9-90e0-52428a34d9dc"),
+            );
+            assert.deepEqual(
+                (await violations(p, "edge-forwards-routing")).map((v) => v.message),
+                [],
+            );
         });
     });
 });

@@ -43,12 +43,22 @@ describe("backward always: color flips and cut-in moves back", () => {
         it("refuses the same moves when they lengthen the stickiness", async () => {
             const flip = await plan("production", ["spring.liveColor=blue", "canary.stickinessSeconds=1800"], ["spring.liveColor=green", LONG]);
             assert.match(only(await refusals(flip), "stickiness-bounded").join("\n"), /stickiness lasts 1800s; at most 900s/);
-            const cut = await plan("production", ["cutin.phase=staged", "canary.stickinessSeconds=1800"], ["cutin.phase=weight", "cutin.edgeWeight=5", LONG], CUT);
+            const cut = await plan(
+                "production",
+                ["cutin.phase=staged", "canary.stickinessSeconds=1800"],
+                ["cutin.phase=weight", "cutin.edgeWeight=5", LONG],
+                CUT,
+            );
             assert.match(only(await refusals(cut, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1800s; at most 900s/);
         });
 
         it("refuses a forward cut-in move, or a flip that raises a share, with the over-bound stickiness deployed", async () => {
-            const forward = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=5", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+            const forward = await plan(
+                "production",
+                ["cutin.phase=weight", "cutin.edgeWeight=5", LONG],
+                ["cutin.phase=weight", "cutin.edgeWeight=1", LONG],
+                CUT,
+            );
             assert.match(only(await refusals(forward, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
             const raises = await plan("production", ["spring.liveColor=blue", "canary.weight=5", LONG], ["spring.liveColor=green", "canary.weight=1", LONG]);
             assert.match(only(await refusals(raises), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
@@ -79,17 +89,30 @@ describe("backward always: color flips and cut-in moves back", () => {
         it("passes a move back (a lower share, a color flip, a cut-in move back) while the deployed idle color is already empty", async () => {
             await accepted(await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", IDLE_EMPTY]));
             // Spring flipped back to blue while Beanstalk's idle blue was left at a minimum of 0.
-            await accepted(await plan("production", ["spring.liveColor=blue", "legacy.blue.minInstances=0"], ["spring.liveColor=green", "legacy.blue.minInstances=0"]));
+            await accepted(
+                await plan("production", ["spring.liveColor=blue", "legacy.blue.minInstances=0"], ["spring.liveColor=green", "legacy.blue.minInstances=0"]),
+            );
             const cut = await plan("production", ["cutin.phase=staged", IDLE_EMPTY], ["cutin.phase=weight", "cutin.edgeWeight=5", IDLE_EMPTY], CUT);
             assert.deepEqual(await refusals(cut, CUT), []);
         });
 
         it("refuses a forward step, or a move back that empties a color, and excuses only what the deployed record holds", async () => {
-            await refused(await plan("production", ["canary.weight=5", IDLE_EMPTY], ["canary.weight=1", IDLE_EMPTY]), "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
-            await refused(await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50"]), "idle-color-warm", /spring-green runs 0 tasks; at least 1/);
+            await refused(
+                await plan("production", ["canary.weight=5", IDLE_EMPTY], ["canary.weight=1", IDLE_EMPTY]),
+                "idle-color-warm",
+                /spring-green runs 0 tasks; at least 1/,
+            );
+            await refused(
+                await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50"]),
+                "idle-color-warm",
+                /spring-green runs 0 tasks; at least 1/,
+            );
             // A tightened minimum: the deployed 1 task is kept on the way back, never lowered.
             const two = { "idle-color-warm": { minTasks: 2 } };
-            await accepted(await plan("production", ["canary.weight=0", "spring.green.desiredCount=1"], ["canary.weight=50", "spring.green.desiredCount=1"]), two);
+            await accepted(
+                await plan("production", ["canary.weight=0", "spring.green.desiredCount=1"], ["canary.weight=50", "spring.green.desiredCount=1"]),
+                two,
+            );
             await refused(
                 await plan("production", ["canary.weight=0", IDLE_EMPTY], ["canary.weight=50", "spring.green.desiredCount=1"]),
                 "idle-color-warm",
@@ -116,7 +139,10 @@ describe("backward always: color flips and cut-in moves back", () => {
             await refused(lying, "deployed-state-recorded", /the record says spring-green keeps 0 tasks; it keeps 2/);
             const silent = mutated(p, (_f, states) => delete (states.find((s) => s.type === RECORD)!.outputs as any).capacity);
             await refused(silent, "deployed-state-recorded", /does not name each color's capacity/);
-            const malformed = mutated(p, (_f, states) => (((states.find((s) => s.type === SR)!.outputs as any).outputs.deployedState as any).capacity = { spring: { blue: -1 } }));
+            const malformed = mutated(
+                p,
+                (_f, states) => (((states.find((s) => s.type === SR)!.outputs as any).outputs.deployedState as any).capacity = { spring: { blue: -1 } }),
+            );
             await refused(malformed, "deployed-state-recorded", /deployedState.capacity is missing or malformed/);
         });
     });
@@ -133,7 +159,12 @@ describe("backward always: color flips and cut-in moves back", () => {
             const phase = await plan("production", ["cutin.phase=header", "spring.liveColor=green", LONG], ["cutin.phase=staged", LONG], CUT);
             assert.match(only(await refusals(phase, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
             // A Beanstalk flip alone (Beanstalk carries the ALB's public traffic), with the edge where it is, is still excused.
-            const flipOnly = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+            const flipOnly = await plan(
+                "production",
+                ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG],
+                ["cutin.phase=weight", "cutin.edgeWeight=1", LONG],
+                CUT,
+            );
             assert.deepEqual(only(await refusals(flipOnly, CUT), "stickiness-bounded"), []);
         });
 
@@ -146,7 +177,12 @@ describe("backward always: color flips and cut-in moves back", () => {
 
     describe("a flip needs both colors, and the record's live colors are the rules' own", () => {
         it("a Spring flip back at 0 % Spring (testers' color) is still a move the pack excuses", async () => {
-            const qa = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "spring.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+            const qa = await plan(
+                "production",
+                ["cutin.phase=weight", "cutin.edgeWeight=1", "spring.liveColor=green", LONG],
+                ["cutin.phase=weight", "cutin.edgeWeight=1", LONG],
+                CUT,
+            );
             assert.deepEqual(only(await refusals(qa, CUT), "stickiness-bounded"), []);
         });
 
@@ -164,9 +200,17 @@ describe("backward always: color flips and cut-in moves back", () => {
             const p = await plan("production");
             await accepted(p);
             const spring = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).liveColors.spring = "green"));
-            await refused(spring, "deployed-state-recorded", /rule canary-default sends public traffic to the Spring blue color; the record says Spring's live color is green/);
+            await refused(
+                spring,
+                "deployed-state-recorded",
+                /rule canary-default sends public traffic to the Spring blue color; the record says Spring's live color is green/,
+            );
             const legacy = mutated(p, (_f, states) => ((states.find((s) => s.type === RECORD)!.outputs as any).liveColors.legacy = "blue"));
-            await refused(legacy, "deployed-state-recorded", /rule canary-default sends public traffic to the Beanstalk green color; the record says Beanstalk's live color is blue/);
+            await refused(
+                legacy,
+                "deployed-state-recorded",
+                /rule canary-default sends public traffic to the Beanstalk green color; the record says Beanstalk's live color is blue/,
+            );
         });
     });
 });

@@ -31,9 +31,19 @@ describe("backward always, review 2", () => {
         it("promoted → detached (every viewer still on the routed ALB) is no move back", async () => {
             const phantom = await plan("production", ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], ["cutin.phase=promoted", LONG], CUT);
             assert.match(only(await refusals(phantom, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
-            const enable = await plan("production", ["cutin.phase=promoting", "cutin.edgeWeight=5", LONG], ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], CUT);
+            const enable = await plan(
+                "production",
+                ["cutin.phase=promoting", "cutin.edgeWeight=5", LONG],
+                ["cutin.phase=detached", "cutin.edgeWeight=5", LONG],
+                CUT,
+            );
             assert.match(only(await refusals(enable, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
-            const lowerDisabled = await plan("production", ["cutin.phase=detached", "cutin.edgeWeight=5", LONG], ["cutin.phase=detached", "cutin.edgeWeight=10", LONG], CUT);
+            const lowerDisabled = await plan(
+                "production",
+                ["cutin.phase=detached", "cutin.edgeWeight=5", LONG],
+                ["cutin.phase=detached", "cutin.edgeWeight=10", LONG],
+                CUT,
+            );
             assert.match(only(await refusals(lowerDisabled, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
         });
 
@@ -42,8 +52,14 @@ describe("backward always, review 2", () => {
                 [["cutin.phase=adopted"], ["cutin.phase=promoted"]],
                 [["cutin.phase=staged"], ["cutin.phase=promoting", "cutin.edgeWeight=5"]],
                 [["cutin.phase=adopted"], ["cutin.phase=staged"]],
-                [["cutin.phase=weight", "cutin.edgeWeight=1"], ["cutin.phase=weight", "cutin.edgeWeight=5"]],
-                [["cutin.phase=weight", "cutin.edgeWeight=5"], ["cutin.phase=promoting", "cutin.edgeWeight=5"]],
+                [
+                    ["cutin.phase=weight", "cutin.edgeWeight=1"],
+                    ["cutin.phase=weight", "cutin.edgeWeight=5"],
+                ],
+                [
+                    ["cutin.phase=weight", "cutin.edgeWeight=5"],
+                    ["cutin.phase=promoting", "cutin.edgeWeight=5"],
+                ],
             ]) {
                 const back = await plan("production", [...to, LONG], [...from, LONG], CUT);
                 assert.deepEqual(only(await refusals(back, CUT), "stickiness-bounded"), [], `${from} → ${to}`);
@@ -70,7 +86,12 @@ describe("backward always, review 2: idle-color-warm and a serving color's deplo
     });
 
     it("still refuses a forward step, lowering it further, or a color that starts serving with a shortfall", async () => {
-        await refused(await plan("production", ["canary.weight=5", SHORT], ["canary.weight=1", SHORT]), "idle-color-warm", /legacy-green may scale to 1 instances; at least 2/, TWO);
+        await refused(
+            await plan("production", ["canary.weight=5", SHORT], ["canary.weight=1", SHORT]),
+            "idle-color-warm",
+            /legacy-green may scale to 1 instances; at least 2/,
+            TWO,
+        );
         await refused(
             await plan("production", ["canary.weight=0", SHORT], ["canary.weight=5", "legacy.green.minInstances=2"]),
             "idle-color-warm",
@@ -92,7 +113,7 @@ describe("backward always, review 2: a stickiness the pack cannot read is refuse
     it("stickiness-bounded and deployed-state-recorded refuse an enabled stickiness without a numeric duration", async () => {
         const p = await plan("production");
         for (const duration of [undefined, "forever"]) {
-            const unreadable = mutated(p, (find) => (find(T.rule, "alb-canary-default").outputs as any).actions[0].forward.stickiness.duration = duration);
+            const unreadable = mutated(p, (find) => ((find(T.rule, "alb-canary-default").outputs as any).actions[0].forward.stickiness.duration = duration));
             const both = mutated(unreadable, (find) => ((find(T.rule, "alb-canary-default").inputs as any).actions[0].forward.stickiness.duration = duration));
             await refused(both, "stickiness-bounded", /rule canary-default: stickiness duration .* cannot be judged/);
             await refused(both, "deployed-state-recorded", /rule canary-default keeps sessions .*; the record claims 300s/);
@@ -109,9 +130,15 @@ describe("backward always, review 2: no cut-in move back once the old origin is 
 
     it("cutin-old-origin-retained refuses un-retiring, at promoted or with a phase move back; staying retired passes", async () => {
         const RETIRED = ["cutin.phase=promoted", "cutin.retired=true", "cutin.cutinDate=2020-01-01"];
-        for (const sets of [["cutin.phase=adopted", "cutin.cutinDate=2020-01-01"], ["cutin.phase=promoted", "cutin.cutinDate=2020-01-01"]]) {
+        for (const sets of [
+            ["cutin.phase=adopted", "cutin.cutinDate=2020-01-01"],
+            ["cutin.phase=promoted", "cutin.cutinDate=2020-01-01"],
+        ]) {
             const unretire = await plan("production", sets, RETIRED, CUT);
-            assert.match(only(await refusals(unretire, CUT), "cutin-old-origin-retained").join("\n"), /has retired the old origin; cutin.retired false .* point of no return/);
+            assert.match(
+                only(await refusals(unretire, CUT), "cutin-old-origin-retained").join("\n"),
+                /has retired the old origin; cutin.retired false .* point of no return/,
+            );
         }
         const stays = await plan("production", RETIRED, RETIRED, CUT);
         assert.deepEqual(await refusals(stays, CUT), []);
@@ -128,7 +155,12 @@ describe("backward always, review 2: no cut-in move back once the old origin is 
         });
         assert.match(only(await refusals(lying, CUT), "stickiness-bounded").join("\n"), /stickiness lasts 1200s; at most 900s/);
         // A Beanstalk flip with the record's edge where it was, while the resources step the edge 1 % → 5 %.
-        const flip = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG], ["cutin.phase=weight", "cutin.edgeWeight=1", LONG], CUT);
+        const flip = await plan(
+            "production",
+            ["cutin.phase=weight", "cutin.edgeWeight=1", "legacy.liveColor=green", LONG],
+            ["cutin.phase=weight", "cutin.edgeWeight=1", LONG],
+            CUT,
+        );
         assert.deepEqual(only(await refusals(flip, CUT), "stickiness-bounded"), []);
         const stepped = mutated(flip, (find) => {
             const cdp = find(CDP, "cutin-policy");

@@ -21,8 +21,14 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.deepEqual(await violations(await plan("production", cut("staged"), cut("adopted"), DIR), "cutin-phase-order"), []);
         assert.match((await violations(await plan("production", cut("header"), cut("adopted"), DIR), "cutin-phase-order"))[0], /adopted → header skips staged/);
         // Promotion before the weight phase ran: refused.
-        assert.match((await violations(await plan("production", cut("promoting", 5), cut("header"), DIR), "cutin-phase-order"))[0], /header → promoting skips weight/);
-        assert.match((await violations(await plan("production", cut("weight", 15), cut("weight", 5), DIR), "cutin-phase-order"))[0], /edge weight 5% → 15% skips rungs/);
+        assert.match(
+            (await violations(await plan("production", cut("promoting", 5), cut("header"), DIR), "cutin-phase-order"))[0],
+            /header → promoting skips weight/,
+        );
+        assert.match(
+            (await violations(await plan("production", cut("weight", 15), cut("weight", 5), DIR), "cutin-phase-order"))[0],
+            /edge weight 5% → 15% skips rungs/,
+        );
         // Back, even several phases at once (promoted → adopted, weight → staged): never refused.
         assert.deepEqual(await violations(await plan("production", cut("adopted"), cut("promoted"), DIR), "cutin-phase-order"), []);
         assert.deepEqual(await violations(await plan("production", cut("staged", 15), cut("weight", 15), DIR), "cutin-phase-order"), []);
@@ -30,15 +36,28 @@ describe("cut-in policies (policy/cutin.ts)", () => {
 
     it("cutin-phase-order: the edge moves forward only while both origins serve the same Rails version; back always", async () => {
         const newer = "legacy.blue.versionLabel=rails-2026.12.1";
-        assert.match((await violations(await plan("production", [...cut("staged"), newer], cut("adopted"), DIR), "cutin-phase-order"))[0], /runs rails-2026\.12\.1, the old live environment rails-2026\.11\.2/);
+        assert.match(
+            (await violations(await plan("production", [...cut("staged"), newer], cut("adopted"), DIR), "cutin-phase-order"))[0],
+            /runs rails-2026\.12\.1, the old live environment rails-2026\.11\.2/,
+        );
         assert.deepEqual(await violations(await plan("production", [...cut("adopted"), newer], cut("staged"), DIR), "cutin-phase-order"), []);
     });
 
     it("cutin-phase-order fails closed: an unreadable deployed state or a removed cut-in is refused", async () => {
         const p = await plan("production", cut("staged"), cut("adopted"), DIR);
-        const noRef = mutated(p, (_find, states) => states.splice(states.findIndex((s) => s.type === "pulumi:pulumi:StackReference"), 1));
+        const noRef = mutated(p, (_find, states) =>
+            states.splice(
+                states.findIndex((s) => s.type === "pulumi:pulumi:StackReference"),
+                1,
+            ),
+        );
         assert.match((await violations(noRef, "cutin-phase-order"))[0], /cannot be read/);
-        const noCutin = mutated(p, (_find, states) => states.splice(states.findIndex((s) => s.type === "payments:migration:CutinEdge"), 1));
+        const noCutin = mutated(p, (_find, states) =>
+            states.splice(
+                states.findIndex((s) => s.type === "payments:migration:CutinEdge"),
+                1,
+            ),
+        );
         assert.match((await violations(noCutin, "cutin-phase-order"))[0], /removed before the old origin was retired/);
     });
 
@@ -53,17 +72,34 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.match((await violations(h3, "cutin-continuous-deployment-limits"))[0], /HTTP\/3/);
         const waf = mutated(p, (find) => setProp(find(DIST, "cutin-primary"), "webAclId", "arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/1"));
         assert.match((await violations(waf, "cutin-continuous-deployment-limits"))[0], /web ACL changes .* while a continuous deployment policy is attached/);
-        const header = mutated(await plan("production", cut("header"), cut("header"), DIR), (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleHeaderConfig.header", "x-cutin"));
+        const header = mutated(await plan("production", cut("header"), cut("header"), DIR), (find) =>
+            setProp(find(CDP, "cutin-policy"), "trafficConfig.singleHeaderConfig.header", "x-cutin"),
+        );
         assert.match((await violations(header, "cutin-continuous-deployment-limits"))[0], /must start with aws-cf-cd-/);
     });
 
     it("cutin-one-risk-at-a-time: the Spring canary stays at 0 % until the promoted cut-in is deployed; lowering passes", async () => {
-        assert.match((await violations(await plan("production", ["canary.weight=1"], [], DIR), "cutin-one-risk-at-a-time"))[0], /Spring 0% → 1% while the cut-in is at phase adopted/);
+        assert.match(
+            (await violations(await plan("production", ["canary.weight=1"], [], DIR), "cutin-one-risk-at-a-time"))[0],
+            /Spring 0% → 1% while the cut-in is at phase adopted/,
+        );
         // Promoting and starting the canary in one update: refused (the deployed phase is not promoted yet).
-        assert.equal((await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("detached", 5), DIR), "cutin-one-risk-at-a-time")).length, 1);
-        assert.deepEqual(await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("promoted"), DIR), "cutin-one-risk-at-a-time"), []);
+        assert.equal(
+            (await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("detached", 5), DIR), "cutin-one-risk-at-a-time")).length,
+            1,
+        );
+        assert.deepEqual(
+            await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("promoted"), DIR), "cutin-one-risk-at-a-time"),
+            [],
+        );
         // Already above 0 (deployed), going down during a cut-in rollback: allowed.
-        assert.deepEqual(await violations(await plan("production", [...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"], DIR), "cutin-one-risk-at-a-time"), []);
+        assert.deepEqual(
+            await violations(
+                await plan("production", [...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"], DIR),
+                "cutin-one-risk-at-a-time",
+            ),
+            [],
+        );
     });
 
     it("cutin-old-origin-retained: retiring the old origin waits for the deployed promotion, its deployed date and the bake", async () => {

@@ -13,7 +13,10 @@ const CUT = path.join(FIXTURES, "cutin");
 const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 const mandatory = async (p: PlanRun) => (await checkPlan(p, { dir: CUT })).violations.filter((v) => v.level === "mandatory");
 const messages = async (p: PlanRun, policy: string) => (await mandatory(p)).filter((v) => v.policy === policy).map((v) => v.message);
-const at = (phase: CutinPhase, weight = 5) => [`cutin.phase=${phase}`, ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : [])];
+const at = (phase: CutinPhase, weight = 5) => [
+    `cutin.phase=${phase}`,
+    ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : []),
+];
 const TODAY = new Date().toISOString().slice(0, 10);
 
 describe("cut-in attacks (policy/cutin.ts)", () => {
@@ -27,7 +30,10 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
                 setProp(prim, "origins", structuredClone((stg.inputs as any).origins));
                 setProp(prim, "defaultCacheBehavior", structuredClone((stg.inputs as any).defaultCacheBehavior));
             });
-            assert.match((await messages(promoted, "cutin-phase-order"))[0], /do not match cutin\.phase header: the primary distribution sends viewers to the routed ALB, phase header to the old origin/);
+            assert.match(
+                (await messages(promoted, "cutin-phase-order"))[0],
+                /do not match cutin\.phase header: the primary distribution sends viewers to the routed ALB, phase header to the old origin/,
+            );
         });
 
         it("a cache behavior of the primary sending some paths to the routed ALB before promotion is refused", async () => {
@@ -52,7 +58,10 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             const st = await plan("production", ["cutin.phase=staged"], ["cutin.phase=staged"], CUT);
             assert.deepEqual(await mandatory(st), []);
             const live = mutated(st, (f) => setProp(f(CDP, "cutin-policy"), "enabled", true));
-            assert.match((await messages(live, "cutin-phase-order"))[0], /enabled header-based continuous deployment policy, phase staged has disabled header-based/);
+            assert.match(
+                (await messages(live, "cutin-phase-order"))[0],
+                /enabled header-based continuous deployment policy, phase staged has disabled header-based/,
+            );
             // The record says adopted while the staged resources exist: refused.
             const record = mutated(st, (f) => setProp(f("payments:migration:CutinEdge", "cutin"), "phase", "adopted"));
             assert.match((await messages(record, "cutin-phase-order"))[0], /a staging distribution exists, phase adopted has none/);
@@ -61,12 +70,18 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
         it("a primary naming a continuous deployment policy the stack does not declare cannot be judged: refused", async () => {
             const adopted = await plan("production", at("adopted"), at("adopted"), CUT);
             const foreign = mutated(adopted, (f) => setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", "cdp-foreign"));
-            assert.match((await messages(foreign, "cutin-phase-order"))[0], /names continuous deployment policy cdp-foreign, which this stack does not declare/);
+            assert.match(
+                (await messages(foreign, "cutin-phase-order"))[0],
+                /names continuous deployment policy cdp-foreign, which this stack does not declare/,
+            );
         });
 
         it("unknown values (a first deployment, a preview creating the policy) refuse nothing", async () => {
             const first = await plan("production", [], [], CUT).then(() => runPlan({ stack: "production", dir: CUT, firstDeploy: true }));
-            assert.deepEqual((await mandatory(first)).filter((v) => v.policy.startsWith("cutin-")), []);
+            assert.deepEqual(
+                (await mandatory(first)).filter((v) => v.policy.startsWith("cutin-")),
+                [],
+            );
             // adopted → staged in a preview: the policy's id, and so the primary's reference to it, are not known yet.
             const staged = await plan("production", at("staged"), at("adopted"), CUT);
             const preview = mutated(staged, (f) => {
@@ -75,7 +90,10 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
                 setProp(f(T.dist, "cutin-staging"), "domainName", UNKNOWN);
             });
             const report = await checkPlan(preview, { dir: CUT });
-            assert.deepEqual(report.violations.filter((v) => v.policy === "cutin-phase-order"), []);
+            assert.deepEqual(
+                report.violations.filter((v) => v.policy === "cutin-phase-order"),
+                [],
+            );
         });
     });
 
@@ -84,7 +102,10 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             const w1 = at("weight", 1);
             assert.deepEqual(await mandatory(await plan("production", w1, at("header"), CUT)), []);
             const spring = await plan("production", [...w1, "canary.weight=25"], [...at("header"), "canary.weight=25"], CUT);
-            assert.match((await messages(spring, "cutin-one-risk-at-a-time"))[0], /cut-in moves forward \(header → weight 1%\) while Spring serves up to 25% of a public path/);
+            assert.match(
+                (await messages(spring, "cutin-one-risk-at-a-time"))[0],
+                /cut-in moves forward \(header → weight 1%\) while Spring serves up to 25% of a public path/,
+            );
             assert.deepEqual(await mandatory(await plan("production", at("staged"), at("adopted"), CUT)), []);
             const staged = await plan("production", [...at("staged"), "canary.weight=25"], [...at("adopted"), "canary.weight=25"], CUT);
             assert.match((await messages(staged, "cutin-one-risk-at-a-time"))[0], /cut-in moves forward \(adopted → staged\) while Spring serves up to 25%/);
@@ -107,7 +128,10 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
     describe("8: the bake shortened by a back-dated cutin.cutinDate", () => {
         it("retiring with a date back-dated in the same update is refused: the bake counts from the deployed date", async () => {
             const deployed = [...at("promoted"), `cutin.cutinDate=${TODAY}`];
-            const v = await messages(await plan("production", [...at("promoted"), "cutin.cutinDate=2026-01-01", "cutin.retired=true"], deployed, CUT), "cutin-old-origin-retained");
+            const v = await messages(
+                await plan("production", [...at("promoted"), "cutin.cutinDate=2026-01-01", "cutin.retired=true"], deployed, CUT),
+                "cutin-old-origin-retained",
+            );
             assert.match(v.join("\n"), /cutin\.cutinDate 2026-01-01 lies before today/);
             assert.match(v.join("\n"), new RegExp(`forgotten while the cut-in of ${TODAY} has baked 0 of 14 days`));
             // Compliant: promoted on the deployed day, nothing retired.
@@ -137,12 +161,19 @@ describe("cut-in attacks (policy/cutin.ts)", () => {
             const deployed = [...at("promoted"), `cutin.cutinDate=${TODAY}`];
             assert.deepEqual(await mandatory(await plan("production", deployed, deployed, CUT)), []);
             const moved = await plan("production", [...deployed, ...rewrite(OTHER)], deployed, CUT);
-            assert.match((await messages(moved, "cutin-old-origin-retained"))[0], new RegExp(`old origin changes \\(payments-prod\\.eu-west-1\\.elasticbeanstalk\\.com → ${OTHER.replace(/\./g, "\\.")}\\) while the cut-in of ${TODAY} has baked 0 of 14 days`));
+            assert.match(
+                (await messages(moved, "cutin-old-origin-retained"))[0],
+                new RegExp(
+                    `old origin changes \\(payments-prod\\.eu-west-1\\.elasticbeanstalk\\.com → ${OTHER.replace(/\./g, "\\.")}\\) while the cut-in of ${TODAY} has baked 0 of 14 days`,
+                ),
+            );
         });
 
         it("an old origin that is one of this stack's own Beanstalk environments is refused, even after the bake", async () => {
             const baked = [...at("promoted"), "cutin.cutinDate=2020-01-01"];
-            const own = String(((await plan("production", baked, baked, CUT)).states.find((s) => s.type === T.env && s.name === "legacy-green")!.outputs as any).cname);
+            const own = String(
+                ((await plan("production", baked, baked, CUT)).states.find((s) => s.type === T.env && s.name === "legacy-green")!.outputs as any).cname,
+            );
             assert.match(own, /^legacy-green-.*\.elasticbeanstalk\.com$/);
             // After the bake another old environment may be named; the stack's own environment never.
             assert.deepEqual(await mandatory(await plan("production", [...baked, ...rewrite(OTHER)], baked, CUT)), []);

@@ -41,11 +41,14 @@ describe("offline policy evaluation (engine semantics)", () => {
             [{ "fargate-size-valid": { strict: true } }, /this policy takes no properties/],
         ];
         for (const [file, message] of bad) {
-            assert.throws(() => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file), (e: unknown) => e instanceof PolicyConfigError && message.test(e.message));
+            assert.throws(
+                () => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file),
+                (e: unknown) => e instanceof PolicyConfigError && message.test(e.message),
+            );
         }
     });
 
-    it("reports an unknown value as \"can't run during preview\" (advisory), not as a pass or a fail", async () => {
+    it('reports an unknown value as "can\'t run during preview" (advisory), not as a pass or a fail', async () => {
         const p = mutated(await plan("production"), (find) => {
             (find(T.service, "spring-blue").inputs as any).deploymentController = { type: unknownStringValue };
         });

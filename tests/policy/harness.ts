@@ -75,7 +75,10 @@ export async function refusals(p: PlanRun, file?: Record<string, unknown>): Prom
 /** Assert that a mandatory violation of `policy` matching `pattern` is among the refusals. */
 export async function refused(p: PlanRun, policy: string, pattern: RegExp, file?: Record<string, unknown>): Promise<void> {
     const all = await refusals(p, file);
-    assert.ok(all.some((m) => m.startsWith(`${policy}: `) && pattern.test(m)), `expected ${policy} ${pattern}, got:\n  ${all.join("\n  ")}`);
+    assert.ok(
+        all.some((m) => m.startsWith(`${policy}: `) && pattern.test(m)),
+        `expected ${policy} ${pattern}, got:\n  ${all.join("\n  ")}`,
+    );
 }
 
 /** Assert that nothing is refused. */

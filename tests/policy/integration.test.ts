@@ -16,13 +16,42 @@ describe("policy pack on the stacks (integration)", () => {
 
     describe("rejects unsafe changes to production, naming the policy", () => {
         const cases: [string, () => Promise<Parameters<typeof violations>[0]>, string | string[]][] = [
-            ["decommissioning the legacy pair early", () => plan("production", ["legacy.decommissioned=true", "canary.weight=100", "canary.routes[0].weight=100"], ["canary.weight=100", "canary.routes[0].weight=100"]), "rollback-target-retained"],
+            [
+                "decommissioning the legacy pair early",
+                () =>
+                    plan(
+                        "production",
+                        ["legacy.decommissioned=true", "canary.weight=100", "canary.routes[0].weight=100"],
+                        ["canary.weight=100", "canary.routes[0].weight=100"],
+                    ),
+                "rollback-target-retained",
+            ],
             ["jumping the canary from 1 to 50", () => plan("production", ["canary.weight=50"]), "canary-step-limit"],
             ["removing protect", () => plan("production", ["protectRollbackTargets=false"]), "rollback-target-protected"],
-            ["disabling stickiness", async () => mutated(await plan("production"), (f) => setProp(f(T.rule, "alb-canary-default"), "actions.0.forward.stickiness.enabled", false)), ["stickiness-bounded", "deployed-state-recorded"]],
-            ["a CloudFront policy that drops the routing header", async () => withOriginRequestPolicy(await plan("production"), { headersConfig: { headerBehavior: "whitelist", headers: { items: ["Authorization"] } }, cookiesConfig: { cookieBehavior: "all" } }), "edge-forwards-routing"],
-            ["a CODE_DEPLOY controller", async () => mutated(await plan("production"), (f) => setProp(f(T.service, "spring-blue"), "deploymentController", { type: "CODE_DEPLOY" })), "single-writer"],
-            ["an invalid Fargate size", async () => mutated(await plan("production"), (f) => setProp(f(T.td, "spring-green-task"), "memory", "1024")), "fargate-size-valid"],
+            [
+                "disabling stickiness",
+                async () => mutated(await plan("production"), (f) => setProp(f(T.rule, "alb-canary-default"), "actions.0.forward.stickiness.enabled", false)),
+                ["stickiness-bounded", "deployed-state-recorded"],
+            ],
+            [
+                "a CloudFront policy that drops the routing header",
+                async () =>
+                    withOriginRequestPolicy(await plan("production"), {
+                        headersConfig: { headerBehavior: "whitelist", headers: { items: ["Authorization"] } },
+                        cookiesConfig: { cookieBehavior: "all" },
+                    }),
+                "edge-forwards-routing",
+            ],
+            [
+                "a CODE_DEPLOY controller",
+                async () => mutated(await plan("production"), (f) => setProp(f(T.service, "spring-blue"), "deploymentController", { type: "CODE_DEPLOY" })),
+                "single-writer",
+            ],
+            [
+                "an invalid Fargate size",
+                async () => mutated(await plan("production"), (f) => setProp(f(T.td, "spring-green-task"), "memory", "1024")),
+                "fargate-size-valid",
+            ],
         ];
         for (const [what, make, policy] of cases) {
             it(what, async () => {

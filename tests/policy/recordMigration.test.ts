@@ -30,7 +30,13 @@ function readmeOverride(stack: string): Record<string, unknown> {
 function deployedWithoutRecord(p: PlanRun): PlanRun {
     const outputs: Record<string, unknown> = { ...(p.outputs as Record<string, unknown>) };
     delete outputs.deployedState;
-    return mutated(p, (_f, states) => setProp(states.find((s) => s.type === "pulumi:pulumi:StackReference")!, "outputs", outputs));
+    return mutated(p, (_f, states) =>
+        setProp(
+            states.find((s) => s.type === "pulumi:pulumi:StackReference")!,
+            "outputs",
+            outputs,
+        ),
+    );
 }
 
 const mandatory = async (p: PlanRun, file?: Record<string, unknown>) => (await violations(p, undefined, file)).filter((v) => v.level === "mandatory");
@@ -38,9 +44,14 @@ const mandatory = async (p: PlanRun, file?: Record<string, unknown>) => (await v
 describe("upgrading a stack deployed before deployedState (README)", () => {
     it("exactly the four policies the README names refuse the unchanged update, each saying it cannot judge", async () => {
         const refusing = await mandatory(deployedWithoutRecord(await plan("production")));
-        assert.ok(refusing.every((v) => /cannot (judge|tell|be read)/.test(v.message)), JSON.stringify(refusing, null, 1));
+        assert.ok(
+            refusing.every((v) => /cannot (judge|tell|be read)/.test(v.message)),
+            JSON.stringify(refusing, null, 1),
+        );
         const file = JSON.parse(fs.readFileSync(path.join(FIXTURES, "policy-config.production.json"), "utf8"));
-        const relaxed = Object.entries(readmeOverride("production")).filter(([k, level]) => level === "advisory" && file[k] !== "advisory").map(([k]) => k);
+        const relaxed = Object.entries(readmeOverride("production"))
+            .filter(([k, level]) => level === "advisory" && file[k] !== "advisory")
+            .map(([k]) => k);
         assert.deepEqual([...new Set(refusing.map((v) => v.policy))].sort(), relaxed.sort());
     });
 
@@ -52,7 +63,9 @@ describe("upgrading a stack deployed before deployedState (README)", () => {
 
     it("the override changes only those four: open ingress is still refused", async () => {
         const p = deployedWithoutRecord(await plan("production"));
-        const open = mutated(p, (find) => setProp(find(T.sg, "alb-sg"), "ingress", [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]));
+        const open = mutated(p, (find) =>
+            setProp(find(T.sg, "alb-sg"), "ingress", [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]),
+        );
         const policies = (await mandatory(open, readmeOverride("production"))).map((v) => v.policy);
         assert.ok(policies.includes("no-open-ingress"), policies.join(", "));
         for (const stack of ["production", "staging"]) {

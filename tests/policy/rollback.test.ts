@@ -17,12 +17,15 @@ describe("policy rollback-target-retained", () => {
 
     it("blocks removing the pair before a cutover date is recorded", async () => {
         const v = await violations(await plan("production", DECOMMISSION, DEPLOYED_AT_100), "rollback-target-retained");
-        assert.deepEqual(v.map((x) => x.message), [
-            "the Beanstalk blue environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
-            "the Beanstalk green environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
-            "rule canary-default names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
-            "rule route-payment-status names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
-        ]);
+        assert.deepEqual(
+            v.map((x) => x.message),
+            [
+                "the Beanstalk blue environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
+                "the Beanstalk green environment (a rollback target) is missing while the deployed state records no migration.cutoverDate",
+                "rule canary-default names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
+                "rule route-payment-status names 0 of the 2 legacy target groups while the deployed state records no migration.cutoverDate: rolling back would need a rule rewrite instead of a weight change",
+            ],
+        );
         assert.ok(v.every((x) => x.level === "mandatory"));
     });
 
@@ -51,7 +54,10 @@ describe("policy rollback-target-retained", () => {
         });
         const v = await violations(p, "rollback-target-retained");
         assert.equal(v.length, 1);
-        assert.match(v[0].message, /rule canary-default names 0 of the 2 legacy target groups while the deployed state does not yet serve Spring 100 % on every path/);
+        assert.match(
+            v[0].message,
+            /rule canary-default names 0 of the 2 legacy target groups while the deployed state does not yet serve Spring 100 % on every path/,
+        );
         assert.match(v[0].urn!, /alb-canary-default$/);
     });
 
@@ -70,7 +76,10 @@ describe("policy rollback-target-protected", () => {
     it("blocks an unprotected rollback target in production and only advises in staging", async () => {
         const p = mutated(await plan("production"), (find) => (find(T.env, "legacy-blue").options.protect = false));
         const v = await violations(p, "rollback-target-protected");
-        assert.deepEqual(v.map((x) => [x.level, x.message]), [["mandatory", "legacy-blue is a rollback target and must be protected (protect: true)"]]);
+        assert.deepEqual(
+            v.map((x) => [x.level, x.message]),
+            [["mandatory", "legacy-blue is a rollback target and must be protected (protect: true)"]],
+        );
         const staging = await violations(await plan("staging"), "rollback-target-protected");
         // Both environments, both services, the ALB and the viewer-facing distribution.
         assert.equal(staging.length, 6);

@@ -28,19 +28,35 @@ describe("second review: the deployed-state reference and the rollback policies"
             setProp(sr, "outputs", {});
         });
         const refused = await mandatory(empty);
-        assert.ok(refused.some((m) => /the reference returns no outputs, as for a stack never deployed, but .*alb.* already exist/.test(m)), refused.join("\n"));
+        assert.ok(
+            refused.some((m) => /the reference returns no outputs, as for a stack never deployed, but .*alb.* already exist/.test(m)),
+            refused.join("\n"),
+        );
         // A stack really never deployed (no ids yet: the first preview) is the one exception.
         const first = await plan("staging", [], [], FIXTURES);
         const fresh = mutated(first, (_f, states) => {
-            setProp(states.find((s) => s.type === SR)!, "outputs", {});
+            setProp(
+                states.find((s) => s.type === SR)!,
+                "outputs",
+                {},
+            );
             for (const s of states.filter((x) => [T.lb, T.tg, T.listener, T.env, T.service].includes(x.type))) (s.outputs as any).id = UNKNOWN;
         });
-        assert.deepEqual((await mandatory(fresh)).filter((m) => /never deployed/.test(m)), []);
+        assert.deepEqual(
+            (await mandatory(fresh)).filter((m) => /never deployed/.test(m)),
+            [],
+        );
     });
 
     it("the cut-in policies judge an empty reference the same way: not a new stack while its resources exist", async () => {
         const p = await plan("production", [], [], CUT);
-        const empty = mutated(p, (_f, states) => setProp(states.find((s) => s.type === SR)!, "outputs", {}));
+        const empty = mutated(p, (_f, states) =>
+            setProp(
+                states.find((s) => s.type === SR)!,
+                "outputs",
+                {},
+            ),
+        );
         const refused = (await mandatory(empty, CUT)).filter((m) => m.startsWith("cutin-phase-order: "));
         assert.ok(refused.length > 0, (await mandatory(empty, CUT)).join("\n"));
     });
@@ -66,24 +82,37 @@ describe("second review: the deployed-state reference and the rollback policies"
     });
 
     it("rollback-target-retained does not go not-applicable when the RoutedAlb's type token changes", async () => {
-        const p = await plan("production", ["legacy.decommissioned=true", "legacy.protect=false", "canary.weight=100", "canary.routes[0].weight=100"], ["canary.weight=75", "canary.routes[0].weight=75"]);
+        const p = await plan(
+            "production",
+            ["legacy.decommissioned=true", "legacy.protect=false", "canary.weight=100", "canary.routes[0].weight=100"],
+            ["canary.weight=75", "canary.routes[0].weight=75"],
+        );
         const renamed = mutated(p, (_f, states) => {
             for (const s of states.filter((x) => x.type === "payments:migration:RoutedAlb")) s.type = "payments:migration:RoutedAlbV2";
         });
         const refused = await mandatory(renamed);
-        assert.ok(refused.some((m) => m.startsWith("rollback-target-retained: ")), refused.join("\n"));
+        assert.ok(
+            refused.some((m) => m.startsWith("rollback-target-retained: ")),
+            refused.join("\n"),
+        );
     });
 
     it("the traffic listener and the viewer-facing distribution are never created anew, and production protects the distribution", async () => {
         const p = await plan("production");
-        for (const [type, name] of [[T.listener, "alb-https"], [T.dist, "edge"]]) {
+        for (const [type, name] of [
+            [T.listener, "alb-https"],
+            [T.dist, "edge"],
+        ]) {
             const recreated = mutated(p, (find) => {
                 const r = find(type, name);
                 r.urn += "-x";
                 (r.outputs as any).id = UNKNOWN;
             });
             const refused = await mandatory(recreated);
-            assert.ok(refused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes(name)), `${name}:\n${refused.join("\n")}`);
+            assert.ok(
+                refused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes(name)),
+                `${name}:\n${refused.join("\n")}`,
+            );
         }
         // Marking the viewer-facing distribution `staging` does not take it out of the checks.
         const flagged = mutated(p, (find) => {
@@ -93,22 +122,37 @@ describe("second review: the deployed-state reference and the rollback policies"
             d.options.protect = false;
         });
         const flaggedRefused = await mandatory(flagged);
-        assert.ok(flaggedRefused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes("edge")), flaggedRefused.join("\n"));
-        assert.ok(flaggedRefused.some((m) => m === "rollback-target-protected: edge is a rollback target and must be protected (protect: true)"), flaggedRefused.join("\n"));
+        assert.ok(
+            flaggedRefused.some((m) => m.startsWith("rollback-targets-not-recreated: ") && m.includes("edge")),
+            flaggedRefused.join("\n"),
+        );
+        assert.ok(
+            flaggedRefused.some((m) => m === "rollback-target-protected: edge is a rollback target and must be protected (protect: true)"),
+            flaggedRefused.join("\n"),
+        );
         const primary = await plan("production", [], [], CUT);
         const unprotected = mutated(primary, (find) => (find(T.dist, "cutin-primary").options.protect = false));
         const refused = await mandatory(unprotected, CUT);
-        assert.ok(refused.some((m) => m === "rollback-target-protected: cutin-primary is a rollback target and must be protected (protect: true)"), refused.join("\n"));
+        assert.ok(
+            refused.some((m) => m === "rollback-target-protected: cutin-primary is a rollback target and must be protected (protect: true)"),
+            refused.join("\n"),
+        );
         // The cut-in's staging distribution comes and goes with the phases: created anew at staged, it passes.
         const staged = await plan("production", ["cutin.phase=staged"], [], CUT);
         const created = mutated(staged, (find) => ((find(T.dist, "cutin-staging").outputs as any).id = UNKNOWN));
-        assert.deepEqual((await mandatory(created, CUT)).filter((m) => m.startsWith("rollback-targets-not-recreated")), []);
+        assert.deepEqual(
+            (await mandatory(created, CUT)).filter((m) => m.startsWith("rollback-targets-not-recreated")),
+            [],
+        );
     });
 
     it("backward always: flipping a Spring color back after a decommission (protect off, as it left it) passes", async () => {
         const gone = ["legacy.decommissioned=true", "protectRollbackTargets=false", "canary.weight=100", "canary.routes[0].weight=100"];
         const flip = await plan("production", [...gone, "spring.liveColor=green"], gone);
-        assert.deepEqual((await mandatory(flip)).filter((m) => m.startsWith("rollback-target-protected")), []);
+        assert.deepEqual(
+            (await mandatory(flip)).filter((m) => m.startsWith("rollback-target-protected")),
+            [],
+        );
         // Protection dropped in the same update that raises a share is still refused.
         const raise = await plan("production", ["protectRollbackTargets=false", "canary.weight=5"]);
         assert.ok((await mandatory(raise)).some((m) => m.startsWith("rollback-target-protected: alb")));

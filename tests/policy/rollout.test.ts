@@ -44,10 +44,16 @@ describe("policy zero-downtime-rollout", () => {
             const settings = (env.inputs as any).settings.map((s: any) => (s.name === "DeploymentPolicy" ? { ...s, value: "AllAtOnce" } : s));
             setProp(env, "settings", settings);
         });
-        assert.deepEqual(await messages(allAtOnce, "zero-downtime-rollout"), ["deployment policy AllAtOnce takes every instance out of service during a deploy"]);
+        assert.deepEqual(await messages(allAtOnce, "zero-downtime-rollout"), [
+            "deployment policy AllAtOnce takes every instance out of service during a deploy",
+        ]);
         const unset = mutated(p, (find) => {
             const env = find(T.env, "legacy-green");
-            setProp(env, "settings", (env.inputs as any).settings.filter((s: any) => s.name !== "DeploymentPolicy"));
+            setProp(
+                env,
+                "settings",
+                (env.inputs as any).settings.filter((s: any) => s.name !== "DeploymentPolicy"),
+            );
         });
         assert.match((await messages(unset, "zero-downtime-rollout"))[0], /AllAtOnce \(Beanstalk default\)/);
     });
@@ -60,14 +66,20 @@ describe("policy idle-color-warm", () => {
 
     it("blocks an idle color scaled to zero in production", async () => {
         const spring = await violations(await plan("production", ["spring.green.desiredCount=0"]), "idle-color-warm");
-        assert.deepEqual(spring.map((v) => [v.level, v.message]), [["mandatory", "spring-green runs 0 tasks; at least 1 keep a rollback to it instant"]]);
+        assert.deepEqual(
+            spring.map((v) => [v.level, v.message]),
+            [["mandatory", "spring-green runs 0 tasks; at least 1 keep a rollback to it instant"]],
+        );
         const legacy = await messages(await plan("production", ["legacy.blue.minInstances=0"]), "idle-color-warm");
         assert.deepEqual(legacy, ["legacy-blue may scale to 0 instances; at least 1 keep a rollback to it instant"]);
     });
 
     it("only advises in staging", async () => {
         const v = await violations(await plan("staging", ["spring.green.desiredCount=0"]), "idle-color-warm");
-        assert.deepEqual(v.map((x) => x.level), ["advisory"]);
+        assert.deepEqual(
+            v.map((x) => x.level),
+            ["advisory"],
+        );
     });
 });
 

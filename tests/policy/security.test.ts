@@ -3,14 +3,24 @@ import { plan } from "../planCache";
 import { T, mutated, setProp, violations } from "./harness";
 
 const SECURITY = [
-    "alb-deletion-protection", "alb-drop-invalid-headers", "alb-https-listener", "cloudfront-viewer-tls",
-    "cloudfront-origin-https", "ecs-no-public-ip", "ecs-distinct-roles", "log-retention-set", "alb-access-logs",
+    "alb-deletion-protection",
+    "alb-drop-invalid-headers",
+    "alb-https-listener",
+    "cloudfront-viewer-tls",
+    "cloudfront-origin-https",
+    "ecs-no-public-ip",
+    "ecs-distinct-roles",
+    "log-retention-set",
+    "alb-access-logs",
 ];
 
 describe("security baseline policies", () => {
     it("production meets every control", async () => {
         const v = await violations(await plan("production"));
-        assert.deepEqual(v.filter((x) => SECURITY.includes(x.policy)), []);
+        assert.deepEqual(
+            v.filter((x) => SECURITY.includes(x.policy)),
+            [],
+        );
     });
 
     it("staging (no deletion protection, no access logs) gets advisories, never mandatory violations", async () => {
@@ -29,7 +39,11 @@ describe("security baseline policies", () => {
         ["cloudfront-viewer-tls", (f) => setProp(f(T.dist, "edge"), "viewerCertificate.minimumProtocolVersion", "TLSv1_2016"), /below TLS 1.2/],
         ["cloudfront-origin-https", (f) => setProp(f(T.dist, "edge"), "origins.0.customOriginConfig.originSslProtocols", ["TLSv1", "TLSv1.2"]), /allows TLSv1/],
         ["ecs-no-public-ip", (f) => setProp(f(T.service, "spring-blue"), "networkConfiguration.assignPublicIp", true), /tasks get a public IP/],
-        ["ecs-distinct-roles", (f) => setProp(f(T.td, "spring-green-task"), "taskRoleArn", (f(T.td, "spring-green-task").inputs as any).executionRoleArn), /the task role is the execution role/],
+        [
+            "ecs-distinct-roles",
+            (f) => setProp(f(T.td, "spring-green-task"), "taskRoleArn", (f(T.td, "spring-green-task").inputs as any).executionRoleArn),
+            /the task role is the execution role/,
+        ],
         ["log-retention-set", (f) => setProp(f(T.logs, "spring-blue-logs"), "retentionInDays", 0), /log retention is not set/],
         ["alb-access-logs", (f) => setProp(f(T.lb, "alb"), "accessLogs", { enabled: false }), /access logs are off/],
     ];

@@ -59,14 +59,51 @@ describe("policy weights-well-formed", () => {
                 f(groups);
                 setProp(rule, "actions.0.forward.targetGroups", groups);
             });
-        assert.match((await messages(edit((g) => (g[1].weight = 1000)), "weights-well-formed")).join("\n"), /weight 1000 is not an integer from 0 to 999/);
-        assert.match((await messages(edit((g) => g.forEach((x) => (x.weight = 0))), "weights-well-formed")).join("\n"), /every target group has weight 0/);
         assert.match(
-            (await messages(edit((g) => (g[2].weight = 20)), "deployed-state-recorded")).join("\n"),
+            (
+                await messages(
+                    edit((g) => (g[1].weight = 1000)),
+                    "weights-well-formed",
+                )
+            ).join("\n"),
+            /weight 1000 is not an integer from 0 to 999/,
+        );
+        assert.match(
+            (
+                await messages(
+                    edit((g) => g.forEach((x) => (x.weight = 0))),
+                    "weights-well-formed",
+                )
+            ).join("\n"),
+            /every target group has weight 0/,
+        );
+        assert.match(
+            (
+                await messages(
+                    edit((g) => (g[2].weight = 20)),
+                    "deployed-state-recorded",
+                )
+            ).join("\n"),
             /rule canary-default: the weights send 1.98\d*% of every path to Spring, the record says 1% of every path/,
         );
-        assert.match((await messages(edit((g) => g.splice(3, 1)), "weights-well-formed")).join("\n"), /found 1 Spring and 2 legacy target groups/);
-        assert.match((await messages(edit((g) => g.push(g[0], g[1])), "weights-well-formed")).join("\n"), /names 1–5 target groups, not 6/);
+        assert.match(
+            (
+                await messages(
+                    edit((g) => g.splice(3, 1)),
+                    "weights-well-formed",
+                )
+            ).join("\n"),
+            /found 1 Spring and 2 legacy target groups/,
+        );
+        assert.match(
+            (
+                await messages(
+                    edit((g) => g.push(g[0], g[1])),
+                    "weights-well-formed",
+                )
+            ).join("\n"),
+            /names 1–5 target groups, not 6/,
+        );
     });
 });
 
@@ -95,8 +132,12 @@ describe("policy stickiness-bounded", () => {
     });
 
     it("blocks a canary forward without stickiness", async () => {
-        const p = mutated(await plan("production"), (find) => setProp(find(T.rule, "alb-canary-default"), "actions.0.forward.stickiness", { enabled: false, duration: 1 }));
-        assert.deepEqual(await messages(p, "stickiness-bounded"), ["rule canary-default: stickiness is off: a session would bounce between Rails and Spring on every request"]);
+        const p = mutated(await plan("production"), (find) =>
+            setProp(find(T.rule, "alb-canary-default"), "actions.0.forward.stickiness", { enabled: false, duration: 1 }),
+        );
+        assert.deepEqual(await messages(p, "stickiness-bounded"), [
+            "rule canary-default: stickiness is off: a session would bounce between Rails and Spring on every request",
+        ]);
         // Off counts as 0 s in the record check: a record claiming 300 s would let the next move back excuse up to 300 s.
         assert.deepEqual(await messages(p, "deployed-state-recorded"), ["rule canary-default keeps sessions 0s; the record claims 300s"]);
     });
@@ -110,7 +151,9 @@ describe("policy single-writer", () => {
     it("blocks CODE_DEPLOY and EXTERNAL controllers and ignoreChanges on rule actions", async () => {
         const p = await plan("production");
         const codeDeploy = mutated(p, (find) => setProp(find(T.service, "spring-blue"), "deploymentController", { type: "CODE_DEPLOY" }));
-        assert.deepEqual(await messages(codeDeploy, "single-writer"), ["deployment controller CODE_DEPLOY rewrites the forward weights behind the stack config's back"]);
+        assert.deepEqual(await messages(codeDeploy, "single-writer"), [
+            "deployment controller CODE_DEPLOY rewrites the forward weights behind the stack config's back",
+        ]);
         const external = mutated(p, (find) => setProp(find(T.service, "spring-green"), "deploymentController", { type: "EXTERNAL" }));
         assert.equal((await messages(external, "single-writer")).length, 1);
         const ignored = mutated(p, (find) => (find(T.rule, "alb-canary-default").options.ignoreChanges = ["actions"]));

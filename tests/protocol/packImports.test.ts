@@ -40,7 +40,10 @@ describe("the policy pack's imports", () => {
     it("loads nothing from outside policy/ but the shared modules in lib/", () => {
         const outside = graph.filter((m) => !m.file.startsWith(POLICY_PACK_DIR + path.sep)).map((m) => path.relative(ROOT, m.file));
         assert.ok(outside.length > 0, "the pack shares no module (then this test should go)");
-        assert.deepEqual(outside.filter((f) => !f.startsWith(`lib${path.sep}`)), []);
+        assert.deepEqual(
+            outside.filter((f) => !f.startsWith(`lib${path.sep}`)),
+            [],
+        );
     });
 
     it("shared modules import no npm package (so no second @pulumi/pulumi can load from the project's node_modules)", () => {

@@ -49,7 +49,9 @@ function comparable(resources: ProtocolResult["resources"] | PlanRun["states"]) 
 }
 
 function sorted(violations: readonly Violation[]): Violation[] {
-    return [...violations].map(({ policy, level, urn, message }) => ({ policy, level, urn, message })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return [...violations]
+        .map(({ policy, level, urn, message }) => ({ policy, level, urn, message }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 describe("protocol run: the program and the pack as the Pulumi CLI starts them", function () {
@@ -76,7 +78,10 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
                 const run = await runs.get(name)!;
                 const offline = await offlinePlan(c);
                 assert.equal(run.exitCode, 0);
-                assert.deepEqual(run.logs.filter((l) => l.severity === "error" || l.severity === "warning"), []);
+                assert.deepEqual(
+                    run.logs.filter((l) => l.severity === "error" || l.severity === "warning"),
+                    [],
+                );
                 assert.deepEqual(comparable(scrubGeneratedSecrets(run.resources, run.resources)), comparable(offline.states));
             });
 
@@ -98,7 +103,9 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
         const run = await runs.get("staging, with stack transformations")!;
         const offline = await offlinePlan(CASES["staging, with stack transformations"]);
         for (const resources of [run.resources, offline.states]) {
-            const tagged = resources.filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack" && (r.inputs as any).tags?.["transformed-by-engine"] === "yes").map((r) => r.type);
+            const tagged = resources
+                .filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack" && (r.inputs as any).tags?.["transformed-by-engine"] === "yes")
+                .map((r) => r.type);
             assert.ok(tagged.length >= 2, JSON.stringify(tagged));
             assert.deepEqual([...new Set(tagged)], ["aws:cloudwatch/logGroup:LogGroup"]);
         }

@@ -21,17 +21,29 @@ describe("config messages", () => {
     });
 
     it("a secure value on a key that cannot be secret says so", () => {
-        const text = `${fixture.trimEnd()}\n  ${PROJECT}:protectRollbackTargets:\n    secure: v1:AAABAGZvbw==:dHJ1ZQ==\n`.replace(new RegExp(`\\n  ${PROJECT}:protectRollbackTargets: (true|false)\\n`), "\n");
-        assert.throws(() => modelOf(text), (e: Error) => {
-            assert.ok(e instanceof ConfigError);
-            assert.match(e.message, /payments-migration:protectRollbackTargets is a secure value, but this key cannot be secret \(expected true or false\): store it in plain text/);
-            return true;
-        });
+        const text = `${fixture.trimEnd()}\n  ${PROJECT}:protectRollbackTargets:\n    secure: v1:AAABAGZvbw==:dHJ1ZQ==\n`.replace(
+            new RegExp(`\\n  ${PROJECT}:protectRollbackTargets: (true|false)\\n`),
+            "\n",
+        );
+        assert.throws(
+            () => modelOf(text),
+            (e: Error) => {
+                assert.ok(e instanceof ConfigError);
+                assert.match(
+                    e.message,
+                    /payments-migration:protectRollbackTargets is a secure value, but this key cannot be secret \(expected true or false\): store it in plain text/,
+                );
+                return true;
+            },
+        );
     });
 
     it("a key in an unknown namespace is refused; provider namespaces are fine", () => {
         const typo = `${fixture.trimEnd()}\n  paymnts-migration:tags:\n    team: payments\n`;
-        assert.throws(() => stackConfigFromText(typo, PROJECT, "production"), /unknown namespace, read by nothing: paymnts-migration:tags; expected payments-migration: \(this project\) or a provider's \(aws:/);
+        assert.throws(
+            () => stackConfigFromText(typo, PROJECT, "production"),
+            /unknown namespace, read by nothing: paymnts-migration:tags; expected payments-migration: \(this project\) or a provider's \(aws:/,
+        );
         const provider = `${fixture.trimEnd()}\n  aws:profile: payments\n  pulumi:tags:\n    team: payments\n`;
         assert.doesNotThrow(() => stackConfigFromText(provider, PROJECT, "production"));
         // The canary tool reads the file the same way.

@@ -22,17 +22,33 @@ describe("resource diff", () => {
         const before = plan([
             ["aws:lb/targetGroup:TargetGroup", "spring-blue-tg", { port: 8080, protocol: "HTTP", vpcId: "vpc-1", deregistrationDelay: 60 }],
             ["aws:lb/listenerRule:ListenerRule", "alb-canary-default", { listenerArn: "arn:l1", priority: 100 }],
-            ["aws:elasticbeanstalk/environment:Environment", "legacy-blue", { name: "pay-blue", application: "pay", solutionStackName: "s1", settings: [{ name: "A", value: "1" }] }],
+            [
+                "aws:elasticbeanstalk/environment:Environment",
+                "legacy-blue",
+                { name: "pay-blue", application: "pay", solutionStackName: "s1", settings: [{ name: "A", value: "1" }] },
+            ],
             ["aws:ecs/service:Service", "spring-blue", { name: "spring-blue", cluster: "c1", desiredCount: 2 }],
-            ["aws:cloudfront/distribution:Distribution", "edge", { origins: [{ customHeaders: [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }] }] }],
+            [
+                "aws:cloudfront/distribution:Distribution",
+                "edge",
+                { origins: [{ customHeaders: [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }] }] },
+            ],
             ["random:index/randomPassword:RandomPassword", "origin-verify-b", { length: 48, keepers: { generation: "1" } }],
         ]);
         const after = plan([
             ["aws:lb/targetGroup:TargetGroup", "spring-blue-tg", { port: 9090, protocol: "HTTP", vpcId: "vpc-1", deregistrationDelay: 30 }],
             ["aws:lb/listenerRule:ListenerRule", "alb-canary-default", { listenerArn: "arn:l2", priority: 100 }],
-            ["aws:elasticbeanstalk/environment:Environment", "legacy-blue", { name: "pay-blue", application: "pay2", solutionStackName: "s2", settings: [{ name: "A", value: "2" }] }],
+            [
+                "aws:elasticbeanstalk/environment:Environment",
+                "legacy-blue",
+                { name: "pay-blue", application: "pay2", solutionStackName: "s2", settings: [{ name: "A", value: "2" }] },
+            ],
             ["aws:ecs/service:Service", "spring-blue", { name: "spring-blue", cluster: "c2", desiredCount: 3 }],
-            ["aws:cloudfront/distribution:Distribution", "edge", { origins: [{ customHeaders: [{ name: "X-Origin-Verify", value: "[secret:origin-verify-b]" }] }] }],
+            [
+                "aws:cloudfront/distribution:Distribution",
+                "edge",
+                { origins: [{ customHeaders: [{ name: "X-Origin-Verify", value: "[secret:origin-verify-b]" }] }] },
+            ],
             ["random:index/randomPassword:RandomPassword", "origin-verify-b", { length: 48, keepers: { generation: "2" } }],
         ]);
         const text = renderDiff(diffPlans(before, after));
@@ -64,7 +80,7 @@ describe("resource diff", () => {
                 plan([["aws:elasticbeanstalk/environment:Environment", "legacy-blue", { name: "pay-blue-2" }]]),
             ),
         );
-        assert.match(renamed, /\+- legacy-blue .* replaced\n    name: "pay-blue" → "pay-blue-2"  \(forces replacement\)/);
+        assert.match(renamed, /\+- legacy-blue .* replaced\n {4}name: "pay-blue" → "pay-blue-2" {2}\(forces replacement\)/);
         // A platform or settings change is an UpdateEnvironment, in place.
         const env = "aws:elasticbeanstalk/environment:Environment";
         const updated = renderDiff(
@@ -84,7 +100,17 @@ describe("resource diff", () => {
         ];
         const d = diffPlans(
             plan([[env, "legacy-blue", { name: "pay-blue", settings: asg("3"), tags: [{ k: "a" }] }]]),
-            plan([[env, "legacy-blue", { name: "pay-blue", settings: [{ namespace: "aws:ec2:instances", name: "InstanceTypes", value: "t3.small" }, ...asg("1")], tags: [{ k: "b" }] }]]),
+            plan([
+                [
+                    env,
+                    "legacy-blue",
+                    {
+                        name: "pay-blue",
+                        settings: [{ namespace: "aws:ec2:instances", name: "InstanceTypes", value: "t3.small" }, ...asg("1")],
+                        tags: [{ k: "b" }],
+                    },
+                ],
+            ]),
         );
         assert.equal(
             renderDiff(d),
@@ -132,7 +158,10 @@ describe("resource diff: readers of a replaced resource", () => {
         const after = await fixturePlan("production", ["spring.green.image=111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0"]);
         const text = renderDiff(diffPlans(before, after));
         assert.match(text, /^Resource diff: 0 to add, 0 to remove, 1 to change, 1 to replace\n\+- spring-green-task /);
-        assert.match(text, /\n~ spring-green \(aws:ecs\/service:Service\)\n {4}taskDefinition: "arn:aws:ecs:[^"]+" → \(known after spring-green-task is replaced\)$/);
+        assert.match(
+            text,
+            /\n~ spring-green \(aws:ecs\/service:Service\)\n {4}taskDefinition: "arn:aws:ecs:[^"]+" → \(known after spring-green-task is replaced\)$/,
+        );
         // Without outputs (plain PlanResults) nothing is guessed.
         const bare = (p: typeof before) => ({ stack: p.stack, project: p.project, routing: p.routing, outputs: p.outputs, resources: p.resources });
         assert.equal(diffPlans(bare(before), bare(after)).changed.length, 1);

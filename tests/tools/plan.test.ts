@@ -85,7 +85,10 @@ describe("npm run plan", () => {
     it("runs the policy pack: violations printed, exit 1 on a mandatory one, a policy section in --json", async () => {
         let r = await run(["--stack", "production", "--set", "canary.weight=50"]);
         assert.equal(r.code, 1);
-        assert.match(r.out, /Policy pack: 1 mandatory, 0 advisory violation\(s\)\n  \[mandatory\] canary-step-limit  alb-canary-default\n      rule canary-default: Spring 1% → 50% skips rungs/);
+        assert.match(
+            r.out,
+            /Policy pack: 1 mandatory, 0 advisory violation\(s\)\n {2}\[mandatory\] canary-step-limit {2}alb-canary-default\n {6}rule canary-default: Spring 1% → 50% skips rungs/,
+        );
         r = await run(["--stack", "production", "--set", "canary.weight=50", "--json"]);
         assert.equal(r.code, 1);
         const doc = JSON.parse(r.out);
@@ -107,10 +110,16 @@ describe("npm run plan", () => {
 
     it("--diff shows every resource and property that differs from another stack or stack file", async () => {
         let r = await run(["--stack", "production", "--set", "canary.weight=5", "--diff", "production"]);
-        assert.match(r.out, /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/);
+        assert.match(
+            r.out,
+            /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n {4}actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n {4}actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/,
+        );
         r = await run(["--stack", "staging", "--diff", "production", "--json"]);
         const diff = JSON.parse(r.out).diff;
-        assert.ok(diff.added.some((x: any) => x.type === "awsx:ec2:Vpc"), "staging builds a VPC production does not");
+        assert.ok(
+            diff.added.some((x: any) => x.type === "awsx:ec2:Vpc"),
+            "staging builds a VPC production does not",
+        );
         assert.ok(diff.changed.some((x: any) => x.name === "alb" && x.paths.includes("enableDeletionProtection")));
         r = await run(["--stack", "production", "--diff", "nothing/here.yaml"]);
         assert.equal(r.code, 2);
@@ -123,13 +132,24 @@ describe("npm run plan", () => {
         const doc = JSON.parse(r.out);
         const rule = doc.resources.find((x: any) => x.name === "alb-canary-default");
         assert.equal(rule.inputs.listenerArn, "[unknown]");
-        assert.deepEqual(doc.routing.find((x: any) => x.name === "canary-default").targets.map((t: any) => `${t.side}-${t.color}`), [
-            "legacy-blue", "legacy-green", "spring-blue", "spring-green",
-        ]);
+        assert.deepEqual(
+            doc.routing.find((x: any) => x.name === "canary-default").targets.map((t: any) => `${t.side}-${t.color}`),
+            ["legacy-blue", "legacy-green", "spring-blue", "spring-green"],
+        );
         const v = doc.policy.violations;
-        assert.deepEqual(v.filter((x: any) => x.level === "mandatory").map((x: any) => x.policy), ["canary-step-limit", "canary-step-limit"]);
+        assert.deepEqual(
+            v.filter((x: any) => x.level === "mandatory").map((x: any) => x.policy),
+            ["canary-step-limit", "canary-step-limit"],
+        );
         const cantRun = v.filter((x: any) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
-        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles", "listener-rules-accounted", "origin-locked", "qa-routes-protected", "targets-accounted", "weights-well-formed"]);
+        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), [
+            "ecs-distinct-roles",
+            "listener-rules-accounted",
+            "origin-locked",
+            "qa-routes-protected",
+            "targets-accounted",
+            "weights-well-formed",
+        ]);
         assert.ok(cantRun.every((x: any) => x.level === "advisory"));
         r = await run(["--stack", "production", "--first-deploy", "--set", "canary.weight=0", "--set", "canary.routes[0].weight=0.1"]);
         assert.equal(r.code, 0, r.out);

@@ -14,7 +14,13 @@ const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 
 /** `npm run canary -- …` commands in the README, without optional `[…]` parts; "..." placeholders skipped. */
 function canaryCommands(): string[][] {
-    const found = [...readme.matchAll(/npm run canary -- ([^`\n|]+)/g)].map((m) => m[1].replace(/\[[^\]]*\]/g, "").replace(/\(.*$/, "").replace(/\s#.*$/, "").trim());
+    const found = [...readme.matchAll(/npm run canary -- ([^`\n|]+)/g)].map((m) =>
+        m[1]
+            .replace(/\[[^\]]*\]/g, "")
+            .replace(/\(.*$/, "")
+            .replace(/\s#.*$/, "")
+            .trim(),
+    );
     return found.filter((c) => !c.includes("...") && !c.startsWith("<command>")).map((c) => c.split(/\s+/).filter(Boolean));
 }
 
@@ -61,7 +67,7 @@ describe("README plan samples", () => {
         } finally {
             (process.stdout as any).write = write;
         }
-        const printed = /^Resource diff:[^\n]*\n(?:[+~-][^\n]*\n|    [^\n]*\n)*/m.exec(out)?.[0];
+        const printed = /^Resource diff:[^\n]*\n(?:[+~-][^\n]*\n| {4}[^\n]*\n)*/m.exec(out)?.[0];
         assert.equal(printed, sample[1]);
     });
 });

@@ -27,7 +27,11 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
             assert.equal(inCache(shim), false, "the TypeScript shim was loaded eagerly");
             for (const { request, importer } of DEFERRED_IMPORTS) {
                 const file = path.join(SDK, ...importer.split("/"));
-                const stub = (Module as unknown as { _load: (...a: unknown[]) => any })._load(request, { id: file, filename: file, paths: module.paths }, false);
+                const stub = (Module as unknown as { _load: (...a: unknown[]) => any })._load(
+                    request,
+                    { id: file, filename: file, paths: module.paths },
+                    false,
+                );
                 assert.equal(stub.__esModule, true);
                 assert.equal(typeof (request === "@npmcli/arborist" ? stub.Arborist : stub.createSourceFile), "function");
             }
@@ -65,11 +69,17 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
         it("the offline plan runs inside the root stack resource: it parents every top-level resource, with engine URNs, and carries the outputs", async () => {
             const p = await plan("staging");
             const roots = p.states.filter((r) => r.parent === null);
-            assert.deepEqual(roots.map((r) => [r.type, r.name]), [[ROOT_STACK_TYPE, `${p.project}-${p.stack}`]]);
+            assert.deepEqual(
+                roots.map((r) => [r.type, r.name]),
+                [[ROOT_STACK_TYPE, `${p.project}-${p.stack}`]],
+            );
             const stackUrn = roots[0].urn;
             assert.ok(p.states.filter((r) => r.parent === stackUrn).length > 3);
             // The engine leaves the root stack's type out of its children's URNs.
-            assert.deepEqual(p.states.filter((r) => r.urn.includes(`${ROOT_STACK_TYPE}$`)).map((r) => r.urn), []);
+            assert.deepEqual(
+                p.states.filter((r) => r.urn.includes(`${ROOT_STACK_TYPE}$`)).map((r) => r.urn),
+                [],
+            );
             // The stack's outputs are registered on it, as `pulumi stack output` shows them.
             assert.deepEqual(Object.keys(roots[0].outputs).sort(), Object.keys(p.outputs).sort());
         });
@@ -96,7 +106,12 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
             const wrapped = debuggable.debuggablePromise(q, "test");
             assert.notEqual(wrapped, q);
             assert.equal(await wrapped, 2);
-            await assert.rejects(withPlainPromises(async () => { throw new Error("boom"); }), /boom/);
+            await assert.rejects(
+                withPlainPromises(async () => {
+                    throw new Error("boom");
+                }),
+                /boom/,
+            );
             assert.notEqual(debuggable.debuggablePromise(q, "test"), q, "restored after a throw");
         });
     });

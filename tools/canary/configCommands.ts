@@ -41,7 +41,11 @@ function leaves(value: unknown, at: Segment[]): [Segment[], string | number | bo
 /** Paths present in `before` but not in `after` (lists that got shorter, keys that went away), deepest and last first. */
 function removed(before: unknown, after: unknown, at: Segment[]): Segment[][] {
     if (Array.isArray(before) && Array.isArray(after)) {
-        const gone = before.map((_, i) => i).filter((i) => i >= after.length).reverse().map((i) => [...at, i]);
+        const gone = before
+            .map((_, i) => i)
+            .filter((i) => i >= after.length)
+            .reverse()
+            .map((i) => [...at, i]);
         return [...after.flatMap((v, i) => (i < before.length ? removed(before[i], v, [...at, i]) : [])), ...gone];
     }
     if (before && after && typeof before === "object" && typeof after === "object" && !Array.isArray(before) && !Array.isArray(after)) {

@@ -88,19 +88,36 @@ export function proposeCutinNext(model: StackModel, ladder: readonly number[] = 
     if (cut.phase === "weight") {
         const top = Math.max(...ladder);
         if (cut.edgeWeight >= top) {
-            return { ...unchanged("cutin next", `the edge weight is at the top of the edge ladder (${top}%): promotion is next`), next: canaryCommand(model, "cutin promote") };
+            return {
+                ...unchanged("cutin next", `the edge weight is at the top of the edge ladder (${top}%): promotion is next`),
+                next: canaryCommand(model, "cutin promote"),
+            };
         }
         const to = nextEdgeRung(cut.edgeWeight, ladder);
         return {
             command: "cutin next",
-            steps: [{ kind: "traffic", description: `edge weight ${cut.edgeWeight}% → ${to}% of viewers to the routed ALB (a ceiling)`, edits: [{ path: "cutin.edgeWeight", value: to }] }],
+            steps: [
+                {
+                    kind: "traffic",
+                    description: `edge weight ${cut.edgeWeight}% → ${to}% of viewers to the routed ALB (a ceiling)`,
+                    edits: [{ path: "cutin.edgeWeight", value: to }],
+                },
+            ],
         };
     }
     if (cut.phase === "promoting" || cut.phase === "detached") {
-        return { ...unchanged("cutin next", `the cut-in is being promoted (phase ${cut.phase}): continue the promotion`), next: canaryCommand(model, "cutin promote") };
+        return {
+            ...unchanged("cutin next", `the cut-in is being promoted (phase ${cut.phase}): continue the promotion`),
+            next: canaryCommand(model, "cutin promote"),
+        };
     }
     if (cut.phase === "promoted") {
-        return unchanged("cutin next", cut.retired ? "the cut-in is finished: promoted and the old origin retired" : `the cut-in is promoted; what is left is retiring the old origin after the bake: ${retireHint(model, cut)}`);
+        return unchanged(
+            "cutin next",
+            cut.retired
+                ? "the cut-in is finished: promoted and the old origin retired"
+                : `the cut-in is promoted; what is left is retiring the old origin after the bake: ${retireHint(model, cut)}`,
+        );
     }
     const to = nextPhase(cut.phase)!;
     const extra = to === "weight" ? [{ path: "cutin.edgeWeight", value: nextEdgeRung(0, ladder) }] : [];
@@ -228,7 +245,11 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
 }
 
 /** `cutin <sub>`: a proposal to carry out, or the status lines to print. */
-export function cutinCommand(sub: string, model: StackModel, opts: { edgeLadder: readonly number[]; today: string; deployedPhase?: CutinPhase }): Proposal | { status: string[] } {
+export function cutinCommand(
+    sub: string,
+    model: StackModel,
+    opts: { edgeLadder: readonly number[]; today: string; deployedPhase?: CutinPhase },
+): Proposal | { status: string[] } {
     switch (sub as CutinCommand) {
         case "status":
             return { status: describeCutin(model, opts.edgeLadder) };

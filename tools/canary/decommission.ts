@@ -19,12 +19,17 @@ export function proposeDecommission(model: StackModel, deployedProtected?: boole
     const steps: Step[] = [];
     const protectedInFile = model.legacy.protect ?? model.protectRollbackTargets;
     if (protectedInFile) {
-        steps.push({ kind: "protect", description: "unprotect the Beanstalk pair only (it stays, and keeps serving)", edits: [{ path: "legacy.protect", value: false }] });
+        steps.push({
+            kind: "protect",
+            description: "unprotect the Beanstalk pair only (it stays, and keeps serving)",
+            edits: [{ path: "legacy.protect", value: false }],
+        });
     } else if (deployedProtected === true) {
         return {
             command,
             steps: [],
-            unchanged: "legacy.protect is false in the stack file but the deployed pair is still protected: run pulumi up for that step first, then decommission again",
+            unchanged:
+                "legacy.protect is false in the stack file but the deployed pair is still protected: run pulumi up for that step first, then decommission again",
         };
     }
     steps.push({

@@ -103,7 +103,9 @@ const TRAFFIC_TYPES: ReadonlySet<string> = new Set([
 function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[] | undefined {
     if (step.kind !== "traffic" || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length === 0) return undefined;
     if (diff.changed.some((c) => !TRAFFIC_TYPES.has(c.type))) return undefined;
-    const root = after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
+    const root =
+        after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ??
+        `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
     // The DeployedState record too (h-policy): the pack checks it against the rules, so it must move with them.
     const rulesChange = diff.changed.some((c) => c.type === "aws:lb/listenerRule:ListenerRule");
     const record = rulesChange ? after.resources.filter((r) => r.type === COMPONENT_TYPES.deployedState).map((r) => r.urn) : [];
@@ -131,7 +133,8 @@ function springRises(from: Record<string, unknown>, after: PlanResult): string[]
             if (b > a + 1e-9) rises.push(`on ${path} ${a}% → ${b}%`);
         }
     }
-    if (was.routed !== undefined && now.routed !== undefined && now.routed > was.routed) rises.push(`viewers to the routed ALB ${was.routed}% → ${now.routed}%`);
+    if (was.routed !== undefined && now.routed !== undefined && now.routed > was.routed)
+        rises.push(`viewers to the routed ALB ${was.routed}% → ${now.routed}%`);
     return rises;
 }
 
@@ -140,7 +143,10 @@ const CAPACITY: Record<string, { label: string; of: (props: Record<string, unkno
     "aws:ecs/service:Service": { label: "desiredCount", of: (p) => p.desiredCount },
     "aws:elasticbeanstalk/environment:Environment": {
         label: "MinSize",
-        of: (p) => (p.settings as { namespace?: string; name?: string; value?: unknown }[] | undefined)?.find((x) => x.namespace === "aws:autoscaling:asg" && x.name === "MinSize")?.value,
+        of: (p) =>
+            (p.settings as { namespace?: string; name?: string; value?: unknown }[] | undefined)?.find(
+                (x) => x.namespace === "aws:autoscaling:asg" && x.name === "MinSize",
+            )?.value,
     },
 };
 
@@ -242,7 +248,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         doc.write();
         out(`\nWrote ${doc.file}.`);
         if (pending.length > 0) {
-            out(`Pending capacity this targeted update does not deploy (${pending.join("; ")}): deploy it with ${upCommand(ctx.stack)} once this step is done.`);
+            out(
+                `Pending capacity this targeted update does not deploy (${pending.join("; ")}): deploy it with ${upCommand(ctx.stack)} once this step is done.`,
+            );
         }
 
         if (!ctx.apply) {
@@ -252,11 +260,15 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
             }
             out(`Next: ${upCommand(ctx.stack, targets)}`);
             if (targets) {
-                out("(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs; it deploys no other pending change, capacity included: that needs a whole-stack pulumi up)");
+                out(
+                    "(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs; it deploys no other pending change, capacity included: that needs a whole-stack pulumi up)",
+                );
             }
             if (step.refresh) out(`Then: ${refreshCommand(ctx.stack, step.refresh)}`);
             if (touchesServices(diff)) {
-                out(`Then check what ECS runs (the provider reports success even after a circuit-breaker rollback): npm run canary -- status --stack ${ctx.stack}`);
+                out(
+                    `Then check what ECS runs (the provider reports success even after a circuit-breaker rollback): npm run canary -- status --stack ${ctx.stack}`,
+                );
             }
             const rest = proposal.steps.slice(i + 1);
             if (rest.length > 0) {
@@ -274,7 +286,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         try {
             await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`), { targets });
         } catch (err) {
-            out(`\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: ${rollbackCommand}`);
+            out(
+                `\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: ${rollbackCommand}`,
+            );
             return 1;
         }
         if (ctx.services && touchesServices(diff)) {
@@ -290,7 +304,9 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
             try {
                 await ctx.engine.refresh(ctx.stack, step.refresh, (line) => out(`  ${line}`));
             } catch (err) {
-                out(`\nThe refresh failed: ${(err as Error).message}\nThe update is applied; run ${refreshCommand(ctx.stack, step.refresh)} before the next update.`);
+                out(
+                    `\nThe refresh failed: ${(err as Error).message}\nThe update is applied; run ${refreshCommand(ctx.stack, step.refresh)} before the next update.`,
+                );
                 return 1;
             }
         }
@@ -305,13 +321,19 @@ async function detachFirst(ctx: CanaryContext, { distributionId, refresh }: NonN
     try {
         if (!ctx.edge) throw new Error("no CloudFront client");
         const result = await ctx.edge.detachPolicy(distributionId, (line) => out(`  ${line}`));
-        out(result === "detached" ? `Detached the continuous deployment policy from ${distributionId}.` : `${distributionId} names no continuous deployment policy: nothing to detach.`);
+        out(
+            result === "detached"
+                ? `Detached the continuous deployment policy from ${distributionId}.`
+                : `${distributionId} names no continuous deployment policy: nothing to detach.`,
+        );
         out(`Refreshing: ${refreshCommand(ctx.stack, refresh)}`);
         await ctx.engine.refresh(ctx.stack, refresh, (line) => out(`  ${line}`));
         return true;
     } catch (err) {
         const hand = detachByHand(ctx.stack, { distributionId, refresh });
-        out(`\nDetaching the policy failed: ${(err as Error).message}\nNothing was written or updated. Fix the cause and run the same command again, or detach by hand and then run it again:\n${hand.map((c) => `  ${c}`).join("\n")}`);
+        out(
+            `\nDetaching the policy failed: ${(err as Error).message}\nNothing was written or updated. Fix the cause and run the same command again, or detach by hand and then run it again:\n${hand.map((c) => `  ${c}`).join("\n")}`,
+        );
         return false;
     }
 }

@@ -53,7 +53,6 @@ export function unchanged(command: string, why: string): Proposal {
     return { command, steps: [], unchanged: why };
 }
 
-
 export interface KnownGood {
     weight: number;
     routes: Record<string, number>;
@@ -191,12 +190,19 @@ function scaleDownStep(model: StackModel, side: Side, from: Color, count: number
     const now = sizeOf(model, side, from);
     const floor = Math.min(idle.floor, now.count);
     if (!Number.isInteger(count) || count < floor || count > now.count) {
-        const why = [`${now.text} now; a scale-down cannot add capacity`, ...(floor > 0 ? [`the policy pack keeps at least ${idle.floor} (${idle.source})`] : [])];
+        const why = [
+            `${now.text} now; a scale-down cannot add capacity`,
+            ...(floor > 0 ? [`the policy pack keeps at least ${idle.floor} (${idle.source})`] : []),
+        ];
         const range = floor === now.count ? `${now.count}` : `a whole number from ${floor} to ${now.count}`;
         throw new UsageError(`--scale-down-old ${count}: expected ${range} (${why.join("; ")})`);
     }
     if (count === now.count) return undefined;
-    return { kind: "capacity", description: `${side} ${from}: scale down ${now.count} → ${count} now that traffic has left`, edits: [{ path: now.path, value: count }] };
+    return {
+        kind: "capacity",
+        description: `${side} ${from}: scale down ${now.count} → ${count} now that traffic has left`,
+        edits: [{ path: now.path, value: count }],
+    };
 }
 
 /**

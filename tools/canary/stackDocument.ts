@@ -95,7 +95,9 @@ export class StackDocument {
      */
     set(key: string, value: unknown): void {
         if (this.isSecure(key)) {
-            throw new UsageError(`${key} is a secure value in ${this.file ?? "the stack file"}: the tool never writes secrets; set it with pulumi config set --secret --path ${key}`);
+            throw new UsageError(
+                `${key} is a secure value in ${this.file ?? "the stack file"}: the tool never writes secrets; set it with pulumi config set --secret --path ${key}`,
+            );
         }
         const path = this.yamlPath(key);
         const edited = this.surgical(path, value);

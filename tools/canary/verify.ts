@@ -30,7 +30,9 @@ async function checkService(services: ServiceInspector, r: DeployedResource): Pr
         problems.push(`${label}: runs ${primary.taskDefinition}, the state says ${wanted} (rolled back by the circuit breaker?)`);
     }
     if (primary.rolloutState !== "COMPLETED") {
-        problems.push(`${label}: primary deployment is ${primary.rolloutState ?? "of unknown state"}${primary.rolloutStateReason ? `: ${primary.rolloutStateReason}` : ""}`);
+        problems.push(
+            `${label}: primary deployment is ${primary.rolloutState ?? "of unknown state"}${primary.rolloutStateReason ? `: ${primary.rolloutStateReason}` : ""}`,
+        );
     }
     return problems;
 }
@@ -67,7 +69,9 @@ export async function verifyReleasedColor(engine: Engine, services: ServiceInspe
     const taskDefinition = resources.find((r) => r.type === TASK_DEFINITION && r.outputs.arn === service.outputs.taskDefinition);
     const images = imagesOf(taskDefinition);
     if (!images.includes(image)) {
-        problems.push(`spring-${color}: the deployed task definition runs ${images.join(", ") || "an unknown image"}, not the released ${image} (run pulumi up first)`);
+        problems.push(
+            `spring-${color}: the deployed task definition runs ${images.join(", ") || "an unknown image"}, not the released ${image} (run pulumi up first)`,
+        );
     }
     return problems;
 }

@@ -64,7 +64,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
     const ladder = ladderOf(ctx.dir, ctx.stack);
     for (;;) {
         const model = readModel(ctx);
-        const current = opts.route ? model.canary.routes.find((r) => r.name === opts.route)?.weight ?? 0 : model.canary.weight;
+        const current = opts.route ? (model.canary.routes.find((r) => r.name === opts.route)?.weight ?? 0) : model.canary.weight;
         if (current >= until) {
             ctx.out(`\nReached ${current}% (${ladderPosition(current, ladder)}). Done.`);
             return 0;
@@ -92,7 +92,9 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
                 break;
             }
             if (holds >= maxHolds) {
-                ctx.out(`\nStopped, holding at the current weight: no data from ${inState(states, "INSUFFICIENT_DATA")} after ${holds} checks. Nothing was rolled back.`);
+                ctx.out(
+                    `\nStopped, holding at the current weight: no data from ${inState(states, "INSUFFICIENT_DATA")} after ${holds} checks. Nothing was rolled back.`,
+                );
                 return 3;
             }
             ctx.out(`Holding: no data yet from ${inState(states, "INSUFFICIENT_DATA")}`);

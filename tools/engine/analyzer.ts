@@ -32,7 +32,10 @@ const LEVEL_NAMES: Record<number, EnforcementLevel> = Object.fromEntries(
 );
 
 export class PackStartError extends Error {
-    constructor(message: string, readonly output: string) {
+    constructor(
+        message: string,
+        readonly output: string,
+    ) {
         super(message);
         this.name = "PackStartError";
     }
@@ -138,13 +141,23 @@ export interface Analysis extends PolicyReport {
  * Analyze a finished program run with a running pack. `policyConfigFile` is the parsed
  * `--policy-pack-config` file ({} for none).
  */
-export function analyze(pack: RunningPack, monitor: PlanMonitor, policyConfigFile: Record<string, unknown>, stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">): Promise<Analysis> {
+export function analyze(
+    pack: RunningPack,
+    monitor: PlanMonitor,
+    policyConfigFile: Record<string, unknown>,
+    stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">,
+): Promise<Analysis> {
     const turn = pack.queue.then(() => analyzeNow(pack.client, monitor, policyConfigFile, stackEnv));
     pack.queue = turn.catch(() => undefined);
     return turn;
 }
 
-async function analyzeNow(client: any, monitor: PlanMonitor, policyConfigFile: Record<string, unknown>, stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">): Promise<Analysis> {
+async function analyzeNow(
+    client: any,
+    monitor: PlanMonitor,
+    policyConfigFile: Record<string, unknown>,
+    stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">,
+): Promise<Analysis> {
     const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
     await call(client, "getPluginInfo", new emptyproto.Empty());
     const { policies, descriptions } = servedPolicies(info);
@@ -162,7 +175,13 @@ async function analyzeNow(client: any, monitor: PlanMonitor, policyConfigFile: R
     for (const [k, v] of Object.entries(stackEnv.config)) stackReq.getConfigMap().set(k, v);
     await call(client, "configureStack", stackReq);
 
-    const report: Analysis = { packName: info.getName(), packVersion: info.getVersion(), served: policies.map((p) => p.name), violations: [], notApplicable: [] };
+    const report: Analysis = {
+        packName: info.getName(),
+        packVersion: info.getVersion(),
+        served: policies.map((p) => p.name),
+        violations: [],
+        notApplicable: [],
+    };
     // A resource policy's violation without a URN is the analyzed resource's (the engine reports it against that resource).
     const collect = (resp: any, analyzed: string | null) => {
         for (const d of resp.getDiagnosticsList()) {
@@ -170,7 +189,12 @@ async function analyzeNow(client: any, monitor: PlanMonitor, policyConfigFile: R
             const description = descriptions.get(d.getPolicyname()) ?? "";
             const message = d.getMessage().startsWith(`${description}\n`) ? d.getMessage().slice(description.length + 1) : d.getMessage();
             const level = LEVEL_NAMES[d.getEnforcementlevel()];
-            report.violations.push({ policy: d.getPolicyname(), level: level === "advisory" ? "advisory" : "mandatory", urn: d.getUrn() || analyzed, message } as Violation);
+            report.violations.push({
+                policy: d.getPolicyname(),
+                level: level === "advisory" ? "advisory" : "mandatory",
+                urn: d.getUrn() || analyzed,
+                message,
+            } as Violation);
         }
         for (const n of resp.getNotApplicableList()) report.notApplicable.push({ policy: n.getPolicyName(), reason: n.getReason() });
     };

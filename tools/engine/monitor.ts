@@ -37,7 +37,15 @@ export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
  * only), invokeTransforms and resource/error hooks (a program that uses them fails loudly with
  * the SDK's "does not support …" instead of silently skipping them).
  */
-export const MONITOR_FEATURES: readonly string[] = ["secrets", "resourceReferences", "deletedWith", "replaceWith", "aliasSpecs", "transforms", "parameterization"];
+export const MONITOR_FEATURES: readonly string[] = [
+    "secrets",
+    "resourceReferences",
+    "deletedWith",
+    "replaceWith",
+    "aliasSpecs",
+    "transforms",
+    "parameterization",
+];
 
 type Callback = (err: Error | null, resp?: unknown) => void;
 
@@ -145,7 +153,9 @@ export class PlanMonitor {
                 client = new callbackrpc.CallbacksClient(cb.getTarget(), grpc.credentials.createInsecure());
                 this.callbackClients.set(cb.getTarget(), client);
             }
-            const resp: any = await new Promise((resolve, reject) => client.invoke(invoke, (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))));
+            const resp: any = await new Promise((resolve, reject) =>
+                client.invoke(invoke, (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))),
+            );
             const result = resproto.TransformResponse.deserializeBinary(resp.getResponse_asU8());
             if (result.getProperties()) req.setObject(result.getProperties());
             const o = result.getOptions();

@@ -43,18 +43,20 @@ export interface EngineServer {
  */
 export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> {
     const server = new grpc.Server();
-    const unary = (fn: (req: any, cb: (err: Error | null, resp?: unknown) => void) => unknown) => (call: { request: unknown }, cb: (err: any, resp?: any) => void) =>
-        void fn(call.request, cb);
-    if (monitor) server.addService(resrpc.ResourceMonitorService, {
-        supportsFeature: unary((req, cb) => monitor.supportsFeature(req, cb)),
-        registerResource: unary((req, cb) => monitor.registerResource(req, cb)),
-        readResource: unary((req, cb) => monitor.readResource(req, cb)),
-        registerResourceOutputs: unary((req, cb) => monitor.registerResourceOutputs(req, cb)),
-        invoke: unary((req, cb) => monitor.invoke(req, cb)),
-        registerPackage: unary((req, cb) => monitor.registerPackage(req, cb)),
-        registerStackTransform: unary((req, cb) => monitor.registerStackTransform(req, cb)),
-        signalAndWaitForShutdown: unary((req, cb) => monitor.signalAndWaitForShutdown(req, cb)),
-    } as any);
+    const unary =
+        (fn: (req: any, cb: (err: Error | null, resp?: unknown) => void) => unknown) => (call: { request: unknown }, cb: (err: any, resp?: any) => void) =>
+            void fn(call.request, cb);
+    if (monitor)
+        server.addService(resrpc.ResourceMonitorService, {
+            supportsFeature: unary((req, cb) => monitor.supportsFeature(req, cb)),
+            registerResource: unary((req, cb) => monitor.registerResource(req, cb)),
+            readResource: unary((req, cb) => monitor.readResource(req, cb)),
+            registerResourceOutputs: unary((req, cb) => monitor.registerResourceOutputs(req, cb)),
+            invoke: unary((req, cb) => monitor.invoke(req, cb)),
+            registerPackage: unary((req, cb) => monitor.registerPackage(req, cb)),
+            registerStackTransform: unary((req, cb) => monitor.registerStackTransform(req, cb)),
+            signalAndWaitForShutdown: unary((req, cb) => monitor.signalAndWaitForShutdown(req, cb)),
+        } as any);
     const logs: EngineLog[] = [];
     let rootUrn = "";
     server.addService(engrpc.EngineService, {
@@ -128,16 +130,24 @@ export function launchProgram(launch: ProgramLaunch): Promise<ProgramExit> {
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [launch.dir] });
     const args = [
         runPath,
-        "--monitor", launch.monitorAddress,
-        "--engine", launch.engineAddress,
-        "--organization", launch.organization,
-        "--project", launch.project,
-        "--root-directory", launch.dir,
-        "--stack", launch.stack,
-        "--pwd", launch.dir,
+        "--monitor",
+        launch.monitorAddress,
+        "--engine",
+        launch.engineAddress,
+        "--organization",
+        launch.organization,
+        "--project",
+        launch.project,
+        "--root-directory",
+        launch.dir,
+        "--stack",
+        launch.stack,
+        "--pwd",
+        launch.dir,
         ...(launch.preview ? ["--dry-run"] : []),
         // Any value above 1: resource operations are not serialized.
-        "--parallel", "16",
+        "--parallel",
+        "16",
         // Without a `main` in Pulumi.yaml the engine passes "." and cmd/run reads package.json's main.
         launch.entryPoint ?? ".",
     ];

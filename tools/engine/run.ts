@@ -49,7 +49,10 @@ export interface ProtocolResult {
 }
 
 export class ProgramFailedError extends Error {
-    constructor(message: string, readonly result: Omit<ProtocolResult, "analysis">) {
+    constructor(
+        message: string,
+        readonly result: Omit<ProtocolResult, "analysis">,
+    ) {
         super(message);
         this.name = "ProgramFailedError";
     }
@@ -60,14 +63,25 @@ export type StackSettings = Pick<ProgramLaunch, "organization" | "project" | "st
 
 function stackSettings(loaded: LoadedStackConfig, dir: string): StackSettings {
     // The organization the pack is configured with, as in the offline plan.
-    return { organization: stackOrganization(dir, loaded.stack), project: loaded.project, stack: loaded.stack, preview: true, config: loaded.config, secretKeys: loaded.secretKeys };
+    return {
+        organization: stackOrganization(dir, loaded.stack),
+        project: loaded.project,
+        stack: loaded.stack,
+        preview: true,
+        config: loaded.config,
+        secretKeys: loaded.secretKeys,
+    };
 }
 
 /** Start the pack from its directory (policy/ by default) with its own Engine service for its logs. */
 export async function startPolicyPack(opts: { stack: string; dir?: string; packDir?: string }): Promise<RunningPack> {
     const engine = await serveEngine();
     try {
-        const pack = await startPack(opts.packDir ?? POLICY_PACK_DIR, engine.address, stackSettings(loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack), opts.dir ?? PROJECT_DIR));
+        const pack = await startPack(
+            opts.packDir ?? POLICY_PACK_DIR,
+            engine.address,
+            stackSettings(loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack), opts.dir ?? PROJECT_DIR),
+        );
         pack.process.on("close", () => void engine.close());
         return pack;
     } catch (err) {
@@ -89,7 +103,14 @@ export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult
     const packStarting = opts.pack ? Promise.resolve(opts.pack) : startPack(POLICY_PACK_DIR, engine.address, settings);
     packStarting.catch(() => undefined); // awaited below; meanwhile a failure is not an unhandled rejection
     try {
-        const exit = await launchProgram({ dir: PROJECT_DIR, ...settings, monitorAddress: engine.address, engineAddress: engine.address, transpileOnly: opts.transpileOnly, entryPoint: opts.entryPoint });
+        const exit = await launchProgram({
+            dir: PROJECT_DIR,
+            ...settings,
+            monitorAddress: engine.address,
+            engineAddress: engine.address,
+            transpileOnly: opts.transpileOnly,
+            entryPoint: opts.entryPoint,
+        });
         const base = { exitCode: exit.code, stdout: exit.stdout, stderr: exit.stderr, logs: engine.logs, resources: monitor.recorded };
         if (exit.code !== 0) {
             const errors = engine.logs.filter((l) => l.severity === "error").map((l) => l.message);
@@ -98,7 +119,11 @@ export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult
         const analysis = await analyze(await packStarting, monitor, opts.policyConfig ?? loadPolicyConfig(dir, loaded.stack), settings);
         return { ...base, analysis };
     } finally {
-        if (!opts.pack) void packStarting.then((p) => p.stop(), () => undefined);
+        if (!opts.pack)
+            void packStarting.then(
+                (p) => p.stop(),
+                () => undefined,
+            );
         await engine.close();
     }
 }

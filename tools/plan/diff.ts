@@ -92,9 +92,7 @@ export function differingLeaves(a: unknown, b: unknown, prefix = ""): { path: st
     }
     const ao = a as Record<string, unknown>;
     const bo = b as Record<string, unknown>;
-    return [...new Set([...Object.keys(ao), ...Object.keys(bo)])]
-        .sort()
-        .flatMap((key) => differingLeaves(ao[key], bo[key], join(prefix, key)));
+    return [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort().flatMap((key) => differingLeaves(ao[key], bo[key], join(prefix, key)));
 }
 
 /** A URN without its stack, so that two stacks' plans can be compared resource by resource. */
@@ -114,10 +112,7 @@ export function diffPlans(before: PlanResult, after: PlanResult): PlanDiff {
         const other = b.get(urn);
         if (!other) continue;
         const [was, now] = [labelled(r.type, r.inputs), labelled(other.type, other.inputs)];
-        const paths = [
-            ...differingPaths(was, now),
-            ...differingPaths(r.options, other.options).map((p) => `(options).${p}`),
-        ];
+        const paths = [...differingPaths(was, now), ...differingPaths(r.options, other.options).map((p) => `(options).${p}`)];
         if (paths.length === 0) continue;
         const changes: LeafChange[] = [
             ...differingLeaves(was, now).map((c) => ({ ...c, replaces: forcesReplacement(r.type, c.path) })),

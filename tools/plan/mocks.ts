@@ -179,7 +179,10 @@ export function createMocks(
                     const tgArn = beanstalkTargetGroupArn(region, envId);
                     const envName = world.environmentIds.get(envId);
                     if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
-                    return { id: region, resourceTagMappingLists: [{ resourceArn: tgArn, complianceDetails: [], tags: { [inputs.tagFilters?.[0]?.key]: envId } }] };
+                    return {
+                        id: region,
+                        resourceTagMappingLists: [{ resourceArn: tgArn, complianceDetails: [], tags: { [inputs.tagFilters?.[0]?.key]: envId } }],
+                    };
                 }
                 case "aws:lb/getTargetGroup:getTargetGroup": {
                     // Beanstalk's own target group, found by its environment-id tag.

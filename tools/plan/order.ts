@@ -50,7 +50,12 @@ export function creationOrder(resources: readonly PlanResource[]): CreationStep[
     const steps: CreationStep[] = [];
     for (const r of created) {
         const s = stepOf(r);
-        (steps[s - 1] ??= { step: s, resources: [] }).resources.push({ name: r.name, type: r.type, urn: r.urn, ...(r.options.import ? { import: r.options.import } : {}) });
+        (steps[s - 1] ??= { step: s, resources: [] }).resources.push({
+            name: r.name,
+            type: r.type,
+            urn: r.urn,
+            ...(r.options.import ? { import: r.options.import } : {}),
+        });
     }
     return steps.filter(Boolean);
 }
@@ -60,6 +65,8 @@ export function renderCreationOrder(steps: readonly CreationStep[]): string {
     const short = (type: string) => type.split(":").pop();
     return [
         "First `pulumi up`: creation order (a step starts when everything it depends on exists):",
-        ...steps.map((s) => `  ${String(s.step).padStart(2)}. ${s.resources.map((r) => `${r.name} (${short(r.type)}${r.import ? ", adopted" : ""})`).join(", ")}`),
+        ...steps.map(
+            (s) => `  ${String(s.step).padStart(2)}. ${s.resources.map((r) => `${r.name} (${short(r.type)}${r.import ? ", adopted" : ""})`).join(", ")}`,
+        ),
     ].join("\n");
 }

@@ -33,7 +33,9 @@ export function renderEdge(plan: PlanResult): string | undefined {
         lines.push(`  ${String(staging).padStart(3)}%  staging distribution → routed ALB${ceiling}; both paths reach the routed ALB: 100% of viewers`);
     } else {
         const via = c.phase === "promoted" || c.phase === "promoting" || c.phase === "detached" ? "primary distribution" : "staging distribution";
-        lines.push(`  ${String(shares.routed).padStart(3)}%  ${via} → routed ALB (the routing table below)${shares.routed > 0 && shares.routed < 100 ? ceiling : ""}`);
+        lines.push(
+            `  ${String(shares.routed).padStart(3)}%  ${via} → routed ALB (the routing table below)${shares.routed > 0 && shares.routed < 100 ? ceiling : ""}`,
+        );
     }
     if (shares.headerToRouted) lines.push(`         requests with ${c.header} → staging distribution → routed ALB (testers)`);
     return lines.join("\n");
@@ -57,9 +59,7 @@ export function renderTree(plan: PlanResult): string {
         for (const r of children.get(parent) ?? []) {
             const kids = children.get(r.urn)?.length ?? 0;
             const flags = [r.options.protect ? "protected" : "", r.options.ignoreChanges.length ? "ignoreChanges" : ""].filter(Boolean);
-            lines.push(
-                `${indent}${r.name}  (${shortType(r.type)}${kids ? `, ${kids} children` : ""})${flags.length ? `  [${flags.join(", ")}]` : ""}`,
-            );
+            lines.push(`${indent}${r.name}  (${shortType(r.type)}${kids ? `, ${kids} children` : ""})${flags.length ? `  [${flags.join(", ")}]` : ""}`);
             walk(r.urn, `${indent}  `);
         }
     };
@@ -100,7 +100,11 @@ export function renderRouting(plan: PlanResult): string {
     rows.push(["default", "(listener)", "anything else", "fixed 403", "-"]);
     const header = ["prio", "rule", "matches", "forwards to", "sticky"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cols: string[]) =>
+        cols
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return ["Routing (first match wins):", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -109,11 +113,15 @@ function mermaidEdge(plan: PlanResult): string[] {
     const c = cutinOf(plan);
     if (!c) return ["  viewer([viewer]) --> cf[CloudFront]", "  cf -->|origin-verify header| alb{{Routed ALB}}"];
     const s = edgeShares(c.phase, c.edgeWeight);
-    const out = ["  viewer([viewer]) --> cf[\"CloudFront primary (cut-in: " + c.phase + ")\"]"];
+    const out = ['  viewer([viewer]) --> cf["CloudFront primary (cut-in: ' + c.phase + ')"]'];
     if (s.old > 0) out.push(`  cf -->|${s.old}%| old[("old origin: ${c.oldOrigin ?? "retired"}")]`);
     const staging = stagingShare(c.phase, c.edgeWeight);
     if (s.routed === 100 && staging > 0) {
-        out.push(`  cf -->|${100 - staging}%, origin-verify header| alb{{Routed ALB}}`, `  cf -->|≤${staging}%| staging[CloudFront staging]`, "  staging -->|origin-verify header| alb");
+        out.push(
+            `  cf -->|${100 - staging}%, origin-verify header| alb{{Routed ALB}}`,
+            `  cf -->|≤${staging}%| staging[CloudFront staging]`,
+            "  staging -->|origin-verify header| alb",
+        );
     } else if (s.routed === 100) {
         out.push("  cf -->|100%, origin-verify header| alb{{Routed ALB}}");
     } else if (s.routed > 0 || s.headerToRouted) {

@@ -183,7 +183,16 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
         if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
         const { loaded, deployed } = planInputs(opts);
         const { project, stack, config, secretKeys } = loaded;
-        const key = JSON.stringify([opts.program ?? PROGRAM, project, stack, config, secretKeys, deployed, opts.firstDeploy === true, organizationOf(opts.dir, stack)]);
+        const key = JSON.stringify([
+            opts.program ?? PROGRAM,
+            project,
+            stack,
+            config,
+            secretKeys,
+            deployed,
+            opts.firstDeploy === true,
+            organizationOf(opts.dir, stack),
+        ]);
         let run = kept.get(key);
         if (!run) {
             run = await withPlainPromises(() => runPlanOnce({ ...opts, loaded, deployed }));
@@ -229,7 +238,10 @@ export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
     const model = modelFromFlatConfig(config.config, config.project, config.stack);
     const region = config.config["aws:region"] ?? "us-east-1";
     const given = model.legacy.targetGroupArns;
-    const arns = { blue: given?.blue ?? mockBeanstalkTargetGroupArn(region, "legacy-blue"), green: given?.green ?? mockBeanstalkTargetGroupArn(region, "legacy-green") };
+    const arns = {
+        blue: given?.blue ?? mockBeanstalkTargetGroupArn(region, "legacy-blue"),
+        green: given?.green ?? mockBeanstalkTargetGroupArn(region, "legacy-green"),
+    };
     return deployedState(model, model.legacyPresent ? arns : null);
 }
 
@@ -237,7 +249,7 @@ export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
 function planInputs(opts: PlanOptions): { loaded: LoadedStackConfig; deployed: Record<string, unknown> } {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    const deployed = opts.firstDeploy ? {} : opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets);
+    const deployed = opts.firstDeploy ? {} : (opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets));
     return { loaded, deployed };
 }
 
@@ -248,7 +260,12 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
 
     // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    installMonitor(monitor, { project: loaded.project, stack: loaded.stack, preview: opts.firstDeploy === true, organization: organizationOf(opts.dir, loaded.stack) });
+    installMonitor(monitor, {
+        project: loaded.project,
+        stack: loaded.stack,
+        preview: opts.firstDeploy === true,
+        organization: organizationOf(opts.dir, loaded.stack),
+    });
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const recorded = monitor.recorded;
 
@@ -336,7 +353,8 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
                 targets: groups.map((g, i) => {
                     // The ARN tells where traffic really goes; before anything exists (a first
                     // preview) the rule's own targets tag says what it is meant to name.
-                    const tagged = String(inputs.tags?.[RULE_TARGETS_TAG] ?? "").split(" ")[i]?.split("-");
+                    const taggedLabels = String(inputs.tags?.[RULE_TARGETS_TAG] ?? "").split(" ");
+                    const tagged = taggedLabels[i]?.split("-");
                     const label = labels.get(g.arn) ?? (tagged?.length === 2 ? { side: tagged[0], color: tagged[1] } : { side: "unknown", color: g.arn });
                     return { ...label, weight: g.weight, percent: percents[i] };
                 }),

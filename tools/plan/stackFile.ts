@@ -76,7 +76,7 @@ export function parseConfigPath(p: string): (string | number)[] {
         }
         consumed = m.index + m[0].length;
         if (p[consumed] === ".") consumed++;
-        segments.push(m[2] !== undefined ? Number(m[2]) : m[3] ?? m[1]);
+        segments.push(m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[1]));
     }
     if (segments.length === 0 || consumed !== p.length || p.endsWith(".")) {
         throw new UsageError(`invalid config path "${p}"`);
@@ -202,7 +202,7 @@ export function applyConfigChange(values: Record<string, unknown>, project: stri
         values[fullKey] = container;
         return;
     }
-    const value = change.asString ? change.text ?? "" : parseCliValue(change.text ?? "");
+    const value = change.asString ? (change.text ?? "") : parseCliValue(change.text ?? "");
     if (rest.length === 0) {
         values[fullKey] = change.text ?? "";
     } else {

@@ -73,11 +73,7 @@ function levelOf(value: unknown, where: string): EnforcementLevel {
  * with the pack's policies, as the Pulumi CLI does before it configures the analyzer.
  * A name that is no policy of the pack is an error here (a typo must not silently keep a default).
  */
-export function resolvePolicyConfig(
-    policies: Policies,
-    packLevel: EnforcementLevel,
-    file: Record<string, unknown> = {},
-): Record<string, ResolvedPolicyConfig> {
+export function resolvePolicyConfig(policies: Policies, packLevel: EnforcementLevel, file: Record<string, unknown> = {}): Record<string, ResolvedPolicyConfig> {
     const names = new Set(policies.map((p) => p.name));
     for (const key of Object.keys(file)) {
         if (key !== "all" && !names.has(key)) {
@@ -176,9 +172,14 @@ export async function evaluatePolicies(
             if (err instanceof NotApplicable) {
                 report.notApplicable.push({ policy: policy.name, reason: err.reason });
             } else if (err instanceof sdkProxy.UnknownValueError) {
-                report.violations.push({ policy: policy.name, level: "advisory", urn, message: `can't run policy '${policy.name}' during preview: ${err.message}` });
+                report.violations.push({
+                    policy: policy.name,
+                    level: "advisory",
+                    urn,
+                    message: `can't run policy '${policy.name}' during preview: ${err.message}`,
+                });
             } else {
-                throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).stack ?? err}`);
+                throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).stack ?? err}`, { cause: err });
             }
         }
     };

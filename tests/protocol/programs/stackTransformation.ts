@@ -8,11 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import program = require("../../../index");
 
 pulumi.runtime.registerStackTransformation((args) =>
-    args.type === "aws:cloudwatch/logGroup:LogGroup" ? { props: { ...args.props, tags: { ...args.props.tags, "transformed-by": "stack" } }, opts: args.opts } : undefined,
+    args.type === "aws:cloudwatch/logGroup:LogGroup"
+        ? { props: { ...args.props, tags: { ...args.props.tags, "transformed-by": "stack" } }, opts: args.opts }
+        : undefined,
 );
 
 pulumi.runtime.registerResourceTransform((args) =>
-    args.type === "aws:cloudwatch/logGroup:LogGroup" ? { props: { ...args.props, tags: { ...args.props.tags, "transformed-by-engine": "yes" } }, opts: args.opts } : undefined,
+    args.type === "aws:cloudwatch/logGroup:LogGroup"
+        ? { props: { ...args.props, tags: { ...args.props.tags, "transformed-by-engine": "yes" } }, opts: args.opts }
+        : undefined,
 );
 
 export = program;

@@ -12,13 +12,23 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const before = stackText(dir, "production");
         const r = await canary(dir, ["next", "--stack", "production"]);
         assert.equal(r.code, 0, r.out + r.err);
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n    actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n    actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/);
-        assert.match(r.out, /Before:[\s\S]*legacy-green 99% \(w990\), spring-blue 1% \(w10\)[\s\S]*After:[\s\S]*legacy-green 95% \(w950\), spring-blue 5% \(w50\)/);
+        assert.match(
+            r.out,
+            /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n {4}actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n {4}actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/,
+        );
+        assert.match(
+            r.out,
+            /Before:[\s\S]*legacy-green 99% \(w990\), spring-blue 1% \(w10\)[\s\S]*After:[\s\S]*legacy-green 95% \(w950\), spring-blue 5% \(w50\)/,
+        );
         assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config.production.json/);
         const after = stackText(dir, "production");
         const c = config(dir);
         assert.equal(c["payments-migration:canary"].weight, 5);
-        assert.deepEqual(c["payments-migration:canary"].lastKnownGood, { weight: 1, routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } });
+        assert.deepEqual(c["payments-migration:canary"].lastKnownGood, {
+            weight: 1,
+            routes: { "payment-status": 5 },
+            liveColors: { legacy: "green", spring: "blue" },
+        });
         // Byte for byte outside the changed keys: one changed line, plus the inserted block.
         const lines = changedLines(before, after);
         assert.equal(after.split("\n").length - before.split("\n").length, 7);
@@ -46,7 +56,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         let r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /1\. \[capacity\] spring green: 2 → 3 tasks[\s\S]*2\. \[traffic\] spring: live color blue → green/);
-        assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n    desiredCount: 2 → 3\n/);
+        assert.match(r.out, /~ spring-green \(aws:ecs\/service:Service\)\n {4}desiredCount: 2 → 3\n/);
         assert.match(r.out, /Then run the same command again for: spring: live color blue → green/);
         assert.equal(config(dir)["payments-migration:spring"].liveColor, "blue", "traffic has not moved yet");
         r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
@@ -63,11 +73,14 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const r = await canary(dir, ["flip", "spring", "green", "--scale-down-old", "1", "--stack", "production", "--apply"], { engine });
         assert.equal(r.code, 0, r.out);
         const spring = engine.ups.map((t) => parse(t).config["payments-migration:spring"]);
-        assert.deepEqual(spring.map((s) => [s.liveColor, s.blue.desiredCount, s.green.desiredCount]), [
-            ["blue", 3, 3], // capacity up, traffic unchanged
-            ["green", 3, 3], // traffic moves
-            ["green", 1, 3], // the old color shrinks after traffic left
-        ]);
+        assert.deepEqual(
+            spring.map((s) => [s.liveColor, s.blue.desiredCount, s.green.desiredCount]),
+            [
+                ["blue", 3, 3], // capacity up, traffic unchanged
+                ["green", 3, 3], // traffic moves
+                ["green", 1, 3], // the old color shrinks after traffic left
+            ],
+        );
         const failing = new FakeEngine(tempProject());
         failing.failAt = 0;
         const f = await canary((failing as any).dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine: failing });
@@ -80,9 +93,15 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const r = await canary(dir, ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0", "--stack", "staging"]);
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /\+- spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\) replaced\n    containerDefinitions\[0\]\.image: "[^"]+" → "111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.5\.0"  \(forces replacement\)\n/);
+        assert.match(
+            r.out,
+            /\+- spring-green-task \(aws:ecs\/taskDefinition:TaskDefinition\) replaced\n {4}containerDefinitions\[0\]\.image: "[^"]+" → "111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.5\.0" {2}\(forces replacement\)\n/,
+        );
         assert.doesNotMatch(r.out, /listenerRule/);
-        assert.match(r.out, /Then check what ECS runs \(the provider reports success even after a circuit-breaker rollback\): npm run canary -- status --stack staging/);
+        assert.match(
+            r.out,
+            /Then check what ECS runs \(the provider reports success even after a circuit-breaker rollback\): npm run canary -- status --stack staging/,
+        );
         const l = await canary(dir, ["release", "legacy", "rails-2026.12.1", "--stack", "staging"]);
         assert.equal(l.code, 0, l.out);
         assert.equal(config(dir, "staging")["payments-migration:legacy"].green.versionLabel, "rails-2026.12.1");
@@ -95,7 +114,11 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
             const dir = tempProject();
             const doc = StackDocument.read(dir, "production");
             doc.set("canary.weight", rung);
-            doc.set("canary.lastKnownGood", { weight: DEFAULT_LADDER[i - 1], routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } });
+            doc.set("canary.lastKnownGood", {
+                weight: DEFAULT_LADDER[i - 1],
+                routes: { "payment-status": 5 },
+                liveColors: { legacy: "green", spring: "blue" },
+            });
             doc.write();
             const r = await canary(dir, ["rollback", "--stack", "production"]);
             assert.equal(r.code, 0, `${rung}: ${r.out}`);
@@ -211,8 +234,14 @@ describe("npm run canary -- rotate-origin-verify", () => {
         ]);
         // Step 1 regenerates slot b and widens the rules; the distribution is untouched until step 2.
         // A new generation replaces the secret (keepers force a new value): +-, not ~.
-        assert.match(r.out, /Step 1\/3[\s\S]*\+- origin-verify-b \(random:index\/randomPassword:RandomPassword\) replaced\n    keepers\.generation: "1" → "2"  \(forces replacement\)\n/);
-        assert.match(r.out, /Step 2\/3[\s\S]*~ edge \(aws:cloudfront\/distribution:Distribution\)\n    origins\[0\]\.customHeaders\[0\]\.value: \[secret\] → \[secret\]\n/);
+        assert.match(
+            r.out,
+            /Step 1\/3[\s\S]*\+- origin-verify-b \(random:index\/randomPassword:RandomPassword\) replaced\n {4}keepers\.generation: "1" → "2" {2}\(forces replacement\)\n/,
+        );
+        assert.match(
+            r.out,
+            /Step 2\/3[\s\S]*~ edge \(aws:cloudfront\/distribution:Distribution\)\n {4}origins\[0\]\.customHeaders\[0\]\.value: \[secret\] → \[secret\]\n/,
+        );
     });
 
     it("resumes a rotation half done, and refuses nothing it should not", async () => {
@@ -222,7 +251,7 @@ describe("npm run canary -- rotate-origin-verify", () => {
         doc.write();
         const r = await canary(dir, ["rotate-origin-verify", "--stack", "production", "--apply"], { engine: new FakeEngine(dir) });
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /2 step\(s\)\n  1\. \[secret\] CloudFront sends slot b/);
+        assert.match(r.out, /2 step\(s\)\n {2}1\. \[secret\] CloudFront sends slot b/);
         assert.deepEqual(config(dir)["payments-migration:alb"].originVerify, { send: "b", accept: ["b"], generation: { a: 1, b: 2 } });
     });
 

@@ -81,7 +81,11 @@ describe("printed pulumi config commands (as the CLI applies them)", () => {
         const withGood = new StackDocument(PROJECT, "production", text);
         withGood.set("canary.weight", 10);
         withGood.set("spring.liveColor", m.spring.liveColor === "blue" ? "green" : "blue");
-        withGood.set("canary.lastKnownGood", { weight: 0.5, routes: { [m.canary.routes[0]?.name ?? "x"]: 1 }, liveColors: { legacy: m.legacy.liveColor, spring: m.spring.liveColor } });
+        withGood.set("canary.lastKnownGood", {
+            weight: 0.5,
+            routes: { [m.canary.routes[0]?.name ?? "x"]: 1 },
+            liveColors: { legacy: m.legacy.liveColor, spring: m.spring.liveColor },
+        });
         const afterMove = modelFromFlatConfig(withGood.loaded().config, PROJECT, "production");
         const proposals = [
             proposeNext(m, DEFAULT_LADDER),

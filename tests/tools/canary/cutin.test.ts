@@ -11,7 +11,9 @@ const cutinOf = (dir: string) => parse(stackText(dir, "production")).config["pay
 function cutinProject(phase = "adopted", edgeWeight?: number): string {
     const dir = tempProject(path.join(FIXTURES, "cutin"));
     const file = path.join(dir, "Pulumi.production.yaml");
-    const text = fs.readFileSync(file, "utf8").replace("    phase: adopted\n", `    phase: ${phase}\n${edgeWeight === undefined ? "" : `    edgeWeight: ${edgeWeight}\n`}`);
+    const text = fs
+        .readFileSync(file, "utf8")
+        .replace("    phase: adopted\n", `    phase: ${phase}\n${edgeWeight === undefined ? "" : `    edgeWeight: ${edgeWeight}\n`}`);
     fs.writeFileSync(file, text);
     return dir;
 }
@@ -30,8 +32,11 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /edge weight 1% → 5%/);
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy \(aws:cloudfront\/continuousDeploymentPolicy:ContinuousDeploymentPolicy\)\n    trafficConfig\.singleWeightConfig\.weight: 0\.01 → 0\.05\n/);
-        assert.match(r.out, /Before:\nEdge \(cut-in phase weight\):\n   99%[\s\S]*After:\nEdge \(cut-in phase weight\):\n   95%/);
+        assert.match(
+            r.out,
+            /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy \(aws:cloudfront\/continuousDeploymentPolicy:ContinuousDeploymentPolicy\)\n {4}trafficConfig\.singleWeightConfig\.weight: 0\.01 → 0\.05\n/,
+        );
+        assert.match(r.out, /Before:\nEdge \(cut-in phase weight\):\n {3}99%[\s\S]*After:\nEdge \(cut-in phase weight\):\n {3}95%/);
     });
 
     it("promote runs in CloudFront's order (origin, disable, delete), refreshes the primary, and records the cut-in date", async () => {
@@ -40,7 +45,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const edgeApi = new FakeEdge(engine);
         const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: edgeApi });
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase), ["promoting", "detached", "promoted"]);
+        assert.deepEqual(
+            engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase),
+            ["promoting", "detached", "promoted"],
+        );
         // In-place edge steps deploy only what they change (and the stack's outputs); the deletion step deploys all.
         const root = "urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production";
         const edge = "urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/";
@@ -50,7 +58,9 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             undefined,
         ]);
         // Before the update that deletes the policy: detached from the primary (CloudFront API), the primary refreshed.
-        assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary"]]);
+        assert.deepEqual(engine.refreshes, [
+            ["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary"],
+        ]);
         assert.deepEqual(engine.events, ["up", "up", "detach", "refresh", "up"]);
         assert.deepEqual(edgeApi.detaches, [cutinOf(dir).distribution.id]);
         assert.match(r.out, /Detached the continuous deployment policy from E/);
@@ -71,18 +81,27 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         // The detach comes first, by hand: AWS CLI commands, then the primary's refresh, then the update.
         const first = /First, detach[^\n]*\n((?: {2}[^\n]*\n)+)Next: pulumi up --stack production /.exec(r.out);
         assert.ok(first, r.out);
-        const commands = first[1].trim().split("\n").map((l) => l.trim());
+        const commands = first[1]
+            .trim()
+            .split("\n")
+            .map((l) => l.trim());
         const id = cutinOf(dir).distribution.id;
         assert.deepEqual(
             commands.map((c) => c.split(" ").slice(0, 3).join(" ")),
             ["aws cloudfront get-distribution-config", "node -e 'const", "aws cloudfront update-distribution", "aws cloudfront wait", "pulumi refresh --stack"],
         );
-        assert.equal(commands[4], `pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary'`);
+        assert.equal(
+            commands[4],
+            `pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary'`,
+        );
         // The two node commands work when pasted: on what get-distribution-config writes, they
         // produce the config with the policy id emptied and print the ETag update-distribution needs.
         const file = /> (\S+)$/.exec(commands[0])![1];
         assert.equal(file, `/tmp/cutin-primary-${id}.json`);
-        fs.writeFileSync(file, JSON.stringify({ ETag: "E2ETAG", DistributionConfig: { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "cdp-1" } }));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ ETag: "E2ETAG", DistributionConfig: { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "cdp-1" } }),
+        );
         try {
             execFileSync("bash", ["-c", commands[1]]);
             assert.deepEqual(JSON.parse(fs.readFileSync(`${file}.config`, "utf8")), { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "" });
@@ -102,7 +121,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: failing });
         assert.equal(r.code, 1, r.out);
         assert.deepEqual(engine.events, []);
-        assert.match(r.out, /Detaching the policy failed: AccessDenied\nNothing was written or updated[^\n]*run it again:\n {2}aws cloudfront get-distribution-config/);
+        assert.match(
+            r.out,
+            /Detaching the policy failed: AccessDenied\nNothing was written or updated[^\n]*run it again:\n {2}aws cloudfront get-distribution-config/,
+        );
         assert.equal(cutinOf(dir).phase, "detached");
         // Detached by hand meanwhile: the same command finds nothing attached, refreshes and updates.
         const edgeApi = new FakeEdge(engine);
@@ -120,7 +142,9 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const staged = await canary(dir, ["cutin", "next", "--stack", "production", "--apply"], { engine });
         assert.equal(staged.code, 0, staged.out);
         assert.deepEqual(engine.events, ["up", "refresh"]);
-        assert.deepEqual(engine.refreshes, [["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-staging"]]);
+        assert.deepEqual(engine.refreshes, [
+            ["urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-staging"],
+        ]);
         const back = await canary(dir, ["cutin", "rollback", "--stack", "production", "--apply"], { engine });
         assert.equal(back.code, 0, back.out);
         assert.equal(cutinOf(dir).phase, "adopted");
@@ -129,7 +153,18 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
 
     it("next at the top edge rung or during promotion is a no-op pointing at cutin promote; status agrees", async () => {
         // The command to run stands on a line of its own: no sentence punctuation to paste with it.
-        for (const [phase, weight, says] of [["weight", 15, /the edge weight is at the top of the edge ladder \(15%\): promotion is next\.\nNext: npm run canary -- cutin promote --stack production$/], ["detached", 5, /the cut-in is being promoted \(phase detached\): continue the promotion\.\nNext: npm run canary -- cutin promote --stack production$/]] as const) {
+        for (const [phase, weight, says] of [
+            [
+                "weight",
+                15,
+                /the edge weight is at the top of the edge ladder \(15%\): promotion is next\.\nNext: npm run canary -- cutin promote --stack production$/,
+            ],
+            [
+                "detached",
+                5,
+                /the cut-in is being promoted \(phase detached\): continue the promotion\.\nNext: npm run canary -- cutin promote --stack production$/,
+            ],
+        ] as const) {
             const dir = cutinProject(phase, weight);
             const before = stackText(dir, "production");
             const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
@@ -139,7 +174,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             assert.equal(stackText(dir, "production"), before);
         }
         const status = await canary(cutinProject("weight", 15), ["cutin", "status", "--stack", "production"]);
-        assert.match(status.out, /next: npm run canary -- cutin promote --stack production \(the edge weight is at the top rung\)\n  back: npm run canary -- cutin rollback --stack production \(→ staged\)/);
+        assert.match(
+            status.out,
+            /next: npm run canary -- cutin promote --stack production \(the edge weight is at the top rung\)\n {2}back: npm run canary -- cutin rollback --stack production \(→ staged\)/,
+        );
     });
 
     it("rollback from the weight phase disables the policy (nothing deleted) and is written even when a policy objects", async () => {
@@ -147,7 +185,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const r = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
         assert.equal(cutinOf(dir).phase, "staged");
-        assert.match(r.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy[^\n]*\n    enabled: true → false\n    trafficConfig/);
+        assert.match(
+            r.out,
+            /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-policy[^\n]*\n {4}enabled: true → false\n {4}trafficConfig/,
+        );
         const none = await canary(cutinProject(), ["cutin", "rollback", "--stack", "production"]);
         assert.equal(none.code, 0);
         assert.match(none.out, /Nothing changed: the cut-in is at phase adopted: every viewer is already on the old origin/);
@@ -155,7 +196,13 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
 
     it("strict usage: unknown subcommands and flags that mean nothing are errors (exit 2)", async () => {
         const dir = cutinProject();
-        for (const argv of [["cutin", "--stack", "production"], ["cutin", "jump", "--stack", "production"], ["cutin", "next", "--route", "payment-status", "--stack", "production"], ["cutin", "promote", "--stack", "production"], ["cutin", "status", "--apply", "--stack", "production"]]) {
+        for (const argv of [
+            ["cutin", "--stack", "production"],
+            ["cutin", "jump", "--stack", "production"],
+            ["cutin", "next", "--route", "payment-status", "--stack", "production"],
+            ["cutin", "promote", "--stack", "production"],
+            ["cutin", "status", "--apply", "--stack", "production"],
+        ]) {
             const r = await canary(dir, argv);
             assert.equal(r.code, 2, argv.join(" "));
         }
@@ -164,7 +211,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.match(apply.err, /^--apply means nothing to cutin status: it only reads/);
         const r = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(r.code, 0);
-        assert.match(r.out, /Cut-in phase adopted[\s\S]*next: npm run canary -- cutin next --stack production\n  back: nothing to roll back[\s\S]*100%  primary distribution → old origin/);
+        assert.match(
+            r.out,
+            /Cut-in phase adopted[\s\S]*next: npm run canary -- cutin next --stack production\n {2}back: nothing to roll back[\s\S]*100% {2}primary distribution → old origin/,
+        );
         // The general status shows the cut-in too, above the routing table.
         const all = await canary(dir, ["status", "--stack", "production"]);
         assert.match(all.out, /Cut-in phase adopted[\s\S]*Edge \(cut-in phase adopted\):[\s\S]*Routing \(first match wins\)/);
@@ -173,15 +223,24 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     it("after retirement: status offers no cut-in rollback, and cutin rollback is a config error (no usage text) naming cutin.retired and the rollback that remains", async () => {
         const dir = cutinProject("promoted");
         const file = path.join(dir, "Pulumi.production.yaml");
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    cutinDate: 2026-11-01\n    retired: true\n"));
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    cutinDate: 2026-11-01\n    retired: true\n"),
+        );
         const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(status.code, 0, status.out + status.err);
-        assert.match(status.out, /next: none \(the cut-in is finished: the old origin is retired\)\n  back: none \(the old origin is retired: the point of no return\); roll back on the routed ALB: npm run canary -- rollback --stack production\n/);
+        assert.match(
+            status.out,
+            /next: none \(the cut-in is finished: the old origin is retired\)\n {2}back: none \(the old origin is retired: the point of no return\); roll back on the routed ALB: npm run canary -- rollback --stack production\n/,
+        );
         assert.doesNotMatch(status.out, /cutin rollback/);
         const before = stackText(dir, "production");
         const back = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
         assert.equal(back.code, 2);
-        assert.equal(back.err.trim(), "cutin.retired = true: the old origin is retired, there is no old path to go back to (that was the point of no return); roll back on the routed ALB instead: npm run canary -- rollback --stack production");
+        assert.equal(
+            back.err.trim(),
+            "cutin.retired = true: the old origin is retired, there is no old path to go back to (that was the point of no return); roll back on the routed ALB instead: npm run canary -- rollback --stack production",
+        );
         assert.equal(stackText(dir, "production"), before);
         const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
         assert.match(next.out, /Nothing changed: the cut-in is finished: promoted and the old origin retired\./);
@@ -192,7 +251,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         const file = path.join(dir, "Pulumi.production.yaml");
         fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    cutinDate: 2026-11-01\n"));
         const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
-        assert.match(status.out, /next: retire the old origin after the bake: from 2026-11-15 \(cutinDate 2026-11-01 \+ 14 days\), pulumi config set --stack production --path cutin\.retired true, then a whole-stack pulumi up/);
+        assert.match(
+            status.out,
+            /next: retire the old origin after the bake: from 2026-11-15 \(cutinDate 2026-11-01 \+ 14 days\), pulumi config set --stack production --path cutin\.retired true, then a whole-stack pulumi up/,
+        );
         assert.match(status.out, /back: npm run canary -- cutin rollback --stack production \(→ adopted\)/);
     });
 
@@ -204,7 +266,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         fs.writeFileSync(file, text.replace("  payments-migration:canary:\n    weight: 0\n", "  payments-migration:canary:\n    weight: 1\n"));
         const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
         assert.equal(status.code, 0, status.out + status.err);
-        assert.match(status.out, /next: first lower Spring to 0 % \(cutin-one-risk-at-a-time\): npm run canary -- set 0 --stack production, pulumi up; then npm run canary -- cutin next --stack production\n/);
+        assert.match(
+            status.out,
+            /next: first lower Spring to 0 % \(cutin-one-risk-at-a-time\): npm run canary -- set 0 --stack production, pulumi up; then npm run canary -- cutin next --stack production\n/,
+        );
         const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
         assert.equal(next.code, 1, next.out);
         assert.match(next.out, /cutin-one-risk-at-a-time/);
@@ -213,13 +278,24 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     it("promote before the weight phase is a config error (no usage text) ending with the command to run", async () => {
         const r = await canary(cutinProject("staged"), ["cutin", "promote", "--stack", "production"]);
         assert.equal(r.code, 2);
-        assert.equal(r.err.trim(), "cutin.phase = staged: promotion starts from phase weight (viewers already on the routed ALB through the staging distribution); first take the phases up to weight, one per run: npm run canary -- cutin next --stack production");
+        assert.equal(
+            r.err.trim(),
+            "cutin.phase = staged: promotion starts from phase weight (viewers already on the routed ALB through the staging distribution); first take the phases up to weight, one per run: npm run canary -- cutin next --stack production",
+        );
     });
 
     it("a rollback says it goes back (not what the phase does going forward)", async () => {
         for (const [phase, weight, says] of [
-            ["header", undefined, /cut-in header → staged: back: the policy is disabled; every viewer on the old origin \(the staging distribution stays, nothing is deleted\)/],
-            ["promoting", 5, /cut-in promoting → staged: back: the policy is disabled and the primary's origin is the old CNAME again; every viewer on the old origin/],
+            [
+                "header",
+                undefined,
+                /cut-in header → staged: back: the policy is disabled; every viewer on the old origin \(the staging distribution stays, nothing is deleted\)/,
+            ],
+            [
+                "promoting",
+                5,
+                /cut-in promoting → staged: back: the policy is disabled and the primary's origin is the old CNAME again; every viewer on the old origin/,
+            ],
             ["staged", undefined, /cut-in staged → adopted: back: the policy and the staging distribution are deleted; every viewer stays on the old origin/],
             ["promoted", undefined, /cut-in promoted → adopted: back: the primary's origin is the old CNAME again; every viewer on the old origin/],
         ] as const) {
@@ -247,7 +323,12 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         fs.writeFileSync(f2, fs.readFileSync(f2, "utf8").replace("    phase: detached\n", "    phase: promoted\n    cutinDate: 2020-01-01\n"));
         const o = await canary(offline, ["cutin", "promote", "--stack", "production"]);
         assert.equal(o.code, 0, o.out);
-        assert.match(o.out, new RegExp(`Nothing changed: the cut-in is already promoted in the stack file \\(cutinDate 2020-01-01\\); if the pulumi up of that step has not run yet, cutin-old-origin-retained refuses a cutinDate before today: record today's, then run that pulumi up\\.\\nNext: pulumi config set --stack production --path cutin\\.cutinDate ${today}$`));
+        assert.match(
+            o.out,
+            new RegExp(
+                `Nothing changed: the cut-in is already promoted in the stack file \\(cutinDate 2020-01-01\\); if the pulumi up of that step has not run yet, cutin-old-origin-retained refuses a cutinDate before today: record today's, then run that pulumi up\\.\\nNext: pulumi config set --stack production --path cutin\\.cutinDate ${today}$`,
+            ),
+        );
         assert.equal(cutinOf(offline).cutinDate, "2020-01-01");
     });
 });

@@ -35,15 +35,30 @@ describe("canary decommission", () => {
 
     it("reads the protect flag the engine stored, only on the Beanstalk environments", () => {
         const env = "aws:elasticbeanstalk/environment:Environment";
-        assert.equal(legacyProtectedIn([{ type: env, protect: true }, { type: "aws:ecs/service:Service", protect: true }]), true);
-        assert.equal(legacyProtectedIn([{ type: env, protect: false }, { type: "aws:ecs/service:Service", protect: true }]), false);
+        assert.equal(
+            legacyProtectedIn([
+                { type: env, protect: true },
+                { type: "aws:ecs/service:Service", protect: true },
+            ]),
+            true,
+        );
+        assert.equal(
+            legacyProtectedIn([
+                { type: env, protect: false },
+                { type: "aws:ecs/service:Service", protect: true },
+            ]),
+            false,
+        );
     });
 
     it("legacy.protect: false unprotects the Beanstalk pair and nothing else", async () => {
         const p = await plan("production", ["canary.weight=100", "canary.routes[0].weight=100", "legacy.protect=false"]);
         const envs = byType(p, "aws:elasticbeanstalk/environment:Environment");
         assert.equal(envs.length, 2);
-        assert.ok(envs.every((e) => e.options.protect === false), "the pair is unprotected");
+        assert.ok(
+            envs.every((e) => e.options.protect === false),
+            "the pair is unprotected",
+        );
         for (const type of ["aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer"]) {
             const rs = byType(p, type);
             assert.ok(rs.length > 0 && rs.every((r) => r.options.protect === true), `${type} stays protected`);

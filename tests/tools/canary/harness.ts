@@ -1,7 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../../../tools/canary";
-import { AlarmSource, AlarmState, Clock, DeployedResource, EdgeApi, Engine, ServiceDeployments, ServiceInspector, UpOptions } from "../../../tools/canary/adapters";
+import {
+    AlarmSource,
+    AlarmState,
+    Clock,
+    DeployedResource,
+    EdgeApi,
+    Engine,
+    ServiceDeployments,
+    ServiceInspector,
+    UpOptions,
+} from "../../../tools/canary/adapters";
 import { FIXTURES, tempProject as copyProject } from "../../helpers";
 import { outputsOf } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
@@ -60,10 +70,27 @@ export class FakeEngine implements Engine {
         return (["blue", "green"] as const).flatMap((color) => {
             const td = taskDefinitionArn(color, spring[color].image);
             return [
-                { urn: urn("aws:ecs/service:Service", `spring-${color}`), type: "aws:ecs/service:Service", protect, outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td, desiredCount: spring[color].desiredCount } },
-                { urn: urn("aws:ecs/taskDefinition:TaskDefinition", `spring-${color}-task`), type: "aws:ecs/taskDefinition:TaskDefinition", protect: false, outputs: { arn: td, containerDefinitions: JSON.stringify([{ image: spring[color].image }]) } },
+                {
+                    urn: urn("aws:ecs/service:Service", `spring-${color}`),
+                    type: "aws:ecs/service:Service",
+                    protect,
+                    outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td, desiredCount: spring[color].desiredCount },
+                },
+                {
+                    urn: urn("aws:ecs/taskDefinition:TaskDefinition", `spring-${color}-task`),
+                    type: "aws:ecs/taskDefinition:TaskDefinition",
+                    protect: false,
+                    outputs: { arn: td, containerDefinitions: JSON.stringify([{ image: spring[color].image }]) },
+                },
                 ...(legacy && !legacy.decommissioned
-                    ? [{ urn: urn("aws:elasticbeanstalk/environment:Environment", `legacy-${color}`), type: "aws:elasticbeanstalk/environment:Environment", protect: legacy.protect ?? protect, outputs: {} }]
+                    ? [
+                          {
+                              urn: urn("aws:elasticbeanstalk/environment:Environment", `legacy-${color}`),
+                              type: "aws:elasticbeanstalk/environment:Environment",
+                              protect: legacy.protect ?? protect,
+                              outputs: {},
+                          },
+                      ]
                     : []),
             ];
         });
@@ -81,7 +108,10 @@ export const taskDefinitionArn = (color: string, image: string) => `arn:aws:ecs:
 export class FakeServices implements ServiceInspector {
     /** Service name → what ECS reports instead (e.g. a circuit-breaker rollback). */
     public override: Record<string, ServiceDeployments> = {};
-    constructor(private readonly engine?: FakeEngine, private readonly stack = "production") {}
+    constructor(
+        private readonly engine?: FakeEngine,
+        private readonly stack = "production",
+    ) {}
     async describe(_cluster: string, service: string): Promise<ServiceDeployments | undefined> {
         if (this.override[service]) return this.override[service];
         const r = (await this.engine?.resources(this.stack))?.find((x) => x.outputs.name === service);
@@ -124,7 +154,11 @@ export class FakeEdge implements EdgeApi {
     }
 }
 
-export async function canary(dir: string, argv: string[], deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock; services?: ServiceInspector; edge?: EdgeApi } = {}) {
+export async function canary(
+    dir: string,
+    argv: string[],
+    deps: { engine?: Engine; alarms?: AlarmSource; clock?: Clock; services?: ServiceInspector; edge?: EdgeApi } = {},
+) {
     const lines: string[] = [];
     const errors: string[] = [];
     const code = await main(argv, {

@@ -20,7 +20,8 @@ describe("canary tool, followed literally (issue 10)", () => {
         for (let run = 0; run < 3; run++) {
             const r = await canary(dir, argv);
             assert.equal(r.code, 0, r.out + r.err);
-            if (run < 2) assert.match(r.out, /Then run the same command again for: .*\n  npm run canary -- flip spring green --scale-down-old 1 --stack production/);
+            if (run < 2)
+                assert.match(r.out, /Then run the same command again for: .*\n {2}npm run canary -- flip spring green --scale-down-old 1 --stack production/);
             const s = spring(dir);
             seen.push([s.liveColor, s.blue.desiredCount, s.green.desiredCount]);
         }
@@ -111,7 +112,10 @@ describe("canary tool, followed literally (issue 10)", () => {
         await canary(dir, ["next", "--stack", "production"]);
         const r = await canary(dir, ["next", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /canary\.lastKnownGood records the stack file's state before this step\. Without a Pulumi CLI the tool cannot read what is deployed, so this is only the last state written/);
+        assert.match(
+            r.out,
+            /canary\.lastKnownGood records the stack file's state before this step\. Without a Pulumi CLI the tool cannot read what is deployed, so this is only the last state written/,
+        );
     });
 
     it("with a Pulumi CLI, last known-good is the deployed state, even when the file is ahead of it", async () => {
@@ -130,12 +134,18 @@ describe("canary tool, followed literally (issue 10)", () => {
     it("a traffic step deploys only the listener rules it changes (pulumi up --target), capacity steps the whole stack", async () => {
         const dir = tempProject();
         const r = await canary(dir, ["next", "--stack", "production"]);
-        assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config\.production\.json \\\n    --target 'urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production' \\\n    --target 'urn:pulumi:production::payments-migration::payments:migration:DeployedState::deployed-state-record' \\\n    --target 'urn:pulumi:production::payments-migration::[^']*aws:lb\/listenerRule:ListenerRule::alb-canary-default'\n/);
+        assert.match(
+            r.out,
+            /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config\.production\.json \\\n {4}--target 'urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production' \\\n {4}--target 'urn:pulumi:production::payments-migration::payments:migration:DeployedState::deployed-state-record' \\\n {4}--target 'urn:pulumi:production::payments-migration::[^']*aws:lb\/listenerRule:ListenerRule::alb-canary-default'\n/,
+        );
         const engine = new FakeEngine(dir);
         const f = await canary(dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine });
         assert.equal(f.code, 0, f.out);
         assert.equal(engine.targets[0], undefined, "capacity: a full update");
-        assert.ok(engine.targets[1]?.every((u) => /ListenerRule|pulumi:pulumi:Stack|migration:DeployedState::/.test(u)), String(engine.targets[1]));
+        assert.ok(
+            engine.targets[1]?.every((u) => /ListenerRule|pulumi:pulumi:Stack|migration:DeployedState::/.test(u)),
+            String(engine.targets[1]),
+        );
         assert.ok(engine.targets[1]?.some((u) => /ListenerRule/.test(u)));
     });
 
@@ -144,22 +154,41 @@ describe("canary tool, followed literally (issue 10)", () => {
         const engine = new FakeEngine(dir);
         const services = new FakeServices(engine);
         services.override["spring-green"] = {
-            deployments: [{ status: "PRIMARY", taskDefinition: "arn:aws:ecs:eu-west-1:111111111111:task-definition/spring-green:1", rolloutState: "COMPLETED" }],
+            deployments: [
+                { status: "PRIMARY", taskDefinition: "arn:aws:ecs:eu-west-1:111111111111:task-definition/spring-green:1", rolloutState: "COMPLETED" },
+            ],
         };
         const before = stackText(dir, "production");
         const r = await canary(dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine, services });
         assert.equal(r.code, 1, r.out);
-        assert.match(r.out, /Refused: spring green is not running what was released; nothing was written\.\n  spring-green \(ECS service spring-green\): runs arn:aws:ecs:eu-west-1:111111111111:task-definition\/spring-green:1, the state says/);
+        assert.match(
+            r.out,
+            /Refused: spring green is not running what was released; nothing was written\.\n {2}spring-green \(ECS service spring-green\): runs arn:aws:ecs:eu-west-1:111111111111:task-definition\/spring-green:1, the state says/,
+        );
         assert.equal(stackText(dir, "production"), before);
         assert.equal(engine.ups.length, 0);
 
         // A release whose deployment the circuit breaker rolled back: the update "succeeds", the tool does not.
         const failed = new FakeServices(engine);
         failed.override["spring-green"] = {
-            deployments: [{ status: "PRIMARY", taskDefinition: "arn:old", rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start." }],
+            deployments: [
+                {
+                    status: "PRIMARY",
+                    taskDefinition: "arn:old",
+                    rolloutState: "FAILED",
+                    rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+                },
+            ],
         };
-        const rel = await canary(dir, ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:9.9.9", "--stack", "production", "--apply"], { engine, services: failed });
+        const rel = await canary(
+            dir,
+            ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:9.9.9", "--stack", "production", "--apply"],
+            { engine, services: failed },
+        );
         assert.equal(rel.code, 1, rel.out);
-        assert.match(rel.out, /ECS is not running what was deployed:\n  spring-green \(ECS service spring-green\): runs arn:old[\s\S]*primary deployment is FAILED: ECS deployment circuit breaker/);
+        assert.match(
+            rel.out,
+            /ECS is not running what was deployed:\n {2}spring-green \(ECS service spring-green\): runs arn:old[\s\S]*primary deployment is FAILED: ECS deployment circuit breaker/,
+        );
     });
 });

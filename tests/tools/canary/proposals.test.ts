@@ -6,7 +6,11 @@ import { proposeFlip, proposeNext, proposeRelease, proposeRollback, proposeSet }
 import { PROJECT, stackRaw, withValue } from "../../helpers";
 
 const model = (changes: [string, unknown][] = []) =>
-    parseStackConfig(changes.reduce((raw, [k, v]) => withValue(raw, k, v), stackRaw("production")), PROJECT, "production");
+    parseStackConfig(
+        changes.reduce((raw, [k, v]) => withValue(raw, k, v), stackRaw("production")),
+        PROJECT,
+        "production",
+    );
 
 const edits = (p: ReturnType<typeof proposeSet>) => p.steps.map((s) => [s.kind, s.edits.map((e) => `${e.path}=${JSON.stringify(e.value)}`)]);
 
@@ -14,7 +18,7 @@ describe("canary proposals", () => {
     it("next takes exactly one rung, and records where it came from", () => {
         const p = proposeNext(model(), DEFAULT_LADDER);
         assert.deepEqual(edits(p), [
-            ["traffic", ['canary.weight=5', 'canary.lastKnownGood={"weight":1,"routes":{"payment-status":5},"liveColors":{"legacy":"green","spring":"blue"}}']],
+            ["traffic", ["canary.weight=5", 'canary.lastKnownGood={"weight":1,"routes":{"payment-status":5},"liveColors":{"legacy":"green","spring":"blue"}}']],
         ]);
         assert.equal(p.rollback, false);
         assert.deepEqual(edits(proposeNext(model(), DEFAULT_LADDER, "payment-status"))[0][1][0], "canary.routes[0].weight=10");
@@ -38,11 +42,17 @@ describe("canary proposals", () => {
         // production: spring blue live with 3 tasks, green has 2
         assert.deepEqual(edits(proposeFlip(model(), "spring", "green", 1)), [
             ["capacity", ["spring.green.desiredCount=3"]],
-            ["traffic", ['spring.liveColor="green"', 'canary.lastKnownGood={"weight":1,"routes":{"payment-status":5},"liveColors":{"legacy":"green","spring":"blue"}}']],
+            [
+                "traffic",
+                ['spring.liveColor="green"', 'canary.lastKnownGood={"weight":1,"routes":{"payment-status":5},"liveColors":{"legacy":"green","spring":"blue"}}'],
+            ],
             ["capacity", ["spring.blue.desiredCount=1"]],
         ]);
         const even = proposeFlip(model([["spring.green.desiredCount", 3]]), "spring", "green");
-        assert.deepEqual(even.steps.map((s) => s.kind), ["traffic"]);
+        assert.deepEqual(
+            even.steps.map((s) => s.kind),
+            ["traffic"],
+        );
         const legacy = proposeFlip(model([["legacy.blue.minInstances", 1]]), "legacy", "blue");
         assert.deepEqual(edits(legacy)[0], ["capacity", ["legacy.blue.minInstances=3"]]);
     });
@@ -50,11 +60,21 @@ describe("canary proposals", () => {
     it("flip names the target color: re-running a finished or half-finished flip continues it, never flips back", () => {
         // Capacity written, traffic not yet: only the traffic step (and the scale-down) remain.
         const half = model([["spring.green.desiredCount", 3]]);
-        assert.deepEqual(edits(proposeFlip(half, "spring", "green", 1)).map(([k]) => k), ["traffic", "capacity"]);
+        assert.deepEqual(
+            edits(proposeFlip(half, "spring", "green", 1)).map(([k]) => k),
+            ["traffic", "capacity"],
+        );
         // Traffic moved: only the scale-down remains; after it, nothing.
-        const moved = model([["spring.green.desiredCount", 3], ["spring.liveColor", "green"]]);
+        const moved = model([
+            ["spring.green.desiredCount", 3],
+            ["spring.liveColor", "green"],
+        ]);
         assert.deepEqual(edits(proposeFlip(moved, "spring", "green", 1)), [["capacity", ["spring.blue.desiredCount=1"]]]);
-        const done = model([["spring.green.desiredCount", 3], ["spring.liveColor", "green"], ["spring.blue.desiredCount", 1]]);
+        const done = model([
+            ["spring.green.desiredCount", 3],
+            ["spring.liveColor", "green"],
+            ["spring.blue.desiredCount", 1],
+        ]);
         const again = proposeFlip(done, "spring", "green", 1);
         assert.deepEqual(again.steps, []);
         assert.match(again.unchanged ?? "", /spring green is already live and spring blue is at 1/);
@@ -86,21 +106,40 @@ describe("canary proposals", () => {
 
     it("rollback without a record sends everything to Rails, and refuses when there is nothing to undo", () => {
         assert.deepEqual(edits(proposeRollback(model())), [["traffic", ["canary.weight=0", "canary.routes[0].weight=0"]]]);
-        const noop = proposeRollback(model([["canary.weight", 0], ["canary.routes.0.weight", 0]]));
+        const noop = proposeRollback(
+            model([
+                ["canary.weight", 0],
+                ["canary.routes.0.weight", 0],
+            ]),
+        );
         assert.deepEqual(noop.steps, []);
         assert.match(noop.unchanged ?? "", /already at the last known-good/);
     });
 
     it("rollback moves each weight to the lower of now and known-good: a weight set below known-good stays", () => {
         const lkg = { weight: 5, routes: { "payment-status": 5 }, liveColors: { legacy: "green", spring: "blue" } };
-        const p = proposeRollback(model([["canary.weight", 0], ["canary.routes.0.weight", 25], ["canary.lastKnownGood", lkg]]));
+        const p = proposeRollback(
+            model([
+                ["canary.weight", 0],
+                ["canary.routes.0.weight", 25],
+                ["canary.lastKnownGood", lkg],
+            ]),
+        );
         assert.deepEqual(edits(p), [["traffic", ["canary.routes[0].weight=5"]]]);
-        const below = proposeRollback(model([["canary.weight", 0], ["canary.lastKnownGood", lkg]]));
+        const below = proposeRollback(
+            model([
+                ["canary.weight", 0],
+                ["canary.lastKnownGood", lkg],
+            ]),
+        );
         assert.deepEqual(below.steps, []);
     });
 
     it("a flip to the known-good color is a move back that keeps the record; with a scale-down it is an ordinary move", () => {
-        const flipped = model([["spring.liveColor", "green"], ["canary.lastKnownGood", { weight: 1, routes: {}, liveColors: { legacy: "green", spring: "blue" } }]]);
+        const flipped = model([
+            ["spring.liveColor", "green"],
+            ["canary.lastKnownGood", { weight: 1, routes: {}, liveColors: { legacy: "green", spring: "blue" } }],
+        ]);
         const back = proposeFlip(flipped, "spring", "blue");
         assert.equal(back.rollback, true);
         assert.deepEqual(edits(back), [["traffic", ['spring.liveColor="blue"']]]);

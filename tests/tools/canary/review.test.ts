@@ -79,7 +79,10 @@ describe("canary tool, new-operator review: what it prints", () => {
         const before = stackText(dir, "production");
         const floor = /the policy pack keeps at least 1 \(idle-color-warm\.minTasks, mandatory for production\)/;
         for (const [value, message] of [
-            ["5", /--scale-down-old 5: expected a whole number from 1 to 3 \(spring blue at 3 tasks now; a scale-down cannot add capacity; the policy pack keeps at least 1 \(idle-color-warm\.minTasks, mandatory for production\)\)/],
+            [
+                "5",
+                /--scale-down-old 5: expected a whole number from 1 to 3 \(spring blue at 3 tasks now; a scale-down cannot add capacity; the policy pack keeps at least 1 \(idle-color-warm\.minTasks, mandatory for production\)\)/,
+            ],
             ["-1", /--scale-down-old -1: expected a whole number from 1 to 3/],
             ["1.5", /--scale-down-old 1\.5: expected a whole number from 1 to 3/],
             ["0", floor],
@@ -119,7 +122,8 @@ describe("canary tool, new-operator review: what it prints", () => {
 });
 
 describe("canary tool, new-operator review: a traffic step after a capacity step that is not deployed", () => {
-    const notChecked = /Not checked \(no Pulumi CLI\): that spring green at 3 tasks is deployed\. The stack file has it; if an earlier step wrote it, run pulumi up for that step first/;
+    const notChecked =
+        /Not checked \(no Pulumi CLI\): that spring green at 3 tasks is deployed\. The stack file has it; if an earlier step wrote it, run pulumi up for that step first/;
 
     it("without a Pulumi CLI, a flip re-run before pulumi up says plainly that the capacity step must be deployed first", async () => {
         const dir = tempProject();
@@ -156,6 +160,9 @@ describe("canary tool, new-operator review: a traffic step after a capacity step
         fs.writeFileSync(path.join(dir, "Pulumi.production.yaml"), before);
         const back = await canary(dir, ["set", "0", "--stack", "production"], { engine });
         assert.equal(back.code, 0, back.out);
-        assert.match(back.out, /Pending capacity this targeted update does not deploy \(spring-green desiredCount 2 → 3\): deploy it with pulumi up --stack production/);
+        assert.match(
+            back.out,
+            /Pending capacity this targeted update does not deploy \(spring-green desiredCount 2 → 3\): deploy it with pulumi up --stack production/,
+        );
     });
 });

@@ -48,7 +48,10 @@ describe("stack file edits (as pulumi config set --path)", () => {
         const lines = changedLines(WITH_SECRETS, doc.toString());
         assert.deepEqual(lines, [6]);
         assert.equal(doc.toString().split("\n")[6], "    weight: 5   # one percent");
-        assert.ok(doc.toString().includes("c2VjcmV0IHZhbHVlIHRoYXQgaXMgcXVpdGUgbG9uZyBhbmQgd291bGQgYmUgZm9sZGVkIGF0IGVpZ2h0eSBjaGFyYWN0ZXJz\n"), "secure value kept on one line");
+        assert.ok(
+            doc.toString().includes("c2VjcmV0IHZhbHVlIHRoYXQgaXMgcXVpdGUgbG9uZyBhbmQgd291bGQgYmUgZm9sZGVkIGF0IGVpZ2h0eSBjaGFyYWN0ZXJz\n"),
+            "secure value kept on one line",
+        );
         doc.set("canary.routes[0].weight", 10);
         assert.deepEqual(changedLines(WITH_SECRETS, doc.toString()), [6, 10]);
     });
