@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./lib/errors";
 import { modelFromFlatConfig } from "./lib/config";
 import { refuseLiveReplacements } from "./lib/replacements";
+import { POSITION_OUTPUTS } from "./lib/contract";
+import { knownGoodAfter } from "./lib/position";
 import { defineStack, deployedStateReference, liveShape } from "./stack";
 
 async function main() {
@@ -17,7 +19,12 @@ async function main() {
         const model = modelFromFlatConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
         const deployed = deployedStateReference();
         refuseLiveReplacements(await deployed.getOutputValue("liveShape"), liveShape(model), model.stack);
-        return defineStack(model);
+        const knownGood = knownGoodAfter({
+            deployedPosition: await deployed.getOutputValue(POSITION_OUTPUTS.position),
+            deployedKnownGood: await deployed.getOutputValue(POSITION_OUTPUTS.knownGood),
+            confirm: model.canary.confirm,
+        });
+        return defineStack(model, { knownGood });
     } catch (err) {
         // RunError: the CLI prints the message alone, without a stack trace.
         throw err instanceof UserError ? new pulumi.RunError(err.message) : err;

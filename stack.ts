@@ -21,8 +21,8 @@ import { StackModel, containerPortOf, routingInput } from "./lib/config";
 import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS } from "./lib/contract";
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
-import { DeployedState, deployedStateOf } from "./lib/deployedState";
-import { DeployedStateRecord } from "./components/deployedState";
+import { Position } from "./lib/position";
+import { PositionRecord, ResourceCapture } from "./components/positionRecord";
 import { COLORS, Color, targetPercents } from "./lib/weights";
 
 export interface StackOutputs {
@@ -48,8 +48,10 @@ export interface StackOutputs {
     legacyEnvironments: Record<Color, pulumi.Output<string>> | null;
     /** Beanstalk's target groups: copy them into legacy.targetGroupArns to skip the tag lookup. */
     legacyTargetGroupArns: Record<Color, pulumi.Output<string>> | null;
-    /** Everything the policy pack compares the next update against (lib/deployedState.ts). */
-    deployedState: DeployedState<pulumi.Output<string>>;
+    /** The position this update leaves (lib/position.ts): what the next update's pack and the canary tool read as deployed. */
+    position: pulumi.Output<Position>;
+    /** The position the operator last confirmed as known-good (null: none yet): the target of every move back. */
+    knownGood: Position | null;
     /** Where the cut-in from the live system stands (null: no cut-in configured). */
     cutin: CutinState | null;
 }
@@ -88,18 +90,10 @@ export function liveShape(model: StackModel): LiveShape {
     };
 }
 
-/**
- * The exports a later update (its policies, the canary tool, the replacement check) reads
- * back as "what is deployed". `legacyTargetGroupArns`: the Beanstalk pair's target groups
- * (Outputs in the program; strings where the offline plan derives a deployed state).
- */
-export function deployedState<Arn = pulumi.Output<string>>(
-    model: StackModel,
-    legacyTargetGroupArns: Record<Color, Arn> | null,
-): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin"> & { deployedState: DeployedState<Arn> } {
+/** The exports the canary tool and the replacement check read back as "what is deployed" (besides the position). */
+export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | "liveColors" | "liveShape" | "cutin"> {
     const c = model.cutin;
     return {
-        deployedState: deployedStateOf(model, legacyTargetGroupArns),
         canary: canaryState(model),
         cutin: c
             ? {
@@ -137,7 +131,16 @@ interface StackContext {
 
 type Secrets = { originVerify: Record<OriginVerifySlot, random.RandomPassword>; qaToken: random.RandomPassword };
 
-export function defineStack(model: StackModel): StackOutputs {
+/** What the program read from its last deployment. */
+export interface DeployedContext {
+    /** The known-good position this update keeps (index.ts decides: the deployed one's, or the deployed position once confirmed). */
+    knownGood: Position | null;
+}
+
+export function defineStack(model: StackModel, deployed: DeployedContext = { knownGood: null }): StackOutputs {
+    // First: every resource registered from here on is part of the position this update records.
+    const capture = new ResourceCapture();
+    capture.install();
     const ctx: StackContext = {
         model,
         tags: { "payments:stack": model.stack, "payments:managed-by": "pulumi", ...model.tags },
@@ -150,13 +153,13 @@ export function defineStack(model: StackModel): StackOutputs {
     const secrets = generateSecrets(ctx);
     const alb = declareAlb(ctx, network);
     const legacy = model.legacyPresent ? declareLegacy(ctx, network, alb) : undefined;
-    // What this update deploys, recorded where the policy pack can check it (exported as deployedState too).
-    new DeployedStateRecord("deployed-state-record", deployedStateOf(model, legacyTargetGroupArns(legacy)));
     const { spring, traffic } = declareSpringAndRouting(ctx, { network, alb, legacy, rules, secrets });
     const health = declareHealthSignals(ctx, alb, spring, legacy);
     const edge = declareEdge(ctx, alb, secrets);
     declareViewerDns(ctx, edge, traffic);
-    return stackOutputs(ctx, { alb, legacy, spring, traffic, health, edge, secrets });
+    // Last: the position of everything above, as the engine returns it (components/positionRecord.ts).
+    const record = new PositionRecord("position", { views: capture.views(), knownGood: deployed.knownGood });
+    return stackOutputs(ctx, { alb, legacy, spring, traffic, health, edge, secrets, record });
 }
 
 /**
@@ -240,6 +243,7 @@ function declareSpringAndRouting(
         },
         weightedRulesDependOn: [...spring.services, ...(legacy?.environments ?? [])],
         migration: model.migration,
+        headers: { originVerify: model.alb.originVerifyHeader, route: model.qa.routeHeader, token: model.qa.tokenHeader },
     });
     attach(traffic.targetGroupAttachments);
     return { spring, traffic };
@@ -335,6 +339,7 @@ function stackOutputs(
         health: HealthSignals;
         edge: EdgeDistribution | CutinEdge;
         secrets: Secrets;
+        record: PositionRecord;
     },
 ): StackOutputs {
     const { model } = ctx;
@@ -345,7 +350,9 @@ function stackOutputs(
         qaToken: pulumi.secret(r.secrets.qaToken.result),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
-        ...deployedState(model, legacyTargetGroupArns(legacy)),
+        ...deployedState(model),
+        position: r.record.position,
+        knownGood: r.record.knownGood,
         routing: routingSummary(r.traffic.rules),
         springServices: { blue: spring.colors.blue.service.name, green: spring.colors.green.service.name },
         health: {

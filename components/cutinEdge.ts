@@ -1,5 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RecordedComponent } from "./recorded";
 import { CLOUDFRONT_HOSTED_ZONE_ID } from "../lib/cloudfront";
 import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
 import { CutinPhase, continuousDeploymentProblems, edgeShape } from "../lib/cutin";
@@ -52,7 +53,7 @@ export interface CutinEdgeArgs {
  * primary's own origin becomes the ALB and the policy and staging distribution go. Until
  * the old origin is retired, the primary goes back to it by `cutin.phase` alone.
  */
-export class CutinEdge extends pulumi.ComponentResource {
+export class CutinEdge extends RecordedComponent {
     public readonly primary: aws.cloudfront.Distribution;
     public readonly staging?: aws.cloudfront.Distribution;
     public readonly policy?: aws.cloudfront.ContinuousDeploymentPolicy;

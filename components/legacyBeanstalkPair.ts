@@ -1,5 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RecordedComponent } from "./recorded";
 import { legacyInstances } from "../lib/capacity";
 import { LegacyConfig } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT } from "../lib/contract";
@@ -46,7 +47,7 @@ type Setting = { namespace: string; name: string; value: pulumi.Input<string>; r
  * shared-ALB mode on the routed ALB. A Rails release goes to the idle color and becomes
  * live by a weight flip in the ALB (seconds), not by a CNAME swap (resolver caches).
  */
-export class LegacyBeanstalkPair extends pulumi.ComponentResource {
+export class LegacyBeanstalkPair extends RecordedComponent {
     public readonly applicationName: pulumi.Output<string>;
     /** Application versions this stack declares (only when it creates the application), by label. */
     public readonly versions: Record<string, aws.elasticbeanstalk.ApplicationVersion>;

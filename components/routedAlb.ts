@@ -1,5 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RecordedComponent } from "./recorded";
 import { Color, Side, WeightedTarget } from "../lib/weights";
 import {
     BEANSTALK_LISTENER_PORT,
@@ -53,6 +54,8 @@ export interface TrafficArgs {
      * 100 % everywhere, and how long that must hold before the legacy pair may go.
      */
     migration: { cutoverDate?: string; bakeDays: number };
+    /** The header names the rules use, recorded for the position (lib/position.ts reads the rules with them). */
+    headers: { originVerify: string; route: string; token: string };
 }
 
 export interface RoutedTraffic {
@@ -81,7 +84,7 @@ const FORBIDDEN = { type: "fixed-response", fixedResponse: { contentType: "text/
  * that listener is where Beanstalk puts its own per-environment rules (host header = the
  * environment CNAME, no origin-verify condition), so it must be unreachable.
  */
-export class RoutedAlb extends pulumi.ComponentResource {
+export class RoutedAlb extends RecordedComponent {
     public readonly securityGroup: aws.ec2.SecurityGroup;
     public readonly loadBalancer: aws.lb.LoadBalancer;
     /** The HTTPS listener that carries traffic. */
@@ -141,7 +144,8 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 defaultActions: [FORBIDDEN],
                 tags: args.tags,
             },
-            { parent: this },
+            // Deleting a listener deletes every rule on it (Beanstalk's and ours): a rollback target like the ALB.
+            { parent: this, protect: args.protect },
         );
         this.httpListener = new aws.lb.Listener(
             `${name}-http`,
@@ -152,7 +156,8 @@ export class RoutedAlb extends pulumi.ComponentResource {
                 defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(TRAFFIC_PORT), statusCode: "HTTP_301" } }],
                 tags: args.tags,
             },
-            { parent: this },
+            // Beanstalk's default rules live on this listener: deleting it breaks the environments' health.
+            { parent: this, protect: args.protect },
         );
         // Outputs are registered by routeTraffic, once the rules exist.
     }
@@ -250,6 +255,7 @@ export class RoutedAlb extends pulumi.ComponentResource {
             trafficListenerArn: this.trafficListener.arn,
             routing,
             migration: args.migration,
+            headers: args.headers,
             // origin-locked admits on the ALB's security group only the prefix list resolved here.
             cloudFrontPrefixList: { id: this.cloudFrontPrefixList!.id, name: this.cloudFrontPrefixList!.name },
         });

@@ -153,6 +153,13 @@ const canary = obj({
     bakeMinutes: int(1, 1440).default(30),
     /** Weights and colors to return to on `npm run canary -- rollback`; the canary tool records it before each forward move. */
     lastKnownGood: knownGood.optional(),
+    /**
+     * The deployed position the operator confirms as known-good (its digest: `npm run canary --
+     * confirm` writes it). The update that deploys it makes that position the stack's known-good
+     * one, the target of every move back; a digest of any other position changes nothing.
+     * @default none: the known-good position stays as deployed
+     */
+    confirm: str("expected the 12-hex-digit digest of the deployed position, as `npm run canary -- confirm` writes it", /^[0-9a-f]{12}$/).optional(),
 });
 
 const legacyColor = obj({

@@ -35,11 +35,11 @@ export const COMPONENT_TYPES = {
     healthSignals: "payments:migration:HealthSignals",
     cutinEdge: "payments:migration:CutinEdge",
     viewerDns: "payments:migration:ViewerDns",
-    /** Holds the DeployedState (lib/deployedState.ts) this update leaves; nothing in AWS. */
-    deployedState: "payments:migration:DeployedState",
+    /** Holds the position (lib/position.ts) this update leaves and the known-good one; nothing in AWS. */
+    positionRecord: "payments:migration:PositionRecord",
 } as const;
-/** The stack output holding the DeployedState, read back through DEPLOYED_STATE_REFERENCE. */
-export const DEPLOYED_STATE_OUTPUT = "deployedState";
+/** The stack outputs holding the position and the known-good position, read back through DEPLOYED_STATE_REFERENCE. */
+export const POSITION_OUTPUTS = { position: "position", knownGood: "knownGood" } as const;
 /** The LegacyBeanstalkPair's registered outputs naming Beanstalk's own target groups (found by tag, not declared by us). */
 export const LEGACY_TARGET_GROUP_OUTPUTS = { blue: "blueTargetGroupArn", green: "greenTargetGroupArn" } as const;
 /**

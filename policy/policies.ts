@@ -4,6 +4,7 @@
  */
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
+import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
 import { rollbackPolicies } from "./rollback";
 import { rolloutPolicies } from "./rollout";
@@ -17,6 +18,7 @@ export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
 export const policies: Policies = [
     ...statePolicies,
+    ...closedWorldPolicies,
     ...rollbackPolicies,
     ...trafficPolicies,
     ...accessPolicies,

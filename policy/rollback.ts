@@ -1,181 +1,166 @@
 /**
  * Rollback safety: the rollback target (the Beanstalk pair and its place in every canary
- * forward) stays until the *deployed* state has served Spring 100 % everywhere for the bake
- * period since a cutover recorded on the day, and production keeps it `protect`ed. These
- * policies never block a move back: keeping or re-adding the pair always satisfies them.
+ * forward) stays until the *deployed* position has served Spring 100 % everywhere for the bake
+ * period since a cutover recorded on the day, production keeps the rollback targets
+ * `protect`ed, and nothing that carries live traffic is ever created anew.
  */
-import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { COLOR_TAG } from "../lib/contract";
-import { DeployedState } from "../lib/deployedState";
-import { towardKnownGood } from "./backward";
-import { backDated, daysBetween, today } from "./clock";
-import {
-    Deployed,
-    TYPES,
-    beanstalkEnvironments,
-    deployedStateIn,
-    isUnknown,
-    isViewerDistribution,
-    recordedStateIn,
-    rulesOf,
-    springTargetGroups,
-    tagsOf,
-} from "./stackView";
+import { Position, readRules, springShare, targetLabels } from "../lib/position";
+import { COLOR_TAG, TYPES, UNKNOWN, ofType, read, tagsOf } from "../lib/resources";
+import { daysBetween } from "./clock";
+import { Finding, Judgement, stackPolicy } from "./judge";
 
-export interface RollbackRetainedConfig {
-    /** Floor for the stack's migration.bakeDays: a stack cannot shorten the bake below this. */
+export interface BakeConfig {
+    /** Floor for the stack's own bake days: a stack cannot shorten the bake below this. */
     minBakeDays: number;
-    /** The day to evaluate as (YYYY-MM-DD), for reproducible checks. Default: today (UTC). */
+    /** The day to evaluate as (YYYY-MM-DD): only today is accepted (a later or earlier day skips or stretches a bake). */
     evaluationDate?: string;
 }
 
-/**
- * Why the rollback target may not go yet, or undefined when it may: the deployed state
- * (never the update's own config) must serve Spring 100 % on every path, with a cutover
- * recorded `bakeDays` ago.
- */
-export function removalBlocked(deployed: Deployed, recorded: DeployedState | undefined, config: RollbackRetainedConfig): string | undefined {
-    if (deployed.kind === "new") return undefined; // nothing deployed, nothing to roll back to
-    if (deployed.kind === "unjudgeable") return `the deployed state cannot be read (${deployed.reason})`;
-    const state = deployed.state;
-    if (!state.legacyPresent) return undefined; // already gone: nothing is removed now
-    if (!state.traffic.every((e) => e.springPercent === 100)) return "the deployed state does not yet serve Spring 100 % on every path";
-    const cutover = state.migration.cutoverDate;
-    if (!cutover) return "the deployed state records no migration.cutoverDate";
-    const bakeDays = Math.max(state.migration.bakeDays, recorded?.migration.bakeDays ?? 0, config.minBakeDays ?? 14);
-    const held = daysBetween(cutover, today(config));
-    return held >= bakeDays ? undefined : `the cutover of ${cutover} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
+/** The lowest bake a pack config may set: a week of full traffic, weekdays and a weekend. */
+export const MIN_BAKE_DAYS_FLOOR = 7;
+
+export const BAKE_SCHEMA = {
+    properties: {
+        minBakeDays: { type: "integer", minimum: 0, default: 14 },
+        evaluationDate: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+    },
+} as const;
+
+/** The bake settings that would switch a bake off: a floor under a week, a day that is not today. */
+export function bakeConfigProblems(config: BakeConfig, j: Judgement): string[] {
+    const out: string[] = [];
+    if ((config.minBakeDays ?? 14) < MIN_BAKE_DAYS_FLOOR)
+        out.push(`minBakeDays ${config.minBakeDays} is below ${MIN_BAKE_DAYS_FLOOR}: a bake shorter than a week is no bake`);
+    if (config.evaluationDate !== undefined && config.evaluationDate !== j.today)
+        out.push(`evaluationDate ${config.evaluationDate} is not today (${j.today}): the bake clock counts real days`);
+    return out;
 }
 
-export const rollbackTargetRetained: StackValidationPolicy = {
+/** Spring serves 100 % of every public path of a position. */
+const allSpring = (p: Position) => p.traffic.length > 0 && p.traffic.every((e) => springShare(e) === 100);
+
+/**
+ * Why the Beanstalk pair may not go yet, or undefined when it may: the deployed position (never
+ * the update's own config) serves Spring 100 % on every path, with a cutover recorded bakeDays ago.
+ */
+export function removalBlocked(j: Judgement, config: BakeConfig): string | undefined {
+    if (j.deployed.kind === "new") return undefined;
+    if (j.deployed.kind === "unjudgeable") return `the deployed position cannot be read (${j.deployed.reason})`;
+    const d = j.deployed.position;
+    if (!d.legacyPresent) return undefined;
+    if (!allSpring(d)) return "the deployed position does not yet serve Spring 100 % on every path";
+    if (!d.dates.cutoverDate) return "the deployed position records no migration.cutoverDate";
+    const bakeDays = Math.max(d.dates.bakeDays ?? 0, j.proposed.dates.bakeDays ?? 0, config.minBakeDays ?? 14);
+    const held = daysBetween(d.dates.cutoverDate, j.today);
+    return held >= bakeDays ? undefined : `the cutover of ${d.dates.cutoverDate} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
+}
+
+/** A date that starts a bake clock is recorded on the day: never before today, never after. */
+export function notToday(name: string, date: string, today: string): string | undefined {
+    if (date < today) return `${name} ${date} lies before today (${today}): the bake counts from the day it is recorded`;
+    if (date > today) return `${name} ${date} lies after today (${today}): record the day itself`;
+    return undefined;
+}
+
+function cutoverFindings(j: Judgement): Finding[] {
+    const cutover = j.proposed.dates.cutoverDate;
+    const before = j.deployed.kind === "state" ? j.deployed.position.dates.cutoverDate : null;
+    if (!cutover || cutover === before || j.deployed.kind === "new") return [];
+    const out: Finding[] = [];
+    if (j.deployed.kind !== "state" || !allSpring(j.deployed.position)) {
+        out.push({
+            code: "cutover-early",
+            message: `migration.cutoverDate ${cutover} is recorded before the deployed position serves Spring 100 % on every path: record it in an update of its own, after the last rung`,
+        });
+    }
+    const day = notToday("migration.cutoverDate", cutover, j.today);
+    if (day) out.push({ code: "cutover-not-today", message: day });
+    return out;
+}
+
+/** Both Beanstalk colors, and both legacy target groups in every canary forward, while the pair may not go. */
+function removalFindings(j: Judgement, config: BakeConfig): Finding[] {
+    const why = removalBlocked(j, config);
+    if (!why || j.deployed.kind !== "state" || !j.deployed.position.legacyPresent) return [];
+    const present = new Set(ofType(j.views, TYPES.beanstalkEnvironment).map((e) => tagsOf(e)[COLOR_TAG]));
+    const out: Finding[] = ["blue", "green"]
+        .filter((color) => !present.has(color))
+        .map((color) => ({ code: "rollback-target-removed", message: `the Beanstalk ${color} environment (a rollback target) is missing while ${why}` }));
+    for (const rule of readRules(j.views, targetLabels(j.views)).filter((r) => r.role === "path" || r.role === "catch-all")) {
+        const named = (rule.targets ?? []).filter((t) => t.label?.startsWith("legacy-")).length;
+        if (named < 2) {
+            out.push({
+                code: "rollback-target-unrouted",
+                message: `rule ${rule.name} names ${named} of the 2 legacy target groups while ${why}: rolling back would need a rule rewrite instead of a weight change`,
+                urn: rule.view.urn,
+            });
+        }
+    }
+    return out;
+}
+
+export const rollbackTargetRetained = stackPolicy<BakeConfig>({
     name: "rollback-target-retained",
     description:
-        "The Beanstalk pair and its target groups in every canary forward stay until the deployed state has served Spring 100 % on every path for the bake period since migration.cutoverDate; the cutover date is recorded only on the day, once 100 % is deployed.",
+        "The Beanstalk pair stays until the deployed position has served Spring 100 % on every path for the bake period since migration.cutoverDate; the cutover date is recorded only on the day, once 100 % is deployed.",
     severity: "critical",
     remediationSteps:
         "Keep legacy.decommissioned false and both environments declared. Once Spring serves 100 % on every route (deployed), record migration.cutoverDate as today's date in its own update and wait migration.bakeDays (at least the policy's minBakeDays) before removing the pair.",
-    configSchema: {
-        properties: {
-            minBakeDays: { type: "integer", minimum: 0, default: 14 },
-            evaluationDate: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const config = args.getConfig<RollbackRetainedConfig>();
-        const deployed = deployedStateIn(args.resources);
-        // Not applicable only to a stack that never had a pair and has none: never judged by
-        // a component's type token, which a code change can rename.
-        const everHadPair = deployed.kind !== "new" || beanstalkEnvironments(args.resources).length > 0 || rulesOf(args.resources).length > 0;
-        if (!everHadPair && !args.resources.some((r) => r.type === TYPES.routedAlb)) {
-            args.notApplicable("no routed ALB, no Beanstalk pair and nothing deployed in this stack");
-            return;
-        }
-        const recorded = recordedStateIn(args.resources);
-        if (typeof recorded === "string") {
-            reportViolation(`cannot judge the rollback target, so the update is refused: ${recorded}`);
-            return;
-        }
+    configSchema: BAKE_SCHEMA,
+    configProblems: bakeConfigProblems,
+    forward: (j, config) => [...cutoverFindings(j), ...removalFindings(j, config)],
+});
 
-        // The bake clock starts when the cutover is recorded, and only once 100 % is deployed:
-        // a back-dated date, or one recorded in the update that takes the last rung, would skip it.
-        const cutover = recorded.migration.cutoverDate;
-        const before = deployed.kind === "state" ? deployed.state.migration.cutoverDate : null;
-        if (cutover && cutover !== before && deployed.kind !== "new") {
-            if (deployed.kind !== "state" || !deployed.state.traffic.every((e) => e.springPercent === 100)) {
-                reportViolation(
-                    `migration.cutoverDate ${cutover} is recorded before the deployed state serves Spring 100 % on every path: record it in an update of its own, after the last rung`,
-                );
-            }
-            const early = backDated("migration.cutoverDate", cutover, config);
-            if (early) reportViolation(early);
-        }
+/** Types whose `protect` the position records (lib/position.ts): a Beanstalk environment's key names its type. */
+const isBeanstalkKey = (key: string) => key.includes(TYPES.beanstalkEnvironment);
 
-        const present = new Set(beanstalkEnvironments(args.resources).map((e) => tagsOf(e)[COLOR_TAG]));
-        const missing = ["blue", "green"].filter((color) => !present.has(color));
-        const blocked = () => removalBlocked(deployed, recorded, config);
-        for (const color of missing) {
-            const why = blocked();
-            if (why) reportViolation(`the Beanstalk ${color} environment (a rollback target) is missing while ${why}`);
-        }
-        // Last, what needs the target group ARNs (unknown before the first deployment).
-        const why = blocked();
-        if (!why) return;
-        const springArns = springTargetGroups(args.resources);
-        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary && r.forward)) {
-            const legacyTargets = rule.forward!.targets.filter((t) => !springArns.has(t.arn));
-            if (legacyTargets.length < 2) {
-                reportViolation(
-                    `rule ${rule.name} names ${legacyTargets.length} of the 2 legacy target groups while ${why}: rolling back would need a rule rewrite instead of a weight change`,
-                    rule.resource.urn,
-                );
-            }
-        }
-    },
-};
-
-const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.beanstalkEnvironment, TYPES.ecsService, TYPES.loadBalancer]);
-const isProtectedTarget = (r: PolicyResource) => PROTECTED_TYPES.has(r.type) || isViewerDistribution(r);
-
-export const rollbackTargetProtected: StackValidationPolicy = {
+export const rollbackTargetProtected = stackPolicy<BakeConfig>({
     name: "rollback-target-protected",
     description:
-        "Both Beanstalk environments, both ECS services and the ALB are protect: true, so even a policy bypass cannot delete them. Not made a reason to block an update: what the deployed state left unprotected (after a decommission) may stay so, and the Beanstalk pair may be unprotected once its removal is allowed.",
+        "The rollback targets (both Beanstalk environments, both ECS services, the ALB, its listeners and the viewer-facing distribution) are protect: true, so even a policy bypass cannot delete them; the Beanstalk pair may be unprotected once its removal is allowed (the decommission's first update).",
     severity: "high",
     remediationSteps: "Set payments-migration:protectRollbackTargets to true in the stack config.",
-    configSchema: rollbackTargetRetained.configSchema,
-    validateStack: (args, reportViolation) => {
-        const config = args.getConfig<RollbackRetainedConfig>();
-        const deployed = deployedStateIn(args.resources);
-        const recorded = recordedStateIn(args.resources);
-        // Backward always: what the deployed state left unprotected (after a decommission) does not
-        // block a move back — a lower share somewhere, or a color flip or a cut-in move back with no share raised.
-        const back = towardKnownGood(args.resources, deployed);
-        const leftUnprotected = (r: PolicyResource) =>
-            deployed.kind === "state" &&
-            back &&
-            !(r.type === TYPES.beanstalkEnvironment ? deployed.state.legacyProtected : deployed.state.protectRollbackTargets);
-        const pairWasGone = deployed.kind === "state" && !deployed.state.legacyPresent;
-        // The decommission's first update unprotects the pair alone, once its removal is allowed.
-        const mayUnprotect = (r: PolicyResource) =>
-            r.type === TYPES.beanstalkEnvironment &&
-            deployed.kind === "state" &&
-            (pairWasGone || removalBlocked(deployed, typeof recorded === "string" ? undefined : recorded, config) === undefined);
-        for (const r of args.resources.filter(isProtectedTarget)) {
-            if (r.opts.protect === true || leftUnprotected(r) || mayUnprotect(r)) continue;
-            reportViolation(`${r.name} is a rollback target and must be protected (protect: true)`, r.urn);
-        }
+    configSchema: BAKE_SCHEMA,
+    configProblems: bakeConfigProblems,
+    positionFindings: (p, config, j) => {
+        const mayUnprotectPair = j.deployed.kind === "state" && removalBlocked(j, config) === undefined;
+        return Object.entries(p.protect)
+            .filter(([key, on]) => !on && !(mayUnprotectPair && isBeanstalkKey(key)))
+            .map(([key]) => ({
+                code: "rollback-target-unprotected",
+                message: `${key} is a rollback target and must be protected (protect: true)`,
+                subject: key,
+                measure: 1,
+            }));
     },
-};
+});
 
-/** What a replacement or a rename without `aliases` would recreate: these carry live traffic or are the rollback target. */
-/** What carries live traffic and must never be created anew in a deployed stack: the listener too (its rules go with it), and the viewer-facing distribution. */
+/** What carries live traffic and must never be created anew in a deployed stack (the listener's rules go with it; the viewer-facing distribution). */
 const LIVE_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
-const isLive = (r: PolicyResource) => LIVE_TYPES.has(r.type) || isViewerDistribution(r);
 
-export const rollbackTargetsNotRecreated: StackValidationPolicy = {
+export const rollbackTargetsNotRecreated = stackPolicy({
     name: "rollback-targets-not-recreated",
     description:
-        "Once the stack is deployed, the ALB, the target groups, the Beanstalk environments and the ECS services are never created anew: in a preview a new one has no id yet, which is what a rename without aliases or a replacement looks like (the old one is deleted). A Beanstalk pair coming back after a decommission is the exception.",
+        "Once the stack is deployed, the ALB, its listeners, the target groups, the Beanstalk environments, the ECS services and the viewer-facing distribution are never created anew: in a preview a new one has no id yet, which is what a rename without aliases or a replacement looks like (the old one is deleted). A Beanstalk pair coming back after a decommission is the exception.",
     severity: "critical",
     remediationSteps:
         "Keep resource names (or add aliases for the old URN) and do not change properties that force a replacement; move a change that needs a new target group or service through the idle color.",
-    validateStack: (args, reportViolation) => {
-        const deployed = deployedStateIn(args.resources);
-        if (deployed.kind === "new") return;
-        if (deployed.kind === "unjudgeable") {
-            reportViolation(`cannot tell a rename or replacement from an update, so it is refused: ${deployed.reason}`);
-            return;
-        }
-        for (const r of args.resources.filter(isLive)) {
-            if (r.type === TYPES.beanstalkEnvironment && !deployed.state.legacyPresent) continue; // coming back after a decommission
-            if (isUnknown(() => (r.props as any).id)) {
-                reportViolation(
-                    `${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`,
-                    r.urn,
-                );
-            }
-        }
+    notApplicable: (j) => (j.deployed.kind === "new" ? "a stack never deployed creates everything" : undefined),
+    check: (j) => {
+        if (j.deployed.kind === "unjudgeable")
+            return [{ code: "recreation-unjudgeable", message: `cannot tell a rename or replacement from an update: ${j.deployed.reason}`, always: true }];
+        const pairWasGone = j.deployed.kind === "state" && !j.deployed.position.legacyPresent;
+        return j.views
+            .filter((r) => LIVE_TYPES.has(r.type) || (r.type === TYPES.distribution && read(() => (r.props as { staging?: boolean }).staging) !== true))
+            .filter((r) => !(r.type === TYPES.beanstalkEnvironment && pairWasGone))
+            .filter((r) => read(() => (r.props as { id?: unknown }).id) === UNKNOWN)
+            .map((r) => ({
+                code: "live-recreated",
+                message: `${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`,
+                urn: r.urn,
+                always: true,
+            }));
     },
-};
+});
 
 export const rollbackPolicies = [rollbackTargetRetained, rollbackTargetProtected, rollbackTargetsNotRecreated];

@@ -2,25 +2,26 @@
  * Security baseline: mandatory in production, advisory in staging (policy-config files).
  * One small policy per control, so a violation names exactly what is missing.
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "./stackView";
+import { reported, stackPolicy } from "./judge";
 
-/** A resource policy for one resource type. */
+/**
+ * A policy judging every resource of one type (its outputs, which hold its inputs), excused on a
+ * move back like every finding about the resources (policy/judge.ts). `policy.name` is the code.
+ */
 function forType(
     type: string,
-    policy: Omit<ResourceValidationPolicy, "validateResource">,
+    policy: { name: string; description: string; severity: StackValidationPolicy["severity"]; remediationSteps: string },
     check: (props: any, report: (message: string) => void, name: string) => void,
-): ResourceValidationPolicy {
-    return {
+): StackValidationPolicy {
+    return stackPolicy({
         ...policy,
-        validateResource: (args, reportViolation) => {
-            if (args.type !== type) {
-                args.notApplicable(`applies to ${type}`);
-                return;
-            }
-            check(args.props, (m) => reportViolation(m), args.name);
-        },
-    };
+        check: (j) =>
+            j.resources
+                .filter((r) => r.type === type)
+                .flatMap((r) => reported(policy.name, (report) => check(r.props, (m) => report(`${r.name}: ${m}`, r.urn), r.name))),
+    });
 }
 
 export const albDeletionProtection = forType(
@@ -150,7 +151,7 @@ export const logRetentionSet = forType(
     },
 );
 
-export const albAccessLogs: ResourceValidationPolicy = {
+export const albAccessLogs: StackValidationPolicy = {
     ...forType(
         TYPES.loadBalancer,
         {

@@ -7,16 +7,12 @@ import type { PolicyResource } from "@pulumi/policy";
 import {
     COLOR_TAG,
     COMPONENT_TYPES,
-    DEPLOYED_STATE_OUTPUT,
-    DEPLOYED_STATE_REFERENCE,
     LEGACY_TARGET_GROUP_OUTPUTS,
     LEGACY_TARGET_GROUP_SOURCE_OUTPUT,
     RULE_NAME_TAG,
     RULE_ROLE_TAG,
     RULE_TARGETS_TAG,
 } from "../lib/contract";
-import { DeployedState, TrafficEntry, entriesAt, patternsOf, readDeployedState, sharesAt } from "../lib/deployedState";
-import { witnessPaths } from "../lib/pathPatterns";
 import type { RuleKind } from "../lib/rules";
 
 export const TYPES = {
@@ -36,7 +32,6 @@ export const TYPES = {
     routedAlb: COMPONENT_TYPES.routedAlb,
     fargateService: COMPONENT_TYPES.fargateService,
     legacyPair: COMPONENT_TYPES.legacyBeanstalkPair,
-    deployedState: COMPONENT_TYPES.deployedState,
     randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
 
@@ -211,223 +206,4 @@ export function isUnknown(read: () => unknown): boolean {
 /** ALB header condition values are patterns: `*` and `?` are wildcards. A secret must be matched literally. */
 export function hasWildcard(value: unknown): boolean {
     return typeof value !== "string" || /[*?]/.test(value);
-}
-
-/** "<stack>", "<project>" of a URN (urn:pulumi:<stack>::<project>::<type>::<name>). */
-export function stackOf(urn: string): { stack: string; project: string } {
-    const [head, project] = urn.split("::");
-    return { stack: head.replace(/^urn:pulumi:/, ""), project };
-}
-
-/** The outputs of the last deployment through the self-reference ({} never deployed), or undefined when there is no readable self-reference. */
-export function deployedOutputs(resources: readonly PolicyResource[]): Record<string, any> | undefined {
-    const refs = resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
-    if (refs.length !== 1 || selfReferenceProblem(refs[0])) return undefined;
-    return ((refs[0].props as any).outputs ?? {}) as Record<string, any>;
-}
-
-/** Why a StackReference is not this stack's reference to itself, or undefined. */
-function selfReferenceProblem(ref: PolicyResource): string | undefined {
-    const { stack, project } = stackOf(ref.urn);
-    const name = String((ref.props as any).name ?? "");
-    const self = name === stack || name === `${project}/${stack}` || name.endsWith(`/${project}/${stack}`);
-    return self ? undefined : `StackReference "${DEPLOYED_STATE_REFERENCE}" names ${name || "nothing"}, not this stack (${project}/${stack})`;
-}
-
-export type Deployed = { kind: "state"; state: DeployedState } | { kind: "new" } | { kind: "unjudgeable"; reason: string };
-
-/**
- * The last deployment's state, through the stack's StackReference to itself. Its outputs
- * are empty only for a stack never deployed (the one case the pack lets through without
- * a comparison); a missing or foreign reference, or an export the pack cannot read, makes
- * every comparison impossible, and the policies that need it refuse.
- */
-export function deployedStateIn(resources: readonly PolicyResource[]): Deployed {
-    const refs = resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
-    if (refs.length !== 1) {
-        return {
-            kind: "unjudgeable",
-            reason: `the stack needs exactly one StackReference "${DEPLOYED_STATE_REFERENCE}" to its own last deployment (found ${refs.length})`,
-        };
-    }
-    const ref = refs[0];
-    const problem = selfReferenceProblem(ref);
-    if (problem) return { kind: "unjudgeable", reason: problem };
-    const outputs = ((ref.props as any).outputs ?? {}) as Record<string, unknown>;
-    if (Object.keys(outputs).length === 0) {
-        // Never deployed: then nothing the program creates can exist yet. A resource with a known
-        // id in the preview exists already, so the empty outputs are not this stack's.
-        const existing = existingCreatedResources(resources);
-        return existing.length === 0
-            ? { kind: "new" }
-            : {
-                  kind: "unjudgeable",
-                  reason: `the reference returns no outputs, as for a stack never deployed, but ${existing.slice(0, 3).join(", ")} already exist(s)`,
-              };
-    }
-    const state = readDeployedState(outputs[DEPLOYED_STATE_OUTPUT]);
-    return typeof state === "string" ? { kind: "unjudgeable", reason: state } : { kind: "state", state };
-}
-
-/**
- * Resources the program always creates (never imports; the cut-in imports only its distribution
- * and records) that already exist: their id is known in the preview.
- */
-function existingCreatedResources(resources: readonly PolicyResource[]): string[] {
-    const created: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
-    return resources.filter((r) => created.has(r.type) && !isUnknown(() => (r.props as any).id) && (r.props as any).id).map((r) => r.name);
-}
-
-/** The organization segment of the deployed-state reference's name (`<org>/<project>/<stack>`), if it has one. */
-export function deployedStateOrganization(resources: readonly PolicyResource[]): string | undefined {
-    const ref = resources.find((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
-    const parts = String((ref?.props as any)?.name ?? "").split("/");
-    return parts.length === 3 ? parts[0] : undefined;
-}
-
-/** The DeployedState this update records (and exports), or why there is none. */
-export function recordedStateIn(resources: readonly PolicyResource[]): DeployedState | string {
-    const records = resources.filter((r) => r.type === TYPES.deployedState);
-    if (records.length !== 1) return `the stack needs exactly one ${TYPES.deployedState} record of the state it deploys (found ${records.length})`;
-    const state = readDeployedState(records[0].props);
-    return typeof state === "string" ? state.replace("the deployed stack exports no deployedState", "the record is empty") : state;
-}
-
-/** How one listener rule is judged: whether the public can reach it, and what it does with the requests it takes. */
-export interface PublicRule {
-    rule: RuleView;
-    /** Reached without the QA token: its share counts for the public traffic. */
-    public: boolean;
-    /** Takes only some of the requests on its paths (conditions beyond the origin header and the path). */
-    partial: boolean;
-    paths: string[] | null;
-}
-
-/** Whether a rule requires the QA token: a condition on the token header with exactly one literal value. */
-export function requiresToken(rule: RuleView, tokenHeader: string): boolean {
-    const matches = rule.conditions.filter((c) => String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === tokenHeader.toLowerCase());
-    // A value still unknown is a secret being generated (qa-routes-protected checks it once known).
-    const literal = (values: any[]) => values.length === 1 && (isUnknown(() => values[0]) || !hasWildcard(values[0]));
-    return matches.some((c) => literal(c.httpHeader.values ?? []));
-}
-
-/** Read a rule's conditions as the public sees them: which paths it takes, and whether only some of their requests. */
-export function publicRule(rule: RuleView, names: DeployedState["headers"]): PublicRule {
-    let paths: string[] | null = null;
-    let partial = false;
-    for (const c of rule.conditions) {
-        if (c?.pathPattern) {
-            const values: string[] = c.pathPattern.values ?? [];
-            // Several path conditions must all match: the first is an upper bound; the rest make it partial.
-            if (paths === null) paths = values;
-            else partial = true;
-        } else if (String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === names.originVerify.toLowerCase()) {
-            // CloudFront adds it to every request (origin-locked checks the values).
-        } else {
-            partial = true; // any other condition: a method, a host, a header anyone may send
-        }
-    }
-    return { rule, public: !requiresToken(rule, names.token), partial, paths };
-}
-
-/**
- * Spring's share of a rule's forward in percent (NaN when it does not forward or all
- * weights are 0). The target group ARNs say where traffic goes; only while they are
- * unknown (target groups not created yet, a first deployment) does the rule's own
- * targets tag say which side each one is.
- */
-export function ruleShare(rule: RuleView, springArns: ReadonlyMap<string, string>): number {
-    if (!rule.forward || rule.actions.length !== 1) return NaN;
-    const targets = rule.forward.targets;
-    if (targets.some((t) => isUnknown(() => t.arn))) {
-        const labels = String(tagsOf(rule.resource)[RULE_TARGETS_TAG] ?? "").split(" ");
-        const total = targets.reduce((s, t) => s + (Number(t.weight) || 0), 0);
-        const spring = targets.filter((_, i) => labels[i]?.startsWith("spring-")).reduce((s, t) => s + (Number(t.weight) || 0), 0);
-        return total === 0 ? NaN : (spring * 100) / total;
-    }
-    return springShare(targets, springArns);
-}
-
-/** The public traffic table of the new state, from the rules themselves: what the requests actually get. */
-export function publicTraffic(resources: readonly PolicyResource[], names: DeployedState["headers"]): (TrafficEntry & { partial: boolean; rule: RuleView })[] {
-    const springArns = springTargetGroups(resources);
-    return rulesOf(resources)
-        .map((r) => publicRule(r, names))
-        .filter((p) => p.public)
-        .map((p) => ({ priority: p.rule.priority, paths: p.paths, partial: p.partial, springPercent: ruleShare(p.rule, springArns), rule: p.rule }))
-        .sort((x, y) => x.priority - y.priority);
-}
-
-/** A rule that gives requests on `path` more Spring than the deployed rules gave them (`from`). */
-export interface Rise {
-    path: string;
-    from: number;
-    entry: PublicTrafficEntry;
-}
-
-export type PublicTrafficEntry = ReturnType<typeof publicTraffic>[number];
-
-/**
- * Every rise of Spring's share from the deployed traffic table to the new rules, on the
- * witness paths; once per rule and starting share. A path no deployed rule served got the
- * listener's 403: it starts from 0.
- */
-export function risesPerPath(before: readonly TrafficEntry[], after: readonly PublicTrafficEntry[]): Rise[] {
-    const out = new Map<string, Rise>();
-    for (const path of witnessPaths(patternsOf(before, after))) {
-        const was = sharesAt(before, path);
-        const from = was.length > 0 ? Math.min(...was) : 0;
-        for (const entry of entriesAt(after, path)) {
-            const key = `${entry.rule.name} ${from}`;
-            // NaN (no forward) never rises: listener-rules-accounted refuses such a rule.
-            if (entry.springPercent > from + 1e-9 && !out.has(key)) out.set(key, { path, from, entry });
-        }
-    }
-    return [...out.values()];
-}
-
-/** How Spring's shares move from the deployed state on the witness paths: up on some path, down on some (or the pair comes back). Undefined when it cannot be judged. */
-function shareMoves(resources: readonly PolicyResource[], deployed: Deployed): { up: boolean; down: boolean } | undefined {
-    const record = recordedStateIn(resources);
-    if (deployed.kind !== "state" || typeof record === "string") return undefined;
-    const before = deployed.state.traffic;
-    const after = publicTraffic(resources, record.headers);
-    const moves = { up: false, down: !deployed.state.legacyPresent && record.legacyPresent };
-    for (const path of witnessPaths(patternsOf(before, after))) {
-        const was = Math.min(...sharesAt(before, path), 100);
-        const now = sharesAt(after, path);
-        if (now.some((share) => !(share <= was + 1e-9))) moves.up = true;
-        if (now.some((share) => share < was - 1e-9)) moves.down = true;
-    }
-    return moves;
-}
-
-/**
- * The sides to which some request path gets a public share, on the witness paths of
- * `patterns` (first match by priority, as for the share moves): a rule another rule shadows
- * on every path it names gives viewers nothing.
- */
-export function sidesServing(
-    table: readonly (TrafficEntry & { partial?: boolean })[],
-    legacyPresent: boolean,
-    patterns: readonly string[],
-): { spring: boolean; legacy: boolean } {
-    const shares = witnessPaths(patterns).flatMap((path) => sharesAt(table, path));
-    return { spring: shares.some((share) => share > 1e-9), legacy: legacyPresent && shares.some((share) => share < 100 - 1e-9) };
-}
-
-/**
- * Whether this update moves back toward the deployed state's rollback target: Spring's
- * share goes up on no request path, and down on some (or the Beanstalk pair comes back).
- * Such an update is never blocked by a violation the deployed state already had.
- */
-export function movesBack(resources: readonly PolicyResource[], deployed: Deployed): boolean {
-    const moves = shareMoves(resources, deployed);
-    return moves !== undefined && !moves.up && moves.down;
-}
-
-/** Whether this update raises Spring's share on no request path (a color flip, a release, a move back). */
-export function raisesNoShare(resources: readonly PolicyResource[], deployed: Deployed): boolean {
-    const moves = shareMoves(resources, deployed);
-    return moves !== undefined && !moves.up;
 }

@@ -1,107 +1,136 @@
 /**
- * Traffic safety: canary moves are small and deliberate, the forwards are what AWS
- * accepts and what the config says, header routes win, stickiness is short, and the
- * stack config is the only writer of the weights. A decrease of the Spring share is
- * never blocked.
+ * Traffic safety: canary moves are small and deliberate, the forwards are what AWS accepts and
+ * what the program builds, header routes win, stickiness is short, and the stack config is the
+ * only writer of the weights. A move toward the known-good position is never refused
+ * (policy/judge.ts).
  */
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { COLOR_TAG, LEGACY_TARGET_GROUP_OUTPUTS, LEGACY_TARGET_GROUP_SOURCES, RULE_ROLE_TAG } from "../lib/contract";
-import { legacyTargetGroupArnsIn } from "../lib/deployedState";
-import { towardKnownGood } from "./backward";
+import { COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
+import { witnessPaths } from "../lib/pathPatterns";
+import { Position, RuleRead, TrafficEntry, entriesAt, patternsOf, readRules, springShare, targetLabels } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
-import {
-    RULE_ROLES,
-    RuleView,
-    TYPES,
-    beanstalkEnvironments,
-    deployedStateIn,
-    isUnknown,
-    legacyTargetGroupSource,
-    legacyTargetGroups,
-    risesPerPath,
-    rulesByListener,
-    publicTraffic,
-    recordedStateIn,
-    rulesOf,
-    springTargetGroups,
-    tagsOf,
-} from "./stackView";
+import { EcsServiceProps, ResourceView, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
+import { COMPONENT_TYPES } from "../lib/contract";
+import { Finding, Judgement, stackPolicy } from "./judge";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
-function tenth(p: number): number {
-    return Math.round(p * 10) / 10;
+const tenth = (p: number) => Math.round(p * 10) / 10;
+
+/** The rules with their labels (Spring's and Beanstalk's target groups by ARN). */
+export function rulesIn(j: Judgement): RuleRead[] {
+    return readRules(j.views, targetLabels(j.views));
 }
 
-export const canaryStepLimit: StackValidationPolicy = {
+/** Rules grouped by the listener they sit on: their parent RoutedAlb when they have one (known before anything exists), else the listener ARN. */
+export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
+    const keyOf = (r: RuleRead) => {
+        const chain = r.view.urn.split("::")[2]?.split("$") ?? [];
+        if (chain.length >= 2 && chain[chain.length - 2] === COMPONENT_TYPES.routedAlb) return `alb ${chain.slice(0, -1).join("$")}`;
+        const arn = read(() => (r.view.props as { listenerArn?: string }).listenerArn);
+        return arn === UNKNOWN ? `unknown ${r.view.urn}` : String(arn);
+    };
+    const out = new Map<string, RuleRead[]>();
+    for (const r of rules) out.set(keyOf(r), [...(out.get(keyOf(r)) ?? []), r]);
+    return [...out.values()];
+}
+
+// ---------------------------------------------------------------------------
+
+/** Every rise of Spring's share on a witness path, from the deployed table (a stack never deployed: 0 %). */
+export function rises(before: readonly TrafficEntry[], after: readonly TrafficEntry[]): { path: string; from: number; entry: TrafficEntry }[] {
+    const out = new Map<string, { path: string; from: number; entry: TrafficEntry }>();
+    for (const path of witnessPaths(patternsOf(before, after))) {
+        const was = entriesAt(before, path).map(springShare);
+        // A path no deployed rule served got the listener's 403: it starts from 0.
+        const from = was.length > 0 ? Math.min(...was.map((x) => (Number.isFinite(x) ? x : 0))) : 0;
+        for (const entry of entriesAt(after, path)) {
+            const now = springShare(entry);
+            const key = `${entry.rule} ${from}`;
+            if ((!Number.isFinite(now) || now > from + 1e-9) && !out.has(key)) out.set(key, { path, from, entry });
+        }
+    }
+    return [...out.values()];
+}
+
+/** Why a ladder would not hold a canary to small steps (a ladder of [0, 100] switches the policy off). */
+export function ladderProblems(ladder: readonly number[]): string[] {
+    const rungs = [...ladder].sort((a, b) => a - b);
+    const out: string[] = [];
+    if (rungs[0] !== 0 || rungs[rungs.length - 1] !== 100) out.push(`the ladder ${JSON.stringify(ladder)} must start at 0 and end at 100`);
+    const first = rungs.find((r) => r > 0) ?? 100;
+    if (first > 1) out.push(`the first rung above 0 is ${first}%: a payments canary starts at 1 % or less`);
+    for (let i = 1; i < rungs.length; i++) {
+        if (rungs[i] - rungs[i - 1] > 25) out.push(`the ladder steps from ${rungs[i - 1]}% to ${rungs[i]}%: at most 25 points a rung`);
+    }
+    return out;
+}
+
+export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
     name: "canary-step-limit",
     description:
-        "Per request path, Spring's share moves up at most one rung of the ladder above the share last deployed, whatever rule carries it (weight, path or priority); any decrease is allowed. Refuses when the deployed state cannot be read (a never-deployed stack excepted).",
+        "Per request path, Spring's share moves up at most one rung of the ladder above the share deployed, whatever rule carries it (weight, path or priority); any decrease is allowed, and so is a move back toward the known-good position.",
     severity: "high",
-    remediationSteps:
-        "Move one rung at a time (pulumi config set --path canary.weight <next rung>), let it bake, then take the next. Going down is always allowed. Keep the deployed-state StackReference and the deployedState export.",
+    remediationSteps: "Move one rung at a time (npm run canary -- next --stack <s>), let it bake, confirm, then take the next. Going down is always allowed.",
     configSchema: {
-        properties: {
-            ladder: { type: "array", items: { type: "number", minimum: 0, maximum: 100 }, minItems: 2, default: [...DEFAULT_LADDER] },
-        },
+        properties: { ladder: { type: "array", items: { type: "number", minimum: 0, maximum: 100 }, minItems: 2, default: [...DEFAULT_LADDER] } },
     },
-    validateStack: (args, reportViolation) => {
-        const { ladder } = args.getConfig<{ ladder: number[] }>();
-        const deployed = deployedStateIn(args.resources);
-        if (deployed.kind === "unjudgeable") {
-            reportViolation(`cannot judge the step from the deployed traffic, so it is refused: ${deployed.reason}`);
-            return;
-        }
-        const record = recordedStateIn(args.resources);
-        if (typeof record === "string") {
-            reportViolation(`cannot judge the step, so it is refused: ${record}`);
-            return;
-        }
-        // Never deployed (the one documented exception to reading a deployed state): every path starts from 0 %.
-        const before = deployed.kind === "state" ? deployed.state.traffic : [];
-        const after = publicTraffic(args.resources, record.headers);
-        for (const { path, from, entry } of risesPerPath(before, after)) {
-            const now = tenth(entry.springPercent);
+    configProblems: ({ ladder }) => ladderProblems(ladder ?? DEFAULT_LADDER),
+    forward: (j, { ladder }) => {
+        if (j.deployed.kind === "unjudgeable")
+            return [{ code: "step-unjudgeable", message: `the step cannot be judged against the deployed traffic: ${j.deployed.reason}` }];
+        const before = j.deployed.kind === "state" ? j.deployed.position.traffic : [];
+        return rises(before, j.proposed.traffic).flatMap(({ path, from, entry }): Finding[] => {
+            const now = tenth(springShare(entry));
             const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
-            if (now > limit + 1e-9) {
-                reportViolation(
-                    `rule ${entry.rule.name}: Spring ${from}% → ${now}% skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
-                    entry.rule.resource.urn,
-                );
-            }
-        }
+            if (Number.isFinite(now) && now <= limit + 1e-9) return [];
+            return [
+                {
+                    code: "step-skips-rungs",
+                    message: `rule ${entry.rule}: Spring ${from}% → ${Number.isFinite(now) ? `${now}%` : "an unreadable share"} skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                },
+            ];
+        });
     },
-};
+});
+
+// ---------------------------------------------------------------------------
+
+const ROLES = ["qa", "path", "catch-all"];
+
+function headerConditions(rule: RuleRead, name: string) {
+    return rule.conditions.filter((c) => String(c.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
+}
 
 /** Where a rule of each role may take conditions from, besides the origin-verify header. */
-function shapeProblems(rule: RuleView, names: { originVerify: string; route: string; token: string }): string[] {
+export function shapeProblems(rule: RuleRead, names: NonNullable<Position["headers"]>): string[] {
+    if (!rule.role || !ROLES.includes(rule.role))
+        return [`has no known role (tag ${RULE_ROLE_TAG}: ${ROLES.join(", ")}): every rule on the listener must be accounted for`];
     const problems: string[] = [];
-    if (!rule.role || !RULE_ROLES.includes(rule.role)) {
-        return [`has no known role (tag ${RULE_ROLE_TAG}: ${RULE_ROLES.join(", ")}): every rule on the listener must be accounted for`];
-    }
-    const types = rule.actions.map((a) => a?.type);
-    if (types.length !== 1 || types[0] !== "forward" || !rule.forward) {
+    const actions = read(() => (rule.view.props as { actions?: { type?: string }[] }).actions ?? []);
+    const types = actions === UNKNOWN ? ["(unknown)"] : actions.map((a) => String(a?.type));
+    if (types.length !== 1 || types[0] !== "forward" || !rule.targets) {
         problems.push(
             `takes action ${types.join(", ") || "none"}; a ${rule.role} rule only forwards (a fixed response or redirect answers real requests with it)`,
         );
     }
-    const header = (name: string) => rule.conditions.filter((c) => String(c?.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
+    if (headerConditions(rule, names.originVerify).length !== 1)
+        problems.push(`requires ${names.originVerify} ${headerConditions(rule, names.originVerify).length} times, not once`);
     const known = new Set([names.originVerify, names.route, names.token].map((n) => n.toLowerCase()));
-    if (header(names.originVerify).length !== 1) problems.push(`requires ${names.originVerify} ${header(names.originVerify).length} times, not once`);
-    const otherHeaders = rule.conditions.filter((c) => c?.httpHeader && !known.has(String(c.httpHeader.httpHeaderName).toLowerCase()));
-    for (const c of otherHeaders) problems.push(`has a condition on header ${c.httpHeader.httpHeaderName}, which the pack does not know`);
-    const paths = rule.conditions.filter((c) => c?.pathPattern);
-    const others = rule.conditions.filter((c) => !c?.httpHeader && !c?.pathPattern && !(rule.role === "qa" && c?.sourceIp));
-    for (const c of others) problems.push(`has a ${Object.keys(c ?? {}).join(", ") || "empty"} condition, which a ${rule.role} rule does not take`);
+    for (const c of rule.conditions.filter((x) => x.httpHeader && !known.has(String(x.httpHeader.httpHeaderName).toLowerCase()))) {
+        problems.push(`has a condition on header ${c.httpHeader?.httpHeaderName}, which the pack does not know`);
+    }
+    const paths = rule.conditions.filter((c) => c.pathPattern);
+    for (const c of rule.conditions.filter((x) => !x.httpHeader && !x.pathPattern))
+        problems.push(`has a ${Object.keys(c).join(", ") || "empty"} condition, which a ${rule.role} rule does not take`);
     if (rule.role === "qa") {
         for (const name of [names.route, names.token]) {
-            const hs = header(name);
-            if (hs.length !== 1 || (hs[0].httpHeader.values ?? []).length !== 1) problems.push(`must match ${name} once, with one value`);
+            const hs = headerConditions(rule, name);
+            if (hs.length !== 1 || (hs[0].httpHeader?.values ?? []).length !== 1) problems.push(`must match ${name} once, with one value`);
         }
         if (paths.length > 0) problems.push("a QA route takes no path condition");
     } else {
-        if (header(names.route).length + header(names.token).length > 0)
+        if (headerConditions(rule, names.route).length + headerConditions(rule, names.token).length > 0)
             problems.push(`a ${rule.role} rule takes no ${names.route} or ${names.token} condition`);
         if (rule.role === "path" && paths.length !== 1) problems.push(`a path rule has exactly one path condition, not ${paths.length}`);
         if (rule.role === "catch-all" && paths.length > 0) problems.push("the catch-all takes no path condition");
@@ -109,55 +138,53 @@ function shapeProblems(rule: RuleView, names: { originVerify: string; route: str
     return problems;
 }
 
-export const listenerRulesAccounted: StackValidationPolicy = {
+const headersOrRefuse = (j: Judgement, what: string): Finding[] =>
+    j.proposed.headers ? [] : [{ code: "headers-unknown", message: `cannot judge ${what}: the RoutedAlb records no header names (headers output)` }];
+
+export const listenerRulesAccounted = stackPolicy({
     name: "listener-rules-accounted",
     description:
         "Every listener rule is one the program builds: a QA route, a path route or the catch-all (by its role tag), shaped as its role requires, forwarding only to this stack's Spring and Beanstalk target groups; each listener with rules has exactly one catch-all, last.",
     severity: "critical",
     remediationSteps: "Let the RoutedAlb component build every listener rule from stack config; do not add rules or change their actions by hand.",
-    validateStack: (args, reportViolation) => {
-        const rules = rulesOf(args.resources);
-        if (rules.length === 0) {
-            args.notApplicable("no listener rules in this stack");
-            return;
-        }
-        const record = recordedStateIn(args.resources);
-        if (typeof record === "string") {
-            reportViolation(`cannot judge the listener rules, so they are refused: ${record}`);
-            return;
-        }
-        for (const rule of rules) {
-            for (const problem of shapeProblems(rule, record.headers)) reportViolation(`rule ${rule.name} ${problem}`, rule.resource.urn);
-        }
+    notApplicable: (j) => (ofType(j.views, TYPES.listenerRule).length === 0 ? "no listener rules in this stack" : undefined),
+    check: (j) => {
+        const names = j.proposed.headers;
+        if (!names) return headersOrRefuse(j, "the listener rules");
+        const rules = rulesIn(j);
+        const out: Finding[] = [];
+        for (const rule of rules)
+            for (const p of shapeProblems(rule, names)) out.push({ code: "rule-shape", message: `rule ${rule.name} ${p}`, urn: rule.view.urn });
         for (const group of rulesByListener(rules)) {
             const catchAll = group.filter((r) => r.role === "catch-all");
             const last = Math.max(...group.map((r) => r.priority));
-            if (catchAll.length !== 1) {
-                reportViolation(
-                    `a listener has ${catchAll.length} catch-all rules, not one: requests no route takes would get the listener's 403`,
-                    group[0].resource.urn,
-                );
-            } else if (catchAll[0].priority !== last) {
-                reportViolation(
-                    `the catch-all ${catchAll[0].name} (priority ${catchAll[0].priority}) is not the last rule (${last})`,
-                    catchAll[0].resource.urn,
-                );
+            if (catchAll.length !== 1)
+                out.push({
+                    code: "catch-all-count",
+                    message: `a listener has ${catchAll.length} catch-all rules, not one: requests no route takes would get the listener's 403`,
+                    urn: group[0].view.urn,
+                });
+            else if (catchAll[0].priority !== last)
+                out.push({
+                    code: "catch-all-not-last",
+                    message: `the catch-all ${catchAll[0].name} (priority ${catchAll[0].priority}) is not the last rule (${last})`,
+                    urn: catchAll[0].view.urn,
+                });
+        }
+        for (const rule of rules) {
+            if ((rule.targets ?? []).some((t) => t.label === "other")) {
+                out.push({
+                    code: "foreign-target",
+                    message: `rule ${rule.name} forwards to a target group that is neither a Spring color's nor a Beanstalk environment's of this stack`,
+                    urn: rule.view.urn,
+                });
             }
         }
-        // Last, the target group ARNs (unknown before the first deployment).
-        const known = new Map([...springTargetGroups(args.resources), ...legacyTargetGroups(args.resources)]);
-        for (const rule of rules.filter((r) => r.forward)) {
-            for (const t of rule.forward!.targets) {
-                if (!known.has(t.arn)) {
-                    reportViolation(
-                        `rule ${rule.name} forwards to ${t.arn}, which is neither a Spring color's nor a Beanstalk environment's target group of this stack`,
-                        rule.resource.urn,
-                    );
-                }
-            }
-        }
+        return out;
     },
-};
+});
+
+// ---------------------------------------------------------------------------
 
 /** Resource types that register targets into the target group they name (any other resource naming one is refused too). */
 const REGISTRATIONS = new Set([
@@ -167,292 +194,272 @@ const REGISTRATIONS = new Set([
     "aws:autoscaling/attachment:Attachment",
     "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment",
 ]);
-
-/** What may name a Spring or Beanstalk target group: the rules (listener-rules-accounted judges them), the services (judged here) and the groups themselves. */
+/** What may name a Spring or Beanstalk target group: the rules (listener-rules-accounted), the services (judged here) and the groups themselves. */
 const MAY_NAME_TARGET_GROUPS = new Set<string>([TYPES.listenerRule, TYPES.ecsService, TYPES.targetGroup]);
 
 /** Every known string anywhere in a value, with where it sits (unknown values, still being computed, are skipped). */
 function stringsIn(value: unknown, at = ""): { at: string; value: string }[] {
-    if (typeof value === "string") return [{ at, value }];
-    if (value === null || typeof value !== "object") return [];
-    const out: { at: string; value: string }[] = [];
-    for (const key of Object.keys(value)) {
-        let child: unknown;
-        try {
-            child = (value as any)[key];
-        } catch (err) {
-            if ((err as Error)?.constructor?.name === "UnknownValueError") continue;
-            throw err;
+    const v = read(() => value);
+    if (typeof v === "string") return [{ at, value: v }];
+    if (v === UNKNOWN || v === null || typeof v !== "object") return [];
+    return Object.keys(v).flatMap((key) =>
+        stringsIn(
+            read(() => (v as Record<string, unknown>)[key]),
+            at ? `${at}.${key}` : key,
+        ),
+    );
+}
+
+/** Each ECS service registers only into its own color's Spring target group. */
+function serviceFindings(j: Judgement): Finding[] {
+    const out: Finding[] = [];
+    const springOf = new Map<string, string>();
+    for (const [label, arn] of Object.entries(j.proposed.targetGroups))
+        if (arn && label.startsWith("spring-")) springOf.set(arn, label.slice("spring-".length));
+    for (const service of ofType(j.views, TYPES.ecsService)) {
+        const entries = read(() => (service.props as { loadBalancers?: { targetGroupArn?: string; elbName?: string }[] }).loadBalancers ?? []);
+        if (entries === UNKNOWN || entries.length === 0) continue;
+        const color = tagsOf(service)[COLOR_TAG];
+        for (const e of entries) {
+            const arn = read(() => e.targetGroupArn);
+            if (arn === UNKNOWN) continue;
+            if (!arn || e.elbName) {
+                out.push({
+                    code: "service-registration",
+                    message: `ECS service ${service.name} registers with a load balancer entry that names no target group (or a Classic Load Balancer)`,
+                    urn: service.urn,
+                });
+            } else if (springOf.get(arn) !== color) {
+                out.push({
+                    code: "service-registration",
+                    message: `ECS service ${service.name} (${COLOR_TAG} ${color ?? "none"}) registers into ${arn}, which is not its own color's Spring target group`,
+                    urn: service.urn,
+                });
+            }
         }
-        out.push(...stringsIn(child, at ? `${at}.${key}` : key));
     }
     return out;
 }
 
-export const targetsAccounted: StackValidationPolicy = {
+/** Nothing else registers targets into, or names, a Spring or Beanstalk target group. */
+function strangerFindings(j: Judgement): Finding[] {
+    const ours = new Map(Object.entries(j.proposed.targetGroups).map(([label, arn]) => [arn as string, label]));
+    const out: Finding[] = [];
+    for (const r of j.views) {
+        if (MAY_NAME_TARGET_GROUPS.has(r.type) || r.type.startsWith("pulumi:") || r.type.startsWith("payments:")) continue;
+        for (const { at, value } of stringsIn(r.props)) {
+            const label = ours.get(value);
+            if (!label) continue;
+            out.push({
+                code: "target-group-named",
+                message: REGISTRATIONS.has(r.type)
+                    ? `${r.type.split(":").pop()} ${r.name} registers targets into the ${label} target group (${at}): only the color's own ECS service (Spring) or Beanstalk (Rails) feeds it`
+                    : `${r.name} (${r.type}) names the ${label} target group in ${at}: only the listener rules and the color's own ECS service may`,
+                urn: r.urn,
+            });
+        }
+    }
+    return out;
+}
+
+/** Beanstalk's target groups stay the deployed ones while the deployed pair serves; never recorded, only the tag lookup may name them. */
+function legacyGroupFindings(j: Judgement): Finding[] {
+    const pairs = ofType(j.views, COMPONENT_TYPES.legacyBeanstalkPair);
+    if (pairs.length > 1)
+        return [
+            {
+                code: "legacy-pairs",
+                message: `the stack declares ${pairs.length} Beanstalk pairs, not one: the pack cannot tell which target groups are Rails'`,
+            },
+        ];
+    const pair = pairs[0];
+    if (!pair) return [];
+    const d = j.deployed.kind === "state" ? j.deployed.position : undefined;
+    const out: Finding[] = [];
+    for (const label of ["legacy-blue", "legacy-green"] as const) {
+        const was = d?.legacyPresent ? d.targetGroups[label] : undefined;
+        const now = j.proposed.targetGroups[label];
+        if (was && now !== was) {
+            out.push({
+                code: "legacy-target-group-moved",
+                message: `the Beanstalk ${label} target group changes from ${was} to ${now ?? "none"} while the deployed rules send it traffic: keep legacy.targetGroupArns at the deployed ARN`,
+                urn: pair.urn,
+            });
+        }
+    }
+    const source = read(() => pair.props[LEGACY_TARGET_GROUP_SOURCE_OUTPUT]);
+    if (!d?.legacyPresent && source !== LEGACY_TARGET_GROUP_SOURCES.lookup) {
+        out.push({
+            code: "legacy-target-groups-unrecorded",
+            message:
+                "the Beanstalk target groups come from config and no deployed position records them: remove legacy.targetGroupArns for this update, so the pair finds them by Beanstalk's environment-id tag",
+            urn: pair.urn,
+        });
+    }
+    return out;
+}
+
+export const targetsAccounted = stackPolicy({
     name: "targets-accounted",
     description:
-        "Traffic reaches only what is deployed: Beanstalk's target groups are the ones the deployed state recorded (not changed while the deployed pair takes traffic; with none recorded, only the ones the pair found by Beanstalk's environment-id tag), each ECS service registers only into its own color's Spring target group, and nothing else registers targets into (or names) a Spring or Beanstalk target group.",
+        "Traffic reaches only what is deployed: Beanstalk's target groups are the ones the deployed position records (never recorded: only the ones the pair found by Beanstalk's environment-id tag), each ECS service registers only into its own color's Spring target group, and nothing else registers targets into (or names) a Spring or Beanstalk target group.",
     severity: "critical",
     remediationSteps:
-        "Keep legacy.targetGroupArns equal to the stack output legacyTargetGroupArns, or remove it so the pair looks its target groups up; let the FargateService attach each color's service to its own target group; register no targets by hand (TargetGroupAttachment, Auto Scaling groups).",
-    validateStack: (args, reportViolation) => {
-        const springGroups = args.resources.filter((r) => r.type === TYPES.targetGroup && r.parent?.type === TYPES.fargateService);
-        const services = args.resources.filter((r) => r.type === TYPES.ecsService);
-        const pairs = args.resources.filter((r) => r.type === TYPES.legacyPair);
-        // First what needs no ARN (all of it known before the first deployment)...
-        const judged: { service: (typeof services)[number]; entries: any[] }[] = [];
-        for (const service of services) {
-            const entries: any[] = (service.props as any).loadBalancers ?? [];
-            if (entries.length === 0) continue;
-            const color = tagsOf(service)[COLOR_TAG];
-            if (service.parent?.type !== TYPES.fargateService || !color) {
-                reportViolation(
-                    `ECS service ${service.name} registers into a target group but is not a color of a FargateService (${COLOR_TAG} tag): only a color's own service feeds its target group`,
-                    service.urn,
-                );
-                continue;
-            }
-            // By key: the values may be unknown yet (read with the ARNs, below).
-            const given = (e: any, key: string) => Object.keys(e ?? {}).includes(key) && (isUnknown(() => e[key]) || (e[key] !== undefined && e[key] !== null));
-            if (entries.some((e) => !given(e, "targetGroupArn") || given(e, "elbName"))) {
-                reportViolation(
-                    `ECS service ${service.name} registers with a load balancer entry that names no target group (or a Classic Load Balancer)`,
-                    service.urn,
-                );
-                continue;
-            }
-            judged.push({ service, entries });
-        }
-        if (pairs.length > 1)
-            reportViolation(`the stack declares ${pairs.length} Beanstalk pairs, not one: the pack cannot tell which target groups are Rails'`);
-        const deployed = deployedStateIn(args.resources);
-        const pair = pairs.length === 1 ? pairs[0] : undefined;
-        let baseline: Record<string, string> | undefined;
-        if (pair && deployed.kind === "state" && deployed.state.legacyPresent) {
-            const recorded = legacyTargetGroupArnsIn(deployed.state);
-            if (typeof recorded === "string") {
-                reportViolation(`cannot judge the Beanstalk target groups against the deployed state, so they are refused: ${recorded}`, pair.urn);
-                return;
-            }
-            baseline = recorded ?? undefined;
-        }
-        if (pair && !baseline && legacyTargetGroupSource(pair) !== LEGACY_TARGET_GROUP_SOURCES.lookup) {
-            // Never recorded (a new stack, a pair coming back, a record older than the field): only Beanstalk's own tag says which target groups are Rails'.
-            reportViolation(
-                `the Beanstalk target groups come from ${legacyTargetGroupSource(pair) === LEGACY_TARGET_GROUP_SOURCES.config ? "legacy.targetGroupArns" : "an unknown source"} and the deployed state records none to check them against: remove legacy.targetGroupArns for this update, so the pair finds them by Beanstalk's environment-id tag and the state records them`,
-                pair.urn,
-            );
-        }
-        // ...then the ARNs (unknown before the first deployment).
-        const spring = new Map<string, string>(); // ARN → "<component urn> <color>"
-        for (const g of springGroups) spring.set((g.props as any).arn, `${g.parent!.urn} ${tagsOf(g)[COLOR_TAG]}`);
-        for (const { service, entries } of judged) {
-            const own = `${service.parent!.urn} ${tagsOf(service)[COLOR_TAG]}`;
-            for (const e of entries) {
-                if (spring.get(e.targetGroupArn) !== own) {
-                    reportViolation(
-                        `ECS service ${service.name} registers into ${e.targetGroupArn}, which is not its own color's (${tagsOf(service)[COLOR_TAG]}) Spring target group: it would take traffic meant for ${legacyTargetGroups(args.resources).has(e.targetGroupArn) ? "Rails" : spring.has(e.targetGroupArn) ? "the other color" : "another target group"}`,
-                        service.urn,
-                    );
-                }
-            }
-        }
-        const legacyNow = legacyTargetGroups(args.resources);
-        if (pair && baseline) {
-            for (const [color, key] of Object.entries(LEGACY_TARGET_GROUP_OUTPUTS)) {
-                const now = (pair.props as any)[key];
-                if (now !== baseline[color]) {
-                    reportViolation(
-                        `the Beanstalk ${color} target group changes from ${baseline[color]} to ${now} while the deployed rules send it traffic: Rails' share would go elsewhere (keep legacy.targetGroupArns.${color} at the deployed ARN, stack output legacyTargetGroupArns)`,
-                        pair.urn,
-                    );
-                }
-            }
-        }
-        const ours = new Map<string, string>();
-        for (const arn of spring.keys()) ours.set(arn, "Spring");
-        for (const arn of [...legacyNow.keys(), ...Object.values(baseline ?? {})]) ours.set(arn, "Beanstalk");
-        for (const r of args.resources) {
-            if (MAY_NAME_TARGET_GROUPS.has(r.type) || r.type.startsWith("pulumi:") || r.type.startsWith("payments:")) continue;
-            // A value still unknown is something not created yet, never one of these (their ARNs are known by now).
-            for (const { at, value } of stringsIn(r.props)) {
-                const side = ours.get(value);
-                if (side) {
-                    reportViolation(
-                        REGISTRATIONS.has(r.type)
-                            ? `${r.type.split(":").pop()} ${r.name} registers targets into the ${side} target group ${value} (${at}): only the color's own ECS service (Spring) or Beanstalk (Rails) feeds it`
-                            : `${r.name} (${r.type}) names the ${side} target group ${value} in ${at}: only the listener rules and the color's own ECS service may`,
-                        r.urn,
-                    );
-                }
-            }
-        }
-    },
-};
+        "Keep legacy.targetGroupArns at the deployed ARNs, or remove it so the pair looks its target groups up; let the FargateService attach each color's service to its own target group; register no targets by hand.",
+    check: (j) => [...serviceFindings(j), ...strangerFindings(j)],
+    forward: (j) => legacyGroupFindings(j),
+});
 
-export const weightsWellFormed: StackValidationPolicy = {
+// ---------------------------------------------------------------------------
+
+export const weightsWellFormed = stackPolicy({
     name: "weights-well-formed",
     description: `Every forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups with integer weights 0–${ALB_MAX_WEIGHT}, not all zero; canary forwards name both colors of each side while the legacy pair exists.`,
     severity: "critical",
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
-    validateStack: (args, reportViolation) => {
-        const rules = rulesOf(args.resources).filter((r) => r.forward);
-        // First what needs no ARN (all of it known before the first deployment)...
-        for (const rule of rules) {
-            const f = rule.forward!;
-            const urn = rule.resource.urn;
-            if (f.targets.length < 1 || f.targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD) {
-                reportViolation(`rule ${rule.name}: a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${f.targets.length}`, urn);
-            }
-            for (const t of f.targets) {
-                if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT) {
-                    reportViolation(`rule ${rule.name}: weight ${t.weight} is not an integer from 0 to ${ALB_MAX_WEIGHT}`, urn);
-                }
-            }
-            if (f.targets.length > 0 && f.targets.every((t) => t.weight === 0)) {
-                reportViolation(`rule ${rule.name}: every target group has weight 0, so the ALB returns 503`, urn);
-            }
-        }
-        // ...then what needs to know which target group is Spring's.
-        const springArns = springTargetGroups(args.resources);
-        const legacyExists = beanstalkEnvironments(args.resources).length > 0;
-        for (const rule of rules.filter((r) => r.isCanary)) {
-            const f = rule.forward!;
-            const springCount = f.targets.filter((t) => springArns.has(t.arn)).length;
-            const legacyCount = f.targets.length - springCount;
-            if (springCount !== 2 || (legacyExists && legacyCount !== 2)) {
-                reportViolation(
-                    `rule ${rule.name}: a canary forward names both colors of each side (idle at weight 0); found ${springCount} Spring and ${legacyCount} legacy target groups`,
-                    rule.resource.urn,
-                );
+    check: (j) => {
+        const out: Finding[] = [];
+        for (const rule of rulesIn(j).filter((r) => r.targets)) {
+            const targets = rule.targets!;
+            const at = (message: string): Finding => ({ code: "forward-malformed", message: `rule ${rule.name}: ${message}`, urn: rule.view.urn });
+            if (targets.length < 1 || targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD)
+                out.push(at(`a forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups, not ${targets.length}`));
+            for (const t of targets)
+                if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT)
+                    out.push(at(`weight ${t.weight} is not an integer from 0 to ${ALB_MAX_WEIGHT}`));
+            if (targets.length > 0 && targets.every((t) => t.weight === 0)) out.push(at("every target group has weight 0, so the ALB returns 503"));
+            if (rule.role === "path" || rule.role === "catch-all") {
+                const spring = targets.filter((t) => t.label?.startsWith("spring-")).length;
+                const legacy = targets.filter((t) => t.label?.startsWith("legacy-")).length;
+                if (spring !== 2 || (j.proposed.legacyPresent && legacy !== 2))
+                    out.push(
+                        at(`a canary forward names both colors of each side (idle at weight 0); found ${spring} Spring and ${legacy} legacy target groups`),
+                    );
             }
         }
+        return out;
     },
-};
+});
 
-export const headerRoutesFirst: StackValidationPolicy = {
+export const headerRoutesFirst = stackPolicy({
     name: "header-routes-first",
     description: `QA header routes sit before the path and weighted rules on their listener, and rule priorities are unique (${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}).`,
     severity: "high",
     remediationSteps: `Keep QA routes in priorities ${ALB_MIN_PRIORITY}–${PATH_PRIORITY_MIN - 1} and canary rules above; let lib/rules.ts assign priorities.`,
-    validateStack: (args, reportViolation) => {
-        for (const rules of rulesByListener(rulesOf(args.resources))) {
+    check: (j) => {
+        const out: Finding[] = [];
+        for (const rules of rulesByListener(rulesIn(j))) {
             const seen = new Map<number, string>();
             for (const r of rules) {
                 const other = seen.get(r.priority);
-                if (other !== undefined) {
-                    reportViolation(`rules ${[other, r.name].sort().join(" and ")} share priority ${r.priority}`, r.resource.urn);
-                }
+                if (other !== undefined)
+                    out.push({
+                        code: "priority-shared",
+                        message: `rules ${[other, r.name].sort().join(" and ")} share priority ${r.priority}`,
+                        urn: r.view.urn,
+                    });
                 seen.set(r.priority, r.name);
                 if (!Number.isInteger(r.priority) || r.priority < ALB_MIN_PRIORITY || r.priority > ALB_MAX_PRIORITY) {
-                    reportViolation(`rule ${r.name}: priority ${r.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`, r.resource.urn);
+                    out.push({
+                        code: "priority-range",
+                        message: `rule ${r.name}: priority ${r.priority} is outside ${ALB_MIN_PRIORITY}–${ALB_MAX_PRIORITY}`,
+                        urn: r.view.urn,
+                    });
                 }
             }
-            const qa = rules.filter((r) => r.role === "qa");
-            const others = rules.filter((r) => r.role !== "qa");
-            const firstOther = Math.min(...others.map((r) => r.priority));
-            for (const r of qa) {
-                if (r.priority > firstOther) {
-                    reportViolation(
-                        `QA rule ${r.name} (priority ${r.priority}) comes after a canary rule (priority ${firstOther}): testers would be canaried`,
-                        r.resource.urn,
-                    );
-                }
+            const firstOther = Math.min(...rules.filter((r) => r.role !== "qa").map((r) => r.priority));
+            for (const r of rules.filter((x) => x.role === "qa" && x.priority > firstOther)) {
+                out.push({
+                    code: "qa-after-canary",
+                    message: `QA rule ${r.name} (priority ${r.priority}) comes after a canary rule (priority ${firstOther}): testers would be canaried`,
+                    urn: r.view.urn,
+                });
             }
         }
+        return out;
     },
-};
+});
 
-export const stickinessBounded: StackValidationPolicy = {
+/** The bound a stack may not raise above: one hour (a rollback waits that long for pinned users). */
+export const STICKINESS_CEILING_SECONDS = 3600;
+
+export const stickinessBounded = stackPolicy<{ maxSeconds: number }>({
     name: "stickiness-bounded",
     description:
-        "Canary forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. A stickiness already deployed is no reason to block an update that moves toward the last known-good state (a lower share, or a color flip or cut-in move back with no share raised) without lengthening it; a forward step needs the bound.",
+        "Public forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. What the deployed position already had does not block a move back that keeps or shortens it.",
     severity: "medium",
     remediationSteps: "Set canary.stickinessSeconds to at most the policy's maxSeconds (15 minutes in production).",
     configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 } } },
-    validateStack: (args, reportViolation) => {
-        const { maxSeconds } = args.getConfig<{ maxSeconds: number }>();
-        const deployed = deployedStateIn(args.resources);
-        // Backward always: a stickiness already deployed does not block a move back that keeps it
-        // (or shortens it); a forward step is never excused by what is deployed.
-        const deployedSeconds = deployed.kind === "state" && towardKnownGood(args.resources, deployed) ? deployed.state.stickinessSeconds : 0;
-        for (const rule of rulesOf(args.resources).filter((r) => r.isCanary)) {
-            const stickiness = rule.forward?.stickiness;
-            if (!stickiness?.enabled) {
-                reportViolation(`rule ${rule.name}: stickiness is off: a session would bounce between Rails and Spring on every request`, rule.resource.urn);
-            } else if (!Number.isFinite(Number(stickiness.duration))) {
-                // Fail closed: NaN compares false with every bound, so an unreadable duration passed as within it.
-                reportViolation(
-                    `rule ${rule.name}: stickiness duration ${JSON.stringify(stickiness.duration)} is not a number of seconds: it cannot be judged, so it is refused`,
-                    rule.resource.urn,
-                );
-            } else if (Number(stickiness.duration) > maxSeconds && Number(stickiness.duration) > deployedSeconds) {
-                reportViolation(
-                    `rule ${rule.name}: stickiness lasts ${stickiness.duration}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`,
-                    rule.resource.urn,
-                );
+    configProblems: ({ maxSeconds }) =>
+        maxSeconds > STICKINESS_CEILING_SECONDS
+            ? [`maxSeconds ${maxSeconds} is above ${STICKINESS_CEILING_SECONDS}: a rollback would wait over an hour for pinned sessions`]
+            : [],
+    positionFindings: (p, { maxSeconds }) =>
+        p.traffic.flatMap((e): Finding[] => {
+            if (e.stickiness === 0)
+                return [
+                    {
+                        code: "stickiness-off",
+                        message: `rule ${e.rule}: stickiness is off: a session would bounce between Rails and Spring on every request`,
+                        subject: e.rule,
+                        measure: 1,
+                    },
+                ];
+            if (e.stickiness === null)
+                return [
+                    {
+                        code: "stickiness-unreadable",
+                        message: `rule ${e.rule}: the stickiness duration is not a number of seconds: it cannot be judged, so it is refused`,
+                        subject: e.rule,
+                        measure: 1,
+                    },
+                ];
+            if (e.stickiness > maxSeconds) {
+                return [
+                    {
+                        code: "stickiness-long",
+                        message: `rule ${e.rule}: stickiness lasts ${e.stickiness}s; at most ${maxSeconds}s, or a rollback waits that long for pinned users`,
+                        subject: e.rule,
+                        measure: e.stickiness,
+                    },
+                ];
             }
-        }
-    },
-};
+            return [];
+        }),
+});
+
+// ---------------------------------------------------------------------------
 
 /** ECS deployment strategies other than ROLLING (BLUE_GREEN, LINEAR, CANARY) shift traffic by rewriting the listener rules. */
 const ROLLING = "ROLLING";
-/** Resource types whose only purpose is to rewrite listener rules or forward weights. */
-const WRITER_TYPES = new Set(["aws:codedeploy/deploymentGroup:DeploymentGroup", "aws:codedeploy/application:Application"]);
 
-/**
- * The top-level property an ignoreChanges path names: `actions`, `actions[0]`,
- * `actions.0.forward`, `["actions"]` and `["actions"][0]` all name `actions` (Pulumi's
- * property path syntax, https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/).
- */
-export function topLevelProperty(path: string): string {
-    const p = path.trim();
-    const bracket = /^\[\s*(["'])(.*?)\1\s*\]/.exec(p);
-    if (bracket) return bracket[2];
-    return /^[^.[]*/.exec(p)![0];
-}
-
-/** Ignoring these on a listener rule hides nothing about where traffic goes. */
-const RULE_IGNORABLE = new Set(["tags", "tagsAll"]);
-
-export const singleWriter: ResourceValidationPolicy = {
+export const singleWriter = stackPolicy({
     name: "single-writer",
     description:
-        "Stack config is the only writer of the ALB rules: ECS services use the ECS controller with the ROLLING strategy, no CodeDeploy deployment group exists, and no listener rule ignores changes to anything but its tags.",
+        "Stack config is the only writer of the ALB rules: ECS services use the ECS controller with the ROLLING strategy (CodeDeploy and ECS's own blue/green rewrite the forward actions; closed-world refuses CodeDeploy resources and ignoreChanges on rules).",
     severity: "critical",
-    remediationSteps:
-        'Use deploymentController { type: "ECS" } with the default ROLLING strategy and the blue/green color pair; remove ignoreChanges from listener rules.',
-    validateResource: (args, reportViolation) => {
-        if (WRITER_TYPES.has(args.type)) {
-            reportViolation(`${args.type} rewrites listener rules behind the stack config's back`);
-            return;
-        }
-        if (args.type === TYPES.ecsService) {
-            const p = args.props as any;
-            const controller = p.deploymentController?.type ?? "ECS";
-            if (controller !== "ECS") {
-                reportViolation(`deployment controller ${controller} rewrites the forward weights behind the stack config's back`);
-            }
-            const strategy = p.deploymentConfiguration?.strategy ?? ROLLING;
-            if (strategy !== ROLLING) {
-                reportViolation(
-                    `deployment strategy ${strategy} makes ECS shift traffic by rewriting the listener rules; only ${ROLLING} leaves them to the stack config`,
-                );
-            }
-            return;
-        }
-        if (args.type === TYPES.listenerRule) {
-            const ignored = (args.opts.ignoreChanges ?? []).filter((path) => !RULE_IGNORABLE.has(topLevelProperty(path)));
-            if (ignored.length > 0) {
-                reportViolation(`ignoreChanges ${ignored.join(", ")} would let another writer own the rule`);
-            }
-            return;
-        }
-        args.notApplicable("applies to ECS services, CodeDeploy and listener rules");
-    },
-};
+    remediationSteps: 'Use deploymentController { type: "ECS" } with the default ROLLING strategy and the blue/green color pair.',
+    check: (j) =>
+        ofType(j.views, TYPES.ecsService).flatMap((service: ResourceView): Finding[] => {
+            const p = propsOf<EcsServiceProps & { deploymentController?: { type?: string }; deploymentConfiguration?: { strategy?: string } }>(service);
+            const out: Finding[] = [];
+            const controller = read(() => p.deploymentController?.type ?? "ECS");
+            if (controller !== "ECS")
+                out.push({
+                    code: "writer-controller",
+                    message: `deployment controller ${String(controller)} rewrites the forward weights behind the stack config's back`,
+                    urn: service.urn,
+                });
+            const strategy = read(() => p.deploymentConfiguration?.strategy ?? ROLLING);
+            if (strategy !== ROLLING)
+                out.push({
+                    code: "writer-strategy",
+                    message: `deployment strategy ${String(strategy)} makes ECS shift traffic by rewriting the listener rules; only ${ROLLING} leaves them to the stack config`,
+                    urn: service.urn,
+                });
+            return out;
+        }),
+});
 
 export const trafficPolicies = [
     canaryStepLimit,

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import { instances, overlapWitness, pathMatches, witnessPaths } from "../../lib/pathPatterns";
-import { DEPLOYED_STATE_VERSION, readDeployedState, sharesAt } from "../../lib/deployedState";
 
 describe("lib/pathPatterns (ALB path patterns)", () => {
     it("matches * across slashes, ? as one character, case-sensitively", () => {
@@ -41,41 +40,5 @@ describe("lib/pathPatterns (ALB path patterns)", () => {
         const w = witnessPaths(["/v1/*", "/*/refunds"]);
         assert.ok(w.some((p) => pathMatches("/v1/*", p) && pathMatches("/*/refunds", p)));
         assert.ok(w.includes("/"));
-    });
-});
-
-describe("lib/deployedState (what the pack compares against)", () => {
-    const table = [
-        { priority: 100, paths: ["/v1/payments/*/status"], springPercent: 5 },
-        { priority: 40000, paths: null, springPercent: 1 },
-    ];
-
-    it("gives the share of the first rule that takes a path, and every share a partial rule may add", () => {
-        assert.deepEqual(sharesAt(table, "/v1/payments/1/status"), [5]);
-        assert.deepEqual(sharesAt(table, "/v1/refunds"), [1]);
-        assert.deepEqual(sharesAt([{ priority: 1, paths: ["/*"], springPercent: 50, partial: true }, ...table], "/x"), [50, 1]);
-        assert.deepEqual(sharesAt([table[0]], "/x"), []);
-    });
-
-    it("reads a deployed state back, and says which field it cannot judge", () => {
-        const good = {
-            version: DEPLOYED_STATE_VERSION,
-            traffic: table,
-            liveColors: { legacy: "green", spring: "blue" },
-            legacyPresent: true,
-            protectRollbackTargets: true,
-            legacyProtected: true,
-            stickinessSeconds: 300,
-            headers: { originVerify: "X-Origin-Verify", route: "X-Route-To", token: "X-Route-Token" },
-            originVerify: { send: "a", accept: ["a"], generation: { a: 1, b: 1 } },
-            migration: { cutoverDate: null, bakeDays: 14 },
-        };
-        assert.deepEqual(readDeployedState(good), good);
-        assert.equal(readDeployedState(undefined), "the deployed stack exports no deployedState");
-        assert.equal(readDeployedState({ ...good, version: 0 }), `deployedState version 0 is not ${DEPLOYED_STATE_VERSION}`);
-        assert.equal(readDeployedState({ ...good, traffic: [] }), "deployedState.traffic is missing or malformed");
-        assert.equal(readDeployedState({ ...good, originVerify: { ...good.originVerify, send: "c" } }), "deployedState.originVerify is missing or malformed");
-        assert.equal(readDeployedState({ ...good, legacyProtected: "yes" }), "deployedState.legacyProtected is missing or malformed");
-        assert.equal(readDeployedState({ ...good, migration: { cutoverDate: null } }), "deployedState.migration is missing or malformed");
     });
 });

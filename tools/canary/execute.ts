@@ -7,7 +7,7 @@
  */
 import { COMPONENT_TYPES } from "../../lib/contract";
 import { CutinPhase, edgeShares } from "../../lib/cutin";
-import { TrafficEntry, patternsOf, readDeployedState, sharesAt } from "../../lib/deployedState";
+import { TrafficEntry, entriesAt, patternsOf, readPosition, springShare } from "../../lib/position";
 import { witnessPaths } from "../../lib/pathPatterns";
 import { StackModel, modelFromFlatConfig } from "../../lib/config";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
@@ -106,15 +106,15 @@ function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[]
     const root =
         after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ??
         `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
-    // The DeployedState record too (h-policy): the pack checks it against the rules, so it must move with them.
-    const rulesChange = diff.changed.some((c) => c.type === "aws:lb/listenerRule:ListenerRule");
-    const record = rulesChange ? after.resources.filter((r) => r.type === COMPONENT_TYPES.deployedState).map((r) => r.urn) : [];
+    // The position record too: it records (and the stack exports) the position of every resource as
+    // the engine returns it, the untargeted ones at their deployed state (components/positionRecord.ts).
+    const record = after.resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord).map((r) => r.urn);
     return [root, ...record, ...diff.changed.map((c) => c.urn)];
 }
 
 /** Spring's share per request path in a plan's (or the deployed stack's) outputs, and the viewers' share to the routed ALB. */
 function sharesOf(outputs: Record<string, unknown>): { traffic?: TrafficEntry[]; routed?: number } {
-    const state = readDeployedState(outputs.deployedState);
+    const state = readPosition(outputs.position);
     const cutin = outputs.cutin as { phase?: CutinPhase; edgeWeight?: number } | null | undefined;
     return {
         traffic: typeof state === "string" ? undefined : state.traffic,
@@ -127,7 +127,10 @@ function springRises(from: Record<string, unknown>, after: PlanResult): string[]
     const [was, now] = [sharesOf(from), sharesOf(after.outputs)];
     const rises: string[] = [];
     if (was.traffic && now.traffic) {
-        const at = (table: TrafficEntry[], path: string) => sharesAt(table, path)[0] ?? 0;
+        const at = (table: TrafficEntry[], path: string) => {
+            const share = entriesAt(table, path).map(springShare)[0];
+            return share !== undefined && Number.isFinite(share) ? share : 0;
+        };
         for (const path of witnessPaths(patternsOf(was.traffic, now.traffic))) {
             const [a, b] = [at(was.traffic, path), at(now.traffic, path)];
             if (b > a + 1e-9) rises.push(`on ${path} ${a}% → ${b}%`);

@@ -94,7 +94,7 @@ export async function startPolicyPack(opts: { stack: string; dir?: string; packD
 export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    const deployed = opts.deployedSets ? outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets)) : outputsOf(loadStackConfig(dir, opts.stack));
+    const deployed = await outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets ?? []), { dir });
     const { mocks } = createMocks(loaded.config["aws:region"] ?? "us-east-1", deployed);
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
     const settings = stackSettings(loaded, dir);

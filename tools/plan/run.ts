@@ -6,15 +6,13 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CreationStep, creationOrder } from "./order";
-import { UNKNOWN, createMocks, mockBeanstalkTargetGroupArn, MockWorld, RecordedResource } from "./mocks";
+import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
 import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
 import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
-import { modelFromFlatConfig } from "../../lib/config";
 import { ConfigError, UserError } from "../../lib/errors";
 import { COLOR_TAG, COMPONENT_TYPES, RULE_NAME_TAG, RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
-import { deployedState } from "../../stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(PROJECT_DIR, "index");
@@ -180,81 +178,75 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
-        if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
-        const { loaded, deployed } = planInputs(opts);
-        const { project, stack, config, secretKeys } = loaded;
-        const key = JSON.stringify([
-            opts.program ?? PROGRAM,
-            project,
-            stack,
-            config,
-            secretKeys,
-            deployed,
-            opts.firstDeploy === true,
-            organizationOf(opts.dir, stack),
-        ]);
-        let run = kept.get(key);
-        if (!run) {
-            run = await withPlainPromises(() => runPlanOnce({ ...opts, loaded, deployed }));
-            kept.set(key, run);
-        }
-        return structuredClone(run);
+        const loaded = opts.loaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, opts.sets ?? []);
+        const deployed = opts.firstDeploy ? {} : (opts.deployed ?? (await deployedFromStackFile(opts)));
+        return await cachedRun({ ...opts, loaded, deployed });
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
         running = false;
     }
 }
 
-/**
- * The outputs of the last deployment, as the stack's reference to itself would return
- * them: derived from the committed stack file (plus `deployedSets`). Invalid or missing
- * config counts as never deployed.
- */
-function outputsFromStackFile(dir: string, stack: string, deployedSets: readonly string[] = []): Record<string, unknown> {
-    if (deployedSets.length > 0) {
-        // A deployed state given on the command line is checked like --set: a typo must not
-        // turn into a misleading policy violation.
-        try {
-            return outputsOf(loadStackConfig(dir, stack, deployedSets));
-        } catch (e) {
-            if (e instanceof UserError) throw new ConfigError(`--deployed ${deployedSets.join(" ")}: ${e.message}`);
-            throw e;
-        }
+type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown> };
+
+/** One program run, kept by everything that determines it when keepPlans() is on; each caller gets its own copy. */
+async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
+    if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
+    const { project, stack, config, secretKeys } = opts.loaded;
+    const key = JSON.stringify([
+        opts.program ?? PROGRAM,
+        project,
+        stack,
+        config,
+        secretKeys,
+        opts.deployed,
+        opts.firstDeploy === true,
+        organizationOf(opts.dir, stack),
+    ]);
+    let run = kept.get(key);
+    if (!run) {
+        run = await withPlainPromises(() => runPlanOnce(opts));
+        kept.set(key, run);
     }
+    return structuredClone(run);
+}
+
+/**
+ * The outputs of the last deployment, as the stack's reference to itself would return them: the
+ * outputs a deployment of the committed stack file (plus `deployedSets`) exports, from a run of
+ * the program for that config as a stack never deployed before. Offline, nothing says which
+ * position the operator confirmed: the deployed position is taken as the known-good one. Invalid
+ * config counts as never deployed (unless given on the command line: then it is an error).
+ */
+async function deployedFromStackFile(opts: PlanOptions): Promise<Record<string, unknown>> {
+    const sets = opts.deployedSets ?? [];
+    const given = (e: unknown) => (sets.length > 0 && e instanceof UserError ? new ConfigError(`--deployed ${sets.join(" ")}: ${e.message}`) : undefined);
     try {
-        return outputsOf(loadStackConfig(dir, stack, deployedSets));
-    } catch {
-        return {};
+        const loaded = loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
+        return deployedOutputs(await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} }));
+    } catch (e) {
+        const error = given(e);
+        if (error) throw error;
+        if (e instanceof UserError) return {};
+        throw e;
     }
 }
 
+/** A run's outputs as the next update reads them back, its position taken as known-good. */
+function deployedOutputs(run: PlanRun): Record<string, unknown> {
+    return { ...run.outputs, knownGood: run.outputs.position ?? null };
+}
+
 /**
- * The stack outputs the policies and the canary tool read (`canary`, `liveColors`,
- * `deployedState`) for a config, as a deployment of it would have exported them: the
- * Beanstalk target groups are `legacy.targetGroupArns` when set, else what the pair's tag
- * lookup finds under the mocks (the environments are declared as `legacy-<color>`, stack.ts).
+ * The stack outputs a deployment of `config` exports (what the policies, the canary tool and the
+ * protocol run read back as deployed), its position taken as known-good.
  */
-export function outputsOf(config: LoadedStackConfig): Record<string, unknown> {
-    const model = modelFromFlatConfig(config.config, config.project, config.stack);
-    const region = config.config["aws:region"] ?? "us-east-1";
-    const given = model.legacy.targetGroupArns;
-    const arns = {
-        blue: given?.blue ?? mockBeanstalkTargetGroupArn(region, "legacy-blue"),
-        green: given?.green ?? mockBeanstalkTargetGroupArn(region, "legacy-green"),
-    };
-    return deployedState(model, model.legacyPresent ? arns : null);
+export async function outputsOf(config: LoadedStackConfig, opts: { dir?: string; program?: string } = {}): Promise<Record<string, unknown>> {
+    return deployedOutputs(await runPlan({ stack: config.stack, loaded: config, deployed: {}, dir: opts.dir, program: opts.program }));
 }
 
-/** What a plan is computed from: the config, and the deployed state it is compared with. */
-function planInputs(opts: PlanOptions): { loaded: LoadedStackConfig; deployed: Record<string, unknown> } {
-    const dir = opts.dir ?? PROJECT_DIR;
-    const loaded = opts.loaded ?? loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    const deployed = opts.firstDeploy ? {} : (opts.deployed ?? outputsFromStackFile(dir, opts.stack, opts.deployedSets));
-    return { loaded, deployed };
-}
-
-async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
-    const { loaded, deployed } = planInputs(opts);
+async function runPlanOnce(opts: PlanInputs): Promise<PlanRun> {
+    const { loaded, deployed } = opts;
     const region = loaded.config["aws:region"] ?? "us-east-1";
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
 

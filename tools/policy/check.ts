@@ -29,12 +29,12 @@ export function loadPolicyConfig(dir: string, stack: string, explicit?: string):
 
 /**
  * The organization the stack lives in, as the pack is configured with it
- * (deployed-state-recorded.organization; the default is what self-managed backends report):
+ * (position-recorded.organization; the default is what self-managed backends report):
  * the offline plan and the protocol run give the program the same, as `pulumi preview` does.
  */
 export function stackOrganization(dir: string, stack: string): string {
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, loadPolicyConfig(dir, stack));
-    return String(config["deployed-state-recorded"].properties.organization);
+    return String(config["position-recorded"].properties.organization);
 }
 
 export async function checkPlan(plan: PlanRun, opts: { dir?: string; policyConfigFile?: string } = {}): Promise<PolicyReport> {

@@ -98,7 +98,7 @@ export class FakeEngine implements Engine {
     async outputs(stack: string) {
         this.initial[stack] ??= stackText(this.dir, stack);
         const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
-        return { ...outputsOf(stackConfigFromText(text, "payments-migration", stack)), health: this.health };
+        return { ...(await outputsOf(stackConfigFromText(text, "payments-migration", stack), { dir: this.dir })), health: this.health };
     }
 }
 

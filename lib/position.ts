@@ -1,0 +1,689 @@
+/**
+ * The traffic position: where the stack stands, computed from its resources as the engine
+ * presents them (never from a record written beside them). One owner: the program exports
+ * `positionOf` its own resources, the policy pack computes it from the resources it judges,
+ * and the canary tool from the offline plan and from the stack's outputs. In a targeted
+ * `pulumi up`, resources not targeted keep their deployed state (the engine copies the old
+ * state for them), so the position of what the engine presents is the position it will have.
+ *
+ * Coordinates: per public rule, the share each side and color gets; each side's live color;
+ * whether the Beanstalk pair exists; the edge's cut-in phase, weight and old origin (gone once
+ * retired: irreversible); what each color runs; each color's capacity; which rollback targets
+ * are protected; the stickiness of the public forwards; the origin-verify slots; the headers
+ * the rules use; the bake dates; and a fingerprint of every other judged property of every
+ * resource, so that "nothing else changes" is a comparison (lib/compare.ts).
+ *
+ * Pure: no Pulumi runtime.
+ */
+import { createHash } from "node:crypto";
+import { COMPONENT_TYPES, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
+import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
+import { pathMatches } from "./pathPatterns";
+import { fingerprintProps } from "./resourceModel";
+import {
+    BeanstalkEnvironmentProps,
+    COLORS,
+    COLOR_TAG,
+    Color,
+    ContinuousDeploymentPolicyProps,
+    DistributionProps,
+    EcsServiceProps,
+    ListenerRuleProps,
+    RULE_NAME_TAG,
+    RULE_ROLE_TAG,
+    RULE_TARGETS_TAG,
+    RandomPasswordProps,
+    ResourceView,
+    SLOTS,
+    Side,
+    Slot,
+    TYPES,
+    TargetGroupProps,
+    TaskDefinitionProps,
+    UNKNOWN,
+    isColor,
+    keyOf,
+    ofType,
+    propsOf,
+    read,
+    tagsOf,
+    typeChainOf,
+} from "./resources";
+
+/** Bumped when the shape changes; a reader refuses a version it does not know. */
+export const POSITION_VERSION = 2;
+
+/** A target of a forward: a side's color, or a target group that is neither side's ("other"). */
+export type TargetLabel = `${Side}-${Color}` | "other";
+
+/** One listener rule the public can reach (it needs no QA token). */
+export interface TrafficEntry {
+    rule: string;
+    priority: number;
+    /** Path patterns; null: every path. */
+    paths: string[] | null;
+    /** Takes only some of the requests on its paths (conditions beyond the origin header and the path). */
+    partial: boolean;
+    /** Percent of the rule's requests per target; null when it does not forward or cannot be read. */
+    shares: Partial<Record<TargetLabel, number>> | null;
+    /** How long the forward keeps a session on its target, in seconds (0: off); null when it cannot be read. */
+    stickiness: number | null;
+}
+
+export interface EdgePosition {
+    /** The cut-in phase the edge resources are in (a stack without a cut-in is at `promoted`); null: no phase fits. */
+    phase: CutinPhase | null;
+    /** Percent of viewers the weight-based policy sends to the staging distribution (0 when none). */
+    weight: number;
+    /** The old origin's domain while the primary keeps it; null once retired (or never a cut-in). */
+    oldOrigin: string | null;
+    /** The viewer-facing distribution's key (lib/resources keyOf): the edge the cut-in moves. */
+    primary: string | null;
+    /** The primary's WAF web ACL (CloudFront refuses to change it while a continuous deployment policy is attached). */
+    webAcl: string | null;
+    /** Why the edge fits no phase (the pack refuses it). */
+    problem?: string;
+}
+
+export type PerColor<T> = Record<Color, T>;
+
+export interface Position {
+    version: typeof POSITION_VERSION;
+    /** The header names the rules use (the RoutedAlb records them); null: not readable. */
+    headers: { originVerify: string; route: string; token: string } | null;
+    /** The public rules in priority order. */
+    traffic: TrafficEntry[];
+    /** Each target's target group ARN (Spring's declared, Beanstalk's found by the pair): where a label's share goes. */
+    targetGroups: Partial<Record<TargetLabel, string>>;
+    liveColors: { spring: Color | null; legacy: Color | null };
+    legacyPresent: boolean;
+    edge: EdgePosition;
+    /** Spring: each color's image; Beanstalk: each color's version label (null: unknown). */
+    runs: { spring: PerColor<string | null>; legacy: PerColor<string | null> | null };
+    /** Spring: desired tasks; Beanstalk: MinSize (Beanstalk's default 1 when unset). */
+    capacity: { spring: PerColor<number | null>; legacy: PerColor<number | null> | null };
+    /** The rollback targets (ALB, listeners, ECS services, Beanstalk environments, viewer distributions), by key. */
+    protect: Record<string, boolean>;
+    /** The longest stickiness of a public forward in seconds (0: off); null when one cannot be read. */
+    stickinessSeconds: number | null;
+    originVerify: { send: Slot | null; accept: Slot[]; generation: Record<Slot, number | null> };
+    /** Bake clocks the operator records (config, via the components' outputs). */
+    dates: { cutoverDate: string | null; bakeDays: number | null; cutinDate: string | null; cutinBakeDays: number | null };
+    /** Every other judged property, per resource key (lib/resourceModel.ts). */
+    fingerprints: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------
+// Reading the resources.
+
+/** A component's registered outputs, if exactly one component of the type exists. */
+function componentOutputs(views: readonly ResourceView[], type: string): Record<string, unknown> | undefined {
+    const found = ofType(views, type);
+    return found.length === 1 ? found[0].props : undefined;
+}
+
+function headersOf(views: readonly ResourceView[]): Position["headers"] {
+    const h = read(() => componentOutputs(views, COMPONENT_TYPES.routedAlb)?.headers as Position["headers"] | undefined);
+    if (h === UNKNOWN || !h || typeof h.originVerify !== "string" || typeof h.route !== "string" || typeof h.token !== "string") return null;
+    return { originVerify: h.originVerify, route: h.route, token: h.token };
+}
+
+/** Target group ARN → label: Spring's (declared, color-tagged) and Beanstalk's (the pair's recorded ones). */
+export function targetLabels(views: readonly ResourceView[]): Map<string, TargetLabel> {
+    const out = new Map<string, TargetLabel>();
+    for (const tg of ofType(views, TYPES.targetGroup)) {
+        const color = tagsOf(tg)[COLOR_TAG];
+        const arn = read(() => propsOf<TargetGroupProps>(tg).arn);
+        if (isColor(color) && typeof arn === "string") out.set(arn, `spring-${color}`);
+    }
+    const pair = componentOutputs(views, COMPONENT_TYPES.legacyBeanstalkPair);
+    for (const color of COLORS) {
+        const arn = read(() => pair?.[LEGACY_TARGET_GROUP_OUTPUTS[color]]);
+        if (typeof arn === "string") out.set(arn, `legacy-${color}`);
+    }
+    return out;
+}
+
+/** A listener rule as the model reads it. */
+export interface RuleRead {
+    view: ResourceView;
+    name: string;
+    role: string | undefined;
+    priority: number;
+    conditions: NonNullable<ListenerRuleProps["conditions"]>;
+    /** Forward targets with their labels; undefined when the rule does not only forward. */
+    targets?: { label: TargetLabel | null; weight: number }[];
+    stickiness?: { enabled: boolean; duration: number };
+}
+
+export function readRules(views: readonly ResourceView[], labels: ReadonlyMap<string, TargetLabel>): RuleRead[] {
+    return ofType(views, TYPES.listenerRule).map((view) => {
+        const p = propsOf<ListenerRuleProps>(view);
+        const tags = tagsOf(view);
+        const actions = p.actions ?? [];
+        const forward = actions.length === 1 && actions[0]?.type === "forward" ? actions[0].forward : undefined;
+        const tagged = String(tags[RULE_TARGETS_TAG] ?? "").split(" ");
+        const targets = forward?.targetGroups?.map((g, i) => {
+            const arn = read(() => g.arn);
+            // Before the target groups exist (a first preview) only the rule's targets tag says which is which.
+            const label: TargetLabel | null = arn === UNKNOWN ? ((tagged[i] as TargetLabel | undefined) ?? null) : (labels.get(arn) ?? "other");
+            return { label, weight: Number(g.weight ?? 0) };
+        });
+        const s = forward?.stickiness;
+        return {
+            view,
+            name: tags[RULE_NAME_TAG] ?? view.name,
+            role: tags[RULE_ROLE_TAG],
+            priority: Number(p.priority),
+            conditions: p.conditions ?? [],
+            targets,
+            stickiness: s ? { enabled: s.enabled === true, duration: Number(s.duration) } : undefined,
+        };
+    });
+}
+
+const sameHeader = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
+
+/** Whether a rule requires the QA token: a condition on the token header with exactly one literal value. */
+export function requiresToken(rule: RuleRead, tokenHeader: string): boolean {
+    return rule.conditions.some((c) => {
+        if (!sameHeader(c.httpHeader?.httpHeaderName, tokenHeader)) return false;
+        const values = c.httpHeader?.values ?? [];
+        // A value still unknown is a secret being generated (qa-routes-protected checks it once known).
+        return values.length === 1 && (read(() => values[0]) === UNKNOWN || !/[*?]/.test(String(values[0])));
+    });
+}
+
+function sharesOf(rule: RuleRead): TrafficEntry["shares"] {
+    if (!rule.targets || rule.targets.some((t) => t.label === null || !Number.isFinite(t.weight))) return null;
+    const total = rule.targets.reduce((s, t) => s + t.weight, 0);
+    if (!(total > 0)) return null;
+    const shares: Partial<Record<TargetLabel, number>> = {};
+    for (const t of rule.targets) {
+        if (t.weight <= 0) continue;
+        const label = t.label as TargetLabel;
+        shares[label] = round((shares[label] ?? 0) + (t.weight * 100) / total);
+    }
+    return shares;
+}
+
+const round = (n: number) => Math.round(n * 1e4) / 1e4;
+
+/** The public traffic table: each rule reached without the QA token, what it takes, what it forwards. */
+export function publicTraffic(rules: readonly RuleRead[], headers: NonNullable<Position["headers"]>): TrafficEntry[] {
+    return rules
+        .filter((r) => !requiresToken(r, headers.token))
+        .map((r) => {
+            let paths: string[] | null = null;
+            let partial = false;
+            for (const c of r.conditions) {
+                if (c.pathPattern) {
+                    // Several path conditions must all match: the first bounds the paths, the rest make it partial.
+                    if (paths === null) paths = [...(c.pathPattern.values ?? [])];
+                    else partial = true;
+                } else if (!sameHeader(c.httpHeader?.httpHeaderName, headers.originVerify)) {
+                    partial = true; // a method, a host, a header anyone may send: only some requests
+                }
+            }
+            const stickiness = !r.stickiness?.enabled ? 0 : Number.isFinite(r.stickiness.duration) ? r.stickiness.duration : null;
+            return { rule: r.name, priority: r.priority, paths, partial, shares: sharesOf(r), stickiness };
+        })
+        .sort((a, b) => a.priority - b.priority);
+}
+
+/** The entries that take requests on `path`: in priority order, up to the first that takes all of them. */
+export function entriesAt<E extends Pick<TrafficEntry, "priority" | "paths" | "partial">>(table: readonly E[], path: string): E[] {
+    const out: E[] = [];
+    for (const entry of [...table].sort((x, y) => x.priority - y.priority)) {
+        if (entry.paths !== null && !entry.paths.some((p) => pathMatches(p, path))) continue;
+        out.push(entry);
+        if (!entry.partial) break;
+    }
+    return out;
+}
+
+/** Spring's percent of an entry's requests (NaN when it forwards nowhere readable). */
+export function springShare(entry: Pick<TrafficEntry, "shares">): number {
+    if (!entry.shares) return NaN;
+    return round((entry.shares["spring-blue"] ?? 0) + (entry.shares["spring-green"] ?? 0));
+}
+
+/** Every path pattern the tables name (for witness paths). */
+export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "paths">[])[]): string[] {
+    return tables.flatMap((t) => t.flatMap((e) => e.paths ?? []));
+}
+
+/**
+ * Each side's live color: the one its public shares go to; at 0 % (no public share), the one the
+ * side's QA route (route header value = the side) forwards to.
+ */
+function liveColorsOf(rules: readonly RuleRead[], traffic: readonly TrafficEntry[], headers: Position["headers"]): Position["liveColors"] {
+    const colorOf = (side: Side): Color | null => {
+        const served = COLORS.filter((c) => traffic.some((e) => (e.shares?.[`${side}-${c}`] ?? 0) > 0));
+        if (served.length === 1) return served[0];
+        if (served.length > 1 || !headers) return null;
+        const qa = rules.find((r) =>
+            r.conditions.some((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.route) && (c.httpHeader?.values ?? []).includes(side)),
+        );
+        const live = (qa?.targets ?? []).filter((t) => t.weight > 0 && t.label?.startsWith(`${side}-`));
+        return live.length === 1 ? (live[0].label!.split("-")[1] as Color) : null;
+    };
+    return { spring: colorOf("spring"), legacy: colorOf("legacy") };
+}
+
+function byColor<T>(views: readonly ResourceView[], type: string, value: (v: ResourceView) => T | null): PerColor<T | null> | null {
+    const found = ofType(views, type);
+    if (found.length === 0) return null;
+    const out = { blue: null, green: null } as PerColor<T | null>;
+    for (const v of found) {
+        const color = tagsOf(v)[COLOR_TAG];
+        if (isColor(color)) out[color] = value(v);
+    }
+    return out;
+}
+
+/** The app container's image (lib/contract's container name), from the task definition's JSON. */
+function imageOf(v: ResourceView): string | null {
+    const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
+    if (typeof json !== "string") return null;
+    try {
+        const containers = JSON.parse(json) as { name?: string; image?: string; essential?: boolean }[];
+        const images = containers.filter((c) => c.essential !== false).map((c) => c.image);
+        return images.length === 1 && typeof images[0] === "string" ? images[0] : null;
+    } catch {
+        return null;
+    }
+}
+
+export function beanstalkSetting(v: ResourceView, namespace: string, name: string): string | undefined {
+    const settings = read(() => propsOf<BeanstalkEnvironmentProps>(v).settings);
+    if (settings === UNKNOWN || !settings) return undefined;
+    const s = settings.find((x) => x?.namespace === namespace && x?.name === name);
+    const value = s ? read(() => s.value) : undefined;
+    return value === undefined || value === UNKNOWN ? undefined : String(value);
+}
+
+const numberOrNull = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
+
+function runsOf(views: readonly ResourceView[]): Position["runs"] {
+    const spring = byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+    const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => {
+        const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
+        return typeof label === "string" ? label : null;
+    });
+    return { spring, legacy };
+}
+
+function capacityOf(views: readonly ResourceView[]): Position["capacity"] {
+    const spring = byColor(views, TYPES.ecsService, (v) => numberOrNull(read(() => propsOf<EcsServiceProps>(v).desiredCount ?? 0))) ?? {
+        blue: null,
+        green: null,
+    };
+    // Beanstalk's default MinSize is 1 (aws:autoscaling:asg, Elastic Beanstalk Developer Guide, "General options for all environments").
+    const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => numberOrNull(beanstalkSetting(v, "aws:autoscaling:asg", "MinSize") ?? 1));
+    return { spring, legacy };
+}
+
+/** Types whose resources are rollback targets: their `protect` is a coordinate. */
+const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.ecsService, TYPES.beanstalkEnvironment]);
+
+/** A distribution viewers reach: any but a staging distribution. */
+export function isViewerDistribution(v: ResourceView): boolean {
+    return v.type === TYPES.distribution && read(() => propsOf<DistributionProps>(v).staging) !== true;
+}
+
+function protectOf(views: readonly ResourceView[]): Record<string, boolean> {
+    const out: Record<string, boolean> = {};
+    for (const v of views.filter((x) => PROTECTED_TYPES.has(x.type) || isViewerDistribution(x))) out[keyOf(v)] = v.protect === true;
+    return out;
+}
+
+function stickinessOf(traffic: readonly TrafficEntry[]): number | null {
+    if (traffic.some((e) => e.stickiness === null)) return null;
+    return Math.max(0, ...traffic.map((e) => e.stickiness ?? 0));
+}
+
+function originVerifyOf(
+    views: readonly ResourceView[],
+    rules: readonly RuleRead[],
+    headers: Position["headers"],
+    primary: ResourceView | undefined,
+): Position["originVerify"] {
+    const slotOf = new Map<unknown, Slot>();
+    const generation: Record<Slot, number | null> = { a: null, b: null };
+    for (const slot of SLOTS) {
+        const pw = ofType(views, TYPES.randomPassword).find((v) => v.name === ORIGIN_VERIFY_PASSWORDS[slot]);
+        if (!pw) continue;
+        generation[slot] = numberOrNull(read(() => propsOf<RandomPasswordProps>(pw).keepers?.generation));
+        const value = read(() => propsOf<RandomPasswordProps>(pw).result);
+        if (typeof value === "string") slotOf.set(value, slot);
+    }
+    if (!headers) return { send: null, accept: [], generation };
+    const catchAll = rules.find((r) => r.role === "catch-all");
+    const accepted = (catchAll?.conditions ?? [])
+        .filter((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.originVerify))
+        .flatMap((c) => c.httpHeader?.values ?? []);
+    const accept = SLOTS.filter((slot) => accepted.some((value) => slotOf.get(read(() => value)) === slot));
+    const origins = primary ? (read(() => propsOf<DistributionProps>(primary).origins) ?? []) : [];
+    const sent =
+        origins === UNKNOWN
+            ? []
+            : origins.flatMap((o) => (o.customHeaders ?? []).filter((h) => sameHeader(h.name, headers.originVerify)).map((h) => read(() => h.value)));
+    const sendSlots = [...new Set(sent.map((v) => slotOf.get(v)).filter((s): s is Slot => s !== undefined))];
+    return { send: sendSlots.length === 1 ? sendSlots[0] : null, accept, generation };
+}
+
+function datesOf(views: readonly ResourceView[]): Position["dates"] {
+    const migration = read(() => componentOutputs(views, COMPONENT_TYPES.routedAlb)?.migration as { cutoverDate?: string; bakeDays?: number } | undefined);
+    const cutin = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.cutinDate);
+    const cutinBake = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.bakeDays);
+    const m = migration === UNKNOWN ? undefined : migration;
+    return {
+        cutoverDate: m?.cutoverDate ?? null,
+        bakeDays: numberOrNull(m?.bakeDays),
+        cutinDate: typeof cutin === "string" ? cutin : null,
+        cutinBakeDays: numberOrNull(cutinBake),
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The edge.
+
+type OriginKind = "old" | "routed" | "other" | "none";
+
+/** An Elastic Beanstalk environment CNAME (the old origin of the live system). */
+const BEANSTALK_CNAME = /\.elasticbeanstalk\.com$/i;
+
+/** The domains of this stack's own Beanstalk environments (never the old origin). */
+function ownCnames(views: readonly ResourceView[]): Set<string> {
+    const out = new Set<string>();
+    for (const env of ofType(views, TYPES.beanstalkEnvironment)) {
+        const cname = read(() => propsOf<BeanstalkEnvironmentProps>(env).cname);
+        if (typeof cname === "string") out.add(cname.toLowerCase());
+    }
+    return out;
+}
+
+function originKind(origin: NonNullable<DistributionProps["origins"]>[number] | undefined, headers: Position["headers"], own: ReadonlySet<string>): OriginKind {
+    if (!origin) return "none";
+    const domain = read(() => origin.domainName);
+    if (typeof domain === "string" && BEANSTALK_CNAME.test(domain)) return own.has(domain.toLowerCase()) ? "other" : "old";
+    // The routed ALB: reached through a CloudFront VPC origin, or with the origin-verify header.
+    if (origin.vpcOriginConfig) return "routed";
+    const verify = headers?.originVerify;
+    return verify && (origin.customHeaders ?? []).some((h) => sameHeader(h.name, verify)) ? "routed" : "other";
+}
+
+/**
+ * The cut-in phase as the edge resources declare it: where the primary's cache behaviors send
+ * requests, whether a staging distribution exists, and the continuous deployment policy's state
+ * and traffic type (lib/cutin.ts: each phase has its own shape).
+ */
+export function edgeOf(views: readonly ResourceView[], headers: Position["headers"]): { edge: EdgePosition; primary?: ResourceView } {
+    const viewers = views.filter(isViewerDistribution);
+    const fail = (problem: string, primary?: ResourceView) => ({
+        edge: { phase: null, weight: 0, oldOrigin: null, primary: primary ? keyOf(primary) : null, webAcl: null, problem },
+        primary,
+    });
+    if (viewers.length !== 1) return fail(`the stack needs exactly one distribution viewers reach (found ${viewers.length})`);
+    const primary = viewers[0];
+    const p = propsOf<DistributionProps>(primary);
+    const own = ownCnames(views);
+    const origins = p.origins ?? [];
+    const byId = new Map(origins.map((o) => [o.originId, o]));
+    const behaviors = [p.defaultCacheBehavior?.targetOriginId, ...(p.orderedCacheBehaviors ?? []).map((b) => b.targetOriginId)];
+    const kinds = new Set(behaviors.map((id) => originKind(byId.get(id as string), headers, own)));
+    const old = origins.filter((o) => originKind(o, headers, own) === "old").map((o) => String(o.domainName));
+    if (old.length > 1) return fail(`the primary distribution names ${old.length} old origins (${old.join(", ")}): the cut-in has one`, primary);
+    if (kinds.size !== 1 || kinds.has("none") || kinds.has("other")) {
+        return fail(
+            `the primary distribution's cache behaviors send requests to ${[...kinds].join(" and ")} origins: every behavior goes to the old origin or every one to the routed ALB`,
+            primary,
+        );
+    }
+    const primaryOrigin = kinds.has("old") ? "old" : "routed";
+    const staging = ofType(views, TYPES.distribution).filter((v) => !isViewerDistribution(v));
+    const policies = ofType(views, TYPES.continuousDeploymentPolicy);
+    if (staging.length > 1 || policies.length > 1)
+        return fail(
+            `${staging.length} staging distributions and ${policies.length} continuous deployment policies: the cut-in has at most one of each`,
+            primary,
+        );
+    const cd = policies.length === 1 ? propsOf<ContinuousDeploymentPolicyProps>(policies[0]) : undefined;
+    const type = cd?.trafficConfig?.type;
+    const traffic = type === "SingleWeight" ? "weight" : type === "SingleHeader" ? "header" : undefined;
+    if (cd && (!traffic || typeof cd.enabled !== "boolean"))
+        return fail(`continuous deployment policy: enabled ${JSON.stringify(cd.enabled)}, traffic ${JSON.stringify(type)} fit no phase`, primary);
+    const named = read(() => p.continuousDeploymentPolicyId);
+    if (!cd && named !== UNKNOWN && named) return fail(`the primary names continuous deployment policy ${named}, which this stack does not declare`, primary);
+    const shape = { primaryOrigin, staging: staging.length === 1, policy: cd ? { enabled: cd.enabled === true, traffic } : undefined };
+    const phase = CUTIN_PHASES.find((ph) => {
+        const want = edgeShape(ph);
+        return (
+            want.primaryOrigin === shape.primaryOrigin &&
+            want.staging === shape.staging &&
+            want.policy?.enabled === shape.policy?.enabled &&
+            want.policy?.traffic === shape.policy?.traffic
+        );
+    });
+    if (!phase) return fail(`the edge resources fit no cut-in phase (${JSON.stringify(shape)})`, primary);
+    const weight = traffic === "weight" ? round(Number(cd?.trafficConfig?.singleWeightConfig?.weight ?? NaN) * 100) : 0;
+    const webAcl = read(() => p.webAclId);
+    return {
+        edge: {
+            phase,
+            weight: Number.isFinite(weight) ? weight : NaN,
+            oldOrigin: old[0]?.toLowerCase() ?? null,
+            primary: keyOf(primary),
+            webAcl: typeof webAcl === "string" && webAcl !== "" ? webAcl : null,
+        },
+        primary,
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Fingerprints.
+
+/** Secret values (generated passwords) in a fingerprint are replaced by their resource's name. */
+function secretNames(views: readonly ResourceView[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const pw of ofType(views, TYPES.randomPassword)) {
+        const value = read(() => propsOf<RandomPasswordProps>(pw).result);
+        if (typeof value === "string") out.set(value, `[secret:${pw.name}]`);
+    }
+    return out;
+}
+
+/**
+ * A canonical form: keys sorted, nothing empty, JSON text parsed, lists of plain values sorted
+ * (the provider keeps several of them as sets), secrets named; UNKNOWN where a value is unknown.
+ */
+export function canonical(value: unknown, secrets: ReadonlyMap<string, string>): unknown {
+    const v = read(() => value);
+    if (v === UNKNOWN) return UNKNOWN;
+    if (typeof v === "string") {
+        if (secrets.has(v)) return secrets.get(v);
+        if (/^\s*[[{]/.test(v)) {
+            try {
+                return { json: canonical(JSON.parse(v), secrets) };
+            } catch {
+                return v;
+            }
+        }
+        return v;
+    }
+    if (Array.isArray(v)) {
+        const items: unknown[] = [];
+        for (let i = 0; i < v.length; i++) {
+            const c = canonical(
+                read(() => v[i]),
+                secrets,
+            );
+            if (c === UNKNOWN) return UNKNOWN;
+            if (c !== undefined) items.push(c);
+        }
+        if (items.length === 0) return undefined;
+        return items.every((x) => typeof x !== "object") ? [...items].sort((a, b) => String(a).localeCompare(String(b))) : items;
+    }
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(v).sort()) {
+            const c = canonical(
+                read(() => (v as Record<string, unknown>)[key]),
+                secrets,
+            );
+            if (c === UNKNOWN) return UNKNOWN;
+            if (c !== undefined) out[key] = c;
+        }
+        return Object.keys(out).length === 0 ? undefined : out;
+    }
+    return v === null ? undefined : v;
+}
+
+/** The unknown fingerprint: a preview cannot tell yet (it compares as a change). */
+export const UNKNOWN_FINGERPRINT = "unknown";
+
+function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Record<string, string> {
+    const secrets = secretNames(views);
+    const out: Record<string, string> = {};
+    for (const v of views) {
+        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin }));
+        if (props === undefined) continue;
+        const c = props === UNKNOWN ? UNKNOWN : canonical(props, secrets);
+        out[keyOf(v)] =
+            c === UNKNOWN
+                ? UNKNOWN_FINGERPRINT
+                : createHash("sha256")
+                      .update(JSON.stringify(c ?? null))
+                      .digest("hex")
+                      .slice(0, 16);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+
+/** The resources a position is computed from: the stack's own (not a remote component's children, not records). */
+export function judgedViews(views: readonly ResourceView[]): ResourceView[] {
+    return views.filter((v) => !typeChainOf(v.urn).some((t) => t.startsWith("awsx:")) || v.type.startsWith("awsx:"));
+}
+
+export function positionOf(all: readonly ResourceView[]): Position {
+    const views = judgedViews(all);
+    const headers = headersOf(views);
+    const labels = targetLabels(views);
+    const rules = readRules(views, labels);
+    const traffic = headers ? publicTraffic(rules, headers) : [];
+    const { edge, primary } = edgeOf(views, headers);
+    const capacity = capacityOf(views);
+    return {
+        version: POSITION_VERSION,
+        headers,
+        traffic,
+        targetGroups: Object.fromEntries([...labels].map(([arn, label]) => [label, arn])),
+        liveColors: liveColorsOf(rules, traffic, headers),
+        legacyPresent: ofType(views, TYPES.beanstalkEnvironment).length > 0,
+        edge,
+        runs: runsOf(views),
+        capacity,
+        protect: protectOf(views),
+        stickinessSeconds: stickinessOf(traffic),
+        originVerify: originVerifyOf(views, rules, headers, primary),
+        dates: datesOf(views),
+        fingerprints: fingerprintsOf(views, edge),
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Reading a position back (the deployed stack's export) and naming it.
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isNullableString = (v: unknown) => v === null || typeof v === "string";
+const isNullableNumber = (v: unknown) => v === null || (typeof v === "number" && Number.isFinite(v));
+const perColor = (v: unknown, ok: (x: unknown) => boolean) => isObject(v) && ok(v.blue) && ok(v.green);
+
+/** Which part of a position read back is malformed, or undefined when it is whole. */
+function malformed(v: Record<string, unknown>): string | undefined {
+    const traffic = v.traffic;
+    if (
+        !Array.isArray(traffic) ||
+        !traffic.every(
+            (e) =>
+                isObject(e) &&
+                typeof e.rule === "string" &&
+                typeof e.priority === "number" &&
+                (e.paths === null || Array.isArray(e.paths)) &&
+                typeof e.partial === "boolean" &&
+                (e.shares === null || isObject(e.shares)) &&
+                isNullableNumber(e.stickiness),
+        )
+    )
+        return "traffic";
+    if (!isObject(v.targetGroups) || !Object.values(v.targetGroups).every((x) => typeof x === "string")) return "targetGroups";
+    const edge = v.edge;
+    if (
+        !isObject(edge) ||
+        !(edge.phase === null || (CUTIN_PHASES as readonly unknown[]).includes(edge.phase)) ||
+        typeof edge.weight !== "number" ||
+        !isNullableString(edge.oldOrigin) ||
+        !isNullableString(edge.primary) ||
+        !isNullableString(edge.webAcl)
+    )
+        return "edge";
+    if (
+        !isObject(v.liveColors) ||
+        !(v.liveColors.spring === null || isColor(v.liveColors.spring)) ||
+        !(v.liveColors.legacy === null || isColor(v.liveColors.legacy))
+    )
+        return "liveColors";
+    if (typeof v.legacyPresent !== "boolean") return "legacyPresent";
+    if (!isObject(v.runs) || !perColor(v.runs.spring, isNullableString) || !(v.runs.legacy === null || perColor(v.runs.legacy, isNullableString)))
+        return "runs";
+    if (
+        !isObject(v.capacity) ||
+        !perColor(v.capacity.spring, isNullableNumber) ||
+        !(v.capacity.legacy === null || perColor(v.capacity.legacy, isNullableNumber))
+    )
+        return "capacity";
+    if (!isObject(v.protect) || !Object.values(v.protect).every((x) => typeof x === "boolean")) return "protect";
+    if (!isNullableNumber(v.stickinessSeconds)) return "stickinessSeconds";
+    const ov = v.originVerify;
+    if (!isObject(ov) || !(ov.send === null || SLOTS.includes(ov.send as Slot)) || !Array.isArray(ov.accept) || !isObject(ov.generation)) return "originVerify";
+    if (!(
+        v.headers === null ||
+        (isObject(v.headers) && ["originVerify", "route", "token"].every((k) => typeof (v.headers as Record<string, unknown>)[k] === "string"))
+    ))
+        return "headers";
+    if (!isObject(v.dates)) return "dates";
+    if (!isObject(v.fingerprints) || !Object.values(v.fingerprints).every((x) => typeof x === "string")) return "fingerprints";
+    return undefined;
+}
+
+/** A position read back from a stack output, or why it cannot be judged against (the pack fails closed on a string). */
+export function readPosition(value: unknown, what = "position"): Position | string {
+    if (value === undefined || value === null) return `the deployed stack exports no ${what}`;
+    if (!isObject(value)) return `${what} is not an object`;
+    if (value.version !== POSITION_VERSION) return `${what} version ${JSON.stringify(value.version)} is not ${POSITION_VERSION}`;
+    const bad = malformed(value);
+    return bad ? `${what}.${bad} is missing or malformed` : (value as unknown as Position);
+}
+
+/** A short name for a position: what `npm run canary -- confirm` writes (canary.confirm) to confirm exactly it. */
+export function positionDigest(p: Position): string {
+    return createHash("sha256")
+        .update(JSON.stringify(canonical(p, new Map()) ?? null))
+        .digest("hex")
+        .slice(0, 12);
+}
+
+/**
+ * The known-good position an update keeps: the deployed position when the operator confirmed
+ * exactly it (`confirm` is its digest), else the deployed known-good one (none when unreadable:
+ * a confirmation is needed again). The pointer only ever moves to a position that is deployed.
+ */
+export function knownGoodAfter(args: { deployedPosition: unknown; deployedKnownGood: unknown; confirm?: string }): Position | null {
+    const deployed = readPosition(args.deployedPosition);
+    if (args.confirm && typeof deployed !== "string" && positionDigest(deployed) === args.confirm) return deployed;
+    const kept = readPosition(args.deployedKnownGood, "knownGood");
+    return typeof kept === "string" ? null : kept;
+}

@@ -1,0 +1,414 @@
+/**
+ * The closed world: every resource type the stack declares, every input property the program
+ * sets on it, and who judges each one. The policy pack refuses a type that is not here, a
+ * property that is not here set to anything but its default (absent), and an option beyond
+ * the ones listed (policy/closedWorld.ts). A new AWS feature becomes usable when a row here
+ * names the policy that judges it.
+ *
+ * The same rows say what a position fingerprints (lib/position.ts): every listed property of
+ * every resource, except the coordinates the position reads on its own (weights, colors,
+ * images, capacity, the edge's origin and policy), so that a change anywhere else makes a move
+ * forward, never back.
+ *
+ * Pure: no Pulumi runtime.
+ */
+import { COMPONENT_TYPES } from "./contract";
+import { ResourceView, TYPES, UNKNOWN, Unknown, read, typeChainOf } from "./resources";
+
+/**
+ * Who judges a property: a policy of the pack by name, or `inert` for what cannot move
+ * traffic, open access or hide a change (descriptions, names, tags, log settings).
+ */
+export type Judge = string;
+const INERT = "inert";
+
+export interface TypeModel {
+    /** Each input property the program may set, and the policy that judges its value. */
+    props: Readonly<Record<string, Judge>>;
+    /** ignoreChanges paths allowed on this type (anything else is refused). @default none */
+    ignoreChanges?: readonly string[];
+    /** Whether `import` may adopt such a resource (the cut-in's live distribution and records). @default false */
+    importable?: boolean;
+    /** Whether the `aliases` option may move such a resource in the state without a delete (the cut-in's end). @default false */
+    aliasable?: boolean;
+    /** Whether `deleteBeforeReplace` may be set (Route 53 refuses a second record of the same name). @default false */
+    deleteBeforeReplace?: boolean;
+    /** Remove the coordinates a position reads on its own; undefined: not fingerprinted. */
+    strip?: (props: Record<string, unknown>, ctx: FingerprintContext) => Record<string, unknown> | undefined;
+}
+
+export interface FingerprintContext {
+    /** The cut-in's old origin (a coordinate of the edge), kept out of the primary's fingerprint. */
+    oldOrigin: string | null;
+}
+
+const tags = { tags: INERT } as const;
+
+/** The ALB's tag Beanstalk maintains (LoadBalancerIsShared: it counts the environments sharing the ALB). */
+export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
+
+type Props = Record<string, unknown>;
+const without = (props: Props, ...keys: string[]): Props => Object.fromEntries(Object.entries(props).filter(([k]) => !keys.includes(k)));
+
+/** A listener rule's forward targets, weights and stickiness are coordinates (traffic, live colors, stickiness). */
+function stripRule(props: Props): Props {
+    const actions = Array.isArray(props.actions) ? props.actions : [];
+    return {
+        ...props,
+        actions: actions.map((a: Props) => (a?.forward ? { ...a, forward: without(a.forward as Props, "targetGroups", "stickiness") } : a)),
+    };
+}
+
+/** The distribution's origins: the old origin is the edge's coordinate; so are the behaviors' targets and the policy id. */
+function stripDistribution(props: Props, ctx: FingerprintContext): Props {
+    const origins = Array.isArray(props.origins) ? props.origins : [];
+    const behavior = (b: unknown) => (b && typeof b === "object" ? without(b as Props, "targetOriginId") : b);
+    return {
+        ...without(props, "continuousDeploymentPolicyId", "staging"),
+        origins: origins.filter((o: Props) => !ctx.oldOrigin || String(o?.domainName ?? "").toLowerCase() !== ctx.oldOrigin),
+        defaultCacheBehavior: behavior(props.defaultCacheBehavior),
+        orderedCacheBehaviors: Array.isArray(props.orderedCacheBehaviors) ? props.orderedCacheBehaviors.map(behavior) : props.orderedCacheBehaviors,
+    };
+}
+
+/** The containers' images are the `runs` coordinate. */
+function stripTaskDefinition(props: Props): Props {
+    const json = props.containerDefinitions;
+    if (typeof json !== "string") return props;
+    try {
+        const containers = JSON.parse(json) as Props[];
+        return { ...props, containerDefinitions: containers.map((c) => without(c, "image")) };
+    } catch {
+        return props;
+    }
+}
+
+/** The version label is `runs`, MinSize is `capacity`. */
+function stripEnvironment(props: Props): Props {
+    const settings = Array.isArray(props.settings) ? props.settings : [];
+    return {
+        ...without(props, "version"),
+        settings: settings.filter((s: Props) => !(s?.namespace === "aws:autoscaling:asg" && s?.name === "MinSize")),
+    };
+}
+
+const keep = (p: Props) => p;
+
+export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
+    [TYPES.listenerRule]: {
+        props: {
+            actions: "listener-rules-accounted",
+            conditions: "listener-rules-accounted",
+            listenerArn: "listener-rules-accounted",
+            priority: "header-routes-first",
+            ...tags,
+        },
+        strip: stripRule,
+    },
+    [TYPES.listener]: {
+        props: {
+            loadBalancerArn: "origin-locked",
+            port: "alb-https-listener",
+            protocol: "alb-https-listener",
+            sslPolicy: "alb-https-listener",
+            certificateArn: "alb-https-listener",
+            defaultActions: "origin-locked",
+            ...tags,
+        },
+        strip: keep,
+    },
+    [TYPES.loadBalancer]: {
+        props: {
+            loadBalancerType: "origin-locked",
+            internal: "origin-locked",
+            subnets: "origin-locked",
+            securityGroups: "origin-locked",
+            idleTimeout: "zero-downtime-rollout",
+            dropInvalidHeaderFields: "alb-drop-invalid-headers",
+            enableDeletionProtection: "alb-deletion-protection",
+            accessLogs: "alb-access-logs",
+            ...tags,
+        },
+        ignoreChanges: [`tags["${BEANSTALK_SHARED_ALB_TAG}"]`, `tagsAll["${BEANSTALK_SHARED_ALB_TAG}"]`],
+        strip: keep,
+    },
+    [TYPES.targetGroup]: {
+        props: {
+            port: "targets-accounted",
+            protocol: "targets-accounted",
+            targetType: "targets-accounted",
+            vpcId: "targets-accounted",
+            deregistrationDelay: "rollback-time-bounded",
+            healthCheck: "zero-downtime-rollout",
+            ...tags,
+        },
+        strip: keep,
+    },
+    [TYPES.securityGroup]: {
+        props: { description: INERT, vpcId: "no-open-ingress", ingress: "no-open-ingress", egress: "no-open-ingress", ...tags },
+        strip: keep,
+    },
+    "aws:ecs/cluster:Cluster": { props: { settings: INERT, ...tags }, strip: keep },
+    [TYPES.ecsService]: {
+        props: {
+            cluster: "targets-accounted",
+            taskDefinition: "closed-world",
+            desiredCount: "idle-color-warm",
+            launchType: "single-writer",
+            platformVersion: INERT,
+            deploymentController: "single-writer",
+            deploymentCircuitBreaker: "zero-downtime-rollout",
+            deploymentMinimumHealthyPercent: "zero-downtime-rollout",
+            deploymentMaximumPercent: "zero-downtime-rollout",
+            healthCheckGracePeriodSeconds: "zero-downtime-rollout",
+            loadBalancers: "targets-accounted",
+            networkConfiguration: "ecs-no-public-ip",
+            enableEcsManagedTags: INERT,
+            propagateTags: INERT,
+            waitForSteadyState: "zero-downtime-rollout",
+            ...tags,
+        },
+        strip: (p) => without(p, "desiredCount", "taskDefinition"),
+    },
+    [TYPES.taskDefinition]: {
+        props: {
+            family: INERT,
+            containerDefinitions: "task-definition-contained",
+            cpu: "fargate-size-valid",
+            memory: "fargate-size-valid",
+            networkMode: "task-definition-contained",
+            requiresCompatibilities: "task-definition-contained",
+            runtimePlatform: "task-definition-contained",
+            executionRoleArn: "ecs-distinct-roles",
+            taskRoleArn: "ecs-distinct-roles",
+            ...tags,
+        },
+        strip: stripTaskDefinition,
+    },
+    "aws:cloudwatch/logGroup:LogGroup": { props: { retentionInDays: "log-retention-set", ...tags }, strip: keep },
+    "aws:iam/role:Role": { props: { assumeRolePolicy: "iam-least-privilege", description: INERT, ...tags }, strip: keep },
+    "aws:iam/rolePolicy:RolePolicy": { props: { role: "iam-least-privilege", policy: "iam-least-privilege" }, strip: keep },
+    [TYPES.beanstalkEnvironment]: {
+        props: {
+            application: "rollback-target-retained",
+            tier: "zero-downtime-rollout",
+            solutionStackName: INERT,
+            platformArn: INERT,
+            version: "cutin-phase-order",
+            settings: "zero-downtime-rollout",
+            waitForReadyTimeout: INERT,
+            ...tags,
+        },
+        // Managed platform updates move the platform (docs/real-aws.md, "Platform updates").
+        ignoreChanges: ["solutionStackName", "platformArn"],
+        strip: stripEnvironment,
+    },
+    "aws:elasticbeanstalk/application:Application": { props: { name: INERT, description: INERT, ...tags }, strip: keep },
+    "aws:elasticbeanstalk/applicationVersion:ApplicationVersion": {
+        props: { application: INERT, name: INERT, bucket: INERT, key: INERT, ...tags },
+        strip: keep,
+    },
+    [TYPES.distribution]: {
+        props: {
+            enabled: "edge-forwards-routing",
+            comment: INERT,
+            aliases: "edge-forwards-routing",
+            origins: "origin-locked",
+            defaultCacheBehavior: "edge-forwards-routing",
+            orderedCacheBehaviors: "edge-forwards-routing",
+            httpVersion: "cutin-continuous-deployment-limits",
+            isIpv6Enabled: INERT,
+            priceClass: INERT,
+            restrictions: "cutin-staging-mirrors-primary",
+            viewerCertificate: "cloudfront-viewer-tls",
+            webAclId: "cutin-staging-mirrors-primary",
+            loggingConfig: "cutin-staging-mirrors-primary",
+            customErrorResponses: "cutin-staging-mirrors-primary",
+            defaultRootObject: "cutin-staging-mirrors-primary",
+            staging: "cutin-phase-order",
+            continuousDeploymentPolicyId: "cutin-phase-order",
+            ...tags,
+        },
+        importable: true,
+        aliasable: true,
+        strip: stripDistribution,
+    },
+    [TYPES.continuousDeploymentPolicy]: {
+        props: { enabled: "cutin-phase-order", stagingDistributionDnsNames: "cutin-phase-order", trafficConfig: "cutin-continuous-deployment-limits" },
+        // enabled and the weight are the edge's coordinates; the header-based policy's value is a secret.
+        strip: (p) => ({ trafficConfig: { type: (p.trafficConfig as Props | undefined)?.type } }),
+    },
+    "aws:cloudfront/function:Function": { props: { code: "qa-routes-protected", comment: INERT, publish: INERT, runtime: INERT }, strip: keep },
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": {
+        props: {
+            name: INERT,
+            comment: INERT,
+            headersConfig: "edge-forwards-routing",
+            cookiesConfig: "edge-forwards-routing",
+            queryStringsConfig: "edge-forwards-routing",
+        },
+        strip: keep,
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        props: {
+            alarmDescription: INERT,
+            comparisonOperator: "alarms-can-fire",
+            dimensions: "alarms-can-fire",
+            evaluationPeriods: "alarms-can-fire",
+            extendedStatistic: "alarms-can-fire",
+            metricName: "alarms-can-fire",
+            metricQueries: "alarms-can-fire",
+            namespace: "alarms-can-fire",
+            period: "alarms-can-fire",
+            statistic: "alarms-can-fire",
+            threshold: "alarms-can-fire",
+            treatMissingData: "alarms-can-fire",
+            ...tags,
+        },
+        strip: keep,
+    },
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
+        props: { alarmName: INERT, alarmDescription: INERT, alarmRule: "alarms-can-fire", alarmActions: "alarms-can-fire", okActions: INERT, ...tags },
+        strip: keep,
+    },
+    "aws:cloudwatch/dashboard:Dashboard": { props: { dashboardName: INERT, dashboardBody: INERT }, strip: keep },
+    "aws:sns/topic:Topic": { props: { ...tags }, strip: keep },
+    "aws:sns/topicSubscription:TopicSubscription": { props: { topic: INERT, protocol: INERT, endpoint: INERT }, strip: keep },
+    "aws:s3/bucket:Bucket": { props: { bucket: INERT, ...tags }, strip: keep },
+    "aws:s3/bucketPolicy:BucketPolicy": { props: { bucket: "log-bucket-private", policy: "log-bucket-private" }, strip: keep },
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+        props: {
+            bucket: "log-bucket-private",
+            blockPublicAcls: "log-bucket-private",
+            blockPublicPolicy: "log-bucket-private",
+            ignorePublicAcls: "log-bucket-private",
+            restrictPublicBuckets: "log-bucket-private",
+        },
+        strip: keep,
+    },
+    "aws:route53/record:Record": {
+        props: {
+            zoneId: "edge-forwards-routing",
+            name: "edge-forwards-routing",
+            type: "edge-forwards-routing",
+            aliases: "edge-forwards-routing",
+            allowOverwrite: "edge-forwards-routing",
+        },
+        importable: true,
+        aliasable: true,
+        strip: keep,
+    },
+    // The generation (keepers) is the origin-verify coordinate; the value is a secret.
+    [TYPES.randomPassword]: {
+        props: { length: "origin-verify-rotation", special: "origin-verify-rotation", keepers: "origin-verify-rotation" },
+        strip: (p) => without(p, "keepers", "result"),
+    },
+    // awsx's VPC is a remote component: its children are awsx's code (reviewed with the version pin), not judged here.
+    "awsx:ec2:Vpc": {
+        props: {
+            cidrBlock: INERT,
+            numberOfAvailabilityZones: INERT,
+            natGateways: INERT,
+            enableDnsHostnames: INERT,
+            subnetStrategy: INERT,
+            subnetSpecs: INERT,
+            ...tags,
+        },
+    },
+    [TYPES.stackReference]: { props: { name: "position-recorded" } },
+    [TYPES.stack]: { props: {} },
+    ...Object.fromEntries(Object.values(COMPONENT_TYPES).map((t) => [t, { props: {} }])),
+};
+
+/**
+ * The props a position fingerprints for a resource (undefined: none — components, records, the
+ * self-reference, a remote component's children): the model's listed properties that are set,
+ * without the coordinates. A resource of a type the model does not know is fingerprinted whole.
+ */
+export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): Props | Unknown | undefined {
+    if (
+        typeChainOf(view.urn)
+            .slice(0, -1)
+            .some((t) => t.startsWith("awsx:"))
+    )
+        return undefined;
+    const model = RESOURCE_MODEL[view.type];
+    if (!model) return view.props;
+    if (!model.strip) return undefined;
+    // Read one property at a time: an unknown one (a preview) stays UNKNOWN, and the strip below
+    // may still throw the SDK's UnknownValueError on an unknown nested value (the caller catches it).
+    const listed = Object.fromEntries(
+        Object.keys(model.props)
+            .filter((k) => k in view.props)
+            .map((k) => [k, read(() => view.props[k])]),
+    );
+    if (Object.values(listed).includes(UNKNOWN)) return UNKNOWN;
+    return model.strip(listed, ctx);
+}
+
+/** A value left at its default: not set, or empty. */
+const isDefault = (v: unknown) =>
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+
+const shown = (v: unknown) => {
+    const s = read(() => JSON.stringify(v));
+    return s === UNKNOWN ? "(unknown)" : String(s).length > 80 ? `${String(s).slice(0, 77)}...` : String(s);
+};
+
+/** The input properties of a resource of `type` that the model has no row for and that are set (not at their default). */
+export function unknownProperties(type: string, inputs: Record<string, unknown>): { key: string; value: string }[] {
+    const model = RESOURCE_MODEL[type];
+    if (!model) return [];
+    return Object.keys(inputs)
+        .filter((k) => !(k in model.props))
+        .map((k) => ({ k, v: read(() => inputs[k]) }))
+        .filter(({ v }) => v === UNKNOWN || !isDefault(v))
+        .map(({ k, v }) => ({ key: k, value: shown(v) }));
+}
+
+/** The resource options the analyzer sees, as far as the closed world judges them. */
+export interface JudgedOptions {
+    ignoreChanges?: readonly string[];
+    deleteBeforeReplace?: boolean;
+    aliases?: readonly string[];
+    customTimeouts?: { createSeconds?: number; updateSeconds?: number; deleteSeconds?: number };
+    additionalSecretOutputs?: readonly string[];
+}
+
+/** Why a resource's options go beyond what the model allows its type, as sentences. */
+export function optionProblems(type: string, opts: JudgedOptions): string[] {
+    const model = RESOURCE_MODEL[type];
+    if (!model) return [];
+    const out: string[] = [];
+    const ignored = (opts.ignoreChanges ?? []).filter((p) => !(model.ignoreChanges ?? []).includes(p));
+    if (ignored.length > 0)
+        out.push(
+            `ignoreChanges ${ignored.join(", ")}: changes there would be kept from the pack and from AWS (allowed: ${(model.ignoreChanges ?? []).join(", ") || "none"})`,
+        );
+    if (opts.deleteBeforeReplace && !model.deleteBeforeReplace)
+        out.push("deleteBeforeReplace: a replacement would delete the live resource before its successor exists");
+    if ((opts.aliases ?? []).length > 0 && !model.aliasable)
+        out.push(`aliases ${(opts.aliases ?? []).join(", ")}: only the edge's distribution and records move in the state by alias`);
+    const t = opts.customTimeouts;
+    if (t && (t.createSeconds || t.updateSeconds || t.deleteSeconds)) out.push("customTimeouts: the provider's own timeouts apply");
+    if ((opts.additionalSecretOutputs ?? []).length > 0)
+        out.push(`additionalSecretOutputs ${(opts.additionalSecretOutputs ?? []).join(", ")}: outputs the pack judges must stay readable`);
+    return out;
+}
+
+/**
+ * The options no policy pack sees (the analyzer protocol does not carry them): the program refuses
+ * them itself, as it registers each resource (components/positionRecord.ts ResourceCapture).
+ */
+export function programOptionProblems(type: string, opts: { import?: unknown; retainOnDelete?: unknown; replaceOnChanges?: unknown }): string[] {
+    const out: string[] = [];
+    if (opts.import !== undefined && !RESOURCE_MODEL[type]?.importable)
+        out.push(`import of a ${type}: only the cut-in adopts resources (its live distribution and records)`);
+    if (opts.retainOnDelete) out.push("retainOnDelete: a resource the stack removes must go from AWS too, or it keeps serving unjudged");
+    if (Array.isArray(opts.replaceOnChanges) && opts.replaceOnChanges.length > 0)
+        out.push(`replaceOnChanges ${opts.replaceOnChanges.join(", ")}: a replacement of a live resource is refused (rollback-targets-not-recreated)`);
+    return out;
+}

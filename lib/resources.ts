@@ -1,0 +1,166 @@
+/**
+ * The resources as the engine presents them: to the policy pack (stack policies see each
+ * resource's outputs), to the program (its own resources' outputs, read after registration)
+ * and to the offline tools (the plan's recorded states). One shape, so that `positionOf`
+ * (lib/position.ts) computes the same position in all three places.
+ *
+ * Pure: no Pulumi runtime. The AWS property shapes are the provider's own output types
+ * (`@pulumi/aws/types/output`, a type-only import, erased at run time).
+ */
+import type * as aws from "@pulumi/aws/types/output";
+
+export interface ResourceView {
+    type: string;
+    name: string;
+    urn: string;
+    /**
+     * The resource's outputs (a component's registered outputs). In a preview a value may be
+     * unknown: the policy SDK's proxy throws its UnknownValueError when it is read (see `read`).
+     */
+    props: Record<string, unknown>;
+    /** The `protect` option as the engine holds it. */
+    protect: boolean;
+}
+
+/** The type tokens the model reads. */
+export const TYPES = {
+    listenerRule: "aws:lb/listenerRule:ListenerRule",
+    listener: "aws:lb/listener:Listener",
+    loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    ecsService: "aws:ecs/service:Service",
+    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+    beanstalkEnvironment: "aws:elasticbeanstalk/environment:Environment",
+    distribution: "aws:cloudfront/distribution:Distribution",
+    continuousDeploymentPolicy: "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy",
+    metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+    stackReference: "pulumi:pulumi:StackReference",
+    stack: "pulumi:pulumi:Stack",
+} as const;
+
+/** Tags: what the model recognises a resource's role by (never its name); lib/contract.ts owns them. */
+export { COLOR_TAG, RULE_NAME_TAG, RULE_ROLE_TAG, RULE_TARGETS_TAG } from "./contract";
+
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
+export type Side = "legacy" | "spring";
+export type Slot = "a" | "b";
+export const SLOTS: readonly Slot[] = ["a", "b"];
+
+/** The property shapes the model reads, by resource type (the provider's output types). */
+export interface ListenerRuleProps {
+    priority?: number;
+    listenerArn?: string;
+    actions?: aws.lb.ListenerRuleAction[];
+    conditions?: aws.lb.ListenerRuleCondition[];
+    tags?: Record<string, string>;
+}
+export interface TargetGroupProps {
+    arn?: string;
+    deregistrationDelay?: string | number;
+    tags?: Record<string, string>;
+}
+export interface EcsServiceProps {
+    desiredCount?: number;
+    taskDefinition?: string;
+    tags?: Record<string, string>;
+}
+export interface TaskDefinitionProps {
+    containerDefinitions?: string;
+    tags?: Record<string, string>;
+}
+export interface BeanstalkEnvironmentProps {
+    version?: string;
+    cname?: string;
+    name?: string;
+    cnamePrefix?: string;
+    settings?: aws.elasticbeanstalk.EnvironmentSetting[];
+    tags?: Record<string, string>;
+}
+export interface DistributionProps {
+    id?: string;
+    staging?: boolean;
+    origins?: aws.cloudfront.DistributionOrigin[];
+    defaultCacheBehavior?: aws.cloudfront.DistributionDefaultCacheBehavior;
+    orderedCacheBehaviors?: aws.cloudfront.DistributionOrderedCacheBehavior[];
+    continuousDeploymentPolicyId?: string;
+    webAclId?: string;
+    httpVersion?: string;
+}
+export interface ContinuousDeploymentPolicyProps {
+    id?: string;
+    enabled?: boolean;
+    trafficConfig?: aws.cloudfront.ContinuousDeploymentPolicyTrafficConfig;
+}
+export interface RandomPasswordProps {
+    result?: string;
+    keepers?: Record<string, string>;
+}
+
+/** A view's props as the shape of its type (the caller has checked the type). */
+export function propsOf<T>(view: ResourceView): Partial<T> {
+    return view.props as Partial<T>;
+}
+
+export function tagsOf(view: ResourceView): Record<string, string> {
+    const tags = read(() => (view.props as { tags?: Record<string, string> }).tags);
+    return tags === UNKNOWN || !tags ? {} : tags;
+}
+
+/** A value that is still unknown (a preview, before the resource exists or while it changes). */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+export type Unknown = typeof UNKNOWN;
+
+/**
+ * Read a value that may be unknown. The policy SDK wraps props in a proxy that throws its
+ * UnknownValueError on an unknown value (matched by name: the pack and the tools load
+ * different copies of the SDK); the offline plan and the program pass plain values.
+ */
+export function read<T>(get: () => T): T | Unknown {
+    try {
+        const value = get();
+        return value === UNKNOWN ? UNKNOWN : value;
+    } catch (err) {
+        if ((err as Error)?.constructor?.name === "UnknownValueError") return UNKNOWN;
+        throw err;
+    }
+}
+
+export function isUnknown(get: () => unknown): boolean {
+    const v = read(get);
+    if (v === UNKNOWN) return true;
+    // A nested unknown (an ARN inside a list) throws only when reached: walk it.
+    try {
+        JSON.stringify(v);
+        return false;
+    } catch (err) {
+        if ((err as Error)?.constructor?.name === "UnknownValueError") return true;
+        throw err;
+    }
+}
+
+/** The type chain of a URN: "urn:pulumi:<stack>::<project>::<a>$<b>$<type>::<name>" → ["<a>", "<b>", "<type>"]. */
+export function typeChainOf(urn: string): string[] {
+    const parts = urn.split("::");
+    return parts.length >= 4 ? parts[2].split("$") : [];
+}
+
+/** The parent's type, from the URN (undefined for a resource of the stack itself). */
+export function parentTypeOf(urn: string): string | undefined {
+    const chain = typeChainOf(urn);
+    return chain.length >= 2 ? chain[chain.length - 2] : undefined;
+}
+
+/** A resource's stable key in a position: its type chain and name, without stack and project. */
+export function keyOf(view: Pick<ResourceView, "urn" | "type" | "name">): string {
+    const chain = typeChainOf(view.urn);
+    return `${chain.length > 0 ? chain.join("$") : view.type}::${view.name}`;
+}
+
+export function ofType(views: readonly ResourceView[], type: string): ResourceView[] {
+    return views.filter((v) => v.type === type);
+}
+
+export const isColor = (v: unknown): v is Color => v === "blue" || v === "green";

@@ -1,0 +1,208 @@
+/**
+ * How every stack policy of the pack judges an update: against the deployed position and the
+ * known-good one (the stack's reference to its own last deployment), with one excuse rule for
+ * the whole pack instead of one per policy:
+ *
+ *   a move back (or no move at all: lib/compare.ts) is never refused for something the deployed
+ *   position already had, as long as the move does not make it worse.
+ *
+ * - Findings about the resources (their shapes, who reaches what): on a move back or the same
+ *   position, every judged property of every resource is as deployed (the fingerprints are
+ *   equal), so whatever such a finding names was deployed already: excused.
+ * - Findings about the position (stickiness, protection, capacity, the rollback-time bound):
+ *   excused on a move back when the deployed position has the same finding, at least as bad.
+ * - Findings about the move itself (a step that skips rungs, a phase skipped, a bake not over):
+ *   judged only on a forward move; a move toward the known-good position is never refused.
+ * - Findings marked `always` (the record lies, the known-good pointer names a position never
+ *   deployed, an irreversible step undone, the pack's own config switched off): never excused.
+ *
+ * Each violation starts with its stable code in brackets: `[code] message`.
+ */
+import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { Comparison, compare } from "../lib/compare";
+import { DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
+import { Position, positionOf, readPosition } from "../lib/position";
+import { ResourceView, TYPES, read, UNKNOWN } from "../lib/resources";
+
+export interface Finding {
+    code: string;
+    message: string;
+    urn?: string;
+    /** Position findings: what it is about (one per subject), and how bad (higher is worse). */
+    subject?: string;
+    measure?: number;
+    /** Never excused. */
+    always?: boolean;
+}
+
+export type Deployed =
+    | { kind: "state"; position: Position; knownGood: Position | null; outputs: Record<string, unknown> }
+    | { kind: "new" }
+    | { kind: "unjudgeable"; reason: string };
+
+/** What one evaluation of the pack knows: the resources, the proposed and deployed positions, the move. */
+export interface Judgement {
+    resources: readonly PolicyResource[];
+    views: ResourceView[];
+    proposed: Position;
+    deployed: Deployed;
+    /** Undefined unless the deployed position is readable. */
+    move?: Comparison;
+    /** The day the pack evaluates as (YYYY-MM-DD, UTC). */
+    today: string;
+}
+
+/** The policy SDK's resource as a view of lib/resources (outputs, protect). */
+export function viewOf(r: PolicyResource): ResourceView {
+    return { type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, unknown>, protect: r.opts?.protect === true };
+}
+
+/** "<stack>", "<project>" of a URN (urn:pulumi:<stack>::<project>::<type>::<name>). */
+export function stackOf(urn: string): { stack: string; project: string } {
+    const [head, project] = urn.split("::");
+    return { stack: head.replace(/^urn:pulumi:/, ""), project };
+}
+
+export function selfReferences(resources: readonly PolicyResource[]): PolicyResource[] {
+    return resources.filter((r) => r.type === TYPES.stackReference && r.name === DEPLOYED_STATE_REFERENCE);
+}
+
+/** Why a StackReference is not this stack's reference to itself, or undefined. */
+function selfReferenceProblem(ref: PolicyResource): string | undefined {
+    const { stack, project } = stackOf(ref.urn);
+    const name = String((ref.props as { name?: unknown }).name ?? "");
+    const self = name === stack || name === `${project}/${stack}` || name.endsWith(`/${project}/${stack}`);
+    return self ? undefined : `StackReference "${DEPLOYED_STATE_REFERENCE}" names ${name || "nothing"}, not this stack (${project}/${stack})`;
+}
+
+/** Types the program always creates (the cut-in imports only distributions and records): one with an id exists already. */
+const CREATED = new Set<string>([TYPES.loadBalancer, TYPES.listener, TYPES.targetGroup, TYPES.beanstalkEnvironment, TYPES.ecsService]);
+
+/**
+ * The last deployment, through the stack's reference to itself. Empty outputs mean a stack
+ * never deployed only while nothing the program creates exists yet (an id known in the preview
+ * says otherwise); a missing, foreign or unreadable reference makes every comparison impossible.
+ */
+export function deployedIn(resources: readonly PolicyResource[]): Deployed {
+    const refs = selfReferences(resources);
+    if (refs.length !== 1) {
+        return {
+            kind: "unjudgeable",
+            reason: `the stack needs exactly one StackReference "${DEPLOYED_STATE_REFERENCE}" to its own last deployment (found ${refs.length})`,
+        };
+    }
+    const problem = selfReferenceProblem(refs[0]);
+    if (problem) return { kind: "unjudgeable", reason: problem };
+    const outputs = read(() => (refs[0].props as { outputs?: Record<string, unknown> }).outputs ?? {});
+    if (outputs === UNKNOWN) return { kind: "unjudgeable", reason: "the deployed outputs are unknown" };
+    if (Object.keys(outputs).length === 0) {
+        const existing = resources.filter(
+            (r) => CREATED.has(r.type) && read(() => (r.props as { id?: unknown }).id) !== UNKNOWN && (r.props as { id?: unknown }).id,
+        );
+        return existing.length === 0
+            ? { kind: "new" }
+            : {
+                  kind: "unjudgeable",
+                  reason: `the reference returns no outputs, as for a stack never deployed, but ${existing
+                      .slice(0, 3)
+                      .map((r) => r.name)
+                      .join(", ")} already exist(s)`,
+              };
+    }
+    const position = readPosition(outputs[POSITION_OUTPUTS.position]);
+    if (typeof position === "string") return { kind: "unjudgeable", reason: position };
+    const knownGood = outputs[POSITION_OUTPUTS.knownGood] === null ? null : readPosition(outputs[POSITION_OUTPUTS.knownGood], "knownGood");
+    if (typeof knownGood === "string") return { kind: "unjudgeable", reason: knownGood };
+    return { kind: "state", position, knownGood, outputs };
+}
+
+/** Test seam: the day the pack evaluates as. Only tests set it (in-process); the pack uses the clock. */
+let fixedToday: string | undefined;
+export function setToday(day: string | undefined): void {
+    fixedToday = day;
+}
+export const clockToday = () => fixedToday ?? new Date().toISOString().slice(0, 10);
+
+const judged = new WeakMap<readonly PolicyResource[], Judgement>();
+
+/** The judgement of one evaluation (computed once per resources list: every stack policy gets the same one). */
+export function judgementOf(resources: readonly PolicyResource[]): Judgement {
+    const cached = judged.get(resources);
+    if (cached) return cached;
+    const views = resources.map(viewOf);
+    const proposed = positionOf(views);
+    const deployed = deployedIn(resources);
+    const move = deployed.kind === "state" ? compare(deployed.position, proposed, deployed.knownGood) : undefined;
+    const judgement = { resources, views, proposed, deployed, move, today: clockToday() };
+    judged.set(resources, judgement);
+    return judgement;
+}
+
+/** A move back toward the known-good position, or no move at all. */
+export const movesBackOrStays = (j: Judgement) => j.move?.direction === "back" || j.move?.direction === "same";
+
+export interface PackPolicy<C extends object> {
+    name: string;
+    description: string;
+    severity: StackValidationPolicy["severity"];
+    remediationSteps: string;
+    configSchema?: StackValidationPolicy["configSchema"];
+    /** Problems with the policy's own config (a value inside the schema that switches it off). Never excused. */
+    configProblems?: (config: C, j: Judgement) => string[];
+    /** Findings about the resources; excused on a move back or no move. */
+    check?: (j: Judgement, config: C) => Finding[];
+    /** Findings about a position alone; excused on a move back when the deployed position had them, no better. */
+    positionFindings?: (position: Position, config: C, j: Judgement) => Finding[];
+    /** Findings about the move; judged only when the move is forward (or the stack is new). */
+    forward?: (j: Judgement, config: C) => Finding[];
+    /** When the policy has nothing to judge in this stack. */
+    notApplicable?: (j: Judgement) => string | undefined;
+}
+
+/** Whether a position finding is one the deployed position had already, at least as bad. */
+function hadAlready(f: Finding, before: readonly Finding[]): boolean {
+    return before.some((b) => b.code === f.code && b.subject === f.subject && (b.measure ?? 0) >= (f.measure ?? 0) - 1e-9);
+}
+
+/** The findings of a policy on this evaluation that stand, after the pack's one excuse rule. */
+export function standingFindings<C extends object>(policy: PackPolicy<C>, j: Judgement, config: C): Finding[] {
+    const back = movesBackOrStays(j);
+    const out: Finding[] = (policy.configProblems?.(config, j) ?? []).map((message) => ({ code: `${policy.name}-config`, message, always: true }));
+    for (const f of policy.check?.(j, config) ?? []) if (f.always || !back) out.push(f);
+    const proposed = policy.positionFindings?.(j.proposed, config, j) ?? [];
+    if (proposed.length > 0) {
+        const before = back && j.deployed.kind === "state" ? (policy.positionFindings?.(j.deployed.position, config, j) ?? []) : [];
+        for (const f of proposed) if (f.always || !back || !hadAlready(f, before)) out.push(f);
+    }
+    if (!back) out.push(...(policy.forward?.(j, config) ?? []));
+    return out;
+}
+
+export const format = (f: Finding) => `[${f.code}] ${f.message}`;
+
+/** A CrossGuard stack policy from a pack policy: every finding that stands is a violation. */
+export function stackPolicy<C extends object>(policy: PackPolicy<C>): StackValidationPolicy {
+    return {
+        name: policy.name,
+        description: policy.description,
+        severity: policy.severity,
+        remediationSteps: policy.remediationSteps,
+        configSchema: policy.configSchema,
+        validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+            const j = judgementOf(args.resources);
+            const na = policy.notApplicable?.(j);
+            if (na) {
+                args.notApplicable(na);
+                return;
+            }
+            for (const f of standingFindings(policy, j, args.getConfig<C>())) report(format(f), f.urn);
+        },
+    };
+}
+
+/** Findings from a check written as reports (`report(message, urn)`), each with the policy's code. */
+export function reported(code: string, run: (report: (message: string, urn?: string) => void) => void): Finding[] {
+    const out: Finding[] = [];
+    run((message, urn) => out.push({ code, message, urn }));
+    return out;
+}
