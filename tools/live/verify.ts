@@ -35,8 +35,11 @@ export function renderReport(stack: string, report: LiveReport): string[] {
     if (report.unhealthy.length > 0) lines.push("Too few healthy targets for traffic:", ...renderTable(report.unhealthy));
     if (report.notChecked.length > 0) lines.push("Not checked (the deployed stack's outputs do not name it yet):", ...report.notChecked.map((n) => `  ${n}`));
     const ok = report.drift.length === 0 && report.unhealthy.length === 0;
+    const partly = report.notChecked.length > 0 ? ` in what was checked (${report.notChecked.length} part(s) not checked, above)` : "";
     lines.push(
-        ok ? "The live system matches the deployed stack." : `The live system does not match: ${report.drift.length + report.unhealthy.length} difference(s).`,
+        ok
+            ? `The live system matches the deployed stack${partly}.`
+            : `The live system does not match: ${report.drift.length + report.unhealthy.length} difference(s).`,
     );
     return lines;
 }
