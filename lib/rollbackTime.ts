@@ -156,8 +156,12 @@ export function formatDuration(seconds: number): string {
     return sec === 0 ? `${min} min` : `${min} min ${sec} s`;
 }
 
-/** One line: "≤ 10 min = detection 3 min (60 s × 3 periods (…)) + change 1 min (listener rule update) + …". */
+/** The terms on one line: "detection 3 min (60 s × 3 periods (…)) + change 1 min (listener rule update) + …". */
+export function describeTerms(bound: RollbackBound): string {
+    return bound.terms.map((t) => `${t.term} ${formatDuration(t.seconds)} (${t.detail})`).join(" + ");
+}
+
+/** The bound on one line: "≤ 10 min = detection 3 min (…) + change 1 min (…) + …". */
 export function describeBound(bound: RollbackBound): string {
-    const terms = bound.terms.map((t) => `${t.term} ${formatDuration(t.seconds)} (${t.detail})`);
-    return `≤ ${formatDuration(bound.totalSeconds)} = ${terms.join(" + ")}`;
+    return `≤ ${formatDuration(bound.totalSeconds)} = ${describeTerms(bound)}`;
 }
