@@ -197,7 +197,8 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         const beforeConfig = doc.loaded();
         const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
         for (const edit of step.edits) doc.set(edit.path, edit.value);
-        if (step.kind === "traffic") out(rollbackBoundLine(doc.loaded(), proposal.command));
+        // A rollback's own bound is the state it leaves (where sessions were pinned); a step's, the state it makes.
+        if (step.kind === "traffic") out(rollbackBoundLine(proposal.rollback ? beforeConfig : doc.loaded(), proposal.command));
 
         const deployed = await deployedNow();
         const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });

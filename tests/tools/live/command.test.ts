@@ -6,10 +6,13 @@
  * offline plan outputs, which carry what today's program exports.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DescribeEnvironmentsCommand, ElasticBeanstalkSyntheticServiceException } from "@aws-sdk/client-elastic-beanstalk";
 import { main } from "../../../tools/canary";
 import { DeployedResource, Engine, UpOptions } from "../../../tools/canary/adapters";
 import { runPlan } from "../../../tools/plan/run";
+import { FIXTURES } from "../../helpers";
 import { stackText, tempProject } from "../canary/harness";
 import { Mocks, World, mockedClients, reinstall, restore, serve } from "./world";
 
@@ -178,5 +181,23 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
         );
         const back = await run(dir, ["rollback", "--stack", "production"], new DeployedEngine(dir, false));
         assert.match(back.out, /^Time to roll back \(failure → last viewer back, on the ALB\): ≤ 10 min/m);
+    });
+
+    it("a cut-in step's bound is CloudFront's; a rollback's counts the stickiness of the state it leaves", async () => {
+        const cut = tempProject(path.join(FIXTURES, "cutin"));
+        const file = path.join(cut, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: adopted\n", "    phase: header\n"));
+        const line = /^Time to roll back \(failure → last viewer back, at CloudFront\): (.*)$/m;
+        // header → weight: viewers get pinned to the staging distribution for up to cutin.stickiness.maximumSeconds (600 s).
+        const next = await run(cut, ["cutin", "next", "--stack", "production"], new DeployedEngine(cut, false));
+        assert.equal(next.code, 0, next.out + next.err);
+        assert.match(
+            line.exec(next.out)?.[1] ?? next.out,
+            /^≤ 19 min = .* \+ change 5 min \(CloudFront propagation\) \+ stickiness 10 min \(CloudFront session stickiness \(maximum TTL\) 600 s\)/,
+        );
+        // weight → staged disables the policy, but the sessions it pinned were pinned at weight.
+        const back = await run(cut, ["cutin", "rollback", "--stack", "production"], new DeployedEngine(cut, false));
+        assert.equal(back.code, 0, back.out + back.err);
+        assert.match(line.exec(back.out)?.[1] ?? back.out, /stickiness 10 min \(CloudFront session stickiness \(maximum TTL\) 600 s\)/);
     });
 });
