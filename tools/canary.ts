@@ -50,6 +50,8 @@ import { CutinPhase } from "../lib/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
 import { renderEdge, renderRouting } from "./plan/render";
 import { checkPlan, renderViolations } from "./policy/check";
+import { LiveClientsFactory, awsLiveClients } from "./live/aws";
+import { statusLive, verifyCommand } from "./live/verify";
 
 export interface CanaryDeps {
     dir?: string;
@@ -59,6 +61,8 @@ export interface CanaryDeps {
     /** CloudFront (the cut-in detaches its policy through the API). */
     edge?: EdgeApi;
     clock?: Clock;
+    /** Read-only AWS clients for the live check (tools/live). @default the SDK's, unless an engine is injected (a test of the tool's flow) */
+    live?: LiveClientsFactory;
     out?: (text: string) => void;
     err?: (text: string) => void;
     pollSeconds?: number;
@@ -72,6 +76,7 @@ const OPTIONS = {
     watch: { type: "boolean" },
     until: { type: "string" },
     "scale-down-old": { type: "string" },
+    live: { type: "boolean" },
     help: { type: "boolean", short: "h" },
 } as const;
 type Flag = Exclude<keyof typeof OPTIONS, "stack" | "help">;
@@ -117,9 +122,18 @@ function number(value: string | undefined, what: string): number {
 export const COMMANDS: Record<string, CommandSpec> = {
     status: {
         args: [],
+        flags: ["live"],
+        summary: "live colors, weights per route, ladder position, deployed state and health (--live: and what AWS runs)",
+        run: async ({ ctx, deps, values }) => {
+            const code = await status(ctx, deps.alarms);
+            return values.live ? statusLive(ctx) : code;
+        },
+    },
+    verify: {
+        args: [],
         flags: [],
-        summary: "live colors, weights per route, ladder position, deployed state and health",
-        run: ({ ctx, deps }) => status(ctx, deps.alarms),
+        summary: "compare what AWS runs with the deployed stack (read-only; exit 1 on a difference)",
+        run: ({ ctx }) => verifyCommand(ctx),
     },
     next: {
         args: [],
@@ -232,7 +246,7 @@ export function usage(): string {
         return `  ${head.padEnd(width)}  ${c.summary}`;
     });
     return [
-        "usage: npm run canary -- <command> --stack <name> [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>]",
+        "usage: npm run canary -- <command> --stack <name> [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>] [--live]",
         ...lines,
     ].join("\n");
 }
@@ -332,7 +346,9 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
         const region = regionOf(dir, values.stack);
         const services = deps.services ?? new EcsServices(region);
         const edge = deps.edge ?? new CloudFrontDistributions();
-        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, edge, out, argv };
+        // An injected engine without injected AWS clients is a test of the tool's flow: no live AWS reads.
+        const live = deps.live ?? (deps.engine ? undefined : awsLiveClients(region));
+        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, edge, live, out, argv };
         if ((ctx.apply || values.watch) && !engine.available()) {
             throw new UsageError(
                 `--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`,

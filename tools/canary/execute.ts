@@ -21,6 +21,9 @@ import { configCommands } from "./configCommands";
 import { KnownGood, Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
 import { verifyServices } from "./verify";
+import type { LiveClientsFactory } from "../live/aws";
+import { rollbackBoundLine } from "../live/bound";
+import { liveGate } from "../live/verify";
 
 export interface CanaryContext {
     dir: string;
@@ -32,6 +35,8 @@ export interface CanaryContext {
     services?: ServiceInspector;
     /** CloudFront, for what the provider cannot do (a step's `detachFirst`). */
     edge?: EdgeApi;
+    /** Read-only AWS clients: the live check before each --apply step (tools/live/verify.ts). */
+    live?: LiveClientsFactory;
     out: (text: string) => void;
     /** The command line as given, for "run the same command again". */
     argv?: readonly string[];
@@ -195,6 +200,8 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         const beforeConfig = doc.loaded();
         const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
         for (const edit of step.edits) doc.set(edit.path, edit.value);
+        // A rollback's own bound is the state it leaves (where sessions were pinned); a step's, the state it makes.
+        if (step.kind === "traffic") out(rollbackBoundLine(proposal.rollback ? beforeConfig : doc.loaded(), proposal.command));
 
         const deployed = await deployedNow();
         const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
@@ -245,6 +252,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (blocking.length > 0) {
             out("\nRolling back anyway: policies never block a move back. Fix the violations above separately.");
         }
+        if (ctx.apply && !(await liveGate(ctx, after.outputs, back))) return 1;
         // What must happen in AWS before this config can be deployed comes before the file is
         // written: if it fails, nothing changed and the same command can simply run again.
         if (ctx.apply && step.detachFirst && !(await detachFirst(ctx, step.detachFirst))) return 1;
