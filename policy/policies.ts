@@ -7,6 +7,7 @@ import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
 import { rollbackPolicies } from "./rollback";
+import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
 import { statePolicies } from "./state";
@@ -20,6 +21,7 @@ export const policies: Policies = [
     ...statePolicies,
     ...closedWorldPolicies,
     ...rollbackPolicies,
+    ...rollbackTimePolicies,
     ...trafficPolicies,
     ...accessPolicies,
     ...rolloutPolicies,

@@ -21,12 +21,12 @@
  * (refusing a rollback is the slowest rollback of all); a setting over the bound that rides along
  * is refused with the next forward step.
  */
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
 import { CUTIN_PHASES, CutinPhase } from "../lib/cutin";
 import { AlarmTiming, RollbackBound, describeTerms, formatDuration, rollbackBound } from "../lib/rollbackTime";
-import { towardKnownGood } from "./backward";
-import { TYPES, beanstalkSetting, deployedStateIn, rulesOf, tagsOf } from "./stackView";
+import { Finding, stackPolicy } from "./judge";
+import { TYPES, beanstalkSetting, rulesOf, tagsOf } from "./stackView";
 
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const CD_POLICY = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
@@ -136,30 +136,30 @@ export function rollbackBounds(resources: readonly PolicyResource[]): { where: s
     return out;
 }
 
-export const rollbackTimeBounded: StackValidationPolicy = {
+export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     name: "rollback-time-bounded",
     description:
-        "A rollback (failure to last viewer back: alarm detection + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay or alarm window is refused. A move back toward the last known-good state is never refused.",
+        "A rollback (failure to last viewer back: alarm detection + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay or alarm window is refused. A move back toward the known-good position is never refused.",
     severity: "high",
     remediationSteps:
         "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
     configSchema: { properties: { maxRollbackMinutes: { type: "integer", minimum: 1 } }, required: ["maxRollbackMinutes"] },
-    validateStack: (args, reportViolation) => {
-        const { maxRollbackMinutes } = args.getConfig<RollbackTimeConfig>();
-        if (!Number.isInteger(maxRollbackMinutes) || maxRollbackMinutes! < 1) {
-            reportViolation(
-                `policy config rollback-time-bounded.maxRollbackMinutes is ${JSON.stringify(maxRollbackMinutes)}: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default`,
-            );
-            return;
-        }
-        if (towardKnownGood(args.resources, deployedStateIn(args.resources))) return;
-        for (const { where, bound } of rollbackBounds(args.resources)) {
-            if (bound.totalSeconds <= maxRollbackMinutes! * 60) continue;
-            reportViolation(
-                `a rollback ${where} ${Number.isFinite(bound.totalSeconds) ? `can take up to ${formatDuration(bound.totalSeconds)}` : "has no bound"}, more than maxRollbackMinutes (${maxRollbackMinutes} min): ${describeTerms(bound)}`,
-            );
-        }
-    },
-};
+    configProblems: ({ maxRollbackMinutes }) =>
+        Number.isInteger(maxRollbackMinutes) && maxRollbackMinutes! >= 1
+            ? []
+            : [
+                  `maxRollbackMinutes is ${JSON.stringify(maxRollbackMinutes)}: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default`,
+              ],
+    // About the resources (alarms, delays, stickiness): on a move back they are as deployed, or move toward the known-good ones.
+    check: (j, { maxRollbackMinutes }) =>
+        !Number.isInteger(maxRollbackMinutes)
+            ? []
+            : rollbackBounds(j.resources)
+                  .filter(({ bound }) => !(bound.totalSeconds <= maxRollbackMinutes! * 60))
+                  .map(({ where, bound }): Finding => ({
+                      code: "rollback-too-slow",
+                      message: `a rollback ${where} ${Number.isFinite(bound.totalSeconds) ? `can take up to ${formatDuration(bound.totalSeconds)}` : "has no bound"}, more than maxRollbackMinutes (${maxRollbackMinutes} min): ${describeTerms(bound)}`,
+                  })),
+});
 
 export const rollbackTimePolicies = [rollbackTimeBounded];

@@ -7,7 +7,7 @@
  * (MISSING_OUTPUTS). Pure: no AWS and no Pulumi calls.
  */
 import { CutinPhase, CUTIN_PHASES, edgeShape } from "../../lib/cutin";
-import { DeployedState, readDeployedState } from "../../lib/deployedState";
+import { Position, readPosition } from "../../lib/position";
 import { COLORS, Color, SIDES, Side } from "../../lib/weights";
 
 export type TargetLabel = `${Side}-${Color}`;
@@ -132,16 +132,19 @@ function routingOf(outputs: Outputs): RoutingEntry[] {
     });
 }
 
-function deployedStateOf(outputs: Outputs): DeployedState {
-    const state = readDeployedState(outputs.deployedState);
-    if (typeof state === "string") throw new OutputsUnreadable(state);
-    return state;
+function positionOf(outputs: Outputs): Position {
+    const position = readPosition(outputs.position);
+    if (typeof position === "string") throw new OutputsUnreadable(position);
+    return position;
 }
 
-/** The public rules (those the deployed state lists by priority) and the labels they send a share to. */
-function publicLabels(routing: readonly RoutingEntry[], state: DeployedState): TargetLabel[] {
-    const publicPriorities = new Set(state.traffic.map((t) => t.priority));
-    const labels = routing.filter((r) => publicPriorities.has(r.priority)).flatMap((r) => r.targets.filter((t) => t.weight > 0).map((t) => t.target));
+/** The labels the public rules (the position's traffic table) send a share to. */
+function publicLabels(position: Position): TargetLabel[] {
+    const labels = position.traffic.flatMap((e) =>
+        Object.entries(e.shares ?? {})
+            .filter(([label, share]) => isLabel(label) && (share ?? 0) > 0)
+            .map(([label]) => label as TargetLabel),
+    );
     return [...new Set(labels)];
 }
 
@@ -152,10 +155,10 @@ function publicLabels(routing: readonly RoutingEntry[], state: DeployedState): T
  * healthy target answers every request with a 503.
  */
 export function minHealthyFromOutputs(outputs: Outputs): ExpectedLive["minHealthy"] {
-    const state = deployedStateOf(outputs);
-    return publicLabels(routingOf(outputs), state).map((label) => {
+    const position = positionOf(outputs);
+    return publicLabels(position).map((label) => {
         const [side, color] = label.split("-") as [Side, Color];
-        const declared = state.capacity?.[side]?.[color] ?? 0;
+        const declared = position.capacity[side]?.[color] ?? 0;
         return { label, min: Math.max(1, declared) };
     });
 }
@@ -189,23 +192,37 @@ function edgeOf(outputs: Outputs): ExpectedEdge | null {
  * `legacyTargetGroupArns` and `cutin`. The one place to wire the program's `position` export in.
  */
 export function expectedLiveFromOutputs(outputs: Outputs): ExpectedLive {
-    const state = deployedStateOf(outputs);
+    const position = positionOf(outputs);
     const routing = routingOf(outputs);
-    const publicPriorities = new Set(state.traffic.map((t) => t.priority));
+    const publicEntries = new Map(position.traffic.map((t) => [t.priority, t]));
     const services = byColor(outputs.springServices);
     if (!services) throw new OutputsUnreadable("the deployed stack exports no springServices");
     const environments = byColor(outputs.legacyEnvironments);
-    const legacyTargetGroups = byColor(outputs.legacyTargetGroupArns);
+    const targetGroups = Object.fromEntries(Object.entries(position.targetGroups).filter(([label]) => isLabel(label))) as Partial<Record<TargetLabel, string>>;
+    const stickinessOf = (priority: number): ExpectedRule["stickiness"] => {
+        const seconds = publicEntries.get(priority)?.stickiness;
+        return seconds ? { enabled: true, durationSeconds: seconds } : { enabled: false };
+    };
     return {
         rules: routing.map((r) => ({
             name: r.name,
             priority: r.priority,
             weights: Object.fromEntries(r.targets.map((t) => [t.target, t.weight])),
-            stickiness: publicPriorities.has(r.priority) ? { enabled: true, durationSeconds: state.stickinessSeconds } : { enabled: false },
+            stickiness: stickinessOf(r.priority),
         })),
-        targetGroups: legacyTargetGroups ? { "legacy-blue": legacyTargetGroups.blue, "legacy-green": legacyTargetGroups.green } : {},
-        spring: COLORS.map((color) => ({ color, serviceName: services[color] })),
-        legacy: environments ? COLORS.map((color) => ({ color, environmentName: environments[color] })) : [],
+        targetGroups,
+        spring: COLORS.map((color) => ({
+            color,
+            serviceName: services[color],
+            ...(position.runs.spring[color] ? { image: position.runs.spring[color]! } : {}),
+        })),
+        legacy: environments
+            ? COLORS.map((color) => ({
+                  color,
+                  environmentName: environments[color],
+                  ...(position.runs.legacy?.[color] ? { versionLabel: position.runs.legacy[color]! } : {}),
+              }))
+            : [],
         edge: edgeOf(outputs),
         minHealthy: minHealthyFromOutputs(outputs),
     };

@@ -151,7 +151,8 @@ function organizationOf(dir: string | undefined, stack: string): string {
     return stackOrganization(dir ?? PROJECT_DIR, stack);
 }
 
-let running = false;
+/** Plans run one at a time (the Pulumi runtime is process-global): a caller waits for the one under way. */
+let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Plans kept by everything that determines them (the program, the config, the deployed
@@ -167,11 +168,13 @@ export function keepPlans(on = true): void {
     kept = on ? new Map() : undefined;
 }
 
-export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
-    if (running) {
-        throw new Error("runPlan is not re-entrant: the Pulumi runtime is process-global");
-    }
-    running = true;
+export function runPlan(opts: PlanOptions): Promise<PlanRun> {
+    const run = queue.then(() => runPlanAlone(opts));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function runPlanAlone(opts: PlanOptions): Promise<PlanRun> {
     // @pulumi/pulumi's debuggablePromise stores `new Error().stack` on every promise it makes,
     // only to print it if the promise leaks at exit (which an offline plan never reports):
     // formatting those stacks was a quarter of a plan's CPU time. One frame keeps the throw site.
@@ -183,7 +186,6 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
         return await cachedRun({ ...opts, loaded, deployed });
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
-        running = false;
     }
 }
 
