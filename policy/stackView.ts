@@ -11,7 +11,6 @@ import {
     LEGACY_TARGET_GROUP_SOURCE_OUTPUT,
     RULE_NAME_TAG,
     RULE_ROLE_TAG,
-    RULE_TARGETS_TAG,
 } from "../lib/contract";
 import type { RuleKind } from "../lib/rules";
 
