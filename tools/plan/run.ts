@@ -4,8 +4,10 @@
  * No Pulumi CLI, no AWS credentials, no network.
  */
 import * as path from "node:path";
+import { PROJECT_DIR } from "../projectDir";
+import { stackOrganization } from "../policy/config";
 import * as pulumi from "@pulumi/pulumi";
-import { CreationStep, creationOrder } from "./order";
+import { creationOrder } from "./order";
 import { UNKNOWN, createMocks, mockBeanstalkTargetGroupArn, MockWorld, RecordedResource } from "./mocks";
 import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
 import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
@@ -16,7 +18,7 @@ import { COLOR_TAG, COMPONENT_TYPES, RULE_NAME_TAG, RULE_TARGETS_TAG } from "../
 import { targetPercents } from "../../lib/weights";
 import { deployedState } from "../../stack";
 
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export { PROJECT_DIR };
 const PROGRAM = path.join(PROJECT_DIR, "index");
 /**
  * lib/ is pure (functions, constants and zod schemas; no module state, no config read at load):
@@ -25,51 +27,8 @@ const PROGRAM = path.join(PROJECT_DIR, "index");
  */
 const LIB_DIR = path.join(PROJECT_DIR, "lib") + path.sep;
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    inputs: Record<string, unknown>;
-    options: RecordedResource["options"];
-}
-
-/** A resource with its outputs as well: what stack policies see. Not printed (outputs hold provider ids). */
-export interface PlannedResourceState extends PlanResource {
-    custom: boolean;
-    outputs: Record<string, unknown>;
-}
-
-export interface PlanTarget {
-    side: string;
-    color: string;
-    weight: number;
-    percent: number;
-}
-
-export interface PlanRule {
-    name: string;
-    priority: number;
-    match: { headers: { name: string; value: string }[]; paths?: string[]; sourceCidrs?: string[] };
-    targets: PlanTarget[];
-    stickinessSeconds: number | null;
-}
-
-export interface PlanResult {
-    stack: string;
-    project: string;
-    resources: PlanResource[];
-    routing: PlanRule[];
-    outputs: Record<string, unknown>;
-    /** With --first-deploy: the order in which a first `pulumi up` creates the resources. */
-    creationOrder?: CreationStep[];
-}
-
-/** A plan plus what only the tools need: resource outputs and the deployed state it was compared with. */
-export interface PlanRun extends PlanResult {
-    states: PlannedResourceState[];
-    deployed: Record<string, unknown>;
-}
+export type { CreationStep, PlanResource, PlannedResourceState, PlanTarget, PlanRule, PlanResult, PlanRun } from "./types";
+import type { PlanResource, PlannedResourceState, PlanRule, PlanRun } from "./types";
 
 /** A config or program error the user can fix: printed alone, exit code 2. */
 export class PlanInputError extends UserError {
@@ -146,10 +105,8 @@ export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedRe
     return scrub(value, secrets);
 }
 
-/** The organization the program runs in: the one the pack is configured with (tools/policy/check stackOrganization). */
+/** The organization the program runs in: the one the pack is configured with (tools/policy/config stackOrganization). */
 function organizationOf(dir: string | undefined, stack: string): string {
-    // Loaded on use: tools/policy/check imports this module.
-    const { stackOrganization } = require("../policy/check") as typeof import("../policy/check");
     return stackOrganization(dir ?? PROJECT_DIR, stack);
 }
 

@@ -13,7 +13,7 @@
  */
 import type Ajv from "ajv";
 import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { PlannedResourceState } from "../plan/run";
+import type { PlannedResourceState } from "../plan/types";
 import { UNKNOWN } from "../plan/mocks";
 import { UserError } from "../../lib/errors";
 import { policySdkProxy } from "../sdkInternals";

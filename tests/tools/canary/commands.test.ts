@@ -176,7 +176,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
     it("rejects bad input with exit 2 and one message", async () => {
         const dir = tempProject();
         for (const [argv, message] of [
-            [["set", "abc", "--stack", "production"], /percent: expected a number, got "abc"/],
+            [["set", "abc", "--stack", "production"], /percent: expected a decimal number such as 5 or 0.5, got "abc"/],
             [["set", "150", "--stack", "production"], /percent 150 is not allowed/],
             [["flip", "rails", "green", "--stack", "production"], /expected legacy or spring, got "rails"/],
             [["flip", "spring", "--stack", "production"], /flip takes <legacy\|spring> <blue\|green>, got spring/],
