@@ -72,7 +72,14 @@ export function modelOfStackFile(loaded: LoadedStackConfig, file = stackFilePath
     try {
         return modelFromFlatConfig(loaded.config, loaded.project, loaded.stack);
     } catch (e) {
-        if (e instanceof ConfigError) throw new ConfigError(`${name}: ${e.message}`);
+        // One line: "invalid config for stack …:" and each key's problem after it.
+        if (e instanceof ConfigError) {
+            const [head, ...issues] = e.message
+                .split("\n")
+                .map((l) => l.trim())
+                .filter(Boolean);
+            throw new ConfigError(`${name}: ${[head, issues.join("; ")].filter(Boolean).join(" ")}`);
+        }
         if (!(e instanceof ZodError)) throw e;
         const sections = Object.keys(loaded.config)
             .filter((k) => k.startsWith(`${loaded.project}:`))
