@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { creationOrder } from "./order";
 import { UNKNOWN, createMocks, mockBeanstalkTargetGroupArn, MockWorld, RecordedResource } from "./mocks";
 import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
-import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
+import { expectUnobservedRejection, forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { modelFromFlatConfig } from "../../lib/config";
 import { ConfigError, UserError } from "../../lib/errors";
@@ -212,49 +212,13 @@ function planInputs(opts: PlanOptions): { loaded: LoadedStackConfig; deployed: R
 
 async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
     const { loaded, deployed } = planInputs(opts);
-    const region = loaded.config["aws:region"] ?? "us-east-1";
-    const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
-
-    // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
-    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    installMonitor(monitor, {
-        project: loaded.project,
-        stack: loaded.stack,
-        preview: opts.firstDeploy === true,
-        organization: organizationOf(opts.dir, loaded.stack),
-    });
-    pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
-    const recorded = monitor.recorded;
-
-    // Fresh copies of the program's own modules (index.ts, stack.ts, components/) for every plan, as
-    // each `pulumi preview` starts a new process; lib/ stays (LIB_DIR).
-    const program = require.resolve(opts.program ?? PROGRAM);
-    forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
-    delete require.cache[program];
-    let programExports: Record<string, unknown> = {};
-    try {
-        // Inside the root stack resource, as `pulumi/cmd/run` runs a program: resources without
-        // a parent are its children, and stack transformations have a stack to attach to. The
-        // program is an async function (index.ts), as cmd/run runs it: its result is the stack outputs.
-        await pulumi.runtime.runInPulumiStack(async () => {
-            const exported: unknown = require(program);
-            programExports = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
-            return programExports;
-        });
-    } catch (err) {
-        await pulumi.runtime.disconnect().catch(() => undefined);
-        monitor.close();
-        if (err instanceof pulumi.RunError || err instanceof UserError) {
-            const error = new PlanInputError(err.message);
-            error.resourcesRegistered = recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
-            throw error;
-        }
-        throw err;
-    }
+    const { monitor, world } = startMonitor(opts, loaded, deployed);
+    const programExports = await runProgram(opts.program ?? PROGRAM, monitor);
     const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
     monitor.close();
 
+    const recorded = monitor.recorded;
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
@@ -269,6 +233,55 @@ async function runPlanOnce(opts: PlanOptions): Promise<PlanRun> {
         deployed,
     };
     return scrubGeneratedSecrets(run, recorded);
+}
+
+/** The mocks and the in-process monitor (the same one the protocol run serves over gRPC: tools/engine/monitor.ts), installed with the stack's config. */
+function startMonitor(opts: PlanOptions, loaded: LoadedStackConfig, deployed: Record<string, unknown>): { monitor: PlanMonitor; world: MockWorld } {
+    const region = loaded.config["aws:region"] ?? "us-east-1";
+    const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
+    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
+    installMonitor(monitor, {
+        project: loaded.project,
+        stack: loaded.stack,
+        preview: opts.firstDeploy === true,
+        organization: organizationOf(opts.dir, loaded.stack),
+    });
+    pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
+    return { monitor, world };
+}
+
+/**
+ * The program run inside the root stack resource, as `pulumi/cmd/run` runs it: resources
+ * without a parent are its children, and stack transformations have a stack to attach to.
+ * The program is an async function (index.ts): its result is the stack outputs. A config or
+ * program error the user can fix becomes a PlanInputError (exit 2).
+ */
+async function runProgram(programModule: string, monitor: PlanMonitor): Promise<Record<string, unknown>> {
+    // Fresh copies of the program's own modules (index.ts, stack.ts, components/) for every plan, as
+    // each `pulumi preview` starts a new process; lib/ stays (LIB_DIR).
+    const program = require.resolve(programModule);
+    forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
+    delete require.cache[program];
+    let programExports: Record<string, unknown> = {};
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const exported: unknown = require(program);
+            programExports = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
+            return programExports;
+        });
+        return programExports;
+    } catch (err) {
+        // Reported here, once: the root stack's own copies of the rejection are not a crash.
+        expectUnobservedRejection(err);
+        await pulumi.runtime.disconnect().catch(() => undefined);
+        monitor.close();
+        if (err instanceof pulumi.RunError || err instanceof UserError) {
+            const error = new PlanInputError(err.message);
+            error.resourcesRegistered = monitor.recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
+            throw error;
+        }
+        throw err;
+    }
 }
 
 /** The routing table read back from the declared listener rules (what AWS would get). */
