@@ -1,7 +1,7 @@
 /**
- * The README's one-time upgrade of a stack deployed before `deployedState` existed: which
+ * The one-time upgrade of a stack deployed before `deployedState` existed (docs/policies.md): which
  * policies refuse it, and what the override it prints lets through. The override and the
- * `--target` URNs are read from the README, so the documented step is the tested one.
+ * `--target` URNs are read from the docs, so the documented step is the tested one.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -12,15 +12,16 @@ import { plan } from "../planCache";
 import { FIXTURES, ROOT } from "../helpers";
 import { T, mutated, setProp, violations } from "./harness";
 
-const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-const SECTION = README.slice(README.indexOf("**Upgrading a stack deployed before `deployedState` existed.**"), README.indexOf("**Threat model.**"));
+const POLICIES = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+const START = POLICIES.indexOf("## Upgrading a stack deployed before `deployedState` existed\n");
+const SECTION = POLICIES.slice(START, POLICIES.indexOf("\n## ", START + 1));
 
-/** The override file the README's command writes for `stack` (run as printed, in the fixtures' project directory). */
+/** The override file the documented command writes for `stack` (run as printed, in the fixtures' project directory). */
 const overrides = new Map<string, Record<string, unknown>>();
 function readmeOverride(stack: string): Record<string, unknown> {
     if (overrides.has(stack)) return overrides.get(stack)!;
     const command = /```bash\n\s*(node -e '.*') > \/tmp\/record-migration\.json\n\s*```/.exec(SECTION);
-    assert.ok(command, "the README's upgrade section prints the command that writes the override");
+    assert.ok(command, "the upgrade section of docs/policies.md prints the command that writes the override");
     const script = /^node -e '(.*)'$/.exec(command[1])![1].replaceAll("<s>", stack);
     overrides.set(stack, JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: FIXTURES, encoding: "utf8" })));
     return overrides.get(stack)!;
@@ -41,8 +42,8 @@ function deployedWithoutRecord(p: PlanRun): PlanRun {
 
 const mandatory = async (p: PlanRun, file?: Record<string, unknown>) => (await violations(p, undefined, file)).filter((v) => v.level === "mandatory");
 
-describe("upgrading a stack deployed before deployedState (README)", () => {
-    it("exactly the four policies the README names refuse the unchanged update, each saying it cannot judge", async () => {
+describe("upgrading a stack deployed before deployedState (docs/policies.md)", () => {
+    it("exactly the four policies the docs name refuse the unchanged update, each saying it cannot judge", async () => {
         const refusing = await mandatory(deployedWithoutRecord(await plan("production")));
         assert.ok(
             refusing.every((v) => /cannot (judge|tell|be read)/.test(v.message)),
@@ -55,7 +56,7 @@ describe("upgrading a stack deployed before deployedState (README)", () => {
         assert.deepEqual([...new Set(refusing.map((v) => v.policy))].sort(), relaxed.sort());
     });
 
-    it("with the README's override the unchanged update passes on both fixture stacks", async () => {
+    it("with the documented override the unchanged update passes on both fixture stacks", async () => {
         for (const stack of ["production", "staging"]) {
             assert.deepEqual(await mandatory(deployedWithoutRecord(await plan(stack)), readmeOverride(stack)), [], stack);
         }

@@ -24,7 +24,7 @@ const FOREIGN_SETS = [
 /** The Beanstalk pair's registered outputs (its target groups, found by tag under the mocks). */
 const pairOutputs = (p: Plan) => p.states.find((s) => s.type === PAIR)!.outputs as Record<string, string>;
 const springTg = (p: Plan, color: string) => String((p.states.find((s) => s.type === T.tg && s.name === `spring-${color}-tg`)!.outputs as any).arn);
-/** `legacy.targetGroupArns` set to what the pair found: the README's "copy the output into config" step. */
+/** `legacy.targetGroupArns` set to what the pair found: the "copy the output into config" step of docs/real-aws.md. */
 const copiedSets = (p: Plan) => [
     `legacy.targetGroupArns.blue=${pairOutputs(p).blueTargetGroupArn}`,
     `legacy.targetGroupArns.green=${pairOutputs(p).greenTargetGroupArn}`,
