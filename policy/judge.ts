@@ -180,9 +180,13 @@ export function standingFindings<C extends object>(policy: PackPolicy<C>, j: Jud
 
 export const format = (f: Finding) => `[${f.code}] ${f.message}`;
 
+/** A CrossGuard stack policy made from a pack policy (kept as `pack`, for the tests of its parts). */
+export type JudgedPolicy<C extends object> = StackValidationPolicy & { pack: PackPolicy<C> };
+
 /** A CrossGuard stack policy from a pack policy: every finding that stands is a violation. */
-export function stackPolicy<C extends object>(policy: PackPolicy<C>): StackValidationPolicy {
+export function stackPolicy<C extends object>(policy: PackPolicy<C>): JudgedPolicy<C> {
     return {
+        pack: policy,
         name: policy.name,
         description: policy.description,
         severity: policy.severity,
