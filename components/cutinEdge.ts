@@ -2,8 +2,8 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFRONT_HOSTED_ZONE_ID } from "../lib/cloudfront";
 import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
-import { CutinPhase, continuousDeploymentProblems, edgeShape } from "../lib/cutin";
-import { RoutedEdgeArgs, aliasRecord, routedEdgeConfig } from "./edgeDistribution";
+import { CutinPhase, DistributionConfig, continuousDeploymentProblems, defaultOriginOf, edgeShape, primaryConfigAt, stagingConfigOf } from "../lib/cutin";
+import { RoutedEdgeArgs, aliasRecord, routedOrigin } from "./edgeDistribution";
 
 export interface AdoptedRecord {
     zoneId: string;
@@ -24,7 +24,7 @@ export interface CutinEdgeArgs {
     /** The live distribution: its id and its arguments exactly as `pulumi import` prints them. */
     distribution: {
         id: string;
-        args: Record<string, unknown> & { origins: { originId: string; domainName: string }[]; defaultCacheBehavior: { targetOriginId: string } };
+        args: DistributionConfig;
     };
     /** The hostname records (aliases of the live distribution), adopted unchanged. */
     records: AdoptedRecord[];
@@ -62,7 +62,7 @@ export class CutinEdge extends pulumi.ComponentResource {
     constructor(name: string, args: CutinEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         const shape = edgeShape(args.phase);
         const adopted = args.distribution.args;
-        const oldOrigin = adopted.origins.find((o) => o.originId === adopted.defaultCacheBehavior.targetOriginId);
+        const oldOrigin = defaultOriginOf(adopted);
         if (!oldOrigin) {
             throw new Error(`CutinEdge ${name}: the live distribution's default cache behavior targets no declared origin`);
         }
@@ -77,56 +77,25 @@ export class CutinEdge extends pulumi.ComponentResource {
             : [];
         if (problems.length > 0) throw new Error(`CutinEdge ${name} at phase ${args.phase}: ${problems.join("; ")}`);
         super(COMPONENT_TYPES.cutinEdge, name, {}, opts);
-        this.oldOrigin = { originId: oldOrigin.originId, domainName: oldOrigin.domainName };
+        this.oldOrigin = { originId: oldOrigin.originId, domainName: String(oldOrigin.domainName) };
 
-        const routed = routedEdgeConfig(args.routed);
+        // One derivation for both distributions (lib/cutin.ts): the staging distribution is the
+        // primary with the routed ALB as its origin, so the two edge paths treat a viewer alike
+        // and AWS's own promotion (UpdateDistributionWithStagingConfig) copies back only the origin.
+        const origin = routedOrigin(args.routed);
+        const primaryConfig = primaryConfigAt(adopted, args.phase, { origin, viewerFilterArn: args.routed.viewerFilterArn });
         if (shape.staging) {
             this.staging = new aws.cloudfront.Distribution(
                 `${name}-staging`,
-                {
-                    enabled: true,
-                    // A staging distribution has no hostnames of its own: viewers reach it only through the primary's policy.
-                    staging: true,
-                    comment: "Payments API cut-in: staging distribution (origin: routed ALB)",
-                    httpVersion: "http2",
-                    isIpv6Enabled: adopted.isIpv6Enabled as boolean | undefined,
-                    priceClass: adopted.priceClass as string | undefined,
-                    restrictions: adopted.restrictions as aws.types.input.cloudfront.DistributionRestrictions,
-                    viewerCertificate: { cloudfrontDefaultCertificate: true },
-                    webAclId: adopted.webAclId as string | undefined,
-                    ...routed,
-                    tags: args.tags,
-                },
+                { ...(stagingConfigOf(primaryConfig, origin) as unknown as aws.cloudfront.DistributionArgs), tags: args.tags },
                 { parent: this },
             );
-            this.policy = new aws.cloudfront.ContinuousDeploymentPolicy(
-                `${name}-policy`,
-                {
-                    enabled: shape.policy!.enabled,
-                    stagingDistributionDnsNames: { items: [this.staging.domainName], quantity: 1 },
-                    trafficConfig:
-                        shape.policy!.traffic === "header"
-                            ? { type: "SingleHeader", singleHeaderConfig: { header: args.header.name, value: args.header.value } }
-                            : {
-                                  type: "SingleWeight",
-                                  singleWeightConfig: {
-                                      // CloudFront takes a fraction (0–0.15): a whole percent / 100 (5 % is 0.05).
-                                      weight: args.edgeWeight / 100,
-                                      sessionStickinessConfig: { idleTtl: args.stickiness.idleSeconds, maximumTtl: args.stickiness.maximumSeconds },
-                                  },
-                              },
-                },
-                { parent: this },
-            );
+            this.policy = this.continuousDeploymentPolicy(name, args, this.staging);
         }
 
-        // The primary: the live distribution exactly as imported, with only what the phase changes.
+        // The primary: the live distribution as imported, with what the phase changes.
         const primaryArgs: aws.cloudfront.DistributionArgs = {
-            ...(adopted as unknown as aws.cloudfront.DistributionArgs),
-            ...(shape.primaryOrigin === "routed"
-                ? // Promoted: the staging configuration's origin and behavior (what AWS's promote would copy); aliases, certificate, WAF, logging stay.
-                  { ...routed, orderedCacheBehaviors: undefined, originGroups: undefined }
-                : {}),
+            ...(primaryConfig as unknown as aws.cloudfront.DistributionArgs),
             ...(this.policy ? { continuousDeploymentPolicyId: this.policy.id } : {}),
         };
         this.primary = new aws.cloudfront.Distribution(`${name}-primary`, primaryArgs, {
@@ -175,5 +144,29 @@ export class CutinEdge extends pulumi.ComponentResource {
             railsVersions: args.railsVersions,
         };
         this.registerOutputs({ ...outputs, primaryId: this.primary.id, oldApplication: oldApplication.name, cloudFrontZone: CLOUDFRONT_HOSTED_ZONE_ID });
+    }
+
+    /** The continuous deployment policy on the primary, sending to `staging` by header or by weight as the phase says. */
+    private continuousDeploymentPolicy(name: string, args: CutinEdgeArgs, staging: aws.cloudfront.Distribution): aws.cloudfront.ContinuousDeploymentPolicy {
+        const policy = edgeShape(args.phase).policy!;
+        return new aws.cloudfront.ContinuousDeploymentPolicy(
+            `${name}-policy`,
+            {
+                enabled: policy.enabled,
+                stagingDistributionDnsNames: { items: [staging.domainName], quantity: 1 },
+                trafficConfig:
+                    policy.traffic === "header"
+                        ? { type: "SingleHeader", singleHeaderConfig: { header: args.header.name, value: args.header.value } }
+                        : {
+                              type: "SingleWeight",
+                              singleWeightConfig: {
+                                  // CloudFront takes a fraction (0–0.15): a whole percent / 100 (5 % is 0.05).
+                                  weight: args.edgeWeight / 100,
+                                  sessionStickinessConfig: { idleTtl: args.stickiness.idleSeconds, maximumTtl: args.stickiness.maximumSeconds },
+                              },
+                          },
+            },
+            { parent: this },
+        );
     }
 }

@@ -12,7 +12,16 @@ import { z } from "zod";
 import { DEFAULT_HEADERS } from "./contract";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
-import { CD_HEADER_PREFIX, CD_MAX_WEIGHT_PERCENT, CD_STICKINESS_MAX_SECONDS, CD_STICKINESS_MIN_SECONDS, CUTIN_PHASES, edgeShape } from "./cutin";
+import {
+    CD_HEADER_PREFIX,
+    CD_MAX_WEIGHT_PERCENT,
+    CD_STICKINESS_MAX_SECONDS,
+    CD_STICKINESS_MIN_SECONDS,
+    CUTIN_PHASES,
+    DistributionConfig,
+    edgeShape,
+    viewerRequestConflicts,
+} from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import { legacyInstances } from "./capacity";
 import {
@@ -659,7 +668,7 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         );
     }
 
-    if (c.cutin) cutinIssues(c.cutin, c.edge, issue);
+    if (c.cutin) cutinIssues(c.cutin, c.edge, c.qa, issue);
 
     if (c.edge.originReadTimeoutSeconds > CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT && !c.edge.originReadTimeoutQuotaRaised) {
         issue(
@@ -694,7 +703,12 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
 
 type CutinModel = z.output<typeof cutin>;
 
-function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (path: (string | number)[], message: string) => void): void {
+function cutinIssues(
+    cut: CutinModel,
+    edgeCfg: z.output<typeof edge>,
+    qaCfg: z.output<typeof qa>,
+    issue: (path: (string | number)[], message: string) => void,
+): void {
     const args = cut.distribution.args;
     const shape = edgeShape(cut.phase);
     const weighted = shape.policy?.traffic === "weight";
@@ -729,8 +743,38 @@ function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (pa
             "expected none while cutin is set: the adopted distribution (cutin.distribution) carries the hostnames and cutin.records point at it",
         );
     }
+    if (target && cut.phase !== "adopted") routedPathIssues(cut, qaCfg, issue);
     if (cut.retired && cut.phase !== "promoted") {
         issue(["cutin", "retired"], "expected false until the cut-in is promoted (phase promoted) and has baked cutin.bakeDays");
+    }
+}
+
+/**
+ * What the routed path needs of the live distribution from phase staged on, when the staging
+ * distribution (a copy of the primary with the routed ALB as its origin: lib/cutin.ts) exists
+ * or the primary itself sends to the ALB. Fixed at phase adopted, where nothing depends on it yet.
+ */
+function routedPathIssues(cut: CutinModel, qaCfg: z.output<typeof qa>, issue: (path: (string | number)[], message: string) => void): void {
+    const args = cut.distribution.args as unknown as DistributionConfig;
+    const oldId = args.defaultCacheBehavior.targetOriginId;
+    // The old origin's place is taken by the routed ALB: a failover group naming it would fail over to an origin that is gone.
+    const groups = (cut.distribution.args.originGroups ?? []) as { originId?: string; members?: { originId?: string }[] }[];
+    groups.forEach((g, i) => {
+        if ((g.members ?? []).some((m) => m.originId === oldId)) {
+            issue(
+                ["cutin", "distribution", "args", "originGroups", i],
+                `expected no origin group naming the old origin ${oldId} from phase staged on: the cut-in puts the routed ALB in its place (remove the group at phase adopted)`,
+            );
+        }
+    });
+    // The QA viewer filter runs on viewer-request; a behavior holds one function per event type.
+    if (qaCfg.sourceCidrs.length > 0) {
+        for (const conflict of viewerRequestConflicts(args)) {
+            issue(
+                ["cutin", "distribution", "args", "defaultCacheBehavior", "functionAssociations"],
+                `expected no viewer-request function on the behaviors that use the old origin while qa.sourceCidrs is set: ${conflict}, and the QA viewer filter needs that event`,
+            );
+        }
     }
 }
 

@@ -21,6 +21,22 @@
  * update (`detached`); before the next (`promoted`) the canary tool detaches it from the
  * primary through the CloudFront API and refreshes the primary; that update then deletes the
  * policy, then the staging distribution (tools/canary/cutin.ts).
+ *
+ * The two distributions (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-continuous-deployment.html,
+ * "Update primary and staging distributions"; API reference, UpdateDistributionWithStagingConfig):
+ * - "a staging distribution starts as a copy of the primary distribution" (continuous deployment
+ *   workflow), and while a policy is attached only cache behaviors, origins and origin groups,
+ *   custom error responses, geographic restrictions, the default root object, logging and the
+ *   comment can change on either of them: the viewer certificate, minimum TLS version, price
+ *   class, IPv6, HTTP version and web ACL are fixed from the moment the staging distribution exists;
+ * - AWS's own promotion (UpdateDistributionWithStagingConfig) copies the staging distribution's
+ *   whole configuration onto the primary, except the primary's aliases and policy id, and
+ *   disables the policy; so a staging distribution that differs from the primary in anything
+ *   but its origin would put that difference on the viewer-facing distribution;
+ * - a staging distribution has no aliases ("viewers cannot send requests directly to a staging
+ *   distribution using a DNS name, IP address, or CNAME") and no HTTP/3 (quotas page).
+ * So the staging distribution is derived from the primary's arguments by one pure function
+ * (stagingConfigOf) and differs only in the origin the default cache behavior targets.
  */
 
 /** The phases, in forward order. Moving back is any number of steps; forward is one. */
@@ -186,4 +202,121 @@ export function continuousDeploymentProblems(args: {
         out.push(`httpVersion ${args.httpVersion}: continuous deployment is not available on a distribution that supports HTTP/3`);
     }
     return out;
+}
+
+// ---------------------------------------------------------------------------
+// The two distributions: the staging distribution is the primary with the routed origin.
+
+/** An origin as the cut-in reads it; every other key is carried as it is. */
+export interface OriginConfig {
+    originId: string;
+    [key: string]: unknown;
+}
+
+/** A cache behavior as the cut-in reads it; every other key is carried as it is. */
+export interface BehaviorConfig {
+    targetOriginId: string;
+    functionAssociations?: { eventType: string; functionArn: unknown }[];
+    lambdaFunctionAssociations?: { eventType: string; [key: string]: unknown }[];
+    [key: string]: unknown;
+}
+
+/**
+ * A distribution's arguments (aws.cloudfront.DistributionArgs as data): the keys the cut-in
+ * reads, every other key (certificate, logging, error responses, WAF, …) carried as it is.
+ */
+export interface DistributionConfig {
+    origins: OriginConfig[];
+    defaultCacheBehavior: BehaviorConfig;
+    orderedCacheBehaviors?: BehaviorConfig[];
+    [key: string]: unknown;
+}
+
+/**
+ * What only the primary carries: its hostnames (a staging distribution has none, and
+ * CloudFront's own promotion keeps the primary's) and the policy id (kept by the promotion too).
+ * `staging` is the flag that makes the other one the staging distribution; `tags` are not part
+ * of a distribution's configuration (TagResource, not UpdateDistribution), so the promotion
+ * never copies them: the staging distribution carries the stack's own.
+ */
+export const PRIMARY_ONLY_KEYS = ["aliases", "continuousDeploymentPolicyId"] as const;
+export const NOT_CONFIGURATION_KEYS = ["staging", "tags"] as const;
+
+/** The origin the default cache behavior sends to: the old origin until promotion, the routed ALB after. */
+export function defaultOriginOf(config: DistributionConfig): OriginConfig | undefined {
+    return config.origins.find((o) => o.originId === config.defaultCacheBehavior.targetOriginId);
+}
+
+const behaviorsOf = (config: DistributionConfig): BehaviorConfig[] => [config.defaultCacheBehavior, ...(config.orderedCacheBehaviors ?? [])];
+
+/** `config` with each behavior passed through `f` (the default one and the ordered ones). */
+function mapBehaviors<T extends DistributionConfig>(config: T, f: (b: BehaviorConfig) => BehaviorConfig): T {
+    return {
+        ...config,
+        defaultCacheBehavior: f(config.defaultCacheBehavior),
+        ...(config.orderedCacheBehaviors ? { orderedCacheBehaviors: config.orderedCacheBehaviors.map(f) } : {}),
+    };
+}
+
+/**
+ * `config` with the origin its default cache behavior targets replaced by `routed`, in the same
+ * place, and every behavior that targeted it (default and ordered) retargeted; other origins and
+ * the behaviors that use them stay. Idempotent: on a config already on `routed` it changes nothing.
+ */
+export function withRoutedOrigin<T extends DistributionConfig>(config: T, routed: OriginConfig): T {
+    const from = config.defaultCacheBehavior.targetOriginId;
+    const retargeted = mapBehaviors(config, (b) => (b.targetOriginId === from ? { ...b, targetOriginId: routed.originId } : b));
+    return { ...retargeted, origins: config.origins.map((o) => (o.originId === from ? routed : o)) };
+}
+
+/**
+ * `config` with a CloudFront Function on the viewer-request event of every behavior that uses
+ * the default origin (the QA viewer filter: it sees the viewer's address, which the ALB never
+ * does). The same behaviors on both distributions, so that they stay equal but for the origin.
+ */
+export function withViewerRequestFunction<T extends DistributionConfig>(config: T, functionArn: unknown): T {
+    const target = config.defaultCacheBehavior.targetOriginId;
+    return mapBehaviors(config, (b) =>
+        b.targetOriginId === target ? { ...b, functionAssociations: [...(b.functionAssociations ?? []), { eventType: "viewer-request", functionArn }] } : b,
+    );
+}
+
+/** Why `withViewerRequestFunction` cannot add a viewer-request function to `config`'s behaviors (one function per event type). */
+export function viewerRequestConflicts(config: DistributionConfig): string[] {
+    const target = config.defaultCacheBehavior.targetOriginId;
+    return behaviorsOf(config)
+        .filter((b) => b.targetOriginId === target)
+        .filter(
+            (b) =>
+                (b.functionAssociations ?? []).some((f) => f.eventType === "viewer-request") ||
+                (b.lambdaFunctionAssociations ?? []).some((f) => f.eventType === "viewer-request"),
+        )
+        .map((b) => `the cache behavior ${typeof b.pathPattern === "string" ? `for ${b.pathPattern}` : "(default)"} already runs a viewer-request function`);
+}
+
+/**
+ * The primary's arguments at a phase: at `adopted` exactly as imported; from then on with the
+ * QA viewer filter (when testers are restricted by address), and from `promoting` on with the
+ * routed ALB in place of the old origin. Everything else (certificate, logging, error responses,
+ * WAF, geo restriction, functions, policies, price class, IPv6) stays the live distribution's.
+ */
+export function primaryConfigAt<T extends DistributionConfig>(adopted: T, phase: CutinPhase, routed: { origin: OriginConfig; viewerFilterArn?: unknown }): T {
+    if (phase === "adopted") return adopted;
+    const filtered = routed.viewerFilterArn === undefined ? adopted : withViewerRequestFunction(adopted, routed.viewerFilterArn);
+    return edgeShape(phase).primaryOrigin === "routed" ? withRoutedOrigin(filtered, routed.origin) : filtered;
+}
+
+/**
+ * The staging distribution's arguments, from the primary's: the same configuration with the
+ * routed ALB in place of the origin the primary's default cache behavior targets, without what
+ * only the primary carries (its hostnames, its policy id), marked `staging`, and without HTTP/3
+ * (which continuous deployment excludes; the config refuses it on the primary from `staged` on,
+ * so in practice the two are equal there too). What AWS's promotion copies back is then exactly
+ * what the primary declares at `promoting`.
+ */
+export function stagingConfigOf<T extends DistributionConfig>(primary: T, routedOrigin: OriginConfig): DistributionConfig {
+    const copy: Record<string, unknown> = { ...withRoutedOrigin(primary, routedOrigin) };
+    for (const key of [...PRIMARY_ONLY_KEYS, ...NOT_CONFIGURATION_KEYS]) delete copy[key];
+    const http = typeof primary.httpVersion === "string" && /3/.test(primary.httpVersion) ? { httpVersion: "http2" } : {};
+    return { ...(copy as DistributionConfig), ...http, staging: true };
 }

@@ -4,7 +4,7 @@ import { FIXTURES } from "../helpers";
 import { plan as sharedPlan } from "../planCache";
 import { CutinEdge, CutinEdgeArgs } from "../../components/cutinEdge";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
-import { diffPlans } from "../../tools/plan/diff";
+import { diffPlans, differingPaths } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
 import { PlanInputError, PlanRun, runPlan } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
@@ -24,6 +24,40 @@ const setsFor = (phase: CutinPhase, weight = 5) => [
 const plan = (stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> => sharedPlan(stack, sets, deployedSets, DIR);
 const phasePlan = (stack: string, phase: CutinPhase) => plan(stack, setsFor(phase));
 const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === name);
+
+type Inputs = Record<string, any>;
+/** What only one of the two may carry: the primary's hostnames and policy id, the staging flag, and tags (not distribution configuration). */
+const ONE_SIDED = ["aliases", "continuousDeploymentPolicyId", "staging", "tags"];
+
+/**
+ * Where the staging distribution differs from the primary beyond what continuous deployment
+ * allows, written independently of lib/cutin.ts: the origin each one's default cache behavior
+ * targets, and the behaviors' target pointing at it, may differ; nothing else.
+ */
+function mirrorDifferences(primary: Inputs, staging: Inputs): string[] {
+    const normal = (d: Inputs) => {
+        const edge = d.defaultCacheBehavior.targetOriginId;
+        const retarget = (b: Inputs) => (b.targetOriginId === edge ? { ...b, targetOriginId: "<edge origin>" } : b);
+        const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !ONE_SIDED.includes(k)));
+        return {
+            ...rest,
+            origins: (d.origins as Inputs[]).map((o) => (o.originId === edge ? "<edge origin>" : o)),
+            defaultCacheBehavior: retarget(d.defaultCacheBehavior),
+            ...(d.orderedCacheBehaviors ? { orderedCacheBehaviors: (d.orderedCacheBehaviors as Inputs[]).map(retarget) } : {}),
+        };
+    };
+    return differingPaths(normal(primary), normal(staging));
+}
+
+/**
+ * CloudFront's own promotion as the API reference describes UpdateDistributionWithStagingConfig:
+ * the staging distribution's configuration onto the primary, except the primary's aliases and
+ * continuous deployment policy id (tags are not configuration: the primary keeps its own).
+ */
+function promotedByAws(primary: Inputs, staging: Inputs): Inputs {
+    const copied = Object.fromEntries(Object.entries(staging).filter(([k]) => !ONE_SIDED.includes(k)));
+    return { ...copied, aliases: primary.aliases, continuousDeploymentPolicyId: primary.continuousDeploymentPolicyId, tags: primary.tags };
+}
 
 describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
     for (const stack of ["staging", "production"]) {
@@ -47,6 +81,52 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             }
         });
     }
+
+    for (const stack of ["staging", "production"]) {
+        it(`${stack}: at every phase with a staging distribution, it equals the primary but for the origin (certificate, TLS, logging, errors, WAF, geo, functions, policies)`, async () => {
+            for (const phase of CUTIN_PHASES.filter((p) => edgeShape(p).staging)) {
+                const p = await phasePlan(stack, phase);
+                const primary = byName(p, "cutin-primary")!.inputs as Inputs;
+                const staging = byName(p, "cutin-staging")!.inputs as Inputs;
+                assert.deepEqual(mirrorDifferences(primary, staging), [], `${stack} ${phase}`);
+                // What AWS forbids on a staging distribution: hostnames, HTTP/3.
+                assert.equal(staging.staging, true);
+                assert.equal(staging.aliases, undefined, `${phase}: a staging distribution has no aliases`);
+                assert.doesNotMatch(String(staging.httpVersion), /3/);
+                // The staging distribution's edge origin is the routed ALB (the origin-verify header), at every phase.
+                const edge = (staging.origins as Inputs[]).find((o) => o.originId === staging.defaultCacheBehavior.targetOriginId)!;
+                assert.deepEqual(edge.customHeaders, [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }], phase);
+                // Once promoting, both distributions send to that same origin.
+                if (edgeShape(phase).primaryOrigin === "routed") assert.deepEqual(primary.origins, staging.origins, phase);
+            }
+        });
+    }
+
+    it("production-like: the staging distribution carries the live distribution's certificate, logging, errors, WAF, geo restriction and functions", async () => {
+        const staging = byName(await phasePlan("production", "weight"), "cutin-staging")!.inputs as Inputs;
+        assert.equal(staging.viewerCertificate.acmCertificateArn, "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000002");
+        assert.equal(staging.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
+        assert.equal(staging.loggingConfig.bucket, "example-payments-cf-logs.s3.amazonaws.com");
+        assert.equal(staging.customErrorResponses.length, 3);
+        assert.equal(staging.defaultRootObject, "v1/index.json");
+        assert.match(staging.webAclId, /webacl\/payments-api\//);
+        assert.deepEqual(staging.restrictions.geoRestriction.locations, ["CU", "IR", "KP", "SY"]);
+        assert.equal(staging.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-response");
+        assert.equal(staging.defaultCacheBehavior.lambdaFunctionAssociations[0].eventType, "origin-response");
+        assert.equal(staging.defaultCacheBehavior.originRequestPolicyId, "216adef6-5c7f-47e4-b989-5492eafa07d3");
+        assert.equal(staging.orderedCacheBehaviors[0].targetOriginId, "routed-alb");
+        assert.equal(staging.comment, "Payments API");
+    });
+
+    it("AWS's own promotion (UpdateDistributionWithStagingConfig) at the top rung gives the primary exactly what the stack declares at promoting", async () => {
+        for (const stack of ["staging", "production"]) {
+            const weight = await phasePlan(stack, "weight");
+            const promoting = byName(await phasePlan(stack, "promoting"), "cutin-primary")!.inputs as Inputs;
+            const byAws = promotedByAws(byName(weight, "cutin-primary")!.inputs as Inputs, byName(weight, "cutin-staging")!.inputs as Inputs);
+            // So after that call and a refresh of the primary, the update of cutin.phase promoting changes nothing on it.
+            assert.deepEqual(differingPaths(byAws, promoting), [], stack);
+        }
+    });
 
     it("the cutin export (what the next update's policies read as deployed) says what the CutinEdge records, at every phase and once retired", async () => {
         const promoted = [...setsFor("promoted"), "cutin.cutinDate=2020-01-01"];
@@ -136,7 +216,15 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                     ["cutin-primary"],
                 );
                 const paths = d.changed[0].paths.filter((x) => !x.startsWith("(options)"));
-                assert.ok(paths.some((x) => x.startsWith("origins")) && paths.every((x) => /^(origins|defaultCacheBehavior)/.test(x)), paths.join(", "));
+                // The old origin's place now holds the routed ALB; every behavior that used it targets the ALB: nothing else changes.
+                assert.ok(
+                    paths.some((x) => x.startsWith("origins[0]")),
+                    paths.join(", "),
+                );
+                assert.ok(
+                    paths.every((x) => /^origins\[0\]|^(defaultCacheBehavior|orderedCacheBehaviors\[0\])\.targetOriginId$/.test(x)),
+                    paths.join(", "),
+                );
             },
             "promoting→detached": (d) =>
                 assert.deepEqual(
@@ -229,6 +317,23 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                 /payments-migration:edge\.aliases = \["api\.payments\.example\.com"\]: expected none while cutin is set/,
             ],
             [["cutin.retired=true"], /cutin\.retired = true: expected false until the cut-in is promoted/],
+            [
+                [
+                    "cutin.phase=staged",
+                    "cutin.distribution.args.originGroups[0].originId=failover",
+                    "cutin.distribution.args.originGroups[0].members[0].originId=rails-prod",
+                ],
+                /cutin\.distribution\.args\.originGroups\[0\] = .*: expected no origin group naming the old origin rails-prod from phase staged on/,
+            ],
+            [
+                [
+                    "cutin.phase=staged",
+                    "qa.sourceCidrs[0]=203.0.113.0/24",
+                    "cutin.distribution.args.defaultCacheBehavior.functionAssociations[1].eventType=viewer-request",
+                    "cutin.distribution.args.defaultCacheBehavior.functionAssociations[1].functionArn=arn:aws:cloudfront::111111111111:function/x",
+                ],
+                /functionAssociations = .*: expected no viewer-request function on the behaviors that use the old origin while qa\.sourceCidrs is set: the cache behavior \(default\) already runs a viewer-request function/,
+            ],
         ];
         for (const [sets, message] of cases) {
             await assert.rejects(runPlan({ stack: "production", dir: DIR, sets }), (err: unknown) => {

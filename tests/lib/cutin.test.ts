@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import {
+    BehaviorConfig,
     CUTIN_PHASES,
+    DistributionConfig,
     CutinPhase,
     bakeProblem,
     continuousDeploymentProblems,
@@ -8,7 +10,11 @@ import {
     edgeShape,
     edgeShares,
     nextEdgeRung,
+    primaryConfigAt,
     removesContinuousDeployment,
+    stagingConfigOf,
+    viewerRequestConflicts,
+    withRoutedOrigin,
 } from "../../lib/cutin";
 
 const at = (phase: CutinPhase, edgeWeight = 0) => ({ phase, edgeWeight });
@@ -101,5 +107,72 @@ describe("cut-in phases (lib/cutin.ts)", () => {
         assert.match(bakeProblem({ phase: "promoted", bakeDays: 14, today: "2026-12-30" })!, /cutinDate is not recorded/);
         assert.match(bakeProblem({ phase: "promoted", cutinDate: "2026-12-20", bakeDays: 14, today: "2026-12-30" })!, /baked 10 of 14 days/);
         assert.equal(bakeProblem({ phase: "promoted", cutinDate: "2026-12-16", bakeDays: 14, today: "2026-12-30" }), undefined);
+    });
+
+    describe("the two distributions", () => {
+        const old = { originId: "rails", domainName: "old.elasticbeanstalk.com" };
+        const logs = { originId: "logs", domainName: "logs.example.com" };
+        const routed = { originId: "routed-alb", domainName: "origin.example.com", customHeaders: [{ name: "X-Origin-Verify", value: "s" }] };
+        const live: DistributionConfig & { orderedCacheBehaviors: BehaviorConfig[] } = {
+            aliases: ["api.example.com"],
+            comment: "API",
+            viewerCertificate: { acmCertificateArn: "arn:aws:acm:us-east-1:1:certificate/c", minimumProtocolVersion: "TLSv1.2_2021" },
+            loggingConfig: { bucket: "b.s3.amazonaws.com" },
+            httpVersion: "http2",
+            tags: { team: "payments" },
+            origins: [logs, old],
+            defaultCacheBehavior: { targetOriginId: "rails", functionAssociations: [{ eventType: "viewer-response", functionArn: "f" }] },
+            orderedCacheBehaviors: [
+                { pathPattern: "/v1/*", targetOriginId: "rails" },
+                { pathPattern: "/logs/*", targetOriginId: "logs" },
+            ],
+        };
+
+        it("the routed ALB takes the old origin's place; the behaviors that used it follow; nothing else moves; twice is once", () => {
+            const r = withRoutedOrigin(live, routed);
+            assert.deepEqual(r.origins, [logs, routed]);
+            assert.deepEqual(
+                [r.defaultCacheBehavior, ...r.orderedCacheBehaviors].map((b) => b.targetOriginId),
+                ["routed-alb", "routed-alb", "logs"],
+            );
+            assert.deepEqual(r.defaultCacheBehavior.functionAssociations, live.defaultCacheBehavior.functionAssociations);
+            assert.deepEqual(withRoutedOrigin(r, routed), r);
+            assert.deepEqual(
+                { ...r, origins: live.origins, defaultCacheBehavior: live.defaultCacheBehavior, orderedCacheBehaviors: live.orderedCacheBehaviors },
+                live,
+            );
+        });
+
+        it("the staging distribution is the primary with the routed origin, without aliases, policy id or HTTP/3", () => {
+            const primary = { ...live, continuousDeploymentPolicyId: "cdp", httpVersion: "http2and3" };
+            const staging = stagingConfigOf(primary, routed);
+            assert.deepEqual(Object.keys(staging).sort(), [...Object.keys(live).filter((k) => k !== "aliases" && k !== "tags"), "staging"].sort());
+            assert.equal(staging.staging, true);
+            assert.equal(staging.httpVersion, "http2");
+            assert.deepEqual(staging.viewerCertificate, live.viewerCertificate);
+            assert.deepEqual(staging.loggingConfig, live.loggingConfig);
+            assert.deepEqual(staging.origins, [logs, routed]);
+            // The same staging distribution whether the primary is still on the old origin or already promoted.
+            assert.deepEqual(stagingConfigOf(withRoutedOrigin(primary, routed), routed), staging);
+        });
+
+        it("the primary per phase: imported as is at adopted; the QA filter from staged on; the routed origin from promoting on", () => {
+            const at = (phase: CutinPhase, viewerFilterArn?: string) => primaryConfigAt(live, phase, { origin: routed, viewerFilterArn });
+            assert.equal(at("adopted", "qa"), live);
+            assert.equal(at("weight"), live);
+            assert.deepEqual(at("promoting"), withRoutedOrigin(live, routed));
+            const filtered = at("header", "qa");
+            assert.deepEqual(filtered.defaultCacheBehavior.functionAssociations, [
+                { eventType: "viewer-response", functionArn: "f" },
+                { eventType: "viewer-request", functionArn: "qa" },
+            ]);
+            assert.deepEqual(filtered.orderedCacheBehaviors![0].functionAssociations, [{ eventType: "viewer-request", functionArn: "qa" }]);
+            assert.equal(filtered.orderedCacheBehaviors![1].functionAssociations, undefined);
+            assert.deepEqual(viewerRequestConflicts(live), []);
+            assert.deepEqual(viewerRequestConflicts(filtered), [
+                "the cache behavior (default) already runs a viewer-request function",
+                "the cache behavior for /v1/* already runs a viewer-request function",
+            ]);
+        });
     });
 });
