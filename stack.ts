@@ -61,6 +61,9 @@ export interface CutinState {
     /** The primary's WAF web ACL: CloudFront refuses to change it while a policy is attached. */
     webAclId: string | null;
     cutinDate: string | null;
+    /** When the edge reached the top rung, and that rung's bake: promotion is judged against them. */
+    topRungAt: string | null;
+    topRungBakeMinutes: number;
     retired: boolean;
     /** For display: the old origin (null once retired) and the header-based policy's header. */
     oldOrigin: string | null;
@@ -107,6 +110,8 @@ export function deployedState<Arn = pulumi.Output<string>>(
                   edgeWeight: c.edgeWeight,
                   webAclId: c.distribution.args.webAclId ?? null,
                   cutinDate: c.cutinDate ?? null,
+                  topRungAt: c.topRungAt ?? null,
+                  topRungBakeMinutes: c.topRungBakeMinutes,
                   retired: c.retired,
                   oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname,
                   header: c.header.name,

@@ -36,6 +36,8 @@ export interface CutinEdgeArgs {
     originDns?: { zoneId: string; name: string; target: { dnsName: pulumi.Input<string>; zoneId: pulumi.Input<string> } };
     cutinDate?: string;
     bakeDays: number;
+    topRungAt?: string;
+    topRungBakeMinutes: number;
     retired: boolean;
     /** Rails version labels of the old live environment and of the new pair's live color (same during the cut-in). */
     railsVersions: { old: string; new: string };
@@ -140,6 +142,8 @@ export class CutinEdge extends pulumi.ComponentResource {
             oldOrigin: args.retired ? null : this.oldOrigin,
             cutinDate: args.cutinDate ?? null,
             bakeDays: args.bakeDays,
+            topRungAt: args.topRungAt ?? null,
+            topRungBakeMinutes: args.topRungBakeMinutes,
             retired: args.retired,
             railsVersions: args.railsVersions,
         };

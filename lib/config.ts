@@ -19,6 +19,7 @@ import {
     CD_STICKINESS_MIN_SECONDS,
     CUTIN_PHASES,
     DistributionConfig,
+    MINUTE_PATTERN,
     edgeShape,
     viewerRequestConflicts,
 } from "./cutin";
@@ -514,6 +515,17 @@ const cutin = obj({
         blue: oldEnvironment,
         green: oldEnvironment,
     }),
+    /**
+     * Minutes the top edge rung (the highest weight of cutin-phase-order's edgeLadder) holds,
+     * its alarms quiet, before `cutin promote` moves every viewer onto the routed ALB at once.
+     */
+    topRungBakeMinutes: int(0, 10080).default(60),
+    /**
+     * When the edge reached the top rung (UTC, to the minute: 2026-12-06T14:05Z): written by
+     * `cutin next` in that step, checked by cutin-phase-order to be the time of the update; the
+     * top rung's bake counts from here. @default not recorded: no promotion
+     */
+    topRungAt: str("expected a UTC time to the minute such as 2026-12-06T14:05Z (cutin next records it)", MINUTE_PATTERN).optional(),
     /** Day (YYYY-MM-DD) the cut-in was promoted; the bake counts from here. Recorded by `cutin promote`. */
     cutinDate: str("expected a date as YYYY-MM-DD", DATE).optional(),
     /** Days the promoted cut-in must hold before the old origin may be forgotten. */

@@ -175,6 +175,129 @@ export function bakeProblem(args: { phase: CutinPhase; cutinDate?: string; bakeD
     return held >= args.bakeDays ? undefined : `the cut-in of ${args.cutinDate} has baked ${Math.max(held, 0)} of ${args.bakeDays} days`;
 }
 
+// ---------------------------------------------------------------------------
+// Promotion: only from the top edge rung, once it has baked.
+
+/** A UTC time to the minute as the tool records it (cutin.topRungAt): 2026-12-06T14:05Z. */
+export const MINUTE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\dZ$/;
+/**
+ * How long before the update that deploys it `cutin.topRungAt` may have been written: the bake
+ * counts from the deploy, so a time written long before (a step written in the morning, deployed
+ * in the afternoon) or back-dated would shorten it. Re-running `cutin next` records a fresh one.
+ */
+export const TOP_RUNG_RECORD_MAX_LAG_MINUTES = 30;
+/** Clocks disagree by seconds; a time this far ahead of the evaluating clock is no mistake. */
+const CLOCK_SKEW_MINUTES = 5;
+const MINUTE_MS = 60_000;
+
+/** `cutin.topRungAt`'s text for a clock reading (ms since the epoch), to the minute. */
+export function minuteOf(now: number): string {
+    return `${new Date(now).toISOString().slice(0, 16)}Z`;
+}
+
+/** A recorded minute as ms since the epoch, or NaN when it is not one. */
+export function parseMinute(text: string): number {
+    return MINUTE_PATTERN.test(text) ? Date.parse(text.replace(/Z$/, ":00Z")) : NaN;
+}
+
+/** The top rung of an edge ladder: the highest weight, the one promotion starts from. */
+export function topEdgeRung(ladder: readonly number[] = DEFAULT_EDGE_LADDER): number {
+    return Math.max(...ladder);
+}
+
+/** The edge as the cut-in's bake reads it: a point, and the recorded time it reached the top rung. */
+export type TimedCutinPoint = CutinPoint & { topRungAt?: string | null };
+
+const atTop = (p: CutinPoint, top: number) => p.phase === "weight" && p.edgeWeight === top;
+
+/**
+ * Why this update's `cutin.topRungAt` is not the time the edge reached the top rung (empty: it
+ * is). The update that takes the edge onto the top rung records a new one, and any update that
+ * changes it does so at the top rung; a new time is the time of the update: not after `now`, and
+ * not more than TOP_RUNG_RECORD_MAX_LAG_MINUTES before it (a back-dated time counts a bake that
+ * never happened). A time left from an earlier stay at the top is harmless below it (the next
+ * climb must replace it), so a move back never has to touch it.
+ */
+export function topRungRecordProblems(args: { deployed: TimedCutinPoint; to: TimedCutinPoint; ladder?: readonly number[]; now: number }): string[] {
+    const { deployed, to, now } = args;
+    const top = topEdgeRung(args.ladder);
+    const recorded = to.topRungAt ?? null;
+    const changed = recorded !== (deployed.topRungAt ?? null);
+    if (atTop(to, top) && !atTop(deployed, top) && !changed) {
+        return [
+            `the edge reaches the top rung (${top}%) without a new cutin.topRungAt${recorded ? ` (${recorded} is from an earlier stay at the top)` : ""}: record the time of this update (npm run canary -- cutin next does)`,
+        ];
+    }
+    if (!changed || recorded === null) return [];
+    if (!atTop(to, top)) {
+        return [
+            `cutin.topRungAt ${recorded} is recorded at phase ${to.phase}${to.phase === "weight" ? ` ${to.edgeWeight}%` : ""}: it is the time the edge reaches the top rung (weight ${top}%), recorded in that update`,
+        ];
+    }
+    const at = parseMinute(recorded);
+    if (Number.isNaN(at)) return [`cutin.topRungAt ${recorded} is not a UTC time such as ${minuteOf(now)}`];
+    if (at > now + CLOCK_SKEW_MINUTES * MINUTE_MS) return [`cutin.topRungAt ${recorded} lies after now (${minuteOf(now)}): record the time of the update`];
+    const lag = Math.floor((now - at) / MINUTE_MS);
+    if (lag > TOP_RUNG_RECORD_MAX_LAG_MINUTES) {
+        return [
+            `cutin.topRungAt ${recorded} lies ${lag} minutes before this update (at most ${TOP_RUNG_RECORD_MAX_LAG_MINUTES}): the top rung's bake counts from its deploy; record the time again (npm run canary -- cutin next) and deploy at once`,
+        ];
+    }
+    return [];
+}
+
+/** When the top rung's bake ends (ms), or undefined without a readable `topRungAt`. */
+export function topRungBakeEnds(topRungAt: string | null | undefined, bakeMinutes: number): number | undefined {
+    const at = topRungAt ? parseMinute(topRungAt) : NaN;
+    return Number.isNaN(at) ? undefined : at + bakeMinutes * MINUTE_MS;
+}
+
+/**
+ * Why the deployed edge may not be promoted now (undefined: it may). Promotion moves every
+ * viewer onto the routed ALB in one update, so it starts only from the top edge rung, deployed,
+ * after that rung has held for `bakeMinutes` since its recorded time. (The alarms during the
+ * bake are the canary tool's to check: the pack cannot read CloudWatch.)
+ */
+export function promotionProblem(args: { deployed: TimedCutinPoint; ladder?: readonly number[]; bakeMinutes: number; now: number }): string | undefined {
+    const { deployed, bakeMinutes, now } = args;
+    const top = topEdgeRung(args.ladder);
+    if (deployed.phase !== "weight") return `promotion starts from phase weight at the top edge rung (${top}%), not from ${deployed.phase}`;
+    if (deployed.edgeWeight !== top) {
+        return `promotion starts from the top edge rung (${top}%), baked; the deployed edge weight is ${deployed.edgeWeight}%: climb the rungs first (npm run canary -- cutin next)`;
+    }
+    const ends = topRungBakeEnds(deployed.topRungAt, bakeMinutes);
+    if (ends === undefined) {
+        return `the time the top edge rung was deployed (cutin.topRungAt) is not recorded, so its bake cannot be judged: record it (npm run canary -- cutin next) and let it bake ${bakeMinutes} minutes`;
+    }
+    if (now < ends) {
+        const held = Math.max(0, Math.floor((now - (ends - bakeMinutes * MINUTE_MS)) / MINUTE_MS));
+        return `the top edge rung (${top}%, since ${deployed.topRungAt}) has baked ${held} of ${bakeMinutes} minutes: promote from ${minuteOf(ends)}`;
+    }
+    return undefined;
+}
+
+/**
+ * The top rung's bake as the policy pack judges a move (cutin-phase-order): the recorded time
+ * (topRungRecordProblems) and, for the move into promoting, the deployed top rung's bake
+ * (promotionProblem) — of the longer of the deployed and the new bake, so that lowering
+ * cutin.topRungBakeMinutes counts only once deployed.
+ */
+export function topRungBakeProblems(args: {
+    deployed: TimedCutinPoint & { topRungBakeMinutes?: number };
+    to: TimedCutinPoint & { topRungBakeMinutes?: number };
+    ladder?: readonly number[];
+    now: number;
+}): string[] {
+    const { deployed, to, ladder, now } = args;
+    const problems = topRungRecordProblems({ deployed, to, ladder, now });
+    if (deployed.phase === "weight" && to.phase === "promoting") {
+        const bakeMinutes = Math.max(deployed.topRungBakeMinutes ?? 0, to.topRungBakeMinutes ?? 0);
+        const problem = promotionProblem({ deployed, ladder, bakeMinutes, now });
+        if (problem) problems.push(problem);
+    }
+    return problems;
+}
+
 /** CloudFront continuous deployment limits for a header name, a weight and session stickiness. */
 export function continuousDeploymentProblems(args: {
     headerName?: string;

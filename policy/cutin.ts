@@ -18,6 +18,7 @@ import {
     EdgeShape,
     edgeShape,
     edgeShares,
+    topRungBakeProblems,
 } from "../lib/cutin";
 import { backDated, today } from "./clock";
 import { TYPES, deployedOutputs, deployedStateIn, isUnknown, publicTraffic, recordedStateIn, risesPerPath } from "./stackView";
@@ -54,6 +55,9 @@ interface DeployedCutin {
     cutinDate: string | null;
     /** The deployed old origin's domain name (the old live environment's CNAME), null once retired. */
     oldOrigin: string | null;
+    /** When the deployed edge reached the top rung, and that rung's bake (lib/cutin.ts topRungBakeProblems). */
+    topRungAt: string | null;
+    topRungBakeMinutes: number;
 }
 
 /** The deployed cut-in point, "none" when the deployed stack had no cut-in, undefined when nothing can be judged. */
@@ -72,6 +76,8 @@ function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "n
         retired: c.retired === true,
         cutinDate: typeof c.cutinDate === "string" ? c.cutinDate : null,
         oldOrigin: typeof c.oldOrigin === "string" ? c.oldOrigin : null,
+        topRungAt: typeof c.topRungAt === "string" ? c.topRungAt : null,
+        topRungBakeMinutes: Number(c.topRungBakeMinutes ?? 0),
     };
 }
 
@@ -286,6 +292,12 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         }
         const move = cutinMove(deployed, to, edgeLadder ?? DEFAULT_EDGE_LADDER);
         if (move.problem) reportViolation(move.problem);
+        topRungBakeProblems({
+            deployed,
+            to: { ...to, topRungAt: record.topRungAt, topRungBakeMinutes: record.topRungBakeMinutes },
+            ladder: edgeLadder,
+            now: Date.now(),
+        }).forEach((p) => reportViolation(p));
         // Both origins serve the same Rails version while the edge moves: a difference would be a second risk at once.
         const versions = record.railsVersions;
         if (move.direction === "forward" && (!versions || versions.old !== versions.new)) {

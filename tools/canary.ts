@@ -30,7 +30,7 @@ import {
     ServiceInspector,
     systemClock,
 } from "./canary/adapters";
-import { CanaryContext, edgeLadderOf, execute, idleFloorOf, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
+import { CanaryContext, execute, idleFloorOf, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
 import {
     Proposal,
     describeState,
@@ -45,8 +45,7 @@ import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { StackDocument } from "./canary/stackDocument";
 import { verifyReleasedColor, verifyServices } from "./canary/verify";
 import { canaryAlarmNames, watch } from "./canary/watch";
-import { cutinCommand, describeCutin } from "./canary/cutin";
-import { CutinPhase } from "../lib/cutin";
+import { describeCutin, runCutinCommand } from "./canary/cutin";
 import { PROJECT_DIR, runPlan } from "./plan/run";
 import { renderEdge, renderRouting } from "./plan/render";
 import { checkPlan, renderViolations } from "./policy/check";
@@ -186,26 +185,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
     },
     cutin: {
-        args: ["status|next|rollback|promote"],
+        args: ["status|next|rollback|promote|promote-with-staging-config"],
         flags: ["apply"],
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
-        run: async ({ ctx, args }) => {
-            const model = readModel(ctx);
-            // The deployed phase (with a Pulumi CLI): a promotion written but not deployed re-records its day.
-            const deployedPhase =
-                args[0] === "promote" && ctx.engine.available()
-                    ? ((await ctx.engine.outputs(ctx.stack)).cutin as { phase?: CutinPhase } | null | undefined)?.phase
-                    : undefined;
-            const result = cutinCommand(args[0], model, {
-                edgeLadder: edgeLadderOf(ctx.dir, ctx.stack),
-                today: new Date().toISOString().slice(0, 10),
-                deployedPhase,
-            });
-            if (!("status" in result)) return result;
-            result.status.forEach((line) => ctx.out(line));
-            ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir })) ?? ""}`);
-            return 0;
-        },
+        run: (input) => runCutinCommand(input),
     },
     decommission: {
         args: [],

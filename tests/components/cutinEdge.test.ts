@@ -371,6 +371,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                 originReadTimeoutSeconds: 30,
             },
             bakeDays: 14,
+            topRungBakeMinutes: 60,
             retired: false,
             railsVersions: { old: "a", new: "a" },
             protect: false,

@@ -10,8 +10,12 @@ import {
     edgeShape,
     edgeShares,
     nextEdgeRung,
+    minuteOf,
+    parseMinute,
     primaryConfigAt,
+    promotionProblem,
     removesContinuousDeployment,
+    topRungRecordProblems,
     stagingConfigOf,
     viewerRequestConflicts,
     withRoutedOrigin,
@@ -173,6 +177,45 @@ describe("cut-in phases (lib/cutin.ts)", () => {
                 "the cache behavior (default) already runs a viewer-request function",
                 "the cache behavior for /v1/* already runs a viewer-request function",
             ]);
+        });
+    });
+
+    describe("the top rung's bake", () => {
+        const now = Date.parse("2026-12-06T15:00:00Z");
+        const at = (m: number) => minuteOf(now - m * 60_000);
+
+        it("times are UTC minutes; anything else is no time", () => {
+            assert.equal(minuteOf(now + 59_999), "2026-12-06T15:00Z");
+            assert.equal(parseMinute("2026-12-06T15:00Z"), now);
+            for (const bad of ["2026-12-06", "2026-12-06T15:00:00Z", "2026-12-06T25:00Z", "2026-12-06 15:00Z"]) assert.ok(Number.isNaN(parseMinute(bad)), bad);
+        });
+
+        it("promotion: from the deployed top rung, once it has held bakeMinutes since its recorded time", () => {
+            const deployed = (edgeWeight: number, topRungAt?: string) => ({ phase: "weight" as const, edgeWeight, topRungAt });
+            assert.match(promotionProblem({ deployed: { phase: "header", edgeWeight: 0 }, bakeMinutes: 60, now })!, /not from header/);
+            assert.match(promotionProblem({ deployed: deployed(10, at(600)), bakeMinutes: 60, now })!, /deployed edge weight is 10%/);
+            assert.match(promotionProblem({ deployed: deployed(15), bakeMinutes: 60, now })!, /is not recorded/);
+            assert.match(promotionProblem({ deployed: deployed(15, at(59)), bakeMinutes: 60, now })!, /baked 59 of 60 minutes: promote from 2026-12-06T15:01Z/);
+            assert.equal(promotionProblem({ deployed: deployed(15, at(60)), bakeMinutes: 60, now }), undefined);
+            // The ladder's top, whatever it is.
+            assert.equal(promotionProblem({ deployed: deployed(10, at(60)), ladder: [1, 10], bakeMinutes: 60, now }), undefined);
+        });
+
+        it("the recorded time: new with the climb onto the top, the time of that update, ignored below the top", () => {
+            const p = (deployed: object, to: object) =>
+                topRungRecordProblems({ deployed: { phase: "weight", edgeWeight: 10, ...deployed }, to: { phase: "weight", edgeWeight: 15, ...to }, now });
+            assert.deepEqual(p({}, { topRungAt: at(0) }), []);
+            assert.deepEqual(p({}, { topRungAt: at(30) }), []);
+            assert.match(p({}, { topRungAt: at(31) })[0], /lies 31 minutes before this update/);
+            assert.match(p({}, { topRungAt: at(-6) })[0], /lies after now/);
+            assert.deepEqual(p({}, { topRungAt: at(-5) }), []);
+            assert.match(p({}, {})[0], /without a new cutin\.topRungAt/);
+            assert.match(p({ topRungAt: at(600) }, { topRungAt: at(600) })[0], /from an earlier stay at the top/);
+            assert.match(p({}, { topRungAt: "yesterday" })[0], /is not a UTC time/);
+            // Unchanged at the top, or left behind below it: nothing to judge.
+            assert.deepEqual(p({ edgeWeight: 15, topRungAt: at(600) }, { topRungAt: at(600) }), []);
+            assert.deepEqual(p({ edgeWeight: 15, topRungAt: at(600) }, { edgeWeight: 5, topRungAt: at(600) }), []);
+            assert.match(p({}, { edgeWeight: 10, topRungAt: at(0) })[0], /is recorded at phase weight 10%/);
         });
     });
 });

@@ -4,19 +4,33 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { FIXTURES } from "../../helpers";
 import { execFileSync } from "node:child_process";
-import { FakeEdge, FakeEngine, canary, stackText, tempProject } from "./harness";
+import { FakeAlarms, FakeEdge, FakeEngine, canary, stackText, tempProject } from "./harness";
+import { minuteOf } from "../../../lib/cutin";
 
 const cutinOf = (dir: string) => parse(stackText(dir, "production")).config["payments-migration:cutin"];
-/** A copy of the cut-in fixtures, with the production cut-in at `phase` (and edge weight) as deployed. */
-function cutinProject(phase = "adopted", edgeWeight?: number): string {
+/** A copy of the cut-in fixtures, with the production cut-in at `phase` (and edge weight, and the top rung's time) as deployed. */
+function cutinProject(phase = "adopted", edgeWeight?: number, topRungAt?: string): string {
     const dir = tempProject(path.join(FIXTURES, "cutin"));
     const file = path.join(dir, "Pulumi.production.yaml");
-    const text = fs
-        .readFileSync(file, "utf8")
-        .replace("    phase: adopted\n", `    phase: ${phase}\n${edgeWeight === undefined ? "" : `    edgeWeight: ${edgeWeight}\n`}`);
+    const lines = [
+        `    phase: ${phase}\n`,
+        edgeWeight === undefined ? "" : `    edgeWeight: ${edgeWeight}\n`,
+        topRungAt ? `    topRungAt: ${topRungAt}\n` : "",
+    ];
+    const text = fs.readFileSync(file, "utf8").replace("    phase: adopted\n", lines.join(""));
     fs.writeFileSync(file, text);
     return dir;
 }
+
+const MINUTE = 60_000;
+/** The top rung (15 %) reached `minutesAgo` minutes ago. */
+const topRungProject = (minutesAgo = 120) => cutinProject("weight", 15, minuteOf(Date.now() - minutesAgo * MINUTE));
+/** Alarms of the routed path (the new Beanstalk pair's live color, blue in the fixture) as the stack's health output names them. */
+const ROUTED_HEALTH = {
+    compositeAlarm: "production-spring-canary-unhealthy",
+    alarms: { "legacy-blue": ["lb-5xx", "lb-p99", "lb-unhealthy"], "spring-blue": ["sb-5xx"] },
+};
+const quiet = () => new FakeAlarms(() => "OK");
 
 describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     it("next takes one phase per run, and the weight phase one edge rung per run", async () => {
@@ -40,10 +54,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     });
 
     it("promote runs in CloudFront's order (origin, disable, delete), refreshes the primary, and records the cut-in date", async () => {
-        const dir = cutinProject("weight", 5);
-        const engine = new FakeEngine(dir, true);
+        const dir = topRungProject();
+        const engine = new FakeEngine(dir, true, ROUTED_HEALTH);
         const edgeApi = new FakeEdge(engine);
-        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: edgeApi });
+        const r = await canary(dir, ["cutin", "promote", "--stack", "production", "--apply"], { engine, edge: edgeApi, alarms: quiet() });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(
             engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase),
@@ -151,21 +165,22 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.deepEqual(engine.events, ["up", "refresh", "detach", "refresh", "up"]);
     });
 
-    it("next at the top edge rung or during promotion is a no-op pointing at cutin promote; status agrees", async () => {
+    it("next at the top edge rung (its time recorded) or during promotion is a no-op pointing at cutin promote; status agrees", async () => {
         // The command to run stands on a line of its own: no sentence punctuation to paste with it.
-        for (const [phase, weight, says] of [
+        const since = minuteOf(Date.now() - 10 * MINUTE);
+        const ends = minuteOf(Date.parse(since.replace("Z", ":00Z")) + 60 * MINUTE);
+        for (const [dir, says] of [
             [
-                "weight",
-                15,
-                /the edge weight is at the top of the edge ladder \(15%\): promotion is next\.\nNext: npm run canary -- cutin promote --stack production$/,
+                cutinProject("weight", 15, since),
+                new RegExp(
+                    `the edge weight is at the top of the edge ladder \\(15%\\): promotion is next, from ${ends} \\(cutin\\.topRungAt ${since} \\+ 60 min\\)\\.\\nNext: npm run canary -- cutin promote --stack production$`,
+                ),
             ],
             [
-                "detached",
-                5,
+                cutinProject("detached", 5),
                 /the cut-in is being promoted \(phase detached\): continue the promotion\.\nNext: npm run canary -- cutin promote --stack production$/,
             ],
         ] as const) {
-            const dir = cutinProject(phase, weight);
             const before = stackText(dir, "production");
             const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
             assert.equal(r.code, 0, r.out + r.err);
@@ -173,11 +188,100 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             assert.equal(r.err, "");
             assert.equal(stackText(dir, "production"), before);
         }
-        const status = await canary(cutinProject("weight", 15), ["cutin", "status", "--stack", "production"]);
+        const status = await canary(cutinProject("weight", 15, since), ["cutin", "status", "--stack", "production"]);
         assert.match(
             status.out,
-            /next: npm run canary -- cutin promote --stack production \(the edge weight is at the top rung\)\n {2}back: npm run canary -- cutin rollback --stack production \(→ staged\)/,
+            new RegExp(
+                `top edge rung since ${since}; bake 60 min\\n {2}next: npm run canary -- cutin promote --stack production \\(the edge weight is at the top rung; from ${ends}, once it has baked 60 min with its alarms quiet\\)\\n {2}back: npm run canary -- cutin rollback --stack production \\(→ staged\\)`,
+            ),
         );
+    });
+
+    it("next onto the top rung records its time (the bake starts with that update); at the top without one, next records it", async () => {
+        const dir = cutinProject("weight", 10);
+        const r = await canary(dir, ["cutin", "next", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /edge weight 10% → 15% of viewers to the routed ALB \(a ceiling\) \(the top rung: its bake of 60 min starts with this update\)/);
+        assert.match(r.out, /pulumi config set --stack production --path cutin\.topRungAt -- \d{4}-\d\d-\d\dT\d\d:\d\dZ\n/);
+        assert.equal(cutinOf(dir).edgeWeight, 15);
+        assert.ok(Math.abs(Date.parse(String(cutinOf(dir).topRungAt).replace("Z", ":00Z")) - Date.now()) < 2 * MINUTE);
+        const unrecorded = cutinProject("weight", 15);
+        const record = await canary(unrecorded, ["cutin", "next", "--stack", "production"]);
+        assert.equal(record.code, 0, record.out);
+        assert.match(record.out, /record the time the edge reached the top rung \(15%\): cutin\.topRungAt is not recorded/);
+        assert.ok(cutinOf(unrecorded).topRungAt);
+    });
+
+    it("next at the top rung re-records a time the step wrote but did not deploy in time (with a CLI), or says how (without)", async () => {
+        const old = minuteOf(Date.now() - 3 * 60 * MINUTE);
+        const dir = cutinProject("weight", 10);
+        const engine = new FakeEngine(dir, true, ROUTED_HEALTH);
+        await engine.outputs("production"); // deployed: weight 10
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    edgeWeight: 10\n", `    edgeWeight: 15\n    topRungAt: ${old}\n`));
+        const r = await canary(dir, ["cutin", "next", "--stack", "production"], { engine });
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, new RegExp(`the step that wrote ${old} is not deployed, and cutin-phase-order wants the time of the update`));
+        assert.notEqual(cutinOf(dir).topRungAt, old);
+        const offline = cutinProject("weight", 15, old);
+        const o = await canary(offline, ["cutin", "next", "--stack", "production"]);
+        assert.equal(o.code, 0, o.out);
+        assert.match(
+            o.out,
+            /if the pulumi up of that step has not run yet, cutin-phase-order refuses a time more than 30 minutes old[^\n]*\nNext: pulumi config set --stack production --path cutin\.topRungAt -- \S+Z$/,
+        );
+        assert.equal(cutinOf(offline).topRungAt, old);
+    });
+
+    it("promote only from the top rung, baked, with the routed path's alarms quiet; refusals write nothing", async () => {
+        const refused = async (dir: string, deps: Parameters<typeof canary>[2] = {}) => {
+            const before = stackText(dir, "production");
+            const r = await canary(dir, ["cutin", "promote", "--stack", "production"], deps);
+            assert.equal(stackText(dir, "production"), before);
+            return r;
+        };
+        // From the first rung: every viewer would move in one update.
+        const low = await refused(cutinProject("weight", 1));
+        assert.equal(low.code, 2);
+        assert.equal(
+            low.err.trim(),
+            "cutin.edgeWeight = 1: promotion moves every viewer onto the routed ALB at once, so it starts from the top edge rung (15%) once that rung has baked cutin.topRungBakeMinutes (60); climb one rung per run first: npm run canary -- cutin next --stack production",
+        );
+        // At the top, before the bake ends.
+        const early = await refused(topRungProject(20));
+        assert.equal(early.code, 2);
+        assert.match(early.err, /has baked 20 of 60 minutes: promote from \S+Z; then run again: npm run canary -- cutin promote --stack production$/);
+        const unrecorded = await refused(cutinProject("weight", 15));
+        assert.match(unrecorded.err, /cutin\.topRungAt = \(not set\): the time the top edge rung was deployed \(cutin\.topRungAt\) is not recorded/);
+        // Baked, but an alarm of the routed path fires, or has no data: refused (exit 1), nothing written.
+        const dir = topRungProject();
+        const engine = new FakeEngine(dir, true, ROUTED_HEALTH);
+        const firing = await refused(dir, { engine, alarms: new FakeAlarms(() => "ALARM") });
+        assert.equal(firing.code, 1);
+        assert.match(
+            firing.out,
+            /Refused: an alarm of the routed path is firing \(lb-5xx ALARM, lb-p99 ALARM, lb-unhealthy ALARM\): roll back instead: npm run canary -- cutin rollback --stack production; nothing was written\./,
+        );
+        const silent = await refused(dir, { engine, alarms: new FakeAlarms(() => "INSUFFICIENT_DATA") });
+        assert.equal(silent.code, 1);
+        assert.match(silent.out, /no evidence is not good evidence/);
+        // Written at the top but not deployed there: the bake cannot have happened.
+        const ahead = topRungProject();
+        const deployedLow = new FakeEngine(ahead, true, ROUTED_HEALTH);
+        await deployedLow.outputs("production");
+        const file = path.join(ahead, "Pulumi.production.yaml");
+        const topText = fs.readFileSync(file, "utf8");
+        fs.writeFileSync(file, topText.replace("    edgeWeight: 15\n", "    edgeWeight: 10\n"));
+        await deployedLow.up("production", () => undefined); // deployed: 10 %
+        fs.writeFileSync(file, topText);
+        const notDeployed = await refused(ahead, { engine: deployedLow, alarms: quiet() });
+        assert.equal(notDeployed.code, 2);
+        assert.match(notDeployed.err, /is not what is deployed \(phase weight, 10%, topRungAt \S+\): deploy the top rung and let it bake first/);
+        // Without a CLI the alarms cannot be read: said, not skipped silently.
+        const offline = await canary(topRungProject(), ["cutin", "promote", "--stack", "production"]);
+        assert.equal(offline.code, 0, offline.out);
+        assert.match(offline.out, /Not checked \(no Pulumi CLI\): the alarms of the routed path \(legacy-blue\)/);
+        assert.equal(cutinOf(topRungProject()).phase, "weight");
     });
 
     it("rollback from the weight phase disables the policy (nothing deleted) and is written even when a policy objects", async () => {
