@@ -420,22 +420,41 @@ export function stagingPromotionCommands(model: StackModel): string[] {
     ];
 }
 
+/** What CloudFrontStagingPromotion needs of the SDK: a client's `send`, and the wait until a distribution is deployed. */
+export interface CloudFrontCalls {
+    send(command: object): Promise<unknown>;
+    waitDeployed(distributionId: string): Promise<void>;
+}
+
+async function sdkCalls(): Promise<CloudFrontCalls> {
+    const { CloudFrontClient, waitUntilDistributionDeployed } = await import("@aws-sdk/client-cloudfront");
+    const client = new CloudFrontClient({ region: "us-east-1" });
+    return {
+        send: (command) => client.send(command as Parameters<typeof client.send>[0]),
+        // The waiter polls GetDistribution until Status is "Deployed"; 40 minutes covers a slow deployment.
+        waitDeployed: async (id) => void (await waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: id })),
+    };
+}
+
 /** CloudFront through the AWS SDK v3 (loaded on use; CloudFront's API lives in us-east-1). */
 export class CloudFrontStagingPromotion implements StagingConfigPromotion {
+    /** @param calls the SDK calls (@default a CloudFrontClient in us-east-1) */
+    constructor(private readonly calls?: CloudFrontCalls) {}
+
     async promoteWithStagingConfig(primaryId: string, stagingId: string, log: (line: string) => void): Promise<void> {
-        const { CloudFrontClient, GetDistributionCommand, UpdateDistributionWithStagingConfigCommand, waitUntilDistributionDeployed } =
-            await import("@aws-sdk/client-cloudfront");
-        const client = new CloudFrontClient({ region: "us-east-1" });
+        const { GetDistributionCommand, UpdateDistributionWithStagingConfigCommand } = await import("@aws-sdk/client-cloudfront");
+        const calls = this.calls ?? (await sdkCalls());
         const etag = async (id: string) => {
-            const r = await client.send(new GetDistributionCommand({ Id: id }));
+            const r = (await calls.send(new GetDistributionCommand({ Id: id }))) as { ETag?: string };
             if (!r.ETag) throw new Error(`CloudFront returned no ETag for distribution ${id}`);
             return r.ETag;
         };
+        // Both distributions' current versions, "<primary ETag>, <staging ETag>" (API reference, IfMatch).
         const ifMatch = `${await etag(primaryId)}, ${await etag(stagingId)}`;
         log(`copying staging distribution ${stagingId}'s configuration onto ${primaryId} (UpdateDistributionWithStagingConfig)`);
-        await client.send(new UpdateDistributionWithStagingConfigCommand({ Id: primaryId, StagingDistributionId: stagingId, IfMatch: ifMatch }));
+        await calls.send(new UpdateDistributionWithStagingConfigCommand({ Id: primaryId, StagingDistributionId: stagingId, IfMatch: ifMatch }));
         log(`waiting for ${primaryId} to be deployed (minutes)`);
-        await waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: primaryId });
+        await calls.waitDeployed(primaryId);
     }
 }
 

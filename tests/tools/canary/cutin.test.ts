@@ -6,6 +6,8 @@ import { FIXTURES } from "../../helpers";
 import { execFileSync } from "node:child_process";
 import { FakeAlarms, FakeEdge, FakeEngine, canary, stackText, tempProject } from "./harness";
 import { minuteOf } from "../../../lib/cutin";
+import { CloudFrontStagingPromotion } from "../../../tools/canary/cutin";
+import { DeployedResource } from "../../../tools/canary/adapters";
 
 const cutinOf = (dir: string) => parse(stackText(dir, "production")).config["payments-migration:cutin"];
 /** A copy of the cut-in fixtures, with the production cut-in at `phase` (and edge weight, and the top rung's time) as deployed. */
@@ -31,6 +33,35 @@ const ROUTED_HEALTH = {
     alarms: { "legacy-blue": ["lb-5xx", "lb-p99", "lb-unhealthy"], "spring-blue": ["sb-5xx"] },
 };
 const quiet = () => new FakeAlarms(() => "OK");
+const PRIMARY_URN = "urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary";
+const STAGING_URN = "urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-staging";
+
+/** An engine whose state holds the staging distribution (created at phase staged), with the routed path's alarms. */
+class StagedEngine extends FakeEngine {
+    constructor(dir: string) {
+        super(dir, true, ROUTED_HEALTH);
+    }
+    async resources(stack: string): Promise<DeployedResource[]> {
+        const staging = { urn: STAGING_URN, type: "aws:cloudfront/distribution:Distribution", protect: false, outputs: { id: "E3EXAMPLESTAGE1" } };
+        return [...(await super.resources(stack)), staging];
+    }
+}
+
+/** CloudFront with its own promotion too (UpdateDistributionWithStagingConfig), recorded in the engine's events. */
+class PromotingEdge extends FakeEdge {
+    public promotions: [string, string][] = [];
+    constructor(
+        private readonly events: FakeEngine,
+        private readonly failure?: Error,
+    ) {
+        super(events);
+    }
+    async promoteWithStagingConfig(primaryId: string, stagingId: string): Promise<void> {
+        if (this.failure) throw this.failure;
+        this.promotions.push([primaryId, stagingId]);
+        this.events.events.push("promote");
+    }
+}
 
 describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
     it("next takes one phase per run, and the weight phase one edge rung per run", async () => {
@@ -85,6 +116,114 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.equal(back.code, 0, back.out);
         assert.equal(cutinOf(dir).phase, "adopted");
         assert.match(back.out, /Resource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ cutin-primary/);
+    });
+
+    it("promote-with-staging-config: CloudFront's own promotion first, the primary refreshed, then the same three steps (the first changes nothing on the primary)", async () => {
+        const dir = topRungProject();
+        const engine = new StagedEngine(dir);
+        const edgeApi = new PromotingEdge(engine);
+        const r = await canary(dir, ["cutin", "promote-with-staging-config", "--stack", "production", "--apply"], { engine, edge: edgeApi, alarms: quiet() });
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(edgeApi.promotions, [["E2EXAMPLELIVE01", "E3EXAMPLESTAGE1"]]);
+        assert.deepEqual(engine.events, ["promote", "refresh", "up", "up", "detach", "refresh", "up"]);
+        assert.deepEqual(engine.refreshes[0], [PRIMARY_URN]);
+        assert.deepEqual(
+            engine.ups.map((text) => parse(text).config["payments-migration:cutin"].phase),
+            ["promoting", "detached", "promoted"],
+        );
+        assert.equal(cutinOf(dir).cutinDate, new Date().toISOString().slice(0, 10));
+    });
+
+    it("promote-with-staging-config without --apply prints the AWS CLI form (the staging id read from the state) before the first step", async () => {
+        const dir = topRungProject();
+        const r = await canary(dir, ["cutin", "promote-with-staging-config", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(cutinOf(dir).phase, "promoting");
+        const block = /CloudFront's own promotion, by hand[^\n]*\n((?: {2}[^\n]*\n)+)/.exec(r.out);
+        assert.ok(block, r.out);
+        const commands = block[1]
+            .trim()
+            .split("\n")
+            .map((l) => l.trim());
+        assert.equal(commands.length, 4);
+        assert.equal(
+            commands[1],
+            `aws cloudfront update-distribution-with-staging-config --id E2EXAMPLELIVE01 --staging-distribution-id "$STAGING_ID" --if-match "$(aws cloudfront get-distribution --id E2EXAMPLELIVE01 --query ETag --output text), $(aws cloudfront get-distribution --id "$STAGING_ID" --query ETag --output text)"`,
+        );
+        assert.equal(commands[2], "aws cloudfront wait distribution-deployed --id E2EXAMPLELIVE01");
+        assert.equal(commands[3], `pulumi refresh --stack production --yes --target '${PRIMARY_URN}'`);
+        // The id extraction works when pasted, on what `pulumi stack export` prints.
+        const extract = /^STAGING_ID=\$\(pulumi stack export --stack production \| (.*)\)$/.exec(commands[0])![1];
+        const exported = JSON.stringify({
+            version: 3,
+            deployment: {
+                resources: [
+                    { urn: "urn:x", id: "E1" },
+                    { urn: STAGING_URN, id: "E3STAGE" },
+                ],
+            },
+        });
+        assert.equal(execFileSync("bash", ["-c", extract], { input: exported, encoding: "utf8" }).trim(), "E3STAGE");
+        assert.match(r.out, /Next: pulumi up --stack production /);
+        // Re-run from promoting: it continues like cutin promote, with no second copy.
+        const again = await canary(dir, ["cutin", "promote-with-staging-config", "--stack", "production"]);
+        assert.equal(again.code, 0, again.out);
+        assert.doesNotMatch(again.out, /update-distribution-with-staging-config/);
+        assert.equal(cutinOf(dir).phase, "detached");
+    });
+
+    it("promote-with-staging-config: a pack refusal or a failed CloudFront call stops before anything is written", async () => {
+        // Spring above 0 %: cutin-one-risk-at-a-time refuses the promoting step, so CloudFront is never called.
+        const dir = topRungProject();
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(file, "utf8").replace("  payments-migration:canary:\n    weight: 0\n", "  payments-migration:canary:\n    weight: 1\n"),
+        );
+        const engine = new StagedEngine(dir);
+        const edgeApi = new PromotingEdge(engine);
+        const before = stackText(dir, "production");
+        const refused = await canary(dir, ["cutin", "promote-with-staging-config", "--stack", "production", "--apply"], {
+            engine,
+            edge: edgeApi,
+            alarms: quiet(),
+        });
+        assert.equal(refused.code, 1, refused.out);
+        assert.match(refused.out, /Refused before anything changed in AWS: the policy pack rejects the promoting step:\n {2}cutin-one-risk-at-a-time/);
+        assert.deepEqual([edgeApi.promotions, engine.events, stackText(dir, "production")], [[], [], before]);
+        // CloudFront refuses: nothing written, the commands by hand, exit 1.
+        const ok = topRungProject();
+        const engine2 = new StagedEngine(ok);
+        const failing = new PromotingEdge(engine2, new Error("IllegalUpdate"));
+        const failed = await canary(ok, ["cutin", "promote-with-staging-config", "--stack", "production", "--apply"], {
+            engine: engine2,
+            edge: failing,
+            alarms: quiet(),
+        });
+        assert.equal(failed.code, 1, failed.out);
+        assert.match(failed.out, /CloudFront's promotion failed: IllegalUpdate\nNothing was written[^\n]*\n {2}STAGING_ID=/);
+        assert.equal(cutinOf(ok).phase, "weight");
+        assert.deepEqual(engine2.events, []);
+    });
+
+    it("the SDK promotion sends both ETags as CloudFront wants them, then waits for the primary", async () => {
+        const sent: [string, unknown][] = [];
+        const waited: string[] = [];
+        const sdk = new CloudFrontStagingPromotion({
+            send: async (command) => {
+                const c = command as { constructor: { name: string }; input: { Id?: string } };
+                sent.push([c.constructor.name, c.input]);
+                return c.constructor.name === "GetDistributionCommand" ? { ETag: `ETAG-${c.input.Id}` } : {};
+            },
+            waitDeployed: async (id) => void waited.push(id),
+        });
+        await sdk.promoteWithStagingConfig("E2PRIMARY", "E3STAGING", () => undefined);
+        assert.deepEqual(sent, [
+            ["GetDistributionCommand", { Id: "E2PRIMARY" }],
+            ["GetDistributionCommand", { Id: "E3STAGING" }],
+            ["UpdateDistributionWithStagingConfigCommand", { Id: "E2PRIMARY", StagingDistributionId: "E3STAGING", IfMatch: "ETAG-E2PRIMARY, ETAG-E3STAGING" }],
+        ]);
+        assert.deepEqual(waited, ["E2PRIMARY"]);
     });
 
     it("promote without --apply writes one step, says what to run and continues from where it stopped", async () => {
