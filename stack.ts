@@ -22,6 +22,7 @@ import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS } from "./lib/contrac
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { DeployedState, deployedStateOf } from "./lib/deployedState";
+import { slotHeader } from "./lib/cutin";
 import { DeployedStateRecord } from "./components/deployedState";
 import { COLORS, Color, targetPercents } from "./lib/weights";
 
@@ -114,7 +115,7 @@ export function deployedState<Arn = pulumi.Output<string>>(
                   topRungBakeMinutes: c.topRungBakeMinutes,
                   retired: c.retired,
                   oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname,
-                  header: c.header.name,
+                  header: slotHeader(c.header.name, c.header.send),
               }
             : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
@@ -291,8 +292,11 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
               }
             : undefined;
     if (model.cutin) {
+        const header = model.cutin.header;
         return new CutinEdge("cutin", {
             ...model.cutin,
+            // The slot the policy matches; its value is secret config (lib/config.ts).
+            header: { name: slotHeader(header.name, header.send), value: header.values[header.send] },
             distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
             oldApplication: model.cutin.oldPair.application,
             railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },

@@ -17,8 +17,11 @@ export interface CutinEdgeArgs {
     /** Percent to the staging distribution in the weight-based phases (0–15). */
     edgeWeight: number;
     stickiness: { idleSeconds: number; maximumSeconds: number };
-    /** Header-based policy: header (aws-cf-cd-…) and value that send a request to the staging distribution. */
-    header: { name: string; value: string };
+    /**
+     * Header-based policy: the header (aws-cf-cd-…, the sent slot's) and its value, a secret
+     * (stored encrypted in the state; a header-based phase needs it). @default value: none
+     */
+    header: { name: string; value?: pulumi.Input<string> };
     /** "import": take the live distribution and records over with Pulumi's import option. */
     adoption: "import" | "managed";
     /** The live distribution: its id and its arguments exactly as `pulumi import` prints them. */
@@ -160,7 +163,7 @@ export class CutinEdge extends pulumi.ComponentResource {
                 stagingDistributionDnsNames: { items: [staging.domainName], quantity: 1 },
                 trafficConfig:
                     policy.traffic === "header"
-                        ? { type: "SingleHeader", singleHeaderConfig: { header: args.header.name, value: args.header.value } }
+                        ? headerTrafficConfig(args.header.name, headerValue(name, args))
                         : {
                               type: "SingleWeight",
                               singleWeightConfig: {
@@ -173,4 +176,19 @@ export class CutinEdge extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** The header-based policy's value; config requires it at the header-based phases, so its absence here is a program error. */
+function headerValue(name: string, args: CutinEdgeArgs): pulumi.Input<string> {
+    if (args.header.value === undefined) throw new Error(`CutinEdge ${name} at phase ${args.phase}: the header-based policy needs the header's secret value`);
+    return args.header.value;
+}
+
+/**
+ * The header-based traffic config. The value is a secret (testers' pass to the new path at phase
+ * header): stored encrypted in the state and shown as [secret] by previews, whether the config
+ * value was secure or not.
+ */
+export function headerTrafficConfig(header: string, value: pulumi.Input<string>) {
+    return { type: "SingleHeader", singleHeaderConfig: { header, value: pulumi.secret(value) } };
 }

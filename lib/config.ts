@@ -17,6 +17,7 @@ import {
     CD_MAX_WEIGHT_PERCENT,
     CD_STICKINESS_MAX_SECONDS,
     CD_STICKINESS_MIN_SECONDS,
+    CD_HEADER_SLOTS,
     CUTIN_PHASES,
     DistributionConfig,
     MINUTE_PATTERN,
@@ -479,6 +480,13 @@ const adoptedRecord = obj({
 const WEIGHT_ALLOWED = `expected a whole percent greater than 0 and at most ${CD_MAX_WEIGHT_PERCENT} (CloudFront continuous deployment weights 0.01–0.${CD_MAX_WEIGHT_PERCENT})`;
 const stickySeconds = () => int(CD_STICKINESS_MIN_SECONDS, CD_STICKINESS_MAX_SECONDS);
 
+/** The cut-in header's value: a secret; offline, where secure values cannot be decrypted, their placeholder. */
+const headerSecret = () =>
+    str(
+        'expected a secret of 16 to 256 visible characters, set with pulumi config set --secret (e.g. "$(openssl rand -hex 32)")',
+        (v) => v === SECRET_PLACEHOLDER || /^[\x21-\x7e]{16,256}$/.test(v),
+    );
+
 const cutin = obj({
     /** Where the cut-in stands; `npm run canary -- cutin next|rollback|promote` moves it one checked step. */
     phase: z.enum(CUTIN_PHASES, { error: `expected one of ${CUTIN_PHASES.join(", ")}` }),
@@ -489,13 +497,24 @@ const cutin = obj({
         idleSeconds: 300,
         maximumSeconds: 600,
     }),
-    /** Header-based policy: requests with this header and value go to the staging distribution (testers). */
+    /**
+     * Header-based policy: requests carrying `<name>-<send>: <values[send]>` go to the staging
+     * distribution (testers). The values are Pulumi secret config (`pulumi config set --secret
+     * --path cutin.header.values.a …`), never a default or plain text: whoever knows one reaches
+     * the new path at phase header. Two slots, so that a rotation never refuses a tester: they
+     * send both slots' headers while the policy switches from one to the other (cutin rotate-header).
+     */
     header: obj({
-        name: str(`expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule)`, /^aws-cf-cd-[A-Za-z0-9-]{1,30}$/).default(
-            "aws-cf-cd-payments-cutin",
-        ),
-        value: str("expected a header value").default("routed-alb"),
-    }).default({ name: "aws-cf-cd-payments-cutin", value: "routed-alb" }),
+        /** The header names' stem (plain config): a slot's header is `<name>-a` or `<name>-b`. */
+        name: str(
+            `expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule), at most 38 characters`,
+            /^aws-cf-cd-[A-Za-z0-9-]{1,28}$/,
+        ).default("aws-cf-cd-payments-cutin"),
+        /** The slot the header-based policy matches. */
+        send: z.enum(CD_HEADER_SLOTS, { error: `expected "a" or "b"` }).default("a"),
+        /** Each slot's value: a secure value only. @default none (a header-based phase needs the sent slot's) */
+        values: obj({ a: headerSecret().optional(), b: headerSecret().optional() }).default({}),
+    }).default({ name: "aws-cf-cd-payments-cutin", send: "a", values: {} }),
     /** "import" adopts the live distribution and records (Pulumi's import option); "managed" once they are in the state. */
     adoption: z.enum(["import", "managed"], { error: `expected "import" or "managed"` }).default("import"),
     distribution: obj({
@@ -726,6 +745,12 @@ function cutinIssues(
     const weighted = shape.policy?.traffic === "weight";
     if (weighted && cut.edgeWeight === 0) {
         issue(["cutin", "edgeWeight"], `expected a weight above 0 at phase ${cut.phase}: the weight-based policy sends this share to the routed ALB`);
+    }
+    if (shape.policy?.traffic === "header" && !cut.header.values[cut.header.send]) {
+        issue(
+            ["cutin", "header", "values", cut.header.send],
+            `expected a secret at phase ${cut.phase} (the header-based policy matches slot ${cut.header.send}): pulumi config set --secret --path cutin.header.values.${cut.header.send} "$(openssl rand -hex 32)"`,
+        );
     }
     if (cut.stickiness.idleSeconds > cut.stickiness.maximumSeconds) {
         issue(

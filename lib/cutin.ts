@@ -47,6 +47,17 @@ export const CD_MAX_WEIGHT_PERCENT = 15;
 export const CD_STICKINESS_MIN_SECONDS = 300;
 export const CD_STICKINESS_MAX_SECONDS = 3600;
 export const CD_HEADER_PREFIX = "aws-cf-cd-";
+/**
+ * The cut-in header's two slots. A header-based policy matches one header and one value
+ * (API reference, ContinuousDeploymentSingleHeaderConfig), so each slot has a header of its own:
+ * during a rotation testers send both, and whichever one an edge location's copy of the policy
+ * matches routes them.
+ */
+export const CD_HEADER_SLOTS = ["a", "b"] as const;
+export type HeaderSlot = (typeof CD_HEADER_SLOTS)[number];
+
+/** A slot's header name: the configured stem and the slot. */
+export const slotHeader = (stem: string, slot: HeaderSlot) => `${stem}-${slot}`;
 /** Edge weight rungs (percent of viewer requests to the staging distribution). */
 export const DEFAULT_EDGE_LADDER: readonly number[] = [1, 5, 10, 15];
 

@@ -2,7 +2,10 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { FIXTURES } from "../helpers";
 import { plan as sharedPlan } from "../planCache";
-import { CutinEdge, CutinEdgeArgs } from "../../components/cutinEdge";
+import { CutinEdge, CutinEdgeArgs, headerTrafficConfig } from "../../components/cutinEdge";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import { tempProject } from "../helpers";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
 import { diffPlans, differingPaths } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
@@ -126,6 +129,37 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             // So after that call and a refresh of the primary, the update of cutin.phase promoting changes nothing on it.
             assert.deepEqual(differingPaths(byAws, promoting), [], stack);
         }
+    });
+
+    it("the cut-in header: the sent slot's header, its value a secret the plan never shows, required at the header-based phases", async () => {
+        const p = await phasePlan("production", "header");
+        const policy = byName(p, "cutin-policy")!.inputs as Inputs;
+        assert.deepEqual(policy.trafficConfig.singleHeaderConfig, { header: "aws-cf-cd-payments-cutin-a", value: "[secret]" });
+        assert.equal((p.outputs.cutin as Inputs).header, "aws-cf-cd-payments-cutin-a");
+        // Slot b once the rotation switches to it.
+        const b = await plan("production", [...setsFor("header"), "cutin.header.send=b", "cutin.header.values.b=fixture-header-secret-000b"]);
+        assert.equal((byName(b, "cutin-policy")!.inputs as Inputs).trafficConfig.singleHeaderConfig.header, "aws-cf-cd-payments-cutin-b");
+        // Whatever the config holds, the program hands CloudFront a secret: encrypted in the state, [secret] in previews.
+        const config = headerTrafficConfig("aws-cf-cd-x-a", "fixture-header-secret-0001");
+        assert.equal(await pulumi.isSecret(config.singleHeaderConfig.value), true);
+        // No default value: a header-based phase without the sent slot's secret is a config error naming the command.
+        const dir = tempProject(DIR);
+        const file = `${dir}/Pulumi.production.yaml`;
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/ {4}header:\n {6}values:\n {8}a:\n {10}secure: \S+\n/, ""));
+        await assert.rejects(runPlan({ stack: "production", dir, sets: ["cutin.phase=staged"] }), (err: unknown) => {
+            assert.ok(err instanceof PlanInputError, String(err));
+            assert.match(
+                err.message,
+                /payments-migration:cutin\.header\.values\.a = \(not set\): expected a secret at phase staged \(the header-based policy matches slot a\): pulumi config set --secret --path cutin\.header\.values\.a "\$\(openssl rand -hex 32\)"/,
+            );
+            return true;
+        });
+        // Weight-based phases do not use it.
+        await runPlan({ stack: "production", dir, sets: setsFor("weight") });
+        await assert.rejects(
+            runPlan({ stack: "production", dir: DIR, sets: ["cutin.header.values.b=short"] }),
+            /cutin\.header\.values\.b = "short": expected a secret of 16 to 256 visible characters/,
+        );
     });
 
     it("the cutin export (what the next update's policies read as deployed) says what the CutinEdge records, at every phase and once retired", async () => {
@@ -273,7 +307,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         assert.match(text, /cf -->\|≤5%\| staging\[CloudFront staging\]\n {2}staging -->\|origin-verify header\| alb/);
         assert.match(
             renderPlan(await phasePlan("production", "header")),
-            /requests with aws-cf-cd-payments-cutin → staging distribution → routed ALB \(testers\)/,
+            /requests with aws-cf-cd-payments-cutin-a → staging distribution → routed ALB \(testers\)/,
         );
         assert.match(renderPlan(await phasePlan("production", "promoted")), /cf -->\|100%, origin-verify header\| alb/);
     });
@@ -350,7 +384,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             phase: "weight",
             edgeWeight: 5,
             stickiness: { idleSeconds: 300, maximumSeconds: 600 },
-            header: { name: "aws-cf-cd-payments-cutin", value: "routed-alb" },
+            header: { name: "aws-cf-cd-payments-cutin-a", value: "fixture-header-secret-0001" },
             adoption: "import",
             distribution: {
                 id: "E2EXAMPLELIVE01",

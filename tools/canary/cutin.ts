@@ -27,8 +27,10 @@ import type { CommandInput } from "../canary";
 import { CutinConfig, StackModel } from "../../lib/config";
 import { COMPONENT_TYPES } from "../../lib/contract";
 import {
+    CD_HEADER_SLOTS,
     CutinPhase,
     DEFAULT_EDGE_LADDER,
+    HeaderSlot,
     TOP_RUNG_RECORD_MAX_LAG_MINUTES,
     edgeShape,
     edgeShares,
@@ -38,6 +40,7 @@ import {
     parseMinute,
     promotionProblem,
     removesContinuousDeployment,
+    slotHeader,
     topEdgeRung,
     topRungBakeEnds,
 } from "../../lib/cutin";
@@ -52,7 +55,7 @@ import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 import { StackDocument } from "./stackDocument";
 import { decide } from "./watch";
 
-export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote", "promote-with-staging-config"] as const;
+export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote", "promote-with-staging-config", "rotate-header"] as const;
 export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
 
 /** A distribution of the cut-in by name (cutin-primary, cutin-staging): what `pulumi refresh --target` takes. */
@@ -364,7 +367,7 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
         `  old origin ${cut.retired ? "(retired)" : cut.oldPair[cut.oldPair.liveColor].cname}: ${shares.old}% of viewers`,
         `  routed ALB: ${shares.routed}%${shares.routed > 0 && shares.routed < 100 ? " (a ceiling: during CloudFront's peaks all go to the primary)" : ""}`,
     ];
-    if (shares.headerToRouted) lines.push(`  testers: send ${cut.header.name}: ${cut.header.value}`);
+    if (shares.headerToRouted) lines.push(`  testers: send ${testersHeader(model, cut)}`);
     if (shape.policy) lines.push(`  continuous deployment policy: ${shape.policy.enabled ? "enabled" : "disabled"}, ${shape.policy.traffic}-based`);
     if (cut.phase === "weight" && cut.edgeWeight === topEdgeRung(ladder) && cut.topRungAt) {
         lines.push(`  top edge rung since ${cut.topRungAt}; bake ${cut.topRungBakeMinutes} min`);
@@ -390,6 +393,62 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
           : "nothing to roll back";
     lines.push(`  next: ${next}`, `  back: ${back}`);
     return lines;
+}
+
+// ---------------------------------------------------------------------------
+// The cut-in header: a secret in two slots (lib/config.ts cutin.header).
+
+const otherSlot = (slot: HeaderSlot): HeaderSlot => (slot === "a" ? "b" : "a");
+const slotPath = (slot: HeaderSlot) => `cutin.header.values.${slot}`;
+
+/** The header testers send, and where its value is read: never the value itself. */
+function testersHeader(model: StackModel, cut: CutinConfig): string {
+    const slot = cut.header.send;
+    return `${slotHeader(cut.header.name, slot)} with slot ${slot}'s secret: pulumi config get --stack ${model.stack} --path ${slotPath(slot)}`;
+}
+
+/** Slots whose value the stack file holds in plain text: anyone who can read the repository would reach the new path at phase header. */
+export function plainHeaderSlots(cut: CutinConfig, isSecure: (path: string) => boolean): HeaderSlot[] {
+    return CD_HEADER_SLOTS.filter((slot) => cut.header.values[slot] !== undefined && !isSecure(slotPath(slot)));
+}
+
+/**
+ * A rotation of the cut-in header that never refuses a tester. The policy matches one header
+ * (each slot has its own name), so: (1) a new secret goes into the idle slot (pulumi config set
+ * --secret; nothing changes in AWS) and testers send both slots' headers; (2) the policy switches
+ * to the idle slot (this step); while CloudFront deploys it, an edge location matches one slot or
+ * the other, and testers carry both; (3) once deployed, testers keep only the new header and the
+ * old slot's value is removed, so the next rotation starts from an empty slot.
+ */
+export function proposeHeaderRotation(model: StackModel, isSecure: (path: string) => boolean): Proposal {
+    const cut = cutinOf(model);
+    const command = "cutin rotate-header";
+    const [from, to] = [cut.header.send, otherSlot(cut.header.send)];
+    const [fromHeader, toHeader] = [slotHeader(cut.header.name, from), slotHeader(cut.header.name, to)];
+    if (cut.header.values[to] === undefined) {
+        return {
+            ...unchanged(
+                command,
+                `slot ${to} has no value yet: put a new secret in it (the command makes it in your shell; the tool never sees or prints it), give testers both headers (${fromHeader} with slot ${from}'s value, ${toHeader} with slot ${to}'s), then run this command again`,
+            ),
+            next: `pulumi config set --stack ${model.stack} --secret --path ${slotPath(to)} "$(openssl rand -hex 32)"`,
+        };
+    }
+    if (!isSecure(slotPath(to))) {
+        throw new ConfigError(
+            `${slotPath(to)} is plain text in the stack file: store it as a secret: pulumi config set --stack ${model.stack} --secret --path ${slotPath(to)} "$(openssl rand -hex 32)"`,
+        );
+    }
+    return {
+        command,
+        steps: [
+            {
+                kind: "secret",
+                description: `the header-based policy matches ${toHeader} (slot ${to}) instead of ${fromHeader}: testers send both headers until CloudFront has deployed the change (minutes), then only ${toHeader}; afterwards remove slot ${from}'s value, so the next rotation starts from a new one: pulumi config rm --stack ${model.stack} --path ${slotPath(from)}`,
+                edits: [{ path: "cutin.header.send", value: to }],
+            },
+        ],
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -537,6 +596,15 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
         throw new UsageError(`cutin takes one of ${CUTIN_COMMANDS.join(", ")}, got ${JSON.stringify(args[0])}`);
     const model = readModel(ctx);
     const cut = cutinOf(model);
+    const doc = StackDocument.read(ctx.dir, ctx.stack);
+    const isSecure = (path: string) => doc.isSecure(path);
+    // A tester's secret in plain text is refused before any step forward; a rollback is never held back for it.
+    const plain = plainHeaderSlots(cut, isSecure);
+    if (plain.length > 0 && sub !== "rollback") {
+        const message = `${plain.map(slotPath).join(" and ")} ${plain.length > 1 ? "are" : "is"} plain text in ${doc.file ?? "the stack file"}: whoever reads the repository reaches the routed ALB at phase header; store a new secret instead: pulumi config set --stack ${model.stack} --secret --path ${slotPath(plain[0])} "$(openssl rand -hex 32)"`;
+        if (sub !== "status") throw new ConfigError(message);
+        ctx.out(`Warning: ${message}`);
+    }
     const facts: CutinFacts = { now: deps.clock.now(), ladder: edgeLadderOf(ctx.dir, ctx.stack) };
     if (ctx.engine.available() && sub !== "status" && sub !== "rollback") facts.deployed = deployedCutinOf(await ctx.engine.outputs(ctx.stack));
     switch (sub) {
@@ -548,6 +616,8 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
             return proposeCutinNext(model, facts);
         case "rollback":
             return proposeCutinRollback(model);
+        case "rotate-header":
+            return proposeHeaderRotation(model, isSecure);
         case "promote":
         case "promote-with-staging-config": {
             const proposal = proposeCutinPromote(model, facts, `cutin ${sub}`);

@@ -226,6 +226,58 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.deepEqual(waited, ["E2PRIMARY"]);
     });
 
+    it("rotate-header: a new secret in the idle slot first (made in the shell, never seen), then the policy switches slots; testers send both meanwhile", async () => {
+        const dir = cutinProject("header");
+        const first = await canary(dir, ["cutin", "rotate-header", "--stack", "production"]);
+        assert.equal(first.code, 0, first.out);
+        assert.match(
+            first.out,
+            /Nothing changed: slot b has no value yet: [^\n]*give testers both headers \(aws-cf-cd-payments-cutin-a with slot a's value, aws-cf-cd-payments-cutin-b with slot b's\)[^\n]*\nNext: pulumi config set --stack production --secret --path cutin\.header\.values\.b "\$\(openssl rand -hex 32\)"$/,
+        );
+        // What `pulumi config set --secret` writes: a secure value.
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(file, "utf8").replace("        a:\n", "        b:\n          secure: v1:Zml4dHVyZQ==:bmV3LXNsb3QtYi1maXh0dXJl\n        a:\n"),
+        );
+        const second = await canary(dir, ["cutin", "rotate-header", "--stack", "production"]);
+        assert.equal(second.code, 0, second.out);
+        assert.equal(cutinOf(dir).header.send, "b");
+        assert.match(
+            second.out,
+            /the header-based policy matches aws-cf-cd-payments-cutin-b \(slot b\) instead of aws-cf-cd-payments-cutin-a: testers send both headers until CloudFront has deployed the change/,
+        );
+        assert.match(second.out, /pulumi config rm --stack production --path cutin\.header\.values\.a$/m);
+        assert.match(
+            second.out,
+            /~ cutin-policy[^\n]*\n {4}trafficConfig\.singleHeaderConfig\.header: "aws-cf-cd-payments-cutin-a" → "aws-cf-cd-payments-cutin-b"\n/,
+        );
+        // The value itself never appears: only [secret].
+        assert.doesNotMatch(second.out, /bmV3LXNsb3Qt|new-slot-b/);
+    });
+
+    it("a header value in plain text is refused before any step forward (rollback still runs); status warns", async () => {
+        const dir = cutinProject("header");
+        const file = path.join(dir, "Pulumi.production.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/ {8}a:\n {10}secure: \S+\n/, "        a: plain-text-tester-secret-01\n"));
+        const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
+        assert.equal(next.code, 2);
+        assert.match(
+            next.err,
+            /^cutin\.header\.values\.a is plain text in \S+Pulumi\.production\.yaml: whoever reads the repository reaches the routed ALB at phase header; store a new secret instead: pulumi config set --stack production --secret --path cutin\.header\.values\.a "\$\(openssl rand -hex 32\)"$/,
+        );
+        const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.match(status.out, /^Warning: cutin\.header\.values\.a is plain text/);
+        assert.match(
+            status.out,
+            /testers: send aws-cf-cd-payments-cutin-a with slot a's secret: pulumi config get --stack production --path cutin\.header\.values\.a\n/,
+        );
+        assert.doesNotMatch(status.out, /plain-text-tester-secret-01/);
+        const back = await canary(dir, ["cutin", "rollback", "--stack", "production"]);
+        assert.equal(back.code, 0, back.out);
+        assert.equal(cutinOf(dir).phase, "staged");
+    });
+
     it("promote without --apply writes one step, says what to run and continues from where it stopped", async () => {
         const dir = cutinProject("detached", 5);
         const r = await canary(dir, ["cutin", "promote", "--stack", "production"]);
