@@ -66,6 +66,8 @@ export interface CutinState {
     topRungAt: string | null;
     topRungBakeMinutes: number;
     retired: boolean;
+    /** The cut-in is over: the adopted distribution and records are the stack's permanent edge. */
+    ended: boolean;
     /** For display: the old origin (null once retired) and the header-based policy's header. */
     oldOrigin: string | null;
     header: string;
@@ -114,7 +116,8 @@ export function deployedState<Arn = pulumi.Output<string>>(
                   topRungAt: c.topRungAt ?? null,
                   topRungBakeMinutes: c.topRungBakeMinutes,
                   retired: c.retired,
-                  oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname,
+                  oldOrigin: c.retired || !c.oldPair ? null : c.oldPair[c.oldPair.liveColor].cname,
+                  ended: c.ended,
                   header: slotHeader(c.header.name, c.header.send),
               }
             : null,
@@ -298,8 +301,9 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
             // The slot the policy matches; its value is secret config (lib/config.ts).
             header: { name: slotHeader(header.name, header.send), value: header.values[header.send] },
             distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
-            oldApplication: model.cutin.oldPair.application,
-            railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
+            // Once the cut-in has ended nothing of the old system is read: its application may be gone.
+            oldApplication: model.cutin.ended ? undefined : model.cutin.oldPair?.application,
+            railsVersions: model.cutin.oldPair && { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
             routed,
             originDns,
             protect: ctx.protect,

@@ -31,8 +31,8 @@ export interface CutinEdgeArgs {
     };
     /** The hostname records (aliases of the live distribution), adopted unchanged. */
     records: AdoptedRecord[];
-    /** The old Beanstalk application (read with getApplication, never declared). */
-    oldApplication: string;
+    /** The old Beanstalk application (read with getApplication, never declared). @default none: the cut-in has ended, nothing old is read */
+    oldApplication?: string;
     /** The routed ALB as an origin: the same definition the EdgeDistribution component uses. */
     routed: RoutedEdgeArgs;
     /** The origin name's alias record to the ALB (as EdgeDistribution's originDns). @default none */
@@ -42,8 +42,10 @@ export interface CutinEdgeArgs {
     topRungAt?: string;
     topRungBakeMinutes: number;
     retired: boolean;
-    /** Rails version labels of the old live environment and of the new pair's live color (same during the cut-in). */
-    railsVersions: { old: string; new: string };
+    /** The cut-in is over: this component stays, under the same resource names, as the stack's permanent edge. @default false */
+    ended?: boolean;
+    /** Rails version labels of the old live environment and of the new pair's live color (same during the cut-in). @default none once the old pair is forgotten */
+    railsVersions?: { old: string; new: string };
     /** Protect the adopted distribution and records (they carry all viewer traffic). */
     protect: boolean;
     tags?: Record<string, string>;
@@ -137,7 +139,7 @@ export class CutinEdge extends pulumi.ComponentResource {
         }
 
         // The old application is read (an invoke), never declared: the program cannot modify or delete it.
-        const oldApplication = aws.elasticbeanstalk.getApplicationOutput({ name: args.oldApplication }, { parent: this });
+        const oldApplication = args.oldApplication ? aws.elasticbeanstalk.getApplicationOutput({ name: args.oldApplication }, { parent: this }).name : null;
 
         const outputs: CutinEdgeOutputs = {
             phase: args.phase,
@@ -148,9 +150,10 @@ export class CutinEdge extends pulumi.ComponentResource {
             topRungAt: args.topRungAt ?? null,
             topRungBakeMinutes: args.topRungBakeMinutes,
             retired: args.retired,
-            railsVersions: args.railsVersions,
+            ended: args.ended === true,
+            ...(args.railsVersions ? { railsVersions: args.railsVersions } : {}),
         };
-        this.registerOutputs({ ...outputs, primaryId: this.primary.id, oldApplication: oldApplication.name, cloudFrontZone: CLOUDFRONT_HOSTED_ZONE_ID });
+        this.registerOutputs({ ...outputs, primaryId: this.primary.id, oldApplication, cloudFrontZone: CLOUDFRONT_HOSTED_ZONE_ID });
     }
 
     /** The continuous deployment policy on the primary, sending to `staging` by header or by weight as the phase says. */

@@ -524,7 +524,10 @@ const cutin = obj({
     }),
     /** The API hostname's records, aliases of the live distribution, adopted as they are. */
     records: list(adoptedRecord, "expected a list of { zoneId, name, type, alias } records").default([]),
-    /** The old Beanstalk pair with dedicated load balancers: named, never declared, so never modified. */
+    /**
+     * The old Beanstalk pair with dedicated load balancers: named, never declared, so never
+     * modified. Required until the cut-in has ended (`cutin.ended`); then it may go.
+     */
     oldPair: obj({
         application: str("expected the Beanstalk application name"),
         /** The color whose CNAME the live distribution's origin is. */
@@ -533,7 +536,7 @@ const cutin = obj({
         versionLabel: str("expected the Beanstalk application version label the old live environment runs"),
         blue: oldEnvironment,
         green: oldEnvironment,
-    }),
+    }).optional(),
     /**
      * Minutes the top edge rung (the highest weight of cutin-phase-order's edgeLadder) holds,
      * its alarms quiet, before `cutin promote` moves every viewer onto the routed ALB at once.
@@ -551,6 +554,12 @@ const cutin = obj({
     bakeDays: int(0, 365).default(14),
     /** The old origin is forgotten (the retirement step): only after promotion plus the bake. */
     retired: bool().default(false),
+    /**
+     * The cut-in is over (`npm run canary -- cutin end`, after retirement): the adopted
+     * distribution and its hostname records stay, under the same names, as the stack's permanent
+     * edge; nothing of the old system is read or required any more (docs/cutin-end.md).
+     */
+    ended: bool().default(false),
 });
 
 const tags = z.record(z.string().min(1).max(128), z.string().max(256), { error: "expected a map of tag keys to string values" });
@@ -767,12 +776,13 @@ function cutinIssues(
     const target = args.origins.find((o) => o.originId === args.defaultCacheBehavior.targetOriginId);
     if (!target) {
         issue(["cutin", "distribution", "args", "defaultCacheBehavior", "targetOriginId"], "expected the originId of one of cutin.distribution.args.origins");
-    } else if (target.domainName !== cut.oldPair[cut.oldPair.liveColor].cname) {
+    } else if (cut.oldPair && target.domainName !== cut.oldPair[cut.oldPair.liveColor].cname) {
         issue(
             ["cutin", "oldPair", "liveColor"],
             `expected the color whose CNAME (${cut.oldPair[cut.oldPair.liveColor].cname}) is the live distribution's origin (${target.domainName}): the old origin is the rollback target`,
         );
     }
+    endIssues(cut, issue);
     // The adopted distribution carries the hostnames; a second distribution cannot hold them too (CNAMEAlreadyExists).
     if (edgeCfg.aliases.length > 0 || edgeCfg.aliasDnsZoneId) {
         issue(
@@ -783,6 +793,23 @@ function cutinIssues(
     if (target && cut.phase !== "adopted") routedPathIssues(cut, qaCfg, issue);
     if (cut.retired && cut.phase !== "promoted") {
         issue(["cutin", "retired"], "expected false until the cut-in is promoted (phase promoted) and has baked cutin.bakeDays");
+    }
+}
+
+/** The old pair is named until the cut-in ends; it ends only once promoted and retired, adopted for good. */
+function endIssues(cut: CutinModel, issue: (path: (string | number)[], message: string) => void): void {
+    if (!cut.oldPair && !cut.ended) {
+        issue(
+            ["cutin", "oldPair"],
+            "expected the old Beanstalk pair (application, live color, version label, both environments) until the cut-in has ended (cutin.ended)",
+        );
+    }
+    if (!cut.ended) return;
+    if (cut.phase !== "promoted" || !cut.retired) {
+        issue(["cutin", "ended"], `expected false until the cut-in is promoted and the old origin retired (phase ${cut.phase}, retired ${cut.retired})`);
+    }
+    if (cut.adoption !== "managed") {
+        issue(["cutin", "adoption"], `expected "managed" once the cut-in has ended: the distribution and records are in the state for good`);
     }
 }
 

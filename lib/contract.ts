@@ -81,6 +81,8 @@ export interface CutinEdgeOutputs {
     topRungAt?: string | null;
     topRungBakeMinutes?: number;
     retired?: boolean;
+    /** The cut-in is over: the CutinEdge is the stack's permanent edge (cutin.ended). */
+    ended?: boolean;
     /** Rails version labels: the old live environment's, and the new pair's live color's. */
     railsVersions?: { old: string; new: string };
 }

@@ -186,6 +186,38 @@ export function bakeProblem(args: { phase: CutinPhase; cutinDate?: string; bakeD
     return held >= args.bakeDays ? undefined : `the cut-in of ${args.cutinDate} has baked ${Math.max(held, 0)} of ${args.bakeDays} days`;
 }
 
+/** Property paths at which two JSON values differ (lists of one length index by index, else whole). */
+function differences(a: unknown, b: unknown, at = ""): string[] {
+    if (Object.is(a, b)) return [];
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+    if (!isObject(a) || !isObject(b) || Array.isArray(a) !== Array.isArray(b)) return [at || "(root)"];
+    if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return [at || "(root)"];
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differences(a[k], b[k], Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
+}
+
+/**
+ * Where the staging distribution's arguments differ from the primary's beyond what continuous
+ * deployment allows (empty: it mirrors the primary). Written from the rule, not from
+ * stagingConfigOf: each one's default cache behavior may target an origin of its own, and the
+ * behaviors that target it follow; what only one of them carries (PRIMARY_ONLY_KEYS,
+ * NOT_CONFIGURATION_KEYS) is left out; everything else must be equal.
+ */
+export function mirrorDifferences(primary: DistributionConfig, staging: DistributionConfig): string[] {
+    const normal = (d: DistributionConfig) => {
+        const edge = d.defaultCacheBehavior.targetOriginId;
+        const retarget = (b: BehaviorConfig) => (b.targetOriginId === edge ? { ...b, targetOriginId: "<edge origin>" } : b);
+        const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !([...PRIMARY_ONLY_KEYS, ...NOT_CONFIGURATION_KEYS] as string[]).includes(k)));
+        return {
+            ...rest,
+            origins: d.origins.map((o) => (o.originId === edge ? "<edge origin>" : o)),
+            defaultCacheBehavior: retarget(d.defaultCacheBehavior),
+            ...(d.orderedCacheBehaviors ? { orderedCacheBehaviors: d.orderedCacheBehaviors.map(retarget) } : {}),
+        };
+    };
+    return differences(normal(primary), normal(staging));
+}
+
 // ---------------------------------------------------------------------------
 // Promotion: only from the top edge rung, once it has baked.
 
@@ -307,6 +339,41 @@ export function topRungBakeProblems(args: {
         if (problem) problems.push(problem);
     }
     return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The end: the adopted distribution stays as the stack's permanent edge.
+
+/** The cut-in as the end rules read it (deployed, or this update's record). */
+export interface CutinEndPoint {
+    phase: CutinPhase;
+    retired: boolean;
+    ended: boolean;
+}
+
+/**
+ * Why the `cutin` section may not go once a cut-in is deployed. Its primary distribution and
+ * hostname records carry every viewer: without it the program would delete them and declare a
+ * new distribution without the hostnames, and a record for the same name, which Route 53 refuses
+ * to create while the old one exists (Pulumi creates before it deletes); in production `protect`
+ * turns that into a failed update, elsewhere the hostname is lost. So the cut-in ends by
+ * `cutin.ended`, under the same resource names, never by removal.
+ */
+export function cutinRemovalProblem(deployed: CutinEndPoint): string {
+    if (!deployed.retired) {
+        return `the cut-in (deployed at phase ${deployed.phase}) was removed before the old origin was retired: keep cutin until cutin.retired has been deployed`;
+    }
+    return `the cut-in (deployed${deployed.ended ? ", ended" : ", retired"}) was removed: that deletes the adopted distribution and its hostname records, which carry every viewer, and declares a new distribution without the hostnames; keep cutin as the stack's permanent edge${deployed.ended ? "" : " and end it instead: npm run canary -- cutin end"}`;
+}
+
+/** Why this update may not end the cut-in (undefined: it may, or it does not end it). Ending changes nothing in AWS, so it comes alone, after the retirement is deployed. */
+export function endProblem(args: { deployed: CutinEndPoint; record: CutinEndPoint }): string | undefined {
+    const { deployed, record } = args;
+    if (!record.ended || deployed.ended) return undefined;
+    if (deployed.phase !== "promoted" || !deployed.retired) {
+        return `cutin.ended is set while the deployed cut-in is at phase ${deployed.phase}${deployed.retired ? "" : " with the old origin not retired"}: end it in an update of its own, once the retirement is deployed`;
+    }
+    return record.phase === "promoted" && record.retired ? undefined : "cutin.ended comes with phase promoted and the old origin retired";
 }
 
 /** CloudFront continuous deployment limits for a header name, a weight and session stickiness. */

@@ -15,9 +15,11 @@ import {
     bakeProblem,
     continuousDeploymentProblems,
     cutinMove,
+    cutinRemovalProblem,
     EdgeShape,
     edgeShape,
     edgeShares,
+    endProblem,
     topRungBakeProblems,
 } from "../lib/cutin";
 import { backDated, today } from "./clock";
@@ -51,6 +53,8 @@ interface DeployedCutin {
     edgeWeight: number;
     webAclId: string | null;
     retired: boolean;
+    /** The deployed cut-in has ended: its edge is the stack's permanent one. */
+    ended: boolean;
     /** The day the deployed cut-in was promoted: the bake counts from here, never from the update's own config. */
     cutinDate: string | null;
     /** The deployed old origin's domain name (the old live environment's CNAME), null once retired. */
@@ -74,6 +78,7 @@ function deployedCutin(resources: readonly PolicyResource[]): DeployedCutin | "n
         edgeWeight: Number(c.edgeWeight ?? 0),
         webAclId: c.webAclId ?? null,
         retired: c.retired === true,
+        ended: c.ended === true,
         cutinDate: typeof c.cutinDate === "string" ? c.cutinDate : null,
         oldOrigin: typeof c.oldOrigin === "string" ? c.oldOrigin : null,
         topRungAt: typeof c.topRungAt === "string" ? c.topRungAt : null,
@@ -252,10 +257,8 @@ export const cutinPhaseOrder: StackValidationPolicy = {
             return;
         }
         if (!record) {
-            if (deployed && typeof deployed === "object" && !deployed.retired) {
-                reportViolation(
-                    `the cut-in (deployed at phase ${deployed.phase}) was removed before the old origin was retired: keep cutin until cutin.retired has been deployed`,
-                );
+            if (deployed && typeof deployed === "object") {
+                reportViolation(cutinRemovalProblem(deployed));
                 return;
             }
             args.notApplicable("no cut-in in this stack");
@@ -308,6 +311,8 @@ export const cutinPhaseOrder: StackValidationPolicy = {
         if (record.retired && !deployed.retired && move.direction !== "same") {
             reportViolation("retire the old origin in an update of its own, not together with a phase move");
         }
+        const ending = endProblem({ deployed, record: { phase: record.phase, retired: record.retired === true, ended: record.ended === true } });
+        if (ending) reportViolation(ending);
     },
 };
 

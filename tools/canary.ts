@@ -185,7 +185,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
     },
     cutin: {
-        args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header"],
+        args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header|end"],
         flags: ["apply"],
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
         run: (input) => runCutinCommand(input),

@@ -6,10 +6,12 @@ import { CutinEdge, CutinEdgeArgs, headerTrafficConfig } from "../../components/
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { tempProject } from "../helpers";
-import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
+import { CUTIN_PHASES, CutinPhase, DistributionConfig, edgeShape, mirrorDifferences as mirror } from "../../lib/cutin";
 import { diffPlans, differingPaths } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
 import { PlanInputError, PlanRun, runPlan } from "../../tools/plan/run";
+import { stackConfigFromText } from "../../tools/plan/stackFile";
+import { parse, stringify } from "yaml";
 import { checkPlan } from "../../tools/policy/check";
 import { mandatoryViolations } from "../../tools/policy/evaluate";
 
@@ -31,26 +33,8 @@ const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === 
 type Inputs = Record<string, any>;
 /** What only one of the two may carry: the primary's hostnames and policy id, the staging flag, and tags (not distribution configuration). */
 const ONE_SIDED = ["aliases", "continuousDeploymentPolicyId", "staging", "tags"];
-
-/**
- * Where the staging distribution differs from the primary beyond what continuous deployment
- * allows, written independently of lib/cutin.ts: the origin each one's default cache behavior
- * targets, and the behaviors' target pointing at it, may differ; nothing else.
- */
-function mirrorDifferences(primary: Inputs, staging: Inputs): string[] {
-    const normal = (d: Inputs) => {
-        const edge = d.defaultCacheBehavior.targetOriginId;
-        const retarget = (b: Inputs) => (b.targetOriginId === edge ? { ...b, targetOriginId: "<edge origin>" } : b);
-        const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !ONE_SIDED.includes(k)));
-        return {
-            ...rest,
-            origins: (d.origins as Inputs[]).map((o) => (o.originId === edge ? "<edge origin>" : o)),
-            defaultCacheBehavior: retarget(d.defaultCacheBehavior),
-            ...(d.orderedCacheBehaviors ? { orderedCacheBehaviors: (d.orderedCacheBehaviors as Inputs[]).map(retarget) } : {}),
-        };
-    };
-    return differingPaths(normal(primary), normal(staging));
-}
+/** The two distributions' inputs compared by the rule (lib/cutin.ts mirrorDifferences, written apart from stagingConfigOf). */
+const mirrorDifferences = (primary: Inputs, staging: Inputs) => mirror(primary as DistributionConfig, staging as DistributionConfig);
 
 /**
  * CloudFront's own promotion as the API reference describes UpdateDistributionWithStagingConfig:
@@ -160,6 +144,48 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             runPlan({ stack: "production", dir: DIR, sets: ["cutin.header.values.b=short"] }),
             /cutin\.header\.values\.b = "short": expected a secret of 16 to 256 visible characters/,
         );
+    });
+
+    it("the end: the adopted distribution and its records stay under their names, and the plan of cutin end changes nothing (removing the section would delete them)", async () => {
+        const retired = [...setsFor("promoted"), "cutin.cutinDate=2020-01-01", "cutin.retired=true", "cutin.adoption=managed"];
+        const ended = [...retired, "cutin.ended=true"];
+        const before = await plan("production", retired);
+        const after = await plan("production", ended, retired);
+        // Nothing added, removed, replaced or changed: the viewer path stays exactly as it is.
+        const d = diffPlans(before, after);
+        assert.deepEqual([d.added, d.removed, d.changed], [[], [], []]);
+        const record = after.states.find((x) => x.type === "payments:migration:CutinEdge")!.outputs as Inputs;
+        assert.deepEqual([record.ended, record.oldApplication, (after.outputs.cutin as Inputs).ended], [true, null, true]);
+        assert.deepEqual(mandatoryViolations(await checkPlan(after, { dir: DIR })), []);
+        // Afterwards the old pair may leave the config: still nothing changes.
+        const file = fs.readFileSync(`${DIR}/Pulumi.production.yaml`, "utf8");
+        const without = (drop: (cutin: Inputs, config: Inputs) => void, sets: string[]) => {
+            const doc = parse(file) as { config: Inputs };
+            drop(doc.config["payments-migration:cutin"], doc.config);
+            return runPlan({
+                stack: "production",
+                dir: DIR,
+                loaded: stackConfigFromText(stringify(doc), "payments-migration", "production", sets),
+                deployed: after.outputs,
+            });
+        };
+        const noPair = await without((c) => delete c.oldPair, ended);
+        assert.deepEqual(Object.values(diffPlans(after, noPair)).flat(), []);
+        // Before the end, the old pair is required.
+        await assert.rejects(
+            without((c) => delete c.oldPair, retired),
+            /payments-migration:cutin\.oldPair = \(not set\): expected the old Beanstalk pair .* until the cut-in has ended/,
+        );
+        // What removing the section instead plans (and cutin-phase-order refuses): the edge every viewer uses deleted, a new one without the hostnames.
+        const removed = diffPlans(before, await without((_c, config) => delete config["payments-migration:cutin"], []));
+        assert.deepEqual(
+            removed.removed
+                .map((r) => r.name)
+                .filter((n) => /^cutin-(primary|record)/.test(n))
+                .sort(),
+            ["cutin-primary", "cutin-record-0-a", "cutin-record-1-aaaa"],
+        );
+        assert.ok(removed.added.some((r) => r.name === "edge" && r.type === DIST));
     });
 
     it("the cutin export (what the next update's policies read as deployed) says what the CutinEdge records, at every phase and once retired", async () => {

@@ -11,6 +11,7 @@ import {
     edgeShares,
     nextEdgeRung,
     minuteOf,
+    mirrorDifferences,
     parseMinute,
     primaryConfigAt,
     promotionProblem,
@@ -158,6 +159,24 @@ describe("cut-in phases (lib/cutin.ts)", () => {
             assert.deepEqual(staging.origins, [logs, routed]);
             // The same staging distribution whether the primary is still on the old origin or already promoted.
             assert.deepEqual(stagingConfigOf(withRoutedOrigin(primary, routed), routed), staging);
+        });
+
+        it("mirrorDifferences: only the edge origin, the behaviors' target of it, and what one side alone carries may differ", () => {
+            const primary = { ...live, continuousDeploymentPolicyId: "cdp" };
+            const staging = stagingConfigOf(primary, routed);
+            assert.deepEqual(mirrorDifferences(primary, staging), []);
+            assert.deepEqual(mirrorDifferences(primary, { ...staging, viewerCertificate: { cloudfrontDefaultCertificate: true } }), [
+                "viewerCertificate.acmCertificateArn",
+                "viewerCertificate.cloudfrontDefaultCertificate",
+                "viewerCertificate.minimumProtocolVersion",
+            ]);
+            assert.deepEqual(mirrorDifferences(primary, { ...staging, loggingConfig: undefined }), ["loggingConfig"]);
+            assert.deepEqual(mirrorDifferences(primary, { ...staging, origins: [routed] }), ["origins"]);
+            const retargetedLogs = {
+                ...staging,
+                orderedCacheBehaviors: [staging.orderedCacheBehaviors![0], { pathPattern: "/logs/*", targetOriginId: "routed-alb" }],
+            };
+            assert.deepEqual(mirrorDifferences(primary, retargetedLogs), ["orderedCacheBehaviors[1].targetOriginId"]);
         });
 
         it("the primary per phase: imported as is at adopted; the QA filter from staged on; the routed origin from promoting on", () => {

@@ -152,4 +152,33 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.deepEqual(await order([...cut("staged"), `cutin.topRungAt=${baked}`], top(baked)), []);
         assert.deepEqual(await order([...cut("weight", 5), `cutin.topRungAt=${baked}`], top(baked)), []);
     });
+
+    it("the end: cutin.ended once the retirement is deployed, in an update of its own; the cutin section never goes", async () => {
+        const promoted = [...cut("promoted"), "cutin.cutinDate=2020-01-01"];
+        const retired = [...promoted, "cutin.retired=true"];
+        const ended = [...retired, "cutin.ended=true", "cutin.adoption=managed"];
+        const order = async (sets: string[], deployed: string[]) => violations(await plan("production", sets, deployed, DIR), "cutin-phase-order");
+        assert.deepEqual(await order(ended, retired), []);
+        assert.deepEqual(await order(ended, ended), []);
+        assert.match(
+            (await order(ended, promoted)).join("\n"),
+            /cutin\.ended is set while the deployed cut-in is at phase promoted with the old origin not retired: end it in an update of its own/,
+        );
+        // Removing the section: refused before the retirement (as before), after it and once ended.
+        const removed = (p: PlanRun) =>
+            mutated(p, (_find, states) =>
+                states.splice(
+                    states.findIndex((s) => s.type === "payments:migration:CutinEdge"),
+                    1,
+                ),
+            );
+        assert.match(
+            (await violations(removed(await plan("production", retired, retired, DIR)), "cutin-phase-order"))[0],
+            /the cut-in \(deployed, retired\) was removed: that deletes the adopted distribution and its hostname records, which carry every viewer[^;]*; keep cutin as the stack's permanent edge and end it instead: npm run canary -- cutin end$/,
+        );
+        assert.match(
+            (await violations(removed(await plan("production", ended, ended, DIR)), "cutin-phase-order"))[0],
+            /the cut-in \(deployed, ended\) was removed/,
+        );
+    });
 });

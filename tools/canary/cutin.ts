@@ -55,7 +55,7 @@ import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 import { StackDocument } from "./stackDocument";
 import { decide } from "./watch";
 
-export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote", "promote-with-staging-config", "rotate-header"] as const;
+export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote", "promote-with-staging-config", "rotate-header", "end"] as const;
 export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
 
 /** A distribution of the cut-in by name (cutin-primary, cutin-staging): what `pulumi refresh --target` takes. */
@@ -123,13 +123,14 @@ export interface DeployedCutinView {
     phase: CutinPhase;
     edgeWeight: number;
     topRungAt: string | null;
+    retired: boolean;
 }
 
 /** The `cutin` output of the deployed stack, or undefined when it names no cut-in. */
 export function deployedCutinOf(outputs: Record<string, unknown>): DeployedCutinView | undefined {
-    const c = outputs.cutin as { phase?: CutinPhase; edgeWeight?: number; topRungAt?: string | null } | null | undefined;
+    const c = outputs.cutin as { phase?: CutinPhase; edgeWeight?: number; topRungAt?: string | null; retired?: boolean } | null | undefined;
     if (!c?.phase) return undefined;
-    return { phase: c.phase, edgeWeight: Number(c.edgeWeight ?? 0), topRungAt: c.topRungAt ?? null };
+    return { phase: c.phase, edgeWeight: Number(c.edgeWeight ?? 0), topRungAt: c.topRungAt ?? null, retired: c.retired === true };
 }
 
 /** What a cut-in proposal depends on besides the stack file: the time, the pack's edge ladder, and (with a Pulumi CLI) what is deployed. */
@@ -213,12 +214,12 @@ export function proposeCutinNext(model: StackModel, facts: CutinFacts): Proposal
         };
     }
     if (cut.phase === "promoted") {
-        return unchanged(
-            "cutin next",
-            cut.retired
-                ? "the cut-in is finished: promoted and the old origin retired"
-                : `the cut-in is promoted; what is left is retiring the old origin after the bake: ${retireHint(model, cut)}`,
-        );
+        if (cut.retired)
+            return {
+                ...unchanged("cutin next", "the cut-in is promoted and the old origin retired: what is left is ending it"),
+                next: canaryCommand(model, "cutin end"),
+            };
+        return unchanged("cutin next", `the cut-in is promoted; what is left is retiring the old origin after the bake: ${retireHint(model, cut)}`);
     }
     const to = nextPhase(cut.phase)!;
     const first = nextEdgeRung(0, ladder);
@@ -344,6 +345,40 @@ export function proposeCutinRollback(model: StackModel): Proposal {
     return { command: "cutin rollback", rollback: true, steps: [phaseStep(model, cut, to, [], backWhat(cut.phase, to))] };
 }
 
+/**
+ * The end of the cut-in: `cutin.ended`, once the retirement is deployed. Nothing changes in AWS:
+ * the adopted distribution and its hostname records stay, under the same resource names, as the
+ * stack's permanent edge (removing the cutin section instead would delete them: lib/cutin.ts
+ * cutinRemovalProblem); the old application is no longer read, and cutin.oldPair may go.
+ */
+export function proposeCutinEnd(model: StackModel, facts: CutinFacts): Proposal {
+    const cut = cutinOf(model);
+    const command = "cutin end";
+    if (cut.ended) return unchanged(command, "the cut-in has ended: the adopted distribution and its records are the stack's permanent edge");
+    if (cut.phase !== "promoted" || !cut.retired) {
+        throw new ConfigError(
+            `cutin.retired = ${cut.retired} (phase ${cut.phase}): the cut-in ends after the old origin is retired, its point of no return; ${cut.phase === "promoted" ? `retire it first: ${retireHint(model, cut)}` : `promote first: ${canaryCommand(model, "cutin promote")}`}`,
+        );
+    }
+    const deployed = facts.deployed;
+    if (deployed && !(deployed.phase === "promoted" && deployed.retired)) {
+        throw new ConfigError(
+            `cutin.retired = true is not deployed yet (deployed: phase ${deployed.phase}, retired ${deployed.retired}): run a whole-stack pulumi up first: pulumi up --stack ${model.stack} --policy-pack policy --policy-pack-config policy-config.${model.stack}.json`,
+        );
+    }
+    return {
+        command,
+        steps: [
+            {
+                kind: "decommission",
+                description: `the cut-in ends: the adopted distribution and its hostname records stay, under the same names, as the stack's permanent edge (nothing changes in AWS); the old application is no longer read. Afterwards cutin.oldPair may go: pulumi config rm --stack ${model.stack} --path cutin.oldPair`,
+                edits: [{ path: "cutin.ended", value: true }, ...(cut.adoption === "import" ? [{ path: "cutin.adoption", value: "managed" }] : [])],
+                deployedFirst: ["cutin.retired true"],
+            },
+        ],
+    };
+}
+
 /** The forward command at a phase, as status prints it. */
 function forwardHint(model: StackModel, cut: CutinConfig, ladder: readonly number[], now: number): string {
     if (cut.phase === "weight") {
@@ -362,9 +397,15 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
     const cut = cutinOf(model);
     const shares = edgeShares(cut.phase, cut.edgeWeight);
     const shape = edgeShape(cut.phase);
+    if (cut.ended) {
+        return [
+            "Cut-in ended: the adopted distribution and its hostname records are the stack's permanent edge (CutinEdge, same resource names); its origin is the routed ALB",
+            `  back: roll back on the routed ALB: ${canaryCommand(model, "rollback")}`,
+        ];
+    }
     const lines = [
         `Cut-in phase ${cut.phase}: ${WHAT[cut.phase]}`,
-        `  old origin ${cut.retired ? "(retired)" : cut.oldPair[cut.oldPair.liveColor].cname}: ${shares.old}% of viewers`,
+        `  old origin ${cut.retired || !cut.oldPair ? "(retired)" : cut.oldPair[cut.oldPair.liveColor].cname}: ${shares.old}% of viewers`,
         `  routed ALB: ${shares.routed}%${shares.routed > 0 && shares.routed < 100 ? " (a ceiling: during CloudFront's peaks all go to the primary)" : ""}`,
     ];
     if (shares.headerToRouted) lines.push(`  testers: send ${testersHeader(model, cut)}`);
@@ -380,7 +421,7 @@ export function describeCutin(model: StackModel, ladder: readonly number[] = DEF
     const next =
         cut.phase === "promoted"
             ? cut.retired
-                ? "none (the cut-in is finished: the old origin is retired)"
+                ? `end the cut-in (the distribution and records stay as the permanent edge): ${canaryCommand(model, "cutin end")}`
                 : `retire the old origin after the bake: ${retireHint(model, cut)}`
             : zero.length > 0
               ? `first lower Spring to 0 % (cutin-one-risk-at-a-time): ${zero.join("; ")}, pulumi up; then ${forward}`
@@ -605,6 +646,9 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
         if (sub !== "status") throw new ConfigError(message);
         ctx.out(`Warning: ${message}`);
     }
+    if (cut.ended && sub !== "status" && sub !== "rollback" && sub !== "end") {
+        return unchanged(`cutin ${sub}`, "the cut-in has ended: the adopted distribution is the stack's permanent edge, and there is no cut-in step left");
+    }
     const facts: CutinFacts = { now: deps.clock.now(), ladder: edgeLadderOf(ctx.dir, ctx.stack) };
     if (ctx.engine.available() && sub !== "status" && sub !== "rollback") facts.deployed = deployedCutinOf(await ctx.engine.outputs(ctx.stack));
     switch (sub) {
@@ -618,6 +662,8 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
             return proposeCutinRollback(model);
         case "rotate-header":
             return proposeHeaderRotation(model, isSecure);
+        case "end":
+            return proposeCutinEnd(model, facts);
         case "promote":
         case "promote-with-staging-config": {
             const proposal = proposeCutinPromote(model, facts, `cutin ${sub}`);

@@ -5,7 +5,12 @@ import { parse } from "yaml";
 import { FIXTURES } from "../../helpers";
 import { execFileSync } from "node:child_process";
 import { FakeAlarms, FakeEdge, FakeEngine, canary, stackText, tempProject } from "./harness";
-import { minuteOf } from "../../../lib/cutin";
+import { DistributionConfig, edgeShape, minuteOf, mirrorDifferences } from "../../../lib/cutin";
+import { diffPlans } from "../../../tools/plan/diff";
+import { runPlan } from "../../../tools/plan/run";
+import { stackConfigFromText } from "../../../tools/plan/stackFile";
+import { checkPlan } from "../../../tools/policy/check";
+import { mandatoryViolations } from "../../../tools/policy/evaluate";
 import { CloudFrontStagingPromotion } from "../../../tools/canary/cutin";
 import { DeployedResource } from "../../../tools/canary/adapters";
 
@@ -526,7 +531,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         assert.equal(status.code, 0, status.out + status.err);
         assert.match(
             status.out,
-            /next: none \(the cut-in is finished: the old origin is retired\)\n {2}back: none \(the old origin is retired: the point of no return\); roll back on the routed ALB: npm run canary -- rollback --stack production\n/,
+            /next: end the cut-in \(the distribution and records stay as the permanent edge\): npm run canary -- cutin end --stack production\n {2}back: none \(the old origin is retired: the point of no return\); roll back on the routed ALB: npm run canary -- rollback --stack production\n/,
         );
         assert.doesNotMatch(status.out, /cutin rollback/);
         const before = stackText(dir, "production");
@@ -538,7 +543,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         );
         assert.equal(stackText(dir, "production"), before);
         const next = await canary(dir, ["cutin", "next", "--stack", "production"]);
-        assert.match(next.out, /Nothing changed: the cut-in is finished: promoted and the old origin retired\./);
+        assert.match(
+            next.out,
+            /Nothing changed: the cut-in is promoted and the old origin retired: what is left is ending it\.\nNext: npm run canary -- cutin end --stack production$/,
+        );
     });
 
     it("promoted, not yet retired: status and next name the day the bake ends and the retirement command", async () => {
@@ -626,4 +634,110 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         );
         assert.equal(cutinOf(offline).cutinDate, "2020-01-01");
     });
+
+    it("end: only once the retirement is deployed; writes cutin.ended (and adoption managed), which changes nothing in AWS; after it no cut-in step is left", async () => {
+        const at = (extra: string) => {
+            const dir = cutinProject("promoted");
+            const file = path.join(dir, "Pulumi.production.yaml");
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", `    phase: promoted\n    cutinDate: 2020-01-01\n${extra}`));
+            return dir;
+        };
+        const early = await canary(at(""), ["cutin", "end", "--stack", "production"]);
+        assert.equal(early.code, 2);
+        assert.match(
+            early.err,
+            /^cutin\.retired = false \(phase promoted\): the cut-in ends after the old origin is retired, its point of no return; retire it first: from 2020-01-15/,
+        );
+        const weight = await canary(cutinProject("weight", 5), ["cutin", "end", "--stack", "production"]);
+        assert.match(weight.err, /promote first: npm run canary -- cutin promote --stack production$/);
+        // Retired in the file, not deployed: refused with a CLI.
+        const dir = at("    retired: true\n");
+        const engine = new FakeEngine(dir, true, ROUTED_HEALTH);
+        const file = path.join(dir, "Pulumi.production.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        fs.writeFileSync(file, text.replace("    retired: true\n", ""));
+        await engine.outputs("production"); // deployed: promoted, not retired
+        fs.writeFileSync(file, text);
+        const notDeployed = await canary(dir, ["cutin", "end", "--stack", "production"], { engine });
+        assert.equal(notDeployed.code, 2);
+        assert.match(
+            notDeployed.err,
+            /^cutin\.retired = true is not deployed yet \(deployed: phase promoted, retired false\): run a whole-stack pulumi up first: pulumi up --stack production /,
+        );
+        await engine.up("production", () => undefined); // deployed: retired
+        const end = await canary(dir, ["cutin", "end", "--stack", "production", "--apply"], { engine });
+        assert.equal(end.code, 0, end.out);
+        assert.deepEqual([cutinOf(dir).ended, cutinOf(dir).adoption], [true, "managed"]);
+        // The import option goes with adoption "managed" (nothing in AWS); nothing else changes.
+        assert.match(
+            end.out,
+            /Resource diff: 0 to add, 0 to remove, 3 to change, 0 to replace\n(~ cutin-(primary|record-\d-a+)[^\n]*\n {4}\(options\)\.import: "[^"]+" → \(none\)\n){3}\n/,
+        );
+        assert.match(end.out, /Afterwards cutin\.oldPair may go: pulumi config rm --stack production --path cutin\.oldPair/);
+        for (const sub of ["end", "next", "promote", "rotate-header"]) {
+            const r = await canary(dir, ["cutin", sub, "--stack", "production"]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /Nothing changed: the cut-in has ended/, sub);
+        }
+        const status = await canary(dir, ["cutin", "status", "--stack", "production"]);
+        assert.match(status.out, /^Cut-in ended: the adopted distribution and its hostname records are the stack's permanent edge/);
+    });
+
+    for (const promote of ["promote", "promote-with-staging-config"]) {
+        it(`the walk (cutin ${promote}): production-like cut-in from adopted to the end, every deployed phase with the two distributions equal but for the origin, the end replacing or removing nothing`, async () => {
+            const dir = cutinProject();
+            const file = path.join(dir, "Pulumi.production.yaml");
+            const engine = new StagedEngine(dir);
+            const deps = { engine, edge: new PromotingEdge(engine), alarms: quiet() };
+            const run = async (...argv: string[]) => {
+                const r = await canary(dir, ["cutin", ...argv, "--stack", "production", "--apply"], deps);
+                assert.equal(r.code, 0, `cutin ${argv.join(" ")}: ${r.out}${r.err}`);
+            };
+            /** Time passes: the file and what is deployed both hold `from` as `to` (what "two hours later" looks like to the tool and the pack). */
+            const age = (from: string, to: string) => {
+                fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(from, to));
+                engine.ups[engine.ups.length - 1] = engine.ups[engine.ups.length - 1].replace(from, to);
+            };
+            // adopted → staged → header → weight 1 → 5 → 10 → 15 %, one checked update each.
+            for (let i = 0; i < 6; i++) await run("next");
+            assert.deepEqual([cutinOf(dir).phase, cutinOf(dir).edgeWeight], ["weight", 15]);
+            // The top rung bakes two hours (its alarms quiet), then promotion.
+            const topRungAt = String(cutinOf(dir).topRungAt);
+            age(`topRungAt: ${topRungAt}`, `topRungAt: ${minuteOf(Date.now() - 120 * MINUTE)}`);
+            await run(promote);
+            assert.equal(cutinOf(dir).phase, "promoted");
+            assert.equal(deps.edge.promotions.length, promote === "promote" ? 0 : 1, "CloudFront's own promotion, on its path only");
+            // The promotion bakes its days; the old origin is retired by hand (README runbook), checked by the pack like any update.
+            age(`cutinDate: ${cutinOf(dir).cutinDate}`, "cutinDate: 2020-01-01");
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    phase: promoted\n", "    phase: promoted\n    retired: true\n"));
+            const retiring = await runPlan({ stack: "production", dir, deployed: await engine.outputs("production") });
+            assert.deepEqual(mandatoryViolations(await checkPlan(retiring, { dir })), []);
+            await engine.up("production", () => undefined);
+            await run("end");
+            assert.equal(cutinOf(dir).ended, true);
+
+            // Every update of the walk, planned: at each phase with a staging distribution, the two are equal but for the origin.
+            const plans = [];
+            for (const text of engine.ups)
+                plans.push(await runPlan({ stack: "production", dir, loaded: stackConfigFromText(text, "payments-migration", "production") }));
+            const phases = plans.map((p) => (p.outputs.cutin as { phase: string }).phase);
+            assert.deepEqual(phases, ["staged", "header", "weight", "weight", "weight", "weight", "promoting", "detached", "promoted", "promoted", "promoted"]);
+            for (const [i, p] of plans.entries()) {
+                const [primary, staging] = ["cutin-primary", "cutin-staging"].map(
+                    (n) => p.resources.find((r) => r.name === n)?.inputs as DistributionConfig | undefined,
+                );
+                assert.equal(!!staging, edgeShape(phases[i] as "staged").staging, `update ${i}`);
+                if (staging) assert.deepEqual(mirrorDifferences(primary!, staging), [], `update ${i}: ${phases[i]}`);
+            }
+            // The end's plan: nothing added, replaced or removed; on the viewer path (distribution, records) at most the
+            // import option goes (adoption import → managed: nothing in AWS).
+            const end = diffPlans(plans[plans.length - 2], plans[plans.length - 1]);
+            assert.deepEqual([end.added, end.removed, end.changed.filter((c) => c.replace)], [[], [], []]);
+            assert.deepEqual(
+                end.changed.filter((c) => /cloudfront|route53/.test(c.type) && c.paths.some((x) => x !== "(options).import")),
+                [],
+            );
+            assert.deepEqual(end.changed.map((c) => c.name).sort(), ["cutin-primary", "cutin-record-0-a", "cutin-record-1-aaaa"]);
+        });
+    }
 });
