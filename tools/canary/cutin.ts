@@ -630,6 +630,34 @@ async function promoteByCloudFront(ctx: CanaryContext, model: StackModel, propos
     }
 }
 
+/**
+ * `cutin promote` and `cutin promote-with-staging-config`: the same steps, after the checks a
+ * start from the weight phase needs (the top rung baked: proposeCutinPromote; its alarms quiet),
+ * the second with CloudFront's own promotion first (by the tool with --apply, else printed).
+ */
+async function promotion(ctx: CanaryContext, model: StackModel, facts: CutinFacts, sub: CutinCommand, alarms: AlarmSource): Promise<Proposal | number> {
+    const proposal = proposeCutinPromote(model, facts, `cutin ${sub}`);
+    if (cutinOf(model).phase !== "weight") return proposal; // continuing a promotion: its checks were made when it started
+    if (!ctx.engine.available()) {
+        ctx.out(
+            `Not checked (no Pulumi CLI): the alarms of the routed path (legacy-${model.legacy.liveColor}) during the top rung's bake; check them with a Pulumi CLI before pulumi up: npm run canary -- status --stack ${model.stack}`,
+        );
+    } else {
+        const problem = await routedAlarmsProblem(ctx, model, alarms);
+        if (problem) {
+            ctx.out(`Refused: ${problem}; nothing was written.`);
+            return 1;
+        }
+    }
+    if (sub === "promote") return proposal;
+    if (ctx.apply) return (await promoteByCloudFront(ctx, model, proposal)) ? proposal : 1;
+    const byHand = stagingPromotionCommands(model).map((c) => `  ${c}`);
+    ctx.out(
+        `CloudFront's own promotion, by hand, before the pulumi up of the first step below (the update then changes nothing on the primary):\n${byHand.join("\n")}`,
+    );
+    return proposal;
+}
+
 /** `cutin <command>`: a proposal for execute.ts, or an exit code (status, a refusal). */
 export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promise<Proposal | number> {
     const sub = args[0] as CutinCommand;
@@ -665,32 +693,7 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
         case "end":
             return proposeCutinEnd(model, facts);
         case "promote":
-        case "promote-with-staging-config": {
-            const proposal = proposeCutinPromote(model, facts, `cutin ${sub}`);
-            if (cut.phase !== "weight") return proposal; // continuing a promotion: its checks were made when it started
-            if (!ctx.engine.available()) {
-                ctx.out(
-                    `Not checked (no Pulumi CLI): the alarms of the routed path (legacy-${model.legacy.liveColor}) during the top rung's bake; check them before pulumi up (npm run canary -- status --stack ${model.stack} with a CLI).`,
-                );
-            } else {
-                const problem = await routedAlarmsProblem(ctx, model, deps.alarms);
-                if (problem) {
-                    ctx.out(`Refused: ${problem}; nothing was written.`);
-                    return 1;
-                }
-            }
-            if (sub === "promote") return proposal;
-            if (!ctx.apply) {
-                ctx.out(
-                    `CloudFront's own promotion, by hand, before the pulumi up of the first step below (the update then changes nothing on the primary):\n${stagingPromotionCommands(
-                        model,
-                    )
-                        .map((c) => `  ${c}`)
-                        .join("\n")}`,
-                );
-                return proposal;
-            }
-            return (await promoteByCloudFront(ctx, model, proposal)) ? proposal : 1;
-        }
+        case "promote-with-staging-config":
+            return promotion(ctx, model, facts, sub, deps.alarms);
     }
 }
