@@ -11,7 +11,7 @@
  * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
  * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
  * holding for missing data.
- * `cutin <status|next|rollback|promote>` moves the cut-in from the live distribution (tools/canary/cutin.ts).
+ * `cutin <status|next|rollback|promote|promote-with-staging-config|rotate-header|end>` moves the cut-in from the live distribution (tools/canary/cutin.ts, docs/cutin-end.md).
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
