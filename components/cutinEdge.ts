@@ -57,7 +57,10 @@ export interface CutinEdgeArgs {
  * the routed ALB in phases (lib/cutin.ts): a staging distribution whose origin is the ALB,
  * a continuous deployment policy on the primary (header-based, then weight-based), then the
  * primary's own origin becomes the ALB and the policy and staging distribution go. Until
- * the old origin is retired, the primary goes back to it by `cutin.phase` alone.
+ * the old origin is retired, the primary goes back to it by `cutin.phase` alone. Once the
+ * cut-in has ended (`cutin.ended`) this component stays, under the same resource names, as the
+ * stack's permanent edge: renaming would delete the distribution and records every viewer uses
+ * (docs/cutin-end.md).
  */
 export class CutinEdge extends pulumi.ComponentResource {
     public readonly primary: aws.cloudfront.Distribution;
