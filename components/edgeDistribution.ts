@@ -5,7 +5,8 @@ import type { EdgeConfig, QaConfig } from "../lib/config";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { CLOUDFRONT_FUNCTION_RUNTIME, viewerFilterCode } from "../lib/viewerFilter";
 
-const ORIGIN_ID = "routed-alb";
+/** The routed ALB's origin id in every distribution that reaches it. */
+export const ROUTED_ORIGIN_ID = "routed-alb";
 
 /** How CloudFront reaches the routed ALB: what every distribution serving the API repeats. */
 export interface RoutedEdgeArgs {
@@ -39,33 +40,39 @@ export interface EdgeDistributionArgs {
 }
 
 /**
- * The routed ALB as a CloudFront origin, and the default cache behavior toward it. One
- * definition for this component's distribution and for the cut-in's staging and promoted
- * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ:
- * HTTPS only (the origin-verify header is a secret and crosses the internet), no cache,
- * every viewer header but Host, and the QA viewer filter when there is one.
+ * The routed ALB as a CloudFront origin: HTTPS only (the origin-verify header is a secret and
+ * crosses the internet), keep-alive below the ALB idle timeout. One definition for this
+ * component's distribution and for the cut-in's (components/cutinEdge.ts), so that every edge
+ * path reaches the ALB the same way.
+ */
+export function routedOrigin(args: RoutedEdgeArgs) {
+    return {
+        originId: ROUTED_ORIGIN_ID,
+        domainName: args.originDomain,
+        customOriginConfig: {
+            httpPort: 80,
+            httpsPort: 443,
+            originProtocolPolicy: "https-only",
+            originSslProtocols: ["TLSv1.2"],
+            // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
+            originKeepaliveTimeout: args.originKeepaliveSeconds,
+            // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
+            originReadTimeout: args.originReadTimeoutSeconds,
+        },
+        customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
+    };
+}
+
+/**
+ * The routed ALB as the origin of a distribution of the program's own, and the default cache
+ * behavior toward it: no cache, every viewer header but Host, and the QA viewer filter when
+ * there is one. (The cut-in keeps the live distribution's own behaviors instead: lib/cutin.ts.)
  */
 export function routedEdgeConfig(args: RoutedEdgeArgs) {
     return {
-        origins: [
-            {
-                originId: ORIGIN_ID,
-                domainName: args.originDomain,
-                customOriginConfig: {
-                    httpPort: 80,
-                    httpsPort: 443,
-                    originProtocolPolicy: "https-only",
-                    originSslProtocols: ["TLSv1.2"],
-                    // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
-                    originKeepaliveTimeout: args.originKeepaliveSeconds,
-                    // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
-                    originReadTimeout: args.originReadTimeoutSeconds,
-                },
-                customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
-            },
-        ],
+        origins: [routedOrigin(args)],
         defaultCacheBehavior: {
-            targetOriginId: ORIGIN_ID,
+            targetOriginId: ROUTED_ORIGIN_ID,
             viewerProtocolPolicy: "redirect-to-https",
             allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
             cachedMethods: ["GET", "HEAD"],

@@ -11,7 +11,7 @@
  * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
  * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
  * holding for missing data.
- * `cutin <status|next|rollback|promote>` moves the cut-in from the live distribution (tools/canary/cutin.ts).
+ * `cutin <status|next|rollback|promote|promote-with-staging-config|rotate-header|end>` moves the cut-in from the live distribution (tools/canary/cutin.ts, docs/cutin-end.md).
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
@@ -29,20 +29,17 @@ import {
     ServiceInspector,
     systemClock,
 } from "./canary/adapters";
-import { CanaryContext, deployedOutputs, edgeLadderOf, idleFloorOf, knownGoodFrom, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
+import { CanaryContext, idleFloorOf, knownGoodFrom, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
 import { execute } from "./canary/execute";
 import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeRollback, proposeSet } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { status } from "./canary/status";
 import { verifyReleasedColor } from "./canary/verify";
 import { watch } from "./canary/watch";
-import { cutinCommand } from "./canary/cutin";
-import { CutinPhase } from "../lib/cutin";
+import { runCutinCommand } from "./canary/cutin";
 import { LiveClientsFactory, awsLiveClients } from "./live/aws";
 import { statusLive, verifyCommand } from "./live/verify";
 import { PROJECT_DIR } from "./projectDir";
-import { runPlan } from "./plan/run";
-import { renderEdge } from "./plan/render";
 
 export interface CanaryDeps {
     dir?: string;
@@ -179,22 +176,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
     },
     cutin: {
-        args: ["status|next|rollback|promote"],
+        args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header|end"],
         flags: ["apply"],
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
-        run: async ({ ctx, args }) => {
-            // The deployed phase (with a Pulumi CLI): a promotion written but not deployed re-records its day.
-            const deployedPhase = args[0] === "promote" ? ((await deployedOutputs(ctx))?.cutin as { phase?: CutinPhase } | null | undefined)?.phase : undefined;
-            const result = cutinCommand(args[0], readModel(ctx), {
-                edgeLadder: edgeLadderOf(ctx.dir, ctx.stack),
-                today: new Date().toISOString().slice(0, 10),
-                deployedPhase,
-            });
-            if (!("status" in result)) return result;
-            result.status.forEach((line) => ctx.out(line));
-            ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: ctx.file.doc.loaded() })) ?? ""}`);
-            return 0;
-        },
+        run: (input) => runCutinCommand(input),
     },
     decommission: {
         args: [],

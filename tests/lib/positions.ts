@@ -72,7 +72,7 @@ export function positionFrom(c: Choices): Position {
         },
         stickinessSeconds: Math.max(c.stickiness.route, c.stickiness.catchAll),
         originVerify: { send: c.originVerify.send, accept: [...c.originVerify.accept].sort(), generation: { ...c.originVerify.generation } },
-        dates: { cutoverDate: null, bakeDays: 14, cutinDate: null, cutinBakeDays: null },
+        dates: { cutoverDate: null, bakeDays: 14, cutinDate: null, cutinBakeDays: null, topRungAt: null, topRungBakeMinutes: null, cutinEnded: false },
         fingerprints: {
             "rule::canary-default": c.fingerprints.rule,
             "service::spring-blue": c.fingerprints.service,

@@ -20,6 +20,7 @@ function judgement(deployed: Position | null, proposed: Position, knownGood: Pos
         deployed: deployed ? { kind: "state", position: deployed, knownGood, outputs: {} } : { kind: "new" },
         move: deployed ? compare(deployed, proposed, knownGood) : undefined,
         today: TODAY,
+        now: Date.parse(`${TODAY}T12:00:00Z`),
     };
 }
 
