@@ -78,7 +78,7 @@ describe("docs: links", () => {
         assert.equal(slug("Canary operations: `npm run canary`"), "canary-operations-npm-run-canary");
         assert.equal(slug("What a first `pulumi up` creates, in order"), "what-a-first-pulumi-up-creates-in-order");
         assert.equal(slug("Platform updates (Beanstalk)"), "platform-updates-beanstalk");
-        assert.equal(slug("Upgrading a stack deployed before `deployedState` existed"), "upgrading-a-stack-deployed-before-deployedstate-existed");
+        assert.equal(slug("Upgrading a stack deployed before `position` existed"), "upgrading-a-stack-deployed-before-position-existed");
         assert.equal(
             slug("Payments API migration: Rails on Beanstalk → Spring Boot on Fargate"),
             "payments-api-migration-rails-on-beanstalk--spring-boot-on-fargate",
