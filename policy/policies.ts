@@ -6,6 +6,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
+import { iamPolicies } from "./iam";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
@@ -27,4 +28,5 @@ export const policies: Policies = [
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,
+    ...iamPolicies,
 ];
