@@ -6,6 +6,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
+import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
@@ -29,4 +30,5 @@ export const policies: Policies = [
     ...securityPolicies,
     ...cutinPolicies,
     ...iamPolicies,
+    ...healthPolicies,
 ];
