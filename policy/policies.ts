@@ -8,6 +8,7 @@ import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
 import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
+import { logPolicies } from "./logs";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
@@ -31,4 +32,5 @@ export const policies: Policies = [
     ...cutinPolicies,
     ...iamPolicies,
     ...healthPolicies,
+    ...logPolicies,
 ];
