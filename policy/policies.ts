@@ -14,6 +14,7 @@ import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
 import { statePolicies } from "./state";
+import { taskPolicies } from "./tasks";
 import { trafficPolicies } from "./traffic";
 
 export const POLICY_PACK_NAME = "payments-migration";
@@ -33,4 +34,5 @@ export const policies: Policies = [
     ...iamPolicies,
     ...healthPolicies,
     ...logPolicies,
+    ...taskPolicies,
 ];
