@@ -6,6 +6,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
+import { cutinMirrorPolicies } from "./cutinMirror";
 import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
 import { logPolicies } from "./logs";
@@ -31,6 +32,7 @@ export const policies: Policies = [
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,
+    ...cutinMirrorPolicies,
     ...iamPolicies,
     ...healthPolicies,
     ...logPolicies,
