@@ -50,6 +50,20 @@ const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0
 
 type Problem = { code: string; why: string };
 
+/**
+ * The values ECS reports for a parameter nobody set. The engine presents what the provider read
+ * back from DescribeTaskDefinition (terraform-provider-aws internal/service/ecs/task_definition.go
+ * reads `flattenContainerDefinitions` of the API's answer), and ECS fills in `cpu: 0` and empty
+ * lists (`mountPoints`, `volumesFrom`, `systemControls`, …); `versionConsistency` "enabled" is
+ * ECS's default (tags resolved to digests). A parameter at such a value is not set.
+ */
+const REPORTED_DEFAULTS: Readonly<Record<string, unknown>> = { cpu: 0, versionConsistency: "enabled" };
+function isDefault(key: string, v: unknown): boolean {
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return true;
+    if (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) return true;
+    return REPORTED_DEFAULTS[key] === v;
+}
+
 function networkProblems(p: TaskDefinitionProps): Problem[] {
     const out: Problem[] = [];
     if (p.networkMode !== "awsvpc") out.push({ code: "task-network-mode", why: `networkMode ${p.networkMode ?? "(default)"}: Fargate tasks run in awsvpc` });
@@ -70,7 +84,7 @@ function securityProblems(c: ContainerDefinition): Problem[] {
     const { capabilities, ...otherLinux } = c.linuxParameters ?? {};
     if ((capabilities?.add ?? []).length > 0)
         out.push({ code: "task-capabilities", why: `linuxParameters.capabilities.add ${(capabilities?.add ?? []).join(", ")}` });
-    const linuxKeys = Object.keys(otherLinux).filter((k) => k !== "initProcessEnabled");
+    const linuxKeys = (Object.keys(otherLinux) as (keyof typeof otherLinux)[]).filter((k) => k !== "initProcessEnabled" && !isDefault(k, otherLinux[k]));
     if (linuxKeys.length > 0)
         out.push({ code: "task-container-property", why: `linuxParameters.${linuxKeys.join(", linuxParameters.")}: no rule in the pack` });
     const creds = c.repositoryCredentials;
@@ -150,7 +164,9 @@ function containerProblems(containers: ContainerDefinition[], logGroups: readonl
     const out: Problem[] = [];
     if (c.name !== SPRING_CONTAINER_NAME) out.push({ code: "task-container-name", why: `container ${c.name}: the service routes to ${SPRING_CONTAINER_NAME}` });
     if (c.essential !== true) out.push({ code: "task-container-essential", why: "the container is not essential: the task would keep running without it" });
-    const unknown = Object.keys(c).filter((k) => !CONTAINER_KEYS.includes(k) && !OWN_CHECKS.includes(k));
+    const unknown = (Object.keys(c) as (keyof ContainerDefinition)[]).filter(
+        (k) => !CONTAINER_KEYS.includes(k) && !OWN_CHECKS.includes(k) && !isDefault(k, c[k]),
+    );
     if (unknown.length > 0) out.push({ code: "task-container-property", why: `${unknown.join(", ")}: container parameters the pack has no rule for` });
     return [...out, ...securityProblems(c), ...portProblems(c), ...inputProblems(c), ...logProblems(c, logGroups)];
 }

