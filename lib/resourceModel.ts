@@ -346,6 +346,14 @@ export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): P
     return model.strip(listed, ctx);
 }
 
+/**
+ * Outputs the position reads beyond a type's listed input properties (lib/position.ts: target
+ * group ARNs, environment CNAMEs, names, tags, generated values). With the listed properties, what
+ * the program hands its position record (components/positionRecord.ts), and no more: an output
+ * nobody reads must not make the record unknown in a preview.
+ */
+export const READ_OUTPUTS: readonly string[] = ["arn", "cname", "name", "tags", "result"];
+
 /** A value left at its default: not set, or empty. */
 const isDefault = (v: unknown) =>
     v === undefined ||

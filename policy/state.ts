@@ -57,7 +57,9 @@ function knownGoodFindings(j: Judgement): Finding[] {
             message:
                 d.kind === "state"
                     ? "the known-good position this update records is neither the deployed known-good position nor the deployed position: it only ever moves to a position that is deployed (npm run canary -- confirm)"
-                    : "a stack never deployed has no known-good position yet",
+                    : d.kind === "new"
+                      ? "a stack never deployed has no known-good position yet"
+                      : "the deployed position cannot be read, so no known-good position this update records can be judged",
             urn: found[0].urn,
             always: true,
         },

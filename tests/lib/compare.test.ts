@@ -149,7 +149,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
     });
 
     describe("properties, on generated positions across the whole space", () => {
-        const run = <T>(prop: fc.IRawProperty<T>, numRuns = 10_000) => fc.assert(prop, { seed: SEED, numRuns });
+        const run = <T>(prop: fc.IProperty<T>, numRuns = 10_000): void => fc.assert(prop, { seed: SEED, numRuns });
 
         it("the same position is the same move, whatever is known-good", () => {
             run(fc.property(choices, fc.option(choices), (d, k) => compare(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same"));

@@ -9,7 +9,7 @@ import { stackOrganization } from "../policy/config";
 import * as pulumi from "@pulumi/pulumi";
 import { creationOrder } from "./order";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
-import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
+import { DeployedResourceState, PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
 import { expectUnobservedRejection, forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { ConfigError, UserError } from "../../lib/errors";
@@ -55,6 +55,16 @@ export interface PlanOptions {
     firstDeploy?: boolean;
     /** The program module. @default index.ts in the project root (tests run variants of it) */
     program?: string;
+    /**
+     * Plan a targeted update (`pulumi up --target`): resources not in the list keep their deployed
+     * state, as the engine keeps them (tools/engine/monitor.ts `targeted`). @default every resource
+     */
+    targets?: readonly string[];
+    /**
+     * The deployed resources a targeted plan keeps (with a Pulumi CLI: the stack's state).
+     * @default the resources of a run of the deployed config (the stack file, or `deployedSets`)
+     */
+    deployedStates?: readonly DeployedResourceState[];
 }
 
 /** An output's value, or UNKNOWN where a preview cannot know it (apply would never run). */
@@ -139,14 +149,16 @@ async function runPlanAlone(opts: PlanOptions): Promise<PlanRun> {
     Error.stackTraceLimit = 1;
     try {
         const loaded = opts.loaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, opts.sets ?? []);
-        const deployed = opts.firstDeploy ? {} : (opts.deployed ?? (await deployedFromStackFile(opts)));
-        return await cachedRun({ ...opts, loaded, deployed });
+        const fromFile = opts.firstDeploy || (opts.deployed && (!opts.targets || opts.deployedStates)) ? undefined : await deployedFromStackFile(opts);
+        const deployed = opts.firstDeploy ? {} : (opts.deployed ?? fromFile?.outputs ?? {});
+        const deployedStates = opts.targets ? (opts.deployedStates ?? fromFile?.states ?? []) : undefined;
+        return await cachedRun({ ...opts, loaded, deployed, deployedStates });
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
 }
 
-type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown> };
+type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown>; deployedStates?: readonly DeployedResourceState[] };
 
 /** One program run, kept by everything that determines it when keepPlans() is on; each caller gets its own copy. */
 async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
@@ -161,6 +173,8 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
         opts.deployed,
         opts.firstDeploy === true,
         organizationOf(opts.dir, stack),
+        opts.targets ?? null,
+        opts.targets ? (opts.deployedStates ?? null) : null,
     ]);
     let run = kept.get(key);
     if (!run) {
@@ -177,18 +191,26 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
  * position the operator confirmed: the deployed position is taken as the known-good one. Invalid
  * config counts as never deployed (unless given on the command line: then it is an error).
  */
-async function deployedFromStackFile(opts: PlanOptions): Promise<Record<string, unknown>> {
+async function deployedFromStackFile(opts: PlanOptions): Promise<{ outputs: Record<string, unknown>; states: DeployedResourceState[] }> {
     const sets = opts.deployedSets ?? [];
     const given = (e: unknown) => (sets.length > 0 && e instanceof UserError ? new ConfigError(`--deployed ${sets.join(" ")}: ${e.message}`) : undefined);
     try {
         const loaded = loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
-        return deployedOutputs(await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} }));
+        const run = await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} });
+        return { outputs: deployedOutputs(run), states: deployedStatesOf(run) };
     } catch (e) {
         const error = given(e);
         if (error) throw error;
-        if (e instanceof UserError) return {};
+        if (e instanceof UserError) return { outputs: {}, states: [] };
         throw e;
     }
+}
+
+/** A run's resources as a later targeted update finds them deployed. */
+export function deployedStatesOf(run: PlanRun): DeployedResourceState[] {
+    return run.states
+        .filter((s) => s.custom)
+        .map((s) => ({ urn: s.urn, type: s.type, id: typeof s.outputs.id === "string" ? s.outputs.id : undefined, inputs: s.inputs, outputs: s.outputs }));
 }
 
 /** A run's outputs as the next update reads them back, its position taken as known-good. */
@@ -212,7 +234,8 @@ async function runPlanOnce(opts: PlanInputs): Promise<PlanRun> {
     await pulumi.runtime.disconnect();
     monitor.close();
 
-    const recorded = monitor.recorded;
+    // What a targeted update does not create (never deployed, not targeted) is not in the state the pack sees.
+    const recorded = monitor.recorded.filter((r) => !monitor.skipped.includes(r.urn));
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
@@ -230,10 +253,11 @@ async function runPlanOnce(opts: PlanInputs): Promise<PlanRun> {
 }
 
 /** The mocks and the in-process monitor (the same one the protocol run serves over gRPC: tools/engine/monitor.ts), installed with the stack's config. */
-function startMonitor(opts: PlanOptions, loaded: LoadedStackConfig, deployed: Record<string, unknown>): { monitor: PlanMonitor; world: MockWorld } {
+function startMonitor(opts: PlanInputs, loaded: LoadedStackConfig, deployed: Record<string, unknown>): { monitor: PlanMonitor; world: MockWorld } {
     const region = loaded.config["aws:region"] ?? "us-east-1";
     const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
-    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
+    const targeted = opts.targets ? { targets: new Set(opts.targets), deployed: new Map((opts.deployedStates ?? []).map((s) => [s.urn, s])) } : undefined;
+    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks, targeted });
     installMonitor(monitor, {
         project: loaded.project,
         stack: loaded.stack,
