@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { plan } from "../planCache";
-import { added, mutated, setProp, violations } from "./harness";
+import { added, mutated, refused, setProp, violations } from "./harness";
 
 const POLICY = "iam-least-privilege";
 const ROLE = "aws:iam/role:Role";
@@ -68,6 +68,20 @@ describe("policy iam-least-privilege (policy/iam.ts)", () => {
             ),
         );
         assert.deepEqual(await codes(p), []);
+    });
+
+    it("leaves managed-policy attachments, users and groups to the closed world (types the pack does not know)", async () => {
+        for (const [type, props] of [
+            ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "spring-blue-task", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
+            ["aws:iam/user:User", { name: "deployer" }],
+            ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", { group: "admins", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
+        ] as const) {
+            await refused(
+                mutated(await plan("production"), (_find, states) => states.push(added(type, "extra", props))),
+                "closed-world",
+                new RegExp(`^closed-world: \\[unknown-type\\] ${type}`),
+            );
+        }
     });
 
     const cases: [string, (find: Find, states: PlannedResourceState[]) => void, string[]][] = [
