@@ -42,6 +42,7 @@ import {
     TaskDefinitionProps,
     UNKNOWN,
     isColor,
+    itemsOf,
     keyOf,
     ofType,
     propsOf,
@@ -263,7 +264,7 @@ function liveColorsOf(rules: readonly RuleRead[], traffic: readonly TrafficEntry
         if (served.length === 1) return served[0];
         if (served.length > 1 || !headers) return null;
         const qa = rules.find((r) =>
-            r.conditions.some((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.route) && (c.httpHeader?.values ?? []).includes(side)),
+            r.conditions.some((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.route) && itemsOf(c.httpHeader?.values).includes(side)),
         );
         const live = (qa?.targets ?? []).filter((t) => t.weight > 0 && t.label?.startsWith(`${side}-`));
         return live.length === 1 ? (live[0].label!.split("-")[1] as Color) : null;
@@ -362,7 +363,7 @@ function originVerifyOf(
     const catchAll = rules.find((r) => r.role === "catch-all");
     const accepted = (catchAll?.conditions ?? [])
         .filter((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.originVerify))
-        .flatMap((c) => c.httpHeader?.values ?? []);
+        .flatMap((c) => itemsOf(c.httpHeader?.values));
     const accept = SLOTS.filter((slot) => accepted.some((value) => slotOf.get(read(() => value)) === slot));
     const origins = primary ? (read(() => propsOf<DistributionProps>(primary).origins) ?? []) : [];
     const sent =

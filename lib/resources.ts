@@ -128,6 +128,13 @@ export function read<T>(get: () => T): T | Unknown {
     }
 }
 
+/** The items of a list whose items may be unknown, each read on its own (UNKNOWN where one is): iterating the SDK's proxy would throw. */
+export function itemsOf<T>(list: readonly T[] | null | undefined): (T | Unknown)[] {
+    const l = read(() => list);
+    if (l === UNKNOWN || !Array.isArray(l)) return [];
+    return Array.from({ length: l.length }, (_, i) => read(() => (l as readonly T[])[i]));
+}
+
 export function isUnknown(get: () => unknown): boolean {
     const v = read(get);
     if (v === UNKNOWN) return true;
