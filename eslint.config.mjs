@@ -21,4 +21,6 @@ export default tseslint.config(
             "@typescript-eslint/no-require-imports": "off",
         },
     },
+    // The policy pack reads resources through typed views (lib/resources.ts): no `any` at all.
+    { files: ["policy/**/*.ts"], rules: { "@typescript-eslint/no-explicit-any": "error" } },
 );

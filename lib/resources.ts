@@ -35,6 +35,13 @@ export const TYPES = {
     distribution: "aws:cloudfront/distribution:Distribution",
     continuousDeploymentPolicy: "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy",
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    originRequestPolicy: "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+    cachePolicy: "aws:cloudfront/cachePolicy:CachePolicy",
+    securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
+    managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
     randomPassword: "random:index/randomPassword:RandomPassword",
     stackReference: "pulumi:pulumi:StackReference",
     stack: "pulumi:pulumi:Stack",
@@ -49,37 +56,87 @@ export type Side = "legacy" | "spring";
 export type Slot = "a" | "b";
 export const SLOTS: readonly Slot[] = ["a", "b"];
 
-/** The property shapes the model reads, by resource type (the provider's output types). */
-export interface ListenerRuleProps {
+/**
+ * The property shapes the model and the policies read, by resource type: the provider's output
+ * types where it has them. Every field is optional: the pack reads what the engine presents,
+ * which a change in code may leave out or set to anything (each policy converts and checks).
+ */
+type Tags = { tags?: Record<string, string> };
+export interface ListenerRuleProps extends Tags {
     priority?: number;
     listenerArn?: string;
     actions?: aws.lb.ListenerRuleAction[];
     conditions?: aws.lb.ListenerRuleCondition[];
-    tags?: Record<string, string>;
 }
-export interface TargetGroupProps {
+export interface ListenerProps extends Tags {
+    protocol?: string;
+    sslPolicy?: string;
+    defaultActions?: aws.lb.ListenerDefaultAction[];
+}
+export interface LoadBalancerProps extends Tags {
+    securityGroups?: string[];
+    enableDeletionProtection?: boolean;
+    dropInvalidHeaderFields?: boolean;
+    accessLogs?: Partial<aws.lb.LoadBalancerAccessLogs>;
+}
+export interface TargetGroupProps extends Tags {
     arn?: string;
     deregistrationDelay?: string | number;
-    tags?: Record<string, string>;
+    healthCheck?: Partial<aws.lb.TargetGroupHealthCheck>;
 }
-export interface EcsServiceProps {
+export interface SecurityGroupProps extends Tags {
+    id?: string;
+    ingress?: Partial<aws.ec2.SecurityGroupIngress>[];
+}
+/** A standalone ingress rule: aws.vpc.SecurityGroupIngressRule, or aws.ec2.SecurityGroupRule of `type` "ingress". */
+export interface IngressRuleProps {
+    type?: string;
+    securityGroupId?: string;
+    cidrIpv4?: string;
+    cidrIpv6?: string;
+    cidrBlocks?: string[];
+    ipv6CidrBlocks?: string[];
+    prefixListId?: string;
+    prefixListIds?: string[];
+    referencedSecurityGroupId?: string;
+    sourceSecurityGroupId?: string;
+    self?: boolean;
+}
+export interface ManagedPrefixListProps {
+    id?: string;
+    entries?: Partial<aws.ec2.ManagedPrefixListEntry>[];
+}
+export interface ManagedPrefixListEntryProps {
+    cidr?: string;
+}
+export interface EcsServiceProps extends Tags {
     desiredCount?: number;
     taskDefinition?: string;
-    tags?: Record<string, string>;
+    deploymentController?: Partial<aws.ecs.ServiceDeploymentController>;
+    deploymentConfiguration?: Partial<aws.ecs.ServiceDeploymentConfiguration>;
+    deploymentMinimumHealthyPercent?: number;
+    deploymentMaximumPercent?: number;
+    deploymentCircuitBreaker?: Partial<aws.ecs.ServiceDeploymentCircuitBreaker>;
+    healthCheckGracePeriodSeconds?: number;
+    waitForSteadyState?: boolean;
+    loadBalancers?: Partial<aws.ecs.ServiceLoadBalancer>[];
+    networkConfiguration?: Partial<aws.ecs.ServiceNetworkConfiguration>;
 }
-export interface TaskDefinitionProps {
+export interface TaskDefinitionProps extends Tags {
     containerDefinitions?: string;
-    tags?: Record<string, string>;
+    cpu?: string;
+    memory?: string;
+    taskRoleArn?: string;
+    executionRoleArn?: string;
 }
-export interface BeanstalkEnvironmentProps {
+export interface BeanstalkEnvironmentProps extends Tags {
     version?: string;
     cname?: string;
     name?: string;
     cnamePrefix?: string;
     settings?: aws.elasticbeanstalk.EnvironmentSetting[];
-    tags?: Record<string, string>;
 }
-export interface DistributionProps {
+export interface DistributionProps extends Tags {
     id?: string;
     staging?: boolean;
     origins?: aws.cloudfront.DistributionOrigin[];
@@ -88,19 +145,55 @@ export interface DistributionProps {
     continuousDeploymentPolicyId?: string;
     webAclId?: string;
     httpVersion?: string;
+    viewerCertificate?: Partial<aws.cloudfront.DistributionViewerCertificate>;
+}
+/** A cache behavior of a distribution: the default one (no path pattern) or an ordered one. */
+export type CacheBehavior = (aws.cloudfront.DistributionDefaultCacheBehavior & { pathPattern?: undefined }) | aws.cloudfront.DistributionOrderedCacheBehavior;
+
+/** A distribution's cache behaviors, the default one first. */
+export function cacheBehaviors(p: Partial<DistributionProps>): CacheBehavior[] {
+    return [...(p.defaultCacheBehavior ? [p.defaultCacheBehavior] : []), ...(p.orderedCacheBehaviors ?? [])].filter((b) => !!b);
 }
 export interface ContinuousDeploymentPolicyProps {
     id?: string;
     enabled?: boolean;
     trafficConfig?: aws.cloudfront.ContinuousDeploymentPolicyTrafficConfig;
 }
+export interface OriginRequestPolicyProps {
+    id?: string;
+    headersConfig?: Partial<aws.cloudfront.OriginRequestPolicyHeadersConfig>;
+    cookiesConfig?: Partial<aws.cloudfront.OriginRequestPolicyCookiesConfig>;
+}
+export interface CachePolicyProps {
+    id?: string;
+    maxTtl?: number;
+    parametersInCacheKeyAndForwardedToOrigin?: Partial<aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOrigin>;
+}
+export interface LogGroupProps extends Tags {
+    retentionInDays?: number;
+}
+export interface MetricAlarmProps extends Tags {
+    name?: string;
+    period?: number;
+    evaluationPeriods?: number;
+    metricQueries?: Partial<aws.cloudwatch.MetricAlarmMetricQuery>[];
+}
 export interface RandomPasswordProps {
+    id?: string;
     result?: string;
     keepers?: Record<string, string>;
 }
+export interface StackReferenceProps {
+    name?: string;
+    outputs?: Record<string, unknown>;
+}
+/** Every resource has an id once it exists (unknown in a preview before it is created). */
+export interface IdProps {
+    id?: string;
+}
 
 /** A view's props as the shape of its type (the caller has checked the type). */
-export function propsOf<T>(view: ResourceView): Partial<T> {
+export function propsOf<T>(view: { props: unknown }): Partial<T> {
     return view.props as Partial<T>;
 }
 

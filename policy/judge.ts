@@ -22,7 +22,7 @@ import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidat
 import { Comparison, compare } from "../lib/compare";
 import { DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
 import { Position, positionOf, readPosition } from "../lib/position";
-import { ResourceView, TYPES, read, UNKNOWN } from "../lib/resources";
+import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
 
 export interface Finding {
     code: string;
@@ -70,7 +70,7 @@ export function selfReferences(resources: readonly PolicyResource[]): PolicyReso
 /** Why a StackReference is not this stack's reference to itself, or undefined. */
 function selfReferenceProblem(ref: PolicyResource): string | undefined {
     const { stack, project } = stackOf(ref.urn);
-    const name = String((ref.props as { name?: unknown }).name ?? "");
+    const name = String(propsOf<StackReferenceProps>(ref).name ?? "");
     const self = name === stack || name === `${project}/${stack}` || name.endsWith(`/${project}/${stack}`);
     return self ? undefined : `StackReference "${DEPLOYED_STATE_REFERENCE}" names ${name || "nothing"}, not this stack (${project}/${stack})`;
 }
@@ -93,12 +93,10 @@ export function deployedIn(resources: readonly PolicyResource[]): Deployed {
     }
     const problem = selfReferenceProblem(refs[0]);
     if (problem) return { kind: "unjudgeable", reason: problem };
-    const outputs = read(() => (refs[0].props as { outputs?: Record<string, unknown> }).outputs ?? {});
+    const outputs = read(() => propsOf<StackReferenceProps>(refs[0]).outputs ?? {});
     if (outputs === UNKNOWN) return { kind: "unjudgeable", reason: "the deployed outputs are unknown" };
     if (Object.keys(outputs).length === 0) {
-        const existing = resources.filter(
-            (r) => CREATED.has(r.type) && read(() => (r.props as { id?: unknown }).id) !== UNKNOWN && (r.props as { id?: unknown }).id,
-        );
+        const existing = resources.filter((r) => CREATED.has(r.type) && typeof read(() => propsOf<IdProps>(r).id) === "string");
         return existing.length === 0
             ? { kind: "new" }
             : {

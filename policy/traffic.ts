@@ -10,7 +10,7 @@ import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER
 import { witnessPaths } from "../lib/pathPatterns";
 import { Position, RuleRead, TrafficEntry, entriesAt, patternsOf, readRules, springShare, targetLabels } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
-import { EcsServiceProps, ResourceView, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
+import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Finding, Judgement, stackPolicy } from "./judge";
 
@@ -27,7 +27,7 @@ export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
     const keyOf = (r: RuleRead) => {
         const chain = r.view.urn.split("::")[2]?.split("$") ?? [];
         if (chain.length >= 2 && chain[chain.length - 2] === COMPONENT_TYPES.routedAlb) return `alb ${chain.slice(0, -1).join("$")}`;
-        const arn = read(() => (r.view.props as { listenerArn?: string }).listenerArn);
+        const arn = read(() => propsOf<ListenerRuleProps>(r.view).listenerArn);
         return arn === UNKNOWN ? `unknown ${r.view.urn}` : String(arn);
     };
     const out = new Map<string, RuleRead[]>();
@@ -107,7 +107,7 @@ export function shapeProblems(rule: RuleRead, names: NonNullable<Position["heade
     if (!rule.role || !ROLES.includes(rule.role))
         return [`has no known role (tag ${RULE_ROLE_TAG}: ${ROLES.join(", ")}): every rule on the listener must be accounted for`];
     const problems: string[] = [];
-    const actions = read(() => (rule.view.props as { actions?: { type?: string }[] }).actions ?? []);
+    const actions = read(() => propsOf<ListenerRuleProps>(rule.view).actions ?? []);
     const types = actions === UNKNOWN ? ["(unknown)"] : actions.map((a) => String(a?.type));
     if (types.length !== 1 || types[0] !== "forward" || !rule.targets) {
         problems.push(
@@ -217,7 +217,7 @@ function serviceFindings(j: Judgement): Finding[] {
     for (const [label, arn] of Object.entries(j.proposed.targetGroups))
         if (arn && label.startsWith("spring-")) springOf.set(arn, label.slice("spring-".length));
     for (const service of ofType(j.views, TYPES.ecsService)) {
-        const entries = read(() => (service.props as { loadBalancers?: { targetGroupArn?: string; elbName?: string }[] }).loadBalancers ?? []);
+        const entries = read(() => propsOf<EcsServiceProps>(service).loadBalancers ?? []);
         if (entries === UNKNOWN || entries.length === 0) continue;
         const color = tagsOf(service)[COLOR_TAG];
         for (const e of entries) {
