@@ -55,7 +55,9 @@ function knownGoodFindings(j: Judgement): Finding[] {
     const pointer = read(() => propsOf<PositionRecordOutputs>(found[0]).knownGood ?? null);
     if (pointer === UNKNOWN) return [];
     const d = j.deployed;
-    const allowed = d.kind === "state" ? [d.knownGood, d.position] : d.kind === "new" ? [null] : [];
+    // Nothing to check the pointer against: deployed-unreadable refuses the update already (never excused).
+    if (d.kind === "unjudgeable") return [];
+    const allowed = d.kind === "state" ? [d.knownGood, d.position] : [null];
     if (allowed.some((p) => same(p, pointer))) return [];
     return [
         {
