@@ -78,7 +78,26 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     return out;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * JSON with object keys sorted: a position read back through the stack's reference (the engine's
+ * serialization) need not keep the key order of the one computed in process.
+ */
+export function stableJson(value: unknown): string {
+    const sorted = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sorted)
+            : v && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    return JSON.stringify(sorted(value)) ?? "undefined";
+}
+
+/** Equal as positions are compared: by value, whatever the key order. */
+export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };

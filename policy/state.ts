@@ -5,7 +5,7 @@
  * that was deployed (lib/position.ts `knownGoodAfter`).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { diffPositions } from "../lib/compare";
+import { diffPositions, same } from "../lib/compare";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Position } from "../lib/position";
 import { StackReferenceProps, UNKNOWN, propsOf, read } from "../lib/resources";
@@ -13,8 +13,6 @@ import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The PositionRecord's registered outputs (components/positionRecord.ts). */
 interface PositionRecordOutputs {

@@ -13,6 +13,7 @@
  * - Tests assert stable codes (`[code] message`), never message text (`codes`).
  */
 import * as path from "node:path";
+import { stableJson } from "../../lib/compare";
 import { knownGoodAfter, Position, positionOf } from "../../lib/position";
 import { COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE } from "../../lib/contract";
 import { ResourceView } from "../../lib/resources";
@@ -85,8 +86,9 @@ const isRecord = (s: PlannedResourceState) => s.type === COMPONENT_TYPES.positio
 export function against(p: PlanRun, outputs: Record<string, unknown>, opts: { confirm?: boolean } = {}): PlanRun {
     const copy = structuredClone(p);
     const reference = copy.states.find(isReference);
-    // The reference's outputs are what the engine read, never an input the program sets.
-    if (reference) reference.outputs.outputs = structuredClone(outputs);
+    // The reference's outputs are what the engine read, never an input the program sets; read
+    // back through the engine, an object's keys need not keep their order (sorted here).
+    if (reference) reference.outputs.outputs = JSON.parse(stableJson(outputs)) as Record<string, unknown>;
     const record = copy.states.find(isRecord);
     if (record) {
         const deployedPosition = outputs.position;
