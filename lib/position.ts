@@ -272,13 +272,14 @@ function liveColorsOf(rules: readonly RuleRead[], traffic: readonly TrafficEntry
     return { spring: colorOf("spring"), legacy: colorOf("legacy") };
 }
 
+/** A value per color from the resources of a type tagged with it; null for a color that none, or more than one, claims (fails closed). */
 function byColor<T>(views: readonly ResourceView[], type: string, value: (v: ResourceView) => T | null): PerColor<T | null> | null {
     const found = ofType(views, type);
     if (found.length === 0) return null;
     const out = { blue: null, green: null } as PerColor<T | null>;
-    for (const v of found) {
-        const color = tagsOf(v)[COLOR_TAG];
-        if (isColor(color)) out[color] = value(v);
+    for (const color of COLORS) {
+        const claims = found.filter((v) => tagsOf(v)[COLOR_TAG] === color);
+        out[color] = claims.length === 1 ? value(claims[0]) : null;
     }
     return out;
 }

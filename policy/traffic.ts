@@ -10,7 +10,7 @@ import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER
 import { witnessPaths } from "../lib/pathPatterns";
 import { Position, RuleRead, TrafficEntry, entriesAt, patternsOf, readRules, springShare, targetLabels } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
-import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
+import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, isColor, ofType, parentTypeOf, propsOf, read, tagsOf } from "../lib/resources";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Finding, Judgement, stackPolicy } from "./judge";
 
@@ -80,6 +80,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
         if (j.deployed.kind === "unjudgeable")
             return [{ code: "step-unjudgeable", message: `the step cannot be judged against the deployed traffic: ${j.deployed.reason}` }];
         const before = j.deployed.kind === "state" ? j.deployed.position.traffic : [];
+        const urns = new Map(rulesIn(j).map((r) => [r.name, r.view.urn]));
         return rises(before, j.proposed.traffic).flatMap(({ path, from, entry }): Finding[] => {
             const now = tenth(springShare(entry));
             const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
@@ -88,6 +89,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
                 {
                     code: "step-skips-rungs",
                     message: `rule ${entry.rule}: Spring ${from}% → ${Number.isFinite(now) ? `${now}%` : "an unreadable share"} skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                    urn: urns.get(entry.rule),
                 },
             ];
         });
@@ -216,10 +218,22 @@ function serviceFindings(j: Judgement): Finding[] {
     const springOf = new Map<string, string>();
     for (const [label, arn] of Object.entries(j.proposed.targetGroups))
         if (arn && label.startsWith("spring-")) springOf.set(arn, label.slice("spring-".length));
+    const registering = new Map<string, number>();
     for (const service of ofType(j.views, TYPES.ecsService)) {
         const entries = read(() => propsOf<EcsServiceProps>(service).loadBalancers ?? []);
         if (entries === UNKNOWN || entries.length === 0) continue;
         const color = tagsOf(service)[COLOR_TAG];
+        // Only the FargateService's own color services feed its target groups, one per color (lib/position reads its image and capacity).
+        const own = parentTypeOf(service.urn) === COMPONENT_TYPES.fargateService && isColor(color);
+        registering.set(String(color), (registering.get(String(color)) ?? 0) + 1);
+        if (!own || registering.get(color) !== 1) {
+            out.push({
+                code: "service-registration",
+                message: `ECS service ${service.name} registers into a target group but is not the one ${color ?? "untagged"} color service of the FargateService: it would serve that color's traffic with a task the pack does not read`,
+                urn: service.urn,
+            });
+            continue;
+        }
         for (const e of entries) {
             const arn = read(() => e.targetGroupArn);
             if (arn === UNKNOWN) continue;
