@@ -16,7 +16,7 @@
  * Pure: no Pulumi runtime.
  */
 import { createHash } from "node:crypto";
-import { COMPONENT_TYPES, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
+import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches } from "./pathPatterns";
 import { fingerprintProps } from "./resourceModel";
@@ -76,7 +76,10 @@ export interface EdgePosition {
     phase: CutinPhase | null;
     /** Percent of viewers the weight-based policy sends to the staging distribution (0 when none). */
     weight: number;
-    /** The old origin's domain while the primary keeps it; null once retired (or never a cut-in). */
+    /**
+     * The old origin's domain while a cut-in rollback can go back to it: the primary's origin up to
+     * `weight`, then the one the CutinEdge records; null once retired (or never a cut-in).
+     */
     oldOrigin: string | null;
     /** The viewer-facing distribution's key (lib/resources keyOf): the edge the cut-in moves. */
     primary: string | null;
@@ -406,14 +409,35 @@ function ownCnames(views: readonly ResourceView[]): Set<string> {
     return out;
 }
 
-function originKind(origin: NonNullable<DistributionProps["origins"]>[number] | undefined, headers: Position["headers"], own: ReadonlySet<string>): OriginKind {
+type Origin = NonNullable<DistributionProps["origins"]>[number];
+
+/** A Beanstalk environment outside this stack: the live system's, the old origin. */
+const isOldDomain = (domain: unknown, own: ReadonlySet<string>): domain is string =>
+    typeof domain === "string" && BEANSTALK_CNAME.test(domain) && !own.has(domain.toLowerCase());
+
+function originKind(origin: Origin | undefined, headers: Position["headers"], own: ReadonlySet<string>): OriginKind {
     if (!origin) return "none";
     const domain = read(() => origin.domainName);
-    if (typeof domain === "string" && BEANSTALK_CNAME.test(domain)) return own.has(domain.toLowerCase()) ? "other" : "old";
+    if (typeof domain === "string" && BEANSTALK_CNAME.test(domain)) return isOldDomain(domain, own) ? "old" : "other";
     // The routed ALB: reached through a CloudFront VPC origin, or with the origin-verify header.
     if (origin.vpcOriginConfig) return "routed";
     const verify = headers?.originVerify;
     return verify && (origin.customHeaders ?? []).some((h) => sameHeader(h.name, verify)) ? "routed" : "other";
+}
+
+/**
+ * The old origin a cut-in rollback goes back to once the primary sends every request to the
+ * routed ALB (promoting, detached, promoted): the primary no longer lists it, so the CutinEdge
+ * records it (its registered outputs, as the engine presents them) until it is retired. A
+ * recorded origin that is not a Beanstalk environment outside this stack is refused (a string).
+ */
+function rememberedOldOrigin(views: readonly ResourceView[], own: ReadonlySet<string>): { domain: string | null } | string {
+    const recorded = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.oldOrigin as CutinEdgeOutputs["oldOrigin"] | undefined);
+    if (recorded === UNKNOWN || !recorded) return { domain: null };
+    const domain = read(() => recorded.domainName);
+    if (!isOldDomain(domain, own))
+        return `the CutinEdge records ${JSON.stringify(domain)} as the old origin to roll back to: not a Beanstalk environment outside this stack`;
+    return { domain: domain.toLowerCase() };
 }
 
 /**
@@ -444,6 +468,8 @@ export function edgeOf(views: readonly ResourceView[], headers: Position["header
         );
     }
     const primaryOrigin = kinds.has("old") ? "old" : "routed";
+    const remembered = primaryOrigin === "routed" ? rememberedOldOrigin(views, own) : { domain: null };
+    if (typeof remembered === "string") return fail(remembered, primary);
     const staging = ofType(views, TYPES.distribution).filter((v) => !isViewerDistribution(v));
     const policies = ofType(views, TYPES.continuousDeploymentPolicy);
     if (staging.length > 1 || policies.length > 1)
@@ -475,7 +501,7 @@ export function edgeOf(views: readonly ResourceView[], headers: Position["header
         edge: {
             phase,
             weight: Number.isFinite(weight) ? weight : NaN,
-            oldOrigin: old[0]?.toLowerCase() ?? null,
+            oldOrigin: old[0]?.toLowerCase() ?? remembered.domain,
             primary: keyOf(primary),
             webAcl: typeof webAcl === "string" && webAcl !== "" ? webAcl : null,
         },
