@@ -106,12 +106,16 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
     const dv = d?.value ?? null;
     const pv = p?.value ?? null;
     if (same(dv, pv)) return "stay";
-    if (pv === null || k === undefined) return "away";
+    if (k === undefined) return "away";
     if (name in IRREVERSIBLE && same(dv, IRREVERSIBLE[name])) return "away";
     const kv = k.value ?? null;
-    if (p?.kind === "number" && typeof dv === "number" && typeof pv === "number" && typeof kv === "number") {
+    if (p?.kind === "number") {
+        // A number that cannot be read moves toward nothing; from an unreadable one, only to the known-good value.
+        if (typeof pv !== "number") return "away";
+        if (typeof dv !== "number" || typeof kv !== "number") return same(pv, kv) ? "toward" : "away";
         return pv >= Math.min(dv, kv) - 1e-9 && pv <= Math.max(dv, kv) + 1e-9 ? "toward" : "away";
     }
+    // A value moves only to the known-good one (null included: an old origin the primary no longer names, no slot sent).
     return same(pv, kv) ? "toward" : "away";
 }
 
