@@ -56,10 +56,14 @@ export function outputsAt(sets: Sets = [], at: At = {}): Promise<Record<string, 
     return outputsOf(loadStackConfig(dir, stack, sets), { dir });
 }
 
+/** A plan's resources as the engine presents them (lib/resources.ts views: outputs, protect). */
+export function viewsOf(p: PlanRun): ResourceView[] {
+    return p.states.map((s) => ({ type: s.type, name: s.name, urn: s.urn, props: s.outputs, protect: s.options.protect }));
+}
+
 /** The position of a plan's resources: what the program records for them (lib/position.ts). */
 export function positionOfPlan(p: PlanRun): Position {
-    const views: ResourceView[] = p.states.map((s) => ({ type: s.type, name: s.name, urn: s.urn, props: s.outputs, protect: s.options.protect }));
-    return positionOf(views);
+    return positionOf(viewsOf(p));
 }
 
 /** What a deployment exports, as the next update reads it back: a position and the known-good pointer (null: none confirmed). */
