@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { daysBetween } from "../../policy/clock";
 import { PlanRun } from "../../tools/plan/run";
-import { CUTIN, T, UNKNOWN, against, codes, codesOf, deployment, mutated, planOf, setProp, update, violations } from "./harness";
+import { CUTIN, T, UNKNOWN, against, codes, codesOf, deployment, mutated, planOf, setProp, update, violations, withStickiness } from "./harness";
 
 const AT_100 = ["canary.weight=100", "canary.routes[0].weight=100"];
 const DECOMMISSION = ["legacy.decommissioned=true", "legacy.protect=false", ...AT_100];
@@ -86,6 +86,14 @@ describe("policy/rollback.ts", () => {
             const found = await codes(renamed);
             assert.deepEqual(found[POLICY], ["rollback-target-removed", "rollback-target-unrouted"]);
             assert.deepEqual(found["closed-world"], ["unknown-type"]);
+        });
+
+        it("the decommission is a forward move: a deployed over-bound stickiness is not excused by it", async () => {
+            const deployed = [...AT_100, ...cutover("2026-11-01")];
+            const gone = withStickiness(await planOf([...DECOMMISSION, ...cutover("2026-11-01")]), 1200);
+            const found = await codes(against(gone, deployment(withStickiness(await planOf(deployed), 1200))), { today: "2026-11-20" });
+            assert.deepEqual(found["stickiness-bounded"], ["stickiness-long"]);
+            assert.equal(found[POLICY], undefined);
         });
 
         it("its config cannot switch the bake off: a minimum under a week, or an evaluation date that is not today", async () => {

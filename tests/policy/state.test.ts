@@ -7,7 +7,23 @@ import { strict as assert } from "node:assert";
 import { POSITION_VERSION, Position, positionDigest, readPosition } from "../../lib/position";
 import { PlanRun, runPlan } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
-import { T, UNKNOWN, against, codes, codesOf, copyOf, deployment, mutated, outputsAt, planOf, positionOfPlan, setProp, stateOf, update } from "./harness";
+import {
+    CUTIN,
+    T,
+    UNKNOWN,
+    against,
+    codes,
+    codesOf,
+    copyOf,
+    deployment,
+    mutated,
+    outputsAt,
+    planOf,
+    positionOfPlan,
+    setProp,
+    stateOf,
+    update,
+} from "./harness";
 
 const POLICY = "position-recorded";
 /** The production fixture, deployed and confirmed as it is (the offline plan's assumption). */
@@ -35,6 +51,7 @@ describe("policy/state.ts: position-recorded", () => {
         assert.deepEqual(p.outputs.position, record.outputs.position);
         assert.equal((record.outputs.position as { version: number }).version, POSITION_VERSION);
         assert.deepEqual(await codes(p), {});
+        for (const at of [{ stack: "staging" }, { dir: CUTIN }]) assert.deepEqual(await codes(await update([], { at }), { at }), {}, JSON.stringify(at));
     });
 
     describe("position-record-differs: the record is one comparison with the resources", () => {
@@ -145,6 +162,15 @@ describe("policy/state.ts: position-recorded", () => {
             assert.deepEqual(await codesOf(renamed, POLICY), ["deployed-unreadable"]);
             const staging = withReferenceName(p, "organization/payments-migration/staging");
             assert.deepEqual(await codesOf(staging, POLICY), ["deployed-unreadable"]);
+            // The cut-in's step cannot be judged either.
+            const at = { dir: CUTIN };
+            const cut = unreferenced(await update(["cutin.phase=staged"], { at }), (_f, states) =>
+                states.splice(
+                    states.findIndex((s) => s.type === T.reference),
+                    1,
+                ),
+            );
+            assert.deepEqual((await codes(cut, { at }))["cutin-phase-order"], ["edge-step-unjudgeable"]);
         });
 
         it("another organization's stack of the same name is refused, even when it exports a perfect position", async () => {

@@ -54,6 +54,15 @@ describe("policy/traffic.ts", () => {
             assert.match((await violations(jump)).find((v) => v.policy === POLICY)!.urn!, /alb-canary-default$/);
         });
 
+        it("from every rung, one rung down and down to 0 % pass the whole pack", async () => {
+            const rungs = DEFAULT_LADDER.filter((r) => r > 0);
+            for (const [i, rung] of rungs.entries()) {
+                for (const down of new Set([DEFAULT_LADDER[i], 0])) {
+                    assert.deepEqual(await codes(await update([`canary.weight=${down}`], { from: [`canary.weight=${rung}`] })), {}, `${rung} → ${down}`);
+                }
+            }
+        });
+
         it("any decrease passes, with or without a known-good position (50 → 0)", async () => {
             assert.deepEqual(await codes(await update(["canary.weight=0"], { from: ["canary.weight=50"] })), {});
             assert.deepEqual(await codes(await update(["canary.weight=0"], { from: ["canary.weight=50"], knownGood: null })), {});
