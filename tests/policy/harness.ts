@@ -40,14 +40,32 @@ type Sets = readonly string[];
 
 const where = (at: At = {}) => ({ stack: at.stack ?? "production", dir: at.dir ?? FIXTURES });
 
+/** The bake-clock keys: they reach nothing but the components' outputs (withDates). */
+const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
+    "migration.cutoverDate": "cutoverDate",
+    "migration.bakeDays": "bakeDays",
+    "cutin.cutinDate": "cutinDate",
+    "cutin.bakeDays": "cutinBakeDays",
+};
+
 /**
  * The plan of a config, as the program runs it for a stack never deployed (the deployed-state
  * reference returns nothing): one program run per config, kept per process and shared with
  * `outputsOf`. Judge it with `against` (or `update`): a stack with resources and no deployed
- * outputs cannot be judged.
+ * outputs cannot be judged. The bake-clock keys are set on the plan of the rest of the config
+ * (`withDates`), so configs that differ only in dates share a run; with `cutin.retired` they stay
+ * in the run (the config requires a cut-in date that has baked).
  */
-export function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
-    return runPlan({ ...where(at), sets, deployed: {} });
+export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
+    const dates: Dates = {};
+    const rest = sets.filter((set) => {
+        const [key, value] = set.split("=");
+        if (!(key in DATE_KEYS) || sets.some((x) => x.startsWith("cutin.retired="))) return true;
+        Object.assign(dates, { [DATE_KEYS[key]]: /^\d+$/.test(value) ? Number(value) : value });
+        return false;
+    });
+    const p = await runPlan({ ...where(at), sets: rest, deployed: {} });
+    return Object.keys(dates).length === 0 ? p : withDates(p, dates);
 }
 
 /** The outputs a deployment of a config exports (tools/plan/run.ts outputsOf): its position, known-good. */
@@ -198,6 +216,32 @@ export function withStickiness(p: PlanRun, seconds: number): PlanRun {
     return mutated(p, (_f, states) => {
         for (const rule of states.filter((s) => s.type === T.rule && prop(s, "actions.0.forward.stickiness.enabled") === true)) {
             setProp(rule, "actions.0.forward.stickiness.duration", seconds);
+        }
+    });
+}
+
+/**
+ * The bake clocks set as config would set them: they reach nothing but the components' outputs
+ * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them.
+ */
+export interface Dates {
+    cutoverDate?: string;
+    bakeDays?: number;
+    cutinDate?: string;
+    cutinBakeDays?: number;
+}
+
+export function withDates(p: PlanRun, dates: Dates): PlanRun {
+    return mutated(p, (_f, states) => {
+        for (const alb of states.filter((s) => s.type === T.routedAlb)) {
+            const migration = { ...(alb.outputs.migration as object) };
+            if (dates.cutoverDate !== undefined) Object.assign(migration, { cutoverDate: dates.cutoverDate });
+            if (dates.bakeDays !== undefined) Object.assign(migration, { bakeDays: dates.bakeDays });
+            alb.outputs.migration = migration;
+        }
+        for (const edge of states.filter((s) => s.type === T.cutinEdge)) {
+            if (dates.cutinDate !== undefined) edge.outputs.cutinDate = dates.cutinDate;
+            if (dates.cutinBakeDays !== undefined) edge.outputs.bakeDays = dates.cutinBakeDays;
         }
     });
 }
