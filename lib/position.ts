@@ -186,7 +186,11 @@ export function readRules(views: readonly ResourceView[], labels: ReadonlyMap<st
     });
 }
 
-const sameHeader = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
+/** Header names compare without case (HTTP). */
+export const sameHeader = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
+
+/** A canary rule: a path route or the catch-all (the rules that carry weighted public traffic). */
+export const isCanaryRule = (rule: Pick<RuleRead, "role">) => rule.role === "path" || rule.role === "catch-all";
 
 /** Whether a rule requires the QA token: a condition on the token header with exactly one literal value. */
 export function requiresToken(rule: RuleRead, tokenHeader: string): boolean {

@@ -8,7 +8,6 @@
  * (lib/resources.ts read/itemsOf): a check that needs one that is unknown waits for a preview
  * that knows it, and every other check still runs (a first preview is judged too).
  */
-import type { PolicyResource } from "@pulumi/policy";
 import {
     ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID,
     ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
@@ -16,7 +15,7 @@ import {
     CACHING_DISABLED_POLICY_ID,
 } from "../lib/cloudfront";
 import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, COMPONENT_TYPES, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "../lib/contract";
-import { Position, RuleRead, readRules, targetLabels } from "../lib/position";
+import { Position, RuleRead, sameHeader } from "../lib/position";
 import {
     BeanstalkEnvironmentProps,
     CachePolicyProps,
@@ -44,15 +43,13 @@ import {
     read,
 } from "../lib/resources";
 import { PRIVATE_RANGES, isPrivateCidr } from "./cidr";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Finding, Judgement, dependenciesOf, rulesOf, stackPolicy } from "./judge";
 
 type Headers = NonNullable<Position["headers"]>;
 
-const same = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
-
 /** The values a rule's conditions accept for a header (every condition on it), or undefined when none names it. */
 function headerValues(rule: RuleRead, name: string): (string | Unknown)[] | undefined {
-    const conditions = rule.conditions.filter((c) => same(c.httpHeader?.httpHeaderName, name));
+    const conditions = rule.conditions.filter((c) => sameHeader(c.httpHeader?.httpHeaderName, name));
     return conditions.length === 0 ? undefined : conditions.flatMap((c) => itemsOf(c.httpHeader?.values));
 }
 
@@ -88,12 +85,10 @@ function originHeaders(views: readonly ResourceView[], name: string) {
         (propsOf<DistributionProps>(dist).origins ?? []).map((origin) => ({
             dist,
             origin,
-            header: (origin.customHeaders ?? []).find((h) => same(h.name, name)),
+            header: (origin.customHeaders ?? []).find((h) => sameHeader(h.name, name)),
         })),
     );
 }
-
-const rulesIn = (j: Judgement) => readRules(j.views, targetLabels(j.views));
 
 // ---------------------------------------------------------------------------
 // qa-routes-protected
@@ -139,7 +134,7 @@ export const qaRoutesProtected = stackPolicy<object>({
         const headers = headersOrRefuse(j, "the QA routes");
         if (isFinding(headers)) return [headers];
         const secrets = generatedSecrets(j.views);
-        const qa = rulesIn(j).filter((r) => r.role === "qa" || headerValues(r, headers.route) !== undefined);
+        const qa = rulesOf(j).filter((r) => r.role === "qa" || headerValues(r, headers.route) !== undefined);
         return [...edgeAddsQaHeaders(j, headers), ...qa.flatMap((rule) => qaRuleFindings(rule, headers, secrets))];
     },
 });
@@ -208,7 +203,7 @@ function resolvedCloudFrontLists(views: readonly ResourceView[]): { ids: string[
 /** Every forwarding rule requires the origin-verify header; listeners default to a fixed response. */
 function ruleAndListenerFindings(j: Judgement, header: string): Finding[] {
     const out: Finding[] = [];
-    for (const rule of rulesIn(j).filter((r) => r.targets)) {
+    for (const rule of rulesOf(j).filter((r) => r.targets)) {
         const values = headerValues(rule, header);
         if (!values || values.length === 0)
             out.push({
@@ -237,7 +232,7 @@ function originFindings(j: Judgement, header: string): Finding[] {
             ({ origin }) =>
                 !(
                     oldOrigin &&
-                    same(
+                    sameHeader(
                         read(() => origin.domainName),
                         oldOrigin,
                     )
@@ -288,7 +283,7 @@ function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; 
     const declared = ofType(j.views, TYPES.securityGroup);
     const byId = new Map(declared.flatMap((g) => (idOf(g) ? [[idOf(g)!, g] as const] : [])));
     const pending = new Set(declared.filter((g) => idOf(g) === undefined).map((g) => g.urn));
-    const dependencies = dependenciesOf(j.resources);
+    const dependencies = dependenciesOf(j);
     const groups = new Map<string, ResourceView>();
     const findings: Finding[] = [];
     for (const alb of ofType(j.views, TYPES.loadBalancer)) {
@@ -307,10 +302,6 @@ function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; 
     }
     const ids = new Set([...groups.values()].map(idOf).filter((id): id is string => id !== undefined));
     return { groups: [...groups.values()], ids, findings };
-}
-
-function dependenciesOf(resources: readonly PolicyResource[]): Map<string, Set<string>> {
-    return new Map(resources.map((r) => [r.urn, new Set(r.dependencies.map((d) => d.urn))]));
 }
 
 /** Only CloudFront's prefix list reaches the ALB's groups, inline or through a standalone rule. */
@@ -359,7 +350,7 @@ function secretFindings(j: Judgement, header: string): Finding[] {
             .filter((v): v is string => typeof v === "string"),
     );
     const out: Finding[] = [];
-    for (const rule of rulesIn(j).filter((r) => r.targets)) {
+    for (const rule of rulesOf(j).filter((r) => r.targets)) {
         const accepted = headerValues(rule, header) ?? [];
         const known = accepted.filter((v): v is string => v !== UNKNOWN);
         const say = (code: string, m: string) => out.push({ code, message: `rule ${rule.name} ${m}`, urn: rule.view.urn });
@@ -430,7 +421,7 @@ function serviceGroupFindings(j: Judgement): Finding[] {
     const groups = ofType(j.views, TYPES.securityGroup);
     const known = new Set(groups.map(idOf).filter((id): id is string => id !== undefined));
     const pending = new Set(groups.filter((g) => idOf(g) === undefined).map((g) => g.urn));
-    const dependencies = dependenciesOf(j.resources);
+    const dependencies = dependenciesOf(j);
     const out: Finding[] = [];
     for (const service of ofType(j.views, TYPES.ecsService)) {
         const say = (code: string, m: string) => out.push({ code, message: `ECS service ${service.name} ${m}`, urn: service.urn });
@@ -530,7 +521,7 @@ function rotationFindings(j: Judgement): Finding[] {
     const after = j.proposed.originVerify;
     const out = regeneratedFindings(j, before, after);
     const [was, now] = [j.deployed.position.headers?.originVerify, j.proposed.headers?.originVerify];
-    if (was && now && !same(was, now))
+    if (was && now && !sameHeader(was, now))
         out.push(`header ${was} → ${now} in one update: the rules and the distribution change separately, and in between every request gets the ALB's 403`);
     for (const slot of SLOTS) {
         if (before.generation[slot] !== after.generation[slot] && (slot === before.send || slot === after.send))
@@ -581,7 +572,7 @@ export interface EdgeConfig {
 const ALL_VIEWER_POLICIES: readonly string[] = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
 
 function forwards(behavior: string | undefined, items: string[] | undefined, name: string, allKinds: string[]): boolean {
-    const listed = (items ?? []).some((i) => same(i, name));
+    const listed = (items ?? []).some((i) => sameHeader(i, name));
     if (behavior !== undefined && allKinds.includes(behavior)) return true;
     if (behavior === "whitelist") return listed;
     if (behavior === "allExcept") return !listed;

@@ -21,7 +21,7 @@
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { Comparison, compare } from "../lib/compare";
 import { DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
-import { Position, positionOf, readPosition } from "../lib/position";
+import { Position, RuleRead, positionOf, readPosition, readRules, targetLabels } from "../lib/position";
 import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
 
 export interface Finding {
@@ -134,6 +134,20 @@ export function judgementOf(resources: readonly PolicyResource[]): Judgement {
     const judgement = { resources, views, proposed, deployed, move, today: clockToday() };
     judged.set(resources, judgement);
     return judgement;
+}
+
+const rules = new WeakMap<Judgement, RuleRead[]>();
+
+/** The listener rules of this evaluation, with their targets labelled (lib/position.ts readRules). */
+export function rulesOf(j: Judgement): RuleRead[] {
+    let found = rules.get(j);
+    if (!found) rules.set(j, (found = readRules(j.views, targetLabels(j.views))));
+    return found;
+}
+
+/** Each resource's dependencies, by URN (the engine's `dependsOn` and input dependencies). */
+export function dependenciesOf(j: Judgement): Map<string, Set<string>> {
+    return new Map(j.resources.map((r) => [r.urn, new Set(r.dependencies.map((d) => d.urn))]));
 }
 
 /** A move back toward the known-good position, or no move at all. */

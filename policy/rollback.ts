@@ -4,10 +4,10 @@
  * period since a cutover recorded on the day, production keeps the rollback targets
  * `protect`ed, and nothing that carries live traffic is ever created anew.
  */
-import { Position, isViewerDistribution, readRules, springShare, targetLabels } from "../lib/position";
+import { Position, isCanaryRule, isViewerDistribution, springShare } from "../lib/position";
 import { COLOR_TAG, IdProps, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
 import { daysBetween, notToday } from "./clock";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
 
 export interface BakeConfig {
     /** Floor for the stack's own bake days: a stack cannot shorten the bake below this. */
@@ -79,7 +79,7 @@ function removalFindings(j: Judgement, config: BakeConfig): Finding[] {
     const out: Finding[] = ["blue", "green"]
         .filter((color) => !present.has(color))
         .map((color) => ({ code: "rollback-target-removed", message: `the Beanstalk ${color} environment (a rollback target) is missing while ${why}` }));
-    for (const rule of readRules(j.views, targetLabels(j.views)).filter((r) => r.role === "path" || r.role === "catch-all")) {
+    for (const rule of rulesOf(j).filter(isCanaryRule)) {
         const named = (rule.targets ?? []).filter((t) => t.label?.startsWith("legacy-")).length;
         if (named < 2) {
             out.push({

@@ -23,7 +23,7 @@
  * the bound that rides along is refused with the next forward step.
  */
 import { COMPONENT_TYPES } from "../lib/contract";
-import { EdgePosition, beanstalkSetting, readRules, targetLabels } from "../lib/position";
+import { EdgePosition, beanstalkSetting, isCanaryRule, readRules, targetLabels } from "../lib/position";
 import {
     ContinuousDeploymentPolicyProps,
     MetricAlarmProps,
@@ -70,7 +70,7 @@ function watchedAlarms(views: readonly ResourceView[]): AlarmTiming[] {
 /** The longest enabled stickiness of the canary rules, 0 when none is on (stickiness-bounded refuses that separately). */
 function canaryStickiness(views: readonly ResourceView[]): number {
     const durations = readRules(views, targetLabels(views))
-        .filter((r) => (r.role === "path" || r.role === "catch-all") && r.stickiness?.enabled === true)
+        .filter((r) => isCanaryRule(r) && r.stickiness?.enabled === true)
         .map((r) => seconds(r.stickiness?.duration));
     return durations.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), 0);
 }

@@ -8,7 +8,7 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { Position, beanstalkSetting, readRules, targetLabels } from "../lib/position";
+import { Position, beanstalkSetting, isCanaryRule } from "../lib/position";
 import {
     BeanstalkEnvironmentProps,
     EcsServiceProps,
@@ -20,7 +20,7 @@ import {
     propsOf,
     read,
 } from "../lib/resources";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Finding, Judgement, dependenciesOf, rulesOf, stackPolicy } from "./judge";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -284,11 +284,11 @@ export const capacityBeforeTraffic = stackPolicy({
     severity: "high",
     remediationSteps: "Keep the RoutedAlb's weightedRulesDependOn set to the Spring services and the Beanstalk environments.",
     check: (j: Judgement) => {
-        const dependencies = new Map(j.resources.map((r) => [r.urn, new Set(r.dependencies.map((d) => d.urn))]));
+        const dependencies = dependenciesOf(j);
         // The ECS services, then the Beanstalk environments (present until the pair is decommissioned).
         const capacity = [...ofType(j.views, TYPES.ecsService), ...ofType(j.views, TYPES.beanstalkEnvironment)];
-        return readRules(j.views, targetLabels(j.views))
-            .filter((rule) => rule.role === "path" || rule.role === "catch-all")
+        return rulesOf(j)
+            .filter(isCanaryRule)
             .flatMap((rule): Finding[] => {
                 const deps = dependencies.get(rule.view.urn) ?? new Set<string>();
                 const missing = capacity.filter((s) => !deps.has(s.urn));

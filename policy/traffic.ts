@@ -4,23 +4,17 @@
  * only writer of the weights. A move toward the known-good position is never refused
  * (policy/judge.ts).
  */
-import { COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { witnessPaths } from "../lib/pathPatterns";
-import { Position, RuleRead, TrafficEntry, entriesAt, patternsOf, readRules, springShare, targetLabels } from "../lib/position";
+import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, patternsOf, sameHeader, springShare } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
 import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, isColor, ofType, parentTypeOf, propsOf, read, tagsOf } from "../lib/resources";
-import { COMPONENT_TYPES } from "../lib/contract";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
 const tenth = (p: number) => Math.round(p * 10) / 10;
-
-/** The rules with their labels (Spring's and Beanstalk's target groups by ARN). */
-export function rulesIn(j: Judgement): RuleRead[] {
-    return readRules(j.views, targetLabels(j.views));
-}
 
 /** Rules grouped by the listener they sit on: their parent RoutedAlb when they have one (known before anything exists), else the listener ARN. */
 export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
@@ -80,7 +74,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
         if (j.deployed.kind === "unjudgeable")
             return [{ code: "step-unjudgeable", message: `the step cannot be judged against the deployed traffic: ${j.deployed.reason}` }];
         const before = j.deployed.kind === "state" ? j.deployed.position.traffic : [];
-        const urns = new Map(rulesIn(j).map((r) => [r.name, r.view.urn]));
+        const urns = new Map(rulesOf(j).map((r) => [r.name, r.view.urn]));
         return rises(before, j.proposed.traffic).flatMap(({ path, from, entry }): Finding[] => {
             const now = tenth(springShare(entry));
             const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
@@ -101,7 +95,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
 const ROLES = ["qa", "path", "catch-all"];
 
 function headerConditions(rule: RuleRead, name: string) {
-    return rule.conditions.filter((c) => String(c.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
+    return rule.conditions.filter((c) => sameHeader(c.httpHeader?.httpHeaderName, name));
 }
 
 /** Where a rule of each role may take conditions from, besides the origin-verify header. */
@@ -153,7 +147,7 @@ export const listenerRulesAccounted = stackPolicy({
     check: (j) => {
         const names = j.proposed.headers;
         if (!names) return headersOrRefuse(j, "the listener rules");
-        const rules = rulesIn(j);
+        const rules = rulesOf(j);
         const out: Finding[] = [];
         for (const rule of rules)
             for (const p of shapeProblems(rule, names)) out.push({ code: "rule-shape", message: `rule ${rule.name} ${p}`, urn: rule.view.urn });
@@ -333,7 +327,7 @@ export const weightsWellFormed = stackPolicy({
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
     check: (j) => {
         const out: Finding[] = [];
-        for (const rule of rulesIn(j).filter((r) => r.targets)) {
+        for (const rule of rulesOf(j).filter((r) => r.targets)) {
             const targets = rule.targets!;
             const at = (message: string): Finding => ({ code: "forward-malformed", message: `rule ${rule.name}: ${message}`, urn: rule.view.urn });
             if (targets.length < 1 || targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD)
@@ -342,7 +336,7 @@ export const weightsWellFormed = stackPolicy({
                 if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT)
                     out.push(at(`weight ${t.weight} is not an integer from 0 to ${ALB_MAX_WEIGHT}`));
             if (targets.length > 0 && targets.every((t) => t.weight === 0)) out.push(at("every target group has weight 0, so the ALB returns 503"));
-            if (rule.role === "path" || rule.role === "catch-all") {
+            if (isCanaryRule(rule)) {
                 const spring = targets.filter((t) => t.label?.startsWith("spring-")).length;
                 const legacy = targets.filter((t) => t.label?.startsWith("legacy-")).length;
                 if (spring !== 2 || (j.proposed.legacyPresent && legacy !== 2))
@@ -362,7 +356,7 @@ export const headerRoutesFirst = stackPolicy({
     remediationSteps: `Keep QA routes in priorities ${ALB_MIN_PRIORITY}–${PATH_PRIORITY_MIN - 1} and canary rules above; let lib/rules.ts assign priorities.`,
     check: (j) => {
         const out: Finding[] = [];
-        for (const rules of rulesByListener(rulesIn(j))) {
+        for (const rules of rulesByListener(rulesOf(j))) {
             const seen = new Map<number, string>();
             for (const r of rules) {
                 const other = seen.get(r.priority);
