@@ -102,6 +102,9 @@ export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };
 
+/** Coordinates whose null means the value cannot be read (never a value to move toward). */
+const NULL_IS_UNREADABLE = (name: string) => name.startsWith("runs.") || name.startsWith("liveColors.") || name === "headers";
+
 function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | undefined, k: Coordinate | undefined): Verdict {
     const dv = d?.value ?? null;
     const pv = p?.value ?? null;
@@ -115,7 +118,9 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
         if (typeof dv !== "number" || typeof kv !== "number") return same(pv, kv) ? "toward" : "away";
         return pv >= Math.min(dv, kv) - 1e-9 && pv <= Math.max(dv, kv) + 1e-9 ? "toward" : "away";
     }
-    // A value moves only to the known-good one (null included: an old origin the primary no longer names, no slot sent).
+    // A value moves only to the known-good one; null too where it is a value (no slot sent, no old
+    // origin, no web ACL), never where it means "cannot be read" (an image, a live color, the headers).
+    if (pv === null && NULL_IS_UNREADABLE(name)) return "away";
     return same(pv, kv) ? "toward" : "away";
 }
 
