@@ -79,27 +79,31 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
 }
 
 /**
- * JSON with every object's keys sorted: a position read back from stack outputs (protobuf Structs)
- * comes with its keys in another order than the program built them; order never means anything.
+ * JSON with object keys sorted: a position read back through the stack's reference (the engine's
+ * serialization) need not keep the key order of the one computed in process.
  */
-export function sortedJson(value: unknown): string {
-    return JSON.stringify(value, (_, v: unknown) =>
-        v && typeof v === "object" && !Array.isArray(v)
-            ? Object.fromEntries(
-                  Object.keys(v)
-                      .sort()
-                      .map((k) => [k, (v as Record<string, unknown>)[k]]),
-              )
-            : v,
-    );
+export function stableJson(value: unknown): string {
+    const sorted = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sorted)
+            : v && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    return JSON.stringify(sorted(value)) ?? "undefined";
 }
 
-/** The same value, whatever order its objects' keys come in. */
-export const samePosition = (a: unknown, b: unknown) => sortedJson(a) === sortedJson(b);
-const same = samePosition;
+/** Equal as positions are compared: by value, whatever the key order. */
+export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };
+
+/** Coordinates whose null means the value cannot be read (never a value to move toward). */
+const NULL_IS_UNREADABLE = (name: string) => name.startsWith("runs.") || name.startsWith("liveColors.") || name === "headers";
 
 function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | undefined, k: Coordinate | undefined): Verdict {
     const dv = d?.value ?? null;
@@ -108,11 +112,15 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
     if (k === undefined) return "away";
     if (name in IRREVERSIBLE && same(dv, IRREVERSIBLE[name])) return "away";
     const kv = k.value ?? null;
-    // Absent (or not readable yet) moves toward the known-good only where the known-good position has nothing either.
-    if (pv === null) return kv === null ? "toward" : "away";
-    if (p?.kind === "number" && typeof dv === "number" && typeof pv === "number" && typeof kv === "number") {
+    if (p?.kind === "number") {
+        // A number that cannot be read moves toward nothing; from an unreadable one, only to the known-good value.
+        if (typeof pv !== "number") return "away";
+        if (typeof dv !== "number" || typeof kv !== "number") return same(pv, kv) ? "toward" : "away";
         return pv >= Math.min(dv, kv) - 1e-9 && pv <= Math.max(dv, kv) + 1e-9 ? "toward" : "away";
     }
+    // A value moves only to the known-good one; null too where it is a value (no slot sent, no old
+    // origin, no web ACL), never where it means "cannot be read" (an image, a live color, the headers).
+    if (pv === null && NULL_IS_UNREADABLE(name)) return "away";
     return same(pv, kv) ? "toward" : "away";
 }
 

@@ -16,7 +16,7 @@
  * Pure: no Pulumi runtime.
  */
 import { createHash } from "node:crypto";
-import { COMPONENT_TYPES, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
+import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches } from "./pathPatterns";
 import { fingerprintProps } from "./resourceModel";
@@ -42,6 +42,7 @@ import {
     TaskDefinitionProps,
     UNKNOWN,
     isColor,
+    itemsOf,
     keyOf,
     ofType,
     propsOf,
@@ -75,7 +76,10 @@ export interface EdgePosition {
     phase: CutinPhase | null;
     /** Percent of viewers the weight-based policy sends to the staging distribution (0 when none). */
     weight: number;
-    /** The old origin's domain while the primary keeps it; null once retired (or never a cut-in). */
+    /**
+     * The old origin's domain while a cut-in rollback can go back to it: the primary's origin up to
+     * `weight`, then the one the CutinEdge records; null once retired (or never a cut-in).
+     */
     oldOrigin: string | null;
     /** The viewer-facing distribution's key (lib/resources keyOf): the edge the cut-in moves. */
     primary: string | null;
@@ -192,7 +196,11 @@ export function readRules(views: readonly ResourceView[], labels: ReadonlyMap<st
     });
 }
 
-const sameHeader = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
+/** Header names compare without case (HTTP). */
+export const sameHeader = (a: unknown, b: string) => String(a ?? "").toLowerCase() === b.toLowerCase();
+
+/** A canary rule: a path route or the catch-all (the rules that carry weighted public traffic). */
+export const isCanaryRule = (rule: Pick<RuleRead, "role">) => rule.role === "path" || rule.role === "catch-all";
 
 /** Whether a rule requires the QA token: a condition on the token header with exactly one literal value. */
 export function requiresToken(rule: RuleRead, tokenHeader: string): boolean {
@@ -273,7 +281,7 @@ function liveColorsOf(rules: readonly RuleRead[], traffic: readonly TrafficEntry
         if (served.length === 1) return served[0];
         if (served.length > 1 || !headers) return null;
         const qa = rules.find((r) =>
-            r.conditions.some((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.route) && (c.httpHeader?.values ?? []).includes(side)),
+            r.conditions.some((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.route) && itemsOf(c.httpHeader?.values).includes(side)),
         );
         const live = (qa?.targets ?? []).filter((t) => t.weight > 0 && t.label?.startsWith(`${side}-`));
         return live.length === 1 ? (live[0].label!.split("-")[1] as Color) : null;
@@ -281,13 +289,14 @@ function liveColorsOf(rules: readonly RuleRead[], traffic: readonly TrafficEntry
     return { spring: colorOf("spring"), legacy: colorOf("legacy") };
 }
 
+/** A value per color from the resources of a type tagged with it; null for a color that none, or more than one, claims (fails closed). */
 function byColor<T>(views: readonly ResourceView[], type: string, value: (v: ResourceView) => T | null): PerColor<T | null> | null {
     const found = ofType(views, type);
     if (found.length === 0) return null;
     const out = { blue: null, green: null } as PerColor<T | null>;
-    for (const v of found) {
-        const color = tagsOf(v)[COLOR_TAG];
-        if (isColor(color)) out[color] = value(v);
+    for (const color of COLORS) {
+        const claims = found.filter((v) => tagsOf(v)[COLOR_TAG] === color);
+        out[color] = claims.length === 1 ? value(claims[0]) : null;
     }
     return out;
 }
@@ -372,7 +381,7 @@ function originVerifyOf(
     const catchAll = rules.find((r) => r.role === "catch-all");
     const accepted = (catchAll?.conditions ?? [])
         .filter((c) => sameHeader(c.httpHeader?.httpHeaderName, headers.originVerify))
-        .flatMap((c) => c.httpHeader?.values ?? []);
+        .flatMap((c) => itemsOf(c.httpHeader?.values));
     const accept = SLOTS.filter((slot) => accepted.some((value) => slotOf.get(read(() => value)) === slot));
     const origins = primary ? (read(() => propsOf<DistributionProps>(primary).origins) ?? []) : [];
     const sent =
@@ -417,14 +426,35 @@ function ownCnames(views: readonly ResourceView[]): Set<string> {
     return out;
 }
 
-function originKind(origin: NonNullable<DistributionProps["origins"]>[number] | undefined, headers: Position["headers"], own: ReadonlySet<string>): OriginKind {
+type Origin = NonNullable<DistributionProps["origins"]>[number];
+
+/** A Beanstalk environment outside this stack: the live system's, the old origin. */
+const isOldDomain = (domain: unknown, own: ReadonlySet<string>): domain is string =>
+    typeof domain === "string" && BEANSTALK_CNAME.test(domain) && !own.has(domain.toLowerCase());
+
+function originKind(origin: Origin | undefined, headers: Position["headers"], own: ReadonlySet<string>): OriginKind {
     if (!origin) return "none";
     const domain = read(() => origin.domainName);
-    if (typeof domain === "string" && BEANSTALK_CNAME.test(domain)) return own.has(domain.toLowerCase()) ? "other" : "old";
+    if (typeof domain === "string" && BEANSTALK_CNAME.test(domain)) return isOldDomain(domain, own) ? "old" : "other";
     // The routed ALB: reached through a CloudFront VPC origin, or with the origin-verify header.
     if (origin.vpcOriginConfig) return "routed";
     const verify = headers?.originVerify;
     return verify && (origin.customHeaders ?? []).some((h) => sameHeader(h.name, verify)) ? "routed" : "other";
+}
+
+/**
+ * The old origin a cut-in rollback goes back to once the primary sends every request to the
+ * routed ALB (promoting, detached, promoted): the primary no longer lists it, so the CutinEdge
+ * records it (its registered outputs, as the engine presents them) until it is retired. A
+ * recorded origin that is not a Beanstalk environment outside this stack is refused (a string).
+ */
+function rememberedOldOrigin(views: readonly ResourceView[], own: ReadonlySet<string>): { domain: string | null } | string {
+    const recorded = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.oldOrigin as CutinEdgeOutputs["oldOrigin"] | undefined);
+    if (recorded === UNKNOWN || !recorded) return { domain: null };
+    const domain = read(() => recorded.domainName);
+    if (!isOldDomain(domain, own))
+        return `the CutinEdge records ${JSON.stringify(domain)} as the old origin to roll back to: not a Beanstalk environment outside this stack`;
+    return { domain: domain.toLowerCase() };
 }
 
 /**
@@ -455,6 +485,8 @@ export function edgeOf(views: readonly ResourceView[], headers: Position["header
         );
     }
     const primaryOrigin = kinds.has("old") ? "old" : "routed";
+    const remembered = primaryOrigin === "routed" ? rememberedOldOrigin(views, own) : { domain: null };
+    if (typeof remembered === "string") return fail(remembered, primary);
     const staging = ofType(views, TYPES.distribution).filter((v) => !isViewerDistribution(v));
     const policies = ofType(views, TYPES.continuousDeploymentPolicy);
     if (staging.length > 1 || policies.length > 1)
@@ -486,7 +518,7 @@ export function edgeOf(views: readonly ResourceView[], headers: Position["header
         edge: {
             phase,
             weight: Number.isFinite(weight) ? weight : NaN,
-            oldOrigin: old[0]?.toLowerCase() ?? null,
+            oldOrigin: old[0]?.toLowerCase() ?? remembered.domain,
             primary: keyOf(primary),
             webAcl: typeof webAcl === "string" && webAcl !== "" ? webAcl : null,
         },

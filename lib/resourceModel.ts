@@ -50,13 +50,19 @@ export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment
 type Props = Record<string, unknown>;
 const without = (props: Props, ...keys: string[]): Props => Object.fromEntries(Object.entries(props).filter(([k]) => !keys.includes(k)));
 
-/** A listener rule's forward targets, weights and stickiness are coordinates (traffic, live colors, stickiness). */
+/**
+ * A listener rule's weights and stickiness are coordinates (traffic shares, live colors,
+ * stickiness). Which target groups it names stays in the fingerprint: a target at weight 0 has
+ * no share, yet adding, dropping or re-pointing one is a change (a foreign target group, a
+ * rollback target left out of the forward).
+ */
 function stripRule(props: Props): Props {
     const actions = Array.isArray(props.actions) ? props.actions : [];
-    return {
-        ...props,
-        actions: actions.map((a: Props) => (a?.forward ? { ...a, forward: without(a.forward as Props, "targetGroups", "stickiness") } : a)),
-    };
+    const forward = (f: Props): Props => ({
+        ...without(f, "targetGroups", "stickiness"),
+        targetGroups: (Array.isArray(f.targetGroups) ? f.targetGroups : []).map((g: Props) => (g && typeof g === "object" ? without(g, "weight") : g)),
+    });
+    return { ...props, actions: actions.map((a: Props) => (a?.forward ? { ...a, forward: forward(a.forward as Props) } : a)) };
 }
 
 /** The distribution's origins: the old origin is the edge's coordinate; so are the behaviors' targets and the policy id. */

@@ -44,6 +44,12 @@ export const TYPES = {
     bucket: "aws:s3/bucket:Bucket",
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    originRequestPolicy: "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+    cachePolicy: "aws:cloudfront/cachePolicy:CachePolicy",
+    securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
+    managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
     randomPassword: "random:index/randomPassword:RandomPassword",
     stackReference: "pulumi:pulumi:StackReference",
     stack: "pulumi:pulumi:Stack",
@@ -58,26 +64,78 @@ export type Side = "legacy" | "spring";
 export type Slot = "a" | "b";
 export const SLOTS: readonly Slot[] = ["a", "b"];
 
-/** The property shapes the model reads, by resource type (the provider's output types). */
-export interface ListenerRuleProps {
+/**
+ * The property shapes the model and the policies read, by resource type: the provider's output
+ * types where it has them. Every field is optional: the pack reads what the engine presents,
+ * which a change in code may leave out or set to anything (each policy converts and checks).
+ */
+type Tags = { tags?: Record<string, string> };
+export interface ListenerRuleProps extends Tags {
     priority?: number;
     listenerArn?: string;
     actions?: aws.lb.ListenerRuleAction[];
     conditions?: aws.lb.ListenerRuleCondition[];
-    tags?: Record<string, string>;
 }
-export interface TargetGroupProps {
+export interface ListenerProps extends Tags {
+    protocol?: string;
+    sslPolicy?: string;
+    defaultActions?: aws.lb.ListenerDefaultAction[];
+}
+export interface LoadBalancerProps extends Tags {
+    arn?: string;
+    arnSuffix?: string;
+    securityGroups?: string[];
+    enableDeletionProtection?: boolean;
+    dropInvalidHeaderFields?: boolean;
+    accessLogs?: Partial<aws.lb.LoadBalancerAccessLogs>;
+}
+export interface TargetGroupProps extends Tags {
     arn?: string;
     deregistrationDelay?: string | number;
-    tags?: Record<string, string>;
+    healthCheck?: Partial<aws.lb.TargetGroupHealthCheck>;
 }
-export interface EcsServiceProps {
+export interface SecurityGroupProps extends Tags {
+    id?: string;
+    ingress?: Partial<aws.ec2.SecurityGroupIngress>[];
+}
+/** A standalone ingress rule: aws.vpc.SecurityGroupIngressRule, or aws.ec2.SecurityGroupRule of `type` "ingress". */
+export interface IngressRuleProps {
+    type?: string;
+    securityGroupId?: string;
+    cidrIpv4?: string;
+    cidrIpv6?: string;
+    cidrBlocks?: string[];
+    ipv6CidrBlocks?: string[];
+    prefixListId?: string;
+    prefixListIds?: string[];
+    referencedSecurityGroupId?: string;
+    sourceSecurityGroupId?: string;
+    self?: boolean;
+}
+export interface ManagedPrefixListProps {
+    id?: string;
+    entries?: Partial<aws.ec2.ManagedPrefixListEntry>[];
+}
+export interface ManagedPrefixListEntryProps {
+    cidr?: string;
+}
+export interface EcsServiceProps extends Tags {
     desiredCount?: number;
     taskDefinition?: string;
-    tags?: Record<string, string>;
+    deploymentController?: Partial<aws.ecs.ServiceDeploymentController>;
+    deploymentConfiguration?: Partial<aws.ecs.ServiceDeploymentConfiguration>;
+    deploymentMinimumHealthyPercent?: number;
+    deploymentMaximumPercent?: number;
+    deploymentCircuitBreaker?: Partial<aws.ecs.ServiceDeploymentCircuitBreaker>;
+    healthCheckGracePeriodSeconds?: number;
+    waitForSteadyState?: boolean;
+    loadBalancers?: Partial<aws.ecs.ServiceLoadBalancer>[];
+    networkConfiguration?: Partial<aws.ecs.ServiceNetworkConfiguration>;
 }
-export interface TaskDefinitionProps {
+export interface TaskDefinitionProps extends Tags {
     arn?: string;
+    cpu?: string;
+    memory?: string;
     /** The containers as ECS's RegisterTaskDefinition takes them (JSON text of ContainerDefinition[]). */
     containerDefinitions?: string;
     networkMode?: string;
@@ -85,20 +143,14 @@ export interface TaskDefinitionProps {
     runtimePlatform?: aws.ecs.TaskDefinitionRuntimePlatform;
     executionRoleArn?: string;
     taskRoleArn?: string;
-    tags?: Record<string, string>;
 }
 /** One container of `containerDefinitions`, in the ECS API's own shape (the JSON uses its member names). */
 export type ContainerDefinition = ecs.ContainerDefinition;
-export interface LoadBalancerProps {
-    arn?: string;
-    arnSuffix?: string;
-    accessLogs?: aws.lb.LoadBalancerAccessLogs;
-}
 export interface LogGroupProps {
     arn?: string;
     name?: string;
 }
-export interface MetricAlarmProps {
+export interface MetricAlarmProps extends Tags {
     /** The alarm's name (the provider's auto-name when the program sets none). */
     name?: string;
     comparisonOperator?: string;
@@ -155,15 +207,14 @@ export interface BucketPublicAccessBlockProps {
     ignorePublicAcls?: boolean;
     restrictPublicBuckets?: boolean;
 }
-export interface BeanstalkEnvironmentProps {
+export interface BeanstalkEnvironmentProps extends Tags {
     version?: string;
     cname?: string;
     name?: string;
     cnamePrefix?: string;
     settings?: aws.elasticbeanstalk.EnvironmentSetting[];
-    tags?: Record<string, string>;
 }
-export interface DistributionProps {
+export interface DistributionProps extends Tags {
     id?: string;
     staging?: boolean;
     origins?: aws.cloudfront.DistributionOrigin[];
@@ -172,19 +223,49 @@ export interface DistributionProps {
     continuousDeploymentPolicyId?: string;
     webAclId?: string;
     httpVersion?: string;
+    viewerCertificate?: Partial<aws.cloudfront.DistributionViewerCertificate>;
+}
+/** A cache behavior of a distribution: the default one (no path pattern) or an ordered one. */
+export type CacheBehavior = (aws.cloudfront.DistributionDefaultCacheBehavior & { pathPattern?: undefined }) | aws.cloudfront.DistributionOrderedCacheBehavior;
+
+/** A distribution's cache behaviors, the default one first. */
+export function cacheBehaviors(p: Partial<DistributionProps>): CacheBehavior[] {
+    return [...(p.defaultCacheBehavior ? [p.defaultCacheBehavior] : []), ...(p.orderedCacheBehaviors ?? [])].filter((b) => !!b);
 }
 export interface ContinuousDeploymentPolicyProps {
     id?: string;
     enabled?: boolean;
     trafficConfig?: aws.cloudfront.ContinuousDeploymentPolicyTrafficConfig;
 }
+export interface OriginRequestPolicyProps {
+    id?: string;
+    headersConfig?: Partial<aws.cloudfront.OriginRequestPolicyHeadersConfig>;
+    cookiesConfig?: Partial<aws.cloudfront.OriginRequestPolicyCookiesConfig>;
+}
+export interface CachePolicyProps {
+    id?: string;
+    maxTtl?: number;
+    parametersInCacheKeyAndForwardedToOrigin?: Partial<aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOrigin>;
+}
+export interface LogGroupProps extends Tags {
+    retentionInDays?: number;
+}
 export interface RandomPasswordProps {
+    id?: string;
     result?: string;
     keepers?: Record<string, string>;
 }
+export interface StackReferenceProps {
+    name?: string;
+    outputs?: Record<string, unknown>;
+}
+/** Every resource has an id once it exists (unknown in a preview before it is created). */
+export interface IdProps {
+    id?: string;
+}
 
 /** A view's props as the shape of its type (the caller has checked the type). */
-export function propsOf<T>(view: ResourceView): Partial<T> {
+export function propsOf<T>(view: { props: unknown }): Partial<T> {
     return view.props as Partial<T>;
 }
 
@@ -210,6 +291,13 @@ export function read<T>(get: () => T): T | Unknown {
         if ((err as Error)?.constructor?.name === "UnknownValueError") return UNKNOWN;
         throw err;
     }
+}
+
+/** The items of a list whose items may be unknown, each read on its own (UNKNOWN where one is): iterating the SDK's proxy would throw. */
+export function itemsOf<T>(list: readonly T[] | null | undefined): (T | Unknown)[] {
+    const l = read(() => list);
+    if (l === UNKNOWN || !Array.isArray(l)) return [];
+    return Array.from({ length: l.length }, (_, i) => read(() => (l as readonly T[])[i]));
 }
 
 export function isUnknown(get: () => unknown): boolean {

@@ -3,47 +3,125 @@
  * use the QA routes, CloudFront passes on what the routing depends on, and the secret
  * CloudFront sends rotates only in the documented order. Header names are the ones the
  * program uses (the RoutedAlb records them; lib/position.ts), never a default of the pack's own.
+ *
+ * Values a preview may not know yet (ids, ARNs, generated secrets) are read one by one
+ * (lib/resources.ts read/itemsOf): a check that needs one that is unknown waits for a preview
+ * that knows it, and every other check still runs (a first preview is judged too).
  */
-import type { PolicyResource } from "@pulumi/policy";
 import {
     ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID,
     ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
     ALL_VIEWER_POLICY_ID,
     CACHING_DISABLED_POLICY_ID,
 } from "../lib/cloudfront";
-import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "../lib/contract";
-import type { Position } from "../lib/position";
-import { TYPES, hasWildcard, headerConditions, isUnknown, rulesOf } from "./stackView";
+import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, COMPONENT_TYPES, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "../lib/contract";
+import { Position, RuleRead, sameHeader } from "../lib/position";
+import {
+    BeanstalkEnvironmentProps,
+    CachePolicyProps,
+    DistributionProps,
+    EcsServiceProps,
+    IdProps,
+    IngressRuleProps,
+    ListenerProps,
+    LoadBalancerProps,
+    ManagedPrefixListEntryProps,
+    ManagedPrefixListProps,
+    OriginRequestPolicyProps,
+    RandomPasswordProps,
+    ResourceView,
+    SLOTS,
+    SecurityGroupProps,
+    TYPES,
+    UNKNOWN,
+    Unknown,
+    cacheBehaviors,
+    isUnknown,
+    itemsOf,
+    ofType,
+    propsOf,
+    read,
+} from "../lib/resources";
 import { PRIVATE_RANGES, isPrivateCidr } from "./cidr";
-import { Finding, Judgement, reported, stackPolicy } from "./judge";
-import { SLOTS } from "../lib/resources";
+import { Finding, Judgement, dependenciesOf, rulesOf, stackPolicy } from "./judge";
 
-/** The header names the rules use, or a report saying the policy cannot judge without them. */
-function recordOrRefuse(
-    j: Judgement,
-    report: (m: string) => void,
-    what: string,
-): (Pick<Position, "headers"> & { headers: NonNullable<Position["headers"]> }) | undefined {
-    if (!j.proposed.headers) {
-        report(`cannot judge ${what}, so it is refused: the RoutedAlb records no header names (headers output)`);
-        return undefined;
-    }
-    return { headers: j.proposed.headers };
+type Headers = NonNullable<Position["headers"]>;
+
+/** The values a rule's conditions accept for a header (every condition on it), or undefined when none names it. */
+function headerValues(rule: RuleRead, name: string): (string | Unknown)[] | undefined {
+    const conditions = rule.conditions.filter((c) => sameHeader(c.httpHeader?.httpHeaderName, name));
+    return conditions.length === 0 ? undefined : conditions.flatMap((c) => itemsOf(c.httpHeader?.values));
 }
 
-/** An origin that is the cut-in's old origin (a Beanstalk environment CNAME the primary keeps, never the ALB). */
-function isCutinOldOrigin(j: Judgement, origin: { domainName?: unknown }): boolean {
-    return !!j.proposed.edge.oldOrigin && String(origin.domainName ?? "").toLowerCase() === j.proposed.edge.oldOrigin;
+/** ALB header condition values are patterns: `*` and `?` are wildcards. A secret must be matched literally. */
+const hasWildcard = (value: string | Unknown) => value !== UNKNOWN && (typeof value !== "string" || /[*?]/.test(value));
+
+/** The header names the rules use, or the finding that the policy cannot judge without them. */
+function headersOrRefuse(j: Judgement, what: string): Headers | Finding {
+    return (
+        j.proposed.headers ?? {
+            code: "headers-unknown",
+            message: `cannot judge ${what}, so it is refused: the RoutedAlb records no header names (headers output)`,
+        }
+    );
 }
+const isFinding = (x: Headers | Finding): x is Finding => "code" in x;
 
 /** The values generated secrets (random passwords) of this stack hold; unknown ones are skipped. */
-function generatedSecrets(resources: readonly PolicyResource[]): Set<string> {
-    return new Set(
-        resources
-            .filter((r) => r.type === TYPES.randomPassword)
-            .map((r) => (r.props as any).result)
-            .filter((v): v is string => typeof v === "string"),
+function generatedSecrets(views: readonly ResourceView[]): Set<string> {
+    const values = ofType(views, TYPES.randomPassword).map((r) => read(() => propsOf<RandomPasswordProps>(r).result));
+    return new Set(values.filter((v): v is string => typeof v === "string"));
+}
+
+/** A resource's id, undefined while a preview does not know it (or it is not set). */
+function idOf(r: ResourceView): string | undefined {
+    const id = read(() => propsOf<IdProps>(r).id);
+    return typeof id === "string" ? id : undefined;
+}
+
+/** The origins of every distribution, each with the custom header of `name` it adds (if any). */
+function originHeaders(views: readonly ResourceView[], name: string) {
+    return ofType(views, TYPES.distribution).flatMap((dist) =>
+        (propsOf<DistributionProps>(dist).origins ?? []).map((origin) => ({
+            dist,
+            origin,
+            header: (origin.customHeaders ?? []).find((h) => sameHeader(h.name, name)),
+        })),
     );
+}
+
+// ---------------------------------------------------------------------------
+// qa-routes-protected
+
+/** CloudFront adding the route or token header itself would hand every viewer a tester's pass. */
+function edgeAddsQaHeaders(j: Judgement, headers: Headers): Finding[] {
+    return [...originHeaders(j.views, headers.route), ...originHeaders(j.views, headers.token)]
+        .filter(({ header }) => header !== undefined)
+        .map(({ dist, origin, header }) => ({
+            code: "qa-header-at-edge",
+            message: `distribution ${dist.name} origin ${origin.originId} adds the ${header?.name} header itself: every viewer would reach the QA routes without knowing the token`,
+            urn: dist.urn,
+        }));
+}
+
+function qaRuleFindings(rule: RuleRead, headers: Headers, secrets: ReadonlySet<string>): Finding[] {
+    const out: Finding[] = [];
+    const say = (code: string, m: string) => out.push({ code, message: `QA rule ${rule.name} ${m}`, urn: rule.view.urn });
+    const tokens = headerValues(rule, headers.token);
+    if (!tokens) say("qa-token-missing", `does not require the ${headers.token} token header: anyone could pick a target`);
+    else if (tokens.length !== 1) say("qa-token-count", `must accept exactly one ${headers.token} value, not ${tokens.length}`);
+    if (!headerValues(rule, headers.originVerify)) say("qa-origin-verify-missing", `does not require the ${headers.originVerify} header`);
+    for (const value of headerValues(rule, headers.route) ?? []) {
+        if (hasWildcard(value))
+            say("qa-route-wildcard", `matches ${headers.route} with the pattern ${JSON.stringify(value)}: a target name is matched literally`);
+    }
+    for (const value of tokens ?? []) {
+        if (hasWildcard(value))
+            say("qa-token-wildcard", `accepts a ${headers.token} value with a wildcard (* or ?): the token must be matched literally and alone`);
+        else if (value !== UNKNOWN && secrets.size > 0 && !secrets.has(value))
+            say("qa-token-not-generated", `accepts a ${headers.token} value that is not a secret this stack generated`);
+    }
+    return out;
 }
 
 export const qaRoutesProtected = stackPolicy<object>({
@@ -52,87 +130,50 @@ export const qaRoutesProtected = stackPolicy<object>({
         "Every rule that routes on the routing header also requires the origin-verify header and the QA token header with exactly one literal value, a secret generated by this stack (no wildcard, nothing else), so the public cannot pick an implementation. Testers' addresses are checked at CloudFront, never by an ALB source-IP condition.",
     severity: "critical",
     remediationSteps: "Keep the token and origin-verify header conditions on every QA rule (lib/rules.ts adds both); never add a value next to the token.",
-    check: (j, cfg) =>
-        reported("qa-routes", (reportViolation) => {
-            const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };
-            const record = recordOrRefuse(j, reportViolation, "the QA routes");
-            if (!record) return;
-            const { route, token, originVerify } = record.headers;
-            // CloudFront adding the route or token header itself would hand every viewer a tester's pass.
-            const routing = new Set([route.toLowerCase(), token.toLowerCase()]);
-            for (const dist of args.resources.filter((r) => r.type === TYPES.distribution)) {
-                for (const origin of ((dist.props as any).origins ?? []) as any[]) {
-                    for (const h of (origin?.customHeaders ?? []) as any[]) {
-                        if (routing.has(String(h?.name).toLowerCase())) {
-                            reportViolation(
-                                `distribution ${dist.name} origin ${origin.originId} adds the ${h.name} header itself: every viewer would reach the QA routes without knowing the token`,
-                                dist.urn,
-                            );
-                        }
-                    }
-                }
-            }
-            const rules = rulesOf(args.resources).filter((r) => r.role === "qa" || headerConditions(r).has(route.toLowerCase()));
-            for (const rule of rules) {
-                const headers = headerConditions(rule);
-                const say = (m: string) => reportViolation(`QA rule ${rule.name} ${m}`, rule.resource.urn);
-                if (!headers.has(token.toLowerCase())) say(`does not require the ${token} token header: anyone could pick a target`);
-                else if (headers.get(token.toLowerCase())!.length !== 1)
-                    say(`must accept exactly one ${token} value, not ${headers.get(token.toLowerCase())!.length}`);
-                if (!headers.has(originVerify.toLowerCase())) say(`does not require the ${originVerify} header`);
-            }
-            // Last, the values (generated secrets: unknown before the first deployment).
-            const secrets = generatedSecrets(args.resources);
-            for (const rule of rules) {
-                const headers = headerConditions(rule);
-                const say = (m: string) => reportViolation(`QA rule ${rule.name} ${m}`, rule.resource.urn);
-                for (const value of headers.get(route.toLowerCase()) ?? []) {
-                    if (hasWildcard(value)) say(`matches ${route} with the pattern ${JSON.stringify(value)}: a target name is matched literally`);
-                }
-                const values = headers.get(token.toLowerCase()) ?? [];
-                for (const value of values) {
-                    if (hasWildcard(value)) say(`accepts a ${token} value with a wildcard (* or ?): the token must be matched literally and alone`);
-                    else if (secrets.size > 0 && !secrets.has(value)) say(`accepts a ${token} value that is not a secret this stack generated`);
-                }
-            }
-        }),
+    check: (j) => {
+        const headers = headersOrRefuse(j, "the QA routes");
+        if (isFinding(headers)) return [headers];
+        const secrets = generatedSecrets(j.views);
+        const qa = rulesOf(j).filter((r) => r.role === "qa" || headerValues(r, headers.route) !== undefined);
+        return [...edgeAddsQaHeaders(j, headers), ...qa.flatMap((rule) => qaRuleFindings(rule, headers, secrets))];
+    },
 });
+
+// ---------------------------------------------------------------------------
+// origin-locked
 
 export interface OriginLockedConfig {
     /** CloudFront origin-facing prefix list ids of the stack's region (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontPrefixList`). */
     prefixListIds: string[];
 }
 
-const STANDALONE_INGRESS = new Set(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"]);
-const PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
-const PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
+/** An ingress rule: a security group's inline one, or a standalone one (aws.vpc or aws.ec2). */
+type Ingress = NonNullable<SecurityGroupProps["ingress"]>[number] & IngressRuleProps;
 
 /** Ingress that is not a prefix list: CIDRs, security groups or self. */
-function openIngress(rule: any): string | undefined {
-    for (const key of ["cidrBlocks", "ipv6CidrBlocks", "securityGroups"]) {
-        if (Array.isArray(rule?.[key]) && rule[key].length > 0) return `${key} ${rule[key].join(", ")}`;
+function openIngress(rule: Ingress): string | undefined {
+    for (const key of ["cidrBlocks", "ipv6CidrBlocks", "securityGroups"] as const) {
+        const values = rule[key];
+        if (Array.isArray(values) && values.length > 0) return `${key} ${itemsOf(values).map(String).join(", ")}`;
     }
-    for (const key of ["cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "sourceSecurityGroupId"]) {
-        if (rule?.[key]) return `${key} ${rule[key]}`;
+    for (const key of ["cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "sourceSecurityGroupId"] as const) {
+        if (rule[key]) return `${key} ${String(read(() => rule[key]))}`;
     }
-    if (rule?.self) return "self";
-    return undefined;
+    return rule.self ? "self" : undefined;
 }
 
-function isIngress(r: PolicyResource): boolean {
-    return STANDALONE_INGRESS.has(r.type) && (r.type !== "aws:ec2/securityGroupRule:SecurityGroupRule" || (r.props as any).type === "ingress");
-}
-
-/** The settings of one option (each `value` read only when needed: unknown before the first deployment). */
-function beanstalkSettings(props: any, namespace: string, name: string): any[] {
-    return ((props?.settings ?? []) as any[]).filter((x) => x?.namespace === namespace && x?.name === name);
+/** A standalone ingress rule: a vpc SecurityGroupIngressRule, or an ec2 SecurityGroupRule of type ingress. */
+function isIngressRule(r: ResourceView): boolean {
+    return r.type === TYPES.securityGroupIngressRule || (r.type === TYPES.securityGroupRule && propsOf<IngressRuleProps>(r).type === "ingress");
 }
 
 /** The one listener setting the program gives Beanstalk: its default rule on the port-80 redirect listener. */
 const BEANSTALK_LISTENER_NAMESPACE = `aws:elbv2:listener:${BEANSTALK_LISTENER_PORT}`;
 
+type Setting = NonNullable<BeanstalkEnvironmentProps["settings"]>[number];
+
 /** Why a Beanstalk setting would write onto the ALB's listeners beyond that one default rule, or undefined. */
-function beanstalkListenerProblem(setting: any): string | undefined {
+function beanstalkListenerProblem(setting: Setting): string | undefined {
     const namespace = String(setting?.namespace ?? "");
     const lower = namespace.toLowerCase();
     if (lower.startsWith("aws:elbv2:listenerrule"))
@@ -140,23 +181,187 @@ function beanstalkListenerProblem(setting: any): string | undefined {
     if (!lower.startsWith("aws:elbv2:listener")) return undefined;
     if (namespace !== BEANSTALK_LISTENER_NAMESPACE)
         return `configures ${namespace}: Beanstalk may only use ${BEANSTALK_LISTENER_NAMESPACE}, the redirect listener no security group opens`;
-    if (setting?.name !== "Rules" || setting?.value !== "default") {
-        return `sets ${namespace} ${setting?.name}=${setting?.value}: only Rules=default (Beanstalk's own default rule) is allowed there`;
-    }
+    const value = read(() => setting.value);
+    if (setting?.name !== "Rules" || value !== "default")
+        return `sets ${namespace} ${setting?.name}=${String(value)}: only Rules=default (Beanstalk's own default rule) is allowed there`;
     return undefined;
 }
 
 /** The CloudFront prefix list ids the program resolved (RoutedAlb outputs), or why there are none to trust. */
-function resolvedCloudFrontLists(resources: readonly PolicyResource[]): { ids: string[]; problem?: string } {
+function resolvedCloudFrontLists(views: readonly ResourceView[]): { ids: string[]; problem?: string } {
     const ids: string[] = [];
-    for (const alb of resources.filter((r) => r.type === TYPES.routedAlb)) {
-        const list = ((alb.props ?? {}) as RoutedAlbOutputs).cloudFrontPrefixList;
+    for (const alb of ofType(views, COMPONENT_TYPES.routedAlb)) {
+        const list = propsOf<RoutedAlbOutputs>(alb).cloudFrontPrefixList;
         if (list?.name !== CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST || typeof list.id !== "string") {
             return { ids: [], problem: `RoutedAlb ${alb.name} records no prefix list resolved by the name ${CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST}` };
         }
         ids.push(list.id);
     }
     return ids.length > 0 ? { ids } : { ids, problem: "no RoutedAlb records the CloudFront prefix list it resolved" };
+}
+
+/** Every forwarding rule requires the origin-verify header; listeners default to a fixed response. */
+function ruleAndListenerFindings(j: Judgement, header: string): Finding[] {
+    const out: Finding[] = [];
+    for (const rule of rulesOf(j).filter((r) => r.targets)) {
+        const values = headerValues(rule, header);
+        if (!values || values.length === 0)
+            out.push({
+                code: "rule-without-origin-verify",
+                message: `rule ${rule.name} forwards without requiring ${header}: anyone reaching the ALB could use it`,
+                urn: rule.view.urn,
+            });
+    }
+    for (const listener of ofType(j.views, TYPES.listener)) {
+        const types = (propsOf<ListenerProps>(listener).defaultActions ?? []).map((a) => a?.type);
+        if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect"))
+            out.push({
+                code: "listener-default-forwards",
+                message: `listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`,
+                urn: listener.urn,
+            });
+    }
+    return out;
+}
+
+/** Every origin of every distribution adds the origin-verify header (the cut-in's old origin, a Beanstalk CNAME, never had it). */
+function originFindings(j: Judgement, header: string): Finding[] {
+    const oldOrigin = j.proposed.edge.oldOrigin;
+    return originHeaders(j.views, header)
+        .filter(
+            ({ origin }) =>
+                !(
+                    oldOrigin &&
+                    sameHeader(
+                        read(() => origin.domainName),
+                        oldOrigin,
+                    )
+                ),
+        )
+        .filter(({ header: h }) => !h || !Object.keys(h).includes("value"))
+        .map(({ dist, origin }) => ({
+            code: "origin-without-verify",
+            message: `distribution ${dist.name} origin ${origin.originId} does not add ${header}: the ALB would reject all traffic`,
+            urn: dist.urn,
+        }));
+}
+
+/** Beanstalk is told to use the ALB's groups (else it attaches a group of its own) and writes no listener rule. */
+function beanstalkFindings(j: Judgement, albGroups: ReadonlySet<string>): Finding[] {
+    const out: Finding[] = [];
+    for (const env of ofType(j.views, TYPES.beanstalkEnvironment)) {
+        const say = (code: string, m: string) => out.push({ code, message: `Beanstalk environment ${env.name} ${m}`, urn: env.urn });
+        const settings = propsOf<BeanstalkEnvironmentProps>(env).settings ?? [];
+        const groups = settings.filter((s) => s?.namespace === "aws:elbv2:loadbalancer" && s?.name === "SecurityGroups");
+        if (groups.length !== 1)
+            say(
+                "beanstalk-security-groups",
+                "does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB",
+            );
+        for (const s of groups) {
+            const value = read(() => s.value);
+            if (value === UNKNOWN) continue;
+            const named = String(value)
+                .split(",")
+                .map((v) => v.trim());
+            if (!named.every((id) => albGroups.has(id))) say("beanstalk-group-foreign", `names security groups ${String(value)}, not the ALB's own`);
+        }
+        for (const s of settings) {
+            const problem = beanstalkListenerProblem(s);
+            if (problem) say("beanstalk-listener", problem);
+        }
+    }
+    return out;
+}
+
+/**
+ * The ALB's security groups: the ids it names that the stack declares; a group created in this
+ * update has no id yet, so an unknown id stands for the stack's groups the ALB depends on whose
+ * ids are still unknown. An id the stack does not declare is refused: the pack cannot see it.
+ */
+function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; findings: Finding[] } {
+    const declared = ofType(j.views, TYPES.securityGroup);
+    const byId = new Map(declared.flatMap((g) => (idOf(g) ? [[idOf(g)!, g] as const] : [])));
+    const pending = new Set(declared.filter((g) => idOf(g) === undefined).map((g) => g.urn));
+    const dependencies = dependenciesOf(j);
+    const groups = new Map<string, ResourceView>();
+    const findings: Finding[] = [];
+    for (const alb of ofType(j.views, TYPES.loadBalancer)) {
+        for (const id of itemsOf(propsOf<LoadBalancerProps>(alb).securityGroups)) {
+            const known = id === UNKNOWN ? undefined : byId.get(id);
+            if (known) groups.set(known.urn, known);
+            else if (id === UNKNOWN && [...(dependencies.get(alb.urn) ?? [])].some((u) => pending.has(u)))
+                declared.filter((g) => pending.has(g.urn) && dependencies.get(alb.urn)?.has(g.urn)).forEach((g) => groups.set(g.urn, g));
+            else
+                findings.push({
+                    code: "alb-group-undeclared",
+                    message: `ALB ${alb.name} uses security group ${id === UNKNOWN ? "(not known yet)" : id}, which this stack does not declare: the pack cannot see what it admits`,
+                    urn: alb.urn,
+                });
+        }
+    }
+    const ids = new Set([...groups.values()].map(idOf).filter((id): id is string => id !== undefined));
+    return { groups: [...groups.values()], ids, findings };
+}
+
+/** Only CloudFront's prefix list reaches the ALB's groups, inline or through a standalone rule. */
+function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: ReturnType<typeof albGroupsOf>): Finding[] {
+    const own = new Set(ofType(j.views, TYPES.managedPrefixList).map(idOf));
+    // CloudFront's list: the policy config's explicit allow-list, else the one the program resolved by name.
+    const resolved = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(j.views);
+    const listProblem = (lists: string[]) => {
+        if (lists.length === 0) return "an ingress rule without a source";
+        const mine = lists.filter((l) => own.has(l));
+        if (mine.length > 0) return `prefix list ${mine.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
+        const foreign = lists.filter((l) => !resolved.ids.includes(l));
+        if (foreign.length > 0 && resolved.problem)
+            return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
+        if (foreign.length > 0)
+            return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
+        return undefined;
+    };
+    const lists = (rule: Ingress) => [rule.prefixListId, ...(rule.prefixListIds ?? [])].filter((l): l is string => typeof l === "string" && l !== "");
+    const out: Finding[] = [];
+    for (const sg of alb.groups) {
+        for (const rule of propsOf<SecurityGroupProps>(sg).ingress ?? []) {
+            const problem = openIngress(rule) ?? listProblem(lists(rule));
+            if (problem)
+                out.push({
+                    code: "alb-ingress",
+                    message: `ALB security group ${sg.name} admits ${problem}; only the CloudFront prefix list may reach the ALB`,
+                    urn: sg.urn,
+                });
+        }
+    }
+    for (const r of j.views.filter((x) => isIngressRule(x) && alb.ids.has(String(read(() => propsOf<IngressRuleProps>(x).securityGroupId))))) {
+        const rule = propsOf<IngressRuleProps>(r);
+        const problem = openIngress(rule) ?? listProblem(lists(rule));
+        if (problem) out.push({ code: "alb-ingress", message: `ingress rule ${r.name} opens the ALB security group to ${problem}`, urn: r.urn });
+    }
+    return out;
+}
+
+/** Every forwarding rule accepts only literal generated secrets, among them the one CloudFront sends. */
+function secretFindings(j: Judgement, header: string): Finding[] {
+    const secrets = generatedSecrets(j.views);
+    const sent = new Set(
+        originHeaders(j.views, header)
+            .map(({ header: h }) => (h ? read(() => h.value) : undefined))
+            .filter((v): v is string => typeof v === "string"),
+    );
+    const out: Finding[] = [];
+    for (const rule of rulesOf(j).filter((r) => r.targets)) {
+        const accepted = headerValues(rule, header) ?? [];
+        const known = accepted.filter((v): v is string => v !== UNKNOWN);
+        const say = (code: string, m: string) => out.push({ code, message: `rule ${rule.name} ${m}`, urn: rule.view.urn });
+        if (accepted.some(hasWildcard))
+            say("origin-verify-wildcard", `accepts a ${header} value with a wildcard (* or ?): the secret must be matched literally and alone`);
+        else if (secrets.size > 0 && known.some((v) => !secrets.has(v)))
+            say("origin-verify-not-generated", `accepts a ${header} value that is not a secret this stack generated`);
+        if (sent.size > 0 && known.length > 0 && known.length === accepted.length && !known.some((v) => sent.has(v)))
+            say("origin-verify-not-accepted", `does not accept the ${header} value CloudFront sends: every request it should serve gets the listener's 403`);
+    }
+    return out;
 }
 
 export const originLocked = stackPolicy<OriginLockedConfig>({
@@ -171,145 +376,77 @@ export const originLocked = stackPolicy<OriginLockedConfig>({
             prefixListIds: { type: "array", items: { type: "string", pattern: "^pl-[0-9a-f]+$" }, default: [] },
         },
     },
-    check: (j, cfg) =>
-        reported("origin-lock", (reportViolation) => {
-            const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };
-            const config = args.getConfig<OriginLockedConfig>();
-            const albs = args.resources.filter((r) => r.type === TYPES.loadBalancer);
-            if (albs.length === 0) return;
-            const record = recordOrRefuse(j, reportViolation, "the origin lock");
-            if (!record) return;
-            const header = record.headers.originVerify;
-            const verify = header.toLowerCase();
-            const rules = rulesOf(args.resources).filter((r) => r.forward);
-            const distributions = args.resources.filter((r) => r.type === TYPES.distribution);
-            const environments = args.resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
-            const verifyHeaders = (dist: (typeof distributions)[number]) =>
-                ((dist.props as any).origins ?? []).map((origin: any) => ({
-                    origin,
-                    header: ((origin.customHeaders ?? []) as any[]).find((h) => String(h?.name).toLowerCase() === verify),
-                })) as { origin: any; header?: any }[];
-
-            // Structure first: all of it is known before anything exists.
-            for (const rule of rules) {
-                const values = headerConditions(rule).get(verify);
-                if (!Array.isArray(values) || values.length === 0) {
-                    reportViolation(`rule ${rule.name} forwards without requiring ${header}: anyone reaching the ALB could use it`, rule.resource.urn);
-                }
-            }
-            for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {
-                const actions: any[] = (listener.props as any).defaultActions ?? [];
-                const types = actions.map((a) => a?.type);
-                if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
-                    reportViolation(
-                        `listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`,
-                        listener.urn,
-                    );
-                }
-            }
-            for (const dist of distributions) {
-                for (const { origin, header: h } of verifyHeaders(dist)) {
-                    // The cut-in's old origin (a Beanstalk environment CNAME, not the ALB) never had the header.
-                    if (isCutinOldOrigin(j, origin)) continue;
-                    if (!h || !Object.keys(h).includes("value")) {
-                        reportViolation(
-                            `distribution ${dist.name} origin ${origin.originId} does not add ${header}: the ALB would reject all traffic`,
-                            dist.urn,
-                        );
-                    }
-                }
-            }
-            // Without SecurityGroups, Beanstalk creates and attaches a security group of its own to the shared ALB.
-            for (const env of environments) {
-                if (beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups").length !== 1) {
-                    reportViolation(
-                        `Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`,
-                        env.urn,
-                    );
-                }
-                // Its listener and listener-rule options write onto the shared ALB's listeners.
-                for (const setting of ((env.props as any).settings ?? []) as any[]) {
-                    const problem = beanstalkListenerProblem(setting);
-                    if (problem) reportViolation(`Beanstalk environment ${env.name} ${problem}`, env.urn);
-                }
-            }
-
-            // Then what needs ids that exist only after the first deployment.
-            const albGroupIds = new Set(albs.flatMap((a) => ((a.props as any).securityGroups ?? []) as string[]));
-            const declaredGroups = new Map(args.resources.filter((r) => r.type === TYPES.securityGroup).map((r) => [(r.props as any).id as string, r]));
-            const ownPrefixLists = new Set(args.resources.filter((r) => r.type === PREFIX_LIST).map((r) => (r.props as any).id as string));
-            // CloudFront's list: the policy config's explicit allow-list, else the one the program resolved by name.
-            const resolved = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(args.resources);
-            const prefixListProblem = (lists: string[]) => {
-                if (lists.length === 0) return "an ingress rule without a source";
-                const own = lists.filter((l) => ownPrefixLists.has(l));
-                if (own.length > 0)
-                    return `prefix list ${own.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
-                const foreign = lists.filter((l) => !resolved.ids.includes(l));
-                if (foreign.length > 0 && resolved.problem)
-                    return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
-                if (foreign.length > 0)
-                    return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
-                return undefined;
-            };
-            for (const alb of albs) {
-                for (const id of ((alb.props as any).securityGroups ?? []) as string[]) {
-                    if (!declaredGroups.has(id))
-                        reportViolation(
-                            `ALB ${alb.name} uses security group ${id}, which this stack does not declare: the pack cannot see what it admits`,
-                            alb.urn,
-                        );
-                }
-            }
-            for (const id of albGroupIds) {
-                const sg = declaredGroups.get(id);
-                for (const rule of ((sg?.props as any)?.ingress ?? []) as any[]) {
-                    const open = openIngress(rule);
-                    const problem = open ?? prefixListProblem(rule.prefixListIds ?? []);
-                    if (problem)
-                        reportViolation(`ALB security group ${sg!.name} admits ${problem}; only the CloudFront prefix list may reach the ALB`, sg!.urn);
-                }
-            }
-            for (const r of args.resources.filter((x) => isIngress(x) && albGroupIds.has((x.props as any).securityGroupId))) {
-                const p = r.props as any;
-                const problem = openIngress(p) ?? prefixListProblem([p.prefixListId, ...(p.prefixListIds ?? [])].filter(Boolean));
-                if (problem) reportViolation(`ingress rule ${r.name} opens the ALB security group to ${problem}`, r.urn);
-            }
-            for (const env of environments) {
-                for (const setting of beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups")) {
-                    const value = String(setting.value);
-                    const named = value.split(",").map((v) => v.trim());
-                    if (!named.every((id) => albGroupIds.has(id))) {
-                        reportViolation(`Beanstalk environment ${env.name} names security groups ${value}, not the ALB's own`, env.urn);
-                    }
-                }
-            }
-
-            // Last, the secret values (generated, so unknown before the first deployment): every
-            // forwarding rule accepts only literal generated secrets, among them what CloudFront sends.
-            const secrets = generatedSecrets(args.resources);
-            const sent = new Set<string>();
-            for (const dist of distributions) {
-                for (const { header: h } of verifyHeaders(dist)) {
-                    if (typeof h?.value === "string") sent.add(h.value);
-                }
-            }
-            for (const rule of rules) {
-                const accepted = headerConditions(rule).get(verify) ?? [];
-                const say = (m: string) => reportViolation(`rule ${rule.name} ${m}`, rule.resource.urn);
-                if (accepted.some(hasWildcard)) {
-                    say(`accepts a ${header} value with a wildcard (* or ?): the secret must be matched literally and alone`);
-                } else if (secrets.size > 0 && accepted.some((v) => !secrets.has(v))) {
-                    say(`accepts a ${header} value that is not a secret this stack generated`);
-                }
-                if (sent.size > 0 && accepted.length > 0 && !accepted.some((v) => sent.has(v))) {
-                    say(`does not accept the ${header} value CloudFront sends: every request it should serve gets the listener's 403`);
-                }
-            }
-        }),
+    check: (j, config) => {
+        if (ofType(j.views, TYPES.loadBalancer).length === 0) return [];
+        const headers = headersOrRefuse(j, "the origin lock");
+        if (isFinding(headers)) return [headers];
+        const header = headers.originVerify;
+        const alb = albGroupsOf(j);
+        return [
+            ...ruleAndListenerFindings(j, header),
+            ...originFindings(j, header),
+            ...beanstalkFindings(j, alb.ids),
+            ...alb.findings,
+            ...albIngressFindings(j, config, alb),
+            ...secretFindings(j, header),
+        ];
+    },
 });
 
+// ---------------------------------------------------------------------------
+// no-open-ingress
+
 const PRIVATE_SPACE = PRIVATE_RANGES.join(", ");
+
+/** The CIDRs a resource admits that lie outside private space (judged by the addresses covered: 0.0.0.0/1 + 128.0.0.0/1 is the internet). */
+function publicCidrs(r: ResourceView): string[] {
+    const open = (...values: unknown[]) =>
+        values
+            .flatMap((v) => (Array.isArray(v) ? itemsOf(v) : [read(() => v)]))
+            .filter((v) => v !== undefined && v !== UNKNOWN && !isPrivateCidr(v))
+            .map(String);
+    if (r.type === TYPES.securityGroup)
+        return (propsOf<SecurityGroupProps>(r).ingress ?? []).flatMap((rule) => open(rule.cidrBlocks ?? [], rule.ipv6CidrBlocks ?? []));
+    if (isIngressRule(r)) {
+        const p = propsOf<IngressRuleProps>(r);
+        return open(p.cidrBlocks ?? [], p.ipv6CidrBlocks ?? [], p.cidrIpv4, p.cidrIpv6);
+    }
+    if (r.type === TYPES.managedPrefixList) return (propsOf<ManagedPrefixListProps>(r).entries ?? []).flatMap((e) => open(e.cidr));
+    if (r.type === TYPES.managedPrefixListEntry) return open(propsOf<ManagedPrefixListEntryProps>(r).cidr);
+    return [];
+}
+
+/** ECS services use only the stack's own security groups (a group created in this update: one the service depends on). */
+function serviceGroupFindings(j: Judgement): Finding[] {
+    const groups = ofType(j.views, TYPES.securityGroup);
+    const known = new Set(groups.map(idOf).filter((id): id is string => id !== undefined));
+    const pending = new Set(groups.filter((g) => idOf(g) === undefined).map((g) => g.urn));
+    const dependencies = dependenciesOf(j);
+    const out: Finding[] = [];
+    for (const service of ofType(j.views, TYPES.ecsService)) {
+        const say = (code: string, m: string) => out.push({ code, message: `ECS service ${service.name} ${m}`, urn: service.urn });
+        const network = propsOf<EcsServiceProps>(service).networkConfiguration;
+        if (isUnknown(() => network?.securityGroups?.length)) {
+            say("service-group-unreadable", "has security groups the pack cannot read yet, so it is refused");
+            continue;
+        }
+        const ids = itemsOf(network?.securityGroups);
+        if (ids.length === 0) {
+            say("service-group-none", "names no security group: ECS would use the VPC's default group, which this stack does not declare");
+            continue;
+        }
+        const dependsOnPending = [...(dependencies.get(service.urn) ?? [])].some((u) => pending.has(u));
+        for (const id of ids) {
+            if (id === UNKNOWN) {
+                if (!dependsOnPending)
+                    say("service-group-undeclared", "uses a security group whose id is not known and that is not one of this stack's, so it is refused");
+            } else if (!known.has(String(id))) {
+                say("service-group-undeclared", `uses security group ${String(id)}, which this stack does not declare: the pack cannot see what it admits`);
+            }
+        }
+    }
+    return out;
+}
 
 export const noOpenIngress = stackPolicy<object>({
     name: "no-open-ingress",
@@ -318,67 +455,31 @@ export const noOpenIngress = stackPolicy<object>({
     severity: "critical",
     remediationSteps:
         "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
-    check: (j, cfg) =>
-        reported("open-ingress", (reportViolation) => {
-            const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };
-            // Judged by the addresses covered (0.0.0.0/1 + 128.0.0.0/1 is the internet); what does not parse is refused.
-            const open = (values: unknown) => (Array.isArray(values) ? values : [values]).filter((v) => !isPrivateCidr(v)).map((v) => String(v));
-            for (const r of args.resources) {
-                const p = r.props as any;
-                const found: string[] = [];
-                if (r.type === TYPES.securityGroup) {
-                    for (const rule of (p.ingress ?? []) as any[]) found.push(...open(rule.cidrBlocks ?? []), ...open(rule.ipv6CidrBlocks ?? []));
-                } else if (isIngress(r)) {
-                    found.push(...open(p.cidrBlocks ?? []), ...open(p.ipv6CidrBlocks ?? []), ...open(p.cidrIpv4 ?? []), ...open(p.cidrIpv6 ?? []));
-                } else if (r.type === PREFIX_LIST) {
-                    for (const e of (p.entries ?? []) as any[]) found.push(...open(e.cidr));
-                } else if (r.type === PREFIX_LIST_ENTRY) {
-                    found.push(...open(p.cidr));
-                }
-                if (found.length > 0) {
-                    reportViolation(
-                        `${r.name} admits ${[...new Set(found)].join(", ")}: addresses outside private space (${PRIVATE_SPACE}), i.e. the internet`,
-                        r.urn,
-                    );
-                }
-            }
-            // Last, the ids (unknown before the first deployment): a group the stack does not declare admits what the pack cannot see.
-            const groups = args.resources.filter((r) => r.type === TYPES.securityGroup);
-            // In a preview a group being created has no id yet (unknown, or not in its outputs at all).
-            const idOf = (g: PolicyResource) => (isUnknown(() => (g.props as any).id) ? undefined : (g.props as any).id);
-            const known = new Set(groups.map(idOf).filter((id): id is string => typeof id === "string"));
-            const pending = new Set(groups.filter((g) => typeof idOf(g) !== "string").map((g) => g.urn));
-            for (const service of args.resources.filter((r) => r.type === TYPES.ecsService)) {
-                const say = (m: string) => reportViolation(`ECS service ${service.name} ${m}`, service.urn);
-                const network = (service.props as any).networkConfiguration;
-                // The list itself (its elements are judged one by one below).
-                if (isUnknown(() => (Array.isArray(network?.securityGroups) ? network.securityGroups.length : network?.securityGroups))) {
-                    say("has security groups the pack cannot read yet, so it is refused");
-                    continue;
-                }
-                const ids = (network?.securityGroups ?? []) as unknown[];
-                if (ids.length === 0) {
-                    say("names no security group: ECS would use the VPC's default group, which this stack does not declare");
-                    continue;
-                }
-                // A group created in this update has no id yet: it must be one of the stack's that the service depends on.
-                const dependsOnPending = service.dependencies.some((d) => pending.has(d.urn));
-                for (let i = 0; i < ids.length; i++) {
-                    if (isUnknown(() => ids[i])) {
-                        if (!dependsOnPending) say("uses a security group whose id is not known and that is not one of this stack's, so it is refused");
-                    } else if (!known.has(String(ids[i]))) {
-                        say(`uses security group ${String(ids[i])}, which this stack does not declare: the pack cannot see what it admits`);
-                    }
-                }
-            }
+    check: (j) => [
+        ...j.views.flatMap((r): Finding[] => {
+            const found = [...new Set(publicCidrs(r))];
+            return found.length === 0
+                ? []
+                : [
+                      {
+                          code: "open-ingress",
+                          message: `${r.name} admits ${found.join(", ")}: addresses outside private space (${PRIVATE_SPACE}), i.e. the internet`,
+                          urn: r.urn,
+                      },
+                  ];
         }),
+        ...serviceGroupFindings(j),
+    ],
 });
+
+// ---------------------------------------------------------------------------
+// origin-verify-rotation
 
 /** The slots' RandomPasswords: each slot's value, its keepers.generation what replaces it. */
 function passwordFindings(j: Judgement): Finding[] {
     const after = j.proposed.originVerify;
     const before = j.deployed.kind === "state" ? j.deployed.position.originVerify : undefined;
-    const passwords = j.views.filter((r) => r.type === TYPES.randomPassword);
+    const passwords = ofType(j.views, TYPES.randomPassword);
     const live = new Set([after.send, ...after.accept, ...(before ? [before.send, ...before.accept] : [])]);
     const out: Finding[] = [];
     for (const slot of SLOTS) {
@@ -394,6 +495,23 @@ function passwordFindings(j: Judgement): Finding[] {
     return out;
 }
 
+/** A value regenerated by code (length, keepers, a replace) while in use: only a rotation step allows a new generation. */
+function regeneratedFindings(j: Judgement, before: Position["originVerify"], after: Position["originVerify"]): string[] {
+    const out: string[] = [];
+    for (const slot of SLOTS) {
+        const inUse = slot === before.send || slot === after.send || before.accept.includes(slot);
+        if (!inUse || before.generation[slot] !== after.generation[slot]) continue;
+        for (const pw of ofType(j.views, TYPES.randomPassword).filter((r) => r.name === ORIGIN_VERIFY_PASSWORDS[slot])) {
+            if (isUnknown(() => propsOf<RandomPasswordProps>(pw).result) || isUnknown(() => propsOf<RandomPasswordProps>(pw).id)) {
+                out.push(
+                    `slot ${slot}'s secret (RandomPassword ${pw.name}) would be generated anew without a new generation while CloudFront sends it or the deployed rules accept it: in between every request gets the ALB's 403`,
+                );
+            }
+        }
+    }
+    return out;
+}
+
 /** The rotation order, against the deployed slots (lib/position.ts originVerify). */
 function rotationFindings(j: Judgement): Finding[] {
     if (j.deployed.kind === "new") return [];
@@ -401,40 +519,25 @@ function rotationFindings(j: Judgement): Finding[] {
         return [{ code: "origin-verify-unjudgeable", message: `cannot judge the origin-verify secret against the deployed one: ${j.deployed.reason}` }];
     const before = j.deployed.position.originVerify;
     const after = j.proposed.originVerify;
-    const out: Finding[] = [];
-    const say = (message: string) => out.push({ code: "origin-verify-order", message });
-    // A value regenerated by code (length, keepers, a replace) while in use: only a rotation step allows a new generation.
-    for (const slot of SLOTS) {
-        const inUse = slot === before.send || slot === after.send || before.accept.includes(slot);
-        if (!inUse || before.generation[slot] !== after.generation[slot]) continue;
-        for (const pw of j.views.filter((r) => r.type === TYPES.randomPassword && r.name === ORIGIN_VERIFY_PASSWORDS[slot])) {
-            if (isUnknown(() => (pw.props as { result?: unknown }).result) || isUnknown(() => (pw.props as { id?: unknown }).id)) {
-                say(
-                    `slot ${slot}'s secret (RandomPassword ${pw.name}) would be generated anew without a new generation while CloudFront sends it or the deployed rules accept it: in between every request gets the ALB's 403`,
-                );
-            }
-        }
-    }
+    const out = regeneratedFindings(j, before, after);
     const [was, now] = [j.deployed.position.headers?.originVerify, j.proposed.headers?.originVerify];
-    if (was && now && was.toLowerCase() !== now.toLowerCase()) {
-        say(`header ${was} → ${now} in one update: the rules and the distribution change separately, and in between every request gets the ALB's 403`);
-    }
+    if (was && now && !sameHeader(was, now))
+        out.push(`header ${was} → ${now} in one update: the rules and the distribution change separately, and in between every request gets the ALB's 403`);
     for (const slot of SLOTS) {
-        if (before.generation[slot] !== after.generation[slot] && (slot === before.send || slot === after.send)) {
-            say(
+        if (before.generation[slot] !== after.generation[slot] && (slot === before.send || slot === after.send))
+            out.push(
                 `slot ${slot}'s secret would be replaced (generation ${before.generation[slot]} → ${after.generation[slot]}) while CloudFront sends it: in between every request gets the ALB's 403`,
             );
-        }
     }
-    if (after.send && after.send !== before.send && !before.accept.includes(after.send)) {
-        say(`CloudFront would send slot ${after.send}, which the deployed rules do not accept yet: first make the rules accept both slots (rotation step 1)`);
-    }
-    if (before.send && !after.accept.includes(before.send)) {
-        say(
+    if (after.send && after.send !== before.send && !before.accept.includes(after.send))
+        out.push(
+            `CloudFront would send slot ${after.send}, which the deployed rules do not accept yet: first make the rules accept both slots (rotation step 1)`,
+        );
+    if (before.send && !after.accept.includes(before.send))
+        out.push(
             `the rules would stop accepting slot ${before.send}, which CloudFront sends in the deployed state (it keeps sending it for the minutes a distribution takes to deploy)`,
         );
-    }
-    return out;
+    return out.map((message) => ({ code: "origin-verify-order", message }));
 }
 
 export const originVerifyRotation = stackPolicy({
@@ -458,19 +561,59 @@ export const originVerifyRotation = stackPolicy({
     forward: rotationFindings,
 });
 
+// ---------------------------------------------------------------------------
+// edge-forwards-routing
+
 export interface EdgeConfig {
     stickinessCookies: string[];
 }
 
 /** Managed origin request policies that forward every viewer header and cookie (AWS: "Use managed origin request policies"). */
-const ALL_VIEWER_POLICIES = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
+const ALL_VIEWER_POLICIES: readonly string[] = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
 
 function forwards(behavior: string | undefined, items: string[] | undefined, name: string, allKinds: string[]): boolean {
-    const listed = (items ?? []).some((i) => i.toLowerCase() === name.toLowerCase());
+    const listed = (items ?? []).some((i) => sameHeader(i, name));
     if (behavior !== undefined && allKinds.includes(behavior)) return true;
     if (behavior === "whitelist") return listed;
     if (behavior === "allExcept") return !listed;
     return false;
+}
+
+/** What one cache behavior forwards to the origin and keys its cache on. */
+function behaviorFindings(
+    b: ReturnType<typeof cacheBehaviors>[number],
+    policies: { origin: ReadonlyMap<unknown, Partial<OriginRequestPolicyProps>>; cache: ReadonlyMap<unknown, Partial<CachePolicyProps>> },
+    routing: readonly string[],
+    cookies: readonly string[],
+): [string, string][] {
+    const out: [string, string][] = [];
+    // The managed AllViewer policies forward every viewer header and cookie.
+    if (!ALL_VIEWER_POLICIES.includes(String(b.originRequestPolicyId))) {
+        const orp = policies.origin.get(b.originRequestPolicyId);
+        if (!orp) out.push(["edge-no-origin-request-policy", "no origin request policy from this stack forwards the routing headers and cookies"]);
+        else {
+            const h = orp.headersConfig ?? {};
+            for (const name of routing)
+                if (!forwards(h.headerBehavior, h.headers?.items, name, ["allViewer", "allViewerAndWhitelistCloudFront"]))
+                    out.push(["edge-header-dropped", `header ${name} is not forwarded to the origin: header routing silently stops working`]);
+            const c = orp.cookiesConfig ?? {};
+            for (const cookie of cookies)
+                if (!forwards(c.cookieBehavior, c.cookies?.items, cookie, ["all"]))
+                    out.push(["edge-cookie-dropped", `cookie ${cookie} is not forwarded: ALB stickiness silently stops working`]);
+        }
+    }
+    if (b.cachePolicyId !== CACHING_DISABLED_POLICY_ID) {
+        const cp = policies.cache.get(b.cachePolicyId);
+        const keyHeaders = cp?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
+        const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));
+        const noCache = cp !== undefined && Number(cp.maxTtl) === 0;
+        if (!noCache && !keyed)
+            out.push([
+                "edge-cache-unkeyed",
+                "API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other",
+            ]);
+    }
+    return out;
 }
 
 export const edgeForwardsRouting = stackPolicy<EdgeConfig>({
@@ -485,58 +628,25 @@ export const edgeForwardsRouting = stackPolicy<EdgeConfig>({
             stickinessCookies: { type: "array", items: { type: "string" }, default: ["AWSALB", "AWSALBTG"] },
         },
     },
-    check: (j, cfg) =>
-        reported("edge-forwarding", (reportViolation) => {
-            const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };
-            const config = args.getConfig<EdgeConfig>();
-            const distributions = args.resources.filter((r) => r.type === TYPES.distribution);
-            if (distributions.length === 0) return;
-            const record = recordOrRefuse(j, reportViolation, "what CloudFront forwards");
-            if (!record) return;
-            const byId = (type: string) => new Map(args.resources.filter((r) => r.type === type).map((r) => [(r.props as any).id, r.props as any]));
-            const originPolicies = byId(TYPES.originRequestPolicy);
-            const cachePolicies = byId(TYPES.cachePolicy);
-            const routing = [record.headers.route, record.headers.token];
-            for (const dist of distributions) {
-                const p = dist.props as any;
-                const behaviors: any[] = [p.defaultCacheBehavior, ...(p.orderedCacheBehaviors ?? [])].filter(Boolean);
-                behaviors.forEach((b, i) => {
-                    const where = i === 0 ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
-                    const say = (m: string) => reportViolation(`distribution ${dist.name}, ${where}: ${m}`, dist.urn);
-                    // The managed AllViewer policies forward every viewer header and cookie.
-                    if (!ALL_VIEWER_POLICIES.includes(b.originRequestPolicyId)) {
-                        const orp = originPolicies.get(b.originRequestPolicyId);
-                        if (!orp) {
-                            say("no origin request policy from this stack forwards the routing headers and cookies");
-                        } else {
-                            const h = orp.headersConfig ?? {};
-                            for (const name of routing) {
-                                if (!forwards(h.headerBehavior, h.headers?.items, name, ["allViewer", "allViewerAndWhitelistCloudFront"])) {
-                                    say(`header ${name} is not forwarded to the origin: header routing silently stops working`);
-                                }
-                            }
-                            const c = orp.cookiesConfig ?? {};
-                            for (const cookie of config.stickinessCookies) {
-                                if (!forwards(c.cookieBehavior, c.cookies?.items, cookie, ["all"])) {
-                                    say(`cookie ${cookie} is not forwarded: ALB stickiness silently stops working`);
-                                }
-                            }
-                        }
-                    }
-                    if (b.cachePolicyId !== CACHING_DISABLED_POLICY_ID) {
-                        const cp = cachePolicies.get(b.cachePolicyId);
-                        const keyHeaders = cp?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
-                        const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));
-                        const noCache = cp !== undefined && Number(cp.maxTtl) === 0;
-                        if (!noCache && !keyed) {
-                            say(
-                                "API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other",
-                            );
-                        }
-                    }
-                });
-            }
-        }),
+    check: (j, config) => {
+        const distributions = ofType(j.views, TYPES.distribution);
+        if (distributions.length === 0) return [];
+        const headers = headersOrRefuse(j, "what CloudFront forwards");
+        if (isFinding(headers)) return [headers];
+        const byId = <P extends IdProps>(type: string) => new Map(ofType(j.views, type).map((r) => [read(() => propsOf<P>(r).id), propsOf<P>(r)]));
+        const policies = { origin: byId<OriginRequestPolicyProps>(TYPES.originRequestPolicy), cache: byId<CachePolicyProps>(TYPES.cachePolicy) };
+        const routing = [headers.route, headers.token];
+        return distributions.flatMap((dist) =>
+            cacheBehaviors(propsOf<DistributionProps>(dist)).flatMap((b) => {
+                const where = b.pathPattern === undefined ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
+                return behaviorFindings(b, policies, routing, config.stickinessCookies).map(([code, message]): Finding => ({
+                    code,
+                    message: `distribution ${dist.name}, ${where}: ${message}`,
+                    urn: dist.urn,
+                }));
+            }),
+        );
+    },
 });
 
 export const accessPolicies = [qaRoutesProtected, originLocked, noOpenIngress, originVerifyRotation, edgeForwardsRouting];

@@ -21,7 +21,8 @@ import {
 import { EdgePosition, Position, springShare } from "../lib/position";
 import { ContinuousDeploymentPolicyProps, DistributionProps, TYPES, ofType, propsOf, read, UNKNOWN } from "../lib/resources";
 import { Finding, Judgement, stackPolicy } from "./judge";
-import { BAKE_SCHEMA, BakeConfig, bakeConfigProblems, notToday } from "./rollback";
+import { notToday } from "./clock";
+import { BAKE_SCHEMA, BakeConfig, bakeConfigProblems } from "./rollback";
 import { rises } from "./traffic";
 
 const describe = (e: EdgePosition) => `${e.phase ?? "no phase"}${e.phase === "weight" || e.phase === "promoting" ? ` ${e.weight}%` : ""}`;

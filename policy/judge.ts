@@ -21,8 +21,8 @@
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { Comparison, compare } from "../lib/compare";
 import { DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
-import { Position, positionOf, readPosition } from "../lib/position";
-import { ResourceView, TYPES, read, UNKNOWN } from "../lib/resources";
+import { Position, RuleRead, positionOf, readPosition, readRules, targetLabels } from "../lib/position";
+import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
 
 export interface Finding {
     code: string;
@@ -72,7 +72,7 @@ export function selfReferences(resources: readonly PolicyResource[]): PolicyReso
 /** Why a StackReference is not this stack's reference to itself, or undefined. */
 function selfReferenceProblem(ref: PolicyResource): string | undefined {
     const { stack, project } = stackOf(ref.urn);
-    const name = String((ref.props as { name?: unknown }).name ?? "");
+    const name = String(propsOf<StackReferenceProps>(ref).name ?? "");
     const self = name === stack || name === `${project}/${stack}` || name.endsWith(`/${project}/${stack}`);
     return self ? undefined : `StackReference "${DEPLOYED_STATE_REFERENCE}" names ${name || "nothing"}, not this stack (${project}/${stack})`;
 }
@@ -95,12 +95,10 @@ export function deployedIn(resources: readonly PolicyResource[]): Deployed {
     }
     const problem = selfReferenceProblem(refs[0]);
     if (problem) return { kind: "unjudgeable", reason: problem };
-    const outputs = read(() => (refs[0].props as { outputs?: Record<string, unknown> }).outputs ?? {});
+    const outputs = read(() => propsOf<StackReferenceProps>(refs[0]).outputs ?? {});
     if (outputs === UNKNOWN) return { kind: "unjudgeable", reason: "the deployed outputs are unknown" };
     if (Object.keys(outputs).length === 0) {
-        const existing = resources.filter(
-            (r) => CREATED.has(r.type) && read(() => (r.props as { id?: unknown }).id) !== UNKNOWN && (r.props as { id?: unknown }).id,
-        );
+        const existing = resources.filter((r) => CREATED.has(r.type) && typeof read(() => propsOf<IdProps>(r).id) === "string");
         return existing.length === 0
             ? { kind: "new" }
             : {
@@ -139,6 +137,20 @@ export function judgementOf(resources: readonly PolicyResource[]): Judgement {
     const judgement = { resources, views, proposed, deployed, move, today: clockToday(), now: clockNow() };
     judged.set(resources, judgement);
     return judgement;
+}
+
+const rules = new WeakMap<Judgement, RuleRead[]>();
+
+/** The listener rules of this evaluation, with their targets labelled (lib/position.ts readRules). */
+export function rulesOf(j: Judgement): RuleRead[] {
+    let found = rules.get(j);
+    if (!found) rules.set(j, (found = readRules(j.views, targetLabels(j.views))));
+    return found;
+}
+
+/** Each resource's dependencies, by URN (the engine's `dependsOn` and input dependencies). */
+export function dependenciesOf(j: Judgement): Map<string, Set<string>> {
+    return new Map(j.resources.map((r) => [r.urn, new Set(r.dependencies.map((d) => d.urn))]));
 }
 
 /** A move back toward the known-good position, or no move at all. */

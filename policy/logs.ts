@@ -109,7 +109,7 @@ function logTargets(views: readonly ResourceView[]): LogTarget[] | Unknown {
     for (const lb of ofType(views, TYPES.loadBalancer)) {
         const logs = read(() => JSON.parse(JSON.stringify(propsOf<LoadBalancerProps>(lb).accessLogs ?? null)) as LoadBalancerProps["accessLogs"] | null);
         if (logs === UNKNOWN) return UNKNOWN;
-        if (logs?.enabled === true) out.push({ bucket: logs.bucket, prefix: logs.prefix ?? "" });
+        if (logs?.enabled === true) out.push({ bucket: logs.bucket ?? "", prefix: logs.prefix ?? "" });
     }
     return out;
 }

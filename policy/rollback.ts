@@ -4,10 +4,10 @@
  * period since a cutover recorded on the day, production keeps the rollback targets
  * `protect`ed, and nothing that carries live traffic is ever created anew.
  */
-import { Position, readRules, springShare, targetLabels } from "../lib/position";
-import { COLOR_TAG, TYPES, UNKNOWN, ofType, read, tagsOf } from "../lib/resources";
-import { daysBetween } from "./clock";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Position, isCanaryRule, isViewerDistribution, springShare } from "../lib/position";
+import { COLOR_TAG, IdProps, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
+import { daysBetween, notToday } from "./clock";
+import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
 
 export interface BakeConfig {
     /** Floor for the stack's own bake days: a stack cannot shorten the bake below this. */
@@ -55,13 +55,6 @@ export function removalBlocked(j: Judgement, config: BakeConfig): string | undef
     return held >= bakeDays ? undefined : `the cutover of ${d.dates.cutoverDate} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
 }
 
-/** A date that starts a bake clock is recorded on the day: never before today, never after. */
-export function notToday(name: string, date: string, today: string): string | undefined {
-    if (date < today) return `${name} ${date} lies before today (${today}): the bake counts from the day it is recorded`;
-    if (date > today) return `${name} ${date} lies after today (${today}): record the day itself`;
-    return undefined;
-}
-
 function cutoverFindings(j: Judgement): Finding[] {
     const cutover = j.proposed.dates.cutoverDate;
     const before = j.deployed.kind === "state" ? j.deployed.position.dates.cutoverDate : null;
@@ -86,7 +79,7 @@ function removalFindings(j: Judgement, config: BakeConfig): Finding[] {
     const out: Finding[] = ["blue", "green"]
         .filter((color) => !present.has(color))
         .map((color) => ({ code: "rollback-target-removed", message: `the Beanstalk ${color} environment (a rollback target) is missing while ${why}` }));
-    for (const rule of readRules(j.views, targetLabels(j.views)).filter((r) => r.role === "path" || r.role === "catch-all")) {
+    for (const rule of rulesOf(j).filter(isCanaryRule)) {
         const named = (rule.targets ?? []).filter((t) => t.label?.startsWith("legacy-")).length;
         if (named < 2) {
             out.push({
@@ -151,9 +144,9 @@ export const rollbackTargetsNotRecreated = stackPolicy({
             return [{ code: "recreation-unjudgeable", message: `cannot tell a rename or replacement from an update: ${j.deployed.reason}`, always: true }];
         const pairWasGone = j.deployed.kind === "state" && !j.deployed.position.legacyPresent;
         return j.views
-            .filter((r) => LIVE_TYPES.has(r.type) || (r.type === TYPES.distribution && read(() => (r.props as { staging?: boolean }).staging) !== true))
+            .filter((r) => LIVE_TYPES.has(r.type) || isViewerDistribution(r))
             .filter((r) => !(r.type === TYPES.beanstalkEnvironment && pairWasGone))
-            .filter((r) => read(() => (r.props as { id?: unknown }).id) === UNKNOWN)
+            .filter((r) => read(() => propsOf<IdProps>(r).id) === UNKNOWN)
             .map((r) => ({
                 code: "live-recreated",
                 message: `${r.name} (${r.type.split(":").pop()}) would be created anew in a deployed stack: a rename without aliases or a replacement deletes the one carrying traffic`,

@@ -5,31 +5,39 @@
  * stack's `maxRollbackMinutes`: a longer stickiness, deregistration delay or alarm window makes
  * every later rollback slower, which is exactly what a change must not do silently.
  *
- * Read from the resources, through the typed views below (never `any`):
+ * Read from the resources, through the typed views of lib/resources.ts:
  * - detection: the Spring metric alarms of the HealthSignals component (the ones the canary
  *   tool watches, tools/canary/watch.ts), each one's period (or its metric queries' period) ×
  *   evaluationPeriods;
  * - stickiness: the longest enabled forward stickiness of the canary rules (path and catch-all);
- *   at the edge, the continuous deployment policy's session MaximumTTL while it is weight-based;
+ *   at the edge, the continuous deployment policy's session MaximumTTL while it is enabled and weight-based;
  * - draining: the Spring target groups' deregistrationDelay and the Beanstalk environments'
  *   `aws:elasticbeanstalk:environment:process:default` DeregistrationDelay (unset: 300 s, the
  *   ELB default, as an upper bound);
- * - the change: a rule update on the ALB; and, while the cut-in is past `adopted` with the old
- *   origin still remembered, a cut-in rollback is a CloudFront change, bounded too.
+ * - the change: a rule update on the ALB; and, while the edge resources are past `adopted` with the
+ *   old origin still in the primary distribution (lib/position.ts edgeOf, never the CutinEdge's
+ *   record of its phase), a cut-in rollback is a CloudFront change, bounded too.
  *
- * Backward always: an update that moves toward the last known-good state is never refused here
- * (refusing a rollback is the slowest rollback of all); a setting over the bound that rides along
- * is refused with the next forward step.
+ * The bound is a finding about the resources: on a move toward the known-good position it is
+ * excused (refusing a rollback is the slowest rollback of all, policy/judge.ts); a setting over
+ * the bound that rides along is refused with the next forward step.
  */
-import type { PolicyResource } from "@pulumi/policy";
-import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
-import { CUTIN_PHASES, CutinPhase } from "../lib/cutin";
+import { COMPONENT_TYPES } from "../lib/contract";
+import { EdgePosition, beanstalkSetting, isCanaryRule, readRules, targetLabels } from "../lib/position";
+import {
+    ContinuousDeploymentPolicyProps,
+    MetricAlarmProps,
+    ResourceView,
+    TYPES,
+    TargetGroupProps,
+    ofType,
+    parentTypeOf,
+    propsOf,
+    tagsOf,
+} from "../lib/resources";
 import { AlarmTiming, RollbackBound, describeTerms, formatDuration, rollbackBound } from "../lib/rollbackTime";
 import { Finding, stackPolicy } from "./judge";
-import { TYPES, beanstalkSetting, rulesOf, tagsOf } from "./stackView";
 
-const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-const CD_POLICY = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
 /** The tag HealthSignals puts on each alarm with its side (components/healthSignals.ts). */
 const SIDE_TAG = "payments:side";
 
@@ -40,20 +48,11 @@ export interface RollbackTimeConfig {
 
 /** A number of seconds from a resource property (a number, or a numeric string as Beanstalk settings are); NaN otherwise. */
 const seconds = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A metric alarm as the pack sees it: its own period, or (a metric-math alarm) its queries' metrics' periods. */
-interface AlarmView {
-    name?: unknown;
-    period?: unknown;
-    evaluationPeriods?: unknown;
-    metricQueries?: unknown;
-}
-
-function alarmTiming(r: PolicyResource): AlarmTiming {
-    const p = r.props as AlarmView;
+function alarmTiming(r: ResourceView): AlarmTiming {
+    const p = propsOf<MetricAlarmProps>(r);
     const queryPeriods = (Array.isArray(p.metricQueries) ? p.metricQueries : [])
-        .map((q: unknown) => (isRecord(q) && isRecord(q.metric) ? seconds(q.metric.period) : undefined))
+        .map((q) => (q?.metric ? seconds(q.metric.period) : undefined))
         .filter((x): x is number => x !== undefined);
     // A metric-math alarm has no period of its own (the provider may record 0): its metrics' periods count.
     const own = seconds(p.period);
@@ -62,75 +61,64 @@ function alarmTiming(r: PolicyResource): AlarmTiming {
 }
 
 /** The alarms the canary tool watches: the Spring ones of the HealthSignals component (the composite's children). */
-function watchedAlarms(resources: readonly PolicyResource[]): AlarmTiming[] {
-    return resources
-        .filter((r) => r.type === METRIC_ALARM && r.parent?.type === COMPONENT_TYPES.healthSignals && tagsOf(r)[SIDE_TAG] === "spring")
+function watchedAlarms(views: readonly ResourceView[]): AlarmTiming[] {
+    return ofType(views, TYPES.metricAlarm)
+        .filter((r) => parentTypeOf(r.urn) === COMPONENT_TYPES.healthSignals && tagsOf(r)[SIDE_TAG] === "spring")
         .map(alarmTiming);
 }
 
 /** The longest enabled stickiness of the canary rules, 0 when none is on (stickiness-bounded refuses that separately). */
-function canaryStickiness(resources: readonly PolicyResource[]): number {
-    const durations = rulesOf(resources)
-        .filter((r) => r.isCanary && r.forward?.stickiness?.enabled === true)
-        .map((r) => seconds(r.forward?.stickiness?.duration));
+function canaryStickiness(views: readonly ResourceView[]): number {
+    const durations = readRules(views, targetLabels(views))
+        .filter((r) => isCanaryRule(r) && r.stickiness?.enabled === true)
+        .map((r) => seconds(r.stickiness?.duration));
     return durations.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), 0);
 }
 
 /** Every deregistration delay traffic drains through: the Spring target groups', the Beanstalk processes' (undefined: not set). */
-function deregistrationDelays(resources: readonly PolicyResource[]): (number | undefined)[] {
-    const spring = resources
-        .filter((r) => r.type === TYPES.targetGroup && r.parent?.type === TYPES.fargateService)
+function deregistrationDelays(views: readonly ResourceView[]): (number | undefined)[] {
+    const spring = ofType(views, TYPES.targetGroup)
+        .filter((r) => parentTypeOf(r.urn) === COMPONENT_TYPES.fargateService)
         .map((r) => {
-            const delay: unknown = (r.props as { deregistrationDelay?: unknown }).deregistrationDelay;
+            const delay = propsOf<TargetGroupProps>(r).deregistrationDelay;
             return delay === undefined || delay === null ? undefined : seconds(delay);
         });
-    const legacy = resources
-        .filter((r) => r.type === TYPES.beanstalkEnvironment)
-        .map((r) => {
-            const delay = beanstalkSetting(r.props, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
-            return delay === undefined ? undefined : seconds(delay);
-        });
+    const legacy = ofType(views, TYPES.beanstalkEnvironment).map((r) => {
+        const delay = beanstalkSetting(r, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
+        return delay === undefined ? undefined : seconds(delay);
+    });
     return [...spring, ...legacy];
 }
 
-/** A continuous deployment policy as the pack sees it (@pulumi/aws cloudfront.ContinuousDeploymentPolicy). */
-interface CdPolicyView {
-    enabled?: unknown;
-    trafficConfig?: { type?: unknown; singleWeightConfig?: { sessionStickinessConfig?: { maximumTtl?: unknown } } };
-}
-
 /**
- * Whether a cut-in rollback is a CloudFront change now (the cut-in is past `adopted` and its old
- * origin is still remembered), and how long viewers stay pinned to the staging distribution
- * (a weight-based policy's MaximumTTL; 0 otherwise). Undefined: no cut-in rollback exists.
+ * Whether a cut-in rollback is a CloudFront change now (the edge is past `adopted` and keeps its
+ * old origin: lib/position.ts reads both from the edge resources), and how long viewers stay
+ * pinned to the staging distribution (a weight-based policy's MaximumTTL; 0 otherwise).
+ * Undefined: no cut-in rollback exists.
  */
-function edgeRollback(resources: readonly PolicyResource[]): { stickinessSeconds: number } | undefined {
-    const edges = resources.filter((r) => r.type === COMPONENT_TYPES.cutinEdge);
-    if (edges.length !== 1) return undefined;
-    const record = edges[0].props as CutinEdgeOutputs;
-    const phase = CUTIN_PHASES.includes(record.phase as CutinPhase) ? (record.phase as CutinPhase) : undefined;
-    if (phase === "adopted" || record.retired === true) return undefined;
-    const policy = resources.find((r) => r.type === CD_POLICY && r.parent?.type === COMPONENT_TYPES.cutinEdge);
-    const view = (policy?.props ?? {}) as CdPolicyView;
-    const weighted = view.enabled === true && view.trafficConfig?.type === "SingleWeight";
-    return { stickinessSeconds: weighted ? seconds(view.trafficConfig?.singleWeightConfig?.sessionStickinessConfig?.maximumTtl) : 0 };
+function edgeRollback(views: readonly ResourceView[], edge: EdgePosition): { stickinessSeconds: number } | undefined {
+    if (edge.oldOrigin === null || edge.phase === "adopted") return undefined;
+    const policies = ofType(views, TYPES.continuousDeploymentPolicy).map((r) => propsOf<ContinuousDeploymentPolicyProps>(r));
+    const weighted = policies.filter((p) => p.enabled === true && p.trafficConfig?.type === "SingleWeight");
+    const ttl = weighted.map((p) => seconds(p.trafficConfig?.singleWeightConfig?.sessionStickinessConfig?.maximumTtl));
+    return { stickinessSeconds: ttl.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), 0) };
 }
 
 /** The bounds of the rollbacks this stack can need: on the ALB always, at CloudFront during the cut-in. */
-export function rollbackBounds(resources: readonly PolicyResource[]): { where: string; bound: RollbackBound }[] {
-    const alarms = watchedAlarms(resources);
-    const delays = deregistrationDelays(resources);
+export function rollbackBounds(views: readonly ResourceView[], edge: EdgePosition): { where: string; bound: RollbackBound }[] {
+    const alarms = watchedAlarms(views);
+    const delays = deregistrationDelays(views);
     const out = [
         {
             where: "on the ALB",
-            bound: rollbackBound({ alarms, change: "alb-rule", stickinessSeconds: canaryStickiness(resources), deregistrationDelaySeconds: delays }),
+            bound: rollbackBound({ alarms, change: "alb-rule", stickinessSeconds: canaryStickiness(views), deregistrationDelaySeconds: delays }),
         },
     ];
-    const edge = edgeRollback(resources);
-    if (edge) {
+    const cutin = edgeRollback(views, edge);
+    if (cutin) {
         out.push({
             where: "of the cut-in at CloudFront",
-            bound: rollbackBound({ alarms, change: "cloudfront", stickinessSeconds: edge.stickinessSeconds, deregistrationDelaySeconds: delays }),
+            bound: rollbackBound({ alarms, change: "cloudfront", stickinessSeconds: cutin.stickinessSeconds, deregistrationDelaySeconds: delays }),
         });
     }
     return out;
@@ -154,7 +142,7 @@ export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     check: (j, { maxRollbackMinutes }) =>
         !Number.isInteger(maxRollbackMinutes)
             ? []
-            : rollbackBounds(j.resources)
+            : rollbackBounds(j.views, j.proposed.edge)
                   .filter(({ bound }) => !(bound.totalSeconds <= maxRollbackMinutes! * 60))
                   .map(({ where, bound }): Finding => ({
                       code: "rollback-too-slow",

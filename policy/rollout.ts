@@ -1,7 +1,6 @@
 /**
  * Zero-downtime releases inside a color, warm idle colors, and task sizes AWS accepts.
  */
-import type { PolicyResource } from "@pulumi/policy";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
 import {
     TARGET_GROUP_HEALTH_CHECK_INTERVAL as INTERVAL,
@@ -9,9 +8,19 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { Finding, Judgement, reported, stackPolicy } from "./judge";
-import { Position } from "../lib/position";
-import { TYPES, beanstalkEnvironments, beanstalkSetting, rulesOf } from "./stackView";
+import { Position, beanstalkSetting, isCanaryRule } from "../lib/position";
+import {
+    BeanstalkEnvironmentProps,
+    EcsServiceProps,
+    ResourceView,
+    TYPES,
+    TargetGroupProps,
+    TaskDefinitionProps,
+    ofType,
+    propsOf,
+    read,
+} from "../lib/resources";
+import { Finding, Judgement, dependenciesOf, rulesOf, stackPolicy } from "./judge";
 
 /**
  * HTTP codes a health-check matcher accepts ("200", "200,302", "200-399"); a code of 400 or
@@ -57,90 +66,104 @@ export interface ZeroDowntimeConfig {
     maxDeregistrationSeconds: number;
 }
 
-/** One resource's rollout settings (an ECS service, a target group, a Beanstalk environment), as reports. */
-function rolloutProblems(args: { type: string; props: unknown; getConfig: <T>() => T }, reportViolation: (m: string) => void): void {
-    const p = args.props as any;
-    const config = args.getConfig<ZeroDowntimeConfig>();
-    const delayOk = (d: number) => d >= config.minDeregistrationSeconds && d <= config.maxDeregistrationSeconds;
-    const delayRange = `${config.minDeregistrationSeconds}–${config.maxDeregistrationSeconds}s`;
-    switch (args.type) {
-        case TYPES.ecsService: {
-            if (!(Number(p.deploymentMinimumHealthyPercent) >= 100)) {
-                reportViolation(
-                    `deploymentMinimumHealthyPercent is ${p.deploymentMinimumHealthyPercent ?? "unset"}; below 100 a rollout removes serving capacity`,
-                );
-            }
-            if (!(Number(p.deploymentMaximumPercent) > 100)) {
-                reportViolation(
-                    `deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`,
-                );
-            }
-            if (p.waitForSteadyState !== true) {
-                reportViolation("waitForSteadyState is not true: the update would move traffic before the new tasks are healthy");
-            }
-            if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true) {
-                reportViolation("the deployment circuit breaker with rollback is off: a bad image would keep replacing healthy tasks");
-            }
-            if ((p.loadBalancers ?? []).length > 0 && !(Number(p.healthCheckGracePeriodSeconds) > 0)) {
-                reportViolation("no health-check grace period: JVM tasks are killed by the ALB health check while warming up");
-            }
-            return;
-        }
-        case TYPES.targetGroup: {
-            const hc = p.healthCheck ?? {};
-            if (hc.enabled === false) reportViolation("health checks are disabled");
-            const problem = hc.matcher === undefined ? undefined : matcherProblem(String(hc.matcher));
-            if (problem) reportViolation(problem);
-            if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL))
-                reportViolation(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
-            if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT)) reportViolation(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
-            if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval) {
-                reportViolation(`health check timeout ${hc.timeout}s must be shorter than the interval ${hc.interval}s`);
-            }
-            for (const key of ["healthyThreshold", "unhealthyThreshold"]) {
-                if (hc[key] !== undefined && !inRange(hc[key], THRESHOLD)) reportViolation(`health check ${key} ${hc[key]} is outside ${span(THRESHOLD)}`);
-            }
-            const delay = p.deregistrationDelay === undefined ? 300 : Number(p.deregistrationDelay);
-            if (!delayOk(delay)) reportViolation(`deregistration delay ${delay}s is outside ${delayRange}`);
-            return;
-        }
-        case TYPES.beanstalkEnvironment: {
-            // A setting given twice: which one Beanstalk applies is not for a reviewer to guess.
-            const seen = new Set<string>();
-            for (const s of (p.settings ?? []) as any[]) {
-                const key = `${s?.namespace} ${s?.name}`;
-                if (seen.has(key)) reportViolation(`setting ${s?.namespace}:${s?.name} is given more than once`);
-                seen.add(key);
-            }
-            // Beanstalk's own default is AllAtOnce, so an unset policy is a violation too.
-            const policy = beanstalkSetting(p, "aws:elasticbeanstalk:command", "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
-            if (policy.startsWith("AllAtOnce")) {
-                reportViolation(`deployment policy ${policy} takes every instance out of service during a deploy`);
-            }
-            if (policy === "Rolling") {
-                const type = beanstalkSetting(p, "aws:elasticbeanstalk:command", "BatchSizeType") ?? BEANSTALK_DEFAULT_BATCH.type;
-                const size = Number(beanstalkSetting(p, "aws:elasticbeanstalk:command", "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
-                const min = Number(beanstalkSetting(p, "aws:autoscaling:asg", "MinSize") ?? 1);
-                if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min)) {
-                    reportViolation(
-                        `deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`,
-                    );
-                }
-            }
-            // The same matcher check as a target group's: each process is one.
-            for (const s of (p.settings ?? []) as any[]) {
-                if (!BEANSTALK_PROCESS.test(String(s?.namespace)) || String(s?.name).toLowerCase() !== "matcherhttpcode") continue;
-                const problem = matcherProblem(String(s.value));
-                if (problem) reportViolation(`${s.namespace}: ${problem}`);
-            }
-            const delay = beanstalkSetting(p, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
-            if (delay !== undefined && !delayOk(Number(delay))) {
-                reportViolation(`deregistration delay ${delay}s is outside ${delayRange}`);
-            }
-            return;
-        }
-        default:
+interface RolloutLimits {
+    delayOk: (seconds: number) => boolean;
+    delayRange: string;
+}
+
+/** An ECS service rolls out within its color: new tasks healthy before old ones stop, a bad image rolled back. */
+function serviceProblems(p: Partial<EcsServiceProps>): [string, string][] {
+    const out: [string, string][] = [];
+    if (!(Number(p.deploymentMinimumHealthyPercent) >= 100))
+        out.push([
+            "ecs-min-healthy",
+            `deploymentMinimumHealthyPercent is ${p.deploymentMinimumHealthyPercent ?? "unset"}; below 100 a rollout removes serving capacity`,
+        ]);
+    if (!(Number(p.deploymentMaximumPercent) > 100))
+        out.push([
+            "ecs-max-percent",
+            `deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`,
+        ]);
+    if (p.waitForSteadyState !== true)
+        out.push(["ecs-steady-state", "waitForSteadyState is not true: the update would move traffic before the new tasks are healthy"]);
+    if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true)
+        out.push(["ecs-circuit-breaker", "the deployment circuit breaker with rollback is off: a bad image would keep replacing healthy tasks"]);
+    if ((p.loadBalancers ?? []).length > 0 && !(Number(p.healthCheckGracePeriodSeconds) > 0))
+        out.push(["ecs-grace-period", "no health-check grace period: JVM tasks are killed by the ALB health check while warming up"]);
+    return out;
+}
+
+/** A target group's health check tells a failing app from a healthy one, in time; draining lasts as configured. */
+function targetGroupProblems(p: Partial<TargetGroupProps>, limits: RolloutLimits): [string, string][] {
+    const out: [string, string][] = [];
+    const hc = p.healthCheck ?? {};
+    if (hc.enabled === false) out.push(["health-check-off", "health checks are disabled"]);
+    const problem = hc.matcher === undefined ? undefined : matcherProblem(String(hc.matcher));
+    if (problem) out.push(["health-matcher", problem]);
+    const range = (m: string) => out.push(["health-check-range", m]);
+    if (hc.interval !== undefined && !inRange(hc.interval, INTERVAL)) range(`health check interval ${hc.interval}s is outside ${span(INTERVAL)}`);
+    if (hc.timeout !== undefined && !inRange(hc.timeout, TIMEOUT)) range(`health check timeout ${hc.timeout}s is outside ${span(TIMEOUT)}`);
+    if (hc.timeout !== undefined && hc.interval !== undefined && hc.timeout >= hc.interval)
+        range(`health check timeout ${hc.timeout}s must be shorter than the interval ${hc.interval}s`);
+    for (const key of ["healthyThreshold", "unhealthyThreshold"] as const) {
+        if (hc[key] !== undefined && !inRange(hc[key], THRESHOLD)) range(`health check ${key} ${hc[key]} is outside ${span(THRESHOLD)}`);
     }
+    const delay = p.deregistrationDelay === undefined ? 300 : Number(p.deregistrationDelay);
+    if (!limits.delayOk(delay)) out.push(["deregistration-delay", `deregistration delay ${delay}s is outside ${limits.delayRange}`]);
+    return out;
+}
+
+/** A Beanstalk environment deploys without taking its instances out of service at once. */
+function environmentProblems(env: ResourceView, limits: RolloutLimits): [string, string][] {
+    const out: [string, string][] = [];
+    const settings = propsOf<BeanstalkEnvironmentProps>(env).settings ?? [];
+    // A setting given twice: which one Beanstalk applies is not for a reviewer to guess.
+    const seen = new Set<string>();
+    for (const s of settings) {
+        const key = `${s?.namespace}:${s?.name}`;
+        if (seen.has(key)) out.push(["setting-repeated", `setting ${key} is given more than once`]);
+        seen.add(key);
+    }
+    const setting = (namespace: string, name: string) => beanstalkSetting(env, namespace, name);
+    // Beanstalk's own default is AllAtOnce, so an unset policy is a violation too.
+    const policy = setting("aws:elasticbeanstalk:command", "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
+    if (policy.startsWith("AllAtOnce")) out.push(["beanstalk-all-at-once", `deployment policy ${policy} takes every instance out of service during a deploy`]);
+    if (policy === "Rolling") {
+        const type = setting("aws:elasticbeanstalk:command", "BatchSizeType") ?? BEANSTALK_DEFAULT_BATCH.type;
+        const size = Number(setting("aws:elasticbeanstalk:command", "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
+        const min = Number(setting("aws:autoscaling:asg", "MinSize") ?? 1);
+        if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min))
+            out.push([
+                "beanstalk-rolling-batch",
+                `deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`,
+            ]);
+    }
+    // The same matcher check as a target group's: each process is one.
+    for (const s of settings) {
+        if (!BEANSTALK_PROCESS.test(String(s?.namespace)) || String(s?.name).toLowerCase() !== "matcherhttpcode") continue;
+        const problem = matcherProblem(String(read(() => s.value)));
+        if (problem) out.push(["health-matcher", `${s.namespace}: ${problem}`]);
+    }
+    const delay = setting("aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
+    if (delay !== undefined && !limits.delayOk(Number(delay)))
+        out.push(["deregistration-delay", `deregistration delay ${delay}s is outside ${limits.delayRange}`]);
+    return out;
+}
+
+function rolloutFindings(j: Judgement, config: ZeroDowntimeConfig): Finding[] {
+    const limits: RolloutLimits = {
+        delayOk: (d) => d >= config.minDeregistrationSeconds && d <= config.maxDeregistrationSeconds,
+        delayRange: `${config.minDeregistrationSeconds}–${config.maxDeregistrationSeconds}s`,
+    };
+    const problems = (r: ResourceView): [string, string][] =>
+        r.type === TYPES.ecsService
+            ? serviceProblems(propsOf<EcsServiceProps>(r))
+            : r.type === TYPES.targetGroup
+              ? targetGroupProblems(propsOf<TargetGroupProps>(r), limits)
+              : r.type === TYPES.beanstalkEnvironment
+                ? environmentProblems(r, limits)
+                : [];
+    return j.views.flatMap((r) => problems(r).map(([code, message]): Finding => ({ code, message: `${r.name}: ${message}`, urn: r.urn })));
 }
 
 export const zeroDowntimeRollout = stackPolicy<ZeroDowntimeConfig>({
@@ -156,14 +179,7 @@ export const zeroDowntimeRollout = stackPolicy<ZeroDowntimeConfig>({
             maxDeregistrationSeconds: { type: "integer", minimum: 0, maximum: TARGET_GROUP_MAX_DEREGISTRATION_SECONDS, default: 300 },
         },
     },
-    check: (j, config) =>
-        j.resources
-            .filter((r) => [TYPES.ecsService, TYPES.targetGroup, TYPES.beanstalkEnvironment].includes(r.type as never))
-            .flatMap((r) =>
-                reported("rollout", (report) =>
-                    rolloutProblems({ type: r.type, props: r.props, getConfig: <T>() => config as unknown as T }, (m) => report(`${r.name}: ${m}`, r.urn)),
-                ),
-            ),
+    check: rolloutFindings,
 });
 
 export interface WarmConfig {
@@ -254,7 +270,7 @@ export const fargateSizeValid = stackPolicy({
         j.views
             .filter((r) => r.type === TYPES.taskDefinition)
             .flatMap((r): Finding[] => {
-                const p = r.props as { cpu?: unknown; memory?: unknown };
+                const p = propsOf<TaskDefinitionProps>(r);
                 const cpu = Number(p.cpu);
                 const memory = Number(p.memory);
                 return isValidFargateSize(cpu, memory)
@@ -275,21 +291,26 @@ export const capacityBeforeTraffic = stackPolicy({
         "Every listener rule that sends weighted traffic depends on both ECS services and, while the Beanstalk pair exists, both Beanstalk environments, so an update adds capacity (and waits for it to be healthy) before traffic moves onto it.",
     severity: "high",
     remediationSteps: "Keep the RoutedAlb's weightedRulesDependOn set to the Spring services and the Beanstalk environments.",
-    check: (j: Judgement) =>
-        reported("capacity-order", (reportViolation) => {
-            // The ECS services, then the Beanstalk environments (present until the pair is decommissioned).
-            const services: PolicyResource[] = [...j.resources.filter((r) => r.type === TYPES.ecsService), ...beanstalkEnvironments(j.resources)];
-            for (const rule of rulesOf(j.resources).filter((r) => r.isCanary)) {
-                const deps = new Set(rule.resource.dependencies.map((d) => d.urn));
-                const missing = services.filter((s) => !deps.has(s.urn));
-                if (missing.length > 0) {
-                    reportViolation(
-                        `rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`,
-                        rule.resource.urn,
-                    );
-                }
-            }
-        }),
+    check: (j: Judgement) => {
+        const dependencies = dependenciesOf(j);
+        // The ECS services, then the Beanstalk environments (present until the pair is decommissioned).
+        const capacity = [...ofType(j.views, TYPES.ecsService), ...ofType(j.views, TYPES.beanstalkEnvironment)];
+        return rulesOf(j)
+            .filter(isCanaryRule)
+            .flatMap((rule): Finding[] => {
+                const deps = dependencies.get(rule.view.urn) ?? new Set<string>();
+                const missing = capacity.filter((s) => !deps.has(s.urn));
+                return missing.length === 0
+                    ? []
+                    : [
+                          {
+                              code: "capacity-order",
+                              message: `rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`,
+                              urn: rule.view.urn,
+                          },
+                      ];
+            });
+    },
 });
 
 export const rolloutPolicies = [zeroDowntimeRollout, idleColorWarm, fargateSizeValid, capacityBeforeTraffic];

@@ -3,28 +3,37 @@
  * One small policy per control, so a violation names exactly what is missing.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { TYPES } from "./stackView";
+import {
+    DistributionProps,
+    EcsServiceProps,
+    ListenerProps,
+    LoadBalancerProps,
+    LogGroupProps,
+    TYPES,
+    TaskDefinitionProps,
+    cacheBehaviors,
+    ofType,
+    propsOf,
+} from "../lib/resources";
 import { reported, stackPolicy } from "./judge";
 
 /**
  * A policy judging every resource of one type (its outputs, which hold its inputs), excused on a
  * move back like every finding about the resources (policy/judge.ts). `policy.name` is the code.
  */
-function forType(
+function forType<P>(
     type: string,
     policy: { name: string; description: string; severity: StackValidationPolicy["severity"]; remediationSteps: string },
-    check: (props: any, report: (message: string) => void, name: string) => void,
+    check: (props: Partial<P>, report: (message: string) => void, name: string) => void,
 ): StackValidationPolicy {
     return stackPolicy({
         ...policy,
         check: (j) =>
-            j.resources
-                .filter((r) => r.type === type)
-                .flatMap((r) => reported(policy.name, (report) => check(r.props, (m) => report(`${r.name}: ${m}`, r.urn), r.name))),
+            ofType(j.views, type).flatMap((r) => reported(policy.name, (report) => check(propsOf<P>(r), (m) => report(`${r.name}: ${m}`, r.urn), r.name))),
     });
 }
 
-export const albDeletionProtection = forType(
+export const albDeletionProtection = forType<LoadBalancerProps>(
     TYPES.loadBalancer,
     {
         name: "alb-deletion-protection",
@@ -37,7 +46,7 @@ export const albDeletionProtection = forType(
     },
 );
 
-export const albDropInvalidHeaders = forType(
+export const albDropInvalidHeaders = forType<LoadBalancerProps>(
     TYPES.loadBalancer,
     {
         name: "alb-drop-invalid-headers",
@@ -53,7 +62,7 @@ export const albDropInvalidHeaders = forType(
 /** ELB policies that allow only TLS 1.2 and above. */
 export const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]-|TLS-1-2-|FS-1-2-)/;
 
-export const albHttpsOnly = forType(
+export const albHttpsOnly = forType<ListenerProps>(
     TYPES.listener,
     {
         name: "alb-https-listener",
@@ -67,13 +76,13 @@ export const albHttpsOnly = forType(
                 report(`listener ${name} uses ssl policy ${p.sslPolicy ?? "(default)"}, which allows TLS below 1.2`);
             return;
         }
-        const actions: any[] = p.defaultActions ?? [];
+        const actions = p.defaultActions ?? [];
         const redirects = actions.length > 0 && actions.every((a) => a?.type === "redirect" && a.redirect?.protocol === "HTTPS");
         if (!redirects) report(`listener ${name} serves plain ${p.protocol ?? "HTTP"} instead of redirecting to HTTPS`);
     },
 );
 
-export const cloudfrontViewerTls = forType(
+export const cloudfrontViewerTls = forType<DistributionProps>(
     TYPES.distribution,
     {
         name: "cloudfront-viewer-tls",
@@ -82,7 +91,7 @@ export const cloudfrontViewerTls = forType(
         remediationSteps: "Use viewerProtocolPolicy redirect-to-https or https-only and minimumProtocolVersion TLSv1.2_2021.",
     },
     (p, report) => {
-        for (const b of [p.defaultCacheBehavior, ...(p.orderedCacheBehaviors ?? [])].filter(Boolean)) {
+        for (const b of cacheBehaviors(p)) {
             if (b.viewerProtocolPolicy === "allow-all") report(`cache behavior ${b.pathPattern ?? "default"} allows plain HTTP viewers`);
         }
         const cert = p.viewerCertificate ?? {};
@@ -92,7 +101,7 @@ export const cloudfrontViewerTls = forType(
     },
 );
 
-export const cloudfrontOriginHttps = forType(
+export const cloudfrontOriginHttps = forType<DistributionProps>(
     TYPES.distribution,
     {
         name: "cloudfront-origin-https",
@@ -105,13 +114,13 @@ export const cloudfrontOriginHttps = forType(
             const c = o.customOriginConfig;
             if (!c) continue;
             if (c.originProtocolPolicy !== "https-only") report(`origin ${o.originId} uses ${c.originProtocolPolicy}`);
-            const weak = ((c.originSslProtocols ?? []) as string[]).filter((v) => v !== "TLSv1.2");
+            const weak = (c.originSslProtocols ?? []).filter((v) => v !== "TLSv1.2");
             if (weak.length > 0) report(`origin ${o.originId} allows ${weak.join(", ")}`);
         }
     },
 );
 
-export const ecsNoPublicIp = forType(
+export const ecsNoPublicIp = forType<EcsServiceProps>(
     TYPES.ecsService,
     {
         name: "ecs-no-public-ip",
@@ -124,7 +133,7 @@ export const ecsNoPublicIp = forType(
     },
 );
 
-export const ecsDistinctRoles = forType(
+export const ecsDistinctRoles = forType<TaskDefinitionProps>(
     TYPES.taskDefinition,
     {
         name: "ecs-distinct-roles",
@@ -138,7 +147,7 @@ export const ecsDistinctRoles = forType(
     },
 );
 
-export const logRetentionSet = forType(
+export const logRetentionSet = forType<LogGroupProps>(
     TYPES.logGroup,
     {
         name: "log-retention-set",
@@ -152,7 +161,7 @@ export const logRetentionSet = forType(
 );
 
 export const albAccessLogs: StackValidationPolicy = {
-    ...forType(
+    ...forType<LoadBalancerProps>(
         TYPES.loadBalancer,
         {
             name: "alb-access-logs",

@@ -5,16 +5,20 @@
  * that was deployed (lib/position.ts `knownGoodAfter`).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { diffPositions, samePosition } from "../lib/compare";
+import { diffPositions, same } from "../lib/compare";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Position } from "../lib/position";
-import { UNKNOWN, read } from "../lib/resources";
+import { StackReferenceProps, UNKNOWN, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
 
-const same = samePosition;
+/** The PositionRecord's registered outputs (components/positionRecord.ts). */
+interface PositionRecordOutputs {
+    position: unknown;
+    knownGood: Position | null;
+}
 
 function records(resources: readonly PolicyResource[]): PolicyResource[] {
     return resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord);
@@ -32,7 +36,7 @@ function recordFindings(j: Judgement): Finding[] {
             },
         ];
     }
-    const recorded = read(() => JSON.parse(JSON.stringify((found[0].props as { position?: unknown }).position ?? null)) as unknown);
+    const recorded = read(() => JSON.parse(JSON.stringify(propsOf<PositionRecordOutputs>(found[0]).position ?? null)) as unknown);
     if (recorded === UNKNOWN) return [];
     return diffPositions(recorded, j.proposed).map((line) => ({
         code: "position-record-differs",
@@ -46,10 +50,12 @@ function recordFindings(j: Judgement): Finding[] {
 function knownGoodFindings(j: Judgement): Finding[] {
     const found = records(j.resources);
     if (found.length !== 1) return [];
-    const pointer = read(() => (found[0].props as { knownGood?: Position | null }).knownGood ?? null);
+    const pointer = read(() => propsOf<PositionRecordOutputs>(found[0]).knownGood ?? null);
     if (pointer === UNKNOWN) return [];
     const d = j.deployed;
-    const allowed = d.kind === "state" ? [d.knownGood, d.position] : d.kind === "new" ? [null] : [];
+    // Nothing to check the pointer against: deployed-unreadable refuses the update already (never excused).
+    if (d.kind === "unjudgeable") return [];
+    const allowed = d.kind === "state" ? [d.knownGood, d.position] : [null];
     if (allowed.some((p) => same(p, pointer))) return [];
     return [
         {
@@ -57,9 +63,7 @@ function knownGoodFindings(j: Judgement): Finding[] {
             message:
                 d.kind === "state"
                     ? "the known-good position this update records is neither the deployed known-good position nor the deployed position: it only ever moves to a position that is deployed (npm run canary -- confirm)"
-                    : d.kind === "new"
-                      ? "a stack never deployed has no known-good position yet"
-                      : "the deployed position cannot be read, so no known-good position this update records can be judged",
+                    : "a stack never deployed has no known-good position yet",
             urn: found[0].urn,
             always: true,
         },
@@ -84,7 +88,8 @@ export const positionRecorded = stackPolicy<{ organization: string }>({
         const out: Finding[] = [];
         if (j.deployed.kind === "unjudgeable")
             out.push({ code: "deployed-unreadable", message: `the deployed position cannot be read: ${j.deployed.reason}`, always: true });
-        const parts = String((selfReferences(j.resources)[0]?.props as { name?: unknown } | undefined)?.name ?? "").split("/");
+        const reference = selfReferences(j.resources)[0];
+        const parts = String((reference ? propsOf<StackReferenceProps>(reference).name : undefined) ?? "").split("/");
         if (parts.length === 3 && parts[0] !== organization) {
             out.push({
                 code: "deployed-foreign",

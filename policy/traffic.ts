@@ -4,30 +4,24 @@
  * only writer of the weights. A move toward the known-good position is never refused
  * (policy/judge.ts).
  */
-import { COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { witnessPaths } from "../lib/pathPatterns";
-import { Position, RuleRead, TrafficEntry, entriesAt, patternsOf, readRules, springShare, targetLabels } from "../lib/position";
+import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, patternsOf, sameHeader, springShare } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
-import { EcsServiceProps, ResourceView, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
-import { COMPONENT_TYPES } from "../lib/contract";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, isColor, ofType, parentTypeOf, propsOf, read, tagsOf } from "../lib/resources";
+import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
 const tenth = (p: number) => Math.round(p * 10) / 10;
-
-/** The rules with their labels (Spring's and Beanstalk's target groups by ARN). */
-export function rulesIn(j: Judgement): RuleRead[] {
-    return readRules(j.views, targetLabels(j.views));
-}
 
 /** Rules grouped by the listener they sit on: their parent RoutedAlb when they have one (known before anything exists), else the listener ARN. */
 export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
     const keyOf = (r: RuleRead) => {
         const chain = r.view.urn.split("::")[2]?.split("$") ?? [];
         if (chain.length >= 2 && chain[chain.length - 2] === COMPONENT_TYPES.routedAlb) return `alb ${chain.slice(0, -1).join("$")}`;
-        const arn = read(() => (r.view.props as { listenerArn?: string }).listenerArn);
+        const arn = read(() => propsOf<ListenerRuleProps>(r.view).listenerArn);
         return arn === UNKNOWN ? `unknown ${r.view.urn}` : String(arn);
     };
     const out = new Map<string, RuleRead[]>();
@@ -80,6 +74,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
         if (j.deployed.kind === "unjudgeable")
             return [{ code: "step-unjudgeable", message: `the step cannot be judged against the deployed traffic: ${j.deployed.reason}` }];
         const before = j.deployed.kind === "state" ? j.deployed.position.traffic : [];
+        const urns = new Map(rulesOf(j).map((r) => [r.name, r.view.urn]));
         return rises(before, j.proposed.traffic).flatMap(({ path, from, entry }): Finding[] => {
             const now = tenth(springShare(entry));
             const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
@@ -88,6 +83,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
                 {
                     code: "step-skips-rungs",
                     message: `rule ${entry.rule}: Spring ${from}% → ${Number.isFinite(now) ? `${now}%` : "an unreadable share"} skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                    urn: urns.get(entry.rule),
                 },
             ];
         });
@@ -99,7 +95,7 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
 const ROLES = ["qa", "path", "catch-all"];
 
 function headerConditions(rule: RuleRead, name: string) {
-    return rule.conditions.filter((c) => String(c.httpHeader?.httpHeaderName ?? "").toLowerCase() === name.toLowerCase());
+    return rule.conditions.filter((c) => sameHeader(c.httpHeader?.httpHeaderName, name));
 }
 
 /** Where a rule of each role may take conditions from, besides the origin-verify header. */
@@ -107,7 +103,7 @@ export function shapeProblems(rule: RuleRead, names: NonNullable<Position["heade
     if (!rule.role || !ROLES.includes(rule.role))
         return [`has no known role (tag ${RULE_ROLE_TAG}: ${ROLES.join(", ")}): every rule on the listener must be accounted for`];
     const problems: string[] = [];
-    const actions = read(() => (rule.view.props as { actions?: { type?: string }[] }).actions ?? []);
+    const actions = read(() => propsOf<ListenerRuleProps>(rule.view).actions ?? []);
     const types = actions === UNKNOWN ? ["(unknown)"] : actions.map((a) => String(a?.type));
     if (types.length !== 1 || types[0] !== "forward" || !rule.targets) {
         problems.push(
@@ -151,7 +147,7 @@ export const listenerRulesAccounted = stackPolicy({
     check: (j) => {
         const names = j.proposed.headers;
         if (!names) return headersOrRefuse(j, "the listener rules");
-        const rules = rulesIn(j);
+        const rules = rulesOf(j);
         const out: Finding[] = [];
         for (const rule of rules)
             for (const p of shapeProblems(rule, names)) out.push({ code: "rule-shape", message: `rule ${rule.name} ${p}`, urn: rule.view.urn });
@@ -216,10 +212,22 @@ function serviceFindings(j: Judgement): Finding[] {
     const springOf = new Map<string, string>();
     for (const [label, arn] of Object.entries(j.proposed.targetGroups))
         if (arn && label.startsWith("spring-")) springOf.set(arn, label.slice("spring-".length));
+    const registering = new Map<string, number>();
     for (const service of ofType(j.views, TYPES.ecsService)) {
-        const entries = read(() => (service.props as { loadBalancers?: { targetGroupArn?: string; elbName?: string }[] }).loadBalancers ?? []);
+        const entries = read(() => propsOf<EcsServiceProps>(service).loadBalancers ?? []);
         if (entries === UNKNOWN || entries.length === 0) continue;
         const color = tagsOf(service)[COLOR_TAG];
+        // Only the FargateService's own color services feed its target groups, one per color (lib/position reads its image and capacity).
+        const own = parentTypeOf(service.urn) === COMPONENT_TYPES.fargateService && isColor(color);
+        registering.set(String(color), (registering.get(String(color)) ?? 0) + 1);
+        if (!own || registering.get(color) !== 1) {
+            out.push({
+                code: "service-registration",
+                message: `ECS service ${service.name} registers into a target group but is not the one ${color ?? "untagged"} color service of the FargateService: it would serve that color's traffic with a task the pack does not read`,
+                urn: service.urn,
+            });
+            continue;
+        }
         for (const e of entries) {
             const arn = read(() => e.targetGroupArn);
             if (arn === UNKNOWN) continue;
@@ -319,7 +327,7 @@ export const weightsWellFormed = stackPolicy({
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
     check: (j) => {
         const out: Finding[] = [];
-        for (const rule of rulesIn(j).filter((r) => r.targets)) {
+        for (const rule of rulesOf(j).filter((r) => r.targets)) {
             const targets = rule.targets!;
             const at = (message: string): Finding => ({ code: "forward-malformed", message: `rule ${rule.name}: ${message}`, urn: rule.view.urn });
             if (targets.length < 1 || targets.length > ALB_MAX_TARGET_GROUPS_PER_FORWARD)
@@ -328,7 +336,7 @@ export const weightsWellFormed = stackPolicy({
                 if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > ALB_MAX_WEIGHT)
                     out.push(at(`weight ${t.weight} is not an integer from 0 to ${ALB_MAX_WEIGHT}`));
             if (targets.length > 0 && targets.every((t) => t.weight === 0)) out.push(at("every target group has weight 0, so the ALB returns 503"));
-            if (rule.role === "path" || rule.role === "catch-all") {
+            if (isCanaryRule(rule)) {
                 const spring = targets.filter((t) => t.label?.startsWith("spring-")).length;
                 const legacy = targets.filter((t) => t.label?.startsWith("legacy-")).length;
                 if (spring !== 2 || (j.proposed.legacyPresent && legacy !== 2))
@@ -348,7 +356,7 @@ export const headerRoutesFirst = stackPolicy({
     remediationSteps: `Keep QA routes in priorities ${ALB_MIN_PRIORITY}–${PATH_PRIORITY_MIN - 1} and canary rules above; let lib/rules.ts assign priorities.`,
     check: (j) => {
         const out: Finding[] = [];
-        for (const rules of rulesByListener(rulesIn(j))) {
+        for (const rules of rulesByListener(rulesOf(j))) {
             const seen = new Map<number, string>();
             for (const r of rules) {
                 const other = seen.get(r.priority);

@@ -16,12 +16,12 @@ describe("whole stacks (offline plan)", () => {
                 .map((r) => r.type)
                 .sort();
             assert.deepEqual(components, [
-                "payments:migration:DeployedState",
                 "payments:migration:EdgeDistribution",
                 "payments:migration:FargateService",
                 "payments:migration:HealthSignals",
                 "payments:migration:LegacyBeanstalkPair",
                 "payments:migration:Network",
+                "payments:migration:PositionRecord",
                 "payments:migration:RoutedAlb",
                 // Viewer records only where the stack manages the viewer names' zone (edge.aliasDnsZoneId).
                 ...(stack === "production" ? ["payments:migration:ViewerDns"] : []),
@@ -44,7 +44,8 @@ describe("whole stacks (offline plan)", () => {
             .filter((r) => r.options.protect)
             .map((r) => r.name)
             .sort();
-        assert.deepEqual(protectedNames, ["alb", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
+        // The listeners are rollback targets too (lib/position.ts protects them with the ALB).
+        assert.deepEqual(protectedNames, ["alb", "alb-http", "alb-https", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
         assert.equal((await plan("staging")).resources.filter((r) => r.options.protect).length, 0);
     });
 

@@ -1,130 +1,404 @@
+/**
+ * policy/access.ts: qa-routes-protected, origin-locked, no-open-ingress, origin-verify-rotation,
+ * edge-forwards-routing. Code changes ride a forward step (Spring 1 → 5 %, which passes the
+ * whole pack on its own): findings about the resources are judged on every move that is not
+ * toward the known-good position (policy/judge.ts).
+ */
 import { strict as assert } from "node:assert";
-import { ALL_VIEWER_POLICY_ID as MANAGED_ALL_VIEWER_ORIGIN_REQUEST } from "../../lib/cloudfront";
-import { plan } from "../planCache";
-import { T, mutated, setProp, violations, withOriginRequestPolicy } from "./harness";
+import { ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID, ALL_VIEWER_POLICY_ID } from "../../lib/cloudfront";
+import { isPrivateCidr } from "../../policy/cidr";
+import { CLOUDFRONT_PREFIX_LIST_ID } from "../../tools/plan/mocks";
+import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
+import { FIXTURES } from "../helpers";
+import { CUTIN, T, UNKNOWN, added, codes, codesOf, mutated, prop, setProp, stateOf, update } from "./harness";
 
-const messages = async (p: Parameters<typeof violations>[0], policy: string) => (await violations(p, policy)).map((v) => v.message);
-const withoutHeader = (conditions: any[], header: string) => conditions.filter((c) => c.httpHeader?.httpHeaderName !== header);
+const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+/** A forward step that passes the whole pack: the code changes below ride it. */
+const step = () => update(["canary.weight=5"]);
+const idOf = (p: PlanRun, type: string, name: string) => String(prop(stateOf(p, type, name), "id"));
+type Condition = { httpHeader?: { httpHeaderName?: string; values?: string[] }; pathPattern?: unknown };
+const conditions = (r: PlannedResourceState) => prop<Condition[]>(r, "conditions");
+const withoutHeader = (r: PlannedResourceState, header: string) =>
+    setProp(
+        r,
+        "conditions",
+        conditions(r).filter((c) => c.httpHeader?.httpHeaderName !== header),
+    );
+/** The values a rule's condition on `header` accepts, replaced. */
+const headerValues = (r: PlannedResourceState, header: string, values: string[]) =>
+    setProp(
+        r,
+        "conditions",
+        conditions(r).map((c) => (c.httpHeader?.httpHeaderName === header ? { httpHeader: { ...c.httpHeader, values } } : c)),
+    );
 
-describe("policy qa-routes-protected", () => {
-    it("passes when every QA route requires the token and the origin-verify header", async () => {
-        assert.deepEqual(await messages(await plan("production"), "qa-routes-protected"), []);
+/** A copy of `p` whose distribution `name` adds one more origin custom header. */
+function withEdgeHeader(p: PlanRun, header: string, dist = "edge"): PlanRun {
+    return mutated(p, (f) => {
+        const d = f(T.dist, dist);
+        setProp(d, "origins.0.customHeaders", [...(prop<unknown[]>(d, "origins.0.customHeaders") ?? []), { name: header, value: "[secret:qa-token]" }]);
     });
+}
 
-    it("blocks a QA route without the token or without the origin-verify header", async () => {
-        const p = await plan("production");
-        const noToken = mutated(p, (find) => {
-            const r = find(T.rule, "alb-qa-spring-green");
-            setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Route-Token"));
+type Setting = { namespace: string; name: string; value: string; resource?: string };
+const withSettings = (p: PlanRun, env: string, edit: (settings: Setting[]) => Setting[]) =>
+    mutated(p, (find) => setProp(find(T.env, env), "settings", edit(structuredClone(prop<Setting[]>(find(T.env, env), "settings")))));
+
+/** A plan whose distribution uses a custom origin request policy of the stack with these settings. */
+function withOriginRequestPolicy(p: PlanRun, settings: Record<string, unknown>): PlanRun {
+    return mutated(p, (find, states) => {
+        const dist = find(T.dist, "edge");
+        states.push({
+            urn: dist.urn.replace(/Distribution::edge$/, "OriginRequestPolicy::edge-origin-request"),
+            type: T.orp,
+            name: "edge-origin-request",
+            parent: dist.parent,
+            custom: true,
+            inputs: structuredClone(settings),
+            outputs: { ...structuredClone(settings), id: "orp-custom-1" },
+            options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
         });
-        assert.deepEqual(await messages(noToken, "qa-routes-protected"), [
-            "QA rule qa-spring-green does not require the X-Route-Token token header: anyone could pick a target",
-        ]);
-        const noVerify = mutated(p, (find) => {
-            const r = find(T.rule, "alb-qa-legacy");
-            setProp(r, "conditions", withoutHeader((r.inputs as any).conditions, "X-Origin-Verify"));
+        setProp(dist, "defaultCacheBehavior.originRequestPolicyId", "orp-custom-1");
+    });
+}
+
+describe("policy/access.ts", () => {
+    describe("qa-routes-protected: only testers holding the token pick an implementation", () => {
+        const POLICY = "qa-routes-protected";
+
+        it("the program's QA routes pass; one without the token or the origin-verify header is refused", async () => {
+            const p = await step();
+            assert.deepEqual(await codesOf(p, POLICY), []);
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (f) => withoutHeader(f(T.rule, "alb-qa-spring-green"), "X-Route-Token")),
+                    POLICY,
+                ),
+                ["qa-token-missing"],
+            );
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (f) => withoutHeader(f(T.rule, "alb-qa-legacy"), "X-Origin-Verify")),
+                    POLICY,
+                ),
+                ["qa-origin-verify-missing"],
+            );
         });
-        assert.deepEqual(await messages(noVerify, "qa-routes-protected"), ["QA rule qa-legacy does not require the X-Origin-Verify header"]);
-    });
-});
 
-describe("policy origin-locked", () => {
-    it("passes for both stacks", async () => {
-        assert.deepEqual(await messages(await plan("production"), "origin-locked"), []);
-        assert.deepEqual(await messages(await plan("staging"), "origin-locked"), []);
-    });
-
-    it("blocks ingress from anywhere but the CloudFront prefix list", async () => {
-        const p = mutated(await plan("production"), (find) => {
-            const sg = find(T.sg, "alb-sg");
-            setProp(sg, "ingress", [...(sg.outputs as any).ingress, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]);
+        it("the token is matched literally and alone, and is a secret the stack generated; the route value is literal too", async () => {
+            const p = await step();
+            const token = (values: string[]) => mutated(p, (f) => headerValues(f(T.rule, "alb-qa-spring-green"), "X-Route-Token", values));
+            assert.deepEqual(await codesOf(token(["[secret:qa-token]", "*"]), POLICY), ["qa-token-count", "qa-token-wildcard"]);
+            assert.deepEqual(await codesOf(token(["?*"]), POLICY), ["qa-token-wildcard"]);
+            assert.deepEqual(await codesOf(token(["letmein"]), POLICY), ["qa-token-not-generated"]);
+            const route = mutated(p, (f) => headerValues(f(T.rule, "alb-qa-spring-green"), "X-Route-To", ["spring-*"]));
+            assert.deepEqual(await codesOf(route, POLICY), ["qa-route-wildcard"]);
         });
-        assert.deepEqual(await messages(p, "origin-locked"), [
-            "ALB security group alb-sg admits cidrBlocks 0.0.0.0/0; only the CloudFront prefix list may reach the ALB",
-        ]);
-    });
 
-    it("blocks a forwarding rule that does not require the origin-verify header", async () => {
-        const p = mutated(await plan("production"), (find) => {
-            const r = find(T.rule, "alb-canary-default");
-            setProp(r, "conditions", [{ pathPattern: { values: ["/*"] } }]);
+        it("an origin adding the token or route header at the edge is refused, in any case, on every distribution; another header passes", async () => {
+            const p = await step();
+            assert.deepEqual(await codesOf(withEdgeHeader(p, "X-Route-Token"), POLICY), ["qa-header-at-edge"]);
+            assert.deepEqual(await codesOf(withEdgeHeader(p, "x-route-to"), POLICY), ["qa-header-at-edge"]);
+            assert.deepEqual(await codes(withEdgeHeader(p, "X-Request-Source")), {});
+            // Renamed headers: the names come from what the RoutedAlb records, never the pack's defaults.
+            const names = ["qa.tokenHeader=X-Tester-Token", "qa.routeHeader=X-Tester-Route"];
+            assert.deepEqual(await codesOf(withEdgeHeader(await update([...names, "canary.weight=5"], { from: names }), "X-TESTER-TOKEN"), POLICY), [
+                "qa-header-at-edge",
+            ]);
+            // The cut-in's primary and staging distributions too.
+            const at = { dir: CUTIN };
+            const cut = await update(["cutin.phase=weight", "cutin.edgeWeight=5"], { from: ["cutin.phase=weight", "cutin.edgeWeight=1"], at });
+            for (const dist of ["cutin-primary", "cutin-staging"]) {
+                assert.deepEqual(await codesOf(withEdgeHeader(cut, "X-Route-Token", dist), POLICY, { at }), ["qa-header-at-edge"], dist);
+            }
         });
-        assert.match((await messages(p, "origin-locked")).join("\n"), /rule canary-default forwards without requiring X-Origin-Verify/);
     });
 
-    it("blocks a listener whose default action forwards, and an origin without the header", async () => {
-        const p = mutated(await plan("production"), (find) => {
-            setProp(find(T.listener, "alb-https"), "defaultActions", [{ type: "forward", targetGroupArn: "arn:x" }]);
-            setProp(find(T.dist, "edge"), "origins.0.customHeaders", []);
+    describe("origin-locked: only CloudFront reaches the ALB", () => {
+        const POLICY = "origin-locked";
+        const rule = (p: PlanRun, props: Record<string, unknown>, name = "via-list") =>
+            mutated(p, (_f, states) =>
+                states.push(added(INGRESS_RULE, name, { securityGroupId: idOf(p, T.sg, "alb-sg"), ipProtocol: "tcp", fromPort: 443, toPort: 443, ...props })),
+            );
+
+        it("both fixture stacks pass, and a first preview is judged (its secrets and ids unknown)", async () => {
+            assert.deepEqual(await codesOf(await step(), POLICY), []);
+            assert.deepEqual(await codesOf(await update(["canary.weight=10"], { at: { stack: "staging" } }), POLICY), []);
+            const first = await runPlan({ stack: "production", dir: FIXTURES, firstDeploy: true });
+            assert.deepEqual(await codesOf(first, POLICY), []);
+            const open = mutated(first, (f) => withoutHeader(f(T.rule, "alb-canary-default"), "X-Origin-Verify"));
+            assert.deepEqual(await codesOf(open, POLICY), ["rule-without-origin-verify"]);
         });
-        const m = await messages(p, "origin-locked");
-        assert.ok(
-            m.some((x) => /listener alb-https default action is forward/.test(x)),
-            m.join("\n"),
-        );
-        assert.ok(
-            m.some((x) => /origin routed-alb does not add X-Origin-Verify/.test(x)),
-            m.join("\n"),
-        );
-    });
 
-    it("blocks rules that do not accept the origin-verify value CloudFront sends", async () => {
-        const p = mutated(await plan("production"), (find) => setProp(find(T.dist, "edge"), "origins.0.customHeaders.0.value", "[secret:origin-verify-b]"));
-        const m = await messages(p, "origin-locked");
-        assert.equal(m.length, 8);
-        assert.match(m[0], /does not accept the X-Origin-Verify value CloudFront sends: every request it should serve gets the listener's 403/);
-    });
-
-    it("checks the prefix list id when the policy config names CloudFront's", async () => {
-        const v = await violations(await plan("production"), "origin-locked", { "origin-locked": { prefixListIds: ["pl-4fa04526"] } });
-        assert.match(v[0].message, /admits prefix list pl-a3a144ca, not CloudFront's \(pl-4fa04526\)/);
-    });
-});
-
-describe("policy edge-forwards-routing", () => {
-    it("passes for the planned distribution, and with the managed AllViewer policy", async () => {
-        const p = await plan("production");
-        assert.deepEqual(await messages(p, "edge-forwards-routing"), []);
-        const allViewer = mutated(p, (find) => setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", MANAGED_ALL_VIEWER_ORIGIN_REQUEST));
-        assert.deepEqual(await messages(allViewer, "edge-forwards-routing"), []);
-    });
-
-    it("passes a custom origin request policy that forwards what routing needs", async () => {
-        const p = withOriginRequestPolicy(await plan("production"), {
-            headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
-            cookiesConfig: { cookieBehavior: "whitelist", cookies: { items: ["AWSALB", "AWSALBTG", "session"] } },
+        it("a rule without the origin-verify header, a listener defaulting to a forward, an origin without the header are refused", async () => {
+            const p = await step();
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (f) => withoutHeader(f(T.rule, "alb-canary-default"), "X-Origin-Verify")),
+                    POLICY,
+                ),
+                ["rule-without-origin-verify"],
+            );
+            const forward = mutated(p, (f) => setProp(f(T.listener, "alb-https"), "defaultActions", [{ type: "forward", targetGroupArn: "arn:x" }]));
+            assert.deepEqual(await codesOf(forward, POLICY), ["listener-default-forwards"]);
+            const bare = mutated(p, (f) => setProp(f(T.dist, "edge"), "origins.0.customHeaders", []));
+            assert.deepEqual(await codesOf(bare, POLICY), ["origin-without-verify"]);
         });
-        assert.deepEqual(await messages(p, "edge-forwards-routing"), []);
+
+        it("the secret is matched literally, is generated by the stack, and is the one CloudFront sends", async () => {
+            const p = await step();
+            const accepted = (values: string[]) => mutated(p, (f) => headerValues(f(T.rule, "alb-canary-default"), "X-Origin-Verify", values));
+            assert.deepEqual(await codesOf(accepted(["[secret:origin-verify]", "*"]), POLICY), ["origin-verify-wildcard"]);
+            assert.deepEqual(await codesOf(accepted(["guessable"]), POLICY), ["origin-verify-not-accepted", "origin-verify-not-generated"]);
+            const other = mutated(p, (f) => setProp(f(T.dist, "edge"), "origins.0.customHeaders.0.value", "[secret:origin-verify-b]"));
+            assert.deepEqual(await codesOf(other, POLICY), ["origin-verify-not-accepted"]);
+        });
+
+        it("ingress other than CloudFront's prefix list (a CIDR, another or self-made list, a group the stack does not declare) is refused", async () => {
+            const p = await step();
+            const inline = mutated(p, (f) =>
+                setProp(f(T.sg, "alb-sg"), "ingress", [
+                    ...prop<unknown[]>(f(T.sg, "alb-sg"), "ingress"),
+                    { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+                ]),
+            );
+            assert.deepEqual(await codesOf(inline, POLICY), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(rule(p, { cidrIpv4: "0.0.0.0/0" }, "open"), POLICY), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY), ["alb-ingress"]);
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (f) => setProp(f(T.sg, "alb-sg"), "ingress.0.prefixListIds", ["pl-0123456789abcdef0"])),
+                    POLICY,
+                ),
+                ["alb-ingress"],
+            );
+            const ownList = mutated(rule(p, { prefixListId: "everyone-id" }), (_f, states) =>
+                states.push(
+                    added("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", {
+                        addressFamily: "IPv4",
+                        entries: [{ cidr: "0.0.0.0/0" }],
+                        maxEntries: 1,
+                    }),
+                ),
+            );
+            assert.deepEqual(await codesOf(ownList, POLICY), ["alb-ingress"]);
+            const undeclared = mutated(p, (f) => setProp(f(T.lb, "alb"), "securityGroups", [idOf(p, T.sg, "alb-sg"), "sg-0123456789abcdef0"]));
+            assert.deepEqual(await codesOf(undeclared, POLICY), ["alb-group-undeclared"]);
+        });
+
+        it("CloudFront's list is the one the program resolved, or the policy config's allow-list; without either it cannot be told", async () => {
+            const p = await step();
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID }), POLICY), []);
+            const allowList = { config: { [POLICY]: { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } } };
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY, allowList), []);
+            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { prefixListIds: ["pl-4fa04526"] } } }), ["alb-ingress"]);
+            const unrecorded = mutated(p, (f) => delete f(T.routedAlb, "alb").outputs.cloudFrontPrefixList);
+            assert.deepEqual(await codesOf(unrecorded, POLICY), ["alb-ingress"]);
+            const otherName = mutated(p, (f) => setProp(f(T.routedAlb, "alb"), "cloudFrontPrefixList.name", "my-office"));
+            assert.deepEqual(await codesOf(otherName, POLICY), ["alb-ingress"]);
+        });
+
+        it("Beanstalk uses the ALB's groups and writes no rule onto its listeners beyond Rules=default on port 80", async () => {
+            const p = await step();
+            const ownSetting = prop<Setting[]>(stateOf(p, T.env, "legacy-blue"), "settings").filter((x) => /^aws:elbv2:listener/.test(x.namespace));
+            assert.deepEqual(
+                ownSetting.map((x) => `${x.namespace} ${x.name}=${x.value}`),
+                ["aws:elbv2:listener:80 Rules=default"],
+            );
+            const noGroups = withSettings(p, "legacy-blue", (s) => s.filter((x) => x.name !== "SecurityGroups"));
+            assert.deepEqual(await codesOf(noGroups, POLICY), ["beanstalk-security-groups"]);
+            const foreign = withSettings(p, "legacy-blue", (s) => s.map((x) => (x.name === "SecurityGroups" ? { ...x, value: "sg-0123456789abcdef0" } : x)));
+            assert.deepEqual(await codesOf(foreign, POLICY), ["beanstalk-group-foreign"]);
+            const listener443 = withSettings(p, "legacy-blue", (s) =>
+                s.map((x) => (x.namespace === "aws:elbv2:listener:80" ? { ...x, namespace: "aws:elbv2:listener:443", value: "default,all" } : x)),
+            );
+            assert.deepEqual(await codesOf(listener443, POLICY), ["beanstalk-listener"]);
+            const moreRules = withSettings(p, "legacy-blue", (s) =>
+                s.map((x) => (x.namespace === "aws:elbv2:listener:80" ? { ...x, value: "default,all" } : x)),
+            );
+            assert.deepEqual(await codesOf(moreRules, POLICY), ["beanstalk-listener"]);
+            const listenerRule = withSettings(p, "legacy-blue", (s) => [
+                ...s,
+                { namespace: "aws:elbv2:listenerrule:all", name: "PathPatterns", value: "/*", resource: "" },
+            ]);
+            assert.deepEqual(await codesOf(listenerRule, POLICY), ["beanstalk-listener"]);
+        });
     });
 
-    it("blocks an origin request policy that drops the routing header or the stickiness cookies", async () => {
-        const p = await plan("production");
-        const dropped = withOriginRequestPolicy(p, {
-            headersConfig: { headerBehavior: "whitelist", headers: { items: ["X-Route-Token", "Authorization"] } },
-            cookiesConfig: { cookieBehavior: "all" },
+    describe("no-open-ingress: every admitted CIDR is private, every ECS group the stack's own", () => {
+        const POLICY = "no-open-ingress";
+        const ingress = async (entry: Record<string, unknown>) =>
+            mutated(await step(), (f) => setProp(f(T.sg, "spring-green-sg"), "ingress", [{ protocol: "tcp", fromPort: 8080, toPort: 8080, ...entry }]));
+
+        it("the internet in any spelling is refused: halves, ::0/0, a public address, a block too wide, one that does not parse", async () => {
+            for (const entry of [
+                { cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] },
+                { ipv6CidrBlocks: ["::0/0"] },
+                { cidrBlocks: ["10.0.0.0/16", "203.0.113.7/32"] },
+                { cidrBlocks: ["10.0.0.0/7"] },
+                { cidrBlocks: ["10.0.0.0"] },
+            ]) {
+                assert.deepEqual(await codesOf(await ingress(entry), POLICY), ["open-ingress"], JSON.stringify(entry));
+            }
+            const p = await step();
+            const standalone = mutated(p, (_f, states) =>
+                states.push(added(INGRESS_RULE, "half-open", { securityGroupId: idOf(p, T.sg, "spring-green-sg"), cidrIpv4: "0.0.0.0/1", ipProtocol: "tcp" })),
+            );
+            assert.deepEqual(await codesOf(standalone, POLICY), ["open-ingress"]);
+            const list = mutated(p, (_f, states) =>
+                states.push(
+                    added("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", {
+                        addressFamily: "IPv4",
+                        entries: [{ cidr: "0.0.0.0/0" }],
+                        maxEntries: 1,
+                    }),
+                ),
+            );
+            assert.deepEqual(await codesOf(list, POLICY), ["open-ingress"]);
         });
-        assert.deepEqual(await messages(dropped, "edge-forwards-routing"), [
-            "distribution edge, default cache behavior: header X-Route-To is not forwarded to the origin: header routing silently stops working",
-        ]);
-        const excluded = withOriginRequestPolicy(p, {
-            headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host", "X-Route-To"] } },
-            cookiesConfig: { cookieBehavior: "all" },
+
+        it("private blocks (the VPC's, CGNAT, IPv6 ULA) pass", async () => {
+            const privateBlocks = await ingress({
+                cidrBlocks: ["10.0.0.0/16", "100.64.0.0/16", "172.16.4.0/24", "192.168.1.7/32"],
+                ipv6CidrBlocks: ["fd00:1::/64"],
+            });
+            assert.deepEqual(await codesOf(privateBlocks, POLICY), []);
         });
-        assert.equal((await messages(excluded, "edge-forwards-routing")).length, 1);
-        const noCookies = withOriginRequestPolicy(p, { headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "none" } });
-        assert.deepEqual((await messages(noCookies, "edge-forwards-routing")).length, 2);
-        const foreign = mutated(p, (find) =>
-            setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"),
-        );
-        assert.deepEqual(await messages(foreign, "edge-forwards-routing"), [
-            "distribution edge, default cache behavior: no origin request policy from this stack forwards the routing headers and cookies",
-        ]);
+
+        it("an ECS service on a group the stack does not declare, or on none (the VPC default), is refused; another own group passes", async () => {
+            const p = await step();
+            const groups = (ids: unknown[]) => mutated(p, (f) => setProp(f(T.service, "spring-green"), "networkConfiguration.securityGroups", ids));
+            assert.deepEqual(await codesOf(groups(["sg-0123456789abcdef0"]), POLICY), ["service-group-undeclared"]);
+            assert.deepEqual(await codesOf(groups([]), POLICY), ["service-group-none"]);
+            assert.deepEqual(await codesOf(groups([idOf(p, T.sg, "spring-blue-sg")]), POLICY), []);
+            // A group still being created (its id unknown) must be one of the stack's the service depends on.
+            const pending = mutated(groups([UNKNOWN]), (f) => (f(T.service, "spring-green").options.dependsOn = []));
+            assert.deepEqual(await codesOf(pending, POLICY), ["service-group-undeclared"]);
+        });
+
+        it("isPrivateCidr reads addresses, not spellings", () => {
+            for (const c of ["10.0.0.0/8", "10.255.0.0/16", "100.127.255.0/24", "fc00::/7", "fdff::1/128"]) assert.ok(isPrivateCidr(c), c);
+            for (const c of [
+                "0.0.0.0/0",
+                "::/0",
+                "::0/0",
+                "0:0::0/0",
+                "11.0.0.0/8",
+                "172.32.0.0/16",
+                "100.128.0.0/16",
+                "fe80::/10",
+                "::ffff:10.0.0.1/128",
+                "10.0.0.0/33",
+                "10.0.0.256/32",
+                "x",
+            ])
+                assert.ok(!isPrivateCidr(c), c);
+        });
     });
 
-    it("blocks caching API responses without the routing headers in the key", async () => {
-        const p = mutated(await plan("production"), (find) =>
-            setProp(find(T.dist, "edge"), "defaultCacheBehavior.cachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6"),
-        );
-        assert.match((await messages(p, "edge-forwards-routing")).join("\n"), /may be cached without the routing headers in the cache key/);
+    describe("origin-verify-rotation: the secret CloudFront sends rotates only in the documented order", () => {
+        const POLICY = "origin-verify-rotation";
+        const STEP1 = ["alb.originVerify.generation.b=2", "alb.originVerify.accept[0]=a", "alb.originVerify.accept[1]=b"];
+        const STEP2 = [...STEP1, "alb.originVerify.send=b"];
+        const STEP3 = ["alb.originVerify.generation.b=2", "alb.originVerify.send=b", "alb.originVerify.accept[0]=b"];
+        /** A password generated anew by code: a new length, its value (and every value made from it) unknown until created. */
+        const regenerate = (p: PlanRun, name: string) =>
+            mutated(p, (f, states) => {
+                setProp(f(T.password, name), "length", 49);
+                const value = `[secret:${name}]`;
+                const unknown = (v: unknown): unknown =>
+                    v === value
+                        ? UNKNOWN
+                        : Array.isArray(v)
+                          ? v.map(unknown)
+                          : v && typeof v === "object"
+                            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unknown(x)]))
+                            : v;
+                for (const s of states) s.outputs = unknown(s.outputs) as Record<string, unknown>;
+            });
+
+        it("the three documented steps pass, and so does going back a step", async () => {
+            assert.deepEqual(await codes(await update(STEP1)), {});
+            assert.deepEqual(await codes(await update(STEP2, { from: STEP1 })), {});
+            assert.deepEqual(await codes(await update(STEP3, { from: STEP2 })), {});
+            assert.deepEqual(await codes(await update(STEP1, { from: STEP2 })), {});
+        });
+
+        it("the sent secret replaced in place, slots switched in one update, or the header renamed in one update is refused", async () => {
+            assert.deepEqual(await codes(await update(["alb.originVerify.generation.a=2"])), { [POLICY]: ["origin-verify-order"] });
+            const skip = await update(["alb.originVerify.send=b", "alb.originVerify.accept[0]=b", "alb.originVerify.generation.b=2"]);
+            assert.deepEqual(await codesOf(skip, POLICY), ["origin-verify-order"]);
+            assert.deepEqual(await codesOf(await update(["alb.originVerifyHeader=X-Edge-Secret"]), POLICY), ["origin-verify-order"]);
+        });
+
+        it("a secret in use regenerated by code, renamed, or with its keepers changed is refused; an idle slot or a first deployment is not", async () => {
+            const p = await update([]);
+            assert.deepEqual(await codesOf(regenerate(p, "origin-verify"), POLICY), ["origin-verify-order"]);
+            const renamed = mutated(p, (f) => {
+                const pw = f(T.password, "origin-verify");
+                pw.name = "origin-verify-2";
+                pw.urn = pw.urn.replace(/::origin-verify$/, "::origin-verify-2");
+                pw.outputs.result = UNKNOWN;
+                pw.outputs.id = UNKNOWN;
+            });
+            assert.deepEqual(await codesOf(renamed, POLICY), ["origin-verify-order", "origin-verify-slot"]);
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (f) => setProp(f(T.password, "origin-verify"), "keepers", { generation: "2" })),
+                    POLICY,
+                ),
+                ["origin-verify-order"],
+            );
+            // Slot a while the deployed rules accept it (rotation step 2 deployed: CloudFront sends b).
+            assert.deepEqual(await codesOf(regenerate(await update(STEP2, { from: STEP2 }), "origin-verify"), POLICY), ["origin-verify-order"]);
+            // Slot b is neither sent nor accepted: its value is nobody's yet.
+            assert.deepEqual(await codesOf(regenerate(p, "origin-verify-b"), POLICY), []);
+            assert.deepEqual(await codes(regenerate(await update(STEP1), "origin-verify-b")), {});
+            const first = await runPlan({ stack: "production", dir: FIXTURES, firstDeploy: true });
+            assert.deepEqual(await codesOf(regenerate(first, "origin-verify"), POLICY), []);
+        });
+
+        it("a position whose rules refuse the slot CloudFront sends is refused (origin-verify-refused)", async () => {
+            const other = mutated(await step(), (f) => setProp(f(T.dist, "edge"), "origins.0.customHeaders.0.value", "[secret:origin-verify-b]"));
+            assert.deepEqual(await codesOf(other, POLICY), ["origin-verify-order", "origin-verify-refused"]);
+        });
+    });
+
+    describe("edge-forwards-routing: CloudFront passes on what routing needs and caches nothing unkeyed", () => {
+        const POLICY = "edge-forwards-routing";
+
+        it("the planned distribution passes, and so do the managed AllViewer policies and a custom one that forwards what routing needs", async () => {
+            const p = await step();
+            assert.deepEqual(await codesOf(p, POLICY), []);
+            for (const id of [ALL_VIEWER_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID]) {
+                assert.deepEqual(await codes(mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", id))), {}, id);
+            }
+            const custom = withOriginRequestPolicy(p, {
+                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
+                cookiesConfig: { cookieBehavior: "whitelist", cookies: { items: ["AWSALB", "AWSALBTG", "session"] } },
+            });
+            assert.deepEqual(await codes(custom), {});
+        });
+
+        it("a policy dropping the routing header or the stickiness cookies, one the stack does not declare, or an unkeyed cache is refused", async () => {
+            const p = await step();
+            const orp = (settings: Record<string, unknown>) => withOriginRequestPolicy(p, settings);
+            const dropped = orp({
+                headersConfig: { headerBehavior: "whitelist", headers: { items: ["X-Route-Token", "Authorization"] } },
+                cookiesConfig: { cookieBehavior: "all" },
+            });
+            assert.deepEqual(await codesOf(dropped, POLICY), ["edge-header-dropped"]);
+            const excluded = orp({
+                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host", "X-Route-To"] } },
+                cookiesConfig: { cookieBehavior: "all" },
+            });
+            assert.deepEqual(await codesOf(excluded, POLICY), ["edge-header-dropped"]);
+            const noCookies = orp({ headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "none" } });
+            assert.deepEqual(await codesOf(noCookies, POLICY), ["edge-cookie-dropped"]);
+            const foreign = mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"));
+            assert.deepEqual(await codesOf(foreign, POLICY), ["edge-no-origin-request-policy"]);
+            const cached = mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.cachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6"));
+            assert.deepEqual(await codesOf(cached, POLICY), ["edge-cache-unkeyed"]);
+        });
     });
 });

@@ -1,184 +1,241 @@
+/**
+ * policy/cutin.ts: cutin-phase-order, cutin-continuous-deployment-limits,
+ * cutin-one-risk-at-a-time, cutin-old-origin-retained, on the cut-in fixture (production at
+ * phase adopted). The phase is what the edge resources declare (lib/position.ts edgeOf);
+ * a move is back only toward the known-good position, and retiring the old origin is never undone.
+ */
 import { strict as assert } from "node:assert";
-import * as path from "node:path";
-import { PlanRun } from "../../tools/plan/run";
-import { checkPlan } from "../../tools/policy/check";
-import { FIXTURES } from "../helpers";
-import { plan } from "../planCache";
-import { mutated, setProp } from "./harness";
-import { minuteOf } from "../../lib/cutin";
+import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
+import { PlanRun, runPlan } from "../../tools/plan/run";
+import { CUTIN, T, UNKNOWN, against, codes, codesOf, deployment, mutated, planOf, prop, setProp, update, withStickiness } from "./harness";
 
-const DIR = path.join(FIXTURES, "cutin");
-const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
-const DIST = "aws:cloudfront/distribution:Distribution";
+const at = { dir: CUTIN };
+const TODAY = "2026-11-20";
+const on = { at, today: TODAY };
+/** The cut-in at a phase (with an edge weight where the phase has one). */
+const cut = (phase: CutinPhase, weight = 5) => [
+    `cutin.phase=${phase}`,
+    ...(edgeShape(phase).policy?.traffic === "weight" ? [`cutin.edgeWeight=${weight}`] : []),
+];
+const promotedOn = (date: string) => [...cut("promoted"), `cutin.cutinDate=${date}`];
+const retired = (date: string) => [...promotedOn(date), "cutin.retired=true"];
+const plan = (sets: string[]) => planOf(sets, at);
+const move = (to: PlanRun, from: PlanRun, knownGood?: PlanRun | null) => against(to, deployment(from, knownGood));
+const step = (to: string[], from: string[], knownGood?: string[] | null) => update(to, { from, knownGood, at });
 
-async function violations(p: PlanRun, policy: string): Promise<string[]> {
-    const report = await checkPlan(p, { dir: DIR });
-    return report.violations.filter((v) => v.policy === policy && v.level === "mandatory").map((v) => v.message);
-}
-const cut = (phase: string, weight?: number) => [`cutin.phase=${phase}`, ...(weight === undefined ? [] : [`cutin.edgeWeight=${weight}`])];
+describe("policy/cutin.ts", () => {
+    describe("cutin-phase-order: one phase, one rung at a time, judged from the deployed edge", () => {
+        const POLICY = "cutin-phase-order";
 
-describe("cut-in policies (policy/cutin.ts)", () => {
-    it("cutin-phase-order: one phase forward, judged against the deployed phase; any move back passes", async () => {
-        assert.deepEqual(await violations(await plan("production", cut("staged"), cut("adopted"), DIR), "cutin-phase-order"), []);
-        assert.match((await violations(await plan("production", cut("header"), cut("adopted"), DIR), "cutin-phase-order"))[0], /adopted → header skips staged/);
-        // Promotion before the weight phase ran: refused.
-        assert.match(
-            (await violations(await plan("production", cut("promoting", 5), cut("header"), DIR), "cutin-phase-order"))[0],
-            /header → promoting skips weight/,
-        );
-        assert.match(
-            (await violations(await plan("production", cut("weight", 15), cut("weight", 5), DIR), "cutin-phase-order"))[0],
-            /edge weight 5% → 15% skips rungs/,
-        );
-        // Back, even several phases at once (promoted → adopted, weight → staged): never refused.
-        assert.deepEqual(await violations(await plan("production", cut("adopted"), cut("promoted"), DIR), "cutin-phase-order"), []);
-        assert.deepEqual(await violations(await plan("production", cut("staged", 15), cut("weight", 15), DIR), "cutin-phase-order"), []);
+        it("a phase forward passes; a skipped phase or rung is refused", async () => {
+            assert.deepEqual(await codes(await step(cut("staged"), cut("adopted")), on), {});
+            assert.deepEqual(await codes(await step(cut("header"), cut("adopted")), on), { [POLICY]: ["edge-step"] });
+            assert.deepEqual(await codesOf(await step(cut("promoting"), cut("header")), POLICY, on), ["edge-step"]);
+            assert.deepEqual(await codesOf(await step(cut("weight", 15), cut("weight", 5)), POLICY, on), ["edge-step"]);
+            assert.deepEqual(await codesOf(await step(cut("weight", 10), cut("weight", 5)), POLICY, on), []);
+        });
+
+        it("the edge moves forward only while both origins serve the same Rails version; back it always may", async () => {
+            const newer = "legacy.blue.versionLabel=rails-2026.12.1";
+            assert.deepEqual(await codesOf(await step([...cut("staged"), newer], cut("adopted")), POLICY, on), ["edge-rails-versions"]);
+            assert.deepEqual(await codesOf(await step([...cut("adopted"), newer], cut("staged")), POLICY, on), []);
+        });
+
+        it("the edge moved in code, its config left as it was: judged by what the resources do", async () => {
+            const header = await step(cut("header"), cut("header"));
+            assert.deepEqual(await codes(header, on), {});
+            // The staging origin and behavior copied onto the primary at phase header: no phase has that shape.
+            const promoted = mutated(header, (f) => {
+                const prim = f(T.dist, "cutin-primary");
+                const stg = f(T.dist, "cutin-staging");
+                setProp(prim, "origins", prop(stg, "origins"));
+                setProp(prim, "defaultCacheBehavior", prop(stg, "defaultCacheBehavior"));
+            });
+            assert.deepEqual(await codesOf(promoted, POLICY, on), ["edge-unjudgeable"]);
+            // Some paths to the routed ALB before the promotion.
+            const partial = mutated(header, (f) => {
+                const prim = f(T.dist, "cutin-primary");
+                const stg = f(T.dist, "cutin-staging");
+                setProp(prim, "origins", [...prop<unknown[]>(prim, "origins"), ...prop<unknown[]>(stg, "origins")]);
+                setProp(prim, "orderedCacheBehaviors", [{ ...prop<object>(stg, "defaultCacheBehavior"), pathPattern: "/v1/*" }]);
+            });
+            assert.deepEqual(await codesOf(partial, POLICY, on), ["edge-unjudgeable"]);
+            // The weight set on the policy (1 % → 15 %) instead of cutin.edgeWeight: a skipped rung.
+            const w1 = await step(cut("weight", 1), cut("weight", 1));
+            const heavy = mutated(w1, (f) => setProp(f(T.cdp, "cutin-policy"), "trafficConfig.singleWeightConfig.weight", 0.15));
+            assert.deepEqual(await codesOf(heavy, POLICY, on), ["edge-step"]);
+            // A primary naming a continuous deployment policy the stack does not declare.
+            const foreign = mutated(await step(cut("adopted"), cut("adopted")), (f) =>
+                setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", "cdp-foreign"),
+            );
+            assert.deepEqual(await codesOf(foreign, POLICY, on), ["edge-unjudgeable"]);
+            // The header-based policy enabled in code at staged is the header phase: one step on, allowed.
+            const enabled = mutated(await step(cut("staged"), cut("staged")), (f) => setProp(f(T.cdp, "cutin-policy"), "enabled", true));
+            assert.deepEqual(await codesOf(enabled, POLICY, on), []);
+        });
+
+        it("unknown values (a first deployment, a preview creating the policy) refuse nothing", async () => {
+            const first = await runPlan({ stack: "production", dir: CUTIN, firstDeploy: true });
+            assert.deepEqual(
+                Object.keys(await codes(first, on)).filter((k) => k.startsWith("cutin-")),
+                [],
+            );
+            const preview = mutated(await step(cut("staged"), cut("adopted")), (f) => {
+                setProp(f(T.cdp, "cutin-policy"), "id", UNKNOWN);
+                setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", UNKNOWN);
+                setProp(f(T.dist, "cutin-staging"), "domainName", UNKNOWN);
+            });
+            assert.deepEqual(await codesOf(preview, POLICY, on), []);
+        });
+
+        it("its config cannot widen the edge ladder: a first rung over 1 % or a step over 5 points is refused", async () => {
+            const p = await step(cut("adopted"), cut("adopted"));
+            for (const edgeLadder of [
+                [5, 10, 15],
+                [1, 10, 15],
+            ]) {
+                assert.deepEqual(await codesOf(p, POLICY, { ...on, config: { [POLICY]: { edgeLadder } } }), [`${POLICY}-config`], JSON.stringify(edgeLadder));
+            }
+        });
     });
 
-    it("cutin-phase-order: the edge moves forward only while both origins serve the same Rails version; back always", async () => {
-        const newer = "legacy.blue.versionLabel=rails-2026.12.1";
-        assert.match(
-            (await violations(await plan("production", [...cut("staged"), newer], cut("adopted"), DIR), "cutin-phase-order"))[0],
-            /runs rails-2026\.12\.1, the old live environment rails-2026\.11\.2/,
-        );
-        assert.deepEqual(await violations(await plan("production", [...cut("adopted"), newer], cut("staged"), DIR), "cutin-phase-order"), []);
+    describe("cutin-continuous-deployment-limits: continuous deployment as CloudFront accepts it", () => {
+        const POLICY = "cutin-continuous-deployment-limits";
+
+        it("the program's weight phase passes; over 15 %, stickiness out of range or absent, a bad header, HTTP/3 are refused", async () => {
+            const p = await step(cut("weight", 10), cut("weight", 5));
+            assert.deepEqual(await codes(p, on), {});
+            const cdp = (path: string, value: unknown) => mutated(p, (f) => setProp(f(T.cdp, "cutin-policy"), path, value));
+            assert.deepEqual(await codesOf(cdp("trafficConfig.singleWeightConfig.weight", 0.2), POLICY, on), ["cd-limits"]);
+            assert.deepEqual(await codesOf(cdp("trafficConfig.singleWeightConfig.sessionStickinessConfig.idleTtl", 60), POLICY, on), ["cd-limits"]);
+            assert.deepEqual(await codesOf(cdp("trafficConfig.singleWeightConfig.sessionStickinessConfig", undefined), POLICY, on), ["cd-limits"]);
+            const h3 = mutated(p, (f) => setProp(f(T.dist, "cutin-primary"), "httpVersion", "http2and3"));
+            assert.deepEqual(await codesOf(h3, POLICY, on), ["cd-http3"]);
+            const header = mutated(await step(cut("header"), cut("staged")), (f) =>
+                setProp(f(T.cdp, "cutin-policy"), "trafficConfig.singleHeaderConfig.header", "x-cutin"),
+            );
+            assert.deepEqual(await codesOf(header, POLICY, on), ["cd-limits"]);
+        });
+
+        it("the web ACL changes only while no policy is attached", async () => {
+            const waf = (p: PlanRun) =>
+                mutated(p, (f) => setProp(f(T.dist, "cutin-primary"), "webAclId", "arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/1"));
+            assert.deepEqual(await codesOf(waf(await step(cut("weight", 5), cut("weight", 5))), POLICY, on), ["cd-waf-change"]);
+            assert.deepEqual(await codesOf(waf(await step(cut("adopted"), cut("adopted"))), POLICY, on), []);
+        });
     });
 
-    it("cutin-phase-order fails closed: an unreadable deployed state or a removed cut-in is refused", async () => {
-        const p = await plan("production", cut("staged"), cut("adopted"), DIR);
-        const noRef = mutated(p, (_find, states) =>
-            states.splice(
-                states.findIndex((s) => s.type === "pulumi:pulumi:StackReference"),
-                1,
-            ),
-        );
-        assert.match((await violations(noRef, "cutin-phase-order"))[0], /cannot be read/);
-        const noCutin = mutated(p, (_find, states) =>
-            states.splice(
-                states.findIndex((s) => s.type === "payments:migration:CutinEdge"),
-                1,
-            ),
-        );
-        assert.match((await violations(noCutin, "cutin-phase-order"))[0], /removed before the old origin was retired/);
+    describe("cutin-one-risk-at-a-time: the edge move and the Spring canary never overlap", () => {
+        const POLICY = "cutin-one-risk-at-a-time";
+
+        it("Spring stays at 0 % until the promoted cut-in is deployed; lowering it during a cut-in rollback passes", async () => {
+            assert.deepEqual(await codes(await step(["canary.weight=0.1"], cut("adopted")), on), { [POLICY]: ["spring-before-promotion"] });
+            // Promoting and starting the canary in one update: the edge moves while Spring serves.
+            assert.deepEqual(await codesOf(await step([...cut("promoted"), "canary.weight=1"], cut("detached", 5)), POLICY, on), ["edge-with-spring"]);
+            assert.deepEqual(await codesOf(await step([...cut("promoted"), "canary.weight=1"], cut("promoted")), POLICY, on), []);
+            assert.deepEqual(await codesOf(await step([...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"]), POLICY, on), []);
+        });
+
+        it("the edge moves forward only while Spring serves no public path", async () => {
+            const SPRING = "canary.weight=25";
+            assert.deepEqual(await codes(await step(cut("weight", 1), cut("header")), on), {});
+            assert.deepEqual(await codesOf(await step([...cut("weight", 1), SPRING], [...cut("header"), SPRING]), POLICY, on), ["edge-with-spring"]);
+            assert.deepEqual(await codesOf(await step([...cut("staged"), SPRING], [...cut("adopted"), SPRING]), POLICY, on), ["edge-with-spring"]);
+            assert.deepEqual(await codesOf(await step([...cut("weight", 5), SPRING], [...cut("weight", 1), SPRING]), POLICY, on), ["edge-with-spring"]);
+        });
+
+        it("every cut-in rollback to every earlier phase passes the whole pack, with Spring left at 25 %", async () => {
+            for (const [i, from] of CUTIN_PHASES.entries()) {
+                const dated = from === "promoted" ? ["cutin.cutinDate=2026-01-01"] : [];
+                for (const to of CUTIN_PHASES.slice(0, i)) {
+                    const p = await step([...cut(to), ...dated, "canary.weight=25"], [...cut(from), ...dated, "canary.weight=25"]);
+                    assert.deepEqual(await codes(p, on), {}, `${from} → ${to}`);
+                }
+            }
+        });
     });
 
-    it("cutin-continuous-deployment-limits: weight above 15 %, bad stickiness, header prefix, HTTP/3, WAF change while attached", async () => {
-        const p = await plan("production", cut("weight", 5), cut("weight", 5), DIR);
-        assert.deepEqual(await violations(p, "cutin-continuous-deployment-limits"), []);
-        const heavy = mutated(p, (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleWeightConfig.weight", 0.2));
-        assert.match((await violations(heavy, "cutin-continuous-deployment-limits"))[0], /weight 20% is outside CloudFront's 0–15 %/);
-        const sticky = mutated(p, (find) => setProp(find(CDP, "cutin-policy"), "trafficConfig.singleWeightConfig.sessionStickinessConfig.idleTtl", 60));
-        assert.match((await violations(sticky, "cutin-continuous-deployment-limits"))[0], /stickiness/);
-        const h3 = mutated(p, (find) => setProp(find(DIST, "cutin-primary"), "httpVersion", "http2and3"));
-        assert.match((await violations(h3, "cutin-continuous-deployment-limits"))[0], /HTTP\/3/);
-        const waf = mutated(p, (find) => setProp(find(DIST, "cutin-primary"), "webAclId", "arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/1"));
-        assert.match((await violations(waf, "cutin-continuous-deployment-limits"))[0], /web ACL changes .* while a continuous deployment policy is attached/);
-        const header = mutated(await plan("production", cut("header"), cut("header"), DIR), (find) =>
-            setProp(find(CDP, "cutin-policy"), "trafficConfig.singleHeaderConfig.header", "x-cutin"),
-        );
-        assert.match((await violations(header, "cutin-continuous-deployment-limits"))[0], /must start with aws-cf-cd-/);
-    });
+    describe("cutin-old-origin-retained: the old origin stays until the promoted cut-in has baked; retiring is never undone", () => {
+        const POLICY = "cutin-old-origin-retained";
 
-    it("cutin-one-risk-at-a-time: the Spring canary stays at 0 % until the promoted cut-in is deployed; lowering passes", async () => {
-        assert.match(
-            (await violations(await plan("production", ["canary.weight=1"], [], DIR), "cutin-one-risk-at-a-time"))[0],
-            /Spring 0% → 1% while the cut-in is at phase adopted/,
-        );
-        // Promoting and starting the canary in one update: refused (the deployed phase is not promoted yet).
-        assert.equal(
-            (await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("detached", 5), DIR), "cutin-one-risk-at-a-time")).length,
-            1,
-        );
-        assert.deepEqual(
-            await violations(await plan("production", [...cut("promoted"), "canary.weight=1"], cut("promoted"), DIR), "cutin-one-risk-at-a-time"),
-            [],
-        );
-        // Already above 0 (deployed), going down during a cut-in rollback: allowed.
-        assert.deepEqual(
-            await violations(
-                await plan("production", [...cut("adopted"), "canary.weight=1"], [...cut("promoted"), "canary.weight=5"], DIR),
-                "cutin-one-risk-at-a-time",
-            ),
-            [],
-        );
-    });
+        it("retiring waits for the deployed promotion's date and the bake", async () => {
+            assert.deepEqual(await codesOf(await step(retired(TODAY), promotedOn(TODAY)), POLICY, on), ["old-origin-forgotten"]);
+            assert.deepEqual(await codes(await step(retired("2026-01-01"), promotedOn("2026-01-01")), on), {});
+            // A date back-dated in the retiring update itself: the bake counts from the deployed date.
+            assert.deepEqual(await codesOf(await step(retired("2026-01-01"), cut("promoted")), POLICY, on), ["cutin-date-not-today", "old-origin-forgotten"]);
+            assert.deepEqual(await codesOf(await step(retired("2026-01-01"), promotedOn(TODAY)), POLICY, on), ["cutin-date-not-today", "old-origin-forgotten"]);
+        });
 
-    it("cutin-old-origin-retained: retiring the old origin waits for the deployed promotion, its deployed date and the bake", async () => {
-        const today = new Date().toISOString().slice(0, 10);
-        const promotedOn = (date: string) => [...cut("promoted"), `cutin.cutinDate=${date}`];
-        const retire = (date: string) => [...promotedOn(date), "cutin.retired=true"];
-        const recent = await plan("production", retire(today), promotedOn(today), DIR);
-        assert.match((await violations(recent, "cutin-old-origin-retained"))[0], /old origin would be forgotten while the cut-in of .* has baked 0 of 14 days/);
-        assert.deepEqual(await violations(await plan("production", retire("2020-01-01"), promotedOn("2020-01-01"), DIR), "cutin-old-origin-retained"), []);
-        // A date back-dated in the retiring update itself: the bake counts from the deployed date, and a new date must be today's.
-        const backDated = await violations(await plan("production", retire("2020-01-01"), cut("promoted"), DIR), "cutin-old-origin-retained");
-        assert.match(backDated.join("\n"), /cutin\.cutinDate 2020-01-01 lies before today/);
-        assert.match(backDated.join("\n"), /forgotten while cutin\.cutinDate is not recorded/);
-        assert.deepEqual(await violations(await plan("production", cut("promoted"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
-    });
+        it("the cut-in date is recorded on the day, in the update that promotes", async () => {
+            assert.deepEqual(await codes(await step(promotedOn(TODAY), cut("detached", 15)), on), {});
+            assert.deepEqual(await codesOf(await step(promotedOn("2026-01-01"), cut("detached", 15)), POLICY, on), ["cutin-date-not-today"]);
+            assert.deepEqual(await codesOf(await step([...cut("weight", 5), `cutin.cutinDate=${TODAY}`], cut("weight", 5)), POLICY, on), ["cutin-date-early"]);
+            assert.deepEqual(await codesOf(await step(promotedOn("2999-01-01"), promotedOn(TODAY)), POLICY, on), ["cutin-date-not-today"]);
+        });
 
-    it("cutin-phase-order: promotion only from the deployed top rung after its bake; its time is recorded with the climb, never back-dated", async () => {
-        const minutesAgo = (m: number) => minuteOf(Date.now() - m * 60_000);
-        const top = (at?: string) => [...cut("weight", 15), ...(at ? [`cutin.topRungAt=${at}`] : [])];
-        const promoting = (at?: string) => [...cut("promoting", 15), ...(at ? [`cutin.topRungAt=${at}`] : [])];
-        const order = async (sets: string[], deployed: string[]) => violations(await plan("production", sets, deployed, DIR), "cutin-phase-order");
-        // From the first rung: every viewer would move onto the routed ALB in one update.
-        assert.match(
-            (await order(cut("promoting", 1), cut("weight", 1))).join("\n"),
-            /promotion starts from the top edge rung \(15%\), baked; the deployed edge weight is 1%/,
-        );
-        // At the top, before the bake ends; without a recorded time; after it: passes.
-        const recent = minutesAgo(20);
-        assert.match(
-            (await order(promoting(recent), top(recent))).join("\n"),
-            /the top edge rung \(15%, since \S+\) has baked 20 of 60 minutes: promote from /,
-        );
-        assert.match((await order(promoting(), top())).join("\n"), /cutin\.topRungAt\) is not recorded, so its bake cannot be judged/);
-        const baked = minutesAgo(61);
-        assert.deepEqual(await order(promoting(baked), top(baked)), []);
-        // A bake lowered in the promoting update itself counts only once deployed.
-        assert.match(
-            (await order([...promoting(baked), "cutin.topRungBakeMinutes=0"], [...top(baked), "cutin.topRungBakeMinutes=120"])).join("\n"),
-            /baked 61 of 120 minutes/,
-        );
-        // The climb onto the top rung records a new time: missing, left from an earlier stay, back-dated or in the future, refused.
-        assert.match((await order(top(), cut("weight", 10))).join("\n"), /reaches the top rung \(15%\) without a new cutin\.topRungAt/);
-        assert.match((await order(top(baked), [...cut("weight", 10), `cutin.topRungAt=${baked}`])).join("\n"), /is from an earlier stay at the top/);
-        assert.match((await order(top(minutesAgo(180)), cut("weight", 10))).join("\n"), /lies 180 minutes before this update \(at most 30\)/);
-        assert.match((await order(top(minutesAgo(-60)), cut("weight", 10))).join("\n"), /lies after now/);
-        assert.match((await order([...cut("weight", 10), `cutin.topRungAt=${minutesAgo(1)}`], cut("weight", 5))).join("\n"), /is recorded at phase weight 10%/);
-        assert.deepEqual(await order(top(minutesAgo(1)), cut("weight", 10)), []);
-        // A move back keeps whatever time is recorded: never refused for it.
-        assert.deepEqual(await order([...cut("staged"), `cutin.topRungAt=${baked}`], top(baked)), []);
-        assert.deepEqual(await order([...cut("weight", 5), `cutin.topRungAt=${baked}`], top(baked)), []);
-    });
+        it("the old origin rewritten instead of retired is refused before the bake; after it another old environment may be named", async () => {
+            const OTHER = "payments-production-green.eu-west-1.elasticbeanstalk.com";
+            const rewrite = (cname: string) => [`cutin.oldPair.green.cname=${cname}`, `cutin.distribution.args.origins[0].domainName=${cname}`];
+            assert.deepEqual(await codes(await step(promotedOn(TODAY), promotedOn(TODAY)), on), {});
+            assert.deepEqual(await codesOf(await step([...promotedOn(TODAY), ...rewrite(OTHER)], promotedOn(TODAY)), POLICY, on), ["old-origin-changed"]);
+            assert.deepEqual(await codes(await step([...promotedOn("2026-01-01"), ...rewrite(OTHER)], promotedOn("2026-01-01")), on), {});
+        });
 
-    it("the end: cutin.ended once the retirement is deployed, in an update of its own; the cutin section never goes", async () => {
-        const promoted = [...cut("promoted"), "cutin.cutinDate=2020-01-01"];
-        const retired = [...promoted, "cutin.retired=true"];
-        const ended = [...retired, "cutin.ended=true", "cutin.adoption=managed"];
-        const order = async (sets: string[], deployed: string[]) => violations(await plan("production", sets, deployed, DIR), "cutin-phase-order");
-        assert.deepEqual(await order(ended, retired), []);
-        assert.deepEqual(await order(ended, ended), []);
-        assert.match(
-            (await order(ended, promoted)).join("\n"),
-            /cutin\.ended is set while the deployed cut-in is at phase promoted with the old origin not retired: end it in an update of its own/,
-        );
-        // Removing the section: refused before the retirement (as before), after it and once ended.
-        const removed = (p: PlanRun) =>
-            mutated(p, (_find, states) =>
-                states.splice(
-                    states.findIndex((s) => s.type === "payments:migration:CutinEdge"),
-                    1,
+        it("the stack's own Beanstalk environment is never the old origin to roll back to, even after the bake", async () => {
+            const baked = promotedOn("2026-01-01");
+            const own = String(
+                prop(
+                    (await plan(baked)).states.find((s) => s.type === T.env && s.name === "legacy-green")!,
+                    "cname",
                 ),
             );
-        assert.match(
-            (await violations(removed(await plan("production", retired, retired, DIR)), "cutin-phase-order"))[0],
-            /the cut-in \(deployed, retired\) was removed: that deletes the adopted distribution and its hostname records, which carry every viewer[^;]*; keep cutin as the stack's permanent edge and end it instead: npm run canary -- cutin end$/,
-        );
-        assert.match(
-            (await violations(removed(await plan("production", ended, ended, DIR)), "cutin-phase-order"))[0],
-            /the cut-in \(deployed, ended\) was removed/,
-        );
+            const mine = await step([...baked, `cutin.oldPair.green.cname=${own}`, `cutin.distribution.args.origins[0].domainName=${own}`], baked);
+            assert.deepEqual((await codes(mine, on))["cutin-phase-order"], ["edge-unjudgeable"]);
+        });
+
+        it("un-retiring is refused, at promoted or with a phase move back, whatever the known-good position; staying retired passes", async () => {
+            const RETIRED = retired("2026-01-01");
+            for (const sets of [promotedOn("2026-01-01"), [...cut("adopted"), "cutin.cutinDate=2026-01-01"]]) {
+                assert.deepEqual(await codesOf(await step(sets, RETIRED, sets), POLICY, on), ["unretire"], sets.join(" "));
+            }
+            assert.deepEqual(await codes(await step(RETIRED, RETIRED), on), {});
+        });
+    });
+
+    describe("the excuse rule at the edge: a move toward the known-good phase keeps what was deployed", () => {
+        const LONG = 1200; // above production's 900 s bound
+        const sticky = async (sets: string[]) => withStickiness(await plan(sets), LONG);
+
+        it("the canary tool's cut-in rollbacks pass with the deployed over-bound stickiness kept", async () => {
+            for (const [to, from] of [
+                [cut("adopted"), cut("promoted")],
+                [cut("staged"), cut("promoting", 5)],
+                [cut("adopted"), cut("staged")],
+                [cut("weight", 1), cut("weight", 5)],
+                [cut("weight", 5), cut("promoting", 5)],
+            ]) {
+                const known = await sticky(to);
+                assert.deepEqual(await codes(move(known, await sticky(from), known), on), {}, `${from} → ${to}`);
+            }
+        });
+
+        it("lengthening the stickiness on the way back, a forward edge step, or a move that is not toward the known-good phase is refused", async () => {
+            const known = await sticky(cut("staged"));
+            const w5 = await sticky(cut("weight", 5));
+            const longer = withStickiness(await plan(cut("staged")), 1800);
+            assert.deepEqual(await codesOf(move(longer, w5, known), "stickiness-bounded", on), ["stickiness-long"]);
+            assert.deepEqual(await codesOf(move(w5, await sticky(cut("weight", 1))), "stickiness-bounded", on), ["stickiness-long"]);
+            // promoted → detached: every viewer stays on the routed ALB, and the known-good phase is promoted.
+            const promoted = await sticky(cut("promoted"));
+            assert.deepEqual(await codesOf(move(await sticky(cut("detached", 5)), promoted, promoted), "stickiness-bounded", on), ["stickiness-long"]);
+        });
+
+        it("after retirement no phase move is a move back, even to a known-good position from before it", async () => {
+            const before = await sticky([...cut("adopted"), "cutin.cutinDate=2026-01-01"]);
+            const gone = await sticky(retired("2026-01-01"));
+            const found = await codes(move(before, gone, before), on);
+            assert.deepEqual(found["stickiness-bounded"], ["stickiness-long"]);
+            assert.deepEqual(found["cutin-old-origin-retained"], ["unretire"]);
+        });
     });
 });

@@ -12,12 +12,17 @@ import { plan } from "../planCache";
 import { T, mutated, setProp, violations } from "./harness";
 
 const POLICY = "cutin-staging-mirrors-primary";
+
+/** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
+async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
+    return (await violations(p, { config: file, at: { dir: CUTIN } })).filter((v) => v.policy === POLICY);
+}
 const CUTIN = path.join(FIXTURES, "cutin");
 
 type Find = (type: string, name: string) => PlannedResourceState;
 
 async function codes(p: PlanRun): Promise<string[]> {
-    const v = await violations(p, POLICY, loadPolicyConfig(CUTIN, p.stack));
+    const v = await violationsOf(p, loadPolicyConfig(CUTIN, p.stack));
     return v.map((x) => `${x.level} ${/^\[([a-z0-9-]+)\]/.exec(x.message)?.[1] ?? x.message}`);
 }
 

@@ -1,12 +1,156 @@
-import { strict as assert } from "node:assert";
-import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+/**
+ * The policy pack's tests: synthetic updates built from the fixture stacks' offline plans.
+ *
+ * - A config's plan is one program run (tools/plan/run.ts, kept per process by config): its
+ *   resources are what an update to that config proposes, its `position` output what a
+ *   deployment of it records.
+ * - What is deployed is data: the `deployed-state` StackReference's outputs, `{ position,
+ *   knownGood }` (`against`). The PositionRecord of the proposed plan keeps the deployed
+ *   known-good pointer, as the program does without a confirmation (lib/position.ts
+ *   knownGoodAfter).
+ * - A code change is an edit of a plan's resource states (`mutated`); the PositionRecord then
+ *   records the position of the edited resources, as the program would.
+ * - Tests assert stable codes (`[code] message`), never message text (`codes`).
+ */
+import * as path from "node:path";
+import { stableJson } from "../../lib/compare";
+import { knownGoodAfter, Position, positionOf } from "../../lib/position";
+import { COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE } from "../../lib/contract";
+import { ResourceView } from "../../lib/resources";
+import { setNow } from "../../policy/judge";
+import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
+import { UNKNOWN } from "../../tools/plan/mocks";
+import { PlanRun, PlannedResourceState, outputsOf, runPlan } from "../../tools/plan/run";
+import { loadStackConfig } from "../../tools/plan/stackFile";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
-import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { FIXTURES } from "../helpers";
 
-/** A deep copy of a plan whose resource states `change` may edit (a code change the config cannot express). */
-export function mutated(plan: PlanRun, change: (find: (type: string, name: string) => PlannedResourceState, states: PlannedResourceState[]) => void): PlanRun {
+export { UNKNOWN };
+/** The cut-in fixture: production at the start of the cut-in (phase adopted). */
+export const CUTIN = path.join(FIXTURES, "cutin");
+
+export interface At {
+    /** @default "production" */
+    stack?: string;
+    /** The fixture project directory. @default FIXTURES */
+    dir?: string;
+}
+type Sets = readonly string[];
+
+const where = (at: At = {}) => ({ stack: at.stack ?? "production", dir: at.dir ?? FIXTURES });
+
+/** The bake-clock keys: they reach nothing but the components' outputs (withDates). */
+const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
+    "migration.cutoverDate": "cutoverDate",
+    "migration.bakeDays": "bakeDays",
+    "cutin.cutinDate": "cutinDate",
+    "cutin.bakeDays": "cutinBakeDays",
+    "cutin.topRungAt": "topRungAt",
+    "cutin.topRungBakeMinutes": "topRungBakeMinutes",
+};
+
+/**
+ * The plan of a config, as the program runs it for a stack never deployed (the deployed-state
+ * reference returns nothing): one program run per config, kept per process and shared with
+ * `outputsOf`. Judge it with `against` (or `update`): a stack with resources and no deployed
+ * outputs cannot be judged. The bake-clock keys are set on the plan of the rest of the config
+ * (`withDates`), so configs that differ only in dates share a run; with `cutin.retired` they stay
+ * in the run (the config requires a cut-in date that has baked).
+ */
+export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
+    const dates: Dates = {};
+    const rest = sets.filter((set) => {
+        const [key, value] = set.split("=");
+        if (!(key in DATE_KEYS) || sets.some((x) => x.startsWith("cutin.retired="))) return true;
+        Object.assign(dates, { [DATE_KEYS[key]]: /^\d+$/.test(value) ? Number(value) : value });
+        return false;
+    });
+    const p = await runPlan({ ...where(at), sets: rest, deployed: {} });
+    return Object.keys(dates).length === 0 ? p : withDates(p, dates);
+}
+
+/** The outputs a deployment of a config exports (tools/plan/run.ts outputsOf): its position, known-good. */
+export function outputsAt(sets: Sets = [], at: At = {}): Promise<Record<string, unknown>> {
+    const { stack, dir } = where(at);
+    return outputsOf(loadStackConfig(dir, stack, sets), { dir });
+}
+
+/** A plan's resources as the engine presents them (lib/resources.ts views: outputs, protect). */
+export function viewsOf(p: PlanRun): ResourceView[] {
+    return p.states.map((s) => ({ type: s.type, name: s.name, urn: s.urn, props: s.outputs, protect: s.options.protect }));
+}
+
+/** The position of a plan's resources: what the program records for them (lib/position.ts). */
+export function positionOfPlan(p: PlanRun): Position {
+    return positionOf(viewsOf(p));
+}
+
+/** What a deployment exports, as the next update reads it back: a position and the known-good pointer (null: none confirmed). */
+export interface DeployedOutputs extends Record<string, unknown> {
+    position: unknown;
+    knownGood: unknown;
+}
+
+/** The outputs of a deployment of `deployed` (a plan, or a position), with `knownGood` (@default the deployed position). */
+export function deployment(deployed: PlanRun | Position, knownGood?: PlanRun | Position | null): DeployedOutputs {
+    const pos = (x: PlanRun | Position) => ("states" in x ? positionOfPlan(x) : x);
+    const position = pos(deployed);
+    return { position, knownGood: knownGood === undefined ? position : knownGood === null ? null : pos(knownGood) };
+}
+
+const isReference = (s: PlannedResourceState) => s.type === "pulumi:pulumi:StackReference" && s.name === DEPLOYED_STATE_REFERENCE;
+const isRecord = (s: PlannedResourceState) => s.type === COMPONENT_TYPES.positionRecord;
+
+/**
+ * `p` proposed as an update of a stack whose last deployment exported `outputs`: the deployed-state
+ * reference returns them, and the PositionRecord keeps the known-good pointer the program would
+ * (the deployed one; with `confirm`, the deployed position: `canary.confirm` set to its digest).
+ */
+export function against(p: PlanRun, outputs: Record<string, unknown>, opts: { confirm?: boolean } = {}): PlanRun {
+    const copy = structuredClone(p);
+    const reference = copy.states.find(isReference);
+    // The reference's outputs are what the engine read, never an input the program sets; read
+    // back through the engine, an object's keys need not keep their order (sorted here).
+    if (reference) reference.outputs.outputs = JSON.parse(stableJson(outputs)) as Record<string, unknown>;
+    const record = copy.states.find(isRecord);
+    if (record) {
+        const deployedPosition = outputs.position;
+        record.outputs.knownGood = opts.confirm ? deployedPosition : knownGoodAfter({ deployedPosition, deployedKnownGood: outputs.knownGood });
+    }
+    copy.deployed = structuredClone(outputs);
+    return copy;
+}
+
+/**
+ * An update from one config to another (each a list of `--set`s on the fixture stack), judged
+ * against the known-good config (@default the deployed one, as the offline plan assumes; null:
+ * none confirmed yet).
+ */
+export async function update(to: Sets, opts: { from?: Sets; knownGood?: Sets | null; at?: At } = {}): Promise<PlanRun> {
+    const from = opts.from ?? [];
+    const deployed = await planOf(from, opts.at);
+    const knownGood = opts.knownGood === undefined ? deployed : opts.knownGood === null ? null : await planOf(opts.knownGood, opts.at);
+    return against(await planOf(to, opts.at), deployment(deployed, knownGood));
+}
+
+/** A plan whose every value contains no unknown: what the program can record (a preview records an unknown position). */
+function hasUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(hasUnknown);
+    return !!value && typeof value === "object" && Object.values(value).some(hasUnknown);
+}
+
+/**
+ * A deep copy of a plan whose resource states `change` may edit (a code change the config cannot
+ * express). The PositionRecord then records the position of the edited resources, as the program
+ * would (unknown when a value is: a preview); `{ record: false }` keeps the old record (a lie).
+ */
+export function mutated(
+    plan: PlanRun,
+    change: (find: (type: string, name: string) => PlannedResourceState, states: PlannedResourceState[]) => void,
+    opts: { record?: boolean } = {},
+): PlanRun {
     const copy = structuredClone(plan);
     const find = (type: string, name: string) => {
         const s = copy.states.find((r) => r.type === type && r.name === name);
@@ -14,6 +158,11 @@ export function mutated(plan: PlanRun, change: (find: (type: string, name: strin
         return s;
     };
     change(find, copy.states);
+    const record = copy.states.find(isRecord);
+    if (record && opts.record !== false) {
+        const others = copy.states.filter((s) => !isRecord(s) && !isReference(s));
+        record.outputs.position = others.some((s) => hasUnknown(s.outputs)) ? UNKNOWN : positionOfPlan(copy);
+    }
     return copy;
 }
 
@@ -21,39 +170,27 @@ export function mutated(plan: PlanRun, change: (find: (type: string, name: strin
 export function setProp(state: PlannedResourceState, path: string, value: unknown): void {
     for (const root of [state.inputs, state.outputs]) {
         const keys = path.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-        let node: any = root;
-        for (const k of keys.slice(0, -1)) node = node[k] ??= {};
-        node[keys[keys.length - 1]] = value;
+        let node = root as Record<string | number, unknown>;
+        for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string | number, unknown>;
+        node[keys[keys.length - 1]] = structuredClone(value);
     }
 }
 
-/** A plan whose distribution uses a custom origin request policy of the stack with these settings. */
-export function withOriginRequestPolicy(plan: PlanRun, settings: Record<string, unknown>): PlanRun {
-    return mutated(plan, (find, states) => {
-        const dist = find(T.dist, "edge");
-        const orp = {
-            urn: dist.urn.replace(/Distribution::edge$/, "OriginRequestPolicy::edge-origin-request"),
-            type: T.orp,
-            name: "edge-origin-request",
-            parent: dist.parent,
-            custom: true,
-            inputs: structuredClone(settings),
-            outputs: { ...structuredClone(settings), id: "orp-custom-1" },
-            options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
-        };
-        states.push(orp);
-        setProp(dist, "defaultCacheBehavior.originRequestPolicyId", "orp-custom-1");
-    });
+/** A property of a state's outputs, by dotted path. */
+export function prop<T = unknown>(state: PlannedResourceState, path: string): T {
+    let node: unknown = state.outputs;
+    for (const k of path.split(".")) node = (node as Record<string, unknown> | undefined)?.[k];
+    return node as T;
 }
 
-/** The violations a plan gets from the real policy objects, with the fixture stack's policy config (or `file`). */
-export async function violations(plan: PlanRun, policy?: string, file?: Record<string, unknown>): Promise<Violation[]> {
-    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file ?? loadPolicyConfig(FIXTURES, plan.stack));
-    const report = await evaluatePolicies(policies, config, plan.states);
-    return report.violations.filter((v) => policy === undefined || v.policy === policy);
+/** The one state of a type (and name). */
+export function stateOf(p: PlanRun, type: string, name?: string): PlannedResourceState {
+    const found = p.states.filter((s) => s.type === type && (name === undefined || s.name === name));
+    if (found.length !== 1) throw new Error(`${found.length} ${type}${name ? ` named ${name}` : ""}`);
+    return found[0];
 }
 
-/** A resource added in code (a production stack's), with `props` as its inputs and outputs. */
+/** A resource added in code (a production stack's, no parent), with `props` as its inputs and outputs. */
 export function added(type: string, name: string, props: Record<string, unknown>): PlannedResourceState {
     return {
         urn: `urn:pulumi:production::payments-migration::${type}::${name}`,
@@ -67,23 +204,109 @@ export function added(type: string, name: string, props: Record<string, unknown>
     };
 }
 
-/** Mandatory violations as "policy: message". */
-export async function refusals(p: PlanRun, file?: Record<string, unknown>): Promise<string[]> {
-    return (await violations(p, undefined, file)).filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`);
+/** A copy of a state as another resource of the same parent (a resource added in code). */
+export function copyOf(from: PlannedResourceState, name: string): PlannedResourceState {
+    const r = structuredClone(from);
+    r.name = name;
+    r.urn = from.urn.replace(/::[^:]+$/, `::${name}`);
+    r.outputs.id = `${name}-id`;
+    return r;
 }
 
-/** Assert that a mandatory violation of `policy` matching `pattern` is among the refusals. */
-export async function refused(p: PlanRun, policy: string, pattern: RegExp, file?: Record<string, unknown>): Promise<void> {
-    const all = await refusals(p, file);
-    assert.ok(
-        all.some((m) => m.startsWith(`${policy}: `) && pattern.test(m)),
-        `expected ${policy} ${pattern}, got:\n  ${all.join("\n  ")}`,
+/** The canary rules' forward stickiness set to `seconds` (canary.stickinessSeconds, as code). */
+export function withStickiness(p: PlanRun, seconds: number): PlanRun {
+    return mutated(p, (_f, states) => {
+        for (const rule of states.filter((s) => s.type === T.rule && prop(s, "actions.0.forward.stickiness.enabled") === true)) {
+            setProp(rule, "actions.0.forward.stickiness.duration", seconds);
+        }
+    });
+}
+
+/**
+ * The bake clocks set as config would set them: they reach nothing but the components' outputs
+ * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them.
+ */
+export interface Dates {
+    cutoverDate?: string;
+    bakeDays?: number;
+    cutinDate?: string;
+    cutinBakeDays?: number;
+    topRungAt?: string;
+    topRungBakeMinutes?: number;
+}
+
+export function withDates(p: PlanRun, dates: Dates): PlanRun {
+    return mutated(p, (_f, states) => {
+        for (const alb of states.filter((s) => s.type === T.routedAlb)) {
+            const migration = { ...(alb.outputs.migration as object) };
+            if (dates.cutoverDate !== undefined) Object.assign(migration, { cutoverDate: dates.cutoverDate });
+            if (dates.bakeDays !== undefined) Object.assign(migration, { bakeDays: dates.bakeDays });
+            alb.outputs.migration = migration;
+        }
+        for (const edge of states.filter((s) => s.type === T.cutinEdge)) {
+            if (dates.cutinDate !== undefined) edge.outputs.cutinDate = dates.cutinDate;
+            if (dates.cutinBakeDays !== undefined) edge.outputs.bakeDays = dates.cutinBakeDays;
+            if (dates.topRungAt !== undefined) edge.outputs.topRungAt = dates.topRungAt;
+            if (dates.topRungBakeMinutes !== undefined) edge.outputs.topRungBakeMinutes = dates.topRungBakeMinutes;
+        }
+    });
+}
+
+export interface Judged {
+    /** Policy config entries merged over the fixture stack's policy-config.<stack>.json. */
+    config?: Record<string, unknown>;
+    /** The day the pack evaluates as (at noon UTC; policy/judge.ts setNow). @default today */
+    today?: string;
+    /** The time the pack evaluates at, when minutes count (the top rung's bake). @default today's noon, or now */
+    now?: Date;
+    at?: At;
+}
+
+/** Every violation of a plan, from the real policy objects, with the fixture stack's policy config. */
+export async function violations(p: PlanRun, opts: Judged = {}): Promise<Violation[]> {
+    const { stack, dir } = where({ stack: p.stack, ...opts.at });
+    const file = { ...loadPolicyConfig(dir, stack), ...opts.config };
+    const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file);
+    setNow(opts.now ?? (opts.today ? new Date(`${opts.today}T12:00:00Z`) : undefined));
+    try {
+        return (await evaluatePolicies(policies, config, p.states)).violations;
+    } finally {
+        setNow(undefined);
+    }
+}
+
+/** A violation's stable code: its `[code]` prefix; a policy that could not run is "cannot-run", a message without a code "no-code". */
+export function codeOf(v: Pick<Violation, "message">): string {
+    if (v.message.startsWith("can't run policy")) return "cannot-run";
+    return /^\[([a-z0-9-]+)\] /.exec(v.message)?.[1] ?? "no-code";
+}
+
+/**
+ * The codes of the mandatory violations, per policy (sorted, each once), plus any policy that
+ * could not run (`cannot-run`, whatever its level: a preview's unknown must not hide a refusal).
+ */
+export async function codes(p: PlanRun, opts: Judged = {}): Promise<Record<string, string[]>> {
+    const out: Record<string, Set<string>> = {};
+    for (const v of await violations(p, opts)) {
+        const code = codeOf(v);
+        if (v.level !== "mandatory" && code !== "cannot-run") continue;
+        (out[v.policy] ??= new Set()).add(code);
+    }
+    return Object.fromEntries(
+        Object.keys(out)
+            .sort()
+            .map((k) => [k, [...out[k]].sort()]),
     );
 }
 
-/** Assert that nothing is refused. */
-export async function accepted(p: PlanRun, file?: Record<string, unknown>): Promise<void> {
-    assert.deepEqual(await refusals(p, file), []);
+/** The codes of one policy's mandatory violations (sorted, each once). */
+export async function codesOf(p: PlanRun, policy: string, opts: Judged = {}): Promise<string[]> {
+    return (await codes(p, opts))[policy] ?? [];
+}
+
+/** A copy of `codes` without the given policies (what else a change trips). */
+export function except(found: Record<string, string[]>, ...policies: string[]): Record<string, string[]> {
+    return Object.fromEntries(Object.entries(found).filter(([k]) => !policies.includes(k)));
 }
 
 export const T = {
@@ -96,6 +319,14 @@ export const T = {
     td: "aws:ecs/taskDefinition:TaskDefinition",
     env: "aws:elasticbeanstalk/environment:Environment",
     dist: "aws:cloudfront/distribution:Distribution",
+    cdp: "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy",
     orp: "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
     logs: "aws:cloudwatch/logGroup:LogGroup",
-};
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    password: "random:index/randomPassword:RandomPassword",
+    reference: "pulumi:pulumi:StackReference",
+    record: COMPONENT_TYPES.positionRecord,
+    routedAlb: COMPONENT_TYPES.routedAlb,
+    pair: COMPONENT_TYPES.legacyBeanstalkPair,
+    cutinEdge: COMPONENT_TYPES.cutinEdge,
+} as const;

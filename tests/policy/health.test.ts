@@ -11,6 +11,11 @@ import { plan } from "../planCache";
 import { added, mutated, setProp, violations } from "./harness";
 
 const POLICY = "alarms-can-fire";
+
+/** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
+async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
+    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+}
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
 
@@ -19,7 +24,7 @@ type Find = (type: string, name: string) => PlannedResourceState;
 /** The codes of the policy's mandatory violations, sorted, once each; `config` replaces the policy's entry in the fixture's file. */
 async function codes(p: PlanRun, config?: Record<string, unknown>): Promise<string[]> {
     const file = config ? { ...loadPolicyConfig(FIXTURES, p.stack), [POLICY]: config } : undefined;
-    const v = await violations(p, POLICY, file);
+    const v = await violationsOf(p, file);
     return [...new Set(v.filter((x) => x.level === "mandatory").map((x) => /^\[([a-z0-9-]+)\]/.exec(x.message)?.[1] ?? x.message))].sort();
 }
 

@@ -8,6 +8,11 @@ import { plan } from "../planCache";
 import { T, added, mutated, setProp, violations } from "./harness";
 
 const POLICY = "log-bucket-private";
+
+/** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
+async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
+    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+}
 const BUCKET = "aws:s3/bucket:Bucket";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -16,7 +21,7 @@ type Find = (type: string, name: string) => PlannedResourceState;
 type Doc = { Version: string; Statement: Record<string, unknown>[] };
 
 async function codes(p: PlanRun): Promise<string[]> {
-    const v = await violations(p, POLICY);
+    const v = await violationsOf(p);
     assert.ok(
         v.every((x) => x.level === "mandatory"),
         JSON.stringify(v),

@@ -1,130 +1,86 @@
 /**
- * rollback-time-bounded on the offline plans of the fixture stacks (tests/policy/harness.ts).
- * The policy is not registered in policy/policies.ts yet, so it is evaluated on its own here,
- * through the same evaluator (and config reconciliation) the pack's other tests use.
+ * policy/rollbackTime.ts (rollback-time-bounded): the time-to-rollback bound (detection +
+ * change + stickiness + draining, lib/rollbackTime.ts) against the stack's maxRollbackMinutes,
+ * on the ALB always and at CloudFront while a cut-in can still go back. Judged on every move
+ * that is not toward the known-good position: the code changes below ride a forward step.
  */
 import { strict as assert } from "node:assert";
-import * as path from "node:path";
+import { rollbackBounds } from "../../policy/rollbackTime";
 import { PlanRun } from "../../tools/plan/run";
-import { PolicyConfigError, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
-import { rollbackBounds, rollbackTimeBounded } from "../../policy/rollbackTime";
-import { FIXTURES } from "../helpers";
-import { plan } from "../planCache";
-import { T, mutated, setProp } from "./harness";
+import { CUTIN, T, against, codes, codesOf, deployment, mutated, positionOfPlan, prop, setProp, update, viewsOf, withStickiness } from "./harness";
 
-const CUTIN = path.join(FIXTURES, "cutin");
-const POLICY = [rollbackTimeBounded];
+const POLICY = "rollback-time-bounded";
+const max = (maxRollbackMinutes: number) => ({ config: { [POLICY]: { maxRollbackMinutes } } });
+/** The bounds of a plan, in seconds, where each rollback happens. */
+const bounds = (p: PlanRun) => rollbackBounds(viewsOf(p), positionOfPlan(p).edge).map((b) => [b.where, b.bound.totalSeconds]);
+const step = () => update(["canary.weight=5"]);
 
-/** The policy's messages for a plan, with maxRollbackMinutes (undefined: no config at all). */
-async function messages(p: PlanRun, maxRollbackMinutes?: number): Promise<string[]> {
-    const config = resolvePolicyConfig(POLICY, "mandatory", maxRollbackMinutes === undefined ? {} : { "rollback-time-bounded": { maxRollbackMinutes } });
-    const report = await evaluatePolicies(POLICY, config, p.states);
-    return report.violations.map((v) => `${v.level}: ${v.message}`);
-}
-
-describe("policy rollback-time-bounded", () => {
-    it("passes production as configured: 3 min detection + 1 min rule update + 5 min stickiness + 1 min draining = 10 min", async () => {
-        assert.deepEqual(await messages(await plan("production"), 15), []);
-        assert.deepEqual(await messages(await plan("production"), 10), []);
-        assert.match(
-            (await messages(await plan("production"), 9))[0],
-            /^mandatory: a rollback on the ALB can take up to 10 min, more than maxRollbackMinutes \(9 min\)/,
-        );
+describe("policy/rollbackTime.ts: rollback-time-bounded", () => {
+    it("production as configured: 3 min detection + 1 min rule update + 5 min stickiness + 1 min draining = 10 min", async () => {
+        const p = await step();
+        assert.deepEqual(bounds(p), [["on the ALB", 600]]);
+        assert.deepEqual(await codesOf(p, POLICY, max(10)), []);
+        assert.deepEqual(await codes(p, max(9)), { [POLICY]: ["rollback-too-slow"] });
     });
 
-    it("refuses a stickiness raised over the bound, naming every term", async () => {
-        const m = await messages(await plan("production", ["canary.stickinessSeconds=900"]), 15);
-        assert.equal(m.length, 1);
-        assert.match(
-            m[0],
-            /^mandatory: a rollback on the ALB can take up to 20 min, more than maxRollbackMinutes \(15 min\): detection 3 min \(60 s × 3 periods \(health-spring-\w+-[\w-]+\)\) \+ change 1 min \(listener rule update\) \+ stickiness 15 min \(ALB forward stickiness 900 s\) \+ draining 1 min \(deregistration delay 60 s\)$/,
-        );
+    it("a longer stickiness, deregistration delay or alarm window that goes over the bound is refused", async () => {
+        assert.deepEqual(bounds(withStickiness(await step(), 900)), [["on the ALB", 1200]]);
+        assert.deepEqual(await codesOf(withStickiness(await step(), 900), POLICY, max(15)), ["rollback-too-slow"]);
+        const spring = mutated(await step(), (f) => setProp(f(T.tg, "spring-green-tg"), "deregistrationDelay", 1800));
+        assert.deepEqual(await codesOf(spring, POLICY, max(15)), ["rollback-too-slow"]);
+        assert.deepEqual(await codesOf(await update(["canary.weight=5", "legacy.deregistrationDelaySeconds=900"]), POLICY, max(15)), ["rollback-too-slow"]);
+        assert.deepEqual(await codesOf(await update(["canary.weight=5", "health.evaluationPeriods=10"]), POLICY, max(15)), ["rollback-too-slow"]);
     });
 
-    it("refuses a deregistration delay raised over the bound: a Spring target group's in code, Beanstalk's in config", async () => {
-        const spring = mutated(await plan("production"), (find) => setProp(find(T.tg, "spring-green-tg"), "deregistrationDelay", 1800));
-        assert.match((await messages(spring, 15))[0], /can take up to 39 min, .* \+ draining 30 min \(deregistration delay 1800 s\)$/);
-        const legacy = await plan("production", ["legacy.deregistrationDelaySeconds=900"]);
-        assert.match((await messages(legacy, 15))[0], /can take up to 24 min, .* \+ draining 15 min \(deregistration delay 900 s\)$/);
-    });
-
-    it("refuses a longer alarm window (detection) and an alarm set the canary tool does not have (no bound)", async () => {
-        assert.match(
-            (await messages(await plan("production", ["health.evaluationPeriods=10"]), 15))[0],
-            /can take up to 17 min, .*: detection 10 min \(60 s × 10 periods/,
-        );
-        // A metric-math alarm (the 5xx rate) counts with its metrics' period, whatever its own says (0 in the provider's state).
-        const mathAlarm = mutated(await plan("production"), (_find, states) => {
-            const alarm = states.find((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && x.name.startsWith("health-spring-blue-5xx-rate"))!;
+    it("a metric-math alarm counts with its metrics' period; without an alarm the canary tool watches there is no bound", async () => {
+        const p = await step();
+        const math = mutated(p, (_f, states) => {
+            const alarm = states.find((x) => x.type === T.alarm && x.name.startsWith("health-spring-blue-5xx-rate"))!;
             setProp(alarm, "period", 0);
-            for (const q of [0, 1]) setProp(alarm, `metricQueries.${q}.metric.period`, 300);
+            for (const q of [0, 1]) if (prop(alarm, `metricQueries.${q}.metric`)) setProp(alarm, `metricQueries.${q}.metric.period`, 300);
         });
-        assert.match(
-            (await messages(mathAlarm, 15))[0],
-            /can take up to 22 min, .*: detection 15 min \(300 s × 3 periods \(health-spring-blue-5xx-rate-\w+\)\)/,
-        );
-        const unwatched = mutated(await plan("production"), (_find, states) => {
-            for (const s of states.filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) setProp(s, "tags.payments:side", "legacy");
+        assert.deepEqual(bounds(math), [["on the ALB", 22 * 60]]);
+        assert.deepEqual(await codesOf(math, POLICY, max(15)), ["rollback-too-slow"]);
+        const unwatched = mutated(p, (_f, states) => {
+            for (const s of states.filter((x) => x.type === T.alarm)) setProp(s, "tags.payments:side", "legacy");
         });
-        assert.match(
-            (await messages(unwatched, 15))[0],
-            /^mandatory: a rollback on the ALB has no bound, .*: detection unbounded \(no alarm watches the traffic: nothing detects a failure\)/,
-        );
+        assert.deepEqual(await codesOf(unwatched, POLICY, max(60)), ["rollback-too-slow"]);
     });
 
-    it("mid cut-in, bounds the CloudFront rollback too: propagation and the weight-based policy's session stickiness", async () => {
-        const weight = await plan("production", ["cutin.phase=weight", "cutin.edgeWeight=1"], ["cutin.phase=header"], CUTIN);
-        const bounds = rollbackBounds(await evaluateResources(weight));
-        assert.deepEqual(
-            bounds.map((b) => [b.where, b.bound.totalSeconds]),
-            [
-                ["on the ALB", 600],
-                ["of the cut-in at CloudFront", 180 + 300 + 600 + 60],
-            ],
-        );
-        const m = await messages(weight, 15);
-        assert.deepEqual(m.length, 1);
-        assert.match(
-            m[0],
-            /^mandatory: a rollback of the cut-in at CloudFront can take up to 19 min, more than maxRollbackMinutes \(15 min\): .* \+ change 5 min \(CloudFront propagation\) \+ stickiness 10 min \(CloudFront session stickiness \(maximum TTL\) 600 s\) \+ draining 1 min/,
-        );
-        assert.deepEqual(await messages(weight, 20), []);
-        // At phase adopted every viewer is on the old origin: there is no cut-in rollback to bound.
-        assert.deepEqual(await messages(await plan("production", [], [], CUTIN), 10), []);
-    });
-
-    it("never refuses a move back toward the last known-good state, even over the bound", async () => {
-        // Deployed: Spring 1 % with a 15-minute stickiness; the move back lowers Spring's share and keeps it.
-        const back = await plan("production", ["canary.stickinessSeconds=900", "canary.weight=0"], ["canary.stickinessSeconds=900"]);
-        assert.deepEqual(await messages(back, 15), []);
-        const forward = await plan("production", ["canary.stickinessSeconds=900", "canary.weight=2"], ["canary.stickinessSeconds=900"]);
-        assert.equal((await messages(forward, 15)).length, 1);
-    });
-
-    it("has no default that switches it off: without maxRollbackMinutes it refuses; the schema wants a whole number ≥ 1", async () => {
-        assert.deepEqual(await messages(await plan("production")), [
-            "mandatory: policy config rollback-time-bounded.maxRollbackMinutes is undefined: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default",
+    it("mid cut-in the CloudFront rollback is bounded too (propagation, the weight-based policy's session stickiness), read from the edge resources", async () => {
+        const at = { dir: CUTIN };
+        const weight = await update(["cutin.phase=weight", "cutin.edgeWeight=1"], { from: ["cutin.phase=header"], at });
+        assert.deepEqual(bounds(weight), [
+            ["on the ALB", 600],
+            ["of the cut-in at CloudFront", 180 + 300 + 600 + 60],
         ]);
-        assert.deepEqual(rollbackTimeBounded.configSchema?.required, ["maxRollbackMinutes"]);
-        for (const bad of [0, 1.5, "15"]) {
-            assert.throws(
-                () => resolvePolicyConfig(POLICY, "mandatory", { "rollback-time-bounded": { maxRollbackMinutes: bad } }),
-                PolicyConfigError,
-                String(bad),
-            );
-        }
+        assert.deepEqual(await codesOf(weight, POLICY, { ...max(15), at }), ["rollback-too-slow"]);
+        assert.deepEqual(await codesOf(weight, POLICY, { ...max(20), at }), []);
+        // The CutinEdge's record of its phase does not decide: the edge resources do.
+        const recordSaysAdopted = mutated(weight, (f) => (f(T.cutinEdge, "cutin").outputs.phase = "adopted"));
+        assert.deepEqual(await codesOf(recordSaysAdopted, POLICY, { ...max(15), at }), ["rollback-too-slow"]);
+        // At adopted every viewer is on the old origin; once retired there is no way back: nothing to bound at CloudFront.
+        assert.deepEqual(bounds(await update([], { at })), [["on the ALB", 600]]);
+        const retired = ["cutin.phase=promoted", "cutin.cutinDate=2026-01-01", "cutin.retired=true"];
+        assert.deepEqual(bounds(await update(retired, { from: retired, at })), [["on the ALB", 600]]);
+        // Promoted, not retired: the way back is a CloudFront change (no weighted policy left to pin sessions).
+        const promoted = ["cutin.phase=promoted", "cutin.cutinDate=2026-01-01"];
+        assert.deepEqual(bounds(await update(promoted, { from: promoted, at })), [
+            ["on the ALB", 600],
+            ["of the cut-in at CloudFront", 180 + 300 + 60],
+        ]);
+    });
+
+    it("a move toward the known-good position is never refused, even over the bound; the next step forward is", async () => {
+        const known = withStickiness(await update([]), 900);
+        const deployed = withStickiness(await update(["canary.weight=5"]), 900);
+        assert.deepEqual(await codesOf(against(known, deployment(deployed, known)), POLICY, max(15)), []);
+        assert.deepEqual(await codesOf(against(withStickiness(await update(["canary.weight=10"]), 900), deployment(deployed, known)), POLICY, max(15)), [
+            "rollback-too-slow",
+        ]);
+    });
+
+    it("has no default that switches it off: without maxRollbackMinutes it refuses", async () => {
+        assert.deepEqual(await codes(await update([]), { config: { [POLICY]: {} } }), { [POLICY]: [`${POLICY}-config`] });
     });
 });
-
-/** The resources as a stack policy sees them (outputs, parents linked), captured from the evaluator. */
-async function evaluateResources(p: PlanRun) {
-    let seen: Parameters<typeof rollbackBounds>[0] = [];
-    const capture = {
-        name: "capture",
-        description: "",
-        enforcementLevel: "advisory" as const,
-        validateStack: (args: { resources: typeof seen }) => void (seen = args.resources),
-    };
-    await evaluatePolicies([capture], resolvePolicyConfig([capture], "advisory", {}), p.states);
-    return seen;
-}

@@ -1,98 +1,158 @@
+/**
+ * policy/rollout.ts: zero-downtime-rollout (releases inside a color), idle-color-warm (capacity
+ * of both colors, with the excuse rule's measure: a move back keeps a shortfall, never deepens
+ * it), fargate-size-valid and capacity-before-traffic.
+ */
 import { strict as assert } from "node:assert";
-import { plan } from "../planCache";
-import { T, mutated, setProp, violations } from "./harness";
+import { PlanRun } from "../../tools/plan/run";
+import { T, against, codes, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update, violations } from "./harness";
 
-const messages = async (p: Parameters<typeof violations>[0], policy: string) => (await violations(p, policy)).map((v) => v.message);
+type Setting = { namespace: string; name: string; value: string };
+/** A copy of `p` with a Beanstalk environment's settings edited. */
+const withSettings = (p: PlanRun, env: string, edit: (settings: Setting[]) => Setting[]) =>
+    mutated(p, (find) => setProp(find(T.env, env), "settings", edit(structuredClone(prop<Setting[]>(find(T.env, env), "settings")))));
+const move = (to: PlanRun, from: PlanRun, knownGood?: PlanRun | null) => against(to, deployment(from, knownGood));
 
-describe("policy zero-downtime-rollout", () => {
-    it("passes for both stacks", async () => {
-        assert.deepEqual(await messages(await plan("production"), "zero-downtime-rollout"), []);
-        assert.deepEqual(await messages(await plan("staging"), "zero-downtime-rollout"), []);
+describe("policy/rollout.ts", () => {
+    describe("zero-downtime-rollout: a release inside a color keeps serving", () => {
+        const POLICY = "zero-downtime-rollout";
+
+        it("both fixture stacks pass", async () => {
+            assert.deepEqual(await codesOf(await update(["canary.weight=5"]), POLICY), []);
+            assert.deepEqual(await codesOf(await update(["canary.weight=10"], { at: { stack: "staging" } }), POLICY), []);
+        });
+
+        it("an ECS rollout that drops capacity, cannot roll back, does not wait or kills warming tasks is refused", async () => {
+            const p = await update([]);
+            const service = (path: string, value: unknown) => mutated(p, (find) => setProp(find(T.service, "spring-blue"), path, value));
+            for (const [path, value, code] of [
+                ["deploymentMinimumHealthyPercent", 50, "ecs-min-healthy"],
+                ["deploymentMaximumPercent", 100, "ecs-max-percent"],
+                ["waitForSteadyState", false, "ecs-steady-state"],
+                ["deploymentCircuitBreaker", { enable: true, rollback: false }, "ecs-circuit-breaker"],
+                ["healthCheckGracePeriodSeconds", 0, "ecs-grace-period"],
+            ] as [string, unknown, string][]) {
+                assert.deepEqual(await codes(service(path, value)), { [POLICY]: [code] }, path);
+            }
+        });
+
+        it("a target group whose health check is off, tolerates errors, is out of range, or drains too long is refused", async () => {
+            const p = await update([]);
+            const tg = (path: string, value: unknown) => mutated(p, (find) => setProp(find(T.tg, "spring-green-tg"), path, value));
+            assert.deepEqual(await codesOf(tg("healthCheck.enabled", false), POLICY), ["health-check-off"]);
+            assert.deepEqual(await codesOf(tg("healthCheck.matcher", "200-499"), POLICY), ["health-matcher"]);
+            assert.deepEqual(await codesOf(tg("healthCheck.interval", 400), POLICY), ["health-check-range"]);
+            assert.deepEqual(await codesOf(tg("healthCheck.timeout", 400), POLICY), ["health-check-range"]);
+            assert.deepEqual(await codesOf(tg("deregistrationDelay", 900), POLICY), ["deregistration-delay"]);
+        });
+
+        it("Beanstalk: AllAtOnce (set or by default), Rolling at 100 %, a policy given twice, an error-tolerant matcher are refused", async () => {
+            const p = await update([]);
+            const set = (name: string, value: string) => withSettings(p, "legacy-green", (s) => s.map((x) => (x.name === name ? { ...x, value } : x)));
+            assert.deepEqual(await codesOf(set("DeploymentPolicy", "AllAtOnce"), POLICY), ["beanstalk-all-at-once"]);
+            assert.deepEqual(
+                await codesOf(
+                    withSettings(p, "legacy-green", (s) => s.filter((x) => x.name !== "DeploymentPolicy")),
+                    POLICY,
+                ),
+                ["beanstalk-all-at-once"],
+            );
+            assert.deepEqual(await codesOf(set("DeploymentPolicy", "Rolling"), POLICY), ["beanstalk-rolling-batch"]);
+            const twice = withSettings(p, "legacy-green", (s) => [
+                ...s,
+                { namespace: "aws:elasticbeanstalk:command", name: "DeploymentPolicy", value: "AllAtOnce" },
+            ]);
+            assert.deepEqual(await codesOf(twice, POLICY), ["setting-repeated"]);
+            assert.deepEqual(await codesOf(set("MatcherHTTPCode", "200-499"), POLICY), ["health-matcher"]);
+            assert.deepEqual(await codesOf(set("MatcherHTTPCode", "2xx"), POLICY), ["health-matcher"]);
+            assert.deepEqual(await codesOf(set("MatcherHTTPCode", "200-399"), POLICY), []);
+        });
     });
 
-    it("blocks ECS rollouts that drop capacity or cannot roll back", async () => {
-        const p = mutated(await plan("production"), (find) => {
-            const s = find(T.service, "spring-blue");
-            setProp(s, "deploymentMinimumHealthyPercent", 50);
-            setProp(s, "deploymentCircuitBreaker", { enable: true, rollback: false });
-            setProp(s, "healthCheckGracePeriodSeconds", 0);
-        });
-        const m = await messages(p, "zero-downtime-rollout");
-        assert.equal(m.length, 3);
-        assert.match(m[0], /deploymentMinimumHealthyPercent is 50/);
-        assert.match(m[1], /circuit breaker with rollback is off/);
-        assert.match(m[2], /no health-check grace period/);
-    });
+    describe("idle-color-warm: both colors keep capacity, so a flip back is instant", () => {
+        const POLICY = "idle-color-warm";
+        const IDLE_EMPTY = "spring.green.desiredCount=0"; // production's idle Spring color, below minTasks 1
 
-    it("blocks unsound target group health checks and deregistration delays", async () => {
-        const p = mutated(await plan("production"), (find) => {
-            const tg = find(T.tg, "spring-green-tg");
-            setProp(tg, "healthCheck.interval", 400);
-            setProp(tg, "healthCheck.timeout", 400);
-            setProp(tg, "deregistrationDelay", 900);
-        });
-        const m = (await messages(p, "zero-downtime-rollout")).join("\n");
-        assert.match(m, /interval 400s is outside 5–300/);
-        assert.match(m, /timeout 400s is outside 2–120/);
-        assert.match(m, /deregistration delay 900s is outside 5–300s/);
-    });
-
-    it("blocks a Beanstalk environment that deploys AllAtOnce, or by default", async () => {
-        const p = await plan("production");
-        const allAtOnce = mutated(p, (find) => {
-            const env = find(T.env, "legacy-green");
-            const settings = (env.inputs as any).settings.map((s: any) => (s.name === "DeploymentPolicy" ? { ...s, value: "AllAtOnce" } : s));
-            setProp(env, "settings", settings);
-        });
-        assert.deepEqual(await messages(allAtOnce, "zero-downtime-rollout"), [
-            "deployment policy AllAtOnce takes every instance out of service during a deploy",
-        ]);
-        const unset = mutated(p, (find) => {
-            const env = find(T.env, "legacy-green");
-            setProp(
-                env,
-                "settings",
-                (env.inputs as any).settings.filter((s: any) => s.name !== "DeploymentPolicy"),
+        it("both colors warm passes; an idle color scaled to zero is refused in production and only advised in staging", async () => {
+            assert.deepEqual(await codesOf(await update(["canary.weight=5"]), POLICY), []);
+            assert.deepEqual(await codes(await update([IDLE_EMPTY])), { [POLICY]: ["capacity-idle"] });
+            assert.deepEqual(await codes(await update(["legacy.blue.minInstances=0"])), { [POLICY]: ["capacity-idle"] });
+            const staging = (await violations(await update(["canary.weight=10", IDLE_EMPTY], { at: { stack: "staging" } }))).filter((v) => v.policy === POLICY);
+            assert.deepEqual(
+                staging.map((v) => v.level),
+                ["advisory"],
             );
         });
-        assert.match((await messages(unset, "zero-downtime-rollout"))[0], /AllAtOnce \(Beanstalk default\)/);
-    });
-});
 
-describe("policy idle-color-warm", () => {
-    it("passes while both colors keep capacity", async () => {
-        assert.deepEqual(await messages(await plan("production"), "idle-color-warm"), []);
-    });
-
-    it("blocks an idle color scaled to zero in production", async () => {
-        const spring = await violations(await plan("production", ["spring.green.desiredCount=0"]), "idle-color-warm");
-        assert.deepEqual(
-            spring.map((v) => [v.level, v.message]),
-            [["mandatory", "spring-green runs 0 tasks; at least 1 keep a rollback to it instant"]],
-        );
-        const legacy = await messages(await plan("production", ["legacy.blue.minInstances=0"]), "idle-color-warm");
-        assert.deepEqual(legacy, ["legacy-blue may scale to 0 instances; at least 1 keep a rollback to it instant"]);
-    });
-
-    it("only advises in staging", async () => {
-        const v = await violations(await plan("staging", ["spring.green.desiredCount=0"]), "idle-color-warm");
-        assert.deepEqual(
-            v.map((x) => x.level),
-            ["advisory"],
-        );
-    });
-});
-
-describe("policy fargate-size-valid", () => {
-    it("passes for the planned task definitions and blocks an invalid size", async () => {
-        const p = await plan("production");
-        assert.deepEqual(await messages(p, "fargate-size-valid"), []);
-        const bad = mutated(p, (find) => {
-            setProp(find(T.td, "spring-blue-task"), "cpu", "256");
-            setProp(find(T.td, "spring-blue-task"), "memory", "4096");
+        it("a move toward the known-good position keeps the deployed empty idle color; a forward step or a move that empties it is refused", async () => {
+            assert.deepEqual(await codes(await update([IDLE_EMPTY], { from: ["canary.weight=50", IDLE_EMPTY], knownGood: [IDLE_EMPTY] })), {});
+            assert.deepEqual(await codesOf(await update(["canary.weight=5", IDLE_EMPTY], { from: [IDLE_EMPTY] }), POLICY), ["capacity-idle"]);
+            assert.deepEqual(await codesOf(await update([IDLE_EMPTY], { from: ["canary.weight=50"], knownGood: [] }), POLICY), ["capacity-idle"]);
         });
-        assert.deepEqual(await messages(bad, "fargate-size-valid"), [
-            "cpu 256 / memory 4096 is not a Fargate size: with cpu 256, memory (MiB) must be 512, 1024, 2048",
-        ]);
+
+        it("with a tightened minimum, a move back keeps the deployed shortfall and may not deepen it", async () => {
+            const two = { config: { [POLICY]: { minTasks: 2 } } };
+            const one = "spring.green.desiredCount=1";
+            assert.deepEqual(await codesOf(await update([one], { from: ["canary.weight=50", one], knownGood: [one] }), POLICY, two), []);
+            const deeper = move(await planOf([IDLE_EMPTY]), await planOf(["canary.weight=50", one]), await planOf([IDLE_EMPTY]));
+            assert.deepEqual(await codesOf(deeper, POLICY, two), ["capacity-idle"]);
+        });
+
+        it("a color that starts serving needs its full capacity, even on a move back", async () => {
+            // Beanstalk's live green keeps a minimum of 1 (the bound is now 2); Spring at 100 % left it idle.
+            const config = { config: { [POLICY]: { minInstances: 2 } } };
+            const SHORT = "legacy.green.minInstances=1";
+            assert.deepEqual(await codesOf(await update([SHORT], { from: ["canary.weight=5", SHORT], knownGood: [SHORT] }), POLICY, config), []);
+            assert.deepEqual(await codesOf(await update(["canary.weight=5", SHORT], { from: [SHORT] }), POLICY, config), ["capacity-serving"]);
+            const ALL = ["canary.weight=100", "canary.routes[0].weight=100"];
+            const known = await planOf([SHORT]);
+            assert.deepEqual(await codesOf(move(known, await planOf([...ALL, SHORT]), known), POLICY, config), ["capacity-serving"]);
+        });
+
+        it("a color two services claim has no readable capacity: refused", async () => {
+            const two = mutated(await update([]), (find, states) => {
+                const copy = copyOf(find(T.service, "spring-green"), "spring-green-2");
+                setProp(copy, "loadBalancers", []);
+                setProp(copy, "desiredCount", 9);
+                states.push(copy);
+            });
+            assert.deepEqual(await codesOf(two, POLICY), ["capacity-unreadable"]);
+        });
+
+        it("its config cannot let an idle color run nothing", async () => {
+            assert.deepEqual(await codesOf(await update([]), POLICY, { config: { [POLICY]: { minTasks: 0 } } }), [`${POLICY}-config`]);
+        });
+    });
+
+    describe("fargate-size-valid and capacity-before-traffic", () => {
+        it("fargate-size-valid: the planned sizes pass; a combination Fargate refuses is refused", async () => {
+            const p = await update([]);
+            assert.deepEqual(await codesOf(p, "fargate-size-valid"), []);
+            const bad = mutated(p, (find) => {
+                setProp(find(T.td, "spring-blue-task"), "cpu", "256");
+                setProp(find(T.td, "spring-blue-task"), "memory", "4096");
+            });
+            assert.deepEqual(await codes(bad), { "fargate-size-valid": ["fargate-size"] });
+        });
+
+        it("capacity-before-traffic: a step whose weighted rule does not wait for the ECS services or the Beanstalk environments is refused", async () => {
+            // Dependencies are no coordinate: with the position unchanged nothing moves, and the next step is judged.
+            const p = await update(["canary.weight=5"]);
+            assert.deepEqual(await codesOf(p, "capacity-before-traffic"), []);
+            const none = mutated(p, (find) => (find(T.rule, "alb-canary-default").options.dependsOn = []));
+            assert.deepEqual(await codes(none), { "capacity-before-traffic": ["capacity-order"] });
+            const noEnvs = mutated(p, (find) => {
+                const rule = find(T.rule, "alb-canary-default");
+                rule.options.dependsOn = rule.options.dependsOn.filter((u) => !u.includes("elasticbeanstalk"));
+            });
+            assert.deepEqual(await codes(noEnvs), { "capacity-before-traffic": ["capacity-order"] });
+        });
+
+        it("capacity-before-traffic: once the pair is decommissioned the rules wait for the ECS services only", async () => {
+            const AT_100 = ["canary.weight=100", "canary.routes[0].weight=100"];
+            const p = await update(["legacy.decommissioned=true", "legacy.protect=false", ...AT_100], { from: AT_100 });
+            assert.equal(p.states.filter((s) => s.type === T.env).length, 0);
+            assert.deepEqual(await codesOf(p, "capacity-before-traffic"), []);
+        });
     });
 });

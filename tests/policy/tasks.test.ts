@@ -10,10 +10,15 @@ import { T, mutated, setProp, violations } from "./harness";
 
 const POLICY = "task-definition-contained";
 
+/** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
+async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
+    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+}
+
 type Find = (type: string, name: string) => PlannedResourceState;
 
 async function codes(p: PlanRun): Promise<string[]> {
-    const v = await violations(p, POLICY);
+    const v = await violationsOf(p);
     assert.ok(
         v.every((x) => x.level === "mandatory"),
         JSON.stringify(v),

@@ -88,7 +88,7 @@ describe("npm run plan", () => {
         assert.equal(r.code, 1);
         assert.match(
             r.out,
-            /Policy pack: 1 mandatory, 0 advisory violation\(s\)\n {2}\[mandatory\] canary-step-limit {2}alb-canary-default\n {6}rule canary-default: Spring 1% → 50% skips rungs/,
+            /Policy pack: 1 mandatory, 0 advisory violation\(s\)\n {2}\[mandatory\] canary-step-limit {2}alb-canary-default\n {6}\[step-skips-rungs\] rule canary-default: Spring 1% → 50% skips rungs/,
         );
         r = await run(["--stack", "production", "--set", "canary.weight=50", "--json"]);
         assert.equal(r.code, 1);
@@ -143,14 +143,8 @@ describe("npm run plan", () => {
             ["canary-step-limit", "canary-step-limit"],
         );
         const cantRun = v.filter((x: any) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
-        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), [
-            "ecs-distinct-roles",
-            "listener-rules-accounted",
-            "origin-locked",
-            "qa-routes-protected",
-            "targets-accounted",
-            "weights-well-formed",
-        ]);
+        // The pack reads the values a first preview cannot know one by one: only a check that compares two of them waits.
+        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles"]);
         assert.ok(cantRun.every((x: any) => x.level === "advisory"));
         r = await run(["--stack", "production", "--first-deploy", "--set", "canary.weight=0", "--set", "canary.routes[0].weight=0.1"]);
         assert.equal(r.code, 0, r.out);

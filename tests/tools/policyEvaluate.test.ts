@@ -1,9 +1,14 @@
+/**
+ * tools/policy/evaluate.ts: the offline evaluation `npm run plan` and the tests use, with the
+ * engine's semantics (config reconciliation, enforcement levels, unknown values, what stack and
+ * resource policies are given). The pack's own policies are tested in tests/policy/.
+ */
 import { strict as assert } from "node:assert";
 import type { Policies } from "@pulumi/policy";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { PolicyConfigError, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
 import { plan } from "../planCache";
-import { T, mutated } from "./harness";
+import { T, mutated } from "../policy/harness";
 
 // The SDK's own unknown sentinel, as the policy server receives it during a preview.
 const { unknownStringValue } = require("@pulumi/policy/proxy");
@@ -50,15 +55,24 @@ describe("offline policy evaluation (engine semantics)", () => {
 
     it('reports an unknown value as "can\'t run during preview" (advisory), not as a pass or a fail', async () => {
         const p = mutated(await plan("production"), (find) => {
-            (find(T.service, "spring-blue").inputs as any).deploymentController = { type: unknownStringValue };
+            (find(T.service, "spring-blue").inputs as { deploymentController?: unknown }).deploymentController = { type: unknownStringValue };
         });
-        const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, {});
-        const report = await evaluatePolicies(policies, config, p.states);
-        const v = report.violations.filter((x) => x.policy === "single-writer");
-        assert.equal(v.length, 1);
-        assert.equal(v[0].level, "advisory");
-        assert.match(v[0].message, /^can't run policy 'single-writer' during preview: .*deploymentController\.type can't be known during preview/);
-        assert.match(v[0].urn!, /spring-blue$/);
+        const probe: Policies = [
+            {
+                name: "probe-controller",
+                description: "reads a value a preview may not know",
+                validateResource: (args, report) => {
+                    const controller = (args.props as { deploymentController?: { type?: unknown } }).deploymentController;
+                    if (controller && controller.type !== "ECS") report("not ECS");
+                },
+            },
+        ];
+        const report = await evaluatePolicies(probe, resolvePolicyConfig(probe, "mandatory", {}), p.states);
+        assert.equal(report.violations.length, 1);
+        const [v] = report.violations;
+        assert.equal(v.level, "advisory");
+        assert.match(v.message, /^can't run policy 'probe-controller' during preview: .*deploymentController\.type can't be known during preview/);
+        assert.match(v.urn!, /spring-blue$/);
     });
 
     it("records not-applicable results, skips disabled policies and reports remediate as mandatory", async () => {
