@@ -54,7 +54,8 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     trafficCoordinates(p, paths, out);
     for (const label of LABELS) out.set(`targetGroups.${label}`, val(p.targetGroups[label] ?? null));
     out.set("liveColors.spring", val(p.liveColors.spring));
-    out.set("liveColors.legacy", val(p.liveColors.legacy));
+    // Without the Beanstalk pair its coordinates are "absent": a value to move toward, never "cannot be read".
+    out.set("liveColors.legacy", val(p.legacyPresent ? p.liveColors.legacy : ABSENT));
     out.set("legacyPresent", val(p.legacyPresent));
     out.set("edge.phase", num(p.edge.phase === null ? null : CUTIN_PHASES.indexOf(p.edge.phase)));
     out.set("edge.weight", num(p.edge.weight));
@@ -63,8 +64,9 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("edge.webAcl", val(p.edge.webAcl));
     for (const side of ["spring", "legacy"] as const) {
         for (const color of ["blue", "green"] as const) {
-            out.set(`runs.${side}.${color}`, val(p.runs[side]?.[color] ?? null));
-            out.set(`capacity.${side}.${color}`, num(p.capacity[side]?.[color] ?? null));
+            const gone = side === "legacy" && !p.legacyPresent;
+            out.set(`runs.${side}.${color}`, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
+            out.set(`capacity.${side}.${color}`, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
         }
     }
     for (const [key, on] of Object.entries(p.protect)) out.set(`protect ${key}`, val(on));
@@ -101,6 +103,9 @@ export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };
+
+/** What a coordinate of the Beanstalk pair is once the pair is gone. */
+const ABSENT = "absent";
 
 /** Coordinates whose null means the value cannot be read (never a value to move toward). */
 const NULL_IS_UNREADABLE = (name: string) => name.startsWith("runs.") || name.startsWith("liveColors.") || name === "headers";
