@@ -47,8 +47,10 @@ class StagedEngine extends FakeEngine {
         super(dir, true, ROUTED_HEALTH);
     }
     async resources(stack: string): Promise<DeployedResource[]> {
-        const staging = { urn: STAGING_URN, type: "aws:cloudfront/distribution:Distribution", protect: false, outputs: { id: "E3EXAMPLESTAGE1" } };
-        return [...(await super.resources(stack)), staging];
+        const deployed = await super.resources(stack);
+        const found = deployed.find((r) => r.urn === STAGING_URN);
+        const staging = { type: "aws:cloudfront/distribution:Distribution", protect: false, inputs: {}, ...found, urn: STAGING_URN, id: "E3EXAMPLESTAGE1" };
+        return [...deployed.filter((r) => r !== found), { ...staging, outputs: { ...staging.outputs, id: "E3EXAMPLESTAGE1" } }];
     }
 }
 
