@@ -177,7 +177,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
         args: [],
         flags: ["apply"],
         readOnly: true,
-        offline: (ctx) => `confirm records the deployed position of stack ${ctx.stack} as known-good: it needs the Pulumi CLI on the PATH to read it (pulumi stack export). Nothing was written.`,
+        offline: (ctx) =>
+            `confirm records the deployed position of stack ${ctx.stack} as known-good: it needs the Pulumi CLI on the PATH to read it (pulumi stack export). Nothing was written.`,
         summary: "record the deployed position as known-good (after the bake, alarms quiet); changes no resource",
         run: ({ ctx, deps }) => confirmProposal(ctx, deps.alarms),
     },

@@ -59,7 +59,12 @@ export function weightKeys(model: StackModel): WeightKey[] {
     const routes = rules.filter((r) => r.kind === "path");
     const catchAll = rules.filter((r) => r.kind === "catch-all");
     return [
-        ...routes.map((r, i) => ({ rule: r.name, path: `canary.routes[${i}].weight`, label: `route ${model.canary.routes[i].name}`, weight: model.canary.routes[i].weight })),
+        ...routes.map((r, i) => ({
+            rule: r.name,
+            path: `canary.routes[${i}].weight`,
+            label: `route ${model.canary.routes[i].name}`,
+            weight: model.canary.routes[i].weight,
+        })),
         ...catchAll.map((r) => ({ rule: r.name, path: "canary.weight", label: "canary.weight", weight: model.canary.weight })),
     ];
 }
@@ -200,7 +205,11 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
 
 const PLACEHOLDER = /\[secret:[^\]]+\]/;
 const hasPlaceholder = (v: unknown): boolean =>
-    typeof v === "string" ? PLACEHOLDER.test(v) : Array.isArray(v) ? v.some(hasPlaceholder) : !!v && typeof v === "object" && Object.values(v).some(hasPlaceholder);
+    typeof v === "string"
+        ? PLACEHOLDER.test(v)
+        : Array.isArray(v)
+          ? v.some(hasPlaceholder)
+          : !!v && typeof v === "object" && Object.values(v).some(hasPlaceholder);
 
 /**
  * A deployed value with each "[secret]" (a secret `pulumi stack export` does not decrypt)

@@ -112,7 +112,14 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
     const diff = diffPlans(before, after);
     const targets = trafficTargets(step, diff, after);
     const judged = targets
-        ? await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed, targets, deployedStates: view && deployedStatesFor(ctx.stack, view.resources, after) })
+        ? await runPlan({
+              stack: ctx.stack,
+              dir: ctx.dir,
+              loaded: doc.loaded(),
+              deployed,
+              targets,
+              deployedStates: view && deployedStatesFor(ctx.stack, view.resources, after),
+          })
         : after;
     const report = await checkPlan(judged, { dir: ctx.dir });
     const view2 = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
@@ -142,8 +149,11 @@ function describeDirection(move: Comparison | string, targeted: boolean): string
     if (typeof move === "string") return `Direction: not judged (${move}); the policy pack refuses what it cannot judge.`;
     const lines = describeMoves(move.moves);
     const more = lines.length > MOVES_SHOWN ? [`… and ${lines.length - MOVES_SHOWN} more`] : [];
-    const none = move.moves.length > 0 && move.moves.every((m) => m.knownGood === undefined) ? " (no known-good position confirmed: every change is forward)" : "";
-    return [`Direction against the known-good position (${as}): ${move.direction}${none}`, ...lines.slice(0, MOVES_SHOWN).map((l) => `  ${l}`), ...more].join("\n");
+    const none =
+        move.moves.length > 0 && move.moves.every((m) => m.knownGood === undefined) ? " (no known-good position confirmed: every change is forward)" : "";
+    return [`Direction against the known-good position (${as}): ${move.direction}${none}`, ...lines.slice(0, MOVES_SHOWN).map((l) => `  ${l}`), ...more].join(
+        "\n",
+    );
 }
 
 /** What the tool cannot check without a Pulumi CLI, said plainly. */

@@ -236,7 +236,9 @@ export function proposeRollback(model: StackModel, good: KnownGood, target = "th
             : `the legacy pair is decommissioned, so Spring keeps 100 % (there is no Rails to move back to) and spring ${model.spring.liveColor} is the known-good color`;
         return { ...unchanged("rollback", why), rollback: true };
     }
-    const described = model.legacyPresent ? describeState(good) : `spring ${good.liveColors.spring ?? model.spring.liveColor}; Spring keeps 100 %: the legacy pair is decommissioned`;
+    const described = model.legacyPresent
+        ? describeState(good)
+        : `spring ${good.liveColors.spring ?? model.spring.liveColor}; Spring keeps 100 %: the legacy pair is decommissioned`;
     const steps: Step[] = [
         ...colors.capacity,
         {

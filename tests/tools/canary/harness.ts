@@ -16,6 +16,7 @@ import { FIXTURES, PROJECT, tempProject as copyProject } from "../../helpers";
 import { Position, knownGoodAfter, readPosition } from "../../../lib/position";
 import { PlanRun, runPlan } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
+import { StackDocument } from "../../../tools/canary/stackDocument";
 import { parse } from "yaml";
 
 /** A temporary copy of the fixture stack files, policy configs and Pulumi.yaml (removed after the file's tests). */
@@ -190,4 +191,16 @@ export function changedLines(a: string, b: string): number[] {
     const out: number[] = [];
     for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) out.push(i);
     return out;
+}
+
+/** A stack file's text with these config edits (paths as `pulumi config set --path` takes them), not written. */
+export function edited(dir: string, stack: string, edits: Record<string, unknown>, text = stackText(dir, stack)): string {
+    const doc = new StackDocument(PROJECT, stack, text);
+    for (const [key, value] of Object.entries(edits)) doc.set(key, value);
+    return doc.toString();
+}
+
+/** The stack file rewritten with these config edits. */
+export function writeEdits(dir: string, stack: string, edits: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edited(dir, stack, edits));
 }
