@@ -38,7 +38,7 @@ import { knownGoodColor } from "./canary/deployed";
 import { checkDrift } from "./canary/drift";
 import { execute } from "./canary/execute";
 import { confirmProposal, offlineRollback, rollbackProposal } from "./canary/rollback";
-import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeRollback, proposeSet } from "./canary/proposals";
+import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeSet } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { status } from "./canary/status";
 import { verifyReleasedColor } from "./canary/verify";

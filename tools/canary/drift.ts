@@ -75,6 +75,15 @@ async function rewriteFromDeployed(ctx: CanaryContext, view: DeployedView, rows:
     return undefined;
 }
 
+/** Without a Pulumi CLI, once per command that takes a step: nothing here could be checked. */
+export function offlineNote(ctx: CanaryContext): void {
+    if (ctx.engine.available()) return;
+    noteOnce(
+        ctx,
+        `Not checked (no Pulumi CLI): what is deployed. ${ctx.file.doc.fileName} is taken as deployed and as the known-good position; run pulumi up after every step, and check with a CLI: npm run canary -- status --stack ${ctx.stack}`,
+    );
+}
+
 /**
  * The check before a command that writes: undefined to go on, an exit code to stop (2: the file
  * and the deployment disagree, nothing written). `fromDeployed`: rewrite the file from the
@@ -83,11 +92,8 @@ async function rewriteFromDeployed(ctx: CanaryContext, view: DeployedView, rows:
 export async function checkDrift(ctx: CanaryContext, fromDeployed: boolean): Promise<number | undefined> {
     const view = await deployedView(ctx);
     if (!view) {
+        // Said once the command has a step to take (offlineNote): a no-op or a usage error stays one line.
         if (fromDeployed) throw new UsageError("--from-deployed reads the deployment: it needs the Pulumi CLI on the PATH");
-        noteOnce(
-            ctx,
-            `Not checked (no Pulumi CLI): what is deployed. ${ctx.file.doc.fileName} is taken as deployed and as the known-good position; run pulumi up after every step, and check with a CLI: npm run canary -- status --stack ${ctx.stack}`,
-        );
         return undefined;
     }
     const rows = (await driftOf(ctx, view)) ?? [];

@@ -17,6 +17,7 @@ import { detachPolicyCommands, refreshCommand, upCommand } from "./adapters";
 import { configCommands, shellQuote } from "./configCommands";
 import { CanaryContext, deployedView } from "./context";
 import { deployedStatesFor } from "./deployed";
+import { offlineNote } from "./drift";
 import { pendingCapacity, touchesServices, trafficTargets } from "./judge";
 import { Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
@@ -55,6 +56,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (proposal.next) out(`Next: ${proposal.next}`);
         return 0;
     }
+    offlineNote(ctx);
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
     for (const i of proposal.steps.keys()) {

@@ -42,8 +42,7 @@ export async function rollbackProposal(ctx: CanaryContext): Promise<Proposal> {
             ].join("\n"),
         );
     }
-    ctx.out(`Known-good position ${positionDigest(view.knownGood)}: ${describePosition(view.knownGood)}`);
-    return proposeRollback(model, trafficOf(view.knownGood, model));
+    return proposeRollback(model, trafficOf(view.knownGood, model), `the known-good position ${positionDigest(view.knownGood)}`);
 }
 
 /** Why the deployed position cannot be confirmed now (its alarms), or undefined when it can. */

@@ -50,7 +50,8 @@ function describePosition(ctx: CanaryContext, model: StackModel): void {
     out(`Stickiness ${model.canary.stickinessSeconds}s, bake ${model.canary.bakeMinutes} min`);
     if (model.cutin) describeCutin(model).forEach((line) => out(line));
     const doc = ctx.file.doc;
-    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile: doc.get("cutin.header.value") !== undefined }).forEach((l) => out(l));
+    const headerValueInFile = model.cutin ? doc.get(`cutin.header.values.${model.cutin.header.send}`) !== undefined : false;
+    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile }).forEach((l) => out(l));
 }
 
 /** What is deployed and known-good (the stack's position outputs), where the file disagrees, what ECS runs, and the alarms of the live Spring color. */

@@ -263,7 +263,7 @@ describe("npm run canary: numbers and the legacy pair gone (issue 18, item 7)", 
         );
         const back = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(back.code, 0, back.out + back.err);
-        assert.match(back.out, /back to the known-good position \(spring blue; Spring keeps 100 %: the legacy pair is decommissioned\)/);
+        assert.match(back.out, /back to the known-good position [0-9a-f]{12} \(spring blue; Spring keeps 100 %: the legacy pair is decommissioned\)/);
         assert.match(back.out, /pulumi config set --stack production --path spring\.liveColor -- blue\n(?! {2}pulumi)/);
         assert.equal(parse(stackText(dir, "production")).config["payments-migration:canary"].weight, 100);
     });

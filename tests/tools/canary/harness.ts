@@ -70,6 +70,10 @@ export class FakeEngine implements Engine {
         if (knownGood === undefined) delete this.knownGood[stack];
         else this.knownGood[stack] = knownGood === null ? null : position((await this.run(stack, knownGood)).outputs.position);
     }
+    /** The deployed config changed in place, the known-good pointer kept (e.g. a recorded time moved back: "two hours later"). */
+    rewrite(stack: string, change: (text: string) => string): void {
+        this.deployedText[stack] = change((this.deployedText[stack] ??= stackText(this.dir, stack)));
+    }
     async up(stack: string, _log: (line: string) => void, opts: UpOptions = {}) {
         if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
         const text = stackText(this.dir, stack);
