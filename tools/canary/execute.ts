@@ -217,7 +217,9 @@ function handOver(ctx: CanaryContext, proposal: Proposal, i: number, { step, dif
         for (const c of detachByHand(ctx.stack, step.detachFirst)) out(`  ${c}`);
     }
     out(`Next: ${upCommand(ctx.stack, targets)}`);
-    if (targets) {
+    if (step.kind === "confirm") {
+        out("(a confirmation: only the stack's outputs and the position record, which moves the known-good pointer; no resource changes)");
+    } else if (targets) {
         out(
             "(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs; it deploys no other pending change, capacity included: that needs a whole-stack pulumi up)",
         );

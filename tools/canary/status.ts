@@ -14,7 +14,7 @@ import { AlarmSource } from "./adapters";
 import { positionDigest } from "../../lib/position";
 import { CanaryContext, deployedView, ladderOf, readModel } from "./context";
 import { describeCutin } from "./cutin";
-import { describePosition as describeDeployedPosition, renderDrift } from "./deployed";
+import { DeployedView, describePosition as describeDeployedPosition, renderDrift } from "./deployed";
 import { driftOf } from "./drift";
 import { qaAccess } from "./qa";
 import { verifyServices } from "./verify";
@@ -65,6 +65,7 @@ async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms:
             ? `Known-good position ${positionDigest(view.knownGood)}: ${describeDeployedPosition(view.knownGood)}`
             : `Known-good position: none confirmed yet (rollback has nothing to go back to): npm run canary -- confirm --stack ${ctx.stack} after a bake`,
     );
+    confirmation(ctx, model, view).forEach((line) => out(line));
     const drift = (await driftOf(ctx, view)) ?? [];
     if (drift.length === 0) out(`${ctx.file.doc.fileName} says what is deployed (traffic, live colors, releases).`);
     else {
@@ -82,4 +83,17 @@ async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms:
     const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
     out("Health:");
     for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+}
+
+/** A confirmation the stack file holds and the deployment has not taken yet (canary.confirm), and what deploying it does. */
+function confirmation(ctx: CanaryContext, model: StackModel, view: DeployedView): string[] {
+    const confirm = model.canary.confirm;
+    if (!confirm || (view.knownGood && positionDigest(view.knownGood) === confirm)) return [];
+    return positionDigest(view.position) === confirm
+        ? [
+              `canary.confirm ${confirm} names the deployed position and is not deployed yet: npm run canary -- confirm --stack ${ctx.stack} --apply (or its pulumi up) moves the pointer`,
+          ]
+        : [
+              `canary.confirm ${confirm} names no deployed position: deploying it changes nothing (npm run canary -- confirm writes the digest of the position deployed now)`,
+          ];
 }
