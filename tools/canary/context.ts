@@ -1,7 +1,7 @@
 /**
  * What every canary command works from: the stack file as the command read it, the stack's
- * policy config, and the deployed stack's outputs (the one read of the deployed position,
- * through the engine, that every command uses).
+ * policy config, and what is deployed (deployed.ts: the deployed and known-good positions, the
+ * outputs and the resources, one read through the engine until its next update).
  */
 import type { LiveClientsFactory } from "../live/aws";
 import { StackModel } from "../../lib/config";

@@ -27,7 +27,8 @@ const TRAFFIC_TYPES: ReadonlySet<string> = new Set([
  * pending Beanstalk or ECS change never holds back a weight move or a rollback. The stack
  * resource is targeted too: it carries the outputs the next step reads as "deployed".
  * Without --target-dependents: nothing depends on a rule's weights. A traffic step that
- * changes anything but rules is deployed whole (undefined).
+ * changes anything but rules is deployed whole (undefined). A confirmation targets the stack
+ * and its position record alone.
  */
 export function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[] | undefined {
     if (step.kind === "confirm") return recordTargets(after);

@@ -1,6 +1,7 @@
 /**
  * Progressive mode (`next --watch`): take a rung, bake it for canary.bakeMinutes while
- * watching the alarms, then take the next; on any alarm roll back at once and stop.
+ * watching the alarms, then take the next; on any alarm roll back at once (to the known-good
+ * position, or Spring to 0 % with none confirmed) and stop. The watch confirms nothing.
  */
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
