@@ -124,8 +124,8 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
           })
         : after;
     const report = await checkPlan(judged, { dir: ctx.dir });
-    const view2 = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
-    out(`\nBefore:\n${view2(before)}\n\nAfter:\n${view2(after)}`);
+    const routing = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
+    out(`\nBefore:\n${routing(before)}\n\nAfter:\n${routing(after)}`);
     out(`\n${renderDiff(diff)}`);
     const move = moveOf(judged);
     out(`\n${describeDirection(move, targets !== undefined)}`);
@@ -148,7 +148,7 @@ const MOVES_SHOWN = 12;
 /** The direction lines: back, same or forward against the known-good position, and each coordinate that moves. */
 function describeDirection(move: Comparison | string, targeted: boolean): string {
     const as = targeted ? "as the targeted update deploys it" : "as the update deploys it";
-    if (typeof move === "string") return `Direction: not judged (${move}); the policy pack refuses what it cannot judge.`;
+    if (typeof move === "string") return `Direction: not judged (${move}).`;
     const lines = describeMoves(move.moves);
     const more = lines.length > MOVES_SHOWN ? [`… and ${lines.length - MOVES_SHOWN} more`] : [];
     const none =
