@@ -147,12 +147,6 @@ const canaryRoute = obj({
     priority: int(PATH_PRIORITY_MIN, PATH_PRIORITY_MAX).optional(),
 });
 
-const knownGood = obj({
-    weight: percent(),
-    routes: z.record(z.string().regex(SLUG), percent(), { error: "expected a map of route name to percent" }).default({}),
-    liveColors: obj({ legacy: color().optional(), spring: color() }),
-});
-
 const canary = obj({
     /** Percent of ordinary traffic sent to the Spring side. */
     weight: percent(),
@@ -162,8 +156,15 @@ const canary = obj({
     routes: list(canaryRoute, "expected a list of routes, each with name, paths and weight").default([]),
     /** How long each rung bakes before `npm run canary -- next --watch` takes the next one. */
     bakeMinutes: int(1, 1440).default(30),
-    /** Weights and colors to return to on `npm run canary -- rollback`; the canary tool records it before each forward move. */
-    lastKnownGood: knownGood.optional(),
+    /**
+     * Gone: the known-good position is a pointer in the deployed state, moved only by
+     * `npm run canary -- confirm` (canary.confirm). A stack file that still has it says so.
+     */
+    lastKnownGood: z
+        .never({
+            error: "canary.lastKnownGood is gone: the known-good position lives in the deployed state (npm run canary -- confirm moves it); remove the key with pulumi config rm --path canary.lastKnownGood",
+        })
+        .optional(),
     /**
      * The deployed position the operator confirms as known-good (its digest: `npm run canary --
      * confirm` writes it). The update that deploys it makes that position the stack's known-good

@@ -3,7 +3,11 @@
  *
  * Every command edits Pulumi.<stack>.yaml as `pulumi config set --path` would, only after
  * the offline plan with the policy pack accepts it, and prints the routing before/after,
- * the resource diff and the `pulumi config set` commands that make the same change by hand.
+ * the resource diff, the move's direction against the known-good position and the
+ * `pulumi config set` commands that make the same change by hand. With a Pulumi CLI every
+ * command works from what is deployed (tools/canary/deployed.ts): a command that writes refuses
+ * while the stack file and the deployment disagree on traffic, colors or releases (drift.ts),
+ * unless --from-deployed rewrites the file from the deployment first.
  * --apply runs the update (Automation API, policy pack) when a Pulumi CLI is on the PATH;
  * without it the tool says what to run. A command with an absolute target (set, flip, release,
  * rollback, decommission, …) can be re-run: a step already done is skipped, and with nothing
@@ -14,7 +18,7 @@
  * `cutin <status|next|rollback|promote|promote-with-staging-config|rotate-header|end>` moves the cut-in from the live distribution (tools/canary/cutin.ts, docs/cutin-end.md).
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../lib/errors";
+import { UsageError, UserError } from "../lib/errors";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
 import {
@@ -29,9 +33,12 @@ import {
     ServiceInspector,
     systemClock,
 } from "./canary/adapters";
-import { CanaryContext, idleFloorOf, knownGoodFrom, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
+import { CanaryContext, deployedView, idleFloorOf, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
+import { knownGoodColor } from "./canary/deployed";
+import { checkDrift } from "./canary/drift";
 import { execute } from "./canary/execute";
-import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeRollback, proposeSet } from "./canary/proposals";
+import { confirmProposal, offlineRollback, rollbackProposal } from "./canary/rollback";
+import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeSet } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
 import { status } from "./canary/status";
 import { verifyReleasedColor } from "./canary/verify";
@@ -40,6 +47,7 @@ import { runCutinCommand } from "./canary/cutin";
 import { LiveClientsFactory, awsLiveClients } from "./live/aws";
 import { statusLive, verifyCommand } from "./live/verify";
 import { PROJECT_DIR } from "./projectDir";
+import { keepPlans } from "./plan/run";
 
 export interface CanaryDeps {
     dir?: string;
@@ -65,6 +73,7 @@ const OPTIONS = {
     until: { type: "string" },
     "scale-down-old": { type: "string" },
     live: { type: "boolean" },
+    "from-deployed": { type: "boolean" },
     help: { type: "boolean", short: "h" },
 } as const;
 type Flag = Exclude<keyof typeof OPTIONS, "stack" | "help">;
@@ -87,6 +96,10 @@ export interface CommandSpec {
     args: string[];
     flags: Flag[];
     summary: string;
+    /** Reads only: no check that the stack file says what is deployed (status, verify), or a check of its own (confirm). */
+    readOnly?: boolean;
+    /** Why the command cannot run without a Pulumi CLI (exit 2 before anything else), if it cannot. */
+    offline?: (ctx: CanaryContext) => string;
     run(input: CommandInput): Promise<Proposal | number> | Proposal | number;
 }
 
@@ -115,7 +128,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     status: {
         args: [],
         flags: ["live"],
-        summary: "live colors, weights per route, ladder position, deployed state and health (--live: and what AWS runs)",
+        readOnly: true,
+        summary: "live colors, weights per route, ladder position, what is deployed and known-good, drift and health (--live: and what AWS runs)",
         run: async ({ ctx, deps, values }) => {
             const code = await status(ctx, deps.alarms);
             return values.live ? statusLive(ctx) : code;
@@ -124,66 +138,81 @@ export const COMMANDS: Record<string, CommandSpec> = {
     verify: {
         args: [],
         flags: [],
+        readOnly: true,
         summary: "compare what AWS runs with the deployed stack (read-only; exit 1 on a difference)",
         run: ({ ctx }) => verifyCommand(ctx),
     },
     next: {
         args: [],
-        flags: ["route", "apply", "watch", "until"],
+        flags: ["route", "apply", "watch", "until", "from-deployed"],
         summary: "Spring one rung up the ladder (--watch: keep climbing, bake, roll back on alarm)",
-        run: async ({ ctx, values, deps }) => {
+        run: ({ ctx, values, deps }) => {
             if (values.watch) {
                 const until = values.until === undefined ? undefined : decimal(values.until, "--until");
                 return watch(ctx, { alarms: deps.alarms, clock: deps.clock, pollSeconds: deps.pollSeconds }, { route: values.route, until });
             }
-            return proposeNext(readModel(ctx), ladderOf(ctx.dir, ctx.stack), values.route, await knownGoodFrom(ctx));
+            return proposeNext(readModel(ctx), ladderOf(ctx.dir, ctx.stack), values.route);
         },
     },
     set: {
         args: ["percent"],
-        flags: ["route", "apply"],
-        summary: "Spring to exactly that percent",
-        run: async ({ ctx, args, values }) => proposeSet(readModel(ctx), decimal(args[0], "percent"), values.route, await knownGoodFrom(ctx)),
+        flags: ["route", "apply", "from-deployed"],
+        summary: "Spring to exactly that percent (set 0: the emergency lever)",
+        run: ({ ctx, args, values }) => proposeSet(readModel(ctx), decimal(args[0], "percent"), values.route),
     },
     flip: {
         args: ["legacy|spring", "blue|green"],
-        flags: ["apply", "scale-down-old"],
+        flags: ["apply", "scale-down-old", "from-deployed"],
         summary: "make that color live (capacity first when it is smaller; re-run to continue)",
         run: async ({ ctx, args, values, deps }) => {
             const scaleDown = values["scale-down-old"] === undefined ? undefined : decimal(values["scale-down-old"], "--scale-down-old");
             const [which, to] = [side(args[0]), color(args[1])];
-            const proposal = proposeFlip(readModel(ctx), which, to, scaleDown, await knownGoodFrom(ctx), idleFloorOf(ctx.dir, ctx.stack, which));
+            const good = knownGoodColor(await deployedView(ctx), which);
+            const proposal = proposeFlip(readModel(ctx), which, to, scaleDown, good, idleFloorOf(ctx.dir, ctx.stack, which));
             const movesTraffic = proposal.steps.some((s) => s.kind === "traffic");
             return which === "spring" && movesTraffic && !(await releasedColorRuns(ctx, deps.services, to)) ? 1 : proposal;
         },
     },
-    rollback: {
+    confirm: {
         args: [],
         flags: ["apply"],
-        summary: "back to canary.lastKnownGood (always allowed)",
-        run: ({ ctx }) => proposeRollback(readModel(ctx)),
+        readOnly: true,
+        offline: (ctx) =>
+            `confirm records the deployed position of stack ${ctx.stack} as known-good: it needs the Pulumi CLI on the PATH to read it (pulumi stack export). Nothing was written.`,
+        summary: "record the deployed position as known-good (after the bake, alarms quiet); changes no resource",
+        run: ({ ctx, deps }) => confirmProposal(ctx, deps.alarms),
+    },
+    rollback: {
+        args: [],
+        flags: ["apply", "from-deployed"],
+        offline: (ctx) => offlineRollback(readModel(ctx)),
+        summary: "back to the known-good position (the deployed pointer confirm moves); never raises Spring's share",
+        run: ({ ctx }) => rollbackProposal(ctx),
     },
     release: {
         args: ["legacy|spring", "ref"],
-        flags: ["apply"],
-        summary: "deploy a version label / image to the idle color (no traffic moves)",
-        run: ({ ctx, args }) => proposeRelease(readModel(ctx), side(args[0]), args[1]),
+        flags: ["apply", "from-deployed"],
+        summary: "deploy a version label / image to the color idle in the deployment (no traffic moves)",
+        run: async ({ ctx, args }) => {
+            const which = side(args[0]);
+            return proposeRelease(readModel(ctx), which, args[1], (await deployedView(ctx))?.position.liveColors[which] ?? undefined);
+        },
     },
     "rotate-origin-verify": {
         args: [],
-        flags: ["apply"],
+        flags: ["apply", "from-deployed"],
         summary: "rotate the secret CloudFront adds, in three gap-free updates",
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
     },
     cutin: {
         args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header|end"],
-        flags: ["apply"],
+        flags: ["apply", "from-deployed"],
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
         run: (input) => runCutinCommand(input),
     },
     decommission: {
         args: [],
-        flags: ["apply"],
+        flags: ["apply", "from-deployed"],
         summary: "remove the legacy pair: first unprotect only it, then remove it (two updates)",
         run: async ({ ctx }) =>
             proposeDecommission(readModel(ctx), ctx.engine.available() ? legacyProtectedIn(await ctx.engine.resources(ctx.stack)) : undefined),
@@ -213,7 +242,7 @@ export function usage(): string {
         return `  ${head.padEnd(width)}  ${c.summary}`;
     });
     return [
-        "usage: npm run canary -- <command> --stack <name> [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>] [--live]",
+        "usage: npm run canary -- <command> --stack <name> [--route <name>] [--apply] [--watch [--until <percent>]] [--scale-down-old <count>] [--live] [--from-deployed]",
         ...lines,
     ].join("\n");
 }
@@ -264,7 +293,7 @@ function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text:
     const dir = deps.dir ?? PROJECT_DIR;
     const engine = deps.engine ?? new AutomationEngine(dir);
     const file = readStackFile(dir, values.stack);
-    const ctx: CanaryContext = { dir, stack: values.stack, file, apply: values.apply === true, engine, out, argv };
+    const ctx: CanaryContext = { dir, stack: values.stack, file, apply: values.apply === true, engine, out, argv, said: new Set() };
     readModel(ctx);
     policyConfigOf(dir, values.stack);
     // The AWS clients ask the stack's region, not whatever the shell's profile says.
@@ -282,6 +311,17 @@ function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text:
     return { ctx, args: [], values, deps: { alarms, clock: deps.clock ?? systemClock, services: ctx.services, pollSeconds: deps.pollSeconds } };
 }
 
+/**
+ * What every command checks before it runs: a command that needs the deployment and has no Pulumi
+ * CLI stops (exit 2, saying why and what instead); a command that writes stops while the stack
+ * file and the deployment disagree, unless --from-deployed rewrites the file first (drift.ts).
+ */
+async function beforeRun(command: string, spec: CommandSpec, { ctx, args, values }: CommandInput): Promise<number | undefined> {
+    if (spec.offline && !ctx.engine.available()) throw new UserError(spec.offline(ctx));
+    if (spec.readOnly || (command === "cutin" && args[0] === "status")) return undefined;
+    return checkDrift(ctx, values["from-deployed"] === true);
+}
+
 export async function main(argv: string[], deps: CanaryDeps = {}): Promise<number> {
     const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
     const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
@@ -292,6 +332,8 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
             return 0;
         }
         const input = { ...setUp(line.values, deps, out, argv), args: line.args };
+        const stop = await beforeRun(line.command, line.spec, input);
+        if (stop !== undefined) return stop;
         const result = await line.spec.run(input);
         return typeof result === "number" ? result : await execute(input.ctx, result);
     } catch (e) {
@@ -305,5 +347,7 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
 }
 
 if (require.main === module) {
+    // One process plans the same config several times (the drift check, a step's before, the next step's before): once each.
+    keepPlans();
     runAsProcess((argv) => main(argv));
 }

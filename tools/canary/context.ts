@@ -1,15 +1,16 @@
 /**
  * What every canary command works from: the stack file as the command read it, the stack's
- * policy config, and the deployed stack's outputs (the one read of the deployed position,
- * through the engine, that every command uses).
+ * policy config, and what is deployed (deployed.ts: the deployed and known-good positions, the
+ * outputs and the resources, one read through the engine until its next update).
  */
 import type { LiveClientsFactory } from "../live/aws";
 import { StackModel } from "../../lib/config";
 import { resolvedPolicyConfig } from "../policy/config";
 import { ResolvedPolicyConfig } from "../policy/evaluate";
 import { modelOfStackFile } from "../plan/stackFile";
+import { UserError } from "../../lib/errors";
 import { EdgeApi, Engine, ServiceInspector } from "./adapters";
-import { KnownGood } from "./proposals";
+import { DeployedView, readDeployedView } from "./deployed";
 import { StackDocument } from "./stackDocument";
 
 export interface CanaryContext {
@@ -33,6 +34,8 @@ export interface CanaryContext {
     out: (text: string) => void;
     /** The command line as given, for "run the same command again". */
     argv?: readonly string[];
+    /** Notes said once per command (shared by reference by the context's copies). */
+    said?: Set<string>;
 }
 
 /** The file state a command starts from: the stack file read once. */
@@ -81,14 +84,23 @@ export async function deployedOutputs(ctx: Pick<CanaryContext, "engine" | "stack
 }
 
 /**
- * The state a forward move records as last known-good: what is deployed (the stack's
- * outputs `canary` and `liveColors`) when a Pulumi CLI can read it; undefined without one
- * (the proposal then records the stack file's state, and the step says so plainly).
+ * What is deployed (position, known-good position, outputs, resources) when a Pulumi CLI can
+ * read it; undefined without one. The engine keeps its one read until the next update.
  */
-export async function knownGoodFrom(ctx: Pick<CanaryContext, "engine" | "stack">): Promise<KnownGood | undefined> {
-    const out = await deployedOutputs(ctx);
-    const canary = out?.canary as { weight?: number; routes?: Record<string, number> } | undefined;
-    const colors = out?.liveColors as { legacy?: KnownGood["liveColors"]["legacy"] | null; spring?: KnownGood["liveColors"]["spring"] } | undefined;
-    if (typeof canary?.weight !== "number" || !colors?.spring) return undefined;
-    return { weight: canary.weight, routes: canary.routes ?? {}, liveColors: { ...(colors.legacy ? { legacy: colors.legacy } : {}), spring: colors.spring } };
+export async function deployedView(ctx: Pick<CanaryContext, "engine" | "stack">): Promise<DeployedView | undefined> {
+    return ctx.engine.available() ? readDeployedView(ctx.engine, ctx.stack) : undefined;
+}
+
+/** The deployed view, for a command that cannot work without it: `why` says what it needs it for (exit 2 offline). */
+export async function requireDeployed(ctx: Pick<CanaryContext, "engine" | "stack">, why: string): Promise<DeployedView> {
+    const view = await deployedView(ctx);
+    if (!view) throw new UserError(why);
+    return view;
+}
+
+/** Print a note once per command, however many steps or contexts say it. */
+export function noteOnce(ctx: Pick<CanaryContext, "out" | "said">, note: string): void {
+    if (ctx.said?.has(note)) return;
+    ctx.said?.add(note);
+    ctx.out(note);
 }

@@ -1,10 +1,13 @@
 /**
- * Carry out a proposal step by step: edit the stack file in memory, plan it offline,
- * run the policy pack, show before/after routing and the resource diff, and only then
- * write the file (and, with --apply, run the update). A step that the pack refuses is
- * not written — unless it is a move back, which is never blocked. A move back is checked,
- * not trusted: a proposal marked `rollback` that raises Spring's share anywhere is refused.
+ * Carry out a proposal step by step: edit the stack file in memory, plan it offline as it will
+ * deploy (a traffic step's `pulumi up --target`: what it does not target stays as deployed), run
+ * the policy pack on that plan, show before/after routing, the resource diff and the move's
+ * direction against the known-good position, and only then write the file (and, with --apply,
+ * run the update). Whatever the pack refuses is refused: the pack decides which moves go back
+ * (lib/compare.ts) and excuses them itself (policy/judge.ts); the tool decides nothing about direction.
  */
+import { Comparison, compare, describeMoves } from "../../lib/compare";
+import { Position, readPosition } from "../../lib/position";
 import { PlanDiff, diffPlans, renderDiff } from "../plan/diff";
 import { renderEdge, renderRouting } from "../plan/render";
 import { PlanResult, PlanRun, runPlan } from "../plan/run";
@@ -12,30 +15,36 @@ import { checkPlan, renderViolations } from "../policy/check";
 import { PolicyReport, mandatoryViolations } from "../policy/evaluate";
 import { detachPolicyCommands, refreshCommand, upCommand } from "./adapters";
 import { configCommands, shellQuote } from "./configCommands";
-import { CanaryContext, deployedOutputs } from "./context";
-import { pendingCapacity, springRises, touchesServices, trafficTargets } from "./judge";
+import { CanaryContext, deployedView } from "./context";
+import { deployedStatesFor } from "./deployed";
+import { offlineNote } from "./drift";
+import { pendingCapacity, touchesServices, trafficTargets } from "./judge";
 import { Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
 import { verifyServices } from "./verify";
 import { rollbackBoundLine } from "../live/bound";
 import { liveGate } from "../live/verify";
 
-/** A step edited, planned and checked by the pack: what it is judged, written and applied by. */
+/** A step edited, planned as it deploys and checked by the pack: what it is judged, written and applied by. */
 interface PlannedStep {
     step: Step;
     /** The stack file with the step's edits (not written yet). */
     doc: StackDocument;
     before: PlanRun;
+    /** The whole update of the edited file. */
     after: PlanRun;
     diff: PlanDiff;
+    /** `pulumi up --target` of these (a traffic step, a confirmation); undefined: a whole update. */
+    targets?: string[];
+    /** What the update deploys: the targeted plan (untargeted resources as deployed), else `after`. */
+    judged: PlanRun;
     report: PolicyReport;
-    /** The deployed outputs the plans were compared with (undefined without a Pulumi CLI). */
-    deployed?: Record<string, unknown>;
+    /** The move against the known-good position, as the pack judges it (undefined: a position not readable). */
+    move?: Comparison;
 }
 
-/** A planned step the pack and the move-back check let through: what its update targets and leaves pending. */
+/** A planned step the pack let through: what its targeted update leaves pending. */
 interface AcceptedStep extends PlannedStep {
-    targets?: string[];
     pending: string[];
 }
 
@@ -47,6 +56,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (proposal.next) out(`Next: ${proposal.next}`);
         return 0;
     }
+    offlineNote(ctx);
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
     for (const i of proposal.steps.keys()) {
@@ -60,10 +70,10 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
 async function runStep(ctx: CanaryContext, proposal: Proposal, i: number): Promise<number | undefined> {
     const step = proposal.steps[i];
     ctx.out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
-    const accepted = await judge(ctx, proposal, await planStep(ctx, step, proposal));
+    const accepted = judge(ctx, await planStep(ctx, step, proposal));
     if (!accepted) return 1;
-    // What AWS runs must match the deployed stack before a forward step is applied (never holds a move back).
-    if (ctx.apply && !(await liveGate(ctx, accepted.after.outputs, proposal.rollback === true))) return 1;
+    // What AWS runs must match the deployed stack before a step is applied, unless the pack judged it a move back.
+    if (ctx.apply && !(await liveGate(ctx, accepted.judged.outputs, accepted.move?.direction === "back"))) return 1;
     // What must happen in AWS before this config can be deployed comes before the file is
     // written: if it fails, nothing changed and the same command can simply run again.
     if (ctx.apply && step.detachFirst) {
@@ -78,7 +88,12 @@ async function runStep(ctx: CanaryContext, proposal: Proposal, i: number): Promi
     return applyStep(ctx, proposal, accepted);
 }
 
-/** The step's edits on a copy of the stack file, the plans before and after, the pack's report; printed as it goes. */
+/**
+ * The step's edits on a copy of the stack file, the plans before and after, and the plan of the
+ * update as it will run: a targeted one keeps every resource it does not target at its deployed
+ * state (with a Pulumi CLI the stack's state, offline the stack file's run), so a change pending
+ * in the file never refuses a traffic step or a rollback. Printed as it goes.
+ */
 async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Promise<PlannedStep> {
     const { out } = ctx;
     const doc = ctx.file.doc.copy();
@@ -88,30 +103,64 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
     // A rollback's own bound is the state it leaves (where sessions were pinned); a step's, the state it makes.
     if (step.kind === "traffic") out(rollbackBoundLine(proposal.rollback ? beforeConfig : doc.loaded(), proposal.command));
 
-    const deployed = await deployedOutputs(ctx);
+    const view = await deployedView(ctx);
+    const deployed = view?.outputs;
     const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
     const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
     // The edited config is valid (the plan ran): now the same change by hand.
     out("By hand, the same change is:");
     for (const c of commands) out(`  ${c}`);
     offlineNotes(ctx, step);
-    const report = await checkPlan(after, { dir: ctx.dir });
     const diff = diffPlans(before, after);
-    const view = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
-    out(`\nBefore:\n${view(before)}\n\nAfter:\n${view(after)}`);
+    const targets = trafficTargets(step, diff, after);
+    const judged = targets
+        ? await runPlan({
+              stack: ctx.stack,
+              dir: ctx.dir,
+              loaded: doc.loaded(),
+              deployed,
+              targets,
+              deployedStates: view && deployedStatesFor(ctx.stack, view.resources, after),
+          })
+        : after;
+    const report = await checkPlan(judged, { dir: ctx.dir });
+    const routing = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
+    out(`\nBefore:\n${routing(before)}\n\nAfter:\n${routing(after)}`);
     out(`\n${renderDiff(diff)}`);
+    const move = moveOf(judged);
+    out(`\n${describeDirection(move, targets !== undefined)}`);
     out(`\n${renderViolations(report)}`);
-    return { step, doc, before, after, diff, report, deployed };
+    return { step, doc, before, after, diff, targets, judged, report, move: typeof move === "string" ? undefined : move };
+}
+
+/** The move a plan makes, as the pack judges it: from the deployed position it was planned against, toward or away from the known-good one. */
+function moveOf(plan: PlanRun): Comparison | string {
+    const deployed = readPosition(plan.deployed.position);
+    const proposed = readPosition(plan.outputs.position);
+    const known = plan.deployed.knownGood === null || plan.deployed.knownGood === undefined ? null : readPosition(plan.deployed.knownGood, "knownGood");
+    const problem = [deployed, proposed, known].find((p): p is string => typeof p === "string");
+    return problem ?? compare(deployed as Position, proposed as Position, known as Position | null);
+}
+
+/** How many moves a direction lists before it says how many more there are. */
+const MOVES_SHOWN = 12;
+
+/** The direction lines: back, same or forward against the known-good position, and each coordinate that moves. */
+function describeDirection(move: Comparison | string, targeted: boolean): string {
+    const as = targeted ? "as the targeted update deploys it" : "as the update deploys it";
+    if (typeof move === "string") return `Direction: not judged (${move}).`;
+    const lines = describeMoves(move.moves);
+    const more = lines.length > MOVES_SHOWN ? [`… and ${lines.length - MOVES_SHOWN} more`] : [];
+    const none =
+        move.moves.length > 0 && move.moves.every((m) => m.knownGood === undefined) ? " (no known-good position confirmed: every change is forward)" : "";
+    return [`Direction against the known-good position (${as}): ${move.direction}${none}`, ...lines.slice(0, MOVES_SHOWN).map((l) => `  ${l}`), ...more].join(
+        "\n",
+    );
 }
 
 /** What the tool cannot check without a Pulumi CLI, said plainly. */
 function offlineNotes(ctx: CanaryContext, step: Step): void {
     if (ctx.engine.available()) return;
-    if (step.edits.some((e) => e.path === "canary.lastKnownGood")) {
-        ctx.out(
-            "Note: canary.lastKnownGood records the stack file's state before this step. Without a Pulumi CLI the tool cannot read what is deployed, so this is only the last state written, not necessarily one that was deployed: run pulumi up after every step.",
-        );
-    }
     if (step.deployedFirst) {
         ctx.out(
             `Not checked (no Pulumi CLI): that ${step.deployedFirst.join(" and ")} is deployed. The stack file has it; if an earlier step wrote it, run pulumi up for that step first and wait until it is healthy, then this one.`,
@@ -120,32 +169,21 @@ function offlineNotes(ctx: CanaryContext, step: Step): void {
 }
 
 /**
- * The step accepted (with its update's targets), or undefined when refused (said why, nothing
- * written): a "move back" that raises Spring's share, a forward step the pack rejects, or a
- * step that needs capacity the stack has not deployed. Policies never block a real move back.
+ * The step accepted (with what its targeted update leaves pending), or undefined when refused
+ * (said why, nothing written): whatever the policy pack refuses, or a step that needs capacity
+ * the stack file holds and the stack has not deployed.
  */
-async function judge(ctx: CanaryContext, proposal: Proposal, planned: PlannedStep): Promise<AcceptedStep | undefined> {
-    const { out } = ctx;
-    const { step, doc, before, after, diff, report, deployed } = planned;
-    // A move back is one that raises Spring's share nowhere: checked from the plans, not taken on trust.
-    const rises = proposal.rollback ? springRises(before.outputs, after) : [];
-    if (rises.length > 0) return refuse(ctx, `this is not a move back: Spring's share goes up (${rises.join("; ")}); ${doc.fileName} is unchanged.`);
-    // The stack file may be ahead of what is deployed: a move back from the file that raises a share deployed is judged by the pack.
-    const risesFromDeployed = proposal.rollback && deployed ? springRises(deployed, after) : [];
-    if (risesFromDeployed.length > 0) out(`\nNot a move back from what is deployed (${risesFromDeployed.join("; ")}): the policy pack decides.`);
-    const back = proposal.rollback === true && risesFromDeployed.length === 0;
-    const blocking = mandatoryViolations(report);
-    if (blocking.length > 0 && !back) return refuse(ctx, `the policy pack rejects this step; ${doc.fileName} is unchanged.`);
-    const targets = trafficTargets(step, diff, after);
-    const pending = targets ? await pendingCapacity(ctx, after, targets) : [];
+function judge(ctx: CanaryContext, planned: PlannedStep): AcceptedStep | undefined {
+    const { step, doc, after, judged, report, targets } = planned;
+    const pending = targets ? pendingCapacity(after, judged) : [];
     if (pending.length > 0 && step.deployedFirst) {
         return refuse(
             ctx,
             `this step needs capacity the stack file holds but the stack has not deployed (${pending.join("; ")}); ${doc.fileName} is unchanged.\nRun ${upCommand(ctx.stack)} for it first, wait until it is healthy, then run this command again.`,
         );
     }
-    if (blocking.length > 0) out("\nRolling back anyway: policies never block a move back. Fix the violations above separately.");
-    return { ...planned, targets, pending };
+    if (mandatoryViolations(report).length > 0) return refuse(ctx, `the policy pack rejects this step; ${doc.fileName} is unchanged.`);
+    return { ...planned, pending };
 }
 
 function refuse(ctx: CanaryContext, why: string): undefined {
@@ -179,7 +217,9 @@ function handOver(ctx: CanaryContext, proposal: Proposal, i: number, { step, dif
         for (const c of detachByHand(ctx.stack, step.detachFirst)) out(`  ${c}`);
     }
     out(`Next: ${upCommand(ctx.stack, targets)}`);
-    if (targets) {
+    if (step.kind === "confirm") {
+        out("(a confirmation: only the stack's outputs and the position record, which moves the known-good pointer; no resource changes)");
+    } else if (targets) {
         out(
             "(a traffic step: only the listener rules or edge resources it changes, and the stack's outputs; it deploys no other pending change, capacity included: that needs a whole-stack pulumi up)",
         );

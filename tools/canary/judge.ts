@@ -1,15 +1,13 @@
 /**
- * What execute.ts judges a step by, read from the plans before and after it (and the deployed
- * state): what a traffic step deploys alone, whether a move back raises Spring's share
- * anywhere, and which capacity a targeted update would leave undeployed.
+ * What execute.ts needs to plan a step as it deploys: which resources its update targets (a
+ * traffic step alone, a confirmation with no resource at all), and which capacity a targeted
+ * update leaves undeployed. Whether a step goes back is not decided here: the policy pack
+ * judges the move against the known-good position (lib/compare.ts), on the plan of the update
+ * as it will run.
  */
 import { COMPONENT_TYPES } from "../../lib/contract";
-import { CutinPhase, edgeShares } from "../../lib/cutin";
-import { TrafficEntry, entriesAt, patternsOf, readPosition, springShare } from "../../lib/position";
-import { witnessPaths } from "../../lib/pathPatterns";
 import { PlanDiff } from "../plan/diff";
-import type { PlanResult } from "../plan/types";
-import { CanaryContext } from "./context";
+import type { PlanResult, PlanRun } from "../plan/types";
 import { Step } from "./proposals";
 
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
@@ -29,47 +27,27 @@ const TRAFFIC_TYPES: ReadonlySet<string> = new Set([
  * pending Beanstalk or ECS change never holds back a weight move or a rollback. The stack
  * resource is targeted too: it carries the outputs the next step reads as "deployed".
  * Without --target-dependents: nothing depends on a rule's weights. A traffic step that
- * changes anything but rules is deployed whole (undefined).
+ * changes anything but rules is deployed whole (undefined). A confirmation targets the stack
+ * and its position record alone.
  */
 export function trafficTargets(step: Step, diff: PlanDiff, after: PlanResult): string[] | undefined {
+    if (step.kind === "confirm") return recordTargets(after);
     if (step.kind !== "traffic" || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length === 0) return undefined;
     if (diff.changed.some((c) => !TRAFFIC_TYPES.has(c.type))) return undefined;
+    return [...recordTargets(after), ...diff.changed.map((c) => c.urn)];
+}
+
+/**
+ * The stack resource (it carries the outputs the next step reads as deployed) and the position
+ * record: it records (and the stack exports) the position of every resource as the engine returns
+ * it, the untargeted ones at their deployed state, and the known-good pointer (components/positionRecord.ts).
+ * A confirmation (`confirm`) targets only these: it changes no resource.
+ */
+function recordTargets(after: PlanResult): string[] {
     const root =
         after.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ??
         `urn:pulumi:${after.stack}::${after.project}::pulumi:pulumi:Stack::${after.project}-${after.stack}`;
-    // The position record too: it records (and the stack exports) the position of every resource as
-    // the engine returns it, the untargeted ones at their deployed state (components/positionRecord.ts).
-    const record = after.resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord).map((r) => r.urn);
-    return [root, ...record, ...diff.changed.map((c) => c.urn)];
-}
-
-/** Spring's share per request path in a plan's (or the deployed stack's) outputs, and the viewers' share to the routed ALB. */
-function sharesOf(outputs: Record<string, unknown>): { traffic?: TrafficEntry[]; routed?: number } {
-    const state = readPosition(outputs.position);
-    const cutin = outputs.cutin as { phase?: CutinPhase; edgeWeight?: number } | null | undefined;
-    return {
-        traffic: typeof state === "string" ? undefined : state.traffic,
-        routed: cutin?.phase ? edgeShares(cutin.phase, cutin.edgeWeight ?? 0).routed : undefined,
-    };
-}
-
-/** Where the `after` plan gives Spring more than `from` (a plan's or the deployed outputs) did, e.g. "on / 1% → 50%". Empty: nothing goes up. */
-export function springRises(from: Record<string, unknown>, after: PlanResult): string[] {
-    const [was, now] = [sharesOf(from), sharesOf(after.outputs)];
-    const rises: string[] = [];
-    if (was.traffic && now.traffic) {
-        const at = (table: TrafficEntry[], path: string) => {
-            const share = entriesAt(table, path).map(springShare)[0];
-            return share !== undefined && Number.isFinite(share) ? share : 0;
-        };
-        for (const path of witnessPaths(patternsOf(was.traffic, now.traffic))) {
-            const [a, b] = [at(was.traffic, path), at(now.traffic, path)];
-            if (b > a + 1e-9) rises.push(`on ${path} ${a}% → ${b}%`);
-        }
-    }
-    if (was.routed !== undefined && now.routed !== undefined && now.routed > was.routed)
-        rises.push(`viewers to the routed ALB ${was.routed}% → ${now.routed}%`);
-    return rises;
+    return [root, ...after.resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord).map((r) => r.urn)];
 }
 
 /** The capacity of each resource type that has one, read the same way from the plan's inputs and the state's outputs. */
@@ -85,19 +63,16 @@ const CAPACITY: Record<string, { label: string; of: (props: Record<string, unkno
 };
 
 /**
- * Capacity the new plan declares that the deployed state does not have yet and a targeted
- * update leaves out, e.g. "spring-green desiredCount 2 → 3". Empty without a Pulumi CLI (unknown)
- * or where the state does not say.
+ * Capacity the whole update would deploy that the targeted one leaves as deployed (the untargeted
+ * resources keep their deployed state), e.g. "spring-green desiredCount 2 → 3": read from the two
+ * plans of the same step, so it holds with a Pulumi CLI (the state) and offline (the stack file as deployed).
  */
-export async function pendingCapacity(ctx: CanaryContext, after: PlanResult, targets: readonly string[]): Promise<string[]> {
-    if (!ctx.engine.available()) return [];
-    const nameOf = (urn: string) => urn.split("::").pop();
-    const deployed = await ctx.engine.resources(ctx.stack);
-    return after.resources.flatMap((r) => {
+export function pendingCapacity(whole: PlanRun, targeted: PlanRun): string[] {
+    return whole.states.flatMap((r) => {
         const capacity = CAPACITY[r.type];
-        const state = deployed.find((d) => d.type === r.type && nameOf(d.urn) === r.name);
-        if (!capacity || !state || targets.includes(r.urn)) return [];
-        const [was, now] = [capacity.of(state.outputs), capacity.of(r.inputs)];
+        const kept = targeted.states.find((t) => t.urn === r.urn);
+        if (!capacity || !kept) return [];
+        const [was, now] = [capacity.of(kept.inputs), capacity.of(r.inputs)];
         return was === undefined || now === undefined || String(was) === String(now) ? [] : [`${r.name} ${capacity.label} ${was} → ${now}`];
     });
 }

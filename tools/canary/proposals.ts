@@ -15,7 +15,7 @@ export interface ConfigEdit {
     value: unknown;
 }
 
-export type StepKind = "capacity" | "traffic" | "release" | "secret" | "protect" | "decommission";
+export type StepKind = "capacity" | "traffic" | "release" | "secret" | "protect" | "decommission" | "confirm";
 
 export interface Step {
     kind: StepKind;
@@ -44,7 +44,12 @@ export interface Proposal {
     unchanged?: string;
     /** With nothing to do: the command to run next, printed on a line of its own (pasteable: no sentence punctuation around it). */
     next?: string;
-    /** A move back: applied even if a policy objects (policies never block a rollback by design). */
+    /**
+     * The rollback command itself (`rollback`, `cutin rollback`): its time-to-rollback bound counts
+     * the state it leaves, and a failed update points at no further rollback. Never a judgement of
+     * direction: whether a move goes back is the policy pack's (lib/compare.ts), and the tool
+     * refuses whatever the pack refuses.
+     */
     rollback?: boolean;
 }
 
@@ -53,27 +58,12 @@ export function unchanged(command: string, why: string): Proposal {
     return { command, steps: [], unchanged: why };
 }
 
+/** The weights and colors of a position, keyed as the stack file keys them (deployed.ts trafficOf). */
 export interface KnownGood {
     weight: number;
     routes: Record<string, number>;
-    liveColors: { legacy?: Color; spring: Color };
+    liveColors: { legacy?: Color; spring?: Color };
 }
-
-/** The current weights and colors, as recorded in canary.lastKnownGood before a forward move. */
-export function currentState(model: StackModel): KnownGood {
-    return {
-        weight: model.canary.weight,
-        routes: Object.fromEntries(model.canary.routes.map((r) => [r.name, r.weight])),
-        liveColors: { ...(model.legacyPresent ? { legacy: model.legacy.liveColor } : {}), spring: model.spring.liveColor },
-    };
-}
-
-/**
- * The edit that records the state a forward move leaves as the one `rollback` returns to.
- * `known` is the deployed state (the stack's outputs) when the tool can read it; without a
- * Pulumi CLI it is the stack file's state, which the tool says plainly (it may never have been deployed).
- */
-const recordKnownGood = (model: StackModel, known?: KnownGood): ConfigEdit => ({ path: "canary.lastKnownGood", value: known ?? currentState(model) });
 
 /** The weight path of the catch-all or of one route, and its current value. */
 function weightOf(model: StackModel, route?: string): { path: string; value: number; label: string } {
@@ -85,34 +75,25 @@ function weightOf(model: StackModel, route?: string): { path: string; value: num
     return { path: `canary.routes[${index}].weight`, value: model.canary.routes[index].weight, label: `route ${route}` };
 }
 
-export function proposeSet(model: StackModel, percent: number, route?: string, known?: KnownGood): Proposal {
+export function proposeSet(model: StackModel, percent: number, route?: string): Proposal {
     if (percentToTenths(percent) === undefined) {
         throw new UsageError(`percent ${percent} is not allowed: expected a number from 0 to 100 with at most one decimal`);
     }
     const w = weightOf(model, route);
     const command = `set ${percent}${route ? ` --route ${route}` : ""}`;
     if (percent === w.value) return unchanged(command, `${w.label} is already ${percent}%`);
-    const forward = percent > w.value;
     return {
         command,
-        rollback: !forward,
-        steps: [
-            {
-                kind: "traffic",
-                description: `${w.label}: Spring ${w.value}% → ${percent}%`,
-                // Only a forward move records the state it leaves as the one to return to.
-                edits: [{ path: w.path, value: percent }, ...(forward ? [recordKnownGood(model, known)] : [])],
-            },
-        ],
+        steps: [{ kind: "traffic", description: `${w.label}: Spring ${w.value}% → ${percent}%`, edits: [{ path: w.path, value: percent }] }],
     };
 }
 
-export function proposeNext(model: StackModel, ladder: readonly number[], route?: string, known?: KnownGood): Proposal {
+export function proposeNext(model: StackModel, ladder: readonly number[], route?: string): Proposal {
     const w = weightOf(model, route);
     const command = `next${route ? ` --route ${route}` : ""}`;
     if (w.value >= 100) return unchanged(command, `${w.label} is already at 100%: the top of the ladder`);
     const target = nextRung(w.value, ladder);
-    const proposal = proposeSet(model, target, route, known);
+    const proposal = proposeSet(model, target, route);
     proposal.command = command;
     proposal.steps[0].description += ` (${ladderPosition(target, ladder)})`;
     return proposal;
@@ -145,23 +126,23 @@ function capacityStep(model: StackModel, side: Side, from: Color, to: Color): St
  * Make `to` the live color of a side. Idempotent: every run proposes only what is still
  * missing — capacity, then traffic, then (with `scaleDownOld`) the old color's capacity — so
  * re-running a finished or half-finished flip continues it and never flips back.
- * A flip to the color last known-good records for that side undoes a flip: a move back,
- * which keeps the record (the color it leaves is the one that was not good).
+ * `knownGood`: the side's color in the known-good position (deployed.ts), only to label the step;
+ * whether the flip goes back is the pack's to judge.
  */
-export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, known?: KnownGood, idle: IdleFloor = NO_FLOOR): Proposal {
+export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownOld?: number, knownGood?: Color, idle: IdleFloor = NO_FLOOR): Proposal {
     const command = `flip ${side} ${to}${scaleDownOld === undefined ? "" : ` --scale-down-old ${scaleDownOld}`}`;
     if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to flip");
     const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
     const from = otherColor(to);
-    const back = model.canary.lastKnownGood?.liveColors[side] === to;
+    const back = knownGood === to;
     const steps: Step[] = [];
     if (live !== to) {
         const capacity = capacityStep(model, side, from, to);
         if (capacity) steps.push(capacity);
         steps.push({
             kind: "traffic",
-            description: `${side}: live color ${from} → ${to}${back ? " (back to the last known-good color)" : ""}`,
-            edits: [{ path: `${side}.liveColor`, value: to }, ...(back ? [] : [recordKnownGood(model, known)])],
+            description: `${side}: live color ${from} → ${to}${back ? " (back to the known-good color)" : ""}`,
+            edits: [{ path: `${side}.liveColor`, value: to }],
             // The capacity is in the file already: perhaps written by an earlier run and not deployed yet.
             ...(capacity ? {} : { deployedFirst: [sizeOf(model, side, to).text] }),
         });
@@ -171,8 +152,7 @@ export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownO
     if (steps.length === 0) {
         return unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`);
     }
-    // A scale-down is not a move back: with one, the whole flip is checked like any other move.
-    return { command, steps, rollback: back && !scaleDown };
+    return { command, steps };
 }
 
 /** The least a color may keep (the policy pack's mandatory idle-color-warm minimum for the side), and where it comes from. */
@@ -205,11 +185,9 @@ function scaleDownStep(model: StackModel, side: Side, from: Color, count: number
     };
 }
 
-/** The known-good state `rollback` returns to: the record, or Rails for all traffic with the current colors. */
-function rollbackTarget(model: StackModel): KnownGood {
-    const recorded = model.canary.lastKnownGood;
-    return recorded ? { ...recorded, routes: recorded.routes ?? {} } : { weight: 0, routes: {}, liveColors: currentState(model).liveColors };
-}
+/** Rails for all traffic, the colors as they are: where `next --watch` goes on an alarm when no known-good position is confirmed. */
+export const RAILS_ONLY: KnownGood = { weight: 0, routes: {}, liveColors: {} };
+export const RAILS_ONLY_TARGET = "Rails on every rule";
 
 /** The color flips back to known-good: capacity steps first, the liveColor edits, and what must be deployed already. */
 function colorsBack(model: StackModel, good: KnownGood): { capacity: Step[]; traffic: ConfigEdit[]; deployedFirst: string[] } {
@@ -244,27 +222,28 @@ function weightsBack(model: StackModel, good: KnownGood): ConfigEdit[] {
 }
 
 /**
- * Back to canary.lastKnownGood, or, when none is recorded, to Rails for all traffic with
- * the current colors. Colors flip back first if a flipped-to color needs capacity. A move
- * back never raises Spring's share: each weight goes to the lower of now and known-good
- * (a `set` below known-good stays where it is).
+ * Back to the known-good position (`good`: its weights and colors, deployed.ts trafficOf).
+ * Colors flip back first if a flipped-to color needs capacity. A rollback never raises Spring's
+ * share: each weight goes to the lower of now and known-good (a share lowered by hand, the
+ * emergency `set 0`, stays where it is: sending traffic back onto Spring is a `set` of its own).
  */
-export function proposeRollback(model: StackModel): Proposal {
-    const good = rollbackTarget(model);
+export function proposeRollback(model: StackModel, good: KnownGood, target = "the known-good position"): Proposal {
     const colors = colorsBack(model, good);
     const traffic = [...colors.traffic, ...weightsBack(model, good)];
     if (traffic.length === 0) {
         const why = model.legacyPresent
-            ? `already at the last known-good state or below it (${describeState(good)})`
-            : `the legacy pair is decommissioned, so Spring keeps 100 % (there is no Rails to move back to) and spring ${model.spring.liveColor} is the last known-good color`;
+            ? `already at ${target} or below it (${describeState(good)})`
+            : `the legacy pair is decommissioned, so Spring keeps 100 % (there is no Rails to move back to) and spring ${model.spring.liveColor} is the known-good color`;
         return { ...unchanged("rollback", why), rollback: true };
     }
-    const described = model.legacyPresent ? describeState(good) : `spring ${good.liveColors.spring}; Spring keeps 100 %: the legacy pair is decommissioned`;
+    const described = model.legacyPresent
+        ? describeState(good)
+        : `spring ${good.liveColors.spring ?? model.spring.liveColor}; Spring keeps 100 %: the legacy pair is decommissioned`;
     const steps: Step[] = [
         ...colors.capacity,
         {
             kind: "traffic",
-            description: `back to the last known-good state (${described})`,
+            description: `back to ${target} (${described})`,
             edits: traffic,
             ...(colors.deployedFirst.length > 0 ? { deployedFirst: colors.deployedFirst } : {}),
         },
@@ -272,10 +251,14 @@ export function proposeRollback(model: StackModel): Proposal {
     return { command: "rollback", steps, rollback: true };
 }
 
-/** Deploy a release to the idle color only: no traffic moves. */
-export function proposeRelease(model: StackModel, side: Side, reference: string): Proposal {
+/**
+ * Deploy a release to the idle color only: no traffic moves. `deployedLive`: the side's live color
+ * in the deployment (deployed.ts), which the idle color is the other of; the stack file's without
+ * a Pulumi CLI.
+ */
+export function proposeRelease(model: StackModel, side: Side, reference: string, deployedLive?: Color): Proposal {
     if (side === "legacy" && !model.legacyPresent) throw new UsageError("the legacy pair is decommissioned: nothing to release to");
-    const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+    const live = deployedLive ?? (side === "spring" ? model.spring.liveColor : model.legacy.liveColor);
     const idle = otherColor(live);
     const path = side === "spring" ? `spring.${idle}.image` : `legacy.${idle}.versionLabel`;
     const current = side === "spring" ? model.spring[idle].image : model.legacy[idle].versionLabel;
@@ -288,8 +271,8 @@ export function proposeRelease(model: StackModel, side: Side, reference: string)
 
 export function describeState(s: KnownGood): string {
     const routes = Object.entries(s.routes).map(([n, w]) => `${n} ${w}%`);
-    const colors = [s.liveColors.legacy ? `legacy ${s.liveColors.legacy}` : "", `spring ${s.liveColors.spring}`].filter(Boolean);
-    return [`Spring ${s.weight}%`, ...routes, `live: ${colors.join(", ")}`].join("; ");
+    const colors = [s.liveColors.legacy ? `legacy ${s.liveColors.legacy}` : "", s.liveColors.spring ? `spring ${s.liveColors.spring}` : ""].filter(Boolean);
+    return [`Spring ${s.weight}%`, ...routes, ...(colors.length > 0 ? [`live: ${colors.join(", ")}`] : [])].join("; ");
 }
 
 /**

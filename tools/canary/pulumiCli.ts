@@ -17,11 +17,17 @@ import { UserError } from "../../lib/errors";
 /** A Pulumi CLI command that failed (not logged in, no such stack, no CLI): one line naming the stack, exit 2. */
 export class PulumiCliError extends UserError {}
 
-/** A resource as the stack's state records it (`pulumi stack export`), secrets masked. */
+/**
+ * A resource as the stack's state records it (`pulumi stack export`), secrets masked: with its
+ * inputs and id, what a targeted update keeps for it when it is not targeted (tools/plan/run.ts).
+ */
 export interface DeployedResource {
     urn: string;
     type: string;
+    /** The provider's id (custom resources; undefined for components and the root stack). */
+    id?: string;
     protect: boolean;
+    inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
 }
 
@@ -52,7 +58,9 @@ function maskSecrets(value: unknown): unknown {
 interface ExportedResource {
     urn?: unknown;
     type?: unknown;
+    id?: unknown;
     protect?: unknown;
+    inputs?: Record<string, unknown>;
     outputs?: Record<string, unknown>;
 }
 
@@ -61,7 +69,9 @@ export function deploymentOf(exported: unknown): Deployment {
     const resources = ((exported as { deployment?: { resources?: ExportedResource[] } } | null)?.deployment?.resources ?? []).map((r) => ({
         urn: String(r.urn),
         type: String(r.type),
+        ...(typeof r.id === "string" && r.id !== "" ? { id: r.id } : {}),
         protect: r.protect === true,
+        inputs: maskSecrets(r.inputs ?? {}) as Record<string, unknown>,
         outputs: maskSecrets(r.outputs ?? {}) as Record<string, unknown>,
     }));
     const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");

@@ -14,14 +14,14 @@
  * itself (lib/secretNames.ts), the continuous-deployment header value with `pulumi config get`.
  */
 import { CutinConfig, StackModel } from "../../lib/config";
-import { CutinPhase } from "../../lib/cutin";
+import { CutinPhase, slotHeader } from "../../lib/cutin";
 import { qaTokenSecretId } from "../../lib/secretNames";
 import { otherColor } from "../../lib/weights";
 
 export interface QaOptions {
     /** The stack's `aws:region` (where the QA token secret lives). */
     region?: string;
-    /** Whether the stack file sets cutin.header.value (else `pulumi config get` has nothing to print). */
+    /** Whether the stack file sets the sent slot's cutin.header.values.<slot> (else `pulumi config get` has nothing to print). */
     headerValueInFile: boolean;
 }
 
@@ -53,18 +53,23 @@ function fromWhere(model: StackModel): string {
     return model.qa.sourceCidrs.length > 0 ? `from ${model.qa.sourceCidrs.join(", ")} only (qa.sourceCidrs)` : "from anywhere";
 }
 
-/** The header-phase line: the continuous-deployment header, its value read by a command, never printed. */
+/**
+ * The header-phase line: the continuous-deployment header of the slot the policy matches
+ * (`<name>-<send>`), its value read by a command, never printed.
+ */
 function headerPhase(model: StackModel, cut: CutinConfig, opts: QaOptions): string[] {
-    const value = `$(pulumi config get --path cutin.header.value --stack ${model.stack})`;
+    const header = slotHeader(cut.header.name, cut.header.send);
+    const key = `cutin.header.values.${cut.header.send}`;
+    const value = `$(pulumi config get --path ${key} --stack ${model.stack})`;
     const lines = [
-        `QA at cut-in phase header: only requests with the continuous-deployment header ${cut.header.name} reach the routed ALB (and so Spring); every other request, QA headers or not, reaches Rails on the old origin. CloudFront may still send them to the old origin during its own peaks. Testers, ${fromWhere(model)}:`,
+        `QA at cut-in phase header: only requests with the continuous-deployment header ${header} reach the routed ALB (and so Spring); every other request, QA headers or not, reaches Rails on the old origin. CloudFront may still send them to the old origin during its own peaks. Testers, ${fromWhere(model)}:`,
     ];
     if (!opts.headerValueInFile) {
         lines.push(
-            `  cutin.header.value is not set in Pulumi.${model.stack}.yaml (the program's default is in the repository): set your own first: pulumi config set --secret --path cutin.header.value --stack ${model.stack} <value>, then pulumi up`,
+            `  ${key} is not set in Pulumi.${model.stack}.yaml: set a secret first: pulumi config set --secret --path ${key} --stack ${model.stack} "$(openssl rand -hex 32)", then pulumi up`,
         );
     }
-    return [...lines, ...springCommands(model, opts, [`${cut.header.name}: ${value}`])];
+    return [...lines, ...springCommands(model, opts, [`${header}: ${value}`])];
 }
 
 const NOT_YET: Partial<Record<CutinPhase, string>> = {

@@ -1,7 +1,9 @@
 /**
- * `npm run canary -- status`: the stack file's position (colors, weights per route, ladder,
- * known-good, the cut-in and how testers reach Spring), its routing and the pack's view, and,
- * with a Pulumi CLI, what is deployed and the health signals. Read-only: exit 0.
+ * `npm run canary -- status`: the stack file's position (colors, weights per route, ladder, the
+ * cut-in and how testers reach Spring), its routing and the pack's view, and, with a Pulumi CLI,
+ * what is deployed: the deployed and known-good positions, where the file disagrees with the
+ * deployment (the table a writing command refuses with), what ECS runs and the health signals.
+ * Read-only: exit 0.
  */
 import { StackModel } from "../../lib/config";
 import { ladderPosition } from "../../lib/ladder";
@@ -9,9 +11,11 @@ import { renderEdge, renderRouting } from "../plan/render";
 import { runPlan } from "../plan/run";
 import { checkPlan, renderViolations } from "../policy/check";
 import { AlarmSource } from "./adapters";
-import { CanaryContext, deployedOutputs, ladderOf, readModel } from "./context";
+import { positionDigest } from "../../lib/position";
+import { CanaryContext, deployedView, ladderOf, readModel } from "./context";
 import { describeCutin } from "./cutin";
-import { describeState } from "./proposals";
+import { DeployedView, describePosition as describeDeployedPosition, renderDrift } from "./deployed";
+import { driftOf } from "./drift";
 import { qaAccess } from "./qa";
 import { verifyServices } from "./verify";
 import { canaryAlarmNames } from "./watch";
@@ -23,7 +27,7 @@ export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<n
     const report = await checkPlan(plan, { dir: ctx.dir });
     ctx.out(`\n${[renderEdge(plan), renderRouting(plan)].filter(Boolean).join("\n\n")}\n\n${renderViolations(report)}`);
     if (!ctx.engine.available()) {
-        ctx.out("\nDeployed state and health signals: need the Pulumi CLI on the PATH and AWS credentials.");
+        ctx.out("\nDeployed and known-good positions, drift and health signals: need the Pulumi CLI on the PATH and AWS credentials.");
         return 0;
     }
     try {
@@ -39,23 +43,35 @@ export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<n
 function describePosition(ctx: CanaryContext, model: StackModel): void {
     const { out } = ctx;
     const ladder = ladderOf(ctx.dir, ctx.stack);
-    const good = model.canary.lastKnownGood;
     out(`Stack ${ctx.stack} (stack file)`);
     out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
     out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
     for (const r of model.canary.routes) out(`  route ${r.name} (${r.paths.join(" | ")}): Spring ${r.weight}%, ${ladderPosition(r.weight, ladder)}`);
-    out(`Last known good: ${good ? describeState({ ...good, routes: good.routes ?? {} }) : "not recorded (rollback goes to Rails 100%)"}`);
     out(`Stickiness ${model.canary.stickinessSeconds}s, bake ${model.canary.bakeMinutes} min`);
     if (model.cutin) describeCutin(model).forEach((line) => out(line));
     const doc = ctx.file.doc;
-    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile: doc.get("cutin.header.value") !== undefined }).forEach((l) => out(l));
+    const headerValueInFile = model.cutin ? doc.get(`cutin.header.values.${model.cutin.header.send}`) !== undefined : false;
+    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile }).forEach((l) => out(l));
 }
 
-/** What is deployed (the stack's outputs), what ECS runs, and the alarms of the live Spring color. */
+/** What is deployed and known-good (the stack's position outputs), where the file disagrees, what ECS runs, and the alarms of the live Spring color. */
 async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms: AlarmSource): Promise<void> {
     const { out } = ctx;
-    const deployed = (await deployedOutputs(ctx)) ?? {};
-    out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
+    const view = await deployedView(ctx);
+    if (!view) return;
+    out(`\nDeployed position ${positionDigest(view.position)}: ${describeDeployedPosition(view.position)}`);
+    out(
+        view.knownGood
+            ? `Known-good position ${positionDigest(view.knownGood)}: ${describeDeployedPosition(view.knownGood)}`
+            : `Known-good position: none confirmed yet (rollback has nothing to go back to): npm run canary -- confirm --stack ${ctx.stack} after a bake`,
+    );
+    confirmation(ctx, model, view).forEach((line) => out(line));
+    const drift = (await driftOf(ctx, view)) ?? [];
+    if (drift.length === 0) out(`${ctx.file.doc.fileName} says what is deployed (traffic, live colors, releases).`);
+    else {
+        out(`${ctx.file.doc.fileName} and the deployment disagree (a command that writes refuses until they agree; see the runbook, "Drift"):`);
+        renderDrift(drift, ctx.file.doc.fileName).forEach((line) => out(line));
+    }
     if (ctx.services) {
         const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
         out(
@@ -67,4 +83,17 @@ async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms:
     const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
     out("Health:");
     for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+}
+
+/** A confirmation the stack file holds and the deployment has not taken yet (canary.confirm), and what deploying it does. */
+function confirmation(ctx: CanaryContext, model: StackModel, view: DeployedView): string[] {
+    const confirm = model.canary.confirm;
+    if (!confirm || (view.knownGood && positionDigest(view.knownGood) === confirm)) return [];
+    return positionDigest(view.position) === confirm
+        ? [
+              `canary.confirm ${confirm} names the deployed position and is not deployed yet: npm run canary -- confirm --stack ${ctx.stack} --apply (or its pulumi up) moves the pointer`,
+          ]
+        : [
+              `canary.confirm ${confirm} names no deployed position: deploying it changes nothing (npm run canary -- confirm writes the digest of the position deployed now)`,
+          ];
 }

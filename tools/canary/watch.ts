@@ -1,13 +1,16 @@
 /**
  * Progressive mode (`next --watch`): take a rung, bake it for canary.bakeMinutes while
- * watching the alarms, then take the next; on any alarm roll back at once and stop.
+ * watching the alarms, then take the next; on any alarm roll back at once (to the known-good
+ * position, or Spring to 0 % with none confirmed) and stop. The watch confirms nothing.
  */
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
-import { CanaryContext, deployedOutputs, knownGoodFrom, ladderOf, readModel } from "./context";
+import { StackModel } from "../../lib/config";
+import { CanaryContext, deployedOutputs, deployedView, ladderOf, readModel } from "./context";
+import { trafficOf } from "./deployed";
 import { execute } from "./execute";
 import { UserError } from "../../lib/errors";
-import { proposeNext, proposeRollback } from "./proposals";
+import { KnownGood, RAILS_ONLY, RAILS_ONLY_TARGET, proposeNext, proposeRollback } from "./proposals";
 
 export type Phase = "baking" | "baked";
 export type Decision = "continue" | "advance" | "rollback" | "hold";
@@ -50,10 +53,23 @@ export async function canaryAlarmNames(ctx: CanaryContext, liveColor: string): P
     return [health.compositeAlarm, ...(health.alarms?.[`spring-${liveColor}`] ?? [])];
 }
 
+/**
+ * Where the watch goes on an alarm: the known-good position, or, with none confirmed, Rails on
+ * every rule (said so). The watch climbs without confirming: a rung that baked is confirmed by the
+ * operator (`confirm`), so an alarm takes the stack back to where the watch started or earlier.
+ */
+async function rollbackTarget(ctx: CanaryContext, model: StackModel): Promise<[KnownGood, string?]> {
+    const good = (await deployedView(ctx))?.knownGood;
+    if (good) return [trafficOf(good, model)];
+    ctx.out("No known-good position is confirmed: Spring goes to 0 % on every rule (the emergency lever).");
+    return [RAILS_ONLY, RAILS_ONLY_TARGET];
+}
+
 async function rollBack(ctx: CanaryContext, why: string): Promise<number> {
     ctx.out(`\nRolling back: ${why}`);
+    const model = readModel(ctx);
     // Its own command line, not the watch's: a rollback that finds the file changed says to re-run a rollback.
-    const result = await execute({ ...ctx, argv: undefined }, proposeRollback(readModel(ctx)));
+    const result = await execute({ ...ctx, argv: undefined }, proposeRollback(model, ...(await rollbackTarget(ctx, model))));
     ctx.out(result === 0 ? "Rolled back. Stopped." : "The rollback did not complete: act now (see above).");
     return 1;
 }
@@ -72,7 +88,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
             ctx.out(`\nReached ${current}% (${ladderPosition(current, ladder)}). Done.`);
             return 0;
         }
-        const step = await execute(ctx, proposeNext(model, ladder, opts.route, await knownGoodFrom(ctx)));
+        const step = await execute(ctx, proposeNext(model, ladder, opts.route));
         if (step !== 0) return step;
 
         const names = await canaryAlarmNames(ctx, readModel(ctx).spring.liveColor);

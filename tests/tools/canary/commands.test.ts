@@ -5,7 +5,7 @@ import { modelFromFlatConfig } from "../../../lib/config";
 import { StackDocument } from "../../../tools/canary/stackDocument";
 import { ConfigChange, applyConfigChange, loadedFromValues } from "../../../tools/plan/stackFile";
 import { PROJECT } from "../../helpers";
-import { FakeEngine, canary, changedLines, stackText, tempProject } from "./harness";
+import { FakeEngine, canary, changedLines, edited, stackText, tempProject, writeEdits } from "./harness";
 
 const config = (dir: string, stack = "production") => parse(stackText(dir, stack)).config;
 
@@ -25,16 +25,10 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         );
         assert.match(r.out, /Next: pulumi up --stack production --policy-pack policy --policy-pack-config policy-config.production.json/);
         const after = stackText(dir, "production");
-        const c = config(dir);
-        assert.equal(c["payments-migration:canary"].weight, 5);
-        assert.deepEqual(c["payments-migration:canary"].lastKnownGood, {
-            weight: 1,
-            routes: { "payment-status": 5 },
-            liveColors: { legacy: "green", spring: "blue" },
-        });
-        // Byte for byte outside the changed keys: one changed line, plus the inserted block.
+        assert.equal(config(dir)["payments-migration:canary"].weight, 5);
+        // Byte for byte outside the changed key: one changed line, nothing inserted.
         const lines = changedLines(before, after);
-        assert.equal(after.split("\n").length - before.split("\n").length, 7);
+        assert.equal(lines.length, 1);
         assert.equal(before.split("\n")[lines[0]], "    weight: 1");
     });
 
@@ -47,7 +41,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.equal(stackText(dir, "production"), before);
     });
 
-    it("set to a lower percent is a rollback and always applies", async () => {
+    it("set to a lower percent (the emergency lever) passes the pack, offline too", async () => {
         const dir = tempProject();
         const r = await canary(dir, ["set", "0", "--route", "payment-status", "--stack", "production"]);
         assert.equal(r.code, 0, r.out);
@@ -110,50 +104,52 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.equal(config(dir, "staging")["payments-migration:legacy"].green.versionLabel, "rails-2026.12.1");
     });
 
-    it("rollback is accepted from every state the ladder can reach", async function () {
-        this.timeout(120_000); // two offline plans per rung
+    it("rollback is accepted from every state the ladder can reach, back to the rung confirmed before it", async function () {
+        this.timeout(120_000); // a few offline plans per rung
         for (const [i, rung] of DEFAULT_LADDER.entries()) {
             if (i === 0) continue;
             const dir = tempProject();
-            const doc = StackDocument.read(dir, "production");
-            doc.set("canary.weight", rung);
-            doc.set("canary.lastKnownGood", {
-                weight: DEFAULT_LADDER[i - 1],
-                routes: { "payment-status": 5 },
-                liveColors: { legacy: "green", spring: "blue" },
-            });
-            doc.write();
-            const r = await canary(dir, ["rollback", "--stack", "production"]);
+            const engine = new FakeEngine(dir);
+            writeEdits(dir, "production", { "canary.weight": rung });
+            await engine.deploy("production", stackText(dir, "production"), edited(dir, "production", { "canary.weight": DEFAULT_LADDER[i - 1] }));
+            const r = await canary(dir, ["rollback", "--stack", "production"], { engine });
             assert.equal(r.code, 0, `${rung}: ${r.out}`);
+            assert.match(r.out, /Direction against the known-good position \(as the targeted update deploys it\): back\n/);
             assert.match(r.out, /Policy pack: 0 mandatory/);
             assert.equal(config(dir)["payments-migration:canary"].weight, DEFAULT_LADDER[i - 1], String(rung));
         }
     });
 
-    it("rollback proceeds even when a policy objects (a move back is never blocked)", async () => {
+    it("rollback passes the pack when the deployed position already breaks a policy: the pack excuses a move back, the tool excuses nothing", async () => {
         const dir = tempProject();
-        const doc = StackDocument.read(dir, "production");
-        doc.set("canary.weight", 50);
-        // An unrelated mandatory violation, deployed already: the security baseline sees no deployed state.
-        doc.set("alb.deletionProtection", false);
-        doc.write();
-        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        const engine = new FakeEngine(dir);
+        const good = stackText(dir, "production");
+        // An unrelated mandatory violation, deployed already with the step to 50 %.
+        writeEdits(dir, "production", { "canary.weight": 50, "alb.deletionProtection": false });
+        await engine.deploy("production", stackText(dir, "production"), good);
+        const r = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /\[mandatory\] alb-deletion-protection[\s\S]*Rolling back anyway/);
-        assert.equal(config(dir)["payments-migration:canary"].weight, 0);
+        assert.match(r.out, /: back\n/);
+        assert.match(r.out, /Policy pack: 0 mandatory/);
+        assert.equal(config(dir)["payments-migration:canary"].weight, 1);
+        // The same state as a step forward (nothing confirmed): the pack refuses it, and so does the tool.
+        await engine.deploy("production", stackText(dir, "production"), null);
+        const forward = await canary(dir, ["set", "0", "--stack", "production", "--from-deployed"], { engine });
+        assert.equal(forward.code, 1, forward.out);
+        assert.match(forward.out, /no known-good position confirmed: every change is forward/);
+        assert.match(forward.out, /\[mandatory\] alb-deletion-protection[\s\S]*Refused: the policy pack rejects this step/);
     });
 
     it("rollback with the idle color already empty: idle-color-warm excuses the deployed shortfall, so the pack has no objection", async () => {
         const dir = tempProject();
-        const doc = StackDocument.read(dir, "production");
-        doc.set("canary.weight", 50);
-        doc.set("spring.green.desiredCount", 0);
-        doc.write();
-        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        const engine = new FakeEngine(dir);
+        const good = stackText(dir, "production");
+        writeEdits(dir, "production", { "canary.weight": 50, "spring.green.desiredCount": 0 });
+        await engine.deploy("production", stackText(dir, "production"), good);
+        const r = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(r.code, 0, r.out);
         assert.match(r.out, /Policy pack: 0 mandatory/);
-        assert.doesNotMatch(r.out, /Rolling back anyway/);
-        assert.equal(config(dir)["payments-migration:canary"].weight, 0);
+        assert.equal(config(dir)["payments-migration:canary"].weight, 1);
     });
 
     it("status shows colors, weights per route, the ladder position and what it cannot see offline", async () => {
@@ -163,14 +159,16 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.match(r.out, /Live colors: legacy green, spring blue/);
         assert.match(r.out, /Canary: Spring 1% of ordinary traffic, rung 3 of 9 \(1%\)/);
         assert.match(r.out, /route payment-status \(\/v1\/payments\/\*\/status\): Spring 5%, rung 4 of 9 \(5%\)/);
-        assert.match(r.out, /Deployed state and health signals: need the Pulumi CLI/);
+        assert.match(r.out, /Deployed and known-good positions, drift and health signals: need the Pulumi CLI/);
     });
 
     it("status with a CLI reads the deployed outputs and the health alarms", async () => {
         const dir = tempProject();
         const alarms = { states: async (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n.includes("p99") ? "ALARM" : "OK"])) as any };
         const r = await canary(dir, ["status", "--stack", "production"], { engine: new FakeEngine(dir), alarms });
-        assert.match(r.out, /Deployed: \{"canary":\{"weight":1,"routes":\{"payment-status":5\}\},"liveColors":\{"legacy":"green","spring":"blue"\}\}/);
+        assert.match(r.out, /^Deployed position [0-9a-f]{12}: route-payment-status Spring 5%; canary-default Spring 1%; live: legacy green, spring blue$/m);
+        assert.match(r.out, /^Known-good position [0-9a-f]{12}: /m);
+        assert.match(r.out, /^Pulumi\.production\.yaml says what is deployed/m);
         assert.match(r.out, /ALARM\s+sb-p99/);
         assert.match(r.out, /ECS: every service's primary deployment completed with the task definition in the state\./);
         assert.match(r.out, /OK\s+production-spring-canary-unhealthy/);
@@ -217,37 +215,39 @@ describe("npm run canary: numbers and the legacy pair gone (issue 18, item 7)", 
         assert.equal(stackText(dir, "production"), before);
     });
 
-    /** The production fixture after the decommission: Spring 100 % everywhere, the pair gone, a known-good from before. */
-    function decommissioned(): string {
+    /** The production fixture after the decommission (Spring 100 % everywhere, the pair gone), deployed; the known-good position from before it. */
+    async function decommissioned(): Promise<{ dir: string; engine: FakeEngine }> {
         const dir = tempProject();
-        const doc = StackDocument.read(dir, "production");
-        doc.set("canary.weight", 100);
-        doc.set("canary.routes[0].weight", 100);
-        doc.set("canary.lastKnownGood", { weight: 50, routes: { "payment-status": 50 }, liveColors: { legacy: "green", spring: "blue" } });
-        doc.set("legacy.protect", false);
-        doc.set("legacy.decommissioned", true);
-        doc.set("spring.green.desiredCount", 3);
-        doc.write();
-        return dir;
+        const engine = new FakeEngine(dir);
+        const good = edited(dir, "production", { "canary.weight": 50, "canary.routes[0].weight": 50 });
+        writeEdits(dir, "production", {
+            "canary.weight": 100,
+            "canary.routes[0].weight": 100,
+            "legacy.protect": false,
+            "legacy.decommissioned": true,
+            "spring.green.desiredCount": 3,
+        });
+        await engine.deploy("production", stackText(dir, "production"), good);
+        return { dir, engine };
     }
 
     it("rollback after decommission moves no weight (there is no Rails to move back to): nothing to do, exit 0, no config error", async () => {
-        const dir = decommissioned();
+        const { dir, engine } = await decommissioned();
         const before = stackText(dir, "production");
-        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        const r = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(r.code, 0, r.out + r.err);
         assert.equal(r.err, "");
         assert.match(
             r.out,
-            /^Nothing changed: the legacy pair is decommissioned, so Spring keeps 100 % \(there is no Rails to move back to\) and spring blue is the last known-good color\.$/,
+            /^Nothing changed: the legacy pair is decommissioned, so Spring keeps 100 % \(there is no Rails to move back to\) and spring blue is the known-good color\.$/m,
         );
         assert.equal(stackText(dir, "production"), before);
     });
 
     it("after decommission, a flip prints exactly the commands that make the change it writes, and rollback then flips back only", async () => {
-        const dir = decommissioned();
+        const { dir, engine } = await decommissioned();
         const before = parse(stackText(dir, "production")).config;
-        const r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
+        const r = await canary(dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine });
         assert.equal(r.code, 0, r.out + r.err);
         const printed = r.out
             .split("\n")
@@ -261,10 +261,9 @@ describe("npm run canary: numbers and the legacy pair gone (issue 18, item 7)", 
             modelFromFlatConfig(loadedFromValues(written, PROJECT, "production").config, PROJECT, "production"),
             printed.join("\n"),
         );
-        assert.deepEqual(written["payments-migration:canary"].lastKnownGood.liveColors, { spring: "blue" });
-        const back = await canary(dir, ["rollback", "--stack", "production"]);
+        const back = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(back.code, 0, back.out + back.err);
-        assert.match(back.out, /back to the last known-good state \(spring blue; Spring keeps 100 %: the legacy pair is decommissioned\)/);
+        assert.match(back.out, /back to the known-good position [0-9a-f]{12} \(spring blue; Spring keeps 100 %: the legacy pair is decommissioned\)/);
         assert.match(back.out, /pulumi config set --stack production --path spring\.liveColor -- blue\n(?! {2}pulumi)/);
         assert.equal(parse(stackText(dir, "production")).config["payments-migration:canary"].weight, 100);
     });
@@ -301,17 +300,24 @@ describe("npm run canary -- status when the deployed stack cannot be read", () =
 });
 
 describe("npm run canary with a Pulumi CLI: what is deployed comes from the stack, not the file", () => {
-    it("checks a step against the deployed weight when the file is ahead of it", async () => {
+    it("a step is refused while the file is ahead of the deployment (a weight edited by hand, never deployed); --from-deployed takes the deployed weight, then the step", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
         await engine.outputs("production"); // deployed: the file as it is now (Spring 1%)
-        const doc = StackDocument.read(dir, "production");
-        doc.set("canary.weight", 5); // edited by hand, never deployed
-        doc.write();
+        writeEdits(dir, "production", { "canary.weight": 5 }); // edited by hand, never deployed
+        const before = stackText(dir, "production");
         const r = await canary(dir, ["next", "--stack", "production", "--apply"], { engine });
-        assert.equal(r.code, 1, r.out);
-        assert.match(r.out, /Spring 1% → 10% skips rungs; the next rung up from 1% is 5%/);
+        assert.equal(r.code, 2, r.out);
+        assert.match(r.out, /^ {2}traffic canary-default +legacy-green 95%, spring-blue 5% +legacy-green 99%, spring-blue 1%$/m);
+        assert.equal(stackText(dir, "production"), before);
         assert.equal(engine.ups.length, 0);
+        const fixed = await canary(dir, ["next", "--stack", "production", "--apply", "--from-deployed"], { engine });
+        assert.equal(fixed.code, 0, fixed.out);
+        assert.deepEqual(
+            engine.ups.map((t) => parse(t).config["payments-migration:canary"].weight),
+            [5],
+            "from the deployed 1 %, one rung: 5 %",
+        );
     });
 });
 

@@ -81,11 +81,6 @@ describe("printed pulumi config commands (as the CLI applies them)", () => {
         const withGood = new StackDocument(PROJECT, "production", text);
         withGood.set("canary.weight", 10);
         withGood.set("spring.liveColor", m.spring.liveColor === "blue" ? "green" : "blue");
-        withGood.set("canary.lastKnownGood", {
-            weight: 0.5,
-            routes: { [m.canary.routes[0]?.name ?? "x"]: 1 },
-            liveColors: { legacy: m.legacy.liveColor, spring: m.spring.liveColor },
-        });
         const afterMove = modelFromFlatConfig(withGood.loaded().config, PROJECT, "production");
         const proposals = [
             proposeNext(m, DEFAULT_LADDER),
@@ -101,20 +96,21 @@ describe("printed pulumi config commands (as the CLI applies them)", () => {
         at100.set("canary.weight", 100);
         m.canary.routes.forEach((_, i) => at100.set(`canary.routes[${i}].weight`, 100));
         lines += check("production", at100.toString(), proposeDecommission(modelFromFlatConfig(at100.loaded().config, PROJECT, "production")));
-        lines += check("production", withGood.toString(), proposeRollback(afterMove));
+        const good = { weight: 0.5, routes: { [m.canary.routes[0]?.name ?? "x"]: 1 }, liveColors: { legacy: m.legacy.liveColor, spring: m.spring.liveColor } };
+        lines += check("production", withGood.toString(), proposeRollback(afterMove, good));
         assert.ok(lines >= 20, `only ${lines} commands checked`);
     });
 
     it("objects are set one leaf per command; a shorter list loses its last items with config rm; no JSON on the command line", () => {
         const lines = configCommands(
-            { path: "canary.lastKnownGood", value: { weight: 1, routes: { "payment-status": 5, "odd.name": 0.5 }, liveColors: { spring: "blue" } } },
+            { path: "example.map", value: { weight: 1, ranges: { "payment-status": 5, "odd.name": 0.5 }, colors: { spring: "blue" } } },
             { stack: "production" },
         );
         assert.deepEqual(lines, [
-            "pulumi config set --stack production --path canary.lastKnownGood.weight -- 1",
-            "pulumi config set --stack production --path canary.lastKnownGood.routes.payment-status -- 5",
-            `pulumi config set --stack production --path 'canary.lastKnownGood.routes["odd.name"]' -- 0.5`,
-            "pulumi config set --stack production --path canary.lastKnownGood.liveColors.spring -- blue",
+            "pulumi config set --stack production --path example.map.weight -- 1",
+            "pulumi config set --stack production --path example.map.ranges.payment-status -- 5",
+            `pulumi config set --stack production --path 'example.map.ranges["odd.name"]' -- 0.5`,
+            "pulumi config set --stack production --path example.map.colors.spring -- blue",
         ]);
         assert.deepEqual(configCommands({ path: "alb.originVerify.accept", value: ["b"] }, { stack: "staging", before: ["a", "b"] }), [
             "pulumi config rm --stack staging --path 'alb.originVerify.accept[1]'",

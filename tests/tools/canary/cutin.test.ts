@@ -47,8 +47,10 @@ class StagedEngine extends FakeEngine {
         super(dir, true, ROUTED_HEALTH);
     }
     async resources(stack: string): Promise<DeployedResource[]> {
-        const staging = { urn: STAGING_URN, type: "aws:cloudfront/distribution:Distribution", protect: false, outputs: { id: "E3EXAMPLESTAGE1" } };
-        return [...(await super.resources(stack)), staging];
+        const deployed = await super.resources(stack);
+        const found = deployed.find((r) => r.urn === STAGING_URN);
+        const staging = { type: "aws:cloudfront/distribution:Distribution", protect: false, inputs: {}, ...found, urn: STAGING_URN, id: "E3EXAMPLESTAGE1" };
+        return [...deployed.filter((r) => r !== found), { ...staging, outputs: { ...staging.outputs, id: "E3EXAMPLESTAGE1" } }];
     }
 }
 
@@ -102,9 +104,10 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
         // In-place edge steps deploy only what they change (and the stack's outputs); the deletion step deploys all.
         const root = "urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production";
         const edge = "urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/";
+        const record = "urn:pulumi:production::payments-migration::payments:migration:PositionRecord::position";
         assert.deepEqual(engine.targets, [
-            [root, `${edge}distribution:Distribution::cutin-primary`],
-            [root, `${edge}continuousDeploymentPolicy:ContinuousDeploymentPolicy::cutin-policy`],
+            [root, record, `${edge}distribution:Distribution::cutin-primary`],
+            [root, record, `${edge}continuousDeploymentPolicy:ContinuousDeploymentPolicy::cutin-policy`],
             undefined,
         ]);
         // Before the update that deletes the policy: detached from the primary (CloudFront API), the primary refreshed.
@@ -696,7 +699,7 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             /** Time passes: the file and what is deployed both hold `from` as `to` (what "two hours later" looks like to the tool and the pack). */
             const age = (from: string, to: string) => {
                 fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(from, to));
-                engine.ups[engine.ups.length - 1] = engine.ups[engine.ups.length - 1].replace(from, to);
+                engine.rewrite("production", (text) => text.replace(from, to));
             };
             // adopted → staged → header → weight 1 → 5 → 10 → 15 %, one checked update each.
             for (let i = 0; i < 6; i++) await run("next");

@@ -12,9 +12,11 @@ import {
     ServiceInspector,
     UpOptions,
 } from "../../../tools/canary/adapters";
-import { FIXTURES, tempProject as copyProject } from "../../helpers";
-import { outputsOf } from "../../../tools/plan/run";
+import { FIXTURES, PROJECT, tempProject as copyProject } from "../../helpers";
+import { Position, knownGoodAfter, readPosition } from "../../../lib/position";
+import { PlanRun, runPlan } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
+import { StackDocument } from "../../../tools/canary/stackDocument";
 import { parse } from "yaml";
 
 /** A temporary copy of the fixture stack files, policy configs and Pulumi.yaml (removed after the file's tests). */
@@ -25,8 +27,11 @@ export function tempProject(from = FIXTURES): string {
 export const stackText = (dir: string, stack: string) => fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8");
 
 /**
- * An engine that records each update with the stack file as it was when the update ran;
- * its outputs are those of the last update (at first: the stack file as given).
+ * An engine over a fake deployment: the stack as a deployment of a stack file's config would
+ * leave it (outputs, resources with inputs, ids and protect flags: a program run), and a
+ * known-good position. At first the deployment is the stack file as given, confirmed (its
+ * position is the known-good one); `deploy` sets another one. Each update deploys the stack
+ * file as it is then and moves the known-good pointer as the program does (knownGoodAfter).
  */
 export class FakeEngine implements Engine {
     public ups: string[] = [];
@@ -36,11 +41,14 @@ export class FakeEngine implements Engine {
     public refreshes: string[][] = [];
     /** Every update, refresh and CloudFront call in the order they ran ("up", "refresh", "detach"). */
     public events: string[] = [];
+    /** The stack file text each stack's deployment was made from. */
+    private readonly deployedText: Record<string, string> = {};
+    /** The known-good position per stack, once set (before: the deployed position). */
+    private readonly knownGood: Record<string, Position | null> = {};
     async refresh(_stack: string, urns: readonly string[]) {
         this.refreshes.push([...urns]);
         this.events.push("refresh");
     }
-    private readonly initial: Record<string, string> = {};
     constructor(
         private readonly dir: string,
         private readonly cli = true,
@@ -52,69 +60,74 @@ export class FakeEngine implements Engine {
     available() {
         return this.cli;
     }
+    /**
+     * The stack deployed from `text` (e.g. a step deployed and not merged); `knownGood`: the stack
+     * file text whose position is the known-good one, null for none confirmed, or (left out) the
+     * deployed position itself.
+     */
+    async deploy(stack: string, text: string, knownGood?: string | null): Promise<void> {
+        this.deployedText[stack] = text;
+        if (knownGood === undefined) delete this.knownGood[stack];
+        else this.knownGood[stack] = knownGood === null ? null : position((await this.run(stack, knownGood)).outputs.position);
+    }
+    /** The deployed config changed in place, the known-good pointer kept (e.g. a recorded time moved back: "two hours later"). */
+    rewrite(stack: string, change: (text: string) => string): void {
+        this.deployedText[stack] = change((this.deployedText[stack] ??= stackText(this.dir, stack)));
+    }
     async up(stack: string, _log: (line: string) => void, opts: UpOptions = {}) {
         if (this.failAt === this.ups.length) throw new Error("update failed: service did not stabilize");
-        this.ups.push(stackText(this.dir, stack));
+        const text = stackText(this.dir, stack);
+        const before = await this.outputs(stack);
+        this.ups.push(text);
         this.targets.push(opts.targets);
         this.events.push("up");
+        const confirm = (parse(text).config["payments-migration:canary"] as { confirm?: string }).confirm;
+        this.knownGood[stack] = knownGoodAfter({ deployedPosition: before.position, deployedKnownGood: before.knownGood, confirm });
+        this.deployedText[stack] = text;
     }
-    /** The deployed ECS services (with their desired counts) and task definitions (one per image), and the Beanstalk environments' protect flags. */
+    /** The deployment: a run of the deployed config (kept by config: tests/hooks.ts keepPlans). */
+    private run(stack: string, text = (this.deployedText[stack] ??= stackText(this.dir, stack))): Promise<PlanRun> {
+        return runPlan({ stack, dir: this.dir, loaded: stackConfigFromText(text, PROJECT, stack), deployed: {} });
+    }
     async resources(stack: string): Promise<DeployedResource[]> {
-        this.initial[stack] ??= stackText(this.dir, stack);
-        const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
-        const config = parse(text).config;
-        const spring = config["payments-migration:spring"];
-        const legacy = config["payments-migration:legacy"];
-        const protect = config["payments-migration:protectRollbackTargets"] === true;
-        const urn = (type: string, name: string) => `urn:pulumi:${stack}::payments-migration::${type}::${name}`;
-        return (["blue", "green"] as const).flatMap((color) => {
-            const td = taskDefinitionArn(color, spring[color].image);
-            return [
-                {
-                    urn: urn("aws:ecs/service:Service", `spring-${color}`),
-                    type: "aws:ecs/service:Service",
-                    protect,
-                    outputs: { name: `spring-${color}`, cluster: "arn:cluster", taskDefinition: td, desiredCount: spring[color].desiredCount },
-                },
-                {
-                    urn: urn("aws:ecs/taskDefinition:TaskDefinition", `spring-${color}-task`),
-                    type: "aws:ecs/taskDefinition:TaskDefinition",
-                    protect: false,
-                    outputs: { arn: td, containerDefinitions: JSON.stringify([{ image: spring[color].image }]) },
-                },
-                ...(legacy && !legacy.decommissioned
-                    ? [
-                          {
-                              urn: urn("aws:elasticbeanstalk/environment:Environment", `legacy-${color}`),
-                              type: "aws:elasticbeanstalk/environment:Environment",
-                              protect: legacy.protect ?? protect,
-                              outputs: {},
-                          },
-                      ]
-                    : []),
-            ];
-        });
+        return (await this.run(stack)).states
+            .filter((s) => s.custom || s.type === "pulumi:pulumi:Stack")
+            .map((s) => ({
+                urn: s.urn,
+                type: s.type,
+                ...(typeof s.outputs.id === "string" ? { id: s.outputs.id } : {}),
+                protect: s.options.protect,
+                inputs: s.inputs,
+                outputs: s.outputs,
+            }));
     }
-    async outputs(stack: string) {
-        this.initial[stack] ??= stackText(this.dir, stack);
-        const text = this.ups[this.ups.length - 1] ?? this.initial[stack];
-        return { ...(await outputsOf(stackConfigFromText(text, "payments-migration", stack), { dir: this.dir })), health: this.health };
+    async outputs(stack: string): Promise<Record<string, unknown>> {
+        const run = await this.run(stack);
+        const knownGood = stack in this.knownGood ? this.knownGood[stack] : run.outputs.position;
+        return { ...run.outputs, knownGood, health: this.health };
     }
 }
 
-export const taskDefinitionArn = (color: string, image: string) => `arn:aws:ecs:eu-west-1:111111111111:task-definition/spring-${color}:${image.length}`;
+/** A position output read back (a test fails here on a malformed one). */
+function position(value: unknown): Position {
+    const p = readPosition(value);
+    if (typeof p === "string") throw new Error(p);
+    return p;
+}
 
 /** ECS as DescribeServices reports it: by default every service runs its state's task definition, completed. */
 export class FakeServices implements ServiceInspector {
-    /** Service name → what ECS reports instead (e.g. a circuit-breaker rollback). */
+    /** Service resource name (or ECS name) → what ECS reports instead (e.g. a circuit-breaker rollback). */
     public override: Record<string, ServiceDeployments> = {};
     constructor(
         private readonly engine?: FakeEngine,
         private readonly stack = "production",
     ) {}
     async describe(_cluster: string, service: string): Promise<ServiceDeployments | undefined> {
-        if (this.override[service]) return this.override[service];
         const r = (await this.engine?.resources(this.stack))?.find((x) => x.outputs.name === service);
+        // Overrides by the service's resource name (spring-green) or its ECS name.
+        const override = this.override[r?.urn.split("::").pop() ?? ""] ?? this.override[service];
+        if (override) return override;
         return r ? { deployments: [{ status: "PRIMARY", taskDefinition: String(r.outputs.taskDefinition), rolloutState: "COMPLETED" }] } : undefined;
     }
 }
@@ -182,4 +195,16 @@ export function changedLines(a: string, b: string): number[] {
     const out: number[] = [];
     for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) out.push(i);
     return out;
+}
+
+/** A stack file's text with these config edits (paths as `pulumi config set --path` takes them), not written. */
+export function edited(dir: string, stack: string, edits: Record<string, unknown>, text = stackText(dir, stack)): string {
+    const doc = new StackDocument(PROJECT, stack, text);
+    for (const [key, value] of Object.entries(edits)) doc.set(key, value);
+    return doc.toString();
+}
+
+/** The stack file rewritten with these config edits. */
+export function writeEdits(dir: string, stack: string, edits: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edited(dir, stack, edits));
 }

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AutomationEngine } from "../../../tools/canary/adapters";
 import { PulumiCliError, deploymentOf, exportDeployment } from "../../../tools/canary/pulumiCli";
-import { outputsOf } from "../../../tools/plan/run";
+import { outputsOf, runPlan } from "../../../tools/plan/run";
 import { loadStackConfig } from "../../../tools/plan/stackFile";
 import { tempDir } from "../../helpers";
 import { canary, stackText, tempProject } from "./harness";
@@ -32,20 +32,33 @@ function fakePulumi(mode: "not-logged-in" | "no-stack" | "export", exported: unk
     return { command, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []) };
 }
 
-/** A deployment as `pulumi stack export` (without --show-secrets) writes it: the fixture's outputs, a secret among them. */
-function exportedFixture(dir: string) {
-    const outputs = { ...outputsOf(loadStackConfig(dir, "production")), qaToken: SECRET, nested: { plain: 1, hidden: SECRET } };
+/** Every generated secret (a "[secret:<name>]" placeholder in a plan) as the state stores a secret: ciphertext. */
+const encrypted = (v: unknown): unknown =>
+    typeof v === "string" && v.includes("[secret:")
+        ? SECRET
+        : Array.isArray(v)
+          ? v.map(encrypted)
+          : v && typeof v === "object"
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encrypted(x)]))
+            : v;
+
+/**
+ * A deployment as `pulumi stack export` (without --show-secrets) writes it: every resource of a
+ * deployment of the fixture (inputs, outputs, ids, protect flags), its secrets as ciphertext, and
+ * the fixture's stack outputs with a secret among them.
+ */
+async function exportedFixture(dir: string) {
+    const run = await runPlan({ stack: "production", dir, deployed: {} });
+    const outputs = { ...(await outputsOf(loadStackConfig(dir, "production"), { dir })), qaToken: SECRET, nested: { plain: 1, hidden: SECRET } };
+    const resources = run.states
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map((r) => ({ urn: r.urn, type: r.type, id: r.outputs.id, protect: r.options.protect, inputs: encrypted(r.inputs), outputs: encrypted(r.outputs) }));
     return {
         version: 3,
         deployment: {
             resources: [
                 { urn: "urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production", type: "pulumi:pulumi:Stack", outputs },
-                {
-                    urn: "urn:x::aws:elasticbeanstalk/environment:Environment::legacy-blue",
-                    type: "aws:elasticbeanstalk/environment:Environment",
-                    protect: true,
-                    outputs: {},
-                },
+                ...resources,
             ],
         },
     };
@@ -56,7 +69,7 @@ describe("reading the deployed stack through the Pulumi CLI", function () {
 
     it("pulumi stack export without --show-secrets: the outputs and protect flags, every secret read as [secret]", async () => {
         const dir = tempProject();
-        const fake = fakePulumi("export", exportedFixture(dir));
+        const fake = fakePulumi("export", await exportedFixture(dir));
         const engine = new AutomationEngine(dir, fake.command);
         const outputs = await engine.outputs("production");
         assert.equal(outputs.qaToken, "[secret]");
@@ -70,9 +83,12 @@ describe("reading the deployed stack through the Pulumi CLI", function () {
 
     it("a command run with a CLI reads the deployment without decrypting (no --show-secrets in any call)", async () => {
         const dir = tempProject();
-        const fake = fakePulumi("export", exportedFixture(dir));
+        const fake = fakePulumi("export", await exportedFixture(dir));
         const r = await canary(dir, ["next", "--stack", "production"], { engine: new AutomationEngine(dir, fake.command) });
         assert.equal(r.code, 0, r.out + r.err);
+        // The targeted plan keeps the deployed resources, their secrets named as the plan names them: the pack compares like with like.
+        assert.match(r.out, /: forward\n/);
+        assert.match(r.out, /Policy pack: 0 mandatory/);
         assert.ok(fake.calls().length > 0);
         assert.ok(
             fake.calls().every((c) => c === "stack export --stack production"),
@@ -129,5 +145,8 @@ describe("reading the deployed stack through the Pulumi CLI", function () {
         const d = deploymentOf({ deployment: { resources: [{ urn: "u", type: "pulumi:pulumi:Stack", outputs: { a: [SECRET, { b: SECRET }], c: "x" } }] } });
         assert.deepEqual(d.outputs, { a: ["[secret]", { b: "[secret]" }], c: "x" });
         assert.deepEqual(deploymentOf({}).outputs, {});
+        // Each resource keeps its id and inputs, masked the same way: what a targeted plan keeps for it.
+        const [r] = deploymentOf({ deployment: { resources: [{ urn: "u", type: "t", id: "i-1", inputs: { h: { v: [SECRET] } }, outputs: {} }] } }).resources;
+        assert.deepEqual(r, { urn: "u", type: "t", id: "i-1", protect: false, inputs: { h: { v: ["[secret]"] } }, outputs: {} });
     });
 });

@@ -52,24 +52,33 @@ describe("canary status: the QA command for the stack and its cut-in phase", () 
         }
     });
 
-    it("header: the command carries the continuous-deployment header, its value read with pulumi config get, never printed", () => {
-        const model = atPhase("header", [["cutin.header.value", "hunter2-not-printed"]]);
+    it("header: the command carries the sent slot's continuous-deployment header, its value read with pulumi config get, never printed", () => {
+        const model = atPhase("header", [["cutin.header.values.a", "hunter2-not-printed-0123456789"]]);
         const lines = qaAccess(model, OPTS);
         assert.match(
             lines[0],
-            /^QA at cut-in phase header: only requests with the continuous-deployment header aws-cf-cd-payments-cutin reach the routed ALB \(and so Spring\); every other request, QA headers or not, reaches Rails/,
+            /^QA at cut-in phase header: only requests with the continuous-deployment header aws-cf-cd-payments-cutin-a reach the routed ALB \(and so Spring\); every other request, QA headers or not, reaches Rails/,
         );
         assert.equal(
             lines[1],
-            `  Spring (live color, blue): ${spring('-H "aws-cf-cd-payments-cutin: $(pulumi config get --path cutin.header.value --stack production)" ')}`,
+            `  Spring (live color, blue): ${spring('-H "aws-cf-cd-payments-cutin-a: $(pulumi config get --path cutin.header.values.a --stack production)" ')}`,
         );
         assert.match(lines[2], /^ {2}Spring green \(idle: where a release goes\): curl .*-H "X-Route-To: spring-green"/);
         assert.ok(!lines.join("\n").includes("hunter2-not-printed"));
+        // During a rotation the policy matches slot b: its header and its value.
+        const rotated = qaAccess(
+            atPhase("header", [
+                ["cutin.header.send", "b"],
+                ["cutin.header.values.b", "another-secret-0123456789"],
+            ]),
+            OPTS,
+        );
+        assert.match(rotated[1], /-H "aws-cf-cd-payments-cutin-b: \$\(pulumi config get --path cutin\.header\.values\.b --stack production\)"/);
         // Not in the file: the command would print nothing, so the tool says to set one first.
         const unset = qaAccess(model, { ...OPTS, headerValueInFile: false });
         assert.match(
             unset[1],
-            /^ {2}cutin\.header\.value is not set in Pulumi\.production\.yaml .*pulumi config set --secret --path cutin\.header\.value --stack production <value>, then pulumi up$/,
+            /^ {2}cutin\.header\.values\.a is not set in Pulumi\.production\.yaml: set a secret first: pulumi config set --secret --path cutin\.header\.values\.a --stack production "\$\(openssl rand -hex 32\)", then pulumi up$/,
         );
     });
 

@@ -3,11 +3,9 @@
  * Spring's share, a flag taken on trust, hints and hand commands printed where they do not apply.
  */
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { parse } from "yaml";
 import { StackDocument } from "../../../tools/canary/stackDocument";
-import { FakeEngine, canary, stackText, tempProject } from "./harness";
+import { FakeEngine, canary, edited, stackText, tempProject, writeEdits } from "./harness";
 
 const config = (dir: string, stack: string) => parse(stackText(dir, stack)).config;
 
@@ -23,45 +21,47 @@ function stagingAt100(protect: boolean): string {
 }
 
 describe("canary tool, new-operator review", () => {
-    it("undoing a flip by flipping back is a move back: it keeps last known-good, and rollback then has nothing to do", async () => {
+    it("undoing a flip by flipping back to the known-good color: labelled so, judged back by the pack, and rollback then has nothing to do", async () => {
         const dir = tempProject();
-        assert.equal((await canary(dir, ["flip", "spring", "green", "--stack", "staging"])).code, 0);
-        const recorded = config(dir, "staging")["payments-migration:canary"].lastKnownGood;
-        assert.equal(recorded.liveColors.spring, "blue");
-        const back = await canary(dir, ["flip", "spring", "blue", "--stack", "staging"]);
+        const engine = new FakeEngine(dir);
+        const good = stackText(dir, "staging");
+        // The flip to green is deployed; the known-good position is blue-live, as before it.
+        writeEdits(dir, "staging", { "spring.liveColor": "green" });
+        await engine.deploy("staging", stackText(dir, "staging"), good);
+        const back = await canary(dir, ["flip", "spring", "blue", "--stack", "staging", "--apply"], { engine });
         assert.equal(back.code, 0, back.out + back.err);
+        assert.match(back.out, /\[traffic\] spring: live color green → blue \(back to the known-good color\)/);
+        assert.match(back.out, /Direction against the known-good position \(as the targeted update deploys it\): back\n/);
         assert.equal(config(dir, "staging")["payments-migration:spring"].liveColor, "blue");
-        assert.deepEqual(config(dir, "staging")["payments-migration:canary"].lastKnownGood, recorded, "a move back does not overwrite last known-good");
-        assert.doesNotMatch(back.out, /canary\.lastKnownGood/);
         const before = stackText(dir, "staging");
-        const r = await canary(dir, ["rollback", "--stack", "staging"]);
+        const r = await canary(dir, ["rollback", "--stack", "staging"], { engine });
         assert.equal(r.code, 0, r.out + r.err);
-        assert.match(r.out, /^Nothing changed: /);
+        assert.match(r.out, /^Nothing changed: /m);
         assert.equal(stackText(dir, "staging"), before);
     });
 
     it("rollback never raises Spring's share: after an emergency set 0, rollback leaves the weight at 0", async () => {
         const dir = tempProject();
-        for (let i = 0; i < 2; i++) assert.equal((await canary(dir, ["next", "--stack", "production"])).code, 0);
-        assert.equal(config(dir, "production")["payments-migration:canary"].lastKnownGood.weight, 5);
-        assert.equal((await canary(dir, ["set", "0", "--stack", "production"])).code, 0);
+        const engine = new FakeEngine(dir);
+        // Known-good at 5 %; the emergency set 0 is deployed.
+        const good = edited(dir, "production", { "canary.weight": 5 });
+        writeEdits(dir, "production", { "canary.weight": 0 });
+        await engine.deploy("production", stackText(dir, "production"), good);
         const before = stackText(dir, "production");
-        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        const r = await canary(dir, ["rollback", "--stack", "production"], { engine });
         assert.equal(r.code, 0, r.out + r.err);
         // The route (at 5 %, known-good 5 %) stays; the catch-all stays at 0: nothing to do.
-        assert.match(r.out, /^Nothing changed: /);
+        assert.match(r.out, /^Nothing changed: /m);
         assert.equal(stackText(dir, "production"), before);
-        assert.equal(config(dir, "production")["payments-migration:canary"].weight, 0);
     });
 
-    it("execute checks a move back against the plans, not the flag: a 'rollback' that raises a share is refused and writes nothing", async () => {
+    it("a proposal's rollback flag decides nothing: a 'rollback' that raises a share is judged forward by the pack and refused, nothing written", async () => {
         const dir = tempProject();
         const { execute } = await import("../../../tools/canary/execute");
-        const { FakeEngine } = await import("./harness");
         const { readStackFile } = await import("../../../tools/canary/context");
         const lines: string[] = [];
         const file = readStackFile(dir, "production");
-        const ctx = { dir, stack: "production", file, apply: false, engine: new FakeEngine(dir, false), out: (t: string) => lines.push(t) };
+        const ctx = { dir, stack: "production", file, apply: false, engine: new FakeEngine(dir), out: (t: string) => lines.push(t) };
         const before = stackText(dir, "production");
         const code = await execute(ctx, {
             command: "rollback",
@@ -69,8 +69,8 @@ describe("canary tool, new-operator review", () => {
             steps: [{ kind: "traffic", description: "not back at all", edits: [{ path: "canary.weight", value: 50 }] }],
         });
         assert.equal(code, 1, lines.join("\n"));
-        assert.match(lines.join("\n"), /Refused: this is not a move back: Spring's share goes up \(on \/ 1% → 50%/);
-        assert.doesNotMatch(lines.join("\n"), /Rolling back anyway/);
+        assert.match(lines.join("\n"), /Direction against the known-good position \(as the targeted update deploys it\): forward\n/);
+        assert.match(lines.join("\n"), /\[mandatory\] canary-step-limit[\s\S]*Refused: the policy pack rejects this step/);
         assert.equal(stackText(dir, "production"), before);
     });
 });
@@ -153,13 +153,8 @@ describe("canary tool, new-operator review: a traffic step after a capacity step
         assert.match(r.out, /Refused: this step needs capacity the stack file holds but the stack has not deployed \(spring-green desiredCount 2 → 3\)/);
         assert.equal(stackText(dir, "production"), before);
 
-        // Deployed: Spring 0.5 %, spring green at 2 tasks; the file: Spring 1 %, spring green at 3.
-        const doc = StackDocument.read(dir, "production");
-        doc.set("canary.weight", 0.5);
-        doc.set("spring.green.desiredCount", 2);
-        doc.write();
-        await engine.up("production", () => undefined);
-        fs.writeFileSync(path.join(dir, "Pulumi.production.yaml"), before);
+        // Deployed: the fixture (spring green at 2 tasks); the file: the same, spring green at 3 (pending, not traffic: no drift).
+        await engine.deploy("production", edited(dir, "production", { "spring.green.desiredCount": 2 }, before));
         const back = await canary(dir, ["set", "0", "--stack", "production"], { engine });
         assert.equal(back.code, 0, back.out);
         assert.match(

@@ -60,12 +60,18 @@ describe("stack file edits (as pulumi config set --path)", () => {
         const crlf = WITH_SECRETS.replace(/\n/g, "\r\n");
         const doc = new StackDocument("payments-migration", "test", crlf);
         doc.set("canary.weight", 5);
-        doc.set("canary.lastKnownGood", { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        doc.set("canary.example", {
+            blue: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/b/1",
+            green: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/g/2",
+        });
         doc.set("canary.stickinessSeconds", 120);
         doc.set("tags.owner", "payments"); // the flow-style map: the file is re-serialized
         const after = doc.toString();
         assert.equal(after.replace(/\r\n/g, "").includes("\n"), false, JSON.stringify(after));
-        assert.deepEqual(doc.get("canary.lastKnownGood"), { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        assert.deepEqual(doc.get("canary.example"), {
+            blue: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/b/1",
+            green: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/g/2",
+        });
         assert.equal(doc.get("tags.owner"), "payments");
     });
 
@@ -78,11 +84,17 @@ describe("stack file edits (as pulumi config set --path)", () => {
 
     it("adds a new key after the existing ones without touching them", () => {
         const doc = new StackDocument("payments-migration", "test", WITH_SECRETS);
-        doc.set("canary.lastKnownGood", { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        doc.set("canary.example", {
+            blue: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/b/1",
+            green: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/g/2",
+        });
         const after = doc.toString();
         assert.ok(after.startsWith(WITH_SECRETS.split("  payments-migration:health:")[0]));
         assert.ok(after.endsWith(`  payments-migration:health:${WITH_SECRETS.split("  payments-migration:health:")[1]}`));
-        assert.deepEqual(doc.get("canary.lastKnownGood"), { weight: 1, routes: { status: 5 }, liveColors: { spring: "blue" } });
+        assert.deepEqual(doc.get("canary.example"), {
+            blue: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/b/1",
+            green: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/g/2",
+        });
     });
 
     it("creates missing maps and lists on the way, and reads values back", () => {
