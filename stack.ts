@@ -184,7 +184,8 @@ function declareAlb(ctx: StackContext, network: Network): RoutedAlb {
     return new RoutedAlb("alb", {
         vpcId: network.vpcId,
         vpcCidrs: network.vpcCidrs,
-        publicSubnetIds: network.publicSubnetIds,
+        // Internal: the private subnets, where CloudFront's VPC origin reaches it (components/routedAlb.ts).
+        subnetIds: ctx.model.alb.internal ? network.privateSubnetIds : network.publicSubnetIds,
         alb: ctx.model.alb,
         protect: ctx.protect,
         tags: ctx.tags,
@@ -277,6 +278,8 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
         originDomain: model.edge.originDomain!,
         originVerifyHeader: model.alb.originVerifyHeader,
         originVerifyValue: secrets.originVerify[model.alb.originVerify.send].result,
+        // Internal ALB: every distribution (the edge, the cut-in's staging and promoted primary) goes through its VPC origin.
+        vpcOriginId: alb.vpcOriginId,
         originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
         originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
         viewerFilterArn: viewerFilter?.arn,

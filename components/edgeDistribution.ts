@@ -9,8 +9,17 @@ const ORIGIN_ID = "routed-alb";
 
 /** How CloudFront reaches the routed ALB: what every distribution serving the API repeats. */
 export interface RoutedEdgeArgs {
-    /** A DNS name of yours that points at the ALB and that the ALB certificate covers. */
+    /**
+     * A DNS name of yours that the ALB certificate covers: CloudFront checks the ALB's
+     * certificate against it. Over the internet it must also resolve to the ALB.
+     */
     originDomain: pulumi.Input<string>;
+    /**
+     * The CloudFront VPC origin of an internal ALB (RoutedAlb.vpcOriginId): CloudFront reaches
+     * the ALB through it, never over the internet.
+     * @default none: CloudFront reaches an internet-facing ALB at originDomain (alb.internal: false)
+     */
+    vpcOriginId?: pulumi.Input<string>;
     /** Header CloudFront adds to every origin request; the ALB forwards nothing without it. */
     originVerifyHeader: string;
     originVerifyValue: pulumi.Input<string>;
@@ -42,25 +51,35 @@ export interface EdgeDistributionArgs {
  * The routed ALB as a CloudFront origin, and the default cache behavior toward it. One
  * definition for this component's distribution and for the cut-in's staging and promoted
  * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ:
- * HTTPS only (the origin-verify header is a secret and crosses the internet), no cache,
+ * HTTPS only (the origin-verify header is a secret), through the ALB's VPC origin when it has one, no cache,
  * every viewer header but Host, and the QA viewer filter when there is one.
  */
 export function routedEdgeConfig(args: RoutedEdgeArgs) {
+    const timeouts = {
+        // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
+        originKeepaliveTimeout: args.originKeepaliveSeconds,
+        // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
+        originReadTimeout: args.originReadTimeoutSeconds,
+    };
     return {
         origins: [
             {
                 originId: ORIGIN_ID,
                 domainName: args.originDomain,
-                customOriginConfig: {
-                    httpPort: 80,
-                    httpsPort: 443,
-                    originProtocolPolicy: "https-only",
-                    originSslProtocols: ["TLSv1.2"],
-                    // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
-                    originKeepaliveTimeout: args.originKeepaliveSeconds,
-                    // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
-                    originReadTimeout: args.originReadTimeoutSeconds,
-                },
+                // A VPC origin carries its protocol (HTTPS only, TLS 1.2) on the VpcOrigin resource
+                // (components/routedAlb.ts); the distribution's origin names it and keeps the timeouts
+                // (API reference, Origin: VpcOriginConfig instead of CustomOriginConfig).
+                ...(args.vpcOriginId !== undefined
+                    ? { vpcOriginConfig: { vpcOriginId: args.vpcOriginId, ...timeouts } }
+                    : {
+                          customOriginConfig: {
+                              httpPort: 80,
+                              httpsPort: 443,
+                              originProtocolPolicy: "https-only",
+                              originSslProtocols: ["TLSv1.2"],
+                              ...timeouts,
+                          },
+                      }),
                 customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
             },
         ],

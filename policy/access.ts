@@ -1,5 +1,6 @@
 /**
- * Who can reach what: only CloudFront reaches the ALB, only testers holding the token
+ * Who can reach what: only the stack's CloudFront distributions reach the ALB (through its VPC
+ * origin; an older internet-facing ALB through CloudFront's prefix list), only testers holding the token
  * use the QA routes, CloudFront passes on what the routing depends on, and the secret
  * CloudFront sends rotates only in the documented order. Header names are the ones the
  * program uses (the RoutedAlb records them; lib/position.ts), never a default of the pack's own.
@@ -11,7 +12,14 @@ import {
     ALL_VIEWER_POLICY_ID,
     CACHING_DISABLED_POLICY_ID,
 } from "../lib/cloudfront";
-import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "../lib/contract";
+import {
+    BEANSTALK_LISTENER_PORT,
+    CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
+    CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP,
+    ORIGIN_VERIFY_PASSWORDS,
+    RoutedAlbOutputs,
+    TRAFFIC_PORT,
+} from "../lib/contract";
 import type { Position } from "../lib/position";
 import { TYPES, hasWildcard, headerConditions, isUnknown, rulesOf } from "./stackView";
 import { PRIVATE_RANGES, isPrivateCidr } from "./cidr";
@@ -101,11 +109,14 @@ export const qaRoutesProtected = stackPolicy<object>({
 export interface OriginLockedConfig {
     /** CloudFront origin-facing prefix list ids of the stack's region (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontPrefixList`). */
     prefixListIds: string[];
+    /** CloudFront VPC-origin security group ids (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontVpcOrigin`). */
+    vpcOriginSecurityGroupIds: string[];
 }
 
 const STANDALONE_INGRESS = new Set(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"]);
 const PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
 const PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
+const VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin";
 
 /** Ingress that is not a prefix list: CIDRs, security groups or self. */
 function openIngress(rule: any): string | undefined {
@@ -116,6 +127,32 @@ function openIngress(rule: any): string | undefined {
         if (rule?.[key]) return `${key} ${rule[key]}`;
     }
     if (rule?.self) return "self";
+    return undefined;
+}
+
+/** Ingress from anything but security groups: CIDRs, prefix lists or self. */
+function nonGroupIngress(rule: any): string | undefined {
+    for (const key of ["cidrBlocks", "ipv6CidrBlocks", "prefixListIds"]) {
+        if (Array.isArray(rule?.[key]) && rule[key].length > 0) return `${key} ${rule[key].join(", ")}`;
+    }
+    for (const key of ["cidrIpv4", "cidrIpv6", "prefixListId"]) {
+        if (rule?.[key]) return `${key} ${rule[key]}`;
+    }
+    if (rule?.self) return "self";
+    return undefined;
+}
+
+/** The security groups an ingress rule admits, inline (`securityGroups`) or standalone. */
+function ingressGroups(rule: any): string[] {
+    return [...((rule?.securityGroups ?? []) as unknown[]), rule?.referencedSecurityGroupId, rule?.sourceSecurityGroupId].filter(Boolean).map(String);
+}
+
+/** TCP on the HTTPS listener's port only: port 80 holds Beanstalk's rules, which have no origin-verify condition. */
+function portProblem(rule: any): string | undefined {
+    const protocol = String(rule?.protocol ?? rule?.ipProtocol ?? "");
+    if (protocol !== "tcp" && protocol !== "6") return `protocol ${protocol || "(none)"} (only tcp)`;
+    if (Number(rule?.fromPort) !== TRAFFIC_PORT || Number(rule?.toPort) !== TRAFFIC_PORT)
+        return `ports ${rule?.fromPort}–${rule?.toPort} (only ${TRAFFIC_PORT})`;
     return undefined;
 }
 
@@ -159,154 +196,260 @@ function resolvedCloudFrontLists(resources: readonly PolicyResource[]): { ids: s
     return ids.length > 0 ? { ids } : { ids, problem: "no RoutedAlb records the CloudFront prefix list it resolved" };
 }
 
+/** CloudFront's VPC-origin security group ids the program resolved (RoutedAlb outputs), or why there are none to trust. */
+function resolvedVpcOriginGroups(resources: readonly PolicyResource[]): { ids: string[]; problem?: string } {
+    const ids: string[] = [];
+    for (const alb of resources.filter((r) => r.type === TYPES.routedAlb)) {
+        const group = ((alb.props ?? {}) as RoutedAlbOutputs).cloudFrontVpcOrigin?.securityGroup;
+        if (group?.name !== CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP || typeof group.id !== "string") {
+            return { ids: [], problem: `RoutedAlb ${alb.name} records no security group resolved by the name ${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP}` };
+        }
+        ids.push(group.id);
+    }
+    return ids.length > 0 ? { ids } : { ids, problem: `no RoutedAlb records the ${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP} group it resolved` };
+}
+
+/** What one evaluation of origin-locked reads, once. */
+interface OriginView {
+    j: Judgement;
+    config: OriginLockedConfig;
+    header: string;
+    albs: PolicyResource[];
+    rules: ReturnType<typeof rulesOf>;
+    distributions: PolicyResource[];
+    environments: PolicyResource[];
+    vpcOrigins: PolicyResource[];
+    /** Each distribution origin that reaches the routed ALB (every origin but the cut-in's old one), with its origin-verify header. */
+    routedOrigins: { dist: PolicyResource; origin: any; header?: any }[];
+    report: (message: string, urn?: string) => void;
+}
+
+const isInternal = (alb: PolicyResource) => (alb.props as any).internal === true;
+
+/** What is known before anything exists: rules, listeners, origins, VPC origins, Beanstalk's settings. */
+function structureFindings(v: OriginView): void {
+    const { header, report } = v;
+    const verify = header.toLowerCase();
+    for (const rule of v.rules) {
+        const values = headerConditions(rule).get(verify);
+        if (!Array.isArray(values) || values.length === 0) {
+            report(`rule ${rule.name} forwards without requiring ${header}: anyone reaching the ALB could use it`, rule.resource.urn);
+        }
+    }
+    for (const listener of v.j.resources.filter((r) => r.type === TYPES.listener)) {
+        const actions: any[] = (listener.props as any).defaultActions ?? [];
+        const types = actions.map((a) => a?.type);
+        if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
+            report(
+                `listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`,
+                listener.urn,
+            );
+        }
+    }
+    const internal = v.albs.some(isInternal);
+    for (const { dist, origin, header: h } of v.routedOrigins) {
+        if (!h || !Object.keys(h).includes("value")) {
+            report(`distribution ${dist.name} origin ${origin.originId} does not add ${header}: the ALB would reject all traffic`, dist.urn);
+        }
+        // An internal ALB is reached only through its VPC origin; an origin by name would go nowhere, or somewhere else.
+        if (internal && !origin.vpcOriginConfig) {
+            report(
+                `distribution ${dist.name} origin ${origin.originId} reaches ${origin.domainName} over the internet, but the ALB is internal: use its VPC origin`,
+                dist.urn,
+            );
+        }
+        if (origin.vpcOriginConfig?.ownerAccountId) {
+            report(
+                `distribution ${dist.name} origin ${origin.originId} uses a VPC origin of account ${origin.vpcOriginConfig.ownerAccountId}: only this stack's VPC origin reaches the ALB`,
+                dist.urn,
+            );
+        }
+    }
+    for (const vo of v.vpcOrigins) {
+        const c = (vo.props as any).vpcOriginEndpointConfig ?? {};
+        const weak = ((c.originSslProtocols?.items ?? []) as string[]).filter((p) => p !== "TLSv1.2");
+        if (c.originProtocolPolicy !== "https-only")
+            report(`VPC origin ${vo.name} uses ${c.originProtocolPolicy}: only https-only keeps the origin-verify header encrypted`, vo.urn);
+        if (weak.length > 0) report(`VPC origin ${vo.name} allows ${weak.join(", ")}: TLS 1.2 only`, vo.urn);
+        if (Number(c.httpsPort) !== TRAFFIC_PORT)
+            report(`VPC origin ${vo.name} connects to port ${c.httpsPort}, not the HTTPS listener's ${TRAFFIC_PORT}`, vo.urn);
+    }
+    // Without SecurityGroups, Beanstalk creates and attaches a security group of its own to the shared ALB.
+    for (const env of v.environments) {
+        if (beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups").length !== 1) {
+            report(
+                `Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`,
+                env.urn,
+            );
+        }
+        // Its listener and listener-rule options write onto the shared ALB's listeners.
+        for (const setting of ((env.props as any).settings ?? []) as any[]) {
+            const problem = beanstalkListenerProblem(setting);
+            if (problem) report(`Beanstalk environment ${env.name} ${problem}`, env.urn);
+        }
+    }
+}
+
+/**
+ * Why an ingress source of an ALB's security group is not CloudFront's: an internet-facing ALB
+ * admits only CloudFront's origin-facing prefix list, an internal one only CloudFront's
+ * VPC-origin security group, on the HTTPS port.
+ */
+function albIngressProblem(v: OriginView, internal: boolean, rule: any, prefixLists: string[]): string | undefined {
+    if (internal) {
+        const resolved = v.config.vpcOriginSecurityGroupIds.length > 0 ? { ids: v.config.vpcOriginSecurityGroupIds } : resolvedVpcOriginGroups(v.j.resources);
+        const other = nonGroupIngress(rule);
+        if (other) return `${other}; only CloudFront's VPC-origin security group may reach an internal ALB`;
+        const groups = ingressGroups(rule);
+        if (groups.length === 0) return "an ingress rule without a source";
+        const foreign = groups.filter((g) => !resolved.ids.includes(g));
+        if (foreign.length > 0 && resolved.problem)
+            return `security group ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
+        if (foreign.length > 0) return `security group ${foreign.join(", ")}, not CloudFront's VPC-origin group (${resolved.ids.join(", ")})`;
+        return portProblem(rule);
+    }
+    const open = openIngress(rule);
+    if (open) return `${open}; only the CloudFront prefix list may reach the ALB`;
+    if (prefixLists.length === 0) return "an ingress rule without a source";
+    const ownPrefixLists = new Set(v.j.resources.filter((r) => r.type === PREFIX_LIST).map((r) => (r.props as any).id as string));
+    const own = prefixLists.filter((l) => ownPrefixLists.has(l));
+    if (own.length > 0) return `prefix list ${own.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
+    const resolved = v.config.prefixListIds.length > 0 ? { ids: v.config.prefixListIds } : resolvedCloudFrontLists(v.j.resources);
+    const foreign = prefixLists.filter((l) => !resolved.ids.includes(l));
+    if (foreign.length > 0 && resolved.problem)
+        return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
+    if (foreign.length > 0)
+        return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
+    return undefined;
+}
+
+/** What needs ids that exist only after the first deployment: the ALB's groups and what they admit, the VPC origin's wiring, Beanstalk's groups. */
+function groupFindings(v: OriginView): void {
+    const { report } = v;
+    const declaredGroups = new Map(v.j.resources.filter((r) => r.type === TYPES.securityGroup).map((r) => [(r.props as any).id as string, r]));
+    const modeOfGroup = new Map<string, boolean>();
+    for (const alb of v.albs) {
+        for (const id of ((alb.props as any).securityGroups ?? []) as string[]) {
+            modeOfGroup.set(id, isInternal(alb) || modeOfGroup.get(id) === true);
+            if (!declaredGroups.has(id))
+                report(`ALB ${alb.name} uses security group ${id}, which this stack does not declare: the pack cannot see what it admits`, alb.urn);
+        }
+    }
+    for (const [id, internal] of modeOfGroup) {
+        const sg = declaredGroups.get(id);
+        for (const rule of ((sg?.props as any)?.ingress ?? []) as any[]) {
+            const problem = albIngressProblem(v, internal, rule, rule.prefixListIds ?? []);
+            if (problem) report(`ALB security group ${sg!.name} admits ${problem}`, sg!.urn);
+        }
+    }
+    for (const r of v.j.resources.filter((x) => isIngress(x) && modeOfGroup.has((x.props as any).securityGroupId))) {
+        const p = r.props as any;
+        const problem = albIngressProblem(v, modeOfGroup.get(p.securityGroupId)!, p, [p.prefixListId, ...(p.prefixListIds ?? [])].filter(Boolean));
+        if (problem) report(`ingress rule ${r.name} opens the ALB security group to ${problem}`, r.urn);
+    }
+    for (const env of v.environments) {
+        for (const setting of beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups")) {
+            const value = String(setting.value);
+            const named = value.split(",").map((x) => x.trim());
+            if (!named.every((id) => modeOfGroup.has(id)))
+                report(`Beanstalk environment ${env.name} names security groups ${value}, not the ALB's own`, env.urn);
+        }
+    }
+    // The VPC origins lead to this stack's ALB, and the distributions use this stack's VPC origins.
+    const albArns = new Set(v.albs.map((a) => (a.props as any).arn as string));
+    for (const vo of v.vpcOrigins) {
+        const target = (vo.props as any).vpcOriginEndpointConfig?.arn;
+        if (!albArns.has(target)) report(`VPC origin ${vo.name} leads to ${target}, not this stack's ALB`, vo.urn);
+    }
+    const vpcOriginIds = new Set(v.vpcOrigins.map((vo) => (vo.props as any).id as string));
+    for (const { dist, origin } of v.routedOrigins) {
+        const id = origin.vpcOriginConfig?.vpcOriginId;
+        if (id !== undefined && !vpcOriginIds.has(id))
+            report(`distribution ${dist.name} origin ${origin.originId} uses VPC origin ${id}, which this stack does not declare`, dist.urn);
+    }
+}
+
+/** Last, the secret values (generated, so unknown before the first deployment): every forwarding rule accepts only literal generated secrets, among them what CloudFront sends. */
+function secretValueFindings(v: OriginView): void {
+    const { header } = v;
+    const verify = header.toLowerCase();
+    const secrets = generatedSecrets(v.j.resources);
+    const sent = new Set<string>();
+    for (const { header: h } of v.routedOrigins) if (typeof h?.value === "string") sent.add(h.value);
+    for (const rule of v.rules) {
+        const accepted = headerConditions(rule).get(verify) ?? [];
+        const say = (m: string) => v.report(`rule ${rule.name} ${m}`, rule.resource.urn);
+        if (accepted.some(hasWildcard)) {
+            say(`accepts a ${header} value with a wildcard (* or ?): the secret must be matched literally and alone`);
+        } else if (secrets.size > 0 && accepted.some((x) => !secrets.has(x))) {
+            say(`accepts a ${header} value that is not a secret this stack generated`);
+        }
+        if (sent.size > 0 && accepted.length > 0 && !accepted.some((x) => sent.has(x))) {
+            say(`does not accept the ${header} value CloudFront sends: every request it should serve gets the listener's 403`);
+        }
+    }
+}
+
+/** A new stack gets an internal ALB: the internet-facing one is kept only for stacks deployed before VPC origins. */
+function newStackFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "new") return [];
+    return j.resources
+        .filter((r) => r.type === TYPES.loadBalancer && !isInternal(r))
+        .map((alb) => ({
+            code: "alb-internet-facing",
+            message: `ALB ${alb.name} is internet-facing on a new stack: set alb.internal: true (the default), so that CloudFront reaches it through a VPC origin and nothing on the internet reaches it`,
+            urn: alb.urn,
+        }));
+}
+
 export const originLocked = stackPolicy<OriginLockedConfig>({
     name: "origin-locked",
     description:
-        "Only CloudFront reaches the ALB: its security groups are declared in this stack and admit only the CloudFront origin-facing prefix list the program resolved (or the policy config names), Beanstalk is told to use them and writes no rule but its default on the port-80 listener, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
+        "Only this stack's CloudFront distributions reach the ALB: an internal ALB (every new stack's) admits only CloudFront's VPC-origin security group on 443 and is reached through a VPC origin of this stack (HTTPS, TLS 1.2) that leads to it; an internet-facing ALB (a stack deployed before VPC origins) admits only the CloudFront origin-facing prefix list the program resolved (or the policy config names). Its security groups are declared in this stack, Beanstalk is told to use them and writes no rule but its default on the port-80 listener, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
     severity: "critical",
     remediationSteps:
-        "Keep the ALB security group's only ingress the CloudFront prefix list, the origin-verify header on every rule and in the distribution's origin, Beanstalk's aws:elbv2:loadbalancer SecurityGroups naming the ALB group, and listener defaults fixed-response or redirect.",
+        "Keep alb.internal: true (its one ingress rule admits CloudFront's VPC-origin group, its distributions use its VPC origin); on an internet-facing ALB keep the CloudFront prefix list the only ingress. Keep the origin-verify header on every rule and in the distributions' origins, Beanstalk's aws:elbv2:loadbalancer SecurityGroups naming the ALB group, and listener defaults fixed-response or redirect.",
     configSchema: {
         properties: {
             prefixListIds: { type: "array", items: { type: "string", pattern: "^pl-[0-9a-f]+$" }, default: [] },
+            vpcOriginSecurityGroupIds: { type: "array", items: { type: "string", pattern: "^sg-[0-9a-f]+$" }, default: [] },
         },
     },
     check: (j, cfg) =>
-        reported("origin-lock", (reportViolation) => {
-            const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };
-            const config = args.getConfig<OriginLockedConfig>();
-            const albs = args.resources.filter((r) => r.type === TYPES.loadBalancer);
+        reported("origin-lock", (report) => {
+            const albs = j.resources.filter((r) => r.type === TYPES.loadBalancer);
             if (albs.length === 0) return;
-            const record = recordOrRefuse(j, reportViolation, "the origin lock");
+            const record = recordOrRefuse(j, report, "the origin lock");
             if (!record) return;
             const header = record.headers.originVerify;
             const verify = header.toLowerCase();
-            const rules = rulesOf(args.resources).filter((r) => r.forward);
-            const distributions = args.resources.filter((r) => r.type === TYPES.distribution);
-            const environments = args.resources.filter((r) => r.type === TYPES.beanstalkEnvironment);
-            const verifyHeaders = (dist: (typeof distributions)[number]) =>
-                ((dist.props as any).origins ?? []).map((origin: any) => ({
-                    origin,
-                    header: ((origin.customHeaders ?? []) as any[]).find((h) => String(h?.name).toLowerCase() === verify),
-                })) as { origin: any; header?: any }[];
-
-            // Structure first: all of it is known before anything exists.
-            for (const rule of rules) {
-                const values = headerConditions(rule).get(verify);
-                if (!Array.isArray(values) || values.length === 0) {
-                    reportViolation(`rule ${rule.name} forwards without requiring ${header}: anyone reaching the ALB could use it`, rule.resource.urn);
-                }
-            }
-            for (const listener of args.resources.filter((r) => r.type === TYPES.listener)) {
-                const actions: any[] = (listener.props as any).defaultActions ?? [];
-                const types = actions.map((a) => a?.type);
-                if (types.length === 0 || types.some((t) => t !== "fixed-response" && t !== "redirect")) {
-                    reportViolation(
-                        `listener ${listener.name} default action is ${types.join(", ") || "missing"}; it must be a fixed response (or an HTTPS redirect)`,
-                        listener.urn,
-                    );
-                }
-            }
-            for (const dist of distributions) {
-                for (const { origin, header: h } of verifyHeaders(dist)) {
-                    // The cut-in's old origin (a Beanstalk environment CNAME, not the ALB) never had the header.
-                    if (isCutinOldOrigin(j, origin)) continue;
-                    if (!h || !Object.keys(h).includes("value")) {
-                        reportViolation(
-                            `distribution ${dist.name} origin ${origin.originId} does not add ${header}: the ALB would reject all traffic`,
-                            dist.urn,
-                        );
-                    }
-                }
-            }
-            // Without SecurityGroups, Beanstalk creates and attaches a security group of its own to the shared ALB.
-            for (const env of environments) {
-                if (beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups").length !== 1) {
-                    reportViolation(
-                        `Beanstalk environment ${env.name} does not set aws:elbv2:loadbalancer SecurityGroups once: Beanstalk would attach a security group of its own to the ALB`,
-                        env.urn,
-                    );
-                }
-                // Its listener and listener-rule options write onto the shared ALB's listeners.
-                for (const setting of ((env.props as any).settings ?? []) as any[]) {
-                    const problem = beanstalkListenerProblem(setting);
-                    if (problem) reportViolation(`Beanstalk environment ${env.name} ${problem}`, env.urn);
-                }
-            }
-
-            // Then what needs ids that exist only after the first deployment.
-            const albGroupIds = new Set(albs.flatMap((a) => ((a.props as any).securityGroups ?? []) as string[]));
-            const declaredGroups = new Map(args.resources.filter((r) => r.type === TYPES.securityGroup).map((r) => [(r.props as any).id as string, r]));
-            const ownPrefixLists = new Set(args.resources.filter((r) => r.type === PREFIX_LIST).map((r) => (r.props as any).id as string));
-            // CloudFront's list: the policy config's explicit allow-list, else the one the program resolved by name.
-            const resolved = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(args.resources);
-            const prefixListProblem = (lists: string[]) => {
-                if (lists.length === 0) return "an ingress rule without a source";
-                const own = lists.filter((l) => ownPrefixLists.has(l));
-                if (own.length > 0)
-                    return `prefix list ${own.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
-                const foreign = lists.filter((l) => !resolved.ids.includes(l));
-                if (foreign.length > 0 && resolved.problem)
-                    return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
-                if (foreign.length > 0)
-                    return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
-                return undefined;
+            const distributions = j.resources.filter((r) => r.type === TYPES.distribution);
+            const v: OriginView = {
+                j,
+                config: { prefixListIds: cfg.prefixListIds ?? [], vpcOriginSecurityGroupIds: cfg.vpcOriginSecurityGroupIds ?? [] },
+                header,
+                albs,
+                rules: rulesOf(j.resources).filter((r) => r.forward),
+                distributions,
+                environments: j.resources.filter((r) => r.type === TYPES.beanstalkEnvironment),
+                vpcOrigins: j.resources.filter((r) => r.type === VPC_ORIGIN),
+                // The cut-in's old origin (a Beanstalk environment CNAME, not the ALB) never had the header.
+                routedOrigins: distributions.flatMap((dist) =>
+                    (((dist.props as any).origins ?? []) as any[])
+                        .filter((origin) => !isCutinOldOrigin(j, origin))
+                        .map((origin) => ({
+                            dist,
+                            origin,
+                            header: ((origin.customHeaders ?? []) as any[]).find((h) => String(h?.name).toLowerCase() === verify),
+                        })),
+                ),
+                report,
             };
-            for (const alb of albs) {
-                for (const id of ((alb.props as any).securityGroups ?? []) as string[]) {
-                    if (!declaredGroups.has(id))
-                        reportViolation(
-                            `ALB ${alb.name} uses security group ${id}, which this stack does not declare: the pack cannot see what it admits`,
-                            alb.urn,
-                        );
-                }
-            }
-            for (const id of albGroupIds) {
-                const sg = declaredGroups.get(id);
-                for (const rule of ((sg?.props as any)?.ingress ?? []) as any[]) {
-                    const open = openIngress(rule);
-                    const problem = open ?? prefixListProblem(rule.prefixListIds ?? []);
-                    if (problem)
-                        reportViolation(`ALB security group ${sg!.name} admits ${problem}; only the CloudFront prefix list may reach the ALB`, sg!.urn);
-                }
-            }
-            for (const r of args.resources.filter((x) => isIngress(x) && albGroupIds.has((x.props as any).securityGroupId))) {
-                const p = r.props as any;
-                const problem = openIngress(p) ?? prefixListProblem([p.prefixListId, ...(p.prefixListIds ?? [])].filter(Boolean));
-                if (problem) reportViolation(`ingress rule ${r.name} opens the ALB security group to ${problem}`, r.urn);
-            }
-            for (const env of environments) {
-                for (const setting of beanstalkSettings(env.props, "aws:elbv2:loadbalancer", "SecurityGroups")) {
-                    const value = String(setting.value);
-                    const named = value.split(",").map((v) => v.trim());
-                    if (!named.every((id) => albGroupIds.has(id))) {
-                        reportViolation(`Beanstalk environment ${env.name} names security groups ${value}, not the ALB's own`, env.urn);
-                    }
-                }
-            }
-
-            // Last, the secret values (generated, so unknown before the first deployment): every
-            // forwarding rule accepts only literal generated secrets, among them what CloudFront sends.
-            const secrets = generatedSecrets(args.resources);
-            const sent = new Set<string>();
-            for (const dist of distributions) {
-                for (const { header: h } of verifyHeaders(dist)) {
-                    if (typeof h?.value === "string") sent.add(h.value);
-                }
-            }
-            for (const rule of rules) {
-                const accepted = headerConditions(rule).get(verify) ?? [];
-                const say = (m: string) => reportViolation(`rule ${rule.name} ${m}`, rule.resource.urn);
-                if (accepted.some(hasWildcard)) {
-                    say(`accepts a ${header} value with a wildcard (* or ?): the secret must be matched literally and alone`);
-                } else if (secrets.size > 0 && accepted.some((v) => !secrets.has(v))) {
-                    say(`accepts a ${header} value that is not a secret this stack generated`);
-                }
-                if (sent.size > 0 && accepted.length > 0 && !accepted.some((v) => sent.has(v))) {
-                    say(`does not accept the ${header} value CloudFront sends: every request it should serve gets the listener's 403`);
-                }
-            }
+            structureFindings(v);
+            groupFindings(v);
+            secretValueFindings(v);
         }),
+    forward: newStackFindings,
 });
 
 const PRIVATE_SPACE = PRIVATE_RANGES.join(", ");
@@ -314,10 +457,10 @@ const PRIVATE_SPACE = PRIVATE_RANGES.join(", ");
 export const noOpenIngress = stackPolicy<object>({
     name: "no-open-ingress",
     description:
-        "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront.",
+        "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront (its VPC-origin security group, or on an older internet-facing ALB its prefix list: origin-locked).",
     severity: "critical",
     remediationSteps:
-        "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
+        "Admit the ALB's security group (tasks) or CloudFront's VPC-origin security group (internal ALB), never a public CIDR; give ECS services the stack's own security groups.",
     check: (j, cfg) =>
         reported("open-ingress", (reportViolation) => {
             const args = { resources: j.resources, getConfig: <T>() => cfg as unknown as T };

@@ -8,6 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "111111111111";
 export const CLOUDFRONT_PREFIX_LIST_ID = "pl-a3a144ca";
+/** The id CloudFront's VPC-origin security group (CloudFront-VPCOrigins-Service-SG) has under the mocks. */
+export const CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID = "sg-0cf0c0ffee0000001";
 
 function short(text: string, n = 8): string {
     return createHash("sha1").update(text).digest("hex").slice(0, n);
@@ -153,6 +155,14 @@ export function createMocks(
             switch (args.token) {
                 case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
                     return { id: CLOUDFRONT_PREFIX_LIST_ID, name: inputs.name, addressFamily: "IPv4", maxEntries: 55 };
+                case "aws:ec2/getSecurityGroup:getSecurityGroup":
+                    // CloudFront's VPC-origin security group, found by name in the ALB's VPC once the VPC origin exists.
+                    return {
+                        id: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID,
+                        name: inputs.name,
+                        vpcId: inputs.vpcId,
+                        arn: arn("ec2", `security-group/${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID}`),
+                    };
                 case "aws:ec2/getVpc:getVpc":
                     // An extended VPC: a secondary block beside the primary (the ALB must reach both).
                     return {
