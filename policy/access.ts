@@ -390,6 +390,15 @@ function secretValueFindings(v: OriginView): void {
     }
 }
 
+/** Run a check that reads values a preview may not know yet; stop quietly at the first unknown one (the SDK's UnknownValueError). */
+function untilUnknown(run: () => void): void {
+    try {
+        run();
+    } catch (err) {
+        if ((err as Error)?.constructor?.name !== "UnknownValueError") throw err;
+    }
+}
+
 /** A new stack gets an internal ALB: the internet-facing one is kept only for stacks deployed before VPC origins. */
 function newStackFindings(j: Judgement): Finding[] {
     if (j.deployed.kind !== "new") return [];
@@ -446,8 +455,9 @@ export const originLocked = stackPolicy<OriginLockedConfig>({
                 report,
             };
             structureFindings(v);
-            groupFindings(v);
-            secretValueFindings(v);
+            // Ids and generated values are unknown in a first preview: judged once known, without losing the findings above.
+            untilUnknown(() => groupFindings(v));
+            untilUnknown(() => secretValueFindings(v));
         }),
     forward: newStackFindings,
 });

@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { FIXTURES } from "../helpers";
 import { CLOUDFRONT_PREFIX_LIST_ID, CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID } from "../../tools/plan/mocks";
 import { byType, one, plan } from "../planCache";
 
@@ -11,6 +13,7 @@ const T = {
     ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
 };
+const DIST = "aws:cloudfront/distribution:Distribution";
 
 describe("RoutedAlb (through mocks)", () => {
     it("is internal by default, in the private subnets, and admits only CloudFront's VPC-origin security group on 443", async () => {
@@ -56,6 +59,26 @@ describe("RoutedAlb (through mocks)", () => {
         const edge = one(p, "aws:cloudfront/distribution:Distribution", "edge");
         assert.ok(edge.options.dependsOn.includes(one(p, T.ingress, "alb-from-cloudfront").urn));
         assert.ok(edge.options.dependsOn.includes(vo.urn));
+    });
+
+    it("takes the cut-in's staging distribution, and the primary once promoted, through the same VPC origin", async () => {
+        const dir = path.join(FIXTURES, "cutin");
+        const header = await plan("production", ["cutin.phase=header"], ["cutin.phase=header"], dir);
+        const vo = one(header, T.vpcOrigin, "alb-vpc-origin");
+        const staging = one(header, DIST, "cutin-staging");
+        assert.match(staging.inputs.origins[0].vpcOriginConfig.vpcOriginId, /^alb-vpc-origin-/);
+        assert.ok(staging.options.dependsOn.includes(vo.urn));
+        // Until promoted the primary keeps the old origin alone (a Beanstalk CNAME over the internet).
+        assert.ok((one(header, DIST, "cutin-primary").inputs.origins as any[]).every((o) => o.vpcOriginConfig === undefined));
+        const promoted = await plan(
+            "production",
+            ["cutin.phase=promoted", "cutin.cutinDate=2026-01-05"],
+            ["cutin.phase=promoted", "cutin.cutinDate=2026-01-05"],
+            dir,
+        );
+        const routed = (one(promoted, DIST, "cutin-primary").inputs.origins as any[]).filter((o) => o.vpcOriginConfig);
+        assert.equal(routed.length, 1);
+        assert.equal(routed[0].domainName, "origin.payments.example.com");
     });
 
     it("records the VPC origin and the CloudFront group it resolved, for the pack", async () => {
