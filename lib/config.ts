@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_HEADERS } from "./contract";
+import { imageDigest } from "./ecr";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
 import { CD_HEADER_PREFIX, CD_MAX_WEIGHT_PERCENT, CD_STICKINESS_MAX_SECONDS, CD_STICKINESS_MIN_SECONDS, CUTIN_PHASES, edgeShape } from "./cutin";
@@ -779,7 +780,7 @@ function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollba
     }
     const requireDigest = s.requireDigest ?? c.protectRollbackTargets;
     for (const color of COLORS) {
-        if (requireDigest && !/@sha256:[a-f0-9]{64}$/.test(s[color].image)) {
+        if (requireDigest && !imageDigest(s[color].image)) {
             issue(
                 ["spring", color, "image"],
                 `expected an image pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>, as the release pipeline deploys it) because spring.requireDigest is ${s.requireDigest === undefined ? "true by default where protectRollbackTargets is true" : "true"}: a tag can be moved to another image by a push`,
