@@ -25,6 +25,7 @@ import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { Position } from "./lib/position";
 import { qaTokenSecretId } from "./lib/secretNames";
 import { PositionRecord, ResourceCapture } from "./components/positionRecord";
+import { slotHeader } from "./lib/cutin";
 import { COLORS, Color, targetPercents } from "./lib/weights";
 
 export interface StackOutputs {
@@ -69,7 +70,12 @@ export interface CutinState {
     /** The primary's WAF web ACL: CloudFront refuses to change it while a policy is attached. */
     webAclId: string | null;
     cutinDate: string | null;
+    /** When the edge reached the top rung, and that rung's bake: promotion is judged against them. */
+    topRungAt: string | null;
+    topRungBakeMinutes: number;
     retired: boolean;
+    /** The cut-in is over: the adopted distribution and records are the stack's permanent edge. */
+    ended: boolean;
     /** For display: the old origin (null once retired) and the header-based policy's header. */
     oldOrigin: string | null;
     header: string;
@@ -107,9 +113,12 @@ export function deployedState(model: StackModel): Pick<StackOutputs, "canary" | 
                   edgeWeight: c.edgeWeight,
                   webAclId: c.distribution.args.webAclId ?? null,
                   cutinDate: c.cutinDate ?? null,
+                  topRungAt: c.topRungAt ?? null,
+                  topRungBakeMinutes: c.topRungBakeMinutes,
                   retired: c.retired,
-                  oldOrigin: c.retired ? null : c.oldPair[c.oldPair.liveColor].cname,
-                  header: c.header.name,
+                  oldOrigin: c.retired || !c.oldPair ? null : c.oldPair[c.oldPair.liveColor].cname,
+                  ended: c.ended,
+                  header: slotHeader(c.header.name, c.header.send),
               }
             : null,
         liveColors: { legacy: model.legacyPresent ? model.legacy.liveColor : null, spring: model.spring.liveColor },
@@ -183,7 +192,7 @@ function generateSecrets(ctx: StackContext): Secrets {
     const password = (name: string, keepers?: Record<string, string>) => new random.RandomPassword(name, { length: 48, special: false, keepers });
     const qaToken = password("qa-token");
     const qaTokenSecret = new aws.secretsmanager.Secret("qa-token", {
-        name: qaTokenSecretId(ctx.model.stack),
+        name: qaTokenSecretId(ctx.model.project, ctx.model.stack),
         description: `Token for the QA header routes of the payments API (${ctx.model.stack}): send it in ${ctx.model.qa.tokenHeader}`,
         tags: ctx.tags,
     });
@@ -311,11 +320,15 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
               }
             : undefined;
     if (model.cutin) {
+        const header = model.cutin.header;
         return new CutinEdge("cutin", {
             ...model.cutin,
+            // The slot the policy matches; its value is secret config (lib/config.ts).
+            header: { name: slotHeader(header.name, header.send), value: header.values[header.send] },
             distribution: model.cutin.distribution as ConstructorParameters<typeof CutinEdge>[1]["distribution"],
-            oldApplication: model.cutin.oldPair.application,
-            railsVersions: { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
+            // Once the cut-in has ended nothing of the old system is read: its application may be gone.
+            oldApplication: model.cutin.ended ? undefined : model.cutin.oldPair?.application,
+            railsVersions: model.cutin.oldPair && { old: model.cutin.oldPair.versionLabel, new: model.legacy[model.legacy.liveColor].versionLabel },
             routed,
             originDns,
             protect: ctx.protect,
@@ -368,7 +381,7 @@ function stackOutputs(
     return {
         cloudfrontDomain: r.edge.domainName,
         albDnsName: r.alb.loadBalancer.dnsName,
-        qaTokenSecretId: qaTokenSecretId(model.stack),
+        qaTokenSecretId: qaTokenSecretId(model.project, model.stack),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
         ...deployedState(model),

@@ -5,7 +5,8 @@ import type { EdgeConfig, QaConfig } from "../lib/config";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { CLOUDFRONT_FUNCTION_RUNTIME, viewerFilterCode } from "../lib/viewerFilter";
 
-const ORIGIN_ID = "routed-alb";
+/** The routed ALB's origin id in every distribution that reaches it. */
+export const ROUTED_ORIGIN_ID = "routed-alb";
 
 /** How CloudFront reaches the routed ALB: what every distribution serving the API repeats. */
 export interface RoutedEdgeArgs {
@@ -48,13 +49,13 @@ export interface EdgeDistributionArgs {
 }
 
 /**
- * The routed ALB as a CloudFront origin, and the default cache behavior toward it. One
- * definition for this component's distribution and for the cut-in's staging and promoted
- * primary distributions (components/cutinEdge.ts), so that the edge paths cannot differ:
- * HTTPS only (the origin-verify header is a secret), through the ALB's VPC origin when it has one, no cache,
- * every viewer header but Host, and the QA viewer filter when there is one.
+ * The routed ALB as a CloudFront origin: through the ALB's VPC origin when it is internal (never
+ * over the internet), else over the internet; HTTPS only either way (the origin-verify header is
+ * a secret), keep-alive below the ALB idle timeout. One definition for this component's
+ * distribution and for the cut-in's (components/cutinEdge.ts), so that every edge path reaches
+ * the ALB the same way.
  */
-export function routedEdgeConfig(args: RoutedEdgeArgs) {
+export function routedOrigin(args: RoutedEdgeArgs) {
     const timeouts = {
         // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
         originKeepaliveTimeout: args.originKeepaliveSeconds,
@@ -62,29 +63,28 @@ export function routedEdgeConfig(args: RoutedEdgeArgs) {
         originReadTimeout: args.originReadTimeoutSeconds,
     };
     return {
-        origins: [
-            {
-                originId: ORIGIN_ID,
-                domainName: args.originDomain,
-                // A VPC origin carries its protocol (HTTPS only, TLS 1.2) on the VpcOrigin resource
-                // (components/routedAlb.ts); the distribution's origin names it and keeps the timeouts
-                // (API reference, Origin: VpcOriginConfig instead of CustomOriginConfig).
-                ...(args.vpcOriginId !== undefined
-                    ? { vpcOriginConfig: { vpcOriginId: args.vpcOriginId, ...timeouts } }
-                    : {
-                          customOriginConfig: {
-                              httpPort: 80,
-                              httpsPort: 443,
-                              originProtocolPolicy: "https-only",
-                              originSslProtocols: ["TLSv1.2"],
-                              ...timeouts,
-                          },
-                      }),
-                customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
-            },
-        ],
+        originId: ROUTED_ORIGIN_ID,
+        domainName: args.originDomain,
+        // A VPC origin carries its protocol (HTTPS only, TLS 1.2) on the VpcOrigin resource
+        // (components/routedAlb.ts); the distribution's origin names it and keeps the timeouts
+        // (CloudFront API reference, Origin: VpcOriginConfig instead of CustomOriginConfig).
+        ...(args.vpcOriginId !== undefined
+            ? { vpcOriginConfig: { vpcOriginId: args.vpcOriginId, ...timeouts } }
+            : { customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"], ...timeouts } }),
+        customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
+    };
+}
+
+/**
+ * The routed ALB as the origin of a distribution of the program's own, and the default cache
+ * behavior toward it: no cache, every viewer header but Host, and the QA viewer filter when
+ * there is one. (The cut-in keeps the live distribution's own behaviors instead: lib/cutin.ts.)
+ */
+export function routedEdgeConfig(args: RoutedEdgeArgs) {
+    return {
+        origins: [routedOrigin(args)],
         defaultCacheBehavior: {
-            targetOriginId: ORIGIN_ID,
+            targetOriginId: ROUTED_ORIGIN_ID,
             viewerProtocolPolicy: "redirect-to-https",
             allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
             cachedMethods: ["GET", "HEAD"],

@@ -87,9 +87,11 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
     const dv = d?.value ?? null;
     const pv = p?.value ?? null;
     if (same(dv, pv)) return "stay";
-    if (pv === null || k === undefined) return "away";
+    if (k === undefined) return "away";
     if (name in IRREVERSIBLE && same(dv, IRREVERSIBLE[name])) return "away";
     const kv = k.value ?? null;
+    // Absent (or not readable yet) moves toward the known-good only where the known-good position has nothing either.
+    if (pv === null) return kv === null ? "toward" : "away";
     if (p?.kind === "number" && typeof dv === "number" && typeof pv === "number" && typeof kv === "number") {
         return pv >= Math.min(dv, kv) - 1e-9 && pv <= Math.max(dv, kv) + 1e-9 ? "toward" : "away";
     }

@@ -13,7 +13,18 @@ import { DEFAULT_HEADERS } from "./contract";
 import { imageDigest } from "./ecr";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
-import { CD_HEADER_PREFIX, CD_MAX_WEIGHT_PERCENT, CD_STICKINESS_MAX_SECONDS, CD_STICKINESS_MIN_SECONDS, CUTIN_PHASES, edgeShape } from "./cutin";
+import {
+    CD_HEADER_PREFIX,
+    CD_MAX_WEIGHT_PERCENT,
+    CD_STICKINESS_MAX_SECONDS,
+    CD_STICKINESS_MIN_SECONDS,
+    CD_HEADER_SLOTS,
+    CUTIN_PHASES,
+    DistributionConfig,
+    MINUTE_PATTERN,
+    edgeShape,
+    viewerRequestConflicts,
+} from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
 import { legacyInstances } from "./capacity";
 import {
@@ -523,6 +534,13 @@ const adoptedRecord = obj({
 const WEIGHT_ALLOWED = `expected a whole percent greater than 0 and at most ${CD_MAX_WEIGHT_PERCENT} (CloudFront continuous deployment weights 0.01–0.${CD_MAX_WEIGHT_PERCENT})`;
 const stickySeconds = () => int(CD_STICKINESS_MIN_SECONDS, CD_STICKINESS_MAX_SECONDS);
 
+/** The cut-in header's value: a secret; offline, where secure values cannot be decrypted, their placeholder. */
+const headerSecret = () =>
+    str(
+        'expected a secret of 16 to 256 visible characters, set with pulumi config set --secret (e.g. "$(openssl rand -hex 32)")',
+        (v) => v === SECRET_PLACEHOLDER || /^[\x21-\x7e]{16,256}$/.test(v),
+    );
+
 const cutin = obj({
     /** Where the cut-in stands; `npm run canary -- cutin next|rollback|promote` moves it one checked step. */
     phase: z.enum(CUTIN_PHASES, { error: `expected one of ${CUTIN_PHASES.join(", ")}` }),
@@ -533,13 +551,24 @@ const cutin = obj({
         idleSeconds: 300,
         maximumSeconds: 600,
     }),
-    /** Header-based policy: requests with this header and value go to the staging distribution (testers). */
+    /**
+     * Header-based policy: requests carrying `<name>-<send>: <values[send]>` go to the staging
+     * distribution (testers). The values are Pulumi secret config (`pulumi config set --secret
+     * --path cutin.header.values.a …`), never a default or plain text: whoever knows one reaches
+     * the new path at phase header. Two slots, so that a rotation never refuses a tester: they
+     * send both slots' headers while the policy switches from one to the other (cutin rotate-header).
+     */
     header: obj({
-        name: str(`expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule)`, /^aws-cf-cd-[A-Za-z0-9-]{1,30}$/).default(
-            "aws-cf-cd-payments-cutin",
-        ),
-        value: str("expected a header value").default("routed-alb"),
-    }).default({ name: "aws-cf-cd-payments-cutin", value: "routed-alb" }),
+        /** The header names' stem (plain config): a slot's header is `<name>-a` or `<name>-b`. */
+        name: str(
+            `expected a header name starting with ${CD_HEADER_PREFIX} (CloudFront's rule), at most 38 characters`,
+            /^aws-cf-cd-[A-Za-z0-9-]{1,28}$/,
+        ).default("aws-cf-cd-payments-cutin"),
+        /** The slot the header-based policy matches. */
+        send: z.enum(CD_HEADER_SLOTS, { error: `expected "a" or "b"` }).default("a"),
+        /** Each slot's value: a secure value only. @default none (a header-based phase needs the sent slot's) */
+        values: obj({ a: headerSecret().optional(), b: headerSecret().optional() }).default({}),
+    }).default({ name: "aws-cf-cd-payments-cutin", send: "a", values: {} }),
     /** "import" adopts the live distribution and records (Pulumi's import option); "managed" once they are in the state. */
     adoption: z.enum(["import", "managed"], { error: `expected "import" or "managed"` }).default("import"),
     distribution: obj({
@@ -549,7 +578,10 @@ const cutin = obj({
     }),
     /** The API hostname's records, aliases of the live distribution, adopted as they are. */
     records: list(adoptedRecord, "expected a list of { zoneId, name, type, alias } records").default([]),
-    /** The old Beanstalk pair with dedicated load balancers: named, never declared, so never modified. */
+    /**
+     * The old Beanstalk pair with dedicated load balancers: named, never declared, so never
+     * modified. Required until the cut-in has ended (`cutin.ended`); then it may go.
+     */
     oldPair: obj({
         application: str("expected the Beanstalk application name"),
         /** The color whose CNAME the live distribution's origin is. */
@@ -558,13 +590,30 @@ const cutin = obj({
         versionLabel: str("expected the Beanstalk application version label the old live environment runs"),
         blue: oldEnvironment,
         green: oldEnvironment,
-    }),
+    }).optional(),
+    /**
+     * Minutes the top edge rung (the highest weight of cutin-phase-order's edgeLadder) holds,
+     * its alarms quiet, before `cutin promote` moves every viewer onto the routed ALB at once.
+     */
+    topRungBakeMinutes: int(0, 10080).default(60),
+    /**
+     * When the edge reached the top rung (UTC, to the minute: 2026-12-06T14:05Z): written by
+     * `cutin next` in that step, checked by cutin-phase-order to be the time of the update; the
+     * top rung's bake counts from here. @default not recorded: no promotion
+     */
+    topRungAt: str("expected a UTC time to the minute such as 2026-12-06T14:05Z (cutin next records it)", MINUTE_PATTERN).optional(),
     /** Day (YYYY-MM-DD) the cut-in was promoted; the bake counts from here. Recorded by `cutin promote`. */
     cutinDate: str("expected a date as YYYY-MM-DD", DATE).optional(),
     /** Days the promoted cut-in must hold before the old origin may be forgotten. */
     bakeDays: int(0, 365).default(14),
     /** The old origin is forgotten (the retirement step): only after promotion plus the bake. */
     retired: bool().default(false),
+    /**
+     * The cut-in is over (`npm run canary -- cutin end`, after retirement): the adopted
+     * distribution and its hostname records stay, under the same names, as the stack's permanent
+     * edge; nothing of the old system is read or required any more (docs/cutin-end.md).
+     */
+    ended: bool().default(false),
 });
 
 const tags = z.record(z.string().min(1).max(128), z.string().max(256), { error: "expected a map of tag keys to string values" });
@@ -724,7 +773,7 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         );
     }
 
-    if (c.cutin) cutinIssues(c.cutin, c.edge, issue);
+    if (c.cutin) cutinIssues(c.cutin, c.edge, c.qa, issue);
 
     if (c.edge.originReadTimeoutSeconds > CLOUDFRONT_DEFAULT_MAX_READ_TIMEOUT && !c.edge.originReadTimeoutQuotaRaised) {
         issue(
@@ -791,12 +840,23 @@ function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollba
 
 type CutinModel = z.output<typeof cutin>;
 
-function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (path: (string | number)[], message: string) => void): void {
+function cutinIssues(
+    cut: CutinModel,
+    edgeCfg: z.output<typeof edge>,
+    qaCfg: z.output<typeof qa>,
+    issue: (path: (string | number)[], message: string) => void,
+): void {
     const args = cut.distribution.args;
     const shape = edgeShape(cut.phase);
     const weighted = shape.policy?.traffic === "weight";
     if (weighted && cut.edgeWeight === 0) {
         issue(["cutin", "edgeWeight"], `expected a weight above 0 at phase ${cut.phase}: the weight-based policy sends this share to the routed ALB`);
+    }
+    if (shape.policy?.traffic === "header" && !cut.header.values[cut.header.send]) {
+        issue(
+            ["cutin", "header", "values", cut.header.send],
+            `expected a secret at phase ${cut.phase} (the header-based policy matches slot ${cut.header.send}): pulumi config set --secret --path cutin.header.values.${cut.header.send} "$(openssl rand -hex 32)"`,
+        );
     }
     if (cut.stickiness.idleSeconds > cut.stickiness.maximumSeconds) {
         issue(
@@ -813,12 +873,13 @@ function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (pa
     const target = args.origins.find((o) => o.originId === args.defaultCacheBehavior.targetOriginId);
     if (!target) {
         issue(["cutin", "distribution", "args", "defaultCacheBehavior", "targetOriginId"], "expected the originId of one of cutin.distribution.args.origins");
-    } else if (target.domainName !== cut.oldPair[cut.oldPair.liveColor].cname) {
+    } else if (cut.oldPair && target.domainName !== cut.oldPair[cut.oldPair.liveColor].cname) {
         issue(
             ["cutin", "oldPair", "liveColor"],
             `expected the color whose CNAME (${cut.oldPair[cut.oldPair.liveColor].cname}) is the live distribution's origin (${target.domainName}): the old origin is the rollback target`,
         );
     }
+    endIssues(cut, issue);
     // The adopted distribution carries the hostnames; a second distribution cannot hold them too (CNAMEAlreadyExists).
     if (edgeCfg.aliases.length > 0 || edgeCfg.aliasDnsZoneId) {
         issue(
@@ -826,8 +887,55 @@ function cutinIssues(cut: CutinModel, edgeCfg: z.output<typeof edge>, issue: (pa
             "expected none while cutin is set: the adopted distribution (cutin.distribution) carries the hostnames and cutin.records point at it",
         );
     }
+    if (target && cut.phase !== "adopted") routedPathIssues(cut, qaCfg, issue);
     if (cut.retired && cut.phase !== "promoted") {
         issue(["cutin", "retired"], "expected false until the cut-in is promoted (phase promoted) and has baked cutin.bakeDays");
+    }
+}
+
+/** The old pair is named until the cut-in ends; it ends only once promoted and retired, adopted for good. */
+function endIssues(cut: CutinModel, issue: (path: (string | number)[], message: string) => void): void {
+    if (!cut.oldPair && !cut.ended) {
+        issue(
+            ["cutin", "oldPair"],
+            "expected the old Beanstalk pair (application, live color, version label, both environments) until the cut-in has ended (cutin.ended)",
+        );
+    }
+    if (!cut.ended) return;
+    if (cut.phase !== "promoted" || !cut.retired) {
+        issue(["cutin", "ended"], `expected false until the cut-in is promoted and the old origin retired (phase ${cut.phase}, retired ${cut.retired})`);
+    }
+    if (cut.adoption !== "managed") {
+        issue(["cutin", "adoption"], `expected "managed" once the cut-in has ended: the distribution and records are in the state for good`);
+    }
+}
+
+/**
+ * What the routed path needs of the live distribution from phase staged on, when the staging
+ * distribution (a copy of the primary with the routed ALB as its origin: lib/cutin.ts) exists
+ * or the primary itself sends to the ALB. Fixed at phase adopted, where nothing depends on it yet.
+ */
+function routedPathIssues(cut: CutinModel, qaCfg: z.output<typeof qa>, issue: (path: (string | number)[], message: string) => void): void {
+    const args = cut.distribution.args as unknown as DistributionConfig;
+    const oldId = args.defaultCacheBehavior.targetOriginId;
+    // The old origin's place is taken by the routed ALB: a failover group naming it would fail over to an origin that is gone.
+    const groups = (cut.distribution.args.originGroups ?? []) as { originId?: string; members?: { originId?: string }[] }[];
+    groups.forEach((g, i) => {
+        if ((g.members ?? []).some((m) => m.originId === oldId)) {
+            issue(
+                ["cutin", "distribution", "args", "originGroups", i],
+                `expected no origin group naming the old origin ${oldId} from phase staged on: the cut-in puts the routed ALB in its place (remove the group at phase adopted)`,
+            );
+        }
+    });
+    // The QA viewer filter runs on viewer-request; a behavior holds one function per event type.
+    if (qaCfg.sourceCidrs.length > 0) {
+        for (const conflict of viewerRequestConflicts(args)) {
+            issue(
+                ["cutin", "distribution", "args", "defaultCacheBehavior", "functionAssociations"],
+                `expected no viewer-request function on the behaviors that use the old origin while qa.sourceCidrs is set: ${conflict}, and the QA viewer filter needs that event`,
+            );
+        }
     }
 }
 

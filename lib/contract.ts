@@ -89,7 +89,12 @@ export interface CutinEdgeOutputs {
     oldOrigin?: { originId: string; domainName: string } | null;
     cutinDate?: string | null;
     bakeDays?: number;
+    /** When the edge reached the top edge rung (cutin.topRungAt), and how long that rung bakes before promotion. */
+    topRungAt?: string | null;
+    topRungBakeMinutes?: number;
     retired?: boolean;
+    /** The cut-in is over: the CutinEdge is the stack's permanent edge (cutin.ended). */
+    ended?: boolean;
     /** Rails version labels: the old live environment's, and the new pair's live color's. */
     railsVersions?: { old: string; new: string };
 }

@@ -108,7 +108,17 @@ export interface Position {
     stickinessSeconds: number | null;
     originVerify: { send: Slot | null; accept: Slot[]; generation: Record<Slot, number | null> };
     /** Bake clocks the operator records (config, via the components' outputs). */
-    dates: { cutoverDate: string | null; bakeDays: number | null; cutinDate: string | null; cutinBakeDays: number | null };
+    dates: {
+        cutoverDate: string | null;
+        bakeDays: number | null;
+        cutinDate: string | null;
+        cutinBakeDays: number | null;
+        /** When the edge reached the top rung (cutin.topRungAt, to the minute), and how long that rung bakes before promotion. */
+        topRungAt: string | null;
+        topRungBakeMinutes: number | null;
+        /** The cut-in is over: its distribution is the stack's permanent edge (cutin.ended). */
+        cutinEnded: boolean;
+    };
     /** Every other judged property, per resource key (lib/resourceModel.ts). */
     fingerprints: Record<string, string>;
 }
@@ -375,14 +385,17 @@ function originVerifyOf(
 
 function datesOf(views: readonly ResourceView[]): Position["dates"] {
     const migration = read(() => componentOutputs(views, COMPONENT_TYPES.routedAlb)?.migration as { cutoverDate?: string; bakeDays?: number } | undefined);
-    const cutin = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.cutinDate);
-    const cutinBake = read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.bakeDays);
+    const edge = (key: string) => read(() => componentOutputs(views, COMPONENT_TYPES.cutinEdge)?.[key]);
+    const [cutin, cutinBake, topAt, topBake, ended] = ["cutinDate", "bakeDays", "topRungAt", "topRungBakeMinutes", "ended"].map(edge);
     const m = migration === UNKNOWN ? undefined : migration;
     return {
         cutoverDate: m?.cutoverDate ?? null,
         bakeDays: numberOrNull(m?.bakeDays),
         cutinDate: typeof cutin === "string" ? cutin : null,
         cutinBakeDays: numberOrNull(cutinBake),
+        topRungAt: typeof topAt === "string" ? topAt : null,
+        topRungBakeMinutes: numberOrNull(topBake),
+        cutinEnded: ended === true,
     };
 }
 

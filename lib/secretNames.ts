@@ -1,9 +1,14 @@
 /**
- * Names of the secrets the stack writes to AWS Secrets Manager, for the program, the tools and
- * the docs (the testers' IAM policy names the same ARN). Pure.
+ * Names of the secrets kept outside the stack, in AWS Secrets Manager: one owner for each name,
+ * so the component that creates a secret and the tools that tell people how to read it agree.
+ * Pure: no Pulumi runtime, no AWS calls.
  */
 
-/** The secret holding the token testers send with a QA routing header (docs/real-aws.md "Testers"). */
-export function qaTokenSecretId(stack: string): string {
-    return `payments-migration/${stack}/qa-token`;
+/**
+ * The Secrets Manager secret id of a stack's QA token (the value the QA header routes require).
+ * Testers read it with `aws secretsmanager get-secret-value`, an IAM permission on this one
+ * secret, instead of stack access, which would also decrypt every other stack secret.
+ */
+export function qaTokenSecretId(project: string, stack: string): string {
+    return `${project}/${stack}/qa-token`;
 }

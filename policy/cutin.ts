@@ -7,7 +7,17 @@
  * promoted cut-in has baked. Retiring the old origin is the point of no return: never undone.
  */
 import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
-import { CD_HEADER_PREFIX, DEFAULT_EDGE_LADDER, bakeProblem, continuousDeploymentProblems, cutinMove, edgeShape } from "../lib/cutin";
+import {
+    CD_HEADER_PREFIX,
+    DEFAULT_EDGE_LADDER,
+    bakeProblem,
+    continuousDeploymentProblems,
+    cutinMove,
+    cutinRemovalProblem,
+    edgeShape,
+    endProblem,
+    topRungBakeProblems,
+} from "../lib/cutin";
 import { EdgePosition, Position, springShare } from "../lib/position";
 import { ContinuousDeploymentPolicyProps, DistributionProps, TYPES, ofType, propsOf, read, UNKNOWN } from "../lib/resources";
 import { Finding, Judgement, stackPolicy } from "./judge";
@@ -21,6 +31,12 @@ function cutinRecord(j: Judgement): CutinEdgeOutputs | undefined {
     const edges = ofType(j.views, COMPONENT_TYPES.cutinEdge);
     return edges.length === 1 ? (edges[0].props as CutinEdgeOutputs) : undefined;
 }
+
+/** The viewers' distribution is a cut-in's (the CutinEdge component's adopted primary). */
+const isCutinPrimary = (p: Position) => (p.edge.primary ?? "").includes(COMPONENT_TYPES.cutinEdge);
+
+/** A position's cut-in as lib/cutin's end rules read it. */
+const endPoint = (p: Position) => ({ phase: p.edge.phase ?? "adopted", retired: p.edge.oldOrigin === null, ended: p.dates.cutinEnded });
 
 /** A cut-in is under way: the edge has a phase before promoted, or keeps the old origin. */
 const inCutin = (p: Position) => p.edge.phase !== "promoted" || p.edge.oldOrigin !== null;
@@ -57,7 +73,12 @@ export const cutinPhaseOrder = stackPolicy<{ edgeLadder: number[] }>({
         const to = j.proposed.edge;
         if (to.phase === null) return [];
         if (j.deployed.kind === "unjudgeable") return [{ code: "edge-step-unjudgeable", message: `the cut-in step cannot be judged: ${j.deployed.reason}` }];
-        const from = j.deployed.kind === "state" && sameEdge(j) ? j.deployed.position.edge : undefined;
+        const deployedEdge = j.deployed.kind === "state" ? j.deployed.position : undefined;
+        // A deployed cut-in's distribution is the viewers' edge for good: another one in its place deletes it and its hostnames.
+        if (deployedEdge && isCutinPrimary(deployedEdge) && !sameEdge(j)) {
+            return [{ code: "cutin-removed", message: cutinRemovalProblem(endPoint(deployedEdge)), always: true }];
+        }
+        const from = deployedEdge && sameEdge(j) ? deployedEdge.edge : undefined;
         if (!from || from.phase === null) {
             // A new edge: a cut-in starts at adopted (the live distribution imported unchanged); a stack's own edge starts promoted.
             return inCutin(j.proposed) && to.phase !== "adopted"
@@ -71,6 +92,19 @@ export const cutinPhaseOrder = stackPolicy<{ edgeLadder: number[] }>({
         }
         const move = cutinMove({ phase: from.phase, edgeWeight: from.weight }, { phase: to.phase, edgeWeight: to.weight }, edgeLadder ?? DEFAULT_EDGE_LADDER);
         const out: Finding[] = move.problem ? [{ code: "edge-step", message: move.problem }] : [];
+        // Promotion only from the top rung, once it has baked (the time the tool recorded when the edge reached it).
+        const d = deployedEdge!.dates;
+        const p = j.proposed.dates;
+        for (const problem of topRungBakeProblems({
+            deployed: { phase: from.phase, edgeWeight: from.weight, topRungAt: d.topRungAt, topRungBakeMinutes: d.topRungBakeMinutes ?? undefined },
+            to: { phase: to.phase, edgeWeight: to.weight, topRungAt: p.topRungAt, topRungBakeMinutes: p.topRungBakeMinutes ?? undefined },
+            ladder: edgeLadder ?? DEFAULT_EDGE_LADDER,
+            now: j.now,
+        })) {
+            out.push({ code: "edge-top-rung", message: problem });
+        }
+        const ending = endProblem({ deployed: endPoint(deployedEdge!), record: endPoint(j.proposed) });
+        if (ending) out.push({ code: "cutin-end", message: ending });
         const versions = cutinRecord(j)?.railsVersions;
         if (move.direction === "forward" && inCutin(j.proposed) && (!versions || versions.old !== versions.new)) {
             out.push({

@@ -50,6 +50,8 @@ export interface Judgement {
     move?: Comparison;
     /** The day the pack evaluates as (YYYY-MM-DD, UTC). */
     today: string;
+    /** The time the pack evaluates at (ms since the epoch): the top rung's bake counts minutes. */
+    now: number;
 }
 
 /** The policy SDK's resource as a view of lib/resources (outputs, protect). */
@@ -116,12 +118,13 @@ export function deployedIn(resources: readonly PolicyResource[]): Deployed {
     return { kind: "state", position, knownGood, outputs };
 }
 
-/** Test seam: the day the pack evaluates as. Only tests set it (in-process); the pack uses the clock. */
-let fixedToday: string | undefined;
-export function setToday(day: string | undefined): void {
-    fixedToday = day;
+/** Test seam: the time the pack evaluates at. Only tests set it (in-process); the pack uses the clock. */
+let fixedNow: number | undefined;
+export function setNow(now: Date | undefined): void {
+    fixedNow = now?.getTime();
 }
-export const clockToday = () => fixedToday ?? new Date().toISOString().slice(0, 10);
+export const clockNow = () => fixedNow ?? Date.now();
+export const clockToday = () => new Date(clockNow()).toISOString().slice(0, 10);
 
 const judged = new WeakMap<readonly PolicyResource[], Judgement>();
 
@@ -133,7 +136,7 @@ export function judgementOf(resources: readonly PolicyResource[]): Judgement {
     const proposed = positionOf(views);
     const deployed = deployedIn(resources);
     const move = deployed.kind === "state" ? compare(deployed.position, proposed, deployed.knownGood) : undefined;
-    const judgement = { resources, views, proposed, deployed, move, today: clockToday() };
+    const judgement = { resources, views, proposed, deployed, move, today: clockToday(), now: clockNow() };
     judged.set(resources, judgement);
     return judgement;
 }
@@ -180,9 +183,13 @@ export function standingFindings<C extends object>(policy: PackPolicy<C>, j: Jud
 
 export const format = (f: Finding) => `[${f.code}] ${f.message}`;
 
+/** A CrossGuard stack policy made from a pack policy (kept as `pack`, for the tests of its parts). */
+export type JudgedPolicy<C extends object> = StackValidationPolicy & { pack: PackPolicy<C> };
+
 /** A CrossGuard stack policy from a pack policy: every finding that stands is a violation. */
-export function stackPolicy<C extends object>(policy: PackPolicy<C>): StackValidationPolicy {
+export function stackPolicy<C extends object>(policy: PackPolicy<C>): JudgedPolicy<C> {
     return {
+        pack: policy,
         name: policy.name,
         description: policy.description,
         severity: policy.severity,

@@ -172,7 +172,7 @@ export interface WarmConfig {
 }
 
 /** The colors a position's public rules send a share to ("spring-blue", …). */
-function serving(p: Position): Set<string> {
+export function serving(p: Position): Set<string> {
     return new Set(
         p.traffic.flatMap((e) =>
             Object.entries(e.shares ?? {})
@@ -206,8 +206,9 @@ export function capacityFindings(p: Position, config: WarmConfig): Finding[] {
                     measure: Number.MAX_SAFE_INTEGER,
                 });
             } else if (count < min) {
+                // One code whatever the color's role: a move back that turns a short serving color idle keeps (not worsens) the finding.
                 out.push({
-                    code: `capacity-${role}`,
+                    code: "capacity-short",
                     message: `the ${side} ${color} color (${role}) keeps ${count} ${unit}; at least ${min} keep ${role === "idle" ? "a rollback to it instant" : "its traffic served"}`,
                     subject: `${side}-${color}`,
                     measure: min - count,
@@ -229,6 +230,13 @@ export const idleColorWarm = stackPolicy<WarmConfig>({
             minTasks: { type: "integer", minimum: 0, default: 1 },
             minInstances: { type: "integer", minimum: 0, default: 1 },
         },
+    },
+    // A color that starts taking public traffic needs its full capacity, whatever is deployed: never excused.
+    check: (j, config) => {
+        const before = j.deployed.kind === "state" ? serving(j.deployed.position) : new Set<string>();
+        return capacityFindings(j.proposed, config)
+            .filter((f) => f.code === "capacity-short" && serving(j.proposed).has(f.subject!) && !before.has(f.subject!))
+            .map((f) => ({ ...f, code: "capacity-before-traffic", message: `${f.message}: it starts taking traffic in this update`, always: true }));
     },
     configProblems: (c) =>
         c.minTasks < 1 || c.minInstances < 1

@@ -4,14 +4,7 @@
  * the deployed state. Shared by the policy modules; no policy logic here.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import {
-    COLOR_TAG,
-    COMPONENT_TYPES,
-    LEGACY_TARGET_GROUP_OUTPUTS,
-    LEGACY_TARGET_GROUP_SOURCE_OUTPUT,
-    RULE_NAME_TAG,
-    RULE_ROLE_TAG,
-} from "../lib/contract";
+import { COLOR_TAG, COMPONENT_TYPES, LEGACY_TARGET_GROUP_OUTPUTS, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_NAME_TAG, RULE_ROLE_TAG } from "../lib/contract";
 import type { RuleKind } from "../lib/rules";
 
 export const TYPES = {

@@ -11,11 +11,10 @@
  * Exit codes: 0 done or nothing to do, 1 refused by a policy / rolled back / update failed /
  * deployed service not running what was released, 2 usage or config error, 3 --watch stopped
  * holding for missing data.
- * `cutin <status|next|rollback|promote>` moves the cut-in from the live distribution (tools/canary/cutin.ts).
+ * `cutin <status|next|rollback|promote|promote-with-staging-config|rotate-header|end>` moves the cut-in from the live distribution (tools/canary/cutin.ts, docs/cutin-end.md).
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
-import { ladderPosition } from "../lib/ladder";
 import { Color } from "../lib/weights";
 import { isUsageError, isUserError, runAsProcess } from "./cli";
 import {
@@ -30,28 +29,17 @@ import {
     ServiceInspector,
     systemClock,
 } from "./canary/adapters";
-import { CanaryContext, edgeLadderOf, execute, idleFloorOf, knownGoodFrom, ladderOf, readModel } from "./canary/execute";
-import {
-    Proposal,
-    describeState,
-    proposeFlip,
-    proposeNext,
-    proposeOriginVerifyRotation,
-    proposeRelease,
-    proposeRollback,
-    proposeSet,
-} from "./canary/proposals";
+import { CanaryContext, idleFloorOf, knownGoodFrom, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
+import { execute } from "./canary/execute";
+import { Proposal, proposeFlip, proposeNext, proposeOriginVerifyRotation, proposeRelease, proposeRollback, proposeSet } from "./canary/proposals";
 import { legacyProtectedIn, proposeDecommission } from "./canary/decommission";
-import { StackDocument } from "./canary/stackDocument";
-import { verifyReleasedColor, verifyServices } from "./canary/verify";
-import { canaryAlarmNames, watch } from "./canary/watch";
-import { cutinCommand, describeCutin } from "./canary/cutin";
-import { CutinPhase } from "../lib/cutin";
-import { PROJECT_DIR, runPlan } from "./plan/run";
-import { renderEdge, renderRouting } from "./plan/render";
-import { checkPlan, renderViolations } from "./policy/check";
+import { status } from "./canary/status";
+import { verifyReleasedColor } from "./canary/verify";
+import { watch } from "./canary/watch";
+import { runCutinCommand } from "./canary/cutin";
 import { LiveClientsFactory, awsLiveClients } from "./live/aws";
 import { statusLive, verifyCommand } from "./live/verify";
+import { PROJECT_DIR } from "./projectDir";
 
 export interface CanaryDeps {
     dir?: string;
@@ -112,11 +100,15 @@ function color(value: string): Color {
     return value;
 }
 
-function number(value: string | undefined, what: string): number {
-    const n = Number(value);
-    if (value === undefined || value.trim() === "" || !Number.isFinite(n))
-        throw new UsageError(`${what}: expected a number, got ${JSON.stringify(value ?? "")}`);
-    return n;
+/**
+ * A number as an operator types it: plain decimal digits, at most one point. `Number()` alone
+ * would take `0x10` as 16 and `1e1` as 10, a step the operator never meant.
+ */
+function decimal(value: string | undefined, what: string): number {
+    if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) {
+        throw new UsageError(`${what}: expected a decimal number such as 5 or 0.5, got ${JSON.stringify(value ?? "")}`);
+    }
+    return Number(value);
 }
 
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -141,7 +133,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         summary: "Spring one rung up the ladder (--watch: keep climbing, bake, roll back on alarm)",
         run: async ({ ctx, values, deps }) => {
             if (values.watch) {
-                const until = values.until === undefined ? undefined : number(values.until, "--until");
+                const until = values.until === undefined ? undefined : decimal(values.until, "--until");
                 return watch(ctx, { alarms: deps.alarms, clock: deps.clock, pollSeconds: deps.pollSeconds }, { route: values.route, until });
             }
             return proposeNext(readModel(ctx), ladderOf(ctx.dir, ctx.stack), values.route, await knownGoodFrom(ctx));
@@ -151,34 +143,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
         args: ["percent"],
         flags: ["route", "apply"],
         summary: "Spring to exactly that percent",
-        run: async ({ ctx, args, values }) => proposeSet(readModel(ctx), number(args[0], "percent"), values.route, await knownGoodFrom(ctx)),
+        run: async ({ ctx, args, values }) => proposeSet(readModel(ctx), decimal(args[0], "percent"), values.route, await knownGoodFrom(ctx)),
     },
     flip: {
         args: ["legacy|spring", "blue|green"],
         flags: ["apply", "scale-down-old"],
         summary: "make that color live (capacity first when it is smaller; re-run to continue)",
         run: async ({ ctx, args, values, deps }) => {
-            const scaleDown = values["scale-down-old"] === undefined ? undefined : number(values["scale-down-old"], "--scale-down-old");
-            const model = readModel(ctx);
+            const scaleDown = values["scale-down-old"] === undefined ? undefined : decimal(values["scale-down-old"], "--scale-down-old");
             const [which, to] = [side(args[0]), color(args[1])];
-            const proposal = proposeFlip(model, which, to, scaleDown, await knownGoodFrom(ctx), idleFloorOf(ctx.dir, ctx.stack, which));
+            const proposal = proposeFlip(readModel(ctx), which, to, scaleDown, await knownGoodFrom(ctx), idleFloorOf(ctx.dir, ctx.stack, which));
             const movesTraffic = proposal.steps.some((s) => s.kind === "traffic");
-            if (which === "spring" && movesTraffic) {
-                // Never move traffic onto a color that does not run what was released (a
-                // circuit-breaker rollback reports success: terraform-provider-aws#20858).
-                if (!ctx.engine.available()) {
-                    ctx.out(
-                        `Not checked (no Pulumi CLI): that spring ${to} runs ${model.spring[to].image}; check with aws ecs describe-services before pulumi up.`,
-                    );
-                } else {
-                    const problems = await verifyReleasedColor(ctx.engine, deps.services, ctx.stack, to, model.spring[to].image);
-                    if (problems.length > 0) {
-                        ctx.out(`Refused: spring ${to} is not running what was released; nothing was written.\n  ${problems.join("\n  ")}`);
-                        return 1;
-                    }
-                }
-            }
-            return proposal;
+            return which === "spring" && movesTraffic && !(await releasedColorRuns(ctx, deps.services, to)) ? 1 : proposal;
         },
     },
     rollback: {
@@ -200,26 +176,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
         run: ({ ctx }) => proposeOriginVerifyRotation(readModel(ctx)),
     },
     cutin: {
-        args: ["status|next|rollback|promote"],
+        args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header|end"],
         flags: ["apply"],
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
-        run: async ({ ctx, args }) => {
-            const model = readModel(ctx);
-            // The deployed phase (with a Pulumi CLI): a promotion written but not deployed re-records its day.
-            const deployedPhase =
-                args[0] === "promote" && ctx.engine.available()
-                    ? ((await ctx.engine.outputs(ctx.stack)).cutin as { phase?: CutinPhase } | null | undefined)?.phase
-                    : undefined;
-            const result = cutinCommand(args[0], model, {
-                edgeLadder: edgeLadderOf(ctx.dir, ctx.stack),
-                today: new Date().toISOString().slice(0, 10),
-                deployedPhase,
-            });
-            if (!("status" in result)) return result;
-            result.status.forEach((line) => ctx.out(line));
-            ctx.out(`\n${renderEdge(await runPlan({ stack: ctx.stack, dir: ctx.dir })) ?? ""}`);
-            return 0;
-        },
+        run: (input) => runCutinCommand(input),
     },
     decommission: {
         args: [],
@@ -230,13 +190,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
 };
 
-/** The stack file's `aws:region`, if it can be read (a missing stack file is reported by the command itself). */
-function regionOf(dir: string, stack: string): string | undefined {
-    try {
-        return StackDocument.read(dir, stack).loaded().config["aws:region"];
-    } catch {
-        return undefined;
+/**
+ * Never move Spring traffic onto a color that does not run what was released (a circuit-breaker
+ * rollback reports success: terraform-provider-aws#20858). False (and said why) when it does not.
+ */
+async function releasedColorRuns(ctx: CanaryContext, services: ServiceInspector, to: Color): Promise<boolean> {
+    const image = readModel(ctx).spring[to].image;
+    if (!ctx.engine.available()) {
+        ctx.out(`Not checked (no Pulumi CLI): that spring ${to} runs ${image}; check with aws ecs describe-services before pulumi up.`);
+        return true;
     }
+    const problems = await verifyReleasedColor(ctx.engine, services, ctx.stack, to, image);
+    if (problems.length === 0) return true;
+    ctx.out(`Refused: spring ${to} is not running what was released; nothing was written.\n  ${problems.join("\n  ")}`);
+    return false;
 }
 
 export function usage(): string {
@@ -267,48 +234,6 @@ function checkFlags(command: string, spec: CommandSpec, tokens: NonNullable<Retu
     if (values.until !== undefined && !values.watch) throw new UsageError("--until only applies with --watch");
 }
 
-async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> {
-    const model = readModel(ctx);
-    const ladder = ladderOf(ctx.dir, ctx.stack);
-    const plan = await runPlan({ stack: ctx.stack, dir: ctx.dir });
-    const report = await checkPlan(plan, { dir: ctx.dir });
-    const out = ctx.out;
-    out(`Stack ${ctx.stack} (stack file)`);
-    out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
-    out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
-    for (const r of model.canary.routes) out(`  route ${r.name} (${r.paths.join(" | ")}): Spring ${r.weight}%, ${ladderPosition(r.weight, ladder)}`);
-    out(
-        `Last known good: ${model.canary.lastKnownGood ? describeState({ ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }) : "not recorded (rollback goes to Rails 100%)"}`,
-    );
-    out(`Stickiness ${model.canary.stickinessSeconds}s, bake ${model.canary.bakeMinutes} min`);
-    if (model.cutin) describeCutin(model).forEach((line) => out(line));
-    out(`\n${[renderEdge(plan), renderRouting(plan)].filter(Boolean).join("\n\n")}\n\n${renderViolations(report)}`);
-    if (!ctx.engine.available()) {
-        out("\nDeployed state and health signals: need the Pulumi CLI on the PATH and AWS credentials.");
-        return 0;
-    }
-    try {
-        const deployed = await ctx.engine.outputs(ctx.stack);
-        out(`\nDeployed: ${JSON.stringify({ canary: deployed.canary, liveColors: deployed.liveColors })}`);
-        if (ctx.services) {
-            const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
-            out(
-                problems.length === 0
-                    ? "ECS: every service's primary deployment completed with the task definition in the state."
-                    : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`,
-            );
-        }
-        const names = await canaryAlarmNames(ctx, model.spring.liveColor);
-        const states = await alarms.states(names);
-        out("Health:");
-        for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
-    } catch (e) {
-        // Status is read-only: report what could not be read instead of failing.
-        out(`\nDeployed state and health signals could not be read: ${(e as Error).message}`);
-    }
-    return 0;
-}
-
 /** A command line read and checked (flags, argument count, --stack), or a UsageError. `help`: only --help was asked for. */
 export function parseCommandLine(
     argv: readonly string[],
@@ -330,6 +255,33 @@ export function parseCommandLine(
     return { help: false, command, spec, args, values: { ...values, stack: values.stack } };
 }
 
+/**
+ * The context and adapters a command runs with. The stack file and the stack's policy config
+ * are read and checked here, before the command prints anything: a malformed file is one
+ * message (exit 2), whatever the command.
+ */
+function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text: string) => void, argv: readonly string[]): CommandInput {
+    const dir = deps.dir ?? PROJECT_DIR;
+    const engine = deps.engine ?? new AutomationEngine(dir);
+    const file = readStackFile(dir, values.stack);
+    const ctx: CanaryContext = { dir, stack: values.stack, file, apply: values.apply === true, engine, out, argv };
+    readModel(ctx);
+    policyConfigOf(dir, values.stack);
+    // The AWS clients ask the stack's region, not whatever the shell's profile says.
+    const region = file.doc.loaded().config["aws:region"];
+    ctx.services = deps.services ?? new EcsServices(region);
+    ctx.edge = deps.edge ?? new CloudFrontDistributions();
+    // An injected engine without injected AWS clients is a test of the tool's flow: no live AWS reads.
+    ctx.live = deps.live ?? (deps.engine ? undefined : awsLiveClients(region));
+    if ((ctx.apply || values.watch) && !engine.available()) {
+        throw new UsageError(
+            `--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`,
+        );
+    }
+    const alarms = deps.alarms ?? new CloudWatchAlarms(region);
+    return { ctx, args: [], values, deps: { alarms, clock: deps.clock ?? systemClock, services: ctx.services, pollSeconds: deps.pollSeconds } };
+}
+
 export async function main(argv: string[], deps: CanaryDeps = {}): Promise<number> {
     const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
     const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
@@ -339,28 +291,9 @@ export async function main(argv: string[], deps: CanaryDeps = {}): Promise<numbe
             out(usage());
             return 0;
         }
-        const { spec, args, values } = line;
-        const dir = deps.dir ?? PROJECT_DIR;
-        const engine = deps.engine ?? new AutomationEngine(dir);
-        // The AWS clients ask the stack's region, not whatever the shell's profile says.
-        const region = regionOf(dir, values.stack);
-        const services = deps.services ?? new EcsServices(region);
-        const edge = deps.edge ?? new CloudFrontDistributions();
-        // An injected engine without injected AWS clients is a test of the tool's flow: no live AWS reads.
-        const live = deps.live ?? (deps.engine ? undefined : awsLiveClients(region));
-        const ctx: CanaryContext = { dir, stack: values.stack, apply: values.apply === true, engine, services, edge, live, out, argv };
-        if ((ctx.apply || values.watch) && !engine.available()) {
-            throw new UsageError(
-                `--apply and --watch run the update themselves and need the Pulumi CLI on the PATH; without them the tool writes the stack file and you run pulumi up`,
-            );
-        }
-        const result = await spec.run({
-            ctx,
-            args,
-            values,
-            deps: { alarms: deps.alarms ?? new CloudWatchAlarms(region), clock: deps.clock ?? systemClock, services, pollSeconds: deps.pollSeconds },
-        });
-        return typeof result === "number" ? result : await execute(ctx, result);
+        const input = { ...setUp(line.values, deps, out, argv), args: line.args };
+        const result = await line.spec.run(input);
+        return typeof result === "number" ? result : await execute(input.ctx, result);
     } catch (e) {
         if (isUserError(e)) {
             // The usage text helps with a command line the tool could not read, not with bad config.

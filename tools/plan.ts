@@ -18,7 +18,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { diffPlans, renderDiff } from "./plan/diff";
 import { isUserError, runAsProcess } from "./cli";
-import { PROJECT_DIR, runPlan } from "./plan/run";
+import { runPlan } from "./plan/run";
+import { PROJECT_DIR } from "./projectDir";
 import { UsageError, readProjectName, stackConfigFromText } from "./plan/stackFile";
 import { checkPlan, renderViolations } from "./policy/check";
 import { mandatoryViolations } from "./policy/evaluate";
@@ -26,77 +27,62 @@ import { mandatoryViolations } from "./policy/evaluate";
 const USAGE =
     "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
 
-/** `dir`: the directory with Pulumi.yaml, the stack files and policy configs (tests pass their fixtures). */
-export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string } = {}): Promise<number> {
-    let values: {
-        stack?: string;
-        set?: string[];
-        deployed?: string[];
-        "policy-config"?: string;
-        diff?: string;
-        "first-deploy"?: boolean;
-        json?: boolean;
-        help?: boolean;
-    };
+interface PlanArgs {
+    stack?: string;
+    set?: string[];
+    deployed?: string[];
+    "policy-config"?: string;
+    diff?: string;
+    "first-deploy"?: boolean;
+    json?: boolean;
+    help?: boolean;
+}
+
+const OPTIONS = {
+    stack: { type: "string", short: "s" },
+    set: { type: "string", multiple: true },
+    deployed: { type: "string", multiple: true },
+    "policy-config": { type: "string" },
+    diff: { type: "string" },
+    "first-deploy": { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+/** The command line read and checked, or the usage error's message. */
+function parsePlanArgs(argv: string[]): PlanArgs | { error: string } {
     try {
-        let tokens: { kind: string; name?: string }[] | undefined;
-        ({ values, tokens } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                set: { type: "string", multiple: true },
-                deployed: { type: "string", multiple: true },
-                "policy-config": { type: "string" },
-                diff: { type: "string" },
-                "first-deploy": { type: "boolean" },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-            strict: true,
-            allowPositionals: false,
-            tokens: true,
-        }));
+        const { values, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
         // parseArgs keeps the last of a repeated single-valued flag silently (`--stack a --stack b`).
         const seen = new Set<string>();
-        for (const t of tokens ?? []) {
-            if (t.kind !== "option" || !t.name || t.name === "set" || t.name === "deployed") continue;
-            if (seen.has(t.name)) throw new Error(`--${t.name} is given more than once`);
+        for (const t of tokens) {
+            if (t.kind !== "option" || t.name === "set" || t.name === "deployed") continue;
+            if (seen.has(t.name)) return { error: `--${t.name} is given more than once` };
             seen.add(t.name);
         }
+        if (values.help) return values;
+        if (!values.stack) return { error: "--stack is required" };
+        if (values["first-deploy"] && values.deployed?.length)
+            return { error: "--deployed means nothing with --first-deploy: a first deploy has nothing deployed" };
+        return values;
     } catch (err) {
-        process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+        return { error: (err as Error).message };
+    }
+}
+
+/** `dir`: the directory with Pulumi.yaml, the stack files and policy configs (tests pass their fixtures). */
+export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string } = {}): Promise<number> {
+    const values = parsePlanArgs(argv);
+    if ("error" in values) {
+        process.stderr.write(`${values.error}\n${USAGE}\n`);
         return 2;
     }
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return 0;
     }
-    if (!values.stack) {
-        process.stderr.write(`--stack is required\n${USAGE}\n`);
-        return 2;
-    }
-    if (values["first-deploy"] && values.deployed?.length) {
-        process.stderr.write(`--deployed means nothing with --first-deploy: a first deploy has nothing deployed\n${USAGE}\n`);
-        return 2;
-    }
     try {
-        const run = await runPlan({
-            stack: values.stack,
-            dir,
-            sets: values.set ?? [],
-            deployedSets: values.deployed ?? [],
-            firstDeploy: values["first-deploy"] === true,
-        });
-        const policy = await checkPlan(run, { dir, policyConfigFile: values["policy-config"] });
-        const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack, dir), run);
-        const { states: _states, deployed: _deployed, ...plan } = run;
-        if (values.json) {
-            process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations }, ...(diff ? { diff } : {}) }, null, 2)}\n`);
-        } else {
-            const diffText = diff ? `\n\nCompared with ${values.diff}:\n${renderDiff(diff)}` : "";
-            process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}${diffText}\n`);
-        }
-        return mandatoryViolations(policy).length > 0 ? 1 : 0;
+        return await planAndReport({ ...values, stack: values.stack! }, dir);
     } catch (err) {
         if (isUserError(err)) {
             process.stderr.write(`${err.message}\n`);
@@ -104,6 +90,27 @@ export async function main(argv: string[], { dir = PROJECT_DIR }: { dir?: string
         }
         throw err;
     }
+}
+
+/** The plan, the pack's report and the diff, printed (text or --json). Exit code: 1 with a mandatory violation. */
+async function planAndReport(values: PlanArgs & { stack: string }, dir: string): Promise<number> {
+    const run = await runPlan({
+        stack: values.stack,
+        dir,
+        sets: values.set ?? [],
+        deployedSets: values.deployed ?? [],
+        firstDeploy: values["first-deploy"] === true,
+    });
+    const policy = await checkPlan(run, { dir, policyConfigFile: values["policy-config"] });
+    const diff = values.diff === undefined ? undefined : diffPlans(await planOther(values.diff, values.stack, dir), run);
+    const { states: _states, deployed: _deployed, ...plan } = run;
+    if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...plan, policy: { violations: policy.violations }, ...(diff ? { diff } : {}) }, null, 2)}\n`);
+    } else {
+        const diffText = diff ? `\n\nCompared with ${values.diff}:\n${renderDiff(diff)}` : "";
+        process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}${diffText}\n`);
+    }
+    return mandatoryViolations(policy).length > 0 ? 1 : 0;
 }
 
 /** The plan to compare with: another stack by name, or a stack file of this stack. */

@@ -136,3 +136,27 @@ export async function withPlainPromises<T>(f: () => Promise<T>): Promise<T> {
         debuggable.debuggablePromise = original;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. A program that throws leaves rejections nobody observes (runtime/stack.js: the root Stack
+// derives `this.outputs = output(this.getData())` from the failed initialisation, and the
+// Output's derived promises are awaited by no one). Under `pulumi`, the language host's
+// unhandledRejection handler reports them as the program's failure; in-process, the offline
+// plan reports the error itself, so exactly those rejections (the same error object) are
+// expected. Any other unhandled rejection still crashes the process, as Node's default does.
+// ---------------------------------------------------------------------------------------------
+
+const expected = new WeakSet<object>();
+let listening = false;
+
+/** `err`, already reported, may also surface as an unhandled rejection: ignore exactly that one. */
+export function expectUnobservedRejection(err: unknown): void {
+    if (typeof err !== "object" || err === null) return;
+    expected.add(err);
+    if (listening) return;
+    listening = true;
+    process.on("unhandledRejection", (reason) => {
+        if (typeof reason === "object" && reason !== null && expected.has(reason)) return;
+        throw reason;
+    });
+}

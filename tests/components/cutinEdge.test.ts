@@ -2,11 +2,16 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { FIXTURES } from "../helpers";
 import { plan as sharedPlan } from "../planCache";
-import { CutinEdge, CutinEdgeArgs } from "../../components/cutinEdge";
-import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
-import { diffPlans } from "../../tools/plan/diff";
+import { CutinEdge, CutinEdgeArgs, headerTrafficConfig } from "../../components/cutinEdge";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import { tempProject } from "../helpers";
+import { CUTIN_PHASES, CutinPhase, DistributionConfig, edgeShape, mirrorDifferences as mirror } from "../../lib/cutin";
+import { diffPlans, differingPaths } from "../../tools/plan/diff";
 import { renderPlan } from "../../tools/plan/render";
 import { PlanInputError, PlanRun, runPlan } from "../../tools/plan/run";
+import { stackConfigFromText } from "../../tools/plan/stackFile";
+import { parse, stringify } from "yaml";
 import { checkPlan } from "../../tools/policy/check";
 import { mandatoryViolations } from "../../tools/policy/evaluate";
 
@@ -24,6 +29,22 @@ const setsFor = (phase: CutinPhase, weight = 5) => [
 const plan = (stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> => sharedPlan(stack, sets, deployedSets, DIR);
 const phasePlan = (stack: string, phase: CutinPhase) => plan(stack, setsFor(phase));
 const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === name);
+
+type Inputs = Record<string, any>;
+/** What only one of the two may carry: the primary's hostnames and policy id, the staging flag, and tags (not distribution configuration). */
+const ONE_SIDED = ["aliases", "continuousDeploymentPolicyId", "staging", "tags"];
+/** The two distributions' inputs compared by the rule (lib/cutin.ts mirrorDifferences, written apart from stagingConfigOf). */
+const mirrorDifferences = (primary: Inputs, staging: Inputs) => mirror(primary as DistributionConfig, staging as DistributionConfig);
+
+/**
+ * CloudFront's own promotion as the API reference describes UpdateDistributionWithStagingConfig:
+ * the staging distribution's configuration onto the primary, except the primary's aliases and
+ * continuous deployment policy id (tags are not configuration: the primary keeps its own).
+ */
+function promotedByAws(primary: Inputs, staging: Inputs): Inputs {
+    const copied = Object.fromEntries(Object.entries(staging).filter(([k]) => !ONE_SIDED.includes(k)));
+    return { ...copied, aliases: primary.aliases, continuousDeploymentPolicyId: primary.continuousDeploymentPolicyId, tags: primary.tags };
+}
 
 describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
     for (const stack of ["staging", "production"]) {
@@ -47,6 +68,125 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             }
         });
     }
+
+    for (const stack of ["staging", "production"]) {
+        it(`${stack}: at every phase with a staging distribution, it equals the primary but for the origin (certificate, TLS, logging, errors, WAF, geo, functions, policies)`, async () => {
+            for (const phase of CUTIN_PHASES.filter((p) => edgeShape(p).staging)) {
+                const p = await phasePlan(stack, phase);
+                const primary = byName(p, "cutin-primary")!.inputs as Inputs;
+                const staging = byName(p, "cutin-staging")!.inputs as Inputs;
+                assert.deepEqual(mirrorDifferences(primary, staging), [], `${stack} ${phase}`);
+                // What AWS forbids on a staging distribution: hostnames, HTTP/3.
+                assert.equal(staging.staging, true);
+                assert.equal(staging.aliases, undefined, `${phase}: a staging distribution has no aliases`);
+                assert.doesNotMatch(String(staging.httpVersion), /3/);
+                // The staging distribution's edge origin is the routed ALB (the origin-verify header), at every phase.
+                const edge = (staging.origins as Inputs[]).find((o) => o.originId === staging.defaultCacheBehavior.targetOriginId)!;
+                assert.deepEqual(edge.customHeaders, [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }], phase);
+                // Once promoting, both distributions send to that same origin.
+                if (edgeShape(phase).primaryOrigin === "routed") assert.deepEqual(primary.origins, staging.origins, phase);
+            }
+        });
+    }
+
+    it("production-like: the staging distribution carries the live distribution's certificate, logging, errors, WAF, geo restriction and functions", async () => {
+        const staging = byName(await phasePlan("production", "weight"), "cutin-staging")!.inputs as Inputs;
+        assert.equal(staging.viewerCertificate.acmCertificateArn, "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000002");
+        assert.equal(staging.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
+        assert.equal(staging.loggingConfig.bucket, "example-payments-cf-logs.s3.amazonaws.com");
+        assert.equal(staging.customErrorResponses.length, 3);
+        assert.equal(staging.defaultRootObject, "v1/index.json");
+        assert.match(staging.webAclId, /webacl\/payments-api\//);
+        assert.deepEqual(staging.restrictions.geoRestriction.locations, ["CU", "IR", "KP", "SY"]);
+        assert.equal(staging.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-response");
+        assert.equal(staging.defaultCacheBehavior.lambdaFunctionAssociations[0].eventType, "origin-response");
+        assert.equal(staging.defaultCacheBehavior.originRequestPolicyId, "216adef6-5c7f-47e4-b989-5492eafa07d3");
+        assert.equal(staging.orderedCacheBehaviors[0].targetOriginId, "routed-alb");
+        assert.equal(staging.comment, "Payments API");
+    });
+
+    it("AWS's own promotion (UpdateDistributionWithStagingConfig) at the top rung gives the primary exactly what the stack declares at promoting", async () => {
+        for (const stack of ["staging", "production"]) {
+            const weight = await phasePlan(stack, "weight");
+            const promoting = byName(await phasePlan(stack, "promoting"), "cutin-primary")!.inputs as Inputs;
+            const byAws = promotedByAws(byName(weight, "cutin-primary")!.inputs as Inputs, byName(weight, "cutin-staging")!.inputs as Inputs);
+            // So after that call and a refresh of the primary, the update of cutin.phase promoting changes nothing on it.
+            assert.deepEqual(differingPaths(byAws, promoting), [], stack);
+        }
+    });
+
+    it("the cut-in header: the sent slot's header, its value a secret the plan never shows, required at the header-based phases", async () => {
+        const p = await phasePlan("production", "header");
+        const policy = byName(p, "cutin-policy")!.inputs as Inputs;
+        assert.deepEqual(policy.trafficConfig.singleHeaderConfig, { header: "aws-cf-cd-payments-cutin-a", value: "[secret]" });
+        assert.equal((p.outputs.cutin as Inputs).header, "aws-cf-cd-payments-cutin-a");
+        // Slot b once the rotation switches to it.
+        const b = await plan("production", [...setsFor("header"), "cutin.header.send=b", "cutin.header.values.b=fixture-header-secret-000b"]);
+        assert.equal((byName(b, "cutin-policy")!.inputs as Inputs).trafficConfig.singleHeaderConfig.header, "aws-cf-cd-payments-cutin-b");
+        // Whatever the config holds, the program hands CloudFront a secret: encrypted in the state, [secret] in previews.
+        const config = headerTrafficConfig("aws-cf-cd-x-a", "fixture-header-secret-0001");
+        assert.equal(await pulumi.isSecret(config.singleHeaderConfig.value), true);
+        // No default value: a header-based phase without the sent slot's secret is a config error naming the command.
+        const dir = tempProject(DIR);
+        const file = `${dir}/Pulumi.production.yaml`;
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/ {4}header:\n {6}values:\n {8}a:\n {10}secure: \S+\n/, ""));
+        await assert.rejects(runPlan({ stack: "production", dir, sets: ["cutin.phase=staged"] }), (err: unknown) => {
+            assert.ok(err instanceof PlanInputError, String(err));
+            assert.match(
+                err.message,
+                /payments-migration:cutin\.header\.values\.a = \(not set\): expected a secret at phase staged \(the header-based policy matches slot a\): pulumi config set --secret --path cutin\.header\.values\.a "\$\(openssl rand -hex 32\)"/,
+            );
+            return true;
+        });
+        // Weight-based phases do not use it.
+        await runPlan({ stack: "production", dir, sets: setsFor("weight") });
+        await assert.rejects(
+            runPlan({ stack: "production", dir: DIR, sets: ["cutin.header.values.b=short"] }),
+            /cutin\.header\.values\.b = "short": expected a secret of 16 to 256 visible characters/,
+        );
+    });
+
+    it("the end: the adopted distribution and its records stay under their names, and the plan of cutin end changes nothing (removing the section would delete them)", async () => {
+        const retired = [...setsFor("promoted"), "cutin.cutinDate=2020-01-01", "cutin.retired=true", "cutin.adoption=managed"];
+        const ended = [...retired, "cutin.ended=true"];
+        const before = await plan("production", retired);
+        const after = await plan("production", ended, retired);
+        // Nothing added, removed, replaced or changed: the viewer path stays exactly as it is.
+        const d = diffPlans(before, after);
+        assert.deepEqual([d.added, d.removed, d.changed], [[], [], []]);
+        const record = after.states.find((x) => x.type === "payments:migration:CutinEdge")!.outputs as Inputs;
+        assert.deepEqual([record.ended, record.oldApplication, (after.outputs.cutin as Inputs).ended], [true, null, true]);
+        assert.deepEqual(mandatoryViolations(await checkPlan(after, { dir: DIR })), []);
+        // Afterwards the old pair may leave the config: still nothing changes.
+        const file = fs.readFileSync(`${DIR}/Pulumi.production.yaml`, "utf8");
+        const without = (drop: (cutin: Inputs, config: Inputs) => void, sets: string[]) => {
+            const doc = parse(file) as { config: Inputs };
+            drop(doc.config["payments-migration:cutin"], doc.config);
+            return runPlan({
+                stack: "production",
+                dir: DIR,
+                loaded: stackConfigFromText(stringify(doc), "payments-migration", "production", sets),
+                deployed: after.outputs,
+            });
+        };
+        const noPair = await without((c) => delete c.oldPair, ended);
+        assert.deepEqual(Object.values(diffPlans(after, noPair)).flat(), []);
+        // Before the end, the old pair is required.
+        await assert.rejects(
+            without((c) => delete c.oldPair, retired),
+            /payments-migration:cutin\.oldPair = \(not set\): expected the old Beanstalk pair .* until the cut-in has ended/,
+        );
+        // What removing the section instead plans (and cutin-phase-order refuses): the edge every viewer uses deleted, a new one without the hostnames.
+        const removed = diffPlans(before, await without((_c, config) => delete config["payments-migration:cutin"], []));
+        assert.deepEqual(
+            removed.removed
+                .map((r) => r.name)
+                .filter((n) => /^cutin-(primary|record)/.test(n))
+                .sort(),
+            ["cutin-primary", "cutin-record-0-a", "cutin-record-1-aaaa"],
+        );
+        assert.ok(removed.added.some((r) => r.name === "edge" && r.type === DIST));
+    });
 
     it("the cutin export (what the next update's policies read as deployed) says what the CutinEdge records, at every phase and once retired", async () => {
         const promoted = [...setsFor("promoted"), "cutin.cutinDate=2020-01-01"];
@@ -136,7 +276,15 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                     ["cutin-primary"],
                 );
                 const paths = d.changed[0].paths.filter((x) => !x.startsWith("(options)"));
-                assert.ok(paths.some((x) => x.startsWith("origins")) && paths.every((x) => /^(origins|defaultCacheBehavior)/.test(x)), paths.join(", "));
+                // The old origin's place now holds the routed ALB; every behavior that used it targets the ALB: nothing else changes.
+                assert.ok(
+                    paths.some((x) => x.startsWith("origins[0]")),
+                    paths.join(", "),
+                );
+                assert.ok(
+                    paths.every((x) => /^origins\[0\]|^(defaultCacheBehavior|orderedCacheBehaviors\[0\])\.targetOriginId$/.test(x)),
+                    paths.join(", "),
+                );
             },
             "promoting→detached": (d) =>
                 assert.deepEqual(
@@ -185,7 +333,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         assert.match(text, /cf -->\|≤5%\| staging\[CloudFront staging\]\n {2}staging -->\|origin-verify header\| alb/);
         assert.match(
             renderPlan(await phasePlan("production", "header")),
-            /requests with aws-cf-cd-payments-cutin → staging distribution → routed ALB \(testers\)/,
+            /requests with aws-cf-cd-payments-cutin-a → staging distribution → routed ALB \(testers\)/,
         );
         assert.match(renderPlan(await phasePlan("production", "promoted")), /cf -->\|100%, origin-verify header\| alb/);
     });
@@ -229,6 +377,23 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                 /payments-migration:edge\.aliases = \["api\.payments\.example\.com"\]: expected none while cutin is set/,
             ],
             [["cutin.retired=true"], /cutin\.retired = true: expected false until the cut-in is promoted/],
+            [
+                [
+                    "cutin.phase=staged",
+                    "cutin.distribution.args.originGroups[0].originId=failover",
+                    "cutin.distribution.args.originGroups[0].members[0].originId=rails-prod",
+                ],
+                /cutin\.distribution\.args\.originGroups\[0\] = .*: expected no origin group naming the old origin rails-prod from phase staged on/,
+            ],
+            [
+                [
+                    "cutin.phase=staged",
+                    "qa.sourceCidrs[0]=203.0.113.0/24",
+                    "cutin.distribution.args.defaultCacheBehavior.functionAssociations[1].eventType=viewer-request",
+                    "cutin.distribution.args.defaultCacheBehavior.functionAssociations[1].functionArn=arn:aws:cloudfront::111111111111:function/x",
+                ],
+                /functionAssociations = .*: expected no viewer-request function on the behaviors that use the old origin while qa\.sourceCidrs is set: the cache behavior \(default\) already runs a viewer-request function/,
+            ],
         ];
         for (const [sets, message] of cases) {
             await assert.rejects(runPlan({ stack: "production", dir: DIR, sets }), (err: unknown) => {
@@ -245,7 +410,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             phase: "weight",
             edgeWeight: 5,
             stickiness: { idleSeconds: 300, maximumSeconds: 600 },
-            header: { name: "aws-cf-cd-payments-cutin", value: "routed-alb" },
+            header: { name: "aws-cf-cd-payments-cutin-a", value: "fixture-header-secret-0001" },
             adoption: "import",
             distribution: {
                 id: "E2EXAMPLELIVE01",
@@ -266,6 +431,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                 originReadTimeoutSeconds: 30,
             },
             bakeDays: 14,
+            topRungBakeMinutes: 60,
             retired: false,
             railsVersions: { old: "a", new: "a" },
             protect: false,

@@ -5,6 +5,7 @@ import { checkPlan } from "../../tools/policy/check";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
 import { mutated, setProp } from "./harness";
+import { minuteOf } from "../../lib/cutin";
 
 const DIR = path.join(FIXTURES, "cutin");
 const CDP = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
@@ -114,5 +115,70 @@ describe("cut-in policies (policy/cutin.ts)", () => {
         assert.match(backDated.join("\n"), /cutin\.cutinDate 2020-01-01 lies before today/);
         assert.match(backDated.join("\n"), /forgotten while cutin\.cutinDate is not recorded/);
         assert.deepEqual(await violations(await plan("production", cut("promoted"), cut("promoted"), DIR), "cutin-old-origin-retained"), []);
+    });
+
+    it("cutin-phase-order: promotion only from the deployed top rung after its bake; its time is recorded with the climb, never back-dated", async () => {
+        const minutesAgo = (m: number) => minuteOf(Date.now() - m * 60_000);
+        const top = (at?: string) => [...cut("weight", 15), ...(at ? [`cutin.topRungAt=${at}`] : [])];
+        const promoting = (at?: string) => [...cut("promoting", 15), ...(at ? [`cutin.topRungAt=${at}`] : [])];
+        const order = async (sets: string[], deployed: string[]) => violations(await plan("production", sets, deployed, DIR), "cutin-phase-order");
+        // From the first rung: every viewer would move onto the routed ALB in one update.
+        assert.match(
+            (await order(cut("promoting", 1), cut("weight", 1))).join("\n"),
+            /promotion starts from the top edge rung \(15%\), baked; the deployed edge weight is 1%/,
+        );
+        // At the top, before the bake ends; without a recorded time; after it: passes.
+        const recent = minutesAgo(20);
+        assert.match(
+            (await order(promoting(recent), top(recent))).join("\n"),
+            /the top edge rung \(15%, since \S+\) has baked 20 of 60 minutes: promote from /,
+        );
+        assert.match((await order(promoting(), top())).join("\n"), /cutin\.topRungAt\) is not recorded, so its bake cannot be judged/);
+        const baked = minutesAgo(61);
+        assert.deepEqual(await order(promoting(baked), top(baked)), []);
+        // A bake lowered in the promoting update itself counts only once deployed.
+        assert.match(
+            (await order([...promoting(baked), "cutin.topRungBakeMinutes=0"], [...top(baked), "cutin.topRungBakeMinutes=120"])).join("\n"),
+            /baked 61 of 120 minutes/,
+        );
+        // The climb onto the top rung records a new time: missing, left from an earlier stay, back-dated or in the future, refused.
+        assert.match((await order(top(), cut("weight", 10))).join("\n"), /reaches the top rung \(15%\) without a new cutin\.topRungAt/);
+        assert.match((await order(top(baked), [...cut("weight", 10), `cutin.topRungAt=${baked}`])).join("\n"), /is from an earlier stay at the top/);
+        assert.match((await order(top(minutesAgo(180)), cut("weight", 10))).join("\n"), /lies 180 minutes before this update \(at most 30\)/);
+        assert.match((await order(top(minutesAgo(-60)), cut("weight", 10))).join("\n"), /lies after now/);
+        assert.match((await order([...cut("weight", 10), `cutin.topRungAt=${minutesAgo(1)}`], cut("weight", 5))).join("\n"), /is recorded at phase weight 10%/);
+        assert.deepEqual(await order(top(minutesAgo(1)), cut("weight", 10)), []);
+        // A move back keeps whatever time is recorded: never refused for it.
+        assert.deepEqual(await order([...cut("staged"), `cutin.topRungAt=${baked}`], top(baked)), []);
+        assert.deepEqual(await order([...cut("weight", 5), `cutin.topRungAt=${baked}`], top(baked)), []);
+    });
+
+    it("the end: cutin.ended once the retirement is deployed, in an update of its own; the cutin section never goes", async () => {
+        const promoted = [...cut("promoted"), "cutin.cutinDate=2020-01-01"];
+        const retired = [...promoted, "cutin.retired=true"];
+        const ended = [...retired, "cutin.ended=true", "cutin.adoption=managed"];
+        const order = async (sets: string[], deployed: string[]) => violations(await plan("production", sets, deployed, DIR), "cutin-phase-order");
+        assert.deepEqual(await order(ended, retired), []);
+        assert.deepEqual(await order(ended, ended), []);
+        assert.match(
+            (await order(ended, promoted)).join("\n"),
+            /cutin\.ended is set while the deployed cut-in is at phase promoted with the old origin not retired: end it in an update of its own/,
+        );
+        // Removing the section: refused before the retirement (as before), after it and once ended.
+        const removed = (p: PlanRun) =>
+            mutated(p, (_find, states) =>
+                states.splice(
+                    states.findIndex((s) => s.type === "payments:migration:CutinEdge"),
+                    1,
+                ),
+            );
+        assert.match(
+            (await violations(removed(await plan("production", retired, retired, DIR)), "cutin-phase-order"))[0],
+            /the cut-in \(deployed, retired\) was removed: that deletes the adopted distribution and its hostname records, which carry every viewer[^;]*; keep cutin as the stack's permanent edge and end it instead: npm run canary -- cutin end$/,
+        );
+        assert.match(
+            (await violations(removed(await plan("production", ended, ended, DIR)), "cutin-phase-order"))[0],
+            /the cut-in \(deployed, ended\) was removed/,
+        );
     });
 });

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { main } from "../../tools/plan";
 import { parseConfigPath, setAtPath, parseCliValue } from "../../tools/plan/stackFile";
-import { FIXTURES } from "../helpers";
+import { spawnSync } from "node:child_process";
+import { FIXTURES, ROOT } from "../helpers";
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
@@ -166,5 +167,20 @@ describe("npm run plan", () => {
         assert.equal(parseCliValue("true"), true);
         assert.equal(parseCliValue("blue"), "blue");
         assert.throws(() => parseConfigPath("a..b"), /invalid config path/);
+    });
+});
+
+describe("npm run plan on a config the program refuses", () => {
+    it("reports the error once and leaves no unhandled rejection behind (a process that lives on does not crash with a trace)", () => {
+        // The process stays alive 300 ms after main() returns: an unobserved rejection of the failed
+        // program would crash it with the RunError's trace and exit code 1.
+        const script = `require("./tools/plan").main(["--stack", "production", "--set", "legacy.decommissioned=true"], { dir: ${JSON.stringify(FIXTURES)} }).then((c) => setTimeout(() => process.exit(c), 300))`;
+        const r = spawnSync(process.execPath, ["--require", "./tools/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(
+            r.stderr,
+            /^invalid config for stack "production":\n {2}payments-migration:canary\.weight = 1: expected 100 while legacy\.decommissioned is true/,
+        );
+        assert.doesNotMatch(r.stderr, /RunError|\n\s+at /);
     });
 });

@@ -5,16 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { DeployedResource, Deployment, PulumiCliError, describeCliFailure, exportDeployment } from "./pulumiCli";
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
-/** A resource as the stack's state records it (`pulumi stack export`). */
-export interface DeployedResource {
-    urn: string;
-    type: string;
-    protect: boolean;
-    outputs: Record<string, unknown>;
-}
+export type { DeployedResource } from "./pulumiCli";
 
 export interface UpOptions {
     /** `--target`: update only these URNs (a traffic step: the listener rules and the stack's outputs). */
@@ -126,47 +121,82 @@ export function refreshCommand(stack: string, urns: readonly string[]): string {
     return `pulumi refresh --stack ${stack} --yes ${urns.map((u) => `--target '${u}'`).join(" ")}`;
 }
 
-/** Pulumi's Automation API on the project directory: the same `pulumi up` an operator would run. */
+/**
+ * Pulumi's Automation API on the project directory: the same `pulumi up` an operator would
+ * run. Reads go through `pulumi stack export` without --show-secrets (pulumiCli.ts): nothing
+ * is decrypted to read the deployed position; kept until the next update or refresh.
+ */
 export class AutomationEngine implements Engine {
-    constructor(private readonly dir: string) {}
+    private deployment = new Map<string, Promise<Deployment>>();
+
+    /** @param command the Pulumi CLI (@default "pulumi", found on the PATH) */
+    constructor(
+        private readonly dir: string,
+        private readonly command = "pulumi",
+    ) {}
 
     available(): boolean {
-        const r = spawnSync("pulumi", ["version"], { stdio: "ignore" });
+        const r = spawnSync(this.command, ["version"], { stdio: "ignore" });
         return r.status === 0;
     }
 
     private async stack(name: string) {
         // Loaded on use: the offline commands never need it.
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        return LocalWorkspace.selectStack({ stackName: name, workDir: this.dir });
+        try {
+            return await LocalWorkspace.selectStack({ stackName: name, workDir: this.dir });
+        } catch (e) {
+            throw new PulumiCliError(describeCliFailure(cliStderr(e), name, `pulumi stack select --stack ${name}`));
+        }
+    }
+
+    private read(stack: string): Promise<Deployment> {
+        let read = this.deployment.get(stack);
+        if (!read) {
+            read = exportDeployment(this.command, this.dir, stack);
+            this.deployment.set(stack, read);
+            read.catch(() => this.deployment.delete(stack));
+        }
+        return read;
     }
 
     async up(stack: string, log: (line: string) => void, opts: UpOptions = {}): Promise<void> {
         const s = await this.stack(stack);
-        await s.up({
-            ...policyPackArgs(this.dir, stack),
-            ...(opts.targets?.length ? { target: [...opts.targets] } : {}),
-            onOutput: (out) => log(out.trimEnd()),
-        });
+        this.deployment.delete(stack);
+        try {
+            await s.up({
+                ...policyPackArgs(this.dir, stack),
+                ...(opts.targets?.length ? { target: [...opts.targets] } : {}),
+                onOutput: (out) => log(out.trimEnd()),
+            });
+        } catch (e) {
+            throw new Error(describeCliFailure(cliStderr(e), stack, "pulumi up"), { cause: e });
+        }
     }
 
     async resources(stack: string): Promise<DeployedResource[]> {
-        const s = await this.stack(stack);
-        const state = await s.exportStack();
-        const resources = ((state.deployment as { resources?: any[] } | undefined)?.resources ?? []) as any[];
-        return resources.map((r) => ({ urn: String(r.urn), type: String(r.type), protect: r.protect === true, outputs: r.outputs ?? {} }));
+        return (await this.read(stack)).resources;
     }
 
     async refresh(stack: string, urns: readonly string[], log: (line: string) => void): Promise<void> {
         const s = await this.stack(stack);
-        await s.refresh({ target: [...urns], onOutput: (out) => log(out.trimEnd()) });
+        this.deployment.delete(stack);
+        try {
+            await s.refresh({ target: [...urns], onOutput: (out) => log(out.trimEnd()) });
+        } catch (e) {
+            throw new Error(describeCliFailure(cliStderr(e), stack, "pulumi refresh"), { cause: e });
+        }
     }
 
     async outputs(stack: string): Promise<Record<string, unknown>> {
-        const s = await this.stack(stack);
-        const out = await s.outputs();
-        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+        return (await this.read(stack)).outputs;
     }
+}
+
+/** The CLI's stderr from an Automation API CommandError (automation/errors.js: `commandResult`), else the message. */
+function cliStderr(e: unknown): string {
+    const stderr = (e as { commandResult?: { stderr?: unknown } } | null)?.commandResult?.stderr;
+    return typeof stderr === "string" && stderr.trim() ? stderr : e instanceof Error ? e.message : String(e);
 }
 
 /** Alarm states from CloudWatch (AWS SDK v3), composite and metric alarms alike. */

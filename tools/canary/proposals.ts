@@ -205,6 +205,44 @@ function scaleDownStep(model: StackModel, side: Side, from: Color, count: number
     };
 }
 
+/** The known-good state `rollback` returns to: the record, or Rails for all traffic with the current colors. */
+function rollbackTarget(model: StackModel): KnownGood {
+    const recorded = model.canary.lastKnownGood;
+    return recorded ? { ...recorded, routes: recorded.routes ?? {} } : { weight: 0, routes: {}, liveColors: currentState(model).liveColors };
+}
+
+/** The color flips back to known-good: capacity steps first, the liveColor edits, and what must be deployed already. */
+function colorsBack(model: StackModel, good: KnownGood): { capacity: Step[]; traffic: ConfigEdit[]; deployedFirst: string[] } {
+    const result = { capacity: [] as Step[], traffic: [] as ConfigEdit[], deployedFirst: [] as string[] };
+    for (const side of ["legacy", "spring"] as const) {
+        const wanted = good.liveColors[side];
+        if (side === "legacy" && !model.legacyPresent) continue;
+        const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
+        if (!wanted || wanted === live) continue;
+        const capacity = capacityStep(model, side, live, wanted);
+        if (capacity) result.capacity.push(capacity);
+        else result.deployedFirst.push(sizeOf(model, side, wanted).text);
+        result.traffic.push({ path: `${side}.liveColor`, value: wanted });
+    }
+    return result;
+}
+
+/**
+ * The weights back to known-good: each to the lower of now and known-good. None once the
+ * legacy pair is decommissioned: Spring serves 100 % and there is no Rails to send traffic
+ * back to (the config requires 100 then), so only a Spring color flip can move back.
+ */
+function weightsBack(model: StackModel, good: KnownGood): ConfigEdit[] {
+    if (!model.legacyPresent) return [];
+    const edits: ConfigEdit[] = [];
+    if (model.canary.weight > good.weight) edits.push({ path: "canary.weight", value: good.weight });
+    model.canary.routes.forEach((r, i) => {
+        const back = good.routes[r.name] ?? 0; // a route added since then goes back to Rails
+        if (r.weight > back) edits.push({ path: `canary.routes[${i}].weight`, value: back });
+    });
+    return edits;
+}
+
 /**
  * Back to canary.lastKnownGood, or, when none is recorded, to Rails for all traffic with
  * the current colors. Colors flip back first if a flipped-to color needs capacity. A move
@@ -212,37 +250,25 @@ function scaleDownStep(model: StackModel, side: Side, from: Color, count: number
  * (a `set` below known-good stays where it is).
  */
 export function proposeRollback(model: StackModel): Proposal {
-    const good: KnownGood = model.canary.lastKnownGood
-        ? { ...model.canary.lastKnownGood, routes: model.canary.lastKnownGood.routes ?? {} }
-        : { weight: 0, routes: {}, liveColors: currentState(model).liveColors };
-    const steps: Step[] = [];
-    const traffic: ConfigEdit[] = [];
-    const deployedFirst: string[] = [];
-    for (const side of ["legacy", "spring"] as const) {
-        const wanted = good.liveColors[side];
-        if (side === "legacy" && !model.legacyPresent) continue;
-        const live = side === "spring" ? model.spring.liveColor : model.legacy.liveColor;
-        if (wanted && wanted !== live) {
-            const capacity = capacityStep(model, side, live, wanted);
-            if (capacity) steps.push(capacity);
-            else deployedFirst.push(sizeOf(model, side, wanted).text);
-            traffic.push({ path: `${side}.liveColor`, value: wanted });
-        }
-    }
-    if (model.canary.weight > good.weight) traffic.push({ path: "canary.weight", value: good.weight });
-    model.canary.routes.forEach((r, i) => {
-        const back = good.routes[r.name] ?? 0; // a route added since then goes back to Rails
-        if (r.weight > back) traffic.push({ path: `canary.routes[${i}].weight`, value: back });
-    });
+    const good = rollbackTarget(model);
+    const colors = colorsBack(model, good);
+    const traffic = [...colors.traffic, ...weightsBack(model, good)];
     if (traffic.length === 0) {
-        return { ...unchanged("rollback", `already at the last known-good state or below it (${describeState(good)})`), rollback: true };
+        const why = model.legacyPresent
+            ? `already at the last known-good state or below it (${describeState(good)})`
+            : `the legacy pair is decommissioned, so Spring keeps 100 % (there is no Rails to move back to) and spring ${model.spring.liveColor} is the last known-good color`;
+        return { ...unchanged("rollback", why), rollback: true };
     }
-    steps.push({
-        kind: "traffic",
-        description: `back to the last known-good state (${describeState(good)})`,
-        edits: traffic,
-        ...(deployedFirst.length > 0 ? { deployedFirst } : {}),
-    });
+    const described = model.legacyPresent ? describeState(good) : `spring ${good.liveColors.spring}; Spring keeps 100 %: the legacy pair is decommissioned`;
+    const steps: Step[] = [
+        ...colors.capacity,
+        {
+            kind: "traffic",
+            description: `back to the last known-good state (${described})`,
+            edits: traffic,
+            ...(colors.deployedFirst.length > 0 ? { deployedFirst: colors.deployedFirst } : {}),
+        },
+    ];
     return { command: "rollback", steps, rollback: true };
 }
 

@@ -4,8 +4,10 @@
  */
 import * as fs from "node:fs";
 import { Document, Node, isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
-import { UsageError } from "../../lib/errors";
-import { LoadedStackConfig, parseConfigPath, readProjectName, stackConfigFromText, stackFilePath } from "../plan/stackFile";
+import * as path from "node:path";
+import { ConfigError, UsageError } from "../../lib/errors";
+import { checkUnchanged, replaceIfUnchanged } from "./atomicWrite";
+import { LoadedStackConfig, parseConfigPath, readProjectName, requireStackFile, stackConfigFromText } from "../plan/stackFile";
 
 /** Long plain scalars (ARNs, secure values) must never be folded onto a second line. */
 const STRINGIFY = { lineWidth: 0 } as const;
@@ -40,29 +42,36 @@ function columnOf(text: string, offset: number): number {
 export class StackDocument {
     private doc: Document;
     private text: string;
+    /** The text as read (or last written): a write replaces the file only if it still holds this. */
+    private base: string;
     /** The file's line ending: a CRLF file keeps CRLF in every line the tool writes. */
     private readonly eol: string;
 
     constructor(
         public readonly project: string,
         public readonly stack: string,
-        private readonly original: string,
+        original: string,
         public readonly file?: string,
     ) {
         this.text = original;
+        this.base = original;
         this.eol = original.includes("\r\n") ? "\r\n" : "\n";
         this.doc = this.parse(original);
     }
 
+    /** The file's name (not its path), for messages. */
+    get fileName(): string {
+        return this.file ? path.basename(this.file) : "stack file";
+    }
+
     private parse(text: string): Document {
         const doc = parseDocument(text);
-        if (doc.errors.length > 0) throw new UsageError(`${this.file ?? "stack file"}: ${doc.errors[0].message}`);
+        if (doc.errors.length > 0) throw new ConfigError(`${this.fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
         return doc;
     }
 
     static read(dir: string, stack: string): StackDocument {
-        const file = stackFilePath(dir, stack);
-        if (!fs.existsSync(file)) throw new UsageError(`no stack file ${file}`);
+        const file = requireStackFile(dir, stack);
         return new StackDocument(readProjectName(dir), stack, fs.readFileSync(file, "utf8"), file);
     }
 
@@ -96,7 +105,7 @@ export class StackDocument {
     set(key: string, value: unknown): void {
         if (this.isSecure(key)) {
             throw new UsageError(
-                `${key} is a secure value in ${this.file ?? "the stack file"}: the tool never writes secrets; set it with pulumi config set --secret --path ${key}`,
+                `${key} is a secure value in ${this.fileName}: the tool never writes secrets; set it with pulumi config set --secret --path ${key}`,
             );
         }
         const path = this.yamlPath(key);
@@ -159,15 +168,31 @@ export class StackDocument {
     }
 
     changed(): boolean {
-        return this.text !== this.original;
+        return this.text !== this.base;
+    }
+
+    /** A document of the same file holding this one's text, edited independently. */
+    copy(): StackDocument {
+        return new StackDocument(this.project, this.stack, this.text, this.file);
     }
 
     loaded(): LoadedStackConfig {
-        return stackConfigFromText(this.text, this.project, this.stack);
+        return stackConfigFromText(this.text, this.project, this.stack, [], this.fileName);
     }
 
-    write(): void {
+    /**
+     * Replace the file with this text, atomically, if it still holds the text this document
+     * was read with; otherwise StackFileChanged (exit 2), naming `rerun`, and nothing is written.
+     */
+    /** StackFileChanged (exit 2) unless the file still holds the text this document was read with. */
+    checkUnchanged(rerun = "the same command"): void {
         if (!this.file) throw new Error("this stack document has no file");
-        fs.writeFileSync(this.file, this.text);
+        checkUnchanged(this.file, this.base, rerun);
+    }
+
+    write(rerun = "the same command"): void {
+        if (!this.file) throw new Error("this stack document has no file");
+        replaceIfUnchanged(this.file, this.base, this.text, rerun);
+        this.base = this.text;
     }
 }

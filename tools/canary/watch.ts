@@ -4,7 +4,9 @@
  */
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
-import { CanaryContext, execute, knownGoodFrom, ladderOf, readModel } from "./execute";
+import { CanaryContext, deployedOutputs, knownGoodFrom, ladderOf, readModel } from "./context";
+import { execute } from "./execute";
+import { UserError } from "../../lib/errors";
 import { proposeNext, proposeRollback } from "./proposals";
 
 export type Phase = "baking" | "baked";
@@ -40,17 +42,18 @@ export interface WatchOptions {
 
 /** The alarms that speak for the Spring canary: the composite and the live color's own. */
 export async function canaryAlarmNames(ctx: CanaryContext, liveColor: string): Promise<string[]> {
-    const outputs = await ctx.engine.outputs(ctx.stack);
-    const health = outputs.health as { compositeAlarm?: string; alarms?: Record<string, string[]> } | undefined;
+    const outputs = await deployedOutputs(ctx);
+    const health = outputs?.health as { compositeAlarm?: string; alarms?: Record<string, string[]> } | undefined;
     if (!health?.compositeAlarm) {
-        throw new Error("the deployed stack has no health output: run pulumi up once with this version of the program");
+        throw new UserError(`the deployed stack has no health output: run pulumi up --stack ${ctx.stack} once with this version of the program`);
     }
     return [health.compositeAlarm, ...(health.alarms?.[`spring-${liveColor}`] ?? [])];
 }
 
 async function rollBack(ctx: CanaryContext, why: string): Promise<number> {
     ctx.out(`\nRolling back: ${why}`);
-    const result = await execute(ctx, proposeRollback(readModel(ctx)));
+    // Its own command line, not the watch's: a rollback that finds the file changed says to re-run a rollback.
+    const result = await execute({ ...ctx, argv: undefined }, proposeRollback(readModel(ctx)));
     ctx.out(result === 0 ? "Rolled back. Stopped." : "The rollback did not complete: act now (see above).");
     return 1;
 }

@@ -158,23 +158,7 @@ async function analyzeNow(
     policyConfigFile: Record<string, unknown>,
     stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">,
 ): Promise<Analysis> {
-    const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
-    await call(client, "getPluginInfo", new emptyproto.Empty());
-    const { policies, descriptions } = servedPolicies(info);
-    // Every served policy carries its effective level (its own, else the pack's), so the
-    // pack-level default passed here is never used.
-    const config = resolvePolicyConfig(policies, "mandatory", policyConfigFile);
-    await call(client, "configure", policyConfigMessage(config));
-
-    const stackReq = new analyzerproto.AnalyzerStackConfigureRequest();
-    stackReq.setStack(stackEnv.stack);
-    stackReq.setProject(stackEnv.project);
-    stackReq.setOrganization(stackEnv.organization);
-    stackReq.setDryRun(stackEnv.preview);
-    stackReq.setConfigSecretKeysList([...stackEnv.secretKeys]);
-    for (const [k, v] of Object.entries(stackEnv.config)) stackReq.getConfigMap().set(k, v);
-    await call(client, "configureStack", stackReq);
-
+    const { info, policies, descriptions } = await configurePack(client, policyConfigFile, stackEnv);
     const report: Analysis = {
         packName: info.getName(),
         packVersion: info.getVersion(),
@@ -182,22 +166,7 @@ async function analyzeNow(
         violations: [],
         notApplicable: [],
     };
-    // A resource policy's violation without a URN is the analyzed resource's (the engine reports it against that resource).
-    const collect = (resp: any, analyzed: string | null) => {
-        for (const d of resp.getDiagnosticsList()) {
-            // The policy server prefixes the policy's description to the reported message.
-            const description = descriptions.get(d.getPolicyname()) ?? "";
-            const message = d.getMessage().startsWith(`${description}\n`) ? d.getMessage().slice(description.length + 1) : d.getMessage();
-            const level = LEVEL_NAMES[d.getEnforcementlevel()];
-            report.violations.push({
-                policy: d.getPolicyname(),
-                level: level === "advisory" ? "advisory" : "mandatory",
-                urn: d.getUrn() || analyzed,
-                message,
-            } as Violation);
-        }
-        for (const n of resp.getNotApplicableList()) report.notApplicable.push({ policy: n.getPolicyName(), reason: n.getReason() });
-    };
+    const collect = (resp: any, analyzed: string | null) => collectDiagnostics(report, descriptions, resp, analyzed);
 
     // Analyze: each registration's inputs, in registration order (reads are not analyzed).
     for (const r of monitor.recorded) {
@@ -217,4 +186,42 @@ async function analyzeNow(
     );
     collect(await call(client, "analyzeStack", stackAnalysis), null);
     return report;
+}
+
+/** The handshake before any analysis, as the engine does it: plugin info, the resolved policy config, the stack. */
+async function configurePack(client: any, policyConfigFile: Record<string, unknown>, stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">) {
+    const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
+    await call(client, "getPluginInfo", new emptyproto.Empty());
+    const { policies, descriptions } = servedPolicies(info);
+    // Every served policy carries its effective level (its own, else the pack's), so the
+    // pack-level default passed here is never used.
+    const config = resolvePolicyConfig(policies, "mandatory", policyConfigFile);
+    await call(client, "configure", policyConfigMessage(config));
+
+    const stackReq = new analyzerproto.AnalyzerStackConfigureRequest();
+    stackReq.setStack(stackEnv.stack);
+    stackReq.setProject(stackEnv.project);
+    stackReq.setOrganization(stackEnv.organization);
+    stackReq.setDryRun(stackEnv.preview);
+    stackReq.setConfigSecretKeysList([...stackEnv.secretKeys]);
+    for (const [k, v] of Object.entries(stackEnv.config)) stackReq.getConfigMap().set(k, v);
+    await call(client, "configureStack", stackReq);
+    return { info, policies, descriptions };
+}
+
+/** A response's diagnostics as violations (a resource policy's without a URN is the analyzed resource's), and its not-applicables. */
+function collectDiagnostics(report: Analysis, descriptions: Map<string, string>, resp: any, analyzed: string | null): void {
+    for (const d of resp.getDiagnosticsList()) {
+        // The policy server prefixes the policy's description to the reported message.
+        const description = descriptions.get(d.getPolicyname()) ?? "";
+        const message = d.getMessage().startsWith(`${description}\n`) ? d.getMessage().slice(description.length + 1) : d.getMessage();
+        const level = LEVEL_NAMES[d.getEnforcementlevel()];
+        report.violations.push({
+            policy: d.getPolicyname(),
+            level: level === "advisory" ? "advisory" : "mandatory",
+            urn: d.getUrn() || analyzed,
+            message,
+        } as Violation);
+    }
+    for (const n of resp.getNotApplicableList()) report.notApplicable.push({ policy: n.getPolicyName(), reason: n.getReason() });
 }

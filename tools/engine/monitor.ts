@@ -67,10 +67,28 @@ const TRANSFORMABLE_OPTIONS: readonly [string, string][] = [
     ["AliasesList", "AliasesList"],
 ];
 
+/** A resource as the last deployment left it: what the engine copies for a resource a targeted update does not target. */
+export interface DeployedResourceState {
+    urn: string;
+    type: string;
+    id?: string;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+}
+
 export interface MonitorOptions {
     project: string;
     stack: string;
     mocks: pulumi.runtime.Mocks;
+    /**
+     * A targeted update (`pulumi up --target`): a custom resource not in `targets` keeps its deployed
+     * inputs and outputs, and the program gets those outputs back; one that was never deployed is not
+     * created. As the engine does (pulumi/pulumi pkg/resource/deploy/step_generator.go: "If not
+     * targeted, stub out the provider check and use the old inputs directly" and "If the user requested
+     * only specific resources to update, and this resource was not in that set, then we should emit a
+     * SameStep for it"). Providers and the root stack are always targeted (ibid., isImplicitlyTargetedResource).
+     */
+    targeted?: { targets: ReadonlySet<string>; deployed: ReadonlyMap<string, DeployedResourceState> };
 }
 
 /** The qualified type of a URN: "a$b$c" (the third "::" segment). */
@@ -188,6 +206,16 @@ export class PlanMonitor {
         callback(null, resp);
     }
 
+    /** The deployed state of a custom resource a targeted update leaves as it is (undefined: it is targeted, or not custom). */
+    private untargeted(urn: string, type: string, custom: boolean): DeployedResourceState | "never-deployed" | undefined {
+        const t = this.opts.targeted;
+        if (!t || !custom || t.targets.has(urn) || type === ROOT_STACK_TYPE || type.startsWith("pulumi:providers:")) return undefined;
+        return t.deployed.get(urn) ?? "never-deployed";
+    }
+
+    /** Plans skipped by a targeted update: resources the engine does not create because they are not targeted. */
+    readonly skipped: string[] = [];
+
     async registerResource(req: any, callback: Callback): Promise<void> {
         try {
             const urn = this.urn(req.getParent(), req.getType(), req.getName());
@@ -195,8 +223,14 @@ export class PlanMonitor {
             if (req.getParent()) this.parentOf.set(urn, req.getParent());
             this.transformsOf.set(urn, req.getTransformsList());
             await this.transform(req);
+            const kept = this.untargeted(urn, req.getType(), req.getCustom());
+            if (kept === "never-deployed") this.skipped.push(urn);
+            if (kept && kept !== "never-deployed") req.setObject(structproto.Struct.fromJavaScript(kept.inputs as any));
             const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-            const { id, serialized } = await this.state(req.getType(), req.getName(), inputs, req.getCustom(), req.getImportid(), req.getProvider());
+            const { id, serialized } =
+                kept && kept !== "never-deployed"
+                    ? { id: kept.id ?? String(kept.outputs.id ?? ""), serialized: await pulumi.runtime.serializeProperties("", kept.outputs) }
+                    : await this.state(req.getType(), req.getName(), inputs, req.getCustom(), req.getImportid(), req.getProvider());
             this.rawInputs.set(urn, req.getObject()?.toJavaScript() ?? {});
             this.rawOutputs.set(urn, { ...serialized, ...(id ? { id } : {}) });
             this.recorded.push({

@@ -11,8 +11,9 @@
 import * as path from "node:path";
 import { createMocks } from "../plan/mocks";
 import { LoadedStackConfig, loadStackConfig } from "../plan/stackFile";
-import { PROJECT_DIR, outputsOf } from "../plan/run";
-import { loadPolicyConfig, stackOrganization } from "../policy/check";
+import { outputsOf } from "../plan/run";
+import { PROJECT_DIR } from "../projectDir";
+import { loadPolicyConfig, stackOrganization } from "../policy/config";
 import { PlanMonitor } from "./monitor";
 import { EngineLog, ProgramLaunch, launchProgram, serveEngine } from "./program";
 import { Analysis, RunningPack, analyze, startPack } from "./analyzer";

@@ -5,7 +5,7 @@
  * (tools/plan/replaceOnChange.ts).
  */
 import { forcesReplacement } from "./replaceOnChange";
-import type { PlanResource, PlanResult, PlanRun } from "./run";
+import type { PlanResource, PlanResult, PlanRun } from "./types";
 
 /** One changed leaf: old → new (undefined: absent on that side). */
 export interface LeafChange {

@@ -67,6 +67,144 @@ export interface MockWorld {
     beanstalkTargetGroups: Map<string, string>;
 }
 
+/** What a mock provider knows while it answers one registration: the region, the world, the deployed outputs. */
+interface MockContext {
+    region: string;
+    world: MockWorld;
+    deployedOutputs: Record<string, unknown>;
+    arn(service: string, resource: string): string;
+}
+
+/** A registration: its logical name, type, inputs, and the state built so far (inputs, `name`). */
+interface Registration {
+    name: string;
+    type: string;
+    inputs: Record<string, unknown>;
+    state: Record<string, unknown>;
+}
+
+/** The inputs of the tag lookups that find Beanstalk's target group. */
+interface TagLookup {
+    tagFilters?: { key?: string; values?: string[] }[];
+    tags?: Record<string, string>;
+    name?: string;
+}
+
+type Outputs = (r: Registration, ctx: MockContext) => { id?: string; state?: Record<string, unknown> } | void;
+
+/** The outputs a provider computes, per resource type (the rest: an ARN, for custom resources). */
+const RESOURCE_OUTPUTS: Record<string, Outputs> = {
+    "aws:lb/loadBalancer:LoadBalancer": ({ state }, { arn, region }) => {
+        const name = String(state.name);
+        const suffix = `app/${name}/${short(name, 16)}`;
+        Object.assign(state, {
+            arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+            arnSuffix: suffix,
+            dnsName: `${name}-${short(name, 10)}.${region}.elb.amazonaws.com`,
+            zoneId: "Z32O12XQLNTSW2",
+        });
+    },
+    "aws:lb/targetGroup:TargetGroup": ({ state }, { arn }) => {
+        const suffix = `targetgroup/${String(state.name).slice(0, 32)}/${short(String(state.name), 16)}`;
+        Object.assign(state, { arn: arn("elasticloadbalancing", suffix), arnSuffix: suffix });
+    },
+    "aws:lb/listener:Listener": ({ name, state }, { arn }) => void (state.arn = arn("elasticloadbalancing", `listener/app/${short(name, 16)}`)),
+    "aws:lb/listenerRule:ListenerRule": ({ name, state }, { arn }) => void (state.arn = arn("elasticloadbalancing", `listener/app/${short(name, 16)}`)),
+    "aws:ec2/securityGroup:SecurityGroup": ({ name, state }, { arn }) => ({
+        id: `sg-${short(name, 17)}`,
+        state: { ...state, arn: arn("ec2", `security-group/sg-${short(name, 17)}`) },
+    }),
+    "aws:elasticbeanstalk/environment:Environment": ({ name, inputs, state }, { arn, region, world }) => {
+        const envId = environmentId(name);
+        world.environmentIds.set(envId, name);
+        Object.assign(state, {
+            arn: arn("elasticbeanstalk", `environment/${String(inputs.application)}/${String(state.name)}`),
+            cname: `${String(state.name)}.${region}.elasticbeanstalk.com`,
+            endpointUrl: `awseb-${short(String(state.name), 10)}.${region}.elb.amazonaws.com`,
+        });
+        return { id: envId, state };
+    },
+    "aws:cloudfront/distribution:Distribution": ({ name, state }) =>
+        void Object.assign(state, {
+            arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${short(name, 13).toUpperCase()}`,
+            domainName: `d${short(name, 13)}.cloudfront.net`,
+            hostedZoneId: "Z2FDTNDATAQYW2",
+        }),
+    // A placeholder, never a usable secret: the plan is offline.
+    "random:index/randomPassword:RandomPassword": ({ name, state }) => void (state.result = `mock-${name}-${short(name, 16)}`),
+    "pulumi:pulumi:StackReference": ({ inputs }, { deployedOutputs }) => ({
+        id: String(inputs.name),
+        state: { name: inputs.name, outputs: deployedOutputs, secretOutputNames: [] },
+    }),
+    "awsx:ec2:Vpc": ({ name, state }) =>
+        void Object.assign(state, {
+            vpcId: `vpc-${short(name, 17)}`,
+            publicSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${name}-public-${i}`, 17)}`),
+            privateSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${name}-private-${i}`, 17)}`),
+        }),
+};
+
+/** Beanstalk's own target group, found by its environment-id tag (recorded in the world for the routing table). */
+function beanstalkTargetGroup(envId: string, { region, world }: MockContext): string {
+    const tgArn = beanstalkTargetGroupArn(region, envId);
+    const envName = world.environmentIds.get(envId);
+    if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
+    return tgArn;
+}
+
+/** What each data source (invoke) the program calls returns. */
+const CALL_RESULTS: Record<string, (inputs: Record<string, unknown>, ctx: MockContext) => Record<string, unknown>> = {
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": (inputs) => ({
+        id: CLOUDFRONT_PREFIX_LIST_ID,
+        name: inputs.name,
+        addressFamily: "IPv4",
+        maxEntries: 55,
+    }),
+    // CloudFront's VPC-origin security group, found by name in the ALB's VPC once the VPC origin exists.
+    "aws:ec2/getSecurityGroup:getSecurityGroup": (inputs, { arn }) => ({
+        id: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID,
+        name: inputs.name,
+        vpcId: inputs.vpcId,
+        arn: arn("ec2", `security-group/${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID}`),
+    }),
+    // An extended VPC: a secondary block beside the primary (the ALB must reach both).
+    "aws:ec2/getVpc:getVpc": (inputs) => ({
+        id: inputs.id,
+        cidrBlock: "10.0.0.0/16",
+        cidrBlockAssociations: [
+            { associationId: "vpc-cidr-assoc-1", cidrBlock: "10.0.0.0/16", state: "associated" },
+            { associationId: "vpc-cidr-assoc-2", cidrBlock: "100.64.0.0/16", state: "associated" },
+        ],
+    }),
+    "aws:index/getRegion:getRegion": (_, { region }) => ({ id: region, name: region, region }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: MOCK_ACCOUNT,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`,
+        id: MOCK_ACCOUNT,
+        userId: "plan",
+    }),
+    // The newest platform whose name matches: an example name, as the API would return one.
+    "aws:elasticbeanstalk/getSolutionStack:getSolutionStack": (inputs, { region }) => ({
+        id: region,
+        name: "64bit Amazon Linux 2023 v4.7.1 running Ruby 3.3",
+        nameRegex: inputs.nameRegex,
+        mostRecent: inputs.mostRecent,
+    }),
+    // The regional ELB account that delivers access logs (eu-west-1's, the stacks' region).
+    "aws:elb/getServiceAccount:getServiceAccount": () => ({ id: "156460612806", arn: "arn:aws:iam::156460612806:root" }),
+    "aws:resourcegroupstaggingapi/getResources:getResources": (inputs, ctx) => {
+        const filter = (inputs as TagLookup).tagFilters?.[0];
+        const envId = filter?.values?.[0] ?? "unknown";
+        const tags = { [String(filter?.key)]: envId };
+        return { id: ctx.region, resourceTagMappingLists: [{ resourceArn: beanstalkTargetGroup(envId, ctx), complianceDetails: [], tags }] };
+    },
+    "aws:lb/getTargetGroup:getTargetGroup": (inputs, ctx) => {
+        const lookup = inputs as TagLookup;
+        const tgArn = beanstalkTargetGroup(lookup.tags?.["elasticbeanstalk:environment-id"] ?? lookup.name ?? "unknown", ctx);
+        return { arn: tgArn, arnSuffix: tgArn.split(":").pop(), tags: lookup.tags ?? {} };
+    },
+};
+
 /**
  * @param deployedOutputs what a StackReference to this stack returns: the outputs of the
  *   last deployment (the plan derives them from the stack file as committed).
@@ -77,137 +215,30 @@ export function createMocks(
     opts: { firstDeploy?: boolean } = {},
 ): { mocks: pulumi.runtime.Mocks; world: MockWorld } {
     const world: MockWorld = { region, environmentIds: new Map(), beanstalkTargetGroups: new Map() };
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
-
+    const ctx: MockContext = { region, world, deployedOutputs, arn: (service, resource) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}` };
     const mocks: pulumi.runtime.Mocks = {
         newResource(args) {
-            const inputs = args.inputs as Record<string, any>;
+            const inputs = args.inputs as Record<string, unknown>;
             if (opts.firstDeploy && args.type !== "pulumi:pulumi:StackReference") {
                 // A first preview: nothing exists yet, so a provider knows only the inputs;
                 // every computed output (ids, ARNs, names, generated values) is unknown.
                 return { id: undefined, state: { ...inputs } };
             }
             const name = typeof inputs.name === "string" ? inputs.name : autoname(args.name);
-            const id = `${args.name}-${short(args.type + args.name)}`;
-            const state: Record<string, unknown> = { ...inputs, name };
-            switch (args.type) {
-                case "aws:lb/loadBalancer:LoadBalancer": {
-                    const suffix = `app/${name}/${short(name, 16)}`;
-                    Object.assign(state, {
-                        arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
-                        arnSuffix: suffix,
-                        dnsName: `${name}-${short(name, 10)}.${region}.elb.amazonaws.com`,
-                        zoneId: "Z32O12XQLNTSW2",
-                    });
-                    break;
-                }
-                case "aws:lb/targetGroup:TargetGroup": {
-                    const suffix = `targetgroup/${name.slice(0, 32)}/${short(name, 16)}`;
-                    Object.assign(state, { arn: arn("elasticloadbalancing", suffix), arnSuffix: suffix });
-                    break;
-                }
-                case "aws:lb/listener:Listener":
-                case "aws:lb/listenerRule:ListenerRule":
-                    state.arn = arn("elasticloadbalancing", `listener/app/${short(args.name, 16)}`);
-                    break;
-                case "aws:ec2/securityGroup:SecurityGroup":
-                    return { id: `sg-${short(args.name, 17)}`, state: { ...state, arn: arn("ec2", `security-group/sg-${short(args.name, 17)}`) } };
-                case "aws:elasticbeanstalk/environment:Environment": {
-                    const envId = environmentId(args.name);
-                    world.environmentIds.set(envId, args.name);
-                    Object.assign(state, {
-                        arn: arn("elasticbeanstalk", `environment/${inputs.application}/${name}`),
-                        cname: `${name}.${region}.elasticbeanstalk.com`,
-                        endpointUrl: `awseb-${short(name, 10)}.${region}.elb.amazonaws.com`,
-                    });
-                    return { id: envId, state };
-                }
-                case "aws:cloudfront/distribution:Distribution":
-                    Object.assign(state, {
-                        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${short(args.name, 13).toUpperCase()}`,
-                        domainName: `d${short(args.name, 13)}.cloudfront.net`,
-                        hostedZoneId: "Z2FDTNDATAQYW2",
-                    });
-                    break;
-                case "random:index/randomPassword:RandomPassword":
-                    // A placeholder, never a usable secret: the plan is offline.
-                    state.result = `mock-${args.name}-${short(args.name, 16)}`;
-                    break;
-                case "pulumi:pulumi:StackReference":
-                    return { id: String(inputs.name), state: { name: inputs.name, outputs: deployedOutputs, secretOutputNames: [] } };
-                case "awsx:ec2:Vpc":
-                    Object.assign(state, {
-                        vpcId: `vpc-${short(args.name, 17)}`,
-                        publicSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${args.name}-public-${i}`, 17)}`),
-                        privateSubnetIds: [0, 1, 2].map((i) => `subnet-${short(`${args.name}-private-${i}`, 17)}`),
-                    });
-                    break;
-                default:
-                    if (args.custom !== false) {
-                        const [pkg, mod] = args.type.split(/[:/]/);
-                        state.arn ??= arn(mod || pkg, `${args.name}/${short(args.name)}`);
-                    }
-            }
-            return { id, state };
+            const registration: Registration = { name: args.name, type: args.type, inputs, state: { ...inputs, name } };
+            const computed = RESOURCE_OUTPUTS[args.type]?.(registration, ctx) ?? defaultOutputs(registration, args.custom !== false, ctx);
+            return { id: computed?.id ?? `${args.name}-${short(args.type + args.name)}`, state: computed?.state ?? registration.state };
         },
-        call(args) {
-            const inputs = args.inputs as Record<string, any>;
-            switch (args.token) {
-                case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
-                    return { id: CLOUDFRONT_PREFIX_LIST_ID, name: inputs.name, addressFamily: "IPv4", maxEntries: 55 };
-                case "aws:ec2/getSecurityGroup:getSecurityGroup":
-                    // CloudFront's VPC-origin security group, found by name in the ALB's VPC once the VPC origin exists.
-                    return {
-                        id: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID,
-                        name: inputs.name,
-                        vpcId: inputs.vpcId,
-                        arn: arn("ec2", `security-group/${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID}`),
-                    };
-                case "aws:ec2/getVpc:getVpc":
-                    // An extended VPC: a secondary block beside the primary (the ALB must reach both).
-                    return {
-                        id: inputs.id,
-                        cidrBlock: "10.0.0.0/16",
-                        cidrBlockAssociations: [
-                            { associationId: "vpc-cidr-assoc-1", cidrBlock: "10.0.0.0/16", state: "associated" },
-                            { associationId: "vpc-cidr-assoc-2", cidrBlock: "100.64.0.0/16", state: "associated" },
-                        ],
-                    };
-                case "aws:index/getRegion:getRegion":
-                    return { id: region, name: region, region };
-                case "aws:index/getCallerIdentity:getCallerIdentity":
-                    return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, id: MOCK_ACCOUNT, userId: "plan" };
-                case "aws:elasticbeanstalk/getSolutionStack:getSolutionStack":
-                    // The newest platform whose name matches: an example name, as the API would return one.
-                    return { id: region, name: "64bit Amazon Linux 2023 v4.7.1 running Ruby 3.3", nameRegex: inputs.nameRegex, mostRecent: inputs.mostRecent };
-                case "aws:elb/getServiceAccount:getServiceAccount":
-                    // The regional ELB account that delivers access logs (eu-west-1's, the stacks' region).
-                    return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
-                case "aws:resourcegroupstaggingapi/getResources:getResources": {
-                    // Beanstalk's own target group, found by its environment-id tag.
-                    const envId = inputs.tagFilters?.[0]?.values?.[0] ?? "unknown";
-                    const tgArn = beanstalkTargetGroupArn(region, envId);
-                    const envName = world.environmentIds.get(envId);
-                    if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
-                    return {
-                        id: region,
-                        resourceTagMappingLists: [{ resourceArn: tgArn, complianceDetails: [], tags: { [inputs.tagFilters?.[0]?.key]: envId } }],
-                    };
-                }
-                case "aws:lb/getTargetGroup:getTargetGroup": {
-                    // Beanstalk's own target group, found by its environment-id tag.
-                    const envId = inputs.tags?.["elasticbeanstalk:environment-id"] ?? inputs.name ?? "unknown";
-                    const tgArn = beanstalkTargetGroupArn(region, envId);
-                    const envName = world.environmentIds.get(envId);
-                    if (envName) world.beanstalkTargetGroups.set(tgArn, envName);
-                    return { arn: tgArn, arnSuffix: tgArn.split(":").pop(), tags: inputs.tags ?? {} };
-                }
-                default:
-                    return {};
-            }
-        },
+        call: (args) => CALL_RESULTS[args.token]?.(args.inputs as Record<string, unknown>, ctx) ?? {},
     };
     return { mocks, world };
+}
+
+/** A custom resource of a type without its own outputs gets an ARN of its package and module. */
+function defaultOutputs({ name, type, state }: Registration, custom: boolean, { arn }: MockContext): void {
+    if (!custom) return;
+    const [pkg, mod] = type.split(/[:/]/);
+    state.arn ??= arn(mod || pkg, `${name}/${short(name)}`);
 }
 
 /** How an unknown value (a first preview's computed output) appears in a plan. */

@@ -7,13 +7,9 @@
  * something from step n-1. Components create nothing themselves: a dependency on a
  * component means a dependency on the resources under it.
  */
-import type { PlanResource } from "./run";
+import type { CreationStep, PlanResource } from "./types";
 
-export interface CreationStep {
-    step: number;
-    /** Every cloud resource the step creates (or adopts: `import` set). */
-    resources: { name: string; type: string; urn: string; import?: string }[];
-}
+export type { CreationStep };
 
 /** The creation steps of a plan's custom (cloud) resources; read resources (StackReference) are left out. */
 export function creationOrder(resources: readonly PlanResource[]): CreationStep[] {

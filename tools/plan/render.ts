@@ -3,7 +3,7 @@
  * diagram of edge → ALB → rules → target groups → compute.
  */
 import { renderCreationOrder } from "./order";
-import type { PlanResult, PlanRule } from "./run";
+import type { PlanResult, PlanRule } from "./types";
 import { CutinPhase, edgeShape, edgeShares } from "../../lib/cutin";
 
 /** The cut-in as the program exports it (stack output `cutin`), or undefined without one. */

@@ -4,17 +4,19 @@
  * No Pulumi CLI, no AWS credentials, no network.
  */
 import * as path from "node:path";
+import { PROJECT_DIR } from "../projectDir";
+import { stackOrganization } from "../policy/config";
 import * as pulumi from "@pulumi/pulumi";
-import { CreationStep, creationOrder } from "./order";
+import { creationOrder } from "./order";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
-import { PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
-import { forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
+import { DeployedResourceState, PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
+import { expectUnobservedRejection, forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
 import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { ConfigError, UserError } from "../../lib/errors";
 import { COLOR_TAG, COMPONENT_TYPES, RULE_NAME_TAG, RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
 
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export { PROJECT_DIR };
 const PROGRAM = path.join(PROJECT_DIR, "index");
 /**
  * lib/ is pure (functions, constants and zod schemas; no module state, no config read at load):
@@ -23,51 +25,8 @@ const PROGRAM = path.join(PROJECT_DIR, "index");
  */
 const LIB_DIR = path.join(PROJECT_DIR, "lib") + path.sep;
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    inputs: Record<string, unknown>;
-    options: RecordedResource["options"];
-}
-
-/** A resource with its outputs as well: what stack policies see. Not printed (outputs hold provider ids). */
-export interface PlannedResourceState extends PlanResource {
-    custom: boolean;
-    outputs: Record<string, unknown>;
-}
-
-export interface PlanTarget {
-    side: string;
-    color: string;
-    weight: number;
-    percent: number;
-}
-
-export interface PlanRule {
-    name: string;
-    priority: number;
-    match: { headers: { name: string; value: string }[]; paths?: string[]; sourceCidrs?: string[] };
-    targets: PlanTarget[];
-    stickinessSeconds: number | null;
-}
-
-export interface PlanResult {
-    stack: string;
-    project: string;
-    resources: PlanResource[];
-    routing: PlanRule[];
-    outputs: Record<string, unknown>;
-    /** With --first-deploy: the order in which a first `pulumi up` creates the resources. */
-    creationOrder?: CreationStep[];
-}
-
-/** A plan plus what only the tools need: resource outputs and the deployed state it was compared with. */
-export interface PlanRun extends PlanResult {
-    states: PlannedResourceState[];
-    deployed: Record<string, unknown>;
-}
+export type { CreationStep, PlanResource, PlannedResourceState, PlanTarget, PlanRule, PlanResult, PlanRun } from "./types";
+import type { PlanResource, PlannedResourceState, PlanRule, PlanRun } from "./types";
 
 /** A config or program error the user can fix: printed alone, exit code 2. */
 export class PlanInputError extends UserError {
@@ -96,6 +55,16 @@ export interface PlanOptions {
     firstDeploy?: boolean;
     /** The program module. @default index.ts in the project root (tests run variants of it) */
     program?: string;
+    /**
+     * Plan a targeted update (`pulumi up --target`): resources not in the list keep their deployed
+     * state, as the engine keeps them (tools/engine/monitor.ts `targeted`). @default every resource
+     */
+    targets?: readonly string[];
+    /**
+     * The deployed resources a targeted plan keeps (with a Pulumi CLI: the stack's state).
+     * @default the resources of a run of the deployed config (the stack file, or `deployedSets`)
+     */
+    deployedStates?: readonly DeployedResourceState[];
 }
 
 /** An output's value, or UNKNOWN where a preview cannot know it (apply would never run). */
@@ -144,10 +113,8 @@ export function scrubGeneratedSecrets<T>(value: T, recorded: readonly RecordedRe
     return scrub(value, secrets);
 }
 
-/** The organization the program runs in: the one the pack is configured with (tools/policy/check stackOrganization). */
+/** The organization the program runs in: the one the pack is configured with (tools/policy/config stackOrganization). */
 function organizationOf(dir: string | undefined, stack: string): string {
-    // Loaded on use: tools/policy/check imports this module.
-    const { stackOrganization } = require("../policy/check") as typeof import("../policy/check");
     return stackOrganization(dir ?? PROJECT_DIR, stack);
 }
 
@@ -182,14 +149,16 @@ async function runPlanAlone(opts: PlanOptions): Promise<PlanRun> {
     Error.stackTraceLimit = 1;
     try {
         const loaded = opts.loaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, opts.sets ?? []);
-        const deployed = opts.firstDeploy ? {} : (opts.deployed ?? (await deployedFromStackFile(opts)));
-        return await cachedRun({ ...opts, loaded, deployed });
+        const fromFile = opts.firstDeploy || (opts.deployed && (!opts.targets || opts.deployedStates)) ? undefined : await deployedFromStackFile(opts);
+        const deployed = opts.firstDeploy ? {} : (opts.deployed ?? fromFile?.outputs ?? {});
+        const deployedStates = opts.targets ? (opts.deployedStates ?? fromFile?.states ?? []) : undefined;
+        return await cachedRun({ ...opts, loaded, deployed, deployedStates });
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
 }
 
-type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown> };
+type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown>; deployedStates?: readonly DeployedResourceState[] };
 
 /** One program run, kept by everything that determines it when keepPlans() is on; each caller gets its own copy. */
 async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
@@ -204,6 +173,8 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
         opts.deployed,
         opts.firstDeploy === true,
         organizationOf(opts.dir, stack),
+        opts.targets ?? null,
+        opts.targets ? (opts.deployedStates ?? null) : null,
     ]);
     let run = kept.get(key);
     if (!run) {
@@ -220,18 +191,26 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
  * position the operator confirmed: the deployed position is taken as the known-good one. Invalid
  * config counts as never deployed (unless given on the command line: then it is an error).
  */
-async function deployedFromStackFile(opts: PlanOptions): Promise<Record<string, unknown>> {
+async function deployedFromStackFile(opts: PlanOptions): Promise<{ outputs: Record<string, unknown>; states: DeployedResourceState[] }> {
     const sets = opts.deployedSets ?? [];
     const given = (e: unknown) => (sets.length > 0 && e instanceof UserError ? new ConfigError(`--deployed ${sets.join(" ")}: ${e.message}`) : undefined);
     try {
         const loaded = loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
-        return deployedOutputs(await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} }));
+        const run = await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} });
+        return { outputs: deployedOutputs(run), states: deployedStatesOf(run) };
     } catch (e) {
         const error = given(e);
         if (error) throw error;
-        if (e instanceof UserError) return {};
+        if (e instanceof UserError) return { outputs: {}, states: [] };
         throw e;
     }
+}
+
+/** A run's resources as a later targeted update finds them deployed. */
+export function deployedStatesOf(run: PlanRun): DeployedResourceState[] {
+    return run.states
+        .filter((s) => s.custom)
+        .map((s) => ({ urn: s.urn, type: s.type, id: typeof s.outputs.id === "string" ? s.outputs.id : undefined, inputs: s.inputs, outputs: s.outputs }));
 }
 
 /** A run's outputs as the next update reads them back, its position taken as known-good. */
@@ -249,49 +228,14 @@ export async function outputsOf(config: LoadedStackConfig, opts: { dir?: string;
 
 async function runPlanOnce(opts: PlanInputs): Promise<PlanRun> {
     const { loaded, deployed } = opts;
-    const region = loaded.config["aws:region"] ?? "us-east-1";
-    const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
-
-    // The same monitor the protocol run serves over gRPC (tools/engine/monitor.ts).
-    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
-    installMonitor(monitor, {
-        project: loaded.project,
-        stack: loaded.stack,
-        preview: opts.firstDeploy === true,
-        organization: organizationOf(opts.dir, loaded.stack),
-    });
-    pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
-    const recorded = monitor.recorded;
-
-    // Fresh copies of the program's own modules (index.ts, stack.ts, components/) for every plan, as
-    // each `pulumi preview` starts a new process; lib/ stays (LIB_DIR).
-    const program = require.resolve(opts.program ?? PROGRAM);
-    forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
-    delete require.cache[program];
-    let programExports: Record<string, unknown> = {};
-    try {
-        // Inside the root stack resource, as `pulumi/cmd/run` runs a program: resources without
-        // a parent are its children, and stack transformations have a stack to attach to. The
-        // program is an async function (index.ts), as cmd/run runs it: its result is the stack outputs.
-        await pulumi.runtime.runInPulumiStack(async () => {
-            const exported: unknown = require(program);
-            programExports = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
-            return programExports;
-        });
-    } catch (err) {
-        await pulumi.runtime.disconnect().catch(() => undefined);
-        monitor.close();
-        if (err instanceof pulumi.RunError || err instanceof UserError) {
-            const error = new PlanInputError(err.message);
-            error.resourcesRegistered = recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
-            throw error;
-        }
-        throw err;
-    }
+    const { monitor, world } = startMonitor(opts, loaded, deployed);
+    const programExports = await runProgram(opts.program ?? PROGRAM, monitor);
     const outputs = (await resolveDeep({ ...programExports })) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
     monitor.close();
 
+    // What a targeted update does not create (never deployed, not targeted) is not in the state the pack sees.
+    const recorded = monitor.recorded.filter((r) => !monitor.skipped.includes(r.urn));
     const states: PlannedResourceState[] = recorded;
     const resources: PlanResource[] = recorded.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options }));
     const routing = routingFrom(recorded, world, loaded);
@@ -306,6 +250,56 @@ async function runPlanOnce(opts: PlanInputs): Promise<PlanRun> {
         deployed,
     };
     return scrubGeneratedSecrets(run, recorded);
+}
+
+/** The mocks and the in-process monitor (the same one the protocol run serves over gRPC: tools/engine/monitor.ts), installed with the stack's config. */
+function startMonitor(opts: PlanInputs, loaded: LoadedStackConfig, deployed: Record<string, unknown>): { monitor: PlanMonitor; world: MockWorld } {
+    const region = loaded.config["aws:region"] ?? "us-east-1";
+    const { mocks, world } = createMocks(region, deployed, { firstDeploy: opts.firstDeploy });
+    const targeted = opts.targets ? { targets: new Set(opts.targets), deployed: new Map((opts.deployedStates ?? []).map((s) => [s.urn, s])) } : undefined;
+    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks, targeted });
+    installMonitor(monitor, {
+        project: loaded.project,
+        stack: loaded.stack,
+        preview: opts.firstDeploy === true,
+        organization: organizationOf(opts.dir, loaded.stack),
+    });
+    pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
+    return { monitor, world };
+}
+
+/**
+ * The program run inside the root stack resource, as `pulumi/cmd/run` runs it: resources
+ * without a parent are its children, and stack transformations have a stack to attach to.
+ * The program is an async function (index.ts): its result is the stack outputs. A config or
+ * program error the user can fix becomes a PlanInputError (exit 2).
+ */
+async function runProgram(programModule: string, monitor: PlanMonitor): Promise<Record<string, unknown>> {
+    // Fresh copies of the program's own modules (index.ts, stack.ts, components/) for every plan, as
+    // each `pulumi preview` starts a new process; lib/ stays (LIB_DIR).
+    const program = require.resolve(programModule);
+    forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
+    delete require.cache[program];
+    let programExports: Record<string, unknown> = {};
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const exported: unknown = require(program);
+            programExports = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
+            return programExports;
+        });
+        return programExports;
+    } catch (err) {
+        // Reported here, once: the root stack's own copies of the rejection are not a crash.
+        expectUnobservedRejection(err);
+        await pulumi.runtime.disconnect().catch(() => undefined);
+        monitor.close();
+        if (err instanceof pulumi.RunError || err instanceof UserError) {
+            const error = new PlanInputError(err.message);
+            error.resourcesRegistered = monitor.recorded.filter((r) => r.type !== ROOT_STACK_TYPE).length;
+            throw error;
+        }
+        throw err;
+    }
 }
 
 /** The routing table read back from the declared listener rules (what AWS would get). */

@@ -5,11 +5,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, parseDocument } from "yaml";
+import { parseDocument } from "yaml";
+import { ZodError } from "zod";
 import { ConfigError, UsageError } from "../../lib/errors";
 
 export { SECRET_PLACEHOLDER } from "../../lib/config";
-import { SECRET_PLACEHOLDER } from "../../lib/config";
+import { SECRET_PLACEHOLDER, StackModel, modelFromFlatConfig } from "../../lib/config";
 
 export { UsageError };
 
@@ -24,11 +25,70 @@ export interface LoadedStackConfig {
 
 export function readProjectName(dir: string): string {
     const file = path.join(dir, "Pulumi.yaml");
-    const doc = parse(fs.readFileSync(file, "utf8")) as { name?: unknown };
-    if (typeof doc?.name !== "string") {
-        throw new UsageError(`${file} has no project name`);
-    }
+    if (!fs.existsSync(file)) throw new ConfigError(`no Pulumi.yaml in ${dir}: run the tools from the project's folder`);
+    const doc = yamlOf(fs.readFileSync(file, "utf8"), "Pulumi.yaml") as { name?: unknown } | null;
+    if (typeof doc?.name !== "string") throw new ConfigError(`Pulumi.yaml has no project name (name: payments-migration)`);
     return doc.name;
+}
+
+/** A YAML file's content, or a ConfigError naming the file and the first problem's line (the message alone, without its code frame). */
+function yamlOf(text: string, fileName: string): unknown {
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) throw new ConfigError(`${fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+    return doc.toJS() as unknown;
+}
+
+/** The keys a stack file may hold at its top level (Pulumi's ProjectStack: pulumi/pulumi sdk/go/common/workspace/project.go). */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/**
+ * A stack file's `config` map, or a ConfigError naming the file and what is wrong with its
+ * shape: empty (a write cut short), not a map, a misspelled top-level key, no `config:`.
+ */
+function configMapOf(text: string, fileName: string): Record<string, unknown> {
+    const parsed = yamlOf(text, fileName);
+    const restore = `restore it (git checkout -- ${fileName}) or fix it`;
+    if (parsed === null || parsed === undefined) throw new ConfigError(`${fileName} is empty: expected a config: map; ${restore}`);
+    if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`${fileName}: expected a map with a config: key at the top; ${restore}`);
+    const unknown = Object.keys(parsed).filter((k) => !STACK_FILE_KEYS.includes(k));
+    if (unknown.length > 0) {
+        throw new ConfigError(
+            `${fileName}: unknown top-level key ${unknown.join(", ")}; a stack file holds ${STACK_FILE_KEYS.join(", ")} (config: is the one this program reads)`,
+        );
+    }
+    const config = (parsed as { config?: unknown }).config;
+    if (config === undefined || config === null) throw new ConfigError(`${fileName} has no config: map; ${restore}`);
+    if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError(`${fileName}: config: must be a map of keys to values`);
+    return config as Record<string, unknown>;
+}
+
+/**
+ * The typed model of a stack file's config: lib/config's one validation, with the file named.
+ * A ZodError escaping lib/config (a section's default that cannot be built, e.g. no `alb`
+ * section: its certificateArn has no default) becomes the same kind of ConfigError.
+ */
+export function modelOfStackFile(loaded: LoadedStackConfig, file = stackFilePath(".", loaded.stack)): StackModel {
+    const name = path.basename(file);
+    try {
+        return modelFromFlatConfig(loaded.config, loaded.project, loaded.stack);
+    } catch (e) {
+        // One line: "invalid config for stack …:" and each key's problem after it.
+        if (e instanceof ConfigError) {
+            const [head, ...issues] = e.message
+                .split("\n")
+                .map((l) => l.trim())
+                .filter(Boolean);
+            throw new ConfigError(`${name}: ${[head, issues.join("; ")].filter(Boolean).join(" ")}`);
+        }
+        if (!(e instanceof ZodError)) throw e;
+        const sections = Object.keys(loaded.config)
+            .filter((k) => k.startsWith(`${loaded.project}:`))
+            .map((k) => k.slice(loaded.project.length + 1));
+        const issue = e.issues[0];
+        throw new ConfigError(
+            `${name}: invalid config for stack "${loaded.stack}": a section is missing or incomplete (${issue?.path.join(".")}: ${issue?.message}); the file has ${sections.join(", ") || "no section"}`,
+        );
+    }
 }
 
 export function stackFilePath(dir: string, stack: string): string {
@@ -127,8 +187,8 @@ export function splitSetKey(key: string, project: string): { fullKey: string; re
     return { fullKey: `${nsPart}:${head}`, rest: segments.slice(1) };
 }
 
-export function loadStackConfig(dir: string, stack: string, sets: readonly string[] = []): LoadedStackConfig {
-    const project = readProjectName(dir);
+/** The stack file of `stack` in `dir`, or a UsageError naming the stacks there (a mistyped --stack). */
+export function requireStackFile(dir: string, stack: string): string {
     const file = stackFilePath(dir, stack);
     if (!fs.existsSync(file)) {
         const known = fs
@@ -137,18 +197,18 @@ export function loadStackConfig(dir: string, stack: string, sets: readonly strin
             .filter((s): s is string => !!s);
         throw new UsageError(`no stack file ${path.basename(file)}; stacks here: ${known.join(", ") || "none"}`);
     }
+    return file;
+}
+
+export function loadStackConfig(dir: string, stack: string, sets: readonly string[] = []): LoadedStackConfig {
+    const project = readProjectName(dir);
+    const file = requireStackFile(dir, stack);
     return stackConfigFromText(fs.readFileSync(file, "utf8"), project, stack, sets, path.basename(file));
 }
 
 /** The same, from a stack file's text (the canary tool passes edited text before writing it). */
 export function stackConfigFromText(text: string, project: string, stack: string, sets: readonly string[] = [], fileName = "stack file"): LoadedStackConfig {
-    const doc = parseDocument(text);
-    if (doc.errors.length > 0) {
-        throw new UsageError(`${fileName}: ${doc.errors[0].message}`);
-    }
-    const parsed = (doc.toJS() ?? {}) as { config?: Record<string, unknown> };
-    const values: Record<string, unknown> = { ...(parsed.config ?? {}) };
-
+    const values: Record<string, unknown> = { ...configMapOf(text, fileName) };
     for (const set of sets) {
         const eq = set.indexOf("=");
         if (eq <= 0) {

@@ -12,8 +12,17 @@
  * - args.notApplicable() is recorded as not applicable.
  */
 import type Ajv from "ajv";
-import type { EnforcementLevel, Policies, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { PlannedResourceState } from "../plan/run";
+import type {
+    EnforcementLevel,
+    Policies,
+    Policy,
+    PolicyResource,
+    ResourceValidation,
+    ResourceValidationPolicy,
+    StackValidation,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import type { PlannedResourceState } from "../plan/types";
 import { UNKNOWN } from "../plan/mocks";
 import { UserError } from "../../lib/errors";
 import { policySdkProxy } from "../sdkInternals";
@@ -155,94 +164,91 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
     return "validateStack" in p && typeof (p as StackValidationPolicy).validateStack === "function";
 }
 
+type ReportViolation = (message: string, urn?: string) => void;
+
+/**
+ * Run one policy's validation and record what it says: violations at the configured level,
+ * notApplicable(), or the preview advisory when it touched an unknown value. Disabled: skipped.
+ */
+async function runPolicy(
+    report: PolicyReport,
+    config: Record<string, ResolvedPolicyConfig>,
+    policy: Policy,
+    urn: string | null,
+    body: (reportViolation: ReportViolation) => unknown,
+): Promise<void> {
+    const resolved = config[policy.name];
+    if (!resolved || resolved.enforcementLevel === "disabled") return;
+    const level: Level = resolved.enforcementLevel === "advisory" ? "advisory" : "mandatory";
+    try {
+        await body((message, at) => report.violations.push({ policy: policy.name, level, urn: at ?? urn, message }));
+    } catch (err) {
+        if (err instanceof NotApplicable) {
+            report.notApplicable.push({ policy: policy.name, reason: err.reason });
+        } else if (err instanceof sdkProxy.UnknownValueError) {
+            report.violations.push({
+                policy: policy.name,
+                level: "advisory",
+                urn,
+                message: `can't run policy '${policy.name}' during preview: ${err.message}`,
+            });
+        } else {
+            throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).stack ?? err}`, { cause: err });
+        }
+    }
+}
+
+/** How a policy sees a resource, whichever kind of policy: its type, props, names, options and type tests. */
+function resourceView(r: PlannedResourceState, props: Record<string, unknown>) {
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: options(r),
+        isType: (cls: unknown) => isTypeOf(r.type, cls),
+        asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
+    };
+}
+
+/** A resource policy's args for one resource: its inputs (as the engine's Analyze call sends them) and options. */
+function resourceArgs(r: PlannedResourceState, props: Record<string, unknown>, properties: Record<string, unknown>): unknown {
+    return { ...resourceView(r, props), stackTags: new Map(), getConfig: () => properties, notApplicable: throwNotApplicable };
+}
+
+/** What a stack policy sees: every resource's outputs, with parents and dependencies linked. */
+function stackResourcesOf(resources: readonly PlannedResourceState[]): PolicyResource[] {
+    const stackResources = resources.map((r) => {
+        const view = resourceView(r, sdkProxy.unknownCheckingProxy(policyProps(r.outputs)));
+        return { ...view, dependencies: [] as unknown[], propertyDependencies: {} } as { parent?: unknown; dependencies: unknown[] } & Record<string, unknown>;
+    });
+    const byUrn = new Map(stackResources.map((r) => [r.urn, r]));
+    resources.forEach((r, i) => {
+        if (r.parent && byUrn.has(r.parent)) stackResources[i].parent = byUrn.get(r.parent);
+        stackResources[i].dependencies = r.options.dependsOn.map((u) => byUrn.get(u)).filter(Boolean);
+    });
+    return stackResources as unknown as PolicyResource[];
+}
+
 export async function evaluatePolicies(
     policies: Policies,
     config: Record<string, ResolvedPolicyConfig>,
     resources: readonly PlannedResourceState[],
 ): Promise<PolicyReport> {
     const report: PolicyReport = { violations: [], notApplicable: [] };
-
-    const run = async (policy: Policy, urn: string | null, body: (report: (message: string, urn?: string) => void) => unknown) => {
-        const resolved = config[policy.name];
-        if (!resolved || resolved.enforcementLevel === "disabled") return;
-        const level: Level = resolved.enforcementLevel === "advisory" ? "advisory" : "mandatory";
-        try {
-            await body((message, at) => report.violations.push({ policy: policy.name, level, urn: at ?? urn, message }));
-        } catch (err) {
-            if (err instanceof NotApplicable) {
-                report.notApplicable.push({ policy: policy.name, reason: err.reason });
-            } else if (err instanceof sdkProxy.UnknownValueError) {
-                report.violations.push({
-                    policy: policy.name,
-                    level: "advisory",
-                    urn,
-                    message: `can't run policy '${policy.name}' during preview: ${err.message}`,
-                });
-            } else {
-                throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).stack ?? err}`, { cause: err });
-            }
-        }
-    };
-
-    // Resource policies: each resource's inputs, as the engine's Analyze call sends them.
+    const propertiesOf = (policy: Policy) => config[policy.name]?.properties;
     for (const policy of policies.filter(isResourcePolicy)) {
         const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
         for (const r of resources) {
-            const props = sdkProxy.unknownCheckingProxy(policyProps(r.inputs));
-            for (const validate of validations) {
-                await run(policy, r.urn, (reportViolation) =>
-                    validate(
-                        {
-                            type: r.type,
-                            props,
-                            urn: r.urn,
-                            name: r.name,
-                            opts: options(r),
-                            stackTags: new Map() as any,
-                            isType: (cls: any) => isTypeOf(r.type, cls),
-                            asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
-                            getConfig: <T>() => config[policy.name].properties as T,
-                            notApplicable: throwNotApplicable,
-                        } as any,
-                        reportViolation,
-                    ),
-                );
-            }
+            const args = resourceArgs(r, sdkProxy.unknownCheckingProxy(policyProps(r.inputs)), propertiesOf(policy)) as Parameters<ResourceValidation>[0];
+            for (const validate of validations) await runPolicy(report, config, policy, r.urn, (reportViolation) => validate(args, reportViolation));
         }
     }
-
-    // Stack policies: every resource's outputs, with parents and dependencies linked.
-    const stackResources: PolicyResource[] = resources.map((r) => {
-        const props = sdkProxy.unknownCheckingProxy(policyProps(r.outputs));
-        return {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: options(r),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (cls: any) => isTypeOf(r.type, cls),
-            asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
-        } as unknown as PolicyResource;
-    });
-    const byUrn = new Map(stackResources.map((r) => [r.urn, r]));
-    resources.forEach((r, i) => {
-        const target = stackResources[i] as any;
-        if (r.parent && byUrn.has(r.parent)) target.parent = byUrn.get(r.parent);
-        target.dependencies = r.options.dependsOn.map((u) => byUrn.get(u)).filter(Boolean);
-    });
+    const stackResources = stackResourcesOf(resources);
     for (const policy of policies.filter(isStackPolicy)) {
-        await run(policy, null, (reportViolation) =>
-            policy.validateStack(
-                {
-                    resources: stackResources,
-                    getConfig: <T>() => config[policy.name].properties as T,
-                    stackTags: new Map() as any,
-                    notApplicable: throwNotApplicable,
-                } as any,
-                reportViolation,
-            ),
+        const args = { resources: stackResources, getConfig: () => propertiesOf(policy), stackTags: new Map(), notApplicable: throwNotApplicable };
+        await runPolicy(report, config, policy, null, (reportViolation) =>
+            policy.validateStack(args as unknown as Parameters<StackValidation>[0], reportViolation),
         );
     }
     return report;

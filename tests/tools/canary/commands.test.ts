@@ -1,7 +1,10 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { DEFAULT_LADDER } from "../../../lib/ladder";
+import { modelFromFlatConfig } from "../../../lib/config";
 import { StackDocument } from "../../../tools/canary/stackDocument";
+import { ConfigChange, applyConfigChange, loadedFromValues } from "../../../tools/plan/stackFile";
+import { PROJECT } from "../../helpers";
 import { FakeEngine, canary, changedLines, stackText, tempProject } from "./harness";
 
 const config = (dir: string, stack = "production") => parse(stackText(dir, stack)).config;
@@ -176,7 +179,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
     it("rejects bad input with exit 2 and one message", async () => {
         const dir = tempProject();
         for (const [argv, message] of [
-            [["set", "abc", "--stack", "production"], /percent: expected a number, got "abc"/],
+            [["set", "abc", "--stack", "production"], /percent: expected a decimal number such as 5 or 0.5, got "abc"/],
             [["set", "150", "--stack", "production"], /percent 150 is not allowed/],
             [["flip", "rails", "green", "--stack", "production"], /expected legacy or spring, got "rails"/],
             [["flip", "spring", "--stack", "production"], /flip takes <legacy\|spring> <blue\|green>, got spring/],
@@ -192,6 +195,99 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         }
     });
 });
+
+describe("npm run canary: numbers and the legacy pair gone (issue 18, item 7)", () => {
+    it("set, --until and --scale-down-old take plain decimals only: 0x10, 1e1 and the like are refused with one message, nothing written", async () => {
+        const dir = tempProject();
+        const before = stackText(dir, "production");
+        for (const [argv, given] of [
+            [["set", "0x10"], "0x10"],
+            [["set", "1e1"], "1e1"],
+            [["set", "0b1"], "0b1"],
+            [["set", " 5"], " 5"],
+            [["set", "5."], "5."],
+            [["set", "Infinity"], "Infinity"],
+            [["flip", "spring", "green", "--scale-down-old", "1e0"], "1e0"],
+            [["next", "--watch", "--until", "0x32"], "0x32"],
+        ] as [string[], string][]) {
+            const r = await canary(dir, [...argv, "--stack", "production"], { engine: new FakeEngine(dir, true) });
+            assert.equal(r.code, 2, argv.join(" "));
+            assert.ok(r.err.split("\n")[0].endsWith(`: expected a decimal number such as 5 or 0.5, got ${JSON.stringify(given)}`), r.err);
+        }
+        assert.equal(stackText(dir, "production"), before);
+    });
+
+    /** The production fixture after the decommission: Spring 100 % everywhere, the pair gone, a known-good from before. */
+    function decommissioned(): string {
+        const dir = tempProject();
+        const doc = StackDocument.read(dir, "production");
+        doc.set("canary.weight", 100);
+        doc.set("canary.routes[0].weight", 100);
+        doc.set("canary.lastKnownGood", { weight: 50, routes: { "payment-status": 50 }, liveColors: { legacy: "green", spring: "blue" } });
+        doc.set("legacy.protect", false);
+        doc.set("legacy.decommissioned", true);
+        doc.set("spring.green.desiredCount", 3);
+        doc.write();
+        return dir;
+    }
+
+    it("rollback after decommission moves no weight (there is no Rails to move back to): nothing to do, exit 0, no config error", async () => {
+        const dir = decommissioned();
+        const before = stackText(dir, "production");
+        const r = await canary(dir, ["rollback", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out + r.err);
+        assert.equal(r.err, "");
+        assert.match(
+            r.out,
+            /^Nothing changed: the legacy pair is decommissioned, so Spring keeps 100 % \(there is no Rails to move back to\) and spring blue is the last known-good color\.$/,
+        );
+        assert.equal(stackText(dir, "production"), before);
+    });
+
+    it("after decommission, a flip prints exactly the commands that make the change it writes, and rollback then flips back only", async () => {
+        const dir = decommissioned();
+        const before = parse(stackText(dir, "production")).config;
+        const r = await canary(dir, ["flip", "spring", "green", "--stack", "production"]);
+        assert.equal(r.code, 0, r.out + r.err);
+        const printed = r.out
+            .split("\n")
+            .filter((l) => /^ {2}pulumi config (set|rm) /.test(l))
+            .map((l) => l.trim());
+        const values = { ...before };
+        for (const line of printed) applyConfigChange(values, PROJECT, cliChange(line));
+        const written = parse(stackText(dir, "production")).config;
+        assert.deepEqual(
+            modelFromFlatConfig(loadedFromValues(values, PROJECT, "production").config, PROJECT, "production"),
+            modelFromFlatConfig(loadedFromValues(written, PROJECT, "production").config, PROJECT, "production"),
+            printed.join("\n"),
+        );
+        assert.deepEqual(written["payments-migration:canary"].lastKnownGood.liveColors, { spring: "blue" });
+        const back = await canary(dir, ["rollback", "--stack", "production"]);
+        assert.equal(back.code, 0, back.out + back.err);
+        assert.match(back.out, /back to the last known-good state \(spring blue; Spring keeps 100 %: the legacy pair is decommissioned\)/);
+        assert.match(back.out, /pulumi config set --stack production --path spring\.liveColor -- blue\n(?! {2}pulumi)/);
+        assert.equal(parse(stackText(dir, "production")).config["payments-migration:canary"].weight, 100);
+    });
+
+    it("flip … --scale-down-old 0: the note says traffic first, the old color scales down in a later update (not capacity first)", async () => {
+        const dir = tempProject();
+        const r = await canary(dir, ["flip", "spring", "green", "--scale-down-old", "0", "--stack", "staging"]);
+        assert.equal(r.code, 0, r.out + r.err);
+        assert.match(r.out, /1\. \[traffic\] spring: live color blue → green\n {2}2\. \[capacity\] spring blue: scale down 1 → 0/);
+        assert.match(r.out, /\(traffic first; the old color scales down only in a later update, once traffic has left it and pinned sessions have expired\)/);
+        assert.doesNotMatch(r.out, /capacity first/);
+    });
+});
+
+/** A printed `pulumi config set|rm --stack s --path …` line as the CLI applies it (shell words, single quotes). */
+function cliChange(line: string): ConfigChange {
+    const words = [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]));
+    const rest = words.slice(5).filter((w) => w !== "--path" && w !== "--secret");
+    if (words[2] === "rm") return { key: rest[0], remove: true };
+    const asString = rest[0] === "--type";
+    const [key, , text] = asString ? rest.slice(2) : rest;
+    return { key, text, asString };
+}
 
 describe("npm run canary -- status when the deployed stack cannot be read", () => {
     it("reports what it could not read and still exits 0", async () => {

@@ -58,8 +58,10 @@ describe("canary tool, new-operator review", () => {
         const dir = tempProject();
         const { execute } = await import("../../../tools/canary/execute");
         const { FakeEngine } = await import("./harness");
+        const { readStackFile } = await import("../../../tools/canary/context");
         const lines: string[] = [];
-        const ctx = { dir, stack: "production", apply: false, engine: new FakeEngine(dir, false), out: (t: string) => lines.push(t) };
+        const file = readStackFile(dir, "production");
+        const ctx = { dir, stack: "production", file, apply: false, engine: new FakeEngine(dir, false), out: (t: string) => lines.push(t) };
         const before = stackText(dir, "production");
         const code = await execute(ctx, {
             command: "rollback",
