@@ -99,6 +99,7 @@ export function liveShape(model: StackModel): LiveShape {
         springPorts: { blue: containerPortOf(model.spring, "blue"), green: containerPortOf(model.spring, "green") },
         legacy: model.legacyPresent ? { application: model.legacy.application, port: model.legacy.port } : null,
         network: "vpcId" in n ? n.vpcId : n.cidrBlock,
+        albInternal: model.alb.internal,
     };
 }
 
