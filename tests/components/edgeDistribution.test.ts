@@ -29,7 +29,7 @@ describe("EdgeDistribution (through mocks)", () => {
         assert.equal(origin.vpcOriginConfig.originKeepaliveTimeout, 5);
         assert.equal(origin.vpcOriginConfig.originReadTimeout, 30);
         // An internet-facing ALB (a stack deployed before VPC origins) keeps the custom origin, same timeouts.
-        const legacy = one(await plan("production", ["alb.internal=false"]), DIST, "edge").inputs.origins[0];
+        const legacy = one(await plan("production", ["alb.internal=false"], ["alb.internal=false"]), DIST, "edge").inputs.origins[0];
         assert.equal(legacy.vpcOriginConfig, undefined);
         assert.equal(legacy.customOriginConfig.originKeepaliveTimeout, 5);
         assert.equal(legacy.customOriginConfig.originReadTimeout, 30);
@@ -51,7 +51,7 @@ describe("EdgeDistribution (through mocks)", () => {
         const d = one(await plan("staging"), DIST, "edge");
         assert.equal(d.inputs.origins[0].domainName, "origin.staging.payments.example.com");
         assert.match(d.inputs.origins[0].vpcOriginConfig.vpcOriginId, /^alb-vpc-origin-/);
-        const legacy = one(await plan("staging", ["alb.internal=false"]), DIST, "edge");
+        const legacy = one(await plan("staging", ["alb.internal=false"], ["alb.internal=false"]), DIST, "edge");
         assert.equal(legacy.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
         assert.equal(d.inputs.viewerCertificate.cloudfrontDefaultCertificate, true);
     });

@@ -20,7 +20,7 @@ describe("Network (through mocks)", () => {
     });
 
     it("puts an internet-facing ALB (an older stack's) in the public subnets", async () => {
-        const legacy = await plan("production", ["alb.internal=false"]);
+        const legacy = await plan("production", ["alb.internal=false"], ["alb.internal=false"]);
         assert.deepEqual(one(legacy, "aws:lb/loadBalancer:LoadBalancer", "alb").inputs.subnets, [
             "subnet-0a1b2c3d4e5f60011",
             "subnet-0a1b2c3d4e5f60012",

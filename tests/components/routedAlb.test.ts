@@ -93,7 +93,7 @@ describe("RoutedAlb (through mocks)", () => {
     });
 
     it("keeps an older stack's internet-facing ALB as it was: public subnets, CloudFront's prefix list on 443, no VPC origin", async () => {
-        const p = await plan("production", ["alb.internal=false"]);
+        const p = await plan("production", ["alb.internal=false"], ["alb.internal=false"]);
         const lb = one(p, T.lb, "alb");
         assert.equal(lb.inputs.internal, false);
         assert.deepEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012", "subnet-0a1b2c3d4e5f60013"]);

@@ -35,7 +35,8 @@ describe("policy origin-locked", () => {
     });
 
     it("blocks ingress from anywhere but the CloudFront prefix list", async () => {
-        const p = mutated(await plan("production"), (find) => {
+        // An internet-facing ALB (a stack deployed before VPC origins); the internal one: tests/policy/originAccess.test.ts.
+        const p = mutated(await plan("production", ["alb.internal=false"], ["alb.internal=false"]), (find) => {
             const sg = find(T.sg, "alb-sg");
             setProp(sg, "ingress", [...(sg.outputs as any).ingress, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]);
         });
@@ -76,7 +77,10 @@ describe("policy origin-locked", () => {
     });
 
     it("checks the prefix list id when the policy config names CloudFront's", async () => {
-        const v = await violations(await plan("production"), "origin-locked", { "origin-locked": { prefixListIds: ["pl-4fa04526"] } });
+        // An internet-facing ALB (a stack deployed before VPC origins): the one that admits a prefix list.
+        const v = await violations(await plan("production", ["alb.internal=false", "canary.weight=2"], ["alb.internal=false"]), "origin-locked", {
+            "origin-locked": { prefixListIds: ["pl-4fa04526"] },
+        });
         assert.match(v[0].message, /admits prefix list pl-a3a144ca, not CloudFront's \(pl-4fa04526\)/);
     });
 });

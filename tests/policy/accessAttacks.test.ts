@@ -151,8 +151,9 @@ describe("access attacks (adversarial review): refused, and their compliant neig
                 ),
             );
 
+        // An internet-facing ALB (a stack deployed before VPC origins) admits CloudFront's prefix list; an internal one none (tests/policy/originAccess.test.ts).
         it("a standalone rule or the group's own ingress naming another list, or no resolved list recorded, is refused", async () => {
-            const p = await plan("production");
+            const p = await plan("production", ["alb.internal=false", "canary.weight=2"], ["alb.internal=false"]);
             await refused(
                 rule(p, "pl-0123456789abcdef0"),
                 "origin-locked",
@@ -172,7 +173,7 @@ describe("access attacks (adversarial review): refused, and their compliant neig
         });
 
         it("the resolved list, in the group or a standalone rule, and a list the policy config allows, pass", async () => {
-            const p = await plan("production");
+            const p = await plan("production", ["alb.internal=false", "canary.weight=2"], ["alb.internal=false"]);
             assert.deepEqual(await messages(p, "origin-locked"), []);
             assert.deepEqual(await messages(rule(p, CLOUDFRONT_PREFIX_LIST_ID), "origin-locked"), []);
             const allowList = { "origin-locked": { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } };

@@ -297,7 +297,8 @@ describe("issue 7: attacks the pack refuses, rollbacks it accepts", () => {
     describe("8. security-group gaps", () => {
         const albSg = (p: Plan) => String((p.states.find((s) => s.type === T.sg && s.name === "alb-sg")!.outputs as any).id);
         it("a standalone ingress rule or a self-made prefix list holding 0.0.0.0/0", async () => {
-            const p = await plan("production");
+            // An internet-facing ALB, the one that admits a prefix list at all (an internal ALB refuses every list: tests/policy/originAccess.test.ts).
+            const p = await plan("production", ["alb.internal=false"], ["alb.internal=false"]);
             const rule = mutated(p, (_f, states) =>
                 states.push(
                     added("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open", {

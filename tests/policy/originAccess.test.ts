@@ -132,7 +132,7 @@ describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
             }
             return copy;
         };
-        const internetFacing = asNew(await plan("production", ["alb.internal=false"]));
+        const internetFacing = asNew(await plan("production", ["alb.internal=false"], ["alb.internal=false"]));
         assert.deepEqual(only(await messages(internetFacing, "origin-locked"), "alb-internet-facing"), [
             "[alb-internet-facing] ALB alb is internet-facing on a new stack: set alb.internal: true (the default), so that CloudFront reaches it through a VPC origin and nothing on the internet reaches it",
         ]);
@@ -145,12 +145,12 @@ describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
 
 describe("policy origin-locked: an older stack's internet-facing ALB", () => {
     it("passes with CloudFront's prefix list as the only ingress, judged as a change", async () => {
-        // Deployed: the internal ALB (the fixture); proposed: internet-facing. Judged, not excused as an unchanged position.
-        assert.deepEqual(await messages(await plan("production", ["alb.internal=false"]), "origin-locked"), []);
+        // Deployed and proposed internet-facing, with a step forward: judged, not excused as an unchanged position.
+        assert.deepEqual(await messages(await plan("production", ["alb.internal=false", "canary.weight=2"], ["alb.internal=false"]), "origin-locked"), []);
     });
 
     it("refuses another source on its group, as before VPC origins", async () => {
-        const p = edited(await plan("production", ["alb.internal=false"]), T.sg, "alb-sg", (sg) => {
+        const p = edited(await plan("production", ["alb.internal=false"], ["alb.internal=false"]), T.sg, "alb-sg", (sg) => {
             sg.ingress = [...sg.ingress, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }];
         });
         assert.deepEqual(only(await messages(p, "origin-locked"), "origin-lock"), [

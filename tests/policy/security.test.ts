@@ -49,7 +49,14 @@ describe("security baseline policies", () => {
     ];
     for (const [policy, change, message] of cases) {
         it(`${policy} reports ${message.source}`, async () => {
-            const v = await violations(mutated(await plan("production"), change), policy);
+            // With the internal ALB the protocol is the VPC origin's (origin-locked judges it): a custom origin only on an internet-facing one.
+            const v = await violations(
+                mutated(
+                    await (policy === "cloudfront-origin-https" ? plan("production", ["alb.internal=false"], ["alb.internal=false"]) : plan("production")),
+                    change,
+                ),
+                policy,
+            );
             assert.equal(v.length, 1, JSON.stringify(v));
             assert.match(v[0].message, message);
             assert.equal(v[0].level, policy === "alb-access-logs" ? "advisory" : "mandatory");
