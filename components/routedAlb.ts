@@ -130,7 +130,7 @@ export class RoutedAlb extends RecordedComponent {
             `${name}`,
             {
                 loadBalancerType: "application",
-                // Fixed at creation (a change replaces the ALB, which the pack refuses): docs/real-aws.md "Moving an internet-facing ALB".
+                // Fixed at creation: a change replaces the ALB, which lib/replacements.ts and the pack refuse (docs/real-aws.md "Moving an internet-facing ALB").
                 internal: args.alb.internal,
                 securityGroups: [this.securityGroup.id],
                 subnets: args.subnetIds,
