@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Position, positionOf } from "../lib/position";
-import { programOptionProblems } from "../lib/resourceModel";
+import { READ_OUTPUTS, RESOURCE_MODEL, programOptionProblems } from "../lib/resourceModel";
 import { ResourceView } from "../lib/resources";
 import { RecordedComponent } from "./recorded";
 
@@ -43,20 +43,27 @@ export class ResourceCapture {
     }
 }
 
-/** A resource's outputs: a custom resource's output properties, a component's registered outputs. */
-function outputsOf(resource: pulumi.Resource): pulumi.Inputs {
+/**
+ * A resource's outputs as the position reads them: a custom resource's listed properties
+ * (lib/resourceModel.ts) and the few computed ones the position needs, every output property of a
+ * type the model does not know; a component's registered outputs. Only what is read: an output
+ * nobody reads must not make the record unknown in a preview.
+ */
+function outputsOf(resource: pulumi.Resource, type: string): pulumi.Inputs {
     if (resource instanceof RecordedComponent) return resource.recordedOutputs;
     if (resource instanceof pulumi.ComponentResource) return {};
     const own = resource as unknown as Record<string, unknown>;
+    const model = RESOURCE_MODEL[type];
+    const read = (k: string) => !model || k === "id" || k in model.props || READ_OUTPUTS.includes(k);
     return Object.fromEntries(
         Object.keys(own)
-            .filter((k) => k !== "urn" && !k.startsWith("__") && pulumi.Output.isInstance(own[k]))
+            .filter((k) => k !== "urn" && !k.startsWith("__") && pulumi.Output.isInstance(own[k]) && read(k))
             .map((k) => [k, own[k]]),
     );
 }
 
 function viewOf(c: Captured): pulumi.Output<ResourceView> {
-    return pulumi.all([c.resource.urn, pulumi.output(outputsOf(c.resource))]).apply(([urn, props]) => ({
+    return pulumi.all([c.resource.urn, pulumi.output(outputsOf(c.resource, c.type))]).apply(([urn, props]) => ({
         type: c.type,
         name: c.name,
         urn,

@@ -78,7 +78,25 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     return out;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * JSON with every object's keys sorted: a position read back from stack outputs (protobuf Structs)
+ * comes with its keys in another order than the program built them; order never means anything.
+ */
+export function sortedJson(value: unknown): string {
+    return JSON.stringify(value, (_, v: unknown) =>
+        v && typeof v === "object" && !Array.isArray(v)
+            ? Object.fromEntries(
+                  Object.keys(v)
+                      .sort()
+                      .map((k) => [k, (v as Record<string, unknown>)[k]]),
+              )
+            : v,
+    );
+}
+
+/** The same value, whatever order its objects' keys come in. */
+export const samePosition = (a: unknown, b: unknown) => sortedJson(a) === sortedJson(b);
+const same = samePosition;
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };

@@ -153,6 +153,10 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         props: {
             securityGroupId: "origin-locked",
             referencedSecurityGroupId: "origin-locked",
+            // Never set by the program (its one source is the group above): listed so that setting one is judged, not just refused.
+            cidrIpv4: "no-open-ingress",
+            cidrIpv6: "no-open-ingress",
+            prefixListId: "origin-locked",
             ipProtocol: "origin-locked",
             fromPort: "origin-locked",
             toPort: "origin-locked",
@@ -368,6 +372,14 @@ export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): P
     if (Object.values(listed).includes(UNKNOWN)) return UNKNOWN;
     return model.strip(listed, ctx);
 }
+
+/**
+ * Outputs the position reads beyond a type's listed input properties (lib/position.ts: target
+ * group ARNs, environment CNAMEs, names, tags, generated values). With the listed properties, what
+ * the program hands its position record (components/positionRecord.ts), and no more: an output
+ * nobody reads must not make the record unknown in a preview.
+ */
+export const READ_OUTPUTS: readonly string[] = ["arn", "cname", "name", "tags", "result"];
 
 /** A value left at its default: not set, or empty. */
 const isDefault = (v: unknown) =>

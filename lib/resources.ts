@@ -8,6 +8,7 @@
  * (`@pulumi/aws/types/output`, a type-only import, erased at run time).
  */
 import type * as aws from "@pulumi/aws/types/output";
+import type * as ecs from "@aws-sdk/client-ecs";
 
 export interface ResourceView {
     type: string;
@@ -35,6 +36,14 @@ export const TYPES = {
     distribution: "aws:cloudfront/distribution:Distribution",
     continuousDeploymentPolicy: "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy",
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    snsTopic: "aws:sns/topic:Topic",
+    iamRole: "aws:iam/role:Role",
+    iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     randomPassword: "random:index/randomPassword:RandomPassword",
     stackReference: "pulumi:pulumi:StackReference",
     stack: "pulumi:pulumi:Stack",
@@ -68,8 +77,83 @@ export interface EcsServiceProps {
     tags?: Record<string, string>;
 }
 export interface TaskDefinitionProps {
+    arn?: string;
+    /** The containers as ECS's RegisterTaskDefinition takes them (JSON text of ContainerDefinition[]). */
     containerDefinitions?: string;
+    networkMode?: string;
+    requiresCompatibilities?: string[];
+    runtimePlatform?: aws.ecs.TaskDefinitionRuntimePlatform;
+    executionRoleArn?: string;
+    taskRoleArn?: string;
     tags?: Record<string, string>;
+}
+/** One container of `containerDefinitions`, in the ECS API's own shape (the JSON uses its member names). */
+export type ContainerDefinition = ecs.ContainerDefinition;
+export interface LoadBalancerProps {
+    arn?: string;
+    arnSuffix?: string;
+    accessLogs?: aws.lb.LoadBalancerAccessLogs;
+}
+export interface LogGroupProps {
+    arn?: string;
+    name?: string;
+}
+export interface MetricAlarmProps {
+    /** The alarm's name (the provider's auto-name when the program sets none). */
+    name?: string;
+    comparisonOperator?: string;
+    evaluationPeriods?: number;
+    period?: number;
+    threshold?: number;
+    treatMissingData?: string;
+    namespace?: string;
+    metricName?: string;
+    statistic?: string;
+    extendedStatistic?: string;
+    dimensions?: Record<string, string>;
+    metricQueries?: aws.cloudwatch.MetricAlarmMetricQuery[];
+    tags?: Record<string, string>;
+}
+export interface CompositeAlarmProps {
+    alarmName?: string;
+    alarmRule?: string;
+    alarmActions?: string[];
+    actionsEnabled?: boolean;
+}
+export interface SnsTopicProps {
+    arn?: string;
+}
+export interface IamRoleProps {
+    arn?: string;
+    /** The role's name (what a RolePolicy's `role` names). */
+    id?: string;
+    name?: string;
+    assumeRolePolicy?: string;
+    /** Read back from IAM: every inline policy of the role, the stack's RolePolicies included. */
+    inlinePolicies?: aws.iam.RoleInlinePolicy[];
+    /** Read back from IAM: the managed policies attached to the role, by whoever attached them. */
+    managedPolicyArns?: string[];
+}
+export interface IamRolePolicyProps {
+    role?: string;
+    policy?: string;
+}
+export interface BucketProps {
+    /** The bucket's name (S3: the id is the name). */
+    id?: string;
+    bucket?: string;
+    arn?: string;
+}
+export interface BucketPolicyProps {
+    bucket?: string;
+    policy?: string;
+}
+export interface BucketPublicAccessBlockProps {
+    bucket?: string;
+    blockPublicAcls?: boolean;
+    blockPublicPolicy?: boolean;
+    ignorePublicAcls?: boolean;
+    restrictPublicBuckets?: boolean;
 }
 export interface BeanstalkEnvironmentProps {
     version?: string;

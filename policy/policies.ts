@@ -6,11 +6,16 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
+import { cutinMirrorPolicies } from "./cutinMirror";
+import { healthPolicies } from "./health";
+import { iamPolicies } from "./iam";
+import { logPolicies } from "./logs";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
 import { statePolicies } from "./state";
+import { taskPolicies } from "./tasks";
 import { trafficPolicies } from "./traffic";
 
 export const POLICY_PACK_NAME = "payments-migration";
@@ -27,4 +32,9 @@ export const policies: Policies = [
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,
+    ...cutinMirrorPolicies,
+    ...iamPolicies,
+    ...healthPolicies,
+    ...logPolicies,
+    ...taskPolicies,
 ];

@@ -5,7 +5,7 @@
  * that was deployed (lib/position.ts `knownGoodAfter`).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { diffPositions } from "../lib/compare";
+import { diffPositions, samePosition } from "../lib/compare";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Position } from "../lib/position";
 import { UNKNOWN, read } from "../lib/resources";
@@ -14,7 +14,7 @@ import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const same = samePosition;
 
 function records(resources: readonly PolicyResource[]): PolicyResource[] {
     return resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord);
@@ -57,7 +57,9 @@ function knownGoodFindings(j: Judgement): Finding[] {
             message:
                 d.kind === "state"
                     ? "the known-good position this update records is neither the deployed known-good position nor the deployed position: it only ever moves to a position that is deployed (npm run canary -- confirm)"
-                    : "a stack never deployed has no known-good position yet",
+                    : d.kind === "new"
+                      ? "a stack never deployed has no known-good position yet"
+                      : "the deployed position cannot be read, so no known-good position this update records can be judged",
             urn: found[0].urn,
             always: true,
         },

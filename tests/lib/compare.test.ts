@@ -240,6 +240,23 @@ describe("lib/compare (one order: back, same or forward against the known-good p
         assert.equal(other("blue"), "green");
     });
 
+    it("a position read back with its keys in another order (stack outputs) is the same position", () => {
+        const reorder = (v: unknown): unknown =>
+            Array.isArray(v)
+                ? v.map(reorder)
+                : v && typeof v === "object"
+                  ? Object.fromEntries(
+                        Object.entries(v)
+                            .reverse()
+                            .map(([k, x]) => [k, reorder(x)]),
+                    )
+                  : v;
+        const readBack = reorder(base) as Position;
+        assert.notEqual(JSON.stringify(readBack), JSON.stringify(base));
+        assert.equal(compare(readBack, base, readBack).direction, "same");
+        assert.deepEqual(diffPositions(readBack, base), []);
+    });
+
     it("diffs two positions path by path", () => {
         assert.deepEqual(diffPositions(base, base), []);
         assert.deepEqual(

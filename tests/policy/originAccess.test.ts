@@ -39,21 +39,27 @@ function edited(p: PlanRun, type: string, name: string, edit: (props: Record<str
 
 const only = (list: string[], code: string) => list.filter((m) => m.startsWith(`[${code}] `));
 
+/**
+ * The production fixture one canary rung up: a forward move, so that findings about the resources
+ * are judged (on a move back or no move the pack excuses what the deployed stack already had).
+ */
+const forward = () => plan("production", ["canary.weight=2"]);
+
 describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
     it("passes both stacks as the program declares them", async () => {
-        assert.deepEqual(await messages(await plan("production"), "origin-locked"), []);
-        assert.deepEqual(await messages(await plan("staging"), "origin-locked"), []);
+        assert.deepEqual(await messages(await forward(), "origin-locked"), []);
+        assert.deepEqual(await messages(await plan("staging", ["canary.weight=2"]), "origin-locked"), []);
     });
 
     it("passes the ALB's group as AWS reports it once deployed: the ingress rule shows up inline, from CloudFront's group on 443", async () => {
-        const p = edited(await plan("production"), T.sg, "alb-sg", (sg) => {
+        const p = edited(await forward(), T.sg, "alb-sg", (sg) => {
             sg.ingress = [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: [CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID], cidrBlocks: [] }];
         });
         assert.deepEqual(await messages(p, "origin-locked"), []);
     });
 
     it("refuses an ingress rule from any other source, or on another port", async () => {
-        const base = await plan("production");
+        const base = await forward();
         const cases: [string, (r: Record<string, any>) => void, RegExp][] = [
             [
                 "another group",
@@ -76,7 +82,7 @@ describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
     });
 
     it("refuses a group the pack cannot tell is CloudFront's: the RoutedAlb records none by that name", async () => {
-        const p = edited(await plan("production"), T.routedAlb, "alb", (o) => {
+        const p = edited(await forward(), T.routedAlb, "alb", (o) => {
             if (o.cloudFrontVpcOrigin) o.cloudFrontVpcOrigin.securityGroup.name = "my-office";
         });
         assert.match(
@@ -86,7 +92,7 @@ describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
     });
 
     it("refuses a distribution that reaches the internal ALB by name, or through a VPC origin the stack does not declare", async () => {
-        const base = await plan("production");
+        const base = await forward();
         const byName = edited(base, T.dist, "edge", (d) => {
             const o = d.origins[0];
             delete o.vpcOriginConfig;
@@ -104,7 +110,7 @@ describe("policy origin-locked: the internal ALB behind a VPC origin", () => {
     });
 
     it("refuses a VPC origin that leads elsewhere, or to the ALB without HTTPS and TLS 1.2 only", async () => {
-        const base = await plan("production");
+        const base = await forward();
         const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
             [
                 "another load balancer",
@@ -161,12 +167,12 @@ describe("policy origin-locked: an older stack's internet-facing ALB", () => {
 
 describe("policy no-open-ingress with the VPC origin's rule", () => {
     it("passes the internal ALB's ingress rule from CloudFront's group", async () => {
-        assert.deepEqual(await messages(await plan("production"), "no-open-ingress"), []);
+        assert.deepEqual(await messages(await forward(), "no-open-ingress"), []);
     });
 
     it("refuses the rule opened to a public address, however it is spelled", async () => {
         for (const cidr of ["0.0.0.0/0", "203.0.113.0/24"]) {
-            const p = edited(await plan("production"), T.ingress, "alb-from-cloudfront", (r) => (r.cidrIpv4 = cidr));
+            const p = edited(await forward(), T.ingress, "alb-from-cloudfront", (r) => (r.cidrIpv4 = cidr));
             assert.deepEqual(only(await messages(p, "no-open-ingress"), "open-ingress"), [
                 `[open-ingress] alb-from-cloudfront admits ${cidr}: addresses outside private space (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7), i.e. the internet`,
             ]);

@@ -13,7 +13,6 @@ import { ROOT } from "../helpers";
  * Linked from the docs before the file lands on this branch: another branch writes it. Remove
  * the entry when it lands; until then a link to it may not carry an anchor.
  */
-const PENDING = new Set(["docs/delivery.md"]);
 
 const DOCS = fs
     .readdirSync(path.join(ROOT, "docs"))
@@ -58,8 +57,7 @@ export function brokenLinks(file: string, md: string, read: (p: string) => strin
         const to = rel === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), decodeURIComponent(rel)));
         const text = read(to);
         if (text === undefined) {
-            if (!PENDING.has(to) || anchor !== undefined)
-                broken.push(`${file}: ${target} (${PENDING.has(to) ? "anchor into a pending file" : "no such file"})`);
+            broken.push(`${file}: ${target} (no such file)`);
             continue;
         }
         if (anchor !== undefined && (!to.endsWith(".md") || !anchors(text).has(anchor))) broken.push(`${file}: ${target} (no heading #${anchor} in ${to})`);
@@ -78,7 +76,7 @@ describe("docs: links", () => {
         assert.equal(slug("Canary operations: `npm run canary`"), "canary-operations-npm-run-canary");
         assert.equal(slug("What a first `pulumi up` creates, in order"), "what-a-first-pulumi-up-creates-in-order");
         assert.equal(slug("Platform updates (Beanstalk)"), "platform-updates-beanstalk");
-        assert.equal(slug("Upgrading a stack deployed before `deployedState` existed"), "upgrading-a-stack-deployed-before-deployedstate-existed");
+        assert.equal(slug("Upgrading a stack deployed before `position` existed"), "upgrading-a-stack-deployed-before-position-existed");
         assert.equal(
             slug("Payments API migration: Rails on Beanstalk → Spring Boot on Fargate"),
             "payments-api-migration-rails-on-beanstalk--spring-boot-on-fargate",
@@ -86,17 +84,16 @@ describe("docs: links", () => {
         assert.deepEqual([...anchors("# A\n## A\n```\n# not a heading\n```\n### A\n")], ["a", "a-1", "a-2"]);
     });
 
-    it("finds a missing file, a missing anchor and an anchor into the pending file", () => {
+    it("finds a missing file and a missing anchor", () => {
         const files: Record<string, string> = { "docs/a.md": "# Title\n## Some `code` here\n" };
         const md = [
             "[ok](a.md#some-code-here) [ok](../README.md) [ok](#title) `[skipped](nowhere.md)` [web](https://example.com/x#y)",
-            "[gone](b.md) [bad](a.md#nope) [pending](delivery.md) [pending anchor](delivery.md#x)",
+            "[gone](b.md) [bad](a.md#nope)",
         ].join("\n");
         const read = (p: string) => (p === "README.md" ? "" : files[p]);
         assert.deepEqual(brokenLinks("docs/a.md", `# Title\n${md}`, read), [
             "docs/a.md: b.md (no such file)",
             "docs/a.md: a.md#nope (no heading #nope in docs/a.md)",
-            "docs/a.md: delivery.md#x (anchor into a pending file)",
         ]);
     });
 
@@ -114,8 +111,8 @@ describe("README front door", () => {
         assert.ok(lines <= 300, `README.md has ${lines} lines`);
     });
 
-    it("links every page in docs/, and the pending delivery page", () => {
+    it("links every page in docs/", () => {
         const linked = new Set([...prose(readme).matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]));
-        assert.deepEqual([...linked].sort(), [...new Set([...DOCS, ...PENDING])].sort());
+        assert.deepEqual([...linked].sort(), [...new Set(DOCS)].sort());
     });
 });

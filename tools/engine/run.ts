@@ -95,7 +95,9 @@ export async function startPolicyPack(opts: { stack: string; dir?: string; packD
 export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    const deployed = await outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets ?? []), { dir });
+    // The deployed outputs as a deployment of the same program would have exported them (a program variant records its own position).
+    const program = opts.entryPoint ? path.join(PROJECT_DIR, opts.entryPoint) : undefined;
+    const deployed = await outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets ?? []), { dir, program });
     const { mocks } = createMocks(loaded.config["aws:region"] ?? "us-east-1", deployed);
     const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
     const settings = stackSettings(loaded, dir);

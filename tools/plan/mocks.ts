@@ -3,6 +3,7 @@
  * real provider would return (ids, ARNs, names, DNS names), deterministic so that two
  * plans of the same config are identical and diffs show only real changes.
  */
+import { READ_OUTPUTS, RESOURCE_MODEL } from "../../lib/resourceModel";
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -227,11 +228,27 @@ export function createMocks(
             const name = typeof inputs.name === "string" ? inputs.name : autoname(args.name);
             const registration: Registration = { name: args.name, type: args.type, inputs, state: { ...inputs, name } };
             const computed = RESOURCE_OUTPUTS[args.type]?.(registration, ctx) ?? defaultOutputs(registration, args.custom !== false, ctx);
-            return { id: computed?.id ?? `${args.name}-${short(args.type + args.name)}`, state: computed?.state ?? registration.state };
+            return {
+                id: computed?.id ?? `${args.name}-${short(args.type + args.name)}`,
+                state: withEveryAttribute(args.type, computed?.state ?? registration.state),
+            };
         },
         call: (args) => CALL_RESULTS[args.token]?.(args.inputs as Record<string, unknown>, ctx) ?? {},
     };
     return { mocks, world };
+}
+
+/**
+ * A provider's state holds every attribute of the resource's schema, null when unset (a Terraform-
+ * bridged provider returns them all): the attributes the pack and the position read are there, so
+ * a preview (the protocol run is one) sees null, never an unknown, for what the program left unset.
+ */
+function withEveryAttribute(type: string, state: Record<string, unknown>): Record<string, unknown> {
+    const model = RESOURCE_MODEL[type];
+    if (!model?.strip) return state;
+    const out = { ...state };
+    for (const key of [...Object.keys(model.props), ...READ_OUTPUTS]) if (!(key in out)) out[key] = null;
+    return out;
 }
 
 /** A custom resource of a type without its own outputs gets an ARN of its package and module. */

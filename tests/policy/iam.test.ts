@@ -1,0 +1,199 @@
+/**
+ * iam-least-privilege (policy/iam.ts) on the fixture plans: the roles as the program declares
+ * them pass; each change below (one each) is refused with its code.
+ */
+import { strict as assert } from "node:assert";
+import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { plan } from "../planCache";
+import { added, mutated, refused, setProp, violations } from "./harness";
+
+const POLICY = "iam-least-privilege";
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+type Find = (type: string, name: string) => PlannedResourceState;
+type Doc = { Version: string; Statement: Record<string, unknown>[] };
+
+/** The codes of the policy's violations (each message starts with `[code]`), sorted, once each. */
+async function codes(p: PlanRun): Promise<string[]> {
+    const v = await violations(p, POLICY);
+    assert.ok(
+        v.every((x) => x.level === "mandatory"),
+        JSON.stringify(v),
+    );
+    return [...new Set(v.map((x) => /^\[([a-z0-9-]+)\]/.exec(x.message)?.[1] ?? x.message))].sort();
+}
+
+const doc = (...Statement: Record<string, unknown>[]): string => JSON.stringify({ Version: "2012-10-17", Statement });
+const outputOf = (s: PlannedResourceState, key: string): string => {
+    const v = s.outputs[key];
+    if (typeof v !== "string") throw new Error(`${s.name}.${key} is not a string`);
+    return v;
+};
+
+/** The blue execution role's inline policy, edited. */
+const editExecutionPolicy = (edit: (d: Doc) => void) => (find: Find) => {
+    const policy = find(ROLE_POLICY, "spring-blue-execution");
+    const d = JSON.parse(outputOf(policy, "policy")) as Doc;
+    edit(d);
+    setProp(policy, "policy", JSON.stringify(d));
+};
+
+/** An inline policy added to the blue task role (the application's role). */
+const taskRoleGrant =
+    (...statements: Record<string, unknown>[]) =>
+    (find: Find, states: PlannedResourceState[]) =>
+        states.push(added(ROLE_POLICY, "spring-blue-task-extra", { role: outputOf(find(ROLE, "spring-blue-task"), "id"), policy: doc(...statements) }));
+
+const trust = (statement: Record<string, unknown>) => (find: Find) =>
+    setProp(find(ROLE, "spring-green-task"), "assumeRolePolicy", doc({ Effect: "Allow", Action: "sts:AssumeRole", ...statement }));
+
+const SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
+const PARAMETER = "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/api-key";
+
+describe("policy iam-least-privilege (policy/iam.ts)", () => {
+    it("passes the roles the program declares, in production and staging", async () => {
+        assert.deepEqual(await codes(await plan("production")), []);
+        assert.deepEqual(await codes(await plan("staging")), []);
+    });
+
+    it("passes the execution role reading ECS secrets on explicit ARNs", async () => {
+        const p = mutated(
+            await plan("production"),
+            editExecutionPolicy((d) =>
+                d.Statement.push(
+                    { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
+                    { Effect: "Allow", Action: "ssm:GetParameters", Resource: PARAMETER },
+                ),
+            ),
+        );
+        assert.deepEqual(await codes(p), []);
+    });
+
+    it("leaves managed-policy attachments, users and groups to the closed world (types the pack does not know)", async () => {
+        for (const [type, props] of [
+            ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "spring-blue-task", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
+            ["aws:iam/user:User", { name: "deployer" }],
+            ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", { group: "admins", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
+        ] as const) {
+            await refused(
+                mutated(await plan("production"), (_find, states) => states.push(added(type, "extra", props))),
+                "closed-world",
+                new RegExp(`^closed-world: \\[unknown-type\\] ${type}`),
+            );
+        }
+    });
+
+    const cases: [string, (find: Find, states: PlannedResourceState[]) => void, string[]][] = [
+        ["the task role with administrator rights (*)", taskRoleGrant({ Effect: "Allow", Action: "*", Resource: "*" }), ["iam-wildcard-action"]],
+        ["the task role with iam:*", taskRoleGrant({ Effect: "Allow", Action: "iam:*", Resource: "*" }), ["iam-wildcard-action"]],
+        [
+            "the task role with a permission not on its allowlist",
+            taskRoleGrant({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::payments/*" }),
+            ["iam-action-not-allowed"],
+        ],
+        [
+            "the task role with the execution role's image pull",
+            taskRoleGrant({ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }),
+            ["iam-action-not-allowed"],
+        ],
+        [
+            "the task role with AdministratorAccess attached (IAM reads it back on the role)",
+            (find) => setProp(find(ROLE, "spring-blue-task"), "managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"]),
+            ["iam-managed-policy"],
+        ],
+        [
+            "an inline policy IAM reports on a role beyond the stack's RolePolicies",
+            (find) =>
+                setProp(find(ROLE, "spring-blue-task"), "inlinePolicies", [{ name: "admin", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }]),
+            ["iam-wildcard-action"],
+        ],
+        [
+            "an execution role that may assume roles",
+            editExecutionPolicy((d) => d.Statement.push({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" })),
+            ["iam-action-not-allowed"],
+        ],
+        ["a service-wide wildcard (ecr:*)", editExecutionPolicy((d) => (d.Statement[2].Action = "ecr:*")), ["iam-wildcard-action"]],
+        ["an image pull from every repository", editExecutionPolicy((d) => (d.Statement[2].Resource = "*")), ["iam-resource-star"]],
+        [
+            "an image pull from another repository (action names in any case)",
+            editExecutionPolicy((d) =>
+                d.Statement.push({ Effect: "Allow", Action: "ECR:BatchGetImage", Resource: "arn:aws:ecr:eu-west-1:222222222222:repository/other" }),
+            ),
+            ["iam-resource-not-allowed"],
+        ],
+        ["logs written anywhere", editExecutionPolicy((d) => (d.Statement[0].Resource = "*")), ["iam-resource-star"]],
+        [
+            "logs written to a log group the stack does not declare",
+            editExecutionPolicy((d) => (d.Statement[0].Resource = "arn:aws:logs:eu-west-1:111111111111:log-group:other:*")),
+            ["iam-resource-not-allowed"],
+        ],
+        [
+            "secrets read by a wildcard ARN",
+            editExecutionPolicy((d) =>
+                d.Statement.push({
+                    Effect: "Allow",
+                    Action: "secretsmanager:GetSecretValue",
+                    Resource: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:*",
+                }),
+            ),
+            ["iam-resource-not-allowed"],
+        ],
+        [
+            "every parameter read",
+            editExecutionPolicy((d) => d.Statement.push({ Effect: "Allow", Action: "ssm:GetParameters", Resource: "*" })),
+            ["iam-resource-star"],
+        ],
+        [
+            "NotAction (everything but what it names)",
+            editExecutionPolicy((d) => d.Statement.push({ Effect: "Allow", NotAction: "iam:*", Resource: "*" })),
+            ["iam-policy-shape"],
+        ],
+        [
+            "NotResource",
+            editExecutionPolicy((d) => d.Statement.push({ Effect: "Allow", Action: "logs:PutLogEvents", NotResource: "arn:aws:logs:*:*:log-group:x" })),
+            ["iam-policy-shape"],
+        ],
+        ["an unreadable policy", (find) => setProp(find(ROLE_POLICY, "spring-green-execution"), "policy", "{not json"), ["iam-document-unreadable"]],
+        [
+            "a role policy on a role the stack does not declare",
+            (_find, states) =>
+                states.push(
+                    added(ROLE_POLICY, "elsewhere", {
+                        role: "OrganizationAdmin",
+                        policy: doc({ Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }),
+                    }),
+                ),
+            ["iam-foreign-role"],
+        ],
+        ["a trust policy for everyone (*)", trust({ Principal: "*" }), ["iam-trust-principal"]],
+        ["a trust policy for an account root", trust({ Principal: { AWS: "arn:aws:iam::222222222222:root" } }), ["iam-trust-principal"]],
+        [
+            "a trust policy for another service besides ECS tasks",
+            trust({ Principal: { Service: ["ecs-tasks.amazonaws.com", "ec2.amazonaws.com"] } }),
+            ["iam-trust-principal"],
+        ],
+        [
+            "a trust policy for web identities",
+            trust({ Principal: { Federated: "token.actions.githubusercontent.com" }, Action: "sts:AssumeRoleWithWebIdentity" }),
+            ["iam-trust-action", "iam-trust-principal"],
+        ],
+        ["a trust policy by NotPrincipal", trust({ NotPrincipal: { Service: "ecs-tasks.amazonaws.com" } }), ["iam-trust-principal"]],
+        [
+            "a role no task definition uses",
+            (find, states) =>
+                states.push(
+                    added(ROLE, "spare", {
+                        assumeRolePolicy: outputOf(find(ROLE, "spring-blue-task"), "assumeRolePolicy"),
+                        arn: "arn:aws:iam::111111111111:role/spare",
+                    }),
+                ),
+            ["iam-role-unused"],
+        ],
+    ];
+    for (const [what, change, expected] of cases) {
+        it(`refuses ${what}: ${expected.join(", ")}`, async () => {
+            assert.deepEqual(await codes(mutated(await plan("production"), change)), expected);
+        });
+    }
+});
