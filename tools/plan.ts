@@ -1,11 +1,13 @@
 /**
- * npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]...
+ * npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--deployed-file <stack file>]
  *                 [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]
  *
  * Runs index.ts under Pulumi's mocks with the stack file's config, prints the resource
  * tree, the routing table and a Mermaid diagram (or one JSON document), and runs the
  * policy pack against the result. `--deployed` describes the deployed state where it
- * differs from the stack file (what the canary-step-limit policy compares against).
+ * differs from the stack file (what the canary-step-limit policy compares against);
+ * `--deployed-file` takes the deployed state from another stack file of this stack (CI: the base
+ * branch's, so a pull request is judged as the move from what is deployed, not from itself).
  * `--diff` adds the resource diff from another stack, or from another stack file of this
  * stack, to this plan: every resource and property path that differs. `--first-deploy`
  * plans the first `pulumi preview` of a new stack: nothing deployed, every computed value
@@ -25,12 +27,13 @@ import { checkPlan, renderViolations } from "./policy/check";
 import { mandatoryViolations } from "./policy/evaluate";
 
 const USAGE =
-    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
+    "usage: npm run plan -- --stack <name> [--set <path>=<value>]... [--deployed <path>=<value>]... [--deployed-file <stack file>] [--policy-config <file>] [--diff <otherStack|stack file>] [--first-deploy] [--json]";
 
 interface PlanArgs {
     stack?: string;
     set?: string[];
     deployed?: string[];
+    "deployed-file"?: string;
     "policy-config"?: string;
     diff?: string;
     "first-deploy"?: boolean;
@@ -42,6 +45,7 @@ const OPTIONS = {
     stack: { type: "string", short: "s" },
     set: { type: "string", multiple: true },
     deployed: { type: "string", multiple: true },
+    "deployed-file": { type: "string" },
     "policy-config": { type: "string" },
     diff: { type: "string" },
     "first-deploy": { type: "boolean" },
@@ -62,8 +66,8 @@ function parsePlanArgs(argv: string[]): PlanArgs | { error: string } {
         }
         if (values.help) return values;
         if (!values.stack) return { error: "--stack is required" };
-        if (values["first-deploy"] && values.deployed?.length)
-            return { error: "--deployed means nothing with --first-deploy: a first deploy has nothing deployed" };
+        if (values["first-deploy"] && (values.deployed?.length || values["deployed-file"]))
+            return { error: "--deployed and --deployed-file mean nothing with --first-deploy: a first deploy has nothing deployed" };
         return values;
     } catch (err) {
         return { error: (err as Error).message };
@@ -99,6 +103,7 @@ async function planAndReport(values: PlanArgs & { stack: string }, dir: string):
         dir,
         sets: values.set ?? [],
         deployedSets: values.deployed ?? [],
+        deployedLoaded: values["deployed-file"] === undefined ? undefined : stackFileAt(values["deployed-file"], values.stack, dir, values.deployed ?? []),
         firstDeploy: values["first-deploy"] === true,
     });
     const policy = await checkPlan(run, { dir, policyConfigFile: values["policy-config"] });
@@ -111,6 +116,12 @@ async function planAndReport(values: PlanArgs & { stack: string }, dir: string):
         process.stdout.write(`${renderPlan(plan)}\n\n${renderViolations(policy)}${diffText}\n`);
     }
     return mandatoryViolations(policy).length > 0 ? 1 : 0;
+}
+
+/** Another stack file of this stack (with --deployed sets applied), read as the stack file is. */
+function stackFileAt(file: string, stack: string, dir: string, sets: readonly string[]) {
+    if (!fs.existsSync(file)) throw new UsageError(`--deployed-file: no file ${file}`);
+    return stackConfigFromText(fs.readFileSync(file, "utf8"), readProjectName(dir), stack, sets, file);
 }
 
 /** The plan to compare with: another stack by name, or a stack file of this stack. */

@@ -46,6 +46,8 @@ export interface PlanOptions {
      * (what the stack's StackReference to itself returns). @default none: the file is what is deployed
      */
     deployedSets?: readonly string[];
+    /** The deployed config, read from another stack file (with `deployedSets` applied). @default the stack file */
+    deployedLoaded?: LoadedStackConfig;
     /** The deployed stack's actual outputs (read with the Pulumi CLI); they replace the stack-file assumption. */
     deployed?: Record<string, unknown>;
     /**
@@ -193,9 +195,12 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
  */
 async function deployedFromStackFile(opts: PlanOptions): Promise<{ outputs: Record<string, unknown>; states: DeployedResourceState[] }> {
     const sets = opts.deployedSets ?? [];
-    const given = (e: unknown) => (sets.length > 0 && e instanceof UserError ? new ConfigError(`--deployed ${sets.join(" ")}: ${e.message}`) : undefined);
+    const given = (e: unknown) =>
+        (sets.length > 0 || opts.deployedLoaded) && e instanceof UserError
+            ? new ConfigError(`the deployed config (${opts.deployedLoaded ? "--deployed-file " : ""}${sets.join(" ")}): ${e.message}`)
+            : undefined;
     try {
-        const loaded = loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
+        const loaded = opts.deployedLoaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
         const run = await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} });
         return { outputs: deployedOutputs(run), states: deployedStatesOf(run) };
     } catch (e) {
