@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as aws from "./lib/aws";
 import { CutinEdge } from "./components/cutinEdge";
 import { EdgeDistribution, RoutedEdgeArgs, qaViewerFilter } from "./components/edgeDistribution";
 import { FargateService } from "./components/fargateService";
@@ -22,6 +23,7 @@ import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS } from "./lib/contrac
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { Position } from "./lib/position";
+import { qaTokenSecretId } from "./lib/secretNames";
 import { PositionRecord, ResourceCapture } from "./components/positionRecord";
 import { slotHeader } from "./lib/cutin";
 import { COLORS, Color, targetPercents } from "./lib/weights";
@@ -29,7 +31,11 @@ import { COLORS, Color, targetPercents } from "./lib/weights";
 export interface StackOutputs {
     cloudfrontDomain: pulumi.Output<string>;
     albDnsName: pulumi.Output<string>;
-    qaToken: pulumi.Output<string>;
+    /**
+     * Where testers read the QA token: a Secrets Manager secret id, never the token itself (stack
+     * read access would otherwise be what hands it out, and it decrypts every other stack secret).
+     */
+    qaTokenSecretId: string;
     qaRouteHeader: string;
     qaTokenHeader: string;
     liveColors: { legacy: Color | null; spring: Color };
@@ -93,6 +99,7 @@ export function liveShape(model: StackModel): LiveShape {
         springPorts: { blue: containerPortOf(model.spring, "blue"), green: containerPortOf(model.spring, "green") },
         legacy: model.legacyPresent ? { application: model.legacy.application, port: model.legacy.port } : null,
         network: "vpcId" in n ? n.vpcId : n.cidrBlock,
+        albInternal: model.alb.internal,
     };
 }
 
@@ -172,20 +179,32 @@ export function defineStack(model: StackModel, deployed: DeployedContext = { kno
 }
 
 /**
- * Generated, never written anywhere: the header CloudFront adds (so only CloudFront can use
- * the ALB) and the token QA testers send with a routing header. The origin-verify secret has
- * two slots, so that a rotation never has a moment where CloudFront sends a value the ALB
- * does not accept; raising a slot's generation replaces its value.
+ * Generated, never in code, config or stack outputs: the header CloudFront adds (so only the
+ * stack's distributions can use the ALB) and the token QA testers send with a routing header.
+ * The origin-verify secret has two slots, so that a rotation never has a moment where CloudFront
+ * sends a value the ALB does not accept; raising a slot's generation replaces its value.
+ *
+ * Testers read the QA token from Secrets Manager (their IAM policy grants GetSecretValue on
+ * this one secret: docs/real-aws.md), not from the stack: whoever can read the stack's outputs
+ * can decrypt every secret in its state.
  */
 function generateSecrets(ctx: StackContext): Secrets {
     const generation = ctx.model.alb.originVerify.generation;
     const password = (name: string, keepers?: Record<string, string>) => new random.RandomPassword(name, { length: 48, special: false, keepers });
+    const qaToken = password("qa-token");
+    const qaTokenSecret = new aws.secretsmanager.Secret("qa-token", {
+        name: qaTokenSecretId(ctx.model.project, ctx.model.stack),
+        description: `Token for the QA header routes of the payments API (${ctx.model.stack}): send it in ${ctx.model.qa.tokenHeader}`,
+        tags: ctx.tags,
+    });
+    // The value lives in the state as a secret (RandomPassword.result is one); the fingerprint drops it (lib/resourceModel.ts).
+    new aws.secretsmanager.SecretVersion("qa-token", { secretId: qaTokenSecret.id, secretString: qaToken.result });
     return {
         originVerify: {
             a: password(ORIGIN_VERIFY_PASSWORDS.a, { generation: String(generation.a) }),
             b: password(ORIGIN_VERIFY_PASSWORDS.b, { generation: String(generation.b) }),
         },
-        qaToken: password("qa-token"),
+        qaToken,
     };
 }
 
@@ -193,7 +212,8 @@ function declareAlb(ctx: StackContext, network: Network): RoutedAlb {
     return new RoutedAlb("alb", {
         vpcId: network.vpcId,
         vpcCidrs: network.vpcCidrs,
-        publicSubnetIds: network.publicSubnetIds,
+        // Internal: the private subnets, where CloudFront's VPC origin reaches it (components/routedAlb.ts).
+        subnetIds: ctx.model.alb.internal ? network.privateSubnetIds : network.publicSubnetIds,
         alb: ctx.model.alb,
         protect: ctx.protect,
         tags: ctx.tags,
@@ -286,6 +306,8 @@ function declareEdge(ctx: StackContext, alb: RoutedAlb, secrets: Secrets): EdgeD
         originDomain: model.edge.originDomain!,
         originVerifyHeader: model.alb.originVerifyHeader,
         originVerifyValue: secrets.originVerify[model.alb.originVerify.send].result,
+        // Internal ALB: every distribution (the edge, the cut-in's staging and promoted primary) goes through its VPC origin.
+        vpcOriginId: alb.vpcOriginId,
         originKeepaliveSeconds: model.edge.originKeepaliveSeconds,
         originReadTimeoutSeconds: model.edge.originReadTimeoutSeconds,
         viewerFilterArn: viewerFilter?.arn,
@@ -360,7 +382,7 @@ function stackOutputs(
     return {
         cloudfrontDomain: r.edge.domainName,
         albDnsName: r.alb.loadBalancer.dnsName,
-        qaToken: pulumi.secret(r.secrets.qaToken.result),
+        qaTokenSecretId: qaTokenSecretId(model.project, model.stack),
         qaRouteHeader: model.qa.routeHeader,
         qaTokenHeader: model.qa.tokenHeader,
         ...deployedState(model),

@@ -10,8 +10,17 @@ export const ROUTED_ORIGIN_ID = "routed-alb";
 
 /** How CloudFront reaches the routed ALB: what every distribution serving the API repeats. */
 export interface RoutedEdgeArgs {
-    /** A DNS name of yours that points at the ALB and that the ALB certificate covers. */
+    /**
+     * A DNS name of yours that the ALB certificate covers: CloudFront checks the ALB's
+     * certificate against it. Over the internet it must also resolve to the ALB.
+     */
     originDomain: pulumi.Input<string>;
+    /**
+     * The CloudFront VPC origin of an internal ALB (RoutedAlb.vpcOriginId): CloudFront reaches
+     * the ALB through it, never over the internet.
+     * @default none: CloudFront reaches an internet-facing ALB at originDomain (alb.internal: false)
+     */
+    vpcOriginId?: pulumi.Input<string>;
     /** Header CloudFront adds to every origin request; the ALB forwards nothing without it. */
     originVerifyHeader: string;
     originVerifyValue: pulumi.Input<string>;
@@ -40,25 +49,28 @@ export interface EdgeDistributionArgs {
 }
 
 /**
- * The routed ALB as a CloudFront origin: HTTPS only (the origin-verify header is a secret and
- * crosses the internet), keep-alive below the ALB idle timeout. One definition for this
- * component's distribution and for the cut-in's (components/cutinEdge.ts), so that every edge
- * path reaches the ALB the same way.
+ * The routed ALB as a CloudFront origin: through the ALB's VPC origin when it is internal (never
+ * over the internet), else over the internet; HTTPS only either way (the origin-verify header is
+ * a secret), keep-alive below the ALB idle timeout. One definition for this component's
+ * distribution and for the cut-in's (components/cutinEdge.ts), so that every edge path reaches
+ * the ALB the same way.
  */
 export function routedOrigin(args: RoutedEdgeArgs) {
+    const timeouts = {
+        // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
+        originKeepaliveTimeout: args.originKeepaliveSeconds,
+        // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
+        originReadTimeout: args.originReadTimeoutSeconds,
+    };
     return {
         originId: ROUTED_ORIGIN_ID,
         domainName: args.originDomain,
-        customOriginConfig: {
-            httpPort: 80,
-            httpsPort: 443,
-            originProtocolPolicy: "https-only",
-            originSslProtocols: ["TLSv1.2"],
-            // Below the ALB idle timeout, so CloudFront never reuses a connection the ALB is closing.
-            originKeepaliveTimeout: args.originKeepaliveSeconds,
-            // CloudFront Developer Guide, quotas: "Response timeout per origin" is 1–60 s unless raised.
-            originReadTimeout: args.originReadTimeoutSeconds,
-        },
+        // A VPC origin carries its protocol (HTTPS only, TLS 1.2) on the VpcOrigin resource
+        // (components/routedAlb.ts); the distribution's origin names it and keeps the timeouts
+        // (CloudFront API reference, Origin: VpcOriginConfig instead of CustomOriginConfig).
+        ...(args.vpcOriginId !== undefined
+            ? { vpcOriginConfig: { vpcOriginId: args.vpcOriginId, ...timeouts } }
+            : { customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"], ...timeouts } }),
         customHeaders: [{ name: args.originVerifyHeader, value: args.originVerifyValue }],
     };
 }

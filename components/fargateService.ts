@@ -2,6 +2,7 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SpringConfig, containerPortOf } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
+import { containerSecrets, secretReadStatements } from "../lib/containerSecrets";
 import { ecrRepositoryArn } from "../lib/ecr";
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
 import { COLORS, Color } from "../lib/weights";
@@ -193,14 +194,19 @@ function colorSecurityGroup(ctx: ColorContext): aws.ec2.SecurityGroup {
     );
 }
 
-/** Execution role (pull this image, write this log group) and the application's own role (no permissions yet). */
+/**
+ * Execution role (pull this image, write this log group, fetch exactly spring.secrets) and the
+ * application's own role (no permissions yet). The secrets are the execution role's alone: the
+ * application reads them from its environment, never from Secrets Manager or SSM itself.
+ */
 function colorRoles(ctx: ColorContext, logGroup: aws.cloudwatch.LogGroup) {
     const executionRole = new aws.iam.Role(
         `${ctx.prefix}-execution`,
-        { assumeRolePolicy: ecsTasksTrust, description: `ECS agent for Spring ${ctx.color}: pull the image, write logs`, tags: ctx.tags },
+        { assumeRolePolicy: ecsTasksTrust, description: `ECS agent for Spring ${ctx.color}: pull the image, write logs, fetch its secrets`, tags: ctx.tags },
         ctx.parent,
     );
-    const repositoryArn = ecrRepositoryArn(ctx.args.spring[ctx.color].image);
+    const { spring } = ctx.args;
+    const repositoryArn = ecrRepositoryArn(spring[ctx.color].image);
     const executionPolicy = new aws.iam.RolePolicy(
         `${ctx.prefix}-execution`,
         {
@@ -220,6 +226,7 @@ function colorRoles(ctx: ColorContext, logGroup: aws.cloudwatch.LogGroup) {
                                   },
                               ]
                             : []),
+                        ...secretReadStatements(spring.secrets, spring.secretsKmsKeyArns),
                     ],
                 }),
             ),
@@ -245,6 +252,7 @@ function colorTaskDefinition(
     },
 ): aws.ecs.TaskDefinition {
     const { spring, albIdleTimeoutSeconds } = ctx.args;
+    // PROGRAM_ENVIRONMENT_NAMES (lib/containerSecrets.ts) lists these names: config may not reuse them for secrets.
     const environment = {
         SERVER_PORT: String(ctx.port),
         // Tomcat must keep idle connections longer than the ALB does, or the ALB reuses a
@@ -271,6 +279,8 @@ function colorTaskDefinition(
                     essential: true,
                     portMappings: [{ containerPort: ctx.port, protocol: "tcp" }],
                     environment: Object.entries(environment).map(([k, v]) => ({ name: k, value: v })),
+                    // Fetched at task start by the execution role: the task definition holds only the ARNs.
+                    ...(Object.keys(spring.secrets).length > 0 ? { secrets: containerSecrets(spring.secrets) } : {}),
                     logConfiguration: {
                         logDriver: "awslogs",
                         options: { "awslogs-group": deps.logGroup.name, "awslogs-region": deps.region, "awslogs-stream-prefix": ctx.color },

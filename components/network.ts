@@ -13,8 +13,15 @@ export interface NetworkArgs {
 }
 
 /**
- * Where everything runs: public subnets for the ALB, private subnets (with NAT for
- * image pulls and Beanstalk updates) for the Fargate tasks and Beanstalk instances.
+ * Where everything runs: private subnets (with NAT for image pulls and Beanstalk updates) for
+ * the internal ALB, the Fargate tasks and the Beanstalk instances; public subnets only for the
+ * NAT gateways and for the internet-facing ALB of an older stack (alb.internal: false).
+ *
+ * An internal ALB is reached through a CloudFront VPC origin, whose network interfaces
+ * CloudFront places in the ALB's subnets: the VPC needs an internet gateway attached (the
+ * gateway is not on the origin's path), and those subnets free IPv4 addresses (CloudFront
+ * Developer Guide, "Restrict access with VPC origins", prerequisites). awsx's VPC has one;
+ * an existing VPC must (docs/real-aws.md).
  */
 export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
@@ -32,7 +39,8 @@ export class Network extends pulumi.ComponentResource {
         const net = args.network;
         if ("vpcId" in net) {
             this.vpcId = pulumi.output(net.vpcId);
-            this.publicSubnetIds = pulumi.output(net.publicSubnetIds);
+            // None with an internal ALB: nothing of the stack's lives in a public subnet then.
+            this.publicSubnetIds = pulumi.output(net.publicSubnetIds ?? []);
             this.privateSubnetIds = pulumi.output(net.privateSubnetIds);
             this.vpcCidrs = aws.ec2.getVpcOutput({ id: net.vpcId }, { parent: this }).apply((vpc) => vpcBlocks(vpc.cidrBlock, vpc.cidrBlockAssociations ?? []));
         } else {

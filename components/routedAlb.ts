@@ -5,31 +5,33 @@ import { Color, Side, WeightedTarget } from "../lib/weights";
 import {
     BEANSTALK_LISTENER_PORT,
     CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
+    CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP,
     COMPONENT_TYPES,
     RULE_NAME_TAG,
     RULE_ROLE_TAG,
     RULE_TARGETS_TAG,
     RoutingRecord,
+    TRAFFIC_PORT,
 } from "../lib/contract";
 import type { AlbConfig } from "../lib/config";
 import { HeaderValue, OriginVerifySlot, PlannedRule } from "../lib/rules";
 
-/** AWS-managed prefix list of CloudFront's origin-facing addresses (lib/contract.ts: the pack checks it). */
-export { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST };
+/** AWS-managed prefix list of CloudFront's origin-facing addresses, and CloudFront's VPC-origin security group (lib/contract.ts: the pack checks them). */
+export { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP };
 /** Tag Beanstalk keeps on a shared ALB; ignored so that Pulumi and Beanstalk do not fight over it. */
 export const BEANSTALK_SHARED_ALB_TAG = "elasticbeanstalk:shared-elb-environment-count";
-/** The only port CloudFront may reach. */
-export const TRAFFIC_PORT = 443;
+/** The only port CloudFront may reach (lib/contract.ts: the pack checks it). */
+export { TRAFFIC_PORT };
 /** The redirect-only listener Beanstalk's default rules go to; no security group rule opens it (lib/contract.ts: the pack allows Beanstalk only this one). */
 export { BEANSTALK_LISTENER_PORT };
 
 export interface RoutedAlbArgs {
     vpcId: pulumi.Input<string>;
-    /** CIDR of the VPC: the ALB may only open connections to targets inside it. */
     /** Every IPv4 block of the VPC (primary and secondary): where the targets may be. */
     vpcCidrs: pulumi.Input<pulumi.Input<string>[]>;
-    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** The validated `alb` config (defaults applied in lib/config.ts). */
+    /** Where the ALB lives: private subnets when `alb.internal`, public ones otherwise (at least two AZs). */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The validated `alb` config (defaults applied in lib/config.ts); `alb.internal` chooses how CloudFront reaches it. */
     alb: AlbConfig;
     /** Keep the ALB (a rollback target) from being deleted, even by a policy bypass. */
     protect: boolean;
@@ -75,14 +77,21 @@ export interface RoutedTraffic {
 const FORBIDDEN = { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } };
 
 /**
- * The routed ALB: the one place where traffic is split between Rails and Spring.
- * Only CloudFront can reach it (managed prefix list, on 443 only, plus a secret origin
- * header that every forwarding rule requires); anything else gets the listener's fixed 403.
+ * The routed ALB: the one place where traffic is split between Rails and Spring. Only
+ * CloudFront reaches it, on 443 only, and every forwarding rule also requires a secret origin
+ * header; anything else gets the listener's fixed 403.
  *
- * Always HTTPS: over HTTP the origin-verify secret would cross the internet in clear text.
- * The port-80 listener only redirects, and the security group does not open port 80 at all:
- * that listener is where Beanstalk puts its own per-environment rules (host header = the
- * environment CNAME, no origin-verify condition), so it must be unreachable.
+ * - Internal (the default): in private subnets, reached through a CloudFront VPC origin; its
+ *   security group admits only CloudFront's VPC-origin security group, so nothing on the
+ *   internet reaches it (CloudFront Developer Guide, "Restrict access with VPC origins").
+ * - Internet-facing (alb.internal: false, stacks deployed before VPC origins): its security
+ *   group admits CloudFront's origin-facing prefix list, which admits every distribution,
+ *   anyone's: the origin header is then the only lock.
+ *
+ * Always HTTPS: the origin-verify secret never crosses a network in clear text. The port-80
+ * listener only redirects, and the security group does not open port 80 at all: that listener
+ * is where Beanstalk puts its own per-environment rules (host header = the environment CNAME,
+ * no origin-verify condition), so it must be unreachable.
  */
 export class RoutedAlb extends RecordedComponent {
     public readonly securityGroup: aws.ec2.SecurityGroup;
@@ -95,17 +104,25 @@ export class RoutedAlb extends RecordedComponent {
     public readonly beanstalkListenerPort = BEANSTALK_LISTENER_PORT;
     /** The access-log bucket (when alb.accessLogs is set). */
     public readonly accessLogBucket?: aws.s3.Bucket;
+    /** Internal ALB: the CloudFront VPC origin in front of it (every distribution of the stack uses this one). */
+    public readonly vpcOrigin?: aws.cloudfront.VpcOrigin;
+    /**
+     * Internal ALB: the VPC origin's id, known only once the ALB's security group admits
+     * CloudFront's VPC-origin traffic, so that no distribution sends requests to an ALB that
+     * would drop them. Undefined for an internet-facing ALB (CloudFront reaches it by name).
+     */
+    public readonly vpcOriginId?: pulumi.Output<string>;
 
     private readonly name: string;
     private readonly tags: Record<string, string>;
-    /** The CloudFront origin-facing prefix list as resolved for the security group (recorded in the outputs for the pack). */
-    private cloudFrontPrefixList?: pulumi.Output<aws.ec2.GetManagedPrefixListResult>;
+    /** How CloudFront is admitted, as recorded in the outputs for the pack (origin-locked). */
+    private cloudFrontAccess: Record<string, unknown> = {};
 
     constructor(name: string, args: RoutedAlbArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.routedAlb, name, {}, opts);
         this.name = name;
         this.tags = args.tags;
-        this.securityGroup = this.cloudFrontOnlySecurityGroup(args);
+        this.securityGroup = args.alb.internal ? this.vpcOriginOnlySecurityGroup(args) : this.cloudFrontOnlySecurityGroup(args);
         const accessLogs = args.alb.accessLogs ? this.accessLogDelivery(args.alb.accessLogs) : undefined;
         this.accessLogBucket = accessLogs?.bucket;
 
@@ -113,9 +130,10 @@ export class RoutedAlb extends RecordedComponent {
             `${name}`,
             {
                 loadBalancerType: "application",
-                internal: false,
+                // Fixed at creation: a change replaces the ALB, which lib/replacements.ts and the pack refuse (docs/real-aws.md "Moving an internet-facing ALB").
+                internal: args.alb.internal,
                 securityGroups: [this.securityGroup.id],
-                subnets: args.publicSubnetIds,
+                subnets: args.subnetIds,
                 enableDeletionProtection: args.alb.deletionProtection,
                 dropInvalidHeaderFields: true,
                 idleTimeout: args.alb.idleTimeoutSeconds,
@@ -159,17 +177,23 @@ export class RoutedAlb extends RecordedComponent {
             // Beanstalk's default rules live on this listener: deleting it breaks the environments' health.
             { parent: this, protect: args.protect },
         );
+        if (args.alb.internal) {
+            const access = this.admitVpcOrigin(args);
+            this.vpcOrigin = access.vpcOrigin;
+            this.vpcOriginId = access.vpcOriginId;
+        }
         // Outputs are registered by routeTraffic, once the rules exist.
     }
 
     /**
-     * Only the traffic port is opened, to CloudFront only: the CloudFront prefix list counts
-     * as ~55 rules against the security group quota, so a second port would exceed the
-     * default 60 — and port 80 must stay closed (Beanstalk's rules live there).
+     * Internet-facing ALB: only the traffic port is opened, to CloudFront only: the CloudFront
+     * prefix list counts as ~55 rules against the security group quota, so a second port would
+     * exceed the default 60 — and port 80 must stay closed (Beanstalk's rules live there).
+     * Unchanged from the stacks deployed before VPC origins: a change here would be a diff on their live ALB.
      */
     private cloudFrontOnlySecurityGroup(args: RoutedAlbArgs): aws.ec2.SecurityGroup {
         const cloudFront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, { parent: this });
-        this.cloudFrontPrefixList = cloudFront;
+        this.cloudFrontAccess = { cloudFrontPrefixList: { id: cloudFront.id, name: cloudFront.name } };
         return new aws.ec2.SecurityGroup(
             `${this.name}-sg`,
             {
@@ -183,6 +207,79 @@ export class RoutedAlb extends RecordedComponent {
             },
             { parent: this },
         );
+    }
+
+    /**
+     * Internal ALB: no inline ingress at all. Its one ingress rule is a rule resource of its own
+     * (admitVpcOrigin), because the group it admits exists only once the VPC origin does; the
+     * group leaves `ingress` unset, which leaves standalone rules alone (an empty list would
+     * delete them: the provider's aws_security_group docs warn against mixing the two forms).
+     */
+    private vpcOriginOnlySecurityGroup(args: RoutedAlbArgs): aws.ec2.SecurityGroup {
+        return new aws.ec2.SecurityGroup(
+            `${this.name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: "Routed ALB (internal): CloudFront VPC origin only",
+                egress: [{ description: "Targets inside the VPC", protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: args.vpcCidrs }],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+    }
+
+    /**
+     * The CloudFront VPC origin for the internal ALB, and the one ingress rule that lets its
+     * traffic in. CloudFront creates the security group `CloudFront-VPCOrigins-Service-SG` in the
+     * VPC with its first VPC origin there and sends VPC-origin traffic from network interfaces
+     * carrying it; the origin's security group admits that group (CloudFront Developer Guide,
+     * "Restrict access with VPC origins"; the group is AWS's: never declared or modified here).
+     * Order on a first `pulumi up`: ALB and listeners, the VPC origin (the provider waits until it
+     * is deployed), the group's lookup (an invoke that waits for the VPC origin: unknown in a first
+     * preview), the ingress rule, and only then the VPC origin id the distributions use.
+     *
+     * The VPC origin connects over HTTPS only, TLS 1.2, to the traffic listener; its HTTP port is
+     * required by the API and never used (https-only), and no security group rule opens it.
+     */
+    private admitVpcOrigin(args: RoutedAlbArgs): { vpcOrigin: aws.cloudfront.VpcOrigin; vpcOriginId: pulumi.Output<string> } {
+        const vpcOrigin = new aws.cloudfront.VpcOrigin(
+            `${this.name}-vpc-origin`,
+            {
+                vpcOriginEndpointConfig: {
+                    name: `${pulumi.getProject()}-${pulumi.getStack()}-${this.name}`,
+                    arn: this.loadBalancer.arn,
+                    httpPort: BEANSTALK_LISTENER_PORT,
+                    httpsPort: TRAFFIC_PORT,
+                    originProtocolPolicy: "https-only",
+                    originSslProtocols: { items: ["TLSv1.2"], quantity: 1 },
+                },
+                tags: args.tags,
+            },
+            // Every viewer request goes through it, like the listeners: a rollback target's path.
+            { parent: this, protect: args.protect, dependsOn: [this.trafficListener] },
+        );
+        const cloudFront = aws.ec2.getSecurityGroupOutput(
+            { name: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP, vpcId: args.vpcId },
+            { parent: this, dependsOn: [vpcOrigin] },
+        );
+        const ingress = new aws.vpc.SecurityGroupIngressRule(
+            `${this.name}-from-cloudfront`,
+            {
+                securityGroupId: this.securityGroup.id,
+                referencedSecurityGroupId: cloudFront.id,
+                ipProtocol: "tcp",
+                fromPort: TRAFFIC_PORT,
+                toPort: TRAFFIC_PORT,
+                description: "CloudFront VPC origin",
+                tags: args.tags,
+            },
+            // Explicit: in a first preview the lookup is unknown and carries no dependency of its own.
+            { parent: this, dependsOn: [vpcOrigin] },
+        );
+        this.cloudFrontAccess = { cloudFrontVpcOrigin: { id: vpcOrigin.id, securityGroup: { id: cloudFront.id, name: cloudFront.name } } };
+        // The id, once the rule exists: a distribution that names it waits for the ALB to admit CloudFront.
+        const vpcOriginId = pulumi.all([vpcOrigin.id, ingress.id]).apply(([id]) => id);
+        return { vpcOrigin, vpcOriginId };
     }
 
     /**
@@ -256,8 +353,9 @@ export class RoutedAlb extends RecordedComponent {
             routing,
             migration: args.migration,
             headers: args.headers,
-            // origin-locked admits on the ALB's security group only the prefix list resolved here.
-            cloudFrontPrefixList: { id: this.cloudFrontPrefixList!.id, name: this.cloudFrontPrefixList!.name },
+            // origin-locked admits on the ALB's security group only the prefix list or the VPC-origin group resolved here.
+            internal: this.vpcOrigin !== undefined,
+            ...this.cloudFrontAccess,
         });
         return { rules: [...args.rules], listenerRules, targetGroupAttachments: attachments, catchAll };
     }

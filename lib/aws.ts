@@ -14,6 +14,8 @@ export * as lb from "@pulumi/aws/lb";
 export * as resourcegroupstaggingapi from "@pulumi/aws/resourcegroupstaggingapi";
 export * as route53 from "@pulumi/aws/route53";
 export * as s3 from "@pulumi/aws/s3";
+export * as secretsmanager from "@pulumi/aws/secretsmanager";
 export * as sns from "@pulumi/aws/sns";
+export * as vpc from "@pulumi/aws/vpc";
 export { getRegionOutput } from "@pulumi/aws/getRegion";
 export type * as types from "@pulumi/aws/types";

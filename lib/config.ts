@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_HEADERS } from "./contract";
+import { imageDigest } from "./ecr";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
 import {
@@ -35,6 +36,7 @@ import {
 } from "./limits";
 import { RulePlanInput, planRules, ruleSetIssues } from "./rules";
 import { QA_MAX_SOURCE_CIDRS } from "./viewerFilter";
+import { ENVIRONMENT_NAME, KMS_KEY_ARN, PROGRAM_ENVIRONMENT_NAMES, SECRET_REFERENCE_ALLOWED, isSecretReference } from "./containerSecrets";
 
 // ---------------------------------------------------------------------------
 // Scalars with coercion from the string forms the CLI may store.
@@ -284,25 +286,61 @@ const spring = obj({
     logRetentionDays: num(`expected one of the CloudWatch Logs retention values ${LOG_RETENTION_DAYS.join(", ")}`, (n) =>
         LOG_RETENTION_DAYS.includes(n),
     ).default(30),
-    /** Plain (non-secret) environment variables for the container. */
+    /**
+     * Plain (non-secret) environment variables for the container: they are plain text in the task
+     * definition (ecs:DescribeTaskDefinition returns them), so a `secure:` value here is refused;
+     * secrets go in spring.secrets.
+     */
     // `pulumi config set --path spring.environment.X 20` stores a number (and true/false a
     // boolean): taken as the strings an environment variable holds, as the CLI's user meant.
     environment: z
         .record(
-            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+            z.string().regex(ENVIRONMENT_NAME),
             z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()),
             {
                 error: "expected a map of environment variable names to string values",
             },
         )
         .default({}),
+    /**
+     * Secret container settings: environment variable name → the ARN of a Secrets Manager secret
+     * or an SSM parameter. ECS fetches each value at task start with the execution role, which
+     * may read exactly these ARNs (lib/containerSecrets.ts); the task definition holds only the ARN.
+     * @default none
+     */
+    secrets: z
+        .record(z.string().regex(ENVIRONMENT_NAME), str(SECRET_REFERENCE_ALLOWED, isSecretReference), {
+            error: "expected a map of environment variable names to Secrets Manager secret or SSM parameter ARNs",
+        })
+        .default({}),
+    /**
+     * Customer managed KMS keys that encrypt spring.secrets: the execution role may decrypt with
+     * them only through Secrets Manager or SSM.
+     * @default none: the secrets use the AWS managed keys, which need no permission of the role's
+     */
+    secretsKmsKeyArns: list(
+        str("expected a KMS key ARN such as arn:aws:kms:eu-west-1:111111111111:key/<key id>", KMS_KEY_ARN),
+        "expected a list of KMS key ARNs",
+    ).default([]),
+    /**
+     * Refuse an image not pinned by digest (`<repository>@sha256:<64 hex>`): a tag can be moved
+     * to another image by a push, and the stack file would no longer say what a color runs.
+     * @default protectRollbackTargets (production pins, a test stack may use tags)
+     */
+    requireDigest: bool().optional(),
 });
 
 const network = z.union(
     [
         obj({
             vpcId: str("expected a VPC id such as vpc-0123456789abcdef0", VPC_ID),
-            publicSubnetIds: list(str("expected a subnet id", SUBNET_ID), "expected at least 2 public subnet ids in different AZs (ALB requirement)", 2),
+            /** Only for an internet-facing ALB (alb.internal: false). @default none */
+            publicSubnetIds: list(
+                str("expected a subnet id", SUBNET_ID),
+                "expected at least 2 public subnet ids in different AZs (ALB requirement)",
+                2,
+            ).optional(),
+            /** The ALB (when internal), the Fargate tasks and the Beanstalk instances. */
             privateSubnetIds: list(str("expected a subnet id", SUBNET_ID), "expected at least 2 private subnet ids", 2),
         }),
         obj({
@@ -323,6 +361,15 @@ const alb = obj({
      * in clear text, and the port-80 listener would be reachable (it holds Beanstalk's own rules).
      */
     certificateArn: str("expected an ACM certificate ARN (required: CloudFront reaches the ALB over HTTPS only)", ARN_ACM),
+    /**
+     * An internal ALB in the private subnets, reached by CloudFront only through a CloudFront VPC
+     * origin: nothing on the internet reaches it (CloudFront Developer Guide, "Restrict access
+     * with VPC origins"). false: the internet-facing ALB of a stack deployed before VPC origins,
+     * locked by CloudFront's prefix list and the origin-verify header. The scheme of a live ALB
+     * cannot change (it replaces the ALB): docs/real-aws.md "Moving an internet-facing ALB".
+     * @default true
+     */
+    internal: bool().default(true),
     sslPolicy: str("expected an ELB security policy name").default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
     deletionProtection: bool().default(true),
     idleTimeoutSeconds: int(1, 4000).default(60),
@@ -661,6 +708,17 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         issue(["spring", c.spring.liveColor, "desiredCount"], "expected at least 1: the live color receives canary traffic");
     }
 
+    springSettingIssues(c, issue, (path, message) => {
+        issues++;
+        ctx.addIssue({ code: "custom", path, message, params: { secure: true } });
+    });
+    if (!c.alb.internal && "vpcId" in c.network && !c.network.publicSubnetIds) {
+        issue(
+            ["network", "publicSubnetIds"],
+            "expected at least 2 public subnet ids in different AZs: an internet-facing ALB (alb.internal: false) lives there",
+        );
+    }
+
     // Headers: valid names, distinct.
     const headers: [(string | number)[], string][] = [
         [["alb", "originVerifyHeader"], c.alb.originVerifyHeader],
@@ -748,6 +806,38 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         }
     }
 });
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/**
+ * The container's settings: no secure value among the plain ones, secrets under names of their
+ * own, and images pinned by digest where that is required.
+ */
+function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollbackTargets: boolean }, issue: Issue, secureIssue: Issue): void {
+    const { spring: s } = c;
+    for (const [name, value] of Object.entries(s.environment)) {
+        if (value === SECRET_PLACEHOLDER) {
+            secureIssue(
+                ["spring", "environment", name],
+                `a container environment variable is plain text in the task definition (ecs:DescribeTaskDefinition returns it): put the secret in Secrets Manager or SSM Parameter Store and name its ARN in spring.secrets.${name} instead (docs/config.md "Secret container settings")`,
+            );
+        }
+    }
+    const program: readonly string[] = PROGRAM_ENVIRONMENT_NAMES;
+    for (const name of Object.keys(s.secrets)) {
+        if (name in s.environment) issue(["spring", "secrets", name], `expected a name not also in spring.environment: ${name} would be set twice`);
+        else if (program.includes(name)) issue(["spring", "secrets", name], `expected a name other than ${program.join(", ")}: the program sets those itself`);
+    }
+    const requireDigest = s.requireDigest ?? c.protectRollbackTargets;
+    for (const color of COLORS) {
+        if (requireDigest && !imageDigest(s[color].image)) {
+            issue(
+                ["spring", color, "image"],
+                `expected an image pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>, as the release pipeline deploys it) because spring.requireDigest is ${s.requireDigest === undefined ? "true by default where protectRollbackTargets is true" : "true"}: a tag can be moved to another image by a push`,
+            );
+        }
+    }
+}
 
 type CutinModel = z.output<typeof cutin>;
 
@@ -922,6 +1012,9 @@ export function parseStackConfig(raw: Record<string, unknown>, project: string, 
                 const given = valueAt(raw, path);
                 const effective = iss.code === "custom" ? iss.params?.effective : undefined;
                 const shown = given === undefined && effective !== undefined ? `${show(effective)} (default)` : show(given);
+                if (given === SECRET_PLACEHOLDER && iss.code === "custom" && iss.params?.secure) {
+                    return `  ${keyName(project, path)} is a secure value, which this key cannot hold: ${iss.message}`;
+                }
                 if (given === SECRET_PLACEHOLDER) {
                     return `  ${keyName(project, path)} is a secure value, but this key cannot be secret (${iss.message}): store it in plain text (pulumi config set --path, without --secret)`;
                 }

@@ -16,13 +16,21 @@ export const RULE_TARGETS_TAG = "payments:targets";
 export const COLOR_TAG = "payments:color";
 /** Resource names of the origin-verify slots' RandomPasswords (keepers.generation = the slot's generation). */
 export const ORIGIN_VERIFY_PASSWORDS = { a: "origin-verify", b: "origin-verify-b" } as const;
-/** AWS-managed prefix list of CloudFront's origin-facing addresses, the only source the ALB admits. */
+/** AWS-managed prefix list of CloudFront's origin-facing addresses, the only source an internet-facing ALB admits. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
+/**
+ * The security group CloudFront creates in a VPC with its first VPC origin there and puts on the
+ * network interfaces VPC-origin traffic comes from: the only source an internal ALB admits
+ * (CloudFront Developer Guide, "Restrict access with VPC origins").
+ */
+export const CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG";
 /**
  * The one ALB listener Beanstalk is given (aws:elbv2:listener:<port> Rules=default): the
  * port-80 redirect listener, which no security group rule opens. Never the traffic listener.
  */
 export const BEANSTALK_LISTENER_PORT = 80;
+/** The ALB's HTTPS listener port: the only port CloudFront may reach. */
+export const TRAFFIC_PORT = 443;
 /** Resource name of the stack's StackReference to itself (its last deployment). */
 export const DEPLOYED_STATE_REFERENCE = "deployed-state";
 /** Component type tokens. */
@@ -64,8 +72,12 @@ export interface RoutingRecord {
 /** What the stack policies read from the RoutedAlb component's registered outputs. */
 export interface RoutedAlbOutputs {
     routing?: RoutingRecord[];
-    /** The CloudFront origin-facing prefix list the program resolved (by CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST) for the ALB's security group. */
+    /** Whether the ALB is internal (reached through a CloudFront VPC origin) or internet-facing. */
+    internal?: boolean;
+    /** Internet-facing: the CloudFront origin-facing prefix list the program resolved (by CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST) for the ALB's security group. */
     cloudFrontPrefixList?: { id: string; name: string };
+    /** Internal: the VPC origin in front of the ALB, and CloudFront's security group the program resolved (by CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP in the ALB's VPC). */
+    cloudFrontVpcOrigin?: { id: string; securityGroup: { id: string; name: string } };
     migration?: { cutoverDate?: string; bakeDays?: number };
 }
 

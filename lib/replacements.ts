@@ -13,6 +13,8 @@
  *   environment makes Beanstalk replace that target group.
  * - The Beanstalk application of an environment, and the network (VPC) of everything, force
  *   the replacement of the environments, target groups, services and the ALB.
+ * - The ALB's scheme (internal or internet-facing) replaces the ALB: a stack deployed with an
+ *   internet-facing ALB (before VPC origins) keeps it.
  * The listener is no longer a case: every stack is HTTPS on 443 (no HTTP-only mode), so
  * the rules' listenerArn — which forces a replacement of every rule — never changes.
  */
@@ -26,6 +28,11 @@ export interface LiveShape {
     legacy: { application: string; port: number } | null;
     /** vpcId of an existing VPC, or the CIDR of the one the program builds. */
     network: string;
+    /**
+     * Whether the routed ALB is internal (behind a CloudFront VPC origin). Absent in a shape
+     * exported before VPC origins: such a stack's ALB is internet-facing.
+     */
+    albInternal?: boolean;
 }
 
 /** A change the program refuses: the message says how to make it safely. */
@@ -66,6 +73,16 @@ export function liveReplacementProblems(deployed: unknown, next: LiveShape): str
                     `Keep the application; rename it only after the Beanstalk pair is decommissioned`,
             );
         }
+    }
+    // `internal` is fixed at creation (ELB CreateLoadBalancer Scheme; the provider's ForceNew): a change replaces
+    // the ALB, every rule on it, and strands the Beanstalk environments, whose shared ALB is fixed at their creation.
+    const wasInternal = deployed.albInternal ?? false;
+    if (next.albInternal !== undefined && next.albInternal !== wasInternal) {
+        problems.push(
+            `alb.internal ${wasInternal} → ${next.albInternal}: the routed ALB would be replaced, with every listener rule, and the Beanstalk environments are fixed to it. ` +
+                `Set alb.internal: ${wasInternal} for this stack (pulumi config set --path alb.internal ${wasInternal}); an ALB of the other scheme comes with a new stack, ` +
+                `and the edge moves onto it (docs/real-aws.md "Moving an internet-facing ALB behind a VPC origin")`,
+        );
     }
     if (deployed.network !== next.network) {
         problems.push(

@@ -154,6 +154,33 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         props: { description: INERT, vpcId: "no-open-ingress", ingress: "no-open-ingress", egress: "no-open-ingress", ...tags },
         strip: keep,
     },
+    // The internal ALB's one ingress rule (admits CloudFront's VPC-origin security group): origin-locked judges its source, no-open-ingress any CIDR.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+        props: {
+            securityGroupId: "origin-locked",
+            referencedSecurityGroupId: "origin-locked",
+            // Never set by the program (its one source is the group above): listed so that setting one is judged, not just refused.
+            cidrIpv4: "no-open-ingress",
+            cidrIpv6: "no-open-ingress",
+            prefixListId: "origin-locked",
+            ipProtocol: "origin-locked",
+            fromPort: "origin-locked",
+            toPort: "origin-locked",
+            description: INERT,
+            ...tags,
+        },
+        strip: keep,
+    },
+    // The internal ALB's CloudFront VPC origin: origin-locked checks it points at the stack's ALB, HTTPS only, TLS 1.2.
+    "aws:cloudfront/vpcOrigin:VpcOrigin": { props: { vpcOriginEndpointConfig: "origin-locked", ...tags }, strip: keep },
+    // Where testers read the QA token. Who may read it is IAM's (docs/real-aws.md); a name or a
+    // value other than the token the rules accept fails closed (testers get the weighted mix).
+    "aws:secretsmanager/secret:Secret": { props: { name: INERT, description: INERT, ...tags }, strip: keep },
+    "aws:secretsmanager/secretVersion:SecretVersion": {
+        props: { secretId: INERT, secretString: INERT },
+        // The token itself: never in a fingerprint (the position is a stack output).
+        strip: (p) => without(p, "secretString"),
+    },
     "aws:ecs/cluster:Cluster": { props: { settings: INERT, ...tags }, strip: keep },
     [TYPES.ecsService]: {
         props: {

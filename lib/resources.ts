@@ -50,6 +50,7 @@ export const TYPES = {
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
     managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+    vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
     randomPassword: "random:index/randomPassword:RandomPassword",
     stackReference: "pulumi:pulumi:StackReference",
     stack: "pulumi:pulumi:Stack",
@@ -83,6 +84,7 @@ export interface ListenerProps extends Tags {
 }
 export interface LoadBalancerProps extends Tags {
     arn?: string;
+    internal?: boolean;
     arnSuffix?: string;
     securityGroups?: string[];
     enableDeletionProtection?: boolean;
@@ -111,6 +113,16 @@ export interface IngressRuleProps {
     referencedSecurityGroupId?: string;
     sourceSecurityGroupId?: string;
     self?: boolean;
+    /** aws.vpc.SecurityGroupIngressRule's protocol; aws.ec2.SecurityGroupRule's is `protocol`. */
+    ipProtocol?: string;
+    protocol?: string;
+    fromPort?: number;
+    toPort?: number;
+}
+/** A CloudFront VPC origin: what it leads to and how CloudFront connects. */
+export interface VpcOriginProps extends Tags {
+    id?: string;
+    vpcOriginEndpointConfig?: Partial<aws.cloudfront.VpcOriginVpcOriginEndpointConfig>;
 }
 export interface ManagedPrefixListProps {
     id?: string;

@@ -1,5 +1,6 @@
 /**
- * Who can reach what: only CloudFront reaches the ALB, only testers holding the token
+ * Who can reach what: only the stack's CloudFront distributions reach the ALB (an internal ALB
+ * through its VPC origin; an older internet-facing one through CloudFront's prefix list), only testers holding the token
  * use the QA routes, CloudFront passes on what the routing depends on, and the secret
  * CloudFront sends rotates only in the documented order. Header names are the ones the
  * program uses (the RoutedAlb records them; lib/position.ts), never a default of the pack's own.
@@ -14,7 +15,15 @@ import {
     ALL_VIEWER_POLICY_ID,
     CACHING_DISABLED_POLICY_ID,
 } from "../lib/cloudfront";
-import { BEANSTALK_LISTENER_PORT, CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, COMPONENT_TYPES, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "../lib/contract";
+import {
+    BEANSTALK_LISTENER_PORT,
+    CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
+    CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP,
+    COMPONENT_TYPES,
+    ORIGIN_VERIFY_PASSWORDS,
+    RoutedAlbOutputs,
+    TRAFFIC_PORT,
+} from "../lib/contract";
 import { Position, RuleRead, sameHeader } from "../lib/position";
 import {
     BeanstalkEnvironmentProps,
@@ -35,6 +44,7 @@ import {
     TYPES,
     UNKNOWN,
     Unknown,
+    VpcOriginProps,
     cacheBehaviors,
     isUnknown,
     itemsOf,
@@ -145,6 +155,8 @@ export const qaRoutesProtected = stackPolicy<object>({
 export interface OriginLockedConfig {
     /** CloudFront origin-facing prefix list ids of the stack's region (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontPrefixList`). */
     prefixListIds: string[];
+    /** CloudFront VPC-origin security group ids (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontVpcOrigin`). */
+    vpcOriginSecurityGroupIds: string[];
 }
 
 /** An ingress rule: a security group's inline one, or a standalone one (aws.vpc or aws.ec2). */
@@ -160,6 +172,33 @@ function openIngress(rule: Ingress): string | undefined {
         if (rule[key]) return `${key} ${String(read(() => rule[key]))}`;
     }
     return rule.self ? "self" : undefined;
+}
+
+/** Ingress from anything but security groups: CIDRs, prefix lists or self. */
+function nonGroupIngress(rule: Ingress): string | undefined {
+    for (const key of ["cidrBlocks", "ipv6CidrBlocks", "prefixListIds"] as const) {
+        const values = rule[key];
+        if (Array.isArray(values) && values.length > 0) return `${key} ${itemsOf(values).map(String).join(", ")}`;
+    }
+    for (const key of ["cidrIpv4", "cidrIpv6", "prefixListId"] as const) {
+        if (rule[key]) return `${key} ${String(read(() => rule[key]))}`;
+    }
+    return rule.self ? "self" : undefined;
+}
+
+/** The security groups an ingress rule admits, inline (`securityGroups`) or standalone; an unknown id stays UNKNOWN. */
+function ingressGroups(rule: Ingress): (string | Unknown)[] {
+    const single = [read(() => rule.referencedSecurityGroupId), read(() => rule.sourceSecurityGroupId)].filter((g) => g !== undefined && g !== "");
+    return [...itemsOf(rule.securityGroups), ...single].map((g): string | Unknown => (g === UNKNOWN ? UNKNOWN : String(g)));
+}
+
+/** TCP on the HTTPS listener's port only: port 80 holds Beanstalk's rules, which have no origin-verify condition. */
+function portProblem(rule: Ingress): string | undefined {
+    const protocol = String(read(() => rule.protocol ?? rule.ipProtocol) ?? "");
+    if (protocol !== "tcp" && protocol !== "6") return `protocol ${protocol || "(none)"} (only tcp)`;
+    const [from, to] = [read(() => rule.fromPort), read(() => rule.toPort)];
+    if (Number(from) !== TRAFFIC_PORT || Number(to) !== TRAFFIC_PORT) return `ports ${String(from)}–${String(to)} (only ${TRAFFIC_PORT})`;
+    return undefined;
 }
 
 /** A standalone ingress rule: a vpc SecurityGroupIngressRule, or an ec2 SecurityGroupRule of type ingress. */
@@ -200,6 +239,26 @@ function resolvedCloudFrontLists(views: readonly ResourceView[]): { ids: string[
     return ids.length > 0 ? { ids } : { ids, problem: "no RoutedAlb records the CloudFront prefix list it resolved" };
 }
 
+/** CloudFront's VPC-origin security group ids the program resolved (RoutedAlb outputs), or why there are none to trust. */
+function resolvedVpcOriginGroups(views: readonly ResourceView[]): { ids: string[]; pending?: boolean; problem?: string } {
+    const ids: string[] = [];
+    let pending = false;
+    for (const alb of ofType(views, COMPONENT_TYPES.routedAlb)) {
+        const group = () => propsOf<RoutedAlbOutputs>(alb).cloudFrontVpcOrigin?.securityGroup;
+        const [id, name] = [read(() => group()?.id), read(() => group()?.name)];
+        // Looked up after the VPC origin is created (CloudFront creates the group then): unknown in the preview that creates it.
+        if (id === UNKNOWN || name === UNKNOWN) pending = true;
+        else if (name !== CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP || typeof id !== "string")
+            return { ids: [], problem: `RoutedAlb ${alb.name} records no security group resolved by the name ${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP}` };
+        else ids.push(id);
+    }
+    if (ids.length > 0 || pending) return { ids, pending };
+    return { ids, problem: `no RoutedAlb records the ${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP} group it resolved` };
+}
+
+/** An internal ALB is reached only through a VPC origin; an unreadable flag counts as internal (the stricter reading). */
+const isInternal = (alb: ResourceView) => read(() => propsOf<LoadBalancerProps>(alb).internal) !== false;
+
 /** Every forwarding rule requires the origin-verify header; listeners default to a fixed response. */
 function ruleAndListenerFindings(j: Judgement, header: string): Finding[] {
     const out: Finding[] = [];
@@ -224,26 +283,56 @@ function ruleAndListenerFindings(j: Judgement, header: string): Finding[] {
     return out;
 }
 
-/** Every origin of every distribution adds the origin-verify header (the cut-in's old origin, a Beanstalk CNAME, never had it). */
-function originFindings(j: Judgement, header: string): Finding[] {
+/** The origins that reach the routed ALB: every origin but the cut-in's old one (a Beanstalk CNAME, which never had the header). */
+function routedOrigins(j: Judgement, header: string) {
     const oldOrigin = j.proposed.edge.oldOrigin;
-    return originHeaders(j.views, header)
-        .filter(
-            ({ origin }) =>
-                !(
-                    oldOrigin &&
-                    sameHeader(
-                        read(() => origin.domainName),
-                        oldOrigin,
-                    )
-                ),
-        )
-        .filter(({ header: h }) => !h || !Object.keys(h).includes("value"))
-        .map(({ dist, origin }) => ({
-            code: "origin-without-verify",
-            message: `distribution ${dist.name} origin ${origin.originId} does not add ${header}: the ALB would reject all traffic`,
-            urn: dist.urn,
-        }));
+    return originHeaders(j.views, header).filter(({ origin }) => !(oldOrigin && sameHeader(read(() => origin.domainName), oldOrigin)));
+}
+
+/**
+ * Every routed origin adds the origin-verify header; with an internal ALB it reaches it through a
+ * VPC origin of this stack's own (a domain name would go over the internet: nowhere, or somewhere else).
+ */
+function originFindings(j: Judgement, header: string): Finding[] {
+    const internal = ofType(j.views, TYPES.loadBalancer).some(isInternal);
+    const declared = new Set(ofType(j.views, TYPES.vpcOrigin).map(idOf));
+    const out: Finding[] = [];
+    for (const { dist, origin, header: h } of routedOrigins(j, header)) {
+        const say = (code: string, m: string) => out.push({ code, message: `distribution ${dist.name} origin ${origin.originId} ${m}`, urn: dist.urn });
+        if (!h || !Object.keys(h).includes("value")) say("origin-without-verify", `does not add ${header}: the ALB would reject all traffic`);
+        const vpc = read(() => origin.vpcOriginConfig);
+        if (vpc === UNKNOWN) continue;
+        if (internal && !vpc)
+            say("origin-not-vpc", `reaches ${String(read(() => origin.domainName))} over the internet, but the ALB is internal: use its VPC origin`);
+        const owner = read(() => vpc?.ownerAccountId);
+        if (owner) say("origin-foreign-vpc", `uses a VPC origin of account ${String(owner)}: only this stack's VPC origin reaches the ALB`);
+        const id = read(() => vpc?.vpcOriginId);
+        if (vpc && id !== UNKNOWN && !declared.has(String(id)))
+            say("origin-vpc-undeclared", `uses VPC origin ${String(id)}, which this stack does not declare`);
+    }
+    return out;
+}
+
+/** Each VPC origin connects with HTTPS only, TLS 1.2, on the HTTPS listener's port, to this stack's ALB. */
+function vpcOriginFindings(j: Judgement): Finding[] {
+    const albArns = new Set(ofType(j.views, TYPES.loadBalancer).map((a) => read(() => propsOf<LoadBalancerProps>(a).arn)));
+    const out: Finding[] = [];
+    for (const vo of ofType(j.views, TYPES.vpcOrigin)) {
+        const say = (code: string, m: string) => out.push({ code, message: `VPC origin ${vo.name} ${m}`, urn: vo.urn });
+        const c = propsOf<VpcOriginProps>(vo).vpcOriginEndpointConfig ?? {};
+        const policy = read(() => c.originProtocolPolicy);
+        if (policy !== "https-only") say("vpc-origin-protocol", `uses ${String(policy)}: only https-only keeps the origin-verify header encrypted`);
+        const protocols = itemsOf(c.originSslProtocols?.items);
+        const weak = protocols.filter((p) => p !== "TLSv1.2");
+        if (weak.length > 0 || protocols.length === 0)
+            say("vpc-origin-protocol", `allows ${weak.map(String).join(", ") || "no listed protocol"}: TLS 1.2 only`);
+        const port = read(() => c.httpsPort);
+        if (port !== UNKNOWN && Number(port) !== TRAFFIC_PORT) say("vpc-origin-protocol", `connects to port ${String(port)}, not the HTTPS listener's ${TRAFFIC_PORT}`);
+        const target = read(() => c.arn);
+        if (target !== UNKNOWN && !albArns.has(target))
+            say("vpc-origin-target", `leads to ${String(target)}, not this stack's ALB`);
+    }
+    return out;
 }
 
 /** Beanstalk is told to use the ALB's groups (else it attaches a group of its own) and writes no listener rule. */
@@ -279,19 +368,25 @@ function beanstalkFindings(j: Judgement, albGroups: ReadonlySet<string>): Findin
  * update has no id yet, so an unknown id stands for the stack's groups the ALB depends on whose
  * ids are still unknown. An id the stack does not declare is refused: the pack cannot see it.
  */
-function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; findings: Finding[] } {
+function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; internal: Set<string>; findings: Finding[] } {
     const declared = ofType(j.views, TYPES.securityGroup);
     const byId = new Map(declared.flatMap((g) => (idOf(g) ? [[idOf(g)!, g] as const] : [])));
     const pending = new Set(declared.filter((g) => idOf(g) === undefined).map((g) => g.urn));
     const dependencies = dependenciesOf(j);
     const groups = new Map<string, ResourceView>();
+    // The groups of an internal ALB (a group shared with an internet-facing one is judged as internal: the stricter rule).
+    const internal = new Set<string>();
     const findings: Finding[] = [];
     for (const alb of ofType(j.views, TYPES.loadBalancer)) {
+        const add = (g: ResourceView) => {
+            groups.set(g.urn, g);
+            if (isInternal(alb)) internal.add(g.urn);
+        };
         for (const id of itemsOf(propsOf<LoadBalancerProps>(alb).securityGroups)) {
             const known = id === UNKNOWN ? undefined : byId.get(id);
-            if (known) groups.set(known.urn, known);
+            if (known) add(known);
             else if (id === UNKNOWN && [...(dependencies.get(alb.urn) ?? [])].some((u) => pending.has(u)))
-                declared.filter((g) => pending.has(g.urn) && dependencies.get(alb.urn)?.has(g.urn)).forEach((g) => groups.set(g.urn, g));
+                declared.filter((g) => pending.has(g.urn) && dependencies.get(alb.urn)?.has(g.urn)).forEach(add);
             else
                 findings.push({
                     code: "alb-group-undeclared",
@@ -301,41 +396,74 @@ function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; 
         }
     }
     const ids = new Set([...groups.values()].map(idOf).filter((id): id is string => id !== undefined));
-    return { groups: [...groups.values()], ids, findings };
+    return { groups: [...groups.values()], ids, internal, findings };
 }
 
-/** Only CloudFront's prefix list reaches the ALB's groups, inline or through a standalone rule. */
-function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: ReturnType<typeof albGroupsOf>): Finding[] {
+/**
+ * Why an ingress rule of an ALB's security group admits more than CloudFront, or undefined: an
+ * internal ALB admits only CloudFront's VPC-origin security group, an internet-facing one only
+ * CloudFront's origin-facing prefix list; both on TCP 443 only.
+ */
+type IngressJudge = (rule: Ingress, internal: boolean) => string | undefined;
+
+function ingressJudge(j: Judgement, config: OriginLockedConfig): IngressJudge {
     const own = new Set(ofType(j.views, TYPES.managedPrefixList).map(idOf));
-    // CloudFront's list: the policy config's explicit allow-list, else the one the program resolved by name.
-    const resolved = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(j.views);
-    const listProblem = (lists: string[]) => {
-        if (lists.length === 0) return "an ingress rule without a source";
-        const mine = lists.filter((l) => own.has(l));
+    // CloudFront's list and group: the policy config's explicit allow-list, else the one the program resolved by name.
+    const lists = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(j.views);
+    const groups = config.vpcOriginSecurityGroupIds.length > 0 ? { ids: config.vpcOriginSecurityGroupIds } : resolvedVpcOriginGroups(j.views);
+    const listProblem = (rule: Ingress) => {
+        const named = [read(() => rule.prefixListId), ...itemsOf(rule.prefixListIds)].filter((l) => l !== undefined && l !== "").map(String);
+        if (named.length === 0) return "an ingress rule without a source";
+        const mine = named.filter((l) => own.has(l));
         if (mine.length > 0) return `prefix list ${mine.join(", ")}, which this stack declares itself (only CloudFront's AWS-managed list may reach the ALB)`;
-        const foreign = lists.filter((l) => !resolved.ids.includes(l));
-        if (foreign.length > 0 && resolved.problem)
-            return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${resolved.problem}), so it is refused`;
-        if (foreign.length > 0)
-            return `prefix list ${foreign.join(", ")}, not CloudFront's (${resolved.ids.join(", ")}): a customer-managed list may hold any address`;
+        const foreign = named.filter((l) => !lists.ids.includes(l));
+        if (foreign.length > 0 && lists.problem)
+            return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${lists.problem}), so it is refused`;
+        if (foreign.length > 0) return `prefix list ${foreign.join(", ")}, not CloudFront's (${lists.ids.join(", ")}): a customer-managed list may hold any address`;
         return undefined;
     };
-    const lists = (rule: Ingress) => [rule.prefixListId, ...(rule.prefixListIds ?? [])].filter((l): l is string => typeof l === "string" && l !== "");
+    const groupProblem = (rule: Ingress) => {
+        const other = nonGroupIngress(rule);
+        if (other) return `${other}; only CloudFront's VPC-origin security group may reach an internal ALB`;
+        const named = ingressGroups(rule);
+        if (named.length === 0) return "an ingress rule without a source";
+        // An unknown source is CloudFront's group only while that group's lookup is unknown too (the
+        // preview that creates the VPC origin, after which CloudFront creates the group); judged once known.
+        const foreign = named.filter((g) => (g === UNKNOWN ? !groups.pending : !groups.ids.includes(g))).map((g) => (g === UNKNOWN ? "(not known yet)" : g));
+        if (foreign.length > 0 && groups.problem)
+            return `security group ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${groups.problem}), so it is refused`;
+        if (foreign.length > 0) return `security group ${foreign.join(", ")}, not CloudFront's VPC-origin group (${groups.ids.join(", ")})`;
+        return undefined;
+    };
+    const openProblem = (rule: Ingress) => {
+        const open = openIngress(rule);
+        return open && `${open}; only the CloudFront prefix list may reach the ALB`;
+    };
+    return (rule, internal) => (internal ? groupProblem(rule) : (openProblem(rule) ?? listProblem(rule))) ?? portProblem(rule);
+}
+
+/**
+ * Only CloudFront reaches the ALB's groups, inline or through a standalone rule. A standalone
+ * rule whose group has no id yet (created in this update) is judged as a rule of the ALB's
+ * group it depends on.
+ */
+function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: ReturnType<typeof albGroupsOf>): Finding[] {
+    const judge = ingressJudge(j, config);
     const out: Finding[] = [];
     for (const sg of alb.groups) {
         for (const rule of propsOf<SecurityGroupProps>(sg).ingress ?? []) {
-            const problem = openIngress(rule) ?? listProblem(lists(rule));
-            if (problem)
-                out.push({
-                    code: "alb-ingress",
-                    message: `ALB security group ${sg.name} admits ${problem}; only the CloudFront prefix list may reach the ALB`,
-                    urn: sg.urn,
-                });
+            const problem = judge(rule, alb.internal.has(sg.urn));
+            if (problem) out.push({ code: "alb-ingress", message: `ALB security group ${sg.name} admits ${problem}`, urn: sg.urn });
         }
     }
-    for (const r of j.views.filter((x) => isIngressRule(x) && alb.ids.has(String(read(() => propsOf<IngressRuleProps>(x).securityGroupId))))) {
-        const rule = propsOf<IngressRuleProps>(r);
-        const problem = openIngress(rule) ?? listProblem(lists(rule));
+    const byId = new Map(alb.groups.flatMap((g) => (idOf(g) ? [[idOf(g)!, g] as const] : [])));
+    const dependencies = dependenciesOf(j);
+    for (const r of j.views.filter(isIngressRule)) {
+        const id = read(() => propsOf<IngressRuleProps>(r).securityGroupId);
+        const group =
+            id === UNKNOWN ? alb.groups.find((g) => idOf(g) === undefined && dependencies.get(r.urn)?.has(g.urn)) : byId.get(String(id));
+        if (!group) continue;
+        const problem = judge(propsOf<IngressRuleProps>(r), alb.internal.has(group.urn));
         if (problem) out.push({ code: "alb-ingress", message: `ingress rule ${r.name} opens the ALB security group to ${problem}`, urn: r.urn });
     }
     return out;
@@ -364,16 +492,29 @@ function secretFindings(j: Judgement, header: string): Finding[] {
     return out;
 }
 
+/** A new stack gets an internal ALB: the internet-facing one is kept only for stacks deployed before VPC origins. */
+function newStackFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "new") return [];
+    return ofType(j.views, TYPES.loadBalancer)
+        .filter((alb) => !isInternal(alb))
+        .map((alb) => ({
+            code: "alb-internet-facing",
+            message: `ALB ${alb.name} is internet-facing on a new stack: set alb.internal: true (the default), so that CloudFront reaches it through a VPC origin and nothing on the internet reaches it`,
+            urn: alb.urn,
+        }));
+}
+
 export const originLocked = stackPolicy<OriginLockedConfig>({
     name: "origin-locked",
     description:
-        "Only CloudFront reaches the ALB: its security groups are declared in this stack and admit only the CloudFront origin-facing prefix list the program resolved (or the policy config names), Beanstalk is told to use them and writes no rule but its default on the port-80 listener, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
+        "Only this stack's CloudFront distributions reach the ALB: an internal ALB (every new stack's) admits only CloudFront's VPC-origin security group on TCP 443 and is reached through a VPC origin of this stack (HTTPS only, TLS 1.2, port 443) that leads to it; an internet-facing ALB (a stack deployed before VPC origins) admits only the CloudFront origin-facing prefix list the program resolved (or the policy config names), on TCP 443. Its security groups are declared in this stack, Beanstalk is told to use them and writes no rule but its default on the port-80 listener, every forwarding rule requires the origin-verify header with literal generated secrets that include the one CloudFront sends, and listeners default to a fixed response.",
     severity: "critical",
     remediationSteps:
-        "Keep the ALB security group's only ingress the CloudFront prefix list, the origin-verify header on every rule and in the distribution's origin, Beanstalk's aws:elbv2:loadbalancer SecurityGroups naming the ALB group, and listener defaults fixed-response or redirect.",
+        "Keep alb.internal: true (its one ingress rule admits CloudFront's VPC-origin group, its distributions use its VPC origin); on an internet-facing ALB keep the CloudFront prefix list the only ingress. Keep the origin-verify header on every rule and in the distributions' origins, Beanstalk's aws:elbv2:loadbalancer SecurityGroups naming the ALB group, and listener defaults fixed-response or redirect.",
     configSchema: {
         properties: {
             prefixListIds: { type: "array", items: { type: "string", pattern: "^pl-[0-9a-f]+$" }, default: [] },
+            vpcOriginSecurityGroupIds: { type: "array", items: { type: "string", pattern: "^sg-[0-9a-f]+$" }, default: [] },
         },
     },
     check: (j, config) => {
@@ -385,12 +526,14 @@ export const originLocked = stackPolicy<OriginLockedConfig>({
         return [
             ...ruleAndListenerFindings(j, header),
             ...originFindings(j, header),
+            ...vpcOriginFindings(j),
             ...beanstalkFindings(j, alb.ids),
             ...alb.findings,
             ...albIngressFindings(j, config, alb),
             ...secretFindings(j, header),
         ];
     },
+    forward: newStackFindings,
 });
 
 // ---------------------------------------------------------------------------
@@ -403,7 +546,7 @@ function publicCidrs(r: ResourceView): string[] {
     const open = (...values: unknown[]) =>
         values
             .flatMap((v) => (Array.isArray(v) ? itemsOf(v) : [read(() => v)]))
-            .filter((v) => v !== undefined && v !== UNKNOWN && !isPrivateCidr(v))
+            .filter((v) => v !== undefined && v !== null && v !== UNKNOWN && !isPrivateCidr(v))
             .map(String);
     if (r.type === TYPES.securityGroup)
         return (propsOf<SecurityGroupProps>(r).ingress ?? []).flatMap((rule) => open(rule.cidrBlocks ?? [], rule.ipv6CidrBlocks ?? []));
@@ -451,10 +594,10 @@ function serviceGroupFindings(j: Judgement): Finding[] {
 export const noOpenIngress = stackPolicy<object>({
     name: "no-open-ingress",
     description:
-        "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront.",
+        "Every CIDR a security group, standalone ingress rule or prefix list of this stack admits lies inside private address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), however it is spelled, and ECS services use only security groups this stack declares: the Spring tasks are reached only from the ALB, the ALB only from CloudFront (its VPC-origin security group, or on an older internet-facing ALB its prefix list: origin-locked).",
     severity: "critical",
     remediationSteps:
-        "Admit the ALB's security group (tasks) or CloudFront's managed prefix list (ALB), never a public CIDR; give ECS services the stack's own security groups.",
+        "Admit the ALB's security group (tasks) or CloudFront's VPC-origin security group (internal ALB), never a public CIDR; give ECS services the stack's own security groups.",
     check: (j) => [
         ...j.views.flatMap((r): Finding[] => {
             const found = [...new Set(publicCidrs(r))];

@@ -142,7 +142,11 @@ describe("first contact with real AWS (issue 8)", () => {
     it("8.6 every stack is HTTPS to the origin; Beanstalk's rules sit on a listener no security group opens", async () => {
         for (const stack of STACKS) {
             const p = await plan(stack);
-            const opened = one(p, T.sg, "alb-sg").inputs.ingress.map((i: any) => [i.fromPort, i.toPort]);
+            // The internal ALB's one ingress rule is a resource of its own (CloudFront's VPC-origin group exists only after the VPC origin).
+            const opened = [
+                ...(one(p, T.sg, "alb-sg").inputs.ingress ?? []),
+                ...byType(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs),
+            ].map((i: any) => [i.fromPort, i.toPort]);
             assert.deepEqual(opened, [[TRAFFIC_PORT, TRAFFIC_PORT]], stack);
             for (const env of byType(p, T.env)) {
                 const listenerKeys = Object.keys(settings(env)).filter((k) => k.startsWith("aws:elbv2:listener:"));
@@ -158,8 +162,11 @@ describe("first contact with real AWS (issue 8)", () => {
                     r.name,
                 );
             }
+            // Through the VPC origin, which speaks HTTPS only to the HTTPS listener.
+            const vpcOrigin = one(p, "aws:cloudfront/vpcOrigin:VpcOrigin", "alb-vpc-origin").inputs.vpcOriginEndpointConfig;
+            assert.deepEqual([vpcOrigin.originProtocolPolicy, vpcOrigin.httpsPort], ["https-only", TRAFFIC_PORT], stack);
             for (const d of byType(p, T.dist)) {
-                for (const o of d.inputs.origins) assert.equal(o.customOriginConfig.originProtocolPolicy, "https-only", `${stack} ${o.originId}`);
+                for (const o of d.inputs.origins) assert.ok(o.vpcOriginConfig?.vpcOriginId, `${stack} ${o.originId}`);
             }
         }
         assert.throws(

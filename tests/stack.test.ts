@@ -3,6 +3,8 @@ import { diffPlans } from "../tools/plan/diff";
 import { PlanInputError, runPlan } from "../tools/plan/run";
 import { FIXTURES } from "./helpers";
 import { plan } from "./planCache";
+import { fingerprintProps } from "../lib/resourceModel";
+import type { ResourceView } from "../lib/resources";
 
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const WEIGHT_PATH = /^actions\[0\]\.forward\.targetGroups\[\d\]\.weight$/;
@@ -28,7 +30,9 @@ describe("whole stacks (offline plan)", () => {
             ]);
             const text = JSON.stringify(p);
             assert.ok(!/mock-(origin-verify|qa-token)-/.test(text), "a generated secret leaked into the plan");
-            assert.equal(p.outputs.qaToken, "[secret:qa-token]");
+            // Testers read the token from Secrets Manager: the stack outputs name where, never what.
+            assert.equal(p.outputs.qaToken, undefined);
+            assert.equal(p.outputs.qaTokenSecretId, `payments-migration/${stack}/qa-token`);
             for (const r of p.resources.filter((x) => !x.type.startsWith("payments:") && x.parent !== null)) {
                 assert.ok(
                     p.resources.some((c) => c.urn === r.parent),
@@ -44,9 +48,44 @@ describe("whole stacks (offline plan)", () => {
             .filter((r) => r.options.protect)
             .map((r) => r.name)
             .sort();
-        // The listeners are rollback targets too (lib/position.ts protects them with the ALB).
-        assert.deepEqual(protectedNames, ["alb", "alb-http", "alb-https", "edge", "legacy-blue", "legacy-green", "spring-blue", "spring-green"]);
+        // The listeners (deleting one deletes its rules) and the VPC origin carry every request, like the ALB.
+        assert.deepEqual(protectedNames, [
+            "alb",
+            "alb-http",
+            "alb-https",
+            "alb-vpc-origin",
+            "edge",
+            "legacy-blue",
+            "legacy-green",
+            "spring-blue",
+            "spring-green",
+        ]);
         assert.equal((await plan("staging")).resources.filter((r) => r.options.protect).length, 0);
+    });
+
+    it("keeps the QA token in Secrets Manager under the stack's id, and no generated value in the outputs or the position", async () => {
+        for (const stack of ["staging", "production"]) {
+            const p = await plan(stack);
+            const secret = p.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret")!;
+            assert.equal(secret.inputs.name, `payments-migration/${stack}/qa-token`);
+            const version = p.resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion")!;
+            assert.equal(version.inputs.secretString, "[secret:qa-token]", "the version holds the generated token");
+            // The plan replaces every generated value by a placeholder: none may be in what the stack exports.
+            assert.doesNotMatch(JSON.stringify(p.outputs), /\[secret:|mock-/, `${stack}: a generated secret is exported`);
+        }
+    });
+
+    it("never fingerprints the QA token: the position cannot carry it or move with it", () => {
+        const view = (secretString: string): ResourceView => ({
+            type: "aws:secretsmanager/secretVersion:SecretVersion",
+            name: "qa-token",
+            urn: "urn:pulumi:production::payments-migration::aws:secretsmanager/secretVersion:SecretVersion::qa-token",
+            props: { secretId: "payments-migration/production/qa-token", secretString },
+            protect: false,
+        });
+        const props = fingerprintProps(view("s3cr3t-token-value"), { oldOrigin: null });
+        assert.deepEqual(props, { secretId: "payments-migration/production/qa-token" });
+        assert.deepEqual(fingerprintProps(view("another-value"), { oldOrigin: null }), props);
     });
 
     it("a canary weight change updates one listener rule's forward weights and nothing else", async () => {

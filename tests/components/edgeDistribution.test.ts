@@ -26,14 +26,21 @@ describe("EdgeDistribution (through mocks)", () => {
         const d = one(await plan("production"), DIST, "edge");
         const origin = d.inputs.origins[0];
         assert.deepEqual(origin.customHeaders, [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }]);
-        assert.equal(origin.customOriginConfig.originKeepaliveTimeout, 5);
-        assert.equal(origin.customOriginConfig.originReadTimeout, 30);
+        assert.equal(origin.vpcOriginConfig.originKeepaliveTimeout, 5);
+        assert.equal(origin.vpcOriginConfig.originReadTimeout, 30);
+        // An internet-facing ALB (a stack deployed before VPC origins) keeps the custom origin, same timeouts.
+        const legacy = one(await plan("production", ["alb.internal=false"], ["alb.internal=false"]), DIST, "edge").inputs.origins[0];
+        assert.equal(legacy.vpcOriginConfig, undefined);
+        assert.equal(legacy.customOriginConfig.originKeepaliveTimeout, 5);
+        assert.equal(legacy.customOriginConfig.originReadTimeout, 30);
     });
 
     it("production: HTTPS to its own origin name, aliases with a us-east-1 certificate and TLS 1.2+", async () => {
         const d = one(await plan("production"), DIST, "edge");
         assert.equal(d.inputs.origins[0].domainName, "origin.payments.example.com");
-        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
+        // Through the ALB's VPC origin, which speaks HTTPS only (tests/components/routedAlb.test.ts).
+        assert.equal(d.inputs.origins[0].customOriginConfig, undefined);
+        assert.match(d.inputs.origins[0].vpcOriginConfig.vpcOriginId, /^alb-vpc-origin-/);
         assert.deepEqual(d.inputs.aliases, ["api.payments.example.com"]);
         assert.match(d.inputs.viewerCertificate.acmCertificateArn, /:acm:us-east-1:/);
         assert.equal(d.inputs.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
@@ -43,7 +50,9 @@ describe("EdgeDistribution (through mocks)", () => {
     it("staging: HTTPS to its own origin name too (the origin-verify secret never crosses the internet in clear text), default certificate", async () => {
         const d = one(await plan("staging"), DIST, "edge");
         assert.equal(d.inputs.origins[0].domainName, "origin.staging.payments.example.com");
-        assert.equal(d.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
+        assert.match(d.inputs.origins[0].vpcOriginConfig.vpcOriginId, /^alb-vpc-origin-/);
+        const legacy = one(await plan("staging", ["alb.internal=false"], ["alb.internal=false"]), DIST, "edge");
+        assert.equal(legacy.inputs.origins[0].customOriginConfig.originProtocolPolicy, "https-only");
         assert.equal(d.inputs.viewerCertificate.cloudfrontDefaultCertificate, true);
     });
 

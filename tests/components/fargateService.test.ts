@@ -67,6 +67,55 @@ describe("FargateService (through mocks)", () => {
         });
     }
 
+    it("passes secret settings by ARN (ECS secrets, valueFrom) and lets only the execution role read exactly those", async () => {
+        const db = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
+        const key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const p = await plan("production", [
+            `spring.secrets.DB_PASSWORD=${db}:password::`,
+            "spring.secrets.PSP_API_KEY=arn:aws:ssm:eu-west-1:111111111111:parameter/payments/psp-key",
+            `spring.secretsKmsKeyArns[0]=${key}`,
+        ]);
+        for (const color of ["blue", "green"]) {
+            const container = JSON.parse(one(p, T.td, `spring-${color}-task`).inputs.containerDefinitions)[0];
+            assert.deepEqual(container.secrets, [
+                { name: "DB_PASSWORD", valueFrom: `${db}:password::` },
+                { name: "PSP_API_KEY", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/psp-key" },
+            ]);
+            assert.ok(!container.environment.some((e: any) => e.name === "DB_PASSWORD" || e.name === "PSP_API_KEY"), "a secret is never a plain variable");
+            const statements = JSON.parse(one(p, T.policy, `spring-${color}-execution`).inputs.policy).Statement;
+            const grant = (action: string) => statements.filter((st: any) => [st.Action].flat().includes(action));
+            // The secret itself, not the key/version suffix ECS reads (IAM matches the secret's ARN).
+            assert.deepEqual(
+                grant("secretsmanager:GetSecretValue").map((st: any) => st.Resource),
+                [[db]],
+            );
+            assert.deepEqual(
+                grant("ssm:GetParameters").map((st: any) => st.Resource),
+                [["arn:aws:ssm:eu-west-1:111111111111:parameter/payments/psp-key"]],
+            );
+            const kms = grant("kms:Decrypt");
+            assert.deepEqual(
+                kms.map((st: any) => st.Resource),
+                [[key]],
+            );
+            assert.deepEqual(kms[0].Condition, {
+                StringEquals: { "kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"] },
+            });
+        }
+        assert.equal(byType(p, T.policy).filter((x) => x.name.includes("-task")).length, 0, "the application's role reads no secret");
+    });
+
+    it("asks for no secret permission and sets no secrets without spring.secrets", async () => {
+        const p = await plan("production");
+        const container = JSON.parse(one(p, T.td, "spring-blue-task").inputs.containerDefinitions)[0];
+        assert.equal(container.secrets, undefined);
+        const actions = JSON.parse(one(p, T.policy, "spring-blue-execution").inputs.policy).Statement.flatMap((st: any) => [st.Action].flat());
+        assert.deepEqual(
+            actions.filter((a: string) => /^(secretsmanager|ssm|kms):/.test(a)),
+            [],
+        );
+    });
+
     it("creates each service only after a rule attaches its target group to the ALB", async () => {
         const p = await plan("production");
         for (const color of ["blue", "green"]) {

@@ -10,11 +10,18 @@ describe("Network (through mocks)", () => {
         assert.deepEqual(vpc.inputs.natGateways, { strategy: "Single" });
     });
 
-    it("uses the existing VPC and subnets from config", async () => {
+    it("uses the existing VPC and subnets from config: the internal ALB in the private ones", async () => {
         const p = await plan("production");
         assert.equal(byType(p, "awsx:ec2:Vpc").length, 0);
         assert.equal(one(p, "aws:ec2/securityGroup:SecurityGroup", "alb-sg").inputs.vpcId, "vpc-0a1b2c3d4e5f60001");
-        assert.deepEqual(one(p, "aws:lb/loadBalancer:LoadBalancer", "alb").inputs.subnets, [
+        const privateSubnets = ["subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60023"];
+        assert.deepEqual(one(p, "aws:lb/loadBalancer:LoadBalancer", "alb").inputs.subnets, privateSubnets);
+        assert.deepEqual(one(p, "aws:ecs/service:Service", "spring-blue").inputs.networkConfiguration.subnets, privateSubnets);
+    });
+
+    it("puts an internet-facing ALB (an older stack's) in the public subnets", async () => {
+        const legacy = await plan("production", ["alb.internal=false"], ["alb.internal=false"]);
+        assert.deepEqual(one(legacy, "aws:lb/loadBalancer:LoadBalancer", "alb").inputs.subnets, [
             "subnet-0a1b2c3d4e5f60011",
             "subnet-0a1b2c3d4e5f60012",
             "subnet-0a1b2c3d4e5f60013",

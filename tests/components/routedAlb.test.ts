@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { CLOUDFRONT_PREFIX_LIST_ID } from "../../tools/plan/mocks";
+import * as path from "node:path";
+import { FIXTURES } from "../helpers";
+import { CLOUDFRONT_PREFIX_LIST_ID, CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID } from "../../tools/plan/mocks";
 import { byType, one, plan } from "../planCache";
 
 const T = {
@@ -8,24 +10,102 @@ const T = {
     listener: "aws:lb/listener:Listener",
     rule: "aws:lb/listenerRule:ListenerRule",
     service: "aws:ecs/service:Service",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
 };
+const DIST = "aws:cloudfront/distribution:Distribution";
 
 describe("RoutedAlb (through mocks)", () => {
-    it("admits only CloudFront's origin-facing prefix list, on the traffic port only", async () => {
-        for (const [stack, port] of [
-            ["production", 443],
-            ["staging", 443],
-        ] as const) {
-            const sg = one(await plan(stack), T.sg, "alb-sg");
-            assert.equal(sg.inputs.ingress.length, 1, stack);
-            const rule = sg.inputs.ingress[0];
-            assert.deepEqual(rule.prefixListIds, [CLOUDFRONT_PREFIX_LIST_ID]);
-            assert.equal(rule.fromPort, port);
-            assert.equal(rule.toPort, port);
-            assert.equal(rule.cidrBlocks, undefined);
+    it("is internal by default, in the private subnets, and admits only CloudFront's VPC-origin security group on 443", async () => {
+        for (const stack of ["production", "staging"]) {
+            const p = await plan(stack);
+            const lb = one(p, T.lb, "alb");
+            assert.equal(lb.inputs.internal, true, stack);
+            if (stack === "production")
+                assert.deepEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60023"]);
+            const sg = one(p, T.sg, "alb-sg");
+            // No inline ingress at all: an empty list would make the provider delete the standalone rule.
+            assert.equal(sg.inputs.ingress, undefined, stack);
             // Production's existing VPC has a secondary block (the mock's getVpc): the ALB reaches targets in both.
             assert.deepEqual(sg.inputs.egress[0].cidrBlocks, stack === "production" ? ["10.0.0.0/16", "100.64.0.0/16"] : ["10.40.0.0/16"]);
+            const rules = byType(p, T.ingress);
+            assert.equal(rules.length, 1, stack);
+            const rule = rules[0];
+            assert.equal(rule.name, "alb-from-cloudfront");
+            assert.match(rule.inputs.securityGroupId, /^sg-/);
+            assert.equal(rule.inputs.referencedSecurityGroupId, CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID);
+            assert.deepEqual([rule.inputs.ipProtocol, rule.inputs.fromPort, rule.inputs.toPort], ["tcp", 443, 443]);
+            for (const key of ["cidrIpv4", "cidrIpv6", "prefixListId"]) assert.equal(rule.inputs[key], undefined, key);
+            // The group exists only once the VPC origin does: the rule waits for it.
+            assert.ok(rule.options.dependsOn.includes(one(p, T.vpcOrigin, "alb-vpc-origin").urn));
         }
+    });
+
+    it("puts a VPC origin in front of the ALB: HTTPS only, TLS 1.2, to the traffic listener, protected in production", async () => {
+        const p = await plan("production");
+        const lb = one(p, T.lb, "alb");
+        const vo = one(p, T.vpcOrigin, "alb-vpc-origin");
+        const c = vo.inputs.vpcOriginEndpointConfig;
+        assert.match(c.arn, /^arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer\/app\//);
+        assert.ok(vo.options.dependsOn.includes(lb.urn));
+        assert.equal(c.originProtocolPolicy, "https-only");
+        assert.deepEqual(c.originSslProtocols, { items: ["TLSv1.2"], quantity: 1 });
+        assert.equal(c.httpsPort, 443);
+        assert.equal(c.name, "payments-migration-production-alb");
+        assert.ok(vo.options.dependsOn.includes(one(p, T.listener, "alb-https").urn));
+        assert.equal(vo.options.protect, true);
+        assert.equal(one(await plan("staging"), T.vpcOrigin, "alb-vpc-origin").options.protect, false);
+        // The distribution names it only once the ALB admits CloudFront: it waits for the ingress rule.
+        const edge = one(p, "aws:cloudfront/distribution:Distribution", "edge");
+        assert.ok(edge.options.dependsOn.includes(one(p, T.ingress, "alb-from-cloudfront").urn));
+        assert.ok(edge.options.dependsOn.includes(vo.urn));
+    });
+
+    it("takes the cut-in's staging distribution, and the primary once promoted, through the same VPC origin", async () => {
+        const dir = path.join(FIXTURES, "cutin");
+        const header = await plan("production", ["cutin.phase=header"], ["cutin.phase=header"], dir);
+        const vo = one(header, T.vpcOrigin, "alb-vpc-origin");
+        const staging = one(header, DIST, "cutin-staging");
+        assert.match(staging.inputs.origins[0].vpcOriginConfig.vpcOriginId, /^alb-vpc-origin-/);
+        assert.ok(staging.options.dependsOn.includes(vo.urn));
+        // Until promoted the primary keeps the old origin alone (a Beanstalk CNAME over the internet).
+        assert.ok((one(header, DIST, "cutin-primary").inputs.origins as any[]).every((o) => o.vpcOriginConfig === undefined));
+        const promoted = await plan(
+            "production",
+            ["cutin.phase=promoted", "cutin.cutinDate=2026-01-05"],
+            ["cutin.phase=promoted", "cutin.cutinDate=2026-01-05"],
+            dir,
+        );
+        const routed = (one(promoted, DIST, "cutin-primary").inputs.origins as any[]).filter((o) => o.vpcOriginConfig);
+        assert.equal(routed.length, 1);
+        assert.equal(routed[0].domainName, "origin.payments.example.com");
+    });
+
+    it("records the VPC origin and the CloudFront group it resolved, for the pack", async () => {
+        const alb = (await plan("production")).states.find((r) => r.type === "payments:migration:RoutedAlb") as { outputs: Record<string, any> };
+        assert.equal(alb.outputs.internal, true);
+        assert.deepEqual(alb.outputs.cloudFrontVpcOrigin.securityGroup, {
+            id: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID,
+            name: "CloudFront-VPCOrigins-Service-SG",
+        });
+        assert.match(alb.outputs.cloudFrontVpcOrigin.id, /^alb-vpc-origin-/);
+        assert.equal(alb.outputs.cloudFrontPrefixList, undefined);
+    });
+
+    it("keeps an older stack's internet-facing ALB as it was: public subnets, CloudFront's prefix list on 443, no VPC origin", async () => {
+        const p = await plan("production", ["alb.internal=false"], ["alb.internal=false"]);
+        const lb = one(p, T.lb, "alb");
+        assert.equal(lb.inputs.internal, false);
+        assert.deepEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012", "subnet-0a1b2c3d4e5f60013"]);
+        const sg = one(p, T.sg, "alb-sg");
+        assert.equal(sg.inputs.description, "Routed ALB: CloudFront origin-facing addresses only");
+        assert.equal(sg.inputs.ingress.length, 1);
+        const rule = sg.inputs.ingress[0];
+        assert.deepEqual(rule.prefixListIds, [CLOUDFRONT_PREFIX_LIST_ID]);
+        assert.deepEqual([rule.fromPort, rule.toPort], [443, 443]);
+        assert.equal(rule.cidrBlocks, undefined);
+        assert.equal(byType(p, T.vpcOrigin).length, 0);
+        assert.equal(byType(p, T.ingress).length, 0);
     });
 
     it("drops invalid headers, protects the ALB in production and ignores Beanstalk's tag", async () => {

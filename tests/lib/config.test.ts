@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, parseStackConfig, rawProjectConfig } from "../../lib/config";
+import { ConfigError, SECRET_PLACEHOLDER, parseStackConfig, rawProjectConfig } from "../../lib/config";
 import { PROJECT, stackRaw, withValue } from "../helpers";
 
 function parse(raw: Record<string, unknown>) {
@@ -149,5 +149,124 @@ describe("stack config", () => {
         ];
         expectError(withValue(production, "canary.routes", fixed), "canary.routes[1].priority", "200", /expected a priority no other route has/);
         expectError(withValue(production, "canary.routes.0.priority", 40000), "canary.routes[0].priority", "40000", /whole number from 100 to 39999/);
+    });
+
+    describe("the ALB's scheme and the network", () => {
+        it("makes the ALB internal by default, with no public subnets needed from an existing VPC", () => {
+            assert.equal(parse(production).alb.internal, true);
+            const noPublic = parse(withValue(production, "network.publicSubnetIds", undefined));
+            assert.equal(noPublic.alb.internal, true);
+            assert.ok("vpcId" in noPublic.network && noPublic.network.publicSubnetIds === undefined);
+        });
+
+        it("rejects an internet-facing ALB without public subnets, and a scheme that is not a boolean", () => {
+            let raw = withValue(production, "network.publicSubnetIds", undefined);
+            raw = withValue(raw, "alb.internal", false);
+            expectError(raw, "network.publicSubnetIds", "(not set)", /at least 2 public subnet ids .* internet-facing ALB \(alb.internal: false\)/);
+            expectError(withValue(production, "alb.internal", "internal"), "alb.internal", '"internal"', /true or false/);
+        });
+    });
+
+    describe("container settings", () => {
+        const secretArn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
+
+        it("refuses a secure value among the plain environment variables, naming the key and spring.secrets", () => {
+            assert.throws(
+                () => parse(withValue(production, "spring.environment.DB_PASSWORD", SECRET_PLACEHOLDER)),
+                (err: unknown) => {
+                    assert.ok(err instanceof ConfigError);
+                    const line = err.message.split("\n").find((l) => l.includes(`${PROJECT}:spring.environment.DB_PASSWORD`));
+                    assert.ok(line, err.message);
+                    assert.match(line, /is a secure value, which this key cannot hold: .*plain text in the task definition.*spring\.secrets\.DB_PASSWORD/);
+                    assert.doesNotMatch(line, /without --secret/, "never advise storing the secret in plain text");
+                    return true;
+                },
+            );
+        });
+
+        it("accepts secrets by Secrets Manager ARN (with or without a key/version suffix) or SSM parameter ARN", () => {
+            const m = parse(
+                withValue(
+                    withValue(production, "spring.secrets", {
+                        DB_PASSWORD: secretArn,
+                        DB_USER: `${secretArn}:username::`,
+                        PSP_KEY: "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/psp-key",
+                    }),
+                    "spring.secretsKmsKeyArns",
+                    ["arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+                ),
+            );
+            assert.equal(Object.keys(m.spring.secrets).length, 3);
+            assert.deepEqual(parse(production).spring.secrets, {});
+        });
+
+        const ALLOWED = /ARN of a Secrets Manager secret .* or of an SSM parameter/;
+        const bad: [string, unknown, string, RegExp][] = [
+            ["spring.secrets.DB_PASSWORD", "hunter2", '"hunter2"', ALLOWED],
+            ["spring.secrets.DB_PASSWORD", "payments/db", '"payments/db"', ALLOWED],
+            [
+                "spring.secrets.DB_PASSWORD",
+                "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db",
+                '"arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db"',
+                ALLOWED,
+            ],
+            ["spring.secrets.DB_PASSWORD", "arn:aws:s3:::bucket/key", '"arn:aws:s3:::bucket/key"', ALLOWED],
+
+            ["spring.requireDigest", "sometimes", '"sometimes"', /true or false/],
+        ];
+        for (const [key, value, shown, allowed] of bad) {
+            it(`rejects ${key} = ${shown}`, () => {
+                expectError(withValue(production, key, value), key.replace(/\.(\d+)(?=\.|$)/g, "[$1]"), shown, allowed);
+            });
+        }
+
+        it("rejects a KMS key given as anything but a key ARN", () => {
+            expectError(
+                withValue(production, "spring.secretsKmsKeyArns", ["alias/payments"]),
+                "spring.secretsKmsKeyArns[0]",
+                '"alias/payments"',
+                /KMS key ARN/,
+            );
+        });
+
+        it("rejects a secret under a name that is also a plain variable or one the program sets", () => {
+            const both = withValue(withValue(production, "spring.environment.DB_PASSWORD", "x"), "spring.secrets.DB_PASSWORD", secretArn);
+            expectError(both, "spring.secrets.DB_PASSWORD", JSON.stringify(secretArn), /not also in spring.environment/);
+            expectError(
+                withValue(production, "spring.secrets.SERVER_PORT", secretArn),
+                "spring.secrets.SERVER_PORT",
+                JSON.stringify(secretArn),
+                /the program sets those itself/,
+            );
+        });
+    });
+
+    describe("images by digest", () => {
+        const digest = `@sha256:${"a".repeat(64)}`;
+        const real = withValue(production, "spring.requireDigest", undefined);
+
+        it("refuses a tag where protectRollbackTargets is true unless the stack says otherwise", () => {
+            expectError(
+                real,
+                "spring.blue.image",
+                '"111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0"',
+                /pinned by digest .* spring.requireDigest is true by default where protectRollbackTargets is true/,
+            );
+            let pinned = withValue(real, "spring.blue.image", `111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0${digest}`);
+            pinned = withValue(pinned, "spring.green.image", `111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api${digest}`);
+            assert.match(parse(pinned).spring.green.image, /@sha256:a{64}$/);
+            assert.equal(parse(withValue(real, "spring.requireDigest", false)).spring.requireDigest, false);
+        });
+
+        it("lets a stack without protected rollback targets use tags, unless it requires digests", () => {
+            const staging = stackRaw("staging");
+            assert.equal(parse(staging).spring.blue.image.includes("@sha256:"), false);
+            expectError(
+                withValue(staging, "spring.requireDigest", true),
+                "spring.green.image",
+                '"111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0"',
+                /spring.requireDigest is true:/,
+            );
+        });
     });
 });

@@ -49,4 +49,15 @@ describe("changes that would replace live resources (issue 8.10)", () => {
             (err: unknown) => err instanceof LiveReplacementError && /stack "production"/.test(err.message) && err.message.split("\n").length === 3,
         );
     });
+
+    it("refuses a change of the ALB's scheme, and takes a stack that exported no scheme as internet-facing", () => {
+        const internal = next({ albInternal: true });
+        assert.deepEqual(liveReplacementProblems(internal, next({ albInternal: true })), []);
+        const [flip] = liveReplacementProblems(internal, next({ albInternal: false }));
+        assert.match(flip, /alb.internal true → false: the routed ALB would be replaced/);
+        // Deployed before VPC origins: no albInternal in the shape, an internet-facing ALB; the new default would replace it.
+        const [upgrade] = liveReplacementProblems(deployed, next({ albInternal: true }));
+        assert.match(upgrade, /alb.internal false → true: .* Set alb.internal: false for this stack \(pulumi config set --path alb.internal false\)/);
+        assert.deepEqual(liveReplacementProblems(deployed, next({ albInternal: false })), []);
+    });
 });

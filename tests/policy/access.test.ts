@@ -116,6 +116,8 @@ describe("policy/access.ts", () => {
 
     describe("origin-locked: only CloudFront reaches the ALB", () => {
         const POLICY = "origin-locked";
+        /** An older stack's internet-facing ALB (alb.internal: false), one step forward: CloudFront reaches it through the prefix list. */
+        const facing = () => update(["canary.weight=5", "alb.internal=false"], { from: ["alb.internal=false"] });
         const rule = (p: PlanRun, props: Record<string, unknown>, name = "via-list") =>
             mutated(p, (_f, states) =>
                 states.push(added(INGRESS_RULE, name, { securityGroupId: idOf(p, T.sg, "alb-sg"), ipProtocol: "tcp", fromPort: 443, toPort: 443, ...props })),
@@ -154,8 +156,11 @@ describe("policy/access.ts", () => {
             assert.deepEqual(await codesOf(other, POLICY), ["origin-verify-not-accepted"]);
         });
 
-        it("ingress other than CloudFront's prefix list (a CIDR, another or self-made list, a group the stack does not declare) is refused", async () => {
-            const p = await step();
+        it("internet-facing: ingress other than CloudFront's prefix list (a CIDR, another or self-made list, a group the stack does not declare, another port) is refused", async () => {
+            const p = await facing();
+            assert.deepEqual(await codesOf(p, POLICY), []);
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID, fromPort: 80, toPort: 80 }), POLICY), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID, ipProtocol: "-1" }), POLICY), ["alb-ingress"]);
             const inline = mutated(p, (f) =>
                 setProp(f(T.sg, "alb-sg"), "ingress", [
                     ...prop<unknown[]>(f(T.sg, "alb-sg"), "ingress"),
@@ -186,8 +191,8 @@ describe("policy/access.ts", () => {
             assert.deepEqual(await codesOf(undeclared, POLICY), ["alb-group-undeclared"]);
         });
 
-        it("CloudFront's list is the one the program resolved, or the policy config's allow-list; without either it cannot be told", async () => {
-            const p = await step();
+        it("internet-facing: CloudFront's list is the one the program resolved, or the policy config's allow-list; without either it cannot be told", async () => {
+            const p = await facing();
             assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID }), POLICY), []);
             const allowList = { config: { [POLICY]: { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } } };
             assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY, allowList), []);

@@ -9,6 +9,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "111111111111";
 export const CLOUDFRONT_PREFIX_LIST_ID = "pl-a3a144ca";
+/** The id CloudFront's VPC-origin security group (CloudFront-VPCOrigins-Service-SG) has under the mocks. */
+export const CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID = "sg-0cf0c0ffee0000001";
 
 function short(text: string, n = 8): string {
     return createHash("sha1").update(text).digest("hex").slice(0, n);
@@ -158,6 +160,13 @@ const CALL_RESULTS: Record<string, (inputs: Record<string, unknown>, ctx: MockCo
         name: inputs.name,
         addressFamily: "IPv4",
         maxEntries: 55,
+    }),
+    // CloudFront's VPC-origin security group, found by name in the ALB's VPC once the VPC origin exists.
+    "aws:ec2/getSecurityGroup:getSecurityGroup": (inputs, { arn }) => ({
+        id: CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID,
+        name: inputs.name,
+        vpcId: inputs.vpcId,
+        arn: arn("ec2", `security-group/${CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP_ID}`),
     }),
     // An extended VPC: a secondary block beside the primary (the ALB must reach both).
     "aws:ec2/getVpc:getVpc": (inputs) => ({

@@ -75,6 +75,17 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     // internal/service/cloudfront/continuous_deployment_policy.go (plugin framework): no
     // RequiresReplace — weight, header and staging DNS names change in place (UpdateContinuousDeploymentPolicy)
     "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy": [],
+    // internal/service/cloudfront/vpc_origin.go (plugin framework): no RequiresReplace — the
+    // endpoint config changes in place (UpdateVpcOrigin), waiting until it is deployed again
+    "aws:cloudfront/vpcOrigin:VpcOrigin": [],
+    // internal/service/ec2/vpc_security_group_ingress_rule.go (plugin framework): security_group_id
+    // (a change of the source's kind, e.g. group → CIDR, also replaces it: its ModifyPlan)
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["securityGroupId"],
+    // internal/service/secretsmanager/secret.go: name, name_prefix
+    "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    // internal/service/secretsmanager/secret_version.go: secret_id, secret_string, secret_binary
+    // (a new token is a new version: the QA token's rotation)
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretId", "secretString", "secretBinary"],
     // internal/service/cloudfront/function.go: name (code, runtime and comment are updated and republished)
     "aws:cloudfront/function:Function": ["name"],
     // internal/service/s3/bucket.go: bucket, bucket_prefix, object_lock_enabled
