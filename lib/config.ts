@@ -85,7 +85,11 @@ function list<T extends z.ZodType>(item: T, allowed: string, min = 0, max = Numb
  * be silently ignored while the canary stays where it was).
  */
 function obj<T extends z.core.$ZodLooseShape>(shape: T) {
-    const keys = Object.keys(shape).join(", ");
+    // A key kept only to refuse it with its own message (z.never) is no allowed key.
+    const gone = (s: unknown) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodNever;
+    const keys = Object.keys(shape)
+        .filter((k) => !gone(shape[k]))
+        .join(", ");
     return z.strictObject(shape, {
         error: (iss) => (iss.code === "unrecognized_keys" ? `unknown key; allowed keys: ${keys}` : `expected an object with keys ${keys}`),
     });

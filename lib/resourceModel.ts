@@ -219,7 +219,17 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         strip: stripTaskDefinition,
     },
     "aws:cloudwatch/logGroup:LogGroup": { props: { retentionInDays: "log-retention-set", ...tags }, strip: keep },
-    "aws:iam/role:Role": { props: { assumeRolePolicy: "iam-least-privilege", description: INERT, ...tags }, strip: keep },
+    // managedPolicyArns and inlinePolicies: what IAM reports attached to the role, whoever attached it (the provider reads both back).
+    "aws:iam/role:Role": {
+        props: {
+            assumeRolePolicy: "iam-least-privilege",
+            managedPolicyArns: "iam-least-privilege",
+            inlinePolicies: "iam-least-privilege",
+            description: INERT,
+            ...tags,
+        },
+        strip: keep,
+    },
     "aws:iam/rolePolicy:RolePolicy": { props: { role: "iam-least-privilege", policy: "iam-least-privilege" }, strip: keep },
     [TYPES.beanstalkEnvironment]: {
         props: {
@@ -301,7 +311,7 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         strip: keep,
     },
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
-        props: { alarmName: INERT, alarmDescription: INERT, alarmRule: "alarms-can-fire", alarmActions: "alarms-can-fire", okActions: INERT, ...tags },
+        props: { alarmName: INERT, alarmDescription: INERT, alarmRule: "alarms-can-fire", alarmActions: "alarms-can-fire", actionsEnabled: "alarms-can-fire", okActions: INERT, ...tags },
         strip: keep,
     },
     "aws:cloudwatch/dashboard:Dashboard": { props: { dashboardName: INERT, dashboardBody: INERT }, strip: keep },

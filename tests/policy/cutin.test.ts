@@ -31,7 +31,8 @@ describe("policy/cutin.ts", () => {
             assert.deepEqual(await codes(await step(cut("staged"), cut("adopted")), on), {});
             assert.deepEqual(await codes(await step(cut("header"), cut("adopted")), on), { [POLICY]: ["edge-step"] });
             assert.deepEqual(await codesOf(await step(cut("promoting"), cut("header")), POLICY, on), ["edge-step"]);
-            assert.deepEqual(await codesOf(await step(cut("weight", 15), cut("weight", 5)), POLICY, on), ["edge-step"]);
+            // 5 → 15 % skips a rung, and reaches the top rung without recording when (cutin.topRungAt).
+            assert.deepEqual(await codesOf(await step(cut("weight", 15), cut("weight", 5)), POLICY, on), ["edge-step", "edge-top-rung"]);
             assert.deepEqual(await codesOf(await step(cut("weight", 10), cut("weight", 5)), POLICY, on), []);
         });
 
@@ -63,7 +64,7 @@ describe("policy/cutin.ts", () => {
             // The weight set on the policy (1 % → 15 %) instead of cutin.edgeWeight: a skipped rung.
             const w1 = await step(cut("weight", 1), cut("weight", 1));
             const heavy = mutated(w1, (f) => setProp(f(T.cdp, "cutin-policy"), "trafficConfig.singleWeightConfig.weight", 0.15));
-            assert.deepEqual(await codesOf(heavy, POLICY, on), ["edge-step"]);
+            assert.deepEqual(await codesOf(heavy, POLICY, on), ["edge-step", "edge-top-rung"]);
             // A primary naming a continuous deployment policy the stack does not declare.
             const foreign = mutated(await step(cut("adopted"), cut("adopted")), (f) =>
                 setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", "cdp-foreign"),

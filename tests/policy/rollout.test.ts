@@ -75,8 +75,8 @@ describe("policy/rollout.ts", () => {
 
         it("both colors warm passes; an idle color scaled to zero is refused in production and only advised in staging", async () => {
             assert.deepEqual(await codesOf(await update(["canary.weight=5"]), POLICY), []);
-            assert.deepEqual(await codes(await update([IDLE_EMPTY])), { [POLICY]: ["capacity-idle"] });
-            assert.deepEqual(await codes(await update(["legacy.blue.minInstances=0"])), { [POLICY]: ["capacity-idle"] });
+            assert.deepEqual(await codes(await update([IDLE_EMPTY])), { [POLICY]: ["capacity-short"] });
+            assert.deepEqual(await codes(await update(["legacy.blue.minInstances=0"])), { [POLICY]: ["capacity-short"] });
             const staging = (await violations(await update(["canary.weight=10", IDLE_EMPTY], { at: { stack: "staging" } }))).filter((v) => v.policy === POLICY);
             assert.deepEqual(
                 staging.map((v) => v.level),
@@ -86,8 +86,8 @@ describe("policy/rollout.ts", () => {
 
         it("a move toward the known-good position keeps the deployed empty idle color; a forward step or a move that empties it is refused", async () => {
             assert.deepEqual(await codes(await update([IDLE_EMPTY], { from: ["canary.weight=50", IDLE_EMPTY], knownGood: [IDLE_EMPTY] })), {});
-            assert.deepEqual(await codesOf(await update(["canary.weight=5", IDLE_EMPTY], { from: [IDLE_EMPTY] }), POLICY), ["capacity-idle"]);
-            assert.deepEqual(await codesOf(await update([IDLE_EMPTY], { from: ["canary.weight=50"], knownGood: [] }), POLICY), ["capacity-idle"]);
+            assert.deepEqual(await codesOf(await update(["canary.weight=5", IDLE_EMPTY], { from: [IDLE_EMPTY] }), POLICY), ["capacity-short"]);
+            assert.deepEqual(await codesOf(await update([IDLE_EMPTY], { from: ["canary.weight=50"], knownGood: [] }), POLICY), ["capacity-short"]);
         });
 
         it("with a tightened minimum, a move back keeps the deployed shortfall and may not deepen it", async () => {
@@ -95,7 +95,7 @@ describe("policy/rollout.ts", () => {
             const one = "spring.green.desiredCount=1";
             assert.deepEqual(await codesOf(await update([one], { from: ["canary.weight=50", one], knownGood: [one] }), POLICY, two), []);
             const deeper = move(await planOf([IDLE_EMPTY]), await planOf(["canary.weight=50", one]), await planOf([IDLE_EMPTY]));
-            assert.deepEqual(await codesOf(deeper, POLICY, two), ["capacity-idle"]);
+            assert.deepEqual(await codesOf(deeper, POLICY, two), ["capacity-short"]);
         });
 
         it("a color that starts serving needs its full capacity, even on a move back", async () => {
@@ -103,10 +103,11 @@ describe("policy/rollout.ts", () => {
             const config = { config: { [POLICY]: { minInstances: 2 } } };
             const SHORT = "legacy.green.minInstances=1";
             assert.deepEqual(await codesOf(await update([SHORT], { from: ["canary.weight=5", SHORT], knownGood: [SHORT] }), POLICY, config), []);
-            assert.deepEqual(await codesOf(await update(["canary.weight=5", SHORT], { from: [SHORT] }), POLICY, config), ["capacity-serving"]);
+            // A forward step with the live color short: judged (it serves already, so the shortfall is what is refused).
+            assert.deepEqual(await codesOf(await update(["canary.weight=5", SHORT], { from: [SHORT] }), POLICY, config), ["capacity-short"]);
             const ALL = ["canary.weight=100", "canary.routes[0].weight=100"];
             const known = await planOf([SHORT]);
-            assert.deepEqual(await codesOf(move(known, await planOf([...ALL, SHORT]), known), POLICY, config), ["capacity-serving"]);
+            assert.deepEqual(await codesOf(move(known, await planOf([...ALL, SHORT]), known), POLICY, config), ["capacity-before-traffic"]);
         });
 
         it("a color two services claim has no readable capacity: refused", async () => {

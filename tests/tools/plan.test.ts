@@ -80,7 +80,7 @@ describe("npm run plan", () => {
         }
         const r = await run(["--stack", "production", "--first-deploy", "--deployed", "canary.weight=1"]);
         assert.equal(r.code, 2);
-        assert.match(r.err, /--deployed means nothing with --first-deploy/);
+        assert.match(r.err, /--deployed and --deployed-file mean nothing with --first-deploy/);
     });
 
     it("runs the policy pack: violations printed, exit 1 on a mandatory one, a policy section in --json", async () => {

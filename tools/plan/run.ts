@@ -197,7 +197,7 @@ async function deployedFromStackFile(opts: PlanOptions): Promise<{ outputs: Reco
     const sets = opts.deployedSets ?? [];
     const given = (e: unknown) =>
         (sets.length > 0 || opts.deployedLoaded) && e instanceof UserError
-            ? new ConfigError(`the deployed config (${opts.deployedLoaded ? "--deployed-file " : ""}${sets.join(" ")}): ${e.message}`)
+            ? new ConfigError(`${[...(opts.deployedLoaded ? ["--deployed-file"] : []), ...sets.map((s) => `--deployed ${s}`)].join(" ")}: ${e.message}`)
             : undefined;
     try {
         const loaded = opts.deployedLoaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
