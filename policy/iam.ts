@@ -9,7 +9,8 @@
  * - Grants: every inline policy (aws:iam/rolePolicy:RolePolicy, and whatever IAM reports inline
  *   on the role) allows only the actions listed below for the role's use, on the resources listed
  *   for each action. The execution role: write its color's log group, pull its color's image, and
- *   read the secrets ECS injects (`secrets`, on explicit ARNs). The task role: nothing yet.
+ *   read the secrets ECS injects (`secrets`, on explicit ARNs; `kms:Decrypt` on explicit key ARNs
+ *   when a customer managed key encrypts them). The task role: nothing yet.
  *   No wildcard action (`*`, `iam:*`, `ecr:*`), no `sts:AssumeRole`, no `NotAction`/`NotResource`.
  * - Managed policies: none (a role the program declares with an attachment made elsewhere, e.g.
  *   AdministratorAccess, reads back with `managedPolicyArns`). RolePolicyAttachment, users and
@@ -26,6 +27,7 @@
  * The secrets are read by the execution role (ECS Developer Guide, "Amazon ECS task execution IAM
  * role", "Secrets Manager or Systems Manager permissions").
  */
+import { KMS_KEY_ARN } from "../lib/containerSecrets";
 import { ecrRepositoryArn } from "../lib/ecr";
 import { Statement, hasWildcard, readPolicyDocument, statementLabel } from "../lib/policyDocument";
 import {
@@ -99,6 +101,9 @@ export const GRANTS: Record<RoleUse, Readonly<Record<string, ResourceRule>>> = {
         "ecr:batchgetimage": repositoryOfImage,
         "secretsmanager:getsecretvalue": explicitArn(SECRET_ARN, "Secrets Manager secret"),
         "ssm:getparameters": explicitArn(PARAMETER_ARN, "SSM parameter"),
+        // A secret encrypted with a customer managed key (spring.secretsKmsKeyArns): kms:Decrypt names
+        // the resource type `key` (list_awskeymanagementservice.html); lib/containerSecrets.ts adds it.
+        "kms:decrypt": explicitArn(KMS_KEY_ARN, "KMS key"),
     },
     // The application's own role has no permissions yet: a grant is added here, in a reviewed change.
     task: {},

@@ -75,6 +75,22 @@ describe("policy iam-least-privilege (policy/iam.ts)", () => {
         assert.deepEqual(await codes(p), []);
     });
 
+    it("passes the execution role the program gives ECS secrets encrypted with a customer managed key, and refuses kms:Decrypt on every key", async () => {
+        const key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const p = await plan("production", [
+            "spring.secrets.DB_PASSWORD=arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf:password::",
+            `spring.secretsKmsKeyArns[0]=${key}`,
+        ]);
+        assert.deepEqual(await codes(p), []);
+        const everyKey = mutated(
+            p,
+            editExecutionPolicy((d) => {
+                for (const st of d.Statement) if (st.Action === "kms:Decrypt") st.Resource = "*";
+            }),
+        );
+        assert.deepEqual(await codes(everyKey), ["iam-resource-star"]);
+    });
+
     it("leaves managed-policy attachments, users and groups to the closed world (types the pack does not know)", async () => {
         for (const [type, props] of [
             ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "spring-blue-task", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
