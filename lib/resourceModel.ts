@@ -311,7 +311,15 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         strip: keep,
     },
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
-        props: { alarmName: INERT, alarmDescription: INERT, alarmRule: "alarms-can-fire", alarmActions: "alarms-can-fire", actionsEnabled: "alarms-can-fire", okActions: INERT, ...tags },
+        props: {
+            alarmName: INERT,
+            alarmDescription: INERT,
+            alarmRule: "alarms-can-fire",
+            alarmActions: "alarms-can-fire",
+            actionsEnabled: "alarms-can-fire",
+            okActions: INERT,
+            ...tags,
+        },
         strip: keep,
     },
     "aws:cloudwatch/dashboard:Dashboard": { props: { dashboardName: INERT, dashboardBody: INERT }, strip: keep },

@@ -286,7 +286,16 @@ function ruleAndListenerFindings(j: Judgement, header: string): Finding[] {
 /** The origins that reach the routed ALB: every origin but the cut-in's old one (a Beanstalk CNAME, which never had the header). */
 function routedOrigins(j: Judgement, header: string) {
     const oldOrigin = j.proposed.edge.oldOrigin;
-    return originHeaders(j.views, header).filter(({ origin }) => !(oldOrigin && sameHeader(read(() => origin.domainName), oldOrigin)));
+    return originHeaders(j.views, header).filter(
+        ({ origin }) =>
+            !(
+                oldOrigin &&
+                sameHeader(
+                    read(() => origin.domainName),
+                    oldOrigin,
+                )
+            ),
+    );
 }
 
 /**
@@ -327,10 +336,10 @@ function vpcOriginFindings(j: Judgement): Finding[] {
         if (weak.length > 0 || protocols.length === 0)
             say("vpc-origin-protocol", `allows ${weak.map(String).join(", ") || "no listed protocol"}: TLS 1.2 only`);
         const port = read(() => c.httpsPort);
-        if (port !== UNKNOWN && Number(port) !== TRAFFIC_PORT) say("vpc-origin-protocol", `connects to port ${String(port)}, not the HTTPS listener's ${TRAFFIC_PORT}`);
+        if (port !== UNKNOWN && Number(port) !== TRAFFIC_PORT)
+            say("vpc-origin-protocol", `connects to port ${String(port)}, not the HTTPS listener's ${TRAFFIC_PORT}`);
         const target = read(() => c.arn);
-        if (target !== UNKNOWN && !albArns.has(target))
-            say("vpc-origin-target", `leads to ${String(target)}, not this stack's ALB`);
+        if (target !== UNKNOWN && !albArns.has(target)) say("vpc-origin-target", `leads to ${String(target)}, not this stack's ALB`);
     }
     return out;
 }
@@ -419,7 +428,8 @@ function ingressJudge(j: Judgement, config: OriginLockedConfig): IngressJudge {
         const foreign = named.filter((l) => !lists.ids.includes(l));
         if (foreign.length > 0 && lists.problem)
             return `prefix list ${foreign.join(", ")}, and the pack cannot tell CloudFront's (${lists.problem}), so it is refused`;
-        if (foreign.length > 0) return `prefix list ${foreign.join(", ")}, not CloudFront's (${lists.ids.join(", ")}): a customer-managed list may hold any address`;
+        if (foreign.length > 0)
+            return `prefix list ${foreign.join(", ")}, not CloudFront's (${lists.ids.join(", ")}): a customer-managed list may hold any address`;
         return undefined;
     };
     const groupProblem = (rule: Ingress) => {
@@ -460,8 +470,7 @@ function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: Retur
     const dependencies = dependenciesOf(j);
     for (const r of j.views.filter(isIngressRule)) {
         const id = read(() => propsOf<IngressRuleProps>(r).securityGroupId);
-        const group =
-            id === UNKNOWN ? alb.groups.find((g) => idOf(g) === undefined && dependencies.get(r.urn)?.has(g.urn)) : byId.get(String(id));
+        const group = id === UNKNOWN ? alb.groups.find((g) => idOf(g) === undefined && dependencies.get(r.urn)?.has(g.urn)) : byId.get(String(id));
         if (!group) continue;
         const problem = judge(propsOf<IngressRuleProps>(r), alb.internal.has(group.urn));
         if (problem) out.push({ code: "alb-ingress", message: `ingress rule ${r.name} opens the ALB security group to ${problem}`, urn: r.urn });
