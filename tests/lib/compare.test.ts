@@ -149,7 +149,9 @@ describe("lib/compare (one order: back, same or forward against the known-good p
     });
 
     describe("properties, on generated positions across the whole space", () => {
-        const run = <T>(prop: fc.IProperty<T>, numRuns = 10_000): void => fc.assert(prop, { seed: SEED, numRuns });
+        // The two promises (a move toward the known-good position is back; a full move there is back) on
+        // 10,000 pairs each (issue 17); the properties around them on 2,000, which keeps the suite fast.
+        const run = <T>(prop: fc.IProperty<T>, numRuns = 2_000): void => fc.assert(prop, { seed: SEED, numRuns });
 
         it("the same position is the same move, whatever is known-good", () => {
             run(fc.property(choices, fc.option(choices), (d, k) => compare(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same"));
@@ -173,6 +175,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                     const unretires = dp.edge.oldOrigin === null && kp.edge.oldOrigin !== null;
                     return direction === (unretires ? "forward" : "back");
                 }),
+                10_000,
             );
         });
 
@@ -184,6 +187,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                     if (dp.edge.oldOrigin === null && pp.edge.oldOrigin !== null) return direction === "forward";
                     return direction === "back" || direction === "same";
                 }),
+                10_000,
             );
         });
 
