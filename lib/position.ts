@@ -324,8 +324,34 @@ export function beanstalkSetting(v: ResourceView, namespace: string, name: strin
 
 const numberOrNull = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
 
+/**
+ * The task definition an ECS service runs: the stack's task definition its `taskDefinition` names
+ * (by ARN); while that ARN is unknown (a preview that registers a new revision), its own color's,
+ * the one this update registers. A task definition from outside the stack: null.
+ */
+export function serviceTaskDefinition(views: readonly ResourceView[], service: ResourceView): ResourceView | null {
+    const arn = read(() => propsOf<EcsServiceProps>(service).taskDefinition);
+    const definitions = ofType(views, TYPES.taskDefinition);
+    if (arn === UNKNOWN) {
+        const own = definitions.filter((td) => tagsOf(td)[COLOR_TAG] === tagsOf(service)[COLOR_TAG]);
+        return own.length === 1 ? own[0] : null;
+    }
+    return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
+}
+
+/** What a color's service runs: the image of the task definition it names (not the one its tag claims). */
+function springRuns(views: readonly ResourceView[]): PerColor<string | null> {
+    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+    return (
+        byColor(views, TYPES.ecsService, (service) => {
+            const td = serviceTaskDefinition(views, service);
+            return td ? imageOf(td) : null;
+        }) ?? { blue: null, green: null }
+    );
+}
+
 function runsOf(views: readonly ResourceView[]): Position["runs"] {
-    const spring = byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+    const spring = springRuns(views);
     const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => {
         const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
         return typeof label === "string" ? label : null;
@@ -585,6 +611,12 @@ export function canonical(value: unknown, secrets: ReadonlyMap<string, string>):
     return v === null ? undefined : v;
 }
 
+/** Which task definition a service runs, as the fingerprint keeps it: the stack's own by key (stable across revisions), else the ARN. */
+function taskDefinitionKey(views: readonly ResourceView[], service: ResourceView): string {
+    const td = serviceTaskDefinition(views, service);
+    return td ? keyOf(td) : `foreign:${String(read(() => propsOf<EcsServiceProps>(service).taskDefinition))}`;
+}
+
 /** The unknown fingerprint: a preview cannot tell yet (it compares as a change). */
 export const UNKNOWN_FINGERPRINT = "unknown";
 
@@ -592,7 +624,7 @@ function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Rec
     const secrets = secretNames(views);
     const out: Record<string, string> = {};
     for (const v of views) {
-        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin }));
+        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin, taskDefinitionOf: (service) => taskDefinitionKey(views, service) }));
         if (props === undefined) continue;
         const c = props === UNKNOWN ? UNKNOWN : canonical(props, secrets);
         out[keyOf(v)] =
