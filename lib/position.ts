@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches } from "./pathPatterns";
-import { fingerprintProps } from "./resourceModel";
+import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
     COLORS,
@@ -640,9 +640,9 @@ function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Rec
 
 // ---------------------------------------------------------------------------
 
-/** The resources a position is computed from: the stack's own (not a remote component's children, not records). */
+/** The resources a position is computed from: every one but awsx's own VPC resources (lib/resourceModel.ts). */
 export function judgedViews(views: readonly ResourceView[]): ResourceView[] {
-    return views.filter((v) => !typeChainOf(v.urn).some((t) => t.startsWith("awsx:")) || v.type.startsWith("awsx:"));
+    return views.filter((v) => !isAwsxVpcChild(v));
 }
 
 export function positionOf(all: readonly ResourceView[]): Position {

@@ -396,17 +396,36 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
 };
 
 /**
+ * The resources awsx's VPC component creates (pulumi-awsx awsx/ec2/vpc.ts: the VPC, its subnets,
+ * route tables, routes and associations, the internet gateway, NAT gateways and their Elastic
+ * IPs, VPC endpoints). awsx is a remote component: its code, not this program, declares them,
+ * and it is reviewed with its version pin. Only these types, under an awsx VPC, are left to
+ * awsx; anything else the program parents under the component is judged like any resource.
+ */
+export const AWSX_VPC_CHILD_TYPES: ReadonlySet<string> = new Set([
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/route:Route",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+]);
+
+/** One of awsx's own VPC resources (above), under an awsx VPC component. */
+export function isAwsxVpcChild(view: Pick<ResourceView, "urn" | "type">): boolean {
+    return AWSX_VPC_CHILD_TYPES.has(view.type) && typeChainOf(view.urn).slice(0, -1).includes("awsx:ec2:Vpc");
+}
+
+/**
  * The props a position fingerprints for a resource (undefined: none — components, records, the
  * self-reference, a remote component's children): the model's listed properties that are set,
  * without the coordinates. A resource of a type the model does not know is fingerprinted whole.
  */
 export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): Props | Unknown | undefined {
-    if (
-        typeChainOf(view.urn)
-            .slice(0, -1)
-            .some((t) => t.startsWith("awsx:"))
-    )
-        return undefined;
+    if (isAwsxVpcChild(view)) return undefined;
     const model = RESOURCE_MODEL[view.type];
     if (!model) return view.props;
     if (!model.strip) return undefined;

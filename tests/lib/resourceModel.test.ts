@@ -78,14 +78,14 @@ describe("lib/resourceModel.ts (the closed world's rows)", () => {
     /** A value other than `v`, of its kind (what a code change could set). */
     const other = (v: unknown): unknown =>
         Array.isArray(v)
-              ? [...(v as unknown[]), "probe"]
-              : typeof v === "string"
-                ? `${v}-probe`
-                : typeof v === "number"
-                  ? v + 1
-                  : typeof v === "boolean"
-                    ? !v
-                    : { ...(v as object), probe: 1 };
+            ? [...(v as unknown[]), "probe"]
+            : typeof v === "string"
+              ? `${v}-probe`
+              : typeof v === "number"
+                ? v + 1
+                : typeof v === "boolean"
+                  ? !v
+                  : { ...(v as object), probe: 1 };
 
     // "Same" excuses every finding about the resources (policy/judge.ts): a property a policy judges
     // that the position does not see would ride along with a move that changes nothing else. So every
