@@ -16,7 +16,7 @@
  * Pure: no Pulumi runtime.
  */
 import { createHash } from "node:crypto";
-import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
+import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
@@ -123,6 +123,13 @@ export interface Position {
         /** The cut-in is over: its distribution is the stack's permanent edge (cutin.ended). */
         cutinEnded: boolean;
     };
+    /**
+     * What CloudFront reaches the ALB through, as the program resolved it by its AWS-owned name:
+     * the origin-facing prefix list (an internet-facing ALB) and the VPC-origin security group
+     * (an internal one); null: none (or not known yet). AWS owns both, so neither changes while
+     * the stack's VPC origin stays: a change is refused unless reviewed (policy/access.ts).
+     */
+    cloudFront: { prefixList: string | null; vpcOriginGroup: string | null };
     /** Every other judged property, per resource key (lib/resourceModel.ts). */
     fingerprints: Record<string, string>;
 }
@@ -134,6 +141,15 @@ export interface Position {
 function componentOutputs(views: readonly ResourceView[], type: string): Record<string, unknown> | undefined {
     const found = ofType(views, type);
     return found.length === 1 ? found[0].props : undefined;
+}
+
+function cloudFrontOf(views: readonly ResourceView[]): Position["cloudFront"] {
+    const alb = () => componentOutputs(views, COMPONENT_TYPES.routedAlb) as Partial<RoutedAlbOutputs> | undefined;
+    const id = (get: () => unknown) => {
+        const v = read(get);
+        return typeof v === "string" ? v : null;
+    };
+    return { prefixList: id(() => alb()?.cloudFrontPrefixList?.id), vpcOriginGroup: id(() => alb()?.cloudFrontVpcOrigin?.securityGroup?.id) };
 }
 
 function headersOf(views: readonly ResourceView[]): Position["headers"] {
@@ -667,6 +683,7 @@ export function positionOf(all: readonly ResourceView[]): Position {
         stickinessSeconds: stickinessOf(traffic),
         originVerify: originVerifyOf(views, rules, headers, primary),
         dates: datesOf(views),
+        cloudFront: cloudFrontOf(views),
         fingerprints: fingerprintsOf(views, edge),
     };
 }
@@ -714,6 +731,7 @@ function malformed(v: Record<string, unknown>): string | undefined {
     )
         return "liveColors";
     if (typeof v.legacyPresent !== "boolean") return "legacyPresent";
+    if (!isObject(v.cloudFront) || !isNullableString(v.cloudFront.prefixList) || !isNullableString(v.cloudFront.vpcOriginGroup)) return "cloudFront";
     if (!isObject(v.runs) || !perColor(v.runs.spring, isNullableString) || !(v.runs.legacy === null || perColor(v.runs.legacy, isNullableString)))
         return "runs";
     if (
