@@ -282,6 +282,11 @@ export function springShare(entry: Pick<TrafficEntry, "shares">): number {
     return round((entry.shares["spring-blue"] ?? 0) + (entry.shares["spring-green"] ?? 0));
 }
 
+/** The colors of a side that take public traffic somewhere in a position. */
+export function servingColors(p: Pick<Position, "traffic">, side: Side): Set<Color> {
+    return new Set(COLORS.filter((c) => p.traffic.some((e) => (e.shares?.[`${side}-${c}`] ?? 0) > 0)));
+}
+
 /** Every path pattern the tables name (for witness paths). */
 export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "paths">[])[]): string[] {
     return tables.flatMap((t) => t.flatMap((e) => e.paths ?? []));

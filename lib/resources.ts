@@ -78,6 +78,7 @@ export interface ListenerRuleProps extends Tags {
     conditions?: aws.lb.ListenerRuleCondition[];
 }
 export interface ListenerProps extends Tags {
+    arn?: string;
     protocol?: string;
     sslPolicy?: string;
     defaultActions?: aws.lb.ListenerDefaultAction[];

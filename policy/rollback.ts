@@ -4,7 +4,7 @@
  * period since a cutover recorded on the day, production keeps the rollback targets
  * `protect`ed, and nothing that carries live traffic is ever created anew.
  */
-import { Position, isCanaryRule, isViewerDistribution, springShare } from "../lib/position";
+import { Position, isCanaryRule, isViewerDistribution, servingColors, springShare } from "../lib/position";
 import { COLOR_TAG, IdProps, TYPES, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
 import { daysBetween, notToday } from "./clock";
 import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
@@ -156,4 +156,51 @@ export const rollbackTargetsNotRecreated = stackPolicy({
     },
 });
 
-export const rollbackPolicies = [rollbackTargetRetained, rollbackTargetProtected, rollbackTargetsNotRecreated];
+// ---------------------------------------------------------------------------
+// known-good-kept: a forward move never destroys what a move back to the known-good position needs.
+
+const SIDES = ["spring", "legacy"] as const;
+
+function keptFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "state") return [];
+    const { position: d, knownGood: k } = j.deployed;
+    const p = j.proposed;
+    const out: Finding[] = [];
+    if (d.legacyPresent && !p.legacyPresent && (!k || (k.legacyPresent && servingColors(k, "legacy").size > 0)))
+        out.push({
+            code: "known-good-needs-pair",
+            message: k
+                ? "the Beanstalk pair would be removed while the known-good position still sends Rails traffic: confirm a position that serves Spring 100 % first (npm run canary -- confirm)"
+                : "the Beanstalk pair would be removed with no known-good position confirmed: confirm the Spring 100 % position first (npm run canary -- confirm)",
+        });
+    if (!k) return out;
+    for (const side of SIDES) {
+        for (const c of servingColors(k, side)) {
+            const [was, now, good] = [d.runs[side]?.[c], p.runs[side]?.[c], k.runs[side]?.[c]];
+            if (good && now !== undefined && now !== good && now !== was)
+                out.push({
+                    code: "known-good-overwritten",
+                    message: `${side}-${c} serves ${good} in the known-good position; this update would run ${now} there, and a rollback would have nothing to go back to: confirm the current position first (npm run canary -- confirm)`,
+                });
+            const [dc, pc, kc] = [d.capacity[side]?.[c], p.capacity[side]?.[c], k.capacity[side]?.[c]];
+            if (typeof kc === "number" && typeof pc === "number" && pc < kc && (typeof dc !== "number" || pc < dc))
+                out.push({
+                    code: "known-good-capacity",
+                    message: `${side}-${c} serves in the known-good position with ${kc}; this update would leave it ${pc}: a rollback would land on too little capacity`,
+                });
+        }
+    }
+    return out;
+}
+
+export const knownGoodKept = stackPolicy({
+    name: "known-good-kept",
+    description:
+        "A forward move never takes away what a move back to the known-good position needs: what a color the known-good position serves runs there, the capacity it served with, and the Beanstalk pair while the known-good position sends Rails traffic.",
+    severity: "critical",
+    remediationSteps:
+        "Confirm the current position (npm run canary -- confirm) once it is healthy, then release onto, scale down or remove what the old known-good position used.",
+    forward: keptFindings,
+});
+
+export const rollbackPolicies = [rollbackTargetRetained, rollbackTargetProtected, rollbackTargetsNotRecreated, knownGoodKept];

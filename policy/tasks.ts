@@ -33,7 +33,9 @@
  * Any other container parameter is refused: it is one the pack has no rule for (closed world).
  */
 import { ecrRepositoryArn } from "../lib/ecr";
-import { ContainerDefinition, LogGroupProps, ResourceView, TYPES, TaskDefinitionProps, UNKNOWN, ofType, propsOf, read } from "../lib/resources";
+import { COLOR_TAG } from "../lib/contract";
+import { serviceTaskDefinition } from "../lib/position";
+import { ContainerDefinition, LogGroupProps, ResourceView, TYPES, TaskDefinitionProps, UNKNOWN, ofType, propsOf, read, tagsOf } from "../lib/resources";
 import { Finding, Judgement, stackPolicy } from "./judge";
 
 /** components/fargateService.ts CONTAINER_NAME (the service's loadBalancers name it). */
@@ -201,6 +203,26 @@ function taskDefinitionFindings(td: ResourceView, logGroups: readonly string[]):
     return [...out, ...containerProblems(list, logGroups)].map(f);
 }
 
+/**
+ * Each color's ECS service runs its own color's task definition of this stack: what a color runs
+ * is read from the task definition its service names (lib/position.ts), so a service pointing at
+ * the other color's, or at one outside the stack, would run what nobody released to it.
+ */
+function serviceFindings(j: Judgement): Finding[] {
+    return ofType(j.views, TYPES.ecsService).flatMap((service): Finding[] => {
+        const td = serviceTaskDefinition(j.views, service);
+        const color = tagsOf(service)[COLOR_TAG];
+        if (td && tagsOf(td)[COLOR_TAG] === color) return [];
+        return [
+            {
+                code: "service-task-definition",
+                message: `ECS service ${service.name} (${color ?? "no color"}) runs ${td ? `task definition ${td.name}, of color ${tagsOf(td)[COLOR_TAG] ?? "none"}` : "a task definition this stack does not declare"}: each color runs its own`,
+                urn: service.urn,
+            },
+        ];
+    });
+}
+
 export const taskDefinitionContained = stackPolicy({
     name: "task-definition-contained",
     description:
@@ -212,7 +234,7 @@ export const taskDefinitionContained = stackPolicy({
         const logGroups = ofType(j.views, TYPES.logGroup)
             .map((g) => read(() => propsOf<LogGroupProps>(g).name))
             .filter((n): n is string => typeof n === "string");
-        return ofType(j.views, TYPES.taskDefinition).flatMap((td) => taskDefinitionFindings(td, logGroups));
+        return [...ofType(j.views, TYPES.taskDefinition).flatMap((td) => taskDefinitionFindings(td, logGroups)), ...serviceFindings(j)];
     },
 });
 

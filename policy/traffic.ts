@@ -8,9 +8,25 @@ import { COLOR_TAG, COMPONENT_TYPES, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
 import { witnessPaths } from "../lib/pathPatterns";
-import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, patternsOf, sameHeader, springShare } from "../lib/position";
+import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, patternsOf, sameHeader, servingColors, springShare } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
-import { EcsServiceProps, ListenerRuleProps, ResourceView, TYPES, UNKNOWN, isColor, ofType, parentTypeOf, propsOf, read, tagsOf } from "../lib/resources";
+import { imageDigest } from "../lib/ecr";
+import {
+    COLORS,
+    EcsServiceProps,
+    ListenerProps,
+    ListenerRuleProps,
+    ResourceView,
+    Side,
+    TYPES,
+    UNKNOWN,
+    isColor,
+    ofType,
+    parentTypeOf,
+    propsOf,
+    read,
+    tagsOf,
+} from "../lib/resources";
 import { Finding, Judgement, rulesOf, stackPolicy } from "./judge";
 
 /** Round a share computed from per-mille weights back to the one decimal it was configured with. */
@@ -137,6 +153,30 @@ export function shapeProblems(rule: RuleRead, names: NonNullable<Position["heade
 const headersOrRefuse = (j: Judgement, what: string): Finding[] =>
     j.proposed.headers ? [] : [{ code: "headers-unknown", message: `cannot judge ${what}: the RoutedAlb records no header names (headers output)` }];
 
+/**
+ * Every rule sits on the HTTPS listener: the port-80 listener only redirects (and holds
+ * Beanstalk's default rule), and a forward moved there would serve nothing the catch-all on 443
+ * no longer has. A rule whose listener is not known yet (one created in this update) waits.
+ */
+function listenerFindings(j: Judgement, rules: readonly RuleRead[]): Finding[] {
+    const https = new Set(
+        ofType(j.views, TYPES.listener)
+            .filter((l) => read(() => propsOf<ListenerProps>(l).protocol) === "HTTPS")
+            .map((l) => read(() => propsOf<ListenerProps>(l).arn)),
+    );
+    if (https.has(UNKNOWN)) return [];
+    return rules
+        .filter((r) => {
+            const arn = read(() => propsOf<ListenerRuleProps>(r.view).listenerArn);
+            return arn !== UNKNOWN && !https.has(arn);
+        })
+        .map((r) => ({
+            code: "rule-listener",
+            message: `rule ${r.name} sits on a listener that is not the HTTPS listener: every rule the program builds sits on 443 (the port-80 listener only redirects)`,
+            urn: r.view.urn,
+        }));
+}
+
 export const listenerRulesAccounted = stackPolicy({
     name: "listener-rules-accounted",
     description:
@@ -167,6 +207,7 @@ export const listenerRulesAccounted = stackPolicy({
                     urn: catchAll[0].view.urn,
                 });
         }
+        out.push(...listenerFindings(j, rules));
         for (const rule of rules) {
             if ((rule.targets ?? []).some((t) => t.label === "other")) {
                 out.push({
@@ -320,9 +361,27 @@ export const targetsAccounted = stackPolicy({
 
 // ---------------------------------------------------------------------------
 
+/** Public forwards that split one side between its colors: the idle color takes payments with no flip, untested. */
+function splitColorFindings(p: Position): Finding[] {
+    const out: Finding[] = [];
+    for (const e of p.traffic) {
+        for (const side of ["spring", "legacy"] as const) {
+            const serving = (["blue", "green"] as const).filter((c) => (e.shares?.[`${side}-${c}`] ?? 0) > 0);
+            if (serving.length > 1)
+                out.push({
+                    code: "split-colors",
+                    message: `rule ${e.rule} sends ${side} traffic to both colors (${serving.map((c) => `${c} ${e.shares?.[`${side}-${c}`]}%`).join(", ")}): the idle color takes traffic only by a flip, after its release was tested`,
+                    subject: `${e.rule} ${side}`,
+                    measure: 1,
+                });
+        }
+    }
+    return out;
+}
+
 export const weightsWellFormed = stackPolicy({
     name: "weights-well-formed",
-    description: `Every forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups with integer weights 0–${ALB_MAX_WEIGHT}, not all zero; canary forwards name both colors of each side while the legacy pair exists.`,
+    description: `Every forward names 1–${ALB_MAX_TARGET_GROUPS_PER_FORWARD} target groups with integer weights 0–${ALB_MAX_WEIGHT}, not all zero; canary forwards name both colors of each side while the legacy pair exists; a public forward gives weight to one color of each side only (the idle one carries 0).`,
     severity: "critical",
     remediationSteps: "Let the RoutedAlb component build the rules from stack config; do not edit forward actions by hand.",
     check: (j) => {
@@ -347,6 +406,7 @@ export const weightsWellFormed = stackPolicy({
         }
         return out;
     },
+    positionFindings: splitColorFindings,
 });
 
 export const headerRoutesFirst = stackPolicy({
@@ -391,18 +451,31 @@ export const headerRoutesFirst = stackPolicy({
 /** The bound a stack may not raise above: one hour (a rollback waits that long for pinned users). */
 export const STICKINESS_CEILING_SECONDS = 3600;
 
-export const stickinessBounded = stackPolicy<{ maxSeconds: number }>({
+/** The shortest stickiness a stack may configure as its minimum: under a minute a payment's requests can land on both implementations. */
+export const STICKINESS_FLOOR_SECONDS = 60;
+
+export const stickinessBounded = stackPolicy<{ maxSeconds: number; minSeconds: number }>({
     name: "stickiness-bounded",
     description:
         "Public forwards keep stickiness on, for at most maxSeconds: a pinned session ignores a rollback until its cookie expires. What the deployed position already had does not block a move back that keeps or shortens it.",
     severity: "medium",
     remediationSteps: "Set canary.stickinessSeconds to at most the policy's maxSeconds (15 minutes in production).",
-    configSchema: { properties: { maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 } } },
-    configProblems: ({ maxSeconds }) =>
-        maxSeconds > STICKINESS_CEILING_SECONDS
+    configSchema: {
+        properties: {
+            maxSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: 900 },
+            minSeconds: { type: "integer", minimum: 1, maximum: ALB_MAX_STICKINESS_SECONDS, default: STICKINESS_FLOOR_SECONDS },
+        },
+    },
+    configProblems: ({ maxSeconds, minSeconds }) => [
+        ...(maxSeconds > STICKINESS_CEILING_SECONDS
             ? [`maxSeconds ${maxSeconds} is above ${STICKINESS_CEILING_SECONDS}: a rollback would wait over an hour for pinned sessions`]
-            : [],
-    positionFindings: (p, { maxSeconds }) =>
+            : []),
+        ...(minSeconds < STICKINESS_FLOOR_SECONDS
+            ? [`minSeconds ${minSeconds} is below ${STICKINESS_FLOOR_SECONDS}: stickiness that short is off in effect`]
+            : []),
+        ...(minSeconds > maxSeconds ? [`minSeconds ${minSeconds} is above maxSeconds ${maxSeconds}: no stickiness could pass`] : []),
+    ],
+    positionFindings: (p, { maxSeconds, minSeconds }) =>
         p.traffic.flatMap((e): Finding[] => {
             if (e.stickiness === 0)
                 return [
@@ -420,6 +493,15 @@ export const stickinessBounded = stackPolicy<{ maxSeconds: number }>({
                         message: `rule ${e.rule}: the stickiness duration is not a number of seconds: it cannot be judged, so it is refused`,
                         subject: e.rule,
                         measure: 1,
+                    },
+                ];
+            if (e.stickiness < minSeconds)
+                return [
+                    {
+                        code: "stickiness-short",
+                        message: `rule ${e.rule}: stickiness lasts ${e.stickiness}s, under ${minSeconds}s: a payment's requests can land on both implementations`,
+                        subject: e.rule,
+                        measure: minSeconds - e.stickiness,
                     },
                 ];
             if (e.stickiness > maxSeconds) {
@@ -469,7 +551,64 @@ export const singleWriter = stackPolicy({
         }),
 });
 
+// ---------------------------------------------------------------------------
+
+const SIDES: readonly Side[] = ["spring", "legacy"];
+const serving = servingColors;
+
+/**
+ * A release goes to a color that takes no public traffic, before and after the update (then QA
+ * through the header route, then a flip): never onto a color viewers reach, and never onto both
+ * colors of a side at once, which would leave no color with the release before.
+ */
+function releaseFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "state") return [];
+    const d = j.deployed.position;
+    const out: Finding[] = [];
+    for (const side of SIDES) {
+        const before = d.runs[side];
+        const after = j.proposed.runs[side];
+        if (!before || !after) continue;
+        const changed = COLORS.filter((c) => before[c] !== after[c]);
+        if (changed.length === 2)
+            out.push({
+                code: "release-both-colors",
+                message: `${side} blue and green would both run something new (${changed.map((c) => `${c}: ${before[c]} → ${after[c]}`).join("; ")}): release to the idle color only, so the other keeps the release before`,
+            });
+        for (const c of changed.filter((x) => serving(d, side).has(x) || serving(j.proposed, side).has(x)))
+            out.push({
+                code: "release-on-serving",
+                message: `${side}-${c} takes public traffic and would run ${after[c]} instead of ${before[c]}: release to the idle color, test it through the header route, then flip`,
+            });
+    }
+    return out;
+}
+
+/** Spring images pinned by digest: a tag can be moved to another image by a push, and ECS pulls it at the next task start. */
+function digestFindings(p: Position, requireDigest: boolean): Finding[] {
+    if (!requireDigest) return [];
+    return COLORS.filter((c) => typeof p.runs.spring[c] === "string" && !imageDigest(p.runs.spring[c]!)).map((c) => ({
+        code: "image-not-pinned",
+        message: `spring-${c} runs ${p.runs.spring[c]}, not pinned by digest (<repository>@sha256:<64 hex>): a push can change what it runs at its next task start`,
+        subject: `spring-${c}`,
+        measure: 1,
+    }));
+}
+
+export const releaseToIdle = stackPolicy<{ requireDigest: boolean }>({
+    name: "release-to-idle",
+    description:
+        "What a color runs (its Spring image, its Beanstalk version label) changes only on a color that takes no public traffic before or after the update, and on one color of a side at a time; Spring images are pinned by digest.",
+    severity: "critical",
+    remediationSteps:
+        "Release with npm run canary -- release (it targets the deployed idle color), test through the header route, then flip; pin images by digest (the release pipeline resolves it).",
+    configSchema: { properties: { requireDigest: { type: "boolean", default: true } } },
+    positionFindings: (p, { requireDigest }) => digestFindings(p, requireDigest),
+    forward: releaseFindings,
+});
+
 export const trafficPolicies = [
+    releaseToIdle,
     canaryStepLimit,
     listenerRulesAccounted,
     targetsAccounted,

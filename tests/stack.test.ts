@@ -3,7 +3,7 @@ import { diffPlans } from "../tools/plan/diff";
 import { PlanInputError, runPlan } from "../tools/plan/run";
 import { FIXTURES } from "./helpers";
 import { plan } from "./planCache";
-import { fingerprintProps } from "../lib/resourceModel";
+import { positionOf } from "../lib/position";
 import type { ResourceView } from "../lib/resources";
 
 const RULE = "aws:lb/listenerRule:ListenerRule";
@@ -75,17 +75,27 @@ describe("whole stacks (offline plan)", () => {
         }
     });
 
-    it("never fingerprints the QA token: the position cannot carry it or move with it", () => {
-        const view = (secretString: string): ResourceView => ({
-            type: "aws:secretsmanager/secretVersion:SecretVersion",
-            name: "qa-token",
-            urn: "urn:pulumi:production::payments-migration::aws:secretsmanager/secretVersion:SecretVersion::qa-token",
-            props: { secretId: "payments-migration/production/qa-token", secretString },
-            protect: false,
-        });
-        const props = fingerprintProps(view("s3cr3t-token-value"), { oldOrigin: null });
-        assert.deepEqual(props, { secretId: "payments-migration/production/qa-token" });
-        assert.deepEqual(fingerprintProps(view("another-value"), { oldOrigin: null }), props);
+    it("never carries the QA token in the position: the fingerprint names it, so a new token is no move and a literal value is one", () => {
+        const views = (token: string, secretString = token): ResourceView[] => [
+            {
+                type: "random:index/randomPassword:RandomPassword",
+                name: "qa-token",
+                urn: "urn:pulumi:production::payments-migration::random:index/randomPassword:RandomPassword::qa-token",
+                props: { length: 48, special: false, result: token },
+                protect: false,
+            },
+            {
+                type: "aws:secretsmanager/secretVersion:SecretVersion",
+                name: "qa-token",
+                urn: "urn:pulumi:production::payments-migration::aws:secretsmanager/secretVersion:SecretVersion::qa-token",
+                props: { secretId: "payments-migration/production/qa-token", secretString },
+                protect: false,
+            },
+        ];
+        const fingerprints = (v: ResourceView[]) => positionOf(v).fingerprints;
+        assert.doesNotMatch(JSON.stringify(positionOf(views("s3cr3t-token-value"))), /s3cr3t-token-value/);
+        assert.deepEqual(fingerprints(views("another-value")), fingerprints(views("s3cr3t-token-value")));
+        assert.notDeepEqual(fingerprints(views("s3cr3t-token-value", "1234")), fingerprints(views("s3cr3t-token-value")));
     });
 
     it("a canary weight change updates one listener rule's forward weights and nothing else", async () => {

@@ -336,7 +336,14 @@ describe("policy/traffic.ts", () => {
             });
 
             it("a release (a new image on that color) riding the same flip is refused: the move is forward", async () => {
-                assert.deepEqual(await codes(await proposed(RELEASE)), { [POLICY]: ["stickiness-long"], "rollback-time-bounded": ["rollback-too-slow"] });
+                // Judged as forward, the deployed over-bound stickiness is refused; and the release itself lands on the color
+                // that starts serving (release-to-idle), overwriting what the known-good position runs there (known-good-kept).
+                assert.deepEqual(await codes(await proposed(RELEASE)), {
+                    [POLICY]: ["stickiness-long"],
+                    "known-good-kept": ["known-good-overwritten"],
+                    "release-to-idle": ["release-on-serving"],
+                    "rollback-time-bounded": ["rollback-too-slow"],
+                });
             });
 
             it("redeploying the deployed state unchanged is no move, and passes", async () => {

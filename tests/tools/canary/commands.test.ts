@@ -68,14 +68,15 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
         const r = await canary(dir, ["flip", "spring", "green", "--scale-down-old", "1", "--stack", "production", "--apply"], { engine });
-        assert.equal(r.code, 0, r.out);
+        // The old color is what the known-good position serves until the flip is confirmed: it keeps its capacity (known-good-kept).
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /known-good-capacity/);
         const spring = engine.ups.map((t) => parse(t).config["payments-migration:spring"]);
         assert.deepEqual(
             spring.map((s) => [s.liveColor, s.blue.desiredCount, s.green.desiredCount]),
             [
                 ["blue", 3, 3], // capacity up, traffic unchanged
-                ["green", 3, 3], // traffic moves
-                ["green", 1, 3], // the old color shrinks after traffic left
+                ["green", 3, 3], // traffic moves; the old color keeps its tasks until the flip is confirmed
             ],
         );
         const failing = new FakeEngine(tempProject());
