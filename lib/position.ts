@@ -390,8 +390,8 @@ function capacityOf(views: readonly ResourceView[]): Position["capacity"] {
     return { spring, legacy };
 }
 
-/** Types whose resources are rollback targets: their `protect` is a coordinate. */
-const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.ecsService, TYPES.beanstalkEnvironment]);
+/** Types whose resources are rollback targets (the VPC origin is the internal ALB's only way in): their `protect` is a coordinate. */
+const PROTECTED_TYPES: ReadonlySet<string> = new Set([TYPES.loadBalancer, TYPES.listener, TYPES.ecsService, TYPES.beanstalkEnvironment, TYPES.vpcOrigin]);
 
 /** A distribution viewers reach: any but a staging distribution. */
 export function isViewerDistribution(v: ResourceView): boolean {
