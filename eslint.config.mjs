@@ -16,7 +16,10 @@ export default tseslint.config(
         rules: {
             "@typescript-eslint/no-floating-promises": "error",
             "@typescript-eslint/no-misused-promises": "error",
-            "@typescript-eslint/no-explicit-any": "warn",
+            // No `any` anywhere: the policy pack reads resources through typed views (lib/resources.ts),
+            // the tests read plan inputs typed by the provider's arguments (tests/planCache.ts), the
+            // engine stand-in speaks the generated protobuf classes (tools/engine).
+            "@typescript-eslint/no-explicit-any": "error",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
             "@typescript-eslint/no-require-imports": "off",
         },
@@ -26,6 +29,6 @@ export default tseslint.config(
         files: ["tools/**/*.ts"],
         rules: { "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }] },
     },
-    // The policy pack reads resources through typed views (lib/resources.ts): no `any` at all.
-    { files: ["policy/**/*.ts"], rules: { "@typescript-eslint/no-explicit-any": "error" } },
+    // Not yet typed (outside the change that made the rule an error): remove once it reads plans without `any`.
+    { files: ["tests/policy/originAccess.test.ts"], rules: { "@typescript-eslint/no-explicit-any": "warn" } },
 );

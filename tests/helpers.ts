@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,23 +15,29 @@ export const PROJECT = "payments-migration";
 export const FIXTURES = path.join(__dirname, "fixtures");
 
 /** A fixture stack file's project config as the program sees it (objects parsed, other namespaces dropped). */
-export function stackRaw(stack: string, dir = FIXTURES): Record<string, any> {
-    return rawProjectConfig(loadStackConfig(dir, stack).config, PROJECT) as Record<string, any>;
+export function stackRaw(stack: string, dir = FIXTURES): Record<string, unknown> {
+    return rawProjectConfig(loadStackConfig(dir, stack).config, PROJECT);
 }
 
-/** Set a value at a dotted path in a deep copy. */
-export function withValue(raw: Record<string, any>, dotted: string, value: unknown): Record<string, any> {
+/** Set a value at a dotted path in a deep copy (missing objects on the way are created). */
+export function withValue(raw: Record<string, unknown>, dotted: string, value: unknown): Record<string, unknown> {
     const copy = structuredClone(raw);
     const keys = dotted.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-    let node: any = copy;
+    let node: Record<string | number, unknown> = copy;
     for (const k of keys.slice(0, -1)) {
         node[k] ??= {};
-        node = node[k];
+        node = node[k] as Record<string | number, unknown>;
     }
     const last = keys[keys.length - 1];
     if (value === undefined) delete node[last];
     else node[last] = value;
     return copy;
+}
+
+/** `value`, which the test reads on through: a missing one fails the test here, naming `what`. */
+export function defined<T>(value: T | null | undefined, what = "the value the test reads"): T {
+    assert.ok(value !== undefined && value !== null, `${what} is missing`);
+    return value;
 }
 
 /**

@@ -8,7 +8,6 @@
  * Loaded by tools/register.js before anything else, so only node: modules at the top level.
  */
 import * as path from "node:path";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import Module = require("node:module");
 
 // ---------------------------------------------------------------------------------------------
@@ -34,8 +33,9 @@ export function deferClosureSerializer(): void {
     const load = moduleInternals._load;
     moduleInternals._load = function deferClosureSerializer(this: unknown, request, parent, isMain) {
         if (parent?.filename && deferredSuffixes.some((d) => d.request === request && parent.filename.endsWith(d.suffix))) {
-            let real: any;
-            const target = () => (real ??= load.call(Module, request, parent, isMain));
+            let real: Record<PropertyKey, unknown> | undefined;
+            // What require returns for these two: a module's exports object.
+            const target = () => (real ??= load.call(Module, request, parent, isMain) as Record<PropertyKey, unknown>);
             return new Proxy(
                 {},
                 {
@@ -86,7 +86,6 @@ export interface InProcessRun {
 }
 
 export function installMonitor(monitor: object, run: InProcessRun): void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     pulumi.runtime.setMockOptions(monitor, run.project, run.stack, run.preview, run.organization);
 }
@@ -99,14 +98,14 @@ export function installMonitor(monitor: object, run: InProcessRun): void {
 
 export interface PolicyProxyInternals {
     unknownCheckingProxy<T extends object>(o: T): T;
-    UnknownValueError: new (...args: any[]) => Error;
+    /** proxy.js: `new UnknownValueError(unknownTypeSentinel, props)`, props the path to the unknown value. */
+    UnknownValueError: new (unknownTypeSentinel: unknown, props: string[]) => Error;
     unknownStringValue: string;
 }
 
 let policyProxy: PolicyProxyInternals | undefined;
 
 export function policySdkProxy(): PolicyProxyInternals {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (policyProxy ??= require("@pulumi/policy/proxy") as PolicyProxyInternals);
 }
 
@@ -126,7 +125,6 @@ interface DebuggableModule {
 
 /** Run `f` with the SDK's promise leak detector replaced by the identity; restored afterwards. */
 export async function withPlainPromises<T>(f: () => Promise<T>): Promise<T> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
     const original = debuggable.debuggablePromise;
     debuggable.debuggablePromise = (p) => p;

@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { FIXTURES } from "../helpers";
-import { plan as sharedPlan } from "../planCache";
+import { FIXTURES, defined } from "../helpers";
+import { InputsOf, isOfType, plan as sharedPlan, resources } from "../planCache";
+import type { CutinEdgeOutputs } from "../../lib/contract";
+import type { CutinState } from "../../stack";
 import { CutinEdge, CutinEdgeArgs, headerTrafficConfig } from "../../components/cutinEdge";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
@@ -18,6 +20,8 @@ import { mandatoryViolations } from "../../tools/policy/evaluate";
 /** The cut-in fixtures: staging and production at the start of a cut-in (phase adopted). */
 const DIR = path.join(FIXTURES, "cutin");
 const DIST = "aws:cloudfront/distribution:Distribution";
+const CD_POLICY = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy";
+const RECORD = "aws:route53/record:Record";
 
 /** A phase as config: weighted phases at 5 %. */
 const setsFor = (phase: CutinPhase, weight = 5) => [
@@ -29,19 +33,33 @@ const setsFor = (phase: CutinPhase, weight = 5) => [
 const plan = (stack: string, sets: string[], deployedSets: string[] = sets): Promise<PlanRun> => sharedPlan(stack, sets, deployedSets, DIR);
 const phasePlan = (stack: string, phase: CutinPhase) => plan(stack, setsFor(phase));
 const byName = (p: PlanRun, name: string) => p.resources.find((r) => r.name === name);
+/** The distribution `name` (cutin-primary, cutin-staging), if the plan has it. */
+const distribution = (p: PlanRun, name: string) => resources(p, DIST).find((r) => r.name === name);
+/** The inputs of the distribution `name`, which the plan must have. */
+const distributionInputs = (p: PlanRun, name: string) => defined(distribution(p, name), name).inputs;
+/** The continuous deployment policy, if the plan has it. */
+const cdPolicy = (p: PlanRun) => resources(p, CD_POLICY).find((r) => r.name === "cutin-policy");
+/** The CutinEdge's registered outputs: lib/contract.ts's, and the old application it read. */
+const cutinRecord = (p: PlanRun) =>
+    defined(
+        p.states.find((s) => s.type === "payments:migration:CutinEdge"),
+        "the CutinEdge",
+    ).outputs as CutinEdgeOutputs & { oldApplication?: string | null };
+/** The stack's `cutin` export (stack.ts). */
+const cutinExport = (p: PlanRun) => p.outputs.cutin as CutinState;
 
-type Inputs = Record<string, any>;
+type DistributionInputs = InputsOf<typeof DIST>;
 /** What only one of the two may carry: the primary's hostnames and policy id, the staging flag, and tags (not distribution configuration). */
 const ONE_SIDED = ["aliases", "continuousDeploymentPolicyId", "staging", "tags"];
 /** The two distributions' inputs compared by the rule (lib/cutin.ts mirrorDifferences, written apart from stagingConfigOf). */
-const mirrorDifferences = (primary: Inputs, staging: Inputs) => mirror(primary as DistributionConfig, staging as DistributionConfig);
+const mirrorDifferences = (primary: DistributionInputs, staging: DistributionInputs) => mirror(primary as DistributionConfig, staging as DistributionConfig);
 
 /**
  * CloudFront's own promotion as the API reference describes UpdateDistributionWithStagingConfig:
  * the staging distribution's configuration onto the primary, except the primary's aliases and
  * continuous deployment policy id (tags are not configuration: the primary keeps its own).
  */
-function promotedByAws(primary: Inputs, staging: Inputs): Inputs {
+function promotedByAws(primary: DistributionInputs, staging: DistributionInputs): Record<string, unknown> {
     const copied = Object.fromEntries(Object.entries(staging).filter(([k]) => !ONE_SIDED.includes(k)));
     return { ...copied, aliases: primary.aliases, continuousDeploymentPolicyId: primary.continuousDeploymentPolicyId, tags: primary.tags };
 }
@@ -52,13 +70,13 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             for (const phase of CUTIN_PHASES) {
                 const p = await phasePlan(stack, phase);
                 const shape = edgeShape(phase);
-                const primary = byName(p, "cutin-primary")!;
+                const primary = distribution(p, "cutin-primary");
                 assert.ok(primary, `${phase}: the adopted primary`);
                 assert.equal(!!byName(p, "cutin-staging"), shape.staging, `${phase}: staging distribution`);
-                const policy = byName(p, "cutin-policy");
+                const policy = cdPolicy(p);
                 assert.equal(policy?.inputs.enabled, shape.policy?.enabled, `${phase}: policy enabled`);
                 assert.equal(primary.inputs.continuousDeploymentPolicyId !== undefined, !!shape.policy, `${phase}: policy attached`);
-                const origin = (primary.inputs.origins as any[])[0];
+                const origin = primary.inputs.origins[0];
                 assert.equal(origin.originId, shape.primaryOrigin === "old" ? "rails-prod" : "routed-alb", phase);
                 // No distribution of the program's own: the adopted one carries the hostnames.
                 assert.equal(p.resources.filter((r) => r.type === DIST).length, shape.staging ? 2 : 1);
@@ -73,15 +91,18 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         it(`${stack}: at every phase with a staging distribution, it equals the primary but for the origin (certificate, TLS, logging, errors, WAF, geo, functions, policies)`, async () => {
             for (const phase of CUTIN_PHASES.filter((p) => edgeShape(p).staging)) {
                 const p = await phasePlan(stack, phase);
-                const primary = byName(p, "cutin-primary")!.inputs as Inputs;
-                const staging = byName(p, "cutin-staging")!.inputs as Inputs;
+                const primary = distributionInputs(p, "cutin-primary");
+                const staging = distributionInputs(p, "cutin-staging");
                 assert.deepEqual(mirrorDifferences(primary, staging), [], `${stack} ${phase}`);
                 // What AWS forbids on a staging distribution: hostnames, HTTP/3.
                 assert.equal(staging.staging, true);
                 assert.equal(staging.aliases, undefined, `${phase}: a staging distribution has no aliases`);
                 assert.doesNotMatch(String(staging.httpVersion), /3/);
                 // The staging distribution's edge origin is the routed ALB (the origin-verify header), at every phase.
-                const edge = (staging.origins as Inputs[]).find((o) => o.originId === staging.defaultCacheBehavior.targetOriginId)!;
+                const edge = defined(
+                    staging.origins.find((o) => o.originId === staging.defaultCacheBehavior.targetOriginId),
+                    "the default behavior's origin",
+                );
                 assert.deepEqual(edge.customHeaders, [{ name: "X-Origin-Verify", value: "[secret:origin-verify]" }], phase);
                 // Once promoting, both distributions send to that same origin.
                 if (edgeShape(phase).primaryOrigin === "routed") assert.deepEqual(primary.origins, staging.origins, phase);
@@ -90,26 +111,27 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
     }
 
     it("production-like: the staging distribution carries the live distribution's certificate, logging, errors, WAF, geo restriction and functions", async () => {
-        const staging = byName(await phasePlan("production", "weight"), "cutin-staging")!.inputs as Inputs;
+        const staging = distributionInputs(await phasePlan("production", "weight"), "cutin-staging");
         assert.equal(staging.viewerCertificate.acmCertificateArn, "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000002");
         assert.equal(staging.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
-        assert.equal(staging.loggingConfig.bucket, "example-payments-cf-logs.s3.amazonaws.com");
-        assert.equal(staging.customErrorResponses.length, 3);
+        assert.equal(defined(staging.loggingConfig, "loggingConfig").bucket, "example-payments-cf-logs.s3.amazonaws.com");
+        assert.equal(defined(staging.customErrorResponses, "customErrorResponses").length, 3);
         assert.equal(staging.defaultRootObject, "v1/index.json");
-        assert.match(staging.webAclId, /webacl\/payments-api\//);
+        assert.match(defined(staging.webAclId, "webAclId"), /webacl\/payments-api\//);
         assert.deepEqual(staging.restrictions.geoRestriction.locations, ["CU", "IR", "KP", "SY"]);
-        assert.equal(staging.defaultCacheBehavior.functionAssociations[0].eventType, "viewer-response");
-        assert.equal(staging.defaultCacheBehavior.lambdaFunctionAssociations[0].eventType, "origin-response");
-        assert.equal(staging.defaultCacheBehavior.originRequestPolicyId, "216adef6-5c7f-47e4-b989-5492eafa07d3");
-        assert.equal(staging.orderedCacheBehaviors[0].targetOriginId, "routed-alb");
+        const behavior = staging.defaultCacheBehavior;
+        assert.equal(defined(behavior.functionAssociations, "functionAssociations")[0].eventType, "viewer-response");
+        assert.equal(defined(behavior.lambdaFunctionAssociations, "lambdaFunctionAssociations")[0].eventType, "origin-response");
+        assert.equal(behavior.originRequestPolicyId, "216adef6-5c7f-47e4-b989-5492eafa07d3");
+        assert.equal(defined(staging.orderedCacheBehaviors, "orderedCacheBehaviors")[0].targetOriginId, "routed-alb");
         assert.equal(staging.comment, "Payments API");
     });
 
     it("AWS's own promotion (UpdateDistributionWithStagingConfig) at the top rung gives the primary exactly what the stack declares at promoting", async () => {
         for (const stack of ["staging", "production"]) {
             const weight = await phasePlan(stack, "weight");
-            const promoting = byName(await phasePlan(stack, "promoting"), "cutin-primary")!.inputs as Inputs;
-            const byAws = promotedByAws(byName(weight, "cutin-primary")!.inputs as Inputs, byName(weight, "cutin-staging")!.inputs as Inputs);
+            const promoting = distributionInputs(await phasePlan(stack, "promoting"), "cutin-primary");
+            const byAws = promotedByAws(distributionInputs(weight, "cutin-primary"), distributionInputs(weight, "cutin-staging"));
             // So after that call and a refresh of the primary, the update of cutin.phase promoting changes nothing on it.
             assert.deepEqual(differingPaths(byAws, promoting), [], stack);
         }
@@ -117,12 +139,12 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
 
     it("the cut-in header: the sent slot's header, its value a secret the plan never shows, required at the header-based phases", async () => {
         const p = await phasePlan("production", "header");
-        const policy = byName(p, "cutin-policy")!.inputs as Inputs;
-        assert.deepEqual(policy.trafficConfig.singleHeaderConfig, { header: "aws-cf-cd-payments-cutin-a", value: "[secret]" });
-        assert.equal((p.outputs.cutin as Inputs).header, "aws-cf-cd-payments-cutin-a");
+        const policy = defined(cdPolicy(p), "cutin-policy").inputs;
+        assert.deepEqual(defined(policy.trafficConfig, "trafficConfig").singleHeaderConfig, { header: "aws-cf-cd-payments-cutin-a", value: "[secret]" });
+        assert.equal(cutinExport(p).header, "aws-cf-cd-payments-cutin-a");
         // Slot b once the rotation switches to it.
         const b = await plan("production", [...setsFor("header"), "cutin.header.send=b", "cutin.header.values.b=fixture-header-secret-000b"]);
-        assert.equal((byName(b, "cutin-policy")!.inputs as Inputs).trafficConfig.singleHeaderConfig.header, "aws-cf-cd-payments-cutin-b");
+        assert.equal(defined(defined(cdPolicy(b), "cutin-policy").inputs.trafficConfig?.singleHeaderConfig).header, "aws-cf-cd-payments-cutin-b");
         // Whatever the config holds, the program hands CloudFront a secret: encrypted in the state, [secret] in previews.
         const config = headerTrafficConfig("aws-cf-cd-x-a", "fixture-header-secret-0001");
         assert.equal(await pulumi.isSecret(config.singleHeaderConfig.value), true);
@@ -154,13 +176,14 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         // Nothing added, removed, replaced or changed: the viewer path stays exactly as it is.
         const d = diffPlans(before, after);
         assert.deepEqual([d.added, d.removed, d.changed], [[], [], []]);
-        const record = after.states.find((x) => x.type === "payments:migration:CutinEdge")!.outputs as Inputs;
-        assert.deepEqual([record.ended, record.oldApplication, (after.outputs.cutin as Inputs).ended], [true, null, true]);
+        const record = cutinRecord(after);
+        assert.deepEqual([record.ended, record.oldApplication, cutinExport(after).ended], [true, null, true]);
         assert.deepEqual(mandatoryViolations(await checkPlan(after, { dir: DIR })), []);
         // Afterwards the old pair may leave the config: still nothing changes.
         const file = fs.readFileSync(`${DIR}/Pulumi.production.yaml`, "utf8");
-        const without = (drop: (cutin: Inputs, config: Inputs) => void, sets: string[]) => {
-            const doc = parse(file) as { config: Inputs };
+        type YamlMap = Record<string, unknown>;
+        const without = (drop: (cutin: YamlMap, config: YamlMap) => void, sets: string[]) => {
+            const doc = parse(file) as { config: { "payments-migration:cutin": YamlMap } & YamlMap };
             drop(doc.config["payments-migration:cutin"], doc.config);
             return runPlan({
                 stack: "production",
@@ -196,8 +219,8 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         ];
         for (const [label, sets] of cases) {
             const p = await plan("production", sets, label === "retired" ? promoted : sets);
-            const record = p.states.find((s) => s.type === "payments:migration:CutinEdge")!.outputs as any;
-            const exported = p.outputs.cutin as any;
+            const record = cutinRecord(p);
+            const exported = cutinExport(p);
             assert.deepEqual(
                 {
                     phase: exported.phase,
@@ -220,10 +243,10 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
 
     it("adopted: the live distribution and records are imported exactly as configured, protected in production", async () => {
         const p = await phasePlan("production", "adopted");
-        const primary = byName(p, "cutin-primary")!;
+        const primary = defined(distribution(p, "cutin-primary"), "cutin-primary");
         assert.equal(primary.options.import, "E2EXAMPLELIVE01");
         assert.equal(primary.options.protect, true);
-        assert.equal((primary.inputs.origins as any[])[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
+        assert.equal(primary.inputs.origins[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
         assert.deepEqual(primary.inputs.aliases, ["api.payments.example.com"]);
         assert.equal(primary.inputs.httpVersion, "http2");
         const records = p.resources.filter((r) => r.name.startsWith("cutin-record-"));
@@ -231,7 +254,7 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             records.map((r) => r.options.import),
             ["Z0EXAMPLE00000000000001_api.payments.example.com_A", "Z0EXAMPLE00000000000001_api.payments.example.com_AAAA"],
         );
-        assert.ok(records.every((r) => (r.inputs.aliases as any[])[0].name === "d1example0live.cloudfront.net"));
+        assert.ok(records.every((r) => isOfType(r, RECORD) && defined(r.inputs.aliases, `${r.name}: aliases`)[0].name === "d1example0live.cloudfront.net"));
         // Once in the state, adoption "managed" drops the import option and changes nothing else.
         const managed = await plan("production", ["cutin.adoption=managed"]);
         const d = diffPlans(p, managed);
@@ -311,7 +334,8 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             d.changed.map((c) => [c.name, c.paths]),
             [["cutin-policy", ["trafficConfig.singleWeightConfig.weight"]]],
         );
-        assert.equal((byName(await plan("production", setsFor("weight", 10)), "cutin-policy")!.inputs.trafficConfig as any).singleWeightConfig.weight, 0.1);
+        const tenPercent = defined(cdPolicy(await plan("production", setsFor("weight", 10))), "cutin-policy").inputs;
+        assert.equal(defined(tenPercent.trafficConfig?.singleWeightConfig).weight, 0.1);
     });
 
     it("the rollback from promoted is the primary's origin alone, back to the old Beanstalk CNAME", async () => {
@@ -321,8 +345,8 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
             d.changed.map((c) => c.name),
             ["cutin-primary"],
         );
-        const back = byName(await plan("production", setsFor("adopted"), setsFor("promoted")), "cutin-primary")!;
-        assert.equal((back.inputs.origins as any[])[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
+        const back = distributionInputs(await plan("production", setsFor("adopted"), setsFor("promoted")), "cutin-primary");
+        assert.equal(back.origins[0].domainName, "payments-prod.eu-west-1.elasticbeanstalk.com");
     });
 
     it("the plan shows the phase, both edge paths with their shares, and the diagram", async () => {

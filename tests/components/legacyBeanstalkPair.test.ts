@@ -1,18 +1,19 @@
 import { strict as assert } from "node:assert";
-import { byType, one, plan } from "../planCache";
+import { defined } from "../helpers";
+import { InputsOf, plan, resource, resources } from "../planCache";
 
 const ENV = "aws:elasticbeanstalk/environment:Environment";
 const APP = "aws:elasticbeanstalk/application:Application";
 
-function settings(env: { inputs: any }): Record<string, string> {
-    return Object.fromEntries(env.inputs.settings.map((s: any) => [`${s.namespace}/${s.name}`, s.value]));
+function settings(env: { inputs: InputsOf<typeof ENV> }): Record<string, string> {
+    return Object.fromEntries(defined(env.inputs.settings, "settings").map((s) => [`${s.namespace}/${s.name}`, s.value]));
 }
 
 describe("LegacyBeanstalkPair (through mocks)", () => {
     for (const color of ["blue", "green"] as const) {
         it(`${color}: joins the routed ALB in shared mode with the ALB's own security group`, async () => {
             const p = await plan("production");
-            const env = one(p, ENV, `legacy-${color}`);
+            const env = resource(p, ENV, `legacy-${color}`);
             const s = settings(env);
             assert.equal(s["aws:elasticbeanstalk:environment/LoadBalancerType"], "application");
             assert.equal(s["aws:elasticbeanstalk:environment/LoadBalancerIsShared"], "true");
@@ -40,8 +41,8 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
     }
 
     it("uses an existing application by name in production and creates one in staging", async () => {
-        assert.equal(byType(await plan("production"), APP).length, 0);
-        assert.equal(one(await plan("staging"), APP, "legacy-app").inputs.name, "payments-api-staging");
+        assert.equal(resources(await plan("production"), APP).length, 0);
+        assert.equal(resource(await plan("staging"), APP, "legacy-app").inputs.name, "payments-api-staging");
     });
 
     it("finds each color's target group by Beanstalk's environment-id tag and routes to it", async () => {
@@ -61,13 +62,13 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
     it("takes target group ARNs from config when given", async () => {
         const arn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/awseb-given/0123456789abcdef";
         const p = await plan("production", [`legacy.targetGroupArns.blue=${arn}`, `legacy.targetGroupArns.green=${arn.replace("given", "other")}`]);
-        const rule = one(p, "aws:lb/listenerRule:ListenerRule", "alb-qa-legacy-blue");
-        assert.equal(rule.inputs.actions[0].forward.targetGroups[0].arn, arn);
+        const rule = resource(p, "aws:lb/listenerRule:ListenerRule", "alb-qa-legacy-blue");
+        assert.equal(defined(rule.inputs.actions[0].forward, "forward").targetGroups[0].arn, arn);
     });
 
     it("is gone, with its QA routes, once decommissioned at 100 %", async () => {
         const p = await plan("production", ["legacy.decommissioned=true", "canary.weight=100", "canary.routes[0].weight=100"]);
-        assert.equal(byType(p, ENV).length, 0);
+        assert.equal(resources(p, ENV).length, 0);
         assert.ok(p.routing.every((r) => r.targets.every((t) => t.side === "spring")));
         assert.ok(!p.routing.some((r) => r.name.startsWith("qa-legacy")));
     });

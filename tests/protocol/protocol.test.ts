@@ -102,9 +102,10 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     it("both stack transformations (SDK-side and through the engine) apply in both runs, to every log group and nothing else", async () => {
         const run = await runs.get("staging, with stack transformations")!;
         const offline = await offlinePlan(CASES["staging, with stack transformations"]);
+        const tagsOf = (r: { inputs: Record<string, unknown> }) => (r.inputs as { tags?: Record<string, string> }).tags;
         for (const resources of [run.resources, offline.states]) {
             const tagged = resources
-                .filter((r) => (r.inputs as any).tags?.["transformed-by"] === "stack" && (r.inputs as any).tags?.["transformed-by-engine"] === "yes")
+                .filter((r) => tagsOf(r)?.["transformed-by"] === "stack" && tagsOf(r)?.["transformed-by-engine"] === "yes")
                 .map((r) => r.type);
             assert.ok(tagged.length >= 2, JSON.stringify(tagged));
             assert.deepEqual([...new Set(tagged)], ["aws:cloudwatch/logGroup:LogGroup"]);

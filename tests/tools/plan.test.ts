@@ -2,21 +2,27 @@ import { strict as assert } from "node:assert";
 import { main } from "../../tools/plan";
 import { parseConfigPath, setAtPath, parseCliValue } from "../../tools/plan/stackFile";
 import { spawnSync } from "node:child_process";
-import { FIXTURES, ROOT } from "../helpers";
+import type { PlanDiff } from "../../tools/plan/diff";
+import type { PlanResult } from "../../tools/plan/types";
+import type { Violation } from "../../tools/policy/evaluate";
+import { FIXTURES, ROOT, defined } from "../helpers";
+
+/** What `npm run plan -- --json` prints (tools/plan.ts). */
+type PlanJson = PlanResult & { policy: { violations: Violation[] }; diff?: PlanDiff };
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
     let err = "";
     const o = process.stdout.write.bind(process.stdout);
     const e = process.stderr.write.bind(process.stderr);
-    (process.stdout as any).write = (s: string) => ((out += s), true);
-    (process.stderr as any).write = (s: string) => ((err += s), true);
+    process.stdout.write = (s: string) => ((out += s), true);
+    process.stderr.write = (s: string) => ((err += s), true);
     try {
         const code = await main(args, { dir: FIXTURES });
         return { code, out, err };
     } finally {
-        (process.stdout as any).write = o;
-        (process.stderr as any).write = e;
+        process.stdout.write = o;
+        process.stderr.write = e;
     }
 }
 
@@ -24,14 +30,20 @@ describe("npm run plan", () => {
     it("--json prints one document with stack, project, resources (with options) and routing", async () => {
         const { code, out } = await run(["--stack", "production", "--json"]);
         assert.equal(code, 0);
-        const doc = JSON.parse(out);
+        const doc = JSON.parse(out) as PlanJson;
         assert.equal(doc.stack, "production");
         assert.equal(doc.project, "payments-migration");
-        const r = doc.resources.find((x: any) => x.name === "legacy-blue");
+        const r = defined(
+            doc.resources.find((x) => x.name === "legacy-blue"),
+            "legacy-blue",
+        );
         assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "options", "parent", "type", "urn"]);
         assert.deepEqual(Object.keys(r.options).sort(), ["dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
-        assert.match(r.parent, /LegacyBeanstalkPair::legacy$/);
-        const rule = doc.routing.find((x: any) => x.name === "canary-default");
+        assert.match(defined(r.parent, "its parent"), /LegacyBeanstalkPair::legacy$/);
+        const rule = defined(
+            doc.routing.find((x) => x.name === "canary-default"),
+            "canary-default",
+        );
         assert.deepEqual(Object.keys(rule.targets[0]).sort(), ["color", "percent", "side", "weight"]);
         assert.equal(rule.priority, 40000);
     });
@@ -92,10 +104,10 @@ describe("npm run plan", () => {
         );
         r = await run(["--stack", "production", "--set", "canary.weight=50", "--json"]);
         assert.equal(r.code, 1);
-        const doc = JSON.parse(r.out);
+        const doc = JSON.parse(r.out) as PlanJson;
         assert.equal(doc.policy.violations.length, 1);
         assert.deepEqual(Object.keys(doc.policy.violations[0]).sort(), ["level", "message", "policy", "urn"]);
-        assert.match(doc.policy.violations[0].urn, /^urn:pulumi:production::payments-migration::/);
+        assert.match(defined(doc.policy.violations[0].urn, "the violation's URN"), /^urn:pulumi:production::payments-migration::/);
         r = await run(["--stack", "production", "--set", "canary.weight=0", "--deployed", "canary.weight=50"]);
         assert.equal(r.code, 0, r.out);
         r = await run(["--stack", "staging"]);
@@ -116,12 +128,12 @@ describe("npm run plan", () => {
             /Compared with production:\nResource diff: 0 to add, 0 to remove, 1 to change, 0 to replace\n~ alb-canary-default \(aws:lb\/listenerRule:ListenerRule\)\n {4}actions\[0\]\.forward\.targetGroups\[1\]\.weight: 990 → 950\n {4}actions\[0\]\.forward\.targetGroups\[2\]\.weight: 10 → 50\n/,
         );
         r = await run(["--stack", "staging", "--diff", "production", "--json"]);
-        const diff = JSON.parse(r.out).diff;
+        const diff = defined((JSON.parse(r.out) as PlanJson).diff, "the diff");
         assert.ok(
-            diff.added.some((x: any) => x.type === "awsx:ec2:Vpc"),
+            diff.added.some((x) => x.type === "awsx:ec2:Vpc"),
             "staging builds a VPC production does not",
         );
-        assert.ok(diff.changed.some((x: any) => x.name === "alb" && x.paths.includes("enableDeletionProtection")));
+        assert.ok(diff.changed.some((x) => x.name === "alb" && x.paths.includes("enableDeletionProtection")));
         r = await run(["--stack", "production", "--diff", "nothing/here.yaml"]);
         assert.equal(r.code, 2);
         assert.match(r.err, /--diff: no file nothing\/here.yaml/);
@@ -130,22 +142,28 @@ describe("npm run plan", () => {
     it("--first-deploy plans a new stack's first preview: computed values unknown, policies that need them can't run", async () => {
         let r = await run(["--stack", "production", "--first-deploy", "--json"]);
         assert.equal(r.code, 1, "a first deployment counts as coming from 0%: 1% skips the 0.1% rung");
-        const doc = JSON.parse(r.out);
-        const rule = doc.resources.find((x: any) => x.name === "alb-canary-default");
+        const doc = JSON.parse(r.out) as PlanJson;
+        const rule = defined(
+            doc.resources.find((x) => x.name === "alb-canary-default"),
+            "alb-canary-default",
+        );
         assert.equal(rule.inputs.listenerArn, "[unknown]");
         assert.deepEqual(
-            doc.routing.find((x: any) => x.name === "canary-default").targets.map((t: any) => `${t.side}-${t.color}`),
+            defined(
+                doc.routing.find((x) => x.name === "canary-default"),
+                "canary-default",
+            ).targets.map((t) => `${t.side}-${t.color}`),
             ["legacy-blue", "legacy-green", "spring-blue", "spring-green"],
         );
         const v = doc.policy.violations;
         assert.deepEqual(
-            v.filter((x: any) => x.level === "mandatory").map((x: any) => x.policy),
+            v.filter((x) => x.level === "mandatory").map((x) => x.policy),
             ["canary-step-limit", "canary-step-limit"],
         );
-        const cantRun = v.filter((x: any) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
+        const cantRun = v.filter((x) => /^can't run policy '[a-z-]+' during preview: .* can't be known during preview$/.test(x.message));
         // The pack reads the values a first preview cannot know one by one: only a check that compares two of them waits.
-        assert.deepEqual([...new Set(cantRun.map((x: any) => x.policy))].sort(), ["ecs-distinct-roles"]);
-        assert.ok(cantRun.every((x: any) => x.level === "advisory"));
+        assert.deepEqual([...new Set(cantRun.map((x) => x.policy))].sort(), ["ecs-distinct-roles"]);
+        assert.ok(cantRun.every((x) => x.level === "advisory"));
         r = await run(["--stack", "production", "--first-deploy", "--set", "canary.weight=0", "--set", "canary.routes[0].weight=0.1"]);
         assert.equal(r.code, 0, r.out);
     });

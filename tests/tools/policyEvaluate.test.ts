@@ -7,6 +7,9 @@ import { strict as assert } from "node:assert";
 import type { Policies } from "@pulumi/policy";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { PolicyConfigError, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
+import type { RoutedAlbOutputs } from "../../lib/contract";
+import { propsOf } from "../../lib/resources";
+import { defined } from "../helpers";
 import { plan } from "../planCache";
 import { T, mutated } from "../policy/harness";
 
@@ -111,10 +114,10 @@ describe("offline policy evaluation (engine semantics)", () => {
                 description: "",
                 validateStack: (args) => {
                     const alb = args.resources.find((r) => r.type === "payments:migration:RoutedAlb")!;
-                    seen.routing = (alb.props as any).routing.map((r: any) => r.name);
+                    seen.routing = defined(propsOf<RoutedAlbOutputs>(alb).routing, "routing").map((r) => r.name);
                     const rule = args.resources.find((r) => r.type === T.rule)!;
                     seen.ruleParent = rule.parent?.type;
-                    seen.ruleArn = typeof (rule.props as any).arn;
+                    seen.ruleArn = typeof propsOf<{ arn?: string }>(rule).arn;
                 },
             },
             {

@@ -7,7 +7,6 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import Module = require("node:module");
 import { DEFERRED_IMPORTS, forgetProgramModules, policySdkProxy, withPlainPromises } from "../../tools/sdkInternals";
 import { ROOT_STACK_TYPE } from "../../tools/engine/monitor";
@@ -27,7 +26,8 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
             assert.equal(inCache(shim), false, "the TypeScript shim was loaded eagerly");
             for (const { request, importer } of DEFERRED_IMPORTS) {
                 const file = path.join(SDK, ...importer.split("/"));
-                const stub = (Module as unknown as { _load: (...a: unknown[]) => any })._load(
+                // Module._load is Node's internal loader (untyped): what it returns here is a module's exports object.
+                const stub = (Module as unknown as { _load: (...a: unknown[]) => Record<string, unknown> })._load(
                     request,
                     { id: file, filename: file, paths: module.paths },
                     false,
@@ -97,7 +97,6 @@ describe("SDK internals the offline tools rely on (@pulumi/pulumi and @pulumi/po
         });
 
         it("is the identity inside withPlainPromises, and the SDK's own wrapper again afterwards", async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
             const debuggable = require("@pulumi/pulumi/runtime/debuggable");
             const p = Promise.resolve(1);
             const inside = await withPlainPromises(async () => debuggable.debuggablePromise(p, "test") === p);

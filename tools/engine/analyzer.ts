@@ -17,18 +17,22 @@ import * as grpc from "@grpc/grpc-js";
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { PolicyReport, resolvePolicyConfig, ResolvedPolicyConfig, Violation } from "../policy/evaluate";
 import { ProgramLaunch, childEnv, languageHostConfig } from "./program";
-import { PlanMonitor } from "./monitor";
+import { PlanMonitor, StructData } from "./monitor";
 import type { RecordedResource } from "../plan/mocks";
+import type { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import type { AnalyzeResponse, AnalyzerInfo, AnalyzerResourceOptions, ConfigureAnalyzerRequest } from "@pulumi/pulumi/proto/analyzer_pb";
+import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb");
-const structproto = require("google-protobuf/google/protobuf/struct_pb");
-const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
-/* eslint-enable @typescript-eslint/no-require-imports */
+const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyproto = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
 
+// The generated enum is a plain object of names to numbers (no reverse mapping, unlike a TypeScript enum).
 const LEVEL_NAMES: Record<number, EnforcementLevel> = Object.fromEntries(
-    Object.entries(analyzerproto.EnforcementLevel as Record<string, number>).map(([k, v]) => [v, k.toLowerCase() as EnforcementLevel]),
+    Object.entries(analyzerproto.EnforcementLevel)
+        .filter((e): e is [string, number] => typeof e[1] === "number")
+        .map(([k, v]) => [v, k.toLowerCase() as EnforcementLevel]),
 );
 
 export class PackStartError extends Error {
@@ -42,7 +46,7 @@ export class PackStartError extends Error {
 }
 
 export interface RunningPack {
-    client: any;
+    client: AnalyzerClient;
     /** Analyses run one at a time: Configure and ConfigureStack set process-wide state in the pack. */
     queue: Promise<unknown>;
     process: ChildProcess;
@@ -85,14 +89,18 @@ export function startPack(packDir: string, engineAddress: string, stackEnv: Stac
     });
 }
 
-function call<T>(client: any, method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
+/** One unary call, `send` given the callback: `call<Resp>((cb) => client.method(req, cb))`. */
+function call<Resp>(send: (cb: (err: grpc.ServiceError | null, resp: Resp) => void) => unknown): Promise<Resp> {
+    return new Promise((resolve, reject) => send((err, resp) => (err ? reject(err) : resolve(resp))));
 }
 
-/** The pack's policies as GetAnalyzerInfo describes them: what the CLI reconciles the config file with. */
-function servedPolicies(info: any): { policies: Policies; descriptions: Map<string, string> } {
+/**
+ * The pack's policies as GetAnalyzerInfo describes them: what the CLI reconciles the config file with.
+ * Only their names, levels and config schemas (all resolvePolicyConfig reads): the validate functions stay in the pack.
+ */
+function servedPolicies(info: AnalyzerInfo): { policies: Policies; descriptions: Map<string, string> } {
     const descriptions = new Map<string, string>();
-    const policies = info.getPoliciesList().map((p: any) => {
+    const policies = info.getPoliciesList().map((p) => {
         descriptions.set(p.getName(), p.getDescription());
         const schema = p.getConfigschema();
         return {
@@ -105,19 +113,29 @@ function servedPolicies(info: any): { policies: Policies; descriptions: Map<stri
     return { policies, descriptions };
 }
 
-function policyConfigMessage(config: Record<string, ResolvedPolicyConfig>): any {
+function policyConfigMessage(config: Record<string, ResolvedPolicyConfig>): ConfigureAnalyzerRequest {
     const req = new analyzerproto.ConfigureAnalyzerRequest();
     for (const [name, c] of Object.entries(config)) {
         const pc = new analyzerproto.PolicyConfig();
-        pc.setEnforcementlevel(analyzerproto.EnforcementLevel[c.enforcementLevel.toUpperCase()]);
-        pc.setProperties(structproto.Struct.fromJavaScript(c.properties));
+        pc.setEnforcementlevel(analyzerproto.EnforcementLevel[c.enforcementLevel.toUpperCase() as Uppercase<EnforcementLevel>]);
+        // The config file's JSON (and the schemas' defaults).
+        pc.setProperties(structproto.Struct.fromJavaScript(c.properties as StructData));
         req.getPolicyconfigMap().set(name, pc);
     }
     return req;
 }
 
+/** What an AnalyzeRequest and an AnalyzerResource share. */
+interface ResourceMessage {
+    setType(value: string): unknown;
+    setUrn(value: string): unknown;
+    setName(value: string): unknown;
+    setProperties(value?: Struct): unknown;
+    setOptions(value?: AnalyzerResourceOptions): unknown;
+}
+
 /** Fill what an AnalyzeRequest and an AnalyzerResource share: type, URN, name, properties, options. */
-function describe(message: any, r: RecordedResource, properties: unknown): any {
+function describe<M extends ResourceMessage>(message: M, r: RecordedResource, properties: StructData | undefined): M {
     const opts = new analyzerproto.AnalyzerResourceOptions();
     opts.setProtect(r.options.protect);
     opts.setIgnorechangesList(r.options.ignoreChanges);
@@ -125,7 +143,7 @@ function describe(message: any, r: RecordedResource, properties: unknown): any {
     message.setType(r.type);
     message.setUrn(r.urn);
     message.setName(r.name);
-    message.setProperties(structproto.Struct.fromJavaScript((properties ?? {}) as Record<string, unknown>));
+    message.setProperties(structproto.Struct.fromJavaScript(properties ?? {}));
     message.setOptions(opts);
     return message;
 }
@@ -153,7 +171,7 @@ export function analyze(
 }
 
 async function analyzeNow(
-    client: any,
+    client: AnalyzerClient,
     monitor: PlanMonitor,
     policyConfigFile: Record<string, unknown>,
     stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">,
@@ -166,12 +184,13 @@ async function analyzeNow(
         violations: [],
         notApplicable: [],
     };
-    const collect = (resp: any, analyzed: string | null) => collectDiagnostics(report, descriptions, resp, analyzed);
+    const collect = (resp: AnalyzeResponse, analyzed: string | null) => collectDiagnostics(report, descriptions, resp, analyzed);
 
     // Analyze: each registration's inputs, in registration order (reads are not analyzed).
     for (const r of monitor.recorded) {
         if (monitor.reads.has(r.urn)) continue;
-        collect(await call(client, "analyze", describe(new analyzerproto.AnalyzeRequest(), r, monitor.rawInputs.get(r.urn))), r.urn);
+        const request = describe(new analyzerproto.AnalyzeRequest(), r, monitor.rawInputs.get(r.urn));
+        collect(await call<AnalyzeResponse>((cb) => client.analyze(request, cb)), r.urn);
     }
 
     // AnalyzeStack: every resource's outputs, with parents and dependencies.
@@ -184,19 +203,19 @@ async function analyzeNow(
             return res;
         }),
     );
-    collect(await call(client, "analyzeStack", stackAnalysis), null);
+    collect(await call<AnalyzeResponse>((cb) => client.analyzeStack(stackAnalysis, cb)), null);
     return report;
 }
 
 /** The handshake before any analysis, as the engine does it: plugin info, the resolved policy config, the stack. */
-async function configurePack(client: any, policyConfigFile: Record<string, unknown>, stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">) {
-    const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
-    await call(client, "getPluginInfo", new emptyproto.Empty());
+async function configurePack(client: AnalyzerClient, policyConfigFile: Record<string, unknown>, stackEnv: StackEnv & Pick<ProgramLaunch, "secretKeys">) {
+    const info = await call<AnalyzerInfo>((cb) => client.getAnalyzerInfo(new emptyproto.Empty(), cb));
+    await call((cb) => client.getPluginInfo(new emptyproto.Empty(), cb));
     const { policies, descriptions } = servedPolicies(info);
     // Every served policy carries its effective level (its own, else the pack's), so the
     // pack-level default passed here is never used.
     const config = resolvePolicyConfig(policies, "mandatory", policyConfigFile);
-    await call(client, "configure", policyConfigMessage(config));
+    await call((cb) => client.configure(policyConfigMessage(config), cb));
 
     const stackReq = new analyzerproto.AnalyzerStackConfigureRequest();
     stackReq.setStack(stackEnv.stack);
@@ -205,12 +224,12 @@ async function configurePack(client: any, policyConfigFile: Record<string, unkno
     stackReq.setDryRun(stackEnv.preview);
     stackReq.setConfigSecretKeysList([...stackEnv.secretKeys]);
     for (const [k, v] of Object.entries(stackEnv.config)) stackReq.getConfigMap().set(k, v);
-    await call(client, "configureStack", stackReq);
+    await call((cb) => client.configureStack(stackReq, cb));
     return { info, policies, descriptions };
 }
 
 /** A response's diagnostics as violations (a resource policy's without a URN is the analyzed resource's), and its not-applicables. */
-function collectDiagnostics(report: Analysis, descriptions: Map<string, string>, resp: any, analyzed: string | null): void {
+function collectDiagnostics(report: Analysis, descriptions: Map<string, string>, resp: AnalyzeResponse, analyzed: string | null): void {
     for (const d of resp.getDiagnosticsList()) {
         // The policy server prefixes the policy's description to the reported message.
         const description = descriptions.get(d.getPolicyname()) ?? "";

@@ -19,15 +19,33 @@ import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, UNKNOWN } from "../plan/mocks";
 
-// Generated protobuf classes of the program's own @pulumi/pulumi (no typings for the JS files we need).
-/* eslint-disable @typescript-eslint/no-require-imports */
-const resproto = require("@pulumi/pulumi/proto/resource_pb");
-const provproto = require("@pulumi/pulumi/proto/provider_pb");
-const structproto = require("google-protobuf/google/protobuf/struct_pb");
-const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
-const callbackproto = require("@pulumi/pulumi/proto/callback_pb");
-const callbackrpc = require("@pulumi/pulumi/proto/callback_grpc_pb");
-/* eslint-enable @typescript-eslint/no-require-imports */
+import type { Callback as TransformCallback, CallbackInvokeResponse } from "@pulumi/pulumi/proto/callback_pb";
+import type { CallbacksClient } from "@pulumi/pulumi/proto/callback_grpc_pb";
+import type {
+    ReadResourceRequest,
+    ReadResourceResponse,
+    RegisterPackageRequest,
+    RegisterPackageResponse,
+    RegisterResourceOutputsRequest,
+    RegisterResourceRequest,
+    RegisterResourceResponse,
+    ResourceInvokeRequest,
+    SupportsFeatureRequest,
+    SupportsFeatureResponse,
+    TransformResourceOptions,
+} from "@pulumi/pulumi/proto/resource_pb";
+import type { InvokeResponse } from "@pulumi/pulumi/proto/provider_pb";
+import type { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+
+// Generated protobuf classes of the program's own @pulumi/pulumi: the modules the SDK builds its
+// requests from, typed by the .d.ts files generated beside them (and @types/google-protobuf).
+const resproto = require("@pulumi/pulumi/proto/resource_pb") as typeof import("@pulumi/pulumi/proto/resource_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb") as typeof import("@pulumi/pulumi/proto/provider_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyproto = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+const callbackproto = require("@pulumi/pulumi/proto/callback_pb") as typeof import("@pulumi/pulumi/proto/callback_pb");
+const callbackrpc = require("@pulumi/pulumi/proto/callback_grpc_pb") as typeof import("@pulumi/pulumi/proto/callback_grpc_pb");
 
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -47,13 +65,20 @@ export const MONITOR_FEATURES: readonly string[] = [
     "parameterization",
 ];
 
-type Callback = (err: Error | null, resp?: unknown) => void;
+/** A unary call's answer, as gRPC's server and the in-process SDK both take it. */
+export type Callback<Resp> = (err: Error | null, resp?: Resp) => void;
+
+/** Serialized properties, as a protobuf Struct holds them (what Analyze and AnalyzeStack are given). */
+export type StructData = Record<string, JavaScriptValue>;
+
+/** The names `N` of a generated message's `getN`/`setN` accessor pairs. */
+type AccessorName<M> = { [K in keyof M]: K extends `get${infer N}` ? (`set${N}` extends keyof M ? N : never) : never }[keyof M];
 
 /**
  * The resource options a transform sees and may change: RegisterResourceRequest's accessor
  * suffix, and TransformResourceOptions'. (The import id is passed to transforms, not taken back.)
  */
-const TRANSFORMABLE_OPTIONS: readonly [string, string][] = [
+const TRANSFORMABLE_OPTIONS: readonly [AccessorName<RegisterResourceRequest>, AccessorName<TransformResourceOptions>][] = [
     ["DependenciesList", "DependsOnList"],
     ["Protect", "Protect"],
     ["IgnorechangesList", "IgnoreChangesList"],
@@ -91,15 +116,27 @@ export interface MonitorOptions {
     targeted?: { targets: ReadonlySet<string>; deployed: ReadonlyMap<string, DeployedResourceState> };
 }
 
+/**
+ * Copy one option between two generated messages, `from.get<getter>()` to `to.set<setter>()`.
+ * The names are checked against the classes' typings (TRANSFORMABLE_OPTIONS); the values pass
+ * through as they are, whatever each option's type.
+ */
+function copyOption(from: object, getter: string, to: object, setter: string): void {
+    const get: unknown = Reflect.get(from, `get${getter}`);
+    const set: unknown = Reflect.get(to, `set${setter}`);
+    if (typeof get !== "function" || typeof set !== "function") throw new Error(`no get${getter} or set${setter}: the SDK's generated messages changed`);
+    set.call(to, get.call(from));
+}
+
 /** The qualified type of a URN: "a$b$c" (the third "::" segment). */
 function qualifiedType(urn: string): string {
     return urn.split("::")[2] ?? "";
 }
 
 /** Deserialized request properties as plain data: secrets unwrapped (placeholders only), unknowns as UNKNOWN. */
-export function plainProperties(struct: unknown): Record<string, unknown> {
+export function plainProperties(struct: Struct | undefined): Record<string, unknown> {
     if (!struct) return {};
-    return unwrapSecrets(pulumi.runtime.deserializeProperties(struct as any)) as Record<string, unknown>;
+    return unwrapSecrets(pulumi.runtime.deserializeProperties(struct)) as Record<string, unknown>;
 }
 
 function unwrapSecrets(v: unknown): unknown {
@@ -117,18 +154,18 @@ export class PlanMonitor {
     /** Every registered and read resource, in registration order, with its inputs, outputs and options. */
     readonly recorded: RecordedResource[] = [];
     /** Each registered resource's inputs as the SDK serialized them (what the engine passes to Analyze). */
-    readonly rawInputs = new Map<string, unknown>();
+    readonly rawInputs = new Map<string, StructData>();
     /** Each resource's outputs as serialized state (what the engine passes to AnalyzeStack). */
-    readonly rawOutputs = new Map<string, unknown>();
+    readonly rawOutputs = new Map<string, StructData>();
     /** URNs of read (not registered) resources: never analyzed one by one. */
     readonly reads = new Set<string>();
 
     /** Stack transforms (registerResourceTransform), as callbacks into the program's callback server. */
-    private readonly stackTransforms: any[] = [];
+    private readonly stackTransforms: TransformCallback[] = [];
     /** Each registered resource's own transforms, which its descendants inherit. */
-    private readonly transformsOf = new Map<string, any[]>();
+    private readonly transformsOf = new Map<string, TransformCallback[]>();
     private readonly parentOf = new Map<string, string>();
-    private readonly callbackClients = new Map<string, any>();
+    private readonly callbackClients = new Map<string, CallbacksClient>();
 
     constructor(private readonly opts: MonitorOptions) {}
 
@@ -138,7 +175,7 @@ export class PlanMonitor {
         this.callbackClients.clear();
     }
 
-    registerStackTransform(req: any, callback: Callback): void {
+    registerStackTransform(req: TransformCallback, callback: Callback<Empty>): void {
         this.stackTransforms.push(req);
         callback(null, new emptyproto.Empty());
     }
@@ -148,13 +185,13 @@ export class PlanMonitor {
      * then its ancestors', then the stack's, each through the program's callback server, each
      * seeing what the previous one returned.
      */
-    private async transform(req: any): Promise<void> {
+    private async transform(req: RegisterResourceRequest): Promise<void> {
         const chain = [...req.getTransformsList()];
         for (let p: string | undefined = req.getParent(); p; p = this.parentOf.get(p)) chain.push(...(this.transformsOf.get(p) ?? []));
         chain.push(...this.stackTransforms);
         for (const cb of chain) {
             const opts = new resproto.TransformResourceOptions();
-            for (const [field, option] of TRANSFORMABLE_OPTIONS) opts[`set${option}`](req[`get${field}`]());
+            for (const [field, option] of TRANSFORMABLE_OPTIONS) copyOption(req, field, opts, option);
             opts.setImport(req.getImportid());
             const transformReq = new resproto.TransformRequest();
             transformReq.setType(req.getType());
@@ -166,18 +203,13 @@ export class PlanMonitor {
             const invoke = new callbackproto.CallbackInvokeRequest();
             invoke.setToken(cb.getToken());
             invoke.setRequest(transformReq.serializeBinary());
-            let client = this.callbackClients.get(cb.getTarget());
-            if (!client) {
-                client = new callbackrpc.CallbacksClient(cb.getTarget(), grpc.credentials.createInsecure());
-                this.callbackClients.set(cb.getTarget(), client);
-            }
-            const resp: any = await new Promise((resolve, reject) =>
-                client.invoke(invoke, (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r))),
-            );
+            const client = this.callbackClients.get(cb.getTarget()) ?? new callbackrpc.CallbacksClient(cb.getTarget(), grpc.credentials.createInsecure());
+            this.callbackClients.set(cb.getTarget(), client);
+            const resp = await new Promise<CallbackInvokeResponse>((resolve, reject) => client.invoke(invoke, (err, r) => (err ? reject(err) : resolve(r))));
             const result = resproto.TransformResponse.deserializeBinary(resp.getResponse_asU8());
             if (result.getProperties()) req.setObject(result.getProperties());
             const o = result.getOptions();
-            if (o) for (const [field, option] of TRANSFORMABLE_OPTIONS) req[`set${field}`](o[`get${option}`]());
+            if (o) for (const [field, option] of TRANSFORMABLE_OPTIONS) copyOption(o, option, req, field);
         }
     }
 
@@ -200,7 +232,7 @@ export class PlanMonitor {
         return { id: result.id ?? "", serialized };
     }
 
-    supportsFeature(req: any, callback: Callback): void {
+    supportsFeature(req: SupportsFeatureRequest, callback: Callback<SupportsFeatureResponse>): void {
         const resp = new resproto.SupportsFeatureResponse();
         resp.setHassupport(MONITOR_FEATURES.includes(req.getId()));
         callback(null, resp);
@@ -216,7 +248,7 @@ export class PlanMonitor {
     /** Plans skipped by a targeted update: resources the engine does not create because they are not targeted. */
     readonly skipped: string[] = [];
 
-    async registerResource(req: any, callback: Callback): Promise<void> {
+    async registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): Promise<void> {
         try {
             const urn = this.urn(req.getParent(), req.getType(), req.getName());
             this.claim(urn);
@@ -225,8 +257,9 @@ export class PlanMonitor {
             await this.transform(req);
             const kept = this.untargeted(urn, req.getType(), req.getCustom());
             if (kept === "never-deployed") this.skipped.push(urn);
-            if (kept && kept !== "never-deployed") req.setObject(structproto.Struct.fromJavaScript(kept.inputs as any));
-            const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+            // Deployed inputs are the state's JSON.
+            if (kept && kept !== "never-deployed") req.setObject(structproto.Struct.fromJavaScript(kept.inputs as StructData));
+            const inputs = pulumi.runtime.deserializeProperties(req.getObject()!);
             const { id, serialized } =
                 kept && kept !== "never-deployed"
                     ? { id: kept.id ?? String(kept.outputs.id ?? ""), serialized: await pulumi.runtime.serializeProperties("", kept.outputs) }
@@ -260,11 +293,11 @@ export class PlanMonitor {
     }
 
     /** Read resources (a StackReference is one) come through ReadResource, not RegisterResource. */
-    async readResource(req: any, callback: Callback): Promise<void> {
+    async readResource(req: ReadResourceRequest, callback: Callback<ReadResourceResponse>): Promise<void> {
         try {
             const urn = this.urn(req.getParent(), req.getType(), req.getName());
             this.claim(urn);
-            const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
+            const inputs = pulumi.runtime.deserializeProperties(req.getProperties()!);
             const { serialized } = await this.state(req.getType(), req.getName(), inputs, true, req.getId(), req.getProvider());
             this.reads.add(urn);
             this.rawOutputs.set(urn, serialized);
@@ -288,31 +321,33 @@ export class PlanMonitor {
     }
 
     /** Components (and the root stack) register their outputs later; stack policies read them. */
-    registerResourceOutputs(req: any, callback: Callback): void {
+    registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<Empty>): void {
         const target = this.recorded.find((r) => r.urn === req.getUrn());
         if (!target) {
             callback(new Error(`unknown resource ${req.getUrn()}`));
             return;
         }
-        if (req.getOutputs()) {
-            target.outputs = plainProperties(req.getOutputs());
-            this.rawOutputs.set(target.urn, req.getOutputs().toJavaScript());
+        const outputs = req.getOutputs();
+        if (outputs) {
+            target.outputs = plainProperties(outputs);
+            this.rawOutputs.set(target.urn, outputs.toJavaScript());
         }
         callback(null, new emptyproto.Empty());
     }
 
-    async invoke(req: any, callback: Callback): Promise<void> {
+    async invoke(req: ResourceInvokeRequest, callback: Callback<InvokeResponse>): Promise<void> {
         try {
             const token = req.getTok();
-            const inputs = pulumi.runtime.deserializeProperties(req.getArgs());
-            let result: Record<string, unknown>;
+            const inputs = pulumi.runtime.deserializeProperties(req.getArgs()!);
+            let result: StructData;
             if (token === "pulumi:pulumi:getResource") {
                 const r = this.recorded.find((x) => x.urn === inputs.urn);
-                if (!r) throw new Error(`unknown resource ${inputs.urn}`);
-                result = { urn: r.urn, id: (this.rawOutputs.get(r.urn) as any)?.id ?? null, state: this.rawOutputs.get(r.urn) };
+                // Every recorded resource has its serialized outputs (set before it is recorded).
+                const state = r && this.rawOutputs.get(r.urn);
+                if (!r || !state) throw new Error(`unknown resource ${inputs.urn}`);
+                result = { urn: r.urn, id: state.id ?? null, state };
             } else {
-                result = await this.opts.mocks.call({ token, inputs, provider: req.getProvider() });
-                result = await pulumi.runtime.serializeProperties("", result);
+                result = await pulumi.runtime.serializeProperties("", await this.opts.mocks.call({ token, inputs, provider: req.getProvider() }));
             }
             const resp = new provproto.InvokeResponse();
             resp.setReturn(structproto.Struct.fromJavaScript(result));
@@ -322,14 +357,14 @@ export class PlanMonitor {
         }
     }
 
-    registerPackage(req: any, callback: Callback): void {
+    registerPackage(req: RegisterPackageRequest, callback: Callback<RegisterPackageResponse>): void {
         const resp = new resproto.RegisterPackageResponse();
         resp.setRef(`${req.getName()}@${req.getVersion()}`);
         callback(null, resp);
     }
 
     /** Nothing runs after the program (no delete hooks): shutdown is immediate. */
-    signalAndWaitForShutdown(_req: unknown, callback: Callback): void {
+    signalAndWaitForShutdown(_req: Empty, callback: Callback<Empty>): void {
         callback(null, new emptyproto.Empty());
     }
 }

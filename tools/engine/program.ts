@@ -13,14 +13,14 @@
  */
 import { spawn } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
-import { PlanMonitor } from "./monitor";
+import type { IEngineServer } from "@pulumi/pulumi/proto/engine_grpc_pb";
+import type { IResourceMonitorServer } from "@pulumi/pulumi/proto/resource_grpc_pb";
+import { Callback, PlanMonitor } from "./monitor";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb");
-const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
-const engproto = require("@pulumi/pulumi/proto/engine_pb");
-const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
-/* eslint-enable @typescript-eslint/no-require-imports */
+const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb") as typeof import("@pulumi/pulumi/proto/resource_grpc_pb");
+const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
+const engproto = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
+const emptyproto = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
 
 /** engine.proto LogSeverity: DEBUG 0, INFO 1, WARNING 2, ERROR 3. */
 const SEVERITY = ["debug", "info", "warning", "error"] as const;
@@ -44,8 +44,10 @@ export interface EngineServer {
 export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> {
     const server = new grpc.Server();
     const unary =
-        (fn: (req: any, cb: (err: Error | null, resp?: unknown) => void) => unknown) => (call: { request: unknown }, cb: (err: any, resp?: any) => void) =>
+        <Req, Resp>(fn: (req: Req, cb: Callback<Resp>) => unknown): grpc.handleUnaryCall<Req, Resp> =>
+        (call, cb) =>
             void fn(call.request, cb);
+    // Only what the monitor serves: grpc-js answers the other methods UNIMPLEMENTED (its default handler), so a program that needs one fails loudly.
     if (monitor)
         server.addService(resrpc.ResourceMonitorService, {
             supportsFeature: unary((req, cb) => monitor.supportsFeature(req, cb)),
@@ -56,7 +58,7 @@ export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> 
             registerPackage: unary((req, cb) => monitor.registerPackage(req, cb)),
             registerStackTransform: unary((req, cb) => monitor.registerStackTransform(req, cb)),
             signalAndWaitForShutdown: unary((req, cb) => monitor.signalAndWaitForShutdown(req, cb)),
-        } as any);
+        } satisfies Partial<IResourceMonitorServer>);
     const logs: EngineLog[] = [];
     let rootUrn = "";
     server.addService(engrpc.EngineService, {
@@ -73,7 +75,7 @@ export async function serveEngine(monitor?: PlanMonitor): Promise<EngineServer> 
             rootUrn = req.getUrn();
             cb(null, new engproto.SetRootResourceResponse());
         }),
-    } as any);
+    } satisfies Partial<IEngineServer>);
     const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

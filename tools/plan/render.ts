@@ -6,10 +6,18 @@ import { renderCreationOrder } from "./order";
 import type { PlanResult, PlanRule } from "./types";
 import { CutinPhase, edgeShape, edgeShares } from "../../lib/cutin";
 
+/** What the views read of the cut-in export (stack.ts CutinState; the phase already validated by the program). */
+interface CutinView {
+    phase: CutinPhase;
+    edgeWeight: number;
+    oldOrigin: string | null;
+    header: string;
+}
+
 /** The cut-in as the program exports it (stack output `cutin`), or undefined without one. */
-function cutinOf(plan: PlanResult): { phase: CutinPhase; edgeWeight: number; oldOrigin: string | null; header: string } | undefined {
-    const c = plan.outputs?.cutin as any;
-    return c && typeof c.phase === "string" ? c : undefined;
+function cutinOf(plan: PlanResult): CutinView | undefined {
+    const c = plan.outputs?.cutin;
+    return c && typeof c === "object" && "phase" in c && typeof c.phase === "string" ? (c as CutinView) : undefined;
 }
 
 /** The share the continuous deployment policy sends through the staging distribution (weight-based and enabled), else 0. */

@@ -15,6 +15,7 @@ import { loadStackConfig, LoadedStackConfig } from "./stackFile";
 import { ConfigError, UserError } from "../../lib/errors";
 import { COLOR_TAG, COMPONENT_TYPES, RULE_NAME_TAG, RULE_TARGETS_TAG } from "../../lib/contract";
 import { targetPercents } from "../../lib/weights";
+import type { ListenerRuleProps } from "../../lib/resources";
 
 export { PROJECT_DIR };
 const PROGRAM = path.join(PROJECT_DIR, "index");
@@ -311,7 +312,7 @@ async function runProgram(programModule: string, monitor: PlanMonitor): Promise<
 function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: LoadedStackConfig): PlanRule[] {
     // Roles by tag and component type, never by resource name (lib/contract.ts).
     const labels = new Map<string, { side: string; color: string }>();
-    const colorOf = (r: RecordedResource) => String((r.inputs as any).tags?.[COLOR_TAG] ?? "unknown");
+    const colorOf = (r: RecordedResource) => String((r.inputs as { tags?: Record<string, string> }).tags?.[COLOR_TAG] ?? "unknown");
     for (const r of recorded) {
         if (r.type === "aws:lb/targetGroup:TargetGroup" && r.parent?.split("::")[2]?.split("$").pop() === COMPONENT_TYPES.fargateService) {
             labels.set(String(r.outputs.arn), { side: "spring", color: colorOf(r) });
@@ -329,13 +330,15 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
     const rules = recorded.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule");
     return rules
         .map((r) => {
-            const inputs = r.inputs as any;
-            const forward = inputs.actions?.[0]?.forward ?? {};
-            const groups: { arn: string; weight: number }[] = forward.targetGroups ?? [];
+            const inputs = r.inputs as ListenerRuleProps;
+            const forward = inputs.actions?.[0]?.forward;
+            // The program gives every target group its weight (components/routedAlb.ts): none is left to AWS's default.
+            const groups = (forward?.targetGroups ?? []) as { arn: string; weight: number }[];
             const percents = targetPercents(groups);
             const match: PlanRule["match"] = { headers: [] };
             for (const c of inputs.conditions ?? []) {
-                if (c.httpHeader) match.headers.push({ name: c.httpHeader.httpHeaderName, value: c.httpHeader.values.join(",") });
+                // The program's header conditions list values (never regexValues).
+                if (c.httpHeader) match.headers.push({ name: c.httpHeader.httpHeaderName, value: c.httpHeader.values!.join(",") });
                 if (c.pathPattern) match.paths = c.pathPattern.values;
                 if (c.sourceIp) match.sourceCidrs = c.sourceIp.values;
             }
@@ -351,7 +354,7 @@ function routingFrom(recorded: RecordedResource[], world: MockWorld, loaded: Loa
                     const label = labels.get(g.arn) ?? (tagged?.length === 2 ? { side: tagged[0], color: tagged[1] } : { side: "unknown", color: g.arn });
                     return { ...label, weight: g.weight, percent: percents[i] };
                 }),
-                stickinessSeconds: forward.stickiness?.enabled ? Number(forward.stickiness.duration) : null,
+                stickinessSeconds: forward?.stickiness?.enabled ? Number(forward.stickiness.duration) : null,
             };
         })
         .sort((a, b) => a.priority - b.priority);

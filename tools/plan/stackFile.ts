@@ -254,11 +254,11 @@ export function applyConfigChange(values: Record<string, unknown>, project: stri
             return;
         }
         const container = structuredClone(values[fullKey]);
-        let node: any = container;
-        for (const seg of rest.slice(0, -1)) node = node?.[seg];
+        let node: unknown = container;
+        for (const seg of rest.slice(0, -1)) node = node && typeof node === "object" ? (node as Record<string | number, unknown>)[seg] : undefined;
         const last = rest[rest.length - 1];
         if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
-        else if (node && typeof node === "object") delete node[last];
+        else if (node && typeof node === "object") delete (node as Record<string | number, unknown>)[last];
         values[fullKey] = container;
         return;
     }

@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { DEFAULT_LADDER } from "../../../lib/ladder";
 import { modelFromFlatConfig } from "../../../lib/config";
 import { StackDocument } from "../../../tools/canary/stackDocument";
+import type { AlarmState } from "../../../tools/canary/adapters";
 import { ConfigChange, applyConfigChange, loadedFromValues } from "../../../tools/plan/stackFile";
 import { PROJECT } from "../../helpers";
 import { FakeEngine, canary, changedLines, edited, stackText, tempProject, writeEdits } from "./harness";
@@ -79,9 +80,10 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
                 ["green", 3, 3], // traffic moves; the old color keeps its tasks until the flip is confirmed
             ],
         );
-        const failing = new FakeEngine(tempProject());
+        const failingDir = tempProject();
+        const failing = new FakeEngine(failingDir);
         failing.failAt = 0;
-        const f = await canary((failing as any).dir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine: failing });
+        const f = await canary(failingDir, ["flip", "spring", "green", "--stack", "production", "--apply"], { engine: failing });
         assert.equal(f.code, 1);
         assert.match(f.out, /The update failed: update failed: service did not stabilize/);
         assert.equal(failing.ups.length, 0);
@@ -165,7 +167,9 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
 
     it("status with a CLI reads the deployed outputs and the health alarms", async () => {
         const dir = tempProject();
-        const alarms = { states: async (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n.includes("p99") ? "ALARM" : "OK"])) as any };
+        const alarms = {
+            states: async (names: readonly string[]) => Object.fromEntries(names.map((n): [string, AlarmState] => [n, n.includes("p99") ? "ALARM" : "OK"])),
+        };
         const r = await canary(dir, ["status", "--stack", "production"], { engine: new FakeEngine(dir), alarms });
         assert.match(r.out, /^Deployed position [0-9a-f]{12}: route-payment-status Spring 5%; canary-default Spring 1%; live: legacy green, spring blue$/m);
         assert.match(r.out, /^Known-good position [0-9a-f]{12}: /m);
@@ -292,8 +296,9 @@ function cliChange(line: string): ConfigChange {
 describe("npm run canary -- status when the deployed stack cannot be read", () => {
     it("reports what it could not read and still exits 0", async () => {
         const dir = tempProject();
-        const engine = new FakeEngine(dir, true, undefined as any);
-        engine.health = undefined as any;
+        const engine = new FakeEngine(dir, true);
+        // A deployed stack without the health output (the harness's `health` is typed as always there).
+        Object.assign(engine, { health: undefined });
         const r = await canary(dir, ["status", "--stack", "production"], { engine, alarms: { states: async () => ({}) } });
         assert.equal(r.code, 0);
         assert.match(r.out, /Deployed state and health signals could not be read: the deployed stack has no health output/);
