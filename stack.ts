@@ -19,7 +19,7 @@ import { Network } from "./components/network";
 import { RoutedAlb, RoutedTraffic } from "./components/routedAlb";
 import { ViewerDns } from "./components/viewerDns";
 import { StackModel, containerPortOf, routingInput } from "./lib/config";
-import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS } from "./lib/contract";
+import { DEPLOYED_STATE_REFERENCE, ORIGIN_VERIFY_PASSWORDS, StackOutputName } from "./lib/contract";
 import { LiveShape } from "./lib/replacements";
 import { OriginVerifySlot, PlannedRule, planRules } from "./lib/rules";
 import { Position } from "./lib/position";
@@ -62,6 +62,11 @@ export interface StackOutputs {
     /** Where the cut-in from the live system stands (null: no cut-in configured). */
     cutin: CutinState | null;
 }
+
+// The pack allows exactly the outputs lib/contract.ts lists: a new output is added there too.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const outputsListed: Same<keyof StackOutputs, StackOutputName> = true;
+void outputsListed;
 
 /** The cut-in as deployed: the next update's policies judge a phase move against it. */
 export interface CutinState {

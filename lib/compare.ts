@@ -75,6 +75,8 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("originVerify.accept", val([...p.originVerify.accept].sort()));
     out.set("originVerify.generation", val(p.originVerify.generation));
     out.set("headers", val(p.headers));
+    out.set("cloudFront.prefixList", val(p.cloudFront.prefixList));
+    out.set("cloudFront.vpcOriginGroup", val(p.cloudFront.vpcOriginGroup));
     out.set("dates", val(p.dates));
     for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(`fingerprint ${key}`, val(fingerprint));
     return out;

@@ -46,6 +46,31 @@ export const COMPONENT_TYPES = {
     /** Holds the position (lib/position.ts) this update leaves and the known-good one; nothing in AWS. */
     positionRecord: "payments:migration:PositionRecord",
 } as const;
+/**
+ * Every output the stack exports (stack.ts StackOutputs, checked against this list at compile
+ * time). The pack refuses any other (outputs-accounted): an output is readable by everyone who
+ * can read the stack, and by every stack that references it.
+ */
+export const STACK_OUTPUT_NAMES = [
+    "cloudfrontDomain",
+    "albDnsName",
+    "qaTokenSecretId",
+    "qaRouteHeader",
+    "qaTokenHeader",
+    "liveColors",
+    "canary",
+    "liveShape",
+    "routing",
+    "springServices",
+    "health",
+    "legacyEnvironments",
+    "legacyTargetGroupArns",
+    "position",
+    "knownGood",
+    "cutin",
+] as const;
+export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
+
 /** The stack outputs holding the position and the known-good position, read back through DEPLOYED_STATE_REFERENCE. */
 export const POSITION_OUTPUTS = { position: "position", knownGood: "knownGood" } as const;
 /** The LegacyBeanstalkPair's registered outputs naming Beanstalk's own target groups (found by tag, not declared by us). */

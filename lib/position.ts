@@ -16,10 +16,10 @@
  * Pure: no Pulumi runtime.
  */
 import { createHash } from "node:crypto";
-import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS } from "./contract";
+import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches } from "./pathPatterns";
-import { fingerprintProps } from "./resourceModel";
+import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
     COLORS,
@@ -123,6 +123,13 @@ export interface Position {
         /** The cut-in is over: its distribution is the stack's permanent edge (cutin.ended). */
         cutinEnded: boolean;
     };
+    /**
+     * What CloudFront reaches the ALB through, as the program resolved it by its AWS-owned name:
+     * the origin-facing prefix list (an internet-facing ALB) and the VPC-origin security group
+     * (an internal one); null: none (or not known yet). AWS owns both, so neither changes while
+     * the stack's VPC origin stays: a change is refused unless reviewed (policy/access.ts).
+     */
+    cloudFront: { prefixList: string | null; vpcOriginGroup: string | null };
     /** Every other judged property, per resource key (lib/resourceModel.ts). */
     fingerprints: Record<string, string>;
 }
@@ -134,6 +141,15 @@ export interface Position {
 function componentOutputs(views: readonly ResourceView[], type: string): Record<string, unknown> | undefined {
     const found = ofType(views, type);
     return found.length === 1 ? found[0].props : undefined;
+}
+
+function cloudFrontOf(views: readonly ResourceView[]): Position["cloudFront"] {
+    const alb = () => componentOutputs(views, COMPONENT_TYPES.routedAlb) as Partial<RoutedAlbOutputs> | undefined;
+    const id = (get: () => unknown) => {
+        const v = read(get);
+        return typeof v === "string" ? v : null;
+    };
+    return { prefixList: id(() => alb()?.cloudFrontPrefixList?.id), vpcOriginGroup: id(() => alb()?.cloudFrontVpcOrigin?.securityGroup?.id) };
 }
 
 function headersOf(views: readonly ResourceView[]): Position["headers"] {
@@ -324,8 +340,34 @@ export function beanstalkSetting(v: ResourceView, namespace: string, name: strin
 
 const numberOrNull = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
 
+/**
+ * The task definition an ECS service runs: the stack's task definition its `taskDefinition` names
+ * (by ARN); while that ARN is unknown (a preview that registers a new revision), its own color's,
+ * the one this update registers. A task definition from outside the stack: null.
+ */
+export function serviceTaskDefinition(views: readonly ResourceView[], service: ResourceView): ResourceView | null {
+    const arn = read(() => propsOf<EcsServiceProps>(service).taskDefinition);
+    const definitions = ofType(views, TYPES.taskDefinition);
+    if (arn === UNKNOWN) {
+        const own = definitions.filter((td) => tagsOf(td)[COLOR_TAG] === tagsOf(service)[COLOR_TAG]);
+        return own.length === 1 ? own[0] : null;
+    }
+    return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
+}
+
+/** What a color's service runs: the image of the task definition it names (not the one its tag claims). */
+function springRuns(views: readonly ResourceView[]): PerColor<string | null> {
+    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+    return (
+        byColor(views, TYPES.ecsService, (service) => {
+            const td = serviceTaskDefinition(views, service);
+            return td ? imageOf(td) : null;
+        }) ?? { blue: null, green: null }
+    );
+}
+
 function runsOf(views: readonly ResourceView[]): Position["runs"] {
-    const spring = byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+    const spring = springRuns(views);
     const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => {
         const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
         return typeof label === "string" ? label : null;
@@ -585,6 +627,12 @@ export function canonical(value: unknown, secrets: ReadonlyMap<string, string>):
     return v === null ? undefined : v;
 }
 
+/** Which task definition a service runs, as the fingerprint keeps it: the stack's own by key (stable across revisions), else the ARN. */
+function taskDefinitionKey(views: readonly ResourceView[], service: ResourceView): string {
+    const td = serviceTaskDefinition(views, service);
+    return td ? keyOf(td) : `foreign:${String(read(() => propsOf<EcsServiceProps>(service).taskDefinition))}`;
+}
+
 /** The unknown fingerprint: a preview cannot tell yet (it compares as a change). */
 export const UNKNOWN_FINGERPRINT = "unknown";
 
@@ -592,7 +640,7 @@ function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Rec
     const secrets = secretNames(views);
     const out: Record<string, string> = {};
     for (const v of views) {
-        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin }));
+        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin, taskDefinitionOf: (service) => taskDefinitionKey(views, service) }));
         if (props === undefined) continue;
         const c = props === UNKNOWN ? UNKNOWN : canonical(props, secrets);
         out[keyOf(v)] =
@@ -608,9 +656,9 @@ function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Rec
 
 // ---------------------------------------------------------------------------
 
-/** The resources a position is computed from: the stack's own (not a remote component's children, not records). */
+/** The resources a position is computed from: every one but awsx's own VPC resources (lib/resourceModel.ts). */
 export function judgedViews(views: readonly ResourceView[]): ResourceView[] {
-    return views.filter((v) => !typeChainOf(v.urn).some((t) => t.startsWith("awsx:")) || v.type.startsWith("awsx:"));
+    return views.filter((v) => !isAwsxVpcChild(v));
 }
 
 export function positionOf(all: readonly ResourceView[]): Position {
@@ -635,6 +683,7 @@ export function positionOf(all: readonly ResourceView[]): Position {
         stickinessSeconds: stickinessOf(traffic),
         originVerify: originVerifyOf(views, rules, headers, primary),
         dates: datesOf(views),
+        cloudFront: cloudFrontOf(views),
         fingerprints: fingerprintsOf(views, edge),
     };
 }
@@ -682,6 +731,7 @@ function malformed(v: Record<string, unknown>): string | undefined {
     )
         return "liveColors";
     if (typeof v.legacyPresent !== "boolean") return "legacyPresent";
+    if (!isObject(v.cloudFront) || !isNullableString(v.cloudFront.prefixList) || !isNullableString(v.cloudFront.vpcOriginGroup)) return "cloudFront";
     if (!isObject(v.runs) || !perColor(v.runs.spring, isNullableString) || !(v.runs.legacy === null || perColor(v.runs.legacy, isNullableString)))
         return "runs";
     if (

@@ -33,6 +33,8 @@ export interface TypeModel {
     aliasable?: boolean;
     /** Whether `deleteBeforeReplace` may be set (Route 53 refuses a second record of the same name). @default false */
     deleteBeforeReplace?: boolean;
+    /** Listed properties the fingerprint keeps resolved (a reference to another resource, by that resource's key), read before the strip. */
+    resolve?: (view: ResourceView, ctx: FingerprintContext) => Props;
     /** Remove the coordinates a position reads on its own; undefined: not fingerprinted. */
     strip?: (props: Record<string, unknown>, ctx: FingerprintContext) => Record<string, unknown> | undefined;
 }
@@ -40,6 +42,8 @@ export interface TypeModel {
 export interface FingerprintContext {
     /** The cut-in's old origin (a coordinate of the edge), kept out of the primary's fingerprint. */
     oldOrigin: string | null;
+    /** Which task definition an ECS service runs, stable across revisions (lib/position.ts): its image is `runs`, the choice is fingerprinted. */
+    taskDefinitionOf?: (service: ResourceView) => string;
 }
 
 const tags = { tags: INERT } as const;
@@ -74,6 +78,16 @@ function stripDistribution(props: Props, ctx: FingerprintContext): Props {
         origins: origins.filter((o: Props) => !ctx.oldOrigin || String(o?.domainName ?? "").toLowerCase() !== ctx.oldOrigin),
         defaultCacheBehavior: behavior(props.defaultCacheBehavior),
         orderedCacheBehaviors: Array.isArray(props.orderedCacheBehaviors) ? props.orderedCacheBehaviors.map(behavior) : props.orderedCacheBehaviors,
+    };
+}
+
+/** A continuous deployment policy without its coordinates: `enabled` and the single weight. */
+function stripContinuousDeploymentPolicy(props: Props): Props {
+    const traffic = props.trafficConfig && typeof props.trafficConfig === "object" ? (props.trafficConfig as Props) : undefined;
+    const weight = traffic?.singleWeightConfig && typeof traffic.singleWeightConfig === "object" ? (traffic.singleWeightConfig as Props) : undefined;
+    return {
+        ...without(props, "enabled"),
+        ...(traffic ? { trafficConfig: { ...traffic, ...(weight ? { singleWeightConfig: without(weight, "weight") } : {}) } } : {}),
     };
 }
 
@@ -178,8 +192,9 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
     "aws:secretsmanager/secret:Secret": { props: { name: "secrets-contained", description: INERT, ...tags }, strip: keep },
     "aws:secretsmanager/secretVersion:SecretVersion": {
         props: { secretId: "secrets-contained", secretString: "secrets-contained" },
-        // The token itself: never in a fingerprint (the position is a stack output).
-        strip: (p) => without(p, "secretString"),
+        // The token is a generated secret: the fingerprint names it ("[secret:qa-token]", lib/position.ts
+        // canonical), so it never holds the value, and a value that is not the generated one shows.
+        strip: keep,
     },
     "aws:ecs/cluster:Cluster": { props: { settings: INERT, ...tags }, strip: keep },
     [TYPES.ecsService]: {
@@ -201,7 +216,11 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             waitForSteadyState: "zero-downtime-rollout",
             ...tags,
         },
-        strip: (p) => without(p, "desiredCount", "taskDefinition"),
+        // desiredCount is `capacity`; the task definition's ARN changes with every revision, so the
+        // fingerprint keeps which of the stack's task definitions the service runs (a rollback to
+        // the known-good image registers a new revision of the same one).
+        resolve: (view, ctx) => (ctx.taskDefinitionOf ? { taskDefinition: ctx.taskDefinitionOf(view) } : {}),
+        strip: (p) => without(p, "desiredCount"),
     },
     [TYPES.taskDefinition]: {
         props: {
@@ -278,8 +297,10 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
     },
     [TYPES.continuousDeploymentPolicy]: {
         props: { enabled: "cutin-phase-order", stagingDistributionDnsNames: "cutin-phase-order", trafficConfig: "cutin-continuous-deployment-limits" },
-        // enabled and the weight are the edge's coordinates; the header-based policy's value is a secret.
-        strip: (p) => ({ trafficConfig: { type: (p.trafficConfig as Props | undefined)?.type } }),
+        // `enabled` and the weight are the edge's coordinates (lib/position.ts edgeOf); everything else
+        // is fingerprinted: the staging distribution it names, the header and its value (a fingerprint
+        // is a hash), the session stickiness. A change to any of them is a move, never "the same".
+        strip: stripContinuousDeploymentPolicy,
     },
     "aws:cloudfront/function:Function": { props: { code: "qa-routes-protected", comment: INERT, publish: INERT, runtime: INERT }, strip: keep },
     "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": {
@@ -353,8 +374,9 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         aliasable: true,
         strip: keep,
     },
-    // The generation (keepers) is the origin-verify coordinate; the value is a secret. Length and
-    // character classes: secrets-contained (the classes the program leaves at their default, true).
+    // keepers.generation is the origin-verify coordinate (any other keeper is fingerprinted); the value
+    // is a secret. Length and character classes: secrets-contained (the program leaves the classes at
+    // their default, true).
     [TYPES.randomPassword]: {
         props: {
             length: "secrets-contained",
@@ -365,7 +387,10 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             number: "secrets-contained",
             keepers: "origin-verify-rotation",
         },
-        strip: (p) => without(p, "keepers", "result"),
+        strip: (p) => {
+            const keepers = p.keepers && typeof p.keepers === "object" ? without(p.keepers as Props, "generation") : p.keepers;
+            return { ...without(p, "keepers", "result"), ...(keepers !== undefined ? { keepers } : {}) };
+        },
     },
     // awsx's VPC is a remote component: its children are awsx's code (reviewed with the version pin), not judged here.
     "awsx:ec2:Vpc": {
@@ -385,26 +410,46 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
 };
 
 /**
+ * The resources awsx's VPC component creates (pulumi-awsx awsx/ec2/vpc.ts: the VPC, its subnets,
+ * route tables, routes and associations, the internet gateway, NAT gateways and their Elastic
+ * IPs, VPC endpoints). awsx is a remote component: its code, not this program, declares them,
+ * and it is reviewed with its version pin. Only these types, under an awsx VPC, are left to
+ * awsx; anything else the program parents under the component is judged like any resource.
+ */
+export const AWSX_VPC_CHILD_TYPES: ReadonlySet<string> = new Set([
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/route:Route",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+]);
+
+/** One of awsx's own VPC resources (above), under an awsx VPC component. */
+export function isAwsxVpcChild(view: Pick<ResourceView, "urn" | "type">): boolean {
+    return AWSX_VPC_CHILD_TYPES.has(view.type) && typeChainOf(view.urn).slice(0, -1).includes("awsx:ec2:Vpc");
+}
+
+/**
  * The props a position fingerprints for a resource (undefined: none — components, records, the
  * self-reference, a remote component's children): the model's listed properties that are set,
  * without the coordinates. A resource of a type the model does not know is fingerprinted whole.
  */
 export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): Props | Unknown | undefined {
-    if (
-        typeChainOf(view.urn)
-            .slice(0, -1)
-            .some((t) => t.startsWith("awsx:"))
-    )
-        return undefined;
+    if (isAwsxVpcChild(view)) return undefined;
     const model = RESOURCE_MODEL[view.type];
     if (!model) return view.props;
     if (!model.strip) return undefined;
     // Read one property at a time: an unknown one (a preview) stays UNKNOWN, and the strip below
     // may still throw the SDK's UnknownValueError on an unknown nested value (the caller catches it).
+    const resolved = model.resolve?.(view, ctx) ?? {};
     const listed = Object.fromEntries(
         Object.keys(model.props)
             .filter((k) => k in view.props)
-            .map((k) => [k, read(() => view.props[k])]),
+            .map((k) => [k, k in resolved ? resolved[k] : read(() => view.props[k])]),
     );
     if (Object.values(listed).includes(UNKNOWN)) return UNKNOWN;
     return model.strip(listed, ctx);

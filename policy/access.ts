@@ -153,9 +153,16 @@ export const qaRoutesProtected = stackPolicy<object>({
 // origin-locked
 
 export interface OriginLockedConfig {
-    /** CloudFront origin-facing prefix list ids of the stack's region (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontPrefixList`). */
+    /**
+     * CloudFront origin-facing prefix list ids of the stack's region. CloudFront's list is the one the
+     * program resolved by its AWS-owned name (RoutedAlb output `cloudFrontPrefixList`); a non-empty
+     * list here only narrows that (it must also be listed), never adds to it.
+     */
     prefixListIds: string[];
-    /** CloudFront VPC-origin security group ids (an explicit allow-list); empty: the one the program resolved (RoutedAlb output `cloudFrontVpcOrigin`). */
+    /**
+     * CloudFront VPC-origin security group ids: narrows the group the program resolved (RoutedAlb
+     * output `cloudFrontVpcOrigin`) the same way, and names the one group it may change to.
+     */
     vpcOriginSecurityGroupIds: string[];
 }
 
@@ -408,6 +415,11 @@ function albGroupsOf(j: Judgement): { groups: ResourceView[]; ids: Set<string>; 
     return { groups: [...groups.values()], ids, internal, findings };
 }
 
+/** What the program resolved, kept only where the policy config's allow-list (when it has one) names it too. */
+function narrowed<R extends { ids: string[]; problem?: string }>(resolved: R, allowList: readonly string[]): R {
+    return allowList.length === 0 ? resolved : { ...resolved, ids: resolved.ids.filter((id) => allowList.includes(id)) };
+}
+
 /**
  * Why an ingress rule of an ALB's security group admits more than CloudFront, or undefined: an
  * internal ALB admits only CloudFront's VPC-origin security group, an internet-facing one only
@@ -417,9 +429,9 @@ type IngressJudge = (rule: Ingress, internal: boolean) => string | undefined;
 
 function ingressJudge(j: Judgement, config: OriginLockedConfig): IngressJudge {
     const own = new Set(ofType(j.views, TYPES.managedPrefixList).map(idOf));
-    // CloudFront's list and group: the policy config's explicit allow-list, else the one the program resolved by name.
-    const lists = config.prefixListIds.length > 0 ? { ids: config.prefixListIds } : resolvedCloudFrontLists(j.views);
-    const groups = config.vpcOriginSecurityGroupIds.length > 0 ? { ids: config.vpcOriginSecurityGroupIds } : resolvedVpcOriginGroups(j.views);
+    // CloudFront's list and group: the ones the program resolved by name, narrowed by the policy config's allow-list.
+    const lists = narrowed(resolvedCloudFrontLists(j.views), config.prefixListIds);
+    const groups = narrowed(resolvedVpcOriginGroups(j.views), config.vpcOriginSecurityGroupIds);
     const listProblem = (rule: Ingress) => {
         const named = [read(() => rule.prefixListId), ...itemsOf(rule.prefixListIds)].filter((l) => l !== undefined && l !== "").map(String);
         if (named.length === 0) return "an ingress rule without a source";
@@ -513,6 +525,32 @@ function newStackFindings(j: Judgement): Finding[] {
         }));
 }
 
+/**
+ * CloudFront's prefix list and VPC-origin group belong to AWS: on a deployed stack, what the
+ * program resolves by their names does not change while the VPC origin stays. A program that
+ * records another group under CloudFront's name (and admits it) is refused; if CloudFront did
+ * replace its group (every VPC origin of the VPC deleted and recreated), the policy config names
+ * the new one, in a reviewed change.
+ */
+function cloudFrontSourceFindings(j: Judgement, config: OriginLockedConfig): Finding[] {
+    if (j.deployed.kind !== "state") return [];
+    const before = j.deployed.position.cloudFront;
+    const after = j.proposed.cloudFront;
+    const changed = (was: string | null, now: string | null, allowList: readonly string[]) => !!was && !!now && was !== now && !allowList.includes(now);
+    const out: Finding[] = [];
+    if (changed(before.vpcOriginGroup, after.vpcOriginGroup, config.vpcOriginSecurityGroupIds))
+        out.push({
+            code: "cloudfront-source-changed",
+            message: `CloudFront's VPC-origin security group would change from ${before.vpcOriginGroup} to ${after.vpcOriginGroup}: AWS owns it and keeps it while the VPC origin stays; if CloudFront did replace it, name it in origin-locked.vpcOriginSecurityGroupIds (a reviewed change)`,
+        });
+    if (changed(before.prefixList, after.prefixList, config.prefixListIds))
+        out.push({
+            code: "cloudfront-source-changed",
+            message: `CloudFront's origin-facing prefix list would change from ${before.prefixList} to ${after.prefixList}: AWS owns one per region; name it in origin-locked.prefixListIds if that is right (a reviewed change)`,
+        });
+    return out;
+}
+
 export const originLocked = stackPolicy<OriginLockedConfig>({
     name: "origin-locked",
     description:
@@ -542,7 +580,7 @@ export const originLocked = stackPolicy<OriginLockedConfig>({
             ...secretFindings(j, header),
         ];
     },
-    forward: newStackFindings,
+    forward: (j, config) => [...newStackFindings(j), ...cloudFrontSourceFindings(j, config)],
 });
 
 // ---------------------------------------------------------------------------

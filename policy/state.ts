@@ -6,9 +6,9 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { diffPositions, same } from "../lib/compare";
-import { COMPONENT_TYPES } from "../lib/contract";
+import { COMPONENT_TYPES, STACK_OUTPUT_NAMES } from "../lib/contract";
 import { Position } from "../lib/position";
-import { StackReferenceProps, UNKNOWN, propsOf, read } from "../lib/resources";
+import { RandomPasswordProps, StackReferenceProps, TYPES, UNKNOWN, ofType, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
@@ -101,4 +101,63 @@ export const positionRecorded = stackPolicy<{ organization: string }>({
     },
 });
 
-export const statePolicies = [positionRecorded];
+/** Whether `value`, at any depth, holds one of `secrets` (a whole string or inside one). */
+function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
+    const v = read(() => value);
+    if (v === UNKNOWN || v === null || v === undefined) return false;
+    if (typeof v === "string") return secrets.some((s) => v.includes(s));
+    if (Array.isArray(v))
+        return v.some((_, i) =>
+            holdsSecret(
+                read(() => (v as unknown[])[i]),
+                secrets,
+            ),
+        );
+    if (typeof v === "object")
+        return Object.keys(v).some((k) =>
+            holdsSecret(
+                read(() => (v as Record<string, unknown>)[k]),
+                secrets,
+            ),
+        );
+    return false;
+}
+
+/** The stack's outputs: only the ones the program exports (lib/contract.ts), none holding a generated secret. */
+function outputFindings(j: Judgement): Finding[] {
+    const stack = j.views.find((v) => v.type === TYPES.stack);
+    if (!stack) return [];
+    const listed = new Set<string>(STACK_OUTPUT_NAMES);
+    const secrets = ofType(j.views, TYPES.randomPassword)
+        .map((pw) => read(() => propsOf<RandomPasswordProps>(pw).result))
+        .filter((v): v is string => typeof v === "string" && v.length > 0);
+    const out: Finding[] = [];
+    for (const name of Object.keys(stack.props)) {
+        if (!listed.has(name))
+            out.push({
+                code: "output-unknown",
+                message: `the stack exports ${name}, an output the program does not declare (lib/contract.ts STACK_OUTPUT_NAMES): everyone who can read the stack, and every stack that references it, reads it`,
+                urn: stack.urn,
+                always: true,
+            });
+        if (holdsSecret(stack.props[name], secrets))
+            out.push({
+                code: "output-secret",
+                message: `the stack output ${name} holds a secret the stack generates: outputs are read by everyone who can read the stack (testers read the QA token from Secrets Manager)`,
+                urn: stack.urn,
+                always: true,
+            });
+    }
+    return out;
+}
+
+export const outputsAccounted = stackPolicy<object>({
+    name: "outputs-accounted",
+    description:
+        "The stack exports only the outputs the program declares (lib/contract.ts), and none of them holds a secret the stack generates (the origin-verify secret, the QA token).",
+    severity: "critical",
+    remediationSteps: "Export nothing but StackOutputs (stack.ts); hand testers the QA token through its Secrets Manager secret (qaTokenSecretId).",
+    check: outputFindings,
+});
+
+export const statePolicies = [positionRecorded, outputsAccounted];

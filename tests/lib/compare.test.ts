@@ -15,6 +15,7 @@ const BASE: Choices = {
     edge: { phase: "promoted", weight: 0, oldOrigin: null },
     originVerify: { send: "a", accept: ["a"], generation: { a: 1, b: 1 } },
     fingerprints: { rule: "r1", service: "s1", distribution: "d1" },
+    cloudFront: { vpcOriginGroup: "sg-0cf0c0ffee0000001" },
 };
 const at = (change: (c: Choices) => Partial<Choices>): Position => positionFrom({ ...BASE, ...change(BASE) });
 const base = positionFrom(BASE);

@@ -23,6 +23,8 @@ export interface Choices {
     edge: { phase: CutinPhase; weight: number; oldOrigin: string | null };
     originVerify: { send: "a" | "b"; accept: ("a" | "b")[]; generation: { a: number; b: number } };
     fingerprints: Record<"rule" | "service" | "distribution", string>;
+    /** CloudFront's VPC-origin group the program resolved (null: an internet-facing ALB, through the prefix list). */
+    cloudFront: { vpcOriginGroup: string | null };
 }
 
 const ROUTE_PATH = "/v1/payments/*/status";
@@ -72,6 +74,7 @@ export function positionFrom(c: Choices): Position {
         },
         stickinessSeconds: Math.max(c.stickiness.route, c.stickiness.catchAll),
         originVerify: { send: c.originVerify.send, accept: [...c.originVerify.accept].sort(), generation: { ...c.originVerify.generation } },
+        cloudFront: { prefixList: "pl-4fa04526", vpcOriginGroup: c.cloudFront.vpcOriginGroup },
         dates: { cutoverDate: null, bakeDays: 14, cutinDate: null, cutinBakeDays: null, topRungAt: null, topRungBakeMinutes: null, cutinEnded: false },
         fingerprints: {
             "rule::canary-default": c.fingerprints.rule,
@@ -109,6 +112,7 @@ export const choices: fc.Arbitrary<Choices> = fc.record({
         generation: fc.record({ a: fc.constantFrom(1, 2), b: fc.constantFrom(1, 2) }),
     }),
     fingerprints: fc.record({ rule: fc.constantFrom("r1", "r2"), service: fc.constantFrom("s1", "s2"), distribution: fc.constantFrom("d1", "d2") }),
+    cloudFront: fc.record({ vpcOriginGroup: fc.constantFrom(null, "sg-0cf0c0ffee0000001", "sg-0cf0c0ffee0000002") }),
 });
 
 /** Choices a healthy, confirmed stack could have: within every bound the pack checks (production's policy config). */
@@ -125,7 +129,18 @@ export const validChoices: fc.Arbitrary<Choices> = choices.map((c) => ({
 }));
 
 export type Bundle = keyof Choices;
-export const BUNDLES: readonly Bundle[] = ["routing", "stickiness", "legacy", "images", "springCapacity", "protect", "edge", "originVerify", "fingerprints"];
+export const BUNDLES: readonly Bundle[] = [
+    "routing",
+    "stickiness",
+    "legacy",
+    "images",
+    "springCapacity",
+    "protect",
+    "edge",
+    "originVerify",
+    "fingerprints",
+    "cloudFront",
+];
 
 /**
  * A move from `deployed` toward `knownGood`: each bundle is the deployed one or the known-good

@@ -191,16 +191,32 @@ describe("policy/access.ts", () => {
             assert.deepEqual(await codesOf(undeclared, POLICY), ["alb-group-undeclared"]);
         });
 
-        it("internet-facing: CloudFront's list is the one the program resolved, or the policy config's allow-list; without either it cannot be told", async () => {
+        it("internet-facing: CloudFront's list is the one the program resolved, which the policy config's allow-list only narrows; without it nothing can be told", async () => {
             const p = await facing();
             assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID }), POLICY), []);
+            // An allow-list never adds a list the program did not resolve (a customer-managed list may hold any address).
             const allowList = { config: { [POLICY]: { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } } };
-            assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY, allowList), []);
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID }), POLICY, allowList), []);
+            assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY, allowList), ["alb-ingress"]);
             assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { prefixListIds: ["pl-4fa04526"] } } }), ["alb-ingress"]);
             const unrecorded = mutated(p, (f) => delete f(T.routedAlb, "alb").outputs.cloudFrontPrefixList);
             assert.deepEqual(await codesOf(unrecorded, POLICY), ["alb-ingress"]);
             const otherName = mutated(p, (f) => setProp(f(T.routedAlb, "alb"), "cloudFrontPrefixList.name", "my-office"));
             assert.deepEqual(await codesOf(otherName, POLICY), ["alb-ingress"]);
+        });
+
+        it("CloudFront's VPC-origin group stays what the deployed stack resolved: another group recorded under its name is refused, unless the policy config names it", async () => {
+            const p = await step();
+            const VPN = "sg-0a11ce5e0000000ff";
+            // The program records the ops VPN's group under CloudFront's name, and the ALB's one ingress rule follows it.
+            const claimed = mutated(p, (f) => {
+                setProp(f(T.routedAlb, "alb"), "cloudFrontVpcOrigin.securityGroup.id", VPN);
+                setProp(f(INGRESS_RULE, "alb-from-cloudfront"), "referencedSecurityGroupId", VPN);
+            });
+            assert.deepEqual(await codesOf(claimed, POLICY), ["cloudfront-source-changed"]);
+            assert.deepEqual(await codesOf(claimed, POLICY, { config: { [POLICY]: { vpcOriginSecurityGroupIds: [VPN] } } }), []);
+            // The allow-list narrows: the deployed group, no longer listed, is refused as a source.
+            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { vpcOriginSecurityGroupIds: [VPN] } } }), ["alb-ingress"]);
         });
 
         it("Beanstalk uses the ALB's groups and writes no rule onto its listeners beyond Rules=default on port 80", async () => {

@@ -101,4 +101,38 @@ describe("policy/closedWorld.ts: closed-world", () => {
         assert.deepEqual(judge("pulumi:providers:aws", { region: "us-west-2" }, {}, "other-account"), ["unknown-provider"]);
         assert.deepEqual(judge("pulumi:providers:aws", { region: "eu-west-1" }, {}, "default_7_48_0"), []);
     });
+    it("unknown-provider: a provider named like a default one, or the default provider configured to go elsewhere, is refused; the stack's region passes", () => {
+        const aws = "pulumi:providers:aws";
+        assert.deepEqual(judge(aws, { region: "us-east-1" }, {}, "default-us-east-1"), ["unknown-provider"]);
+        assert.deepEqual(judge(aws, { region: "eu-west-1", version: "7.48.0", skipRegionValidation: "true" }, {}, "default_7_48_0"), []);
+        assert.deepEqual(judge(aws, { region: "eu-west-1", assumeRoles: '[{"roleArn":"arn:aws:iam::222222222222:role/x"}]' }, {}, "default_7_48_0"), [
+            "unknown-provider",
+        ]);
+        assert.deepEqual(judge(aws, { region: "eu-west-1", endpoints: '[{"secretsmanager":"https://proxy.example.net"}]' }, {}, "default"), [
+            "unknown-provider",
+        ]);
+        assert.deepEqual(judge(aws, { region: "eu-west-1", profile: "partner" }, {}, "default_7_48_0"), ["unknown-provider"]);
+        assert.deepEqual(judge("pulumi:providers:random", { version: "4.16.0" }, {}, "default_4_16_0"), []);
+    });
+
+    it("awsx's own VPC resources are left to awsx; anything else under the component is judged, and those types elsewhere are unknown", () => {
+        const under = (type: string) => ({
+            type,
+            name: "x",
+            urn: `urn:pulumi:staging::payments-migration::awsx:ec2:Vpc$${type}::x`,
+            props: { tags: {}, anything: "at all" },
+            opts: {},
+        });
+        const validate = (closedWorld as ResourceValidationPolicy).validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => void;
+        const codesFor = (args: ReturnType<typeof under>) => {
+            const found: string[] = [];
+            validate(args as unknown as ResourceValidationArgs, (message) => found.push(codeOf({ message })));
+            return [...new Set(found)];
+        };
+        assert.deepEqual(codesFor(under("aws:ec2/subnet:Subnet")), []);
+        assert.deepEqual(codesFor(under("aws:ec2/natGateway:NatGateway")), []);
+        assert.deepEqual(codesFor(under("aws:lambda/function:Function")), ["unknown-type"]);
+        assert.deepEqual(codesFor(under("aws:iam/role:Role")), ["unknown-property"]);
+        assert.deepEqual(judge("aws:ec2/subnet:Subnet", {}), ["unknown-type"]);
+    });
 });

@@ -206,3 +206,39 @@ describe("policy/state.ts: position-recorded", () => {
         });
     });
 });
+
+describe("policy/state.ts: outputs-accounted", () => {
+    const POLICY = "outputs-accounted";
+    const stackOf = (p: PlanRun) => stateOf(p, "pulumi:pulumi:Stack");
+
+    it("the program's outputs pass, on both stacks and the cut-in", async () => {
+        for (const at of [{}, { stack: "staging" }, { dir: CUTIN }]) {
+            const p = await update([], { at });
+            assert.ok(Object.keys(stackOf(p).outputs).includes("position"), "the root stack's outputs are judged");
+            assert.deepEqual(await codesOf(p, POLICY, { at }), [], JSON.stringify(at));
+        }
+    });
+
+    it("an output the program does not declare, or one holding a generated secret, is refused, even when nothing else moves", async () => {
+        const p = await update([]);
+        const token = String(stateOf(p, T.password, "qa-token").outputs.result);
+        const extra = mutated(p, (_f, states) =>
+            setProp(
+                states.find((s) => s.type === "pulumi:pulumi:Stack")!,
+                "debug",
+                { note: "x" },
+            ),
+        );
+        assert.deepEqual(await codesOf(extra, POLICY), ["output-unknown"]);
+        const leaked = mutated(p, (_f, states) => {
+            const stack = states.find((s) => s.type === "pulumi:pulumi:Stack")!;
+            stack.outputs.qaTokenForTesters = token;
+        });
+        assert.deepEqual(await codesOf(leaked, POLICY), ["output-secret", "output-unknown"]);
+        const inside = mutated(p, (_f, states) => {
+            const stack = states.find((s) => s.type === "pulumi:pulumi:Stack")!;
+            (stack.outputs.health as Record<string, unknown>).dashboard = `https://x/?token=${token}`;
+        });
+        assert.deepEqual(await codesOf(inside, POLICY), ["output-secret"]);
+    });
+});

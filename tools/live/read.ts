@@ -92,7 +92,7 @@ async function readTargetHealth(clients: LiveClients, arn: string): Promise<Live
 
 async function readServices(clients: LiveClients, expected: ExpectedLive["spring"]): Promise<LiveSnapshot["services"]> {
     const out: LiveSnapshot["services"] = {};
-    for (const cluster of new Set(expected.flatMap((s) => (s.cluster ? [s.cluster] : [])))) {
+    for (const cluster of new Set(expected.map((s) => s.cluster))) {
         const names = expected.filter((s) => s.cluster === cluster).map((s) => s.serviceName);
         const r = await read(CALLS.describeServices, () => clients.ecs.send(new DescribeServicesCommand({ cluster, services: names })));
         for (const name of names) {
@@ -160,7 +160,7 @@ async function readPolicy(clients: LiveClients, id: string): Promise<LiveEdge["p
 /** Read, one call after another (a handful of calls; no burst to be throttled), everything `expected` names. */
 export async function readLive(clients: LiveClients, expected: ExpectedLive): Promise<LiveSnapshot> {
     const snapshot: LiveSnapshot = { rules: {}, targetHealth: {}, services: {}, environments: {} };
-    for (const rule of expected.rules) if (rule.arn) snapshot.rules[rule.arn] = await readRule(clients, rule.arn);
+    for (const rule of expected.rules) snapshot.rules[rule.arn] = await readRule(clients, rule.arn);
     for (const { label } of expected.minHealthy) {
         const arn = expected.targetGroups[label];
         if (arn) snapshot.targetHealth[arn] = await readTargetHealth(clients, arn);
@@ -170,6 +170,6 @@ export async function readLive(clients: LiveClients, expected: ExpectedLive): Pr
         clients,
         expected.legacy.map((e) => e.environmentName),
     );
-    if (expected.edge?.primaryDistributionId) snapshot.edge = await readEdge(clients, expected.edge.primaryDistributionId);
+    if (expected.edge) snapshot.edge = await readEdge(clients, expected.edge.distributionId);
     return snapshot;
 }

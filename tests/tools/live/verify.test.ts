@@ -14,6 +14,7 @@ import {
     IMAGE_BLUE,
     Mocks,
     OLD_ORIGIN,
+    ROUTED_ORIGIN,
     World,
     canaryExpected,
     cutinExpected,
@@ -178,18 +179,20 @@ describe("live check: verify against a mocked AWS", () => {
     });
 
     it("the program's own distribution: a policy attached behind its back, or its origin moved back to the old one", async () => {
-        const expected: ExpectedLive = {
-            ...canaryExpected(),
-            edge: { phase: "routed", primaryDistributionId: "E2ROUTEDEXAMPLE", primaryOrigin: { kind: "routed" }, oldOriginDomain: OLD_ORIGIN, policy: null },
-        };
+        // Promoted with the old origin still remembered (not retired): a console move back to it is named as such.
+        const expected: ExpectedLive = { ...canaryExpected(), edge: { ...canaryExpected().edge!, oldOriginDomain: OLD_ORIGIN } };
         world = matchingWorld(canaryExpected());
         Object.assign(world.distributions.E2ROUTEDEXAMPLE, { domainName: OLD_ORIGIN, policyId: "a-policy" });
         assert.deepEqual(rows(await check(expected)), [
-            ["edge E2ROUTEDEXAMPLE (phase routed) primary origin", `the routed origin, not ${OLD_ORIGIN}`, OLD_ORIGIN],
-            ["edge E2ROUTEDEXAMPLE (phase routed) continuous deployment policy", "none", "a-policy"],
+            ["edge E2ROUTEDEXAMPLE (phase promoted) primary origin", ROUTED_ORIGIN, `${OLD_ORIGIN} (the old origin)`],
+            ["edge E2ROUTEDEXAMPLE (phase promoted) continuous deployment policy", "none", "a-policy"],
         ]);
+        // DNS names compare without case.
+        world = matchingWorld(canaryExpected());
+        world.distributions.E2ROUTEDEXAMPLE.domainName = ROUTED_ORIGIN.toUpperCase();
+        assert.deepEqual(rows(await check(expected)), []);
         delete world.distributions.E2ROUTEDEXAMPLE;
-        assert.deepEqual(rows(await check(expected)), [["edge E2ROUTEDEXAMPLE (phase routed)", "exists", "no such distribution"]]);
+        assert.deepEqual(rows(await check(expected)), [["edge E2ROUTEDEXAMPLE (phase promoted)", "exists", "no such distribution"]]);
     });
 
     it("unhealthy targets below the minimum of a color about to receive traffic (an idle color's are not judged)", async () => {
@@ -215,27 +218,32 @@ describe("live check: verify against a mocked AWS", () => {
         ]);
     });
 
-    it("what the outputs do not name is listed as not checked, and no call is made for it", async () => {
+    it("what the deployed state does not record is listed as not checked, and no call is made for it; a color about to receive traffic without a deployed target group is short", async () => {
         world = matchingWorld(canaryExpected());
+        const notChecked = [
+            "rule canary-default: the deployed state records no ARN or no single forward with its target groups and weights",
+            "spring-green: the deployed state records no ECS service tagged payments:color=green with its name, cluster and task definition",
+        ];
         const partial: ExpectedLive = {
             ...canaryExpected(),
-            rules: canaryExpected().rules.map(({ arn: _arn, ...r }) => r),
-            targetGroups: { "legacy-blue": tgArn("legacy-blue"), "legacy-green": tgArn("legacy-green") },
-            spring: canaryExpected().spring.map((s) => ({ color: s.color, serviceName: s.serviceName })),
-            legacy: canaryExpected().legacy.map((e) => ({ color: e.color, environmentName: e.environmentName })),
-            edge: { phase: "routed", primaryOrigin: { kind: "routed" }, policy: null },
+            rules: [],
+            spring: [],
+            legacy: [],
+            edge: null,
+            targetGroups: { "legacy-green": tgArn("legacy-green") },
+            notChecked,
         };
-        mocks.elb.resetHistory();
+        for (const m of Object.values(mocks)) m.resetHistory();
         const report = await check(partial);
         assert.deepEqual(report.drift, []);
-        assert.equal(mocks.elb.commandCalls(DescribeRulesCommand).length, 0);
-        assert.deepEqual(report.notChecked, [
-            "listener rule weights and stickiness: needs each routing entry's listener rule ARN (routing[].arn)",
-            "the Spring services (task definition, rollout, image): needs the ECS cluster of the Spring services (springCluster)",
-            "the Beanstalk version labels: needs each Beanstalk color's version label (legacyVersionLabels.blue/green)",
-            "the edge (primary origin, continuous deployment policy): needs the viewer-facing distribution's id (edge.primaryDistributionId)",
-            "spring-blue healthy targets: needs the Spring target group ARNs by color (springTargetGroupArns.blue/green)",
-        ]);
+        assert.deepEqual(report.notChecked, notChecked);
+        assert.deepEqual(rows(report), [["spring-blue healthy targets (it receives traffic)", "≥ 3", "no target group in the deployed position"]]);
+        assert.deepEqual(
+            [mocks.elb.commandCalls(DescribeRulesCommand), mocks.ecs.commandCalls(DescribeServicesCommand), mocks.cloudfront.calls()].map((c) => c.length),
+            [0, 0, 0],
+        );
+        assert.equal(mocks.beanstalk.calls().length, 0, "no environment to read: no DescribeEnvironments call");
+        assert.match(renderReport("production", report).join("\n"), /Not checked \(the deployed state does not record it\):\n {2}rule canary-default: /);
     });
 
     describe("AWS errors: one clear line naming the call and what is missing (exit 2)", () => {

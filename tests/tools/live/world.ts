@@ -43,7 +43,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
 import { LiveClientsFactory } from "../../../tools/live/aws";
-import { ExpectedLive, TargetLabel } from "../../../tools/live/expected";
+import { ExpectedLive, ExpectedRule, TargetLabel } from "../../../tools/live/expected";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111111111111";
@@ -58,26 +58,23 @@ export const IMAGE_GREEN = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/payments-
 export const ROUTED_ORIGIN = "origin.payments.example.com";
 export const OLD_ORIGIN = "payments-prod.eu-west-1.elasticbeanstalk.com";
 
+/** A rule forwarding to these labels' target groups (tgArn) with these weights. */
+const rule = (name: string, priority: number, weights: Partial<Record<TargetLabel, number>>, stickiness: ExpectedRule["stickiness"]): ExpectedRule => ({
+    name,
+    priority,
+    arn: ruleArn(name),
+    targets: Object.entries(weights).map(([label, weight]) => ({ arn: tgArn(label as TargetLabel), label, weight: weight! })),
+    stickiness,
+});
+
 /** Production mid-canary on the program's own distribution: Spring blue 1 % (5 % on the payment-status route), Rails green live. */
 export function canaryExpected(): ExpectedLive {
     const sticky = { enabled: true, durationSeconds: 300 };
     return {
         rules: [
-            { name: "qa-spring", priority: 4, arn: ruleArn("qa-spring"), weights: { "spring-blue": 1, "spring-green": 0 }, stickiness: { enabled: false } },
-            {
-                name: "route-payment-status",
-                priority: 100,
-                arn: ruleArn("route-payment-status"),
-                weights: { "legacy-blue": 0, "legacy-green": 950, "spring-blue": 50, "spring-green": 0 },
-                stickiness: sticky,
-            },
-            {
-                name: "canary-default",
-                priority: 40000,
-                arn: ruleArn("canary-default"),
-                weights: { "legacy-blue": 0, "legacy-green": 990, "spring-blue": 10, "spring-green": 0 },
-                stickiness: sticky,
-            },
+            rule("qa-spring", 4, { "spring-blue": 1, "spring-green": 0 }, { enabled: false }),
+            rule("route-payment-status", 100, { "legacy-blue": 0, "legacy-green": 950, "spring-blue": 50, "spring-green": 0 }, sticky),
+            rule("canary-default", 40000, { "legacy-blue": 0, "legacy-green": 990, "spring-blue": 10, "spring-green": 0 }, sticky),
         ],
         targetGroups: {
             "legacy-blue": tgArn("legacy-blue"),
@@ -105,11 +102,13 @@ export function canaryExpected(): ExpectedLive {
             { color: "blue", environmentName: "legacy-blue-59ece5c", versionLabel: "rails-2026.11.1" },
             { color: "green", environmentName: "legacy-green-f4fb031", versionLabel: "rails-2026.11.2" },
         ],
-        edge: { phase: "routed", primaryDistributionId: "E2ROUTEDEXAMPLE", primaryOrigin: { kind: "routed", domainName: ROUTED_ORIGIN }, policy: null },
+        // A stack without a cut-in is at phase promoted (lib/position.ts): its own distribution, on the routed origin.
+        edge: { phase: "promoted", distributionId: "E2ROUTEDEXAMPLE", primaryOrigin: { kind: "routed", domainName: ROUTED_ORIGIN }, policy: null },
         minHealthy: [
             { label: "legacy-green", min: 3 },
             { label: "spring-blue", min: 3 },
         ],
+        notChecked: [],
     };
 }
 
@@ -120,7 +119,7 @@ export function cutinExpected(): ExpectedLive {
         ...base,
         edge: {
             phase: "weight",
-            primaryDistributionId: "E2QWRUHEXAMPLE",
+            distributionId: "E2QWRUHEXAMPLE",
             primaryOrigin: { kind: "old", domainName: OLD_ORIGIN },
             oldOriginDomain: OLD_ORIGIN,
             policy: { id: "b3e0f5a1-2c4d-4e6f-8a9b-0c1d2e3f4a5b", enabled: true, type: "SingleWeight", weightPercent: 5, mayBeDetached: false },
@@ -139,13 +138,13 @@ export interface World {
     policies: Record<string, { enabled: boolean; type: "SingleWeight" | "SingleHeader"; weight?: number; header?: string }>;
 }
 
-/** The AWS that matches `expected` exactly: every color about to receive traffic with `min` healthy targets. */
+/** The AWS that matches `expected` exactly: every color about to receive traffic with `min` healthy targets, the others with 2. */
 export function matchingWorld(expected: ExpectedLive): World {
     const world: World = { rules: {}, health: {}, services: {}, images: {}, environments: {}, distributions: {}, policies: {} };
     for (const r of expected.rules) {
         world.rules[r.arn!] = {
             priority: String(r.priority),
-            targets: Object.entries(r.weights).map(([label, weight]) => [expected.targetGroups[label as TargetLabel]!, weight]),
+            targets: r.targets.map((t) => [t.arn, t.weight]),
             stickiness: r.stickiness.enabled ? r.stickiness.durationSeconds : undefined,
         };
     }
@@ -155,18 +154,18 @@ export function matchingWorld(expected: ExpectedLive): World {
     }
     for (const s of expected.spring) {
         world.services[s.serviceName] = {
-            taskDefinition: s.taskDefinitionArn!,
+            taskDefinition: s.taskDefinitionArn,
             rolloutState: "COMPLETED",
             rolloutStateReason: "ECS deployment ecs-svc/1 completed.",
         };
-        world.images[s.taskDefinitionArn!] = s.image!;
+        world.images[s.taskDefinitionArn] = s.image!;
     }
     for (const e of expected.legacy) world.environments[e.environmentName] = { versionLabel: e.versionLabel!, status: "Ready", health: "Green" };
     const edge = expected.edge!;
     const originId = edge.primaryOrigin.kind === "old" ? "old-beanstalk" : "routed-alb";
-    world.distributions[edge.primaryDistributionId!] = { originId, domainName: edge.primaryOrigin.domainName!, policyId: edge.policy?.id ?? "" };
+    world.distributions[edge.distributionId] = { originId, domainName: edge.primaryOrigin.domainName, policyId: edge.policy?.id ?? "" };
     if (edge.policy) {
-        world.policies[edge.policy.id!] = {
+        world.policies[edge.policy.id] = {
             enabled: edge.policy.enabled,
             type: edge.policy.type,
             weight: (edge.policy.weightPercent ?? 0) / 100,
