@@ -24,6 +24,11 @@ const step = (stack = "production", sets: string[] = []) =>
 const baseline = async (p: PlanRun) => (await violations(p)).filter((v) => SECURITY.includes(v.policy));
 
 describe("policy/security.ts: the security baseline", () => {
+    it("both fixture stacks pass the whole pack on a forward step (no mandatory violation of any policy)", async () => {
+        assert.deepEqual(await codes(await step()), {});
+        assert.deepEqual(await codes(await step("staging")), {});
+    });
+
     it("production meets every control", async () => {
         assert.deepEqual(await baseline(await step()), []);
     });
