@@ -27,9 +27,18 @@ export interface Statement {
     principals?: Principals;
     notPrincipals?: Principals;
     hasCondition: boolean;
+    /**
+     * The Condition block as `{ operator: { key: values } }`, keys lower-cased (IAM: "condition key
+     * names are not case-sensitive"), each value a list; undefined when absent, null when it is not
+     * of that shape (the operator names stay as written: a policy comparing them is exact).
+     */
+    conditions?: Conditions | null;
     /** Keys beyond the IAM statement grammar. */
     unknownKeys: string[];
 }
+
+/** A Condition block: operator → condition key (lower case) → values. */
+export type Conditions = Record<string, Record<string, string[]>>;
 
 const STATEMENT_KEYS = ["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition"];
 
@@ -40,6 +49,23 @@ function strings(v: unknown): string[] | undefined | null {
     if (v === undefined) return undefined;
     if (typeof v === "string") return [v];
     return Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : null;
+}
+
+/** A Condition block read as lists, or null when it is not `{ operator: { key: value | values } }` (values: strings, numbers or booleans). */
+function conditions(v: unknown): Conditions | undefined | null {
+    if (v === undefined) return undefined;
+    if (!isRecord(v)) return null;
+    const out: Conditions = {};
+    for (const [operator, block] of Object.entries(v)) {
+        if (!isRecord(block)) return null;
+        out[operator] = {};
+        for (const [key, values] of Object.entries(block)) {
+            const list = (Array.isArray(values) ? values : [values]) as unknown[];
+            if (!list.every((x) => ["string", "number", "boolean"].includes(typeof x))) return null;
+            out[operator][key.toLowerCase()] = list.map(String);
+        }
+    }
+    return out;
 }
 
 function principals(v: unknown): Principals | undefined | null {
@@ -81,6 +107,7 @@ function statementOf(raw: unknown, index: number): Statement | string {
         principals: principal,
         notPrincipals: notPrincipal,
         hasCondition: raw.Condition !== undefined,
+        conditions: conditions(raw.Condition),
         unknownKeys: Object.keys(raw).filter((k) => !STATEMENT_KEYS.includes(k)),
     };
 }

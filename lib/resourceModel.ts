@@ -187,11 +187,11 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
     },
     // The internal ALB's CloudFront VPC origin: origin-locked checks it points at the stack's ALB, HTTPS only, TLS 1.2.
     "aws:cloudfront/vpcOrigin:VpcOrigin": { props: { vpcOriginEndpointConfig: "origin-locked", ...tags }, strip: keep },
-    // Where testers read the QA token. Who may read it is IAM's (docs/real-aws.md); a name or a
-    // value other than the token the rules accept fails closed (testers get the weighted mix).
-    "aws:secretsmanager/secret:Secret": { props: { name: INERT, description: INERT, ...tags }, strip: keep },
+    // Where testers read the QA token. Who may read it is IAM's (docs/real-aws.md), by its name
+    // under the stack's prefix: secrets-contained keeps the name there and the value in this secret.
+    "aws:secretsmanager/secret:Secret": { props: { name: "secrets-contained", description: INERT, ...tags }, strip: keep },
     "aws:secretsmanager/secretVersion:SecretVersion": {
-        props: { secretId: INERT, secretString: INERT },
+        props: { secretId: "secrets-contained", secretString: "secrets-contained" },
         // The token is a generated secret: the fingerprint names it ("[secret:qa-token]", lib/position.ts
         // canonical), so it never holds the value, and a value that is not the generated one shows.
         strip: keep,
@@ -338,14 +338,18 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             alarmRule: "alarms-can-fire",
             alarmActions: "alarms-can-fire",
             actionsEnabled: "alarms-can-fire",
-            okActions: INERT,
+            okActions: "alarms-can-fire",
             ...tags,
         },
         strip: keep,
     },
     "aws:cloudwatch/dashboard:Dashboard": { props: { dashboardName: INERT, dashboardBody: INERT }, strip: keep },
     "aws:sns/topic:Topic": { props: { ...tags }, strip: keep },
-    "aws:sns/topicSubscription:TopicSubscription": { props: { topic: INERT, protocol: INERT, endpoint: INERT }, strip: keep },
+    // Who hears the alarms: alarms-can-fire holds each endpoint to the on-call allowlist (policy config).
+    "aws:sns/topicSubscription:TopicSubscription": {
+        props: { topic: "alarms-can-fire", protocol: "alarms-can-fire", endpoint: "alarms-can-fire" },
+        strip: keep,
+    },
     "aws:s3/bucket:Bucket": { props: { bucket: INERT, ...tags }, strip: keep },
     "aws:s3/bucketPolicy:BucketPolicy": { props: { bucket: "log-bucket-private", policy: "log-bucket-private" }, strip: keep },
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
@@ -370,9 +374,19 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         aliasable: true,
         strip: keep,
     },
-    // keepers.generation is the origin-verify coordinate (any other keeper is fingerprinted); the value is a secret.
+    // keepers.generation is the origin-verify coordinate (any other keeper is fingerprinted); the value
+    // is a secret. Length and character classes: secrets-contained (the program leaves the classes at
+    // their default, true).
     [TYPES.randomPassword]: {
-        props: { length: "origin-verify-rotation", special: "origin-verify-rotation", keepers: "origin-verify-rotation" },
+        props: {
+            length: "secrets-contained",
+            special: "secrets-contained",
+            upper: "secrets-contained",
+            lower: "secrets-contained",
+            numeric: "secrets-contained",
+            number: "secrets-contained",
+            keepers: "origin-verify-rotation",
+        },
         strip: (p) => {
             const keepers = p.keepers && typeof p.keepers === "object" ? without(p.keepers as Props, "generation") : p.keepers;
             return { ...without(p, "keepers", "result"), ...(keepers !== undefined ? { keepers } : {}) };

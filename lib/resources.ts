@@ -39,6 +39,9 @@ export const TYPES = {
     compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     snsTopic: "aws:sns/topic:Topic",
+    snsTopicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+    secret: "aws:secretsmanager/secret:Secret",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
     iamRole: "aws:iam/role:Role",
     iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
     bucket: "aws:s3/bucket:Bucket",
@@ -183,10 +186,28 @@ export interface CompositeAlarmProps {
     alarmName?: string;
     alarmRule?: string;
     alarmActions?: string[];
+    okActions?: string[];
     actionsEnabled?: boolean;
 }
 export interface SnsTopicProps {
     arn?: string;
+}
+/** An SNS subscription; the endpoint reads as plain text (the policy SDK unwraps secrets). */
+export interface SnsTopicSubscriptionProps {
+    topic?: string;
+    protocol?: string;
+    endpoint?: string;
+}
+export interface SecretProps {
+    /** Secrets Manager: the id is the secret's ARN. */
+    id?: string;
+    arn?: string;
+    name?: string;
+}
+export interface SecretVersionProps {
+    /** The secret's ARN or name. */
+    secretId?: string;
+    secretString?: string;
 }
 export interface IamRoleProps {
     arn?: string;
@@ -267,6 +288,13 @@ export interface RandomPasswordProps {
     id?: string;
     result?: string;
     keepers?: Record<string, string>;
+    length?: number;
+    special?: boolean;
+    upper?: boolean;
+    lower?: boolean;
+    numeric?: boolean;
+    /** Deprecated alias of `numeric` (random provider 4.x). */
+    number?: boolean;
 }
 export interface StackReferenceProps {
     name?: string;

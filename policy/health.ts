@@ -20,8 +20,25 @@
  *   "CloudWatch metrics for your Application Load Balancer", dimensions);
  * - heard: the composite alarm the canary tool watches (the HealthSignals `compositeAlarm`
  *   output) is an OR of ALARM(...) over every Spring alarm, with an action on the stack's topic
- *   (CloudWatch User Guide, "Create a composite alarm": the rule syntax).
+ *   (CloudWatch User Guide, "Create a composite alarm": the rule syntax);
+ * - heard by the on-call, end to end: every action of every composite alarm (alarmActions,
+ *   okActions) is a topic the stack declares (`alarm-action-foreign`); every topic a composite
+ *   notifies when it fires has a subscription of the stack for each endpoint of
+ *   `subscriptionEndpoints` (`alarm-topic-unheard`): a topic without subscriptions delivers to
+ *   no one (SNS Developer Guide, "Subscribing to an Amazon SNS topic"); every subscription of the
+ *   stack is on a topic of the stack (`alarm-subscription-topic`), to an endpoint of that list
+ *   (`alarm-subscription-endpoint`: SNS delivers every notification to the endpoint it is given,
+ *   a look-alike address included), by a protocol the program uses (`alarm-subscription-protocol`:
+ *   lib/config.ts health.notifications; SNS "Subscribe" also takes `http`, which sends the alarm
+ *   over plain HTTP, and `application`, `firehose`, `email-json`, which nobody here reads).
+ *   `subscriptionEndpoints` is the stack's on-call roster, in policy-config.<stack>.json, reviewed
+ *   with the pack's config (CODEOWNERS); an endpoint that is itself a secret (a webhook URL with
+ *   a token) is listed as `sha256:<hex of the endpoint>`. The pack reads the endpoint as written:
+ *   the policy SDK unwraps secret values before a policy sees them (@pulumi/policy
+ *   deserialize.js, "secrets must be fully unpacked"). An empty roster (staging's) pages no one:
+ *   then no subscription is allowed and none is required.
  */
+import { createHash } from "node:crypto";
 import { COMPONENT_TYPES } from "../lib/contract";
 import { Position } from "../lib/position";
 import {
@@ -30,6 +47,7 @@ import {
     MetricAlarmProps,
     ResourceView,
     SnsTopicProps,
+    SnsTopicSubscriptionProps,
     TYPES,
     UNKNOWN,
     Unknown,
@@ -49,7 +67,12 @@ export interface AlarmsConfig {
     maxDetectionMinutes: number;
     /** The highest request floor under which the 5xx rate counts as 0. @default 100 */
     maxMinRequests: number;
+    /** The on-call endpoints (addresses, URLs, ARNs, or `sha256:<hex>` of one): every subscription's, each subscribed to every topic a composite notifies. @default [] */
+    subscriptionEndpoints: string[];
 }
+
+/** The numeric limits (their ceilings below). */
+type Limits = Omit<AlarmsConfig, "subscriptionEndpoints">;
 
 /**
  * The config values that still leave the policy on. Above them it judges nothing a failure
@@ -58,7 +81,7 @@ export interface AlarmsConfig {
  * response timeout"); an hour of failure before the canary hears of it; a request floor a
  * canary's share never reaches (SYSTEM.md: canaries start at 0.1–1 %).
  */
-export const ALARM_CONFIG_CEILINGS: Readonly<AlarmsConfig> = { maxFiveXxRatePercent: 50, maxLatencySeconds: 30, maxDetectionMinutes: 60, maxMinRequests: 1000 };
+export const ALARM_CONFIG_CEILINGS: Readonly<Limits> = { maxFiveXxRatePercent: 50, maxLatencySeconds: 30, maxDetectionMinutes: 60, maxMinRequests: 1000 };
 
 const NAMESPACE = "AWS/ApplicationELB";
 const FIRES_ON_HIGH = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
@@ -270,7 +293,7 @@ function compositeFindings(j: Judgement, alarms: readonly AlarmRead[]): Finding[
     const c = plain(() => composite.props as CompositeAlarmProps);
     if (c === UNKNOWN) return [];
     const out: Finding[] = [];
-    const topics = ofType(j.views, TYPES.snsTopic).map((t) => read(() => propsOf<SnsTopicProps>(t).arn));
+    const topics = topicArns(j);
     if (c.actionsEnabled === false || !(c.alarmActions ?? []).some((a) => topics.includes(a)))
         out.push(f("alarm-composite-actions", "notifies no topic of the stack when it fires (alarmActions, actionsEnabled)"));
     const terms = String(c.alarmRule ?? "").split(/\s+OR\s+/);
@@ -283,8 +306,91 @@ function compositeFindings(j: Judgement, alarms: readonly AlarmRead[]): Finding[
     return out;
 }
 
+const topicArns = (j: Judgement) => ofType(j.views, TYPES.snsTopic).map((t) => read(() => propsOf<SnsTopicProps>(t).arn));
+
+/** The protocols lib/config.ts health.notifications takes (SNS "Subscribe" names them): email, https, sms, lambda, sqs. */
+export const SUBSCRIPTION_PROTOCOLS: readonly string[] = ["email", "https", "sms", "lambda", "sqs"];
+
+/** Whether an endpoint is on the roster: as written, or by its SHA-256 (`sha256:<hex>`, for an endpoint that is a secret). */
+function onRoster(endpoint: string, roster: readonly string[]): boolean {
+    return roster.includes(endpoint) || roster.includes(`sha256:${createHash("sha256").update(endpoint).digest("hex")}`);
+}
+
+/** An endpoint in a message: an address or ARN as written, a URL without its path and query (a webhook's token). */
+const shownEndpoint = (e: string) => (/^https?:\/\//.test(e) ? `${e.replace(/^(https?:\/\/[^/?#]+).*$/, "$1")}/…` : e);
+
+interface SubscriptionRead {
+    view: ResourceView;
+    topic: string;
+    protocol: string;
+    endpoint: string;
+}
+
+/** The stack's subscriptions, or UNKNOWN while one is (a preview of a new topic). */
+function readSubscriptions(j: Judgement): SubscriptionRead[] | Unknown {
+    const out: SubscriptionRead[] = [];
+    for (const view of ofType(j.views, TYPES.snsTopicSubscription)) {
+        const p = propsOf<SnsTopicSubscriptionProps>(view);
+        const [topic, protocol, endpoint] = [read(() => p.topic), read(() => p.protocol), read(() => p.endpoint)];
+        if (topic === UNKNOWN || protocol === UNKNOWN || endpoint === UNKNOWN) return UNKNOWN;
+        out.push({ view, topic: String(topic ?? ""), protocol: String(protocol ?? ""), endpoint: String(endpoint ?? "") });
+    }
+    return out;
+}
+
+function subscriptionFindings(subscriptions: readonly SubscriptionRead[], topics: readonly (string | Unknown | undefined)[], config: AlarmsConfig): Finding[] {
+    return subscriptions.flatMap((s): Finding[] => {
+        const f = (code: string, why: string): Finding => ({ code, message: `subscription ${s.view.name} ${why}`, urn: s.view.urn });
+        const out: Finding[] = [];
+        if (!topics.includes(UNKNOWN) && !topics.includes(s.topic))
+            out.push(f("alarm-subscription-topic", `is on ${s.topic}, a topic the stack does not declare: the pack cannot see who publishes there`));
+        if (!SUBSCRIPTION_PROTOCOLS.includes(s.protocol))
+            out.push(f("alarm-subscription-protocol", `uses ${s.protocol || "no protocol"}: one of ${SUBSCRIPTION_PROTOCOLS.join(", ")}`));
+        if (!onRoster(s.endpoint, config.subscriptionEndpoints))
+            out.push(
+                f(
+                    "alarm-subscription-endpoint",
+                    `delivers to ${shownEndpoint(s.endpoint)}, which alarms-can-fire.subscriptionEndpoints (policy-config.<stack>.json) does not list: ${config.subscriptionEndpoints.length > 0 ? "alarms would go to someone not on call" : "this stack pages no one"}`,
+                ),
+            );
+        return out;
+    });
+}
+
+/** Every composite alarm's actions: topics of the stack, and the ones it fires to heard by every endpoint of the roster. */
+function compositeActionFindings(j: Judgement, subscriptions: readonly SubscriptionRead[], config: AlarmsConfig): Finding[] {
+    const topics = topicArns(j);
+    if (topics.includes(UNKNOWN)) return [];
+    return ofType(j.views, TYPES.compositeAlarm).flatMap((view): Finding[] => {
+        const c = plain(() => view.props as CompositeAlarmProps);
+        if (c === UNKNOWN) return [];
+        const f = (code: string, why: string): Finding => ({ code, message: `composite alarm ${c.alarmName ?? view.name} ${why}`, urn: view.urn });
+        const foreign = [...(c.alarmActions ?? []), ...(c.okActions ?? [])].filter((a) => !topics.includes(a));
+        const out = foreign.map((a) => f("alarm-action-foreign", `acts on ${a}, not a topic the stack declares: the pack cannot see who hears it`));
+        for (const topic of new Set((c.alarmActions ?? []).filter((a) => topics.includes(a)))) {
+            const heard = subscriptions.filter((s) => s.topic === topic).map((s) => s.endpoint);
+            const missing = config.subscriptionEndpoints.filter((e) => !heard.some((h) => onRoster(h, [e])));
+            if (missing.length > 0)
+                out.push(
+                    f(
+                        "alarm-topic-unheard",
+                        `fires to ${topic}, which ${missing.map(shownEndpoint).join(", ")} (alarms-can-fire.subscriptionEndpoints) does not subscribe to: the on-call would not hear it`,
+                    ),
+                );
+        }
+        return out;
+    });
+}
+
 function configProblems(c: AlarmsConfig): string[] {
-    return (Object.keys(ALARM_CONFIG_CEILINGS) as (keyof AlarmsConfig)[]).flatMap((k) => {
+    const roster = (c.subscriptionEndpoints ?? []).some((e) => typeof e !== "string" || e.trim() === "")
+        ? ["subscriptionEndpoints has an empty entry: list each on-call endpoint as SNS subscribes it (or sha256:<hex> of it)"]
+        : [];
+    return [...roster, ...limitProblems(c)];
+}
+
+function limitProblems(c: AlarmsConfig): string[] {
+    return (Object.keys(ALARM_CONFIG_CEILINGS) as (keyof Limits)[]).flatMap((k) => {
         const v = c[k];
         const ceiling = ALARM_CONFIG_CEILINGS[k];
         const floorOk = k === "maxMinRequests" ? v >= 0 : v > 0;
@@ -299,16 +405,17 @@ function configProblems(c: AlarmsConfig): string[] {
 export const alarmsCanFire = stackPolicy<AlarmsConfig>({
     name: "alarms-can-fire",
     description:
-        "The health alarms can fire: every metric alarm is a 5xx-rate, latency or unhealthy-hosts alarm on this stack's ALB, with a threshold within the configured maximum, an operator that fires on high values, a detection window within maxDetectionMinutes and missing data that does not read as healthy; both Spring colors and the live Beanstalk color each have a 5xx-rate and a latency alarm; the composite alarm the canary tool watches ORs every Spring alarm and notifies the stack's topic.",
+        "The health alarms can fire and are heard: every metric alarm is a 5xx-rate, latency or unhealthy-hosts alarm on this stack's ALB, with a threshold within the configured maximum, an operator that fires on high values, a detection window within maxDetectionMinutes and missing data that does not read as healthy; both Spring colors and the live Beanstalk color each have a 5xx-rate and a latency alarm; the composite alarm the canary tool watches ORs every Spring alarm and notifies the stack's topic; every composite acts only on the stack's topics, each topic it fires to is subscribed by every endpoint of subscriptionEndpoints, and every subscription is to one of them, by email, https, sms, lambda or sqs.",
     severity: "high",
     remediationSteps:
-        "Keep the alarms as components/healthSignals.ts declares them and health.* within the limits the message names (health.fiveXxRatePercent, p99LatencySeconds, periodSeconds × evaluationPeriods, minRequests); raise a limit in policy-config.<stack>.json deliberately, within its ceiling.",
+        "Keep the alarms as components/healthSignals.ts declares them and health.* within the limits the message names (health.fiveXxRatePercent, p99LatencySeconds, periodSeconds × evaluationPeriods, minRequests); raise a limit in policy-config.<stack>.json deliberately, within its ceiling. The on-call roster is alarms-can-fire.subscriptionEndpoints in policy-config.<stack>.json: health.notifications in the stack file subscribes exactly those endpoints.",
     configSchema: {
         properties: {
             maxFiveXxRatePercent: { type: "number", exclusiveMinimum: 0, maximum: 100, default: 5 },
             maxLatencySeconds: { type: "number", exclusiveMinimum: 0, default: 5 },
             maxDetectionMinutes: { type: "integer", minimum: 1, default: 15 },
             maxMinRequests: { type: "integer", minimum: 0, default: 100 },
+            subscriptionEndpoints: { type: "array", items: { type: "string" }, default: [] },
         },
     },
     configProblems,
@@ -322,7 +429,12 @@ export const alarmsCanFire = stackPolicy<AlarmsConfig>({
         const own = alarms.flatMap((a) =>
             alarmProblems(a, config, albSuffix).map(({ code, why }): Finding => ({ code, message: `alarm ${a.name ?? a.view.name} ${why}`, urn: a.view.urn })),
         );
-        return [...own, ...coverageFindings(alarms, j.proposed), ...compositeFindings(j, alarms)];
+        const subscriptions = readSubscriptions(j);
+        const heard =
+            subscriptions === UNKNOWN
+                ? []
+                : [...subscriptionFindings(subscriptions, topicArns(j), config), ...compositeActionFindings(j, subscriptions, config)];
+        return [...own, ...coverageFindings(alarms, j.proposed), ...compositeFindings(j, alarms), ...heard];
     },
 });
 

@@ -5,12 +5,31 @@
  * - Trust: every role (aws:iam/role:Role) trusts only `ecs-tasks.amazonaws.com` to call
  *   `sts:AssumeRole` (ECS Developer Guide, "Amazon ECS task execution IAM role" and "Amazon ECS
  *   task IAM role": the trust relationship names that service principal). No `*`, no account
- *   root, no other service, no federated principal; and every role is used by a task definition.
+ *   root, no other service, no federated principal.
+ * - Use: every role has exactly one use in the stack, the execution role or the task role of one
+ *   task definition (components/fargateService.ts colorRoles makes one of each per color), and
+ *   every task definition runs with roles the stack declares. The task role's credentials are the
+ *   application's: any code in the image, or a request forged to the task metadata endpoint, gets
+ *   them (ECS Developer Guide, "Amazon ECS task IAM role"); the execution role's are the ECS
+ *   agent's, not reachable from the containers ("Amazon ECS task execution IAM role": "they aren't
+ *   directly accessible by the containers in the task"). One role as both hands the agent's
+ *   image pulls, log writes and secret reads to the application; one role for both colors hands
+ *   one color's secrets to the other. `iam-role-unused`, `iam-role-shared`, `iam-role-foreign`.
  * - Grants: every inline policy (aws:iam/rolePolicy:RolePolicy, and whatever IAM reports inline
  *   on the role) allows only the actions listed below for the role's use, on the resources listed
  *   for each action. The execution role: write its color's log group, pull its color's image, and
- *   read the secrets ECS injects (`secrets`, on explicit ARNs; `kms:Decrypt` on explicit key ARNs
- *   when a customer managed key encrypts them). The task role: nothing yet.
+ *   read exactly the secrets its task definition injects (`containerDefinitions[].secrets[]
+ *   .valueFrom`; a Secrets Manager reference may end in `:json-key:version-stage:version-id`, the
+ *   grant names the secret's ARN without it: lib/containerSecrets.ts secretSource, as the program
+ *   builds the grant). ECS fetches them with the execution role when the task starts (ECS
+ *   Developer Guide, "Pass sensitive data to an Amazon ECS container"): anyone who may run a task
+ *   with the role (iam:PassRole) gets every secret it may read injected, so a grant on a secret
+ *   no task definition injects is a secret handed out for nothing (red team B, E1).
+ *   `kms:Decrypt` only on explicit key ARNs, only with `StringEquals` `kms:ViaService` naming the
+ *   Secrets Manager / SSM endpoints of the injected secrets' Regions
+ *   (`<service>.<region>.amazonaws.com`: AWS KMS Developer Guide, "AWS KMS condition keys",
+ *   kms:ViaService), as lib/containerSecrets.ts writes it: without it the role decrypts anything
+ *   those keys encrypt, directly (`iam-kms-via-service`). The task role: nothing yet.
  *   No wildcard action (`*`, `iam:*`, `ecr:*`), no `sts:AssumeRole`, no `NotAction`/`NotResource`.
  * - Managed policies: none (a role the program declares with an attachment made elsewhere, e.g.
  *   AdministratorAccess, reads back with `managedPolicyArns`). RolePolicyAttachment, users and
@@ -26,8 +45,11 @@
  * (list_awssecretsmanager.html), ssm:GetParameters `parameter` (list_awssystemsmanager.html).
  * The secrets are read by the execution role (ECS Developer Guide, "Amazon ECS task execution IAM
  * role", "Secrets Manager or Systems Manager permissions").
+ *
+ * In a preview, a task definition's roles or containers may be unknown (a new color): the grants
+ * that depend on them are judged again at the update, when CrossGuard sees every value.
  */
-import { KMS_KEY_ARN } from "../lib/containerSecrets";
+import { KMS_KEY_ARN, SecretSource, secretSource } from "../lib/containerSecrets";
 import { ecrRepositoryArn } from "../lib/ecr";
 import { Statement, hasWildcard, readPolicyDocument, statementLabel } from "../lib/policyDocument";
 import {
@@ -50,11 +72,17 @@ export const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
 
 type RoleUse = "execution" | "task";
 
-/** What a resource rule needs to know about the stack: its log groups, and the images a role pulls. */
+/** What a resource rule needs to know about the stack: its log groups, and what the role's task definitions pull and inject. */
 interface GrantContext {
     logGroupArns: string[];
     /** The ECR repositories of the images the task definitions using this role run. */
     repositories: string[];
+    /** The ARNs IAM grants on for the secrets those task definitions inject (Secrets Manager secrets and SSM parameters). */
+    injected: string[];
+    /** The `kms:ViaService` values a decrypt for them may name: `<service>.<region>.amazonaws.com` of each injected source. */
+    viaServices: string[];
+    /** A task definition's containers or roles are unknown (a preview): what depends on them is judged at the update. */
+    pending: boolean;
 }
 
 /** Why `resource` is not what `action` may act on (undefined: allowed). */
@@ -75,7 +103,7 @@ const logGroupOfStack: ResourceRule = (r, ctx) =>
 const repositoryOfImage: ResourceRule = (r, ctx) =>
     r === "*"
         ? STAR
-        : ctx.repositories.includes(r)
+        : ctx.pending || ctx.repositories.includes(r)
           ? undefined
           : { code: "iam-resource-not-allowed", why: `on ${r}, not the ECR repository of the image the role's task definition runs` };
 
@@ -89,6 +117,15 @@ const explicitArn =
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+$/;
 
+/** One explicit ARN of a resource type, and one the role's task definition injects (`secrets[].valueFrom`). */
+const injectedSecret =
+    (shape: RegExp, what: string): ResourceRule =>
+    (r, ctx) => {
+        const arn = explicitArn(shape, what)(r, ctx);
+        if (arn || ctx.pending || ctx.injected.includes(r)) return arn;
+        return { code: "iam-resource-not-allowed", why: `on ${r}, a ${what} the role's task definition does not inject (containerDefinitions secrets)` };
+    };
+
 /** The allowlist, per role use: action (lower case, as IAM compares them) → the resources it may name. */
 export const GRANTS: Record<RoleUse, Readonly<Record<string, ResourceRule>>> = {
     // components/fargateService.ts colorRoles: image pull and logs; the secrets ECS injects.
@@ -99,8 +136,8 @@ export const GRANTS: Record<RoleUse, Readonly<Record<string, ResourceRule>>> = {
         "ecr:batchchecklayeravailability": repositoryOfImage,
         "ecr:getdownloadurlforlayer": repositoryOfImage,
         "ecr:batchgetimage": repositoryOfImage,
-        "secretsmanager:getsecretvalue": explicitArn(SECRET_ARN, "Secrets Manager secret"),
-        "ssm:getparameters": explicitArn(PARAMETER_ARN, "SSM parameter"),
+        "secretsmanager:getsecretvalue": injectedSecret(SECRET_ARN, "Secrets Manager secret"),
+        "ssm:getparameters": injectedSecret(PARAMETER_ARN, "SSM parameter"),
         // A secret encrypted with a customer managed key (spring.secretsKmsKeyArns): kms:Decrypt names
         // the resource type `key` (list_awskeymanagementservice.html); lib/containerSecrets.ts adds it.
         "kms:decrypt": explicitArn(KMS_KEY_ARN, "KMS key"),
@@ -109,20 +146,52 @@ export const GRANTS: Record<RoleUse, Readonly<Record<string, ResourceRule>>> = {
     task: {},
 };
 
+/** Why a statement granting `action` lacks the condition the action needs (undefined: it has it, or needs none). */
+type ConditionRule = (s: Statement, ctx: GrantContext) => { code: string; why: string } | undefined;
+
+/**
+ * kms:Decrypt only through the services that fetch the injected secrets: `StringEquals` on
+ * `kms:ViaService` (single-valued: a list matches any of them), as lib/containerSecrets.ts
+ * secretReadStatements writes it. Another operator (…IfExists, StringLike) or no condition lets the
+ * role decrypt directly. Condition keys compare case-insensitively (IAM User Guide, "IAM JSON
+ * policy elements: Condition"); the policy document reader lower-cases them.
+ */
+const viaInjectingServices: ConditionRule = (s, ctx) => {
+    const values = s.conditions?.StringEquals?.["kms:viaservice"];
+    if (values && values.length > 0 && (ctx.pending || values.every((v) => ctx.viaServices.includes(v)))) return undefined;
+    return {
+        code: "iam-kms-via-service",
+        why: `${values ? `limits kms:Decrypt to ${values.join(", ") || "nothing"}` : "allows kms:Decrypt without StringEquals kms:ViaService"}: only through ${ctx.viaServices.join(", ") || "no service (the role's task definition injects no secret)"}`,
+    };
+};
+
+/** The conditions an action's statement must carry, per action (lower case). */
+export const CONDITIONS: Readonly<Record<string, ConditionRule>> = { "kms:decrypt": viaInjectingServices };
+
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const ROLE_USES: readonly RoleUse[] = ["execution", "task"];
+
+interface TaskRead {
+    view: ResourceView;
+    /** The role ARN per use (executionRoleArn, taskRoleArn). */
+    roles: Record<RoleUse, string | Unknown | undefined>;
+    /** Undefined while the containers are unknown (a preview). */
+    containers: ContainerDefinition[] | undefined;
+}
 
 interface RoleRead {
     view: ResourceView;
     arn: string | Unknown | undefined;
     /** The names a RolePolicy's `role` may use for it (id and name). */
     names: string[];
-    /** Its uses, from the task definitions naming it; undefined while an ARN is unknown (a preview). */
-    uses: RoleUse[] | undefined;
+    /** Its uses (task definition and role use); undefined while an ARN is unknown (a preview). */
+    uses: { td: ResourceView; use: RoleUse }[] | undefined;
     ctx: GrantContext;
 }
 
-function containersOf(td: ResourceView): ContainerDefinition[] {
+function containersOf(td: ResourceView): ContainerDefinition[] | undefined {
     const json = read(() => propsOf<TaskDefinitionProps>(td).containerDefinitions);
+    if (json === UNKNOWN) return undefined;
     if (typeof json !== "string") return [];
     try {
         const parsed = JSON.parse(json) as unknown;
@@ -132,14 +201,32 @@ function containersOf(td: ResourceView): ContainerDefinition[] {
     }
 }
 
+function readTasks(views: readonly ResourceView[]): TaskRead[] {
+    return ofType(views, TYPES.taskDefinition).map((view) => {
+        const p = propsOf<TaskDefinitionProps>(view);
+        return { view, roles: { execution: read(() => p.executionRoleArn), task: read(() => p.taskRoleArn) }, containers: containersOf(view) };
+    });
+}
+
+/** What the grants of a role used by these task definitions may name. */
+function grantContext(tasks: readonly TaskRead[], logGroupArns: string[], pending: boolean): GrantContext {
+    const containers = tasks.flatMap((t) => t.containers ?? []);
+    const sources = containers
+        .flatMap((c) => c.secrets ?? [])
+        .map((x) => (typeof x.valueFrom === "string" ? secretSource(x.valueFrom) : undefined))
+        .filter((x): x is SecretSource => x !== undefined);
+    return {
+        logGroupArns,
+        repositories: containers.map((c) => (c.image ? ecrRepositoryArn(c.image) : undefined)).filter((r): r is string => r !== undefined),
+        injected: [...new Set(sources.map((x) => x.resource))],
+        viaServices: [...new Set(sources.map((x) => `${x.kind}.${x.region}.amazonaws.com`))],
+        pending: pending || tasks.some((t) => t.containers === undefined),
+    };
+}
+
 /** Each role with its uses and what its grants may name. */
-function readRoles(views: readonly ResourceView[]): RoleRead[] {
-    const tds = ofType(views, TYPES.taskDefinition).map((td) => ({
-        execution: read(() => propsOf<TaskDefinitionProps>(td).executionRoleArn),
-        task: read(() => propsOf<TaskDefinitionProps>(td).taskRoleArn),
-        repositories: containersOf(td).flatMap((c) => (c.image ? [ecrRepositoryArn(c.image)] : [])),
-    }));
-    const anyUnknown = tds.some((t) => t.execution === UNKNOWN || t.task === UNKNOWN);
+function readRoles(views: readonly ResourceView[], tasks: readonly TaskRead[]): RoleRead[] {
+    const anyUnknown = tasks.some((t) => t.roles.execution === UNKNOWN || t.roles.task === UNKNOWN);
     const logGroupArns = ofType(views, TYPES.logGroup)
         .map((g) => read(() => propsOf<LogGroupProps>(g).arn))
         .filter((a): a is string => typeof a === "string");
@@ -147,14 +234,45 @@ function readRoles(views: readonly ResourceView[]): RoleRead[] {
         const p = propsOf<IamRoleProps>(view);
         const arn = read(() => p.arn);
         const names = [read(() => p.id), read(() => p.name)].filter((n): n is string => typeof n === "string");
-        const using = typeof arn === "string" ? tds.filter((t) => t.execution === arn) : tds;
-        const uses: RoleUse[] | undefined =
+        const uses =
             typeof arn !== "string" || anyUnknown
                 ? undefined
-                : [...(tds.some((t) => t.execution === arn) ? ["execution" as const] : []), ...(tds.some((t) => t.task === arn) ? ["task" as const] : [])];
-        const repositories = using.flatMap((t) => t.repositories).filter((r): r is string => typeof r === "string");
-        return { view, arn, names, uses, ctx: { logGroupArns, repositories } };
+                : tasks.flatMap((t) => ROLE_USES.filter((u) => t.roles[u] === arn).map((use) => ({ td: t.view, use })));
+        // While a use is unknown, the role may be any task definition's: the union, judged again at the update.
+        const using = uses ? tasks.filter((t) => uses.some((u) => u.td === t.view)) : tasks;
+        return { view, arn, names, uses, ctx: grantContext(using, logGroupArns, uses === undefined) };
     });
+}
+
+/** One use per role: not none, not two (the task and execution role at once, or two colors' role). */
+function useFindings(role: RoleRead): Finding[] {
+    if (!role.uses || role.uses.length === 1) return [];
+    const f = (code: string, message: string): Finding => ({ code, message: `role ${role.view.name} ${message}`, urn: role.view.urn });
+    if (role.uses.length === 0) return [f("iam-role-unused", "is used by no task definition: the stack's only roles are its ECS task and execution roles")];
+    return [
+        f(
+            "iam-role-shared",
+            `is ${role.uses.map((u) => `the ${u.use} role of ${u.td.name}`).join(" and ")}: one role, one use (each color's execution and task roles are its own)`,
+        ),
+    ];
+}
+
+/** Every role a task definition runs with is one the stack declares (else the pack cannot see what it may do). */
+function foreignRoleFindings(tasks: readonly TaskRead[], roles: readonly RoleRead[]): Finding[] {
+    if (roles.some((r) => typeof r.arn !== "string")) return [];
+    return tasks.flatMap((t) =>
+        ROLE_USES.flatMap((use): Finding[] => {
+            const arn = t.roles[use];
+            if (typeof arn !== "string" || arn === "" || roles.some((r) => r.arn === arn)) return [];
+            return [
+                {
+                    code: "iam-role-foreign",
+                    message: `task definition ${t.view.name} runs with ${use} role ${arn}, which the stack does not declare: the pack cannot judge what it may do`,
+                    urn: t.view.urn,
+                },
+            ];
+        }),
+    );
 }
 
 /** The trust policy: ECS tasks, sts:AssumeRole, nothing else. */
@@ -204,22 +322,26 @@ function statementFindings(s: Statement, label: string, grants: Readonly<Record<
             return [{ code: "iam-wildcard-action", why: `${label} allows ${action}: a wildcard grants every matching action, today's and future ones` }];
         const rule = grants[action];
         if (!rule) return [{ code: "iam-action-not-allowed", why: `${label} allows ${action}, which is not on this role's allowlist (policy/iam.ts GRANTS)` }];
-        return (s.resources ?? []).flatMap((r) => {
-            const problem = rule(r, ctx);
-            return problem ? [{ code: problem.code, why: `${label} allows ${action} ${problem.why}` }] : [];
-        });
+        const condition = CONDITIONS[action]?.(s, ctx);
+        return [
+            ...(s.resources ?? []).flatMap((r) => {
+                const problem = rule(r, ctx);
+                return problem ? [{ code: problem.code, why: `${label} allows ${action} ${problem.why}` }] : [];
+            }),
+            ...(condition ? [{ code: condition.code, why: `${label} ${condition.why}` }] : []),
+        ];
     });
 }
 
 /** The allowlist of a role with these uses (unknown uses, in a preview: the union, judged again once the ARNs exist). */
-function grantsFor(uses: RoleUse[] | undefined): Readonly<Record<string, ResourceRule>> {
-    return Object.assign({}, ...(uses ?? (["execution", "task"] as const)).map((u) => GRANTS[u])) as Record<string, ResourceRule>;
+function grantsFor(uses: RoleRead["uses"]): Readonly<Record<string, ResourceRule>> {
+    return Object.assign({}, ...(uses?.map((u) => u.use) ?? ROLE_USES).map((u) => GRANTS[u])) as Record<string, ResourceRule>;
 }
 
 function documentFindings(doc: unknown, where: string, role: RoleRead, urn: string): Finding[] {
     const statements = readPolicyDocument(doc);
     if (typeof statements === "string") return [{ code: "iam-document-unreadable", message: `${where}: ${statements}`, urn }];
-    const uses = role.uses && role.uses.length > 0 ? `${role.uses.join(" and ")} role` : "role";
+    const uses = role.uses && role.uses.length > 0 ? `${[...new Set(role.uses.map((u) => u.use))].join(" and ")} role` : "role";
     return statements.flatMap((s, i) =>
         statementFindings(s, statementLabel(s, i), grantsFor(role.uses), role.ctx).map(({ code, why }) => ({
             code,
@@ -243,12 +365,6 @@ function attachedFindings(role: RoleRead): Finding[] {
         });
     if (Array.isArray(inline))
         for (const pol of inline.filter((x) => x.policy)) out.push(...documentFindings(pol.policy, `inline policy ${pol.name}`, role, role.view.urn));
-    if (role.uses && role.uses.length === 0)
-        out.push({
-            code: "iam-role-unused",
-            message: `role ${role.view.name} is used by no task definition: the stack's only roles are its ECS task and execution roles`,
-            urn: role.view.urn,
-        });
     return out;
 }
 
@@ -273,14 +389,16 @@ function rolePolicyFindings(view: ResourceView, roles: readonly RoleRead[]): Fin
 export const iamLeastPrivilege = stackPolicy({
     name: "iam-least-privilege",
     description:
-        "Every IAM role trusts only the ECS tasks service (sts:AssumeRole), is used by a task definition, has no managed policy, and its inline policies allow only the allowlisted actions for its use (execution role: its log group, its image's repository, ecr:GetAuthorizationToken on *, secrets on explicit ARNs; task role: nothing) — no wildcard action, no * resource where AWS does not require it, no NotAction/NotResource.",
+        "Every IAM role trusts only the ECS tasks service (sts:AssumeRole), has exactly one use (the execution or the task role of one task definition), has no managed policy, and its inline policies allow only the allowlisted actions for its use (execution role: its log group, its image's repository, ecr:GetAuthorizationToken on *, exactly the secrets its task definition injects, kms:Decrypt only via the services that fetch them; task role: nothing) — no wildcard action, no * resource where AWS does not require it, no NotAction/NotResource; task definitions run only with the stack's roles.",
     severity: "critical",
     remediationSteps:
         "Keep the roles as components/fargateService.ts declares them. A permission the application needs is added to GRANTS in policy/iam.ts (with the resource it acts on), in a reviewed change, before the program grants it.",
     check: (j: Judgement) => {
-        const roles = readRoles(j.views);
+        const tasks = readTasks(j.views);
+        const roles = readRoles(j.views, tasks);
         return [
-            ...roles.flatMap((r) => [...trustFindings(r), ...attachedFindings(r)]),
+            ...roles.flatMap((r) => [...trustFindings(r), ...useFindings(r), ...attachedFindings(r)]),
+            ...foreignRoleFindings(tasks, roles),
             ...ofType(j.views, TYPES.iamRolePolicy).flatMap((v) => rolePolicyFindings(v, roles)),
         ];
     },

@@ -13,6 +13,7 @@ import { logPolicies } from "./logs";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
+import { secretPolicies } from "./secrets";
 import { securityPolicies } from "./security";
 import { statePolicies } from "./state";
 import { taskPolicies } from "./tasks";
@@ -34,6 +35,7 @@ export const policies: Policies = [
     ...cutinPolicies,
     ...cutinMirrorPolicies,
     ...iamPolicies,
+    ...secretPolicies,
     ...healthPolicies,
     ...logPolicies,
     ...taskPolicies,

@@ -1,5 +1,7 @@
 /**
  * Security baseline: mandatory in production, advisory in staging (policy-config files).
+ * log-retention-set takes its minimum from policy config: staging's names what its stack keeps
+ * (14 days, at the floor; advisory there).
  * One small policy per control, so a violation names exactly what is missing.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
@@ -11,11 +13,13 @@ import {
     LogGroupProps,
     TYPES,
     TaskDefinitionProps,
+    UNKNOWN,
     cacheBehaviors,
     ofType,
     propsOf,
+    read,
 } from "../lib/resources";
-import { reported, stackPolicy } from "./judge";
+import { Finding, reported, stackPolicy } from "./judge";
 
 /**
  * A policy judging every resource of one type (its outputs, which hold its inputs), excused on a
@@ -147,27 +151,74 @@ export const ecsDistinctRoles = forType<TaskDefinitionProps>(
     },
 );
 
-export const logRetentionSet = forType<LogGroupProps>(
-    TYPES.logGroup,
-    {
-        name: "log-retention-set",
-        description: "Log groups have a retention period.",
-        severity: "low",
-        remediationSteps: "Set spring.logRetentionDays.",
-    },
-    (p, report) => {
-        if (!(Number(p.retentionInDays) > 0)) report("log retention is not set: logs are kept (and paid for) forever");
-    },
-);
+export interface LogRetentionConfig {
+    /** The shortest retention a log group may have, in days. @default 90 */
+    minRetentionDays: number;
+}
 
+/**
+ * The default minimum: PCI DSS v4.0 requirement 10.5.1, "retain audit log history for at least 12
+ * months, with at least the most recent three months immediately available for analysis". A log
+ * group is what this stack keeps immediately available (CloudWatch Logs Insights queries it in
+ * place); three months is 90 days, a CloudWatch retention value. The other nine months need an
+ * archive the stack does not declare (docs/policies.md).
+ */
+export const DEFAULT_MIN_RETENTION_DAYS = 90;
+/**
+ * The floor the config may not go below: two weeks, the default bake (migration.bakeDays) during
+ * which the old side stays the rollback target; a regression found late in the bake must still
+ * have both sides' logs to compare. Below it the policy no longer keeps evidence of a release.
+ */
+export const MIN_RETENTION_FLOOR_DAYS = 14;
+
+export const logRetentionSet = stackPolicy<LogRetentionConfig>({
+    name: "log-retention-set",
+    description: `Log groups keep their logs at least minRetentionDays (default ${DEFAULT_MIN_RETENTION_DAYS}: PCI DSS 10.5.1's three months immediately available), and not forever.`,
+    severity: "medium",
+    remediationSteps: `Set spring.logRetentionDays to a CloudWatch retention value of at least minRetentionDays (policy-config.<stack>.json log-retention-set; at least ${MIN_RETENTION_FLOOR_DAYS}).`,
+    configSchema: { properties: { minRetentionDays: { type: "integer", minimum: 1, default: DEFAULT_MIN_RETENTION_DAYS } } },
+    configProblems: (c) =>
+        Number.isInteger(c.minRetentionDays) && c.minRetentionDays >= MIN_RETENTION_FLOOR_DAYS
+            ? []
+            : [
+                  `minRetentionDays is ${JSON.stringify(c.minRetentionDays)}: at least ${MIN_RETENTION_FLOOR_DAYS} in policy-config.<stack>.json, or a release's logs may be gone before its bake ends`,
+              ],
+    check: (j, c) =>
+        ofType(j.views, TYPES.logGroup).flatMap((r): Finding[] => {
+            // CloudWatch Logs keeps log events indefinitely unless a retention is set (CloudWatch
+            // Logs User Guide, "Change log data retention in CloudWatch Logs"): paid for, and kept
+            // past any data-retention promise.
+            const days = read(() => propsOf<LogGroupProps>(r).retentionInDays);
+            if (days === UNKNOWN) return [];
+            if (!(Number(days) > 0))
+                return [{ code: "log-retention-set", message: `${r.name}: log retention is not set: logs are kept (and paid for) forever`, urn: r.urn }];
+            if (Number(days) >= c.minRetentionDays) return [];
+            return [
+                {
+                    code: "log-retention-short",
+                    message: `${r.name}: logs are kept ${String(days)} days, fewer than minRetentionDays (${c.minRetentionDays}): the evidence of an incident would be gone before anyone investigates it`,
+                    urn: r.urn,
+                },
+            ];
+        }),
+});
+
+/**
+ * The access logs are the only per-request record of which implementation served a payment (the
+ * target's address, the rule that matched); ELB writes them only when enabled ("Access logging is
+ * an optional feature of Elastic Load Balancing that is disabled by default": ELB User Guide for
+ * Application Load Balancers, "Access logs for your Application Load Balancer"). Mandatory in
+ * production (policy-config.production.json), advisory in staging; the policy's own level stays
+ * advisory for a stack whose config names no level at all.
+ */
 export const albAccessLogs: StackValidationPolicy = {
     ...forType<LoadBalancerProps>(
         TYPES.loadBalancer,
         {
             name: "alb-access-logs",
-            description: "The ALB writes access logs (useful to compare Rails and Spring behaviour per request).",
-            severity: "low",
-            remediationSteps: "Set alb.accessLogs.bucket.",
+            description: "The ALB writes access logs: the per-request record of which implementation served each request.",
+            severity: "high",
+            remediationSteps: "Set alb.accessLogs.bucket (the RoutedAlb component declares the bucket and its ELB delivery policy).",
         },
         (p, report) => {
             if (p.accessLogs?.enabled !== true || !p.accessLogs?.bucket) report("access logs are off");

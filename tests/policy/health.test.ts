@@ -4,11 +4,12 @@
  * the resources) is refused with its code; the policy's own config cannot switch it off.
  */
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
-import { added, mutated, setProp, violations } from "./harness";
+import { added, mutated, setProp, update, violations } from "./harness";
 
 const POLICY = "alarms-can-fire";
 
@@ -21,9 +22,10 @@ const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
 
 type Find = (type: string, name: string) => PlannedResourceState;
 
-/** The codes of the policy's mandatory violations, sorted, once each; `config` replaces the policy's entry in the fixture's file. */
+/** The codes of the policy's mandatory violations, sorted, once each; `config`'s entries go over the policy's entry in the fixture's file. */
 async function codes(p: PlanRun, config?: Record<string, unknown>): Promise<string[]> {
-    const file = config ? { ...loadPolicyConfig(FIXTURES, p.stack), [POLICY]: config } : undefined;
+    const fixture = loadPolicyConfig(FIXTURES, p.stack);
+    const file = config ? { ...fixture, [POLICY]: { ...(fixture[POLICY] as object | undefined), ...config } } : undefined;
     const v = await violationsOf(p, file);
     return [...new Set(v.filter((x) => x.level === "mandatory").map((x) => /^\[([a-z0-9-]+)\]/.exec(x.message)?.[1] ?? x.message))].sort();
 }
@@ -127,6 +129,89 @@ describe("policy alarms-can-fire (policy/health.ts)", () => {
         const p = await plan("production", ["health.fiveXxRatePercent=40", "health.p99LatencySeconds=20", "health.evaluationPeriods=30"]);
         assert.deepEqual(await codes(p), ["alarm-5xx-threshold", "alarm-latency-threshold", "alarm-window"]);
         assert.deepEqual(await codes(p, { maxFiveXxRatePercent: 50, maxLatencySeconds: 30, maxDetectionMinutes: 30 }), []);
+    });
+
+    describe("heard: the composite's topics reach the on-call roster (subscriptionEndpoints), and only it", () => {
+        const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+        const TOPIC = "aws:sns/topic:Topic";
+        const ONCALL = "payments-oncall@example.com";
+        const FOREIGN_TOPIC = "arn:aws:sns:eu-west-1:222222222222:partner-alerts";
+        /** A forward step on production (findings about the resources are judged on it). */
+        const production = () => update(["canary.weight=5"]);
+        const topicArn = (find: Find) => String(find(TOPIC, "health-alerts").outputs.arn);
+        const subscription = (path: string, value: unknown) => (find: Find) => setProp(find(SUBSCRIPTION, "health-alerts-0"), path, value);
+        const newTopic = (states: PlannedResourceState[]) => {
+            const topic = added(TOPIC, "health-alerts-quiet", { tags: { "payments:stack": "production" } });
+            topic.outputs.arn = "arn:aws:sns:eu-west-1:111111111111:health-alerts-quiet";
+            states.push(topic);
+            return String(topic.outputs.arn);
+        };
+
+        it("passes production's subscription of its on-call address, and staging, which pages no one", async () => {
+            assert.deepEqual(await codes(await production()), []);
+            assert.deepEqual(await codes(await update(["canary.weight=10"], { at: { stack: "staging" } })), []);
+        });
+
+        it("takes an endpoint that is a secret (a webhook URL) by its SHA-256", async () => {
+            const url = "https://events.pagerduty.com/integration/0123456789abcdef/enqueue";
+            const p = mutated(await production(), (find) => {
+                subscription("protocol", "https")(find);
+                subscription("endpoint", url)(find);
+            });
+            assert.deepEqual(await codes(p), ["alarm-subscription-endpoint", "alarm-topic-unheard"]);
+            const hashed = `sha256:${createHash("sha256").update(url).digest("hex")}`;
+            assert.deepEqual(await codes(p, { subscriptionEndpoints: [hashed] }), []);
+        });
+
+        const refused: [string, (find: Find, states: PlannedResourceState[]) => void, string[]][] = [
+            [
+                "the on-call address changed to a look-alike domain (red team B, F1)",
+                subscription("endpoint", "payments-oncall@examp1e.com"),
+                ["alarm-subscription-endpoint", "alarm-topic-unheard"],
+            ],
+            ["the subscription over plain HTTP", subscription("protocol", "http"), ["alarm-subscription-protocol"]],
+            [
+                "the on-call subscription removed",
+                (_find, states) =>
+                    states.splice(
+                        states.findIndex((s) => s.type === SUBSCRIPTION),
+                        1,
+                    ),
+                ["alarm-topic-unheard"],
+            ],
+            [
+                "the composite firing to a new topic nobody subscribes to (red team B, F2)",
+                (find, states) => composite("alarmActions", [newTopic(states)])(find),
+                ["alarm-topic-unheard"],
+            ],
+            [
+                "a second subscription on another account's topic",
+                (_find, states) => states.push(added(SUBSCRIPTION, "extra", { topic: FOREIGN_TOPIC, protocol: "email", endpoint: ONCALL })),
+                ["alarm-subscription-topic"],
+            ],
+            [
+                "the composite also acting on another account's topic",
+                (find) => composite("alarmActions", [topicArn(find), FOREIGN_TOPIC])(find),
+                ["alarm-action-foreign"],
+            ],
+            ["the composite's OK notification to another account's topic", composite("okActions", [FOREIGN_TOPIC]), ["alarm-action-foreign"]],
+        ];
+        for (const [what, change, expected] of refused) {
+            it(`refuses ${what}: ${expected.join(", ")}`, async () => {
+                assert.deepEqual(await codes(mutated(await production(), change)), expected);
+            });
+        }
+
+        it("refuses a subscription in a stack whose roster is empty (staging)", async () => {
+            const p = mutated(await update(["canary.weight=10"], { at: { stack: "staging" } }), (find, states) =>
+                states.push(added(SUBSCRIPTION, "extra", { topic: topicArn(find), protocol: "email", endpoint: ONCALL })),
+            );
+            assert.deepEqual(await codes(p), ["alarm-subscription-endpoint"]);
+        });
+
+        it("refuses a roster with an empty entry (alarms-can-fire-config)", async () => {
+            assert.deepEqual(await codes(await production(), { subscriptionEndpoints: [ONCALL, " "] }), ["alarms-can-fire-config"]);
+        });
     });
 
     const switchedOff: [string, Record<string, unknown>][] = [

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { plan } from "../planCache";
-import { added, codesOf, mutated, setProp, violations } from "./harness";
+import { added, codesOf, mutated, setProp, update, violations } from "./harness";
 
 const POLICY = "iam-least-privilege";
 
@@ -15,6 +15,7 @@ async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
 }
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const TD = "aws:ecs/taskDefinition:TaskDefinition";
 
 type Find = (type: string, name: string) => PlannedResourceState;
 type Doc = { Version: string; Statement: Record<string, unknown>[] };
@@ -55,6 +56,7 @@ const trust = (statement: Record<string, unknown>) => (find: Find) =>
 
 const SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
 const PARAMETER = "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/api-key";
+const CARD_VAULT = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/prod/card-vault-master-key-AbCdEf";
 
 describe("policy iam-least-privilege (policy/iam.ts)", () => {
     it("passes the roles the program declares, in production and staging", async () => {
@@ -62,17 +64,40 @@ describe("policy iam-least-privilege (policy/iam.ts)", () => {
         assert.deepEqual(await codes(await plan("staging")), []);
     });
 
-    it("passes the execution role reading ECS secrets on explicit ARNs", async () => {
-        const p = mutated(
-            await plan("production"),
-            editExecutionPolicy((d) =>
-                d.Statement.push(
-                    { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
-                    { Effect: "Allow", Action: "ssm:GetParameters", Resource: PARAMETER },
-                ),
-            ),
-        );
-        assert.deepEqual(await codes(p), []);
+    describe("secrets: exactly what the role's task definition injects", () => {
+        /** Production with two ECS secrets (a JSON key of a Secrets Manager secret, an SSM parameter), as a forward step from production without them. */
+        const INJECTED = [`spring.secrets.DB_PASSWORD=${SECRET}:password::`, `spring.secrets.API_KEY=${PARAMETER}`];
+        const withSecrets = () => update(["canary.weight=5", ...INJECTED]);
+
+        it("passes the grants the program writes for them: the secret's ARN without the JSON key, the parameter's ARN", async () => {
+            assert.deepEqual(await codes(await withSecrets()), []);
+        });
+
+        const notInjected: [string, Record<string, unknown>][] = [
+            ["a secret no task definition injects (the card vault key)", { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: CARD_VAULT }],
+            ["a parameter no task definition injects", { Effect: "Allow", Action: "ssm:GetParameters", Resource: `${PARAMETER}-admin` }],
+        ];
+        for (const [what, statement] of notInjected) {
+            it(`refuses ${what}: iam-resource-not-allowed`, async () => {
+                assert.deepEqual(
+                    await codes(
+                        mutated(
+                            await withSecrets(),
+                            editExecutionPolicy((d) => d.Statement.push(statement)),
+                        ),
+                    ),
+                    ["iam-resource-not-allowed"],
+                );
+            });
+        }
+
+        it("refuses a secret grant on a stack whose task definitions inject none (the fixture)", async () => {
+            const p = mutated(
+                await update(["canary.weight=5"]),
+                editExecutionPolicy((d) => d.Statement.push({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET })),
+            );
+            assert.deepEqual(await codes(p), ["iam-resource-not-allowed"]);
+        });
     });
 
     it("passes the execution role the program gives ECS secrets encrypted with a customer managed key, and refuses kms:Decrypt on every key", async () => {
@@ -89,6 +114,74 @@ describe("policy iam-least-privilege (policy/iam.ts)", () => {
             }),
         );
         assert.deepEqual(await codes(everyKey), ["iam-resource-star"]);
+        const condition = (c: unknown) =>
+            editExecutionPolicy((d) => {
+                for (const st of d.Statement) if (st.Action === "kms:Decrypt") st.Condition = c;
+            });
+        for (const [what, c] of [
+            ["without a condition", undefined],
+            ["through another service", { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } }],
+            ["through Secrets Manager in another Region", { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } }],
+            ["with …IfExists (true for a direct call)", { StringEqualsIfExists: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } }],
+        ] as const)
+            assert.deepEqual(await codes(mutated(p, condition(c))), ["iam-kms-via-service"], what);
+        // Condition key names are case-insensitive (IAM User Guide, "Condition"): the same grant, written otherwise.
+        assert.deepEqual(await codes(mutated(p, condition({ StringEquals: { "KMS:viaService": "secretsmanager.eu-west-1.amazonaws.com" } }))), []);
+    });
+
+    it("refuses kms:Decrypt on a role whose task definition injects no secret", async () => {
+        const key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const p = mutated(
+            await update(["canary.weight=5"]),
+            editExecutionPolicy((d) =>
+                d.Statement.push({
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: key,
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+                }),
+            ),
+        );
+        assert.deepEqual(await codes(p), ["iam-kms-via-service"]);
+    });
+
+    describe("roles: one use each, all the stack's own", () => {
+        const arnOf = (find: Find, name: string) => outputOf(find(ROLE, name), "arn");
+        const removeRole = (states: PlannedResourceState[], name: string) =>
+            states.splice(
+                states.findIndex((s) => s.type === ROLE && s.name === name),
+                1,
+            );
+        const cases: [string, (find: Find, states: PlannedResourceState[]) => void, string[]][] = [
+            [
+                "blue's application running with green's execution role (blue's task role gone)",
+                (find, states) => {
+                    setProp(find(TD, "spring-blue-task"), "taskRoleArn", arnOf(find, "spring-green-execution"));
+                    removeRole(states, "spring-blue-task");
+                },
+                ["iam-role-shared"],
+            ],
+            [
+                // The green execution role, now unused, may be granted nothing: its policy's grants are refused too.
+                "one execution role for both colors",
+                (find) => setProp(find(TD, "spring-green-task"), "executionRoleArn", arnOf(find, "spring-blue-execution")),
+                ["iam-action-not-allowed", "iam-role-shared", "iam-role-unused"],
+            ],
+            [
+                "a task definition running with a role the stack does not declare",
+                (find) => setProp(find(TD, "spring-blue-task"), "taskRoleArn", "arn:aws:iam::111111111111:role/OrganizationAdmin"),
+                ["iam-role-foreign", "iam-role-unused"],
+            ],
+        ];
+        for (const [what, change, expected] of cases) {
+            it(`refuses ${what}: ${expected.join(", ")}`, async () => {
+                assert.deepEqual(await codes(mutated(await plan("production"), change)), expected);
+            });
+        }
+
+        it("passes each color's two roles as the program declares them (a forward step)", async () => {
+            assert.deepEqual(await codes(await update(["canary.weight=5"])), []);
+        });
     });
 
     it("leaves managed-policy attachments, users and groups to the closed world (types the pack does not know)", async () => {

@@ -1,10 +1,11 @@
 /**
- * policy/security.ts: the security baseline, one policy per control (its code is its name):
- * mandatory in production, advisory in staging (the fixture policy configs).
+ * policy/security.ts: the security baseline, one policy per control (its code is its name; the
+ * retention minimum has its own): mandatory in production, advisory in staging (the fixture
+ * policy configs).
  */
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
-import { T, codes, mutated, prop, setProp, update, violations } from "./harness";
+import { T, codes, codesOf, mutated, prop, setProp, update, violations } from "./harness";
 
 const SECURITY = [
     "alb-deletion-protection",
@@ -23,6 +24,11 @@ const step = (stack = "production", sets: string[] = []) =>
 const baseline = async (p: PlanRun) => (await violations(p)).filter((v) => SECURITY.includes(v.policy));
 
 describe("policy/security.ts: the security baseline", () => {
+    it("both fixture stacks pass the whole pack on a forward step (no mandatory violation of any policy)", async () => {
+        assert.deepEqual(await codes(await step()), {});
+        assert.deepEqual(await codes(await step("staging")), {});
+    });
+
     it("production meets every control", async () => {
         assert.deepEqual(await baseline(await step()), []);
     });
@@ -54,22 +60,59 @@ describe("policy/security.ts: the security baseline", () => {
         ],
         ["ecs-distinct-roles", "no task role", (f) => setProp(f(T.td, "spring-green-task"), "taskRoleArn", "")],
         ["log-retention-set", "logs kept forever", (f) => setProp(f(T.logs, "spring-blue-logs"), "retentionInDays", 0)],
+        ["alb-access-logs", "access logs off (red team B, F6)", (f) => setProp(f(T.lb, "alb"), "accessLogs", { enabled: false })],
     ];
-    /** What else a change trips, rightly: a task role no task definition uses any more is a role nothing needs (iam-least-privilege). */
-    const alsoTripped: Record<string, Record<string, string[]>> = { "ecs-distinct-roles": { "iam-least-privilege": ["iam-role-unused"] } };
+    /**
+     * What else a change trips, rightly (iam-least-privilege): a task role no task definition uses
+     * any more is a role nothing needs; the execution role as the task role is one role with two uses.
+     * (log-bucket-private) A bucket policy that lets ELB write logs no load balancer sends.
+     */
+    const alsoTripped: Record<string, Record<string, string[]>> = {
+        "the task role is the execution role": { "iam-least-privilege": ["iam-role-shared", "iam-role-unused"] },
+        "no task role": { "iam-least-privilege": ["iam-role-unused"] },
+        "access logs off (red team B, F6)": { "log-bucket-private": ["log-bucket-policy-resource"] },
+    };
     for (const [policy, what, change] of cases) {
         it(`${policy}: ${what} is refused, by this policy (and only what follows from it)`, async () => {
             // With the internal ALB the origin is a VPC origin (origin-locked judges its protocol): a custom origin only on an internet-facing one.
             const before = policy === "cloudfront-origin-https" ? await step("production", ["alb.internal=false"]) : await step();
-            assert.deepEqual(await codes(mutated(before, change)), { [policy]: [policy], ...alsoTripped[policy] });
+            assert.deepEqual(await codes(mutated(before, change)), { [policy]: [policy], ...alsoTripped[what] });
         });
     }
 
-    it("alb-access-logs only advises, even in production", async () => {
+    it("alb-access-logs is mandatory in production, advisory in staging (which logs nowhere)", async () => {
         const off = mutated(await step(), (f) => setProp(f(T.lb, "alb"), "accessLogs", { enabled: false }));
         assert.deepEqual(
             (await baseline(off)).map((v) => [v.policy, v.level]),
-            [["alb-access-logs", "advisory"]],
+            [["alb-access-logs", "mandatory"]],
         );
+        assert.deepEqual(
+            (await baseline(await step("staging"))).filter((v) => v.policy === "alb-access-logs").map((v) => v.level),
+            ["advisory"],
+        );
+    });
+
+    describe("log-retention-set: at least minRetentionDays (policy config), never below its floor", () => {
+        const POLICY = "log-retention-set";
+        it("refuses production's logs kept 30 days, under the default minimum (90: PCI DSS 10.5.1's three months)", async () => {
+            assert.deepEqual(await codesOf(await step("production", ["spring.logRetentionDays=30"]), POLICY), ["log-retention-short"]);
+        });
+        it("refuses the Spring logs kept one day (red team B, F5)", async () => {
+            assert.deepEqual(await codesOf(await update(["spring.logRetentionDays=1"]), POLICY), ["log-retention-short"]);
+        });
+        it("passes production at the minimum, and staging at its own (14)", async () => {
+            assert.deepEqual(await codesOf(await step(), POLICY), []);
+            assert.deepEqual(
+                (await baseline(await step("staging"))).filter((v) => v.policy === POLICY),
+                [],
+            );
+        });
+        it("holds a stack to a raised minimum", async () => {
+            assert.deepEqual(await codesOf(await step(), POLICY, { config: { [POLICY]: { minRetentionDays: 365 } } }), ["log-retention-short"]);
+        });
+        it("refuses a minimum below the floor (14 days), never excused", async () => {
+            for (const minRetentionDays of [1, 7, 13])
+                assert.deepEqual(await codesOf(await step(), POLICY, { config: { [POLICY]: { minRetentionDays } } }), ["log-retention-set-config"]);
+        });
     });
 });

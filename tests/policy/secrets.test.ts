@@ -1,0 +1,116 @@
+/**
+ * secrets-contained (policy/secrets.ts) on the fixture plans: the secrets as stack.ts declares
+ * them pass on a forward step; each change below (one each, on that step) is refused with its
+ * code; a deployed weakness is not a refusal of a change that leaves it as it is.
+ */
+import { strict as assert } from "node:assert";
+import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
+
+const POLICY = "secrets-contained";
+const SECRET = "aws:secretsmanager/secret:Secret";
+const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
+const PARTNER_SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:partner-shared/acquirer-integration-Xy12Ab";
+
+type Find = (type: string, name: string) => PlannedResourceState;
+type Change = (find: Find, states: PlannedResourceState[]) => void;
+
+/** A forward step that passes the whole pack: findings about the resources are judged on it. */
+const step = (stack = "production") => update([stack === "production" ? "canary.weight=5" : "canary.weight=10"], { at: { stack } });
+const codes = (p: PlanRun) => codesOf(p, POLICY);
+
+/** Every string equal to `from` in every state replaced by `to` (a regenerated secret, as every reader sees it). */
+function replaceValue(states: PlannedResourceState[], from: string, to: string): void {
+    const walk = (v: unknown): unknown =>
+        v === from ? to : Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    for (const s of states) {
+        s.inputs = walk(s.inputs) as Record<string, unknown>;
+        s.outputs = walk(s.outputs) as Record<string, unknown>;
+    }
+}
+
+const password =
+    (name: string, path: string, value: unknown): Change =>
+    (find) =>
+        setProp(find(T.password, name), path, value);
+
+describe("policy secrets-contained (policy/secrets.ts)", () => {
+    it("passes the secrets the program declares, in production and staging", async () => {
+        assert.deepEqual(await codes(await step()), []);
+        assert.deepEqual(await codes(await step("staging")), []);
+    });
+
+    const accepted: [string, Change][] = [
+        ["the version naming its secret by ARN", (find) => setProp(find(VERSION, "qa-token"), "secretId", prop(find(SECRET, "qa-token"), "arn"))],
+        ["the version naming its secret by name", (find) => setProp(find(VERSION, "qa-token"), "secretId", prop(find(SECRET, "qa-token"), "name"))],
+        ["a password of 128 characters (an ALB condition value's maximum)", password("qa-token", "length", 128)],
+        ["the character classes set explicitly on", (find) => ["upper", "lower", "numeric"].forEach((k) => setProp(find(T.password, "qa-token"), k, true))],
+    ];
+    for (const [what, change] of accepted) {
+        it(`passes ${what}`, async () => {
+            assert.deepEqual(await codes(mutated(await step(), change)), []);
+        });
+    }
+
+    const refused: [string, Change, string[]][] = [
+        [
+            "the QA token written into another secret (red team B, E3)",
+            (find) => setProp(find(VERSION, "qa-token"), "secretId", PARTNER_SECRET),
+            ["secret-version-foreign"],
+        ],
+        [
+            "a second version of the QA token's secret, holding the origin-verify value",
+            (find, states) => {
+                const second = copyOf(find(VERSION, "qa-token"), "qa-token-2");
+                setProp(second, "secretString", prop(find(T.password, "origin-verify"), "result"));
+                states.push(second);
+            },
+            ["secret-version-doubled"],
+        ],
+        [
+            "a secret value written in code",
+            (find) => setProp(find(VERSION, "qa-token"), "secretString", "letmein-letmein-letmein-letmein!"),
+            ["secret-value-not-generated"],
+        ],
+        [
+            "the QA token's secret named under a partner's prefix",
+            (find) => setProp(find(SECRET, "qa-token"), "name", "partner-shared/qa-token"),
+            ["secret-name"],
+        ],
+        [
+            "a secret of the stack named under another stack's prefix",
+            (_find, states) => states.push(added(SECRET, "extra", { name: "payments-migration/staging/extra" })),
+            ["secret-name"],
+        ],
+        [
+            "the QA token shortened to 6 characters (red team B, E4)",
+            (find, states) => {
+                replaceValue(states, String(prop(find(T.password, "qa-token"), "result")), "Qa7x2K");
+                setProp(find(T.password, "qa-token"), "length", 6);
+            },
+            ["password-length"],
+        ],
+        ["an origin-verify slot of 31 characters", password("origin-verify-b", "length", 31), ["password-length"]],
+        ["a password longer than an ALB condition value takes (129)", password("origin-verify", "length", 129), ["password-length"]],
+        ["special characters (* and ? are ALB wildcards)", password("qa-token", "special", true), ["password-charset"]],
+        ["special left at random's default (true)", (find) => delete find(T.password, "qa-token").outputs.special, ["password-charset"]],
+        ["digits switched off", password("origin-verify", "numeric", false), ["password-charset"]],
+        [
+            "upper case switched off (by the deprecated `number` too)",
+            (find) => ["upper", "number"].forEach((k) => setProp(find(T.password, "qa-token"), k, false)),
+            ["password-charset"],
+        ],
+    ];
+    for (const [what, change, expected] of refused) {
+        it(`refuses ${what}: ${expected.join(", ")}`, async () => {
+            assert.deepEqual(await codes(mutated(await step(), change)), expected);
+        });
+    }
+
+    it("does not refuse a change that leaves a deployed short password as it is (the move is the same)", async () => {
+        const base = await planOf([]);
+        const short = mutated(base, password("qa-token", "length", 16));
+        assert.deepEqual(await codes(against(short, deployment(base))), ["password-length"], "refused as a change");
+        assert.deepEqual(await codes(against(short, deployment(short))), []);
+    });
+});
