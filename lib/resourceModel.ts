@@ -69,13 +69,19 @@ function stripRule(props: Props): Props {
     return { ...props, actions: actions.map((a: Props) => (a?.forward ? { ...a, forward: forward(a.forward as Props) } : a)) };
 }
 
-/** The distribution's origins: the old origin is the edge's coordinate; so are the behaviors' targets and the policy id. */
+/**
+ * The distribution's coordinates: the old origin's domain (the cut-in's rollback target), which
+ * origin the behaviors target and the policy id (the phase). The rest of the old origin (its
+ * protocol, ports, timeouts, headers) stays in the fingerprint: a change there is a move like any
+ * other, never "same" (a policy judging it would otherwise be excused).
+ */
 function stripDistribution(props: Props, ctx: FingerprintContext): Props {
     const origins = Array.isArray(props.origins) ? props.origins : [];
+    const isOld = (o: Props) => !!ctx.oldOrigin && String(o?.domainName ?? "").toLowerCase() === ctx.oldOrigin;
     const behavior = (b: unknown) => (b && typeof b === "object" ? without(b as Props, "targetOriginId") : b);
     return {
         ...without(props, "continuousDeploymentPolicyId", "staging"),
-        origins: origins.filter((o: Props) => !ctx.oldOrigin || String(o?.domainName ?? "").toLowerCase() !== ctx.oldOrigin),
+        origins: origins.map((o: Props) => (isOld(o) ? { ...without(o, "domainName"), oldOrigin: true } : o)),
         defaultCacheBehavior: behavior(props.defaultCacheBehavior),
         orderedCacheBehaviors: Array.isArray(props.orderedCacheBehaviors) ? props.orderedCacheBehaviors.map(behavior) : props.orderedCacheBehaviors,
     };
@@ -270,22 +276,26 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         props: { application: INERT, name: INERT, bucket: INERT, key: INERT, ...tags },
         strip: keep,
     },
+    // The viewer-facing distributions (the edge, the cut-in's primary and staging). policy/edge.ts
+    // judges the behaviors whole (edge-behaviors-allowed; what they forward: edge-forwards-routing),
+    // the web ACL (edge-web-acl-pinned) and the logs (edge-logs-contained); policy/dns.ts the
+    // hostnames the records name.
     [TYPES.distribution]: {
         props: {
-            enabled: "edge-forwards-routing",
+            enabled: "edge-behaviors-allowed",
             comment: INERT,
-            aliases: "edge-forwards-routing",
+            aliases: "dns-owned",
             origins: "origin-locked",
-            defaultCacheBehavior: "edge-forwards-routing",
-            orderedCacheBehaviors: "edge-forwards-routing",
+            defaultCacheBehavior: "edge-behaviors-allowed",
+            orderedCacheBehaviors: "edge-behaviors-allowed",
             httpVersion: "cutin-continuous-deployment-limits",
             isIpv6Enabled: INERT,
             priceClass: INERT,
             restrictions: "cutin-staging-mirrors-primary",
             viewerCertificate: "cloudfront-viewer-tls",
-            webAclId: "cutin-staging-mirrors-primary",
-            loggingConfig: "cutin-staging-mirrors-primary",
-            customErrorResponses: "cutin-staging-mirrors-primary",
+            webAclId: "edge-web-acl-pinned",
+            loggingConfig: "edge-logs-contained",
+            customErrorResponses: "edge-behaviors-allowed",
             defaultRootObject: "cutin-staging-mirrors-primary",
             staging: "cutin-phase-order",
             continuousDeploymentPolicyId: "cutin-phase-order",
@@ -302,7 +312,11 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         // is a hash), the session stickiness. A change to any of them is a move, never "the same".
         strip: stripContinuousDeploymentPolicy,
     },
-    "aws:cloudfront/function:Function": { props: { code: "qa-routes-protected", comment: INERT, publish: INERT, runtime: INERT }, strip: keep },
+    // The QA viewer filter: its code is what lib/viewerFilter.ts generates, published (the LIVE stage runs), on the runtime it is written for.
+    [TYPES.cloudfrontFunction]: {
+        props: { code: "edge-code-generated", comment: INERT, publish: "edge-code-generated", runtime: "edge-code-generated" },
+        strip: keep,
+    },
     "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": {
         props: {
             name: INERT,
@@ -362,13 +376,14 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         },
         strip: keep,
     },
-    "aws:route53/record:Record": {
+    // Alias records only (no `records`, no `ttl`: closed-world): each names a distribution or the ALB of this stack.
+    [TYPES.route53Record]: {
         props: {
-            zoneId: "edge-forwards-routing",
-            name: "edge-forwards-routing",
-            type: "edge-forwards-routing",
-            aliases: "edge-forwards-routing",
-            allowOverwrite: "edge-forwards-routing",
+            zoneId: "dns-owned",
+            name: "dns-owned",
+            type: "dns-owned",
+            aliases: "dns-owned",
+            allowOverwrite: "dns-owned",
         },
         importable: true,
         aliasable: true,

@@ -54,6 +54,8 @@ export const TYPES = {
     managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
     managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
     vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
+    cloudfrontFunction: "aws:cloudfront/function:Function",
+    route53Record: "aws:route53/record:Record",
     randomPassword: "random:index/randomPassword:RandomPassword",
     stackReference: "pulumi:pulumi:StackReference",
     stack: "pulumi:pulumi:Stack",
@@ -89,6 +91,11 @@ export interface ListenerProps extends Tags {
 export interface LoadBalancerProps extends Tags {
     arn?: string;
     internal?: boolean;
+    /** The ALB's DNS name and hosted zone: what an alias record to it names. */
+    dnsName?: string;
+    zoneId?: string;
+    /** Seconds (ELB default 60): CloudFront's keep-alive toward the ALB must stay below it. */
+    idleTimeout?: number;
     arnSuffix?: string;
     securityGroups?: string[];
     enableDeletionProtection?: boolean;
@@ -229,6 +236,9 @@ export interface BucketProps {
     id?: string;
     bucket?: string;
     arn?: string;
+    /** <bucket>.s3.amazonaws.com and the regional form: how CloudFront's standard logging names a bucket. */
+    bucketDomainName?: string;
+    bucketRegionalDomainName?: string;
 }
 export interface BucketPolicyProps {
     bucket?: string;
@@ -250,6 +260,11 @@ export interface BeanstalkEnvironmentProps extends Tags {
 }
 export interface DistributionProps extends Tags {
     id?: string;
+    /** The distribution's *.cloudfront.net name: what an alias record to it names. */
+    domainName?: string;
+    enabled?: boolean;
+    /** The alternate domain names (CNAMEs) it serves. */
+    aliases?: string[];
     staging?: boolean;
     origins?: aws.cloudfront.DistributionOrigin[];
     defaultCacheBehavior?: aws.cloudfront.DistributionDefaultCacheBehavior;
@@ -258,6 +273,8 @@ export interface DistributionProps extends Tags {
     webAclId?: string;
     httpVersion?: string;
     viewerCertificate?: Partial<aws.cloudfront.DistributionViewerCertificate>;
+    loggingConfig?: Partial<aws.cloudfront.DistributionLoggingConfig>;
+    customErrorResponses?: Partial<aws.cloudfront.DistributionCustomErrorResponse>[];
 }
 /** A cache behavior of a distribution: the default one (no path pattern) or an ordered one. */
 export type CacheBehavior = (aws.cloudfront.DistributionDefaultCacheBehavior & { pathPattern?: undefined }) | aws.cloudfront.DistributionOrderedCacheBehavior;
@@ -270,6 +287,22 @@ export interface ContinuousDeploymentPolicyProps {
     id?: string;
     enabled?: boolean;
     trafficConfig?: aws.cloudfront.ContinuousDeploymentPolicyTrafficConfig;
+}
+/** A CloudFront Function: its code runs at every edge location for the behaviors that name its ARN. */
+export interface CloudFrontFunctionProps {
+    arn?: string;
+    code?: string;
+    runtime?: string;
+    publish?: boolean;
+}
+/** A Route 53 record (the program declares alias records only). */
+export interface RecordProps {
+    id?: string;
+    zoneId?: string;
+    name?: string;
+    type?: string;
+    aliases?: Partial<aws.route53.RecordAlias>[];
+    allowOverwrite?: boolean;
 }
 export interface OriginRequestPolicyProps {
     id?: string;

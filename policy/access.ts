@@ -1,20 +1,14 @@
 /**
  * Who can reach what: only the stack's CloudFront distributions reach the ALB (an internal ALB
  * through its VPC origin; an older internet-facing one through CloudFront's prefix list), only testers holding the token
- * use the QA routes, CloudFront passes on what the routing depends on, and the secret
- * CloudFront sends rotates only in the documented order. Header names are the ones the
+ * use the QA routes, and the secret CloudFront sends rotates only in the documented order
+ * (what CloudFront passes on is policy/edge.ts's). Header names are the ones the
  * program uses (the RoutedAlb records them; lib/position.ts), never a default of the pack's own.
  *
  * Values a preview may not know yet (ids, ARNs, generated secrets) are read one by one
  * (lib/resources.ts read/itemsOf): a check that needs one that is unknown waits for a preview
  * that knows it, and every other check still runs (a first preview is judged too).
  */
-import {
-    ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID,
-    ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-    ALL_VIEWER_POLICY_ID,
-    CACHING_DISABLED_POLICY_ID,
-} from "../lib/cloudfront";
 import {
     BEANSTALK_LISTENER_PORT,
     CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
@@ -27,7 +21,6 @@ import {
 import { Position, RuleRead, sameHeader } from "../lib/position";
 import {
     BeanstalkEnvironmentProps,
-    CachePolicyProps,
     DistributionProps,
     EcsServiceProps,
     IdProps,
@@ -36,7 +29,6 @@ import {
     LoadBalancerProps,
     ManagedPrefixListEntryProps,
     ManagedPrefixListProps,
-    OriginRequestPolicyProps,
     RandomPasswordProps,
     ResourceView,
     SLOTS,
@@ -45,7 +37,6 @@ import {
     UNKNOWN,
     Unknown,
     VpcOriginProps,
-    cacheBehaviors,
     isUnknown,
     itemsOf,
     ofType,
@@ -751,92 +742,4 @@ export const originVerifyRotation = stackPolicy({
     forward: rotationFindings,
 });
 
-// ---------------------------------------------------------------------------
-// edge-forwards-routing
-
-export interface EdgeConfig {
-    stickinessCookies: string[];
-}
-
-/** Managed origin request policies that forward every viewer header and cookie (AWS: "Use managed origin request policies"). */
-const ALL_VIEWER_POLICIES: readonly string[] = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
-
-function forwards(behavior: string | undefined, items: string[] | undefined, name: string, allKinds: string[]): boolean {
-    const listed = (items ?? []).some((i) => sameHeader(i, name));
-    if (behavior !== undefined && allKinds.includes(behavior)) return true;
-    if (behavior === "whitelist") return listed;
-    if (behavior === "allExcept") return !listed;
-    return false;
-}
-
-/** What one cache behavior forwards to the origin and keys its cache on. */
-function behaviorFindings(
-    b: ReturnType<typeof cacheBehaviors>[number],
-    policies: { origin: ReadonlyMap<unknown, Partial<OriginRequestPolicyProps>>; cache: ReadonlyMap<unknown, Partial<CachePolicyProps>> },
-    routing: readonly string[],
-    cookies: readonly string[],
-): [string, string][] {
-    const out: [string, string][] = [];
-    // The managed AllViewer policies forward every viewer header and cookie.
-    if (!ALL_VIEWER_POLICIES.includes(String(b.originRequestPolicyId))) {
-        const orp = policies.origin.get(b.originRequestPolicyId);
-        if (!orp) out.push(["edge-no-origin-request-policy", "no origin request policy from this stack forwards the routing headers and cookies"]);
-        else {
-            const h = orp.headersConfig ?? {};
-            for (const name of routing)
-                if (!forwards(h.headerBehavior, h.headers?.items, name, ["allViewer", "allViewerAndWhitelistCloudFront"]))
-                    out.push(["edge-header-dropped", `header ${name} is not forwarded to the origin: header routing silently stops working`]);
-            const c = orp.cookiesConfig ?? {};
-            for (const cookie of cookies)
-                if (!forwards(c.cookieBehavior, c.cookies?.items, cookie, ["all"]))
-                    out.push(["edge-cookie-dropped", `cookie ${cookie} is not forwarded: ALB stickiness silently stops working`]);
-        }
-    }
-    if (b.cachePolicyId !== CACHING_DISABLED_POLICY_ID) {
-        const cp = policies.cache.get(b.cachePolicyId);
-        const keyHeaders = cp?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
-        const keyed = routing.every((name) => forwards(keyHeaders?.headerBehavior, keyHeaders?.headers?.items, name, []));
-        const noCache = cp !== undefined && Number(cp.maxTtl) === 0;
-        if (!noCache && !keyed)
-            out.push([
-                "edge-cache-unkeyed",
-                "API responses may be cached without the routing headers in the cache key: one implementation's answer would be served for the other",
-            ]);
-    }
-    return out;
-}
-
-export const edgeForwardsRouting = stackPolicy<EdgeConfig>({
-    name: "edge-forwards-routing",
-    description:
-        "CloudFront forwards the routing and token headers and the AWSALB* stickiness cookies to the origin, and does not cache API responses (or keys the cache on the routing headers).",
-    severity: "critical",
-    remediationSteps:
-        "Use the managed AllViewerExceptHostHeader origin request policy (or one that forwards the routing headers and the AWSALB cookies) with the managed CachingDisabled cache policy.",
-    configSchema: {
-        properties: {
-            stickinessCookies: { type: "array", items: { type: "string" }, default: ["AWSALB", "AWSALBTG"] },
-        },
-    },
-    check: (j, config) => {
-        const distributions = ofType(j.views, TYPES.distribution);
-        if (distributions.length === 0) return [];
-        const headers = headersOrRefuse(j, "what CloudFront forwards");
-        if (isFinding(headers)) return [headers];
-        const byId = <P extends IdProps>(type: string) => new Map(ofType(j.views, type).map((r) => [read(() => propsOf<P>(r).id), propsOf<P>(r)]));
-        const policies = { origin: byId<OriginRequestPolicyProps>(TYPES.originRequestPolicy), cache: byId<CachePolicyProps>(TYPES.cachePolicy) };
-        const routing = [headers.route, headers.token];
-        return distributions.flatMap((dist) =>
-            cacheBehaviors(propsOf<DistributionProps>(dist)).flatMap((b) => {
-                const where = b.pathPattern === undefined ? "default cache behavior" : `cache behavior ${b.pathPattern}`;
-                return behaviorFindings(b, policies, routing, config.stickinessCookies).map(([code, message]): Finding => ({
-                    code,
-                    message: `distribution ${dist.name}, ${where}: ${message}`,
-                    urn: dist.urn,
-                }));
-            }),
-        );
-    },
-});
-
-export const accessPolicies = [qaRoutesProtected, originLocked, noOpenIngress, originVerifyRotation, edgeForwardsRouting];
+export const accessPolicies = [qaRoutesProtected, originLocked, noOpenIngress, originVerifyRotation];

@@ -4,8 +4,10 @@
  * continuous deployment policy), move forward one phase and one rung at a time from the deployed
  * phase, CloudFront's continuous deployment limits hold, the Spring canary waits until the edge
  * is promoted (one risk at a time), and the old origin stays one config change away until the
- * promoted cut-in has baked. Retiring the old origin is the point of no return: never undone.
+ * promoted cut-in has baked, reachable as the live distribution reached it (Host forwarded over
+ * HTTPS). Retiring the old origin is the point of no return: never undone.
  */
+import { ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID, ALL_VIEWER_POLICY_ID } from "../lib/cloudfront";
 import { COMPONENT_TYPES, CutinEdgeOutputs } from "../lib/contract";
 import {
     CD_HEADER_PREFIX,
@@ -19,8 +21,20 @@ import {
     topRungBakeProblems,
 } from "../lib/cutin";
 import { EdgePosition, Position, springShare } from "../lib/position";
-import { ContinuousDeploymentPolicyProps, DistributionProps, TYPES, ofType, propsOf, read, UNKNOWN } from "../lib/resources";
+import {
+    CacheBehavior,
+    ContinuousDeploymentPolicyProps,
+    DistributionProps,
+    ResourceView,
+    TYPES,
+    cacheBehaviors,
+    ofType,
+    propsOf,
+    read,
+    UNKNOWN,
+} from "../lib/resources";
 import { Finding, Judgement, stackPolicy } from "./judge";
+import { forwards, policiesOf, targetOf } from "./edge";
 import { notToday } from "./clock";
 import { BAKE_SCHEMA, BakeConfig, bakeConfigProblems } from "./rollback";
 import { rises } from "./traffic";
@@ -218,30 +232,75 @@ export const cutinOneRiskAtATime = stackPolicy({
     },
 });
 
+/** Managed origin request policies that forward the viewer's Host header (Developer Guide, "Use managed origin request policies"). */
+const HOST_FORWARDING_POLICIES: readonly string[] = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
+
+/** Whether a behavior passes the viewer's Host header to its origin (origin request policy, or a cache policy keyed on it). */
+function forwardsHost(b: CacheBehavior, policies: ReturnType<typeof policiesOf>): boolean {
+    if (HOST_FORWARDING_POLICIES.includes(String(b.originRequestPolicyId))) return true;
+    const h = policies.origin.get(b.originRequestPolicyId)?.headersConfig;
+    if (h && forwards(h.headerBehavior, h.headers?.items, "Host", ["allViewer", "allViewerAndWhitelistCloudFront"])) return true;
+    const key = policies.cache.get(b.cachePolicyId)?.parametersInCacheKeyAndForwardedToOrigin?.headersConfig;
+    return !!key && forwards(key.headerBehavior, key.headers?.items, "Host", []);
+}
+
+/**
+ * The old origin stays a working rollback target: over HTTPS, CloudFront accepts the origin's
+ * certificate only if it covers the origin domain or the Host header of the origin request
+ * (Developer Guide, "HTTP 502 status code (Bad Gateway)", SSL/TLS negotiation failure). The old
+ * origin is a Beanstalk CNAME (*.elasticbeanstalk.com, AWS's domain: no certificate of the
+ * company's covers it), and its load balancer's certificate covers the viewer hostname: every
+ * behavior toward it must forward Host (AllViewer), or every request gets a 502.
+ */
+function oldOriginHostFindings(j: Judgement): Finding[] {
+    const old = j.proposed.edge.oldOrigin;
+    if (!old) return [];
+    const policies = policiesOf(j.views);
+    return ofType(j.views, TYPES.distribution).flatMap((dist: ResourceView) =>
+        cacheBehaviors(propsOf<DistributionProps>(dist)).flatMap((b): Finding[] => {
+            const origin = targetOf(dist, b);
+            const domain = read(() => origin?.domainName);
+            if (typeof domain !== "string" || domain.toLowerCase() !== old || origin?.customOriginConfig?.originProtocolPolicy === "http-only") return [];
+            if (isUnknownPolicy(b) || forwardsHost(b, policies)) return [];
+            return [
+                {
+                    code: "old-origin-host-dropped",
+                    message: `distribution ${dist.name}, ${b.pathPattern === undefined ? "default cache behavior" : `cache behavior ${b.pathPattern}`}: the old origin ${old} gets no viewer Host header over HTTPS, so CloudFront checks its load balancer's certificate against ${old}, which no certificate of yours covers: every request would get a 502 (forward Host: the managed AllViewer policy)`,
+                    urn: dist.urn,
+                },
+            ];
+        }),
+    );
+}
+
+const isUnknownPolicy = (b: CacheBehavior) => read(() => b.originRequestPolicyId) === UNKNOWN || read(() => b.cachePolicyId) === UNKNOWN;
+
+/** Retirement is the point of no return (the runbook terminates the old environments after it). */
+function unretireFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "state" || !sameEdge(j)) return [];
+    const from = j.deployed.position.edge;
+    if (from.phase === "promoted" && from.oldOrigin === null && j.proposed.edge.oldOrigin !== null) {
+        return [
+            {
+                code: "unretire",
+                message: `the deployed edge has retired its old origin; the primary names ${j.proposed.edge.oldOrigin} again: retirement is the point of no return — roll back on the routed ALB (Spring and Beanstalk colors) instead`,
+                always: true,
+            },
+        ];
+    }
+    return [];
+}
+
 export const cutinOldOriginRetained = stackPolicy<BakeConfig>({
     name: "cutin-old-origin-retained",
     description:
-        "The old origin (the live Beanstalk environment) stays in the primary distribution, unchanged, until the promoted cut-in has baked for cutin.bakeDays since the deployed cutin.cutinDate; the date is recorded only on the day, in the update that promotes; once retirement is deployed it is never undone.",
+        "The old origin (the live Beanstalk environment) stays in the primary distribution, unchanged and reachable (every behavior toward it forwards the viewer's Host header, which its load balancer's certificate covers), until the promoted cut-in has baked for cutin.bakeDays since the deployed cutin.cutinDate; the date is recorded only on the day, in the update that promotes; once retirement is deployed it is never undone.",
     severity: "critical",
     remediationSteps:
         "Keep cutin (with cutin.retired false and the old origin as deployed) until the deployed cutinDate + bakeDays (at least the policy's minBakeDays) has passed; then set cutin.retired true in an update of its own. Let `cutin promote` record cutin.cutinDate.",
     configSchema: BAKE_SCHEMA,
     configProblems: bakeConfigProblems,
-    check: (j) => {
-        // Retirement is the point of no return (the runbook terminates the old environments after it).
-        if (j.deployed.kind !== "state" || !sameEdge(j)) return [];
-        const from = j.deployed.position.edge;
-        if (from.phase === "promoted" && from.oldOrigin === null && j.proposed.edge.oldOrigin !== null) {
-            return [
-                {
-                    code: "unretire",
-                    message: `the deployed edge has retired its old origin; the primary names ${j.proposed.edge.oldOrigin} again: retirement is the point of no return — roll back on the routed ALB (Spring and Beanstalk colors) instead`,
-                    always: true,
-                },
-            ];
-        }
-        return [];
-    },
+    check: (j) => [...oldOriginHostFindings(j), ...unretireFindings(j)],
     forward: (j, config) => {
         const out: Finding[] = [];
         const d = j.deployed.kind === "state" ? j.deployed.position : undefined;

@@ -7,6 +7,8 @@ import { accessPolicies } from "./access";
 import { closedWorldPolicies } from "./closedWorld";
 import { cutinPolicies } from "./cutin";
 import { cutinMirrorPolicies } from "./cutinMirror";
+import { dnsPolicies } from "./dns";
+import { edgePolicies } from "./edge";
 import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
 import { logPolicies } from "./logs";
@@ -30,6 +32,8 @@ export const policies: Policies = [
     ...rollbackTimePolicies,
     ...trafficPolicies,
     ...accessPolicies,
+    ...edgePolicies,
+    ...dnsPolicies,
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,

@@ -1,11 +1,10 @@
 /**
- * policy/access.ts: qa-routes-protected, origin-locked, no-open-ingress, origin-verify-rotation,
- * edge-forwards-routing. Code changes ride a forward step (Spring 1 → 5 %, which passes the
+ * policy/access.ts: qa-routes-protected, origin-locked, no-open-ingress, origin-verify-rotation
+ * (edge-forwards-routing is policy/edge.ts's: tests/policy/edge.test.ts). Code changes ride a forward step (Spring 1 → 5 %, which passes the
  * whole pack on its own): findings about the resources are judged on every move that is not
  * toward the known-good position (policy/judge.ts).
  */
 import { strict as assert } from "node:assert";
-import { ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID, ALL_VIEWER_POLICY_ID } from "../../lib/cloudfront";
 import { isPrivateCidr } from "../../policy/cidr";
 import { CLOUDFRONT_PREFIX_LIST_ID } from "../../tools/plan/mocks";
 import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
@@ -43,24 +42,6 @@ function withEdgeHeader(p: PlanRun, header: string, dist = "edge"): PlanRun {
 type Setting = { namespace: string; name: string; value: string; resource?: string };
 const withSettings = (p: PlanRun, env: string, edit: (settings: Setting[]) => Setting[]) =>
     mutated(p, (find) => setProp(find(T.env, env), "settings", edit(structuredClone(prop<Setting[]>(find(T.env, env), "settings")))));
-
-/** A plan whose distribution uses a custom origin request policy of the stack with these settings. */
-function withOriginRequestPolicy(p: PlanRun, settings: Record<string, unknown>): PlanRun {
-    return mutated(p, (find, states) => {
-        const dist = find(T.dist, "edge");
-        states.push({
-            urn: dist.urn.replace(/Distribution::edge$/, "OriginRequestPolicy::edge-origin-request"),
-            type: T.orp,
-            name: "edge-origin-request",
-            parent: dist.parent,
-            custom: true,
-            inputs: structuredClone(settings),
-            outputs: { ...structuredClone(settings), id: "orp-custom-1" },
-            options: { protect: false, ignoreChanges: [], retainOnDelete: false, dependsOn: [] },
-        });
-        setProp(dist, "defaultCacheBehavior.originRequestPolicyId", "orp-custom-1");
-    });
-}
 
 describe("policy/access.ts", () => {
     describe("qa-routes-protected: only testers holding the token pick an implementation", () => {
@@ -382,44 +363,6 @@ describe("policy/access.ts", () => {
         it("a position whose rules refuse the slot CloudFront sends is refused (origin-verify-refused)", async () => {
             const other = mutated(await step(), (f) => setProp(f(T.dist, "edge"), "origins.0.customHeaders.0.value", "[secret:origin-verify-b]"));
             assert.deepEqual(await codesOf(other, POLICY), ["origin-verify-order", "origin-verify-refused"]);
-        });
-    });
-
-    describe("edge-forwards-routing: CloudFront passes on what routing needs and caches nothing unkeyed", () => {
-        const POLICY = "edge-forwards-routing";
-
-        it("the planned distribution passes, and so do the managed AllViewer policies and a custom one that forwards what routing needs", async () => {
-            const p = await step();
-            assert.deepEqual(await codesOf(p, POLICY), []);
-            for (const id of [ALL_VIEWER_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID]) {
-                assert.deepEqual(await codes(mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", id))), {}, id);
-            }
-            const custom = withOriginRequestPolicy(p, {
-                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host"] } },
-                cookiesConfig: { cookieBehavior: "whitelist", cookies: { items: ["AWSALB", "AWSALBTG", "session"] } },
-            });
-            assert.deepEqual(await codes(custom), {});
-        });
-
-        it("a policy dropping the routing header or the stickiness cookies, one the stack does not declare, or an unkeyed cache is refused", async () => {
-            const p = await step();
-            const orp = (settings: Record<string, unknown>) => withOriginRequestPolicy(p, settings);
-            const dropped = orp({
-                headersConfig: { headerBehavior: "whitelist", headers: { items: ["X-Route-Token", "Authorization"] } },
-                cookiesConfig: { cookieBehavior: "all" },
-            });
-            assert.deepEqual(await codesOf(dropped, POLICY), ["edge-header-dropped"]);
-            const excluded = orp({
-                headersConfig: { headerBehavior: "allExcept", headers: { items: ["Host", "X-Route-To"] } },
-                cookiesConfig: { cookieBehavior: "all" },
-            });
-            assert.deepEqual(await codesOf(excluded, POLICY), ["edge-header-dropped"]);
-            const noCookies = orp({ headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "none" } });
-            assert.deepEqual(await codesOf(noCookies, POLICY), ["edge-cookie-dropped"]);
-            const foreign = mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"));
-            assert.deepEqual(await codesOf(foreign, POLICY), ["edge-no-origin-request-policy"]);
-            const cached = mutated(p, (f) => setProp(f(T.dist, "edge"), "defaultCacheBehavior.cachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6"));
-            assert.deepEqual(await codesOf(cached, POLICY), ["edge-cache-unkeyed"]);
         });
     });
 });

@@ -7,7 +7,8 @@
 import { strict as assert } from "node:assert";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
 import { PlanRun, runPlan } from "../../tools/plan/run";
-import { CUTIN, T, UNKNOWN, against, codes, codesOf, deployment, mutated, planOf, prop, setProp, update, withStickiness } from "./harness";
+import { compare } from "../../lib/compare";
+import { CUTIN, T, UNKNOWN, against, codes, codesOf, deployment, mutated, planOf, positionOfPlan, prop, setProp, update, withStickiness } from "./harness";
 
 const at = { dir: CUTIN };
 const TODAY = "2026-11-20";
@@ -192,6 +193,40 @@ describe("policy/cutin.ts", () => {
             );
             const mine = await step([...baked, `cutin.oldPair.green.cname=${own}`, `cutin.distribution.args.origins[0].domainName=${own}`], baked);
             assert.deepEqual((await codes(mine, on))["cutin-phase-order"], ["edge-unjudgeable"]);
+        });
+
+        it("old-origin-host-dropped: every behavior toward the old origin forwards Host over HTTPS (its certificate covers the hostname, not the Beanstalk CNAME)", async () => {
+            const EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+            const policy = (path: string, id: string) => [...cut("adopted"), `cutin.distribution.args.${path}.originRequestPolicyId=${id}`];
+            assert.deepEqual(await codesOf(await step(policy("defaultCacheBehavior", EXCEPT_HOST), cut("adopted")), POLICY, on), ["old-origin-host-dropped"]);
+            assert.deepEqual(await codesOf(await step(policy("orderedCacheBehaviors[0]", EXCEPT_HOST), cut("adopted")), POLICY, on), [
+                "old-origin-host-dropped",
+            ]);
+            // AllViewerAndCloudFrontHeaders-2022-06 forwards Host too.
+            assert.deepEqual(await codesOf(await step(policy("defaultCacheBehavior", "33f36d7e-f396-46d9-90e0-52428a34d9dc"), cut("adopted")), POLICY, on), []);
+            // Once promoted, no behavior goes to the old origin: the routed ALB's origin name is covered by its own certificate.
+            const promoted = mutated(await step(promotedOn(TODAY), cut("detached", 15)), (f) =>
+                setProp(f(T.dist, "cutin-primary"), "defaultCacheBehavior.originRequestPolicyId", EXCEPT_HOST),
+            );
+            assert.deepEqual(await codesOf(promoted, POLICY, on), []);
+            // Putting Host back is a move back from a deployed edge that dropped it.
+            const good = await plan(cut("adopted"));
+            const bad = await plan(policy("defaultCacheBehavior", EXCEPT_HOST));
+            assert.deepEqual(await codes(move(good, bad, good), on), {});
+        });
+
+        it("the old origin's own settings are in the primary's fingerprint: changing them is a move, never the same position", async () => {
+            const good = await plan(cut("adopted"));
+            const http = mutated(good, (f) => setProp(f(T.dist, "cutin-primary"), "origins.0.customOriginConfig.originProtocolPolicy", "match-viewer"));
+            const [before, after] = [positionOfPlan(good), positionOfPlan(http)];
+            assert.equal(before.edge.oldOrigin, after.edge.oldOrigin);
+            assert.equal(compare(before, after, before).direction, "forward");
+            // Its domain stays the edge's coordinate, kept out of the fingerprint (a rewrite is old-origin-changed's).
+            const renamed = mutated(good, (f) =>
+                setProp(f(T.dist, "cutin-primary"), "origins.0.domainName", "payments-prod-blue.eu-west-1.elasticbeanstalk.com"),
+            );
+            const key = Object.keys(before.fingerprints).find((k) => k.endsWith("::cutin-primary"))!;
+            assert.equal(positionOfPlan(renamed).fingerprints[key], before.fingerprints[key]);
         });
 
         it("un-retiring is refused, at promoted or with a phase move back, whatever the known-good position; staying retired passes", async () => {
