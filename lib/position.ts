@@ -48,7 +48,6 @@ import {
     propsOf,
     read,
     tagsOf,
-    typeChainOf,
 } from "./resources";
 
 /** Bumped when the shape changes; a reader refuses a version it does not know. */
