@@ -40,6 +40,8 @@
  */
 
 /** The phases, in forward order. Moving back is any number of steps; forward is one. */
+import { ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_POLICY_ID } from "./cloudfront";
+
 export const CUTIN_PHASES = ["adopted", "staged", "header", "weight", "promoting", "detached", "promoted"] as const;
 export type CutinPhase = (typeof CUTIN_PHASES)[number];
 
@@ -206,7 +208,12 @@ function differences(a: unknown, b: unknown, at = ""): string[] {
 export function mirrorDifferences(primary: DistributionConfig, staging: DistributionConfig): string[] {
     const normal = (d: DistributionConfig) => {
         const edge = d.defaultCacheBehavior.targetOriginId;
-        const retarget = (b: BehaviorConfig) => (b.targetOriginId === edge ? { ...b, targetOriginId: "<edge origin>" } : b);
+        // The edge origin's behaviors: which origin they target, and whether they forward Host (the old
+        // origin needs it, the routed ALB must not have it: routedRequestPolicy), are what may differ.
+        const viewerHeaders = (policy: unknown) =>
+            [...HOST_FORWARDING_POLICIES, ALL_VIEWER_EXCEPT_HOST_POLICY_ID].includes(String(policy)) ? "<all viewer headers>" : policy;
+        const retarget = (b: BehaviorConfig) =>
+            b.targetOriginId === edge ? { ...b, targetOriginId: "<edge origin>", originRequestPolicyId: viewerHeaders(b.originRequestPolicyId) } : b;
         const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !([...PRIMARY_ONLY_KEYS, ...NOT_CONFIGURATION_KEYS] as string[]).includes(k)));
         return {
             ...rest,
@@ -460,13 +467,33 @@ function mapBehaviors<T extends DistributionConfig>(config: T, f: (b: BehaviorCo
 }
 
 /**
+ * Managed origin request policies that forward the viewer's Host header (CloudFront Developer
+ * Guide, "Use managed origin request policies": AllViewer and AllViewerAndCloudFrontHeaders-2022-06
+ * include Host; AllViewerExceptHostHeader does not).
+ */
+const HOST_FORWARDING_POLICIES: readonly string[] = [ALL_VIEWER_POLICY_ID, ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID];
+
+/**
+ * The origin request policy of a behavior sent to the routed ALB. The old origin's behaviors
+ * forward Host (its load balancer's certificate covers the viewer hostname), but CloudFront checks
+ * an HTTPS origin's certificate against the Host header it forwards, else against the origin's
+ * domain name (CloudFront Developer Guide, "Requirements for using SSL/TLS certificates with
+ * CloudFront"): the ALB's certificate covers the origin name (edge.originDomain), not the viewer
+ * hostname, so forwarding Host to it would fail every request with a 502. Every other viewer
+ * header still goes (AllViewerExceptHostHeader); a policy that forwards no Host stays.
+ */
+function routedRequestPolicy(b: BehaviorConfig): Partial<BehaviorConfig> {
+    return HOST_FORWARDING_POLICIES.includes(String(b.originRequestPolicyId)) ? { originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID } : {};
+}
+
+/**
  * `config` with the origin its default cache behavior targets replaced by `routed`, in the same
  * place, and every behavior that targeted it (default and ordered) retargeted; other origins and
  * the behaviors that use them stay. Idempotent: on a config already on `routed` it changes nothing.
  */
 export function withRoutedOrigin<T extends DistributionConfig>(config: T, routed: OriginConfig): T {
     const from = config.defaultCacheBehavior.targetOriginId;
-    const retargeted = mapBehaviors(config, (b) => (b.targetOriginId === from ? { ...b, targetOriginId: routed.originId } : b));
+    const retargeted = mapBehaviors(config, (b) => (b.targetOriginId === from ? { ...b, ...routedRequestPolicy(b), targetOriginId: routed.originId } : b));
     return { ...retargeted, origins: config.origins.map((o) => (o.originId === from ? routed : o)) };
 }
 

@@ -122,7 +122,8 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
         const behavior = staging.defaultCacheBehavior;
         assert.equal(defined(behavior.functionAssociations, "functionAssociations")[0].eventType, "viewer-response");
         assert.equal(defined(behavior.lambdaFunctionAssociations, "lambdaFunctionAssociations")[0].eventType, "origin-response");
-        assert.equal(behavior.originRequestPolicyId, "216adef6-5c7f-47e4-b989-5492eafa07d3");
+        // Every viewer header but Host: the ALB's certificate covers the origin name, not the viewer hostname (lib/cutin.ts routedRequestPolicy).
+        assert.equal(behavior.originRequestPolicyId, "b689b0a8-53d0-40ab-baf2-68738e2966ac");
         assert.equal(defined(staging.orderedCacheBehaviors, "orderedCacheBehaviors")[0].targetOriginId, "routed-alb");
         assert.equal(staging.comment, "Payments API");
     });
@@ -299,13 +300,14 @@ describe("the cut-in (CutinEdge, fixtures in tests/fixtures/cutin)", () => {
                     ["cutin-primary"],
                 );
                 const paths = d.changed[0].paths.filter((x) => !x.startsWith("(options)"));
-                // The old origin's place now holds the routed ALB; every behavior that used it targets the ALB: nothing else changes.
+                // The old origin's place now holds the routed ALB; every behavior that used it targets the ALB, without
+                // forwarding Host (the ALB's certificate covers the origin name): nothing else changes.
                 assert.ok(
                     paths.some((x) => x.startsWith("origins[0]")),
                     paths.join(", "),
                 );
                 assert.ok(
-                    paths.every((x) => /^origins\[0\]|^(defaultCacheBehavior|orderedCacheBehaviors\[0\])\.targetOriginId$/.test(x)),
+                    paths.every((x) => /^origins\[0\]|^(defaultCacheBehavior|orderedCacheBehaviors\[0\])\.(targetOriginId|originRequestPolicyId)$/.test(x)),
                     paths.join(", "),
                 );
             },

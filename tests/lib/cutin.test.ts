@@ -179,6 +179,34 @@ describe("cut-in phases (lib/cutin.ts)", () => {
             assert.deepEqual(mirrorDifferences(primary, retargetedLogs), ["orderedCacheBehaviors[1].targetOriginId"]);
         });
 
+        it("behaviors sent to the routed ALB stop forwarding Host (its certificate covers the origin name); the old origin's keep it", () => {
+            const ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+            const EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+            const withPolicy = (b: BehaviorConfig) => ({ ...b, originRequestPolicyId: ALL_VIEWER });
+            const adopted = {
+                ...live,
+                defaultCacheBehavior: withPolicy(live.defaultCacheBehavior),
+                orderedCacheBehaviors: live.orderedCacheBehaviors.map(withPolicy),
+            };
+            const r = withRoutedOrigin(adopted, routed);
+            assert.deepEqual(
+                [r.defaultCacheBehavior, ...r.orderedCacheBehaviors].map((b) => [b.targetOriginId, b.originRequestPolicyId]),
+                [
+                    ["routed-alb", EXCEPT_HOST],
+                    ["routed-alb", EXCEPT_HOST],
+                    ["logs", ALL_VIEWER],
+                ],
+            );
+            // The staging distribution mirrors the primary still on the old origin: Host is what may differ on the edge origin's behaviors only.
+            const staging = stagingConfigOf(adopted, routed);
+            assert.deepEqual(mirrorDifferences(adopted, staging), []);
+            const hostToLogs = {
+                ...staging,
+                orderedCacheBehaviors: [staging.orderedCacheBehaviors![0], { ...adopted.orderedCacheBehaviors[1], originRequestPolicyId: EXCEPT_HOST }],
+            };
+            assert.deepEqual(mirrorDifferences(adopted, hostToLogs), ["orderedCacheBehaviors[1].originRequestPolicyId"]);
+        });
+
         it("the primary per phase: imported as is at adopted; the QA filter from staged on; the routed origin from promoting on", () => {
             const at = (phase: CutinPhase, viewerFilterArn?: string) => primaryConfigAt(live, phase, { origin: routed, viewerFilterArn });
             assert.equal(at("adopted", "qa"), live);
