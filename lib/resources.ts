@@ -48,6 +48,7 @@ export const TYPES = {
     cachePolicy: "aws:cloudfront/cachePolicy:CachePolicy",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    subnet: "aws:ec2/subnet:Subnet",
     managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
     managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
     vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
@@ -78,8 +79,11 @@ export interface ListenerRuleProps extends Tags {
     conditions?: aws.lb.ListenerRuleCondition[];
 }
 export interface ListenerProps extends Tags {
+    arn?: string;
+    port?: number;
     protocol?: string;
     sslPolicy?: string;
+    certificateArn?: string;
     defaultActions?: aws.lb.ListenerDefaultAction[];
 }
 export interface LoadBalancerProps extends Tags {
@@ -87,18 +91,30 @@ export interface LoadBalancerProps extends Tags {
     internal?: boolean;
     arnSuffix?: string;
     securityGroups?: string[];
+    subnets?: string[];
+    /** Connection idle timeout, seconds (the provider's `idleTimeout`; AWS's default 60). */
+    idleTimeout?: number;
     enableDeletionProtection?: boolean;
     dropInvalidHeaderFields?: boolean;
     accessLogs?: Partial<aws.lb.LoadBalancerAccessLogs>;
 }
 export interface TargetGroupProps extends Tags {
     arn?: string;
+    arnSuffix?: string;
+    port?: number;
     deregistrationDelay?: string | number;
     healthCheck?: Partial<aws.lb.TargetGroupHealthCheck>;
 }
 export interface SecurityGroupProps extends Tags {
     id?: string;
+    vpcId?: string;
     ingress?: Partial<aws.ec2.SecurityGroupIngress>[];
+    egress?: Partial<aws.ec2.SecurityGroupEgress>[];
+}
+/** A subnet the stack declares (an awsx VPC's children): where it is. */
+export interface SubnetProps {
+    id?: string;
+    availabilityZone?: string;
 }
 /** A standalone ingress rule: aws.vpc.SecurityGroupIngressRule, or aws.ec2.SecurityGroupRule of `type` "ingress". */
 export interface IngressRuleProps {
@@ -221,6 +237,7 @@ export interface BucketPublicAccessBlockProps {
 }
 export interface BeanstalkEnvironmentProps extends Tags {
     version?: string;
+    tier?: string;
     cname?: string;
     name?: string;
     cnamePrefix?: string;
@@ -229,6 +246,8 @@ export interface BeanstalkEnvironmentProps extends Tags {
 export interface DistributionProps extends Tags {
     id?: string;
     staging?: boolean;
+    aliases?: string[];
+    domainName?: string;
     origins?: aws.cloudfront.DistributionOrigin[];
     defaultCacheBehavior?: aws.cloudfront.DistributionDefaultCacheBehavior;
     orderedCacheBehaviors?: aws.cloudfront.DistributionOrderedCacheBehavior[];
