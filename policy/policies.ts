@@ -10,6 +10,7 @@ import { cutinMirrorPolicies } from "./cutinMirror";
 import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
 import { logPolicies } from "./logs";
+import { networkPolicies } from "./network";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
@@ -29,6 +30,7 @@ export const policies: Policies = [
     ...rollbackTimePolicies,
     ...trafficPolicies,
     ...accessPolicies,
+    ...networkPolicies,
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,
