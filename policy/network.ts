@@ -639,10 +639,14 @@ function forwardsHost(b: CacheBehavior, policies: ReadonlyMap<string, ResourceVi
     if (!own) return undefined;
     const h = read(() => propsOf<OriginRequestPolicyProps>(own).headersConfig);
     if (h === UNKNOWN) return undefined;
+    // CloudFront API reference, OriginRequestPolicyHeadersConfig: none | whitelist | allViewer | allViewerAndWhitelistCloudFront | allExcept.
     const behavior = String(read(() => h?.headerBehavior) ?? "none");
-    if (behavior === "allViewer" || behavior === "allViewerAndWhitelistCloudFront") return true;
     const items = read(() => h?.headers?.items);
-    return Array.isArray(items) && items.some((x) => String(x).toLowerCase() === "host");
+    const listsHost = Array.isArray(items) && items.some((x) => String(x).toLowerCase() === "host");
+    if (behavior === "allViewer" || behavior === "allViewerAndWhitelistCloudFront") return true;
+    if (behavior === "allExcept") return !listsHost;
+    if (behavior === "whitelist") return listsHost;
+    return behavior === "none" ? false : undefined;
 }
 
 /**

@@ -165,10 +165,10 @@ export function rollbackBounds(views: readonly ResourceView[], edge: EdgePositio
 export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     name: "rollback-time-bounded",
     description:
-        "A rollback (failure to last viewer back: alarm detection + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay or alarm window is refused. A move back toward the known-good position is never refused.",
+        "A rollback (failure to last viewer back: alarm detection, an unhealthy-hosts alarm after its target group's health check has marked a target unhealthy + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay, health check or alarm window is refused. A move back toward the known-good position is never refused.",
     severity: "high",
     remediationSteps:
-        "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
+        "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, the Spring target groups' health check (unhealthy threshold × interval + timeout), or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
     configSchema: { properties: { maxRollbackMinutes: { type: "integer", minimum: 1 } }, required: ["maxRollbackMinutes"] },
     configProblems: ({ maxRollbackMinutes }) =>
         Number.isInteger(maxRollbackMinutes) && maxRollbackMinutes! >= 1

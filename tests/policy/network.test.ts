@@ -275,13 +275,31 @@ describe("policy/network.ts", () => {
             const allViewer = mutated(await update([]), (find) =>
                 setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "216adef6-5c7f-47e4-b989-5492eafa07d3"),
             );
-            assert.deepEqual(await codesOf(allViewer, POLICY), ["origin-certificate-mismatch"]);
-            assert.deepEqual(await codesOf(allViewer, POLICY, pin(["origin.payments.example.com", "api.payments.example.com"])), []);
+            // The fixture's certificate covers both names (its pin); one for the origin name alone does not do.
+            assert.deepEqual(await codesOf(allViewer, POLICY), []);
+            assert.deepEqual(await codesOf(allViewer, POLICY, pin(["origin.payments.example.com"])), ["origin-certificate-mismatch"]);
             // A policy the pack cannot read: both names.
             const foreign = mutated(await update([]), (find) =>
                 setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "00000000-1111-2222-3333-444444444444"),
             );
             assert.deepEqual(await codesOf(foreign, POLICY, pin(["api.payments.example.com"])), ["origin-certificate-mismatch"]);
+        });
+
+        it("a policy of the stack's own forwards Host as its header behavior says (allExcept Host does not; a whitelist naming it does)", async () => {
+            const base = await update([]);
+            const own = (headersConfig: Record<string, unknown>) =>
+                mutated(base, (find, states) => {
+                    const policy = added(T.orp, "edge-origin-request", { headersConfig, cookiesConfig: { cookieBehavior: "all" } });
+                    policy.outputs.id = "orp-custom-1";
+                    states.push(policy);
+                    setProp(find(T.dist, "edge"), "defaultCacheBehavior.originRequestPolicyId", "orp-custom-1");
+                });
+            const originOnly = pin(["origin.payments.example.com"]);
+            assert.deepEqual(await codesOf(own({ headerBehavior: "allExcept", headers: { items: ["Host"] } }), POLICY, originOnly), []);
+            assert.deepEqual(await codesOf(own({ headerBehavior: "whitelist", headers: { items: ["host", "X-Route-To"] } }), POLICY, originOnly), [
+                "origin-certificate-mismatch",
+            ]);
+            assert.deepEqual(await codesOf(own({ headerBehavior: "allViewer" }), POLICY, originOnly), ["origin-certificate-mismatch"]);
         });
 
         it("has no default that switches it off: without a pin it refuses", async () => {
