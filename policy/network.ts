@@ -350,6 +350,27 @@ function albGroups(j: Judgement, g: Groups): { keys: Set<string>; groups: Resour
 }
 
 /**
+ * The application listens where the ALB sends: Spring Boot's `server.port` (SERVER_PORT, which the
+ * program sets) is the container's port mapping, the port ECS registers in the target group.
+ * Otherwise every request and health check finds nothing listening, and the color is unhealthy.
+ */
+function listenFindings(j: Judgement): Finding[] {
+    const out: Finding[] = [];
+    for (const { td, c } of servingContainers(j)) {
+        const ports = (c.portMappings ?? []).map((m) => m.containerPort);
+        const { value, problem } = springProperty(c, "SERVER_PORT", "serverport");
+        const port = value === undefined ? NaN : Number(value);
+        if (problem || !ports.includes(port))
+            out.push({
+                code: "task-port-mismatch",
+                message: `${td.name} container ${c.name}: ${problem ?? `SERVER_PORT=${value}`}, but the ALB reaches it on ${ports.join(", ")} (its port mapping): the application must listen there`,
+                urn: td.urn,
+            });
+    }
+    return out;
+}
+
+/**
  * One VPC: a security group admits another group's members only within its VPC (or a peered one,
  * which this stack does not declare), and ECS places a task's interface in its subnets' VPC with
  * groups of that VPC. A group of the path in another VPC than the ALB's admits nobody on it.
@@ -371,7 +392,7 @@ function vpcFindings(j: Judgement, alb: { groups: ResourceView[] }): Finding[] {
 export const tasksReachable = stackPolicy<object>({
     name: "tasks-reachable",
     description:
-        "Each Spring color's tasks are reached by the ALB and by nothing else: their security groups admit exactly the ALB's security group, on the container and health check ports only (no CIDR, private or not, no prefix list, no other group, not self), the ALB's groups let it out to them, every group is in the ALB's VPC, the tasks keep tcp 443 out to anywhere (ECR, CloudWatch Logs, Secrets Manager through the NAT gateway), and each service spans two subnets (two Availability Zones where the stack declares its subnets, each one the ALB's too).",
+        "Each Spring color's tasks are reached by the ALB and by nothing else: their security groups admit exactly the ALB's security group, on the container and health check ports only (no CIDR, private or not, no prefix list, no other group, not self), the ALB's groups let it out to them, the application listens on its port mapping (SERVER_PORT), every group is in the ALB's VPC, the tasks keep tcp 443 out to anywhere (ECR, CloudWatch Logs, Secrets Manager through the NAT gateway), and each service spans two subnets (two Availability Zones where the stack declares its subnets, each one the ALB's too).",
     severity: "critical",
     remediationSteps:
         "Keep the FargateService security groups as the program builds them: ingress from the RoutedAlb's security group on the container port, egress to 0.0.0.0/0; run each service in the private subnets of at least two Availability Zones (network.privateSubnetIds). Reach a task for debugging through ECS Exec, never by opening its security group.",
@@ -385,6 +406,7 @@ export const tasksReachable = stackPolicy<object>({
                     return lbs === UNKNOWN || lbs.length > 0;
                 })
                 .flatMap((s) => serviceFindings(j, s, g, alb)),
+            ...listenFindings(j),
             ...vpcFindings(j, alb),
         ];
     },
@@ -493,39 +515,48 @@ export function springDurationSeconds(text: string): number {
 }
 
 /**
- * `server.tomcat.keep-alive-timeout`, as Spring Boot binds it from the environment variable
- * (relaxed binding: SERVER_TOMCAT_KEEPALIVETIMEOUT). Anything else that could set it is refused
- * as unreadable: a second entry, a secret of that name, and any other variable or command-line
- * argument mentioning it (JAVA_TOOL_OPTIONS -D…, SPRING_APPLICATION_JSON, --server.tomcat…),
- * which all rank above an OS environment variable in Spring Boot's order ("Externalized
- * Configuration").
+ * A Spring Boot property of a container, as Spring Boot binds it from its environment variable
+ * (relaxed binding: `server.tomcat.keep-alive-timeout` is SERVER_TOMCAT_KEEPALIVETIMEOUT,
+ * `server.port` SERVER_PORT). Anything else that could set it makes it unreadable: a second entry,
+ * a secret of that name, and any other variable or command-line argument that mentions it
+ * (JAVA_TOOL_OPTIONS -D…, SPRING_APPLICATION_JSON, --server.…), which Spring Boot ranks above an
+ * OS environment variable ("Externalized Configuration"). `key`: the property's name without
+ * separators, lower case.
  */
-const KEEPALIVE_VARIABLE = "SERVER_TOMCAT_KEEPALIVETIMEOUT";
-const mentionsKeepAlive = (s: unknown) =>
-    typeof s === "string" &&
-    s
-        .replace(/[-_.\s]/g, "")
-        .toLowerCase()
-        .includes("keepalivetimeout");
-
-function keepAliveOf(c: ContainerDefinition): { seconds: number; problem?: string } {
+export function springProperty(c: ContainerDefinition, variable: string, key: string): { value?: string; problem?: string } {
+    const mentions = (s: unknown) =>
+        typeof s === "string" &&
+        s
+            .replace(/[-_.\s]/g, "")
+            .toLowerCase()
+            .includes(key);
     const env = c.environment ?? [];
-    const named = env.filter((e) => e.name === KEEPALIVE_VARIABLE);
+    const named = env.filter((e) => e.name === variable);
     const others = [
-        ...env.filter((e) => e.name !== KEEPALIVE_VARIABLE && (mentionsKeepAlive(e.name) || mentionsKeepAlive(e.value))).map((e) => `variable ${e.name}`),
-        ...(c.secrets ?? []).filter((s) => mentionsKeepAlive(s.name)).map((s) => `secret ${s.name}`),
-        ...[...(c.command ?? []), ...(c.entryPoint ?? [])].filter(mentionsKeepAlive).map((a) => `argument ${a}`),
+        ...env.filter((e) => e.name !== variable && (mentions(e.name) || mentions(e.value))).map((e) => `variable ${e.name}`),
+        ...(c.secrets ?? []).filter((x) => mentions(x.name)).map((x) => `secret ${x.name}`),
+        ...[...(c.command ?? []), ...(c.entryPoint ?? [])].filter(mentions).map((a) => `argument ${a}`),
     ];
-    if (named.length > 1) return { seconds: NaN, problem: `${KEEPALIVE_VARIABLE} is set ${named.length} times` };
-    if (others.length > 0)
-        return { seconds: NaN, problem: `the keep-alive is also set by ${others.join(", ")}, which Spring Boot ranks above ${KEEPALIVE_VARIABLE}` };
-    if (named.length === 0)
-        return {
-            seconds: NaN,
-            problem: `${KEEPALIVE_VARIABLE} is not set: Tomcat then keeps idle connections for its connection timeout, which the pack cannot see`,
-        };
-    const seconds = springDurationSeconds(String(named[0].value));
-    return Number.isNaN(seconds) ? { seconds, problem: `${KEEPALIVE_VARIABLE}=${named[0].value} is not a Spring Boot duration` } : { seconds };
+    if (named.length > 1) return { problem: `${variable} is set ${named.length} times` };
+    if (others.length > 0) return { problem: `${others.join(", ")} also mention(s) ${variable}'s property, which Spring Boot would rank above it` };
+    if (named.length === 0) return { problem: `${variable} is not set` };
+    return { value: String(named[0].value) };
+}
+
+/** The containers of the Spring task definitions that take traffic (a port mapping), parsed. */
+function servingContainers(j: Judgement): { td: ResourceView; c: ContainerDefinition }[] {
+    const out: { td: ResourceView; c: ContainerDefinition }[] = [];
+    for (const td of ofType(j.views, TYPES.taskDefinition).filter((t) => parentTypeOf(t.urn) === COMPONENT_TYPES.fargateService)) {
+        const json = read(() => propsOf<TaskDefinitionProps>(td).containerDefinitions);
+        if (typeof json !== "string") continue;
+        try {
+            const containers = JSON.parse(json) as ContainerDefinition[];
+            for (const c of containers.filter((x) => (x.portMappings ?? []).length > 0)) out.push({ td, c });
+        } catch {
+            continue; // task-definition-contained refuses what is not JSON
+        }
+    }
+    return out;
 }
 
 /**
@@ -536,25 +567,17 @@ function keepAliveOf(c: ContainerDefinition): { seconds: number; problem?: strin
  */
 function appHopFindings(j: Judgement, idleSeconds: number): Finding[] {
     const out: Finding[] = [];
-    for (const td of ofType(j.views, TYPES.taskDefinition).filter((t) => parentTypeOf(t.urn) === COMPONENT_TYPES.fargateService)) {
-        const json = read(() => propsOf<TaskDefinitionProps>(td).containerDefinitions);
-        if (typeof json !== "string") continue;
-        let containers: ContainerDefinition[];
-        try {
-            containers = JSON.parse(json) as ContainerDefinition[];
-        } catch {
-            continue; // task-definition-contained refuses what is not JSON
-        }
-        for (const c of containers.filter((x) => (x.portMappings ?? []).length > 0)) {
-            const { seconds, problem } = keepAliveOf(c);
-            const say = (code: string, m: string) => out.push({ code, message: `${td.name} container ${c.name}: ${m}`, urn: td.urn });
-            if (problem) say("app-keepalive-unreadable", problem);
-            else if (!(seconds > idleSeconds))
-                say(
-                    "app-keepalive-not-above-idle",
-                    `Tomcat keeps idle connections ${seconds} s, not longer than the ALB's idle timeout (${idleSeconds} s): it closes connections the ALB reuses, and those requests get a 502 (ELB User Guide, "Connection idle timeout")`,
-                );
-        }
+    for (const { td, c } of servingContainers(j)) {
+        const say = (code: string, m: string) => out.push({ code, message: `${td.name} container ${c.name}: ${m}`, urn: td.urn });
+        const { value, problem } = springProperty(c, "SERVER_TOMCAT_KEEPALIVETIMEOUT", "keepalivetimeout");
+        const seconds = value === undefined ? NaN : springDurationSeconds(value);
+        if (problem) say("app-keepalive-unreadable", `${problem}: Tomcat's keep-alive cannot be read`);
+        else if (Number.isNaN(seconds)) say("app-keepalive-unreadable", `SERVER_TOMCAT_KEEPALIVETIMEOUT=${value} is not a Spring Boot duration`);
+        else if (!(seconds > idleSeconds))
+            say(
+                "app-keepalive-not-above-idle",
+                `Tomcat keeps idle connections ${seconds} s, not longer than the ALB's idle timeout (${idleSeconds} s): it closes connections the ALB reuses, and those requests get a 502 (ELB User Guide, "Connection idle timeout")`,
+            );
     }
     return out;
 }

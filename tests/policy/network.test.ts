@@ -145,6 +145,13 @@ describe("policy/network.ts", () => {
             ]);
         });
 
+        it("an application that listens on another port than its port mapping (spring.environment.SERVER_PORT) is refused", async () => {
+            assert.deepEqual(await codes(await update(["spring.environment.SERVER_PORT=9090"])), { [POLICY]: ["task-port-mismatch"] });
+            assert.deepEqual(await codesOf(await update(["spring.environment.JAVA_TOOL_OPTIONS=-Dserver.port=9090"]), POLICY), ["task-port-mismatch"]);
+            // Both moved together (a new port on the idle color) is a port the ALB reaches.
+            assert.deepEqual(await codesOf(await update(["spring.green.containerPort=9090"]), POLICY), []);
+        });
+
         it("a security group in another VPC than the ALB's is refused", async () => {
             const p = mutated(await update([]), (find) => setProp(find(T.sg, "spring-green-sg"), "vpcId", "vpc-0ffffffffffffffff"));
             assert.deepEqual(await codesOf(p, POLICY), ["group-other-vpc"]);
@@ -197,6 +204,7 @@ describe("policy/network.ts", () => {
             for (const set of [
                 "spring.environment.JAVA_TOOL_OPTIONS=-Dserver.tomcat.keep-alive-timeout=5s",
                 'spring.environment.SPRING_APPLICATION_JSON={"server":{"tomcat":{"keep-alive-timeout":"5s"}}}',
+                "spring.environment.MY_KEEPALIVETIMEOUT_OVERRIDE=5s",
                 "spring.environment.SERVER_TOMCAT_KEEPALIVETIMEOUT=soon",
             ])
                 assert.deepEqual(await codesOf(await update([set]), POLICY), ["app-keepalive-unreadable"], set);
