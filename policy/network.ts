@@ -60,8 +60,7 @@ interface SgRule {
 }
 
 /** An inline rule (aws.ec2.SecurityGroup ingress/egress) or a standalone one (aws.vpc, or aws.ec2.SecurityGroupRule). */
-type AnyRule = Partial<NonNullable<SecurityGroupProps["ingress"]>[number]> &
-    IngressRuleProps & { destinationSecurityGroupId?: string; referencedSecurityGroupId?: string };
+type AnyRule = Partial<NonNullable<SecurityGroupProps["ingress"]>[number]> & IngressRuleProps;
 
 /** The items of a list property, each read on its own; UNKNOWN while the list itself is (reading it through the SDK's proxy would throw). */
 function listAt<T>(get: () => readonly T[] | null | undefined): (T | typeof UNKNOWN)[] | typeof UNKNOWN {
