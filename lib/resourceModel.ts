@@ -137,7 +137,8 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             port: "alb-https-listener",
             protocol: "alb-https-listener",
             sslPolicy: "alb-https-listener",
-            certificateArn: "alb-https-listener",
+            // What its names cover, against what CloudFront checks: a pin in the policy config.
+            certificateArn: "alb-origin-certificate",
             defaultActions: "origin-locked",
             ...tags,
         },
@@ -149,7 +150,8 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             internal: "origin-locked",
             subnets: "origin-locked",
             securityGroups: "origin-locked",
-            idleTimeout: "zero-downtime-rollout",
+            // Against CloudFront's keep-alive and response timeout, and the app's keep-alive.
+            idleTimeout: "connection-timeouts-ordered",
             dropInvalidHeaderFields: "alb-drop-invalid-headers",
             enableDeletionProtection: "alb-deletion-protection",
             accessLogs: "alb-access-logs",
@@ -164,14 +166,17 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             protocol: "targets-accounted",
             targetType: "targets-accounted",
             vpcId: "targets-accounted",
+            // Also connection-timeouts-ordered: at least CloudFront's response timeout.
             deregistrationDelay: "rollback-time-bounded",
+            // Also rollback-time-bounded: the unhealthy-hosts alarm waits for it.
             healthCheck: "zero-downtime-rollout",
             ...tags,
         },
         strip: keep,
     },
     [TYPES.securityGroup]: {
-        props: { description: INERT, vpcId: "no-open-ingress", ingress: "no-open-ingress", egress: "no-open-ingress", ...tags },
+        // ingress: no-open-ingress (CIDRs), origin-locked (the ALB's), tasks-reachable (the tasks': the ALB's group only).
+        props: { description: INERT, vpcId: "tasks-reachable", ingress: "no-open-ingress", egress: "tasks-reachable", ...tags },
         strip: keep,
     },
     // The internal ALB's one ingress rule (admits CloudFront's VPC-origin security group): origin-locked judges its source, no-open-ingress any CIDR.
@@ -216,7 +221,8 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             deploymentMaximumPercent: "zero-downtime-rollout",
             healthCheckGracePeriodSeconds: "zero-downtime-rollout",
             loadBalancers: "targets-accounted",
-            networkConfiguration: "ecs-no-public-ip",
+            // Subnets and security groups: tasks-reachable; assignPublicIp: ecs-no-public-ip.
+            networkConfiguration: "tasks-reachable",
             enableEcsManagedTags: INERT,
             propagateTags: INERT,
             waitForSteadyState: "zero-downtime-rollout",

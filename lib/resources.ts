@@ -51,6 +51,7 @@ export const TYPES = {
     cachePolicy: "aws:cloudfront/cachePolicy:CachePolicy",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    subnet: "aws:ec2/subnet:Subnet",
     managedPrefixList: "aws:ec2/managedPrefixList:ManagedPrefixList",
     managedPrefixListEntry: "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
     vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
@@ -84,8 +85,10 @@ export interface ListenerRuleProps extends Tags {
 }
 export interface ListenerProps extends Tags {
     arn?: string;
+    port?: number;
     protocol?: string;
     sslPolicy?: string;
+    certificateArn?: string;
     defaultActions?: aws.lb.ListenerDefaultAction[];
 }
 export interface LoadBalancerProps extends Tags {
@@ -98,18 +101,28 @@ export interface LoadBalancerProps extends Tags {
     idleTimeout?: number;
     arnSuffix?: string;
     securityGroups?: string[];
+    subnets?: string[];
     enableDeletionProtection?: boolean;
     dropInvalidHeaderFields?: boolean;
     accessLogs?: Partial<aws.lb.LoadBalancerAccessLogs>;
 }
 export interface TargetGroupProps extends Tags {
     arn?: string;
+    arnSuffix?: string;
+    port?: number;
     deregistrationDelay?: string | number;
     healthCheck?: Partial<aws.lb.TargetGroupHealthCheck>;
 }
 export interface SecurityGroupProps extends Tags {
     id?: string;
+    vpcId?: string;
     ingress?: Partial<aws.ec2.SecurityGroupIngress>[];
+    egress?: Partial<aws.ec2.SecurityGroupEgress>[];
+}
+/** A subnet the stack declares (an awsx VPC's children): where it is. */
+export interface SubnetProps {
+    id?: string;
+    availabilityZone?: string;
 }
 /** A standalone ingress rule: aws.vpc.SecurityGroupIngressRule, or aws.ec2.SecurityGroupRule of `type` "ingress". */
 export interface IngressRuleProps {
@@ -253,6 +266,7 @@ export interface BucketPublicAccessBlockProps {
 }
 export interface BeanstalkEnvironmentProps extends Tags {
     version?: string;
+    tier?: string;
     cname?: string;
     name?: string;
     cnamePrefix?: string;

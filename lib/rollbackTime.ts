@@ -8,6 +8,14 @@
  *   side by side and the composite fires with the first child, so a failure only the slowest
  *   one sees is detected after its whole window (CloudWatch User Guide, "Alarm evaluation":
  *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html).
+ *   An alarm on the target group's UnHealthyHostCount sees nothing until the load balancer has
+ *   marked a target unhealthy: UnhealthyThresholdCount consecutive failed checks,
+ *   HealthCheckIntervalSeconds apart, the last one failing after HealthCheckTimeoutSeconds without
+ *   an answer (ELB User Guide, "Health checks for Application Load Balancer target groups":
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ *   That time comes before its window. It is the alarm that sees a task that hangs or stops
+ *   answering: the ALB then answers 502/504 itself (HTTPCode_ELB_5XX), which neither the target
+ *   5xx rate nor TargetResponseTime counts.
  * - change: where the rollback is applied. A listener rule update "does not take effect
  *   immediately, so requests could be routed using the previous rule configuration for a
  *   short time" (ELB User Guide, "Edit a listener rule for your Application Load Balancer":
@@ -52,6 +60,7 @@ export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 
 export const ROLLBACK_SOURCES = {
     detection: "CloudWatch User Guide, Alarm evaluation (period × evaluation periods)",
+    "target-health": "ELB User Guide, Health checks for target groups (unhealthy threshold × interval + timeout)",
     "alb-rule": "ELB User Guide, Edit a listener rule (rule updates take a short time; assumed ≤ 60 s)",
     cloudfront: "CloudFront Developer Guide, Update a distribution; AWS blog: propagation within 5 minutes",
     "alb-stickiness": "ELBv2 API reference, TargetGroupStickinessConfig.DurationSeconds",
@@ -59,10 +68,32 @@ export const ROLLBACK_SOURCES = {
     draining: "ELB User Guide, Deregistration delay (default 300 s)",
 } as const;
 
+/** A target group's health check, as far as the time to mark a failing target unhealthy goes. */
+export interface TargetHealthTiming {
+    /** The target group, for the detail line. */
+    name: string;
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    unhealthyThreshold: number;
+}
+
 export interface AlarmTiming {
     name: string;
     periodSeconds: number;
     evaluationPeriods: number;
+    /** The target health the alarm's metric follows (an UnHealthyHostCount alarm): its detection comes first. */
+    targetHealth?: TargetHealthTiming;
+}
+
+/**
+ * The longest a failing target keeps receiving requests before the load balancer marks it
+ * unhealthy: the failure starts just after a passed check, then `unhealthyThreshold` checks fail,
+ * `interval` apart, the last one after waiting `timeout` (ELB User Guide, "Health checks for
+ * Application Load Balancer target groups"). NaN when a value is not a number of seconds.
+ */
+export function unhealthyDetectionSeconds(h: Omit<TargetHealthTiming, "name">): number {
+    const ok = [h.intervalSeconds, h.timeoutSeconds, h.unhealthyThreshold].every(isSeconds);
+    return ok ? h.unhealthyThreshold * h.intervalSeconds + h.timeoutSeconds : NaN;
 }
 
 export interface RollbackTimeInputs {
@@ -97,6 +128,20 @@ export interface RollbackBound {
 
 const isSeconds = (n: number) => Number.isFinite(n) && n >= 0;
 
+/** One alarm's time to fire after a failure starts: its target health's detection, then its own window. */
+function alarmSeconds(a: AlarmTiming): number {
+    const window = a.periodSeconds * a.evaluationPeriods;
+    return a.targetHealth ? unhealthyDetectionSeconds(a.targetHealth) + window : window;
+}
+
+function alarmDetail(a: AlarmTiming): string {
+    const window = `${a.periodSeconds} s × ${a.evaluationPeriods} periods`;
+    const h = a.targetHealth;
+    return h
+        ? `${h.unhealthyThreshold} × ${h.intervalSeconds} s + ${h.timeoutSeconds} s to mark a target of ${h.name} unhealthy + ${window} (${a.name})`
+        : `${window} (${a.name})`;
+}
+
 function detection(alarms: readonly AlarmTiming[]): RollbackTerm {
     const source = ROLLBACK_SOURCES.detection;
     if (alarms.length === 0) return { term: "detection", seconds: Infinity, detail: "no alarm watches the traffic: nothing detects a failure", source };
@@ -105,9 +150,19 @@ function detection(alarms: readonly AlarmTiming[]): RollbackTerm {
         const detail = `alarm ${bad.name}: period ${bad.periodSeconds} × evaluation periods ${bad.evaluationPeriods} is not a number of seconds`;
         return { term: "detection", seconds: Infinity, detail, source };
     }
-    const slowest = alarms.reduce((a, b) => (b.periodSeconds * b.evaluationPeriods > a.periodSeconds * a.evaluationPeriods ? b : a));
-    const seconds = slowest.periodSeconds * slowest.evaluationPeriods;
-    return { term: "detection", seconds, detail: `${slowest.periodSeconds} s × ${slowest.evaluationPeriods} periods (${slowest.name})`, source };
+    const blind = alarms.find((a) => a.targetHealth && Number.isNaN(unhealthyDetectionSeconds(a.targetHealth)));
+    if (blind) {
+        const h = blind.targetHealth!;
+        const detail = `alarm ${blind.name} follows the health of ${h.name}, whose interval ${h.intervalSeconds}, timeout ${h.timeoutSeconds} or unhealthy threshold ${h.unhealthyThreshold} is not a number`;
+        return { term: "detection", seconds: Infinity, detail, source: ROLLBACK_SOURCES["target-health"] };
+    }
+    const slowest = alarms.reduce((a, b) => (alarmSeconds(b) > alarmSeconds(a) ? b : a));
+    return {
+        term: "detection",
+        seconds: alarmSeconds(slowest),
+        detail: alarmDetail(slowest),
+        source: slowest.targetHealth ? `${source}; ${ROLLBACK_SOURCES["target-health"]}` : source,
+    };
 }
 
 function change(kind: ChangeKind): RollbackTerm {

@@ -12,6 +12,7 @@ import { edgePolicies } from "./edge";
 import { healthPolicies } from "./health";
 import { iamPolicies } from "./iam";
 import { logPolicies } from "./logs";
+import { networkPolicies } from "./network";
 import { rollbackPolicies } from "./rollback";
 import { rollbackTimePolicies } from "./rollbackTime";
 import { rolloutPolicies } from "./rollout";
@@ -34,6 +35,7 @@ export const policies: Policies = [
     ...accessPolicies,
     ...edgePolicies,
     ...dnsPolicies,
+    ...networkPolicies,
     ...rolloutPolicies,
     ...securityPolicies,
     ...cutinPolicies,

@@ -8,12 +8,13 @@
  * Read from the resources, through the typed views of lib/resources.ts:
  * - detection: the Spring metric alarms of the HealthSignals component (the ones the canary
  *   tool watches, tools/canary/watch.ts), each one's period (or its metric queries' period) ×
- *   evaluationPeriods;
+ *   evaluationPeriods; an alarm on a target group's health (UnHealthyHostCount) first waits for
+ *   the load balancer to mark a target unhealthy: that target group's unhealthy threshold ×
+ *   interval + timeout (the provider's defaults where unset);
  * - stickiness: the longest enabled forward stickiness of the canary rules (path and catch-all);
  *   at the edge, the continuous deployment policy's session MaximumTTL while it is enabled and weight-based;
- * - draining: the Spring target groups' deregistrationDelay and the Beanstalk environments'
- *   `aws:elasticbeanstalk:environment:process:default` DeregistrationDelay (unset: 300 s, the
- *   ELB default, as an upper bound);
+ * - draining: the Spring target groups' deregistrationDelay (unset: 300 s, the ELB default) and
+ *   each Beanstalk process's DeregistrationDelay (unset: 20 s, Beanstalk's default);
  * - the change: a rule update on the ALB; and, while the edge resources are past `adopted` with the
  *   old origin still in the primary distribution (lib/position.ts edgeOf, never the CutinEdge's
  *   record of its phase), a cut-in rollback is a CloudFront change, bounded too.
@@ -22,8 +23,8 @@
  * excused (refusing a rollback is the slowest rollback of all, policy/judge.ts); a setting over
  * the bound that rides along is refused with the next forward step.
  */
-import { COMPONENT_TYPES } from "../lib/contract";
-import { EdgePosition, beanstalkSetting, isCanaryRule, readRules, targetLabels } from "../lib/position";
+import { COLOR_TAG, COMPONENT_TYPES } from "../lib/contract";
+import { EdgePosition, isCanaryRule, readRules, targetLabels } from "../lib/position";
 import {
     ContinuousDeploymentPolicyProps,
     MetricAlarmProps,
@@ -33,10 +34,12 @@ import {
     ofType,
     parentTypeOf,
     propsOf,
+    read,
     tagsOf,
 } from "../lib/resources";
-import { AlarmTiming, RollbackBound, describeTerms, formatDuration, rollbackBound } from "../lib/rollbackTime";
+import { AlarmTiming, RollbackBound, TargetHealthTiming, describeTerms, formatDuration, rollbackBound } from "../lib/rollbackTime";
 import { Finding, stackPolicy } from "./judge";
+import { beanstalkProcesses, targetGroupHealth } from "./rollout";
 
 /** The tag HealthSignals puts on each alarm with its side (components/healthSignals.ts). */
 const SIDE_TAG = "payments:side";
@@ -49,7 +52,40 @@ export interface RollbackTimeConfig {
 /** A number of seconds from a resource property (a number, or a numeric string as Beanstalk settings are); NaN otherwise. */
 const seconds = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN);
 
-function alarmTiming(r: ResourceView): AlarmTiming {
+/** CloudWatch's ALB metric of targets the load balancer has marked unhealthy (ELB User Guide, "CloudWatch metrics for your Application Load Balancer"). */
+const TARGET_HEALTH_METRICS: readonly string[] = ["UnHealthyHostCount", "HealthyHostCount"];
+
+/** The metric names an alarm reads: its own, or its metric queries'. */
+function metricNames(p: Partial<MetricAlarmProps>): string[] {
+    const queries = Array.isArray(p.metricQueries) ? p.metricQueries : [];
+    return [p.metricName, ...queries.map((q) => q?.metric?.metricName)].filter((m): m is string => typeof m === "string");
+}
+
+/**
+ * The Spring target group whose health an alarm follows: by its TargetGroup dimension (the target
+ * group's ARN suffix), else (a preview, before the suffix is known) by the alarm's color tag. A
+ * target group the stack does not declare has no timing the pack can read: NaN, so unbounded.
+ */
+function followedTargetHealth(r: ResourceView, views: readonly ResourceView[]): TargetHealthTiming {
+    const p = propsOf<MetricAlarmProps>(r);
+    const queries = Array.isArray(p.metricQueries) ? p.metricQueries : [];
+    const dims = [p.dimensions, ...queries.map((q) => q?.metric?.dimensions)].map((d) => read(() => d?.TargetGroup));
+    const groups = ofType(views, TYPES.targetGroup).filter((g) => parentTypeOf(g.urn) === COMPONENT_TYPES.fargateService);
+    const bySuffix = groups.find((g) => dims.some((d) => typeof d === "string" && read(() => propsOf<TargetGroupProps>(g).arnSuffix) === d));
+    const byColor = dims.some((d) => typeof d === "string") ? undefined : groups.find((g) => tagsOf(g)[COLOR_TAG] === tagsOf(r)[COLOR_TAG]);
+    const group = bySuffix ?? byColor;
+    if (!group)
+        return {
+            name: `a target group this stack does not declare (${dims.map(String).join(", ")})`,
+            intervalSeconds: NaN,
+            timeoutSeconds: NaN,
+            unhealthyThreshold: NaN,
+        };
+    const h = targetGroupHealth(propsOf<TargetGroupProps>(group));
+    return { name: group.name, intervalSeconds: h.intervalSeconds, timeoutSeconds: h.timeoutSeconds, unhealthyThreshold: h.unhealthyThreshold };
+}
+
+function alarmTiming(r: ResourceView, views: readonly ResourceView[]): AlarmTiming {
     const p = propsOf<MetricAlarmProps>(r);
     const queryPeriods = (Array.isArray(p.metricQueries) ? p.metricQueries : [])
         .map((q) => (q?.metric ? seconds(q.metric.period) : undefined))
@@ -57,14 +93,15 @@ function alarmTiming(r: ResourceView): AlarmTiming {
     // A metric-math alarm has no period of its own (the provider may record 0): its metrics' periods count.
     const own = seconds(p.period);
     const period = own > 0 ? own : queryPeriods.length > 0 ? Math.max(...queryPeriods) : own;
-    return { name: typeof p.name === "string" ? p.name : r.name, periodSeconds: period, evaluationPeriods: seconds(p.evaluationPeriods) };
+    const timing = { name: typeof p.name === "string" ? p.name : r.name, periodSeconds: period, evaluationPeriods: seconds(p.evaluationPeriods) };
+    return metricNames(p).some((m) => TARGET_HEALTH_METRICS.includes(m)) ? { ...timing, targetHealth: followedTargetHealth(r, views) } : timing;
 }
 
 /** The alarms the canary tool watches: the Spring ones of the HealthSignals component (the composite's children). */
 function watchedAlarms(views: readonly ResourceView[]): AlarmTiming[] {
     return ofType(views, TYPES.metricAlarm)
         .filter((r) => parentTypeOf(r.urn) === COMPONENT_TYPES.healthSignals && tagsOf(r)[SIDE_TAG] === "spring")
-        .map(alarmTiming);
+        .map((r) => alarmTiming(r, views));
 }
 
 /** The longest enabled stickiness of the canary rules, 0 when none is on (stickiness-bounded refuses that separately). */
@@ -75,18 +112,19 @@ function canaryStickiness(views: readonly ResourceView[]): number {
     return durations.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), 0);
 }
 
-/** Every deregistration delay traffic drains through: the Spring target groups', the Beanstalk processes' (undefined: not set). */
-function deregistrationDelays(views: readonly ResourceView[]): (number | undefined)[] {
+/**
+ * Every deregistration delay traffic drains through: the Spring target groups' (undefined: not set,
+ * the ELB default) and each Beanstalk process's (Beanstalk's default of 20 s filled in: Elastic
+ * Beanstalk Developer Guide, "General options for all environments", process DeregistrationDelay).
+ */
+export function deregistrationDelays(views: readonly ResourceView[]): (number | undefined)[] {
     const spring = ofType(views, TYPES.targetGroup)
         .filter((r) => parentTypeOf(r.urn) === COMPONENT_TYPES.fargateService)
         .map((r) => {
             const delay = propsOf<TargetGroupProps>(r).deregistrationDelay;
             return delay === undefined || delay === null ? undefined : seconds(delay);
         });
-    const legacy = ofType(views, TYPES.beanstalkEnvironment).map((r) => {
-        const delay = beanstalkSetting(r, "aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
-        return delay === undefined ? undefined : seconds(delay);
-    });
+    const legacy = ofType(views, TYPES.beanstalkEnvironment).flatMap((r) => beanstalkProcesses(r).map((p) => p.deregistrationDelaySeconds));
     return [...spring, ...legacy];
 }
 
@@ -127,10 +165,10 @@ export function rollbackBounds(views: readonly ResourceView[], edge: EdgePositio
 export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     name: "rollback-time-bounded",
     description:
-        "A rollback (failure to last viewer back: alarm detection + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay or alarm window is refused. A move back toward the known-good position is never refused.",
+        "A rollback (failure to last viewer back: alarm detection, an unhealthy-hosts alarm after its target group's health check has marked a target unhealthy + the change itself + the stickiness window + connection draining) stays within maxRollbackMinutes; a longer stickiness, deregistration delay, health check or alarm window is refused. A move back toward the known-good position is never refused.",
     severity: "high",
     remediationSteps:
-        "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
+        "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, the Spring target groups' health check (unhealthy threshold × interval + timeout), or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
     configSchema: { properties: { maxRollbackMinutes: { type: "integer", minimum: 1 } }, required: ["maxRollbackMinutes"] },
     configProblems: ({ maxRollbackMinutes }) =>
         Number.isInteger(maxRollbackMinutes) && maxRollbackMinutes! >= 1

@@ -1,5 +1,6 @@
 /**
- * Zero-downtime releases inside a color, warm idle colors, and task sizes AWS accepts.
+ * Zero-downtime releases inside a color, health checks that see a failure in time, warm idle
+ * colors, and task sizes AWS accepts.
  */
 import { describeFargateSizes, isValidFargateSize } from "../lib/fargate";
 import {
@@ -9,6 +10,7 @@ import {
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
 import { Position, beanstalkSetting, isCanaryRule } from "../lib/position";
+import { unhealthyDetectionSeconds } from "../lib/rollbackTime";
 import {
     BeanstalkEnvironmentProps,
     EcsServiceProps,
@@ -16,6 +18,8 @@ import {
     TYPES,
     TargetGroupProps,
     TaskDefinitionProps,
+    UNKNOWN,
+    itemsOf,
     ofType,
     propsOf,
     read,
@@ -57,22 +61,163 @@ function matcherProblem(matcher: string): string | undefined {
 
 /** Beanstalk's processes (aws:elasticbeanstalk:environment:process:<name>) are its target groups. */
 const BEANSTALK_PROCESS = /^aws:elasticbeanstalk:environment:process:/i;
+const BEANSTALK_DEFAULT_PROCESS = "aws:elasticbeanstalk:environment:process:default";
+const BEANSTALK_COMMAND = "aws:elasticbeanstalk:command";
+/**
+ * Every option of aws:elasticbeanstalk:command (Elastic Beanstalk Developer Guide, "General options
+ * for all environments"). IgnoreHealthCheck ("Do not cancel a deployment due to failed health
+ * checks") may only be false: an Immutable deployment is safe because a version that fails its
+ * health checks is cancelled before it replaces the serving instances.
+ */
+const BEANSTALK_COMMAND_OPTIONS: readonly string[] = ["DeploymentPolicy", "Timeout", "BatchSizeType", "BatchSize", "IgnoreHealthCheck"];
 
 const inRange = (v: unknown, range: { min: number; max: number }) => typeof v === "number" && v >= range.min && v <= range.max;
 const span = (range: { min: number; max: number }) => `${range.min}–${range.max}`;
 
+/** A number of seconds or a count from a resource property (a number, or a numeric string as Beanstalk settings are); NaN otherwise. */
+export const numeric = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN);
+const orDefault = (v: unknown, fallback: number): number => (v === undefined || v === null ? fallback : v === UNKNOWN ? NaN : numeric(v));
+
+/** A health check's timing: how often, how long a check waits, how many in a row change a target's state. */
+export interface HealthTiming {
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    healthyThreshold: number;
+    unhealthyThreshold: number;
+}
+
+/**
+ * What a target group's health check leaves unset, as the provider fills it in for an HTTP target
+ * group (@pulumi/aws TargetGroupHealthCheck: interval 30 s, timeout 6 s, both thresholds 3).
+ */
+export const TARGET_GROUP_HEALTH_DEFAULTS: HealthTiming = { intervalSeconds: 30, timeoutSeconds: 6, healthyThreshold: 3, unhealthyThreshold: 3 };
+
+/**
+ * Beanstalk's defaults for a process behind an Application Load Balancer (Elastic Beanstalk
+ * Developer Guide, "General options for all environments", aws:elasticbeanstalk:environment:process:default):
+ * HealthCheckInterval 15, HealthCheckTimeout 5, HealthyThresholdCount 3, UnhealthyThresholdCount 5,
+ * DeregistrationDelay 20.
+ */
+export const BEANSTALK_PROCESS_DEFAULTS: HealthTiming & { deregistrationDelaySeconds: number } = {
+    intervalSeconds: 15,
+    timeoutSeconds: 5,
+    healthyThreshold: 3,
+    unhealthyThreshold: 5,
+    deregistrationDelaySeconds: 20,
+};
+/** Beanstalk's ranges for a process's health check (same page): interval 5–300, timeout 1–60, thresholds 2–10. */
+const BEANSTALK_TIMEOUT = { min: 1, max: 60 } as const;
+
+/** A target group's health check timing, the provider's defaults filled in (NaN: not a number, or unknown). */
+export function targetGroupHealth(p: Partial<TargetGroupProps>): HealthTiming {
+    const hc = read(() => p.healthCheck) ?? {};
+    if (hc === UNKNOWN) return { intervalSeconds: NaN, timeoutSeconds: NaN, healthyThreshold: NaN, unhealthyThreshold: NaN };
+    const d = TARGET_GROUP_HEALTH_DEFAULTS;
+    return {
+        intervalSeconds: orDefault(
+            read(() => hc.interval),
+            d.intervalSeconds,
+        ),
+        timeoutSeconds: orDefault(
+            read(() => hc.timeout),
+            d.timeoutSeconds,
+        ),
+        healthyThreshold: orDefault(
+            read(() => hc.healthyThreshold),
+            d.healthyThreshold,
+        ),
+        unhealthyThreshold: orDefault(
+            read(() => hc.unhealthyThreshold),
+            d.unhealthyThreshold,
+        ),
+    };
+}
+
+/** One Beanstalk process (one target group of the environment): its health check and draining, Beanstalk's defaults filled in. */
+export interface BeanstalkProcess {
+    namespace: string;
+    health: HealthTiming;
+    deregistrationDelaySeconds: number;
+}
+
+/** The environment's settings, each read on its own (none while they are unknown). */
+function settingsOf(env: ResourceView): { namespace: string; name: string; value: unknown }[] {
+    const settings = read(() => propsOf<BeanstalkEnvironmentProps>(env).settings);
+    if (settings === UNKNOWN || !Array.isArray(settings)) return [];
+    return itemsOf(settings).map((s) =>
+        s === UNKNOWN
+            ? { namespace: "", name: "", value: UNKNOWN }
+            : { namespace: String(read(() => s?.namespace)), name: String(read(() => s?.name)), value: read(() => s?.value) },
+    );
+}
+
+/** Every process of a Beanstalk environment: the default one always, and each one a setting names. */
+export function beanstalkProcesses(env: ResourceView): BeanstalkProcess[] {
+    const settings = settingsOf(env);
+    const namespaces = [...new Set([BEANSTALK_DEFAULT_PROCESS, ...settings.filter((s) => BEANSTALK_PROCESS.test(s.namespace)).map((s) => s.namespace)])];
+    const d = BEANSTALK_PROCESS_DEFAULTS;
+    return namespaces.map((namespace) => {
+        const get = (name: string, fallback: number) =>
+            orDefault(
+                settings.find((s) => s.namespace.toLowerCase() === namespace.toLowerCase() && s.name.toLowerCase() === name.toLowerCase())?.value,
+                fallback,
+            );
+        return {
+            namespace,
+            health: {
+                intervalSeconds: get("HealthCheckInterval", d.intervalSeconds),
+                timeoutSeconds: get("HealthCheckTimeout", d.timeoutSeconds),
+                healthyThreshold: get("HealthyThresholdCount", d.healthyThreshold),
+                unhealthyThreshold: get("UnhealthyThresholdCount", d.unhealthyThreshold),
+            },
+            deregistrationDelaySeconds: get("DeregistrationDelay", d.deregistrationDelaySeconds),
+        };
+    });
+}
+
 export interface ZeroDowntimeConfig {
     minDeregistrationSeconds: number;
     maxDeregistrationSeconds: number;
+    /** The longest a failing target may keep receiving requests: unhealthy threshold × interval + timeout. */
+    maxUnhealthyDetectionSeconds: number;
+    /** The longest a new target may wait to take traffic: healthy threshold × interval. */
+    maxHealthyAdmissionSeconds: number;
+    /** The longest ECS may ignore failed load balancer health checks after a task starts. */
+    maxHealthCheckGraceSeconds: number;
 }
 
 interface RolloutLimits {
     delayOk: (seconds: number) => boolean;
     delayRange: string;
+    config: ZeroDowntimeConfig;
+}
+
+/**
+ * How long a health check takes to see a target fail, and to admit a new one (ELB User Guide,
+ * "Health checks for Application Load Balancer target groups": a target changes state after
+ * UnhealthyThresholdCount / HealthyThresholdCount consecutive checks, HealthCheckIntervalSeconds
+ * apart; no answer within HealthCheckTimeoutSeconds is a failed check). Every value can be inside
+ * AWS's range and the whole still blind for most of an hour (10 × 300 s).
+ */
+function healthTimingProblems(h: HealthTiming, config: ZeroDowntimeConfig): [string, string][] {
+    const out: [string, string][] = [];
+    const detect = unhealthyDetectionSeconds(h);
+    if (detect > config.maxUnhealthyDetectionSeconds)
+        out.push([
+            "health-detect-slow",
+            `a failing target keeps receiving requests for up to ${detect} s (${h.unhealthyThreshold} × ${h.intervalSeconds} s + ${h.timeoutSeconds} s timeout) before it is marked unhealthy; at most ${config.maxUnhealthyDetectionSeconds} s`,
+        ]);
+    const admit = h.healthyThreshold * h.intervalSeconds;
+    if (admit > config.maxHealthyAdmissionSeconds)
+        out.push([
+            "health-admit-slow",
+            `a new target waits ${admit} s (${h.healthyThreshold} × ${h.intervalSeconds} s) to be marked healthy, and every rolling update or immutable deployment waits for it; at most ${config.maxHealthyAdmissionSeconds} s`,
+        ]);
+    return out;
 }
 
 /** An ECS service rolls out within its color: new tasks healthy before old ones stop, a bad image rolled back. */
-function serviceProblems(p: Partial<EcsServiceProps>): [string, string][] {
+function serviceProblems(p: Partial<EcsServiceProps>, config: ZeroDowntimeConfig): [string, string][] {
     const out: [string, string][] = [];
     if (!(Number(p.deploymentMinimumHealthyPercent) >= 100))
         out.push([
@@ -84,13 +229,40 @@ function serviceProblems(p: Partial<EcsServiceProps>): [string, string][] {
             "ecs-max-percent",
             `deploymentMaximumPercent is ${p.deploymentMaximumPercent ?? "unset"}; above 100 is needed to start new tasks before stopping old ones`,
         ]);
+    const deadlock = deploymentDeadlock(p);
+    if (deadlock) out.push(["ecs-deployment-deadlock", deadlock]);
     if (p.waitForSteadyState !== true)
         out.push(["ecs-steady-state", "waitForSteadyState is not true: the update would move traffic before the new tasks are healthy"]);
     if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true)
         out.push(["ecs-circuit-breaker", "the deployment circuit breaker with rollback is off: a bad image would keep replacing healthy tasks"]);
     if ((p.loadBalancers ?? []).length > 0 && !(Number(p.healthCheckGracePeriodSeconds) > 0))
         out.push(["ecs-grace-period", "no health-check grace period: JVM tasks are killed by the ALB health check while warming up"]);
+    // ECS API Reference, CreateService healthCheckGracePeriodSeconds: the scheduler ignores failed load
+    // balancer health checks for this long after a task starts; neither a replacement nor the circuit breaker sees them.
+    if (Number(p.healthCheckGracePeriodSeconds) > config.maxHealthCheckGraceSeconds)
+        out.push([
+            "ecs-grace-too-long",
+            `healthCheckGracePeriodSeconds is ${p.healthCheckGracePeriodSeconds}: for that long after each task starts ECS ignores its failed health checks, so a task that never becomes healthy is neither replaced nor counted by the circuit breaker; at most ${config.maxHealthCheckGraceSeconds} s`,
+        ]);
     return out;
+}
+
+/**
+ * ECS API Reference, DeploymentConfiguration: during a rolling update at most maximumPercent of the
+ * desired tasks run ("rounded down to the nearest integer") and at least minimumHealthyPercent stay
+ * running ("rounded up"). With no room between the two, no new task can start: every release and
+ * every rollback by image on that color waits forever (ECS Developer Guide, "Deployment configuration").
+ * Defaults: 200 % and 100 %. A color scaled to 0 has nothing to roll (idle-color-warm judges that).
+ */
+function deploymentDeadlock(p: Partial<EcsServiceProps>): string | undefined {
+    const desired = Number(p.desiredCount);
+    const max = p.deploymentMaximumPercent === undefined || p.deploymentMaximumPercent === null ? 200 : Number(p.deploymentMaximumPercent);
+    const min = p.deploymentMinimumHealthyPercent === undefined || p.deploymentMinimumHealthyPercent === null ? 100 : Number(p.deploymentMinimumHealthyPercent);
+    if (!Number.isInteger(desired) || desired < 1 || !Number.isInteger(max) || !Number.isInteger(min)) return undefined;
+    const most = Math.floor((desired * max) / 100);
+    const least = Math.ceil((desired * min) / 100);
+    if (most - least >= 1) return undefined;
+    return `with ${desired} tasks, maximum ${max} % and minimum healthy ${min} %, at most ${most} tasks may run and ${least} must stay running: a rolling update can never start a new task (floor(desired × max %) − ceil(desired × min %) must be at least 1)`;
 }
 
 /** A target group's health check tells a failing app from a healthy one, in time; draining lasts as configured. */
@@ -108,12 +280,46 @@ function targetGroupProblems(p: Partial<TargetGroupProps>, limits: RolloutLimits
     for (const key of ["healthyThreshold", "unhealthyThreshold"] as const) {
         if (hc[key] !== undefined && !inRange(hc[key], THRESHOLD)) range(`health check ${key} ${hc[key]} is outside ${span(THRESHOLD)}`);
     }
+    out.push(...healthTimingProblems(targetGroupHealth(p), limits.config));
     const delay = p.deregistrationDelay === undefined ? 300 : Number(p.deregistrationDelay);
     if (!limits.delayOk(delay)) out.push(["deregistration-delay", `deregistration delay ${delay}s is outside ${limits.delayRange}`]);
     return out;
 }
 
-/** A Beanstalk environment deploys without taking its instances out of service at once. */
+/** Each Beanstalk process's health check: in Beanstalk's ranges, and quick enough to see a failure. */
+function processProblems(env: ResourceView, config: ZeroDowntimeConfig): [string, string][] {
+    return beanstalkProcesses(env).flatMap(({ namespace, health: h }): [string, string][] => {
+        const out: [string, string][] = [];
+        const range = (m: string) => out.push(["health-check-range", `${namespace}: ${m}`]);
+        if (!inRange(h.intervalSeconds, INTERVAL)) range(`HealthCheckInterval ${h.intervalSeconds} is outside ${span(INTERVAL)}`);
+        if (!inRange(h.timeoutSeconds, BEANSTALK_TIMEOUT)) range(`HealthCheckTimeout ${h.timeoutSeconds} is outside ${span(BEANSTALK_TIMEOUT)}`);
+        if (h.timeoutSeconds >= h.intervalSeconds)
+            range(`HealthCheckTimeout ${h.timeoutSeconds} must be shorter than HealthCheckInterval ${h.intervalSeconds}`);
+        for (const [name, v] of [
+            ["HealthyThresholdCount", h.healthyThreshold],
+            ["UnhealthyThresholdCount", h.unhealthyThreshold],
+        ] as const)
+            if (!inRange(v, THRESHOLD)) range(`${name} ${v} is outside ${span(THRESHOLD)}`);
+        return [...out, ...healthTimingProblems(h, config).map(([code, m]): [string, string] => [code, `${namespace}: ${m}`])];
+    });
+}
+
+/** aws:elasticbeanstalk:command by allowlist; IgnoreHealthCheck only false. */
+function commandProblems(env: ResourceView): [string, string][] {
+    const out: [string, string][] = [];
+    for (const s of settingsOf(env).filter((x) => x.namespace.toLowerCase() === BEANSTALK_COMMAND)) {
+        if (!BEANSTALK_COMMAND_OPTIONS.includes(s.name))
+            out.push(["beanstalk-command-option", `${BEANSTALK_COMMAND} ${s.name} is not one of ${BEANSTALK_COMMAND_OPTIONS.join(", ")}`]);
+        else if (s.name === "IgnoreHealthCheck" && String(s.value).toLowerCase() !== "false")
+            out.push([
+                "beanstalk-ignore-health",
+                `${BEANSTALK_COMMAND} IgnoreHealthCheck is ${String(s.value)}: a deployment whose instances fail their health checks would go on and replace the serving ones`,
+            ]);
+    }
+    return out;
+}
+
+/** A Beanstalk environment deploys without taking its instances out of service at once, and its health checks see a failure in time. */
 function environmentProblems(env: ResourceView, limits: RolloutLimits): [string, string][] {
     const out: [string, string][] = [];
     const settings = propsOf<BeanstalkEnvironmentProps>(env).settings ?? [];
@@ -124,13 +330,17 @@ function environmentProblems(env: ResourceView, limits: RolloutLimits): [string,
         if (seen.has(key)) out.push(["setting-repeated", `setting ${key} is given more than once`]);
         seen.add(key);
     }
+    // A Worker environment has no load balancer: the shared ALB's target group would have no instances.
+    const tier = read(() => propsOf<BeanstalkEnvironmentProps>(env).tier);
+    if (tier !== undefined && tier !== null && tier !== UNKNOWN && tier !== "WebServer")
+        out.push(["beanstalk-tier", `tier ${String(tier)}: only a WebServer environment sits behind the shared ALB`]);
     const setting = (namespace: string, name: string) => beanstalkSetting(env, namespace, name);
     // Beanstalk's own default is AllAtOnce, so an unset policy is a violation too.
-    const policy = setting("aws:elasticbeanstalk:command", "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
+    const policy = setting(BEANSTALK_COMMAND, "DeploymentPolicy") ?? "AllAtOnce (Beanstalk default)";
     if (policy.startsWith("AllAtOnce")) out.push(["beanstalk-all-at-once", `deployment policy ${policy} takes every instance out of service during a deploy`]);
     if (policy === "Rolling") {
-        const type = setting("aws:elasticbeanstalk:command", "BatchSizeType") ?? BEANSTALK_DEFAULT_BATCH.type;
-        const size = Number(setting("aws:elasticbeanstalk:command", "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
+        const type = setting(BEANSTALK_COMMAND, "BatchSizeType") ?? BEANSTALK_DEFAULT_BATCH.type;
+        const size = Number(setting(BEANSTALK_COMMAND, "BatchSize") ?? BEANSTALK_DEFAULT_BATCH.size);
         const min = Number(setting("aws:autoscaling:asg", "MinSize") ?? 1);
         if ((type === "Percentage" && size >= 100) || (type === "Fixed" && size >= min))
             out.push([
@@ -138,13 +348,15 @@ function environmentProblems(env: ResourceView, limits: RolloutLimits): [string,
                 `deployment policy Rolling with a batch of ${size}${type === "Percentage" ? " %" : " instances"} takes every instance out of service at once`,
             ]);
     }
+    out.push(...commandProblems(env));
     // The same matcher check as a target group's: each process is one.
     for (const s of settings) {
         if (!BEANSTALK_PROCESS.test(String(s?.namespace)) || String(s?.name).toLowerCase() !== "matcherhttpcode") continue;
         const problem = matcherProblem(String(read(() => s.value)));
         if (problem) out.push(["health-matcher", `${s.namespace}: ${problem}`]);
     }
-    const delay = setting("aws:elasticbeanstalk:environment:process:default", "DeregistrationDelay");
+    out.push(...processProblems(env, limits.config));
+    const delay = setting(BEANSTALK_DEFAULT_PROCESS, "DeregistrationDelay");
     if (delay !== undefined && !limits.delayOk(Number(delay)))
         out.push(["deregistration-delay", `deregistration delay ${delay}s is outside ${limits.delayRange}`]);
     return out;
@@ -154,10 +366,11 @@ function rolloutFindings(j: Judgement, config: ZeroDowntimeConfig): Finding[] {
     const limits: RolloutLimits = {
         delayOk: (d) => d >= config.minDeregistrationSeconds && d <= config.maxDeregistrationSeconds,
         delayRange: `${config.minDeregistrationSeconds}–${config.maxDeregistrationSeconds}s`,
+        config,
     };
     const problems = (r: ResourceView): [string, string][] =>
         r.type === TYPES.ecsService
-            ? serviceProblems(propsOf<EcsServiceProps>(r))
+            ? serviceProblems(propsOf<EcsServiceProps>(r), config)
             : r.type === TYPES.targetGroup
               ? targetGroupProblems(propsOf<TargetGroupProps>(r), limits)
               : r.type === TYPES.beanstalkEnvironment
@@ -169,14 +382,18 @@ function rolloutFindings(j: Judgement, config: ZeroDowntimeConfig): Finding[] {
 export const zeroDowntimeRollout = stackPolicy<ZeroDowntimeConfig>({
     name: "zero-downtime-rollout",
     description:
-        "ECS rolls out with minimum healthy ≥ 100 %, a circuit breaker with rollback and a health-check grace; target groups and Beanstalk processes have sane health checks (no 4xx/5xx matcher) and deregistration delays; Beanstalk never deploys AllAtOnce.",
+        "ECS rolls out with minimum healthy ≥ 100 %, room to start a task (floor(desired × max %) − ceil(desired × min %) ≥ 1), a circuit breaker with rollback and a bounded health-check grace; target groups and Beanstalk processes have health checks that see a failing target and admit a new one within bounds (no 4xx/5xx matcher) and sane deregistration delays; Beanstalk never deploys AllAtOnce, never ignores its health checks, and runs the WebServer tier.",
     severity: "high",
     remediationSteps:
-        "Use the FargateService component defaults (100/200 %, circuit breaker with rollback, grace period) and a Beanstalk deployment policy of Immutable or RollingWithAdditionalBatch.",
+        "Use the FargateService component defaults (100/200 %, circuit breaker with rollback, grace period) and a Beanstalk deployment policy of Immutable or RollingWithAdditionalBatch; keep health checks at a short interval with low thresholds (the program's: 15 s, 5 s timeout, 2 healthy / 3 unhealthy), spring.healthCheckGraceSeconds near the JVM's warm-up, and aws:elasticbeanstalk:command IgnoreHealthCheck unset.",
     configSchema: {
         properties: {
             minDeregistrationSeconds: { type: "integer", minimum: 0, maximum: TARGET_GROUP_MAX_DEREGISTRATION_SECONDS, default: 5 },
             maxDeregistrationSeconds: { type: "integer", minimum: 0, maximum: TARGET_GROUP_MAX_DEREGISTRATION_SECONDS, default: 300 },
+            // Each bound has a ceiling: a config cannot switch the check off.
+            maxUnhealthyDetectionSeconds: { type: "integer", minimum: 10, maximum: 300, default: 120 },
+            maxHealthyAdmissionSeconds: { type: "integer", minimum: 10, maximum: 600, default: 300 },
+            maxHealthCheckGraceSeconds: { type: "integer", minimum: 0, maximum: 900, default: 300 },
         },
     },
     check: rolloutFindings,

@@ -9,6 +9,7 @@ import {
     describeBound,
     formatDuration,
     rollbackBound,
+    unhealthyDetectionSeconds,
 } from "../../lib/rollbackTime";
 
 const alarm = (name: string, periodSeconds: number, evaluationPeriods: number): AlarmTiming => ({ name, periodSeconds, evaluationPeriods });
@@ -50,6 +51,21 @@ describe("time-to-rollback bound (lib/rollbackTime.ts)", () => {
         }
         assert.match(term(inputs({ alarms: [] }), "detection").detail, /nothing detects a failure/);
         assert.match(term(inputs({ alarms: [alarm("x", NaN, 3)] }), "detection").detail, /alarm x: .* not a number of seconds/);
+    });
+
+    it("an alarm that follows target health waits for the load balancer to mark a target unhealthy first: threshold × interval + timeout", () => {
+        const health = { name: "spring-blue-tg", intervalSeconds: 15, timeoutSeconds: 5, unhealthyThreshold: 3 };
+        assert.equal(unhealthyDetectionSeconds(health), 50);
+        const i = inputs({ alarms: [alarm("5xx", 60, 3), { ...alarm("unhealthy", 60, 3), targetHealth: health }] });
+        assert.equal(term(i, "detection").seconds, 230);
+        assert.equal(term(i, "detection").detail, "3 × 15 s + 5 s to mark a target of spring-blue-tg unhealthy + 60 s × 3 periods (unhealthy)");
+        assert.equal(term(i, "detection").source, `${ROLLBACK_SOURCES.detection}; ${ROLLBACK_SOURCES["target-health"]}`);
+        // The slowest alarm still decides: a longer window elsewhere beats the health check's lag.
+        assert.equal(term(inputs({ alarms: [alarm("slow", 300, 3), { ...alarm("unhealthy", 60, 3), targetHealth: health }] }), "detection").seconds, 900);
+        // A health check whose timing is not a number leaves detection unbounded.
+        const blind = inputs({ alarms: [{ ...alarm("unhealthy", 60, 3), targetHealth: { ...health, intervalSeconds: NaN } }] });
+        assert.equal(term(blind, "detection").seconds, Infinity);
+        assert.match(term(blind, "detection").detail, /follows the health of spring-blue-tg/);
     });
 
     it("the change is seconds on the ALB and CloudFront's propagation at the edge", () => {

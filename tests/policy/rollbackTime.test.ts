@@ -16,15 +16,38 @@ const bounds = (p: PlanRun) => rollbackBounds(viewsOf(p), positionOfPlan(p).edge
 const step = () => update(["canary.weight=5"]);
 
 describe("policy/rollbackTime.ts: rollback-time-bounded", () => {
-    it("production as configured: 3 min detection + 1 min rule update + 5 min stickiness + 1 min draining = 10 min", async () => {
+    it("production as configured: 50 s to mark a task unhealthy + 3 min alarm window + 1 min rule update + 5 min stickiness + 1 min draining = 10 min 50 s", async () => {
         const p = await step();
-        assert.deepEqual(bounds(p), [["on the ALB", 600]]);
-        assert.deepEqual(await codesOf(p, POLICY, max(10)), []);
-        assert.deepEqual(await codes(p, max(9)), { [POLICY]: ["rollback-too-slow"] });
+        assert.deepEqual(bounds(p), [["on the ALB", 650]]);
+        assert.deepEqual(await codesOf(p, POLICY, max(11)), []);
+        assert.deepEqual(await codes(p, max(10)), { [POLICY]: ["rollback-too-slow"] });
+    });
+
+    it("the unhealthy-hosts alarm waits for its target group's health check first: a slower check is a slower rollback", async () => {
+        // 3 × 15 s + 5 s today; 5 × 30 s + 10 s: 160 s before the alarm's 3 min window starts.
+        const slow = mutated(await step(), (f) =>
+            setProp(f(T.tg, "spring-green-tg"), "healthCheck", {
+                ...prop<object>(f(T.tg, "spring-green-tg"), "healthCheck"),
+                interval: 30,
+                timeout: 10,
+                unhealthyThreshold: 5,
+            }),
+        );
+        assert.deepEqual(bounds(slow), [["on the ALB", 160 + 180 + 60 + 300 + 60]]);
+        const detail = rollbackBounds(viewsOf(slow), positionOfPlan(slow).edge)[0].bound.terms[0].detail;
+        assert.match(detail, /^5 × 30 s \+ 10 s to mark a target of spring-green-tg unhealthy \+ 60 s × 3 periods \(health-spring-green-unhealthy-hosts/);
+        assert.deepEqual(await codesOf(slow, POLICY, max(13)), []);
+        assert.deepEqual(await codesOf(slow, POLICY, max(12)), ["rollback-too-slow"]);
+        // An unhealthy-hosts alarm on a target group the stack does not declare: nothing tells how long it waits.
+        const foreign = mutated(await step(), (_f, states) => {
+            for (const a of states.filter((x) => x.type === T.alarm && x.name.includes("unhealthy-hosts")))
+                setProp(a, "dimensions", { ...prop<object>(a, "dimensions"), TargetGroup: "targetgroup/elsewhere/0123456789abcdef" });
+        });
+        assert.deepEqual(bounds(foreign), [["on the ALB", Infinity]]);
     });
 
     it("a longer stickiness, deregistration delay or alarm window that goes over the bound is refused", async () => {
-        assert.deepEqual(bounds(withStickiness(await step(), 900)), [["on the ALB", 1200]]);
+        assert.deepEqual(bounds(withStickiness(await step(), 900)), [["on the ALB", 1250]]);
         assert.deepEqual(await codesOf(withStickiness(await step(), 900), POLICY, max(15)), ["rollback-too-slow"]);
         const spring = mutated(await step(), (f) => setProp(f(T.tg, "spring-green-tg"), "deregistrationDelay", 1800));
         assert.deepEqual(await codesOf(spring, POLICY, max(15)), ["rollback-too-slow"]);
@@ -51,8 +74,8 @@ describe("policy/rollbackTime.ts: rollback-time-bounded", () => {
         const at = { dir: CUTIN };
         const weight = await update(["cutin.phase=weight", "cutin.edgeWeight=1"], { from: ["cutin.phase=header"], at });
         assert.deepEqual(bounds(weight), [
-            ["on the ALB", 600],
-            ["of the cut-in at CloudFront", 180 + 300 + 600 + 60],
+            ["on the ALB", 650],
+            ["of the cut-in at CloudFront", 230 + 300 + 600 + 60],
         ]);
         assert.deepEqual(await codesOf(weight, POLICY, { ...max(15), at }), ["rollback-too-slow"]);
         assert.deepEqual(await codesOf(weight, POLICY, { ...max(20), at }), []);
@@ -60,14 +83,14 @@ describe("policy/rollbackTime.ts: rollback-time-bounded", () => {
         const recordSaysAdopted = mutated(weight, (f) => (f(T.cutinEdge, "cutin").outputs.phase = "adopted"));
         assert.deepEqual(await codesOf(recordSaysAdopted, POLICY, { ...max(15), at }), ["rollback-too-slow"]);
         // At adopted every viewer is on the old origin; once retired there is no way back: nothing to bound at CloudFront.
-        assert.deepEqual(bounds(await update([], { at })), [["on the ALB", 600]]);
+        assert.deepEqual(bounds(await update([], { at })), [["on the ALB", 650]]);
         const retired = ["cutin.phase=promoted", "cutin.cutinDate=2026-01-01", "cutin.retired=true"];
-        assert.deepEqual(bounds(await update(retired, { from: retired, at })), [["on the ALB", 600]]);
+        assert.deepEqual(bounds(await update(retired, { from: retired, at })), [["on the ALB", 650]]);
         // Promoted, not retired: the way back is a CloudFront change (no weighted policy left to pin sessions).
         const promoted = ["cutin.phase=promoted", "cutin.cutinDate=2026-01-01"];
         assert.deepEqual(bounds(await update(promoted, { from: promoted, at })), [
-            ["on the ALB", 600],
-            ["of the cut-in at CloudFront", 180 + 300 + 60],
+            ["on the ALB", 650],
+            ["of the cut-in at CloudFront", 230 + 300 + 60],
         ]);
     });
 

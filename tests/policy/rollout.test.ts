@@ -27,12 +27,12 @@ describe("policy/rollout.ts", () => {
             const service = (path: string, value: unknown) => mutated(p, (find) => setProp(find(T.service, "spring-blue"), path, value));
             for (const [path, value, code] of [
                 ["deploymentMinimumHealthyPercent", 50, "ecs-min-healthy"],
-                ["deploymentMaximumPercent", 100, "ecs-max-percent"],
+                ["deploymentMaximumPercent", 100, ["ecs-deployment-deadlock", "ecs-max-percent"]],
                 ["waitForSteadyState", false, "ecs-steady-state"],
                 ["deploymentCircuitBreaker", { enable: true, rollback: false }, "ecs-circuit-breaker"],
                 ["healthCheckGracePeriodSeconds", 0, "ecs-grace-period"],
-            ] as [string, unknown, string][]) {
-                assert.deepEqual(await codes(service(path, value)), { [POLICY]: [code] }, path);
+            ] as [string, unknown, string | string[]][]) {
+                assert.deepEqual(await codes(service(path, value)), { [POLICY]: [code].flat() }, path);
             }
         });
 
@@ -41,8 +41,9 @@ describe("policy/rollout.ts", () => {
             const tg = (path: string, value: unknown) => mutated(p, (find) => setProp(find(T.tg, "spring-green-tg"), path, value));
             assert.deepEqual(await codesOf(tg("healthCheck.enabled", false), POLICY), ["health-check-off"]);
             assert.deepEqual(await codesOf(tg("healthCheck.matcher", "200-499"), POLICY), ["health-matcher"]);
-            assert.deepEqual(await codesOf(tg("healthCheck.interval", 400), POLICY), ["health-check-range"]);
-            assert.deepEqual(await codesOf(tg("healthCheck.timeout", 400), POLICY), ["health-check-range"]);
+            // Out of range, and blind for 3 × 400 s too.
+            assert.deepEqual(await codesOf(tg("healthCheck.interval", 400), POLICY), ["health-admit-slow", "health-check-range", "health-detect-slow"]);
+            assert.deepEqual(await codesOf(tg("healthCheck.timeout", 400), POLICY), ["health-check-range", "health-detect-slow"]);
             assert.deepEqual(await codesOf(tg("deregistrationDelay", 900), POLICY), ["deregistration-delay"]);
         });
 
@@ -66,6 +67,97 @@ describe("policy/rollout.ts", () => {
             assert.deepEqual(await codesOf(set("MatcherHTTPCode", "200-499"), POLICY), ["health-matcher"]);
             assert.deepEqual(await codesOf(set("MatcherHTTPCode", "2xx"), POLICY), ["health-matcher"]);
             assert.deepEqual(await codesOf(set("MatcherHTTPCode", "200-399"), POLICY), []);
+        });
+    });
+
+    describe("zero-downtime-rollout: health checks that see a failure in time, ECS settings that can roll", () => {
+        const POLICY = "zero-downtime-rollout";
+        const PROCESS = "aws:elasticbeanstalk:environment:process:default";
+        const COMMAND = "aws:elasticbeanstalk:command";
+        const upsert = (p: PlanRun, env: string, add: Setting[]) =>
+            withSettings(p, env, (s) => [...s.filter((x) => !add.some((a) => a.namespace === x.namespace && a.name === x.name)), ...add]);
+        const healthCheck = (p: PlanRun, over: Record<string, number>) =>
+            mutated(p, (find) =>
+                setProp(find(T.tg, "spring-blue-tg"), "healthCheck", { ...prop<object>(find(T.tg, "spring-blue-tg"), "healthCheck"), ...over }),
+            );
+
+        it("a target group that takes too long to mark a failing target unhealthy, or a new one healthy, is refused", async () => {
+            const p = await update([]);
+            // 7 × 15 s + 5 s = 110 s ≤ 120 s; 8 × 15 s + 5 s = 125 s.
+            assert.deepEqual(await codesOf(healthCheck(p, { unhealthyThreshold: 7 }), POLICY), []);
+            assert.deepEqual(await codesOf(healthCheck(p, { unhealthyThreshold: 8 }), POLICY), ["health-detect-slow"]);
+            // 10 × 30 s = 300 s ≤ 300 s; 10 × 31 s = 310 s (and 3 × 31 s + 5 s = 98 s: still detected in time).
+            assert.deepEqual(await codesOf(healthCheck(p, { healthyThreshold: 10, interval: 30 }), POLICY), []);
+            assert.deepEqual(await codesOf(healthCheck(p, { healthyThreshold: 10, interval: 31 }), POLICY), ["health-admit-slow"]);
+            // Unset values count with the provider's defaults (30 s, 6 s, 3 / 3): 96 s and 90 s, within the bounds.
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (find) => setProp(find(T.tg, "spring-blue-tg"), "healthCheck", { enabled: true, path: "/actuator/health" })),
+                    POLICY,
+                ),
+                [],
+            );
+        });
+
+        it("a Beanstalk process's health check is judged the same way, with Beanstalk's defaults (15 s, 5 s, 3 / 5) where unset", async () => {
+            const p = await update([]);
+            const slow = upsert(p, "legacy-green", [
+                { namespace: PROCESS, name: "HealthCheckInterval", value: "300" },
+                { namespace: PROCESS, name: "HealthCheckTimeout", value: "60" },
+            ]);
+            assert.deepEqual(await codesOf(slow, POLICY), ["health-admit-slow", "health-detect-slow"]);
+            assert.deepEqual(await codesOf(upsert(p, "legacy-green", [{ namespace: PROCESS, name: "UnhealthyThresholdCount", value: "7" }]), POLICY), []);
+            assert.deepEqual(await codesOf(upsert(p, "legacy-green", [{ namespace: PROCESS, name: "UnhealthyThresholdCount", value: "8" }]), POLICY), [
+                "health-detect-slow",
+            ]);
+            // A named process is a target group too; Beanstalk's ranges hold for it.
+            const other = "aws:elasticbeanstalk:environment:process:admin";
+            assert.deepEqual(await codesOf(upsert(p, "legacy-blue", [{ namespace: other, name: "HealthCheckInterval", value: "200" }]), POLICY), [
+                "health-admit-slow",
+                "health-detect-slow",
+            ]);
+            assert.deepEqual(await codesOf(upsert(p, "legacy-blue", [{ namespace: other, name: "HealthCheckTimeout", value: "0" }]), POLICY), [
+                "health-check-range",
+            ]);
+        });
+
+        it("Beanstalk deployments that ignore failed health checks, an option outside aws:elasticbeanstalk:command's, or a Worker tier are refused", async () => {
+            const p = await update([]);
+            const command = (name: string, value: string) => upsert(p, "legacy-green", [{ namespace: COMMAND, name, value }]);
+            assert.deepEqual(await codesOf(command("IgnoreHealthCheck", "true"), POLICY), ["beanstalk-ignore-health"]);
+            assert.deepEqual(await codesOf(command("IgnoreHealthCheck", "false"), POLICY), []);
+            assert.deepEqual(await codesOf(command("Timeout", "900"), POLICY), []);
+            assert.deepEqual(await codesOf(command("IgnoreHealthChecks", "true"), POLICY), ["beanstalk-command-option"]);
+            assert.deepEqual(
+                await codesOf(
+                    mutated(p, (find) => setProp(find(T.env, "legacy-blue"), "tier", "Worker")),
+                    POLICY,
+                ),
+                ["beanstalk-tier"],
+            );
+        });
+
+        it("an ECS grace period over the bound blinds the circuit breaker: refused", async () => {
+            assert.deepEqual(await codesOf(await update(["spring.healthCheckGraceSeconds=300"]), POLICY), []);
+            assert.deepEqual(await codes(await update(["spring.healthCheckGraceSeconds=301"])), { [POLICY]: ["ecs-grace-too-long"] });
+            // The bound is the stack's to tighten, never to lift past its ceiling.
+            const p = await update(["spring.healthCheckGraceSeconds=200"]);
+            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { maxHealthCheckGraceSeconds: 180 } } }), ["ecs-grace-too-long"]);
+            await assert.rejects(codes(p, { config: { [POLICY]: { maxHealthCheckGraceSeconds: 7200 } } }), /maxHealthCheckGraceSeconds must be <= 900/);
+        });
+
+        it("maximum and minimum healthy percent with no room for a new task deadlock every rolling update: refused", async () => {
+            const p = await update([]);
+            const service = (over: Record<string, number>) =>
+                mutated(p, (find) => Object.entries(over).forEach(([k, v]) => setProp(find(T.service, "spring-blue"), k, v)));
+            // 3 tasks: floor(3 × 1.01) = 3, ceil(3 × 1.00) = 3.
+            assert.deepEqual(await codesOf(service({ deploymentMaximumPercent: 101 }), POLICY), ["ecs-deployment-deadlock"]);
+            // floor(3 × 1.34) = 4: one task of room.
+            assert.deepEqual(await codesOf(service({ deploymentMaximumPercent: 134 }), POLICY), []);
+            // 100 tasks at 101 %: one task of room.
+            assert.deepEqual(await codesOf(service({ deploymentMaximumPercent: 101, desiredCount: 100 }), POLICY), []);
+            // An emptied color has nothing to roll (idle-color-warm judges it).
+            assert.deepEqual(await codesOf(service({ deploymentMaximumPercent: 101, desiredCount: 0 }), POLICY), []);
         });
     });
 
