@@ -101,26 +101,19 @@ export const positionRecorded = stackPolicy<{ organization: string }>({
     },
 });
 
-/** Whether `value`, at any depth, holds one of `secrets` (a whole string or inside one). */
+/** Whether `value`, at any depth, holds one of `secrets` (a whole string or inside one); unknown parts are skipped. */
 function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
-    const v = read(() => value);
-    if (v === UNKNOWN || v === null || v === undefined) return false;
-    if (typeof v === "string") return secrets.some((s) => v.includes(s));
-    if (Array.isArray(v))
-        return v.some((_, i) =>
-            holdsSecret(
-                read(() => (v as unknown[])[i]),
-                secrets,
-            ),
-        );
-    if (typeof v === "object")
-        return Object.keys(v).some((k) =>
-            holdsSecret(
-                read(() => (v as Record<string, unknown>)[k]),
-                secrets,
-            ),
-        );
-    return false;
+    if (value === UNKNOWN || value === null || value === undefined) return false;
+    if (typeof value === "string") return secrets.some((s) => value.includes(s));
+    if (typeof value !== "object") return false;
+    // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
+    const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
+    return keys.some((k) =>
+        holdsSecret(
+            read(() => (value as Record<string | number, unknown>)[k]),
+            secrets,
+        ),
+    );
 }
 
 /** The stack's outputs: only the ones the program exports (lib/contract.ts), none holding a generated secret. */
@@ -132,7 +125,10 @@ function outputFindings(j: Judgement): Finding[] {
         .map((pw) => read(() => propsOf<RandomPasswordProps>(pw).result))
         .filter((v): v is string => typeof v === "string" && v.length > 0);
     const out: Finding[] = [];
-    for (const name of Object.keys(stack.props)) {
+    // A first preview may not know the outputs yet: judged once they are.
+    const names = read(() => Object.keys(stack.props));
+    if (names === UNKNOWN) return [];
+    for (const name of names) {
         if (!listed.has(name))
             out.push({
                 code: "output-unknown",
@@ -140,7 +136,12 @@ function outputFindings(j: Judgement): Finding[] {
                 urn: stack.urn,
                 always: true,
             });
-        if (holdsSecret(stack.props[name], secrets))
+        if (
+            holdsSecret(
+                read(() => stack.props[name]),
+                secrets,
+            )
+        )
             out.push({
                 code: "output-secret",
                 message: `the stack output ${name} holds a secret the stack generates: outputs are read by everyone who can read the stack (testers read the QA token from Secrets Manager)`,

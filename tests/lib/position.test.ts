@@ -29,7 +29,7 @@ describe("lib/position (one position, computed from the resources)", () => {
         assert.equal(p.runs.spring.blue, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
         assert.deepEqual(p.runs.legacy, { blue: "rails-2026.11.1", green: "rails-2026.11.2" });
         assert.deepEqual(p.capacity, { spring: { blue: 3, green: 2 }, legacy: { blue: 3, green: 3 } });
-        assert.ok(Object.values(p.protect).every(Boolean) && Object.keys(p.protect).length === 8, JSON.stringify(p.protect));
+        assert.ok(Object.values(p.protect).every(Boolean) && Object.keys(p.protect).length === 9, JSON.stringify(p.protect));
         assert.deepEqual(p.originVerify, { send: "a", accept: ["a"], generation: { a: 1, b: 1 } });
         assert.deepEqual(p.edge.phase, "promoted");
         assert.equal(p.edge.oldOrigin, null);

@@ -6,6 +6,7 @@
  * Code changes ride on the fixture as deployed: the change alone is the forward move.
  */
 import { strict as assert } from "node:assert";
+import { ALL_VIEWER_POLICY_ID } from "../../lib/cloudfront";
 import { certificateCovers, springDurationSeconds } from "../../policy/network";
 import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
@@ -253,14 +254,19 @@ describe("policy/network.ts", () => {
         const CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000001";
         const pin = (names: string[]) => ({ config: { [POLICY]: { certificates: { [CERT]: names } } } });
 
-        it("the fixtures pass with their pins; the cut-in, whose behaviors forward Host, needs the viewer name covered too", async () => {
+        it("the fixtures pass with their pins; a behavior that forwards Host to the ALB needs the viewer name covered too", async () => {
             assert.deepEqual(await codesOf(await update(["canary.weight=5"]), POLICY), []);
             assert.deepEqual(await codesOf(await update(["canary.weight=10"], { at: { stack: "staging" } }), POLICY), []);
             const at = { dir: CUTIN };
             const header = await update(["cutin.phase=header"], { from: ["cutin.phase=staged"], at });
             const on = { at, today: "2026-11-20" };
-            assert.deepEqual(await codesOf(header, POLICY, on), []);
-            assert.deepEqual(await codesOf(header, POLICY, { ...on, ...pin(["origin.payments.example.com"]) }), ["origin-certificate-mismatch"]);
+            // The cut-in sends the ALB every viewer header but Host (lib/cutin.ts): the origin name is what CloudFront checks.
+            assert.deepEqual(await codesOf(header, POLICY, { ...on, ...pin(["origin.payments.example.com"]) }), []);
+            const hostToAlb = mutated(header, (find) =>
+                setProp(find(T.dist, "cutin-staging"), "defaultCacheBehavior.originRequestPolicyId", ALL_VIEWER_POLICY_ID),
+            );
+            assert.deepEqual(await codesOf(hostToAlb, POLICY, { ...on, ...pin(["origin.payments.example.com"]) }), ["origin-certificate-mismatch"]);
+            assert.deepEqual(await codesOf(hostToAlb, POLICY, on), []);
         });
 
         it("a certificate the policy config does not pin (another stack's, pasted) is refused", async () => {

@@ -141,8 +141,8 @@ describe("policy/rollback.ts", () => {
             );
             const found = (await violations(await update(["canary.weight=10"], { at }))).filter((v) => v.policy === POLICY);
             assert.deepEqual([...new Set(found.map((v) => v.level))], ["advisory"]);
-            // Both environments and services, the ALB, its two listeners and the viewer-facing distribution.
-            assert.equal(found.length, 8);
+            // Both environments and services, the ALB, its two listeners, its VPC origin and the viewer-facing distribution.
+            assert.equal(found.length, 9);
         });
 
         it("a move toward the known-good position keeps the deployed unprotected targets; a forward move, or unprotecting on the way back, is refused", async () => {

@@ -19,7 +19,7 @@ const { unknownStringValue } = require("@pulumi/policy/proxy");
 describe("offline policy evaluation (engine semantics)", () => {
     it("applies config-schema defaults when the file says nothing", () => {
         const c = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, {});
-        assert.deepEqual(c["stickiness-bounded"], { enforcementLevel: "mandatory", properties: { maxSeconds: 900 } });
+        assert.deepEqual(c["stickiness-bounded"], { enforcementLevel: "mandatory", properties: { maxSeconds: 900, minSeconds: 60 } });
         assert.deepEqual(c["canary-step-limit"].properties, { ladder: [0, 0.1, 1, 5, 10, 25, 50, 75, 100] });
         assert.deepEqual(c["rollback-target-retained"].properties, { minBakeDays: 14 });
         assert.equal(c["alb-access-logs"].enforcementLevel, "advisory", "a policy's own level beats the pack's");
@@ -35,7 +35,7 @@ describe("offline policy evaluation (engine semantics)", () => {
         assert.equal(c["weights-well-formed"].enforcementLevel, "advisory");
         assert.equal(c["alb-access-logs"].enforcementLevel, "advisory");
         assert.equal(c["single-writer"].enforcementLevel, "mandatory");
-        assert.deepEqual(c["stickiness-bounded"], { enforcementLevel: "disabled", properties: { maxSeconds: 60 } });
+        assert.deepEqual(c["stickiness-bounded"], { enforcementLevel: "disabled", properties: { maxSeconds: 60, minSeconds: 60 } });
         assert.deepEqual(c["idle-color-warm"], { enforcementLevel: "advisory", properties: { minTasks: 2, minInstances: 1 } });
     });
 
