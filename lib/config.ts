@@ -9,7 +9,7 @@
  * one message naming the key, the value and what is allowed.
  */
 import { z } from "zod";
-import { DEFAULT_HEADERS } from "./contract";
+import { DEFAULT_HEADERS, SECRET_PLACEHOLDER } from "./contract";
 import { imageDigest } from "./ecr";
 import { isValidFargateSize, describeFargateSizes } from "./fargate";
 import { COLORS, Color, percentToTenths } from "./weights";
@@ -23,6 +23,7 @@ import {
     DistributionConfig,
     MINUTE_PATTERN,
     edgeShape,
+    isCdHeaderSecret,
     viewerRequestConflicts,
 } from "./cutin";
 import { PATH_PRIORITY_MAX, PATH_PRIORITY_MIN, routePriority } from "./priorities";
@@ -541,10 +542,7 @@ const stickySeconds = () => int(CD_STICKINESS_MIN_SECONDS, CD_STICKINESS_MAX_SEC
 
 /** The cut-in header's value: a secret; offline, where secure values cannot be decrypted, their placeholder. */
 const headerSecret = () =>
-    str(
-        'expected a secret of 16 to 256 visible characters, set with pulumi config set --secret (e.g. "$(openssl rand -hex 32)")',
-        (v) => v === SECRET_PLACEHOLDER || /^[\x21-\x7e]{16,256}$/.test(v),
-    );
+    str('expected a secret of 16 to 256 visible characters, set with pulumi config set --secret (e.g. "$(openssl rand -hex 32)")', isCdHeaderSecret);
 
 const cutin = obj({
     /** Where the cut-in stands; `npm run canary -- cutin next|rollback|promote` moves it one checked step. */
@@ -994,7 +992,7 @@ function keyName(project: string, path: readonly PropertyKey[]): string {
  * What the offline tools put where the stack file has a `secure:` value (they cannot decrypt
  * it). A key whose check fails on it is one that cannot be secret, and the message says so.
  */
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
 
 function show(value: unknown): string {
     if (value === undefined) return "(not set)";

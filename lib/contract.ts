@@ -71,6 +71,9 @@ export const STACK_OUTPUT_NAMES = [
 ] as const;
 export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
 
+/** What the offline plan shows for a secure config value it cannot decrypt (a real preview has the value). */
+export const SECRET_PLACEHOLDER = "[secret]";
+
 /** The stack outputs holding the position and the known-good position, read back through DEPLOYED_STATE_REFERENCE. */
 export const POSITION_OUTPUTS = { position: "position", knownGood: "knownGood" } as const;
 /** The LegacyBeanstalkPair's registered outputs naming Beanstalk's own target groups (found by tag, not declared by us). */

@@ -41,6 +41,7 @@
 
 /** The phases, in forward order. Moving back is any number of steps; forward is one. */
 import { ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID, ALL_VIEWER_EXCEPT_HOST_POLICY_ID, ALL_VIEWER_POLICY_ID } from "./cloudfront";
+import { SECRET_PLACEHOLDER } from "./contract";
 
 export const CUTIN_PHASES = ["adopted", "staged", "header", "weight", "promoting", "detached", "promoted"] as const;
 export type CutinPhase = (typeof CUTIN_PHASES)[number];
@@ -60,6 +61,11 @@ export type HeaderSlot = (typeof CD_HEADER_SLOTS)[number];
 
 /** A slot's header name: the configured stem and the slot. */
 export const slotHeader = (stem: string, slot: HeaderSlot) => `${stem}-${slot}`;
+/**
+ * The header-based policy's value is the only lock on the not-yet-approved path: a secret of 16 to
+ * 256 visible characters (e.g. `openssl rand -hex 32`); offline, the placeholder of a secure value.
+ */
+export const isCdHeaderSecret = (v: unknown): boolean => v === SECRET_PLACEHOLDER || (typeof v === "string" && /^[\x21-\x7e]{16,256}$/.test(v));
 /** Edge weight rungs (percent of viewer requests to the staging distribution). */
 export const DEFAULT_EDGE_LADDER: readonly number[] = [1, 5, 10, 15];
 

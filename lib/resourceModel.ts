@@ -312,7 +312,11 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         strip: stripDistribution,
     },
     [TYPES.continuousDeploymentPolicy]: {
-        props: { enabled: "cutin-phase-order", stagingDistributionDnsNames: "cutin-phase-order", trafficConfig: "cutin-continuous-deployment-limits" },
+        props: {
+            enabled: "cutin-phase-order",
+            stagingDistributionDnsNames: "cutin-continuous-deployment-limits",
+            trafficConfig: "cutin-continuous-deployment-limits",
+        },
         // `enabled` and the weight are the edge's coordinates (lib/position.ts edgeOf); everything else
         // is fingerprinted: the staging distribution it names, the header and its value (a fingerprint
         // is a hash), the session stickiness. A change to any of them is a move, never "the same".

@@ -300,6 +300,7 @@ export function cacheBehaviors(p: Partial<DistributionProps>): CacheBehavior[] {
 export interface ContinuousDeploymentPolicyProps {
     id?: string;
     enabled?: boolean;
+    stagingDistributionDnsNames?: Partial<aws.cloudfront.ContinuousDeploymentPolicyStagingDistributionDnsNames>;
     trafficConfig?: aws.cloudfront.ContinuousDeploymentPolicyTrafficConfig;
 }
 /** A CloudFront Function: its code runs at every edge location for the behaviors that name its ARN. */

@@ -18,6 +18,7 @@ import {
     cutinRemovalProblem,
     edgeShape,
     endProblem,
+    isCdHeaderSecret,
     topRungBakeProblems,
 } from "../lib/cutin";
 import { EdgePosition, Position, springShare } from "../lib/position";
@@ -28,6 +29,7 @@ import {
     ResourceView,
     TYPES,
     cacheBehaviors,
+    itemsOf,
     ofType,
     propsOf,
     read,
@@ -137,6 +139,33 @@ export const cutinPhaseOrder = stackPolicy<{ edgeLadder: number[] }>({
     },
 });
 
+/**
+ * A continuous deployment policy sends its share to the staging distributions it names
+ * (StagingDistributionDnsNames): only this stack's own staging distribution, the one the mirror
+ * and origin rules judge. A name not known yet (a preview creating it) waits.
+ */
+function stagingNamedFindings(j: Judgement): Finding[] {
+    const own = ofType(j.views, TYPES.distribution)
+        .filter((d) => read(() => propsOf<DistributionProps>(d).staging) === true)
+        .map((d) => read(() => propsOf<DistributionProps>(d).domainName));
+    if (own.includes(UNKNOWN)) return [];
+    return ofType(j.views, TYPES.continuousDeploymentPolicy).flatMap((p): Finding[] => {
+        const items = read(() => propsOf<ContinuousDeploymentPolicyProps>(p).stagingDistributionDnsNames?.items);
+        if (items === UNKNOWN) return [];
+        const named = itemsOf(items);
+        const foreign = named.filter((n): n is string => n !== UNKNOWN && !own.includes(n));
+        return foreign.length === 0 && named.length > 0
+            ? []
+            : [
+                  {
+                      code: "cd-staging-foreign",
+                      message: `continuous deployment policy ${p.name} sends viewers to ${named.length === 0 ? "no staging distribution" : foreign.join(", ")}: only this stack's staging distribution (${own.join(", ") || "none"})`,
+                      urn: p.urn,
+                  },
+              ];
+    });
+}
+
 export const cutinContinuousDeploymentLimits = stackPolicy({
     name: "cutin-continuous-deployment-limits",
     description:
@@ -159,6 +188,11 @@ export const cutinContinuousDeploymentLimits = stackPolicy({
                 }).forEach(report);
                 if (!sticky) report("no session stickiness: a viewer's requests would alternate between the two origins");
             } else if (traffic?.type === "SingleHeader") {
+                const value = read(() => traffic.singleHeaderConfig?.value);
+                if (value !== UNKNOWN && !isCdHeaderSecret(value))
+                    report(
+                        'the header\'s value is no secret of 16 or more visible characters: whoever guesses it reaches the path not yet approved (pulumi config set --secret --path cutin.header.values.<slot> "$(openssl rand -hex 32)")',
+                    );
                 if (
                     !String(traffic.singleHeaderConfig?.header ?? "")
                         .toLowerCase()
@@ -169,6 +203,7 @@ export const cutinContinuousDeploymentLimits = stackPolicy({
                 report(`unknown traffic config ${JSON.stringify(traffic?.type)}`);
             }
         }
+        out.push(...stagingNamedFindings(j));
         const withCd = ofType(j.views, TYPES.distribution).filter(
             (d) => read(() => propsOf<DistributionProps>(d).staging) === true || ofType(j.views, TYPES.continuousDeploymentPolicy).length > 0,
         );

@@ -152,6 +152,8 @@ export function policiesOf(views: readonly ResourceView[]) {
     return { origin: byId<OriginRequestPolicyProps>(TYPES.originRequestPolicy), cache: byId<CachePolicyProps>(TYPES.cachePolicy) };
 }
 
+const ALB_STICKINESS_COOKIES = ["AWSALB", "AWSALBTG"] as const;
+
 export const edgeForwardsRouting = stackPolicy<EdgeConfig>({
     name: "edge-forwards-routing",
     description:
@@ -161,8 +163,15 @@ export const edgeForwardsRouting = stackPolicy<EdgeConfig>({
         "Use the managed AllViewerExceptHostHeader origin request policy (or one that forwards the routing headers and the AWSALB cookies) with the managed CachingDisabled cache policy.",
     configSchema: {
         properties: {
-            stickinessCookies: { type: "array", items: { type: "string" }, default: ["AWSALB", "AWSALBTG"] },
+            stickinessCookies: { type: "array", items: { type: "string" }, default: [...ALB_STICKINESS_COOKIES] },
         },
+    },
+    // The ALB's own stickiness cookies (ELB User Guide, "Sticky sessions for your Application Load
+    // Balancer": AWSALB for target-group stickiness, AWSALBTG for the forward action's): a list
+    // without them switches the cookie check off.
+    configProblems: ({ stickinessCookies }) => {
+        const missing = ALB_STICKINESS_COOKIES.filter((c) => !(stickinessCookies ?? []).includes(c));
+        return missing.length === 0 ? [] : [`stickinessCookies leaves out ${missing.join(", ")}: the ALB's stickiness cookies are always checked`];
     },
     check: (j, config) => {
         if (ofType(j.views, TYPES.distribution).length === 0) return [];

@@ -162,6 +162,9 @@ export function rollbackBounds(views: readonly ResourceView[], edge: EdgePositio
     return out;
 }
 
+/** The highest bound a stack may set: beyond an hour the bound switches the policy off. */
+export const MAX_ROLLBACK_MINUTES_CEILING = 60;
+
 export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     name: "rollback-time-bounded",
     description:
@@ -171,11 +174,15 @@ export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
         "Shorten the longest term the message names: canary.stickinessSeconds, spring/legacy deregistrationDelaySeconds, health.periodSeconds × health.evaluationPeriods, the Spring target groups' health check (unhealthy threshold × interval + timeout), or cutin.stickiness.maximumSeconds during the cut-in; or raise maxRollbackMinutes in policy-config.<stack>.json deliberately.",
     configSchema: { properties: { maxRollbackMinutes: { type: "integer", minimum: 1 } }, required: ["maxRollbackMinutes"] },
     configProblems: ({ maxRollbackMinutes }) =>
-        Number.isInteger(maxRollbackMinutes) && maxRollbackMinutes! >= 1
-            ? []
-            : [
+        !Number.isInteger(maxRollbackMinutes) || maxRollbackMinutes! < 1
+            ? [
                   `maxRollbackMinutes is ${JSON.stringify(maxRollbackMinutes)}: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default`,
-              ],
+              ]
+            : maxRollbackMinutes! > MAX_ROLLBACK_MINUTES_CEILING
+              ? [
+                    `maxRollbackMinutes ${maxRollbackMinutes} is above ${MAX_ROLLBACK_MINUTES_CEILING}: a rollback that may take longer than an hour is no bound (the ALB's stickiness alone can be at most an hour, CloudFront's continuous deployment stickiness too)`,
+                ]
+              : [],
     // About the resources (alarms, delays, stickiness): on a move back they are as deployed, or move toward the known-good ones.
     check: (j, { maxRollbackMinutes }) =>
         !Number.isInteger(maxRollbackMinutes)

@@ -9,7 +9,8 @@ import {
     TARGET_GROUP_HEALTH_CHECK_TIMEOUT as TIMEOUT,
     TARGET_GROUP_MAX_DEREGISTRATION_SECONDS,
 } from "../lib/limits";
-import { Position, beanstalkSetting, isCanaryRule } from "../lib/position";
+import { same } from "../lib/compare";
+import { Position, beanstalkSetting, isCanaryRule, servingColors } from "../lib/position";
 import { unhealthyDetectionSeconds } from "../lib/rollbackTime";
 import {
     BeanstalkEnvironmentProps,
@@ -467,9 +468,12 @@ export const idleColorWarm = stackPolicy<WarmConfig>({
     // A color that starts taking public traffic needs its full capacity, whatever is deployed: never excused.
     check: (j, config) => {
         const before = j.deployed.kind === "state" ? serving(j.deployed.position) : new Set<string>();
-        return capacityFindings(j.proposed, config)
-            .filter((f) => f.code === "capacity-short" && serving(j.proposed).has(f.subject!) && !before.has(f.subject!))
-            .map((f) => ({ ...f, code: "capacity-before-traffic", message: `${f.message}: it starts taking traffic in this update`, always: true }));
+        return [
+            ...capacityFindings(j.proposed, config)
+                .filter((f) => f.code === "capacity-short" && serving(j.proposed).has(f.subject!) && !before.has(f.subject!))
+                .map((f) => ({ ...f, code: "capacity-before-traffic", message: `${f.message}: it starts taking traffic in this update`, always: true })),
+            ...replacedCapacityFindings(j),
+        ];
     },
     configProblems: (c) =>
         c.minTasks < 1 || c.minInstances < 1
@@ -477,6 +481,37 @@ export const idleColorWarm = stackPolicy<WarmConfig>({
             : [],
     positionFindings: (p, config) => capacityFindings(p, config),
 });
+
+/**
+ * A flip lands on enough capacity: a color that starts taking a side's public traffic in this
+ * update has at least the capacity the color it takes over from had deployed (the configured
+ * minimum is for an idle color, not for one serving 99 % of payments), or, going back to a color
+ * the known-good position serves, the capacity it served with there. Never excused: a move back
+ * that flips onto a shrunken color would overload it just the same.
+ */
+function replacedCapacityFindings(j: Judgement): Finding[] {
+    if (j.deployed.kind !== "state") return [];
+    const d = j.deployed.position;
+    const out: Finding[] = [];
+    for (const side of ["spring", "legacy"] as const) {
+        const was = servingColors(d, side);
+        for (const c of servingColors(j.proposed, side)) {
+            if (was.has(c)) continue;
+            // Going back to the known-good position, the capacity it served with is enough.
+            const k = j.deployed.knownGood;
+            const knownGood = k && servingColors(k, side).has(c) ? (k.capacity[side]?.[c] ?? Infinity) : Infinity;
+            const needed = Math.min(knownGood, Math.max(0, ...[...was].map((o) => d.capacity[side]?.[o] ?? 0)));
+            const has = j.proposed.capacity[side]?.[c] ?? 0;
+            if (has < needed)
+                out.push({
+                    code: "capacity-before-traffic",
+                    message: `${side}-${c} starts taking the traffic ${[...was].map((o) => `${side}-${o}`).join(", ")} served with ${needed}, but has ${has}: scale it up first, as its own update`,
+                    always: true,
+                });
+        }
+    }
+    return out;
+}
 
 export const fargateSizeValid = stackPolicy({
     name: "fargate-size-valid",
@@ -512,6 +547,14 @@ export const capacityBeforeTraffic = stackPolicy({
         const dependencies = dependenciesOf(j);
         // The ECS services, then the Beanstalk environments (present until the pair is decommissioned).
         const capacity = [...ofType(j.views, TYPES.ecsService), ...ofType(j.views, TYPES.beanstalkEnvironment)];
+        // An update that moves traffic and capacity together (a move back included) is safe only in that order: never excused then.
+        const together =
+            j.deployed.kind === "state" &&
+            !same(j.deployed.position.capacity, j.proposed.capacity) &&
+            !same(
+                j.deployed.position.traffic.map((e) => e.shares),
+                j.proposed.traffic.map((e) => e.shares),
+            );
         return rulesOf(j)
             .filter(isCanaryRule)
             .flatMap((rule): Finding[] => {
@@ -524,6 +567,7 @@ export const capacityBeforeTraffic = stackPolicy({
                               code: "capacity-order",
                               message: `rule ${rule.name} does not depend on ${missing.map((s) => s.name).join(", ")}: traffic could move before the capacity is there`,
                               urn: rule.view.urn,
+                              always: together,
                           },
                       ];
             });
