@@ -100,8 +100,6 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
     const beforeConfig = doc.loaded();
     const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
     for (const edit of step.edits) doc.set(edit.path, edit.value);
-    // A rollback's own bound is the state it leaves (where sessions were pinned); a step's, the state it makes.
-    if (step.kind === "traffic") out(rollbackBoundLine(proposal.rollback ? beforeConfig : doc.loaded(), proposal.command));
 
     const view = await deployedView(ctx);
     const deployed = view?.outputs;
@@ -123,6 +121,9 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
               deployedStates: view && deployedStatesFor(ctx.stack, view.resources, after),
           })
         : after;
+    // A rollback's own bound is the state it leaves (where sessions were pinned: the deployment, offline
+    // the stack file's plan); a step's, the state its update makes. The pack's own computation, not a copy.
+    if (step.kind === "traffic") out(rollbackBoundLine(proposal.rollback ? (view?.resources ?? before.states) : judged.states, proposal.command));
     const report = await checkPlan(judged, { dir: ctx.dir });
     const routing = (p: PlanResult) => [renderEdge(p), renderRouting(p)].filter(Boolean).join("\n\n");
     out(`\nBefore:\n${routing(before)}\n\nAfter:\n${routing(after)}`);

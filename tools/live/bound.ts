@@ -1,40 +1,36 @@
 /**
- * The time-to-rollback bound of a step the canary tool proposes, from the stack config the
- * step leaves (lib/rollbackTime.ts has the terms and their AWS sources). A canary or color step
- * rolls back on the ALB; a cut-in step rolls back at CloudFront.
+ * The time-to-rollback bound of a step the canary tool proposes: the pack's own computation
+ * (policy/rollbackTime.ts rollbackBounds, which rollback-time-bounded holds to maxRollbackMinutes)
+ * on the resources the step leaves, so the number printed with a step is the number the pack
+ * judged, health-check detection included (lib/rollbackTime.ts has the terms and their AWS
+ * sources). A canary or color step rolls back on the ALB; a cut-in step at CloudFront.
  */
-import { StackModel, modelFromFlatConfig } from "../../lib/config";
-import { edgeShape } from "../../lib/cutin";
-import { RollbackBound, describeBound, rollbackBound } from "../../lib/rollbackTime";
-import type { LoadedStackConfig } from "../plan/stackFile";
+import { positionOf } from "../../lib/position";
+import { ResourceView } from "../../lib/resources";
+import { describeBound } from "../../lib/rollbackTime";
+import { rollbackBounds } from "../../policy/rollbackTime";
 
-/**
- * `edge`: the rollback is a cut-in move back (CloudFront). The alarms are the ones the tool
- * watches (tools/canary/watch.ts: the composite and the live Spring color's own, all with the
- * stack's health.periodSeconds and health.evaluationPeriods, components/healthSignals.ts).
- */
-export function stepRollbackBound(model: StackModel, edge: boolean): RollbackBound {
-    const cut = model.cutin;
-    const policy = cut ? edgeShape(cut.phase).policy : undefined;
-    // Only a weight-based policy pins viewers to the staging distribution (SessionStickinessConfig).
-    const edgeSticky = cut && policy?.enabled && policy.traffic === "weight" ? cut.stickiness.maximumSeconds : 0;
-    return rollbackBound({
-        alarms: [
-            {
-                name: `the canary alarms: health.periodSeconds × health.evaluationPeriods`,
-                periodSeconds: model.health.periodSeconds,
-                evaluationPeriods: model.health.evaluationPeriods,
-            },
-        ],
-        change: edge ? "cloudfront" : "alb-rule",
-        stickinessSeconds: edge ? edgeSticky : model.canary.stickinessSeconds,
-        deregistrationDelaySeconds: [model.spring.deregistrationDelaySeconds, ...(model.legacyPresent ? [model.legacy.deregistrationDelaySeconds] : [])],
-    });
+/** A resource as a plan or a deployment holds it: its outputs are what the pack reads. */
+export interface BoundResource {
+    urn: string;
+    type: string;
+    outputs: Record<string, unknown>;
 }
 
-/** The line printed with a step or rollback: `loaded` is the stack config the step writes, `command` the proposal's ("cutin …" rolls back at the edge). */
-export function rollbackBoundLine(loaded: Pick<LoadedStackConfig, "config" | "project" | "stack">, command: string): string {
-    const model = modelFromFlatConfig(loaded.config, loaded.project, loaded.stack);
-    const edge = command.startsWith("cutin");
-    return `Time to roll back (failure → last viewer back, ${edge ? "at CloudFront" : "on the ALB"}): ${describeBound(stepRollbackBound(model, edge))}`;
+/** The resources as the pack's stack policies see them (the name is the URN's last part). */
+function viewsOf(resources: readonly BoundResource[]): ResourceView[] {
+    return resources.map((r) => ({ type: r.type, urn: r.urn, name: r.urn.split("::").pop() ?? r.urn, props: r.outputs, protect: false }));
+}
+
+/**
+ * The line printed with a step or rollback. `resources`: a step's, what the update leaves (the
+ * plan it is judged by); a rollback's, what is deployed now (where sessions were pinned).
+ * `command` is the proposal's: "cutin …" rolls back at CloudFront, while there is a cut-in to roll back.
+ */
+export function rollbackBoundLine(resources: readonly BoundResource[], command: string): string {
+    const views = viewsOf(resources);
+    const bounds = rollbackBounds(views, positionOf(views).edge);
+    const edge = command.startsWith("cutin") ? bounds.find((b) => b.where !== "on the ALB") : undefined;
+    const { bound } = edge ?? bounds[0];
+    return `Time to roll back (failure → last viewer back, ${edge ? "at CloudFront" : "on the ALB"}): ${describeBound(bound)}`;
 }

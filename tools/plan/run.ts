@@ -98,7 +98,7 @@ function scrub<T>(value: T, secrets: ReadonlyMap<string, string>): T {
     const walk = (v: unknown): unknown => {
         if (typeof v === "string") {
             let out = v;
-            for (const [secret, name] of secrets) out = out.split(secret).join(`[secret:${name}]`);
+            for (const [secret, name] of secrets) if (out.includes(secret)) out = out.split(secret).join(`[secret:${name}]`);
             return out;
         }
         if (Array.isArray(v)) return v.map(walk);

@@ -12,6 +12,7 @@
  * - args.notApplicable() is recorded as not applicable.
  */
 import type Ajv from "ajv";
+import type { ValidateFunction } from "ajv";
 import type {
     EnforcementLevel,
     Policies,
@@ -77,6 +78,24 @@ function levelOf(value: unknown, where: string): EnforcementLevel {
     return value as EnforcementLevel;
 }
 
+type PackPolicy = Policies[number];
+// The schemas are this pack's own (checked by its tests), so Ajv skips meta-validation.
+let ajv: Ajv | undefined;
+const validators = new WeakMap<PackPolicy, ValidateFunction>();
+
+/** A policy's config validator, compiled once per process (compiling is ~10 ms of every plan otherwise). */
+function validatorOf(policy: PackPolicy): ValidateFunction {
+    let validate = validators.get(policy);
+    if (!validate) {
+        // Loaded only when a config file sets properties (it costs ~50 ms of every plan otherwise).
+        const AjvClass: typeof Ajv = require("ajv").default;
+        ajv ??= new AjvClass({ allErrors: true, strict: false, useDefaults: true, validateSchema: false });
+        validate = ajv.compile({ type: "object", ...policy.configSchema, additionalProperties: false });
+        validators.set(policy, validate);
+    }
+    return validate;
+}
+
 /**
  * Reconcile a policy config file ({ "all": level, "<policy>": level | { enforcementLevel?, ...properties } })
  * with the pack's policies, as the Pulumi CLI does before it configures the analyzer.
@@ -90,8 +109,6 @@ export function resolvePolicyConfig(policies: Policies, packLevel: EnforcementLe
         }
     }
     const all = file.all === undefined ? undefined : levelOf(file.all, `policy config "all"`);
-    // The schemas are this pack's own (checked by its tests), so Ajv skips meta-validation.
-    let ajv: Ajv | undefined;
     const result: Record<string, ResolvedPolicyConfig> = {};
     for (const policy of policies) {
         const entry = file[policy.name];
@@ -108,11 +125,7 @@ export function resolvePolicyConfig(policies: Policies, packLevel: EnforcementLe
         }
         const properties = structuredClone(given);
         if (policy.configSchema && Object.keys(given).length > 0) {
-            const schema = { type: "object", ...policy.configSchema, additionalProperties: false };
-            // Loaded only when a config file sets properties (it costs ~50 ms of every plan otherwise).
-            const AjvClass: typeof Ajv = require("ajv").default;
-            ajv ??= new AjvClass({ allErrors: true, strict: false, useDefaults: true, validateSchema: false });
-            const validate = ajv.compile(schema);
+            const validate = validatorOf(policy);
             if (!validate(properties)) {
                 const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(config)"} ${e.message}`).join("; ");
                 throw new PolicyConfigError(`policy config "${policy.name}": ${problems}`);

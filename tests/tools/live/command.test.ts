@@ -214,9 +214,10 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
         const offline = tempProject();
         const next = await run(offline, ["next", "--stack", "production"], new FakeEngine(offline, false));
         assert.equal(next.code, 0, next.out);
-        // Production fixture: alarms 60 s × 3, stickiness 300 s, deregistration delays 60 s (the config defaults).
+        // Production fixture: the pack's own bound (policy/rollbackTime.ts): the slowest watched alarm follows the target
+        // health (3 × 15 s + 5 s to mark a target unhealthy) then 60 s × 3; stickiness 300 s; deregistration delays 60 s.
         const bound =
-            /^Time to roll back \(failure → last viewer back, on the ALB\): ≤ 10 min = detection 3 min \(60 s × 3 periods \(the canary alarms: health\.periodSeconds × health\.evaluationPeriods\)\) \+ change 1 min \(listener rule update\) \+ stickiness 5 min \(ALB forward stickiness 300 s\) \+ draining 1 min \(deregistration delay 60 s\)$/m;
+            /^Time to roll back \(failure → last viewer back, on the ALB\): ≤ 10 min 50 s = detection 3 min 50 s \(3 × 15 s \+ 5 s to mark a target of spring-blue-tg unhealthy \+ 60 s × 3 periods \(health-spring-blue-unhealthy-hosts-[0-9a-f]+\)\) \+ change 1 min \(listener rule update\) \+ stickiness 5 min \(ALB forward stickiness 300 s\) \+ draining 1 min \(deregistration delay 60 s\)$/m;
         assert.match(next.out, bound);
         await atFive();
         const back = await run(dir, ["rollback", "--stack", "production"], engine);
@@ -237,7 +238,7 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
         assert.equal(next.code, 0, next.out + next.err);
         assert.match(
             line.exec(next.out)?.[1] ?? next.out,
-            /^≤ 19 min = .* \+ change 5 min \(CloudFront propagation\) \+ stickiness 10 min \(CloudFront session stickiness \(maximum TTL\) 600 s\)/,
+            /^≤ 19 min 50 s = .* \+ change 5 min \(CloudFront propagation\) \+ stickiness 10 min \(CloudFront session stickiness \(maximum TTL\) 600 s\)/,
         );
         // weight → staged disables the policy, but the sessions it pinned were pinned at weight.
         const back = await run(cut, ["cutin", "rollback", "--stack", "production"], new FakeEngine(cut, false));
