@@ -253,13 +253,14 @@ function colorTaskDefinition(
 ): aws.ecs.TaskDefinition {
     const { spring, albIdleTimeoutSeconds } = ctx.args;
     // PROGRAM_ENVIRONMENT_NAMES (lib/containerSecrets.ts) lists these names: config may not reuse them for secrets.
+    // The program's settings last: config may not name them (lib/config.ts refuses it), and they win if it did.
     const environment = {
+        ...spring.environment,
         SERVER_PORT: String(ctx.port),
         // Tomcat must keep idle connections longer than the ALB does, or the ALB reuses a
         // connection Tomcat just closed and the client sees a 502.
         SERVER_TOMCAT_KEEPALIVETIMEOUT: `${albIdleTimeoutSeconds + KEEPALIVE_MARGIN_SECONDS}s`,
         SERVER_SHUTDOWN: "graceful",
-        ...spring.environment,
     };
     return new aws.ecs.TaskDefinition(
         `${ctx.prefix}-task`,

@@ -817,15 +817,18 @@ type Issue = (path: (string | number)[], message: string) => void;
  */
 function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollbackTargets: boolean }, issue: Issue, secureIssue: Issue): void {
     const { spring: s } = c;
+    const program: readonly string[] = PROGRAM_ENVIRONMENT_NAMES;
     for (const [name, value] of Object.entries(s.environment)) {
-        if (value === SECRET_PLACEHOLDER) {
+        // The program's own settings hold AWS facts (the port the target group checks, a keep-alive
+        // longer than the ALB's idle timeout, draining on SIGTERM): config never overrides them.
+        if (program.includes(name)) issue(["spring", "environment", name], `expected a name other than ${program.join(", ")}: the program sets those itself`);
+        else if (value === SECRET_PLACEHOLDER) {
             secureIssue(
                 ["spring", "environment", name],
                 `a container environment variable is plain text in the task definition (ecs:DescribeTaskDefinition returns it): put the secret in Secrets Manager or SSM Parameter Store and name its ARN in spring.secrets.${name} instead (docs/config.md "Secret container settings")`,
             );
         }
     }
-    const program: readonly string[] = PROGRAM_ENVIRONMENT_NAMES;
     for (const name of Object.keys(s.secrets)) {
         if (name in s.environment) issue(["spring", "secrets", name], `expected a name not also in spring.environment: ${name} would be set twice`);
         else if (program.includes(name)) issue(["spring", "secrets", name], `expected a name other than ${program.join(", ")}: the program sets those itself`);

@@ -239,6 +239,11 @@ describe("stack config", () => {
                 /the program sets those itself/,
             );
         });
+
+        it("rejects a plain variable the program sets itself (the port the target group checks, Tomcat's keep-alive, graceful shutdown)", () => {
+            for (const name of ["SERVER_PORT", "SERVER_TOMCAT_KEEPALIVETIMEOUT", "SERVER_SHUTDOWN"])
+                expectError(withValue(production, `spring.environment.${name}`, "20s"), `spring.environment.${name}`, '"20s"', /the program sets those itself/);
+        });
     });
 
     describe("images by digest", () => {

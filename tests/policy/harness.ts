@@ -183,6 +183,23 @@ export function prop<T = unknown>(state: PlannedResourceState, path: string): T 
     return node as T;
 }
 
+/**
+ * A plan whose Spring task definitions (both colors, as `spring.environment` would) set each of
+ * `env` in the application container's environment: a program change, since config may not name
+ * the variables the program sets itself (lib/config.ts).
+ */
+export function withTaskEnvironment(plan: PlanRun, env: Record<string, string>): PlanRun {
+    return mutated(plan, (find) => {
+        for (const name of ["spring-blue-task", "spring-green-task"]) {
+            const td = find(T.td, name);
+            const containers = JSON.parse(prop<string>(td, "containerDefinitions")) as { environment: { name: string; value: string }[] }[];
+            const kept = containers[0].environment.filter((e) => !(e.name in env));
+            containers[0].environment = [...kept, ...Object.entries(env).map(([k, value]) => ({ name: k, value }))];
+            setProp(td, "containerDefinitions", JSON.stringify(containers));
+        }
+    });
+}
+
 /** The one state of a type (and name). */
 export function stateOf(p: PlanRun, type: string, name?: string): PlannedResourceState {
     const found = p.states.filter((s) => s.type === type && (name === undefined || s.name === name));

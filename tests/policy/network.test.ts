@@ -10,7 +10,7 @@ import { ALL_VIEWER_POLICY_ID } from "../../lib/cloudfront";
 import { certificateCovers, springDurationSeconds } from "../../policy/network";
 import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
-import { CUTIN, T, added, against, codes, codesOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
+import { CUTIN, T, added, against, codes, codesOf, deployment, mutated, planOf, prop, setProp, update, withTaskEnvironment } from "./harness";
 
 const VPN_SG = "sg-0aaaaaaaaaaaaaaa1";
 const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -146,8 +146,8 @@ describe("policy/network.ts", () => {
             ]);
         });
 
-        it("an application that listens on another port than its port mapping (spring.environment.SERVER_PORT) is refused", async () => {
-            assert.deepEqual(await codes(await update(["spring.environment.SERVER_PORT=9090"])), { [POLICY]: ["task-port-mismatch"] });
+        it("an application that listens on another port than its port mapping (SERVER_PORT, or JAVA_TOOL_OPTIONS from config) is refused", async () => {
+            assert.deepEqual(await codes(withTaskEnvironment(await update([]), { SERVER_PORT: "9090" })), { [POLICY]: ["task-port-mismatch"] });
             assert.deepEqual(await codesOf(await update(["spring.environment.JAVA_TOOL_OPTIONS=-Dserver.port=9090"]), POLICY), ["task-port-mismatch"]);
             // Both moved together (a new port on the idle color) is a port the ALB reaches.
             assert.deepEqual(await codesOf(await update(["spring.green.containerPort=9090"]), POLICY), []);
@@ -198,15 +198,14 @@ describe("policy/network.ts", () => {
         });
 
         it("Tomcat's keep-alive not above the ALB idle timeout, or set where the pack cannot read it, is refused", async () => {
-            assert.deepEqual(await codes(await update(["spring.environment.SERVER_TOMCAT_KEEPALIVETIMEOUT=60s"])), {
-                [POLICY]: ["app-keepalive-not-above-idle"],
-            });
-            assert.deepEqual(await codesOf(await update(["spring.environment.SERVER_TOMCAT_KEEPALIVETIMEOUT=PT61S"]), POLICY), []);
+            const keepAlive = async (v: string) => withTaskEnvironment(await update([]), { SERVER_TOMCAT_KEEPALIVETIMEOUT: v });
+            assert.deepEqual(await codes(await keepAlive("60s")), { [POLICY]: ["app-keepalive-not-above-idle"] });
+            assert.deepEqual(await codesOf(await keepAlive("PT61S"), POLICY), []);
+            assert.deepEqual(await codesOf(await keepAlive("soon"), POLICY), ["app-keepalive-unreadable"]);
             for (const set of [
                 "spring.environment.JAVA_TOOL_OPTIONS=-Dserver.tomcat.keep-alive-timeout=5s",
                 'spring.environment.SPRING_APPLICATION_JSON={"server":{"tomcat":{"keep-alive-timeout":"5s"}}}',
                 "spring.environment.MY_KEEPALIVETIMEOUT_OVERRIDE=5s",
-                "spring.environment.SERVER_TOMCAT_KEEPALIVETIMEOUT=soon",
             ])
                 assert.deepEqual(await codesOf(await update([set]), POLICY), ["app-keepalive-unreadable"], set);
             const removed = mutated(await update([]), (find) => {
