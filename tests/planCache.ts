@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import type { Unwrap } from "@pulumi/pulumi";
-import { PlanResource, PlanRun, PlannedResourceState, runPlan } from "../tools/plan/run";
+import { PlanResource, PlanRun, runPlan } from "../tools/plan/run";
 import { FIXTURES, shared } from "./helpers";
 
 const state = shared("planCache", () => ({ cache: new Map<string, Promise<PlanRun>>(), chain: Promise.resolve() as Promise<unknown> }));
@@ -71,25 +71,6 @@ export function resources<T extends PlannedType>(p: { resources: readonly PlanRe
 /** The planned resource of `type` named `name` (fails the test when there is none). */
 export function resource<T extends PlannedType>(p: { resources: readonly PlanResource[] }, type: T, name: string): Planned<T> {
     const r = resources(p, type).find((x) => x.name === name);
-    if (!r) throw new Error(`no ${type} named ${name}`);
-    return r;
-}
-
-/**
- * Untyped inputs: what network.test.ts, edgeDistribution.test.ts and decommission.test.ts still
- * read through `byType` and `one`. Move them to `resources` and `resource`, then delete these.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the three files above read their inputs untyped; nothing else may
-type AnyResource = { urn: string; name: string; type: string; inputs: any; options: PlannedResourceState["options"]; parent: string | null };
-
-/** @deprecated untyped inputs: use `resources`. */
-export function byType(p: { resources: AnyResource[] }, type: string): AnyResource[] {
-    return p.resources.filter((r) => r.type === type);
-}
-
-/** @deprecated untyped inputs: use `resource`. */
-export function one(p: { resources: AnyResource[] }, type: string, name: string): AnyResource {
-    const r = p.resources.find((x) => x.type === type && x.name === name);
     if (!r) throw new Error(`no ${type} named ${name}`);
     return r;
 }

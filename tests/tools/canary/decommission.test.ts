@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { parseStackConfig } from "../../../lib/config";
 import { legacyProtectedIn, proposeDecommission } from "../../../tools/canary/decommission";
 import { PROJECT, stackRaw, withValue } from "../../helpers";
-import { byType, plan } from "../../planCache";
+import { plan, resources } from "../../planCache";
 
 const at100 = (changes: [string, unknown][] = []) =>
     parseStackConfig(
@@ -53,14 +53,14 @@ describe("canary decommission", () => {
 
     it("legacy.protect: false unprotects the Beanstalk pair and nothing else", async () => {
         const p = await plan("production", ["canary.weight=100", "canary.routes[0].weight=100", "legacy.protect=false"]);
-        const envs = byType(p, "aws:elasticbeanstalk/environment:Environment");
+        const envs = resources(p, "aws:elasticbeanstalk/environment:Environment");
         assert.equal(envs.length, 2);
         assert.ok(
             envs.every((e) => e.options.protect === false),
             "the pair is unprotected",
         );
-        for (const type of ["aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer"]) {
-            const rs = byType(p, type);
+        for (const type of ["aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer"] as const) {
+            const rs = resources(p, type);
             assert.ok(rs.length > 0 && rs.every((r) => r.options.protect === true), `${type} stays protected`);
         }
     });
