@@ -52,8 +52,11 @@ const ANY_PROVIDER_KEYS = ["version"];
 const unset = (v: unknown) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
 
 /** Why a provider resource is refused (empty: it is the engine's default provider with the stack's own settings). */
-function providerProblems(type: string, name: string, props: Record<string, unknown>): string[] {
-    if (!DEFAULT_PROVIDER_NAME.test(name))
+function providerProblems(type: string, name: string, props: Record<string, unknown>, parent: string | undefined): string[] {
+    // The engine registers a default provider with no parent (pulumi/pulumi pkg/resource/deploy/default_providers.go,
+    // newRegisterDefaultProviderEvent: `Parent: ""`, passed to the analyzer as the resource's parent,
+    // step_generator.go); a provider the program declares has one, the root stack at least, whatever its name.
+    if (!DEFAULT_PROVIDER_NAME.test(name) || parent)
         return [`[unknown-provider] provider ${name} (${type}) is declared by the program: resources use the default provider of the stack's own config`];
     const pkg = type.slice(PROVIDER_PREFIX.length);
     const allowed = new Set([...ANY_PROVIDER_KEYS, ...(PROVIDER_KEYS[pkg] ?? [])]);
@@ -75,7 +78,7 @@ export const closedWorld: ResourceValidationPolicy = {
     validateResource: (args: ResourceValidationArgs, report) => {
         if (args.type.startsWith(PROVIDER_PREFIX)) {
             // The engine's default providers only, with the stack's own settings: any other could point resources at another account, region or endpoint.
-            for (const problem of providerProblems(args.type, args.name, args.props as Record<string, unknown>)) report(problem);
+            for (const problem of providerProblems(args.type, args.name, args.props as Record<string, unknown>, args.opts.parent)) report(problem);
             return;
         }
         // awsx's own VPC resources: awsx's code, reviewed with its version pin (lib/resourceModel.ts).

@@ -14,7 +14,7 @@ import { CUTIN, T, added, codeOf, codesOf, mutated, setProp, stateOf, update } f
 const POLICY = "closed-world";
 
 /** The codes closed-world reports for one resource, called as the analyzer would (inputs and options). */
-function judge(type: string, props: Record<string, unknown>, opts: JudgedOptions = {}, name = "r"): string[] {
+function judge(type: string, props: Record<string, unknown>, opts: JudgedOptions & { parent?: string } = {}, name = "r"): string[] {
     const found: string[] = [];
     const args = { type, name, urn: `urn:pulumi:production::payments-migration::${type}::${name}`, props, opts };
     const validate = (closedWorld as ResourceValidationPolicy).validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => void;
@@ -104,6 +104,10 @@ describe("policy/closedWorld.ts: closed-world", () => {
     it("unknown-provider: a provider named like a default one, or the default provider configured to go elsewhere, is refused; the stack's region passes", () => {
         const aws = "pulumi:providers:aws";
         assert.deepEqual(judge(aws, { region: "us-east-1" }, {}, "default-us-east-1"), ["unknown-provider"]);
+        // The engine's own default providers have no parent; one the program declares under the very same name has the root stack.
+        const rootStack = "urn:pulumi:production::payments-migration::pulumi:pulumi:Stack::payments-migration-production";
+        assert.deepEqual(judge(aws, { region: "us-east-1" }, { parent: rootStack }, "default_7_48_0"), ["unknown-provider"]);
+        assert.deepEqual(judge(aws, { region: "us-east-1" }, { parent: rootStack }, "default"), ["unknown-provider"]);
         assert.deepEqual(judge(aws, { region: "eu-west-1", version: "7.48.0", skipRegionValidation: "true" }, {}, "default_7_48_0"), []);
         assert.deepEqual(judge(aws, { region: "eu-west-1", assumeRoles: '[{"roleArn":"arn:aws:iam::222222222222:role/x"}]' }, {}, "default_7_48_0"), [
             "unknown-provider",
