@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { diffPositions, same } from "../lib/compare";
-import { COMPONENT_TYPES, STACK_OUTPUT_NAMES } from "../lib/contract";
+import { COMPONENT_TYPES, POSITION_OUTPUTS, STACK_OUTPUT_NAMES } from "../lib/contract";
 import { Position } from "../lib/position";
 import { RandomPasswordProps, StackReferenceProps, TYPES, UNKNOWN, ofType, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
@@ -44,6 +44,34 @@ function recordFindings(j: Judgement): Finding[] {
         urn: found[0].urn,
         always: true,
     }));
+}
+
+/** A value read whole (a proxy's every part), UNKNOWN when any part of it is. */
+const whole = (get: () => unknown) => read(() => JSON.parse(JSON.stringify(get() ?? null)) as unknown);
+
+/**
+ * The stack exports what the record holds: the next update reads the `position` and `knownGood`
+ * outputs as its deployed state (DEPLOYED_STATE_REFERENCE), so an export that differs from the
+ * record would make the next judgement against a position no resource had. Unknown: a preview.
+ */
+function exportFindings(j: Judgement): Finding[] {
+    const found = records(j.resources);
+    const stack = j.views.find((v) => v.type === TYPES.stack);
+    if (found.length !== 1 || !stack) return [];
+    const record = propsOf<PositionRecordOutputs>(found[0]);
+    return (["position", "knownGood"] as const).flatMap((key): Finding[] => {
+        const exported = whole(() => stack.props[POSITION_OUTPUTS[key]]);
+        const recorded = whole(() => record[key]);
+        if (exported === UNKNOWN || recorded === UNKNOWN || same(exported, recorded)) return [];
+        return [
+            {
+                code: "position-export-differs",
+                message: `the stack output ${POSITION_OUTPUTS[key]} is not the ${key} the PositionRecord holds: the next update would judge against it (export the record's, stack.ts)`,
+                urn: stack.urn,
+                always: true,
+            },
+        ];
+    });
 }
 
 /** The known-good pointer may stay, or move to the deployed position (a confirmation); never anywhere else. */
@@ -97,7 +125,7 @@ export const positionRecorded = stackPolicy<{ organization: string }>({
                 always: true,
             });
         }
-        return [...out, ...recordFindings(j), ...knownGoodFindings(j)];
+        return [...out, ...recordFindings(j), ...exportFindings(j), ...knownGoodFindings(j)];
     },
 });
 

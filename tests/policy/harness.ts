@@ -117,6 +117,10 @@ export function against(p: PlanRun, outputs: Record<string, unknown>, opts: { co
     if (record) {
         const deployedPosition = outputs.position;
         record.outputs.knownGood = opts.confirm ? deployedPosition : knownGoodAfter({ deployedPosition, deployedKnownGood: outputs.knownGood });
+        // The program exports what it records (stack.ts).
+        const stack = copy.states.find((s) => s.type === "pulumi:pulumi:Stack");
+        if (stack) stack.outputs.knownGood = structuredClone(record.outputs.knownGood);
+        copy.outputs.knownGood = structuredClone(record.outputs.knownGood);
     }
     copy.deployed = structuredClone(outputs);
     return copy;
@@ -145,11 +149,12 @@ function hasUnknown(value: unknown): boolean {
  * A deep copy of a plan whose resource states `change` may edit (a code change the config cannot
  * express). The PositionRecord then records the position of the edited resources, as the program
  * would (unknown when a value is: a preview); `{ record: false }` keeps the old record (a lie).
+ * The stack's `position` and `knownGood` outputs follow the record, as the program exports them.
  */
 export function mutated(
     plan: PlanRun,
     change: (find: (type: string, name: string) => PlannedResourceState, states: PlannedResourceState[]) => void,
-    opts: { record?: boolean } = {},
+    opts: { record?: boolean; exported?: boolean } = {},
 ): PlanRun {
     const copy = structuredClone(plan);
     const find = (type: string, name: string) => {
@@ -163,6 +168,13 @@ export function mutated(
         const others = copy.states.filter((s) => !isRecord(s) && !isReference(s));
         record.outputs.position = others.some((s) => hasUnknown(s.outputs)) ? UNKNOWN : positionOfPlan(copy);
     }
+    // The program exports what it records (stack.ts); `{ exported: false }` keeps the export as edited.
+    const stack = copy.states.find((s) => s.type === "pulumi:pulumi:Stack");
+    if (record && opts.exported !== false)
+        for (const key of ["position", "knownGood"] as const) {
+            if (stack) stack.outputs[key] = structuredClone(record.outputs[key]);
+            copy.outputs[key] = structuredClone(record.outputs[key]);
+        }
     return copy;
 }
 

@@ -138,6 +138,8 @@ function judged(base: PlanRun, proposed: Choices, deployed: Position, knownGood:
     for (const s of states) {
         if (s.type === "pulumi:pulumi:StackReference") s.outputs.outputs = { ...(s.outputs.outputs as object), position: deployed, knownGood };
         if (s.type === "payments:migration:PositionRecord") s.outputs = { ...s.outputs, position, knownGood };
+        // The program exports what it records (stack.ts).
+        if (s.type === "pulumi:pulumi:Stack") s.outputs = { ...s.outputs, position, knownGood };
     }
     return { ...base, states };
 }

@@ -109,6 +109,26 @@ describe("policy/state.ts: position-recorded", () => {
         });
     });
 
+    describe("position-export-differs: the stack exports what the record holds (the next update's baseline)", () => {
+        it("an exported position or known-good pointer other than the record's is refused; an unknown export (a preview) waits", async () => {
+            const p = await base();
+            const exporting = (key: "position" | "knownGood", value: unknown) =>
+                mutated(
+                    p,
+                    (_f, states) => {
+                        states.find((s) => s.type === "pulumi:pulumi:Stack")!.outputs[key] = value;
+                    },
+                    { exported: false },
+                );
+            const position = stateOf(p, T.record).outputs.position as Position;
+            const moved = { ...position, liveColors: { ...position.liveColors, spring: position.liveColors.spring === "blue" ? "green" : "blue" } };
+            assert.deepEqual(await codesOf(exporting("position", moved), POLICY), ["position-export-differs"]);
+            assert.deepEqual(await codesOf(exporting("knownGood", moved), POLICY), ["position-export-differs"]);
+            assert.deepEqual(await codesOf(exporting("knownGood", null), POLICY), ["position-export-differs"]);
+            assert.deepEqual(await codesOf(exporting("position", UNKNOWN), POLICY), []);
+        });
+    });
+
     describe("known-good-not-deployed: the pointer stays, or moves to the deployed position", () => {
         it("kept, or confirmed (canary.confirm: the deployed position), it passes", async () => {
             const deployed = await planOf(["canary.weight=5"]);
