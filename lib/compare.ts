@@ -9,8 +9,7 @@
  * Pure: no Pulumi runtime.
  */
 import { CUTIN_PHASES } from "./cutin";
-import { witnessPaths } from "./pathPatterns";
-import { Position, TargetLabel, entriesAt, patternsOf } from "./position";
+import { Position, TargetLabel, entriesAt, witnessPathsOf } from "./position";
 
 export type Direction = "back" | "same" | "forward";
 export type Verdict = "stay" | "toward" | "away";
@@ -136,7 +135,7 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
  * confirmed yet, and every change is forward). A mixed move is forward.
  */
 export function compare(deployed: Position, proposed: Position, knownGood: Position | null): Comparison {
-    const paths = witnessPaths(patternsOf(deployed.traffic, proposed.traffic, knownGood?.traffic ?? []));
+    const paths = witnessPathsOf(deployed.traffic, proposed.traffic, knownGood?.traffic ?? []);
     const d = coordinates(deployed, paths);
     const p = coordinates(proposed, paths);
     const k = knownGood ? coordinates(knownGood, paths) : new Map<string, Coordinate>();

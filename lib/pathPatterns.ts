@@ -94,3 +94,75 @@ export function witnessPaths(patterns: readonly string[]): string[] {
     }
     return [...out];
 }
+
+/** The positions a glob pattern can be at after `*`'s empty matches (a `*` may match nothing). */
+function closure(pattern: string, states: Iterable<number>): Set<number> {
+    const out = new Set<number>();
+    for (let i of states) {
+        out.add(i);
+        while (pattern[i] === "*") out.add(++i);
+    }
+    return out;
+}
+
+/** The positions after reading `c`: a `*` stays, a `?` or the same character moves on. */
+function step(pattern: string, states: ReadonlySet<number>, c: string): Set<number> {
+    const next: number[] = [];
+    for (const i of states) {
+        if (pattern[i] === "*") next.push(i);
+        else if (i < pattern.length && (pattern[i] === "?" || pattern[i] === c)) next.push(i + 1);
+    }
+    return closure(pattern, next);
+}
+
+/** Search bounds: paths a witness needs are short, and patterns have few states. */
+const MAX_STATES = 20_000;
+const MAX_LENGTH = 64;
+
+/**
+ * A request path (starting with `/`) that one of `include` matches and none of `exclude` does, or
+ * undefined when there is none (within the search bounds): the witness that reaches a rule behind
+ * the rules before it. Exact for ALB patterns, whatever they are: a breadth-first search over the
+ * product of the patterns' automata, where every character no pattern names behaves alike.
+ */
+export function pathOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
+    const key = JSON.stringify([include, exclude]);
+    if (!outside.has(key)) {
+        if (outside.size > 10_000) outside.clear();
+        outside.set(key, searchOutside(include, exclude));
+    }
+    return outside.get(key);
+}
+const outside = new Map<string, string | undefined>();
+
+function searchOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
+    const all = [...include, ...exclude];
+    const literals = new Set([...all.join("")].filter((c) => c !== "*" && c !== "?"));
+    const other = [..."~QZ0_"].find((c) => !literals.has(c)) ?? "\u00e9";
+    // Letters first, `/` last: the shortest witness reads like a path ("/ww", not "///").
+    const alphabet = [...new Set([FILL, other, ...[...literals].filter((c) => c !== "/"), "/"])];
+    type State = { inc: Set<number>[]; exc: Set<number>[]; path: string };
+    const read = (s: Pick<State, "inc" | "exc">, c: string): Pick<State, "inc" | "exc"> => ({
+        inc: s.inc.map((set, k) => step(include[k], set, c)),
+        exc: s.exc.map((set, k) => step(exclude[k], set, c)),
+    });
+    const keyOf = (s: Pick<State, "inc" | "exc">) => [...s.inc, ...s.exc].map((set) => [...set].sort((a, b) => a - b).join(",")).join("|");
+    const start = read({ inc: include.map((p) => closure(p, [0])), exc: exclude.map((p) => closure(p, [0])) }, "/");
+    const queue: State[] = [{ ...start, path: "/" }];
+    const seen = new Set([keyOf(start)]);
+    for (let q = 0; q < queue.length && seen.size < MAX_STATES; q++) {
+        const s = queue[q];
+        const accepted = (sets: Set<number>[], patterns: readonly string[]) => sets.some((set, k) => set.has(patterns[k].length));
+        if (accepted(s.inc, include) && !accepted(s.exc, exclude)) return s.path;
+        // Nothing left to match: no longer path helps.
+        if (s.path.length >= MAX_LENGTH || s.inc.every((set) => set.size === 0)) continue;
+        for (const c of alphabet) {
+            const next = read(s, c);
+            const key = keyOf(next);
+            if (seen.has(key)) continue;
+            seen.add(key);
+            queue.push({ ...next, path: s.path + c });
+        }
+    }
+    return undefined;
+}

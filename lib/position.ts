@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
-import { pathMatches } from "./pathPatterns";
+import { pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
@@ -289,6 +289,30 @@ export function servingColors(p: Pick<Position, "traffic">, side: Side): Set<Col
 /** Every path pattern the tables name (for witness paths). */
 export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "paths">[])[]): string[] {
     return tables.flatMap((t) => t.flatMap((e) => e.paths ?? []));
+}
+
+/**
+ * The request paths on which traffic tables are compared: every pattern's instances and the
+ * overlap of every pair (lib/pathPatterns witnessPaths), and for every entry of every table a path
+ * that reaches it past the entries before it, so that no rule, the catch-all included, can hide
+ * behind another rule that takes the other witnesses.
+ */
+export function witnessPathsOf(...tables: readonly (readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[])[]): string[] {
+    const out = new Set(witnessPaths(patternsOf(...tables)));
+    for (const table of tables) {
+        const sorted = [...table].sort((a, b) => a.priority - b.priority);
+        sorted.forEach((entry, i) => {
+            const before = sorted.slice(0, i).filter((e) => !e.partial);
+            // Behind a rule for every path nothing reaches it.
+            if (before.some((e) => e.paths === null)) return;
+            const path = pathOutside(
+                entry.paths ?? ["*"],
+                before.flatMap((e) => e.paths ?? []),
+            );
+            if (path !== undefined) out.add(path);
+        });
+    }
+    return [...out];
 }
 
 /**

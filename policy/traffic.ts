@@ -7,8 +7,7 @@
 import { COLOR_TAG, COMPONENT_TYPES, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT, RULE_ROLE_TAG } from "../lib/contract";
 import { DEFAULT_LADDER, nextRung } from "../lib/ladder";
 import { ALB_MAX_PRIORITY, ALB_MAX_STICKINESS_SECONDS, ALB_MAX_TARGET_GROUPS_PER_FORWARD, ALB_MAX_WEIGHT, ALB_MIN_PRIORITY } from "../lib/limits";
-import { witnessPaths } from "../lib/pathPatterns";
-import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, patternsOf, sameHeader, servingColors, springShare } from "../lib/position";
+import { Position, RuleRead, TrafficEntry, entriesAt, isCanaryRule, sameHeader, servingColors, springShare, witnessPathsOf } from "../lib/position";
 import { PATH_PRIORITY_MIN } from "../lib/priorities";
 import { imageDigest } from "../lib/ecr";
 import {
@@ -50,7 +49,7 @@ export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
 /** Every rise of Spring's share on a witness path, from the deployed table (a stack never deployed: 0 %). */
 export function rises(before: readonly TrafficEntry[], after: readonly TrafficEntry[]): { path: string; from: number; entry: TrafficEntry }[] {
     const out = new Map<string, { path: string; from: number; entry: TrafficEntry }>();
-    for (const path of witnessPaths(patternsOf(before, after))) {
+    for (const path of witnessPathsOf(before, after)) {
         const was = entriesAt(before, path).map(springShare);
         // A path no deployed rule served got the listener's 403: it starts from 0.
         const from = was.length > 0 ? Math.min(...was.map((x) => (Number.isFinite(x) ? x : 0))) : 0;
