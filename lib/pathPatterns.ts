@@ -126,16 +126,6 @@ const MAX_LENGTH = 64;
  * product of the patterns' automata, where every character no pattern names behaves alike.
  */
 export function pathOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
-    const key = JSON.stringify([include, exclude]);
-    if (!outside.has(key)) {
-        if (outside.size > 10_000) outside.clear();
-        outside.set(key, searchOutside(include, exclude));
-    }
-    return outside.get(key);
-}
-const outside = new Map<string, string | undefined>();
-
-function searchOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
     const all = [...include, ...exclude];
     const literals = new Set([...all.join("")].filter((c) => c !== "*" && c !== "?"));
     const other = [..."~QZ0_"].find((c) => !literals.has(c)) ?? "\u00e9";

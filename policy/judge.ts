@@ -7,22 +7,25 @@
  *   position already had, as long as the move does not make it worse.
  *
  * - Findings about the resources (their shapes, who reaches what): on a move back or the same
- *   position, every judged property of every resource is as deployed (the fingerprints are
- *   equal), so whatever such a finding names was deployed already: excused.
+ *   position, excused when the resource they name is as deployed (its fingerprint equal; a
+ *   finding that names none: every resource as deployed), so the deployed state had it already.
+ *   A move back that brings a known-good resource's settings back is judged on them.
  * - Findings about the position (stickiness, protection, capacity, the rollback-time bound):
  *   excused on a move back when the deployed position has the same finding, at least as bad.
  * - Findings about the move itself (a step that skips rungs, a phase skipped, a bake not over):
  *   judged only on a forward move; a move toward the known-good position is never refused.
  * - Findings marked `always` (the record lies, the known-good pointer names a position never
  *   deployed, an irreversible step undone, the pack's own config switched off): never excused.
+ * - A confirmation (the known-good pointer moves to the deployed position) excuses nothing: what
+ *   becomes the target of every rollback must pass every policy as it is.
  *
  * Each violation starts with its stable code in brackets: `[code] message`.
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { Comparison, compare } from "../lib/compare";
-import { DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
+import { Comparison, compare, same } from "../lib/compare";
+import { COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
 import { Position, RuleRead, positionOf, readPosition, readRules, targetLabels } from "../lib/position";
-import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
+import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, keyOf, propsOf, read } from "../lib/resources";
 
 export interface Finding {
     code: string;
@@ -52,6 +55,8 @@ export interface Judgement {
     today: string;
     /** The time the pack evaluates at (ms since the epoch): the top rung's bake counts minutes. */
     now: number;
+    /** The update moves the known-good pointer (records a known-good position other than the deployed one's). */
+    confirming: boolean;
 }
 
 /** The policy SDK's resource as a view of lib/resources (outputs, protect). */
@@ -134,9 +139,18 @@ export function judgementOf(resources: readonly PolicyResource[]): Judgement {
     const proposed = positionOf(views);
     const deployed = deployedIn(resources);
     const move = deployed.kind === "state" ? compare(deployed.position, proposed, deployed.knownGood) : undefined;
-    const judgement = { resources, views, proposed, deployed, move, today: clockToday(), now: clockNow() };
+    const confirming = deployed.kind === "state" && movesPointer(resources, deployed.knownGood);
+    const judgement = { resources, views, proposed, deployed, move, today: clockToday(), now: clockNow(), confirming };
     judged.set(resources, judgement);
     return judgement;
+}
+
+/** Whether the PositionRecord records a known-good position other than the deployed one (unknown: a preview, not yet). */
+function movesPointer(resources: readonly PolicyResource[], deployedKnownGood: Position | null): boolean {
+    const records = resources.filter((r) => r.type === COMPONENT_TYPES.positionRecord);
+    if (records.length !== 1) return false;
+    const pointer = read(() => JSON.parse(JSON.stringify((records[0].props as { knownGood?: unknown }).knownGood ?? null)) as unknown);
+    return pointer !== UNKNOWN && !same(pointer, deployedKnownGood);
 }
 
 const rules = new WeakMap<Judgement, RuleRead[]>();
@@ -179,15 +193,42 @@ function hadAlready(f: Finding, before: readonly Finding[]): boolean {
     return before.some((b) => b.code === f.code && b.subject === f.subject && (b.measure ?? 0) >= (f.measure ?? 0) - 1e-9);
 }
 
+/**
+ * The types whose settings a coordinate shapes: the edge's distributions and continuous deployment
+ * policy are what the cut-in phase makes them (lib/cutin.ts edgeShape), so a phase move back brings
+ * their settings back with the coordinate.
+ */
+const COORDINATE_SHAPED: ReadonlySet<string> = new Set([TYPES.distribution, TYPES.continuousDeploymentPolicy]);
+const typeOfKey = (key: string) => key.split("::")[0].split("$").pop() ?? key;
+
+/**
+ * Whether the deployed state had what a resource finding says: the resource it names is as
+ * deployed, and no other resource the deployed state has changes its settings (a move back that
+ * brings the known-good position's settings back is judged on them: what they say was never
+ * deployed). Resources that come and go with a coordinate (the cut-in's staging distribution) are
+ * the coordinate's.
+ */
+function asDeployed(f: Finding, j: Judgement): boolean {
+    if (j.deployed.kind !== "state") return false;
+    const before = j.deployed.position.fingerprints ?? {};
+    const after = j.proposed.fingerprints ?? {};
+    const changed = Object.keys(before).filter((key) => key in after && before[key] !== after[key]);
+    if (changed.some((key) => !COORDINATE_SHAPED.has(typeOfKey(key)))) return false;
+    const view = f.urn === undefined ? undefined : j.views.find((v) => v.urn === f.urn);
+    return !view || !(keyOf(view) in after) || keyOf(view) in before;
+}
+
 /** The findings of a policy on this evaluation that stand, after the pack's one excuse rule. */
 export function standingFindings<C extends object>(policy: PackPolicy<C>, j: Judgement, config: C): Finding[] {
     const back = movesBackOrStays(j);
+    // A confirmation excuses nothing: the position it makes the rollback target passes as it is.
+    const excusing = back && !j.confirming;
     const out: Finding[] = (policy.configProblems?.(config, j) ?? []).map((message) => ({ code: `${policy.name}-config`, message, always: true }));
-    for (const f of policy.check?.(j, config) ?? []) if (f.always || !back) out.push(f);
+    for (const f of policy.check?.(j, config) ?? []) if (f.always || !excusing || !asDeployed(f, j)) out.push(f);
     const proposed = policy.positionFindings?.(j.proposed, config, j) ?? [];
     if (proposed.length > 0) {
-        const before = back && j.deployed.kind === "state" ? (policy.positionFindings?.(j.deployed.position, config, j) ?? []) : [];
-        for (const f of proposed) if (f.always || !back || !hadAlready(f, before)) out.push(f);
+        const before = excusing && j.deployed.kind === "state" ? (policy.positionFindings?.(j.deployed.position, config, j) ?? []) : [];
+        for (const f of proposed) if (f.always || !excusing || !hadAlready(f, before)) out.push(f);
     }
     if (!back) out.push(...(policy.forward?.(j, config) ?? []));
     return out;

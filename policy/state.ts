@@ -84,6 +84,18 @@ function knownGoodFindings(j: Judgement): Finding[] {
     // Nothing to check the pointer against: deployed-unreadable refuses the update already (never excused).
     if (d.kind === "unjudgeable") return [];
     const allowed = d.kind === "state" ? [d.knownGood, d.position] : [null];
+    if (d.kind === "state" && same(pointer, d.knownGood)) return [];
+    // A confirmation moves the pointer and nothing else: confirming what an update leaves behind
+    // (a rollback that confirms the position it rolls back from) would make that the rollback target.
+    if (d.kind === "state" && same(pointer, d.position) && j.move?.direction !== "same")
+        return [
+            {
+                code: "known-good-moved-with-change",
+                message: `the known-good pointer moves to the deployed position in an update that also moves the position (${j.move?.direction ?? "unknown"}): confirm in an update of its own (npm run canary -- confirm)`,
+                urn: found[0].urn,
+                always: true,
+            },
+        ];
     if (allowed.some((p) => same(p, pointer))) return [];
     return [
         {

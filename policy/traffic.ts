@@ -46,13 +46,25 @@ export function rulesByListener(rules: readonly RuleRead[]): RuleRead[][] {
 
 // ---------------------------------------------------------------------------
 
-/** Every rise of Spring's share on a witness path, from the deployed table (a stack never deployed: 0 %). */
-export function rises(before: readonly TrafficEntry[], after: readonly TrafficEntry[]): { path: string; from: number; entry: TrafficEntry }[] {
+/** Spring's share of a path's requests in a table: the lowest entry's (a path no rule serves gets the listener's 403: 0). */
+function shareAt(table: readonly TrafficEntry[], path: string): number {
+    const was = entriesAt(table, path).map(springShare);
+    return was.length > 0 ? Math.min(...was.map((x) => (Number.isFinite(x) ? x : 0))) : 0;
+}
+
+/**
+ * Every rise of Spring's share on a witness path, from the deployed table (a stack never deployed:
+ * 0 %), or from the known-good table where that is lower: a rise counts from the last share an
+ * operator confirmed, so rungs cannot be climbed one update after another without a confirmation.
+ */
+export function rises(
+    before: readonly TrafficEntry[],
+    after: readonly TrafficEntry[],
+    knownGood?: readonly TrafficEntry[],
+): { path: string; from: number; entry: TrafficEntry }[] {
     const out = new Map<string, { path: string; from: number; entry: TrafficEntry }>();
-    for (const path of witnessPathsOf(before, after)) {
-        const was = entriesAt(before, path).map(springShare);
-        // A path no deployed rule served got the listener's 403: it starts from 0.
-        const from = was.length > 0 ? Math.min(...was.map((x) => (Number.isFinite(x) ? x : 0))) : 0;
+    for (const path of witnessPathsOf(before, after, knownGood ?? [])) {
+        const from = Math.min(shareAt(before, path), knownGood ? shareAt(knownGood, path) : Infinity);
         for (const entry of entriesAt(after, path)) {
             const now = springShare(entry);
             const key = `${entry.rule} ${from}`;
@@ -78,7 +90,7 @@ export function ladderProblems(ladder: readonly number[]): string[] {
 export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
     name: "canary-step-limit",
     description:
-        "Per request path, Spring's share moves up at most one rung of the ladder above the share deployed, whatever rule carries it (weight, path or priority); any decrease is allowed, and so is a move back toward the known-good position.",
+        "Per request path, Spring's share moves up at most one rung of the ladder above the share deployed or the known-good share, whichever is lower (a step is confirmed before the next), whatever rule carries it (weight, path or priority); any decrease is allowed, and so is a move back toward the known-good position.",
     severity: "high",
     remediationSteps: "Move one rung at a time (npm run canary -- next --stack <s>), let it bake, confirm, then take the next. Going down is always allowed.",
     configSchema: {
@@ -89,15 +101,16 @@ export const canaryStepLimit = stackPolicy<{ ladder: number[] }>({
         if (j.deployed.kind === "unjudgeable")
             return [{ code: "step-unjudgeable", message: `the step cannot be judged against the deployed traffic: ${j.deployed.reason}` }];
         const before = j.deployed.kind === "state" ? j.deployed.position.traffic : [];
+        const knownGood = j.deployed.kind === "state" ? j.deployed.knownGood?.traffic : undefined;
         const urns = new Map(rulesOf(j).map((r) => [r.name, r.view.urn]));
-        return rises(before, j.proposed.traffic).flatMap(({ path, from, entry }): Finding[] => {
+        return rises(before, j.proposed.traffic, knownGood).flatMap(({ path, from, entry }): Finding[] => {
             const now = tenth(springShare(entry));
             const limit = nextRung(from, ladder ?? DEFAULT_LADDER);
             if (Number.isFinite(now) && now <= limit + 1e-9) return [];
             return [
                 {
                     code: "step-skips-rungs",
-                    message: `rule ${entry.rule}: Spring ${from}% → ${Number.isFinite(now) ? `${now}%` : "an unreadable share"} skips rungs; the next rung up from ${from}% is ${limit}% (requests like ${path})`,
+                    message: `rule ${entry.rule}: Spring ${from}% → ${Number.isFinite(now) ? `${now}%` : "an unreadable share"} skips rungs; the next rung up from ${from}% (the lower of the deployed and the known-good share: confirm a baked step before the next, npm run canary -- confirm) is ${limit}% (requests like ${path})`,
                     urn: urns.get(entry.rule),
                 },
             ];

@@ -21,6 +21,7 @@ function judgement(deployed: Position | null, proposed: Position, knownGood: Pos
         move: deployed ? compare(deployed, proposed, knownGood) : undefined,
         today: TODAY,
         now: Date.parse(`${TODAY}T12:00:00Z`),
+        confirming: false,
     };
 }
 

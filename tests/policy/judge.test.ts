@@ -25,6 +25,7 @@ function judgement(direction: Direction | undefined): Judgement {
         move: direction === undefined ? undefined : { direction, moves: [] },
         today: "2026-11-20",
         now: Date.parse("2026-11-20T12:00:00Z"),
+        confirming: false,
     };
 }
 

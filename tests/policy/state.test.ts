@@ -164,6 +164,17 @@ describe("policy/state.ts: position-recorded", () => {
         });
     });
 
+    describe("known-good-moved-with-change: a confirmation moves the pointer and nothing else", () => {
+        it("confirming the deployed position in an update that also moves traffic is refused; alone it passes", async () => {
+            const deployed = await planOf(["canary.weight=5"]);
+            const known = await planOf([]);
+            const confirmedAlone = against(deployed, deployment(deployed, known), { confirm: true });
+            assert.deepEqual(await codesOf(confirmedAlone, POLICY), []);
+            const confirmedWhileRollingBack = against(known, deployment(deployed, known), { confirm: true });
+            assert.deepEqual(await codesOf(confirmedWhileRollingBack, POLICY), ["known-good-moved-with-change"]);
+        });
+    });
+
     describe("deployed-unreadable and deployed-foreign: only the stack's own last deployment is a baseline", () => {
         it("a missing, renamed or re-pointed reference cannot be judged against: refused, by every policy that needs it", async () => {
             const p = await update(["canary.weight=50"]);
