@@ -140,13 +140,12 @@ function placementFindings(j: Judgement): Finding[] {
             .filter(({ path, password }) => !placedWell(password, view, path));
         for (const password of new Set(misplaced.map((m) => m.password))) {
             const paths = misplaced.filter((m) => m.password === password).map((m) => m.path.join(".") || "(the value)");
+            const places = placesOf(password)
+                .map((p) => p.what)
+                .join(" and ");
             out.push({
                 code: "secret-placed",
-                message: `${view.type} ${view.name} holds the value of the generated secret ${password.name} in plain text (${paths.join(", ")}): whoever can describe the resource reads it; it goes only in ${placesOf(
-                    password,
-                )
-                    .map((p) => p.what)
-                    .join(" and ")}`,
+                message: `${view.type} ${view.name} holds the value of the generated secret ${password.name} in plain text (${paths.join(", ")}): whoever can describe the resource reads it; it goes only in ${places}`,
                 urn: view.urn,
                 always: true,
             });
@@ -244,10 +243,10 @@ function passwordFindings(j: Judgement): Finding[] {
 
 export const secretsContained = stackPolicy({
     name: "secrets-contained",
-    description: `The stack's secrets stay its own and strong: every Secret is named under <project>/<stack>/; every SecretVersion writes the result of a RandomPassword of the stack into a Secret the stack declares, one version per secret; every RandomPassword is ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters of upper and lower case letters and digits, without specials.`,
+    description: `The stack's secrets stay its own and strong: every Secret is named under <project>/<stack>/; every SecretVersion writes the result of a RandomPassword of the stack into a Secret the stack declares, one version per secret; every RandomPassword is ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters of upper and lower case letters and digits, without specials; a generated secret's value appears nowhere but where the program puts it (its header conditions, the origin's custom header for origin-verify, its Secrets Manager version for the QA token).`,
     severity: "critical",
     remediationSteps:
-        "Keep the secrets as stack.ts generateSecrets declares them: RandomPassword { length: 48, special: false } and one SecretVersion of the stack's own Secret holding its result. A new secret gets its own Secret and SecretVersion.",
+        "Keep the secrets as stack.ts generateSecrets declares them: RandomPassword { length: 48, special: false } and one SecretVersion of the stack's own Secret holding its result. A new secret gets its own Secret and SecretVersion. Never copy a secret's value into a tag, description, dashboard, environment variable or setting: hand it over by its Secrets Manager secret (task definition `secrets[].valueFrom`).",
     check: (j) => [...nameFindings(j), ...versionFindings(j), ...passwordFindings(j), ...placementFindings(j)],
 });
 
