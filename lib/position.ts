@@ -371,14 +371,17 @@ const numberOrNull = (v: unknown) => (typeof v === "number" && Number.isFinite(v
 /**
  * The task definition an ECS service runs: the stack's task definition its `taskDefinition` names
  * (by ARN); while that ARN is unknown (a preview that registers a new revision), its own color's,
- * the one this update registers. A task definition from outside the stack: null.
+ * but only while that one's ARN is unknown too: the revision this update registers. An unknown
+ * reference while its own color's task definition is known and unchanged points at another one
+ * being registered (the other color's, re-registered: red team C 6.1), so it cannot be read. A
+ * task definition from outside the stack, or one that cannot be read: null (fails closed).
  */
 export function serviceTaskDefinition(views: readonly ResourceView[], service: ResourceView): ResourceView | null {
     const arn = read(() => propsOf<EcsServiceProps>(service).taskDefinition);
     const definitions = ofType(views, TYPES.taskDefinition);
     if (arn === UNKNOWN) {
         const own = definitions.filter((td) => tagsOf(td)[COLOR_TAG] === tagsOf(service)[COLOR_TAG]);
-        return own.length === 1 ? own[0] : null;
+        return own.length === 1 && read(() => propsOf<TaskDefinitionProps>(own[0]).arn) === UNKNOWN ? own[0] : null;
     }
     return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
 }

@@ -340,7 +340,8 @@ export const cutinOldOriginRetained = stackPolicy<BakeConfig>({
         const out: Finding[] = [];
         const d = j.deployed.kind === "state" ? j.deployed.position : undefined;
         const date = j.proposed.dates.cutinDate;
-        if (date && date !== ((d && sameEdge(j) ? d.dates.cutinDate : null) ?? null)) {
+        const deployedEdge = d && sameEdge(j) ? d : undefined;
+        if (date && date !== (deployedEdge?.dates.cutinDate ?? null)) {
             const day = notToday("cutin.cutinDate", date, j.today);
             if (day) out.push({ code: "cutin-date-not-today", message: day });
             if (j.proposed.edge.phase !== "promoted")
@@ -348,6 +349,13 @@ export const cutinOldOriginRetained = stackPolicy<BakeConfig>({
                     code: "cutin-date-early",
                     message: `cutin.cutinDate ${date} is recorded at phase ${j.proposed.edge.phase}: record it in the update that moves to promoted`,
                 });
+        } else if (date && deployedEdge && deployedEdge.edge.phase !== "promoted" && j.proposed.edge.phase === "promoted" && date !== j.today) {
+            // The bake counts one continuous stay promoted: a rollback below promoted may keep the date (judged on
+            // forward moves only), the next promotion records today's (red team C class 10).
+            out.push({
+                code: "cutin-date-stale",
+                message: `cutin.cutinDate ${date} was recorded before the deployed cut-in went back to phase ${deployedEdge.edge.phase}: this promotion restarts the bake, record today's (${j.today})`,
+            });
         }
         if (!d || d.edge.oldOrigin === null) return out;
         const bake = () =>

@@ -55,10 +55,27 @@ export function removalBlocked(j: Judgement, config: BakeConfig): string | undef
     return held >= bakeDays ? undefined : `the cutover of ${d.dates.cutoverDate} has held ${Math.max(held, 0)} of ${bakeDays} bake days`;
 }
 
+/**
+ * The cutover date is today's, recorded once 100 % is deployed; and the bake it starts counts one
+ * continuous stay at 100 %: a move forward to 100 % from a deployed position below it (after a
+ * rollback, which may keep the date: it is judged on forward moves only) restarts the bake, so it
+ * may not carry the date recorded before (red team C 10.1: five days at 100 % would pass for
+ * fourteen, and Beanstalk's TerminateEnvironment is final).
+ */
 function cutoverFindings(j: Judgement): Finding[] {
     const cutover = j.proposed.dates.cutoverDate;
     const before = j.deployed.kind === "state" ? j.deployed.position.dates.cutoverDate : null;
-    if (!cutover || cutover === before || j.deployed.kind === "new") return [];
+    if (!cutover || j.deployed.kind === "new") return [];
+    if (cutover === before) {
+        return j.deployed.kind === "state" && !allSpring(j.deployed.position) && allSpring(j.proposed)
+            ? [
+                  {
+                      code: "cutover-stale",
+                      message: `migration.cutoverDate ${cutover} was recorded before the deployed position went below Spring 100 %: this return to 100 % restarts the bake; drop the date in this update and record today's in an update of its own once 100 % is deployed`,
+                  },
+              ]
+            : [];
+    }
     const out: Finding[] = [];
     if (j.deployed.kind !== "state" || !allSpring(j.deployed.position)) {
         out.push({

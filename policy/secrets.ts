@@ -32,9 +32,26 @@
  *     special set contains both (`!@#$%&*()-_=+[]{}<>:?`, @pulumi/random 4.21 RandomPassword
  *     `special`): a value with `*` would accept more than itself. Upper, lower and digits
  *     stay on: switching a class off shrinks the alphabet the length floor was counted with.
+ * - A generated secret's value appears only where the program puts it (`secret-placed`, always:
+ *   a copy in plain text is readable until the resource is gone, whatever the move): its own
+ *   RandomPassword's `result`, the ALB header conditions that compare it
+ *   (`ListenerRule` `conditions[].httpHeader.values[]`), and per secret one more place: an
+ *   origin-verify slot in what CloudFront sends (`Distribution` `origins[].customHeaders[].value`),
+ *   the QA token and any other generated secret in its Secrets Manager version (`SecretVersion`
+ *   `secretString`, where testers read it). Anywhere else (tags, descriptions, a dashboard's body,
+ *   a container's environment, a Beanstalk setting, an alarm's description, a component's
+ *   outputs) it is in plain text for whoever can describe the resource: "Do not store ...
+ *   confidential or sensitive information in tags" (Tagging AWS Resources, "Tagging best
+ *   practices"); task definition environment variables are "readable by all users and roles
+ *   that are allowed the DescribeTaskDefinition action" (ECS Developer Guide, "Pass an individual
+ *   environment variable to an Amazon ECS container"); descriptions, dashboard bodies and Beanstalk
+ *   environment properties come back from the services' Describe and Get calls (ReadOnlyAccess).
+ *   The stack's outputs are outputs-accounted's (`output-secret`, policy/state.ts); the deployed-state
+ *   reference's outputs are what the last deployment exported, read, not placed.
  *
- * Findings about the resources: excused on a move back (policy/judge.ts).
+ * Findings about the resources: excused on a move back (policy/judge.ts), but for `secret-placed`.
  */
+import { ORIGIN_VERIFY_PASSWORDS } from "../lib/contract";
 import { RandomPasswordProps, ResourceView, SecretProps, SecretVersionProps, TYPES, UNKNOWN, ofType, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, stackOf, stackPolicy } from "./judge";
 
@@ -44,6 +61,98 @@ export const PASSWORD_MAX_LENGTH = 128;
 const CLASSES = ["upper", "lower", "numeric", "number"] as const;
 
 const strings = (...xs: unknown[]): string[] => xs.filter((x): x is string => typeof x === "string" && x !== "");
+
+/** A secret the stack generates: a RandomPassword's known result. */
+export interface GeneratedSecret {
+    password: ResourceView;
+    value: string;
+}
+
+/** The stack's generated secrets whose values are known (a preview may not know a new one yet). */
+export function generatedSecrets(views: readonly ResourceView[]): GeneratedSecret[] {
+    return ofType(views, TYPES.randomPassword).flatMap((password) => {
+        const value = read(() => propsOf<RandomPasswordProps>(password).result);
+        return typeof value === "string" && value.length > 0 ? [{ password, value }] : [];
+    });
+}
+
+/** Where a secret occurs in a value: the keys from the value's root (list indexes as numbers). */
+export type SecretPath = readonly (string | number)[];
+
+/** Each place in `value`, at any depth, where a string holds one of `secrets` (whole or inside it); unknown parts are skipped. */
+export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): { path: SecretPath; secret: string }[] {
+    if (value === UNKNOWN || value === null || value === undefined) return [];
+    if (typeof value === "string") return secrets.filter((s) => value.includes(s)).map((secret) => ({ path: at, secret }));
+    if (typeof value !== "object") return [];
+    // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
+    const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
+    return keys.flatMap((k) =>
+        secretsIn(
+            read(() => (value as Record<string | number, unknown>)[k]),
+            secrets,
+            [...at, k],
+        ),
+    );
+}
+
+/** Whether `value`, at any depth, holds one of `secrets`. */
+export const holdsSecret = (value: unknown, secrets: readonly string[]): boolean => secretsIn(value, secrets).length > 0;
+
+/** A place a secret may be: a resource type and a path in its props (`*`: any list index). */
+interface Place {
+    type: string;
+    path: readonly (string | number)[];
+    what: string;
+}
+const HEADER_CONDITION: Place = {
+    type: TYPES.listenerRule,
+    path: ["conditions", "*", "httpHeader", "values", "*"],
+    what: "a listener rule's header condition",
+};
+const ORIGIN_HEADER: Place = {
+    type: TYPES.distribution,
+    path: ["origins", "*", "customHeaders", "*", "value"],
+    what: "a distribution origin's custom header",
+};
+const SECRET_STRING: Place = { type: TYPES.secretVersion, path: ["secretString"], what: "its Secrets Manager secret version" };
+const ORIGIN_VERIFY = new Set<string>(Object.values(ORIGIN_VERIFY_PASSWORDS));
+
+/** Where the program puts a secret (stack.ts generateSecrets, components/routedAlb.ts, components/edgeDistribution.ts). */
+const placesOf = (password: ResourceView): readonly Place[] =>
+    ORIGIN_VERIFY.has(password.name) ? [HEADER_CONDITION, ORIGIN_HEADER] : [HEADER_CONDITION, SECRET_STRING];
+
+const isAt = (place: Place, view: ResourceView, path: SecretPath) =>
+    place.type === view.type && place.path.length === path.length && place.path.every((k, i) => k === path[i] || (k === "*" && typeof path[i] === "number"));
+
+/** Whether `password`'s value may be at `path` of `view`: its own result, or one of the places the program puts it. */
+const placedWell = (password: ResourceView, view: ResourceView, path: SecretPath) =>
+    (view === password && path.length === 1 && path[0] === "result") || placesOf(password).some((place) => isAt(place, view, path));
+
+/** Types whose props are no place this update writes a value to: the stack's outputs (outputs-accounted) and the deployed state it reads. */
+const NOT_PLACES = new Set<string>([TYPES.stack, TYPES.stackReference]);
+
+function placementFindings(j: Judgement): Finding[] {
+    const ownerOf = new Map(generatedSecrets(j.views).map((s) => [s.value, s.password]));
+    const out: Finding[] = [];
+    for (const view of j.views.filter((v) => !NOT_PLACES.has(v.type))) {
+        const misplaced = secretsIn(view.props, [...ownerOf.keys()])
+            .map(({ path, secret }) => ({ path, password: ownerOf.get(secret)! }))
+            .filter(({ path, password }) => !placedWell(password, view, path));
+        for (const password of new Set(misplaced.map((m) => m.password))) {
+            const paths = misplaced.filter((m) => m.password === password).map((m) => m.path.join(".") || "(the value)");
+            const places = placesOf(password)
+                .map((p) => p.what)
+                .join(" and ");
+            out.push({
+                code: "secret-placed",
+                message: `${view.type} ${view.name} holds the value of the generated secret ${password.name} in plain text (${paths.join(", ")}): whoever can describe the resource reads it; it goes only in ${places}`,
+                urn: view.urn,
+                always: true,
+            });
+        }
+    }
+    return out;
+}
 
 /** The names a SecretVersion's secretId may use for a Secret: its id, ARN and name. */
 function secretNames(view: ResourceView): string[] {
@@ -134,11 +243,11 @@ function passwordFindings(j: Judgement): Finding[] {
 
 export const secretsContained = stackPolicy({
     name: "secrets-contained",
-    description: `The stack's secrets stay its own and strong: every Secret is named under <project>/<stack>/; every SecretVersion writes the result of a RandomPassword of the stack into a Secret the stack declares, one version per secret; every RandomPassword is ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters of upper and lower case letters and digits, without specials.`,
+    description: `The stack's secrets stay its own and strong: every Secret is named under <project>/<stack>/; every SecretVersion writes the result of a RandomPassword of the stack into a Secret the stack declares, one version per secret; every RandomPassword is ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters of upper and lower case letters and digits, without specials; a generated secret's value appears nowhere but where the program puts it (its header conditions, the origin's custom header for origin-verify, its Secrets Manager version for the QA token).`,
     severity: "critical",
     remediationSteps:
-        "Keep the secrets as stack.ts generateSecrets declares them: RandomPassword { length: 48, special: false } and one SecretVersion of the stack's own Secret holding its result. A new secret gets its own Secret and SecretVersion.",
-    check: (j) => [...nameFindings(j), ...versionFindings(j), ...passwordFindings(j)],
+        "Keep the secrets as stack.ts generateSecrets declares them: RandomPassword { length: 48, special: false } and one SecretVersion of the stack's own Secret holding its result. A new secret gets its own Secret and SecretVersion. Never copy a secret's value into a tag, description, dashboard, environment variable or setting: hand it over by its Secrets Manager secret (task definition `secrets[].valueFrom`).",
+    check: (j) => [...nameFindings(j), ...versionFindings(j), ...passwordFindings(j), ...placementFindings(j)],
 });
 
 export const secretPolicies = [secretsContained];

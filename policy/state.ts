@@ -8,8 +8,9 @@ import type { PolicyResource } from "@pulumi/policy";
 import { diffPositions, same } from "../lib/compare";
 import { COMPONENT_TYPES, POSITION_OUTPUTS, STACK_OUTPUT_NAMES } from "../lib/contract";
 import { Position } from "../lib/position";
-import { RandomPasswordProps, StackReferenceProps, TYPES, UNKNOWN, ofType, propsOf, read } from "../lib/resources";
+import { StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
+import { generatedSecrets, holdsSecret } from "./secrets";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
@@ -141,29 +142,12 @@ export const positionRecorded = stackPolicy<{ organization: string }>({
     },
 });
 
-/** Whether `value`, at any depth, holds one of `secrets` (a whole string or inside one); unknown parts are skipped. */
-function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
-    if (value === UNKNOWN || value === null || value === undefined) return false;
-    if (typeof value === "string") return secrets.some((s) => value.includes(s));
-    if (typeof value !== "object") return false;
-    // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
-    const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
-    return keys.some((k) =>
-        holdsSecret(
-            read(() => (value as Record<string | number, unknown>)[k]),
-            secrets,
-        ),
-    );
-}
-
 /** The stack's outputs: only the ones the program exports (lib/contract.ts), none holding a generated secret. */
 function outputFindings(j: Judgement): Finding[] {
     const stack = j.views.find((v) => v.type === TYPES.stack);
     if (!stack) return [];
     const listed = new Set<string>(STACK_OUTPUT_NAMES);
-    const secrets = ofType(j.views, TYPES.randomPassword)
-        .map((pw) => read(() => propsOf<RandomPasswordProps>(pw).result))
-        .filter((v): v is string => typeof v === "string" && v.length > 0);
+    const secrets = generatedSecrets(j.views).map((s) => s.value);
     const out: Finding[] = [];
     // A first preview may not know the outputs yet: judged once they are.
     const names = read(() => Object.keys(stack.props));

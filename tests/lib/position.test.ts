@@ -1,8 +1,17 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { diffPositions } from "../../lib/compare";
-import { POSITION_VERSION, Position, UNKNOWN_FINGERPRINT, knownGoodAfter, positionDigest, positionOf, readPosition } from "../../lib/position";
-import { ResourceView } from "../../lib/resources";
+import {
+    POSITION_VERSION,
+    Position,
+    UNKNOWN_FINGERPRINT,
+    knownGoodAfter,
+    positionDigest,
+    positionOf,
+    readPosition,
+    serviceTaskDefinition,
+} from "../../lib/position";
+import { ResourceView, UNKNOWN } from "../../lib/resources";
 import { PlanRun } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
 import { plan } from "../planCache";
@@ -117,6 +126,30 @@ describe("lib/position (one position, computed from the resources)", () => {
         });
         const p = positionOf(copy.map((x) => ({ type: x.type, name: x.name, urn: x.urn, props: x === svc ? props : x.outputs, protect: x.options.protect })));
         assert.equal(p.fingerprints["payments:migration:FargateService$aws:ecs/service:Service::spring-blue"], UNKNOWN_FINGERPRINT);
+    });
+
+    it("a service whose task definition is unknown (a preview) runs its own color's only while that one is being registered too", async () => {
+        const run = await plan("production");
+        /** The views with the blue service's taskDefinition unknown, and these task definitions' ARNs unknown (re-registered). */
+        const preview = (registered: string[]) =>
+            views(run).map((v) => {
+                const unknownArn = v.type === "aws:ecs/taskDefinition:TaskDefinition" && registered.includes(v.name);
+                const unknownRef = v.type === "aws:ecs/service:Service" && v.name === "spring-blue";
+                return unknownArn || unknownRef ? { ...v, props: { ...v.props, ...(unknownArn ? { arn: UNKNOWN } : { taskDefinition: UNKNOWN }) } } : v;
+            });
+        const blueOf = (vs: ResourceView[]) =>
+            serviceTaskDefinition(
+                vs,
+                vs.find((v) => v.type === "aws:ecs/service:Service" && v.name === "spring-blue")!,
+            );
+        // A new revision of blue's own task definition: blue runs it.
+        const ownNew = preview(["spring-blue-task"]);
+        assert.equal(blueOf(ownNew)?.name, "spring-blue-task");
+        assert.equal(positionOf(ownNew).runs.spring.blue, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
+        // Blue's own is known and unchanged, so the unknown reference names another one (green's, re-registered: red team C 6.1): unreadable.
+        const elsewhere = preview(["spring-green-task"]);
+        assert.equal(blueOf(elsewhere), null);
+        assert.equal(positionOf(elsewhere).runs.spring.blue, null);
     });
 
     it("reads a position back, and says which part it cannot judge", async () => {

@@ -175,6 +175,17 @@ describe("policy/cutin.ts", () => {
             assert.deepEqual(await codesOf(await step(promotedOn("2999-01-01"), promotedOn(TODAY)), POLICY, on), ["cutin-date-not-today"]);
         });
 
+        it("a promotion after a rollback restarts the bake: the date the rollback kept is refused (cutin-date-stale), today's passes", async () => {
+            const OLD = "cutin.cutinDate=2026-01-01";
+            // The rollback keeps the date (every cut-in rollback passes, above); the next promotion may not.
+            const rolledBack = [...cut("detached", 15), OLD];
+            assert.deepEqual(await codes(await step(rolledBack, promotedOn("2026-01-01"), rolledBack), on), {});
+            assert.deepEqual(await codesOf(await step(promotedOn("2026-01-01"), rolledBack), POLICY, on), ["cutin-date-stale"]);
+            assert.deepEqual(await codes(await step(promotedOn(TODAY), rolledBack), on), {});
+            // Re-promoted the same day: the kept date is today's (what `canary -- cutin promote` leaves as it is).
+            assert.deepEqual(await codes(await step(promotedOn(TODAY), [...cut("detached", 15), `cutin.cutinDate=${TODAY}`]), on), {});
+        });
+
         it("the old origin rewritten instead of retired is refused before the bake; after it another old environment may be named", async () => {
             const OTHER = "payments-production-green.eu-west-1.elasticbeanstalk.com";
             const rewrite = (cname: string) => [`cutin.oldPair.green.cname=${cname}`, `cutin.distribution.args.origins[0].domainName=${cname}`];

@@ -56,6 +56,19 @@ describe("policy/rollback.ts", () => {
             ]);
         });
 
+        it("a bake counts one stay at 100 %: the dip below 100 % may keep the date, the return to 100 % may not (cutover-stale)", async () => {
+            const DIP = ["canary.weight=100", "canary.routes[0].weight=75"];
+            const kept = cutover("2026-12-01");
+            // The rollback below 100 % keeps the date (a move toward the known-good position).
+            assert.deepEqual(await codes(await update([...DIP, ...kept], { from: [...AT_100, ...kept], knownGood: DIP }), { today: "2026-12-03" }), {});
+            // Back at 100 % under the date recorded before the dip: refused; without it, passes (today's is recorded once 100 % is deployed).
+            const back = { from: [...DIP, ...kept], knownGood: [...DIP, ...kept] };
+            assert.deepEqual(await codesOf(await update([...AT_100, ...kept], back), POLICY, { today: "2026-12-10" }), ["cutover-stale"]);
+            assert.deepEqual(await codesOf(await update(AT_100, back), POLICY, { today: "2026-12-10" }), []);
+            // Staying at 100 % keeps it, as every update after the cutover does.
+            assert.deepEqual(await codes(await update([...AT_100, ...kept], { from: [...AT_100, ...kept] }), { today: "2026-12-10" }), {});
+        });
+
         it("the legacy target groups dropped from a canary forward (at weight 0) is refused while the pair may not go", async () => {
             const p = await update([]);
             const dropped = mutated(p, (find) => {

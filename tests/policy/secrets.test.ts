@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
-import { T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
+import { CUTIN, T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
 
 const POLICY = "secrets-contained";
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -65,7 +65,8 @@ describe("policy secrets-contained (policy/secrets.ts)", () => {
                 setProp(second, "secretString", prop(find(T.password, "origin-verify"), "result"));
                 states.push(second);
             },
-            ["secret-version-doubled"],
+            // The origin-verify value in a secret version is also a copy where the program never puts it.
+            ["secret-placed", "secret-version-doubled"],
         ],
         [
             "a secret value written in code",
@@ -106,6 +107,45 @@ describe("policy secrets-contained (policy/secrets.ts)", () => {
             assert.deepEqual(await codes(mutated(await step(), change)), expected);
         });
     }
+
+    describe("secret-placed: a generated secret only where the program puts it", () => {
+        const value = (find: Find, name: string) => String(prop(find(T.password, name), "result"));
+        const tag =
+            (type: string, name: string, secret: string): Change =>
+            (find) =>
+                setProp(find(type, name), "tags", { ...prop<Record<string, string>>(find(type, name), "tags"), debug: `token ${value(find, secret)}` });
+
+        it("passes every place the program puts them: header conditions, the origin's custom header, the QA token's version (production, and the cut-in's staging distribution)", async () => {
+            assert.deepEqual(await codes(await step()), []);
+            const at = { dir: CUTIN };
+            assert.deepEqual(await codesOf(await update(["cutin.phase=staged"], { at }), POLICY, { at }), []);
+        });
+
+        const misplaced: [string, Change][] = [
+            ["the QA token in the ALB's tags", tag(T.lb, "alb", "qa-token")],
+            ["the origin-verify secret in a log group's tags", tag(T.logs, "spring-blue-logs", "origin-verify")],
+            [
+                "the QA token sent by CloudFront as an origin custom header (a place for the origin-verify secret only)",
+                (find) => setProp(find(T.dist, "edge"), "origins.0.customHeaders.0.value", value(find, "qa-token")),
+            ],
+            [
+                "the second origin-verify slot in a RandomPassword's keepers",
+                (find) => setProp(find(T.password, "qa-token"), "keepers", { seed: value(find, "origin-verify-b") }),
+            ],
+        ];
+        for (const [what, change] of misplaced) {
+            it(`refuses ${what}: secret-placed`, async () => {
+                assert.deepEqual(await codes(mutated(await step(), change)), ["secret-placed"]);
+            });
+        }
+
+        it("refuses a copy the deployed state already had, on a move that changes nothing (never excused), and passes the move that takes it out", async () => {
+            const base = await planOf([]);
+            const leaked = mutated(base, tag(T.lb, "alb", "qa-token"));
+            assert.deepEqual(await codes(against(leaked, deployment(leaked))), ["secret-placed"]);
+            assert.deepEqual(await codes(against(base, deployment(leaked, base))), []);
+        });
+    });
 
     it("does not refuse a change that leaves a deployed short password as it is (the move is the same)", async () => {
         const base = await planOf([]);
