@@ -463,10 +463,13 @@ function ingressJudge(j: Judgement, config: OriginLockedConfig): IngressJudge {
 function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: ReturnType<typeof albGroupsOf>): Finding[] {
     const judge = ingressJudge(j, config);
     const out: Finding[] = [];
+    // Whether some rule admits CloudFront (and only CloudFront): without one the ALB answers nobody.
+    let admitted = false;
     for (const sg of alb.groups) {
         for (const rule of propsOf<SecurityGroupProps>(sg).ingress ?? []) {
             const problem = judge(rule, alb.internal.has(sg.urn));
             if (problem) out.push({ code: "alb-ingress", message: `ALB security group ${sg.name} admits ${problem}`, urn: sg.urn });
+            else admitted = true;
         }
     }
     const byId = new Map(alb.groups.flatMap((g) => (idOf(g) ? [[idOf(g)!, g] as const] : [])));
@@ -477,7 +480,15 @@ function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: Retur
         if (!group) continue;
         const problem = judge(propsOf<IngressRuleProps>(r), alb.internal.has(group.urn));
         if (problem) out.push({ code: "alb-ingress", message: `ingress rule ${r.name} opens the ALB security group to ${problem}`, urn: r.urn });
+        else admitted = true;
     }
+    // A security group denies what no rule allows (VPC User Guide, "Security group rules"): the ALB, and every payment, is then unreachable.
+    if (alb.groups.length > 0 && !admitted)
+        out.push({
+            code: "alb-unreachable",
+            message: `no ingress rule of the ALB's security groups (${alb.groups.map((g) => g.name).join(", ")}) admits CloudFront on 443: every request would time out at the origin`,
+            urn: alb.groups[0].urn,
+        });
     return out;
 }
 

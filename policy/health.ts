@@ -269,7 +269,8 @@ function alarmsOn(alarms: readonly AlarmRead[], t: { side: string; color: string
 function coverageFindings(alarms: readonly AlarmRead[], position: Position): Finding[] {
     return requiredTargets(position).flatMap((t) => {
         const kinds = new Set(alarmsOn(alarms, t).map((a) => a.kind));
-        const missing = (["5xx-rate", "latency"] as const).filter((k) => !kinds.has(k));
+        // The unhealthy-hosts alarm is the one that sees a hung task (the ALB answers 502/504 itself, which neither the targets' 5xx rate nor their latency counts).
+        const missing = (["5xx-rate", "latency", "unhealthy-hosts"] as const).filter((k) => !kinds.has(k));
         return missing.length === 0
             ? []
             : [{ code: "alarm-uncovered", message: `${t.label} has no ${missing.join(" and no ")} alarm on its target group: its failures would go unheard` }];

@@ -212,7 +212,8 @@ function asDeployed(f: Finding, j: Judgement): boolean {
     if (j.deployed.kind !== "state") return false;
     const before = j.deployed.position.fingerprints ?? {};
     const after = j.proposed.fingerprints ?? {};
-    const changed = Object.keys(before).filter((key) => key in after && before[key] !== after[key]);
+    // Changed, removed or added: the deployed state did not have it that way.
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key]);
     if (changed.some((key) => !COORDINATE_SHAPED.has(typeOfKey(key)))) return false;
     const view = f.urn === undefined ? undefined : j.views.find((v) => v.urn === f.urn);
     return !view || !(keyOf(view) in after) || keyOf(view) in before;

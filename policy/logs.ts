@@ -186,10 +186,39 @@ function bucketPolicyFindings(j: Judgement, buckets: readonly BucketRead[], targ
     });
 }
 
+/**
+ * Each bucket the ALB logs to lets ELB's log delivery write (ELB User Guide, "Enable access logs
+ * for your Application Load Balancer": the bucket policy must grant it s3:PutObject). Without the
+ * grant, logs stop without an error on the ALB: the record of every payment request is gone.
+ */
+function deliveryFindings(j: Judgement, buckets: readonly BucketRead[], targets: readonly LogTarget[]): Finding[] {
+    const policies = ofType(j.views, TYPES.bucketPolicy).map((view) => ({ view, p: propsOf<BucketPolicyProps>(view) }));
+    return targets.flatMap((t): Finding[] => {
+        const bucket = buckets.find((b) => b.names.includes(t.bucket));
+        if (!bucket) return [];
+        const grants = policies.filter(({ p }) => bucket.names.includes(String(read(() => p.bucket))));
+        if (grants.some(({ p }) => read(() => p.policy) === UNKNOWN)) return [];
+        // An Allow statement is there (what it allows, and to whom, is bucketPolicyFindings').
+        const granted = grants.some(({ p }) => {
+            const statements = readPolicyDocument(read(() => p.policy));
+            return typeof statements === "string" || statements.some((s) => s.effect === "Allow");
+        });
+        return granted
+            ? []
+            : [
+                  {
+                      code: "log-bucket-no-delivery",
+                      message: `bucket ${bucket.view.name} takes the ALB's access logs but no bucket policy lets ELB's log delivery write: the logs would stop`,
+                      urn: bucket.view.urn,
+                  },
+              ];
+    });
+}
+
 export const logBucketPrivate = stackPolicy({
     name: "log-bucket-private",
     description:
-        "The ALB's access-log bucket is private: every bucket has a public access block with all four settings on; its bucket policy allows only s3:PutObject by ELB's log delivery (the Region's ELB account or logdelivery.elasticloadbalancing.amazonaws.com) under the stack's prefix; the ALB logs only to a bucket the stack declares.",
+        "The ALB's access-log bucket is private and takes the logs: every bucket has a public access block with all four settings on; its bucket policy allows ELB's log delivery to write (log-bucket-no-delivery) and only s3:PutObject by it (the Region's ELB account or logdelivery.elasticloadbalancing.amazonaws.com) under the stack's prefix; the ALB logs only to a bucket the stack declares.",
     severity: "high",
     remediationSteps:
         "Keep the log bucket as components/routedAlb.ts declares it (alb.accessLogs.bucket and prefix in stack config); readers get access through IAM in their own account, never through the bucket policy.",
@@ -208,7 +237,7 @@ export const logBucketPrivate = stackPolicy({
                 code: "log-bucket-undeclared",
                 message: `the ALB writes its access logs to ${t.bucket}, a bucket the stack does not declare`,
             }));
-        return [...undeclared, ...publicAccessFindings(j, buckets), ...bucketPolicyFindings(j, buckets, targets)];
+        return [...undeclared, ...publicAccessFindings(j, buckets), ...bucketPolicyFindings(j, buckets, targets), ...deliveryFindings(j, buckets, targets)];
     },
 });
 
