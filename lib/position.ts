@@ -101,7 +101,11 @@ export interface Position {
     liveColors: { spring: Color | null; legacy: Color | null };
     legacyPresent: boolean;
     edge: EdgePosition;
-    /** Spring: each color's image; Beanstalk: each color's version label (null: unknown). */
+    /**
+     * What each color runs (null: unknown): Spring "[settings <digest>] <image>" (every container's
+     * definition, the app image named), Beanstalk its version label, "[environment <digest>] <label>"
+     * with environment properties (runsOf; releaseOf reads the image or label back).
+     */
     runs: { spring: PerColor<string | null>; legacy: PerColor<string | null> | null };
     /** Spring: desired tasks; Beanstalk: MinSize (Beanstalk's default 1 when unset). */
     capacity: { spring: PerColor<number | null>; legacy: PerColor<number | null> | null };
@@ -321,19 +325,6 @@ function byColor<T>(views: readonly ResourceView[], type: string, value: (v: Res
     return out;
 }
 
-/** The app container's image (lib/contract's container name), from the task definition's JSON. */
-function imageOf(v: ResourceView): string | null {
-    const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
-    if (typeof json !== "string") return null;
-    try {
-        const containers = JSON.parse(json) as { name?: string; image?: string; essential?: boolean }[];
-        const images = containers.filter((c) => c.essential !== false).map((c) => c.image);
-        return images.length === 1 && typeof images[0] === "string" ? images[0] : null;
-    } catch {
-        return null;
-    }
-}
-
 export function beanstalkSetting(v: ResourceView, namespace: string, name: string): string | undefined {
     const settings = read(() => propsOf<BeanstalkEnvironmentProps>(v).settings);
     if (settings === UNKNOWN || !settings) return undefined;
@@ -359,24 +350,114 @@ export function serviceTaskDefinition(views: readonly ResourceView[], service: R
     return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
 }
 
-/** What a color's service runs: the image of the task definition it names (not the one its tag claims). */
-function springRuns(views: readonly ResourceView[]): PerColor<string | null> {
-    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+/**
+ * What a color runs is its release and the settings it runs with: any change to a task
+ * definition registers a new revision that ECS rolls the service onto ("Updating an Amazon ECS
+ * service", ECS Developer Guide), and a change to a Beanstalk environment property restarts the
+ * application on every instance ("Environment properties and other software settings", Elastic
+ * Beanstalk Developer Guide). So `runs` is "[settings <digest>] <image>" (Spring: every
+ * container's definition, sidecars included, but the app container's image, which the value
+ * names) and "<label>" or "[environment <digest>] <label>" (Beanstalk: the
+ * aws:elasticbeanstalk:application:environment properties, when there are any). The image stays
+ * the value's end, so a pinned image still reads as pinned (lib/ecr.ts imageDigest); releaseOf
+ * strips the digest.
+ */
+const SETTINGS_PREFIX = /^\[(?:settings|environment) [0-9a-f]{12}\] /;
+
+/** The image (Spring) or version label (Beanstalk) a `runs` value names, without its settings digest. */
+export function releaseOf(runs: string | null | undefined): string | null {
+    return typeof runs === "string" ? runs.replace(SETTINGS_PREFIX, "") : null;
+}
+
+/** A short digest of settings (canonical: keys sorted, generated secrets named); null when some part is unknown. */
+function settingsDigest(value: unknown, secrets: ReadonlyMap<string, string>): string | null {
+    const c = canonical(value, secrets);
+    if (c === UNKNOWN) return null;
+    return createHash("sha256")
+        .update(JSON.stringify(c ?? null))
+        .digest("hex")
+        .slice(0, 12);
+}
+
+/**
+ * The program derives Tomcat's keep-alive from the ALB's idle timeout, which both colors share:
+ * connection-timeouts-ordered (policy/network.ts) judges its value against the ALB's, and holding
+ * it to one color at a time would leave the ALB's idle timeout no way to change. Its presence
+ * stays in `runs`, its value is the ALB's.
+ */
+const ALB_DERIVED_VARIABLES: ReadonlySet<string> = new Set(["SERVER_TOMCAT_KEEPALIVETIMEOUT"]);
+
+type NamedEntry = { name?: unknown; value?: unknown };
+const byName = (entries: unknown): unknown =>
+    Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => String(a?.name).localeCompare(String(b?.name))) : entries;
+
+/** A container as `runs` reads it: variables and secrets by name (ECS keeps no order), the ALB-derived values out. */
+function containerSettings(c: Record<string, unknown>, withImage: boolean): Record<string, unknown> {
+    const environment = byName(c.environment);
+    const out: Record<string, unknown> = {
+        ...c,
+        environment: Array.isArray(environment)
+            ? (environment as NamedEntry[]).map((e) => (ALB_DERIVED_VARIABLES.has(String(e?.name)) ? { name: e.name, value: "(alb.idleTimeoutSeconds)" } : e))
+            : environment,
+        secrets: byName(c.secrets),
+    };
+    if (!withImage) delete out.image;
+    return out;
+}
+
+/** What a task definition runs: "[settings <digest>] <app image>"; null when it cannot be read (one essential container). */
+function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): string | null {
+    const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
+    if (typeof json !== "string") return null;
+    let containers: Record<string, unknown>[];
+    try {
+        containers = JSON.parse(json) as Record<string, unknown>[];
+    } catch {
+        return null;
+    }
+    if (!Array.isArray(containers) || !containers.every((c) => !!c && typeof c === "object")) return null;
+    const essential = containers.filter((c) => c.essential !== false);
+    if (essential.length !== 1 || typeof essential[0].image !== "string") return null;
+    const digest = settingsDigest(
+        containers.map((c) => containerSettings(c, c !== essential[0])),
+        secrets,
+    );
+    return digest === null ? null : `[settings ${digest}] ${essential[0].image}`;
+}
+
+/** Beanstalk's namespace for the environment properties the application reads. */
+const APP_ENVIRONMENT = "aws:elasticbeanstalk:application:environment";
+
+/** What a Beanstalk environment runs: its version label, with its environment properties' digest when it has any. */
+function legacyRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): string | null {
+    const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
+    const settings = read(() => propsOf<BeanstalkEnvironmentProps>(v).settings);
+    if (typeof label !== "string" || settings === UNKNOWN) return null;
+    const properties = itemsOf(settings).filter(
+        (s) => s === UNKNOWN || String(read(() => (s as { namespace?: unknown }).namespace)).toLowerCase() === APP_ENVIRONMENT,
+    );
+    if (properties.length === 0) return label;
+    if (properties.some((s) => s === UNKNOWN)) return null;
+    const named = properties.map((s) => ({ name: (s as { name?: unknown }).name, value: (s as { value?: unknown }).value }));
+    const digest = settingsDigest(byName(named), secrets);
+    return digest === null ? null : `[environment ${digest}] ${label}`;
+}
+
+/** What a color's service runs: the release of the task definition it names (not the one its tag claims). */
+function springRuns(views: readonly ResourceView[], secrets: ReadonlyMap<string, string>): PerColor<string | null> {
+    const release = (td: ResourceView) => springRelease(td, secrets);
+    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, release) ?? { blue: null, green: null };
     return (
         byColor(views, TYPES.ecsService, (service) => {
             const td = serviceTaskDefinition(views, service);
-            return td ? imageOf(td) : null;
+            return td ? release(td) : null;
         }) ?? { blue: null, green: null }
     );
 }
 
 function runsOf(views: readonly ResourceView[]): Position["runs"] {
-    const spring = springRuns(views);
-    const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => {
-        const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
-        return typeof label === "string" ? label : null;
-    });
-    return { spring, legacy };
+    const secrets = secretNames(views);
+    return { spring: springRuns(views, secrets), legacy: byColor(views, TYPES.beanstalkEnvironment, (v) => legacyRelease(v, secrets)) };
 }
 
 function capacityOf(views: readonly ResourceView[]): Position["capacity"] {
