@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { diffPositions } from "../../lib/compare";
-import { POSITION_VERSION, Position, UNKNOWN_FINGERPRINT, knownGoodAfter, positionDigest, positionOf, readPosition } from "../../lib/position";
+import { POSITION_VERSION, Position, UNKNOWN_FINGERPRINT, knownGoodAfter, positionDigest, positionOf, readPosition, releaseOf } from "../../lib/position";
 import { ResourceView } from "../../lib/resources";
 import { PlanRun } from "../../tools/plan/run";
 import { FIXTURES } from "../helpers";
@@ -26,7 +26,8 @@ describe("lib/position (one position, computed from the resources)", () => {
             ],
         );
         assert.deepEqual(p.liveColors, { spring: "blue", legacy: "green" });
-        assert.equal(p.runs.spring.blue, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
+        assert.match(String(p.runs.spring.blue), /^\[settings [0-9a-f]{12}\] 111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.4\.0$/);
+        assert.equal(releaseOf(p.runs.spring.blue), "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
         assert.deepEqual(p.runs.legacy, { blue: "rails-2026.11.1", green: "rails-2026.11.2" });
         assert.deepEqual(p.capacity, { spring: { blue: 3, green: 2 }, legacy: { blue: 3, green: 3 } });
         assert.ok(Object.values(p.protect).every(Boolean) && Object.keys(p.protect).length === 9, JSON.stringify(p.protect));
@@ -117,6 +118,87 @@ describe("lib/position (one position, computed from the resources)", () => {
         });
         const p = positionOf(copy.map((x) => ({ type: x.type, name: x.name, urn: x.urn, props: x === svc ? props : x.outputs, protect: x.options.protect })));
         assert.equal(p.fingerprints["payments:migration:FargateService$aws:ecs/service:Service::spring-blue"], UNKNOWN_FINGERPRINT);
+    });
+
+    describe("runs: what a color runs is its release and every setting it runs with (red team C class 8)", () => {
+        const IMAGE = `111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api@sha256:${"a".repeat(64)}`;
+        type Container = Record<string, unknown> & { environment?: { name: string; value: string }[] };
+        const app = (): Container => ({
+            name: "app",
+            image: IMAGE,
+            essential: true,
+            environment: [
+                { name: "FEATURE_X", value: "on" },
+                { name: "SERVER_PORT", value: "8080" },
+                { name: "SERVER_TOMCAT_KEEPALIVETIMEOUT", value: "75s" },
+            ],
+            secrets: [{ name: "DB_URL", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/db" }],
+        });
+        const td = (containers: unknown): ResourceView => ({
+            type: "aws:ecs/taskDefinition:TaskDefinition",
+            name: "spring-blue-task",
+            urn: "urn:td",
+            props: { containerDefinitions: typeof containers === "string" ? containers : JSON.stringify(containers), tags: { "payments:color": "blue" } },
+            protect: false,
+        });
+        const blue = (containers: unknown) => positionOf([td(containers)]).runs.spring.blue;
+        const base = blue([app()]);
+
+        it("names the app image last (a pinned image still reads as pinned) and changes with any container setting, sidecars included", () => {
+            assert.equal(releaseOf(base), IMAGE);
+            assert.ok(String(base).endsWith(IMAGE));
+            const edits: [string, (c: Container[]) => void][] = [
+                ["a variable", (c) => c[0].environment!.push({ name: "SPRING_PROFILES_ACTIVE", value: "sandbox" })],
+                ["a variable's value", (c) => (c[0].environment![0].value = "off")],
+                ["a secret's source", (c) => (c[0].secrets = [{ name: "DB_URL", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/other" }])],
+                ["the command", (c) => (c[0].command = ["java", "-jar", "/app.jar"])],
+                ["a sidecar", (c) => c.push({ name: "log-router", image: "fluent-bit:2.32.0", essential: false })],
+                ["the app image", (c) => (c[0].image = `${IMAGE.slice(0, -1)}b`)],
+            ];
+            for (const [what, edit] of edits) {
+                const containers = [app()];
+                edit(containers);
+                assert.notEqual(blue(containers), base, what);
+            }
+            const sidecar = (image: string) => blue([app(), { name: "log-router", image, essential: false }]);
+            assert.notEqual(sidecar("fluent-bit:2.32.0"), sidecar("netshoot:latest"), "a sidecar's image");
+        });
+
+        it("does not change with the order of variables or secrets, nor with the keep-alive the program derives from the ALB", () => {
+            const reordered = app();
+            reordered.environment!.reverse();
+            assert.equal(blue([reordered]), base);
+            const keepalive = app();
+            keepalive.environment![2].value = "45s";
+            assert.equal(blue([keepalive]), base);
+            const without = app();
+            without.environment!.splice(2, 1);
+            assert.notEqual(blue([without]), base, "its presence still counts");
+        });
+
+        it("cannot be read from definitions that are not JSON or have no single essential container", () => {
+            assert.equal(blue("not json"), null);
+            assert.equal(blue([app(), { ...app(), name: "second" }]), null);
+        });
+
+        it("Beanstalk: the version label alone without environment properties; the properties' digest with them, and nothing else", () => {
+            const env = (settings: { namespace: string; name: string; value: string }[]): ResourceView => ({
+                type: "aws:elasticbeanstalk/environment:Environment",
+                name: "legacy-green",
+                urn: "urn:env",
+                props: { version: "rails-2026.11.2", settings, tags: { "payments:color": "green" } },
+                protect: false,
+            });
+            const green = (settings: { namespace: string; name: string; value: string }[]) => positionOf([env(settings)]).runs.legacy?.green;
+            const asg = { namespace: "aws:autoscaling:asg", name: "MinSize", value: "3" };
+            const prop = (name: string, value: string) => ({ namespace: "aws:elasticbeanstalk:application:environment", name, value });
+            assert.equal(green([asg]), "rails-2026.11.2");
+            const staging = green([asg, prop("RAILS_ENV", "staging")]);
+            assert.match(String(staging), /^\[environment [0-9a-f]{12}\] rails-2026\.11\.2$/);
+            assert.equal(releaseOf(staging), "rails-2026.11.2");
+            assert.notEqual(green([asg, prop("RAILS_ENV", "production")]), staging);
+            assert.equal(green([prop("RAILS_ENV", "staging"), { ...asg, value: "5" }]), staging, "capacity is its own coordinate");
+        });
     });
 
     it("reads a position back, and says which part it cannot judge", async () => {
