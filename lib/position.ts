@@ -380,24 +380,31 @@ function settingsDigest(value: unknown, secrets: ReadonlyMap<string, string>): s
 }
 
 /**
- * The program derives Tomcat's keep-alive from the ALB's idle timeout, which both colors share:
- * connection-timeouts-ordered (policy/network.ts) judges its value against the ALB's, and holding
- * it to one color at a time would leave the ALB's idle timeout no way to change. Its presence
- * stays in `runs`, its value is the ALB's.
+ * Variables whose value another rule ties to something `runs` or a shared resource holds, so that
+ * `runs` keeps their presence but not their value. SERVER_PORT must be the container's port
+ * mapping (task-port-mismatch, policy/network.ts), which `runs` reads. Tomcat's keep-alive is
+ * derived from the ALB's idle timeout, which both colors share: connection-timeouts-ordered judges
+ * it against the ALB's, and holding it to one color at a time would leave the ALB's idle timeout
+ * no way to change.
  */
-const ALB_DERIVED_VARIABLES: ReadonlySet<string> = new Set(["SERVER_TOMCAT_KEEPALIVETIMEOUT"]);
+const TIED_VARIABLES: Readonly<Record<string, string>> = {
+    SERVER_PORT: "(the port mapping)",
+    SERVER_TOMCAT_KEEPALIVETIMEOUT: "(above alb.idleTimeoutSeconds)",
+};
 
 type NamedEntry = { name?: unknown; value?: unknown };
 const byName = (entries: unknown): unknown =>
     Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => String(a?.name).localeCompare(String(b?.name))) : entries;
 
-/** A container as `runs` reads it: variables and secrets by name (ECS keeps no order), the ALB-derived values out. */
+/** A container as `runs` reads it: variables and secrets by name (ECS keeps no order), the tied values out. */
 function containerSettings(c: Record<string, unknown>, withImage: boolean): Record<string, unknown> {
     const environment = byName(c.environment);
     const out: Record<string, unknown> = {
         ...c,
         environment: Array.isArray(environment)
-            ? (environment as NamedEntry[]).map((e) => (ALB_DERIVED_VARIABLES.has(String(e?.name)) ? { name: e.name, value: "(alb.idleTimeoutSeconds)" } : e))
+            ? (environment as NamedEntry[]).map((e) =>
+                  Object.hasOwn(TIED_VARIABLES, String(e?.name)) ? { name: e.name, value: TIED_VARIABLES[String(e?.name)] } : e,
+              )
             : environment,
         secrets: byName(c.secrets),
     };

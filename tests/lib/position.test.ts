@@ -164,13 +164,22 @@ describe("lib/position (one position, computed from the resources)", () => {
             assert.notEqual(sidecar("fluent-bit:2.32.0"), sidecar("netshoot:latest"), "a sidecar's image");
         });
 
-        it("does not change with the order of variables or secrets, nor with the keep-alive the program derives from the ALB", () => {
+        it("does not change with the order of variables or secrets, nor with the values other rules tie to the port mapping and the ALB", () => {
             const reordered = app();
             reordered.environment!.reverse();
             assert.equal(blue([reordered]), base);
             const keepalive = app();
             keepalive.environment![2].value = "45s";
             assert.equal(blue([keepalive]), base);
+            const port = app();
+            port.environment![1].value = "9090";
+            assert.equal(blue([port]), base, "SERVER_PORT must be the port mapping (task-port-mismatch)");
+            const mapped = app();
+            mapped.portMappings = [{ containerPort: 9090, protocol: "tcp" }];
+            assert.notEqual(blue([mapped]), base, "the port mapping counts");
+            const named = app();
+            named.environment!.push({ name: "toString", value: "x" });
+            assert.notEqual(blue([named]), base);
             const without = app();
             without.environment!.splice(2, 1);
             assert.notEqual(blue([without]), base, "its presence still counts");
