@@ -102,8 +102,8 @@ export interface Position {
     legacyPresent: boolean;
     edge: EdgePosition;
     /**
-     * What each color runs (null: unknown): Spring "[settings <digest>] <image>" (every container's
-     * definition, the app image named), Beanstalk its version label, "[environment <digest>] <label>"
+     * What each color runs (null: unknown): Spring "[settings <digest>] <image>" (what every
+     * container runs and is given, the app image named), Beanstalk its version label, "[environment <digest>] <label>"
      * with environment properties (runsOf; releaseOf reads the image or label back).
      */
     runs: { spring: PerColor<string | null>; legacy: PerColor<string | null> | null };
@@ -355,9 +355,9 @@ export function serviceTaskDefinition(views: readonly ResourceView[], service: R
  * definition registers a new revision that ECS rolls the service onto ("Updating an Amazon ECS
  * service", ECS Developer Guide), and a change to a Beanstalk environment property restarts the
  * application on every instance ("Environment properties and other software settings", Elastic
- * Beanstalk Developer Guide). So `runs` is "[settings <digest>] <image>" (Spring: every
- * container's definition, sidecars included, but the app container's image, which the value
- * names) and "<label>" or "[environment <digest>] <label>" (Beanstalk: the
+ * Beanstalk Developer Guide). So `runs` is "[settings <digest>] <image>" (Spring: what
+ * every container runs and is given, sidecars included, the app container's image named in the
+ * value: containerSettings) and "<label>" or "[environment <digest>] <label>" (Beanstalk: the
  * aws:elasticbeanstalk:application:environment properties, when there are any). The image stays
  * the value's end, so a pinned image still reads as pinned (lib/ecr.ts imageDigest); releaseOf
  * strips the digest.
@@ -396,20 +396,32 @@ type NamedEntry = { name?: unknown; value?: unknown };
 const byName = (entries: unknown): unknown =>
     Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => String(a?.name).localeCompare(String(b?.name))) : entries;
 
-/** A container as `runs` reads it: variables and secrets by name (ECS keeps no order), the tied values out. */
+/**
+ * A container as `runs` reads it: what the process is and what it is given (image, command, entry
+ * point, variables, secrets, ports), never how ECS hosts it. The log group (a physical name, the
+ * color's own by construction: an offline plan cannot know it), the stop timeout and what AWS adds
+ * when it returns the definition (`cpu: 0`, `hostPort`, empty lists: the provider stores
+ * DescribeTaskDefinition's form) stay out; task-definition-contained judges those and the
+ * fingerprint holds them. Variables and secrets by name: ECS keeps no order.
+ */
 function containerSettings(c: Record<string, unknown>, withImage: boolean): Record<string, unknown> {
     const environment = byName(c.environment);
-    const out: Record<string, unknown> = {
-        ...c,
+    const ports = Array.isArray(c.portMappings) ? (c.portMappings as Record<string, unknown>[]) : [];
+    return {
+        name: c.name,
+        ...(withImage ? { image: c.image } : {}),
+        essential: c.essential !== false,
+        command: c.command,
+        entryPoint: c.entryPoint,
+        environmentFiles: c.environmentFiles,
         environment: Array.isArray(environment)
             ? (environment as NamedEntry[]).map((e) =>
                   Object.hasOwn(TIED_VARIABLES, String(e?.name)) ? { name: e.name, value: TIED_VARIABLES[String(e?.name)] } : e,
               )
             : environment,
         secrets: byName(c.secrets),
+        portMappings: ports.map((m) => ({ containerPort: m?.containerPort, protocol: m?.protocol ?? "tcp" })),
     };
-    if (!withImage) delete out.image;
-    return out;
 }
 
 /** What a task definition runs: "[settings <digest>] <app image>"; null when it cannot be read (one essential container). */
@@ -425,10 +437,7 @@ function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): s
     if (!Array.isArray(containers) || !containers.every((c) => !!c && typeof c === "object")) return null;
     const essential = containers.filter((c) => c.essential !== false);
     if (essential.length !== 1 || typeof essential[0].image !== "string") return null;
-    const digest = settingsDigest(
-        containers.map((c) => containerSettings(c, c !== essential[0])),
-        secrets,
-    );
+    const digest = settingsDigest(byName(containers.map((c) => containerSettings(c, c !== essential[0]))), secrets);
     return digest === null ? null : `[settings ${digest}] ${essential[0].image}`;
 }
 

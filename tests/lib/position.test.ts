@@ -185,6 +185,23 @@ describe("lib/position (one position, computed from the resources)", () => {
             assert.notEqual(blue([without]), base, "its presence still counts");
         });
 
+        it("is what an offline plan and AWS's stored form of the same definition agree on: no log group name, no defaults AWS adds", () => {
+            const logged = (group: string): Container => ({
+                ...app(),
+                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": group, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "blue" } },
+                portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+            });
+            const planned = blue([logged("spring-blue-logs-c014279")]);
+            const stored = {
+                ...logged("spring-blue-logs-9a8b7c6"),
+                cpu: 0,
+                mountPoints: [],
+                volumesFrom: [],
+                portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }],
+            };
+            assert.equal(blue([stored]), planned);
+        });
+
         it("cannot be read from definitions that are not JSON or have no single essential container", () => {
             assert.equal(blue("not json"), null);
             assert.equal(blue([app(), { ...app(), name: "second" }]), null);
