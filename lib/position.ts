@@ -369,12 +369,34 @@ export function releaseOf(runs: string | null | undefined): string | null {
     return typeof runs === "string" ? runs.replace(SETTINGS_PREFIX, "") : null;
 }
 
-/** A short digest of settings (canonical: keys sorted, generated secrets named); null when some part is unknown. */
-function settingsDigest(value: unknown, secrets: ReadonlyMap<string, string>): string | null {
-    const c = canonical(value, secrets);
-    if (c === UNKNOWN) return null;
+/** By code point, never by locale. */
+const codePoints = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Settings as text: object keys sorted by code point (never by locale: the program and the pack
+ * must agree wherever they run), lists in their order, empty lists and missing values alike (AWS
+ * drops empty lists from a stored task definition), generated secrets by name. Not `canonical`:
+ * it sorts lists of plain values and parses JSON text, and the order of a command's arguments
+ * or of a JSON variable's lists is part of what runs.
+ */
+function settingsText(v: unknown, secrets: ReadonlyMap<string, string>): string | undefined {
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+    if (Array.isArray(v)) return `[${v.map((x) => settingsText(x, secrets) ?? "null").join(",")}]`;
+    if (typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const fields = Object.keys(o)
+            .sort(codePoints)
+            .map((k) => [k, settingsText(o[k], secrets)] as const)
+            .filter(([, text]) => text !== undefined);
+        return `{${fields.map(([k, text]) => `${JSON.stringify(k)}:${text}`).join(",")}}`;
+    }
+    return JSON.stringify(typeof v === "string" ? (secrets.get(v) ?? v) : v);
+}
+
+/** A short digest of settings that hold no unknown value. */
+function settingsDigest(value: unknown, secrets: ReadonlyMap<string, string>): string {
     return createHash("sha256")
-        .update(JSON.stringify(c ?? null))
+        .update(settingsText(value, secrets) ?? "null")
         .digest("hex")
         .slice(0, 12);
 }
@@ -394,7 +416,7 @@ const TIED_VARIABLES: Readonly<Record<string, string>> = {
 
 type NamedEntry = { name?: unknown; value?: unknown };
 const byName = (entries: unknown): unknown =>
-    Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => String(a?.name).localeCompare(String(b?.name))) : entries;
+    Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => codePoints(String(a?.name), String(b?.name))) : entries;
 
 /**
  * A container as `runs` reads it: what the process is and what it is given (image, command, entry
@@ -424,7 +446,7 @@ function containerSettings(c: Record<string, unknown>, withImage: boolean): Reco
     };
 }
 
-/** What a task definition runs: "[settings <digest>] <app image>"; null when it cannot be read (one essential container). */
+/** What a task definition runs: "[settings <digest>] <app image>"; null when it cannot be read (unknown, or not one essential container). */
 function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): string | null {
     const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
     if (typeof json !== "string") return null;
@@ -437,8 +459,7 @@ function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): s
     if (!Array.isArray(containers) || !containers.every((c) => !!c && typeof c === "object")) return null;
     const essential = containers.filter((c) => c.essential !== false);
     if (essential.length !== 1 || typeof essential[0].image !== "string") return null;
-    const digest = settingsDigest(byName(containers.map((c) => containerSettings(c, c !== essential[0]))), secrets);
-    return digest === null ? null : `[settings ${digest}] ${essential[0].image}`;
+    return `[settings ${settingsDigest(byName(containers.map((c) => containerSettings(c, c !== essential[0]))), secrets)}] ${essential[0].image}`;
 }
 
 /** Beanstalk's namespace for the environment properties the application reads. */
@@ -453,10 +474,12 @@ function legacyRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): s
         (s) => s === UNKNOWN || String(read(() => (s as { namespace?: unknown }).namespace)).toLowerCase() === APP_ENVIRONMENT,
     );
     if (properties.length === 0) return label;
-    if (properties.some((s) => s === UNKNOWN)) return null;
-    const named = properties.map((s) => ({ name: (s as { name?: unknown }).name, value: (s as { value?: unknown }).value }));
-    const digest = settingsDigest(byName(named), secrets);
-    return digest === null ? null : `[environment ${digest}] ${label}`;
+    const named = properties.map((s) =>
+        s === UNKNOWN ? UNKNOWN : { name: read(() => (s as { name?: unknown }).name), value: read(() => (s as { value?: unknown }).value) },
+    );
+    // A property not known yet (a preview): what the color will run cannot be read.
+    if (named.some((p) => p === UNKNOWN || p.name === UNKNOWN || p.value === UNKNOWN)) return null;
+    return `[environment ${settingsDigest(byName(named), secrets)}] ${label}`;
 }
 
 /** What a color's service runs: the release of the task definition it names (not the one its tag claims). */

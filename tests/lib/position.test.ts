@@ -152,6 +152,7 @@ describe("lib/position (one position, computed from the resources)", () => {
                 ["a variable's value", (c) => (c[0].environment![0].value = "off")],
                 ["a secret's source", (c) => (c[0].secrets = [{ name: "DB_URL", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/other" }])],
                 ["the command", (c) => (c[0].command = ["java", "-jar", "/app.jar"])],
+                ["the entry point", (c) => (c[0].entryPoint = ["sh", "-c"])],
                 ["a sidecar", (c) => c.push({ name: "log-router", image: "fluent-bit:2.32.0", essential: false })],
                 ["the app image", (c) => (c[0].image = `${IMAGE.slice(0, -1)}b`)],
             ];
@@ -160,6 +161,10 @@ describe("lib/position (one position, computed from the resources)", () => {
                 edit(containers);
                 assert.notEqual(blue(containers), base, what);
             }
+            const command = (args: string[]) => blue([{ ...app(), command: args }]);
+            assert.notEqual(command(["-Dspring.profiles.active=a", "-jar"]), command(["-jar", "-Dspring.profiles.active=a"]), "arguments in order");
+            const json = (text: string) => blue([{ ...app(), environment: [{ name: "SPRING_APPLICATION_JSON", value: text }] }]);
+            assert.notEqual(json('{"hosts":["a","b"]}'), json('{"hosts":["b","a"]}'), "a JSON variable is its text");
             const sidecar = (image: string) => blue([app(), { name: "log-router", image, essential: false }]);
             assert.notEqual(sidecar("fluent-bit:2.32.0"), sidecar("netshoot:latest"), "a sidecar's image");
         });
