@@ -1,6 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SpringConfig, containerPortOf } from "../lib/config";
+import { SpringConfig, containerPortOf, springEnvironmentOf, springSecretsOf } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG } from "../lib/contract";
 import { containerSecrets, secretReadStatements } from "../lib/containerSecrets";
 import { ecrRepositoryArn } from "../lib/ecr";
@@ -195,7 +195,7 @@ function colorSecurityGroup(ctx: ColorContext): aws.ec2.SecurityGroup {
 }
 
 /**
- * Execution role (pull this image, write this log group, fetch exactly spring.secrets) and the
+ * Execution role (pull this image, write this log group, fetch exactly this color's secrets) and the
  * application's own role (no permissions yet). The secrets are the execution role's alone: the
  * application reads them from its environment, never from Secrets Manager or SSM itself.
  */
@@ -226,7 +226,7 @@ function colorRoles(ctx: ColorContext, logGroup: aws.cloudwatch.LogGroup) {
                                   },
                               ]
                             : []),
-                        ...secretReadStatements(spring.secrets, spring.secretsKmsKeyArns),
+                        ...secretReadStatements(springSecretsOf(spring, ctx.color), spring.secretsKmsKeyArns),
                     ],
                 }),
             ),
@@ -252,10 +252,13 @@ function colorTaskDefinition(
     },
 ): aws.ecs.TaskDefinition {
     const { spring, albIdleTimeoutSeconds } = ctx.args;
+    // The color's own settings over the shared ones: a change staged on the idle color alone
+    // registers a revision of its task definition only (lib/position.ts: what a color runs).
+    const secrets = springSecretsOf(spring, ctx.color);
     // PROGRAM_ENVIRONMENT_NAMES (lib/containerSecrets.ts) lists these names: config may not reuse them for secrets.
     // The program's settings last: config may not name them (lib/config.ts refuses it), and they win if it did.
     const environment = {
-        ...spring.environment,
+        ...springEnvironmentOf(spring, ctx.color),
         SERVER_PORT: String(ctx.port),
         // Tomcat must keep idle connections longer than the ALB does, or the ALB reuses a
         // connection Tomcat just closed and the client sees a 502.
@@ -281,7 +284,7 @@ function colorTaskDefinition(
                     portMappings: [{ containerPort: ctx.port, protocol: "tcp" }],
                     environment: Object.entries(environment).map(([k, v]) => ({ name: k, value: v })),
                     // Fetched at task start by the execution role: the task definition holds only the ARNs.
-                    ...(Object.keys(spring.secrets).length > 0 ? { secrets: containerSecrets(spring.secrets) } : {}),
+                    ...(Object.keys(secrets).length > 0 ? { secrets: containerSecrets(secrets) } : {}),
                     logConfiguration: {
                         logDriver: "awslogs",
                         options: { "awslogs-group": deps.logGroup.name, "awslogs-region": deps.region, "awslogs-stream-prefix": ctx.color },

@@ -2,7 +2,7 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedComponent } from "./recorded";
 import { legacyInstances } from "../lib/capacity";
-import { LegacyConfig } from "../lib/config";
+import { LegacyConfig, legacyEnvironmentOf } from "../lib/config";
 import { COMPONENT_TYPES, COLOR_TAG, LEGACY_TARGET_GROUP_SOURCES, LEGACY_TARGET_GROUP_SOURCE_OUTPUT } from "../lib/contract";
 import { COLORS, Color } from "../lib/weights";
 
@@ -250,5 +250,10 @@ export function beanstalkSettings(color: Color, args: LegacyBeanstalkPairArgs): 
         s("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled", "true"),
         s("aws:elasticbeanstalk:managedactions", "PreferredStartTime", legacy.platformUpdates.windows[color]),
         s("aws:elasticbeanstalk:managedactions:platformupdate", "UpdateLevel", legacy.platformUpdates.updateLevel),
+        // The Rails app's environment properties, this color's own over the shared ones: a change
+        // restarts the application on every instance of the environment (Elastic Beanstalk
+        // Developer Guide, "Environment properties and other software settings"), so one staged
+        // on the idle color alone leaves the serving one as it was (lib/position.ts: what a color runs).
+        ...Object.entries(legacyEnvironmentOf(legacy, color)).map(([name, value]) => s("aws:elasticbeanstalk:application:environment", name, value)),
     ];
 }

@@ -181,11 +181,45 @@ const canary = obj({
     confirm: str("expected the 12-hex-digit digest of the deployed position, as `npm run canary -- confirm` writes it", /^[0-9a-f]{12}$/).optional(),
 });
 
+/**
+ * Plain (non-secret) environment variables: names as a shell and ECS take them, values strings.
+ * `pulumi config set --path spring.environment.X 20` stores a number (and true/false a boolean):
+ * taken as the strings an environment variable holds, as the CLI's user meant.
+ */
+const environmentMap = () =>
+    z
+        .record(
+            z.string().regex(ENVIRONMENT_NAME),
+            z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()),
+            {
+                error: "expected a map of environment variable names to string values",
+            },
+        )
+        .default({});
+
+/**
+ * Secret container settings: environment variable name → the ARN of a Secrets Manager secret
+ * or an SSM parameter. ECS fetches each value at task start with the execution role, which
+ * may read exactly these ARNs (lib/containerSecrets.ts); the task definition holds only the ARN.
+ */
+const secretMap = () =>
+    z
+        .record(z.string().regex(ENVIRONMENT_NAME), str(SECRET_REFERENCE_ALLOWED, isSecretReference), {
+            error: "expected a map of environment variable names to Secrets Manager secret or SSM parameter ARNs",
+        })
+        .default({});
+
 const legacyColor = obj({
     /** Beanstalk application version label deployed to this color. */
     versionLabel: str("expected a Beanstalk application version label (non-empty string)"),
     minInstances: int(0, 100).optional(),
     maxInstances: int(1, 100).optional(),
+    /**
+     * Environment properties of this color only, over legacy.environment: how a change reaches
+     * one color at a time (set it on the idle color, flip, then move it to legacy.environment).
+     * @default none
+     */
+    environment: environmentMap(),
 });
 
 const DEPLOYMENT_POLICIES = ["Immutable", "RollingWithAdditionalBatch", "Rolling"] as const;
@@ -231,6 +265,14 @@ const legacy = obj({
     liveColor: color(),
     blue: legacyColor,
     green: legacyColor,
+    /**
+     * Environment properties of both colors (aws:elasticbeanstalk:application:environment): plain
+     * text in the environment's configuration (DescribeConfigurationSettings returns them), so a
+     * `secure:` value is refused. A change restarts the application on every instance of both
+     * colors: release-to-idle refuses it while a color serves; stage it in legacy.<color>.environment.
+     * @default none
+     */
+    environment: environmentMap(),
     instanceType: str("expected an EC2 instance type such as t3.small", /^[a-z0-9]+\.[a-z0-9]+$/).default("t3.small"),
     minInstances: int(1, 100).default(2),
     maxInstances: int(1, 100).default(4),
@@ -272,6 +314,14 @@ const springColor = obj({
      * replace live resources").
      */
     containerPort: int(1, 65535).optional(),
+    /**
+     * Environment variables of this color only, over spring.environment (a name in both takes this
+     * value): how a change reaches one color at a time (set it on the idle color, flip, then move
+     * it to spring.environment). @default none
+     */
+    environment: environmentMap(),
+    /** Secrets of this color only, over spring.secrets (same form). @default none */
+    secrets: secretMap(),
 });
 
 const spring = obj({
@@ -292,32 +342,18 @@ const spring = obj({
         LOG_RETENTION_DAYS.includes(n),
     ).default(30),
     /**
-     * Plain (non-secret) environment variables for the container: they are plain text in the task
-     * definition (ecs:DescribeTaskDefinition returns them), so a `secure:` value here is refused;
-     * secrets go in spring.secrets.
+     * Plain (non-secret) environment variables for the container of both colors: they are plain
+     * text in the task definition (ecs:DescribeTaskDefinition returns them), so a `secure:` value
+     * here is refused; secrets go in spring.secrets. A change registers a new task definition
+     * revision for both colors, the serving one included: release-to-idle refuses it while a color
+     * serves; stage it in spring.<color>.environment.
      */
-    // `pulumi config set --path spring.environment.X 20` stores a number (and true/false a
-    // boolean): taken as the strings an environment variable holds, as the CLI's user meant.
-    environment: z
-        .record(
-            z.string().regex(ENVIRONMENT_NAME),
-            z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string()),
-            {
-                error: "expected a map of environment variable names to string values",
-            },
-        )
-        .default({}),
+    environment: environmentMap(),
     /**
-     * Secret container settings: environment variable name → the ARN of a Secrets Manager secret
-     * or an SSM parameter. ECS fetches each value at task start with the execution role, which
-     * may read exactly these ARNs (lib/containerSecrets.ts); the task definition holds only the ARN.
+     * Secret container settings of both colors (see secretMap; per color: spring.<color>.secrets).
      * @default none
      */
-    secrets: z
-        .record(z.string().regex(ENVIRONMENT_NAME), str(SECRET_REFERENCE_ALLOWED, isSecretReference), {
-            error: "expected a map of environment variable names to Secrets Manager secret or SSM parameter ARNs",
-        })
-        .default({}),
+    secrets: secretMap(),
     /**
      * Customer managed KMS keys that encrypt spring.secrets: the execution role may decrypt with
      * them only through Secrets Manager or SSM.
@@ -710,10 +746,12 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
         issue(["spring", c.spring.liveColor, "desiredCount"], "expected at least 1: the live color receives canary traffic");
     }
 
-    springSettingIssues(c, issue, (path, message) => {
+    const secureIssue: Issue = (path, message) => {
         issues++;
         ctx.addIssue({ code: "custom", path, message, params: { secure: true } });
-    });
+    };
+    springSettingIssues(c, issue, secureIssue);
+    if (c.legacy) legacySettingIssues(c.legacy, issue, secureIssue);
     if (!c.alb.internal && "vpcId" in c.network && !c.network.publicSubnetIds) {
         issue(
             ["network", "publicSubnetIds"],
@@ -812,26 +850,49 @@ const stackConfig = obj(stackConfigShape).superRefine((c, ctx) => {
 type Issue = (path: (string | number)[], message: string) => void;
 
 /**
- * The container's settings: no secure value among the plain ones, secrets under names of their
- * own, and images pinned by digest where that is required.
+ * The container's settings, for each color (the shared ones with the color's own over them): no
+ * secure value among the plain ones, no name the program sets, secrets under names of their own,
+ * and images pinned by digest where that is required.
  */
 function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollbackTargets: boolean }, issue: Issue, secureIssue: Issue): void {
     const { spring: s } = c;
     const program: readonly string[] = PROGRAM_ENVIRONMENT_NAMES;
-    for (const [name, value] of Object.entries(s.environment)) {
-        // The program's own settings hold AWS facts (the port the target group checks, a keep-alive
-        // longer than the ALB's idle timeout, draining on SIGTERM): config never overrides them.
-        if (program.includes(name)) issue(["spring", "environment", name], `expected a name other than ${program.join(", ")}: the program sets those itself`);
-        else if (value === SECRET_PLACEHOLDER) {
-            secureIssue(
-                ["spring", "environment", name],
-                `a container environment variable is plain text in the task definition (ecs:DescribeTaskDefinition returns it): put the secret in Secrets Manager or SSM Parameter Store and name its ARN in spring.secrets.${name} instead (docs/config.md "Secret container settings")`,
-            );
+    const plain = (path: string[], environment: Record<string, string>) => {
+        for (const [name, value] of Object.entries(environment)) {
+            // The program's own settings hold AWS facts (the port the target group checks, a keep-alive
+            // longer than the ALB's idle timeout, draining on SIGTERM): config never overrides them.
+            if (program.includes(name)) issue([...path, name], `expected a name other than ${program.join(", ")}: the program sets those itself`);
+            else if (value === SECRET_PLACEHOLDER) {
+                secureIssue(
+                    [...path, name],
+                    `a container environment variable is plain text in the task definition (ecs:DescribeTaskDefinition returns it): put the secret in Secrets Manager or SSM Parameter Store and name its ARN in ${path[0]}.${path.length === 3 ? `${path[1]}.` : ""}secrets.${name} instead (docs/config.md "Secret container settings")`,
+                );
+            }
         }
-    }
-    for (const name of Object.keys(s.secrets)) {
-        if (name in s.environment) issue(["spring", "secrets", name], `expected a name not also in spring.environment: ${name} would be set twice`);
-        else if (program.includes(name)) issue(["spring", "secrets", name], `expected a name other than ${program.join(", ")}: the program sets those itself`);
+    };
+    plain(["spring", "environment"], s.environment);
+    for (const color of COLORS) plain(["spring", color, "environment"], s[color].environment);
+    // Each secret once, where it is set: a shared one that clashes for both colors is one line.
+    const reported = new Set<string>();
+    for (const color of COLORS) {
+        const environment = springEnvironmentOf(s, color);
+        for (const path of [
+            ["spring", "secrets"],
+            ["spring", color, "secrets"],
+        ]) {
+            for (const name of Object.keys(path.length === 2 ? s.secrets : s[color].secrets)) {
+                const key = [...path, name];
+                if (reported.has(key.join("."))) continue;
+                if (name in environment)
+                    issue(
+                        key,
+                        `expected a name not also in spring.environment or spring.${color}.environment: ${name} would be set twice in spring-${color}'s container`,
+                    );
+                else if (program.includes(name)) issue(key, `expected a name other than ${program.join(", ")}: the program sets those itself`);
+                else continue;
+                reported.add(key.join("."));
+            }
+        }
     }
     const requireDigest = s.requireDigest ?? c.protectRollbackTargets;
     for (const color of COLORS) {
@@ -842,6 +903,51 @@ function springSettingIssues(c: { spring: z.output<typeof spring>; protectRollba
             );
         }
     }
+}
+
+/**
+ * Beanstalk's limit on a color's environment properties: "the total size of all properties cannot
+ * exceed 4096 bytes" as key=value strings (Elastic Beanstalk Developer Guide, "eb setenv" and
+ * "Environment properties and other software settings").
+ */
+const BEANSTALK_ENVIRONMENT_MAX_BYTES = 4096;
+
+/** The Rails environment properties: plain text only, each color's set within Beanstalk's size limit. */
+function legacySettingIssues(legacyCfg: z.output<typeof legacy>, issue: Issue, secureIssue: Issue): void {
+    const plain = (path: string[], environment: Record<string, string>) => {
+        for (const [name, value] of Object.entries(environment)) {
+            if (value !== SECRET_PLACEHOLDER) continue;
+            secureIssue(
+                [...path, name],
+                "a Beanstalk environment property is plain text in the environment's configuration (elasticbeanstalk:DescribeConfigurationSettings returns it): keep the secret in Secrets Manager or SSM Parameter Store and let the application read it there",
+            );
+        }
+    };
+    plain(["legacy", "environment"], legacyCfg.environment);
+    for (const color of COLORS) {
+        plain(["legacy", color, "environment"], legacyCfg[color].environment);
+        const bytes = Object.entries(legacyEnvironmentOf(legacyCfg, color)).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}=${v}`), 0);
+        if (bytes > BEANSTALK_ENVIRONMENT_MAX_BYTES)
+            issue(
+                ["legacy", color, "environment"],
+                `expected legacy-${color}'s environment properties (legacy.environment with legacy.${color}.environment over it) to take at most ${BEANSTALK_ENVIRONMENT_MAX_BYTES} bytes as key=value, Beanstalk's limit; they take ${bytes}`,
+            );
+    }
+}
+
+/** A Spring color's environment variables from config: spring.environment with spring.<color>.environment over it. */
+export function springEnvironmentOf(s: Pick<SpringConfig, "environment" | Color>, color: Color): Record<string, string> {
+    return { ...s.environment, ...s[color].environment };
+}
+
+/** A Spring color's secrets: spring.secrets with spring.<color>.secrets over them. */
+export function springSecretsOf(s: Pick<SpringConfig, "secrets" | Color>, color: Color): Record<string, string> {
+    return { ...s.secrets, ...s[color].secrets };
+}
+
+/** A Rails color's environment properties: legacy.environment with legacy.<color>.environment over it. */
+export function legacyEnvironmentOf(l: Pick<LegacyConfig, "environment" | Color>, color: Color): Record<string, string> {
+    return { ...l.environment, ...l[color].environment };
 }
 
 type CutinModel = z.output<typeof cutin>;

@@ -101,7 +101,11 @@ export interface Position {
     liveColors: { spring: Color | null; legacy: Color | null };
     legacyPresent: boolean;
     edge: EdgePosition;
-    /** Spring: each color's image; Beanstalk: each color's version label (null: unknown). */
+    /**
+     * What each color runs (null: unknown): Spring "[settings <digest>] <image>" (what every
+     * container runs and is given, the app image named), Beanstalk its version label, "[environment <digest>] <label>"
+     * with environment properties (runsOf; releaseOf reads the image or label back).
+     */
     runs: { spring: PerColor<string | null>; legacy: PerColor<string | null> | null };
     /** Spring: desired tasks; Beanstalk: MinSize (Beanstalk's default 1 when unset). */
     capacity: { spring: PerColor<number | null>; legacy: PerColor<number | null> | null };
@@ -345,19 +349,6 @@ function byColor<T>(views: readonly ResourceView[], type: string, value: (v: Res
     return out;
 }
 
-/** The app container's image (lib/contract's container name), from the task definition's JSON. */
-function imageOf(v: ResourceView): string | null {
-    const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
-    if (typeof json !== "string") return null;
-    try {
-        const containers = JSON.parse(json) as { name?: string; image?: string; essential?: boolean }[];
-        const images = containers.filter((c) => c.essential !== false).map((c) => c.image);
-        return images.length === 1 && typeof images[0] === "string" ? images[0] : null;
-    } catch {
-        return null;
-    }
-}
-
 export function beanstalkSetting(v: ResourceView, namespace: string, name: string): string | undefined {
     const settings = read(() => propsOf<BeanstalkEnvironmentProps>(v).settings);
     if (settings === UNKNOWN || !settings) return undefined;
@@ -386,24 +377,153 @@ export function serviceTaskDefinition(views: readonly ResourceView[], service: R
     return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
 }
 
-/** What a color's service runs: the image of the task definition it names (not the one its tag claims). */
-function springRuns(views: readonly ResourceView[]): PerColor<string | null> {
-    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, imageOf) ?? { blue: null, green: null };
+/**
+ * What a color runs is its release and the settings it runs with: any change to a task
+ * definition registers a new revision that ECS rolls the service onto ("Updating an Amazon ECS
+ * service", ECS Developer Guide), and a change to a Beanstalk environment property restarts the
+ * application on every instance ("Environment properties and other software settings", Elastic
+ * Beanstalk Developer Guide). So `runs` is "[settings <digest>] <image>" (Spring: what
+ * every container runs and is given, sidecars included, the app container's image named in the
+ * value: containerSettings) and "<label>" or "[environment <digest>] <label>" (Beanstalk: the
+ * aws:elasticbeanstalk:application:environment properties, when there are any). The image stays
+ * the value's end, so a pinned image still reads as pinned (lib/ecr.ts imageDigest); releaseOf
+ * strips the digest.
+ */
+const SETTINGS_PREFIX = /^\[(?:settings|environment) [0-9a-f]{12}\] /;
+
+/** The image (Spring) or version label (Beanstalk) a `runs` value names, without its settings digest. */
+export function releaseOf(runs: string | null | undefined): string | null {
+    return typeof runs === "string" ? runs.replace(SETTINGS_PREFIX, "") : null;
+}
+
+/** By code point, never by locale. */
+const codePoints = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Settings as text: object keys sorted by code point (never by locale: the program and the pack
+ * must agree wherever they run), lists in their order, empty lists and missing values alike (AWS
+ * drops empty lists from a stored task definition), generated secrets by name. Not `canonical`:
+ * it sorts lists of plain values and parses JSON text, and the order of a command's arguments
+ * or of a JSON variable's lists is part of what runs.
+ */
+function settingsText(v: unknown, secrets: ReadonlyMap<string, string>): string | undefined {
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+    if (Array.isArray(v)) return `[${v.map((x) => settingsText(x, secrets) ?? "null").join(",")}]`;
+    if (typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const fields = Object.keys(o)
+            .sort(codePoints)
+            .map((k) => [k, settingsText(o[k], secrets)] as const)
+            .filter(([, text]) => text !== undefined);
+        return `{${fields.map(([k, text]) => `${JSON.stringify(k)}:${text}`).join(",")}}`;
+    }
+    return JSON.stringify(typeof v === "string" ? (secrets.get(v) ?? v) : v);
+}
+
+/** A short digest of settings that hold no unknown value. */
+function settingsDigest(value: unknown, secrets: ReadonlyMap<string, string>): string {
+    return createHash("sha256")
+        .update(settingsText(value, secrets) ?? "null")
+        .digest("hex")
+        .slice(0, 12);
+}
+
+/**
+ * Variables whose value another rule ties to something `runs` or a shared resource holds, so that
+ * `runs` keeps their presence but not their value. SERVER_PORT must be the container's port
+ * mapping (task-port-mismatch, policy/network.ts), which `runs` reads. Tomcat's keep-alive is
+ * derived from the ALB's idle timeout, which both colors share: connection-timeouts-ordered judges
+ * it against the ALB's, and holding it to one color at a time would leave the ALB's idle timeout
+ * no way to change.
+ */
+const TIED_VARIABLES: Readonly<Record<string, string>> = {
+    SERVER_PORT: "(the port mapping)",
+    SERVER_TOMCAT_KEEPALIVETIMEOUT: "(above alb.idleTimeoutSeconds)",
+};
+
+type NamedEntry = { name?: unknown; value?: unknown };
+const byName = (entries: unknown): unknown =>
+    Array.isArray(entries) ? [...(entries as NamedEntry[])].sort((a, b) => codePoints(String(a?.name), String(b?.name))) : entries;
+
+/**
+ * A container as `runs` reads it: what the process is and what it is given (image, command, entry
+ * point, variables, secrets, ports), never how ECS hosts it. The log group (a physical name, the
+ * color's own by construction: an offline plan cannot know it), the stop timeout and what AWS adds
+ * when it returns the definition (`cpu: 0`, `hostPort`, empty lists: the provider stores
+ * DescribeTaskDefinition's form) stay out; task-definition-contained judges those and the
+ * fingerprint holds them. Variables and secrets by name: ECS keeps no order.
+ */
+function containerSettings(c: Record<string, unknown>, withImage: boolean): Record<string, unknown> {
+    const environment = byName(c.environment);
+    const ports = Array.isArray(c.portMappings) ? (c.portMappings as Record<string, unknown>[]) : [];
+    return {
+        name: c.name,
+        ...(withImage ? { image: c.image } : {}),
+        essential: c.essential !== false,
+        command: c.command,
+        entryPoint: c.entryPoint,
+        environmentFiles: c.environmentFiles,
+        environment: Array.isArray(environment)
+            ? (environment as NamedEntry[]).map((e) =>
+                  Object.hasOwn(TIED_VARIABLES, String(e?.name)) ? { name: e.name, value: TIED_VARIABLES[String(e?.name)] } : e,
+              )
+            : environment,
+        secrets: byName(c.secrets),
+        portMappings: ports.map((m) => ({ containerPort: m?.containerPort, protocol: m?.protocol ?? "tcp" })),
+    };
+}
+
+/** What a task definition runs: "[settings <digest>] <app image>"; null when it cannot be read (unknown, or not one essential container). */
+function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): string | null {
+    const json = read(() => propsOf<TaskDefinitionProps>(v).containerDefinitions);
+    if (typeof json !== "string") return null;
+    let containers: Record<string, unknown>[];
+    try {
+        containers = JSON.parse(json) as Record<string, unknown>[];
+    } catch {
+        return null;
+    }
+    if (!Array.isArray(containers) || !containers.every((c) => !!c && typeof c === "object")) return null;
+    const essential = containers.filter((c) => c.essential !== false);
+    if (essential.length !== 1 || typeof essential[0].image !== "string") return null;
+    return `[settings ${settingsDigest(byName(containers.map((c) => containerSettings(c, c !== essential[0]))), secrets)}] ${essential[0].image}`;
+}
+
+/** Beanstalk's namespace for the environment properties the application reads. */
+const APP_ENVIRONMENT = "aws:elasticbeanstalk:application:environment";
+
+/** What a Beanstalk environment runs: its version label, with its environment properties' digest when it has any. */
+function legacyRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): string | null {
+    const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
+    const settings = read(() => propsOf<BeanstalkEnvironmentProps>(v).settings);
+    if (typeof label !== "string" || settings === UNKNOWN) return null;
+    const properties = itemsOf(settings).filter(
+        (s) => s === UNKNOWN || String(read(() => (s as { namespace?: unknown }).namespace)).toLowerCase() === APP_ENVIRONMENT,
+    );
+    if (properties.length === 0) return label;
+    const named = properties.map((s) =>
+        s === UNKNOWN ? UNKNOWN : { name: read(() => (s as { name?: unknown }).name), value: read(() => (s as { value?: unknown }).value) },
+    );
+    // A property not known yet (a preview): what the color will run cannot be read.
+    if (named.some((p) => p === UNKNOWN || p.name === UNKNOWN || p.value === UNKNOWN)) return null;
+    return `[environment ${settingsDigest(byName(named), secrets)}] ${label}`;
+}
+
+/** What a color's service runs: the release of the task definition it names (not the one its tag claims). */
+function springRuns(views: readonly ResourceView[], secrets: ReadonlyMap<string, string>): PerColor<string | null> {
+    const release = (td: ResourceView) => springRelease(td, secrets);
+    if (ofType(views, TYPES.ecsService).length === 0) return byColor(views, TYPES.taskDefinition, release) ?? { blue: null, green: null };
     return (
         byColor(views, TYPES.ecsService, (service) => {
             const td = serviceTaskDefinition(views, service);
-            return td ? imageOf(td) : null;
+            return td ? release(td) : null;
         }) ?? { blue: null, green: null }
     );
 }
 
 function runsOf(views: readonly ResourceView[]): Position["runs"] {
-    const spring = springRuns(views);
-    const legacy = byColor(views, TYPES.beanstalkEnvironment, (v) => {
-        const label = read(() => propsOf<BeanstalkEnvironmentProps>(v).version);
-        return typeof label === "string" ? label : null;
-    });
-    return { spring, legacy };
+    const secrets = secretNames(views);
+    return { spring: springRuns(views, secrets), legacy: byColor(views, TYPES.beanstalkEnvironment, (v) => legacyRelease(v, secrets)) };
 }
 
 function capacityOf(views: readonly ResourceView[]): Position["capacity"] {

@@ -137,6 +137,30 @@ describe("FargateService (through mocks)", () => {
         );
     });
 
+    it("applies a color's own environment and secrets to that color only, over the shared ones (a change staged on the idle color)", async () => {
+        const db = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
+        const next = "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/db-url-next";
+        const sets = ["spring.environment.PAYOUTS_MODE=batch", "spring.environment.POOL=10", `spring.secrets.DB_URL=${db}`];
+        const shared = await plan("production", sets);
+        const staged = await plan("production", [...sets, "spring.green.environment.PAYOUTS_MODE=instant", `spring.green.secrets.DB_URL=${next}`]);
+        const envOf = (p: PlanRun, color: string) =>
+            Object.fromEntries(defined(containerOf(p, `spring-${color}-task`).environment).map((e) => [e.name, e.value]));
+        assert.equal(envOf(staged, "green").PAYOUTS_MODE, "instant");
+        assert.equal(envOf(staged, "green").POOL, "10");
+        assert.deepEqual(containerOf(staged, "spring-green-task").secrets, [{ name: "DB_URL", valueFrom: next }]);
+        const reads = (p: PlanRun, color: string) =>
+            policyOf(p, `spring-${color}-execution`)
+                .Statement.filter((st) => /^(secretsmanager|ssm):/.test([st.Action].flat()[0]))
+                .map((st) => st.Resource);
+        assert.deepEqual(reads(staged, "green"), [[next]], "the execution role reads exactly its color's secrets");
+        // The serving color's task definition and execution policy stay exactly what they were: no new revision.
+        assert.deepEqual(resource(staged, T.td, "spring-blue-task").inputs, resource(shared, T.td, "spring-blue-task").inputs);
+        assert.deepEqual(resource(staged, T.policy, "spring-blue-execution").inputs, resource(shared, T.policy, "spring-blue-execution").inputs);
+        // Moving the setting to the shared key once both colors run it changes neither task definition.
+        const moved = await plan("production", ["spring.environment.PAYOUTS_MODE=instant", "spring.environment.POOL=10", `spring.secrets.DB_URL=${next}`]);
+        assert.deepEqual(containerOf(moved, "spring-green-task"), containerOf(staged, "spring-green-task"));
+    });
+
     it("creates each service only after a rule attaches its target group to the ALB", async () => {
         const p = await plan("production");
         for (const color of ["blue", "green"]) {

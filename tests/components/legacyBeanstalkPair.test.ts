@@ -40,6 +40,18 @@ describe("LegacyBeanstalkPair (through mocks)", () => {
         });
     }
 
+    it("sets Rails environment properties per color, each color's own over legacy.environment (a change staged on the idle color)", async () => {
+        const NS = "aws:elasticbeanstalk:application:environment";
+        const shared = await plan("production", ["legacy.environment.RAILS_LOG_LEVEL=info"]);
+        const staged = await plan("production", ["legacy.environment.RAILS_LOG_LEVEL=info", "legacy.blue.environment.RAILS_LOG_LEVEL=debug"]);
+        assert.equal(settings(resource(staged, ENV, "legacy-blue"))[`${NS}/RAILS_LOG_LEVEL`], "debug");
+        assert.equal(settings(resource(staged, ENV, "legacy-green"))[`${NS}/RAILS_LOG_LEVEL`], "info");
+        // The serving color (green) is exactly what it was: Beanstalk restarts an environment whose properties change.
+        assert.deepEqual(resource(staged, ENV, "legacy-green").inputs, resource(shared, ENV, "legacy-green").inputs);
+        const none = await plan("production");
+        assert.ok(!defined(resource(none, ENV, "legacy-blue").inputs.settings).some((s) => s.namespace === NS), "no properties unless configured");
+    });
+
     it("uses an existing application by name in production and creates one in staging", async () => {
         assert.equal(resources(await plan("production"), APP).length, 0);
         assert.equal(resource(await plan("staging"), APP, "legacy-app").inputs.name, "payments-api-staging");

@@ -1,5 +1,13 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, SECRET_PLACEHOLDER, parseStackConfig, rawProjectConfig } from "../../lib/config";
+import {
+    ConfigError,
+    SECRET_PLACEHOLDER,
+    legacyEnvironmentOf,
+    parseStackConfig,
+    rawProjectConfig,
+    springEnvironmentOf,
+    springSecretsOf,
+} from "../../lib/config";
 import { PROJECT, stackRaw, withValue } from "../helpers";
 
 function parse(raw: Record<string, unknown>) {
@@ -243,6 +251,93 @@ describe("stack config", () => {
         it("rejects a plain variable the program sets itself (the port the target group checks, Tomcat's keep-alive, graceful shutdown)", () => {
             for (const name of ["SERVER_PORT", "SERVER_TOMCAT_KEEPALIVETIMEOUT", "SERVER_SHUTDOWN"])
                 expectError(withValue(production, `spring.environment.${name}`, "20s"), `spring.environment.${name}`, '"20s"', /the program sets those itself/);
+        });
+    });
+
+    describe("settings per color (a change staged on the idle color: set it there, flip, then move it to the shared key)", () => {
+        const secretArn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:payments/db-AbCdEf";
+        const otherArn = "arn:aws:ssm:eu-west-1:111111111111:parameter/payments/db-url";
+
+        it("merges a color's own environment and secrets over the shared ones, for that color only", () => {
+            let raw = withValue(production, "spring.environment", { PAYOUTS_MODE: "batch", POOL: "10" });
+            raw = withValue(raw, "spring.green.environment", { PAYOUTS_MODE: "instant" });
+            raw = withValue(raw, "spring.secrets", { DB_URL: secretArn });
+            raw = withValue(raw, "spring.green.secrets", { DB_URL: otherArn });
+            raw = withValue(raw, "legacy.environment", { RAILS_LOG_LEVEL: "info" });
+            raw = withValue(raw, "legacy.blue.environment", { RAILS_LOG_LEVEL: "debug", FEATURE_X: "on" });
+            const m = parse(raw);
+            assert.deepEqual(springEnvironmentOf(m.spring, "blue"), { PAYOUTS_MODE: "batch", POOL: "10" });
+            assert.deepEqual(springEnvironmentOf(m.spring, "green"), { PAYOUTS_MODE: "instant", POOL: "10" });
+            assert.deepEqual(springSecretsOf(m.spring, "blue"), { DB_URL: secretArn });
+            assert.deepEqual(springSecretsOf(m.spring, "green"), { DB_URL: otherArn });
+            assert.deepEqual(legacyEnvironmentOf(m.legacy, "blue"), { RAILS_LOG_LEVEL: "debug", FEATURE_X: "on" });
+            assert.deepEqual(legacyEnvironmentOf(m.legacy, "green"), { RAILS_LOG_LEVEL: "info" });
+        });
+
+        it("defaults every per-color and legacy setting to none (a stack file without them plans as before)", () => {
+            const m = parse(production);
+            for (const color of ["blue", "green"] as const) {
+                assert.deepEqual([m.spring[color].environment, m.spring[color].secrets, m.legacy[color].environment], [{}, {}, {}]);
+            }
+            assert.deepEqual(m.legacy.environment, {});
+        });
+
+        it("refuses in a color's settings what it refuses in the shared ones, naming the color's key", () => {
+            expectError(
+                withValue(production, "spring.blue.environment.SERVER_PORT", "9090"),
+                "spring.blue.environment.SERVER_PORT",
+                '"9090"',
+                /the program sets those itself/,
+            );
+            expectError(
+                withValue(production, "spring.green.secrets.DB_URL", "hunter2"),
+                "spring.green.secrets.DB_URL",
+                '"hunter2"',
+                /ARN of a Secrets Manager secret/,
+            );
+            assert.throws(() => parse(withValue(production, "legacy.blue.environment.bad-name", "x")), /legacy\.blue\.environment.*environment variable names/);
+        });
+
+        it("refuses a secret whose name a color also has as a plain variable, shared or its own, once per key", () => {
+            const raw = withValue(withValue(production, "spring.green.environment.DB_URL", "postgres://db"), "spring.secrets.DB_URL", secretArn);
+            expectError(
+                raw,
+                "spring.secrets.DB_URL",
+                JSON.stringify(secretArn),
+                /not also in spring.environment or spring.green.environment: DB_URL would be set twice in spring-green/,
+            );
+            const shared = withValue(withValue(production, "spring.environment.DB_URL", "x"), "spring.secrets.DB_URL", secretArn);
+            assert.throws(
+                () => parse(shared),
+                (err: unknown) =>
+                    err instanceof ConfigError && err.message.split("\n").filter((l) => l.includes(`${PROJECT}:spring.secrets.DB_URL`)).length === 1,
+            );
+        });
+
+        it("refuses a secure value in a color's plain variables or in a Rails environment property", () => {
+            for (const key of ["spring.green.environment.DB_PASSWORD", "legacy.environment.DB_PASSWORD", "legacy.green.environment.DB_PASSWORD"]) {
+                assert.throws(
+                    () => parse(withValue(production, key, SECRET_PLACEHOLDER)),
+                    (err: unknown) => {
+                        assert.ok(err instanceof ConfigError);
+                        const line = err.message.split("\n").find((l) => l.includes(`${PROJECT}:${key}`));
+                        assert.ok(line, err.message);
+                        assert.match(line, /is a secure value, which this key cannot hold: .*plain text/);
+                        return true;
+                    },
+                );
+            }
+        });
+
+        it("refuses a Rails color's environment properties over Beanstalk's 4096 bytes", () => {
+            const big = withValue(withValue(production, "legacy.environment.A", "x".repeat(3000)), "legacy.green.environment.B", "y".repeat(1200));
+            assert.throws(
+                () => parse(big),
+                (err: unknown) =>
+                    err instanceof ConfigError &&
+                    /legacy\.green\.environment = .*at most 4096 bytes/.test(err.message) &&
+                    !/legacy\.blue\.environment/.test(err.message),
+            );
         });
     });
 

@@ -9,6 +9,7 @@ import {
     positionDigest,
     positionOf,
     readPosition,
+    releaseOf,
     serviceTaskDefinition,
 } from "../../lib/position";
 import { ResourceView, UNKNOWN } from "../../lib/resources";
@@ -35,7 +36,8 @@ describe("lib/position (one position, computed from the resources)", () => {
             ],
         );
         assert.deepEqual(p.liveColors, { spring: "blue", legacy: "green" });
-        assert.equal(p.runs.spring.blue, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
+        assert.match(String(p.runs.spring.blue), /^\[settings [0-9a-f]{12}\] 111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.4\.0$/);
+        assert.equal(releaseOf(p.runs.spring.blue), "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
         assert.deepEqual(p.runs.legacy, { blue: "rails-2026.11.1", green: "rails-2026.11.2" });
         assert.deepEqual(p.capacity, { spring: { blue: 3, green: 2 }, legacy: { blue: 3, green: 3 } });
         assert.ok(Object.values(p.protect).every(Boolean) && Object.keys(p.protect).length === 9, JSON.stringify(p.protect));
@@ -145,11 +147,123 @@ describe("lib/position (one position, computed from the resources)", () => {
         // A new revision of blue's own task definition: blue runs it.
         const ownNew = preview(["spring-blue-task"]);
         assert.equal(blueOf(ownNew)?.name, "spring-blue-task");
-        assert.equal(positionOf(ownNew).runs.spring.blue, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
+        assert.equal(releaseOf(positionOf(ownNew).runs.spring.blue), "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.4.0");
         // Blue's own is known and unchanged, so the unknown reference names another one (green's, re-registered: red team C 6.1): unreadable.
         const elsewhere = preview(["spring-green-task"]);
         assert.equal(blueOf(elsewhere), null);
         assert.equal(positionOf(elsewhere).runs.spring.blue, null);
+    });
+
+    describe("runs: what a color runs is its release and every setting it runs with (red team C class 8)", () => {
+        const IMAGE = `111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api@sha256:${"a".repeat(64)}`;
+        type Container = Record<string, unknown> & { environment?: { name: string; value: string }[] };
+        const app = (): Container => ({
+            name: "app",
+            image: IMAGE,
+            essential: true,
+            environment: [
+                { name: "FEATURE_X", value: "on" },
+                { name: "SERVER_PORT", value: "8080" },
+                { name: "SERVER_TOMCAT_KEEPALIVETIMEOUT", value: "75s" },
+            ],
+            secrets: [{ name: "DB_URL", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/db" }],
+        });
+        const td = (containers: unknown): ResourceView => ({
+            type: "aws:ecs/taskDefinition:TaskDefinition",
+            name: "spring-blue-task",
+            urn: "urn:td",
+            props: { containerDefinitions: typeof containers === "string" ? containers : JSON.stringify(containers), tags: { "payments:color": "blue" } },
+            protect: false,
+        });
+        const blue = (containers: unknown) => positionOf([td(containers)]).runs.spring.blue;
+        const base = blue([app()]);
+
+        it("names the app image last (a pinned image still reads as pinned) and changes with any container setting, sidecars included", () => {
+            assert.equal(releaseOf(base), IMAGE);
+            assert.ok(String(base).endsWith(IMAGE));
+            const edits: [string, (c: Container[]) => void][] = [
+                ["a variable", (c) => c[0].environment!.push({ name: "SPRING_PROFILES_ACTIVE", value: "sandbox" })],
+                ["a variable's value", (c) => (c[0].environment![0].value = "off")],
+                ["a secret's source", (c) => (c[0].secrets = [{ name: "DB_URL", valueFrom: "arn:aws:ssm:eu-west-1:111111111111:parameter/other" }])],
+                ["the command", (c) => (c[0].command = ["java", "-jar", "/app.jar"])],
+                ["the entry point", (c) => (c[0].entryPoint = ["sh", "-c"])],
+                ["a sidecar", (c) => c.push({ name: "log-router", image: "fluent-bit:2.32.0", essential: false })],
+                ["the app image", (c) => (c[0].image = `${IMAGE.slice(0, -1)}b`)],
+            ];
+            for (const [what, edit] of edits) {
+                const containers = [app()];
+                edit(containers);
+                assert.notEqual(blue(containers), base, what);
+            }
+            const command = (args: string[]) => blue([{ ...app(), command: args }]);
+            assert.notEqual(command(["-Dspring.profiles.active=a", "-jar"]), command(["-jar", "-Dspring.profiles.active=a"]), "arguments in order");
+            const json = (text: string) => blue([{ ...app(), environment: [{ name: "SPRING_APPLICATION_JSON", value: text }] }]);
+            assert.notEqual(json('{"hosts":["a","b"]}'), json('{"hosts":["b","a"]}'), "a JSON variable is its text");
+            const sidecar = (image: string) => blue([app(), { name: "log-router", image, essential: false }]);
+            assert.notEqual(sidecar("fluent-bit:2.32.0"), sidecar("netshoot:latest"), "a sidecar's image");
+        });
+
+        it("does not change with the order of variables or secrets, nor with the values other rules tie to the port mapping and the ALB", () => {
+            const reordered = app();
+            reordered.environment!.reverse();
+            assert.equal(blue([reordered]), base);
+            const keepalive = app();
+            keepalive.environment![2].value = "45s";
+            assert.equal(blue([keepalive]), base);
+            const port = app();
+            port.environment![1].value = "9090";
+            assert.equal(blue([port]), base, "SERVER_PORT must be the port mapping (task-port-mismatch)");
+            const mapped = app();
+            mapped.portMappings = [{ containerPort: 9090, protocol: "tcp" }];
+            assert.notEqual(blue([mapped]), base, "the port mapping counts");
+            const named = app();
+            named.environment!.push({ name: "toString", value: "x" });
+            assert.notEqual(blue([named]), base);
+            const without = app();
+            without.environment!.splice(2, 1);
+            assert.notEqual(blue([without]), base, "its presence still counts");
+        });
+
+        it("is what an offline plan and AWS's stored form of the same definition agree on: no log group name, no defaults AWS adds", () => {
+            const logged = (group: string): Container => ({
+                ...app(),
+                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": group, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "blue" } },
+                portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+            });
+            const planned = blue([logged("spring-blue-logs-c014279")]);
+            const stored = {
+                ...logged("spring-blue-logs-9a8b7c6"),
+                cpu: 0,
+                mountPoints: [],
+                volumesFrom: [],
+                portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }],
+            };
+            assert.equal(blue([stored]), planned);
+        });
+
+        it("cannot be read from definitions that are not JSON or have no single essential container", () => {
+            assert.equal(blue("not json"), null);
+            assert.equal(blue([app(), { ...app(), name: "second" }]), null);
+        });
+
+        it("Beanstalk: the version label alone without environment properties; the properties' digest with them, and nothing else", () => {
+            const env = (settings: { namespace: string; name: string; value: string }[]): ResourceView => ({
+                type: "aws:elasticbeanstalk/environment:Environment",
+                name: "legacy-green",
+                urn: "urn:env",
+                props: { version: "rails-2026.11.2", settings, tags: { "payments:color": "green" } },
+                protect: false,
+            });
+            const green = (settings: { namespace: string; name: string; value: string }[]) => positionOf([env(settings)]).runs.legacy?.green;
+            const asg = { namespace: "aws:autoscaling:asg", name: "MinSize", value: "3" };
+            const prop = (name: string, value: string) => ({ namespace: "aws:elasticbeanstalk:application:environment", name, value });
+            assert.equal(green([asg]), "rails-2026.11.2");
+            const staging = green([asg, prop("RAILS_ENV", "staging")]);
+            assert.match(String(staging), /^\[environment [0-9a-f]{12}\] rails-2026\.11\.2$/);
+            assert.equal(releaseOf(staging), "rails-2026.11.2");
+            assert.notEqual(green([asg, prop("RAILS_ENV", "production")]), staging);
+            assert.equal(green([prop("RAILS_ENV", "staging"), { ...asg, value: "5" }]), staging, "capacity is its own coordinate");
+        });
     });
 
     it("reads a position back, and says which part it cannot judge", async () => {

@@ -21,6 +21,7 @@ import {
     except,
     mutated,
     planOf,
+    positionOfPlan,
     prop,
     setProp,
     stateOf,
@@ -386,6 +387,44 @@ describe("policy/traffic.ts", () => {
             const w5 = await edge(["cutin.phase=weight", "cutin.edgeWeight=5"]);
             assert.deepEqual(await codesOf(move(w1, w1green, w1), POLICY, { at }), []);
             assert.deepEqual(await codesOf(move(w5, w1green, w1), POLICY, { at }), ["stickiness-long"]);
+        });
+    });
+
+    describe("release-to-idle: what a color runs is its release and its settings (environment, secrets, sidecars; Rails environment properties)", () => {
+        // Fixture: Spring blue serves (1 %), green idle; Rails green serves, blue idle.
+        const RELEASE = "release-to-idle";
+        const STAGED = ["spring.green.environment.PAYOUTS_MODE=instant"];
+        const DB = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:production/payments-migration/db-url-AbCdEf";
+        // The flip lands on as much capacity as the color it takes over from (capacity-before-traffic).
+        const GREEN_SIZED = ["spring.green.desiredCount=3"];
+
+        it("a Spring variable or secret staged on the idle color passes the whole pack; on the serving color or both it is refused", async () => {
+            assert.deepEqual(await codes(await update(STAGED)), {});
+            assert.deepEqual(await codes(await update([`spring.green.secrets.DATABASE_URL=${DB}`])), {});
+            assert.deepEqual(await codesOf(await update(["spring.blue.environment.PAYOUTS_MODE=instant"]), RELEASE), ["release-on-serving"]);
+            assert.deepEqual(await codesOf(await update(["spring.environment.PAYOUTS_MODE=instant"]), RELEASE), ["release-both-colors", "release-on-serving"]);
+        });
+
+        it("staged, flipped, then moved to the shared key: each step passes, and the last changes nothing the serving color runs", async () => {
+            const flipped = [...STAGED, ...GREEN_SIZED, "spring.liveColor=green"];
+            assert.deepEqual(await codes(await update(flipped, { from: [...STAGED, ...GREEN_SIZED] })), {});
+            const shared = ["spring.environment.PAYOUTS_MODE=instant", ...GREEN_SIZED, "spring.liveColor=green"];
+            const p = await update(shared, { from: flipped });
+            assert.deepEqual(await codes(p), {});
+            const runs = (x: PlanRun) => positionOfPlan(x).runs.spring;
+            assert.equal(runs(p).green, runs(await planOf(flipped)).green, "the serving color's settings are the same, from either key");
+        });
+
+        it("a Rails environment property staged on the idle color passes; on the serving color or both it is refused", async () => {
+            assert.deepEqual(await codes(await update(["legacy.blue.environment.RAILS_LOG_LEVEL=debug"])), {});
+            assert.deepEqual(await codesOf(await update(["legacy.green.environment.RAILS_LOG_LEVEL=debug"]), RELEASE), ["release-on-serving"]);
+            assert.deepEqual(await codesOf(await update(["legacy.environment.RAILS_LOG_LEVEL=debug"]), RELEASE), ["release-both-colors", "release-on-serving"]);
+        });
+
+        it("the idle color's release still carries its image; an unchanged stack runs what it ran", async () => {
+            const p = positionOfPlan(await planOf([]));
+            assert.match(String(p.runs.spring.green), /^\[settings [0-9a-f]{12}\] 111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/payments-api:1\.3\.7$/);
+            assert.deepEqual(positionOfPlan(await planOf([])).runs, p.runs);
         });
     });
 

@@ -9,7 +9,7 @@
 import { StackModel, routingInput } from "../../lib/config";
 import { diffPositions } from "../../lib/compare";
 import { UserError } from "../../lib/errors";
-import { Position, TrafficEntry, readPosition, springShare } from "../../lib/position";
+import { Position, TrafficEntry, readPosition, releaseOf, springShare } from "../../lib/position";
 import { planRules } from "../../lib/rules";
 import { COLORS, Color, SIDES, Side } from "../../lib/weights";
 import type { DeployedResourceState } from "../engine/monitor";
@@ -192,9 +192,9 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
         if (color && color !== current) edits.push({ path: `${side}.liveColor`, value: color });
     }
     for (const color of COLORS) {
-        const image = deployed.runs.spring[color];
+        const image = releaseOf(deployed.runs.spring[color]);
         if (image && image !== model.spring[color].image) edits.push({ path: `spring.${color}.image`, value: image });
-        const label = deployed.runs.legacy?.[color];
+        const label = releaseOf(deployed.runs.legacy?.[color]);
         if (model.legacyPresent && label && label !== model.legacy[color].versionLabel) edits.push({ path: `legacy.${color}.versionLabel`, value: label });
     }
     return { edits, problems };

@@ -19,7 +19,7 @@
  */
 import { CutinPhase, edgeShape } from "../../lib/cutin";
 import { COLOR_TAG, RULE_NAME_TAG } from "../../lib/contract";
-import { Position, readPosition } from "../../lib/position";
+import { Position, readPosition, releaseOf } from "../../lib/position";
 import { ContinuousDeploymentPolicyProps, DistributionProps, ListenerRuleProps, TYPES, keyOf } from "../../lib/resources";
 import { COLORS, Color, SIDES, Side } from "../../lib/weights";
 import type { DeployedResource } from "../canary/adapters";
@@ -168,7 +168,7 @@ function servicesOf(d: Deployed, notChecked: string[]): ExpectedService[] {
             );
             return [];
         }
-        const image = d.position.runs.spring[color];
+        const image = releaseOf(d.position.runs.spring[color]);
         if (!image) notChecked.push(`spring-${color} image: the deployed position does not name it (one essential container per task definition)`);
         return [{ color, serviceName, cluster, taskDefinitionArn, ...(image ? { image } : {}) }];
     });
@@ -182,7 +182,7 @@ function environmentsOf(d: Deployed, notChecked: string[]): ExpectedEnvironment[
             notChecked.push(`legacy-${color}: the deployed state records no Beanstalk environment tagged ${COLOR_TAG}=${color} with its name`);
             return [];
         }
-        const versionLabel = d.position.runs.legacy?.[color];
+        const versionLabel = releaseOf(d.position.runs.legacy?.[color]);
         if (!versionLabel) notChecked.push(`legacy-${color} version label: the deployed position does not name it`);
         return [{ color, environmentName, ...(versionLabel ? { versionLabel } : {}) }];
     });
