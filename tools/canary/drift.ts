@@ -159,16 +159,20 @@ const lastEdit = (proposal: Proposal, path: string) =>
         .pop();
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Every edit moves down: a Spring weight lowered, or a live color flipped to the known-good one. */
+/** A rollback, or a command whose every edit moves down: a Spring weight lowered, or a live color flipped to the known-good one. */
 function movesDown(proposal: Proposal, drift: PendingDrift, model: StackModel): boolean {
+    if (proposal.rollback) return true;
     const weights = new Set(weightKeys(model).map((k) => k.path));
     const good = drift.view.knownGood ? trafficOf(drift.view.knownGood, model).liveColors : {};
-    return proposal.steps.every((s) =>
-        s.edits.every((e) =>
-            weights.has(e.path)
-                ? Number(e.value) < Number(drift.base.get(e.path))
-                : e.path.endsWith(".liveColor") && e.value === good[e.path.split(".")[0] as "spring"],
-        ),
+    return (
+        proposal.steps.some((s) => s.edits.length > 0) &&
+        proposal.steps.every((s) =>
+            s.edits.every((e) =>
+                weights.has(e.path)
+                    ? Number(e.value) < Number(drift.base.get(e.path))
+                    : e.path.endsWith(".liveColor") && e.value === good[e.path.split(".")[0] as "spring"],
+            ),
+        )
     );
 }
 
@@ -194,7 +198,10 @@ export function resolveDrift(ctx: CanaryContext, proposal: Proposal): DriftResol
     for (const key of drift.keys) {
         const edit = lastEdit(proposal, key.path);
         const set = proposal.sets?.find((e) => e.path === key.path);
-        if (set && !edit && !same(key.file, set.value)) resolution.file.push({ path: key.path, value: set.value });
+        // A rollback never raises Spring's share: a lower weight pending in the file (an emergency set 0) is deployed with it.
+        if (proposal.rollback && set && pendingDown(key, drift, model) && Number(key.file) < Number(set.value))
+            resolution.pending.push({ path: key.path, value: key.file });
+        else if (set && !edit && !same(key.file, set.value)) resolution.file.push({ path: key.path, value: set.value });
         else if (set || (edit && same(edit.value, key.file))) continue;
         else if (!edit && down && pendingDown(key, drift, model)) resolution.pending.push({ path: key.path, value: key.file });
         else if (proposal.rollback && !edit) keptByRollback.push(key.path);

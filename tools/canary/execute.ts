@@ -54,6 +54,7 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
     checkUnreadable(ctx, proposal);
     const drift = resolveDrift(ctx, proposal);
     if (typeof drift === "number") return drift;
+    if (proposal.steps.length === 0 && drift && drift.pending.length > 0) proposal = withPendingStep(ctx, proposal, drift);
     if (proposal.steps.length === 0) {
         if (drift && drift.file.length > 0) return writeDeployedTarget(ctx, proposal, drift);
         out(`Nothing changed: ${proposal.unchanged ?? "nothing to do"}.`);
@@ -68,6 +69,13 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
         if (stop !== undefined) return stop;
     }
     return 0;
+}
+
+/** A rollback with nothing of its own to move while the file holds a lower Spring share not deployed yet: the step that deploys it. */
+function withPendingStep(ctx: CanaryContext, proposal: Proposal, drift: DriftResolution): Proposal {
+    const keys = drift.pending.map((e) => `${e.path} ${String(e.value)}`).join(", ");
+    const description = `deploy what ${ctx.file.doc.fileName} holds and the deployment does not, a move down: ${keys}`;
+    return { ...proposal, steps: [{ kind: "traffic", description, edits: [] }] };
 }
 
 /**
@@ -128,10 +136,13 @@ function stepDocs(
 ): { before: StackDocument; moved: StackDocument; written: StackDocument; byHand: ConfigEdit[]; read: StackDocument } {
     const before = ctx.file.doc;
     const moved = before.copy();
-    for (const edit of [...(drift?.pending ?? []), ...step.edits]) moved.set(edit.path, edit.value);
-    if (!ctx.drift || !drift) return { before, moved, written: moved, byHand: step.edits, read: before };
+    // A pending key keeps the file's value (a rollback never raises a share lowered by hand): the step's own edit of it gives way.
+    const pending = drift?.pending ?? [];
+    const edits = step.edits.filter((e) => !pending.some((p) => p.path === e.path));
+    for (const edit of [...pending, ...edits]) moved.set(edit.path, edit.value);
+    if (!ctx.drift || !drift) return { before, moved, written: moved, byHand: edits, read: before };
     const written = ctx.drift.file.copy();
-    const byHand = [...drift.file, ...step.edits];
+    const byHand = [...drift.file, ...edits];
     for (const edit of byHand) written.set(edit.path, edit.value);
     return { before, moved, written, byHand, read: ctx.drift.file };
 }
