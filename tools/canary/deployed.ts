@@ -8,6 +8,7 @@
  */
 import { StackModel, routingInput } from "../../lib/config";
 import { diffPositions } from "../../lib/compare";
+import { CUTIN_PHASES } from "../../lib/cutin";
 import { UserError } from "../../lib/errors";
 import { Position, TrafficEntry, readDeployedPositions, springShare } from "../../lib/position";
 import { planRules } from "../../lib/rules";
@@ -227,7 +228,7 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
             (rule) =>
                 `rule ${rule} is ${entryOf(file, rule) ? "in the stack file but not deployed" : "deployed but not in the stack file"}: change canary.routes`,
         );
-    // The cut-in's config (phase, edge weight, old origin) is reconciled by hand: cutin.ts says which key holds what.
+    // The cut-in's config is reconciled by hand: its phase, weight and dates move together (cutin.ts).
     problems.push(...edgeRows(file, deployed).map((r) => `${r.what} is ${r.file} in the stack file, ${r.deployed} deployed: change the cutin section`));
     for (const key of keys) {
         const percent = springPercent(deployed, key.rule);
@@ -246,6 +247,22 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
         if (model.legacyPresent && label && label !== model.legacy[color].versionLabel) edits.push({ path: `legacy.${color}.versionLabel`, value: label });
     }
     return { edits, problems };
+}
+
+/**
+ * Whether the file's edge is where the deployed one goes next, or there already: a cut-in step
+ * written and not deployed (a later phase, a higher edge rung, the old origin retired), which the
+ * cut-in commands continue from the file (cutin.ts reads the deployed `cutin` output itself).
+ * False for a file behind the deployment or elsewhere (another viewer distribution): a cut-in
+ * step computed from it would move CloudFront back (red team D, C4).
+ */
+export function edgeAhead(file: Position, deployed: Position): boolean {
+    const [f, d] = [file.edge, deployed.edge];
+    if (!f.phase || !d.phase || differ(f.primary, d.primary)) return false;
+    const [fi, di] = [CUTIN_PHASES.indexOf(f.phase), CUTIN_PHASES.indexOf(d.phase)];
+    if (fi !== di) return fi > di;
+    if (f.weight !== d.weight) return f.weight > d.weight;
+    return !differ(f.oldOrigin, d.oldOrigin) || f.oldOrigin === null;
 }
 
 // ---------------------------------------------------------------------------

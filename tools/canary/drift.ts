@@ -22,7 +22,7 @@ import { runPlan } from "../plan/run";
 import { upCommand } from "./adapters";
 import { configCommands, shellQuote } from "./configCommands";
 import { CanaryContext, noteOnce, readModel, unreadableMessage } from "./context";
-import { DeployedView, DriftRow, driftRows, fromDeployedEdits, readDeployment, renderDrift, trafficOf, weightKeys } from "./deployed";
+import { DeployedView, DriftRow, driftRows, edgeAhead, edgeRows, fromDeployedEdits, readDeployment, renderDrift, trafficOf, weightKeys } from "./deployed";
 import { ConfigEdit, Proposal } from "./proposals";
 import { StackDocument } from "./stackDocument";
 
@@ -106,6 +106,8 @@ export interface PendingDrift {
     file: StackDocument;
     base: StackDocument;
     keys: { path: string; file: unknown; deployed: unknown }[];
+    /** The edge differs: `ahead` when the file holds a cut-in step the deployment does not have yet (edgeAhead). */
+    edge?: { ahead: boolean };
 }
 
 /**
@@ -133,11 +135,17 @@ export async function checkDrift(ctx: CanaryContext, fromDeployed: boolean): Pro
     if (rows.length === 0) return undefined;
     if (fromDeployed) return rewriteFromDeployed(ctx, read, rows);
     const { edits, problems } = fromDeployedEdits(readModel(ctx), filePos, read.position);
-    if (problems.length > 0) return refuseDrift(ctx, rows);
+    // The edge is not rewritten into the base: resolveDrift judges it whole (edgeAhead).
+    const edge = edgeRows(filePos, read.position);
+    if (problems.length > edge.length) return refuseDrift(ctx, rows);
     const file = ctx.file.doc;
     const base = file.copy();
     for (const edit of edits) base.set(edit.path, edit.value);
-    ctx.drift = { rows, view: read, file, base, keys: edits.map((e) => ({ path: e.path, file: file.get(e.path), deployed: e.value })) };
+    // A difference no key of the file holds (nothing to compute the command from): refused as it is.
+    const left = driftRows(await filePosition(ctx, base, read), read.position).filter((r) => !r.edge);
+    if (left.length > 0) return refuseDrift(ctx, rows);
+    const keys = edits.map((e) => ({ path: e.path, file: file.get(e.path), deployed: e.value }));
+    ctx.drift = { rows, view: read, file, base, keys, edge: edge.length > 0 ? { ahead: edgeAhead(filePos, read.position) } : undefined };
     ctx.file.doc = base;
     return undefined;
 }
@@ -184,6 +192,18 @@ function pendingDown(key: PendingDrift["keys"][number], drift: PendingDrift, mod
 }
 
 /**
+ * The edge apart: a cut-in command continues a cut-in step the file holds and the deployment does
+ * not (cutin.ts checks that step against the deployed `cutin` output); a rollback or a move down
+ * (the emergency lever) leaves it pending, its targeted update touching only listener rules;
+ * anything else, and a file behind the deployment, is refused.
+ */
+function edgeCovered(proposal: Proposal, drift: PendingDrift, down: boolean): "covered" | "kept" | "uncovered" | undefined {
+    if (!drift.edge) return undefined;
+    if (proposal.command.startsWith("cutin")) return drift.edge.ahead ? "covered" : "uncovered";
+    return proposal.rollback || down ? "kept" : "uncovered";
+}
+
+/**
  * The drift a proposal covers (see the header), or the exit code of its refusal (2, the table of
  * what it does not cover, nothing written). Undefined without drift.
  */
@@ -207,6 +227,9 @@ export function resolveDrift(ctx: CanaryContext, proposal: Proposal): DriftResol
         else if (proposal.rollback && !edit) keptByRollback.push(key.path);
         else uncovered.push(key.path);
     }
+    const edge = edgeCovered(proposal, drift, down);
+    if (edge === "uncovered") uncovered.push("the cut-in (the cutin section)");
+    if (edge === "kept") keptByRollback.push("the cut-in (the cutin section)");
     if (uncovered.length > 0) {
         ctx.out(`${proposal.command} does not set ${uncovered.join(", ")}, where ${drift.file.fileName} and the deployment differ.`);
         return refuseDrift(ctx, drift.rows);
