@@ -251,6 +251,29 @@ describe("canary tool and the deployment: rollback", () => {
         assert.equal(lever.code, 0, lever.out);
     });
 
+    it("a deployment it cannot read (a position of another version): every command says why and ends with the lever; only the lever goes on, saying what it did not check", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const outputs = engine.outputs.bind(engine);
+        engine.outputs = async (stack: string) => ({ ...(await outputs(stack)), position: { version: 1, traffic: [] } });
+        const before = stackText(dir, "production");
+        for (const argv of [["rollback"], ["next"], ["flip", "spring", "green"], ["release", "spring", IMAGE]]) {
+            const r = await canary(dir, [...argv, "--stack", "production"], { engine });
+            assert.equal(r.code, 2, `${argv.join(" ")}: ${r.out}`);
+            assert.match(
+                r.err,
+                /^the deployment of stack production cannot be read \(position version 1 is not 2\): the policy pack refuses every update/,
+                argv.join(" "),
+            );
+            assert.match(r.err, /\n {2}npm run canary -- set 0 --route payment-status --stack production$/, argv.join(" "));
+            assert.equal(stackText(dir, "production"), before, argv.join(" "));
+        }
+        const lever = await canary(dir, ["set", "0", "--stack", "production"], { engine });
+        assert.equal(lever.code, 0, lever.out);
+        assert.match(lever.out, /^Not checked: the deployment of stack production cannot be read/m);
+        assert.equal(canaryOf(dir).weight, 0);
+    });
+
     it("with no known-good position confirmed: says so and offers set 0", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
