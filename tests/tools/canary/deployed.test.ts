@@ -9,8 +9,8 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { UserError } from "../../../lib/errors";
-import { positionDigest, readPosition } from "../../../lib/position";
-import { deployedStatesFor, withPlaceholders } from "../../../tools/canary/deployed";
+import { Position, positionDigest, readPosition } from "../../../lib/position";
+import { deployedStatesFor, edgeAhead, edgeRows, withPlaceholders } from "../../../tools/canary/deployed";
 import { runPlan } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
 import { checkPlan } from "../../../tools/policy/check";
@@ -327,6 +327,42 @@ describe("canary tool and the deployment: direction is the pack's", () => {
         writeEdits(dir, "production", { "canary.weight": 1 });
         const none = await canary(dir, ["set", "0", "--stack", "production"], { engine });
         assert.match(none.out, /: forward \(no known-good position confirmed: every change is forward\)\n/);
+    });
+});
+
+describe("drift at the edge", () => {
+    /** Only the edge of a position: what edgeRows and edgeAhead read. */
+    const at = (
+        phase: Position["edge"]["phase"],
+        weight = 0,
+        oldOrigin: string | null = "payments-prod.eu-west-1.elasticbeanstalk.com",
+        primary = "edge::primary",
+    ) => ({ edge: { phase, weight, oldOrigin, primary, webAcl: null } }) as unknown as Position;
+
+    it("names the phase, the edge weight, the old origin and the viewer distribution where they differ", () => {
+        assert.deepEqual(edgeRows(at("weight", 5), at("weight", 5)), []);
+        assert.deepEqual(
+            edgeRows(at("header"), at("weight", 5)).map((r) => [r.what, r.file, r.deployed]),
+            [
+                ["cut-in phase", "header", "weight"],
+                ["cut-in edge weight", "0%", "5%"],
+            ],
+        );
+        assert.deepEqual(
+            edgeRows(at("promoted", 0, null, "edge::other"), at("promoted")).map((r) => r.what),
+            ["cut-in old origin", "viewer distribution"],
+        );
+    });
+
+    it("a file one cut-in step ahead of the deployment is ahead (a step written, not deployed); behind it or elsewhere is not (red team D, C4)", () => {
+        assert.equal(edgeAhead(at("weight", 15), at("weight", 10)), true);
+        assert.equal(edgeAhead(at("promoted"), at("detached", 5)), true);
+        assert.equal(edgeAhead(at("promoted", 0, null), at("promoted")), true, "the old origin retired in the file");
+        assert.equal(edgeAhead(at("header"), at("weight", 5)), false);
+        assert.equal(edgeAhead(at("weight", 1), at("weight", 5)), false);
+        assert.equal(edgeAhead(at("promoted"), at("promoted", 0, null)), false, "retired in the deployment, not in the file");
+        assert.equal(edgeAhead(at("promoted", 0, null, "edge::other"), at("promoted")), false, "another viewer distribution");
+        assert.equal(edgeAhead(at(null), at("weight", 5)), false);
     });
 });
 
