@@ -16,7 +16,7 @@
  * Pure: no Pulumi runtime.
  */
 import { createHash } from "node:crypto";
-import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, RoutedAlbOutputs } from "./contract";
+import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, POSITION_OUTPUTS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
 import { pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
@@ -932,4 +932,25 @@ export function knownGoodAfter(args: { deployedPosition: unknown; deployedKnownG
     if (args.confirm && typeof deployed !== "string" && positionDigest(deployed) === args.confirm) return deployed;
     const kept = readPosition(args.deployedKnownGood, "knownGood");
     return typeof kept === "string" ? null : kept;
+}
+
+/** The deployed stack's `position` and `knownGood` outputs, read, or why they cannot be. */
+export type DeployedPositions = { position: Position; knownGood: Position | null } | { problem: string };
+
+/**
+ * The one reader of a deployed stack's outputs, for the policy pack (policy/judge.ts) and the
+ * canary tool (tools/canary/deployed.ts), so the two never disagree on what is readable. A
+ * missing `knownGood` key (a program version from before the pointer) is "none confirmed", as
+ * `null` is: every move is then judged forward, the strictest reading, and knownGoodAfter keeps
+ * none. A `position` of another version or shape, or a malformed `knownGood`, is a problem: the
+ * pack has no baseline and refuses every update (docs/policies.md, "Upgrading a stack deployed
+ * before position existed").
+ */
+export function readDeployedPositions(outputs: Readonly<Record<string, unknown>>): DeployedPositions {
+    const position = readPosition(outputs[POSITION_OUTPUTS.position]);
+    if (typeof position === "string") return { problem: position };
+    const pointer = outputs[POSITION_OUTPUTS.knownGood];
+    const knownGood = pointer === null || pointer === undefined ? null : readPosition(pointer, POSITION_OUTPUTS.knownGood);
+    if (typeof knownGood === "string") return { problem: knownGood };
+    return { position, knownGood };
 }

@@ -23,8 +23,8 @@
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { Comparison, compare, same } from "../lib/compare";
-import { COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE, POSITION_OUTPUTS } from "../lib/contract";
-import { Position, RuleRead, positionOf, readPosition, readRules, targetLabels } from "../lib/position";
+import { COMPONENT_TYPES, DEPLOYED_STATE_REFERENCE } from "../lib/contract";
+import { Position, RuleRead, positionOf, readDeployedPositions, readRules, targetLabels } from "../lib/position";
 import { IdProps, ResourceView, StackReferenceProps, TYPES, UNKNOWN, keyOf, propsOf, read } from "../lib/resources";
 
 export interface Finding {
@@ -114,11 +114,9 @@ export function deployedIn(resources: readonly PolicyResource[]): Deployed {
                       .join(", ")} already exist(s)`,
               };
     }
-    const position = readPosition(outputs[POSITION_OUTPUTS.position]);
-    if (typeof position === "string") return { kind: "unjudgeable", reason: position };
-    const knownGood = outputs[POSITION_OUTPUTS.knownGood] === null ? null : readPosition(outputs[POSITION_OUTPUTS.knownGood], "knownGood");
-    if (typeof knownGood === "string") return { kind: "unjudgeable", reason: knownGood };
-    return { kind: "state", position, knownGood, outputs };
+    // One reader with the canary tool (lib/position.ts): a missing knownGood is "none confirmed".
+    const positions = readDeployedPositions(outputs);
+    return "problem" in positions ? { kind: "unjudgeable", reason: positions.problem } : { kind: "state", ...positions, outputs };
 }
 
 /** Test seam: the time the pack evaluates at. Only tests set it (in-process); the pack uses the clock. */

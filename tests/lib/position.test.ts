@@ -8,6 +8,7 @@ import {
     knownGoodAfter,
     positionDigest,
     positionOf,
+    readDeployedPositions,
     readPosition,
     releaseOf,
     serviceTaskDefinition,
@@ -274,6 +275,21 @@ describe("lib/position (one position, computed from the resources)", () => {
         assert.equal(readPosition({ ...good, traffic: [{ rule: "x" }] }), "position.traffic is missing or malformed");
         assert.equal(readPosition({ ...good, originVerify: { ...good.originVerify, send: "c" } }), "position.originVerify is missing or malformed");
         assert.equal(readPosition({ ...good, fingerprints: { a: 1 } }), "position.fingerprints is missing or malformed");
+    });
+
+    it("reads the deployed outputs as the pack and the tool both do: a missing knownGood is none confirmed; another version or a malformed pointer is a problem", async () => {
+        const good = JSON.parse(JSON.stringify(positionOf(views(await plan("production"))))) as Position;
+        assert.deepEqual(readDeployedPositions({ position: good, knownGood: good }), { position: good, knownGood: good });
+        assert.deepEqual(readDeployedPositions({ position: good, knownGood: null }), { position: good, knownGood: null });
+        // A program version from before the pointer exported none: every move is then judged forward.
+        assert.deepEqual(readDeployedPositions({ position: good }), { position: good, knownGood: null });
+        assert.deepEqual(readDeployedPositions({ position: { version: 1, traffic: [] }, knownGood: good }), {
+            problem: `position version 1 is not ${POSITION_VERSION}`,
+        });
+        assert.deepEqual(readDeployedPositions({ position: good, knownGood: { version: POSITION_VERSION } }), {
+            problem: "knownGood.traffic is missing or malformed",
+        });
+        assert.deepEqual(readDeployedPositions({}), { problem: "the deployed stack exports no position" });
     });
 
     it("the known-good pointer moves only to the deployed position its digest confirms", async () => {

@@ -227,6 +227,15 @@ describe("policy/state.ts: position-recorded", () => {
             }
         });
 
+        it("an export with a position and no knownGood key (a program from before the pointer) is none confirmed, as the canary tool reads it: not refused", async () => {
+            const p = await base();
+            const outputs = { position: structuredClone(p.deployed.position) };
+            // The whole pack, as the emergency lever (set 0) is judged with such an export: every move is forward, none is unreadable.
+            assert.deepEqual(await codesOf(withExport(p, outputs), POLICY), []);
+            const lever = await update(["canary.weight=0"]);
+            assert.deepEqual(await codes(withExport(lever, { position: structuredClone(lever.deployed.position) })), {});
+        });
+
         it("empty outputs are a stack never deployed only while nothing it creates exists yet", async () => {
             const p = await planOf([]);
             // Another organization's fresh stack returns nothing, but this stack's ALB exists: not new.

@@ -10,7 +10,8 @@ import { ResolvedPolicyConfig } from "../policy/evaluate";
 import { modelOfStackFile } from "../plan/stackFile";
 import { UserError } from "../../lib/errors";
 import { EdgeApi, Engine, ServiceInspector } from "./adapters";
-import { DeployedView, readDeployedView } from "./deployed";
+import { DeployedView, emergencyLever, readDeployment, unreadableLine } from "./deployed";
+import type { PendingDrift } from "./drift";
 import { StackDocument } from "./stackDocument";
 
 export interface CanaryContext {
@@ -36,6 +37,13 @@ export interface CanaryContext {
     argv?: readonly string[];
     /** Notes said once per command (shared by reference by the context's copies). */
     said?: Set<string>;
+    /**
+     * Where the stack file and the deployment differ, until the command's first write: the command
+     * is computed from the deployment (drift.ts checkDrift), execute.ts refuses what it does not cover.
+     */
+    drift?: PendingDrift;
+    /** Why the deployment cannot be read, when it cannot: only the emergency lever goes on (drift.ts checkUnreadable). */
+    unreadable?: string;
 }
 
 /** The file state a command starts from: the stack file read once. */
@@ -87,12 +95,29 @@ export async function deployedOutputs(ctx: Pick<CanaryContext, "engine" | "stack
  * What is deployed (position, known-good position, outputs, resources) when a Pulumi CLI can
  * read it; undefined without one. The engine keeps its one read until the next update.
  */
-export async function deployedView(ctx: Pick<CanaryContext, "engine" | "stack">): Promise<DeployedView | undefined> {
-    return ctx.engine.available() ? readDeployedView(ctx.engine, ctx.stack) : undefined;
+export async function deployedView(ctx: Pick<CanaryContext, "engine" | "stack"> & Partial<Pick<CanaryContext, "file">>): Promise<DeployedView | undefined> {
+    if (!ctx.engine.available()) return undefined;
+    const read = await readDeployment(ctx.engine, ctx.stack);
+    if ("problem" in read) throw new UserError(unreadableMessage(ctx, read.problem));
+    return read;
+}
+
+/**
+ * A deployment that cannot be read: why, that the policy pack refuses every update of it, and
+ * (with the stack file at hand) the emergency lever, `set 0` per rule, which goes on even so.
+ */
+export function unreadableMessage(ctx: Pick<CanaryContext, "stack"> & Partial<Pick<CanaryContext, "file">>, problem: string): string {
+    const line = `${unreadableLine(ctx.stack, problem)}.`;
+    if (!ctx.file) return line;
+    return [
+        `${line} Nothing was written.`,
+        "In an emergency, send Spring's traffic to Rails: the tool takes the stack file as deployed for these, which only lower Spring's share; deploy them with that section's policy config override:",
+        ...emergencyLever(readModel({ file: ctx.file })).map((c) => `  ${c}`),
+    ].join("\n");
 }
 
 /** The deployed view, for a command that cannot work without it: `why` says what it needs it for (exit 2 offline). */
-export async function requireDeployed(ctx: Pick<CanaryContext, "engine" | "stack">, why: string): Promise<DeployedView> {
+export async function requireDeployed(ctx: Pick<CanaryContext, "engine" | "stack"> & Partial<Pick<CanaryContext, "file">>, why: string): Promise<DeployedView> {
     const view = await deployedView(ctx);
     if (!view) throw new UserError(why);
     return view;

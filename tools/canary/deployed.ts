@@ -8,8 +8,9 @@
  */
 import { StackModel, routingInput } from "../../lib/config";
 import { diffPositions } from "../../lib/compare";
+import { CUTIN_PHASES } from "../../lib/cutin";
 import { UserError } from "../../lib/errors";
-import { Position, TrafficEntry, readPosition, releaseOf, springShare } from "../../lib/position";
+import { Position, TrafficEntry, readDeployedPositions, releaseOf, springShare } from "../../lib/position";
 import { planRules } from "../../lib/rules";
 import { COLORS, Color, SIDES, Side } from "../../lib/weights";
 import type { DeployedResourceState } from "../engine/monitor";
@@ -27,19 +28,44 @@ export interface DeployedView {
     resources: readonly DeployedResource[];
 }
 
+/** A deployment whose outputs cannot be read as a position (lib/position.ts readDeployedPositions): why, and its outputs. */
+export interface UnreadableDeployment {
+    problem: string;
+    outputs: Record<string, unknown>;
+}
+
 /**
- * The deployed view of a stack through the engine (its read is kept until the next update). A
- * position that cannot be read is the user's to fix: the stack was deployed by a program
- * version that did not export one.
+ * The deployment through the engine, read as the policy pack reads it (one reader:
+ * lib/position.ts readDeployedPositions): a missing knownGood is none confirmed; a position of
+ * another version, or a malformed one, is unreadable (the pack refuses every update then).
  */
-export async function readDeployedView(engine: Engine, stack: string): Promise<DeployedView> {
+export async function readDeployment(engine: Engine, stack: string): Promise<DeployedView | UnreadableDeployment> {
     const outputs = await engine.outputs(stack);
-    const fix = `deploy this version of the program once (a whole-stack pulumi up --stack ${stack}), then run this again`;
-    const position = readPosition(outputs.position);
-    if (typeof position === "string") throw new UserError(`stack ${stack}: ${position}: ${fix}`);
-    const knownGood = outputs.knownGood === null || outputs.knownGood === undefined ? null : readPosition(outputs.knownGood, "knownGood");
-    if (typeof knownGood === "string") throw new UserError(`stack ${stack}: ${knownGood}: ${fix}`);
-    return { position, knownGood, outputs, resources: await engine.resources(stack) };
+    const read = readDeployedPositions(outputs);
+    if ("problem" in read) return { problem: read.problem, outputs };
+    return { ...read, outputs, resources: await engine.resources(stack) };
+}
+
+/** What an unreadable deployment means, in one sentence and where the way out is documented. */
+export function unreadableLine(stack: string, problem: string): string {
+    return `the deployment of stack ${stack} cannot be read (${problem}): the policy pack refuses every update of it (deployed-unreadable) until it records a position once, as docs/policies.md "Upgrading a stack deployed before position existed" says`;
+}
+
+/** The deployed view of a stack through the engine; an unreadable one is the user's to fix (a UserError). */
+export async function readDeployedView(engine: Engine, stack: string): Promise<DeployedView> {
+    const read = await readDeployment(engine, stack);
+    if ("problem" in read) throw new UserError(`${unreadableLine(stack, read.problem)}. Nothing was written.`);
+    return read;
+}
+
+/**
+ * The emergency lever by hand: Spring to 0 % on the catch-all and on every route, in this order
+ * (decreases: the pack passes them; each one after the first is deployed with the ones before it
+ * that are still pending: drift.ts resolveDrift).
+ */
+export function emergencyLever(model: StackModel): string[] {
+    const set = (extra: string) => `npm run canary -- set 0${extra} --stack ${model.stack}`;
+    return [set(""), ...model.canary.routes.map((r) => set(` --route ${r.name}`))];
 }
 
 // ---------------------------------------------------------------------------
@@ -118,6 +144,8 @@ export interface DriftRow {
     what: string;
     file: string;
     deployed: string;
+    /** A difference at the edge (the cut-in): --from-deployed does not rewrite it. */
+    edge?: true;
 }
 
 const showShares = (e: TrafficEntry | undefined) =>
@@ -159,13 +187,29 @@ export function driftRows(file: Position, deployed: Position): DriftRow[] {
             if (differ(f, d)) rows.push({ what: `${side} ${color} ${what}`, file: show(f), deployed: show(d) });
         }
     }
+    return [...rows, ...edgeRows(file, deployed)];
+}
+
+/**
+ * Where the edge differs: the cut-in phase, the share of viewers CloudFront sends to the staging
+ * distribution, the old origin a cut-in rollback goes back to, the viewer-facing distribution.
+ * A cut-in step computed from a file behind the deployment moves CloudFront backwards while
+ * the diff compares file with file (red team D, C4). Rows with `edge: true`: reconciled by hand.
+ */
+export function edgeRows(file: Position, deployed: Position): DriftRow[] {
+    const [f, d] = [file.edge, deployed.edge];
+    const rows: DriftRow[] = [];
+    if (differ(f.phase, d.phase)) rows.push({ what: "cut-in phase", file: show(f.phase), deployed: show(d.phase), edge: true });
+    if (differ(f.weight, d.weight)) rows.push({ what: "cut-in edge weight", file: `${f.weight}%`, deployed: `${d.weight}%`, edge: true });
+    if (differ(f.oldOrigin, d.oldOrigin)) rows.push({ what: "cut-in old origin", file: show(f.oldOrigin), deployed: show(d.oldOrigin), edge: true });
+    if (differ(f.primary, d.primary)) rows.push({ what: "viewer distribution", file: show(f.primary), deployed: show(d.primary), edge: true });
     return rows;
 }
 
 /** The rows as a table: what, the stack file's value, the deployed value. */
 export function renderDrift(rows: readonly DriftRow[], fileName: string): string[] {
     const head = { what: "what", file: fileName, deployed: "deployed" };
-    const width = (k: keyof DriftRow) => Math.max(...[head, ...rows].map((r) => r[k].length));
+    const width = (k: "what" | "file" | "deployed") => Math.max(...[head, ...rows].map((r) => r[k].length));
     const line = (r: DriftRow) => `  ${r.what.padEnd(width("what"))}  ${r.file.padEnd(width("file"))}  ${r.deployed}`.trimEnd();
     return [line(head), line({ what: "-".repeat(width("what")), file: "-".repeat(width("file")), deployed: "-".repeat(width("deployed")) }), ...rows.map(line)];
 }
@@ -180,7 +224,12 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
     const keys = weightKeys(model);
     const problems = [...new Set([...file.traffic, ...deployed.traffic].map((e) => e.rule))]
         .filter((rule) => !entryOf(file, rule) || !entryOf(deployed, rule))
-        .map((rule) => `rule ${rule} is ${entryOf(file, rule) ? "in the stack file but not deployed" : "deployed but not in the stack file"}`);
+        .map(
+            (rule) =>
+                `rule ${rule} is ${entryOf(file, rule) ? "in the stack file but not deployed" : "deployed but not in the stack file"}: change canary.routes`,
+        );
+    // The cut-in's config is reconciled by hand: its phase, weight and dates move together (cutin.ts).
+    problems.push(...edgeRows(file, deployed).map((r) => `${r.what} is ${r.file} in the stack file, ${r.deployed} deployed: change the cutin section`));
     for (const key of keys) {
         const percent = springPercent(deployed, key.rule);
         if (percent !== undefined && percent !== key.weight) edits.push({ path: key.path, value: percent });
@@ -198,6 +247,22 @@ export function fromDeployedEdits(model: StackModel, file: Position, deployed: P
         if (model.legacyPresent && label && label !== model.legacy[color].versionLabel) edits.push({ path: `legacy.${color}.versionLabel`, value: label });
     }
     return { edits, problems };
+}
+
+/**
+ * Whether the file's edge is where the deployed one goes next, or there already: a cut-in step
+ * written and not deployed (a later phase, a higher edge rung, the old origin retired), which the
+ * cut-in commands continue from the file (cutin.ts reads the deployed `cutin` output itself).
+ * False for a file behind the deployment or elsewhere (another viewer distribution): a cut-in
+ * step computed from it would move CloudFront back (red team D, C4).
+ */
+export function edgeAhead(file: Position, deployed: Position): boolean {
+    const [f, d] = [file.edge, deployed.edge];
+    if (!f.phase || !d.phase || differ(f.primary, d.primary)) return false;
+    const [fi, di] = [CUTIN_PHASES.indexOf(f.phase), CUTIN_PHASES.indexOf(d.phase)];
+    if (fi !== di) return fi > di;
+    if (f.weight !== d.weight) return f.weight > d.weight;
+    return !differ(f.oldOrigin, d.oldOrigin) || f.oldOrigin === null;
 }
 
 // ---------------------------------------------------------------------------

@@ -15,11 +15,11 @@ import { checkPlan, renderViolations } from "../policy/check";
 import { PolicyReport, mandatoryViolations } from "../policy/evaluate";
 import { detachPolicyCommands, refreshCommand, upCommand } from "./adapters";
 import { configCommands, shellQuote } from "./configCommands";
-import { CanaryContext, deployedView } from "./context";
+import { CanaryContext, deployedView, readModel } from "./context";
 import { deployedStatesFor } from "./deployed";
-import { offlineNote } from "./drift";
+import { DriftResolution, checkUnreadable, offlineNote, resolveDrift } from "./drift";
 import { pendingCapacity, touchesServices, trafficTargets } from "./judge";
-import { Proposal, Step } from "./proposals";
+import { ConfigEdit, Proposal, Step } from "./proposals";
 import { StackDocument } from "./stackDocument";
 import { verifyServices } from "./verify";
 import { rollbackBoundLine } from "../live/bound";
@@ -51,7 +51,12 @@ interface AcceptedStep extends PlannedStep {
 /** Exit code: 0 every step written (and applied with --apply) or nothing to do, 1 refused by the pack, an update failed or ECS is not running what was released. */
 export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<number> {
     const { out } = ctx;
+    checkUnreadable(ctx, proposal);
+    const drift = resolveDrift(ctx, proposal);
+    if (typeof drift === "number") return drift;
+    if (proposal.steps.length === 0 && drift && drift.pending.length > 0) proposal = withPendingStep(ctx, proposal, drift);
     if (proposal.steps.length === 0) {
+        if (drift && drift.file.length > 0) return writeDeployedTarget(ctx, proposal, drift);
         out(`Nothing changed: ${proposal.unchanged ?? "nothing to do"}.`);
         if (proposal.next) out(`Next: ${proposal.next}`);
         return 0;
@@ -60,17 +65,47 @@ export async function execute(ctx: CanaryContext, proposal: Proposal): Promise<n
     out(`canary ${proposal.command} on ${ctx.stack}: ${proposal.steps.length} step(s)`);
     proposal.steps.forEach((s, i) => out(`  ${i + 1}. [${s.kind}] ${s.description}`));
     for (const i of proposal.steps.keys()) {
-        const stop = await runStep(ctx, proposal, i);
+        const stop = await runStep(ctx, proposal, i, i === 0 ? drift : undefined);
         if (stop !== undefined) return stop;
     }
     return 0;
 }
 
+/** A rollback with nothing of its own to move while the file holds a lower Spring share not deployed yet: the step that deploys it. */
+function withPendingStep(ctx: CanaryContext, proposal: Proposal, drift: DriftResolution): Proposal {
+    const keys = drift.pending.map((e) => `${e.path} ${String(e.value)}`).join(", ");
+    const description = `deploy what ${ctx.file.doc.fileName} holds and the deployment does not, a move down: ${keys}`;
+    return { ...proposal, steps: [{ kind: "traffic", description, edits: [] }] };
+}
+
+/**
+ * Nothing to deploy, but the stack file holds values the deployment does not where the command's
+ * own value is the deployed one (`rollback` after a failed step: the deployment is where it goes):
+ * the file is written back to it, so it says what is deployed again. Never undoes the deployment.
+ */
+function writeDeployedTarget(ctx: CanaryContext, proposal: Proposal, drift: DriftResolution): number {
+    const from = ctx.drift?.file ?? ctx.file.doc;
+    const doc = from.copy();
+    for (const edit of drift.file) doc.set(edit.path, edit.value);
+    readModel({ file: { doc } });
+    ctx.out(`Nothing to deploy: ${proposal.unchanged ?? "the deployment is where the command goes"}.`);
+    ctx.out(
+        `${doc.fileName} holds a change the deployment does not have, and ${proposal.command} goes where the deployment is: ${doc.fileName} says so again.`,
+    );
+    ctx.out("By hand, the same change is:");
+    for (const edit of drift.file) configCommands(edit, { stack: ctx.stack, before: from.get(edit.path) }).forEach((c) => ctx.out(`  ${c}`));
+    doc.write(rerunCommand(ctx, proposal));
+    ctx.file.doc = doc.copy();
+    ctx.drift = undefined;
+    ctx.out(`Wrote ${doc.fileName}.`);
+    return 0;
+}
+
 /** One step: planned, judged, written, then applied (--apply) or handed to the operator. An exit code ends the command. */
-async function runStep(ctx: CanaryContext, proposal: Proposal, i: number): Promise<number | undefined> {
+async function runStep(ctx: CanaryContext, proposal: Proposal, i: number, drift?: DriftResolution): Promise<number | undefined> {
     const step = proposal.steps[i];
     ctx.out(`\nStep ${i + 1}/${proposal.steps.length}: ${step.description}`);
-    const accepted = judge(ctx, await planStep(ctx, step, proposal));
+    const accepted = judge(ctx, await planStep(ctx, step, proposal, drift));
     if (!accepted) return 1;
     // What AWS runs must match the deployed stack before a step is applied, unless the pack judged it a move back.
     if (ctx.apply && !(await liveGate(ctx, accepted.judged.outputs, accepted.move?.direction === "back"))) return 1;
@@ -89,33 +124,61 @@ async function runStep(ctx: CanaryContext, proposal: Proposal, i: number): Promi
 }
 
 /**
- * The step's edits on a copy of the stack file, the plans before and after, and the plan of the
- * update as it will run: a targeted one keeps every resource it does not target at its deployed
- * state (with a Pulumi CLI the stack's state, offline the stack file's run), so a change pending
- * in the file never refuses a traffic step or a rollback. Printed as it goes.
+ * The stack files of a step: the one it starts from (`before`: the deployment's values where the
+ * file differs, drift.ts), the one its update moves to (`moved`: the step's edits and the pending
+ * differences it deploys with them), the one written (`written`: the stack file as read, with the
+ * step's edits and the keys the command takes to the deployed value), and the edits by hand.
  */
-async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Promise<PlannedStep> {
-    const { out } = ctx;
-    const doc = ctx.file.doc.copy();
-    const beforeConfig = doc.loaded();
-    const commands = step.edits.flatMap((edit) => configCommands(edit, { stack: ctx.stack, before: doc.get(edit.path), isSecret: (p) => doc.isSecure(p) }));
-    for (const edit of step.edits) doc.set(edit.path, edit.value);
+function stepDocs(
+    ctx: CanaryContext,
+    step: Step,
+    drift?: DriftResolution,
+): { before: StackDocument; moved: StackDocument; written: StackDocument; byHand: ConfigEdit[]; read: StackDocument } {
+    const before = ctx.file.doc;
+    const moved = before.copy();
+    // A pending key keeps the file's value (a rollback never raises a share lowered by hand): the step's own edit of it gives way.
+    const pending = drift?.pending ?? [];
+    const edits = step.edits.filter((e) => !pending.some((p) => p.path === e.path));
+    for (const edit of [...pending, ...edits]) moved.set(edit.path, edit.value);
+    if (!ctx.drift || !drift) return { before, moved, written: moved, byHand: edits, read: before };
+    const written = ctx.drift.file.copy();
+    const byHand = [...drift.file, ...edits];
+    for (const edit of byHand) written.set(edit.path, edit.value);
+    return { before, moved, written, byHand, read: ctx.drift.file };
+}
 
-    const view = await deployedView(ctx);
+/**
+ * The step's edits on a copy of the stack file, the plans before and after, and the plan of the
+ * update as it will run: planned from the deployment (where the file differs from it: drift.ts),
+ * and a targeted one keeps every resource it does not target at its deployed state (with a Pulumi
+ * CLI the stack's state, offline the stack file's run), so a change pending in the file never
+ * refuses a traffic step or a rollback. Printed as it goes.
+ */
+async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal, drift?: DriftResolution): Promise<PlannedStep> {
+    const { out } = ctx;
+    const docs = stepDocs(ctx, step, drift);
+    const commands = docs.byHand.flatMap((edit) =>
+        configCommands(edit, { stack: ctx.stack, before: docs.read.get(edit.path), isSecret: (p) => docs.read.isSecure(p) }),
+    );
+    // An unreadable deployment (only the emergency lever gets here): judged as offline, the file taken as deployed.
+    const view = ctx.unreadable ? undefined : (ctx.drift?.view ?? (await deployedView(ctx)));
     const deployed = view?.outputs;
-    const before = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: beforeConfig, deployed });
-    const after = await runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
+    const plan = (doc: StackDocument) => runPlan({ stack: ctx.stack, dir: ctx.dir, loaded: doc.loaded(), deployed });
+    const before = await plan(docs.before);
+    const moved = await plan(docs.moved);
     // The edited config is valid (the plan ran): now the same change by hand.
     out("By hand, the same change is:");
     for (const c of commands) out(`  ${c}`);
     offlineNotes(ctx, step);
-    const diff = diffPlans(before, after);
-    const targets = trafficTargets(step, diff, after);
+    const targets = trafficTargets(step, diffPlans(before, moved), moved);
+    // The whole update of the written file; a targeted one deploys only what the step moves.
+    const after = docs.written === docs.moved ? moved : await plan(docs.written);
+    const diff = diffPlans(before, targets ? moved : after);
     const judged = targets
         ? await runPlan({
               stack: ctx.stack,
               dir: ctx.dir,
-              loaded: doc.loaded(),
+              loaded: docs.written.loaded(),
               deployed,
               targets,
               deployedStates: view && deployedStatesFor(ctx.stack, view.resources, after),
@@ -131,7 +194,7 @@ async function planStep(ctx: CanaryContext, step: Step, proposal: Proposal): Pro
     const move = moveOf(judged);
     out(`\n${describeDirection(move, targets !== undefined)}`);
     out(`\n${renderViolations(report)}`);
-    return { step, doc, before, after, diff, targets, judged, report, move: typeof move === "string" ? undefined : move };
+    return { step, doc: docs.written, before, after, diff, targets, judged, report, move: typeof move === "string" ? undefined : move };
 }
 
 /** The move a plan makes, as the pack judges it: from the deployed position it was planned against, toward or away from the known-good one. */
@@ -202,6 +265,8 @@ function rerunCommand(ctx: CanaryContext, proposal: Proposal): string {
 function writeStep(ctx: CanaryContext, proposal: Proposal, { doc, pending }: AcceptedStep): void {
     doc.write(rerunCommand(ctx, proposal));
     ctx.file.doc = doc.copy();
+    // The drift the command covered is written (and deployed with --apply): the next step starts from the file.
+    ctx.drift = undefined;
     ctx.out(`\nWrote ${doc.fileName}.`);
     if (pending.length > 0) {
         ctx.out(
@@ -261,7 +326,7 @@ async function applyStep(ctx: CanaryContext, proposal: Proposal, { step, diff, t
         await ctx.engine.up(ctx.stack, (line) => out(`  ${line}`), { targets });
     } catch (err) {
         out(
-            `\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack)}, or roll back: ${rollbackCommand}`,
+            `\nThe update failed: ${(err as Error).message}\nThe stack file holds the new config; fix the cause and re-run ${upCommand(ctx.stack, targets)}, or roll back: ${rollbackCommand}`,
         );
         return 1;
     }

@@ -51,6 +51,12 @@ export interface Proposal {
      * refuses whatever the pack refuses.
      */
     rollback?: boolean;
+    /**
+     * The values the command names, done or not (an absolute command: `set 5` names the weight at
+     * 5 even when it is there already; `next` names none). Where the stack file and the deployment
+     * differ on such a key the command covers the difference (drift.ts resolveDrift).
+     */
+    sets?: ConfigEdit[];
 }
 
 /** A proposal that changes nothing: the tool says so in one line and writes nothing. */
@@ -81,10 +87,12 @@ export function proposeSet(model: StackModel, percent: number, route?: string): 
     }
     const w = weightOf(model, route);
     const command = `set ${percent}${route ? ` --route ${route}` : ""}`;
-    if (percent === w.value) return unchanged(command, `${w.label} is already ${percent}%`);
+    const sets = [{ path: w.path, value: percent }];
+    if (percent === w.value) return { ...unchanged(command, `${w.label} is already ${percent}%`), sets };
     return {
         command,
         steps: [{ kind: "traffic", description: `${w.label}: Spring ${w.value}% → ${percent}%`, edits: [{ path: w.path, value: percent }] }],
+        sets,
     };
 }
 
@@ -93,7 +101,9 @@ export function proposeNext(model: StackModel, ladder: readonly number[], route?
     const command = `next${route ? ` --route ${route}` : ""}`;
     if (w.value >= 100) return unchanged(command, `${w.label} is already at 100%: the top of the ladder`);
     const target = nextRung(w.value, ladder);
+    // Relative: it names no value of its own (a re-run covers only the rung it takes from the deployment).
     const proposal = proposeSet(model, target, route);
+    delete proposal.sets;
     proposal.command = command;
     proposal.steps[0].description += ` (${ladderPosition(target, ladder)})`;
     return proposal;
@@ -149,10 +159,14 @@ export function proposeFlip(model: StackModel, side: Side, to: Color, scaleDownO
     }
     const scaleDown = scaleDownOld === undefined ? undefined : scaleDownStep(model, side, from, scaleDownOld, idle);
     if (scaleDown) steps.push(scaleDown);
+    const sets = [{ path: `${side}.liveColor`, value: to }];
     if (steps.length === 0) {
-        return unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`);
+        return {
+            ...unchanged(command, `${side} ${to} is already live${scaleDownOld === undefined ? "" : ` and ${side} ${from} is at ${scaleDownOld}`}`),
+            sets,
+        };
     }
-    return { command, steps };
+    return { command, steps, sets };
 }
 
 /** The least a color may keep (the policy pack's mandatory idle-color-warm minimum for the side), and where it comes from. */
@@ -230,11 +244,12 @@ function weightsBack(model: StackModel, good: KnownGood): ConfigEdit[] {
 export function proposeRollback(model: StackModel, good: KnownGood, target = "the known-good position"): Proposal {
     const colors = colorsBack(model, good);
     const traffic = [...colors.traffic, ...weightsBack(model, good)];
+    const sets = rollbackSets(model, good);
     if (traffic.length === 0) {
         const why = model.legacyPresent
             ? `already at ${target} or below it (${describeState(good)})`
             : `the legacy pair is decommissioned, so Spring keeps 100 % (there is no Rails to move back to) and spring ${model.spring.liveColor} is the known-good color`;
-        return { ...unchanged("rollback", why), rollback: true };
+        return { ...unchanged("rollback", why), rollback: true, sets };
     }
     const described = model.legacyPresent
         ? describeState(good)
@@ -248,7 +263,21 @@ export function proposeRollback(model: StackModel, good: KnownGood, target = "th
             ...(colors.deployedFirst.length > 0 ? { deployedFirst: colors.deployedFirst } : {}),
         },
     ];
-    return { command: "rollback", steps, rollback: true };
+    return { command: "rollback", steps, rollback: true, sets };
+}
+
+/** Every key a rollback governs, at the value it leaves: each weight at the lower of now and known-good, each live color at the known-good one. */
+function rollbackSets(model: StackModel, good: KnownGood): ConfigEdit[] {
+    const sets: ConfigEdit[] = [];
+    if (model.legacyPresent) {
+        sets.push({ path: "canary.weight", value: Math.min(model.canary.weight, good.weight) });
+        model.canary.routes.forEach((r, i) => sets.push({ path: `canary.routes[${i}].weight`, value: Math.min(r.weight, good.routes[r.name] ?? 0) }));
+    }
+    for (const side of ["legacy", "spring"] as const) {
+        const wanted = good.liveColors[side];
+        if (wanted && (side === "spring" || model.legacyPresent)) sets.push({ path: `${side}.liveColor`, value: wanted });
+    }
+    return sets;
 }
 
 /**
@@ -262,10 +291,12 @@ export function proposeRelease(model: StackModel, side: Side, reference: string,
     const idle = otherColor(live);
     const path = side === "spring" ? `spring.${idle}.image` : `legacy.${idle}.versionLabel`;
     const current = side === "spring" ? model.spring[idle].image : model.legacy[idle].versionLabel;
-    if (current === reference) return unchanged(`release ${side} ${reference}`, `${side} ${idle} (idle) already has ${reference}`);
+    const sets = [{ path, value: reference }];
+    if (current === reference) return { ...unchanged(`release ${side} ${reference}`, `${side} ${idle} (idle) already has ${reference}`), sets };
     return {
         command: `release ${side} ${reference}`,
         steps: [{ kind: "release", description: `${side} ${idle} (idle): ${reference}`, edits: [{ path, value: reference }] }],
+        sets,
     };
 }
 

@@ -10,15 +10,12 @@ import { UserError } from "../../lib/errors";
 import { positionDigest } from "../../lib/position";
 import { AlarmSource } from "./adapters";
 import { CanaryContext, readModel, requireDeployed } from "./context";
-import { describePosition, servesSpring, trafficOf } from "./deployed";
+import { describePosition, emergencyLever, servesSpring, trafficOf } from "./deployed";
 import { Proposal, proposeRollback, unchanged } from "./proposals";
+import { verifyServices } from "./verify";
 import { canaryAlarmNames, decide } from "./watch";
 
-/** The emergency lever by hand: Spring to 0 % on the catch-all and on every route (decreases: the pack passes them). */
-export function emergencyLever(model: StackModel): string[] {
-    const set = (extra: string) => `npm run canary -- set 0${extra} --stack ${model.stack}`;
-    return [set(""), ...model.canary.routes.map((r) => set(` --route ${r.name}`))];
-}
+export { emergencyLever } from "./deployed";
 
 /** Why rollback cannot run offline, and what to do instead. */
 export function offlineRollback(model: StackModel): string {
@@ -74,6 +71,15 @@ export async function confirmProposal(ctx: CanaryContext, alarms: AlarmSource): 
     const described = describePosition(view.position);
     if (view.knownGood && positionDigest(view.knownGood) === digest) {
         return unchanged("confirm", `the deployed position ${digest} is the known-good position already (${described})`);
+    }
+    // Quiet alarms while ECS is still rolling out, or after its circuit breaker went back to the old
+    // task definition, say nothing about what was released: the pointer would name a position ECS never ran.
+    const ecs = ctx.services ? await verifyServices(ctx.engine, ctx.services, ctx.stack) : [];
+    if (ecs.length > 0) {
+        ctx.out(
+            `Refused: the deployed position ${digest} cannot be confirmed: ECS is not running it (yet); nothing was written.\n  ${ecs.join("\n  ")}\nWait until every service's primary deployment is COMPLETED (npm run canary -- status --stack ${ctx.stack}), or roll back: npm run canary -- rollback --stack ${ctx.stack}`,
+        );
+        return 1;
     }
     if (servesSpring(view.position)) {
         const problem = await healthProblem(ctx, alarms, view.position.liveColors.spring);

@@ -306,15 +306,16 @@ describe("npm run canary -- status when the deployed stack cannot be read", () =
 });
 
 describe("npm run canary with a Pulumi CLI: what is deployed comes from the stack, not the file", () => {
-    it("a step is refused while the file is ahead of the deployment (a weight edited by hand, never deployed); --from-deployed takes the deployed weight, then the step", async () => {
+    it("a step is refused while the file is ahead of the deployment elsewhere than the step goes (a weight edited by hand, never deployed); --from-deployed takes the deployed weight, then the step", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
         await engine.outputs("production"); // deployed: the file as it is now (Spring 1%)
-        writeEdits(dir, "production", { "canary.weight": 5 }); // edited by hand, never deployed
+        // Edited by hand, never deployed: not the rung next takes from the deployment (5 %), which a re-run would continue.
+        writeEdits(dir, "production", { "canary.weight": 10 });
         const before = stackText(dir, "production");
         const r = await canary(dir, ["next", "--stack", "production", "--apply"], { engine });
         assert.equal(r.code, 2, r.out);
-        assert.match(r.out, /^ {2}traffic canary-default +legacy-green 95%, spring-blue 5% +legacy-green 99%, spring-blue 1%$/m);
+        assert.match(r.out, /^ {2}traffic canary-default +legacy-green 90%, spring-blue 10% +legacy-green 99%, spring-blue 1%$/m);
         assert.equal(stackText(dir, "production"), before);
         assert.equal(engine.ups.length, 0);
         const fixed = await canary(dir, ["next", "--stack", "production", "--apply", "--from-deployed"], { engine });

@@ -9,8 +9,8 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { UserError } from "../../../lib/errors";
-import { positionDigest, readPosition } from "../../../lib/position";
-import { deployedStatesFor, withPlaceholders } from "../../../tools/canary/deployed";
+import { Position, positionDigest, readPosition } from "../../../lib/position";
+import { deployedStatesFor, edgeAhead, edgeRows, withPlaceholders } from "../../../tools/canary/deployed";
 import { runPlan } from "../../../tools/plan/run";
 import { stackConfigFromText } from "../../../tools/plan/stackFile";
 import { checkPlan } from "../../../tools/policy/check";
@@ -65,18 +65,17 @@ describe("canary tool and the deployment: drift", () => {
         assert.notEqual(springOf(dir).green.image, IMAGE, "never the color carrying half the traffic");
     });
 
-    it("every command that writes refuses on drift (exit 2, nothing written); status shows the same table; confirm is not held back", async () => {
+    it("every command that writes refuses on drift it does not cover (exit 2, nothing written); status shows the same table; confirm is not held back", async () => {
         const { dir, engine } = await drifted();
         const before = stackText(dir, "production");
         for (const argv of [
             ["next"],
             ["set", "0"],
             ["flip", "spring", "green"],
-            ["rollback"],
             ["release", "legacy", "rails-2027.01.1"],
             ["rotate-origin-verify"],
             ["decommission"],
-            ["cutin", "next"],
+            // cutin next: this stack has no cut-in (a config error first); drift at the edge is operations.test.ts C4.
         ]) {
             const r = await canary(dir, [...argv, "--stack", "production"], { engine });
             assert.equal(r.code, 2, `${argv.join(" ")}: ${r.out}${r.err}`);
@@ -93,6 +92,40 @@ describe("canary tool and the deployment: drift", () => {
         const confirm = await canary(dir, ["confirm", "--stack", "production"], { engine, alarms: new FakeAlarms(() => "OK") });
         assert.equal(confirm.code, 0, confirm.out);
         assert.match(canaryOf(dir).confirm, /^[0-9a-f]{12}$/);
+    });
+
+    it("rollback is never refused for drift: it plans from the deployment, takes the file to where the deployment is, and never raises a share the file lowered", async () => {
+        const { dir, engine } = await drifted();
+        // Known-good: the deployment itself (50 %, green live). The file's blue is not where rollback goes; its 5 % is lower.
+        const r = await canary(dir, ["rollback", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+        assert.doesNotMatch(r.out, REFUSED);
+        assert.equal(springOf(dir).liveColor, "green", "the known-good color, which the deployment has");
+        assert.equal(canaryOf(dir).weight, 5, "a share lowered in the file stays lowered");
+        assert.deepEqual(
+            engine.ups.map((t) => [parse(t).config["payments-migration:canary"].weight, parse(t).config["payments-migration:spring"].liveColor]),
+            [[5, "green"]],
+            "the pending move down is deployed, targeted, with green live",
+        );
+        assert.ok(engine.targets[0], "a targeted update");
+    });
+
+    it("a relative step re-run over its own failed update (the file one rung above the deployment) continues it; a rung elsewhere is refused", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        await engine.outputs("production");
+        writeEdits(dir, "production", { "canary.weight": 5 }); // what the failed `next` wrote
+        const r = await canary(dir, ["next", "--stack", "production", "--apply"], { engine });
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            engine.ups.map((t) => parse(t).config["payments-migration:canary"].weight),
+            [5],
+        );
+        // The deployment one rung ahead of the file (a step deployed from another checkout): next refuses.
+        await engine.deploy("production", edited(dir, "production", { "canary.weight": 10 }));
+        const ahead = await canary(dir, ["next", "--stack", "production"], { engine });
+        assert.equal(ahead.code, 2, ahead.out);
+        assert.match(ahead.out, REFUSED);
     });
 
     it("--from-deployed with no drift changes nothing but the step; without a Pulumi CLI it is a usage error", async () => {
@@ -218,6 +251,29 @@ describe("canary tool and the deployment: rollback", () => {
         assert.equal(lever.code, 0, lever.out);
     });
 
+    it("a deployment it cannot read (a position of another version): every command says why and ends with the lever; only the lever goes on, saying what it did not check", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const outputs = engine.outputs.bind(engine);
+        engine.outputs = async (stack: string) => ({ ...(await outputs(stack)), position: { version: 1, traffic: [] } });
+        const before = stackText(dir, "production");
+        for (const argv of [["rollback"], ["next"], ["flip", "spring", "green"], ["release", "spring", IMAGE]]) {
+            const r = await canary(dir, [...argv, "--stack", "production"], { engine });
+            assert.equal(r.code, 2, `${argv.join(" ")}: ${r.out}`);
+            assert.match(
+                r.err,
+                /^the deployment of stack production cannot be read \(position version 1 is not 2\): the policy pack refuses every update/,
+                argv.join(" "),
+            );
+            assert.match(r.err, /\n {2}npm run canary -- set 0 --route payment-status --stack production$/, argv.join(" "));
+            assert.equal(stackText(dir, "production"), before, argv.join(" "));
+        }
+        const lever = await canary(dir, ["set", "0", "--stack", "production"], { engine });
+        assert.equal(lever.code, 0, lever.out);
+        assert.match(lever.out, /^Not checked: the deployment of stack production cannot be read/m);
+        assert.equal(canaryOf(dir).weight, 0);
+    });
+
     it("with no known-good position confirmed: says so and offers set 0", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
@@ -271,6 +327,42 @@ describe("canary tool and the deployment: direction is the pack's", () => {
         writeEdits(dir, "production", { "canary.weight": 1 });
         const none = await canary(dir, ["set", "0", "--stack", "production"], { engine });
         assert.match(none.out, /: forward \(no known-good position confirmed: every change is forward\)\n/);
+    });
+});
+
+describe("drift at the edge", () => {
+    /** Only the edge of a position: what edgeRows and edgeAhead read. */
+    const at = (
+        phase: Position["edge"]["phase"],
+        weight = 0,
+        oldOrigin: string | null = "payments-prod.eu-west-1.elasticbeanstalk.com",
+        primary = "edge::primary",
+    ) => ({ edge: { phase, weight, oldOrigin, primary, webAcl: null } }) as unknown as Position;
+
+    it("names the phase, the edge weight, the old origin and the viewer distribution where they differ", () => {
+        assert.deepEqual(edgeRows(at("weight", 5), at("weight", 5)), []);
+        assert.deepEqual(
+            edgeRows(at("header"), at("weight", 5)).map((r) => [r.what, r.file, r.deployed]),
+            [
+                ["cut-in phase", "header", "weight"],
+                ["cut-in edge weight", "0%", "5%"],
+            ],
+        );
+        assert.deepEqual(
+            edgeRows(at("promoted", 0, null, "edge::other"), at("promoted")).map((r) => r.what),
+            ["cut-in old origin", "viewer distribution"],
+        );
+    });
+
+    it("a file one cut-in step ahead of the deployment is ahead (a step written, not deployed); behind it or elsewhere is not (red team D, C4)", () => {
+        assert.equal(edgeAhead(at("weight", 15), at("weight", 10)), true);
+        assert.equal(edgeAhead(at("promoted"), at("detached", 5)), true);
+        assert.equal(edgeAhead(at("promoted", 0, null), at("promoted")), true, "the old origin retired in the file");
+        assert.equal(edgeAhead(at("header"), at("weight", 5)), false);
+        assert.equal(edgeAhead(at("weight", 1), at("weight", 5)), false);
+        assert.equal(edgeAhead(at("promoted"), at("promoted", 0, null)), false, "retired in the deployment, not in the file");
+        assert.equal(edgeAhead(at("promoted", 0, null, "edge::other"), at("promoted")), false, "another viewer distribution");
+        assert.equal(edgeAhead(at(null), at("weight", 5)), false);
     });
 });
 

@@ -121,7 +121,8 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
             noCli.err,
             "the live check compares AWS with the deployed stack, which it reads with the Pulumi CLI (pulumi stack export --stack production): none is on the PATH",
         );
-        // Deployed by a program version that exported no position: one line naming the fix.
+        // Deployed by a program version that exported no position: one line naming the fix, then the
+        // emergency lever, as every command says it (tools/canary/context.ts unreadableMessage).
         class Before extends FakeEngine {
             async outputs(stack: string) {
                 const { position: _position, ...rest } = await super.outputs(stack);
@@ -129,13 +130,16 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
             }
         }
         const old = await run(dir, ["verify", "--stack", "production"], new Before(dir));
-        assert.deepEqual(
-            [old.code, old.err],
-            [
-                2,
-                "stack production: the deployed stack exports no position: deploy this version of the program once (a whole-stack pulumi up --stack production), then run this again",
-            ],
+        assert.equal(old.code, 2);
+        const [why, ...lever] = old.err.split("\n");
+        assert.match(
+            why,
+            /^the deployment of stack production cannot be read \(the deployed stack exports no position\): the policy pack refuses every update of it \(deployed-unreadable\) until it records a position once, as docs\/policies\.md "Upgrading a stack deployed before position existed" says\. Nothing was written\.$/,
         );
+        assert.deepEqual(lever.slice(1), [
+            "  npm run canary -- set 0 --stack production",
+            "  npm run canary -- set 0 --route payment-status --stack production",
+        ]);
     });
 
     it("status --live adds the live check and exits with its verdict; --live means nothing to other commands", async () => {
