@@ -372,7 +372,9 @@ export function serviceTaskDefinition(views: readonly ResourceView[], service: R
     const definitions = ofType(views, TYPES.taskDefinition);
     if (arn === UNKNOWN) {
         const own = definitions.filter((td) => tagsOf(td)[COLOR_TAG] === tagsOf(service)[COLOR_TAG]);
-        return own.length === 1 && read(() => propsOf<TaskDefinitionProps>(own[0]).arn) === UNKNOWN ? own[0] : null;
+        // Its ARN not known yet (unknown, or not there at all before the provider answers): being registered.
+        const ownArn = own.length === 1 ? read(() => propsOf<TaskDefinitionProps>(own[0]).arn) : "";
+        return ownArn === UNKNOWN || ownArn === undefined || ownArn === null ? own[0] : null;
     }
     return definitions.find((td) => typeof arn === "string" && read(() => propsOf<TaskDefinitionProps>(td).arn) === arn) ?? null;
 }

@@ -196,6 +196,8 @@ function deliveryFindings(j: Judgement, buckets: readonly BucketRead[], targets:
     return targets.flatMap((t): Finding[] => {
         const bucket = buckets.find((b) => b.names.includes(t.bucket));
         if (!bucket) return [];
+        // A policy on a bucket not known yet (a first preview) may be this one's: judged once known.
+        if (policies.some(({ p }) => read(() => p.bucket) === UNKNOWN)) return [];
         const grants = policies.filter(({ p }) => bucket.names.includes(String(read(() => p.bucket))));
         if (grants.some(({ p }) => read(() => p.policy) === UNKNOWN)) return [];
         // An Allow statement is there (what it allows, and to whom, is bucketPolicyFindings').

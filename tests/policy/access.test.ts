@@ -32,10 +32,10 @@ const headerValues = (r: PlannedResourceState, header: string, values: string[])
     );
 
 /** A copy of `p` whose distribution `name` adds one more origin custom header. */
-function withEdgeHeader(p: PlanRun, header: string, dist = "edge"): PlanRun {
+function withEdgeHeader(p: PlanRun, header: string, dist = "edge", value = "[secret:qa-token]"): PlanRun {
     return mutated(p, (f) => {
         const d = f(T.dist, dist);
-        setProp(d, "origins.0.customHeaders", [...(prop<unknown[]>(d, "origins.0.customHeaders") ?? []), { name: header, value: "[secret:qa-token]" }]);
+        setProp(d, "origins.0.customHeaders", [...(prop<unknown[]>(d, "origins.0.customHeaders") ?? []), { name: header, value }]);
     });
 }
 
@@ -80,7 +80,9 @@ describe("policy/access.ts", () => {
             const p = await step();
             assert.deepEqual(await codesOf(withEdgeHeader(p, "X-Route-Token"), POLICY), ["qa-header-at-edge"]);
             assert.deepEqual(await codesOf(withEdgeHeader(p, "x-route-to"), POLICY), ["qa-header-at-edge"]);
-            assert.deepEqual(await codes(withEdgeHeader(p, "X-Request-Source")), {});
+            assert.deepEqual(await codes(withEdgeHeader(p, "X-Request-Source", "edge", "cloudfront")), {});
+            // The QA token in any other header is a secret out of place (secrets-contained), whatever the header's name.
+            assert.deepEqual(await codes(withEdgeHeader(p, "X-Request-Source")), { "secrets-contained": ["secret-placed"] });
             // Renamed headers: the names come from what the RoutedAlb records, never the pack's defaults.
             const names = ["qa.tokenHeader=X-Tester-Token", "qa.routeHeader=X-Tester-Route"];
             assert.deepEqual(await codesOf(withEdgeHeader(await update([...names, "canary.weight=5"], { from: names }), "X-TESTER-TOKEN"), POLICY), [
@@ -156,7 +158,8 @@ describe("policy/access.ts", () => {
                     mutated(p, (f) => setProp(f(T.sg, "alb-sg"), "ingress.0.prefixListIds", ["pl-0123456789abcdef0"])),
                     POLICY,
                 ),
-                ["alb-ingress"],
+                // Its only CloudFront rule gone with it: nothing reaches the ALB either.
+                ["alb-ingress", "alb-unreachable"],
             );
             const ownList = mutated(rule(p, { prefixListId: "everyone-id" }), (_f, states) =>
                 states.push(
@@ -179,11 +182,11 @@ describe("policy/access.ts", () => {
             const allowList = { config: { [POLICY]: { prefixListIds: [CLOUDFRONT_PREFIX_LIST_ID, "pl-0123456789abcdef0"] } } };
             assert.deepEqual(await codesOf(rule(p, { prefixListId: CLOUDFRONT_PREFIX_LIST_ID }), POLICY, allowList), []);
             assert.deepEqual(await codesOf(rule(p, { prefixListId: "pl-0123456789abcdef0" }), POLICY, allowList), ["alb-ingress"]);
-            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { prefixListIds: ["pl-4fa04526"] } } }), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { prefixListIds: ["pl-4fa04526"] } } }), ["alb-ingress", "alb-unreachable"]);
             const unrecorded = mutated(p, (f) => delete f(T.routedAlb, "alb").outputs.cloudFrontPrefixList);
-            assert.deepEqual(await codesOf(unrecorded, POLICY), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(unrecorded, POLICY), ["alb-ingress", "alb-unreachable"]);
             const otherName = mutated(p, (f) => setProp(f(T.routedAlb, "alb"), "cloudFrontPrefixList.name", "my-office"));
-            assert.deepEqual(await codesOf(otherName, POLICY), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(otherName, POLICY), ["alb-ingress", "alb-unreachable"]);
         });
 
         it("CloudFront's VPC-origin group stays what the deployed stack resolved: another group recorded under its name is refused, unless the policy config names it", async () => {
@@ -197,7 +200,7 @@ describe("policy/access.ts", () => {
             assert.deepEqual(await codesOf(claimed, POLICY), ["cloudfront-source-changed"]);
             assert.deepEqual(await codesOf(claimed, POLICY, { config: { [POLICY]: { vpcOriginSecurityGroupIds: [VPN] } } }), []);
             // The allow-list narrows: the deployed group, no longer listed, is refused as a source.
-            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { vpcOriginSecurityGroupIds: [VPN] } } }), ["alb-ingress"]);
+            assert.deepEqual(await codesOf(p, POLICY, { config: { [POLICY]: { vpcOriginSecurityGroupIds: [VPN] } } }), ["alb-ingress", "alb-unreachable"]);
         });
 
         it("Beanstalk uses the ALB's groups and writes no rule onto its listeners beyond Rules=default on port 80", async () => {
