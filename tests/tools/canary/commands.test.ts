@@ -224,7 +224,8 @@ describe("npm run canary: numbers and the legacy pair gone (issue 18, item 7)", 
     async function decommissioned(): Promise<{ dir: string; engine: FakeEngine }> {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
-        const good = edited(dir, "production", { "canary.weight": 50, "canary.routes[0].weight": 50 });
+        // The decommission needs Spring at 100 % confirmed first (known-good-needs-pair).
+        const good = edited(dir, "production", { "canary.weight": 100, "canary.routes[0].weight": 100 });
         writeEdits(dir, "production", {
             "canary.weight": 100,
             "canary.routes[0].weight": 100,

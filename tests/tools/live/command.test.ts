@@ -61,10 +61,11 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
      * Deployed at Spring 5 % with the known-good position at 1 % (confirmed before the step), the
      * stack file saying what is deployed: a rollback is a move back, a `next` a step forward.
      */
-    async function atFive(): Promise<void> {
+    /** Deployed at 5 %, the known-good position 1 % (or, `confirmed`, 5 % itself: the next rung is then allowed). */
+    async function atFive(confirmed = false): Promise<void> {
         const good = stackText(dir, "production");
         writeEdits(dir, "production", { "canary.weight": 5 });
-        await engine.deploy("production", stackText(dir, "production"), good);
+        await engine.deploy("production", stackText(dir, "production"), confirmed ? stackText(dir, "production") : good);
         expected = await expectedOf(engine);
         world = matchingWorld(expected);
     }
@@ -191,7 +192,8 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
     });
 
     it("before --apply: AWS it cannot read refuses a forward step, never a move back", async () => {
-        await atFive();
+        const atOne = stackText(dir, "production");
+        await atFive(true);
         mocks.beanstalk.reset();
         mocks.beanstalk.on(DescribeEnvironmentsCommand).rejects(
             new ElasticBeanstalkSyntheticServiceException({
@@ -208,6 +210,9 @@ describe("live check: npm run canary -- verify, status --live, and before --appl
             /Refused: the live check could not run: Elastic Beanstalk DescribeEnvironments: throttled by AWS \(Throttling\) after 3 attempts/,
         );
         assert.deepEqual(engine.ups, []);
+        // Deployed at 5 % again, now with 1 % the known-good position: the rollback has somewhere to go.
+        fs.writeFileSync(path.join(dir, "Pulumi.production.yaml"), atOne);
+        await atFive();
         const back = await run(dir, ["rollback", "--stack", "production", "--apply"], engine);
         assert.equal(back.code, 0, back.out + back.err);
         assert.match(back.out, /Live check not done \(.*throttled.*\); a move back is never blocked: going ahead\./);
