@@ -116,3 +116,17 @@ describe("README front door", () => {
         assert.deepEqual([...linked].sort(), [...new Set(DOCS)].sort());
     });
 });
+
+describe("docs/policies.md", () => {
+    it("documents every violation code the pack emits (each as `code`)", () => {
+        const dir = path.join(ROOT, "policy");
+        const emitted = new Set<string>();
+        for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+            const source = fs.readFileSync(path.join(dir, file), "utf8");
+            for (const m of source.matchAll(/(?:code: |say\(|f\(|finding\(|report\()"([a-z0-9-]+)"|"\[([a-z0-9-]+)\]/g)) emitted.add(m[1] ?? m[2]);
+        }
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        assert.ok(emitted.size > 100, `found only ${emitted.size} codes: the pattern no longer matches the policies`);
+        assert.deepEqual([...emitted].filter((c) => !doc.includes(`\`${c}\``)).sort(), []);
+    });
+});
