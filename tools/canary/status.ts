@@ -12,6 +12,7 @@ import { runPlan } from "../plan/run";
 import { checkPlan, renderViolations } from "../policy/check";
 import { AlarmSource } from "./adapters";
 import { positionDigest } from "../../lib/position";
+import { stackNameOf } from "../plan/stackFile";
 import { CanaryContext, deployedView, ladderOf, readModel } from "./context";
 import { describeCutin } from "./cutin";
 import { DeployedView, describePosition as describeDeployedPosition, renderDrift } from "./deployed";
@@ -42,7 +43,7 @@ export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<n
 /** The position the stack file holds, and how testers reach Spring from it. */
 function describePosition(ctx: CanaryContext, model: StackModel): void {
     const { out } = ctx;
-    const ladder = ladderOf(ctx.dir, ctx.stack);
+    const ladder = ladderOf(ctx.dir, stackNameOf(ctx.stack));
     out(`Stack ${ctx.stack} (stack file)`);
     out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
     out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
@@ -51,7 +52,7 @@ function describePosition(ctx: CanaryContext, model: StackModel): void {
     if (model.cutin) describeCutin(model).forEach((line) => out(line));
     const doc = ctx.file.doc;
     const headerValueInFile = model.cutin ? doc.get(`cutin.header.values.${model.cutin.header.send}`) !== undefined : false;
-    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile }).forEach((l) => out(l));
+    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile, stack: ctx.stack }).forEach((l) => out(l));
 }
 
 /** What is deployed and known-good (the stack's position outputs), where the file disagrees, what ECS runs, and the alarms of the live Spring color. */

@@ -6,6 +6,7 @@
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
 import { StackModel } from "../../lib/config";
+import { stackNameOf } from "../plan/stackFile";
 import { CanaryContext, deployedOutputs, deployedView, ladderOf, readModel } from "./context";
 import { trafficOf } from "./deployed";
 import { execute } from "./execute";
@@ -80,7 +81,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
     const poll = (deps.pollSeconds ?? 60) * 1000;
     const maxHolds = deps.maxHolds ?? 10;
     const until = opts.until ?? 100;
-    const ladder = ladderOf(ctx.dir, ctx.stack);
+    const ladder = ladderOf(ctx.dir, stackNameOf(ctx.stack));
     for (;;) {
         const model = readModel(ctx);
         const current = opts.route ? (model.canary.routes.find((r) => r.name === opts.route)?.weight ?? 0) : model.canary.weight;

@@ -45,7 +45,7 @@ export function awsLiveClients(region?: string): LiveClientsFactory {
 /** An AWS call the operator must fix the access for (credentials, region, permissions, throttling): exit 2, one line. */
 export class LiveAccessError extends UserError {}
 
-/** Each call `verify` makes, with the IAM action it needs (Service Authorization Reference). */
+/** Each AWS read the tools make (`verify`, and the canary tool's alarms and ECS checks), with the IAM action it needs (Service Authorization Reference). */
 export const CALLS = {
     describeRules: { label: "Elastic Load Balancing DescribeRules", action: "elasticloadbalancing:DescribeRules" },
     describeTargetHealth: { label: "Elastic Load Balancing DescribeTargetHealth", action: "elasticloadbalancing:DescribeTargetHealth" },
@@ -54,6 +54,7 @@ export const CALLS = {
     describeServices: { label: "ECS DescribeServices", action: "ecs:DescribeServices" },
     describeTaskDefinition: { label: "ECS DescribeTaskDefinition", action: "ecs:DescribeTaskDefinition" },
     describeEnvironments: { label: "Elastic Beanstalk DescribeEnvironments", action: "elasticbeanstalk:DescribeEnvironments" },
+    describeAlarms: { label: "CloudWatch DescribeAlarms", action: "cloudwatch:DescribeAlarms" },
 } as const;
 export type Call = (typeof CALLS)[keyof typeof CALLS];
 

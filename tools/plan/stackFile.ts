@@ -31,9 +31,16 @@ export function readProjectName(dir: string): string {
     return doc.name;
 }
 
+/**
+ * YAML as Pulumi reads a stack file: go-yaml (pulumi/pulumi sdk/go/common/encoding,
+ * `yamlMarshaler.Unmarshal` → gopkg.in/yaml.v3) resolves `<<` merge keys, so the tools do too;
+ * the `yaml` package only does with `merge: true` (it follows YAML 1.2, where `<<` is a plain key).
+ */
+export const YAML_AS_PULUMI_READS = { merge: true } as const;
+
 /** A YAML file's content, or a ConfigError naming the file and the first problem's line (the message alone, without its code frame). */
 function yamlOf(text: string, fileName: string): unknown {
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, YAML_AS_PULUMI_READS);
     if (doc.errors.length > 0) throw new ConfigError(`${fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     return doc.toJS() as unknown;
 }
@@ -91,8 +98,20 @@ export function modelOfStackFile(loaded: LoadedStackConfig, file = stackFilePath
     }
 }
 
+/**
+ * The stack's own name in a `--stack` as typed: the last segment of a fully qualified
+ * `org/project/stack` (the name Pulumi Cloud shows and `pulumi stack ls` prints). Pulumi names
+ * the stack's files after it: `loadProjectStack` → `workspace.DetectProjectStackPath(stack.Ref().Name().Q())`
+ * (pulumi/pulumi pkg/cmd/pulumi), so `--stack acme/payments-migration/production` reads
+ * Pulumi.production.yaml; resource URNs carry the same name. The full name stays wherever
+ * `--stack` is printed or passed to the CLI: it names the organization the stack lives in.
+ */
+export function stackNameOf(stack: string): string {
+    return stack.slice(stack.lastIndexOf("/") + 1);
+}
+
 export function stackFilePath(dir: string, stack: string): string {
-    return path.join(dir, `Pulumi.${stack}.yaml`);
+    return path.join(dir, `Pulumi.${stackNameOf(stack)}.yaml`);
 }
 
 /** Whether a YAML value is a Pulumi secure value ({ secure: "v1:..." }). */
@@ -283,5 +302,6 @@ export function loadedFromValues(values: Record<string, unknown>, project: strin
         if (secret) secretKeys.push(key);
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return { project, stack, config, secretKeys };
+    // The stack's own name, as the program sees it (pulumi.getStack()) and its URNs carry it.
+    return { project, stack: stackNameOf(stack), config, secretKeys };
 }
