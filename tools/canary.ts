@@ -278,7 +278,7 @@ function checkFlags(
         if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once`);
         seen.add(t.name);
         if (t.name !== "stack" && t.name !== "help" && !flags.includes(t.name as Flag)) {
-            const takes = flags.length ? `; it takes ${flags.map((f) => `--${f}`).join(", ")}` : "; it takes no option but --stack";
+            const takes = flags.length ? `; it takes ${flags.map((f) => `--${f}`).join(", ")}` : ": it only reads";
             throw new UsageError(`--${t.name} means nothing to ${commandLabel(command, spec, args)}${takes}`);
         }
     }

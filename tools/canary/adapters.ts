@@ -66,19 +66,23 @@ export interface EdgeApi {
  * The same, as AWS CLI commands an operator pastes into bash (node for the JSON edit: the
  * project needs it anyway). GetDistributionConfig returns every origin's custom headers with
  * their values (CloudFront API reference, OriginCustomHeader: HeaderName, HeaderValue), the
- * origin-verify secret among them: the config goes to a private folder (mkdtemp(3), mode 0700,
- * an unpredictable name, as `mktemp -d` makes one), its files are created under umask 077, and
- * the folder is removed as soon as the update has the config. The folder is made here and its
- * path printed, so that each line works on its own, pasted one at a time.
+ * origin-verify secret among them, so the config never lands in a file another user can read:
+ * it goes to a private folder made here (mkdtemp(3), as `mktemp -d`: mode 0700, a name no one
+ * can guess or plant beforehand) in files created 0600 whatever the shell's umask (the first
+ * made here, which `>` keeps; the second by node with mode 0600), and the folder is removed as
+ * soon as the update has read it. Its path is printed literally, so that each line also works
+ * pasted on its own (a shell variable would not survive a new terminal).
  */
 export function detachPolicyCommands(distributionId: string): string[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cutin-${distributionId}-`));
-    const file = shellQuote(path.join(dir, "primary.json"));
+    const primary = path.join(dir, "primary.json");
+    fs.closeSync(fs.openSync(primary, "wx", 0o600));
+    const file = shellQuote(primary);
     const edit = `const d = require(process.argv[1]); d.DistributionConfig.ContinuousDeploymentPolicyId = ""; require("fs").writeFileSync(process.argv[1] + ".config", JSON.stringify(d.DistributionConfig), { mode: 0o600 })`;
     return [
-        `umask 077 && aws cloudfront get-distribution-config --id ${distributionId} --output json > ${file}`,
-        `umask 077 && node -e '${edit}' ${file}`,
-        `aws cloudfront update-distribution --id ${distributionId} --distribution-config file://${shellQuote(path.join(dir, "primary.json.config"))} --if-match "$(node -p 'require(process.argv[1]).ETag' ${file})"`,
+        `aws cloudfront get-distribution-config --id ${distributionId} --output json > ${file}`,
+        `node -e '${edit}' ${file}`,
+        `aws cloudfront update-distribution --id ${distributionId} --distribution-config file://${shellQuote(`${primary}.config`)} --if-match "$(node -p 'require(process.argv[1]).ETag' ${file})"`,
         `rm -rf ${shellQuote(dir)}`,
         `aws cloudfront wait distribution-deployed --id ${distributionId}`,
     ];
