@@ -7,7 +7,15 @@ import { Alias, Document, Node, YAMLMap, isAlias, isMap, isNode, isPair, isScala
 import * as path from "node:path";
 import { ConfigError, UsageError } from "../../lib/errors";
 import { checkUnchanged, replaceIfUnchanged } from "./atomicWrite";
-import { LoadedStackConfig, YAML_AS_PULUMI_READS, parseConfigPath, readProjectName, requireStackFile, stackConfigFromText } from "../plan/stackFile";
+import {
+    LoadedStackConfig,
+    YAML_AS_PULUMI_READS,
+    isMergeKeyNode,
+    parseConfigPath,
+    readProjectName,
+    requireStackFile,
+    stackConfigFromText,
+} from "../plan/stackFile";
 
 /** Long plain scalars (ARNs, secure values) must never be folded onto a second line. */
 const STRINGIFY = { lineWidth: 0 } as const;
@@ -35,17 +43,11 @@ function block(key: string | number, value: unknown, indent: string, eol: string
         .join(eol);
 }
 
-/** Whether a map key is the YAML merge key `<<` (as the yaml package resolves it with `merge: true`). */
-function isMergeKey(key: unknown): boolean {
-    const value: unknown = isScalar(key) ? key.value : key;
-    return value === "<<" || (typeof value === "symbol" && value.description === "<<");
-}
-
 /** The map an alias is merged into (`<<: *a`, or `<<: [*a, *b]`), from the alias's ancestors; undefined when it is a plain alias. */
 function mergedInto(ancestors: readonly unknown[]): YAMLMap | undefined {
     const [parent, grandparent, great] = [...ancestors].reverse();
-    if (isPair(parent) && isMergeKey(parent.key)) return isMap(grandparent) ? grandparent : undefined;
-    if (isSeq(parent) && isPair(grandparent) && isMergeKey(grandparent.key)) return isMap(great) ? great : undefined;
+    if (isPair(parent) && isMergeKeyNode(parent.key)) return isMap(grandparent) ? grandparent : undefined;
+    if (isSeq(parent) && isPair(grandparent) && isMergeKeyNode(grandparent.key)) return isMap(great) ? great : undefined;
     return undefined;
 }
 
@@ -155,7 +157,7 @@ export class StackDocument {
             const segment = path[i];
             if (isMap(node)) {
                 const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
-                if (!pair && node.items.some((p) => isMergeKey(p.key)) && this.resolvedHas(path.slice(0, i + 1))) {
+                if (!pair && node.items.some((p) => isMergeKeyNode(p.key)) && this.resolvedHas(path.slice(0, i + 1))) {
                     throw new ConfigError(`${key} in ${this.fileName} comes from a merge key (<<: *…) in its map: ${writeOut}`);
                 }
                 node = pair?.value;

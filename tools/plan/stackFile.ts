@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { isScalar, parseDocument } from "yaml";
 import { ZodError } from "zod";
 import { ConfigError, UsageError } from "../../lib/errors";
 
@@ -31,12 +31,23 @@ export function readProjectName(dir: string): string {
     return doc.name;
 }
 
+/** Whether a map key is the YAML merge key `<<` (a plain `<<`, or the symbol the yaml package resolves it to with `merge: true`). */
+export const isMergeKeyNode = (key: unknown): boolean => {
+    const value: unknown = isScalar(key) ? key.value : key;
+    return value === "<<" || (typeof value === "symbol" && value.description === "<<");
+};
+
 /**
  * YAML as Pulumi reads a stack file: go-yaml (pulumi/pulumi sdk/go/common/encoding,
  * `yamlMarshaler.Unmarshal` → gopkg.in/yaml.v3) resolves `<<` merge keys, so the tools do too;
  * the `yaml` package only does with `merge: true` (it follows YAML 1.2, where `<<` is a plain key).
+ * go-yaml refuses a second `<<` in one map like any duplicate key ("mapping key "<<" already
+ * defined": go-yaml/yaml#478), where the `yaml` package would merge both: refused here too.
  */
-export const YAML_AS_PULUMI_READS = { merge: true } as const;
+export const YAML_AS_PULUMI_READS = {
+    merge: true,
+    uniqueKeys: (a: unknown, b: unknown) => a === b || (isScalar(a) && isScalar(b) && (a.value === b.value || (isMergeKeyNode(a) && isMergeKeyNode(b)))),
+} as const;
 
 /** A YAML file's content, or a ConfigError naming the file and the first problem's line (the message alone, without its code frame). */
 function yamlOf(text: string, fileName: string): unknown {
