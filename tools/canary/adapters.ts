@@ -88,23 +88,27 @@ export function detachPolicyCommands(distributionId: string): string[] {
     ];
 }
 
-/** CloudFront through the AWS SDK v3 (loaded on use; CloudFront is global, its API lives in us-east-1). */
+/** CloudFront through the AWS SDK v3 (loaded on use; CloudFront is global, its API lives in us-east-1); access problems are one line (tools/live/aws.ts `read`). */
 export class CloudFrontDistributions implements EdgeApi {
     async detachPolicy(distributionId: string, log: (line: string) => void): Promise<"detached" | "not attached"> {
         const { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionCommand, waitUntilDistributionDeployed } =
             await import("@aws-sdk/client-cloudfront");
         const client = new CloudFrontClient({ region: "us-east-1" });
-        const current = await client.send(new GetDistributionConfigCommand({ Id: distributionId }));
-        const config = current.DistributionConfig;
-        if (!config) throw new Error(`CloudFront returned no configuration for distribution ${distributionId}`);
+        // Access problems (credentials lapsed during the wait, access denied) are one line (tools/live/aws.ts).
+        const current = await read(CALLS.getDistributionConfig, () => client.send(new GetDistributionConfigCommand({ Id: distributionId })));
+        const config = current?.DistributionConfig;
+        if (!config) throw new Error(`CloudFront has no distribution ${distributionId} (or returned no configuration for it)`);
         if (!config.ContinuousDeploymentPolicyId) return "not attached";
         log(`detaching continuous deployment policy ${config.ContinuousDeploymentPolicyId} from ${distributionId}`);
-        await client.send(
-            new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.ETag, DistributionConfig: { ...config, ContinuousDeploymentPolicyId: "" } }),
-        );
+        const update = new UpdateDistributionCommand({
+            Id: distributionId,
+            IfMatch: current.ETag,
+            DistributionConfig: { ...config, ContinuousDeploymentPolicyId: "" },
+        });
+        if (!(await read(CALLS.updateDistribution, () => client.send(update)))) throw new Error(`CloudFront has no distribution ${distributionId}`);
         log(`waiting for ${distributionId} to be deployed (minutes)`);
         // The waiter polls GetDistribution until Status is "Deployed"; 40 minutes covers a slow deployment.
-        await waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: distributionId });
+        await read(CALLS.getDistribution, () => waitUntilDistributionDeployed({ client, maxWaitTime: 2400 }, { Id: distributionId }));
         return "detached";
     }
 }

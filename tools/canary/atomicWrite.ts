@@ -137,7 +137,7 @@ function lockedBy(file: string, lock: string, rerun: string): StackFileChanged {
     }
     const name = path.basename(file);
     return new StackFileChanged(
-        `${name} is being written by another command right now (lock ${lock}${age}); nothing was written. Wait for it, then re-run: ${rerun}. If no canary command is running on this checkout, the lock is left over: remove it (rmdir ${shellPath(lock)}) and re-run`,
+        `${name} is being written by another command right now (lock ${lock}${age}); nothing was written. Wait for it, then re-run: ${rerun}. If no canary command is running on this checkout (on any machine that mounts it), the lock is left over: remove it (rmdir ${shellPath(lock)}) and re-run`,
     );
 }
 

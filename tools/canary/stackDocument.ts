@@ -2,7 +2,6 @@
  * A stack file edited the way `pulumi config set --path` edits it: one key changes,
  * everything else — comments, ordering, quoting, secure values — stays byte for byte.
  */
-import * as fs from "node:fs";
 import { Alias, Document, Node, YAMLMap, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, visit } from "yaml";
 import * as path from "node:path";
 import { ConfigError, UsageError } from "../../lib/errors";
@@ -13,6 +12,7 @@ import {
     isMergeKeyNode,
     parseConfigPath,
     readProjectName,
+    readTextFile,
     requireStackFile,
     stackConfigFromText,
 } from "../plan/stackFile";
@@ -92,7 +92,7 @@ export class StackDocument {
 
     static read(dir: string, stack: string): StackDocument {
         const file = requireStackFile(dir, stack);
-        return new StackDocument(readProjectName(dir), stack, fs.readFileSync(file, "utf8"), file);
+        return new StackDocument(readProjectName(dir), stack, readTextFile(file), file);
     }
 
     /** YAML path of a project key path such as "canary.routes[0].weight". */

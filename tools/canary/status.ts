@@ -20,6 +20,7 @@ import { driftOf } from "./drift";
 import { qaAccess } from "./qa";
 import { verifyServices } from "./verify";
 import { canaryAlarmNames } from "./watch";
+import { LiveAccessError } from "../live/aws";
 
 export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> {
     const model = readModel(ctx);
@@ -73,17 +74,30 @@ async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms:
         out(`${ctx.file.doc.fileName} and the deployment disagree (a command that writes refuses until they agree; see the runbook, "Drift"):`);
         renderDrift(drift, ctx.file.doc.fileName).forEach((line) => out(line));
     }
-    if (ctx.services) {
+    await unlessNoAccess(ctx, "ECS", async () => {
+        if (!ctx.services) return;
         const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
         out(
             problems.length === 0
                 ? "ECS: every service's primary deployment completed with the task definition in the state."
                 : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`,
         );
+    });
+    await unlessNoAccess(ctx, "Health", async () => {
+        const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
+        out("Health:");
+        for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+    });
+}
+
+/** One AWS read of the status; an access problem (no credentials, access denied, …) is said on its line and the status goes on (it only reads). */
+async function unlessNoAccess(ctx: CanaryContext, what: string, read: () => Promise<void>): Promise<void> {
+    try {
+        await read();
+    } catch (e) {
+        if (!(e instanceof LiveAccessError)) throw e;
+        ctx.out(`${what}: not read: ${e.message}`);
     }
-    const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
-    out("Health:");
-    for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
 }
 
 /** A confirmation the stack file holds and the deployment has not taken yet (canary.confirm), and what deploying it does. */

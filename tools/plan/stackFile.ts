@@ -23,10 +23,29 @@ export interface LoadedStackConfig {
     secretKeys: string[];
 }
 
+/** Errors reading a file that the operator fixes (its permissions, the disk), as they read them. */
+const UNREADABLE: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EISDIR: "it is a folder",
+    EIO: "input/output error",
+};
+
+/** A project file's text, or one line naming the file and why it cannot be read (exit 2, no trace). */
+export function readTextFile(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException | null)?.code;
+        if (typeof code !== "string" || !(code in UNREADABLE)) throw e;
+        throw new ConfigError(`cannot read ${path.basename(file)} in ${path.dirname(file)}: ${UNREADABLE[code]} (${code})`);
+    }
+}
+
 export function readProjectName(dir: string): string {
     const file = path.join(dir, "Pulumi.yaml");
     if (!fs.existsSync(file)) throw new ConfigError(`no Pulumi.yaml in ${dir}: run the tools from the project's folder`);
-    const doc = yamlOf(fs.readFileSync(file, "utf8"), "Pulumi.yaml") as { name?: unknown } | null;
+    const doc = yamlOf(readTextFile(file), "Pulumi.yaml") as { name?: unknown } | null;
     if (typeof doc?.name !== "string") throw new ConfigError(`Pulumi.yaml has no project name (name: payments-migration)`);
     return doc.name;
 }
@@ -233,7 +252,7 @@ export function requireStackFile(dir: string, stack: string): string {
 export function loadStackConfig(dir: string, stack: string, sets: readonly string[] = []): LoadedStackConfig {
     const project = readProjectName(dir);
     const file = requireStackFile(dir, stack);
-    return stackConfigFromText(fs.readFileSync(file, "utf8"), project, stack, sets, path.basename(file));
+    return stackConfigFromText(readTextFile(file), project, stack, sets, path.basename(file));
 }
 
 /** The same, from a stack file's text (the canary tool passes edited text before writing it). */

@@ -202,6 +202,20 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         }
     });
 
+    it("status without AWS access (credentials lapsed): says on each line what it could not read, shows the rest, exit 0", async () => {
+        const dir = tempProject();
+        const noAccess = () => Promise.reject(new LiveAccessError("CloudWatch DescribeAlarms: no AWS credentials in the standard chain"));
+        const r = await canary(dir, ["status", "--stack", "production"], {
+            engine: new FakeEngine(dir),
+            services: { describe: () => Promise.reject(new LiveAccessError("ECS DescribeServices: no AWS credentials in the standard chain")) },
+            alarms: { states: noAccess },
+        });
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /says what is deployed/);
+        assert.match(r.out, /^ECS: not read: ECS DescribeServices: no AWS credentials in the standard chain$/m);
+        assert.match(r.out, /^Health: not read: CloudWatch DescribeAlarms: no AWS credentials in the standard chain$/m);
+    });
+
     it("an error after an update of the command was applied says the update is applied and what to check (exit 1), not only 'run it again'", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
