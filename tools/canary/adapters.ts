@@ -74,18 +74,30 @@ export interface EdgeApi {
  * pasted on its own (a shell variable would not survive a new terminal).
  */
 export function detachPolicyCommands(distributionId: string): string[] {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cutin-${distributionId}-`));
-    const primary = path.join(dir, "primary.json");
-    fs.closeSync(fs.openSync(primary, "wx", 0o600));
-    const file = shellQuote(primary);
+    const made = privateFolder(distributionId);
+    // Without a folder made here (no writable temporary folder), the shell makes it: the lines then go in one shell, in order.
+    const [dir, start] = made ? [shellQuote(made), ""] : ['"$dir"', "dir=$(umask 077 && mktemp -d) && umask 077 && "];
+    const file = made ? shellQuote(path.join(made, "primary.json")) : '"$dir/primary.json"';
+    const config = made ? shellQuote(path.join(made, "primary.json.config")) : '"$dir/primary.json.config"';
     const edit = `const d = require(process.argv[1]); d.DistributionConfig.ContinuousDeploymentPolicyId = ""; require("fs").writeFileSync(process.argv[1] + ".config", JSON.stringify(d.DistributionConfig), { mode: 0o600 })`;
     return [
-        `aws cloudfront get-distribution-config --id ${distributionId} --output json > ${file}`,
+        `${start}aws cloudfront get-distribution-config --id ${distributionId} --output json > ${file}`,
         `node -e '${edit}' ${file}`,
-        `aws cloudfront update-distribution --id ${distributionId} --distribution-config file://${shellQuote(`${primary}.config`)} --if-match "$(node -p 'require(process.argv[1]).ETag' ${file})"`,
-        `rm -rf ${shellQuote(dir)}`,
+        `aws cloudfront update-distribution --id ${distributionId} --distribution-config file://${config} --if-match "$(node -p 'require(process.argv[1]).ETag' ${file})"`,
+        `rm -rf ${dir}`,
         `aws cloudfront wait distribution-deployed --id ${distributionId}`,
     ];
+}
+
+/** A new private folder (mode 0700) holding an empty primary.json (mode 0600), or undefined when the temporary folder cannot be written. */
+function privateFolder(distributionId: string): string | undefined {
+    try {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cutin-${distributionId}-`));
+        fs.closeSync(fs.openSync(path.join(dir, "primary.json"), "wx", 0o600));
+        return dir;
+    } catch {
+        return undefined;
+    }
 }
 
 /** CloudFront through the AWS SDK v3 (loaded on use; CloudFront is global, its API lives in us-east-1); access problems are one line (tools/live/aws.ts `read`). */

@@ -4,13 +4,14 @@
  * (CloudWatch alarms, ECS services) with the same one-line access errors (tools/live/aws.ts).
  */
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ECSClient, ECSServiceException } from "@aws-sdk/client-ecs";
 import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
-import { CloudWatchAlarms, EcsServices, printCommandsFrom, refreshCommand, shellPath, upCommand } from "../../../tools/canary/adapters";
+import { CloudWatchAlarms, EcsServices, detachPolicyCommands, printCommandsFrom, refreshCommand, shellPath, upCommand } from "../../../tools/canary/adapters";
 import { LiveAccessError } from "../../../tools/live/aws";
 import { stackNameOf } from "../../../tools/plan/stackFile";
 import { tempDir } from "../../helpers";
@@ -71,6 +72,54 @@ describe("canary adapters", () => {
             const shared = path.join(tempDir("shared config"), "Pulumi.production.yaml");
             fs.writeFileSync(shared, "config: {}\n");
             assert.equal(shellPath(shared), `'${fs.realpathSync(shared)}'`);
+        });
+    });
+
+    describe("the detach by hand: the distribution config (it holds the origin-verify secret) stays private and is removed", () => {
+        /** A fake `aws` that answers get-distribution-config with a config holding a custom header's value. */
+        function fakeAws(): string {
+            const bin = tempDir("fake-aws");
+            const config = {
+                ETag: "E1",
+                DistributionConfig: { ContinuousDeploymentPolicyId: "cdp", Origins: { Items: [{ CustomHeaders: { Items: [{ HeaderValue: "s3cret" }] } }] } },
+            };
+            fs.writeFileSync(path.join(bin, "aws"), `#!/bin/bash\n[ "$2" = get-distribution-config ] && echo '${JSON.stringify(config)}'\nexit 0\n`, {
+                mode: 0o755,
+            });
+            return bin;
+        }
+        const bash = (script: string, bin: string) =>
+            spawnSync("bash", ["-c", `umask 022; set -e; ${script}`], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+
+        it("a private folder made for the commands (0700, an unguessable name), files 0600 whatever the umask, gone after the update", () => {
+            const lines = detachPolicyCommands("E2EXAMPLE");
+            const file = /> (\S+)$/.exec(lines[0])?.[1] ?? "";
+            const folder = path.dirname(file);
+            assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+            const bin = fakeAws();
+            for (const [i, line] of lines.entries()) {
+                const r = bash(line, bin);
+                assert.equal(r.status, 0, `${line}\n${r.stderr}`);
+                if (i === 1) for (const f of [file, `${file}.config`]) assert.equal(fs.statSync(f).mode & 0o777, 0o600, f);
+            }
+            assert.equal(fs.existsSync(folder), false);
+        });
+
+        it("no writable temporary folder here: the shell makes one (mktemp -d under umask 077), the lines pasted together", () => {
+            const saved = process.env.TMPDIR;
+            process.env.TMPDIR = path.join(tempDir("gone"), "missing");
+            let lines: string[];
+            try {
+                lines = detachPolicyCommands("E2EXAMPLE");
+            } finally {
+                if (saved === undefined) delete process.env.TMPDIR;
+                else process.env.TMPDIR = saved;
+            }
+            assert.match(lines[0], /^dir=\$\(umask 077 && mktemp -d\) && umask 077 && aws cloudfront get-distribution-config /);
+            const tmp = tempDir("shell-tmp");
+            const r = bash(`export TMPDIR=${tmp}; ${lines.join("\n")}`, fakeAws());
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(tmp), [], "the folder is removed");
         });
     });
 
