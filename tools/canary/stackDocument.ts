@@ -51,6 +51,12 @@ function mergedInto(ancestors: readonly unknown[]): YAMLMap | undefined {
     return undefined;
 }
 
+/** A merge pair as written: `<<: *a`, `<<: [*a, *b]`. */
+function describeMerge(pair: { value: unknown }): string {
+    const alias = (v: unknown) => (isAlias(v) ? `*${v.source}` : "…");
+    return `<<: ${isSeq(pair.value) ? `[${pair.value.items.map(alias).join(", ")}]` : alias(pair.value)}`;
+}
+
 function hasExplicitKey(map: YAMLMap, key: string | number): boolean {
     return map.items.some((p) => isScalar(p.key) && p.key.value === key);
 }
@@ -157,8 +163,9 @@ export class StackDocument {
             const segment = path[i];
             if (isMap(node)) {
                 const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
-                if (!pair && node.items.some((p) => isMergeKeyNode(p.key)) && this.resolvedHas(path.slice(0, i + 1))) {
-                    throw new ConfigError(`${key} in ${this.fileName} comes from a merge key (<<: *…) in its map: ${writeOut}`);
+                const merges = node.items.filter((p) => isMergeKeyNode(p.key));
+                if (!pair && merges.length > 0 && this.resolvedHas(path.slice(0, i + 1))) {
+                    throw new ConfigError(`${key} in ${this.fileName} comes from a merge key (${merges.map(describeMerge).join(", ")}): ${writeOut}`);
                 }
                 node = pair?.value;
             } else if (isSeq(node) && typeof segment === "number") {

@@ -149,7 +149,7 @@ describe("stack file edits (as pulumi config set --path)", () => {
         it("refuses an anchored value an alias repeats, the alias itself, and a value from a merge key", () => {
             refused("canary.weight", /anchored \(&rung\) and an alias \(\*rung\) repeats it/);
             refused("canary.routes[0].weight", /goes through the alias \*rung/);
-            refused("spring.green.desiredCount", /comes from a merge key/);
+            refused("spring.green.desiredCount", /comes from a merge key \(<<: \*springColor\)/);
             refused("spring.blue.desiredCount", /anchored \(&springColor\) and a merge key \(<<: \*springColor\) repeats it/);
         });
 
