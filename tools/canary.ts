@@ -358,7 +358,7 @@ function reportUserError(e: Error, updates: UpdatesSeen, stack: string | undefin
     }
     const check = stack ? `npm run canary -- status --stack ${shellQuote(stack)}` : "npm run canary -- status";
     err(
-        `The update is applied (pulumi up succeeded), but what follows it stopped: ${e.message}. Nothing after the update ran; once that is fixed, check what is deployed and what ECS runs: ${check}`,
+        `The update is applied (pulumi up succeeded); what comes after it stopped: ${e.message}. Before anything else, check what is deployed and what ECS runs: ${check}`,
     );
     return 1;
 }

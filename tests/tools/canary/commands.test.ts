@@ -234,7 +234,7 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
         assert.equal(r.code, 1, r.out);
         assert.match(
             r.err,
-            /^The update is applied \(pulumi up succeeded\), but what follows it stopped: ECS DescribeServices: the AWS credentials have expired \(ExpiredToken\): refresh them\. .*check what is deployed and what ECS runs: npm run canary -- status --stack production$/,
+            /^The update is applied \(pulumi up succeeded\); what comes after it stopped: ECS DescribeServices: the AWS credentials have expired \(ExpiredToken\): refresh them\. Before anything else, check what is deployed and what ECS runs: npm run canary -- status --stack production$/,
         );
     });
 });
