@@ -60,6 +60,10 @@ export const CALLS = {
     describeAlarms: { label: "CloudWatch DescribeAlarms", action: "cloudwatch:DescribeAlarms" },
     updateDistribution: { label: "CloudFront UpdateDistribution", action: "cloudfront:UpdateDistribution" },
     getDistribution: { label: "CloudFront GetDistribution", action: "cloudfront:GetDistribution" },
+    updateDistributionWithStagingConfig: {
+        label: "CloudFront UpdateDistributionWithStagingConfig",
+        action: "cloudfront:UpdateDistributionWithStagingConfig",
+    },
 } as const;
 export type Call = (typeof CALLS)[keyof typeof CALLS];
 
