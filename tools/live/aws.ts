@@ -60,9 +60,10 @@ export const CALLS = {
     describeAlarms: { label: "CloudWatch DescribeAlarms", action: "cloudwatch:DescribeAlarms" },
     updateDistribution: { label: "CloudFront UpdateDistribution", action: "cloudfront:UpdateDistribution" },
     getDistribution: { label: "CloudFront GetDistribution", action: "cloudfront:GetDistribution" },
+    // "requires the following IAM permissions: GetDistribution, UpdateDistribution" (CloudFront API reference, UpdateDistributionWithStagingConfig).
     updateDistributionWithStagingConfig: {
         label: "CloudFront UpdateDistributionWithStagingConfig",
-        action: "cloudfront:UpdateDistributionWithStagingConfig",
+        action: "cloudfront:GetDistribution and cloudfront:UpdateDistribution",
     },
 } as const;
 export type Call = (typeof CALLS)[keyof typeof CALLS];
