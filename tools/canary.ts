@@ -31,8 +31,11 @@ import {
     EdgeApi,
     Engine,
     ServiceInspector,
+    UpdatesSeen,
+    printCommandsFrom,
     systemClock,
 } from "./canary/adapters";
+import { shellQuote } from "./canary/configCommands";
 import { CanaryContext, deployedView, idleFloorOf, ladderOf, policyConfigOf, readModel, readStackFile } from "./canary/context";
 import { knownGoodColor } from "./canary/deployed";
 import { checkDrift } from "./canary/drift";
@@ -48,6 +51,7 @@ import { LiveClientsFactory, awsLiveClients } from "./live/aws";
 import { statusLive, verifyCommand } from "./live/verify";
 import { PROJECT_DIR } from "./projectDir";
 import { keepPlans } from "./plan/run";
+import { stackNameOf } from "./plan/stackFile";
 
 export interface CanaryDeps {
     dir?: string;
@@ -94,10 +98,11 @@ export interface CommandInput {
  */
 export interface CommandSpec {
     args: string[];
-    flags: Flag[];
+    /** The options that mean something to it; per subcommand (its first argument) for a command that has them (cutin). */
+    flags: Flag[] | ((sub: string) => Flag[]);
     summary: string;
-    /** Reads only: no check that the stack file says what is deployed (status, verify), or a check of its own (confirm). */
-    readOnly?: boolean;
+    /** Reads only: no check that the stack file says what is deployed (status, verify), or a check of its own (confirm); per subcommand as `flags`. */
+    readOnly?: boolean | ((sub: string) => boolean);
     /** Why the command cannot run without a Pulumi CLI (exit 2 before anything else), if it cannot. */
     offline?: (ctx: CanaryContext) => string;
     run(input: CommandInput): Promise<Proposal | number> | Proposal | number;
@@ -151,7 +156,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
                 const until = values.until === undefined ? undefined : decimal(values.until, "--until");
                 return watch(ctx, { alarms: deps.alarms, clock: deps.clock, pollSeconds: deps.pollSeconds }, { route: values.route, until });
             }
-            return proposeNext(readModel(ctx), ladderOf(ctx.dir, ctx.stack), values.route);
+            return proposeNext(readModel(ctx), ladderOf(ctx.dir, stackNameOf(ctx.stack)), values.route);
         },
     },
     set: {
@@ -168,7 +173,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
             const scaleDown = values["scale-down-old"] === undefined ? undefined : decimal(values["scale-down-old"], "--scale-down-old");
             const [which, to] = [side(args[0]), color(args[1])];
             const good = knownGoodColor(await deployedView(ctx), which);
-            const proposal = proposeFlip(readModel(ctx), which, to, scaleDown, good, idleFloorOf(ctx.dir, ctx.stack, which));
+            const proposal = proposeFlip(readModel(ctx), which, to, scaleDown, good, idleFloorOf(ctx.dir, stackNameOf(ctx.stack), which));
             const movesTraffic = proposal.steps.some((s) => s.kind === "traffic");
             return which === "spring" && movesTraffic && !(await releasedColorRuns(ctx, deps.services, to)) ? 1 : proposal;
         },
@@ -206,7 +211,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     cutin: {
         args: ["status|next|rollback|promote|promote-with-staging-config|rotate-header|end"],
-        flags: ["apply", "from-deployed"],
+        // `cutin status` only reads: --apply and --from-deployed would be silently ignored there.
+        flags: (sub) => (sub === "status" ? [] : ["apply", "from-deployed"]),
+        readOnly: (sub) => sub === "status",
         summary: "the cut-in from the live distribution: one checked phase (or edge rung) per update",
         run: (input) => runCutinCommand(input),
     },
@@ -247,17 +254,32 @@ export function usage(): string {
     ].join("\n");
 }
 
-/** Flags given more than once (parseArgs keeps the last silently) or not meaningful for the command are usage errors. */
-function checkFlags(command: string, spec: CommandSpec, tokens: NonNullable<ReturnType<typeof parseArgs>["tokens"]>, values: Values): void {
+/** What a spec says for this command line: its own value, or the one for its subcommand (the first argument). */
+function perSub<T>(value: T | ((sub: string) => T), args: readonly string[]): T {
+    return typeof value === "function" ? (value as (sub: string) => T)(args[0] ?? "") : value;
+}
+
+/** The command as the operator names it in a message: `cutin status`, `next`. */
+const commandLabel = (command: string, spec: CommandSpec, args: readonly string[]) =>
+    typeof spec.flags === "function" && args[0] ? `${command} ${args[0]}` : command;
+
+/** Flags given more than once (parseArgs keeps the last silently) or not meaningful for the command (or subcommand) are usage errors. */
+function checkFlags(
+    command: string,
+    spec: CommandSpec,
+    args: readonly string[],
+    tokens: NonNullable<ReturnType<typeof parseArgs>["tokens"]>,
+    values: Values,
+): void {
     const seen = new Set<string>();
+    const flags = perSub(spec.flags, args);
     for (const t of tokens) {
         if (t.kind !== "option") continue;
         if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once`);
         seen.add(t.name);
-        if (t.name !== "stack" && t.name !== "help" && !spec.flags.includes(t.name as Flag)) {
-            throw new UsageError(
-                `--${t.name} means nothing to ${command}${spec.flags.length ? `; it takes ${spec.flags.map((f) => `--${f}`).join(", ")}` : ""}`,
-            );
+        if (t.name !== "stack" && t.name !== "help" && !flags.includes(t.name as Flag)) {
+            const takes = flags.length ? `; it takes ${flags.map((f) => `--${f}`).join(", ")}` : ": it only reads";
+            throw new UsageError(`--${t.name} means nothing to ${commandLabel(command, spec, args)}${takes}`);
         }
     }
     if (values.until !== undefined && !values.watch) throw new UsageError("--until only applies with --watch");
@@ -273,14 +295,13 @@ export function parseCommandLine(
     if (!command) throw new UsageError("a command is required");
     const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!spec) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
-    checkFlags(command, spec, tokens, values);
+    checkFlags(command, spec, args, tokens, values);
     if (args.length !== spec.args.length) {
         throw new UsageError(
             `${command} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(" ") : "no arguments"}, got ${args.length ? args.join(" ") : "none"}`,
         );
     }
     if (!values.stack) throw new UsageError("--stack is required");
-    if (command === "cutin" && args[0] === "status" && values.apply) throw new UsageError("--apply means nothing to cutin status: it only reads");
     return { help: false, command, spec, args, values: { ...values, stack: values.stack } };
 }
 
@@ -289,13 +310,12 @@ export function parseCommandLine(
  * are read and checked here, before the command prints anything: a malformed file is one
  * message (exit 2), whatever the command.
  */
-function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text: string) => void, argv: readonly string[]): CommandInput {
+function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text: string) => void, argv: readonly string[], engine: Engine): CommandInput {
     const dir = deps.dir ?? PROJECT_DIR;
-    const engine = deps.engine ?? new AutomationEngine(dir);
     const file = readStackFile(dir, values.stack);
     const ctx: CanaryContext = { dir, stack: values.stack, file, apply: values.apply === true, engine, out, argv, said: new Set() };
     readModel(ctx);
-    policyConfigOf(dir, values.stack);
+    policyConfigOf(dir, stackNameOf(values.stack));
     // The AWS clients ask the stack's region, not whatever the shell's profile says.
     const region = file.doc.loaded().config["aws:region"];
     ctx.services = deps.services ?? new EcsServices(region);
@@ -316,33 +336,56 @@ function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text:
  * CLI stops (exit 2, saying why and what instead); a command that writes stops while the stack
  * file and the deployment disagree, unless --from-deployed rewrites the file first (drift.ts).
  */
-async function beforeRun(command: string, spec: CommandSpec, { ctx, args, values }: CommandInput): Promise<number | undefined> {
+async function beforeRun(spec: CommandSpec, { ctx, args, values }: CommandInput): Promise<number | undefined> {
     if (spec.offline && !ctx.engine.available()) throw new UserError(spec.offline(ctx));
-    if (spec.readOnly || (command === "cutin" && args[0] === "status")) return undefined;
+    if (perSub(spec.readOnly ?? false, args)) return undefined;
     return checkDrift(ctx, values["from-deployed"] === true);
+}
+
+/**
+ * An error the user fixes, as one message: exit 2 (with the usage text for a command line the
+ * tool could not read). After an update of this command was applied, the message says so and
+ * what to check (exit 1): "run it again" alone would hide that the stack already changed.
+ */
+function reportUserError(e: Error, updates: UpdatesSeen, stack: string | undefined, err: (text: string) => void): number {
+    if (isUsageError(e)) {
+        err(`${e.message}\n${usage()}`);
+        return 2;
+    }
+    if (updates.applied === 0) {
+        err(e.message);
+        return 2;
+    }
+    const check = stack ? `npm run canary -- status --stack ${shellQuote(stack)}` : "npm run canary -- status";
+    err(
+        `The update is applied (pulumi up succeeded); what comes after it stopped: ${e.message}. Before anything else, check what is deployed and what ECS runs: ${check}`,
+    );
+    return 1;
 }
 
 export async function main(argv: string[], deps: CanaryDeps = {}): Promise<number> {
     const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
     const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+    const engine = new UpdatesSeen(deps.engine ?? new AutomationEngine(deps.dir ?? PROJECT_DIR));
+    let stack: string | undefined;
+    printCommandsFrom(deps.dir ?? PROJECT_DIR);
     try {
         const line = parseCommandLine(argv);
         if (line.help) {
             out(usage());
             return 0;
         }
-        const input = { ...setUp(line.values, deps, out, argv), args: line.args };
-        const stop = await beforeRun(line.command, line.spec, input);
+        stack = line.values.stack;
+        const input = { ...setUp(line.values, deps, out, argv, engine), args: line.args };
+        const stop = await beforeRun(line.spec, input);
         if (stop !== undefined) return stop;
         const result = await line.spec.run(input);
         return typeof result === "number" ? result : await execute(input.ctx, result);
     } catch (e) {
-        if (isUserError(e)) {
-            // The usage text helps with a command line the tool could not read, not with bad config.
-            err(isUsageError(e) ? `${e.message}\n${usage()}` : e.message);
-            return 2;
-        }
+        if (isUserError(e)) return reportUserError(e, engine, stack, err);
         throw e;
+    } finally {
+        printCommandsFrom(undefined);
     }
 }
 

@@ -23,12 +23,17 @@ export interface QaOptions {
     region?: string;
     /** Whether the stack file sets the sent slot's cutin.header.values.<slot> (else `pulumi config get` has nothing to print). */
     headerValueInFile: boolean;
+    /** `--stack` as the operator typed it (a fully qualified org/project/stack stays so). @default the stack's own name */
+    stack?: string;
 }
 
+/** `--stack` for the commands printed: as typed, or the stack's own name. */
+const stackArg = (model: StackModel, opts: QaOptions) => opts.stack ?? model.stack;
+
 /** The viewer hostname testers send requests to. */
-function hostOf(model: StackModel): string {
+function hostOf(model: StackModel, opts: QaOptions): string {
     const alias = model.cutin?.distribution.args.aliases?.[0] ?? model.edge.aliases[0];
-    return alias ?? `$(pulumi stack output cloudfrontDomain --stack ${model.stack})`;
+    return alias ?? `$(pulumi stack output cloudfrontDomain --stack ${stackArg(model, opts)})`;
 }
 
 /** The QA curl for one QA target, with the extra headers the edge needs before the QA routes see the request. */
@@ -36,7 +41,7 @@ function curl(model: StackModel, target: string, opts: QaOptions, extra: string[
     const region = opts.region ? ` --region ${opts.region}` : "";
     const token = `$(aws secretsmanager get-secret-value --secret-id ${qaTokenSecretId(model.project, model.stack)}${region} --query SecretString --output text)`;
     const headers = [...extra, `${model.qa.routeHeader}: ${target}`, `${model.qa.tokenHeader}: ${token}`].map((h) => `-H "${h}"`);
-    return `curl ${headers.join(" ")} https://${hostOf(model)}/...`;
+    return `curl ${headers.join(" ")} https://${hostOf(model, opts)}/...`;
 }
 
 /** The live and the idle Spring color, each as a QA command. */
@@ -60,13 +65,13 @@ function fromWhere(model: StackModel): string {
 function headerPhase(model: StackModel, cut: CutinConfig, opts: QaOptions): string[] {
     const header = slotHeader(cut.header.name, cut.header.send);
     const key = `cutin.header.values.${cut.header.send}`;
-    const value = `$(pulumi config get --path ${key} --stack ${model.stack})`;
+    const value = `$(pulumi config get --path ${key} --stack ${stackArg(model, opts)})`;
     const lines = [
         `QA at cut-in phase header: only requests with the continuous-deployment header ${header} reach the routed ALB (and so Spring); every other request, QA headers or not, reaches Rails on the old origin. CloudFront may still send them to the old origin during its own peaks. Testers, ${fromWhere(model)}:`,
     ];
     if (!opts.headerValueInFile) {
         lines.push(
-            `  ${key} is not set in Pulumi.${model.stack}.yaml: set a secret first: pulumi config set --secret --path ${key} --stack ${model.stack} "$(openssl rand -hex 32)", then pulumi up`,
+            `  ${key} is not set in Pulumi.${model.stack}.yaml: set a secret first: pulumi config set --secret --path ${key} --stack ${stackArg(model, opts)} "$(openssl rand -hex 32)", then pulumi up`,
         );
     }
     return [...lines, ...springCommands(model, opts, [`${header}: ${value}`])];
@@ -80,7 +85,7 @@ const NOT_YET: Partial<Record<CutinPhase, string>> = {
 /** Lines that say how testers reach Spring now, or that they cannot, and what changes that. */
 export function qaAccess(model: StackModel, opts: QaOptions): string[] {
     const cut = model.cutin;
-    const next = `npm run canary -- cutin next --stack ${model.stack}`;
+    const next = `npm run canary -- cutin next --stack ${stackArg(model, opts)}`;
     if (cut && NOT_YET[cut.phase]) {
         return [
             `QA: testers cannot reach Spring yet. At cut-in phase ${cut.phase} ${NOT_YET[cut.phase]}: any answer is Rails', not Spring's. CloudFront takes no request straight to a staging distribution, so no command reaches the routed ALB before phase header (${next}).`,
@@ -89,7 +94,7 @@ export function qaAccess(model: StackModel, opts: QaOptions): string[] {
     if (cut?.phase === "header") return headerPhase(model, cut, opts);
     if (cut?.phase === "weight") {
         return [
-            `QA at cut-in phase weight: only about ${cut.edgeWeight}% of viewer sessions reach the routed ALB, by chance (sticky; a ceiling); every other request, QA headers included, reaches Rails on the old origin. No command reaches Spring for sure before the promotion (npm run canary -- cutin promote --stack ${model.stack}). A request that lands on the routed ALB, ${fromWhere(model)}:`,
+            `QA at cut-in phase weight: only about ${cut.edgeWeight}% of viewer sessions reach the routed ALB, by chance (sticky; a ceiling); every other request, QA headers included, reaches Rails on the old origin. No command reaches Spring for sure before the promotion (npm run canary -- cutin promote --stack ${stackArg(model, opts)}). A request that lands on the routed ALB, ${fromWhere(model)}:`,
             ...springCommands(model, opts),
         ];
     }

@@ -2,12 +2,20 @@
  * A stack file edited the way `pulumi config set --path` edits it: one key changes,
  * everything else — comments, ordering, quoting, secure values — stays byte for byte.
  */
-import * as fs from "node:fs";
-import { Document, Node, isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
+import { Alias, Document, Node, YAMLMap, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, visit } from "yaml";
 import * as path from "node:path";
 import { ConfigError, UsageError } from "../../lib/errors";
 import { checkUnchanged, replaceIfUnchanged } from "./atomicWrite";
-import { LoadedStackConfig, parseConfigPath, readProjectName, requireStackFile, stackConfigFromText } from "../plan/stackFile";
+import {
+    LoadedStackConfig,
+    YAML_AS_PULUMI_READS,
+    isMergeKeyNode,
+    parseConfigPath,
+    readProjectName,
+    readTextFile,
+    requireStackFile,
+    stackConfigFromText,
+} from "../plan/stackFile";
 
 /** Long plain scalars (ARNs, secure values) must never be folded onto a second line. */
 const STRINGIFY = { lineWidth: 0 } as const;
@@ -33,6 +41,24 @@ function block(key: string | number, value: unknown, indent: string, eol: string
         .filter((line) => line.length > 0)
         .map((line) => indent + line)
         .join(eol);
+}
+
+/** The map an alias is merged into (`<<: *a`, or `<<: [*a, *b]`), from the alias's ancestors; undefined when it is a plain alias. */
+function mergedInto(ancestors: readonly unknown[]): YAMLMap | undefined {
+    const [parent, grandparent, great] = [...ancestors].reverse();
+    if (isPair(parent) && isMergeKeyNode(parent.key)) return isMap(grandparent) ? grandparent : undefined;
+    if (isSeq(parent) && isPair(grandparent) && isMergeKeyNode(grandparent.key)) return isMap(great) ? great : undefined;
+    return undefined;
+}
+
+/** A merge pair as written: `<<: *a`, `<<: [*a, *b]`. */
+function describeMerge(pair: { value: unknown }): string {
+    const alias = (v: unknown) => (isAlias(v) ? `*${v.source}` : "…");
+    return `<<: ${isSeq(pair.value) ? `[${pair.value.items.map(alias).join(", ")}]` : alias(pair.value)}`;
+}
+
+function hasExplicitKey(map: YAMLMap, key: string | number): boolean {
+    return map.items.some((p) => isScalar(p.key) && p.key.value === key);
 }
 
 function columnOf(text: string, offset: number): number {
@@ -65,14 +91,14 @@ export class StackDocument {
     }
 
     private parse(text: string): Document {
-        const doc = parseDocument(text);
+        const doc = parseDocument(text, YAML_AS_PULUMI_READS);
         if (doc.errors.length > 0) throw new ConfigError(`${this.fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
         return doc;
     }
 
     static read(dir: string, stack: string): StackDocument {
         const file = requireStackFile(dir, stack);
-        return new StackDocument(readProjectName(dir), stack, fs.readFileSync(file, "utf8"), file);
+        return new StackDocument(readProjectName(dir), stack, readTextFile(file), file);
     }
 
     /** YAML path of a project key path such as "canary.routes[0].weight". */
@@ -91,9 +117,82 @@ export class StackDocument {
         return false;
     }
 
+    /** The value at a YAML path as Pulumi reads it (aliases and merge keys resolved), and whether there is one. */
+    private resolved(path: Path): { has: boolean; value: unknown } {
+        let v: unknown = this.doc.toJS();
+        for (const segment of path) {
+            if (typeof v !== "object" || v === null || !Object.hasOwn(v, segment)) return { has: false, value: undefined };
+            v = (v as Record<string | number, unknown>)[segment];
+        }
+        return { has: true, value: v };
+    }
+
+    private resolvedHas(path: Path): boolean {
+        return this.resolved(path).has;
+    }
+
+    /** The value at `key` as Pulumi reads it: aliases and merge keys resolved. */
     get(key: string): unknown {
-        const v = this.doc.getIn(this.yamlPath(key));
-        return isMap(v) || isSeq(v) ? v.toJSON() : v;
+        return this.resolved(this.yamlPath(key)).value;
+    }
+
+    /**
+     * A ConfigError when editing `key` in the text would change another key too, or cannot be
+     * done on the text at all: the path goes through an alias (`*a`), the value comes from a
+     * merge key (`<<: *a`), or the value or a map holding it is anchored (`&a`) and an alias
+     * elsewhere repeats it. Pulumi's config is the resolved map: `pulumi config set --path`
+     * changes one key, so the tool never edits a shared node, which would move several rules
+     * while the step says one.
+     */
+    private refuseShared(key: string, path: Path): void {
+        const writeOut =
+            "the tool edits only values written out in place; write the value out there (no anchor, alias or merge key) and run this again. Nothing was written.";
+        let node: unknown = this.doc.contents;
+        for (let i = 0; i <= path.length; i++) {
+            if (isAlias(node)) {
+                throw new ConfigError(`${key} in ${this.fileName} goes through the alias *${node.source}, a value anchored elsewhere: ${writeOut}`);
+            }
+            if (isNode(node) && node.anchor) {
+                const sharer = this.aliasSharing(node, path.slice(i));
+                if (sharer)
+                    throw new ConfigError(
+                        `${key} in ${this.fileName} is anchored (&${node.anchor}) and ${sharer} repeats it: editing it would change both; ${writeOut}`,
+                    );
+            }
+            if (i === path.length) return;
+            const segment = path[i];
+            if (isMap(node)) {
+                const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
+                const merges = node.items.filter((p) => isMergeKeyNode(p.key));
+                if (!pair && merges.length > 0 && this.resolvedHas(path.slice(0, i + 1))) {
+                    throw new ConfigError(`${key} in ${this.fileName} comes from a merge key (${merges.map(describeMerge).join(", ")}): ${writeOut}`);
+                }
+                node = pair?.value;
+            } else if (isSeq(node) && typeof segment === "number") {
+                node = node.items[segment];
+            } else {
+                return;
+            }
+        }
+    }
+
+    /**
+     * An alias of `anchored` whose value an edit at `rest` (below it) changes, described for a
+     * message; undefined when there is none. An alias merged into a map that sets the edited key
+     * itself is not changed by the edit (an explicit key wins over a merged one).
+     */
+    private aliasSharing(anchored: Node, rest: Path): string | undefined {
+        let found: string | undefined;
+        visit(this.doc, {
+            Alias: (_key, alias: Alias, ancestors) => {
+                if (alias.resolve(this.doc) !== anchored) return undefined;
+                const into = mergedInto(ancestors);
+                if (into && rest.length > 0 && hasExplicitKey(into, rest[0])) return undefined;
+                found = into ? `a merge key (<<: *${alias.source})` : `an alias (*${alias.source})`;
+                return visit.BREAK;
+            },
+        });
+        return found;
     }
 
     /**
@@ -109,6 +208,7 @@ export class StackDocument {
             );
         }
         const path = this.yamlPath(key);
+        this.refuseShared(key, path);
         const edited = this.surgical(path, value);
         this.text = edited ?? this.reserialized(path, value);
         this.doc = this.parse(this.text);

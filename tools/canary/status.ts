@@ -12,6 +12,7 @@ import { runPlan } from "../plan/run";
 import { checkPlan, renderViolations } from "../policy/check";
 import { AlarmSource } from "./adapters";
 import { positionDigest } from "../../lib/position";
+import { stackNameOf } from "../plan/stackFile";
 import { CanaryContext, deployedView, ladderOf, readModel } from "./context";
 import { describeCutin } from "./cutin";
 import { DeployedView, describePosition as describeDeployedPosition, renderDrift } from "./deployed";
@@ -19,6 +20,7 @@ import { driftOf } from "./drift";
 import { qaAccess } from "./qa";
 import { verifyServices } from "./verify";
 import { canaryAlarmNames } from "./watch";
+import { LiveAccessError } from "../live/aws";
 
 export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<number> {
     const model = readModel(ctx);
@@ -42,7 +44,7 @@ export async function status(ctx: CanaryContext, alarms: AlarmSource): Promise<n
 /** The position the stack file holds, and how testers reach Spring from it. */
 function describePosition(ctx: CanaryContext, model: StackModel): void {
     const { out } = ctx;
-    const ladder = ladderOf(ctx.dir, ctx.stack);
+    const ladder = ladderOf(ctx.dir, stackNameOf(ctx.stack));
     out(`Stack ${ctx.stack} (stack file)`);
     out(`Live colors: ${model.legacyPresent ? `legacy ${model.legacy.liveColor}, ` : "legacy decommissioned, "}spring ${model.spring.liveColor}`);
     out(`Canary: Spring ${model.canary.weight}% of ordinary traffic, ${ladderPosition(model.canary.weight, ladder)}`);
@@ -51,7 +53,7 @@ function describePosition(ctx: CanaryContext, model: StackModel): void {
     if (model.cutin) describeCutin(model).forEach((line) => out(line));
     const doc = ctx.file.doc;
     const headerValueInFile = model.cutin ? doc.get(`cutin.header.values.${model.cutin.header.send}`) !== undefined : false;
-    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile }).forEach((l) => out(l));
+    qaAccess(model, { region: doc.loaded().config["aws:region"], headerValueInFile, stack: ctx.stack }).forEach((l) => out(l));
 }
 
 /** What is deployed and known-good (the stack's position outputs), where the file disagrees, what ECS runs, and the alarms of the live Spring color. */
@@ -72,17 +74,30 @@ async function describeDeployment(ctx: CanaryContext, model: StackModel, alarms:
         out(`${ctx.file.doc.fileName} and the deployment disagree (a command that writes refuses until they agree; see the runbook, "Drift"):`);
         renderDrift(drift, ctx.file.doc.fileName).forEach((line) => out(line));
     }
-    if (ctx.services) {
+    await unlessNoAccess(ctx, "ECS", async () => {
+        if (!ctx.services) return;
         const problems = await verifyServices(ctx.engine, ctx.services, ctx.stack);
         out(
             problems.length === 0
                 ? "ECS: every service's primary deployment completed with the task definition in the state."
                 : `ECS: not running what was deployed:\n  ${problems.join("\n  ")}`,
         );
+    });
+    await unlessNoAccess(ctx, "Health", async () => {
+        const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
+        out("Health:");
+        for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
+    });
+}
+
+/** One AWS read of the status; an access problem (no credentials, access denied, …) is said on its line and the status goes on (it only reads). */
+async function unlessNoAccess(ctx: CanaryContext, what: string, read: () => Promise<void>): Promise<void> {
+    try {
+        await read();
+    } catch (e) {
+        if (!(e instanceof LiveAccessError)) throw e;
+        ctx.out(`${what}: not read: ${e.message}`);
     }
-    const states = await alarms.states(await canaryAlarmNames(ctx, model.spring.liveColor));
-    out("Health:");
-    for (const [name, state] of Object.entries(states)) out(`  ${state.padEnd(17)} ${name}`);
 }
 
 /** A confirmation the stack file holds and the deployment has not taken yet (canary.confirm), and what deploying it does. */

@@ -6,10 +6,12 @@
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
 import { StackModel } from "../../lib/config";
+import { stackNameOf } from "../plan/stackFile";
 import { CanaryContext, deployedOutputs, deployedView, ladderOf, readModel } from "./context";
 import { trafficOf } from "./deployed";
 import { execute } from "./execute";
 import { UserError } from "../../lib/errors";
+import { LiveAccessError } from "../live/aws";
 import { KnownGood, RAILS_ONLY, RAILS_ONLY_TARGET, proposeNext, proposeRollback } from "./proposals";
 
 export type Phase = "baking" | "baked";
@@ -80,7 +82,7 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
     const poll = (deps.pollSeconds ?? 60) * 1000;
     const maxHolds = deps.maxHolds ?? 10;
     const until = opts.until ?? 100;
-    const ladder = ladderOf(ctx.dir, ctx.stack);
+    const ladder = ladderOf(ctx.dir, stackNameOf(ctx.stack));
     for (;;) {
         const model = readModel(ctx);
         const current = opts.route ? (model.canary.routes.find((r) => r.name === opts.route)?.weight ?? 0) : model.canary.weight;
@@ -97,13 +99,15 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
         ctx.out(`\nBaking for ${model.canary.bakeMinutes} min, watching ${names.join(", ")}`);
         while (deps.clock.now() < bakeEnd) {
             await deps.clock.sleep(Math.min(poll, bakeEnd - deps.clock.now()));
-            const states = await deps.alarms.states(names);
+            const states = await alarmStates(ctx, deps.alarms, names);
+            if (!states) return 3;
             if (decide("baking", Object.values(states)) === "rollback") {
                 return rollBack(ctx, `alarm during the bake: ${inState(states, "ALARM")}`);
             }
         }
         for (let holds = 0; ; holds++) {
-            const states = await deps.alarms.states(names);
+            const states = await alarmStates(ctx, deps.alarms, names);
+            if (!states) return 3;
             const decision = decide("baked", Object.values(states));
             if (decision === "rollback") return rollBack(ctx, `alarm after the bake: ${inState(states, "ALARM")}`);
             if (decision === "advance") {
@@ -119,6 +123,24 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
             ctx.out(`Holding: no data yet from ${inState(states, "INSUFFICIENT_DATA")}`);
             await deps.clock.sleep(poll);
         }
+    }
+}
+
+/**
+ * The alarms' states, or undefined (said why) when AWS refuses to tell (credentials lapsed during
+ * a long bake, access denied, throttled): the watch stops where it is, since nothing watches the
+ * rung any more, and says what to do. Nothing is rolled back on no data, as after a hold.
+ */
+async function alarmStates(ctx: CanaryContext, alarms: AlarmSource, names: readonly string[]): Promise<Record<string, AlarmState> | undefined> {
+    try {
+        return await alarms.states(names);
+    } catch (e) {
+        if (!(e instanceof LiveAccessError)) throw e;
+        const model = readModel(ctx);
+        ctx.out(
+            `\nStopped, holding at Spring ${model.canary.weight}% (deployed): the alarms could not be read: ${e.message}. Nothing watches this rung now and nothing was rolled back: refresh the credentials, then check (npm run canary -- status --stack ${ctx.stack}) and go on (npm run canary -- next --stack ${ctx.stack} --watch) or roll back (npm run canary -- rollback --stack ${ctx.stack} --apply).`,
+        );
+        return undefined;
     }
 }
 

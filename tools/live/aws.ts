@@ -45,7 +45,10 @@ export function awsLiveClients(region?: string): LiveClientsFactory {
 /** An AWS call the operator must fix the access for (credentials, region, permissions, throttling): exit 2, one line. */
 export class LiveAccessError extends UserError {}
 
-/** Each call `verify` makes, with the IAM action it needs (Service Authorization Reference). */
+/**
+ * Each AWS call the tools make (`verify`; the canary tool's alarm and ECS checks and its
+ * CloudFront detach), with the IAM action it needs (Service Authorization Reference).
+ */
 export const CALLS = {
     describeRules: { label: "Elastic Load Balancing DescribeRules", action: "elasticloadbalancing:DescribeRules" },
     describeTargetHealth: { label: "Elastic Load Balancing DescribeTargetHealth", action: "elasticloadbalancing:DescribeTargetHealth" },
@@ -54,6 +57,14 @@ export const CALLS = {
     describeServices: { label: "ECS DescribeServices", action: "ecs:DescribeServices" },
     describeTaskDefinition: { label: "ECS DescribeTaskDefinition", action: "ecs:DescribeTaskDefinition" },
     describeEnvironments: { label: "Elastic Beanstalk DescribeEnvironments", action: "elasticbeanstalk:DescribeEnvironments" },
+    describeAlarms: { label: "CloudWatch DescribeAlarms", action: "cloudwatch:DescribeAlarms" },
+    updateDistribution: { label: "CloudFront UpdateDistribution", action: "cloudfront:UpdateDistribution" },
+    getDistribution: { label: "CloudFront GetDistribution", action: "cloudfront:GetDistribution" },
+    // "requires the following IAM permissions: GetDistribution, UpdateDistribution" (CloudFront API reference, UpdateDistributionWithStagingConfig).
+    updateDistributionWithStagingConfig: {
+        label: "CloudFront UpdateDistributionWithStagingConfig",
+        action: "cloudfront:GetDistribution and cloudfront:UpdateDistribution",
+    },
 } as const;
 export type Call = (typeof CALLS)[keyof typeof CALLS];
 
@@ -130,8 +141,8 @@ export function accessProblem(call: Call, e: unknown): string | undefined {
 }
 
 /**
- * Send one read call: undefined when AWS says the thing does not exist (a difference the
- * caller reports), a LiveAccessError for an access problem; anything else is rethrown.
+ * Send one call: undefined when AWS says the thing does not exist (a difference the caller
+ * reports), a LiveAccessError for an access problem; anything else is rethrown.
  */
 export async function read<T>(call: Call, send: () => Promise<T>): Promise<T | undefined> {
     try {

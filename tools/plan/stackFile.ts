@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { isScalar, parseDocument } from "yaml";
 import { ZodError } from "zod";
 import { ConfigError, UsageError } from "../../lib/errors";
 
@@ -23,17 +23,54 @@ export interface LoadedStackConfig {
     secretKeys: string[];
 }
 
+/** Errors reading a file that the operator fixes (its permissions, the disk), as they read them. */
+const UNREADABLE: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EISDIR: "it is a folder",
+    EIO: "input/output error",
+};
+
+/** A project file's text, or one line naming the file and why it cannot be read (exit 2, no trace). */
+export function readTextFile(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException | null)?.code;
+        if (typeof code !== "string" || !(code in UNREADABLE)) throw e;
+        throw new ConfigError(`cannot read ${path.basename(file)} in ${path.dirname(file)}: ${UNREADABLE[code]} (${code})`);
+    }
+}
+
 export function readProjectName(dir: string): string {
     const file = path.join(dir, "Pulumi.yaml");
     if (!fs.existsSync(file)) throw new ConfigError(`no Pulumi.yaml in ${dir}: run the tools from the project's folder`);
-    const doc = yamlOf(fs.readFileSync(file, "utf8"), "Pulumi.yaml") as { name?: unknown } | null;
+    const doc = yamlOf(readTextFile(file), "Pulumi.yaml") as { name?: unknown } | null;
     if (typeof doc?.name !== "string") throw new ConfigError(`Pulumi.yaml has no project name (name: payments-migration)`);
     return doc.name;
 }
 
+/** Whether a map key is the YAML merge key `<<` (a plain `<<`, or the symbol the yaml package resolves it to with `merge: true`). */
+export const isMergeKeyNode = (key: unknown): boolean => {
+    const value: unknown = isScalar(key) ? key.value : key;
+    return value === "<<" || (typeof value === "symbol" && value.description === "<<");
+};
+
+/**
+ * YAML as Pulumi reads a stack file: go-yaml (pulumi/pulumi sdk/go/common/encoding,
+ * `yamlMarshaler.Unmarshal` → gopkg.in/yaml.v3) resolves `<<` merge keys, so the tools do too;
+ * the `yaml` package only does with `merge: true` (it follows YAML 1.2, where `<<` is a plain key).
+ * go-yaml refuses a second `<<` in one map like any duplicate key ("mapping key "<<" already
+ * defined": go-yaml/yaml#478), where the `yaml` package would merge both: refused here too.
+ */
+export const YAML_AS_PULUMI_READS = {
+    merge: true,
+    uniqueKeys: (a: unknown, b: unknown) => a === b || (isScalar(a) && isScalar(b) && (a.value === b.value || (isMergeKeyNode(a) && isMergeKeyNode(b)))),
+} as const;
+
 /** A YAML file's content, or a ConfigError naming the file and the first problem's line (the message alone, without its code frame). */
 function yamlOf(text: string, fileName: string): unknown {
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, YAML_AS_PULUMI_READS);
     if (doc.errors.length > 0) throw new ConfigError(`${fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     return doc.toJS() as unknown;
 }
@@ -91,8 +128,20 @@ export function modelOfStackFile(loaded: LoadedStackConfig, file = stackFilePath
     }
 }
 
+/**
+ * The stack's own name in a `--stack` as typed: the last segment of a fully qualified
+ * `org/project/stack` (the name Pulumi Cloud shows and `pulumi stack ls` prints). Pulumi names
+ * the stack's files after it: `loadProjectStack` → `workspace.DetectProjectStackPath(stack.Ref().Name().Q())`
+ * (pulumi/pulumi pkg/cmd/pulumi), so `--stack acme/payments-migration/production` reads
+ * Pulumi.production.yaml; resource URNs carry the same name. The full name stays wherever
+ * `--stack` is printed or passed to the CLI: it names the organization the stack lives in.
+ */
+export function stackNameOf(stack: string): string {
+    return stack.slice(stack.lastIndexOf("/") + 1);
+}
+
 export function stackFilePath(dir: string, stack: string): string {
-    return path.join(dir, `Pulumi.${stack}.yaml`);
+    return path.join(dir, `Pulumi.${stackNameOf(stack)}.yaml`);
 }
 
 /** Whether a YAML value is a Pulumi secure value ({ secure: "v1:..." }). */
@@ -203,7 +252,7 @@ export function requireStackFile(dir: string, stack: string): string {
 export function loadStackConfig(dir: string, stack: string, sets: readonly string[] = []): LoadedStackConfig {
     const project = readProjectName(dir);
     const file = requireStackFile(dir, stack);
-    return stackConfigFromText(fs.readFileSync(file, "utf8"), project, stack, sets, path.basename(file));
+    return stackConfigFromText(readTextFile(file), project, stack, sets, path.basename(file));
 }
 
 /** The same, from a stack file's text (the canary tool passes edited text before writing it). */
@@ -283,5 +332,6 @@ export function loadedFromValues(values: Record<string, unknown>, project: strin
         if (secret) secretKeys.push(key);
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return { project, stack, config, secretKeys };
+    // The stack's own name, as the program sees it (pulumi.getStack()) and its URNs carry it.
+    return { project, stack: stackNameOf(stack), config, secretKeys };
 }

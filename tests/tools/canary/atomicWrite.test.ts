@@ -43,6 +43,49 @@ describe("stack file writes: atomic and exclusive", function () {
         assert.deepEqual(temps(dir), []);
     });
 
+    it("a stack file that is a symbolic link stays a link: its target gets the text (as Pulumi's own config writes, through the link)", () => {
+        const dir = tempProject();
+        const target = path.join(tempDir("shared"), "Pulumi.production.yaml");
+        fs.renameSync(path.join(dir, "Pulumi.production.yaml"), target);
+        fs.symlinkSync(target, path.join(dir, "Pulumi.production.yaml"));
+        const doc = StackDocument.read(dir, "production");
+        doc.set("canary.weight", 5);
+        doc.write();
+        assert.ok(fs.lstatSync(path.join(dir, "Pulumi.production.yaml")).isSymbolicLink());
+        assert.equal(canaryOf(fs.readFileSync(target, "utf8")).weight, 5);
+        assert.deepEqual([...temps(dir), ...temps(path.dirname(target))], []);
+    });
+
+    it("a lock held (or left) by another writer, its time now or ahead of the clock: refused, naming the lock, its age and how to remove it", () => {
+        for (const [offset, age] of [
+            [0, /taken \d+ s ago/],
+            [3_600_000, /taken (60 min|1\.0 h) ahead of this machine's clock/],
+        ] as const) {
+            const dir = tempProject();
+            const lock = path.join(dir, "Pulumi.production.yaml.lock");
+            fs.mkdirSync(lock);
+            const at = new Date(Date.now() + offset);
+            fs.utimesSync(lock, at, at);
+            const doc = StackDocument.read(dir, "production");
+            doc.set("canary.weight", 5);
+            assert.throws(
+                () => doc.write("npm run canary -- next --stack production"),
+                (e: Error) => {
+                    assert.ok(e instanceof StackFileChanged);
+                    assert.ok(e.message.startsWith(`Pulumi.production.yaml is being written by another command right now (lock ${lock}, `), e.message);
+                    assert.match(e.message, age);
+                    assert.match(
+                        e.message,
+                        /nothing was written\. .*re-run: npm run canary -- next --stack production\. If no canary command is running .* remove it \(rmdir \S*Pulumi\.production\.yaml\.lock\)/,
+                    );
+                    return true;
+                },
+            );
+            assert.equal(canaryOf(stackText(dir, "production")).weight, 1);
+            assert.deepEqual(temps(dir), []);
+        }
+    });
+
     it("two processes at once (next, set 0 --route): exactly one writes and exits 0; the other exits 2, says the file changed and which command to re-run, writes nothing", async () => {
         const dir = tempProject();
         const hold = tempDir("hold");

@@ -6,6 +6,7 @@ import { StackDocument } from "../../../tools/canary/stackDocument";
 import type { AlarmState } from "../../../tools/canary/adapters";
 import { ConfigChange, applyConfigChange, loadedFromValues } from "../../../tools/plan/stackFile";
 import { PROJECT } from "../../helpers";
+import { LiveAccessError } from "../../../tools/live/aws";
 import { FakeEngine, canary, changedLines, edited, stackText, tempProject, writeEdits } from "./harness";
 
 const config = (dir: string, stack = "production") => parse(stackText(dir, stack)).config;
@@ -190,12 +191,51 @@ describe("npm run canary (offline plan on a copy of the stack files)", () => {
             [["next"], /--stack is required/],
             [["dance", "--stack", "production"], /unknown command "dance"/],
             [["next", "--stack", "production", "--apply"], /need the Pulumi CLI on the PATH/],
-            [["next", "--stack", "nope"], /no stack file/],
+            [["next", "--stack", "nope"], /no stack file Pulumi\.nope\.yaml; stacks here: production, staging/],
+            [["next", "--stack", "acme/payments-migration/nope"], /no stack file Pulumi\.nope\.yaml; stacks here: production, staging/],
+            [["cutin", "status", "--from-deployed", "--stack", "production"], /^--from-deployed means nothing to cutin status: it only reads/],
+            [["cutin", "next", "--live", "--stack", "production"], /^--live means nothing to cutin next; it takes --apply, --from-deployed/],
         ] as [string[], RegExp][]) {
             const r = await canary(dir, argv);
             assert.equal(r.code, 2, argv.join(" "));
             assert.match(r.err, message);
         }
+    });
+
+    it("status without AWS access (credentials lapsed): says on each line what it could not read, shows the rest, exit 0", async () => {
+        const dir = tempProject();
+        const noAccess = () => Promise.reject(new LiveAccessError("CloudWatch DescribeAlarms: no AWS credentials in the standard chain"));
+        const r = await canary(dir, ["status", "--stack", "production"], {
+            engine: new FakeEngine(dir),
+            services: { describe: () => Promise.reject(new LiveAccessError("ECS DescribeServices: no AWS credentials in the standard chain")) },
+            alarms: { states: noAccess },
+        });
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /says what is deployed/);
+        assert.match(r.out, /^ECS: not read: ECS DescribeServices: no AWS credentials in the standard chain$/m);
+        assert.match(r.out, /^Health: not read: CloudWatch DescribeAlarms: no AWS credentials in the standard chain$/m);
+    });
+
+    it("an error after an update of the command was applied says the update is applied and what to check (exit 1), not only 'run it again'", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const services = {
+            describe: () => Promise.reject(new LiveAccessError("ECS DescribeServices: the AWS credentials have expired (ExpiredToken): refresh them")),
+        };
+        const r = await canary(
+            dir,
+            ["release", "spring", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1.5.0", "--stack", "production", "--apply"],
+            {
+                engine,
+                services,
+            },
+        );
+        assert.equal(engine.ups.length, 1);
+        assert.equal(r.code, 1, r.out);
+        assert.match(
+            r.err,
+            /^The update is applied \(pulumi up succeeded\); what comes after it stopped: ECS DescribeServices: the AWS credentials have expired \(ExpiredToken\): refresh them\. Before anything else, check what is deployed and what ECS runs: npm run canary -- status --stack production$/,
+        );
     });
 });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { FIXTURES } from "../../helpers";
@@ -300,17 +301,34 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             .map((l) => l.trim());
         const id = cutinOf(dir).distribution.id;
         assert.deepEqual(
-            commands.map((c) => c.split(" ").slice(0, 3).join(" ")),
-            ["aws cloudfront get-distribution-config", "node -e 'const", "aws cloudfront update-distribution", "aws cloudfront wait", "pulumi refresh --stack"],
+            commands.map((c) =>
+                c
+                    .split(" ")
+                    .slice(0, c.startsWith("rm ") ? 2 : 3)
+                    .join(" "),
+            ),
+            [
+                "aws cloudfront get-distribution-config",
+                "node -e 'const",
+                "aws cloudfront update-distribution",
+                "rm -rf",
+                "aws cloudfront wait",
+                "pulumi refresh --stack",
+            ],
         );
         assert.equal(
-            commands[4],
+            commands[5],
             `pulumi refresh --stack production --yes --target 'urn:pulumi:production::payments-migration::payments:migration:CutinEdge$aws:cloudfront/distribution:Distribution::cutin-primary'`,
         );
         // The two node commands work when pasted: on what get-distribution-config writes, they
         // produce the config with the policy id emptied and print the ETag update-distribution needs.
+        // The config holds the origin-verify secret: a private folder (mode 0700, a name no one can guess), removed after the update.
         const file = /> (\S+)$/.exec(commands[0])![1];
-        assert.equal(file, `/tmp/cutin-primary-${id}.json`);
+        const folder = path.dirname(file);
+        assert.match(file, new RegExp(`^${os.tmpdir()}/cutin-${id}-[^/]+/primary\\.json$`));
+        assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+        assert.equal(commands[3], `rm -rf ${folder}`);
         fs.writeFileSync(
             file,
             JSON.stringify({ ETag: "E2ETAG", DistributionConfig: { CallerReference: "x", Enabled: true, ContinuousDeploymentPolicyId: "cdp-1" } }),
@@ -321,9 +339,9 @@ describe("npm run canary -- cutin (on a copy of the cut-in fixtures)", () => {
             const etag = /--if-match "\$\((node -p .*)\)"$/.exec(commands[2])![1];
             assert.equal(execFileSync("bash", ["-c", etag], { encoding: "utf8" }).trim(), "E2ETAG");
             assert.match(commands[2], new RegExp(`--distribution-config file://${file}\\.config `));
+            assert.equal(fs.statSync(`${file}.config`).mode & 0o777, 0o600);
         } finally {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(`${file}.config`, { force: true });
+            fs.rmSync(folder, { recursive: true, force: true });
         }
     });
 

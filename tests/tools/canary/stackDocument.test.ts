@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { StackDocument } from "../../../tools/canary/stackDocument";
+import { ConfigError } from "../../../lib/errors";
 import { FIXTURES, PROJECT } from "../../helpers";
 import { changedLines } from "./harness";
 
@@ -107,6 +108,67 @@ describe("stack file edits (as pulumi config set --path)", () => {
         assert.deepEqual(JSON.parse(loaded.config["payments-migration:qa"]), { sourceCidrs: ["203.0.113.0/24"] });
         assert.deepEqual(loaded.secretKeys.sort(), ["aws:secretKey", "payments-migration:health"]);
         assert.equal(loaded.config["aws:secretKey"], "[secret]");
+    });
+
+    describe("anchors, aliases and merge keys: read as Pulumi reads them; an edit that would change another key is refused", () => {
+        const SHARED = `config:
+  payments-migration:canary:
+    weight: &rung 5
+    routes:
+      - name: status
+        weight: *rung
+  payments-migration:spring:
+    blue: &springColor
+      image: repo:1.0
+      desiredCount: 3
+    green:
+      <<: *springColor
+      image: repo:1.1
+    spare: &unused 2
+`;
+        const doc = () => new StackDocument("payments-migration", "production", SHARED, "/x/Pulumi.production.yaml");
+        const refused = (key: string, says: RegExp) =>
+            assert.throws(
+                () => doc().set(key, 7),
+                (e: Error) => {
+                    assert.ok(e instanceof ConfigError, e.message);
+                    assert.match(e.message, new RegExp(`^${key.replace(/[.[\]]/g, "\\$&")} in Pulumi\\.production\\.yaml `));
+                    assert.match(e.message, says);
+                    assert.match(e.message, /Nothing was written\.$/);
+                    return true;
+                },
+            );
+
+        it("reads merged and aliased values (go-yaml resolves <<, as Pulumi reads the file)", () => {
+            assert.equal(doc().get("spring.green.desiredCount"), 3);
+            assert.equal(doc().get("spring.green.image"), "repo:1.1");
+            assert.equal(doc().get("canary.routes[0].weight"), 5);
+            assert.deepEqual(JSON.parse(doc().loaded().config["payments-migration:spring"]).green, { image: "repo:1.1", desiredCount: 3 });
+        });
+
+        it("refuses an anchored value an alias repeats, the alias itself, and a value from a merge key", () => {
+            refused("canary.weight", /anchored \(&rung\) and an alias \(\*rung\) repeats it/);
+            refused("canary.routes[0].weight", /goes through the alias \*rung/);
+            refused("spring.green.desiredCount", /comes from a merge key \(<<: \*springColor\)/);
+            refused("spring.blue.desiredCount", /anchored \(&springColor\) and a merge key \(<<: \*springColor\) repeats it/);
+        });
+
+        it("allows what changes one key only: a key the merging map sets itself, an anchor nothing repeats", () => {
+            const d = doc();
+            d.set("spring.green.image", "repo:1.2");
+            d.set("spring.blue.image", "repo:1.3");
+            d.set("spring.spare", 4);
+            assert.deepEqual([d.get("spring.green.image"), d.get("spring.blue.image"), d.get("spring.green.desiredCount")], ["repo:1.2", "repo:1.3", 3]);
+            assert.ok(d.toString().includes("      <<: *springColor\n"));
+            assert.ok(d.toString().includes("    spare: &unused 4\n"));
+        });
+
+        it("a second merge key in one map is a duplicate key, as go-yaml reads it", () => {
+            assert.throws(
+                () => new StackDocument("payments-migration", "production", `${SHARED}    other:\n      <<: *springColor\n      <<: *springColor\n`),
+                /is not valid YAML: Map keys must be unique/,
+            );
+        });
     });
 });
 

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { AlarmState } from "../../../tools/canary/adapters";
 import { Decision, Phase, decide } from "../../../tools/canary/watch";
+import { LiveAccessError } from "../../../tools/live/aws";
 import { FakeAlarms, FakeClock, FakeEngine, canary, tempProject } from "./harness";
 
 const STATES: AlarmState[] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
@@ -115,6 +116,27 @@ describe("npm run canary -- next --watch (fake clock, alarms and engine)", () =>
         assert.equal(r.code, 3);
         assert.deepEqual(weights(engine), [5]);
         assert.match(r.out, /Stopped, holding at the current weight: no data from .* after 10 checks\. Nothing was rolled back\./);
+    });
+
+    it("credentials that lapse during a bake: stops where it is, says nothing watches the rung and what to do, rolls nothing back (exit 3, no trace)", async () => {
+        const dir = tempProject();
+        const engine = new FakeEngine(dir);
+        const clock = new FakeClock();
+        const alarms = new FakeAlarms(() => "OK");
+        alarms.clock = clock;
+        const lapsing = {
+            states: (names: readonly string[]) =>
+                clock.t >= 10 * 60 * 1000
+                    ? Promise.reject(new LiveAccessError("CloudWatch DescribeAlarms: the AWS credentials have expired (ExpiredToken): refresh them"))
+                    : alarms.states(names),
+        };
+        const r = await canary(dir, ["next", "--watch", "--stack", "production"], { engine, clock, alarms: lapsing });
+        assert.equal(r.code, 3, r.out + r.err);
+        assert.deepEqual(weights(engine), [5]);
+        assert.match(
+            r.out,
+            /Stopped, holding at Spring 5% \(deployed\): the alarms could not be read: CloudWatch DescribeAlarms: the AWS credentials have expired \(ExpiredToken\): refresh them\. Nothing watches this rung now and nothing was rolled back: .*npm run canary -- rollback --stack production --apply/,
+        );
     });
 
     it("needs a Pulumi CLI: it deploys every step itself", async () => {
