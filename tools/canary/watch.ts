@@ -1,7 +1,9 @@
 /**
  * Progressive mode (`next --watch`): take a rung, bake it for canary.bakeMinutes while
- * watching the alarms, then take the next; on any alarm roll back at once (to the known-good
- * position, or Spring to 0 % with none confirmed) and stop. The watch confirms nothing.
+ * watching the alarms, confirm it (the bake passed with every alarm OK: what `confirm` records,
+ * as its own update), then take the next; on any alarm roll back at once (to the known-good
+ * position: the last rung that baked, or Spring to 0 % with none confirmed) and stop. The step
+ * limit counts from the known-good share, so the watch climbs one confirmed rung at a time.
  */
 import { ladderPosition } from "../../lib/ladder";
 import { AlarmSource, AlarmState, Clock } from "./adapters";
@@ -10,6 +12,7 @@ import { stackNameOf } from "../plan/stackFile";
 import { CanaryContext, deployedOutputs, deployedView, ladderOf, readModel } from "./context";
 import { trafficOf } from "./deployed";
 import { execute } from "./execute";
+import { confirmProposal } from "./rollback";
 import { UserError } from "../../lib/errors";
 import { LiveAccessError } from "../live/aws";
 import { KnownGood, RAILS_ONLY, RAILS_ONLY_TARGET, proposeNext, proposeRollback } from "./proposals";
@@ -56,9 +59,8 @@ export async function canaryAlarmNames(ctx: CanaryContext, liveColor: string): P
 }
 
 /**
- * Where the watch goes on an alarm: the known-good position, or, with none confirmed, Rails on
- * every rule (said so). The watch climbs without confirming: a rung that baked is confirmed by the
- * operator (`confirm`), so an alarm takes the stack back to where the watch started or earlier.
+ * Where the watch goes on an alarm: the known-good position (the last rung that baked, which the
+ * watch confirmed), or, with none confirmed, Rails on every rule (said so).
  */
 async function rollbackTarget(ctx: CanaryContext, model: StackModel): Promise<[KnownGood, string?]> {
     const good = (await deployedView(ctx))?.knownGood;
@@ -111,7 +113,13 @@ export async function watch(given: CanaryContext, deps: WatchDeps, opts: WatchOp
             const decision = decide("baked", Object.values(states));
             if (decision === "rollback") return rollBack(ctx, `alarm after the bake: ${inState(states, "ALARM")}`);
             if (decision === "advance") {
-                ctx.out("Healthy after the bake: next rung.");
+                ctx.out("Healthy after the bake: confirming this rung, then the next.");
+                const confirmation = await confirmProposal(ctx, deps.alarms);
+                const confirmed = typeof confirmation === "number" ? confirmation : await execute({ ...ctx, argv: undefined }, confirmation);
+                if (confirmed !== 0) {
+                    ctx.out("The rung could not be confirmed (see above): stopped here, nothing rolled back.");
+                    return confirmed;
+                }
                 break;
             }
             if (holds >= maxHolds) {

@@ -53,7 +53,7 @@ describe("progressive canary decisions", () => {
 describe("npm run canary -- next --watch (fake clock, alarms and engine)", () => {
     const weights = (engine: FakeEngine) => engine.ups.map((t) => parse(t).config["payments-migration:canary"].weight);
 
-    it("climbs rung by rung while healthy, baking each for canary.bakeMinutes", async () => {
+    it("climbs rung by rung while healthy, baking each for canary.bakeMinutes and confirming it (its own update) before the next", async () => {
         const dir = tempProject();
         const engine = new FakeEngine(dir);
         const clock = new FakeClock();
@@ -61,8 +61,10 @@ describe("npm run canary -- next --watch (fake clock, alarms and engine)", () =>
         alarms.clock = clock;
         const r = await canary(dir, ["next", "--watch", "--until", "25", "--stack", "production"], { engine, clock, alarms });
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(weights(engine), [5, 10, 25]);
+        // Each rung deployed, then confirmed in an update of its own (the step limit counts from the known-good share).
+        assert.deepEqual(weights(engine), [5, 5, 10, 10, 25, 25]);
         assert.equal(clock.t, 3 * 30 * 60 * 1000, "three 30-minute bakes");
+        assert.equal((r.out.match(/Healthy after the bake: confirming this rung, then the next\./g) ?? []).length, 3);
         assert.match(r.out, /Reached 25% \(rung 6 of 9 \(25%\)\)\. Done\./);
     });
 
@@ -75,8 +77,8 @@ describe("npm run canary -- next --watch (fake clock, alarms and engine)", () =>
         alarms.clock = clock;
         const r = await canary(dir, ["next", "--watch", "--stack", "production"], { engine, clock, alarms });
         assert.equal(r.code, 1);
-        // The watch confirms nothing: back to the known-good position it started from (1 %).
-        assert.deepEqual(weights(engine), [5, 10, 1]);
+        // Back to the known-good position: the last rung that baked and was confirmed (5 %).
+        assert.deepEqual(weights(engine), [5, 5, 10, 5]);
         assert.match(r.out, /Rolling back: alarm during the bake: production-spring-canary-unhealthy, sb-5xx/);
         assert.match(r.out, /Rolled back\. Stopped\./);
         assert.equal(clock.t, 40 * 60 * 1000);
@@ -102,7 +104,7 @@ describe("npm run canary -- next --watch (fake clock, alarms and engine)", () =>
         alarms.clock = clock;
         const r = await canary(dir, ["next", "--watch", "--until", "10", "--stack", "production"], { engine, clock, alarms });
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(weights(engine), [5, 10]);
+        assert.deepEqual(weights(engine), [5, 5, 10, 10]);
         assert.match(r.out, /Holding: no data yet from production-spring-canary-unhealthy/);
     });
 
