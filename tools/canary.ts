@@ -190,7 +190,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     rollback: {
         args: [],
         flags: ["apply", "from-deployed"],
-        offline: (ctx) => offlineRollback(readModel(ctx)),
+        offline: (ctx) => offlineRollback(readModel(ctx), ctx.stack),
         summary: "back to the known-good position (the deployed pointer confirm moves); never raises Spring's share",
         run: ({ ctx }) => rollbackProposal(ctx),
     },

@@ -3,6 +3,7 @@
  * policy config, and what is deployed (deployed.ts: the deployed and known-good positions, the
  * outputs and the resources, one read through the engine until its next update).
  */
+import { stackNameOf } from "../plan/stackFile";
 import type { LiveClientsFactory } from "../live/aws";
 import { StackModel } from "../../lib/config";
 import { resolvedPolicyConfig } from "../policy/config";
@@ -58,7 +59,8 @@ export function readModel(ctx: Pick<CanaryContext, "file">): StackModel {
 
 /** The stack's policy config as the pack resolves it (its file, checked, or the schema defaults). */
 export function policyConfigOf(dir: string, stack: string): Record<string, ResolvedPolicyConfig> {
-    return resolvedPolicyConfig(dir, stack);
+    // policy-config.<stack>.json by the stack's own name, whether typed org/project/stack or not.
+    return resolvedPolicyConfig(dir, stackNameOf(stack));
 }
 
 /** The ladder the canary-step-limit policy enforces for this stack (its policy config, or the schema default). */
@@ -112,7 +114,7 @@ export function unreadableMessage(ctx: Pick<CanaryContext, "stack"> & Partial<Pi
     return [
         `${line} Nothing was written.`,
         "In an emergency, send Spring's traffic to Rails: the tool takes the stack file as deployed for these, which only lower Spring's share; deploy them with that section's policy config override:",
-        ...emergencyLever(readModel({ file: ctx.file })).map((c) => `  ${c}`),
+        ...emergencyLever(readModel({ file: ctx.file }), ctx.stack).map((c) => `  ${c}`),
     ].join("\n");
 }
 

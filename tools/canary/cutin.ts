@@ -49,7 +49,7 @@ import { renderEdge } from "../plan/render";
 import { runPlan } from "../plan/run";
 import { checkPlan } from "../policy/check";
 import { mandatoryViolations } from "../policy/evaluate";
-import { AlarmSource, EdgeApi, refreshCommand } from "./adapters";
+import { AlarmSource, EdgeApi, refreshCommand, upCommand } from "./adapters";
 import { CanaryContext, deployedOutputs, edgeLadderOf, readModel } from "./context";
 import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 import { decide } from "./watch";
@@ -362,7 +362,7 @@ export function proposeCutinEnd(model: StackModel, facts: CutinFacts): Proposal 
     const deployed = facts.deployed;
     if (deployed && !(deployed.phase === "promoted" && deployed.retired)) {
         throw new ConfigError(
-            `cutin.retired = true is not deployed yet (deployed: phase ${deployed.phase}, retired ${deployed.retired}): run a whole-stack pulumi up first: pulumi up --stack ${model.stack} --policy-pack policy --policy-pack-config policy-config.${model.stack}.json`,
+            `cutin.retired = true is not deployed yet (deployed: phase ${deployed.phase}, retired ${deployed.retired}): run a whole-stack pulumi up first: ${upCommand(model.stack)}`,
         );
     }
     return {

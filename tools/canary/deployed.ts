@@ -10,6 +10,7 @@ import { StackModel, routingInput } from "../../lib/config";
 import { diffPositions } from "../../lib/compare";
 import { CUTIN_PHASES } from "../../lib/cutin";
 import { UserError } from "../../lib/errors";
+import { shellQuote } from "./configCommands";
 import { Position, TrafficEntry, readDeployedPositions, releaseOf, springShare } from "../../lib/position";
 import { planRules } from "../../lib/rules";
 import { COLORS, Color, SIDES, Side } from "../../lib/weights";
@@ -63,8 +64,9 @@ export async function readDeployedView(engine: Engine, stack: string): Promise<D
  * (decreases: the pack passes them; each one after the first is deployed with the ones before it
  * that are still pending: drift.ts resolveDrift).
  */
-export function emergencyLever(model: StackModel): string[] {
-    const set = (extra: string) => `npm run canary -- set 0${extra} --stack ${model.stack}`;
+export function emergencyLever(model: StackModel, stack: string = model.stack): string[] {
+    // `stack` as the operator typed it (org/project/stack stays whole, shell-quoted).
+    const set = (extra: string) => `npm run canary -- set 0${extra} --stack ${shellQuote(stack)}`;
     return [set(""), ...model.canary.routes.map((r) => set(` --route ${r.name}`))];
 }
 

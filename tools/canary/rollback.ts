@@ -18,24 +18,24 @@ import { canaryAlarmNames, decide } from "./watch";
 export { emergencyLever } from "./deployed";
 
 /** Why rollback cannot run offline, and what to do instead. */
-export function offlineRollback(model: StackModel): string {
+export function offlineRollback(model: StackModel, stack: string = model.stack): string {
     return [
-        `rollback goes back to the known-good position, which lives in the deployed state of stack ${model.stack}: it needs the Pulumi CLI on the PATH (pulumi stack export). Nothing was written.`,
+        `rollback goes back to the known-good position, which lives in the deployed state of stack ${stack}: it needs the Pulumi CLI on the PATH (pulumi stack export). Nothing was written.`,
         "In an emergency, send Spring's traffic to Rails by hand (each command only lowers Spring's share; the policy pack passes it):",
-        ...emergencyLever(model).map((c) => `  ${c}`),
+        ...emergencyLever(model, stack).map((c) => `  ${c}`),
     ].join("\n");
 }
 
 /** `rollback`: the stack file back to the deployed known-good position; without one confirmed, says so and offers `set 0`. */
 export async function rollbackProposal(ctx: CanaryContext): Promise<Proposal> {
     const model = readModel(ctx);
-    const view = await requireDeployed(ctx, offlineRollback(model));
+    const view = await requireDeployed(ctx, offlineRollback(model, ctx.stack));
     if (!view.knownGood) {
         throw new UserError(
             [
                 `stack ${ctx.stack} has no known-good position confirmed yet (npm run canary -- confirm --stack ${ctx.stack}, after a bake): there is nothing to roll back to. Nothing was written.`,
                 "To send Spring's traffic to Rails:",
-                ...emergencyLever(model).map((c) => `  ${c}`),
+                ...emergencyLever(model, ctx.stack).map((c) => `  ${c}`),
             ].join("\n"),
         );
     }
