@@ -6,7 +6,8 @@
  * the resource diff, the move's direction against the known-good position and the
  * `pulumi config set` commands that make the same change by hand. With a Pulumi CLI every
  * command works from what is deployed (tools/canary/deployed.ts): a command that writes refuses
- * while the stack file and the deployment disagree on traffic, colors or releases (drift.ts),
+ * only drift it does not cover, where the stack file and the deployment disagree on traffic,
+ * colors, releases or the edge (drift.ts: a re-run continues, a rollback is never refused),
  * unless --from-deployed rewrites the file from the deployment first.
  * --apply runs the update (Automation API, policy pack) when a Pulumi CLI is on the PATH;
  * without it the tool says what to run. A command with an absolute target (set, flip, release,
@@ -333,8 +334,8 @@ function setUp(values: Values & { stack: string }, deps: CanaryDeps, out: (text:
 
 /**
  * What every command checks before it runs: a command that needs the deployment and has no Pulumi
- * CLI stops (exit 2, saying why and what instead); a command that writes stops while the stack
- * file and the deployment disagree, unless --from-deployed rewrites the file first (drift.ts).
+ * CLI stops (exit 2, saying why and what instead); a command that writes stops on drift it does
+ * not cover (drift.ts resolveDrift), unless --from-deployed rewrites the file first.
  */
 async function beforeRun(spec: CommandSpec, { ctx, args, values }: CommandInput): Promise<number | undefined> {
     if (spec.offline && !ctx.engine.available()) throw new UserError(spec.offline(ctx));
