@@ -19,9 +19,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-const ROOT = path.resolve(__dirname, "..");
+// tools/bench/main.ts: the project root is two folders up.
+export const ROOT = path.resolve(__dirname, "..", "..");
 
-interface Case {
+export interface Case {
     name: string;
     /** The command line (a whole process, as a user runs it): npm's arguments, or a node command. */
     npm?: string[];
@@ -32,7 +33,10 @@ interface Case {
 
 /** npm test may take at most this many times the raw-mocks floor (issue #17). */
 export const TESTS_FLOOR_FACTOR = 25;
-const FLOOR: Case = { name: "raw-mocks floor (tools/bench/rawMocks.ts)", command: ["node", "--require", "./tools/register.js", "tools/bench/rawMocks.ts"] };
+export const FLOOR: Case = {
+    name: "raw-mocks floor (tools/bench/rawMocks.ts)",
+    command: ["node", "--require", "./tools/register.js", "tools/bench/rawMocks.ts"],
+};
 
 function ninetyRoutes(): string[] {
     // The production stack has one route; add 89 more, as deployed already (so the
@@ -175,4 +179,4 @@ function main(argv: string[]): number {
     return result.allOk ? 0 : 1;
 }
 
-process.exit(main(process.argv.slice(2)));
+if (require.main === module) process.exit(main(process.argv.slice(2)));
