@@ -51,6 +51,7 @@ import { checkPlan } from "../policy/check";
 import { mandatoryViolations } from "../policy/evaluate";
 import { AlarmSource, EdgeApi, refreshCommand, upCommand } from "./adapters";
 import { CanaryContext, deployedOutputs, edgeLadderOf, readModel } from "./context";
+import { stackNameOf } from "../plan/stackFile";
 import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
 import { decide } from "./watch";
 
@@ -59,7 +60,7 @@ export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
 
 /** A distribution of the cut-in by name (cutin-primary, cutin-staging): what `pulumi refresh --target` takes. */
 function distributionUrn(model: StackModel, name: "cutin-primary" | "cutin-staging"): string {
-    return `urn:pulumi:${model.stack}::${model.project}::${COMPONENT_TYPES.cutinEdge}$aws:cloudfront/distribution:Distribution::${name}`;
+    return `urn:pulumi:${stackNameOf(model.stack)}::${model.project}::${COMPONENT_TYPES.cutinEdge}$aws:cloudfront/distribution:Distribution::${name}`;
 }
 
 export const primaryUrn = (model: StackModel) => distributionUrn(model, "cutin-primary");
@@ -662,7 +663,8 @@ export async function runCutinCommand({ ctx, args, deps }: CommandInput): Promis
     const sub = args[0] as CutinCommand;
     if (!(CUTIN_COMMANDS as readonly string[]).includes(sub))
         throw new UsageError(`cutin takes one of ${CUTIN_COMMANDS.join(", ")}, got ${JSON.stringify(args[0])}`);
-    const model = readModel(ctx);
+    // The stack as the operator typed it (org/project/stack stays whole in every printed command; URNs take its own name).
+    const model: StackModel = { ...readModel(ctx), stack: ctx.stack };
     const cut = cutinOf(model);
     const doc = ctx.file.doc;
     const isSecure = (path: string) => doc.isSecure(path);
