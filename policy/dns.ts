@@ -86,7 +86,8 @@ function targetsOf(views: readonly ResourceView[]) {
             return Array.isArray(aliases) ? aliases.map(dns) : [];
         }),
     );
-    return { distributions, balancers, served };
+    const allKnown = distributions.length === ofType(views, TYPES.distribution).length;
+    return { distributions, balancers, served, allKnown };
 }
 
 const sayOf =
@@ -158,9 +159,10 @@ function moveFindings(j: Judgement): Finding[] {
                 ),
             );
         if (before[key] !== undefined && before[key] === after[key]) continue;
-        // A CloudFront alias is judged when declared or changed (the file's header says why).
+        // A CloudFront alias is judged when declared or changed (the file's header says why), once every
+        // distribution's domain is known (a first preview does not know a new one's, nor offline an imported one's).
         const target = readRecord(record).target;
-        if (target?.zoneId === CLOUDFRONT_HOSTED_ZONE_ID && !targets.distributions.some((d) => d.domain === target.name))
+        if (target?.zoneId === CLOUDFRONT_HOSTED_ZONE_ID && targets.allKnown && !targets.distributions.some((d) => d.domain === target.name))
             out.push(
                 say(
                     "dns-alias-foreign",

@@ -9,7 +9,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../lib/cutin";
 import { dnsOwned } from "../../policy/dns";
 import { format, judgementOf } from "../../policy/judge";
-import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
 import { CUTIN, T, UNKNOWN, added, against, codes, codesOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
 
 const POLICY = "dns-owned";
@@ -42,6 +42,17 @@ describe("policy/dns.ts", () => {
             const staged = await update(cut("staged"), { from: cut("adopted"), at });
             const adopted = record(staged, "cutin-record-0-a", (r) => setProp(r, "aliases.0.name", "d9other0edge.cloudfront.net"));
             assert.deepEqual(await codesOf(adopted, POLICY, on), ["dns-alias-foreign"]);
+        });
+
+        it("dns-alias-foreign waits while a distribution's domain is not known: the adoption's first preview (offline, the imported one's) passes", async () => {
+            const first = await runPlan({ stack: "production", dir: CUTIN, firstDeploy: true });
+            assert.deepEqual(await codesOf(first, POLICY, on), []);
+            // Known again, the same foreign alias is refused.
+            const good = await planOf([]);
+            const bad = record(good, "viewer-dns-0-a", (r) => setProp(r, "aliases.0.name", "d3rogue0edge01.cloudfront.net"));
+            const unknownEdge = mutated(bad, (f) => (f(T.dist, "edge").outputs.domainName = UNKNOWN));
+            assert.deepEqual(await codesOf(against(unknownEdge, deployment(good)), POLICY), []);
+            assert.deepEqual(await codesOf(against(bad, deployment(good)), POLICY), ["dns-alias-foreign"]);
         });
 
         it("dns-name-not-served: a name sent to CloudFront that the distribution does not list as an alternate domain name", async () => {
