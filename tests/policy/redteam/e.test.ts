@@ -25,7 +25,7 @@ import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../../lib/cutin";
 import { Position } from "../../../lib/position";
 import { PlanRun, PlannedResourceState, runPlan } from "../../../tools/plan/run";
 import { FIXTURES } from "../../helpers";
-import { At, CUTIN, Judged, T, against, codes, deployment, mutated, planOf, positionOfPlan, prop, setProp, update } from "../harness";
+import { At, CUTIN, Judged, T, UNKNOWN, against, codes, deployment, mutated, planOf, positionOfPlan, prop, setProp, update } from "../harness";
 
 const VERBOSE = process.env.REDTEAM_VERBOSE === "1";
 
@@ -151,7 +151,10 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         });
 
         it("F6 flip back onto a color whose capacity is restored in the same update (deployed: flipped to green, blue scaled to 0)", async () => {
-            await passes(await update([], { from: ["spring.liveColor=green", "spring.blue.desiredCount=0"], knownGood: [] }), "F6 flip back with capacity pending");
+            await passes(
+                await update([], { from: ["spring.liveColor=green", "spring.blue.desiredCount=0"], knownGood: [] }),
+                "F6 flip back with capacity pending",
+            );
         });
 
         for (let i = 1; i < CUTIN_PHASES.length; i++) {
@@ -161,6 +164,15 @@ describe("red team E: false refusals and bypasses of the rules added after red t
                 await passes(await update(cut("adopted"), { from: cut(from), knownGood: cut("adopted"), at: CUT_AT }), `F7.${i} ${from} → adopted`, CUT_DAY);
             });
         }
+
+        it("F7.w cut-in rollback inside phase weight: edge weight 10 % → 5 % (known-good 5 %)", async () => {
+            const w = (n: number) => ["cutin.phase=weight", `cutin.edgeWeight=${n}`];
+            await passes(await update(w(5), { from: w(10), knownGood: w(5), at: CUT_AT }), "F7.w edge weight 10 → 5", CUT_DAY);
+        });
+
+        it("F16 a release on the idle color taken back (green 1.5.0 → 1.3.7, known-good 1.3.7)", async () => {
+            await passes(await update([], { from: [IMAGE_150], knownGood: [] }), "F16 idle release taken back");
+        });
 
         it("F8 rollback 5 % → 1 % from a deployed position that breaks a policy the known-good one breaks too (task ingress 10/8)", async () => {
             const known = mutated(await planOf([]), openTasks);
@@ -176,6 +188,13 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             const deployed = mutated(await planOf(["canary.weight=5", "health.fiveXxRatePercent=2"]), openTasks);
             await passes(move(known, deployed, known), "F9 rollback with a reverted alarm threshold, both break tasks-reachable");
         });
+
+        it("F9b the same rollback, which also takes back a variable staged on the idle color (spring.green.environment)", async () => {
+            // docs/runbook.md: a setting goes to the idle color first; taking it back is the rollback of that step.
+            const known = mutated(await planOf([]), openTasks);
+            const deployed = mutated(await planOf(["canary.weight=5", "spring.green.environment.PAYOUTS_MODE=instant"]), openTasks);
+            await passes(move(known, deployed, known), "F9b rollback with an idle-color variable taken back, both break tasks-reachable");
+        });
     });
 
     describe("false refusals: the runbook's ordinary steps", () => {
@@ -188,11 +207,15 @@ describe("red team E: false refusals and bypasses of the rules added after red t
 
         it("F11 release to idle → flip → confirm (green gets 1.5.0, then takes Spring's share)", async () => {
             const base = await planOf([]);
+            // The flip as `npm run canary -- flip spring green` does it (docs/runbook.md): the new color's
+            // capacity first where it is smaller (green 2 → blue's 3), then the traffic.
             const released = await planOf([IMAGE_150]);
-            const flipped = await planOf([IMAGE_150, "spring.liveColor=green"]);
+            const scaled = await planOf([IMAGE_150, "spring.green.desiredCount=3"]);
+            const flipped = await planOf([IMAGE_150, "spring.green.desiredCount=3", "spring.liveColor=green"]);
             await passes(move(released, base, base), "F11 release to idle");
             await passes(move(released, released, base, true), "F11 confirm the release");
-            await passes(move(flipped, released, released), "F11 flip to green");
+            await passes(move(scaled, released, released), "F11 flip, capacity first");
+            await passes(move(flipped, scaled, released), "F11 flip, then traffic");
             await passes(move(flipped, flipped, released, true), "F11 confirm the flip");
         });
 
@@ -212,7 +235,9 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         });
 
         it("F14 a first preview (every generated value and id unknown)", async () => {
-            await passes(await runPlan({ stack: "production", dir: FIXTURES, firstDeploy: true }), "F14 first preview");
+            // At 0 % on every rule: the ladder's first rung from a stack never deployed (0 %) is 0.1 %.
+            const first = await runPlan({ stack: "production", dir: FIXTURES, firstDeploy: true, sets: ["canary.weight=0", "canary.routes[0].weight=0"] });
+            await passes(first, "F14 first preview at 0 %");
         });
 
         it("F15 staging's config, unchanged and one rung up", async () => {
@@ -282,12 +307,18 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             );
         });
 
+        it("E6b the serving color's task size halved in code, 1 vCPU / 2 GB → 0.5 vCPU / 1 GB (runs ignores the task size: the JVM restarts with half its heap)", async () => {
+            const p = await codeChange((f) => {
+                setProp(f(T.td, "spring-blue-task"), "cpu", "512");
+                setProp(f(T.td, "spring-blue-task"), "memory", "1024");
+            });
+            await refused(p, "E6b serving color 1024/2048 → 512/1024");
+        });
+
         it("E7 the log bucket policy keeps its Allow and adds a Deny of s3:PutObject to everyone (log-bucket-no-delivery sees the Allow)", async () => {
             // IAM User Guide, "Policy evaluation logic": an explicit deny overrides any allow.
             const p = await codeChange(
-                editLogPolicy((s) =>
-                    s.push({ Sid: "NoWrites", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: String(s[0].Resource) }),
-                ),
+                editLogPolicy((s) => s.push({ Sid: "NoWrites", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: String(s[0].Resource) })),
             );
             await refused(p, "E7 Deny s3:PutObject beside the Allow");
         });
@@ -296,6 +327,40 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             // ELB User Guide, "Enable access logs": logs go to bucket/prefix/AWSLogs/<aws-account-id>/elasticloadbalancing/...
             const p = await codeChange(editLogPolicy((s) => (s[0].Resource = String(s[0].Resource).replace(/AWSLogs\/\*$/, "AWSLogs/999999999999/*"))));
             await refused(p, "E8 Allow for another account's folder");
+        });
+
+        it("E9 a rollback 25 % → 1 % that confirms the 25 % it leaves, the pointer unknown in the preview (computed from a value this update creates)", async () => {
+            // Red team C 4.1 with the record's knownGood unknown at preview: movesPointer and
+            // knownGoodFindings skip an unknown pointer, so the preview (the gate) passes and the update
+            // records the failing rung as known-good. Pulumi docs, "Preview": an apply on an output not yet
+            // known is unknown in the preview.
+            const known = await planOf([]);
+            const p = move(known, await planOf(["canary.weight=25"]), known, true);
+            for (const s of p.states.filter((x) => x.type === T.record || x.type === TYPE.stack)) s.outputs.knownGood = UNKNOWN;
+            p.outputs.knownGood = UNKNOWN;
+            await refused(p, "E9 rollback confirming what it leaves, pointer unknown in the preview");
+        });
+
+        it("E10 the exported position unknown in the preview while the record's is known (a forged export computed from a new value)", async () => {
+            // position-export-differs compares only known values: an export the program computes from a
+            // value created in this update (known only after it) is whatever the code makes it.
+            const p = await codeChange(() => undefined);
+            stackOf(p).outputs.position = UNKNOWN;
+            p.outputs.position = UNKNOWN;
+            await refused(p, "E10 exported position unknown, record known");
+        });
+
+        it("E11 the ALB's ingress from CloudFront moved to port 8443 beside a second, correct rule (alb-unreachable passes; alb-ingress must still refuse)", async () => {
+            const p = await codeChange((f, states) => {
+                const real = f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-from-cloudfront");
+                const second = structuredClone(real);
+                second.name = "alb-from-cloudfront-2";
+                second.urn = `${real.urn}-2`;
+                states.push(second);
+                setProp(real, "fromPort", 8443);
+                setProp(real, "toPort", 8443);
+            });
+            await refused(p, "E11 broken real rule beside a correct second one");
         });
     });
 });
