@@ -253,19 +253,18 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             // run. The route's own instances (its `*` empty or one character) are taken by a route at the
             // catch-all's 1 % before it; every real export path (…/exports/2026-12-06.csv) reaches the
             // new route. pathOutside searches paths of at most 64 characters: no witness reaches it.
-            const long = "/v1/merchants/settlement-reports/eu-west-1/daily-reconciliation-exports/";
-            const p = await update(
-                [
-                    `canary.routes[1].name=exports-probe`,
-                    `canary.routes[1].paths[0]=${long}`,
-                    `canary.routes[1].paths[1]=${long}w`,
-                    "canary.routes[1].weight=1",
-                    "canary.routes[2].name=exports",
-                    `canary.routes[2].paths[0]=${long}*`,
-                    "canary.routes[2].weight=100",
-                ],
-                {},
-            );
+            const hidden = (prefix: string) => [
+                "canary.routes[1].name=exports-probe",
+                `canary.routes[1].paths[0]=${prefix}`,
+                `canary.routes[1].paths[1]=${prefix}w`,
+                "canary.routes[1].weight=1",
+                "canary.routes[2].name=exports",
+                `canary.routes[2].paths[0]=${prefix}*`,
+                "canary.routes[2].weight=100",
+            ];
+            const short = await judged(await update(hidden("/v1/exports/daily/")), "E1 control: the same with a short prefix", {});
+            assert.deepEqual(short["canary-step-limit"], ["step-skips-rungs"], "control: with a prefix under 64 characters the rise is seen");
+            const p = await update(hidden("/v1/merchants/settlement-reports/eu-west-1/daily-reconciliation-exports/"));
             await refused(p, "E1 long-path route at 100 % behind its own instances");
         });
 
