@@ -278,6 +278,16 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             await refused(move(known, await planOf(["canary.weight=5"]), known), "E2 rollback restores allow-all viewers");
         });
 
+        it("E2b a cut-in phase rollback (weight → header) that brings back a known-good primary letting viewers in over plain HTTP", async () => {
+            // The same with the phase moving: an exception for distributions "while the phase moves" would
+            // still excuse it; only what the phase itself shapes may be excepted.
+            const header = await planOf(cut("header"), CUT_AT);
+            const known = mutated(header, (f) => setProp(f(T.dist, "cutin-primary"), "defaultCacheBehavior.viewerProtocolPolicy", "allow-all"));
+            const control = await judged(move(known, header), "E2b control: forward", { ...CUT_DAY });
+            assert.ok(control["cloudfront-viewer-tls"], "control: the same primary, forward, is refused");
+            await refused(move(known, await planOf(cut("weight"), CUT_AT), known), "E2b phase rollback restores allow-all viewers", CUT_DAY);
+        });
+
         it("E3 the QA token base64-encoded in a tag of the ALB", async () => {
             await refused(
                 await codeChange((f) => addTag(f(T.lb, "alb"), "debug", Buffer.from(secretOf(f, "qa-token")).toString("base64"))),
