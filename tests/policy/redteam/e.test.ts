@@ -324,6 +324,16 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             await refused(p, "E6b serving color 1024/2048 → 512/1024");
         });
 
+        it("E12 the serving color's unhealthy-hosts alarm kept, its threshold raised to 1000 (coverage counts an alarm that cannot fire)", async () => {
+            // ELB User Guide, "CloudWatch metrics for your Application Load Balancer": UnHealthyHostCount is the
+            // number of targets considered unhealthy; the color runs 3 tasks. Control: the same on a 5xx-rate
+            // alarm is refused (alarm-5xx-threshold).
+            const fiveXx = await judged(await codeChange((f) => setProp(f(T.alarm, "health-spring-blue-5xx-rate"), "threshold", 1000)), "E12 control", {});
+            assert.deepEqual(fiveXx["alarms-can-fire"], ["alarm-5xx-threshold"], "control: a 5xx-rate alarm that cannot fire is refused");
+            const p = await codeChange((f) => setProp(f(T.alarm, "health-spring-blue-unhealthy-hosts"), "threshold", 1000));
+            await refused(p, "E12 unhealthy-hosts threshold 1000");
+        });
+
         it("E7 the log bucket policy keeps its Allow and adds a Deny of s3:PutObject to everyone (log-bucket-no-delivery sees the Allow)", async () => {
             // IAM User Guide, "Policy evaluation logic": an explicit deny overrides any allow.
             const p = await codeChange(
