@@ -165,6 +165,52 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             });
         }
 
+        /** A cut-in phase as the preview that creates its staging distribution and policy shows it: their ids unknown. */
+        const previewOf = async (phase: CutinPhase, more: readonly string[] = []) =>
+            mutated(await planOf([...cut(phase), ...more], CUT_AT), (f) => {
+                // Pulumi docs, "Inputs and outputs": a resource created in the update has its provider-computed
+                // outputs (id, ARN, domain name) unknown in the preview, and so has everything that uses them.
+                const staging = f(T.dist, "cutin-staging");
+                const policy = f(T.cdp, "cutin-policy");
+                for (const k of ["id", "arn", "domainName", "hostedZoneId"]) staging.outputs[k] = UNKNOWN;
+                for (const k of ["id", "arn"]) policy.outputs[k] = UNKNOWN;
+                setProp(policy, "stagingDistributionDnsNames.items", [UNKNOWN]);
+                setProp(f(T.dist, "cutin-primary"), "continuousDeploymentPolicyId", UNKNOWN);
+            });
+
+        for (const to of ["detached", "weight", "header"] as const) {
+            it(`F7.p cut-in rollback promoted → ${to} as its preview shows it (the staging distribution and policy it brings back have no ids yet)`, async () => {
+                const p = move(await previewOf(to), await planOf(cut("promoted"), CUT_AT), await planOf(cut(to), CUT_AT));
+                await passes(p, `F7.p promoted → ${to} (preview)`, CUT_DAY);
+            });
+        }
+
+        it("F7.q cut-in rollback promoted → detached, previewed, from a deployed state that breaks a policy the known-good one breaks too (task ingress 10/8)", async () => {
+            const p = move(
+                mutated(await previewOf("detached"), openTasks),
+                mutated(await planOf(cut("promoted"), CUT_AT), openTasks),
+                mutated(await planOf(cut("detached"), CUT_AT), openTasks),
+            );
+            if (VERBOSE) {
+                const d = p.deployed as { position: Position; knownGood: Position };
+                const away = compare(d.position, positionOfPlan(p), d.knownGood).moves.filter((m) => m.verdict === "away");
+                console.log(`      [redteam-e] F7.q away: ${describeMoves(away).join("; ")}`);
+            }
+            await passes(p, "F7.q promoted → detached (preview), both break tasks-reachable", CUT_DAY);
+        });
+
+        it("F7.r cut-in rollback promoted → detached, previewed, while the Rails colors run different versions (edge-rails-versions holds only forward moves)", async () => {
+            // tests/policy/cutin.test.ts: "the edge moves forward only while both origins serve the same Rails
+            // version; back it always may".
+            const newer = ["legacy.blue.versionLabel=rails-2026.12.1"];
+            const p = move(
+                await previewOf("detached", newer),
+                await planOf([...cut("promoted"), ...newer], CUT_AT),
+                await planOf([...cut("detached"), ...newer], CUT_AT),
+            );
+            await passes(p, "F7.r promoted → detached (preview), Rails versions differ", CUT_DAY);
+        });
+
         it("F7.w cut-in rollback inside phase weight: edge weight 10 % → 5 % (known-good 5 %)", async () => {
             const w = (n: number) => ["cutin.phase=weight", `cutin.edgeWeight=${n}`];
             await passes(await update(w(5), { from: w(10), knownGood: w(5), at: CUT_AT }), "F7.w edge weight 10 → 5", CUT_DAY);
