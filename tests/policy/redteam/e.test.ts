@@ -186,11 +186,10 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         }
 
         it("F7.q cut-in rollback promoted → detached, previewed, from a deployed state that breaks a policy the known-good one breaks too (task ingress 10/8)", async () => {
-            const p = move(
-                mutated(await previewOf("detached"), openTasks),
-                mutated(await planOf(cut("promoted"), CUT_AT), openTasks),
-                mutated(await planOf(cut("detached"), CUT_AT), openTasks),
-            );
+            const [from, known] = [mutated(await planOf(cut("promoted"), CUT_AT), openTasks), mutated(await planOf(cut("detached"), CUT_AT), openTasks)];
+            const applied = await judged(move(known, from, known), "F7.q control: the same with every value known", CUT_DAY);
+            assert.deepEqual(applied, {}, "control: with the ids known the rollback is back and the finding excused");
+            const p = move(mutated(await previewOf("detached"), openTasks), from, known);
             if (VERBOSE) {
                 const d = p.deployed as { position: Position; knownGood: Position };
                 const away = compare(d.position, positionOfPlan(p), d.knownGood).moves.filter((m) => m.verdict === "away");
