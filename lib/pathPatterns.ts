@@ -115,9 +115,13 @@ function step(pattern: string, states: ReadonlySet<number>, c: string): Set<numb
     return closure(pattern, next);
 }
 
-/** Search bounds: paths a witness needs are short, and patterns have few states. */
-const MAX_STATES = 20_000;
-const MAX_LENGTH = 64;
+/**
+ * Search bounds: an ALB path pattern is at most 128 characters (ELB User Guide, "Listener rules",
+ * path conditions), so a witness a few patterns long is within reach; the state bound keeps a
+ * pathological table from running away.
+ */
+const MAX_STATES = 200_000;
+const MAX_LENGTH = 1024;
 
 /**
  * A request path (starting with `/`) that one of `include` matches and none of `exclude` does, or

@@ -63,7 +63,8 @@ function exportFindings(j: Judgement): Finding[] {
     return (["position", "knownGood"] as const).flatMap((key): Finding[] => {
         const exported = whole(() => stack.props[POSITION_OUTPUTS[key]]);
         const recorded = whole(() => record[key]);
-        if (exported === UNKNOWN || recorded === UNKNOWN || same(exported, recorded)) return [];
+        // Both unknown (a preview) waits; one known and the other not is no export of the record.
+        if ((exported === UNKNOWN && recorded === UNKNOWN) || (exported !== UNKNOWN && recorded !== UNKNOWN && same(exported, recorded))) return [];
         return [
             {
                 code: "position-export-differs",
@@ -79,8 +80,18 @@ function exportFindings(j: Judgement): Finding[] {
 function knownGoodFindings(j: Judgement): Finding[] {
     const found = records(j.resources);
     if (found.length !== 1) return [];
-    const pointer = read(() => propsOf<PositionRecordOutputs>(found[0]).knownGood ?? null);
-    if (pointer === UNKNOWN) return [];
+    const pointer = read(() => JSON.parse(JSON.stringify(propsOf<PositionRecordOutputs>(found[0]).knownGood ?? null)) as unknown);
+    // The program reads its pointer from the deployed stack's outputs, known in every preview: an unknown
+    // one is computed from something this update creates, never the deployed position.
+    if (pointer === UNKNOWN)
+        return [
+            {
+                code: "known-good-unknown",
+                message: "the known-good position this update records is not known in the preview: it only ever comes from the deployed stack's outputs (or a confirmation of the deployed position)",
+                urn: found[0].urn,
+                always: true,
+            },
+        ];
     const d = j.deployed;
     // Nothing to check the pointer against: deployed-unreadable refuses the update already (never excused).
     if (d.kind === "unjudgeable") return [];

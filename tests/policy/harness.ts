@@ -165,7 +165,8 @@ export function mutated(
     change(find, copy.states);
     const record = copy.states.find(isRecord);
     if (record && opts.record !== false) {
-        const others = copy.states.filter((s) => !isRecord(s) && !isReference(s));
+        // The record is computed from the resources, never from the stack's own outputs.
+        const others = copy.states.filter((s) => !isRecord(s) && !isReference(s) && s.type !== "pulumi:pulumi:Stack");
         record.outputs.position = others.some((s) => hasUnknown(s.outputs)) ? UNKNOWN : positionOfPlan(copy);
     }
     // The program exports what it records (stack.ts); `{ exported: false }` keeps the export as edited.
