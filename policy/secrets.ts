@@ -79,17 +79,74 @@ export function generatedSecrets(views: readonly ResourceView[]): GeneratedSecre
 /** Where a secret occurs in a value: the keys from the value's root (list indexes as numbers). */
 export type SecretPath = readonly (string | number)[];
 
-/** Each place in `value`, at any depth, where a string holds one of `secrets` (whole or inside it); unknown parts are skipped. */
+/**
+ * A secret is found by any piece of it long enough to be its own: FRAGMENT characters of it, in any
+ * case (an ALB compares header values case-insensitively: ELB User Guide, "HTTP header conditions"),
+ * as it is, base64- or hex-encoded. Half a secret in one tag and half in another is still found.
+ */
+const FRAGMENT = 16;
+
+/** The text forms a secret may be copied in: as it is, base64 (standard and URL-safe, from each of the three alignments a longer text can put it at) and hex. */
+function formsOf(secret: string): string[] {
+    const bytes = (t: string) => Buffer.from(t, "utf8");
+    const base64 = [0, 1, 2].flatMap((j) => {
+        const b = bytes(secret.slice(j));
+        // The last group depends on what follows the secret: only the whole groups before it are its own.
+        return [b.toString("base64"), b.toString("base64url")].map((e) => e.slice(0, Math.max(0, Math.floor(b.length / 3) * 4)));
+    });
+    return [secret, ...base64, bytes(secret).toString("hex")];
+}
+
+/**
+ * What the offline plan shows for a generated secret (tools/plan/run.ts scrubGeneratedSecrets: it
+ * names the secret, so its pieces would be found in every name and ARN): matched whole only.
+ */
+const PLACEHOLDER = /^\[secret:[^\]]+\]$/;
+
+/** Each lower-cased fragment of each secret's forms, mapped to its secret (a fragment two secrets share tells neither). */
+function fragmentsOf(secrets: readonly string[]): Map<string, string> {
+    const seen = new Map<string, string | null>();
+    for (const secret of secrets.filter((s) => !PLACEHOLDER.test(s))) {
+        for (const form of formsOf(secret).map((f) => f.toLowerCase())) {
+            const pieces = form.length <= FRAGMENT ? [form] : Array.from({ length: form.length - FRAGMENT + 1 }, (_, i) => form.slice(i, i + FRAGMENT));
+            for (const piece of pieces) if (piece.length > 0) seen.set(piece, seen.has(piece) && seen.get(piece) !== secret ? null : secret);
+        }
+    }
+    return new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
+}
+
+/** The secrets a string holds (whole, a piece, in another case or encoding). */
+function secretsOfString(value: string, fragments: ReadonlyMap<string, string>, secrets: readonly string[]): string[] {
+    const text = value.toLowerCase();
+    const found = new Set(secrets.filter((s) => s.length > 0 && text.includes(s.toLowerCase())));
+    for (let i = 0; i + FRAGMENT <= text.length; i++) {
+        const secret = fragments.get(text.slice(i, i + FRAGMENT));
+        if (secret !== undefined) found.add(secret);
+    }
+    return [...found];
+}
+
+/** Each place in `value`, at any depth, where a string holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
 export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): { path: SecretPath; secret: string }[] {
+    return secretsWith(value, secrets, fragmentsOf(secrets), at);
+}
+
+function secretsWith(
+    value: unknown,
+    secrets: readonly string[],
+    fragments: ReadonlyMap<string, string>,
+    at: SecretPath,
+): { path: SecretPath; secret: string }[] {
     if (value === UNKNOWN || value === null || value === undefined) return [];
-    if (typeof value === "string") return secrets.filter((s) => value.includes(s)).map((secret) => ({ path: at, secret }));
+    if (typeof value === "string") return secretsOfString(value, fragments, secrets).map((secret) => ({ path: at, secret }));
     if (typeof value !== "object") return [];
     // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
     const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
     return keys.flatMap((k) =>
-        secretsIn(
+        secretsWith(
             read(() => (value as Record<string | number, unknown>)[k]),
             secrets,
+            fragments,
             [...at, k],
         ),
     );

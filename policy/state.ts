@@ -87,7 +87,8 @@ function knownGoodFindings(j: Judgement): Finding[] {
         return [
             {
                 code: "known-good-unknown",
-                message: "the known-good position this update records is not known in the preview: it only ever comes from the deployed stack's outputs (or a confirmation of the deployed position)",
+                message:
+                    "the known-good position this update records is not known in the preview: it only ever comes from the deployed stack's outputs (or a confirmation of the deployed position)",
                 urn: found[0].urn,
                 always: true,
             },

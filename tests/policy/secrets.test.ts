@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { secretsIn } from "../../policy/secrets";
 import { CUTIN, T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
 
 const POLICY = "secrets-contained";
@@ -152,5 +153,23 @@ describe("policy secrets-contained (policy/secrets.ts)", () => {
         const short = mutated(base, password("qa-token", "length", 16));
         assert.deepEqual(await codes(against(short, deployment(base))), ["password-length"], "refused as a change");
         assert.deepEqual(await codes(against(short, deployment(short))), []);
+    });
+});
+
+describe("policy/secrets.ts secretsIn: a secret found by any piece of it, in any case or encoding", () => {
+    const token = "k3Vq9ZpX2mT7wR4yL8nB6cF1hJ5dG0sA";
+    const other = "k3Vq9ZpX2mT7wR4yQQQQQQQQQQQQQQQQ"; // shares its first 16 characters with token
+    const found = (value: unknown) => secretsIn(value, [token, other]).map((f) => f.secret);
+    it("whole, upper-cased, base64 at any alignment, hex, or half of it", () => {
+        assert.deepEqual(found({ a: `x${token}y` }), [token]);
+        assert.deepEqual(found({ a: token.toUpperCase() }), [token]);
+        for (const prefix of ["", "a", "ab"]) assert.deepEqual(found([Buffer.from(prefix + token).toString("base64")]), [token], prefix);
+        assert.deepEqual(found(Buffer.from(token).toString("hex")), [token]);
+        assert.deepEqual(found({ t1: token.slice(0, 16), t2: token.slice(16) }), [token]);
+    });
+    it("a piece two secrets share tells neither; a placeholder of the offline plan matches only whole", () => {
+        assert.deepEqual(found("k3Vq9ZpX2mT7wR4y"), []);
+        assert.deepEqual(secretsIn("arn:aws:x:::origin-verify-b", ["[secret:origin-verify-b]"]), []);
+        assert.deepEqual(secretsIn("v=[secret:origin-verify-b]", ["[secret:origin-verify-b]"]).length, 1);
     });
 });

@@ -93,6 +93,18 @@ async function codeChange(edit: Edit): Promise<PlanRun> {
 const addTag = (r: PlannedResourceState, key: string, value: string) => setProp(r, "tags", { ...prop<Record<string, string>>(r, "tags"), [key]: value });
 const secretOf = (f: (type: string, name: string) => PlannedResourceState, name: string) => prop<string>(f(T.password, name), "result");
 
+/**
+ * The offline plan shows a generated secret as its placeholder ("[secret:qa-token]"), which names it;
+ * a real one is random. Cases about pieces and encodings of a secret put a random-looking value
+ * everywhere the placeholder is (the pack matches a placeholder whole only: policy/secrets.ts).
+ */
+const REAL_QA_TOKEN = "k3Vq9ZpX2mT7wR4yL8nB6cF1hJ5dG0sA";
+const realSecrets: Edit = (_f, states) => {
+    for (const state of states)
+        for (const key of ["inputs", "outputs"] as const)
+            state[key] = JSON.parse(JSON.stringify(state[key]).split("[secret:qa-token]").join(REAL_QA_TOKEN)) as Record<string, unknown>;
+};
+
 /** The Spring task security groups admit 10.0.0.0/8 (tasks-reachable: task-ingress-foreign), as in red team C. */
 const openTasks: Edit = (f) => {
     const sg = f(T.sg, "spring-blue-sg");
@@ -334,8 +346,13 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         });
 
         it("E3 the QA token base64-encoded in a tag of the ALB", async () => {
+            // Control: the random-looking secret where the program puts it is no finding.
+            assert.deepEqual(await codes(await codeChange(realSecrets)), {});
             await refused(
-                await codeChange((f) => addTag(f(T.lb, "alb"), "debug", Buffer.from(secretOf(f, "qa-token")).toString("base64"))),
+                await codeChange((f, states) => {
+                    realSecrets(f, states);
+                    addTag(f(T.lb, "alb"), "debug", Buffer.from(secretOf(f, "qa-token")).toString("base64"));
+                }),
                 "E3 base64 QA token in a tag",
             );
         });
@@ -345,7 +362,8 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         });
 
         it("E5 the QA token split across two tags of the ALB", async () => {
-            const p = await codeChange((f) => {
+            const p = await codeChange((f, states) => {
+                realSecrets(f, states);
                 const token = secretOf(f, "qa-token");
                 const half = Math.floor(token.length / 2);
                 addTag(f(T.lb, "alb"), "debug-1", token.slice(0, half));
