@@ -488,7 +488,11 @@ function springRelease(v: ResourceView, secrets: ReadonlyMap<string, string>): s
     if (!Array.isArray(containers) || !containers.every((c) => !!c && typeof c === "object")) return null;
     const essential = containers.filter((c) => c.essential !== false);
     if (essential.length !== 1 || typeof essential[0].image !== "string") return null;
-    return `[settings ${settingsDigest(byName(containers.map((c) => containerSettings(c, c !== essential[0]))), secrets)}] ${essential[0].image}`;
+    // The platform picks which image of a multi-architecture manifest runs (ECS Developer Guide, "Task definition parameters", runtimePlatform).
+    const platform = read(() => JSON.parse(JSON.stringify(propsOf<TaskDefinitionProps>(v).runtimePlatform ?? null)) as unknown);
+    if (platform === UNKNOWN) return null;
+    const settings = byName(containers.map((c) => containerSettings(c, c !== essential[0])));
+    return `[settings ${settingsDigest(platform === null ? settings : { containers: settings, runtimePlatform: platform }, secrets)}] ${essential[0].image}`;
 }
 
 /** Beanstalk's namespace for the environment properties the application reads. */

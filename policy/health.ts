@@ -244,6 +244,28 @@ function kindProblems(a: AlarmRead, config: AlarmsConfig): { code: string; why: 
     return out;
 }
 
+/**
+ * An unhealthy-hosts alarm fires only while more targets can be unhealthy than its threshold: at
+ * most the color's capacity (tasks, or Beanstalk's minimum instances). One at or above it can never
+ * fire, and the rollback bound counts on it (lib/rollbackTime.ts).
+ */
+function unhealthyThresholdProblems(a: AlarmRead, position: Position): { code: string; why: string }[] {
+    if (a.kind !== "unhealthy-hosts") return [];
+    const [side, color] = [tagsOf(a.view)[SIDE_TAG], tagsOf(a.view)[COLOR_TAG]];
+    const capacity = side === "spring" || side === "legacy" ? position.capacity[side]?.[color as "blue" | "green"] : undefined;
+    const threshold = Number(a.p.threshold);
+    if (typeof capacity !== "number" || capacity <= 0) return [];
+    const most = String(a.p.comparisonOperator) === "GreaterThanOrEqualToThreshold" ? threshold : threshold + 1;
+    return most <= capacity
+        ? []
+        : [
+              {
+                  code: "alarm-unhealthy-threshold",
+                  why: `fires only at ${most} unhealthy targets or more, but ${side}-${color} has ${capacity}: it can never fire`,
+              },
+          ];
+}
+
 /** "targetgroup/<name>/<id>" of a target group ARN: the TargetGroup dimension. */
 const arnSuffix = (arn: string) => arn.split(":").slice(5).join(":");
 
@@ -428,7 +450,11 @@ export const alarmsCanFire = stackPolicy<AlarmsConfig>({
             .map(readAlarm)
             .filter((a): a is AlarmRead => a !== undefined);
         const own = alarms.flatMap((a) =>
-            alarmProblems(a, config, albSuffix).map(({ code, why }): Finding => ({ code, message: `alarm ${a.name ?? a.view.name} ${why}`, urn: a.view.urn })),
+            [...alarmProblems(a, config, albSuffix), ...unhealthyThresholdProblems(a, j.proposed)].map(({ code, why }): Finding => ({
+                code,
+                message: `alarm ${a.name ?? a.view.name} ${why}`,
+                urn: a.view.urn,
+            })),
         );
         const subscriptions = readSubscriptions(j);
         const heard =
