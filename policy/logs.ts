@@ -19,6 +19,7 @@
  * Statements that deny are always allowed: they only take access away.
  */
 import { Statement, readPolicyDocument, statementLabel } from "../lib/policyDocument";
+import { pathMatches } from "../lib/pathPatterns";
 import {
     BucketPolicyProps,
     BucketProps,
@@ -191,6 +192,13 @@ function bucketPolicyFindings(j: Judgement, buckets: readonly BucketRead[], targ
  * for your Application Load Balancer": the bucket policy must grant it s3:PutObject). Without the
  * grant, logs stop without an error on the ALB: the record of every payment request is gone.
  */
+/** The account the ALB is in (from its ARN), the one ELB names the log folder after; UNKNOWN until known. */
+function albAccount(views: readonly ResourceView[]): string | Unknown {
+    const arns = ofType(views, TYPES.loadBalancer).map((lb) => read(() => propsOf<LoadBalancerProps>(lb).arn));
+    if (arns.some((a) => typeof a !== "string")) return UNKNOWN;
+    return String(arns[0] ?? "").split(":")[4] ?? UNKNOWN;
+}
+
 function deliveryFindings(j: Judgement, buckets: readonly BucketRead[], targets: readonly LogTarget[]): Finding[] {
     const policies = ofType(j.views, TYPES.bucketPolicy).map((view) => ({ view, p: propsOf<BucketPolicyProps>(view) }));
     return targets.flatMap((t): Finding[] => {
@@ -200,17 +208,26 @@ function deliveryFindings(j: Judgement, buckets: readonly BucketRead[], targets:
         if (policies.some(({ p }) => read(() => p.bucket) === UNKNOWN)) return [];
         const grants = policies.filter(({ p }) => bucket.names.includes(String(read(() => p.bucket))));
         if (grants.some(({ p }) => read(() => p.policy) === UNKNOWN)) return [];
-        // An Allow statement is there (what it allows, and to whom, is bucketPolicyFindings').
-        const granted = grants.some(({ p }) => {
-            const statements = readPolicyDocument(read(() => p.policy));
-            return typeof statements === "string" || statements.some((s) => s.effect === "Allow");
+        // Where ELB writes: <bucket>/<prefix>/AWSLogs/<the ALB's account>/elasticloadbalancing/<region>/… (ELB User Guide, "Access log files").
+        const account = albAccount(j.views);
+        if (account === UNKNOWN) return [];
+        const objects = bucket.arns.map((arn) => `${arn}/${t.prefix ? `${t.prefix}/` : ""}AWSLogs/${account}/elasticloadbalancing/x/2026/01/01/x.log.gz`);
+        const statements = grants.flatMap(({ p }) => {
+            const read_ = readPolicyDocument(read(() => p.policy));
+            return typeof read_ === "string" ? [] : read_;
         });
+        const putsThere = (st: Statement) =>
+            (st.actions ?? []).some((a) => pathMatches(a, "s3:putobject")) && (st.resources ?? []).some((r) => objects.some((o) => pathMatches(r, o)));
+        // Allowed there, and no Deny without a condition takes it away (an explicit deny wins: IAM User Guide, "Policy evaluation logic").
+        const granted =
+            statements.some((st) => st.effect === "Allow" && putsThere(st)) &&
+            !statements.some((st) => st.effect === "Deny" && !st.hasCondition && putsThere(st));
         return granted
             ? []
             : [
                   {
                       code: "log-bucket-no-delivery",
-                      message: `bucket ${bucket.view.name} takes the ALB's access logs but no bucket policy lets ELB's log delivery write: the logs would stop`,
+                      message: `bucket ${bucket.view.name} takes the ALB's access logs but its policy does not let them be written under ${t.prefix || "(no prefix)"}/AWSLogs/${account}/ (no Allow of s3:PutObject there, or a Deny of it): the logs would stop`,
                       urn: bucket.view.urn,
                   },
               ];

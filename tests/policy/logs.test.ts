@@ -92,14 +92,24 @@ describe("policy log-bucket-private (policy/logs.ts)", () => {
         [
             "delivery under another prefix",
             editPolicy((d, find) => (d.Statement[0].Resource = `${bucketArn(find)}/staging/AWSLogs/*`)),
-            ["log-bucket-policy-resource"],
+            // The ALB writes under its own prefix, which nothing allows now: the logs stop too.
+            ["log-bucket-no-delivery", "log-bucket-policy-resource"],
         ],
         [
             "NotPrincipal",
             editPolicy((d) => (d.Statement[0] = { ...d.Statement[0], Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::156460612806:root" } })),
             ["log-bucket-policy-shape"],
         ],
-        ["an unreadable bucket policy", (find) => setProp(find(BUCKET_POLICY, "alb-logs"), "policy", "not json"), ["log-bucket-policy-shape"]],
+        [
+            "an unreadable bucket policy",
+            (find) => setProp(find(BUCKET_POLICY, "alb-logs"), "policy", "not json"),
+            ["log-bucket-no-delivery", "log-bucket-policy-shape"],
+        ],
+        [
+            "a Deny of s3:PutObject to everyone beside the delivery's Allow",
+            editPolicy((d, find) => d.Statement.push({ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${bucketArn(find)}/*` })),
+            ["log-bucket-no-delivery"],
+        ],
         ["restrictPublicBuckets off", (find) => setProp(find(ACCESS_BLOCK, "alb-logs"), "restrictPublicBuckets", false), ["log-bucket-public-access"]],
         [
             "no public access block",
