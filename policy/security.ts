@@ -146,8 +146,12 @@ export const ecsDistinctRoles = forType<TaskDefinitionProps>(
         remediationSteps: "Give the task definition its own taskRoleArn, different from executionRoleArn.",
     },
     (p, report) => {
-        if (!p.taskRoleArn) report("no task role: the application would run without its own identity");
-        else if (p.taskRoleArn === p.executionRoleArn) report("the task role is the execution role: the application could pull images and write any log");
+        // Each read on its own: a first preview does not know the roles' ARNs yet (judged once known).
+        const [task, execution] = [read(() => p.taskRoleArn), read(() => p.executionRoleArn)];
+        if (task === UNKNOWN) return;
+        if (!task) report("no task role: the application would run without its own identity");
+        else if (execution !== UNKNOWN && task === execution)
+            report("the task role is the execution role: the application could pull images and write any log");
     },
 );
 
