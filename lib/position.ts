@@ -41,6 +41,7 @@ import {
     TargetGroupProps,
     TaskDefinitionProps,
     UNKNOWN,
+    Unknown,
     isColor,
     itemsOf,
     keyOf,
@@ -790,6 +791,41 @@ function taskDefinitionKey(views: readonly ResourceView[], service: ResourceView
     return td ? keyOf(td) : `foreign:${String(read(() => propsOf<EcsServiceProps>(service).taskDefinition))}`;
 }
 
+/**
+ * Which distributions a continuous deployment policy names (StagingDistributionDnsNames), by key:
+ * the stack's staging distribution, stable while a preview recreates it (its domain unknown until
+ * CloudFront assigns one); a name no staging distribution of the stack has stays as it is.
+ */
+function stagingDistributionKeys(views: readonly ResourceView[], policy: ResourceView): string | Unknown {
+    const items = read(() => propsOf<ContinuousDeploymentPolicyProps>(policy).stagingDistributionDnsNames?.items);
+    if (items === UNKNOWN) return UNKNOWN;
+    const staging = ofType(views, TYPES.distribution).filter((d) => read(() => propsOf<DistributionProps>(d).staging) === true);
+    const domainOf = (d: ResourceView) => read(() => propsOf<DistributionProps>(d).domainName);
+    const keys = itemsOf(items).map((name) => {
+        if (name !== UNKNOWN) {
+            const named = staging.find((d) => domainOf(d) === name);
+            return named ? keyOf(named) : `name:${String(name)}`;
+        }
+        const pending = staging.filter((d) => domainOf(d) === UNKNOWN);
+        return pending.length === 1 ? keyOf(pending[0]) : UNKNOWN;
+    });
+    return keys.includes(UNKNOWN) ? UNKNOWN : keys.join(" ");
+}
+
+/** The continuous deployment policy a distribution attaches, by key (null: none; an id the stack has no policy for stays as it is). */
+function continuousDeploymentPolicyKey(views: readonly ResourceView[], distribution: ResourceView): string | null | Unknown {
+    const id = read(() => propsOf<DistributionProps>(distribution).continuousDeploymentPolicyId);
+    if (id === undefined || id === null || id === "") return null;
+    const policies = ofType(views, TYPES.continuousDeploymentPolicy);
+    const idOf = (p: ResourceView) => read(() => propsOf<ContinuousDeploymentPolicyProps>(p).id);
+    if (id !== UNKNOWN) {
+        const named = policies.find((p) => idOf(p) === id);
+        return named ? keyOf(named) : `id:${String(id)}`;
+    }
+    const pending = policies.filter((p) => idOf(p) === UNKNOWN);
+    return pending.length === 1 ? keyOf(pending[0]) : UNKNOWN;
+}
+
 /** The unknown fingerprint: a preview cannot tell yet (it compares as a change). */
 export const UNKNOWN_FINGERPRINT = "unknown";
 
@@ -797,7 +833,14 @@ function fingerprintsOf(views: readonly ResourceView[], edge: EdgePosition): Rec
     const secrets = secretNames(views);
     const out: Record<string, string> = {};
     for (const v of views) {
-        const props = read(() => fingerprintProps(v, { oldOrigin: edge.oldOrigin, taskDefinitionOf: (service) => taskDefinitionKey(views, service) }));
+        const props = read(() =>
+            fingerprintProps(v, {
+                oldOrigin: edge.oldOrigin,
+                taskDefinitionOf: (service) => taskDefinitionKey(views, service),
+                stagingDistributionOf: (policy) => stagingDistributionKeys(views, policy),
+                continuousDeploymentPolicyOf: (distribution) => continuousDeploymentPolicyKey(views, distribution),
+            }),
+        );
         if (props === undefined) continue;
         const c = props === UNKNOWN ? UNKNOWN : canonical(props, secrets);
         out[keyOf(v)] =

@@ -44,6 +44,10 @@ export interface FingerprintContext {
     oldOrigin: string | null;
     /** Which task definition an ECS service runs, stable across revisions (lib/position.ts): its image is `runs`, the choice is fingerprinted. */
     taskDefinitionOf?: (service: ResourceView) => string;
+    /** Which of the stack's staging distributions a continuous deployment policy names, by key (stable while a preview recreates one). */
+    stagingDistributionOf?: (policy: ResourceView) => string | Unknown;
+    /** Which of the stack's continuous deployment policies a distribution attaches, by key (null: none). */
+    continuousDeploymentPolicyOf?: (distribution: ResourceView) => string | null | Unknown;
 }
 
 const tags = { tags: INERT } as const;
@@ -309,6 +313,8 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
         },
         importable: true,
         aliasable: true,
+        // The continuous deployment policy it attaches, by key: stable while a preview creates the policy (its id unknown).
+        resolve: (view, ctx) => (ctx.continuousDeploymentPolicyOf ? { continuousDeploymentPolicyId: ctx.continuousDeploymentPolicyOf(view) } : {}),
         strip: stripDistribution,
     },
     [TYPES.continuousDeploymentPolicy]: {
@@ -318,8 +324,9 @@ export const RESOURCE_MODEL: Readonly<Record<string, TypeModel>> = {
             trafficConfig: "cutin-continuous-deployment-limits",
         },
         // `enabled` and the weight are the edge's coordinates (lib/position.ts edgeOf); everything else
-        // is fingerprinted: the staging distribution it names, the header and its value (a fingerprint
-        // is a hash), the session stickiness. A change to any of them is a move, never "the same".
+        // is fingerprinted: the staging distribution it names (by key), the header and its value (a
+        // fingerprint is a hash), the session stickiness. A change to any of them is a move, never "the same".
+        resolve: (view, ctx) => (ctx.stagingDistributionOf ? { stagingDistributionDnsNames: ctx.stagingDistributionOf(view) } : {}),
         strip: stripContinuousDeploymentPolicy,
     },
     // The QA viewer filter: its code is what lib/viewerFilter.ts generates, published (the LIVE stage runs), on the runtime it is written for.
@@ -482,11 +489,12 @@ export function fingerprintProps(view: ResourceView, ctx: FingerprintContext): P
 
 /**
  * Outputs the position reads beyond a type's listed input properties (lib/position.ts: target
- * group ARNs, environment CNAMEs, names, tags, generated values). With the listed properties, what
+ * group ARNs, environment CNAMEs, names, tags, generated values, the staging distribution's domain a continuous
+ * deployment policy names). With the listed properties, what
  * the program hands its position record (components/positionRecord.ts), and no more: an output
  * nobody reads must not make the record unknown in a preview.
  */
-export const READ_OUTPUTS: readonly string[] = ["arn", "cname", "name", "tags", "result"];
+export const READ_OUTPUTS: readonly string[] = ["arn", "cname", "name", "tags", "result", "domainName"];
 
 /** A value left at its default: not set, or empty. */
 const isDefault = (v: unknown) =>

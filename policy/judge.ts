@@ -36,6 +36,11 @@ export interface Finding {
     measure?: number;
     /** Never excused. */
     always?: boolean;
+    /**
+     * The resources the finding was computed from (URNs): on a move back it is excused while these
+     * keep their deployed settings, whatever else the move takes back. Without it: every resource.
+     */
+    evidence?: readonly string[];
 }
 
 export type Deployed =
@@ -210,9 +215,16 @@ function asDeployed(f: Finding, j: Judgement): boolean {
     if (j.deployed.kind !== "state") return false;
     const before = j.deployed.position.fingerprints ?? {};
     const after = j.proposed.fingerprints ?? {};
-    // Changed, removed or added: the deployed state did not have it that way.
-    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key]);
-    if (changed.some((key) => !COORDINATE_SHAPED.has(typeOfKey(key)))) return false;
+    // Changed, removed or added: the deployed state did not have it that way. The edge's are the
+    // cut-in phase's only while the phase or the edge weight moves.
+    const edgeMoves = j.move?.moves.some((m) => m.coordinate.startsWith("edge.")) === true;
+    const named = f.evidence === undefined ? undefined : j.views.filter((v) => f.evidence!.includes(v.urn));
+    const evidence = named && new Set(named.map(keyOf));
+    // A resource of the same kind the move removes is evidence too (a rule taken away).
+    const kinds = named && new Set(named.map((v) => v.type));
+    const counts = (key: string) => evidence === undefined || evidence.has(key) || (!(key in after) && kinds!.has(typeOfKey(key)));
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key] && counts(key));
+    if (changed.some((key) => !(edgeMoves && COORDINATE_SHAPED.has(typeOfKey(key))))) return false;
     const view = f.urn === undefined ? undefined : j.views.find((v) => v.urn === f.urn);
     return !view || !(keyOf(view) in after) || keyOf(view) in before;
 }

