@@ -16,6 +16,12 @@ function short(text: string, n = 8): string {
     return createHash("sha1").update(text).digest("hex").slice(0, n);
 }
 
+/**
+ * A generated secret's mock value: random-looking and free of its name, as a real one is (the
+ * pack finds a secret by its pieces: a name inside it would be found in every id and ARN).
+ */
+export const mockSecret = (name: string): string => short(`secret:${name}`, 40);
+
 /** The mock id of the Beanstalk environment declared as resource `resourceName`. */
 function environmentId(resourceName: string): string {
     return `e-${short(resourceName, 10)}`;
@@ -132,7 +138,7 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
             hostedZoneId: "Z2FDTNDATAQYW2",
         }),
     // A placeholder, never a usable secret: the plan is offline.
-    "random:index/randomPassword:RandomPassword": ({ name, state }) => void (state.result = `mock-${name}-${short(name, 16)}`),
+    "random:index/randomPassword:RandomPassword": ({ name, state }) => void (state.result = mockSecret(name)),
     "pulumi:pulumi:StackReference": ({ inputs }, { deployedOutputs }) => ({
         id: String(inputs.name),
         state: { name: inputs.name, outputs: deployedOutputs, secretOutputNames: [] },
