@@ -23,11 +23,10 @@ import { strict as assert } from "node:assert";
 import { compare, describeMoves } from "../../../lib/compare";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../../lib/cutin";
 import { Position } from "../../../lib/position";
-import { PlanRun, PlannedResourceState, runPlan } from "../../../tools/plan/run";
+import { PlannedResourceState, runPlan } from "../../../tools/plan/run";
 import { FIXTURES } from "../../helpers";
-import { At, CUTIN, Judged, T, UNKNOWN, against, codes, deployment, mutated, planOf, positionOfPlan, prop, setProp, update } from "../harness";
-
-const VERBOSE = process.env.REDTEAM_VERBOSE === "1";
+import { At, CUTIN, T, UNKNOWN, codes, mutated, planOf, positionOfPlan, prop, setProp, update } from "../harness";
+import { Edit, VERBOSE, codeChange, judged, move, passes, refused, stackOf } from "./cases";
 
 const TYPE = {
     stack: "pulumi:pulumi:Stack",
@@ -35,60 +34,7 @@ const TYPE = {
 } as const;
 
 // ---------------------------------------------------------------------------
-// Judging (as tests/policy/redteam/c.test.ts)
-
-function directionOf(p: PlanRun): string {
-    const d = p.deployed as { position?: Position; knownGood?: Position | null };
-    if (!d.position) return "no deployed position";
-    const { direction, moves } = compare(d.position, positionOfPlan(p), d.knownGood ?? null);
-    return `${direction}${moves.length > 0 ? `: ${describeMoves(moves).slice(0, 3).join("; ")}` : ""}`;
-}
-
-async function judged(p: PlanRun, title: string, opts: Judged): Promise<Record<string, string[]>> {
-    const found = await codes(p, opts);
-    if (VERBOSE) console.log(`      [redteam-e] ${title}: ${JSON.stringify(found)} (${directionOf(p).slice(0, 200)})`);
-    return found;
-}
-
-/** An unsafe change: some mandatory violation, any policy, any code. */
-async function refused(p: PlanRun, title: string, opts: Judged = {}): Promise<void> {
-    const found = await judged(p, title, opts);
-    assert.notDeepEqual(found, {}, `LET THROUGH: ${title} (the move is judged ${directionOf(p)})`);
-}
-
-/** A legitimate operation: no violation at all. */
-async function passes(p: PlanRun, title: string, opts: Judged = {}): Promise<void> {
-    const found = await judged(p, title, opts);
-    assert.deepEqual(found, {}, `FALSE REFUSAL: ${title} (the move is judged ${directionOf(p).slice(0, 300)})`);
-}
-
-// ---------------------------------------------------------------------------
-// Building cases
-
-type Edit = Parameters<typeof mutated>[1];
-
-const stackOf = (p: PlanRun): PlannedResourceState => {
-    const s = p.states.find((x) => x.type === TYPE.stack);
-    if (!s) throw new Error("no stack resource");
-    return s;
-};
-
-/** The stack's `position` and `knownGood` outputs as stack.ts exports them: the PositionRecord's. */
-function exported(p: PlanRun): PlanRun {
-    const record = p.states.find((s) => s.type === T.record);
-    if (!record) throw new Error("no PositionRecord");
-    Object.assign(stackOf(p).outputs, { position: record.outputs.position, knownGood: record.outputs.knownGood });
-    return p;
-}
-
-/** A move from one plan to another, against a known-good plan (@default: the deployed one); `confirm`: the update confirms the deployed position. */
-const move = (to: PlanRun, from: PlanRun, knownGood?: PlanRun | null, confirm = false) => exported(against(to, deployment(from, knownGood), { confirm }));
-
-/** A code change of the fixture, judged against the fixture (deployed = known-good). */
-async function codeChange(edit: Edit): Promise<PlanRun> {
-    const from = await planOf([]);
-    return exported(against(mutated(await planOf([]), edit), deployment(from)));
-}
+// Building cases (judging: ./cases.ts)
 
 const addTag = (r: PlannedResourceState, key: string, value: string) => setProp(r, "tags", { ...prop<Record<string, string>>(r, "tags"), [key]: value });
 const secretOf = (f: (type: string, name: string) => PlannedResourceState, name: string) => prop<string>(f(T.password, name), "result");
@@ -339,7 +285,7 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         // phase's (lib/cutin.ts edgeShape makes them), so a setting of the known-good primary the phase does
         // not make rides along. Closing it needs a fingerprint of the distributions without what the phase
         // makes, in the position (a new position version); docs/threat-model.md names the gap.
-        it.skip("E2b a cut-in phase rollback (weight → header) that brings back a known-good primary letting viewers in over plain HTTP", async () => {
+        it.skip("E2b a cut-in phase rollback (weight → header) that brings back a known-good primary letting viewers in over plain HTTP (skipped: open; needs a fingerprint of the distributions without what the phase makes, a new position version)", async () => {
             // The same with the phase moving: an exception for distributions "while the phase moves" would
             // still excuse it; only what the phase itself shapes may be excepted.
             const header = await planOf(cut("header"), CUT_AT);
@@ -387,7 +333,7 @@ describe("red team E: false refusals and bypasses of the rules added after red t
         // rolls the serving color's tasks through an ECS rolling deployment that keeps its capacity
         // (zero-downtime-rollout), and fargate-size-valid judges the size. Holding it to the idle color needs
         // sizes per color in config: noted in the closing note.
-        it.skip("E6b the serving color's task size halved in code, 1 vCPU / 2 GB → 0.5 vCPU / 1 GB (runs ignores the task size: the JVM restarts with half its heap)", async () => {
+        it.skip("E6b the serving color's task size halved in code, 1 vCPU / 2 GB → 0.5 vCPU / 1 GB (skipped by design: the size is shared by both colors and rolls through an ECS rolling deployment that keeps capacity)", async () => {
             const p = await codeChange((f) => {
                 setProp(f(T.td, "spring-blue-task"), "cpu", "512");
                 setProp(f(T.td, "spring-blue-task"), "memory", "1024");

@@ -19,12 +19,9 @@
  * case's codes and how lib/compare.ts orders the move.
  */
 import { strict as assert } from "node:assert";
-import { compare, describeMoves } from "../../../lib/compare";
-import { Position } from "../../../lib/position";
-import { PlanRun, PlannedResourceState } from "../../../tools/plan/run";
-import { Judged, T, UNKNOWN, against, codes, copyOf, deployment, mutated, planOf, positionOfPlan, prop, setProp, update, withStickiness } from "../harness";
-
-const VERBOSE = process.env.REDTEAM_VERBOSE === "1";
+import { PlannedResourceState } from "../../../tools/plan/run";
+import { T, UNKNOWN, copyOf, mutated, planOf, positionOfPlan, prop, setProp, update, withStickiness } from "../harness";
+import { Edit, codeChange, exported, judged, move, passes, refused, stackOf } from "./cases";
 
 const TYPE = {
     stack: "pulumi:pulumi:Stack",
@@ -38,60 +35,7 @@ const TYPE = {
 } as const;
 
 // ---------------------------------------------------------------------------
-// Judging
-
-/** How lib/compare.ts orders the move (for the failure message: "same" excuses every finding about the resources). */
-function directionOf(p: PlanRun): string {
-    const d = p.deployed as { position?: Position; knownGood?: Position | null };
-    if (!d.position) return "no deployed position";
-    const { direction, moves } = compare(d.position, positionOfPlan(p), d.knownGood ?? null);
-    return `${direction}${moves.length > 0 ? `: ${describeMoves(moves).slice(0, 2).join("; ")}` : ""}`;
-}
-
-async function judged(p: PlanRun, title: string, opts: Judged): Promise<Record<string, string[]>> {
-    const found = await codes(p, opts);
-    if (VERBOSE) console.log(`      [redteam-c] ${title}: ${JSON.stringify(found)} (${directionOf(p).slice(0, 160)})`);
-    return found;
-}
-
-/** An unsafe change: some mandatory violation, any policy, any code. */
-async function refused(p: PlanRun, title: string, opts: Judged = {}): Promise<void> {
-    const found = await judged(p, title, opts);
-    assert.notDeepEqual(found, {}, `LET THROUGH: ${title} (the move is judged ${directionOf(p)})`);
-}
-
-/** A move toward the known-good position: no violation at all. */
-async function passes(p: PlanRun, title: string, opts: Judged = {}): Promise<void> {
-    assert.deepEqual(await judged(p, title, opts), {}, `a rollback was refused: ${title}`);
-}
-
-// ---------------------------------------------------------------------------
-// Building cases
-
-type Edit = Parameters<typeof mutated>[1];
-
-const stackOf = (p: PlanRun): PlannedResourceState => {
-    const s = p.states.find((x) => x.type === TYPE.stack);
-    if (!s) throw new Error("no stack resource");
-    return s;
-};
-
-/** The stack's `position` and `knownGood` outputs as stack.ts exports them: the PositionRecord's. */
-function exported(p: PlanRun): PlanRun {
-    const record = p.states.find((s) => s.type === T.record);
-    if (!record) throw new Error("no PositionRecord");
-    Object.assign(stackOf(p).outputs, { position: record.outputs.position, knownGood: record.outputs.knownGood });
-    return p;
-}
-
-/** A code change of the fixture, judged against `from` (@default the fixture) and its known-good position (@default: deployed). */
-async function codeChange(edit: Edit, opts: { sets?: readonly string[]; from?: PlanRun; knownGood?: PlanRun | null } = {}): Promise<PlanRun> {
-    const from = opts.from ?? (await planOf([]));
-    return exported(against(mutated(await planOf(opts.sets ?? []), edit), deployment(from, opts.knownGood)));
-}
-
-/** A move from one plan to another, against a known-good plan (@default: the deployed one), exported as the program would. */
-const move = (to: PlanRun, from: PlanRun, knownGood?: PlanRun | null, confirm = false) => exported(against(to, deployment(from, knownGood), { confirm }));
+// Building cases (judging: ./cases.ts)
 
 function find(states: readonly PlannedResourceState[], type: string, name: string): PlannedResourceState {
     const s = states.find((r) => r.type === type && r.name === name);

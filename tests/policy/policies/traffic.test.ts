@@ -359,7 +359,7 @@ describe("red team A: ALB routing, ECS/Fargate, Beanstalk, resource options", fu
         // Resolution (lead): not closable in the pack. The analyzer protocol carries no retainOnDelete (nor import,
         // replaceOnChanges, transforms), and engine-side transforms run after the program's guard. Kept as a
         // record of the blind spot: docs/threat-model.md lists it; review of the program is the control.
-        it.skip("8.4 retainOnDelete on the path route, set by a `transforms` callback the program's guard never sees", async () => {
+        it.skip("8.4 retainOnDelete on the path route, set by a `transforms` callback the program's guard never sees (skipped: the analyzer protocol carries no retainOnDelete and engine transforms run after the program's guard; review is the control)", async () => {
             // @pulumi/pulumi: `transforms` run in the engine at RegisterResource, after the SDK-side stack
             // transformation (components/positionRecord.ts ResourceCapture) has checked the options, and
             // the analyzer protocol does not carry retainOnDelete. When the route is later removed from

@@ -465,7 +465,7 @@ describe("red team B: policy config", () => {
     // request with the base branch's pack and policy config (.github/workflows/pull-request.yml), so a PR that
     // edits them changes nothing until merged, and CODEOWNERS makes the merge a reviewed one
     // (docs/threat-model.md, "What the pack cannot see").
-    it.skip("G1 origin-locked made advisory, and the ops VPN admitted to the internal ALB", async () => {
+    it.skip("G1 origin-locked made advisory, and the ops VPN admitted to the internal ALB (skipped: CrossGuard never hands a policy its enforcement level; CI judges with the base branch's policy config, CODEOWNERS reviews it)", async () => {
         // An advisory violation does not block `pulumi up` (Pulumi docs, "Enforcement levels").
         const p = await codeChange((_f, states) => {
             const rule = states.find((s) => s.type === TYPE.ingress && s.name === "alb-from-cloudfront")!;
@@ -510,7 +510,7 @@ describe("red team B: policy config", () => {
     });
 
     // Resolution (lead): as G1 — the organization is reviewed policy config; see above.
-    it.skip("G4 position-recorded's organization and the deployed-state reference moved to an org whose stack exports the proposed position", async () => {
+    it.skip("G4 position-recorded's organization and the deployed-state reference moved to an org whose stack exports the proposed position (skipped: the organization is policy config, judged by review, not by the pack; CI uses the base branch's)", async () => {
         // The reference reads whatever that stack exports; exporting the proposed position makes
         // the move "same", and every finding about the resources is excused: here an internal ALB
         // open to 0.0.0.0/0 (everything routed into the VPC: peerings, VPN, Direct Connect).
