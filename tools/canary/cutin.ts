@@ -53,7 +53,7 @@ import { AlarmSource, EdgeApi, refreshCommand, upCommand } from "./adapters";
 import { CanaryContext, deployedOutputs, edgeLadderOf, readModel } from "./context";
 import { stackNameOf } from "../plan/stackFile";
 import { ConfigEdit, Proposal, Step, unchanged } from "./proposals";
-import { decide } from "./watch";
+import { unsettled } from "./watch";
 
 export const CUTIN_COMMANDS = ["status", "next", "rollback", "promote", "promote-with-staging-config", "rotate-header", "end"] as const;
 export type CutinCommand = (typeof CUTIN_COMMANDS)[number];
@@ -578,14 +578,10 @@ async function routedAlarmsProblem(ctx: CanaryContext, model: StackModel, alarms
     const names = health?.alarms?.[label] ?? [];
     if (names.length === 0)
         return `the deployed stack's health output names no alarms for ${label}: run a whole-stack pulumi up once with this version of the program`;
-    const states = await alarms.states(names);
-    const decision = decide("baked", Object.values(states));
-    if (decision === "advance") return undefined;
-    const listed = Object.entries(states)
-        .filter(([, s]) => s !== "OK")
-        .map(([n, s]) => `${n} ${s}`)
-        .join(", ");
-    return decision === "rollback"
+    const found = unsettled(await alarms.states(names));
+    if (!found) return undefined;
+    const { listed } = found;
+    return found.decision === "rollback"
         ? `an alarm of the routed path is firing (${listed}): roll back instead: ${canaryCommand(model, "cutin rollback")}`
         : `alarms of the routed path have no data (${listed}): no evidence is not good evidence; run again once they report`;
 }

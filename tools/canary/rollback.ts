@@ -13,7 +13,7 @@ import { CanaryContext, readModel, requireDeployed } from "./context";
 import { describePosition, emergencyLever, servesSpring, trafficOf } from "./deployed";
 import { Proposal, proposeRollback, unchanged } from "./proposals";
 import { verifyServices } from "./verify";
-import { canaryAlarmNames, decide } from "./watch";
+import { canaryAlarmNames, unsettled } from "./watch";
 
 export { emergencyLever } from "./deployed";
 
@@ -45,14 +45,10 @@ export async function rollbackProposal(ctx: CanaryContext): Promise<Proposal> {
 /** Why the deployed position cannot be confirmed now (its alarms), or undefined when it can. */
 async function healthProblem(ctx: CanaryContext, alarms: AlarmSource, liveColor: string | null): Promise<string | undefined> {
     if (!liveColor) return "the deployed position names no live Spring color, so its alarms cannot be chosen";
-    const states = await alarms.states(await canaryAlarmNames(ctx, liveColor));
-    const decision = decide("baked", Object.values(states));
-    if (decision === "advance") return undefined;
-    const listed = Object.entries(states)
-        .filter(([, s]) => s !== "OK")
-        .map(([n, s]) => `${n} ${s}`)
-        .join(", ");
-    return decision === "rollback"
+    const found = unsettled(await alarms.states(await canaryAlarmNames(ctx, liveColor)));
+    if (!found) return undefined;
+    const { listed } = found;
+    return found.decision === "rollback"
         ? `an alarm is firing (${listed}): roll back instead: npm run canary -- rollback --stack ${ctx.stack}`
         : `alarms without data (${listed}): no evidence is not good evidence; run confirm again once they report`;
 }

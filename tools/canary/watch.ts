@@ -33,6 +33,21 @@ export function decide(phase: Phase, states: readonly AlarmState[]): Decision {
     return states.length > 0 && states.every((s) => s === "OK") ? "advance" : "hold";
 }
 
+/**
+ * Whether alarms that were read say the present is healthy, for a decision taken now (a
+ * confirmation, a promotion): undefined when every one is OK with data, else the decision (roll
+ * back, or wait for data) and the alarms that are not OK, listed.
+ */
+export function unsettled(states: Record<string, AlarmState>): { decision: "rollback" | "hold"; listed: string } | undefined {
+    const decision = decide("baked", Object.values(states));
+    if (decision === "advance") return undefined;
+    const listed = Object.entries(states)
+        .filter(([, s]) => s !== "OK")
+        .map(([n, s]) => `${n} ${s}`)
+        .join(", ");
+    return { decision: decision === "rollback" ? "rollback" : "hold", listed };
+}
+
 export interface WatchDeps {
     alarms: AlarmSource;
     clock: Clock;
