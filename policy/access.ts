@@ -483,11 +483,12 @@ function albIngressFindings(j: Judgement, config: OriginLockedConfig, alb: Retur
         else admitted = true;
     }
     // A security group denies what no rule allows (VPC User Guide, "Security group rules"): the ALB, and every payment, is then unreachable.
-    if (alb.groups.length > 0 && !admitted)
+    // No group at all is no exception: AWS then gives the ALB the VPC's default group, which admits only itself.
+    if (ofType(j.views, TYPES.loadBalancer).length > 0 && !admitted)
         out.push({
             code: "alb-unreachable",
-            message: `no ingress rule of the ALB's security groups (${alb.groups.map((g) => g.name).join(", ")}) admits CloudFront on 443: every request would time out at the origin`,
-            urn: alb.groups[0].urn,
+            message: `no ingress rule of the ALB's security groups (${alb.groups.map((g) => g.name).join(", ") || "none declared"}) admits CloudFront on 443: every request would time out at the origin`,
+            urn: (alb.groups[0] ?? ofType(j.views, TYPES.loadBalancer)[0]).urn,
         });
     return out;
 }

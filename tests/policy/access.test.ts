@@ -173,6 +173,9 @@ describe("policy/access.ts", () => {
             assert.deepEqual(await codesOf(ownList, POLICY), ["alb-ingress"]);
             const undeclared = mutated(p, (f) => setProp(f(T.lb, "alb"), "securityGroups", [idOf(p, T.sg, "alb-sg"), "sg-0123456789abcdef0"]));
             assert.deepEqual(await codesOf(undeclared, POLICY), ["alb-group-undeclared"]);
+            // No group at all: AWS gives the ALB the VPC's default group, which admits nobody from CloudFront.
+            const none = mutated(p, (f) => setProp(f(T.lb, "alb"), "securityGroups", []));
+            assert.deepEqual(await codesOf(none, POLICY), ["alb-unreachable", "beanstalk-group-foreign"]);
         });
 
         it("internet-facing: CloudFront's list is the one the program resolved, which the policy config's allow-list only narrows; without it nothing can be told", async () => {
