@@ -8,6 +8,7 @@ import { PROJECT_DIR } from "../projectDir";
 import { stackOrganization } from "../policy/config";
 import * as pulumi from "@pulumi/pulumi";
 import { creationOrder } from "./order";
+import { DiskCache } from "./diskCache";
 import { UNKNOWN, createMocks, MockWorld, RecordedResource } from "./mocks";
 import { DeployedResourceState, PlanMonitor, ROOT_STACK_TYPE } from "../engine/monitor";
 import { expectUnobservedRejection, forgetProgramModules, installMonitor, withPlainPromises } from "../sdkInternals";
@@ -133,9 +134,12 @@ let queue: Promise<unknown> = Promise.resolve();
  * Off unless `keepPlans()` is called (the tools plan once per process anyway).
  */
 let kept: Map<string, PlanRun> | undefined;
+/** The same runs on disk, shared by mocha's workers and later runs of the suite (tools/plan/diskCache.ts). */
+let onDisk: DiskCache<PlanRun> | undefined;
 
 export function keepPlans(on = true): void {
     kept = on ? new Map() : undefined;
+    onDisk = on ? new DiskCache(PROJECT_DIR) : undefined;
 }
 
 export function runPlan(opts: PlanOptions): Promise<PlanRun> {
@@ -163,8 +167,11 @@ async function runPlanAlone(opts: PlanOptions): Promise<PlanRun> {
 
 type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<string, unknown>; deployedStates?: readonly DeployedResourceState[] };
 
-/** One program run, kept by everything that determines it when keepPlans() is on; each caller gets its own copy. */
-async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
+/**
+ * One program run, kept by everything that determines it when keepPlans() is on; each caller gets
+ * its own copy, unless it asks for the kept run itself (`shared`: it only reads, and copies what it keeps).
+ */
+async function cachedRun(opts: PlanInputs, { shared = false } = {}): Promise<PlanRun> {
     if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
     const { project, stack, config, secretKeys } = opts.loaded;
     const key = JSON.stringify([
@@ -179,12 +186,13 @@ async function cachedRun(opts: PlanInputs): Promise<PlanRun> {
         opts.targets ?? null,
         opts.targets ? (opts.deployedStates ?? null) : null,
     ]);
-    let run = kept.get(key);
+    let run = kept.get(key) ?? onDisk?.get(key);
     if (!run) {
         run = await withPlainPromises(() => runPlanOnce(opts));
-        kept.set(key, run);
+        onDisk?.set(key, run, [require.resolve(opts.program ?? PROGRAM), __filename]);
     }
-    return structuredClone(run);
+    kept.set(key, run);
+    return shared ? run : structuredClone(run);
 }
 
 /**
@@ -202,8 +210,9 @@ async function deployedFromStackFile(opts: PlanOptions): Promise<{ outputs: Reco
             : undefined;
     try {
         const loaded = opts.deployedLoaded ?? loadStackConfig(opts.dir ?? PROJECT_DIR, opts.stack, sets);
-        const run = await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} });
-        return { outputs: deployedOutputs(run), states: deployedStatesOf(run) };
+        const run = await cachedRun({ stack: opts.stack, dir: opts.dir, program: opts.program, loaded, deployed: {} }, { shared: true });
+        // The kept run itself (cachedRun shared): copy what leaves, and only what a targeted plan needs.
+        return structuredClone({ outputs: deployedOutputs(run), states: opts.targets ? deployedStatesOf(run) : [] });
     } catch (e) {
         const error = given(e);
         if (error) throw error;

@@ -1,0 +1,109 @@
+/**
+ * Program runs kept on disk for the test suite (`keepPlans()`), shared by mocha's workers and by
+ * later runs of `npm test`: the suite asks for a few hundred distinct configs, and a run costs
+ * ~0.15 s of CPU under the mocks, most of it the Pulumi SDK's own machinery.
+ *
+ * Sound the way a compiler cache is (ccache's "direct mode", Bazel's action cache): an entry is
+ * stored under a hash of every input of the run (the key tools/plan/run.ts builds: program path,
+ * config, deployed outputs and states, targets, organization) and carries the manifest of the code
+ * the run executed: every project source file in the module graph of the program and of the
+ * offline plan itself (Node's `module.children`, which lists each module a module required, cached
+ * or not), with a hash of its content. An entry is used only while every file in its manifest
+ * still has that content; the installed packages are fingerprinted by npm's own record of them
+ * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`) and the Node
+ * version (the entries are V8's structured-clone serialization, as `structuredClone` copies them).
+ *
+ * Not covered: a package file edited by hand inside node_modules (`rm -rf node_modules/.cache/plans`).
+ * The tools never use this: an operator's plan always runs the program.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+
+interface Entry<T> {
+    /** Project-relative path and content hash of every project source the run executed. */
+    manifest: [string, string][];
+    value: T;
+}
+
+const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
+
+export class DiskCache<T> {
+    /** Content hashes of the files read in this process (sources do not change under a running suite). */
+    private readonly hashes = new Map<string, string | undefined>();
+    private readonly dir: string;
+
+    constructor(
+        private readonly projectDir: string,
+        dir = path.join(projectDir, "node_modules", ".cache", "plans"),
+    ) {
+        const packages = this.hashOf(path.join("node_modules", ".package-lock.json")) ?? "no-package-lock";
+        // One folder per installed package set and Node version: a reinstall starts a new one.
+        this.dir = path.join(dir, sha1(`${process.version}\n${packages}`).slice(0, 16));
+    }
+
+    /** The kept value for `key`, if its manifest still matches the sources; undefined otherwise. */
+    get(key: string): T | undefined {
+        let entry: Entry<T>;
+        try {
+            entry = v8.deserialize(fs.readFileSync(this.fileOf(key))) as Entry<T>;
+        } catch {
+            return undefined; // absent, or cut short by a process that died mid-write (never renamed)
+        }
+        return entry.manifest.every(([file, hash]) => this.hashOf(file) === hash) ? entry.value : undefined;
+    }
+
+    /**
+     * Keep `value` for `key`, with the manifest of `roots`' module graph. Written to a temporary
+     * file and renamed: a reader sees the whole entry or none, and two workers writing the same
+     * key write the same bytes.
+     */
+    set(key: string, value: T, roots: readonly string[]): void {
+        const manifest = this.manifestOf(roots);
+        if (!manifest) return; // a source vanished while running: keep nothing rather than guess
+        const file = this.fileOf(key);
+        const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
+        try {
+            fs.mkdirSync(this.dir, { recursive: true });
+            fs.writeFileSync(tmp, v8.serialize({ manifest, value } satisfies Entry<T>));
+            fs.renameSync(tmp, file);
+        } catch {
+            fs.rmSync(tmp, { force: true }); // a full disk or a read-only tree: the suite runs uncached
+        }
+    }
+
+    private fileOf(key: string): string {
+        return path.join(this.dir, `${sha1(key)}.bin`);
+    }
+
+    /** Every project source (outside node_modules) reachable from the loaded modules `roots`. */
+    private manifestOf(roots: readonly string[]): [string, string][] | undefined {
+        const seen = new Set<string>();
+        const visit = (m: NodeModule | undefined): void => {
+            if (!m || seen.has(m.filename)) return;
+            seen.add(m.filename);
+            for (const child of m.children) visit(child);
+        };
+        for (const root of roots) visit(require.cache[root]);
+        const files = [...seen]
+            .filter((f) => f.startsWith(this.projectDir + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))
+            .map((f) => path.relative(this.projectDir, f))
+            .sort();
+        const manifest = files.map((f) => [f, this.hashOf(f)] as [string, string | undefined]);
+        return manifest.every((e): e is [string, string] => e[1] !== undefined) ? manifest : undefined;
+    }
+
+    private hashOf(file: string): string | undefined {
+        if (!this.hashes.has(file)) {
+            let hash: string | undefined;
+            try {
+                hash = sha1(fs.readFileSync(path.join(this.projectDir, file)));
+            } catch {
+                hash = undefined;
+            }
+            this.hashes.set(file, hash);
+        }
+        return this.hashes.get(file);
+    }
+}
