@@ -290,6 +290,11 @@ export interface Judged {
     /** The time the pack evaluates at, when minutes count (the top rung's bake). @default today's noon, or now */
     now?: Date;
     at?: At;
+    /**
+     * Judge with these policies only (their codes are the same as in the whole pack: each policy
+     * runs on its own, tools/policy/evaluate.ts). @default the whole pack
+     */
+    only?: readonly string[];
 }
 
 /** Every violation of a plan, from the real policy objects, with the fixture stack's policy config. */
@@ -299,7 +304,10 @@ export async function violations(p: PlanRun, opts: Judged = {}): Promise<Violati
     const config = resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, file);
     setNow(opts.now ?? (opts.today ? new Date(`${opts.today}T12:00:00Z`) : undefined));
     try {
-        return (await evaluatePolicies(policies, config, p.states)).violations;
+        const judging = opts.only ? policies.filter((policy) => opts.only!.includes(policy.name)) : policies;
+        if (opts.only?.some((name) => !policies.some((policy) => policy.name === name)))
+            throw new Error(`no policy named ${JSON.stringify(opts.only)} in the pack`);
+        return (await evaluatePolicies(judging, config, p.states)).violations;
     } finally {
         setNow(undefined);
     }
@@ -331,7 +339,7 @@ export async function codes(p: PlanRun, opts: Judged = {}): Promise<Record<strin
 
 /** The codes of one policy's mandatory violations (sorted, each once). */
 export async function codesOf(p: PlanRun, policy: string, opts: Judged = {}): Promise<string[]> {
-    return (await codes(p, opts))[policy] ?? [];
+    return (await codes(p, { ...opts, only: [policy] }))[policy] ?? [];
 }
 
 /** A copy of `codes` without the given policies (what else a change trips). */

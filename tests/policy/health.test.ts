@@ -15,7 +15,7 @@ const POLICY = "alarms-can-fire";
 
 /** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
 async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
-    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+    return await violations(p, { config: file, only: [POLICY] });
 }
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";

@@ -11,7 +11,7 @@ const POLICY = "iam-least-privilege";
 
 /** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
 async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
-    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+    return await violations(p, { config: file, only: [POLICY] });
 }
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";

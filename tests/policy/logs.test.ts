@@ -11,7 +11,7 @@ const POLICY = "log-bucket-private";
 
 /** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
 async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
-    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+    return await violations(p, { config: file, only: [POLICY] });
 }
 const BUCKET = "aws:s3/bucket:Bucket";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";

@@ -12,7 +12,7 @@ const POLICY = "task-definition-contained";
 
 /** This policy's violations on a plan (the fixture's policy config, with `file`'s entries over it). */
 async function violationsOf(p: PlanRun, file?: Record<string, unknown>) {
-    return (await violations(p, { config: file })).filter((v) => v.policy === POLICY);
+    return await violations(p, { config: file, only: [POLICY] });
 }
 
 type Find = (type: string, name: string) => PlannedResourceState;
