@@ -68,11 +68,20 @@ export const YAML_AS_PULUMI_READS = {
     uniqueKeys: (a: unknown, b: unknown) => a === b || (isScalar(a) && isScalar(b) && (a.value === b.value || (isMergeKeyNode(a) && isMergeKeyNode(b)))),
 } as const;
 
+/** Stack files parsed, by their text: a process that plans many times (the canary tool's walk, the tests) reads the same few files over and over. */
+const parsedByText = new Map<string, unknown>();
+const PARSED_KEPT = 32;
+
 /** A YAML file's content, or a ConfigError naming the file and the first problem's line (the message alone, without its code frame). */
 function yamlOf(text: string, fileName: string): unknown {
-    const doc = parseDocument(text, YAML_AS_PULUMI_READS);
-    if (doc.errors.length > 0) throw new ConfigError(`${fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
-    return doc.toJS() as unknown;
+    if (!parsedByText.has(text)) {
+        const doc = parseDocument(text, YAML_AS_PULUMI_READS);
+        if (doc.errors.length > 0) throw new ConfigError(`${fileName} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+        if (parsedByText.size >= PARSED_KEPT) parsedByText.delete(parsedByText.keys().next().value!);
+        parsedByText.set(text, doc.toJS() as unknown);
+    }
+    // Each caller gets its own copy: config is edited in place (--set).
+    return structuredClone(parsedByText.get(text));
 }
 
 /** The keys a stack file may hold at its top level (Pulumi's ProjectStack: pulumi/pulumi sdk/go/common/workspace/project.go). */

@@ -102,6 +102,19 @@ function validatorOf(policy: PackPolicy): ValidateFunction {
  * A name that is no policy of the pack is an error here (a typo must not silently keep a default).
  */
 export function resolvePolicyConfig(policies: Policies, packLevel: EnforcementLevel, file: Record<string, unknown> = {}): Record<string, ResolvedPolicyConfig> {
+    // Kept per pack and file content (validating every policy's schema is most of the cost); each caller gets its own copy.
+    const kept = resolvedKept.get(policies) ?? resolvedKept.set(policies, new Map()).get(policies)!;
+    const key = JSON.stringify([packLevel, file]);
+    if (!kept.has(key)) {
+        if (kept.size >= 64) kept.delete(kept.keys().next().value!);
+        kept.set(key, reconcile(policies, packLevel, file));
+    }
+    return structuredClone(kept.get(key)!);
+}
+
+const resolvedKept = new WeakMap<Policies, Map<string, Record<string, ResolvedPolicyConfig>>>();
+
+function reconcile(policies: Policies, packLevel: EnforcementLevel, file: Record<string, unknown>): Record<string, ResolvedPolicyConfig> {
     const names = new Set(policies.map((p) => p.name));
     for (const key of Object.keys(file)) {
         if (key !== "all" && !names.has(key)) {
