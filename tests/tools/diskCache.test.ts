@@ -1,0 +1,61 @@
+/**
+ * tools/plan/diskCache.ts: a kept plan is used only while every source the run executed has the
+ * content it had, and never when the entry is torn or the installed packages changed.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DiskCache } from "../../tools/plan/diskCache";
+import { tempDir } from "../helpers";
+
+/** A project with a program a.js that requires b.js (and a package record), its modules loaded. */
+function project(): { dir: string; root: string } {
+    const dir = tempDir("disk-cache");
+    fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "node_modules", ".package-lock.json"), '{"lockfileVersion":3}');
+    fs.writeFileSync(path.join(dir, "b.js"), "module.exports = 1;\n");
+    fs.writeFileSync(path.join(dir, "a.js"), 'module.exports = require("./b") + 1;\n');
+    const root = path.join(dir, "a.js");
+    require(root);
+    return { dir, root };
+}
+
+describe("tools/plan/diskCache (plans kept on disk for the test suite)", () => {
+    it("gives back what was kept, for the same key only", () => {
+        const { dir, root } = project();
+        const cache = new DiskCache<{ n: number; u?: undefined }>(dir);
+        assert.equal(cache.get("k"), undefined);
+        cache.set("k", { n: 1, u: undefined }, [root]);
+        assert.deepEqual(new DiskCache(dir).get("k"), { n: 1, u: undefined });
+        assert.equal(new DiskCache(dir).get("other"), undefined);
+    });
+
+    it("forgets an entry once a source the run required (directly or not) changes", () => {
+        const { dir, root } = project();
+        new DiskCache<number>(dir).set("k", 2, [root]);
+        fs.writeFileSync(path.join(dir, "b.js"), "module.exports = 5;\n");
+        assert.equal(new DiskCache<number>(dir).get("k"), undefined, "b.js is required by a.js: in the manifest");
+        new DiskCache<number>(dir).set("k", 6, [root]);
+        fs.rmSync(path.join(dir, "a.js"));
+        assert.equal(new DiskCache<number>(dir).get("k"), undefined, "a source that is gone");
+    });
+
+    it("forgets every entry when the installed packages change", () => {
+        const { dir, root } = project();
+        new DiskCache<number>(dir).set("k", 3, [root]);
+        fs.writeFileSync(path.join(dir, "node_modules", ".package-lock.json"), '{"lockfileVersion":3,"packages":{}}');
+        assert.equal(new DiskCache<number>(dir).get("k"), undefined);
+    });
+
+    it("reads an entry cut short by a process that died mid-write as absent", () => {
+        const { dir, root } = project();
+        const cache = new DiskCache<string>(dir);
+        cache.set("k", "x".repeat(1000), [root]);
+        const folder = path.join(dir, "node_modules", ".cache", "plans");
+        const [sub] = fs.readdirSync(folder);
+        const [entry] = fs.readdirSync(path.join(folder, sub));
+        const file = path.join(folder, sub, entry);
+        fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100));
+        assert.equal(new DiskCache<string>(dir).get("k"), undefined);
+    });
+});
