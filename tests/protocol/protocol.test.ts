@@ -60,7 +60,7 @@ function sorted(violations: readonly Violation[]): Violation[] {
  * project's node_modules beside them as in the repository (the pack's type check reads
  * lib/config.ts, which imports zod). The misspelt import is access.ts's: policies.ts loads that
  * module first, so ts-node's type check stops there, not after checking most of the pack (as
- * in traffic.ts, loaded last: two seconds more of CPU).
+ * in traffic.ts, loaded last: about two seconds more of CPU).
  */
 async function startBrokenPack(): Promise<RunningPack> {
     const root = tempDir("broken-pack");
