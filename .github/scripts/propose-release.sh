@@ -80,10 +80,13 @@ field=image
 color=""
 if command -v yq >/dev/null 2>&1; then
     project="$(yq -r '.name' Pulumi.yaml)"
-    for c in blue green; do
-        path=".config.\"${project}:${SIDE}\".${c}.${field}"
-        if [[ "$(yq -r "$path" "$work/base")" != "$(yq -r "$path" "$DEPLOYED_FILE")" ]]; then color="$c"; fi
-    done
+    # One yq process per file, not per color (blue's line first):
+    # the union `.a, .b` prints one line per result, in mikefarah/yq and the jq-based yq alike.
+    spec=".config.\"${project}:${SIDE}\""
+    mapfile -t before < <(yq -r "${spec}.blue.${field}, ${spec}.green.${field}" "$work/base")
+    mapfile -t after < <(yq -r "${spec}.blue.${field}, ${spec}.green.${field}" "$DEPLOYED_FILE")
+    if [[ "${before[0]-}" != "${after[0]-}" ]]; then color=blue; fi
+    if [[ "${before[1]-}" != "${after[1]-}" ]]; then color=green; fi
 fi
 flip="npm run canary -- flip ${SIDE} ${color:-<the color this pull request changes>} --stack ${STACK}"
 

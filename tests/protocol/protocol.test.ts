@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RunningPack } from "../../tools/engine/analyzer";
+import { PackStartError, RunningPack } from "../../tools/engine/analyzer";
 import { ProtocolResult, POLICY_PACK_DIR, protocolRun, startPolicyPack } from "../../tools/engine/run";
 import { PlanRun, scrubGeneratedSecrets } from "../../tools/plan/run";
 import { checkPlan } from "../../tools/policy/check";
@@ -54,23 +54,57 @@ function sorted(violations: readonly Violation[]): Violation[] {
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
+/**
+ * The pack, its import of lib/contract misspelt, started (the last test expects it to fail). A copy
+ * of policy/ beside a copy of lib/ (the pack imports ../lib), its node_modules linked, and the
+ * project's node_modules beside them as in the repository (the pack's type check reads
+ * lib/config.ts, which imports zod). The misspelt import is access.ts's: policies.ts loads that
+ * module first, so ts-node's type check stops there, not after checking most of the pack (as
+ * in traffic.ts, loaded last: about two seconds more of CPU).
+ */
+async function startBrokenPack(): Promise<RunningPack> {
+    const root = tempDir("broken-pack");
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+    const packDir = path.join(root, "policy");
+    fs.mkdirSync(packDir);
+    for (const f of fs.readdirSync(POLICY_PACK_DIR)) {
+        if (f === "node_modules") fs.symlinkSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f), "dir");
+        else if (fs.statSync(path.join(POLICY_PACK_DIR, f)).isFile()) fs.copyFileSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f));
+    }
+    fs.cpSync(path.join(ROOT, "lib"), path.join(root, "lib"), { recursive: true });
+    const access = path.join(packDir, "access.ts");
+    const source = fs.readFileSync(access, "utf8");
+    assert.match(source, /from "\.\.\/lib\/contract"/);
+    fs.writeFileSync(access, source.replace(/from "\.\.\/lib\/contract"/, 'from "../lib/contracts"'));
+    return await startPolicyPack({ stack: "production", dir: FIXTURES, packDir });
+}
+
 describe("protocol run: the program and the pack as the Pulumi CLI starts them", function () {
-    // Each program spends seconds in ts-node; the previews run side by side.
+    // Each process spends seconds in ts-node: all of them start at once, in the first hook.
     this.timeout(180_000);
     let pack: Promise<RunningPack>;
+    let brokenPack: Promise<RunningPack>;
     const runs = new Map<string, Promise<ProtocolResult>>();
 
     before(() => {
         // One pack process serves the previews in turn, each with its own Configure and
         // ConfigureStack (the policies read no stack config), to spare two ts-node type checks.
+        // The programs start while it type-checks: a preview needs the pack once its program has exited.
         pack = startPolicyPack({ stack: "production", dir: FIXTURES });
+        pack.catch(() => undefined);
         for (const [name, c] of Object.entries(CASES)) {
-            const run = pack.then((p) => protocolRun({ ...c, entryPoint: c.program, dir: FIXTURES, pack: p, transpileOnly: true }));
+            const run = protocolRun({ ...c, entryPoint: c.program, dir: FIXTURES, pack, transpileOnly: true });
             run.catch(() => undefined);
             runs.set(name, run);
         }
+        // The offline plans the previews are compared with run in this process meanwhile (kept by planCache).
+        for (const c of Object.values(CASES)) offlinePlan(c).catch(() => undefined);
+        brokenPack = startBrokenPack();
+        brokenPack.catch(() => undefined);
     });
-    after(async () => (await pack.catch(() => undefined))?.stop());
+    after(async () => {
+        for (const p of [pack, brokenPack]) (await p.catch(() => undefined))?.stop();
+    });
 
     for (const [name, c] of Object.entries(CASES)) {
         describe(name, () => {
@@ -121,29 +155,11 @@ describe("protocol run: the program and the pack as the Pulumi CLI starts them",
     });
 
     it("a pack whose import is broken fails to start, naming the missing module", async () => {
-        // A copy of policy/ beside a copy of lib/ (the pack imports ../lib), its node_modules linked,
-        // and the project's node_modules beside them as in the repository (the pack's type check
-        // reads lib/config.ts, which imports zod).
-        const root = tempDir("broken-pack");
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
-        const packDir = path.join(root, "policy");
-        fs.mkdirSync(packDir);
-        for (const f of fs.readdirSync(POLICY_PACK_DIR)) {
-            if (f === "node_modules") fs.symlinkSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f), "dir");
-            else if (fs.statSync(path.join(POLICY_PACK_DIR, f)).isFile()) fs.copyFileSync(path.join(POLICY_PACK_DIR, f), path.join(packDir, f));
-        }
-        fs.cpSync(path.join(ROOT, "lib"), path.join(root, "lib"), { recursive: true });
-        const traffic = path.join(packDir, "traffic.ts");
-        const source = fs.readFileSync(traffic, "utf8");
-        assert.match(source, /from "\.\.\/lib\/contract"/);
-        fs.writeFileSync(traffic, source.replace(/from "\.\.\/lib\/contract"/, 'from "../lib/contracts"'));
-        await assert.rejects(
-            () => startPolicyPack({ stack: "production", dir: FIXTURES, packDir }),
-            (err: Error) => {
-                assert.match(err.message, /exited with code [1-9]/);
-                assert.match(err.message, /lib\/contracts/);
-                return true;
-            },
-        );
+        await assert.rejects(brokenPack, (err: Error) => {
+            assert.ok(err instanceof PackStartError, String(err));
+            assert.match(err.message, /exited with code [1-9]/);
+            assert.match(err.message, /lib\/contracts/);
+            return true;
+        });
     });
 });

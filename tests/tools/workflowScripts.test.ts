@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { ROOT, tempDir } from "../helpers";
 
 const SCRIPTS = path.join(ROOT, ".github", "scripts");
+const HAS_YQ = spawnSync("sh", ["-c", "command -v yq"]).status === 0;
 
 function bash(script: string, env: Record<string, string>, cwd = ROOT): SpawnSyncReturns<string> {
     return spawnSync("bash", [path.join(SCRIPTS, script)], {
@@ -90,9 +91,9 @@ describe("propose-release.sh", () => {
         return r.stdout.trim();
     };
 
-    /** A remote with main at a commit whose stack file has the old image, a checkout of that commit, a fake gh, the deployed file. */
-    function setUp(): { dir: string; origin: string; checkout: string; sha: string; env: Record<string, string> } {
-        const dir = tempDir("propose");
+    /** A remote with main at a commit whose stack file has the old image, and a shallow checkout of that commit. */
+    function makeRepositories(): { dir: string; sha: string } {
+        const dir = tempDir("propose-repositories");
         const origin = path.join(dir, "origin.git");
         git(dir, "init", "--quiet", "--bare", origin);
         const seed = path.join(dir, "seed");
@@ -103,8 +104,25 @@ describe("propose-release.sh", () => {
         git(seed, "commit", "--quiet", "-m", "seed");
         git(seed, "push", "--quiet", "origin", "HEAD:refs/heads/main");
         const sha = git(seed, "rev-parse", "HEAD");
+        git(dir, "clone", "--quiet", "--depth=1", `file://${origin}`, path.join(dir, "checkout"));
+        return { dir, sha };
+    }
+    // Made once and copied for each case (seven git processes each): every case gets its own remote and checkout.
+    let repositories: { dir: string; sha: string } | undefined;
+
+    /** A copy of the repositories (the checkout's remote its own copy of origin), a fake gh, the deployed file. */
+    function setUp(): { dir: string; origin: string; checkout: string; sha: string; env: Record<string, string> } {
+        repositories ??= makeRepositories();
+        const { sha } = repositories;
+        const dir = tempDir("propose");
+        const origin = path.join(dir, "origin.git");
         const checkout = path.join(dir, "checkout");
-        git(dir, "clone", "--quiet", "--depth=1", `file://${origin}`, checkout);
+        fs.cpSync(path.join(repositories.dir, "origin.git"), origin, { recursive: true });
+        fs.cpSync(path.join(repositories.dir, "checkout"), checkout, { recursive: true });
+        const config = path.join(checkout, ".git", "config");
+        const remote = `file://${path.join(repositories.dir, "origin.git")}`;
+        assert.ok(fs.readFileSync(config, "utf8").includes(remote), "the checkout's remote is the origin it was cloned from");
+        fs.writeFileSync(config, fs.readFileSync(config, "utf8").split(remote).join(`file://${origin}`));
 
         const bin = path.join(dir, "bin");
         const state = path.join(dir, "gh-state");
@@ -167,7 +185,13 @@ describe("propose-release.sh", () => {
         assert.match(body, /\n {4}npm run canary -- status --stack staging\n/);
         assert.match(body, /Before the cut-in is promoted, testers may not reach Spring at all/);
         assert.match(body, /No traffic has moved/);
-        assert.match(body, /npm run canary -- flip spring (green|<the color this pull request changes>) --stack staging/);
+        // Without yq the script cannot tell which color the release changed, and says so.
+        assert.match(
+            body,
+            HAS_YQ
+                ? /npm run canary -- flip spring green --stack staging/
+                : /npm run canary -- flip spring <the color this pull request changes> --stack staging/,
+        );
         assert.doesNotMatch(body, /header route/);
     });
 

@@ -9,6 +9,7 @@
  * transformations behave as under `pulumi preview`.
  */
 import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { createMocks } from "../plan/mocks";
 import { LoadedStackConfig, loadStackConfig } from "../plan/stackFile";
 import { outputsOf } from "../plan/run";
@@ -31,8 +32,11 @@ export interface ProtocolOptions {
     deployedSets?: readonly string[];
     /** Policy config file (parsed). @default policy-config.<stack>.json in `dir`, if any */
     policyConfig?: Record<string, unknown>;
-    /** A pack already running (one pack serves several previews in turn). @default a new one from policy/ */
-    pack?: RunningPack;
+    /**
+     * A pack already running, or still starting (one pack serves several previews in turn; the
+     * program does not need it until it has exited). @default a new one from policy/
+     */
+    pack?: RunningPack | Promise<RunningPack>;
     /** See ProgramLaunch.transpileOnly. */
     transpileOnly?: boolean;
     /** See ProgramLaunch.entryPoint. */
@@ -91,15 +95,33 @@ export async function startPolicyPack(opts: { stack: string; dir?: string; packD
     }
 }
 
+/**
+ * The offline plan's mocks for a stack deployed with `deployed`'s outputs, answering once those
+ * are known. Calls reach the mocks in the order they came (awaiting one promise is first in, first out).
+ */
+function mocksOnceDeployed(region: string, deployed: Promise<Record<string, unknown>>): pulumi.runtime.Mocks {
+    const mocks = deployed.then((outputs) => createMocks(region, outputs).mocks);
+    mocks.catch(() => undefined); // the run reports `deployed`'s error; a call that awaits this one fails with it too
+    return {
+        newResource: async (args) => (await mocks).newResource(args),
+        call: async (args) => (await mocks).call(args),
+    };
+}
+
 /** Preview one stack through the protocol: run the program against the stand-in, then analyze with the pack. */
 export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult> {
     const dir = opts.dir ?? PROJECT_DIR;
     const loaded = loadStackConfig(dir, opts.stack, opts.sets ?? []);
-    // The deployed outputs as a deployment of the same program would have exported them (a program variant records its own position).
     const program = opts.entryPoint ? path.join(PROJECT_DIR, opts.entryPoint) : undefined;
-    const deployed = await outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets ?? []), { dir, program });
-    const { mocks } = createMocks(loaded.config["aws:region"] ?? "us-east-1", deployed);
-    const monitor = new PlanMonitor({ project: loaded.project, stack: loaded.stack, mocks });
+    // The deployed outputs as a deployment of the same program would have exported them (a program variant records its own position),
+    // from an offline run that overlaps the program's start (seconds in ts-node before its first registration).
+    const deployed = outputsOf(loadStackConfig(dir, opts.stack, opts.deployedSets ?? []), { dir, program });
+    deployed.catch(() => undefined); // awaited below; meanwhile a failure is not an unhandled rejection
+    const monitor = new PlanMonitor({
+        project: loaded.project,
+        stack: loaded.stack,
+        mocks: mocksOnceDeployed(loaded.config["aws:region"] ?? "us-east-1", deployed),
+    });
     const settings = stackSettings(loaded, dir);
     const engine = await serveEngine(monitor);
     // The pack and the program start side by side: each spends seconds in ts-node first.
@@ -114,6 +136,7 @@ export async function protocolRun(opts: ProtocolOptions): Promise<ProtocolResult
             transpileOnly: opts.transpileOnly,
             entryPoint: opts.entryPoint,
         });
+        await deployed; // its error, not the program's failure to get an answer
         const base = { exitCode: exit.code, stdout: exit.stdout, stderr: exit.stderr, logs: engine.logs, resources: monitor.recorded };
         if (exit.code !== 0) {
             const errors = engine.logs.filter((l) => l.severity === "error").map((l) => l.message);
