@@ -130,20 +130,6 @@ const MAX_LENGTH = 1024;
  * product of the patterns' automata, where every character no pattern names behaves alike.
  */
 export function pathOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
-    // The same tables are searched again and again (every rule of every evaluation, the position of
-    // each plan): answers kept by their patterns. A pure function's memo, not state: same answer.
-    const key = JSON.stringify([include, exclude]);
-    if (!witnesses.has(key)) {
-        if (witnesses.size >= WITNESSES_KEPT) witnesses.delete(witnesses.keys().next().value!);
-        witnesses.set(key, searchOutside(include, exclude));
-    }
-    return witnesses.get(key);
-}
-
-const witnesses = new Map<string, string | undefined>();
-const WITNESSES_KEPT = 4096;
-
-function searchOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
     const all = [...include, ...exclude];
     const literals = new Set([...all.join("")].filter((c) => c !== "*" && c !== "?"));
     const other = [..."~QZ0_"].find((c) => !literals.has(c)) ?? "\u00e9";
