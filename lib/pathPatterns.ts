@@ -130,6 +130,21 @@ const MAX_LENGTH = 1024;
  * product of the patterns' automata, where every character no pattern names behaves alike.
  */
 export function pathOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
+    // The same tables come back on every comparison (the deployed, proposed and known-good
+    // positions share most rules), and the search is the costly part of comparing two positions.
+    const key = JSON.stringify([include, exclude]);
+    if (outside.has(key)) return outside.get(key);
+    if (outside.size >= MAX_REMEMBERED) outside.clear();
+    const found = searchOutside(include, exclude);
+    outside.set(key, found);
+    return found;
+}
+
+/** pathOutside's answers so far: a pure function of its arguments, bounded so a long process does not grow. */
+const outside = new Map<string, string | undefined>();
+const MAX_REMEMBERED = 10_000;
+
+function searchOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
     const all = [...include, ...exclude];
     const literals = new Set([...all.join("")].filter((c) => c !== "*" && c !== "?"));
     const other = [..."~QZ0_"].find((c) => !literals.has(c)) ?? "\u00e9";
