@@ -39,19 +39,60 @@ const val = (value: unknown): Coordinate => ({ kind: "value", value: value === u
 function trafficCoordinates(p: Position, paths: readonly string[], out: Map<string, Coordinate>): void {
     for (const path of paths) {
         const entries = entriesAt(p.traffic, path);
-        out.set(`traffic ${path} entries`, val(entries.length === 0 ? "403" : entries.length));
+        const names = trafficNames(path);
+        out.set(names.entries, val(entries.length === 0 ? "403" : entries.length));
         entries.forEach((e, i) => {
-            for (const label of LABELS) out.set(`traffic ${path} #${i} ${label}`, num(e.shares ? (e.shares[label] ?? 0) : null));
-            out.set(`traffic ${path} #${i} stickiness`, num(e.stickiness));
+            const entry = names.entry(i);
+            LABELS.forEach((label, l) => out.set(entry[l], num(e.shares ? (e.shares[label] ?? 0) : null)));
+            out.set(entry[LABELS.length], num(e.stickiness));
         });
     }
 }
+
+/**
+ * Coordinate names are made once and kept: a comparison names every coordinate of three
+ * positions, on the same paths and keys each time, and making the names anew (and hashing each
+ * new string into the maps) was the larger part of comparing. Bounded: a long process that sees
+ * ever new paths or keys starts over.
+ */
+const MAX_NAMES = 10_000;
+type TrafficNames = { entries: string; entry: (i: number) => readonly string[] };
+const TRAFFIC_NAMES = new Map<string, TrafficNames>();
+const KEY_NAMES = { protect: new Map<string, string>(), fingerprint: new Map<string, string>() };
+
+/** The names of the traffic coordinates on `path`: how many entries, and per entry each label's share, then its stickiness. */
+function trafficNames(path: string): TrafficNames {
+    let names = TRAFFIC_NAMES.get(path);
+    if (!names) {
+        if (TRAFFIC_NAMES.size >= MAX_NAMES) TRAFFIC_NAMES.clear();
+        const byEntry: string[][] = [];
+        const entry = (i: number) => (byEntry[i] ??= [...LABELS, "stickiness"].map((name) => `traffic ${path} #${i} ${name}`));
+        TRAFFIC_NAMES.set(path, (names = { entries: `traffic ${path} entries`, entry }));
+    }
+    return names;
+}
+
+/** The name of a coordinate per key ("protect <key>", "fingerprint <key>"). */
+function keyName(kind: keyof typeof KEY_NAMES, key: string): string {
+    const names = KEY_NAMES[kind];
+    let name = names.get(key);
+    if (name === undefined) {
+        if (names.size >= MAX_NAMES) names.clear();
+        names.set(key, (name = `${kind} ${key}`));
+    }
+    return name;
+}
+
+const TARGET_GROUP_NAMES = LABELS.map((label) => `targetGroups.${label}`);
+const SIDE_COLORS = (["spring", "legacy"] as const).flatMap((side) =>
+    (["blue", "green"] as const).map((color) => ({ side, color, runs: `runs.${side}.${color}`, capacity: `capacity.${side}.${color}` })),
+);
 
 /** Every coordinate of a position, on the given witness paths. */
 export function coordinates(p: Position, paths: readonly string[]): Map<string, Coordinate> {
     const out = new Map<string, Coordinate>();
     trafficCoordinates(p, paths, out);
-    for (const label of LABELS) out.set(`targetGroups.${label}`, val(p.targetGroups[label] ?? null));
+    LABELS.forEach((label, l) => out.set(TARGET_GROUP_NAMES[l], val(p.targetGroups[label] ?? null)));
     out.set("liveColors.spring", val(p.liveColors.spring));
     // Without the Beanstalk pair its coordinates are "absent": a value to move toward, never "cannot be read".
     out.set("liveColors.legacy", val(p.legacyPresent ? p.liveColors.legacy : ABSENT));
@@ -61,14 +102,12 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("edge.oldOrigin", val(p.edge.oldOrigin));
     out.set("edge.primary", val(p.edge.primary));
     out.set("edge.webAcl", val(p.edge.webAcl));
-    for (const side of ["spring", "legacy"] as const) {
-        for (const color of ["blue", "green"] as const) {
-            const gone = side === "legacy" && !p.legacyPresent;
-            out.set(`runs.${side}.${color}`, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
-            out.set(`capacity.${side}.${color}`, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
-        }
+    for (const { side, color, runs, capacity } of SIDE_COLORS) {
+        const gone = side === "legacy" && !p.legacyPresent;
+        out.set(runs, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
+        out.set(capacity, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
     }
-    for (const [key, on] of Object.entries(p.protect)) out.set(`protect ${key}`, val(on));
+    for (const [key, on] of Object.entries(p.protect)) out.set(keyName("protect", key), val(on));
     out.set("stickinessSeconds", num(p.stickinessSeconds));
     out.set("originVerify.send", val(p.originVerify.send));
     out.set("originVerify.accept", val([...p.originVerify.accept].sort()));
@@ -77,7 +116,7 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("cloudFront.prefixList", val(p.cloudFront.prefixList));
     out.set("cloudFront.vpcOriginGroup", val(p.cloudFront.vpcOriginGroup));
     out.set("dates", val(p.dates));
-    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(`fingerprint ${key}`, val(fingerprint));
+    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(keyName("fingerprint", key), val(fingerprint));
     return out;
 }
 
@@ -100,7 +139,61 @@ export function stableJson(value: unknown): string {
 }
 
 /** Equal as positions are compared: by value, whatever the key order. */
-export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+export function same(a: unknown, b: unknown): boolean {
+    // Writing both out is the costly part of comparing positions: most pairs tell without it.
+    return equalAsJson(a, b) ?? stableJson(a) === stableJson(b);
+}
+
+/** A value JSON writes as itself: null, a string, a boolean or a finite number (not NaN, which JSON writes as null). */
+const isPlain = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+/** What JSON writes for an item of a list: null for a hole, undefined, a function or a symbol. */
+const asItem = (v: unknown) => (v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v);
+
+/**
+ * Whether stableJson(a) === stableJson(b), told by walking the two as stableJson reads them (every
+ * key of every object, so that an unknown value behind the policy SDK's proxy throws here as it
+ * would there); undefined where only writing both out tells (a value JSON drops, rewrites or
+ * refuses: undefined, NaN, a function, a BigInt). JSON text that is equal parses to equal values,
+ * so a plain value that differs at one place, or that one side lacks, is a difference whatever
+ * else differs.
+ */
+function equalAsJson(a: unknown, b: unknown): boolean | undefined {
+    if (isPlain(a) && isPlain(b)) return a === b;
+    if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
+        return Array.isArray(a) ? equalLists(a, b as unknown[]) : equalObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+    }
+    // Different kinds (a plain value, a list, an object): different, once each is read whole.
+    return readWhole(a) && readWhole(b) ? false : undefined;
+}
+
+/** Read whole, as stableJson would, and written as it is (nothing JSON drops or rewrites in it). */
+const readWhole = (v: unknown) => isPlain(v) || (isObject(v) && equalAsJson(v, v) === true);
+
+/** Equal when every part is; different when a part is (and none is undecided). */
+function allParts(parts: Iterable<boolean | undefined>): boolean | undefined {
+    let differs = false;
+    let unsure = false;
+    for (const equal of parts) {
+        if (equal === undefined) unsure = true;
+        else if (!equal) differs = true;
+    }
+    return unsure ? undefined : !differs;
+}
+
+function* listParts(a: readonly unknown[], b: readonly unknown[]): Generator<boolean | undefined> {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) yield equalAsJson(asItem(a[i]), asItem(b[i]));
+    yield a.length === b.length;
+}
+const equalLists = (a: readonly unknown[], b: readonly unknown[]) => allParts(listParts(a, b));
+
+function* objectParts(a: Record<string, unknown>, b: Record<string, unknown>): Generator<boolean | undefined> {
+    // A key one side lacks: a difference when its value is written (JSON drops an undefined one).
+    for (const key of Object.keys(a)) yield hasOwn(b, key) ? equalAsJson(a[key], b[key]) : readWhole(a[key]) ? false : undefined;
+    for (const key of Object.keys(b)) if (!hasOwn(a, key)) yield readWhole(b[key]) ? false : undefined;
+}
+const equalObjects = (a: Record<string, unknown>, b: Record<string, unknown>) => allParts(objectParts(a, b));
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };
@@ -140,16 +233,15 @@ export function compare(deployed: Position, proposed: Position, knownGood: Posit
     const p = coordinates(proposed, paths);
     const k = knownGood ? coordinates(knownGood, paths) : new Map<string, Coordinate>();
     const moves: Move[] = [];
-    for (const name of new Set([...d.keys(), ...p.keys(), ...k.keys()])) {
-        const verdict = verdictOf(name, d.get(name), p.get(name), knownGood ? (k.get(name) ?? val(null)) : undefined);
+    const names = new Set(d.keys());
+    for (const name of p.keys()) names.add(name);
+    for (const name of k.keys()) names.add(name);
+    for (const name of names) {
+        const [dc, pc] = [d.get(name), p.get(name)];
+        const kc = knownGood ? (k.get(name) ?? val(null)) : undefined;
+        const verdict = verdictOf(name, dc, pc, kc);
         if (verdict === "stay") continue;
-        moves.push({
-            coordinate: name,
-            deployed: d.get(name)?.value ?? null,
-            proposed: p.get(name)?.value ?? null,
-            knownGood: knownGood ? (k.get(name)?.value ?? null) : undefined,
-            verdict,
-        });
+        moves.push({ coordinate: name, deployed: dc?.value ?? null, proposed: pc?.value ?? null, knownGood: kc ? (kc.value ?? null) : undefined, verdict });
     }
     const direction: Direction = moves.some((m) => m.verdict === "away") ? "forward" : moves.length > 0 ? "back" : "same";
     return { direction, moves };
