@@ -740,11 +740,22 @@ function secretNames(views: readonly ResourceView[]): Map<string, string> {
 }
 
 /**
+ * Strings in UTF-16 code-unit order, as Array.prototype.sort orders them: the same in every process.
+ * localeCompare follows the process's locale, and the program, the pack and the canary tool each
+ * compute fingerprints in their own process (a list ordered differently there is a "change").
+ */
+const byCodeUnits = (a: unknown, b: unknown): number => {
+    const [x, y] = [String(a), String(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
  * A canonical form: keys sorted, nothing empty, JSON text parsed, lists of plain values sorted
  * (the provider keeps several of them as sets), secrets named; UNKNOWN where a value is unknown.
  */
 export function canonical(value: unknown, secrets: ReadonlyMap<string, string>): unknown {
-    const v = read(() => value);
+    // `value` is read already (below, each part with read()): only the UNKNOWN it may be is left to tell.
+    const v = value;
     if (v === UNKNOWN) return UNKNOWN;
     if (typeof v === "string") {
         if (secrets.has(v)) return secrets.get(v);
@@ -768,7 +779,7 @@ export function canonical(value: unknown, secrets: ReadonlyMap<string, string>):
             if (c !== undefined) items.push(c);
         }
         if (items.length === 0) return undefined;
-        return items.every((x) => typeof x !== "object") ? [...items].sort((a, b) => String(a).localeCompare(String(b))) : items;
+        return items.every((x) => typeof x !== "object") ? items.sort(byCodeUnits) : items;
     }
     if (v && typeof v === "object") {
         const out: Record<string, unknown> = {};
