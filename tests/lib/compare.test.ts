@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { Direction, compare, coordinates, describeMoves, diffPositions } from "../../lib/compare";
+import { Direction, compare, coordinates, describeMoves, diffPositions, same, stableJson } from "../../lib/compare";
 import { Position } from "../../lib/position";
 import { Choices, choices, mix, other, positionFrom, takes, validChoices } from "./positions";
 
@@ -162,7 +162,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, (d, p) => {
                     const [dp, pp] = [positionFrom(d), positionFrom(p)];
-                    return compare(dp, pp, null).direction === (diffPositions(dp, pp).length === 0 ? "same" : "forward");
+                    return compare(dp, pp, null).direction === (same(dp, pp) ? "same" : "forward");
                 }),
             );
         });
@@ -172,7 +172,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                 fc.property(choices, choices, (d, k) => {
                     const [dp, kp] = [positionFrom(d), positionFrom(k)];
                     const direction = compare(dp, kp, kp).direction;
-                    if (diffPositions(dp, kp).length === 0) return direction === "same";
+                    if (same(dp, kp)) return direction === "same";
                     const unretires = dp.edge.oldOrigin === null && kp.edge.oldOrigin !== null;
                     return direction === (unretires ? "forward" : "back");
                 }),
@@ -229,6 +229,52 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                 }),
                 200,
             );
+        });
+    });
+
+    describe("same: equal as JSON with the keys sorted (stableJson), mostly told without writing it", () => {
+        const rows: [string, unknown, unknown, boolean][] = [
+            ["keys in another order", { a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }, true],
+            ["a value that differs", { a: 1, b: "x" }, { a: 1, b: "y" }, false],
+            ["a number against its text", { a: 1 }, { a: "1" }, false],
+            ["a key the other lacks", { a: 1, b: 2 }, { a: 1 }, false],
+            ["an undefined key, which JSON drops", { a: 1, b: undefined }, { a: 1 }, true],
+            ["NaN, which JSON writes as null", { a: NaN }, { a: null }, true],
+            ["a hole and undefined in a list, which JSON writes as null", Object.assign(new Array<unknown>(3), { 0: 1, 2: undefined }), [1, null, null], true],
+            ["lists of different lengths", [1, 2], [1, 2, null], false],
+            ["a list against an object with its indexes", [1], { 0: 1 }, false],
+            ["null against an object", null, {}, false],
+            ["a plain value that differs beside one JSON drops", { a: 1, b: undefined }, { a: 2 }, false],
+        ];
+        for (const [name, a, b, equal] of rows) {
+            it(name, () => {
+                assert.equal(stableJson(a) === stableJson(b), equal, "the row itself");
+                assert.equal(same(a, b), equal);
+            });
+        }
+
+        it("agrees with comparing the JSON on generated values, copies and round trips", () => {
+            const roundTrip = (v: unknown): unknown => JSON.parse(stableJson(v)) as unknown;
+            fc.assert(
+                fc.property(fc.jsonValue(), fc.anything({ withSparseArray: true, withNullPrototype: true }), (a, b) =>
+                    [[a, b] as const, [a, roundTrip(a)] as const, [b, b] as const].every(([x, y]) => same(x, y) === (stableJson(x) === stableJson(y))),
+                ),
+                { seed: SEED, numRuns: 300 },
+            );
+        });
+
+        it("reads both values whole, as stableJson does, even where one difference already tells (an unknown behind the policy SDK's proxy throws)", () => {
+            const unknownAt = (key: string) =>
+                new Proxy({ a: 1, [key]: "x" } as Record<string, unknown>, {
+                    get: (target, prop) => {
+                        if (prop === key) throw new Error("unknown during preview");
+                        return target[prop as string];
+                    },
+                });
+            assert.throws(() => stableJson(unknownAt("z")), /unknown during preview/);
+            assert.throws(() => same(unknownAt("z"), { a: 2, z: "x" }), /unknown during preview/);
+            assert.throws(() => same({ a: 2 }, unknownAt("z")), /unknown during preview/);
+            assert.throws(() => same(1, [unknownAt("z")]), /unknown during preview/);
         });
     });
 
