@@ -9,7 +9,8 @@
  * Pure: no Pulumi runtime.
  */
 import { CUTIN_PHASES } from "./cutin";
-import { Position, TargetLabel, entriesAt, witnessPathsOf } from "./position";
+import { OutsideSearch, rememberingPathOutside } from "./pathPatterns";
+import { Position, TargetLabel, entriesAt, witnessPathsWith } from "./position";
 
 export type Direction = "back" | "same" | "forward";
 export type Verdict = "stay" | "toward" | "away";
@@ -36,52 +37,54 @@ const num = (value: number | null | undefined): Coordinate => ({ kind: "number",
 const val = (value: unknown): Coordinate => ({ kind: "value", value: value === undefined ? null : value });
 
 /** The traffic coordinates: per witness path, the shares of each entry that takes its requests (403 when none). */
-function trafficCoordinates(p: Position, paths: readonly string[], out: Map<string, Coordinate>): void {
+function trafficCoordinates(p: Position, paths: readonly string[], out: Map<string, Coordinate>, names: CoordinateNames): void {
     for (const path of paths) {
         const entries = entriesAt(p.traffic, path);
-        const names = trafficNames(path);
-        out.set(names.entries, val(entries.length === 0 ? "403" : entries.length));
+        const onPath = names.traffic(path);
+        out.set(onPath.entries, val(entries.length === 0 ? "403" : entries.length));
         entries.forEach((e, i) => {
-            const entry = names.entry(i);
+            const entry = onPath.entry(i);
             LABELS.forEach((label, l) => out.set(entry[l], num(e.shares ? (e.shares[label] ?? 0) : null)));
             out.set(entry[LABELS.length], num(e.stickiness));
         });
     }
 }
 
-/**
- * Coordinate names are made once and kept: a comparison names every coordinate of three
- * positions, on the same paths and keys each time, and making the names anew (and hashing each
- * new string into the maps) was the larger part of comparing. Bounded: a long process that sees
- * ever new paths or keys starts over.
- */
-const MAX_NAMES = 10_000;
 type TrafficNames = { entries: string; entry: (i: number) => readonly string[] };
-const TRAFFIC_NAMES = new Map<string, TrafficNames>();
-const KEY_NAMES = { protect: new Map<string, string>(), fingerprint: new Map<string, string>() };
 
-/** The names of the traffic coordinates on `path`: how many entries, and per entry each label's share, then its stickiness. */
-function trafficNames(path: string): TrafficNames {
-    let names = TRAFFIC_NAMES.get(path);
-    if (!names) {
-        if (TRAFFIC_NAMES.size >= MAX_NAMES) TRAFFIC_NAMES.clear();
-        const byEntry: string[][] = [];
-        const entry = (i: number) => (byEntry[i] ??= [...LABELS, "stickiness"].map((name) => `traffic ${path} #${i} ${name}`));
-        TRAFFIC_NAMES.set(path, (names = { entries: `traffic ${path} entries`, entry }));
-    }
-    return names;
-}
+/**
+ * The coordinates' names, each made once: a comparison names every coordinate of three positions
+ * on the same paths and keys, and making the names anew for each (and hashing each new string into
+ * the maps) was the larger part of comparing. Bounded: names for ever new paths or keys start over.
+ */
+class CoordinateNames {
+    private readonly onPath = new Map<string, TrafficNames>();
+    private readonly byKey = { protect: new Map<string, string>(), fingerprint: new Map<string, string>() };
 
-/** The name of a coordinate per key ("protect <key>", "fingerprint <key>"). */
-function keyName(kind: keyof typeof KEY_NAMES, key: string): string {
-    const names = KEY_NAMES[kind];
-    let name = names.get(key);
-    if (name === undefined) {
-        if (names.size >= MAX_NAMES) names.clear();
-        names.set(key, (name = `${kind} ${key}`));
+    /** On `path`: how many entries, and per entry each label's share, then its stickiness. */
+    traffic(path: string): TrafficNames {
+        let names = this.onPath.get(path);
+        if (!names) {
+            if (this.onPath.size >= MAX_NAMES) this.onPath.clear();
+            const byEntry: string[][] = [];
+            const entry = (i: number) => (byEntry[i] ??= [...LABELS, "stickiness"].map((name) => `traffic ${path} #${i} ${name}`));
+            this.onPath.set(path, (names = { entries: `traffic ${path} entries`, entry }));
+        }
+        return names;
     }
-    return name;
+
+    /** Per key: "protect <key>", "fingerprint <key>". */
+    key(kind: "protect" | "fingerprint", key: string): string {
+        const names = this.byKey[kind];
+        let name = names.get(key);
+        if (name === undefined) {
+            if (names.size >= MAX_NAMES) names.clear();
+            names.set(key, (name = `${kind} ${key}`));
+        }
+        return name;
+    }
 }
+const MAX_NAMES = 10_000;
 
 const TARGET_GROUP_NAMES = LABELS.map((label) => `targetGroups.${label}`);
 const SIDE_COLORS = (["spring", "legacy"] as const).flatMap((side) =>
@@ -89,9 +92,9 @@ const SIDE_COLORS = (["spring", "legacy"] as const).flatMap((side) =>
 );
 
 /** Every coordinate of a position, on the given witness paths. */
-export function coordinates(p: Position, paths: readonly string[]): Map<string, Coordinate> {
+export function coordinates(p: Position, paths: readonly string[], names = new CoordinateNames()): Map<string, Coordinate> {
     const out = new Map<string, Coordinate>();
-    trafficCoordinates(p, paths, out);
+    trafficCoordinates(p, paths, out, names);
     LABELS.forEach((label, l) => out.set(TARGET_GROUP_NAMES[l], val(p.targetGroups[label] ?? null)));
     out.set("liveColors.spring", val(p.liveColors.spring));
     // Without the Beanstalk pair its coordinates are "absent": a value to move toward, never "cannot be read".
@@ -107,7 +110,7 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
         out.set(runs, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
         out.set(capacity, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
     }
-    for (const [key, on] of Object.entries(p.protect)) out.set(keyName("protect", key), val(on));
+    for (const [key, on] of Object.entries(p.protect)) out.set(names.key("protect", key), val(on));
     out.set("stickinessSeconds", num(p.stickinessSeconds));
     out.set("originVerify.send", val(p.originVerify.send));
     out.set("originVerify.accept", val([...p.originVerify.accept].sort()));
@@ -116,7 +119,7 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("cloudFront.prefixList", val(p.cloudFront.prefixList));
     out.set("cloudFront.vpcOriginGroup", val(p.cloudFront.vpcOriginGroup));
     out.set("dates", val(p.dates));
-    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(keyName("fingerprint", key), val(fingerprint));
+    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(names.key("fingerprint", key), val(fingerprint));
     return out;
 }
 
@@ -228,10 +231,31 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
  * confirmed yet, and every change is forward). A mixed move is forward.
  */
 export function compare(deployed: Position, proposed: Position, knownGood: Position | null): Comparison {
-    const paths = witnessPathsOf(deployed.traffic, proposed.traffic, knownGood?.traffic ?? []);
-    const d = coordinates(deployed, paths);
-    const p = coordinates(proposed, paths);
-    const k = knownGood ? coordinates(knownGood, paths) : new Map<string, Coordinate>();
+    // Kept for this comparison only: the three tables mostly share their entries, and so their searches.
+    return compareWith({ outside: rememberingPathOutside(), names: new CoordinateNames() }, deployed, proposed, knownGood);
+}
+
+/**
+ * compare, keeping what it works out (the reaching-path searches, the coordinates' names) for the
+ * next comparison: the same paths and keys come back in every comparison of a stack's positions.
+ * For a caller that compares thousands (the property tests); the same answers as compare(), the
+ * memory the caller's (lib/ keeps no module state).
+ */
+export function comparer(): typeof compare {
+    const workings = { outside: rememberingPathOutside(), names: new CoordinateNames() };
+    return (deployed, proposed, knownGood) => compareWith(workings, deployed, proposed, knownGood);
+}
+
+function compareWith(
+    workings: { outside: OutsideSearch; names: CoordinateNames },
+    deployed: Position,
+    proposed: Position,
+    knownGood: Position | null,
+): Comparison {
+    const paths = witnessPathsWith(workings.outside, [deployed.traffic, proposed.traffic, knownGood?.traffic ?? []]);
+    const d = coordinates(deployed, paths, workings.names);
+    const p = coordinates(proposed, paths, workings.names);
+    const k = knownGood ? coordinates(knownGood, paths, workings.names) : new Map<string, Coordinate>();
     const moves: Move[] = [];
     const names = new Set(d.keys());
     for (const name of p.keys()) names.add(name);

@@ -130,21 +130,6 @@ const MAX_LENGTH = 1024;
  * product of the patterns' automata, where every character no pattern names behaves alike.
  */
 export function pathOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
-    // The same tables come back on every comparison (the deployed, proposed and known-good
-    // positions share most rules), and the search is the costly part of comparing two positions.
-    const key = JSON.stringify([include, exclude]);
-    if (outside.has(key)) return outside.get(key);
-    if (outside.size >= MAX_REMEMBERED) outside.clear();
-    const found = searchOutside(include, exclude);
-    outside.set(key, found);
-    return found;
-}
-
-/** pathOutside's answers so far: a pure function of its arguments, bounded so a long process does not grow. */
-const outside = new Map<string, string | undefined>();
-const MAX_REMEMBERED = 10_000;
-
-function searchOutside(include: readonly string[], exclude: readonly string[]): string | undefined {
     const all = [...include, ...exclude];
     const literals = new Set([...all.join("")].filter((c) => c !== "*" && c !== "?"));
     const other = [..."~QZ0_"].find((c) => !literals.has(c)) ?? "\u00e9";
@@ -174,4 +159,25 @@ function searchOutside(include: readonly string[], exclude: readonly string[]): 
         }
     }
     return undefined;
+}
+
+/** A search for a path one of `include` matches and none of `exclude` does (pathOutside, or one that remembers its answers). */
+export type OutsideSearch = (include: readonly string[], exclude: readonly string[]) => string | undefined;
+
+/**
+ * pathOutside keeping its answers, for a caller that searches the same patterns again and again
+ * (a comparison searches every entry of three traffic tables, and the property tests compare tens
+ * of thousands of positions of one stack): the answer is a pure function of the patterns. The
+ * caller owns the memory (lib/ keeps no module state); bounded, it starts over when full.
+ */
+export function rememberingPathOutside(): OutsideSearch {
+    const answers = new Map<string, string | undefined>();
+    return (include, exclude) => {
+        const key = JSON.stringify([include, exclude]);
+        if (answers.has(key)) return answers.get(key);
+        if (answers.size >= 10_000) answers.clear();
+        const found = pathOutside(include, exclude);
+        answers.set(key, found);
+        return found;
+    };
 }

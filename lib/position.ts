@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, POSITION_OUTPUTS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
-import { pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
+import { OutsideSearch, pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
@@ -302,7 +302,14 @@ export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "pat
  * that reaches it past the entries before it, so that no rule, the catch-all included, can hide
  * behind another rule that takes the other witnesses.
  */
-export function witnessPathsOf(...tables: readonly (readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[])[]): string[] {
+export function witnessPathsOf(...tables: readonly TrafficTable[]): string[] {
+    return witnessPathsWith(pathOutside, tables);
+}
+
+type TrafficTable = readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[];
+
+/** witnessPathsOf with the reaching-path search given (lib/pathPatterns rememberingPathOutside for a caller that compares many positions). */
+export function witnessPathsWith(outside: OutsideSearch, tables: readonly TrafficTable[]): string[] {
     const out = new Set(witnessPaths(patternsOf(...tables)));
     for (const table of tables) {
         const sorted = [...table].sort((a, b) => a.priority - b.priority);
@@ -310,7 +317,7 @@ export function witnessPathsOf(...tables: readonly (readonly Pick<TrafficEntry, 
             const before = sorted.slice(0, i).filter((e) => !e.partial);
             // Behind a rule for every path nothing reaches it.
             if (before.some((e) => e.paths === null)) return;
-            const path = pathOutside(
+            const path = outside(
                 entry.paths ?? ["*"],
                 before.flatMap((e) => e.paths ?? []),
             );

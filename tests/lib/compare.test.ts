@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { Direction, compare, coordinates, describeMoves, diffPositions, same, stableJson } from "../../lib/compare";
+import { Direction, compare, comparer, coordinates, describeMoves, diffPositions, same, stableJson } from "../../lib/compare";
 import { Position } from "../../lib/position";
 import { Choices, choices, mix, other, positionFrom, takes, validChoices } from "./positions";
 
@@ -153,16 +153,35 @@ describe("lib/compare (one order: back, same or forward against the known-good p
         // The two promises (a move toward the known-good position is back; a full move there is back) on
         // 10,000 pairs each (issue 17); the properties around them on 2,000, which keeps the suite fast.
         const run = <T>(prop: fc.IProperty<T>, numRuns = 2_000): void => fc.assert(prop, { seed: SEED, numRuns });
+        // compare() keeping its path searches and coordinate names across the thousands of comparisons below.
+        const compareMany = comparer();
+
+        it("a comparer answers as compare() does (what the properties below use)", () => {
+            run(
+                fc.property(choices, choices, takes, fc.boolean(), (d, k, t, none) => {
+                    const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
+                    assert.deepEqual(compareMany(dp, pp, none ? null : kp), compare(dp, pp, none ? null : kp));
+                    assert.deepEqual(compareMany(kp, dp, pp), compare(kp, dp, pp));
+                }),
+                100,
+            );
+        });
 
         it("the same position is the same move, whatever is known-good", () => {
-            run(fc.property(choices, fc.option(choices), (d, k) => compare(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same"));
+            run(
+                fc.property(
+                    choices,
+                    fc.option(choices),
+                    (d, k) => compareMany(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same",
+                ),
+            );
         });
 
         it("without a known-good position, every change is forward", () => {
             run(
                 fc.property(choices, choices, (d, p) => {
                     const [dp, pp] = [positionFrom(d), positionFrom(p)];
-                    return compare(dp, pp, null).direction === (same(dp, pp) ? "same" : "forward");
+                    return compareMany(dp, pp, null).direction === (same(dp, pp) ? "same" : "forward");
                 }),
             );
         });
@@ -171,7 +190,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, (d, k) => {
                     const [dp, kp] = [positionFrom(d), positionFrom(k)];
-                    const direction = compare(dp, kp, kp).direction;
+                    const direction = compareMany(dp, kp, kp).direction;
                     if (same(dp, kp)) return direction === "same";
                     const unretires = dp.edge.oldOrigin === null && kp.edge.oldOrigin !== null;
                     return direction === (unretires ? "forward" : "back");
@@ -184,7 +203,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, takes, (d, k, t) => {
                     const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
-                    const direction = compare(dp, pp, kp).direction;
+                    const direction = compareMany(dp, pp, kp).direction;
                     if (dp.edge.oldOrigin === null && pp.edge.oldOrigin !== null) return direction === "forward";
                     return direction === "back" || direction === "same";
                 }),
@@ -198,7 +217,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                     const p = mix(d, k, t);
                     // A third image on Spring's blue color: neither deployed nor known-good.
                     const images = { ...p.images, blue: `${d.images.blue}+${k.images.blue}+new` };
-                    return compare(positionFrom(d), positionFrom({ ...p, images }), positionFrom(k)).direction === "forward";
+                    return compareMany(positionFrom(d), positionFrom({ ...p, images }), positionFrom(k)).direction === "forward";
                 }),
             );
         });
@@ -207,8 +226,8 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, takes, (d, k, t) => {
                     const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
-                    if (compare(dp, pp, kp).direction !== "back") return true;
-                    return compare(pp, dp, kp).direction === "forward";
+                    if (compareMany(dp, pp, kp).direction !== "back") return true;
+                    return compareMany(pp, dp, kp).direction === "forward";
                 }),
             );
         });
