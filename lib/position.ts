@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, POSITION_OUTPUTS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
-import { OutsideSearch, pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
+import { OutsideSearch, pathMatches, rememberingPathOutside, witnessPaths } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
@@ -303,7 +303,8 @@ export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "pat
  * behind another rule that takes the other witnesses.
  */
 export function witnessPathsOf(...tables: readonly TrafficTable[]): string[] {
-    return witnessPathsWith(pathOutside, tables);
+    // The tables compared (deployed, proposed, known-good) mostly share their entries, and so their searches.
+    return witnessPathsWith(rememberingPathOutside(), tables);
 }
 
 type TrafficTable = readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[];
