@@ -9,7 +9,8 @@
  * Pure: no Pulumi runtime.
  */
 import { CUTIN_PHASES } from "./cutin";
-import { Position, TargetLabel, entriesAt, witnessPathsOf } from "./position";
+import { OutsideSearch, rememberingPathOutside } from "./pathPatterns";
+import { Position, TargetLabel, entriesAt, witnessPathsWith } from "./position";
 
 export type Direction = "back" | "same" | "forward";
 export type Verdict = "stay" | "toward" | "away";
@@ -36,22 +37,65 @@ const num = (value: number | null | undefined): Coordinate => ({ kind: "number",
 const val = (value: unknown): Coordinate => ({ kind: "value", value: value === undefined ? null : value });
 
 /** The traffic coordinates: per witness path, the shares of each entry that takes its requests (403 when none). */
-function trafficCoordinates(p: Position, paths: readonly string[], out: Map<string, Coordinate>): void {
+function trafficCoordinates(p: Position, paths: readonly string[], out: Map<string, Coordinate>, names: CoordinateNames): void {
     for (const path of paths) {
         const entries = entriesAt(p.traffic, path);
-        out.set(`traffic ${path} entries`, val(entries.length === 0 ? "403" : entries.length));
+        const onPath = names.traffic(path);
+        out.set(onPath.entries, val(entries.length === 0 ? "403" : entries.length));
         entries.forEach((e, i) => {
-            for (const label of LABELS) out.set(`traffic ${path} #${i} ${label}`, num(e.shares ? (e.shares[label] ?? 0) : null));
-            out.set(`traffic ${path} #${i} stickiness`, num(e.stickiness));
+            const entry = onPath.entry(i);
+            LABELS.forEach((label, l) => out.set(entry[l], num(e.shares ? (e.shares[label] ?? 0) : null)));
+            out.set(entry[LABELS.length], num(e.stickiness));
         });
     }
 }
 
+type TrafficNames = { entries: string; entry: (i: number) => readonly string[] };
+
+/**
+ * The coordinates' names, each made once: a comparison names every coordinate of three positions
+ * on the same paths and keys, and making the names anew for each (and hashing each new string into
+ * the maps) was the larger part of comparing. Bounded: names for ever new paths or keys start over.
+ */
+class CoordinateNames {
+    private readonly onPath = new Map<string, TrafficNames>();
+    private readonly byKey = { protect: new Map<string, string>(), fingerprint: new Map<string, string>() };
+
+    /** On `path`: how many entries, and per entry each label's share, then its stickiness. */
+    traffic(path: string): TrafficNames {
+        let names = this.onPath.get(path);
+        if (!names) {
+            if (this.onPath.size >= MAX_NAMES) this.onPath.clear();
+            const byEntry: string[][] = [];
+            const entry = (i: number) => (byEntry[i] ??= [...LABELS, "stickiness"].map((name) => `traffic ${path} #${i} ${name}`));
+            this.onPath.set(path, (names = { entries: `traffic ${path} entries`, entry }));
+        }
+        return names;
+    }
+
+    /** Per key: "protect <key>", "fingerprint <key>". */
+    key(kind: "protect" | "fingerprint", key: string): string {
+        const names = this.byKey[kind];
+        let name = names.get(key);
+        if (name === undefined) {
+            if (names.size >= MAX_NAMES) names.clear();
+            names.set(key, (name = `${kind} ${key}`));
+        }
+        return name;
+    }
+}
+const MAX_NAMES = 10_000;
+
+const TARGET_GROUP_NAMES = LABELS.map((label) => `targetGroups.${label}`);
+const SIDE_COLORS = (["spring", "legacy"] as const).flatMap((side) =>
+    (["blue", "green"] as const).map((color) => ({ side, color, runs: `runs.${side}.${color}`, capacity: `capacity.${side}.${color}` })),
+);
+
 /** Every coordinate of a position, on the given witness paths. */
-export function coordinates(p: Position, paths: readonly string[]): Map<string, Coordinate> {
+export function coordinates(p: Position, paths: readonly string[], names = new CoordinateNames()): Map<string, Coordinate> {
     const out = new Map<string, Coordinate>();
-    trafficCoordinates(p, paths, out);
-    for (const label of LABELS) out.set(`targetGroups.${label}`, val(p.targetGroups[label] ?? null));
+    trafficCoordinates(p, paths, out, names);
+    LABELS.forEach((label, l) => out.set(TARGET_GROUP_NAMES[l], val(p.targetGroups[label] ?? null)));
     out.set("liveColors.spring", val(p.liveColors.spring));
     // Without the Beanstalk pair its coordinates are "absent": a value to move toward, never "cannot be read".
     out.set("liveColors.legacy", val(p.legacyPresent ? p.liveColors.legacy : ABSENT));
@@ -61,14 +105,12 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("edge.oldOrigin", val(p.edge.oldOrigin));
     out.set("edge.primary", val(p.edge.primary));
     out.set("edge.webAcl", val(p.edge.webAcl));
-    for (const side of ["spring", "legacy"] as const) {
-        for (const color of ["blue", "green"] as const) {
-            const gone = side === "legacy" && !p.legacyPresent;
-            out.set(`runs.${side}.${color}`, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
-            out.set(`capacity.${side}.${color}`, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
-        }
+    for (const { side, color, runs, capacity } of SIDE_COLORS) {
+        const gone = side === "legacy" && !p.legacyPresent;
+        out.set(runs, val(gone ? ABSENT : (p.runs[side]?.[color] ?? null)));
+        out.set(capacity, gone ? val(ABSENT) : num(p.capacity[side]?.[color] ?? null));
     }
-    for (const [key, on] of Object.entries(p.protect)) out.set(`protect ${key}`, val(on));
+    for (const [key, on] of Object.entries(p.protect)) out.set(names.key("protect", key), val(on));
     out.set("stickinessSeconds", num(p.stickinessSeconds));
     out.set("originVerify.send", val(p.originVerify.send));
     out.set("originVerify.accept", val([...p.originVerify.accept].sort()));
@@ -77,7 +119,7 @@ export function coordinates(p: Position, paths: readonly string[]): Map<string, 
     out.set("cloudFront.prefixList", val(p.cloudFront.prefixList));
     out.set("cloudFront.vpcOriginGroup", val(p.cloudFront.vpcOriginGroup));
     out.set("dates", val(p.dates));
-    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(`fingerprint ${key}`, val(fingerprint));
+    for (const [key, fingerprint] of Object.entries(p.fingerprints)) out.set(names.key("fingerprint", key), val(fingerprint));
     return out;
 }
 
@@ -100,7 +142,61 @@ export function stableJson(value: unknown): string {
 }
 
 /** Equal as positions are compared: by value, whatever the key order. */
-export const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+export function same(a: unknown, b: unknown): boolean {
+    // Writing both out is the costly part of comparing positions: most pairs tell without it.
+    return equalAsJson(a, b) ?? stableJson(a) === stableJson(b);
+}
+
+/** A value JSON writes as itself: null, a string, a boolean or a finite number (not NaN, which JSON writes as null). */
+const isPlain = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+/** What JSON writes for an item of a list: null for a hole, undefined, a function or a symbol. */
+const asItem = (v: unknown) => (v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v);
+
+/**
+ * Whether stableJson(a) === stableJson(b), told by walking the two as stableJson reads them (every
+ * key of every object, so that an unknown value behind the policy SDK's proxy throws here as it
+ * would there); undefined where only writing both out tells (a value JSON drops, rewrites or
+ * refuses: undefined, NaN, a function, a BigInt). JSON text that is equal parses to equal values,
+ * so a plain value that differs at one place, or that one side lacks, is a difference whatever
+ * else differs.
+ */
+function equalAsJson(a: unknown, b: unknown): boolean | undefined {
+    if (isPlain(a) && isPlain(b)) return a === b;
+    if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
+        return Array.isArray(a) ? equalLists(a, b as unknown[]) : equalObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+    }
+    // Different kinds (a plain value, a list, an object): different, once each is read whole.
+    return readWhole(a) && readWhole(b) ? false : undefined;
+}
+
+/** Read whole, as stableJson would, and written as it is (nothing JSON drops or rewrites in it). */
+const readWhole = (v: unknown) => isPlain(v) || (isObject(v) && equalAsJson(v, v) === true);
+
+/** Equal when every part is; different when a part is (and none is undecided). */
+function allParts(parts: Iterable<boolean | undefined>): boolean | undefined {
+    let differs = false;
+    let unsure = false;
+    for (const equal of parts) {
+        if (equal === undefined) unsure = true;
+        else if (!equal) differs = true;
+    }
+    return unsure ? undefined : !differs;
+}
+
+function* listParts(a: readonly unknown[], b: readonly unknown[]): Generator<boolean | undefined> {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) yield equalAsJson(asItem(a[i]), asItem(b[i]));
+    yield a.length === b.length;
+}
+const equalLists = (a: readonly unknown[], b: readonly unknown[]) => allParts(listParts(a, b));
+
+function* objectParts(a: Record<string, unknown>, b: Record<string, unknown>): Generator<boolean | undefined> {
+    // A key one side lacks: a difference when its value is written (JSON drops an undefined one).
+    for (const key of Object.keys(a)) yield hasOwn(b, key) ? equalAsJson(a[key], b[key]) : readWhole(a[key]) ? false : undefined;
+    for (const key of Object.keys(b)) if (!hasOwn(a, key)) yield readWhole(b[key]) ? false : undefined;
+}
+const equalObjects = (a: Record<string, unknown>, b: Record<string, unknown>) => allParts(objectParts(a, b));
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };
@@ -135,21 +231,41 @@ function verdictOf(name: string, d: Coordinate | undefined, p: Coordinate | unde
  * confirmed yet, and every change is forward). A mixed move is forward.
  */
 export function compare(deployed: Position, proposed: Position, knownGood: Position | null): Comparison {
-    const paths = witnessPathsOf(deployed.traffic, proposed.traffic, knownGood?.traffic ?? []);
-    const d = coordinates(deployed, paths);
-    const p = coordinates(proposed, paths);
-    const k = knownGood ? coordinates(knownGood, paths) : new Map<string, Coordinate>();
+    // Kept for this comparison only: the three tables mostly share their entries, and so their searches.
+    return compareWith({ outside: rememberingPathOutside(), names: new CoordinateNames() }, deployed, proposed, knownGood);
+}
+
+/**
+ * compare, keeping what it works out (the reaching-path searches, the coordinates' names) for the
+ * next comparison: the same paths and keys come back in every comparison of a stack's positions.
+ * For a caller that compares thousands (the property tests); the same answers as compare(), the
+ * memory the caller's (lib/ keeps no module state).
+ */
+export function comparer(): typeof compare {
+    const workings = { outside: rememberingPathOutside(), names: new CoordinateNames() };
+    return (deployed, proposed, knownGood) => compareWith(workings, deployed, proposed, knownGood);
+}
+
+function compareWith(
+    workings: { outside: OutsideSearch; names: CoordinateNames },
+    deployed: Position,
+    proposed: Position,
+    knownGood: Position | null,
+): Comparison {
+    const paths = witnessPathsWith(workings.outside, [deployed.traffic, proposed.traffic, knownGood?.traffic ?? []]);
+    const d = coordinates(deployed, paths, workings.names);
+    const p = coordinates(proposed, paths, workings.names);
+    const k = knownGood ? coordinates(knownGood, paths, workings.names) : new Map<string, Coordinate>();
     const moves: Move[] = [];
-    for (const name of new Set([...d.keys(), ...p.keys(), ...k.keys()])) {
-        const verdict = verdictOf(name, d.get(name), p.get(name), knownGood ? (k.get(name) ?? val(null)) : undefined);
+    const names = new Set(d.keys());
+    for (const name of p.keys()) names.add(name);
+    for (const name of k.keys()) names.add(name);
+    for (const name of names) {
+        const [dc, pc] = [d.get(name), p.get(name)];
+        const kc = knownGood ? (k.get(name) ?? val(null)) : undefined;
+        const verdict = verdictOf(name, dc, pc, kc);
         if (verdict === "stay") continue;
-        moves.push({
-            coordinate: name,
-            deployed: d.get(name)?.value ?? null,
-            proposed: p.get(name)?.value ?? null,
-            knownGood: knownGood ? (k.get(name)?.value ?? null) : undefined,
-            verdict,
-        });
+        moves.push({ coordinate: name, deployed: dc?.value ?? null, proposed: pc?.value ?? null, knownGood: kc ? (kc.value ?? null) : undefined, verdict });
     }
     const direction: Direction = moves.some((m) => m.verdict === "away") ? "forward" : moves.length > 0 ? "back" : "same";
     return { direction, moves };

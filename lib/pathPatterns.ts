@@ -160,3 +160,24 @@ export function pathOutside(include: readonly string[], exclude: readonly string
     }
     return undefined;
 }
+
+/** A search for a path one of `include` matches and none of `exclude` does (pathOutside, or one that remembers its answers). */
+export type OutsideSearch = (include: readonly string[], exclude: readonly string[]) => string | undefined;
+
+/**
+ * pathOutside keeping its answers, for a caller that searches the same patterns again and again
+ * (a comparison searches every entry of three traffic tables, and the property tests compare tens
+ * of thousands of positions of one stack): the answer is a pure function of the patterns. The
+ * caller owns the memory (lib/ keeps no module state); bounded, it starts over when full.
+ */
+export function rememberingPathOutside(): OutsideSearch {
+    const answers = new Map<string, string | undefined>();
+    return (include, exclude) => {
+        const key = JSON.stringify([include, exclude]);
+        if (answers.has(key)) return answers.get(key);
+        if (answers.size >= 10_000) answers.clear();
+        const found = pathOutside(include, exclude);
+        answers.set(key, found);
+        return found;
+    };
+}

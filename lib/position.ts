@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { COMPONENT_TYPES, CutinEdgeOutputs, LEGACY_TARGET_GROUP_OUTPUTS, ORIGIN_VERIFY_PASSWORDS, POSITION_OUTPUTS, RoutedAlbOutputs } from "./contract";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "./cutin";
-import { pathMatches, pathOutside, witnessPaths } from "./pathPatterns";
+import { OutsideSearch, pathMatches, rememberingPathOutside, witnessPaths } from "./pathPatterns";
 import { fingerprintProps, isAwsxVpcChild } from "./resourceModel";
 import {
     BeanstalkEnvironmentProps,
@@ -302,7 +302,15 @@ export function patternsOf(...tables: readonly (readonly Pick<TrafficEntry, "pat
  * that reaches it past the entries before it, so that no rule, the catch-all included, can hide
  * behind another rule that takes the other witnesses.
  */
-export function witnessPathsOf(...tables: readonly (readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[])[]): string[] {
+export function witnessPathsOf(...tables: readonly TrafficTable[]): string[] {
+    // The tables compared (deployed, proposed, known-good) mostly share their entries, and so their searches.
+    return witnessPathsWith(rememberingPathOutside(), tables);
+}
+
+type TrafficTable = readonly Pick<TrafficEntry, "priority" | "paths" | "partial">[];
+
+/** witnessPathsOf with the reaching-path search given (lib/pathPatterns rememberingPathOutside for a caller that compares many positions). */
+export function witnessPathsWith(outside: OutsideSearch, tables: readonly TrafficTable[]): string[] {
     const out = new Set(witnessPaths(patternsOf(...tables)));
     for (const table of tables) {
         const sorted = [...table].sort((a, b) => a.priority - b.priority);
@@ -310,7 +318,7 @@ export function witnessPathsOf(...tables: readonly (readonly Pick<TrafficEntry, 
             const before = sorted.slice(0, i).filter((e) => !e.partial);
             // Behind a rule for every path nothing reaches it.
             if (before.some((e) => e.paths === null)) return;
-            const path = pathOutside(
+            const path = outside(
                 entry.paths ?? ["*"],
                 before.flatMap((e) => e.paths ?? []),
             );
@@ -740,11 +748,22 @@ function secretNames(views: readonly ResourceView[]): Map<string, string> {
 }
 
 /**
+ * Strings in UTF-16 code-unit order, as Array.prototype.sort orders them: the same in every process.
+ * localeCompare follows the process's locale, and the program, the pack and the canary tool each
+ * compute fingerprints in their own process (a list ordered differently there is a "change").
+ */
+const byCodeUnits = (a: unknown, b: unknown): number => {
+    const [x, y] = [String(a), String(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
  * A canonical form: keys sorted, nothing empty, JSON text parsed, lists of plain values sorted
  * (the provider keeps several of them as sets), secrets named; UNKNOWN where a value is unknown.
  */
 export function canonical(value: unknown, secrets: ReadonlyMap<string, string>): unknown {
-    const v = read(() => value);
+    // `value` is read already (below, each part with read()): only the UNKNOWN it may be is left to tell.
+    const v = value;
     if (v === UNKNOWN) return UNKNOWN;
     if (typeof v === "string") {
         if (secrets.has(v)) return secrets.get(v);
@@ -768,7 +787,7 @@ export function canonical(value: unknown, secrets: ReadonlyMap<string, string>):
             if (c !== undefined) items.push(c);
         }
         if (items.length === 0) return undefined;
-        return items.every((x) => typeof x !== "object") ? [...items].sort((a, b) => String(a).localeCompare(String(b))) : items;
+        return items.every((x) => typeof x !== "object") ? items.sort(byCodeUnits) : items;
     }
     if (v && typeof v === "object") {
         const out: Record<string, unknown> = {};

@@ -104,7 +104,7 @@ function formsOf(secret: string): string[] {
 const PLACEHOLDER = /^\[secret:[^\]]+\]$/;
 
 /** Each lower-cased fragment of each secret's forms, mapped to its secret (a fragment two secrets share tells neither). */
-function fragmentsOf(secrets: readonly string[]): Map<string, string> {
+function fragmentsOf(secrets: readonly string[]): Fragments {
     const seen = new Map<string, string | null>();
     for (const secret of secrets.filter((s) => !PLACEHOLDER.test(s))) {
         for (const form of formsOf(secret).map((f) => f.toLowerCase())) {
@@ -112,31 +112,44 @@ function fragmentsOf(secrets: readonly string[]): Map<string, string> {
             for (const piece of pieces) if (piece.length > 0) seen.set(piece, seen.has(piece) && seen.get(piece) !== secret ? null : secret);
         }
     }
-    return new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
+    const pieces = new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
+    return { pieces, heads: new Set([...pieces.keys()].filter((p) => p.length >= HEAD).map((p) => headAt(p, 0))) };
 }
 
+/** A secret's fragments, and the first HEAD characters of each (headAt): most places in a text start no fragment, and are passed without cutting it. */
+interface Fragments {
+    pieces: ReadonlyMap<string, string>;
+    heads: ReadonlySet<number>;
+}
+const HEAD = 3;
+const headAt = (text: string, i: number) => text.charCodeAt(i) * 2 ** 32 + text.charCodeAt(i + 1) * 2 ** 16 + text.charCodeAt(i + 2);
+
 /** The secrets a string holds (whole, a piece, in another case or encoding). */
-function secretsOfString(value: string, fragments: ReadonlyMap<string, string>, secrets: readonly string[]): string[] {
+function secretsOfString(value: string, fragments: Fragments, secrets: readonly string[]): string[] {
     const text = value.toLowerCase();
     const found = new Set(secrets.filter((s) => s.length > 0 && text.includes(s.toLowerCase())));
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
-        const secret = fragments.get(text.slice(i, i + FRAGMENT));
+        if (!fragments.heads.has(headAt(text, i))) continue;
+        const secret = fragments.pieces.get(text.slice(i, i + FRAGMENT));
         if (secret !== undefined) found.add(secret);
     }
     return [...found];
 }
 
 /** Each place in `value`, at any depth, where a string holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
-export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): { path: SecretPath; secret: string }[] {
-    return secretsWith(value, secrets, fragmentsOf(secrets), at);
+export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): SecretPlace[] {
+    return secretFinder(secrets)(value, at);
 }
 
-function secretsWith(
-    value: unknown,
-    secrets: readonly string[],
-    fragments: ReadonlyMap<string, string>,
-    at: SecretPath,
-): { path: SecretPath; secret: string }[] {
+export type SecretPlace = { path: SecretPath; secret: string };
+
+/** secretsIn for many values and the same secrets: the secrets' fragments are worked out once, not for every value. */
+export function secretFinder(secrets: readonly string[]): (value: unknown, at?: SecretPath) => SecretPlace[] {
+    const fragments = fragmentsOf(secrets);
+    return (value, at = []) => secretsWith(value, secrets, fragments, at);
+}
+
+function secretsWith(value: unknown, secrets: readonly string[], fragments: Fragments, at: SecretPath): SecretPlace[] {
     if (value === UNKNOWN || value === null || value === undefined) return [];
     if (typeof value === "string") return secretsOfString(value, fragments, secrets).map((secret) => ({ path: at, secret }));
     if (typeof value !== "object") return [];
@@ -151,9 +164,6 @@ function secretsWith(
         ),
     );
 }
-
-/** Whether `value`, at any depth, holds one of `secrets`. */
-export const holdsSecret = (value: unknown, secrets: readonly string[]): boolean => secretsIn(value, secrets).length > 0;
 
 /** A place a secret may be: a resource type and a path in its props (`*`: any list index). */
 interface Place {
@@ -191,8 +201,9 @@ const NOT_PLACES = new Set<string>([TYPES.stack, TYPES.stackReference]);
 function placementFindings(j: Judgement): Finding[] {
     const ownerOf = new Map(generatedSecrets(j.views).map((s) => [s.value, s.password]));
     const out: Finding[] = [];
+    const secretsAt = secretFinder([...ownerOf.keys()]);
     for (const view of j.views.filter((v) => !NOT_PLACES.has(v.type))) {
-        const misplaced = secretsIn(view.props, [...ownerOf.keys()])
+        const misplaced = secretsAt(view.props)
             .map(({ path, secret }) => ({ path, password: ownerOf.get(secret)! }))
             .filter(({ path, password }) => !placedWell(password, view, path));
         for (const password of new Set(misplaced.map((m) => m.password))) {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { Direction, compare, coordinates, describeMoves, diffPositions } from "../../lib/compare";
+import { Direction, compare, comparer, coordinates, describeMoves, diffPositions, same, stableJson } from "../../lib/compare";
 import { Position } from "../../lib/position";
 import { Choices, choices, mix, other, positionFrom, takes, validChoices } from "./positions";
 
@@ -153,16 +153,35 @@ describe("lib/compare (one order: back, same or forward against the known-good p
         // The two promises (a move toward the known-good position is back; a full move there is back) on
         // 10,000 pairs each (issue 17); the properties around them on 2,000, which keeps the suite fast.
         const run = <T>(prop: fc.IProperty<T>, numRuns = 2_000): void => fc.assert(prop, { seed: SEED, numRuns });
+        // compare() keeping its path searches and coordinate names across the thousands of comparisons below.
+        const compareMany = comparer();
+
+        it("a comparer answers as compare() does (what the properties below use)", () => {
+            run(
+                fc.property(choices, choices, takes, fc.boolean(), (d, k, t, none) => {
+                    const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
+                    assert.deepEqual(compareMany(dp, pp, none ? null : kp), compare(dp, pp, none ? null : kp));
+                    assert.deepEqual(compareMany(kp, dp, pp), compare(kp, dp, pp));
+                }),
+                100,
+            );
+        });
 
         it("the same position is the same move, whatever is known-good", () => {
-            run(fc.property(choices, fc.option(choices), (d, k) => compare(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same"));
+            run(
+                fc.property(
+                    choices,
+                    fc.option(choices),
+                    (d, k) => compareMany(positionFrom(d), positionFrom(d), k ? positionFrom(k) : null).direction === "same",
+                ),
+            );
         });
 
         it("without a known-good position, every change is forward", () => {
             run(
                 fc.property(choices, choices, (d, p) => {
                     const [dp, pp] = [positionFrom(d), positionFrom(p)];
-                    return compare(dp, pp, null).direction === (diffPositions(dp, pp).length === 0 ? "same" : "forward");
+                    return compareMany(dp, pp, null).direction === (same(dp, pp) ? "same" : "forward");
                 }),
             );
         });
@@ -171,8 +190,8 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, (d, k) => {
                     const [dp, kp] = [positionFrom(d), positionFrom(k)];
-                    const direction = compare(dp, kp, kp).direction;
-                    if (diffPositions(dp, kp).length === 0) return direction === "same";
+                    const direction = compareMany(dp, kp, kp).direction;
+                    if (same(dp, kp)) return direction === "same";
                     const unretires = dp.edge.oldOrigin === null && kp.edge.oldOrigin !== null;
                     return direction === (unretires ? "forward" : "back");
                 }),
@@ -184,7 +203,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, takes, (d, k, t) => {
                     const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
-                    const direction = compare(dp, pp, kp).direction;
+                    const direction = compareMany(dp, pp, kp).direction;
                     if (dp.edge.oldOrigin === null && pp.edge.oldOrigin !== null) return direction === "forward";
                     return direction === "back" || direction === "same";
                 }),
@@ -198,7 +217,7 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                     const p = mix(d, k, t);
                     // A third image on Spring's blue color: neither deployed nor known-good.
                     const images = { ...p.images, blue: `${d.images.blue}+${k.images.blue}+new` };
-                    return compare(positionFrom(d), positionFrom({ ...p, images }), positionFrom(k)).direction === "forward";
+                    return compareMany(positionFrom(d), positionFrom({ ...p, images }), positionFrom(k)).direction === "forward";
                 }),
             );
         });
@@ -207,8 +226,8 @@ describe("lib/compare (one order: back, same or forward against the known-good p
             run(
                 fc.property(choices, choices, takes, (d, k, t) => {
                     const [dp, kp, pp] = [positionFrom(d), positionFrom(k), positionFrom(mix(d, k, t))];
-                    if (compare(dp, pp, kp).direction !== "back") return true;
-                    return compare(pp, dp, kp).direction === "forward";
+                    if (compareMany(dp, pp, kp).direction !== "back") return true;
+                    return compareMany(pp, dp, kp).direction === "forward";
                 }),
             );
         });
@@ -229,6 +248,52 @@ describe("lib/compare (one order: back, same or forward against the known-good p
                 }),
                 200,
             );
+        });
+    });
+
+    describe("same: equal as JSON with the keys sorted (stableJson), mostly told without writing it", () => {
+        const rows: [string, unknown, unknown, boolean][] = [
+            ["keys in another order", { a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }, true],
+            ["a value that differs", { a: 1, b: "x" }, { a: 1, b: "y" }, false],
+            ["a number against its text", { a: 1 }, { a: "1" }, false],
+            ["a key the other lacks", { a: 1, b: 2 }, { a: 1 }, false],
+            ["an undefined key, which JSON drops", { a: 1, b: undefined }, { a: 1 }, true],
+            ["NaN, which JSON writes as null", { a: NaN }, { a: null }, true],
+            ["a hole and undefined in a list, which JSON writes as null", Object.assign(new Array<unknown>(3), { 0: 1, 2: undefined }), [1, null, null], true],
+            ["lists of different lengths", [1, 2], [1, 2, null], false],
+            ["a list against an object with its indexes", [1], { 0: 1 }, false],
+            ["null against an object", null, {}, false],
+            ["a plain value that differs beside one JSON drops", { a: 1, b: undefined }, { a: 2 }, false],
+        ];
+        for (const [name, a, b, equal] of rows) {
+            it(name, () => {
+                assert.equal(stableJson(a) === stableJson(b), equal, "the row itself");
+                assert.equal(same(a, b), equal);
+            });
+        }
+
+        it("agrees with comparing the JSON on generated values, copies and round trips", () => {
+            const roundTrip = (v: unknown): unknown => JSON.parse(stableJson(v)) as unknown;
+            fc.assert(
+                fc.property(fc.jsonValue(), fc.anything({ withSparseArray: true, withNullPrototype: true }), (a, b) =>
+                    [[a, b] as const, [a, roundTrip(a)] as const, [b, b] as const].every(([x, y]) => same(x, y) === (stableJson(x) === stableJson(y))),
+                ),
+                { seed: SEED, numRuns: 300 },
+            );
+        });
+
+        it("reads both values whole, as stableJson does, even where one difference already tells (an unknown behind the policy SDK's proxy throws)", () => {
+            const unknownAt = (key: string) =>
+                new Proxy({ a: 1, [key]: "x" } as Record<string, unknown>, {
+                    get: (target, prop) => {
+                        if (prop === key) throw new Error("unknown during preview");
+                        return target[prop as string];
+                    },
+                });
+            assert.throws(() => stableJson(unknownAt("z")), /unknown during preview/);
+            assert.throws(() => same(unknownAt("z"), { a: 2, z: "x" }), /unknown during preview/);
+            assert.throws(() => same({ a: 2 }, unknownAt("z")), /unknown during preview/);
+            assert.throws(() => same(1, [unknownAt("z")]), /unknown during preview/);
         });
     });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { compare } from "../../lib/compare";
+import { comparer } from "../../lib/compare";
 import { Position } from "../../lib/position";
 import { Finding, Judgement, PackPolicy, standingFindings } from "../../policy/judge";
 import { rollbackTargetProtected } from "../../policy/rollback";
@@ -10,6 +10,8 @@ import { Choices, choices, mix, positionFrom, takes, validChoices } from "../lib
 
 const SEED = 20261206;
 const TODAY = "2026-12-06";
+/** compare() keeping its path searches and coordinate names across the thousands of judgements below (tests/lib/compare.test.ts checks it answers as compare does). */
+const compare = comparer();
 
 /** A judgement of positions alone (no resources): what the excuse rule decides from. */
 function judgement(deployed: Position | null, proposed: Position, knownGood: Position | null): Judgement {

@@ -77,55 +77,59 @@ function weights(spring: number, c: Choices["routing"]): Record<string, number> 
     return { [`spring-${c.spring}`]: s, [`legacy-${c.legacy}`]: 1000 - s };
 }
 
-function patch(state: PlannedResourceState, edit: (props: Record<string, unknown>) => void): void {
-    edit(state.inputs);
-    edit(state.outputs);
+/** A copy of the state with its inputs and outputs edited alike: the plan's own states are shared by every pair, never edited. */
+function patched(state: PlannedResourceState, edit: (props: Record<string, unknown>) => void): PlannedResourceState {
+    const copy = { ...state, inputs: structuredClone(state.inputs), outputs: structuredClone(state.outputs) };
+    edit(copy.inputs);
+    edit(copy.outputs);
+    return copy;
 }
 
 const labels = new WeakMap<PlanRun, Map<string, string>>();
 
+/** The forward of a rule's one action. */
+type Forward = { targetGroups: { arn: string; weight: number }[]; stickiness: { duration: number; enabled: boolean } };
+
+/** The plan's states with the choices' coordinates (a copy of each state that changes, the others shared). */
 function statesFor(base: PlanRun, c: Choices): PlannedResourceState[] {
-    const states = structuredClone(base.states);
     let labelOf = labels.get(base);
     if (!labelOf) labels.set(base, (labelOf = new Map(Object.entries(positionOf(views(base.states)).targetGroups).map(([label, arn]) => [arn, label]))));
-    for (const s of states) {
+    const forRule: Record<string, Record<string, number> | undefined> = {
+        "alb-canary-default": weights(c.routing.catchAll, c.routing),
+        "alb-route-payment-status": weights(c.routing.route, c.routing),
+        "alb-qa-spring": { [`spring-${c.routing.spring}`]: 1 },
+        "alb-qa-legacy": { [`legacy-${c.routing.legacy}`]: 1 },
+    };
+    return base.states.map((s) => {
         const color = colors.find((x) => s.name.endsWith(x));
-        if (s.type === RULE) {
-            const forRule: Record<string, Record<string, number> | undefined> = {
-                "alb-canary-default": weights(c.routing.catchAll, c.routing),
-                "alb-route-payment-status": weights(c.routing.route, c.routing),
-                "alb-qa-spring": { [`spring-${c.routing.spring}`]: 1 },
-                "alb-qa-legacy": { [`legacy-${c.routing.legacy}`]: 1 },
-            };
-            const w = forRule[s.name];
-            if (!w) continue;
-            patch(s, (p) => {
-                const forward = (
-                    p.actions as { forward: { targetGroups: { arn: string; weight: number }[]; stickiness: { duration: number; enabled: boolean } } }[]
-                )[0].forward;
+        const w = s.type === RULE ? forRule[s.name] : undefined;
+        let out = s;
+        if (w) {
+            out = patched(out, (p) => {
+                const forward = (p.actions as { forward: Forward }[])[0].forward;
                 for (const g of forward.targetGroups) g.weight = w[labelOf.get(g.arn) ?? ""] ?? 0;
                 if (s.name === "alb-canary-default" || s.name === "alb-route-payment-status") forward.stickiness = { enabled: true, duration: c.stickiness };
             });
         }
-        if (s.type === SERVICE && color) patch(s, (p) => (p.desiredCount = c.springCapacity[color]));
+        if (s.type === SERVICE && color) out = patched(out, (p) => (p.desiredCount = c.springCapacity[color]));
         if (s.type === TASK && color) {
-            patch(s, (p) => {
+            out = patched(out, (p) => {
                 const defs = JSON.parse(String(p.containerDefinitions)) as { image: string }[];
                 defs[0].image = `${REPO}:${c.images[color]}`;
                 p.containerDefinitions = JSON.stringify(defs);
             });
         }
         if (s.type === ENV && color) {
-            patch(s, (p) => {
+            out = patched(out, (p) => {
                 p.version = c.versions[color];
                 for (const setting of p.settings as { namespace: string; name: string; value: string }[]) {
                     if (setting.namespace === "aws:autoscaling:asg" && setting.name === "MinSize") setting.value = String(c.legacyCapacity[color]);
                 }
             });
         }
-        if (PROTECTED.has(s.type)) s.options.protect = c.protect;
-    }
-    return states;
+        if (PROTECTED.has(s.type)) out = { ...out, options: { ...out.options, protect: c.protect } };
+        return out;
+    });
 }
 
 const views = (states: readonly PlannedResourceState[]): ResourceView[] =>
@@ -135,13 +139,17 @@ const views = (states: readonly PlannedResourceState[]): ResourceView[] =>
 function judged(base: PlanRun, proposed: Choices, deployed: Position, knownGood: Position | null): PlanRun {
     const states = statesFor(base, proposed);
     const position = positionOf(views(states));
-    for (const s of states) {
-        if (s.type === "pulumi:pulumi:StackReference") s.outputs.outputs = { ...(s.outputs.outputs as object), position: deployed, knownGood };
-        if (s.type === "payments:migration:PositionRecord") s.outputs = { ...s.outputs, position, knownGood };
-        // The program exports what it records (stack.ts).
-        if (s.type === "pulumi:pulumi:Stack") s.outputs = { ...s.outputs, position, knownGood };
-    }
-    return { ...base, states };
+    const withOutputs = (s: PlannedResourceState, outputs: Record<string, unknown>) => ({ ...s, outputs: { ...s.outputs, ...outputs } });
+    return {
+        ...base,
+        states: states.map((s) => {
+            if (s.type === "pulumi:pulumi:StackReference")
+                return withOutputs(s, { outputs: { ...(s.outputs.outputs as object), position: deployed, knownGood } });
+            // The program exports what it records (stack.ts).
+            if (s.type === "payments:migration:PositionRecord" || s.type === "pulumi:pulumi:Stack") return withOutputs(s, { position, knownGood });
+            return s;
+        }),
+    };
 }
 
 let config: ReturnType<typeof resolvePolicyConfig> | undefined;
