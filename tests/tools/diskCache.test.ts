@@ -47,6 +47,16 @@ describe("tools/plan/diskCache (plans kept on disk for the test suite)", () => {
         assert.equal(new DiskCache<number>(dir).get("k"), undefined);
     });
 
+    it("forgets every entry when the transpile set-up (tsconfig.json, tools/register.js) changes", () => {
+        for (const file of ["tsconfig.json", path.join("tools", "register.js")]) {
+            const { dir, root } = project();
+            new DiskCache<number>(dir).set("k", 4, [root]);
+            fs.mkdirSync(path.join(dir, "tools"), { recursive: true });
+            fs.writeFileSync(path.join(dir, file), "{}");
+            assert.equal(new DiskCache<number>(dir).get("k"), undefined, file);
+        }
+    });
+
     it("reads an entry cut short by a process that died mid-write as absent", () => {
         const { dir, root } = project();
         const cache = new DiskCache<string>(dir);

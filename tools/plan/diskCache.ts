@@ -10,8 +10,9 @@
  * offline plan itself (Node's `module.children`, which lists each module a module required, cached
  * or not), with a hash of its content. An entry is used only while every file in its manifest
  * still has that content; the installed packages are fingerprinted by npm's own record of them
- * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`) and the Node
- * version (the entries are V8's structured-clone serialization, as `structuredClone` copies them).
+ * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
+ * (the entries are V8's structured-clone serialization, as `structuredClone` copies them) and the
+ * transpile set-up (tsconfig.json, tools/register.js).
  *
  * Not covered: a package file edited by hand inside node_modules (`rm -rf node_modules/.cache/plans`).
  * The tools never use this: an operator's plan always runs the program.
@@ -38,9 +39,12 @@ export class DiskCache<T> {
         private readonly projectDir: string,
         dir = path.join(projectDir, "node_modules", ".cache", "plans"),
     ) {
-        const packages = this.hashOf(path.join("node_modules", ".package-lock.json")) ?? "no-package-lock";
-        // One folder per installed package set and Node version: a reinstall starts a new one.
-        this.dir = path.join(dir, sha1(`${process.version}\n${packages}`).slice(0, 16));
+        // One folder per installed package set, Node version and transpile set-up (the hook and the
+        // tsconfig.json it transpiles with: not modules of the run, but they shape its code).
+        const setup = [path.join("node_modules", ".package-lock.json"), "tsconfig.json", path.join("tools", "register.js")].map(
+            (f) => `${f}:${this.hashOf(f) ?? "none"}`,
+        );
+        this.dir = path.join(dir, sha1([process.version, ...setup].join("\n")).slice(0, 16));
     }
 
     /** The kept value for `key`, if its manifest still matches the sources; undefined otherwise. */
