@@ -28,6 +28,13 @@ interface Entry<T> {
     value: T;
 }
 
+/** The loaded modules whose code produced a value (absolute paths, as require.resolve gives them). */
+export interface Sources {
+    program: string;
+    machinery: string;
+    opaque?: readonly string[];
+}
+
 const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
 
 export class DiskCache<T> {
@@ -59,12 +66,12 @@ export class DiskCache<T> {
     }
 
     /**
-     * Keep `value` for `key`, with the manifest of `roots`' module graph. Written to a temporary
+     * Keep `value` for `key`, with the manifest of the code that produced it (`sources`). Written to a temporary
      * file and renamed: a reader sees the whole entry or none, and two workers writing the same
      * key write the same bytes.
      */
-    set(key: string, value: T, roots: readonly string[]): void {
-        const manifest = this.manifestOf(roots);
+    set(key: string, value: T, sources: Sources): void {
+        const manifest = this.manifestOf(sources);
         if (!manifest) return; // a source vanished while running: keep nothing rather than guess
         const file = this.fileOf(key);
         const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
@@ -81,15 +88,23 @@ export class DiskCache<T> {
         return path.join(this.dir, `${sha1(key)}.bin`);
     }
 
-    /** Every project source (outside node_modules) reachable from the loaded modules `roots`. */
-    private manifestOf(roots: readonly string[]): [string, string][] | undefined {
+    /**
+     * Every project source (outside node_modules) in the module graph of `sources.program` and of
+     * `sources.machinery` (the offline plan's own code). An `opaque` module the machinery requires
+     * is listed but not followed (unless the program reaches it): what a run takes from it is a
+     * value in the key (the organization, from the policy pack's config), so a change to the pack
+     * does not make every plan run again.
+     */
+    private manifestOf(sources: Sources): [string, string][] | undefined {
         const seen = new Set<string>();
-        const visit = (m: NodeModule | undefined): void => {
+        const visit = (m: NodeModule | undefined, opaque: ReadonlySet<string>): void => {
             if (!m || seen.has(m.filename)) return;
             seen.add(m.filename);
-            for (const child of m.children) visit(child);
+            if (opaque.has(m.filename)) return;
+            for (const child of m.children) visit(child, opaque);
         };
-        for (const root of roots) visit(require.cache[root]);
+        visit(require.cache[sources.program], new Set());
+        visit(require.cache[sources.machinery], new Set(sources.opaque ?? []));
         const files = [...seen]
             .filter((f) => f.startsWith(this.projectDir + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))
             .map((f) => path.relative(this.projectDir, f))

@@ -134,6 +134,7 @@ let queue: Promise<unknown> = Promise.resolve();
  * Off unless `keepPlans()` is called (the tools plan once per process anyway).
  */
 let kept: Map<string, PlanRun> | undefined;
+const KEPT_IN_MEMORY = 64;
 /** The same runs on disk, shared by mocha's workers and later runs of the suite (tools/plan/diskCache.ts). */
 let onDisk: DiskCache<PlanRun> | undefined;
 
@@ -189,9 +190,13 @@ async function cachedRun(opts: PlanInputs, { shared = false } = {}): Promise<Pla
     let run = kept.get(key) ?? onDisk?.get(key);
     if (!run) {
         run = await withPlainPromises(() => runPlanOnce(opts));
-        onDisk?.set(key, run, [require.resolve(opts.program ?? PROGRAM), __filename]);
+        onDisk?.set(key, run, { program: require.resolve(opts.program ?? PROGRAM), machinery: __filename, opaque: [require.resolve("../policy/config")] });
     }
+    // The most recently used runs stay in memory (the disk keeps the rest): a heap of every run
+    // the suite asks for made each garbage collection slower than reading a run back.
+    kept.delete(key);
     kept.set(key, run);
+    if (kept.size > KEPT_IN_MEMORY) kept.delete(kept.keys().next().value!);
     return shared ? run : structuredClone(run);
 }
 
