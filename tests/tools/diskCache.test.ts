@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DiskCache } from "../../tools/plan/diskCache";
+import { DiskCache, MAX_ENTRIES, prune } from "../../tools/plan/diskCache";
 import { tempDir } from "../helpers";
 
 /** A project with a program a.js that requires b.js (and a package record), its modules loaded. */
@@ -90,5 +90,26 @@ describe("tools/plan/diskCache (plans kept on disk for the test suite)", () => {
         const file = path.join(folder, sub, entry);
         fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100));
         assert.equal(new DiskCache<string>(dir).get("k"), undefined);
+    });
+
+    it("keeps at most MAX_ENTRIES entries (the oldest written go, down to half) and removes other set-ups' folders once stale", () => {
+        const root = tempDir("disk-cache-prune");
+        const current = path.join(root, "current");
+        const other = path.join(root, "other");
+        const recent = path.join(root, "recent");
+        for (const d of [current, other, recent]) fs.mkdirSync(d);
+        const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+        fs.utimesSync(other, old, old);
+        for (let i = 0; i <= MAX_ENTRIES; i++) {
+            const file = path.join(current, `${i}.bin`);
+            fs.writeFileSync(file, "");
+            const at = new Date(1_000_000_000_000 + i * 1000);
+            fs.utimesSync(file, at, at);
+        }
+        prune(root, current);
+        assert.deepEqual(fs.readdirSync(root).sort(), ["current", "recent"], "a stale folder of another set-up goes; a recent one may be a running suite's");
+        const left = fs.readdirSync(current);
+        assert.equal(left.length, MAX_ENTRIES / 2);
+        assert.ok(left.includes(`${MAX_ENTRIES}.bin`) && !left.includes("0.bin"), "the newest stay");
     });
 });

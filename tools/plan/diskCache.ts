@@ -52,6 +52,7 @@ export class DiskCache<T> {
             (f) => `${f}:${this.hashOf(f) ?? "none"}`,
         );
         this.dir = path.join(dir, sha1([process.version, ...setup].join("\n")).slice(0, 16));
+        prune(dir, this.dir);
     }
 
     /** The kept value for `key`, if its manifest still matches the sources; undefined otherwise. */
@@ -124,5 +125,28 @@ export class DiskCache<T> {
             this.hashes.set(file, hash);
         }
         return this.hashes.get(file);
+    }
+}
+
+/** Entries kept per folder before the oldest go: the suite asks for ~700 plans, some keyed by the clock (a bake's start). */
+export const MAX_ENTRIES = 2000;
+/** A folder of another package set or transpile set-up, untouched this long, belongs to no running suite. */
+const STALE_FOLDER_MS = 60 * 60 * 1000;
+
+/** Remove other set-ups' folders and, past MAX_ENTRIES, the oldest written entries down to half. */
+export function prune(root: string, current: string): void {
+    try {
+        for (const name of fs.readdirSync(root)) {
+            const folder = path.join(root, name);
+            if (folder !== current && Date.now() - fs.statSync(folder).mtimeMs > STALE_FOLDER_MS) fs.rmSync(folder, { recursive: true, force: true });
+        }
+        const entries = fs.readdirSync(current);
+        if (entries.length <= MAX_ENTRIES) return;
+        const byAge = entries
+            .map((name) => ({ file: path.join(current, name), at: fs.statSync(path.join(current, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+            .sort((a, b) => a.at - b.at);
+        for (const { file } of byAge.slice(0, entries.length - MAX_ENTRIES / 2)) fs.rmSync(file, { force: true });
+    } catch {
+        // Nothing kept yet, or another process pruning at the same time: nothing to do.
     }
 }
