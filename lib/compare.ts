@@ -150,7 +150,8 @@ export function same(a: unknown, b: unknown): boolean {
 /** A value JSON writes as itself: null, a string, a boolean or a finite number (not NaN, which JSON writes as null). */
 const isPlain = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
-const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+/** A key JSON writes: own and enumerable, as Object.keys lists them (an Error's message, a String's length and a RegExp's lastIndex are own, not enumerable). */
+const writesKey = (o: object, key: string) => Object.prototype.propertyIsEnumerable.call(o, key);
 /** What JSON writes for an item of a list: null for a hole, undefined, a function or a symbol. */
 const asItem = (v: unknown) => (v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v);
 
@@ -193,8 +194,8 @@ const equalLists = (a: readonly unknown[], b: readonly unknown[]) => allParts(li
 
 function* objectParts(a: Record<string, unknown>, b: Record<string, unknown>): Generator<boolean | undefined> {
     // A key one side lacks: a difference when its value is written (JSON drops an undefined one).
-    for (const key of Object.keys(a)) yield hasOwn(b, key) ? equalAsJson(a[key], b[key]) : readWhole(a[key]) ? false : undefined;
-    for (const key of Object.keys(b)) if (!hasOwn(a, key)) yield readWhole(b[key]) ? false : undefined;
+    for (const key of Object.keys(a)) yield writesKey(b, key) ? equalAsJson(a[key], b[key]) : readWhole(a[key]) ? false : undefined;
+    for (const key of Object.keys(b)) if (!writesKey(a, key)) yield readWhole(b[key]) ? false : undefined;
 }
 const equalObjects = (a: Record<string, unknown>, b: Record<string, unknown>) => allParts(objectParts(a, b));
 
