@@ -152,6 +152,7 @@ const isPlain = (v: unknown) => v === null || typeof v === "string" || typeof v 
 const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
 /** A key JSON writes: own and enumerable, as Object.keys lists them (an Error's message, a String's length and a RegExp's lastIndex are own, not enumerable). */
 const writesKey = (o: object, key: string) => Object.prototype.propertyIsEnumerable.call(o, key);
+const isPlainList = (v: object) => Object.getPrototypeOf(v) === Array.prototype;
 /** What JSON writes for an item of a list: null for a hole, undefined, a function or a symbol. */
 const asItem = (v: unknown) => (v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v);
 
@@ -166,7 +167,9 @@ const asItem = (v: unknown) => (v === undefined || typeof v === "function" || ty
 function equalAsJson(a: unknown, b: unknown): boolean | undefined {
     if (isPlain(a) && isPlain(b)) return a === b;
     if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
-        return Array.isArray(a) ? equalLists(a, b as unknown[]) : equalObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+        if (!Array.isArray(a)) return equalObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+        // A list of a class of its own may write itself otherwise: stableJson's map() keeps the class, and its toJSON.
+        return isPlainList(a) && isPlainList(b) ? equalLists(a, b as unknown[]) : undefined;
     }
     // Different kinds (a plain value, a list, an object): different, once each is read whole.
     return readWhole(a) && readWhole(b) ? false : undefined;
