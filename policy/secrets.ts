@@ -38,7 +38,7 @@
  *   (`ListenerRule` `conditions[].httpHeader.values[]`), and per secret one more place: an
  *   origin-verify slot in what CloudFront sends (`Distribution` `origins[].customHeaders[].value`),
  *   the QA token and any other generated secret in its Secrets Manager version (`SecretVersion`
- *   `secretString`, where testers read it). Anywhere else (tags, descriptions, a dashboard's body,
+ *   `secretString`, where testers read it). Anywhere else (tags, their keys included, descriptions, a dashboard's body,
  *   a container's environment, a Beanstalk setting, an alarm's description, a component's
  *   outputs) it is in plain text for whoever can describe the resource: "Do not store ...
  *   confidential or sensitive information in tags" (Tagging AWS Resources, "Tagging best
@@ -82,7 +82,8 @@ export type SecretPath = readonly (string | number)[];
 /**
  * A secret is found by any piece of it long enough to be its own: FRAGMENT characters of it, in any
  * case (an ALB compares header values case-insensitively: ELB User Guide, "HTTP header conditions"),
- * as it is, base64- or hex-encoded. Half a secret in one tag and half in another is still found.
+ * as it is, base64- or hex-encoded, in a string or in an object's key (a tag's key is as readable
+ * as its value). Half a secret in one tag and half in another is still found.
  */
 const FRAGMENT = 16;
 
@@ -136,7 +137,7 @@ function secretsOfString(value: string, fragments: Fragments, secrets: readonly 
     return [...found];
 }
 
-/** Each place in `value`, at any depth, where a string holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
+/** Each place in `value`, at any depth, where a string or a key holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
 export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): SecretPlace[] {
     return secretFinder(secrets)(value, at);
 }
@@ -155,15 +156,18 @@ function secretsWith(value: unknown, secrets: readonly string[], fragments: Frag
     if (typeof value !== "object") return [];
     // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
     const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
-    return keys.flatMap((k) =>
-        secretsWith(
-            read(() => (value as Record<string | number, unknown>)[k]),
-            secrets,
-            fragments,
-            [...at, k],
-        ),
-    );
+    return keys.flatMap((k) => {
+        const item = read(() => (value as Record<string | number, unknown>)[k]);
+        // A key is as readable as its value (a tag's key, an environment variable's name), and is no place the program puts a secret.
+        const inKey = typeof k === "string" ? secretsOfString(k, fragments, secrets) : [];
+        if (inKey.length === 0) return secretsWith(item, secrets, fragments, [...at, k]);
+        const path = [...at, KEY_PLACE];
+        return [...inKey.map((secret) => ({ path, secret })), ...secretsWith(item, secrets, fragments, path)];
+    });
 }
+
+/** Where a key holding a secret is reported: never the key itself, which a finding's message would print. */
+const KEY_PLACE = "(a key)";
 
 /** A place a secret may be: a resource type and a path in its props (`*`: any list index). */
 interface Place {
