@@ -87,15 +87,23 @@ export type SecretPath = readonly (string | number)[];
  */
 const FRAGMENT = 16;
 
-/** The text forms a secret may be copied in: as it is, base64 (standard and URL-safe, from each of the three alignments a longer text can put it at) and hex. */
+/**
+ * The text forms a secret may be copied in: as it is; and as it is, lower- and upper-cased (each is
+ * the secret to an ALB, which compares case-insensitively), in base64 (standard and URL-safe, from
+ * each of the three alignments a longer text can put it at) and in hex.
+ */
 function formsOf(secret: string): string[] {
+    return [secret, ...[...new Set([secret, secret.toLowerCase(), secret.toUpperCase()])].flatMap(encodingsOf)];
+}
+
+function encodingsOf(text: string): string[] {
     const bytes = (t: string) => Buffer.from(t, "utf8");
     const base64 = [0, 1, 2].flatMap((j) => {
-        const b = bytes(secret.slice(j));
-        // The last group depends on what follows the secret: only the whole groups before it are its own.
+        const b = bytes(text.slice(j));
+        // The last group depends on what follows the text: only the whole groups before it are its own.
         return [b.toString("base64"), b.toString("base64url")].map((e) => e.slice(0, Math.max(0, Math.floor(b.length / 3) * 4)));
     });
-    return [secret, ...base64, bytes(secret).toString("hex")];
+    return [...base64, bytes(text).toString("hex")];
 }
 
 /**
@@ -108,7 +116,8 @@ const PLACEHOLDER = /^\[secret:[^\]]+\]$/;
 function fragmentsOf(secrets: readonly string[]): Fragments {
     const seen = new Map<string, string | null>();
     for (const secret of secrets.filter((s) => !PLACEHOLDER.test(s))) {
-        for (const form of formsOf(secret).map((f) => f.toLowerCase())) {
+        // Lower-cased, many forms are one (base64 and base64url without + or /, the encodings of a secret already lower-case).
+        for (const form of new Set(formsOf(secret).map((f) => f.toLowerCase()))) {
             const pieces = form.length <= FRAGMENT ? [form] : Array.from({ length: form.length - FRAGMENT + 1 }, (_, i) => form.slice(i, i + FRAGMENT));
             for (const piece of pieces) if (piece.length > 0) seen.set(piece, seen.has(piece) && seen.get(piece) !== secret ? null : secret);
         }
