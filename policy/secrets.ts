@@ -123,21 +123,34 @@ function fragmentsOf(secrets: readonly string[]): Fragments {
         }
     }
     const pieces = new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
-    return { pieces, heads: new Set([...pieces.keys()].filter((p) => p.length >= HEAD).map((p) => headAt(p, 0))) };
+    const wholes = secrets.filter((s) => s.length > 0).map((s) => [s.toLowerCase(), s] as const);
+    return {
+        pieces,
+        heads: new Set([...pieces.keys()].filter((p) => p.length >= HEAD).map((p) => headAt(p, 0))),
+        wholes,
+        shortest: Math.min(FRAGMENT, ...wholes.map(([lower]) => lower.length)),
+    };
 }
 
-/** A secret's fragments, and the first HEAD characters of each (headAt): most places in a text start no fragment, and are passed without cutting it. */
+/**
+ * A secret's fragments, and the first HEAD characters of each (headAt): most places in a text start
+ * no fragment, and are passed without cutting it. Each secret lower-cased, to be found whole; a
+ * text shorter than `shortest` holds neither a fragment nor a whole secret (most keys).
+ */
 interface Fragments {
     pieces: ReadonlyMap<string, string>;
     heads: ReadonlySet<number>;
+    wholes: readonly (readonly [lower: string, secret: string])[];
+    shortest: number;
 }
 const HEAD = 3;
 const headAt = (text: string, i: number) => text.charCodeAt(i) * 2 ** 32 + text.charCodeAt(i + 1) * 2 ** 16 + text.charCodeAt(i + 2);
 
 /** The secrets a string holds (whole, a piece, in another case or encoding). */
-function secretsOfString(value: string, fragments: Fragments, secrets: readonly string[]): string[] {
+function secretsOfString(value: string, fragments: Fragments): string[] {
     const text = value.toLowerCase();
-    const found = new Set(secrets.filter((s) => s.length > 0 && text.includes(s.toLowerCase())));
+    if (text.length < fragments.shortest) return [];
+    const found = new Set(fragments.wholes.filter(([lower]) => text.includes(lower)).map(([, secret]) => secret));
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
         if (!fragments.heads.has(headAt(text, i))) continue;
         const secret = fragments.pieces.get(text.slice(i, i + FRAGMENT));
@@ -156,22 +169,31 @@ export type SecretPlace = { path: SecretPath; secret: string };
 /** secretsIn for many values and the same secrets: the secrets' fragments are worked out once, not for every value. */
 export function secretFinder(secrets: readonly string[]): (value: unknown, at?: SecretPath) => SecretPlace[] {
     const fragments = fragmentsOf(secrets);
-    return (value, at = []) => secretsWith(value, secrets, fragments, at);
+    return (value, at = []) => secretsWith(value, fragments, at);
 }
 
-function secretsWith(value: unknown, secrets: readonly string[], fragments: Fragments, at: SecretPath): SecretPlace[] {
+const finders = new WeakMap<Judgement, ReturnType<typeof secretFinder>>();
+
+/** secretFinder for an evaluation's generated secrets, made once per evaluation (secrets-contained and outputs-accounted both scan). */
+export function generatedSecretFinder(j: Judgement): ReturnType<typeof secretFinder> {
+    let found = finders.get(j);
+    if (!found) finders.set(j, (found = secretFinder([...new Set(generatedSecrets(j.views).map((s) => s.value))])));
+    return found;
+}
+
+function secretsWith(value: unknown, fragments: Fragments, at: SecretPath): SecretPlace[] {
     if (value === UNKNOWN || value === null || value === undefined) return [];
-    if (typeof value === "string") return secretsOfString(value, fragments, secrets).map((secret) => ({ path: at, secret }));
+    if (typeof value === "string") return secretsOfString(value, fragments).map((secret) => ({ path: at, secret }));
     if (typeof value !== "object") return [];
     // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
     const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
     return keys.flatMap((k) => {
         const item = read(() => (value as Record<string | number, unknown>)[k]);
         // A key is as readable as its value (a tag's key, an environment variable's name), and is no place the program puts a secret.
-        const inKey = typeof k === "string" ? secretsOfString(k, fragments, secrets) : [];
-        if (inKey.length === 0) return secretsWith(item, secrets, fragments, [...at, k]);
+        const inKey = typeof k === "string" ? secretsOfString(k, fragments) : [];
+        if (inKey.length === 0) return secretsWith(item, fragments, [...at, k]);
         const path = [...at, KEY_PLACE];
-        return [...inKey.map((secret) => ({ path, secret })), ...secretsWith(item, secrets, fragments, path)];
+        return [...inKey.map((secret) => ({ path, secret })), ...secretsWith(item, fragments, path)];
     });
 }
 
@@ -214,7 +236,7 @@ const NOT_PLACES = new Set<string>([TYPES.stack, TYPES.stackReference]);
 function placementFindings(j: Judgement): Finding[] {
     const ownerOf = new Map(generatedSecrets(j.views).map((s) => [s.value, s.password]));
     const out: Finding[] = [];
-    const secretsAt = secretFinder([...ownerOf.keys()]);
+    const secretsAt = generatedSecretFinder(j);
     for (const view of j.views.filter((v) => !NOT_PLACES.has(v.type))) {
         const misplaced = secretsAt(view.props)
             .map(({ path, secret }) => ({ path, password: ownerOf.get(secret)! }))
