@@ -34,9 +34,8 @@ function referenceForms(secret: string): string[] {
     return [secret, ...[secret, secret.toLowerCase(), secret.toUpperCase()].flatMap(encoded)].map((f) => f.toLowerCase());
 }
 
-/** Every secret a string holds, slicing every position: whole in any case, or a FRAGMENT-long piece of one form of one secret only. */
-function referenceString(value: string, secrets: readonly string[]): string[] {
-    const text = value.toLowerCase();
+/** Each FRAGMENT-long piece of each form of each secret (placeholders are matched whole only), with the secrets that have it. */
+function ownersOf(secrets: readonly string[]): Map<string, Set<string>> {
     const owners = new Map<string, Set<string>>();
     for (const secret of secrets.filter((s) => !PLACEHOLDER.test(s))) {
         for (const form of referenceForms(secret)) {
@@ -46,6 +45,15 @@ function referenceString(value: string, secrets: readonly string[]): string[] {
             }
         }
     }
+    return owners;
+}
+const owning = new WeakMap<readonly string[], Map<string, Set<string>>>();
+
+/** Every secret a string holds, slicing every position: whole in any case, or a FRAGMENT-long piece of one form of one secret only. */
+function referenceString(value: string, secrets: readonly string[]): string[] {
+    const text = value.toLowerCase();
+    let owners = owning.get(secrets);
+    if (!owners) owning.set(secrets, (owners = ownersOf(secrets)));
     const found = new Set(secrets.filter((s) => s.length > 0 && text.includes(s.toLowerCase())));
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
         const by = owners.get(text.slice(i, i + FRAGMENT));
