@@ -150,7 +150,9 @@ export function same(a: unknown, b: unknown): boolean {
 /** A value JSON writes as itself: null, a string, a boolean or a finite number (not NaN, which JSON writes as null). */
 const isPlain = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
-const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+/** A key JSON writes: own and enumerable, as Object.keys lists them (an Error's message, a String's length and a RegExp's lastIndex are own, not enumerable). */
+const writesKey = (o: object, key: string) => Object.prototype.propertyIsEnumerable.call(o, key);
+const isPlainList = (v: object) => Object.getPrototypeOf(v) === Array.prototype;
 /** What JSON writes for an item of a list: null for a hole, undefined, a function or a symbol. */
 const asItem = (v: unknown) => (v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v);
 
@@ -158,21 +160,27 @@ const asItem = (v: unknown) => (v === undefined || typeof v === "function" || ty
  * Whether stableJson(a) === stableJson(b), told by walking the two as stableJson reads them (every
  * key of every object, so that an unknown value behind the policy SDK's proxy throws here as it
  * would there); undefined where only writing both out tells (a value JSON drops, rewrites or
- * refuses: undefined, NaN, a function, a BigInt). JSON text that is equal parses to equal values,
+ * refuses: undefined, NaN, a function, a BigInt, a list of a class of its own; a value deeper than
+ * MAX_DEPTH). JSON text that is equal parses to equal values,
  * so a plain value that differs at one place, or that one side lacks, is a difference whatever
  * else differs.
  */
-function equalAsJson(a: unknown, b: unknown): boolean | undefined {
+function equalAsJson(a: unknown, b: unknown, depth = 0): boolean | undefined {
     if (isPlain(a) && isPlain(b)) return a === b;
+    // Deeper than any position: stableJson tells (this walk takes more stack per level, and would overflow first).
+    if (depth > MAX_DEPTH) return undefined;
     if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
-        return Array.isArray(a) ? equalLists(a, b as unknown[]) : equalObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+        if (!Array.isArray(a)) return equalObjects(a as Record<string, unknown>, b as Record<string, unknown>, depth + 1);
+        // A list of a class of its own may write itself otherwise: stableJson's map() keeps the class, and its toJSON.
+        return isPlainList(a) && isPlainList(b) ? equalLists(a, b as unknown[], depth + 1) : undefined;
     }
     // Different kinds (a plain value, a list, an object): different, once each is read whole.
-    return readWhole(a) && readWhole(b) ? false : undefined;
+    return readWhole(a, depth) && readWhole(b, depth) ? false : undefined;
 }
+const MAX_DEPTH = 64;
 
 /** Read whole, as stableJson would, and written as it is (nothing JSON drops or rewrites in it). */
-const readWhole = (v: unknown) => isPlain(v) || (isObject(v) && equalAsJson(v, v) === true);
+const readWhole = (v: unknown, depth: number) => isPlain(v) || (isObject(v) && equalAsJson(v, v, depth) === true);
 
 /** Equal when every part is; different when a part is (and none is undecided). */
 function allParts(parts: Iterable<boolean | undefined>): boolean | undefined {
@@ -185,18 +193,18 @@ function allParts(parts: Iterable<boolean | undefined>): boolean | undefined {
     return unsure ? undefined : !differs;
 }
 
-function* listParts(a: readonly unknown[], b: readonly unknown[]): Generator<boolean | undefined> {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) yield equalAsJson(asItem(a[i]), asItem(b[i]));
+function* listParts(a: readonly unknown[], b: readonly unknown[], depth: number): Generator<boolean | undefined> {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) yield equalAsJson(asItem(a[i]), asItem(b[i]), depth);
     yield a.length === b.length;
 }
-const equalLists = (a: readonly unknown[], b: readonly unknown[]) => allParts(listParts(a, b));
+const equalLists = (a: readonly unknown[], b: readonly unknown[], depth: number) => allParts(listParts(a, b, depth));
 
-function* objectParts(a: Record<string, unknown>, b: Record<string, unknown>): Generator<boolean | undefined> {
+function* objectParts(a: Record<string, unknown>, b: Record<string, unknown>, depth: number): Generator<boolean | undefined> {
     // A key one side lacks: a difference when its value is written (JSON drops an undefined one).
-    for (const key of Object.keys(a)) yield hasOwn(b, key) ? equalAsJson(a[key], b[key]) : readWhole(a[key]) ? false : undefined;
-    for (const key of Object.keys(b)) if (!hasOwn(a, key)) yield readWhole(b[key]) ? false : undefined;
+    for (const key of Object.keys(a)) yield writesKey(b, key) ? equalAsJson(a[key], b[key], depth) : readWhole(a[key], depth) ? false : undefined;
+    for (const key of Object.keys(b)) if (!writesKey(a, key)) yield readWhole(b[key], depth) ? false : undefined;
 }
-const equalObjects = (a: Record<string, unknown>, b: Record<string, unknown>) => allParts(objectParts(a, b));
+const equalObjects = (a: Record<string, unknown>, b: Record<string, unknown>, depth: number) => allParts(objectParts(a, b, depth));
 
 /** Coordinates that can never move back once the deployed position reached the value (retiring the old origin). */
 const IRREVERSIBLE: Readonly<Record<string, unknown>> = { "edge.oldOrigin": null };

@@ -38,7 +38,7 @@
  *   (`ListenerRule` `conditions[].httpHeader.values[]`), and per secret one more place: an
  *   origin-verify slot in what CloudFront sends (`Distribution` `origins[].customHeaders[].value`),
  *   the QA token and any other generated secret in its Secrets Manager version (`SecretVersion`
- *   `secretString`, where testers read it). Anywhere else (tags, descriptions, a dashboard's body,
+ *   `secretString`, where testers read it). Anywhere else (tags, their keys included, descriptions, a dashboard's body,
  *   a container's environment, a Beanstalk setting, an alarm's description, a component's
  *   outputs) it is in plain text for whoever can describe the resource: "Do not store ...
  *   confidential or sensitive information in tags" (Tagging AWS Resources, "Tagging best
@@ -82,19 +82,28 @@ export type SecretPath = readonly (string | number)[];
 /**
  * A secret is found by any piece of it long enough to be its own: FRAGMENT characters of it, in any
  * case (an ALB compares header values case-insensitively: ELB User Guide, "HTTP header conditions"),
- * as it is, base64- or hex-encoded. Half a secret in one tag and half in another is still found.
+ * as it is, base64- or hex-encoded, in a string or in an object's key (a tag's key is as readable
+ * as its value). Half a secret in one tag and half in another is still found.
  */
 const FRAGMENT = 16;
 
-/** The text forms a secret may be copied in: as it is, base64 (standard and URL-safe, from each of the three alignments a longer text can put it at) and hex. */
+/**
+ * The text forms a secret may be copied in: as it is; and as it is, lower- and upper-cased (each is
+ * the secret to an ALB, which compares case-insensitively), in base64 (standard and URL-safe, from
+ * each of the three alignments a longer text can put it at) and in hex.
+ */
 function formsOf(secret: string): string[] {
+    return [secret, ...[...new Set([secret, secret.toLowerCase(), secret.toUpperCase()])].flatMap(encodingsOf)];
+}
+
+function encodingsOf(text: string): string[] {
     const bytes = (t: string) => Buffer.from(t, "utf8");
     const base64 = [0, 1, 2].flatMap((j) => {
-        const b = bytes(secret.slice(j));
-        // The last group depends on what follows the secret: only the whole groups before it are its own.
+        const b = bytes(text.slice(j));
+        // The last group depends on what follows the text: only the whole groups before it are its own.
         return [b.toString("base64"), b.toString("base64url")].map((e) => e.slice(0, Math.max(0, Math.floor(b.length / 3) * 4)));
     });
-    return [secret, ...base64, bytes(secret).toString("hex")];
+    return [...base64, bytes(text).toString("hex")];
 }
 
 /**
@@ -107,27 +116,41 @@ const PLACEHOLDER = /^\[secret:[^\]]+\]$/;
 function fragmentsOf(secrets: readonly string[]): Fragments {
     const seen = new Map<string, string | null>();
     for (const secret of secrets.filter((s) => !PLACEHOLDER.test(s))) {
-        for (const form of formsOf(secret).map((f) => f.toLowerCase())) {
+        // Lower-cased, many forms are one (base64 and base64url without + or /, the encodings of a secret already lower-case).
+        for (const form of new Set(formsOf(secret).map((f) => f.toLowerCase()))) {
             const pieces = form.length <= FRAGMENT ? [form] : Array.from({ length: form.length - FRAGMENT + 1 }, (_, i) => form.slice(i, i + FRAGMENT));
             for (const piece of pieces) if (piece.length > 0) seen.set(piece, seen.has(piece) && seen.get(piece) !== secret ? null : secret);
         }
     }
     const pieces = new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
-    return { pieces, heads: new Set([...pieces.keys()].filter((p) => p.length >= HEAD).map((p) => headAt(p, 0))) };
+    const wholes = secrets.filter((s) => s.length > 0).map((s) => [s.toLowerCase(), s] as const);
+    return {
+        pieces,
+        heads: new Set([...pieces.keys()].filter((p) => p.length >= HEAD).map((p) => headAt(p, 0))),
+        wholes,
+        shortest: Math.min(FRAGMENT, ...wholes.map(([lower]) => lower.length)),
+    };
 }
 
-/** A secret's fragments, and the first HEAD characters of each (headAt): most places in a text start no fragment, and are passed without cutting it. */
+/**
+ * A secret's fragments, and the first HEAD characters of each (headAt): most places in a text start
+ * no fragment, and are passed without cutting it. Each secret lower-cased, to be found whole; a
+ * text shorter than `shortest` holds neither a fragment nor a whole secret (most keys).
+ */
 interface Fragments {
     pieces: ReadonlyMap<string, string>;
     heads: ReadonlySet<number>;
+    wholes: readonly (readonly [lower: string, secret: string])[];
+    shortest: number;
 }
 const HEAD = 3;
 const headAt = (text: string, i: number) => text.charCodeAt(i) * 2 ** 32 + text.charCodeAt(i + 1) * 2 ** 16 + text.charCodeAt(i + 2);
 
 /** The secrets a string holds (whole, a piece, in another case or encoding). */
-function secretsOfString(value: string, fragments: Fragments, secrets: readonly string[]): string[] {
+function secretsOfString(value: string, fragments: Fragments): string[] {
     const text = value.toLowerCase();
-    const found = new Set(secrets.filter((s) => s.length > 0 && text.includes(s.toLowerCase())));
+    if (text.length < fragments.shortest) return [];
+    const found = new Set(fragments.wholes.filter(([lower]) => text.includes(lower)).map(([, secret]) => secret));
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
         if (!fragments.heads.has(headAt(text, i))) continue;
         const secret = fragments.pieces.get(text.slice(i, i + FRAGMENT));
@@ -136,7 +159,7 @@ function secretsOfString(value: string, fragments: Fragments, secrets: readonly 
     return [...found];
 }
 
-/** Each place in `value`, at any depth, where a string holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
+/** Each place in `value`, at any depth, where a string or a key holds one of `secrets` (whole, a piece, re-cased or encoded); unknown parts are skipped. */
 export function secretsIn(value: unknown, secrets: readonly string[], at: SecretPath = []): SecretPlace[] {
     return secretFinder(secrets)(value, at);
 }
@@ -146,24 +169,36 @@ export type SecretPlace = { path: SecretPath; secret: string };
 /** secretsIn for many values and the same secrets: the secrets' fragments are worked out once, not for every value. */
 export function secretFinder(secrets: readonly string[]): (value: unknown, at?: SecretPath) => SecretPlace[] {
     const fragments = fragmentsOf(secrets);
-    return (value, at = []) => secretsWith(value, secrets, fragments, at);
+    return (value, at = []) => secretsWith(value, fragments, at);
 }
 
-function secretsWith(value: unknown, secrets: readonly string[], fragments: Fragments, at: SecretPath): SecretPlace[] {
+const finders = new WeakMap<Judgement, ReturnType<typeof secretFinder>>();
+
+/** secretFinder for an evaluation's generated secrets, made once per evaluation (secrets-contained and outputs-accounted both scan). */
+export function generatedSecretFinder(j: Judgement): ReturnType<typeof secretFinder> {
+    let found = finders.get(j);
+    if (!found) finders.set(j, (found = secretFinder([...new Set(generatedSecrets(j.views).map((s) => s.value))])));
+    return found;
+}
+
+function secretsWith(value: unknown, fragments: Fragments, at: SecretPath): SecretPlace[] {
     if (value === UNKNOWN || value === null || value === undefined) return [];
-    if (typeof value === "string") return secretsOfString(value, fragments, secrets).map((secret) => ({ path: at, secret }));
+    if (typeof value === "string") return secretsOfString(value, fragments).map((secret) => ({ path: at, secret }));
     if (typeof value !== "object") return [];
     // One element at a time: iterating the SDK's proxy reads every element, and an unknown one throws.
     const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
-    return keys.flatMap((k) =>
-        secretsWith(
-            read(() => (value as Record<string | number, unknown>)[k]),
-            secrets,
-            fragments,
-            [...at, k],
-        ),
-    );
+    return keys.flatMap((k) => {
+        const item = read(() => (value as Record<string | number, unknown>)[k]);
+        // A key is as readable as its value (a tag's key, an environment variable's name), and is no place the program puts a secret.
+        const inKey = typeof k === "string" ? secretsOfString(k, fragments) : [];
+        if (inKey.length === 0) return secretsWith(item, fragments, [...at, k]);
+        const path = [...at, KEY_PLACE];
+        return [...inKey.map((secret) => ({ path, secret })), ...secretsWith(item, fragments, path)];
+    });
 }
+
+/** Where a key holding a secret is reported: never the key itself, which a finding's message would print. */
+const KEY_PLACE = "(a key)";
 
 /** A place a secret may be: a resource type and a path in its props (`*`: any list index). */
 interface Place {
@@ -201,7 +236,7 @@ const NOT_PLACES = new Set<string>([TYPES.stack, TYPES.stackReference]);
 function placementFindings(j: Judgement): Finding[] {
     const ownerOf = new Map(generatedSecrets(j.views).map((s) => [s.value, s.password]));
     const out: Finding[] = [];
-    const secretsAt = secretFinder([...ownerOf.keys()]);
+    const secretsAt = generatedSecretFinder(j);
     for (const view of j.views.filter((v) => !NOT_PLACES.has(v.type))) {
         const misplaced = secretsAt(view.props)
             .map(({ path, secret }) => ({ path, password: ownerOf.get(secret)! }))

@@ -10,7 +10,7 @@ import { COMPONENT_TYPES, POSITION_OUTPUTS, STACK_OUTPUT_NAMES } from "../lib/co
 import { Position } from "../lib/position";
 import { StackReferenceProps, TYPES, UNKNOWN, propsOf, read } from "../lib/resources";
 import { Finding, Judgement, selfReferences, stackPolicy } from "./judge";
-import { generatedSecrets, secretFinder } from "./secrets";
+import { generatedSecretFinder } from "./secrets";
 
 /** What self-managed (DIY) backends report as the organization; Pulumi Cloud stacks set theirs in the pack config. */
 export const DEFAULT_ORGANIZATION = "organization";
@@ -159,7 +159,7 @@ function outputFindings(j: Judgement): Finding[] {
     const stack = j.views.find((v) => v.type === TYPES.stack);
     if (!stack) return [];
     const listed = new Set<string>(STACK_OUTPUT_NAMES);
-    const secretsAt = secretFinder(generatedSecrets(j.views).map((s) => s.value));
+    const secretsAt = generatedSecretFinder(j);
     const out: Finding[] = [];
     // A first preview may not know the outputs yet: judged once they are.
     const names = read(() => Object.keys(stack.props));
