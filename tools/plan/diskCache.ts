@@ -11,8 +11,8 @@
  * or not), with a hash of its content. An entry is used only while every file in its manifest
  * still has that content; the installed packages are fingerprinted by npm's own record of them
  * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
- * (the entries are V8's structured-clone serialization, as `structuredClone` copies them) and the
- * transpile set-up (tsconfig.json, tools/register.js).
+ * (the entries are V8's structured-clone serialization, as `structuredClone` copies them), the
+ * process's locale settings and the transpile set-up (tsconfig.json, tools/register.js).
  *
  * Not covered: a package file edited by hand inside node_modules (`rm -rf node_modules/.cache/plans`).
  * The tools never use this: an operator's plan always runs the program.
@@ -30,6 +30,13 @@ interface Entry<T> {
 
 const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
 
+/**
+ * The locale settings the process was started with (LC_ALL, LANG, TZ): the runs' text can depend on
+ * them (lib/containerSecrets.ts orders a task definition's secrets with localeCompare, and "AA" sorts
+ * after "Z" in Danish), so a run in one locale is never another locale's.
+ */
+const localeOfProcess = (): string => JSON.stringify([new Intl.Collator().resolvedOptions(), new Intl.DateTimeFormat().resolvedOptions()]);
+
 export class DiskCache<T> {
     /** Content hashes of the files read in this process (sources do not change under a running suite). */
     private readonly hashes = new Map<string, string | undefined>();
@@ -44,7 +51,7 @@ export class DiskCache<T> {
         const setup = [path.join("node_modules", ".package-lock.json"), "tsconfig.json", path.join("tools", "register.js")].map(
             (f) => `${f}:${this.hashOf(f) ?? "none"}`,
         );
-        this.dir = path.join(dir, sha1([process.version, ...setup].join("\n")).slice(0, 16));
+        this.dir = path.join(dir, sha1([process.version, localeOfProcess(), ...setup].join("\n")).slice(0, 16));
     }
 
     /** The kept value for `key`, if its manifest still matches the sources; undefined otherwise. */
