@@ -6,8 +6,8 @@
  * Sound the way a compiler cache is (ccache's "direct mode", Bazel's action cache): an entry is
  * stored under a hash of every input of the run (the key tools/plan/run.ts builds: program path,
  * config, deployed outputs and states, targets, organization) and carries the manifest of the code
- * the run executed: every project source file in the module graph of the program and of the
- * offline plan itself (Node's `module.children`, which lists each module a module required, cached
+ * the run executed: every source file (outside node_modules; a program variant in a temporary
+ * folder too) in the module graph of the program and of the offline plan itself (Node's `module.children`, which lists each module a module required, cached
  * or not), with a hash of its content. An entry is used only while every file in its manifest
  * still has that content; the installed packages are fingerprinted by npm's own record of them
  * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
@@ -23,7 +23,7 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 
 interface Entry<T> {
-    /** Project-relative path and content hash of every project source the run executed. */
+    /** Path (project-relative inside the project) and content hash of every source the run executed. */
     manifest: [string, string][];
     value: T;
 }
@@ -88,7 +88,7 @@ export class DiskCache<T> {
         return path.join(this.dir, `${sha1(key)}.bin`);
     }
 
-    /** Every project source (outside node_modules) reachable from the loaded modules `roots`. */
+    /** Every source (outside node_modules) reachable from the loaded modules `roots`, inside the project or not. */
     private manifestOf(roots: readonly string[]): [string, string][] | undefined {
         const seen = new Set<string>();
         const visit = (m: NodeModule | undefined): void => {
@@ -98,18 +98,24 @@ export class DiskCache<T> {
         };
         for (const root of roots) visit(require.cache[root]);
         const files = [...seen]
-            .filter((f) => f.startsWith(this.projectDir + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))
-            .map((f) => path.relative(this.projectDir, f))
+            .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`))
+            .map((f) => this.nameOf(f))
             .sort();
         const manifest = files.map((f) => [f, this.hashOf(f)] as [string, string | undefined]);
         return manifest.every((e): e is [string, string] => e[1] !== undefined) ? manifest : undefined;
+    }
+
+    /** A module's name in a manifest: relative to the project inside it (entries survive a move of the checkout), absolute outside it. */
+    private nameOf(file: string): string {
+        const relative = path.relative(this.projectDir, file);
+        return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? file : relative;
     }
 
     private hashOf(file: string): string | undefined {
         if (!this.hashes.has(file)) {
             let hash: string | undefined;
             try {
-                hash = sha1(fs.readFileSync(path.join(this.projectDir, file)));
+                hash = sha1(fs.readFileSync(path.resolve(this.projectDir, file)));
             } catch {
                 hash = undefined;
             }
