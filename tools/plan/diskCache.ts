@@ -97,9 +97,11 @@ export class DiskCache<T> {
             for (const child of m.children) visit(child);
         };
         for (const root of roots) visit(require.cache[root]);
+        // A package is a file under a node_modules folder of the project (or, outside it, anywhere on its path):
+        // a project that itself lies under a folder named node_modules keeps its sources.
         const files = [...seen]
-            .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`))
             .map((f) => this.nameOf(f))
+            .filter((f) => !f.split(path.sep).includes("node_modules"))
             .sort();
         const manifest = files.map((f) => [f, this.hashOf(f)] as [string, string | undefined]);
         return manifest.every((e): e is [string, string] => e[1] !== undefined) ? manifest : undefined;
