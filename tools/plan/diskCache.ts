@@ -7,9 +7,11 @@
  * stored under a hash of every input of the run (the key tools/plan/run.ts builds: program path,
  * config, deployed outputs and states, targets, organization) and carries the manifest of the code
  * the run executed: every source file (outside node_modules; a program variant in a temporary
- * folder too) in the module graph of the program and of the offline plan itself (Node's `module.children`, which lists each module a module required, cached
- * or not), with a hash of its content. An entry is used only while every file in its manifest
- * still has that content; the installed packages are fingerprinted by npm's own record of them
+ * folder too) in the module graph of the program and of the offline plan itself (Node's
+ * `module.children`, which lists each module a module required, cached or not), with a hash of its
+ * content, and the files that would shadow one of them were they there (b.js beside b.ts). An entry
+ * is used only while every file in its manifest still has that content and none of those has
+ * appeared; the installed packages are fingerprinted by npm's own record of them
  * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
  * (the entries are V8's structured-clone serialization, as `structuredClone` copies them), the
  * process's locale settings and the transpile set-up (tsconfig.json, tools/register.js).
@@ -25,8 +27,12 @@ import * as v8 from "node:v8";
 interface Entry<T> {
     /** Path (project-relative inside the project) and content hash of every source the run executed. */
     manifest: [string, string][];
+    /** Files that were not there and that Node would have loaded instead of a source of the manifest (shadowsOf). */
+    absent: string[];
     value: T;
 }
+
+type Manifest = Pick<Entry<unknown>, "manifest" | "absent">;
 
 const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
 
@@ -36,6 +42,21 @@ const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update
  * after "Z" in Danish), so a run in one locale is never another locale's.
  */
 const localeOfProcess = (): string => JSON.stringify([new Intl.Collator().resolvedOptions(), new Intl.DateTimeFormat().resolvedOptions()]);
+
+/**
+ * The files Node would load instead of `file` for a request that found it, had they been there: the
+ * bare name, then the name with each extension tried before its own (Module._findPath tries them in
+ * the order of require.extensions: .js, .json, .node, then .ts from tools/register.js). One that
+ * appears (another branch's b.js, a stray build output beside b.ts) changes what the run loads.
+ */
+function shadowsOf(file: string): string[] {
+    const ext = path.extname(file);
+    const tried = Object.keys(require.extensions);
+    const own = tried.indexOf(ext);
+    if (own < 0) return [];
+    const bare = file.slice(0, -ext.length);
+    return [bare, ...tried.slice(0, own).map((e) => bare + e)];
+}
 
 export class DiskCache<T> {
     /** Content hashes of the files read in this process (sources do not change under a running suite). */
@@ -62,7 +83,8 @@ export class DiskCache<T> {
         } catch {
             return undefined; // absent, or cut short by a process that died mid-write (never renamed)
         }
-        return entry.manifest.every(([file, hash]) => this.hashOf(file) === hash) ? entry.value : undefined;
+        const sources = entry.manifest.every(([file, hash]) => this.hashOf(file) === hash);
+        return sources && Array.isArray(entry.absent) && entry.absent.every((file) => this.hashOf(file) === undefined) ? entry.value : undefined;
     }
 
     /**
@@ -77,7 +99,7 @@ export class DiskCache<T> {
         const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
         try {
             fs.mkdirSync(this.dir, { recursive: true });
-            fs.writeFileSync(tmp, v8.serialize({ manifest, value } satisfies Entry<T>));
+            fs.writeFileSync(tmp, v8.serialize({ ...manifest, value } satisfies Entry<T>));
             fs.renameSync(tmp, file);
         } catch {
             fs.rmSync(tmp, { force: true }); // a full disk or a read-only tree: the suite runs uncached
@@ -89,7 +111,7 @@ export class DiskCache<T> {
     }
 
     /** Every source (outside node_modules) reachable from the loaded modules `roots`, inside the project or not. */
-    private manifestOf(roots: readonly string[]): [string, string][] | undefined {
+    private manifestOf(roots: readonly string[]): Manifest | undefined {
         const seen = new Set<string>();
         const visit = (m: NodeModule | undefined): void => {
             if (!m || seen.has(m.filename)) return;
@@ -104,7 +126,9 @@ export class DiskCache<T> {
             .filter((f) => !f.split(path.sep).includes("node_modules"))
             .sort();
         const manifest = files.map((f) => [f, this.hashOf(f)] as [string, string | undefined]);
-        return manifest.every((e): e is [string, string] => e[1] !== undefined) ? manifest : undefined;
+        if (!manifest.every((e): e is [string, string] => e[1] !== undefined)) return undefined;
+        const absent = [...new Set(files.flatMap(shadowsOf))].filter((f) => this.hashOf(f) === undefined).sort();
+        return { manifest, absent };
     }
 
     /** A module's name in a manifest: relative to the project inside it (entries survive a move of the checkout), absolute outside it. */
