@@ -58,15 +58,32 @@ function shadowsOf(file: string): string[] {
     return [bare, ...tried.slice(0, own).map((e) => bare + e)];
 }
 
+/** How far a file's mtime may lag its write: FAT keeps mtimes to 2 s (ext4, APFS and NTFS to 100 ns or better). */
+const MTIME_RESOLUTION_MS = 2000;
+
+export interface DiskCacheOptions {
+    /** @default node_modules/.cache/plans in the project */
+    dir?: string;
+    /**
+     * When this process may have started loading sources (`performance.timeOrigin`). A source written
+     * at or after it may differ from the copy the process runs (a kept module loaded before the
+     * write) or from the one it hashed (hashes are read once per process, after a run): no entry that
+     * lists it is kept or used. @default none: the caller vouches that no source changes while it runs
+     */
+    loadedSince?: number;
+}
+
 export class DiskCache<T> {
-    /** Content hashes of the files read in this process (sources do not change under a running suite). */
+    /** Content hashes of the files read in this process (each read once; `loadedSince` catches a later write). */
     private readonly hashes = new Map<string, string | undefined>();
     private readonly dir: string;
+    private readonly loadedSince: number | undefined;
 
     constructor(
         private readonly projectDir: string,
-        dir = path.join(projectDir, "node_modules", ".cache", "plans"),
+        { dir = path.join(projectDir, "node_modules", ".cache", "plans"), loadedSince }: DiskCacheOptions = {},
     ) {
+        this.loadedSince = loadedSince;
         // One folder per installed package set, Node version and transpile set-up (the hook and the
         // tsconfig.json it transpiles with: not modules of the run, but they shape its code).
         const setup = [path.join("node_modules", ".package-lock.json"), "tsconfig.json", path.join("tools", "register.js")].map(
@@ -84,7 +101,8 @@ export class DiskCache<T> {
             return undefined; // absent, or cut short by a process that died mid-write (never renamed)
         }
         const sources = entry.manifest.every(([file, hash]) => this.hashOf(file) === hash);
-        return sources && Array.isArray(entry.absent) && entry.absent.every((file) => this.hashOf(file) === undefined) ? entry.value : undefined;
+        const unshadowed = Array.isArray(entry.absent) && entry.absent.every((file) => this.hashOf(file) === undefined);
+        return sources && unshadowed && !this.writtenSinceLoad(entry) ? entry.value : undefined;
     }
 
     /**
@@ -95,6 +113,8 @@ export class DiskCache<T> {
     set(key: string, value: T, roots: readonly string[]): void {
         const manifest = this.manifestOf(roots);
         if (!manifest) return; // a source vanished while running: keep nothing rather than guess
+        // A source saved while the run was under way: its hash is not that of the copy the run executed.
+        if (this.writtenSinceLoad(manifest)) return;
         const file = this.fileOf(key);
         const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
         try {
@@ -129,6 +149,21 @@ export class DiskCache<T> {
         if (!manifest.every((e): e is [string, string] => e[1] !== undefined)) return undefined;
         const absent = [...new Set(files.flatMap(shadowsOf))].filter((f) => this.hashOf(f) === undefined).sort();
         return { manifest, absent };
+    }
+
+    /** Whether a source of `m` (or a file that would shadow one) was written, or is gone, since this process may have loaded it. */
+    private writtenSinceLoad(m: Manifest): boolean {
+        if (this.loadedSince === undefined) return false;
+        const since = this.loadedSince - MTIME_RESOLUTION_MS;
+        const written = (file: string): boolean | undefined => {
+            try {
+                const stat = fs.statSync(path.resolve(this.projectDir, file));
+                return Math.max(stat.mtimeMs, stat.ctimeMs) >= since; // ctime too: `cp -p` and `touch -d` set an old mtime
+            } catch {
+                return undefined;
+            }
+        };
+        return m.manifest.some(([file]) => written(file) ?? true) || m.absent.some((file) => written(file) ?? false);
     }
 
     /** A module's name in a manifest: relative to the project inside it (entries survive a move of the checkout), absolute outside it. */

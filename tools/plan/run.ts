@@ -140,7 +140,8 @@ let onDisk: DiskCache<PlanRun> | undefined;
 
 export function keepPlans(on = true): void {
     kept = on ? new Map() : undefined;
-    onDisk = on ? new DiskCache(PROJECT_DIR) : undefined;
+    // Sources saved after this process started are not trusted: it may run the copy it loaded before.
+    onDisk = on ? new DiskCache(PROJECT_DIR, { loadedSince: performance.timeOrigin }) : undefined;
 }
 
 export function runPlan(opts: PlanOptions): Promise<PlanRun> {
