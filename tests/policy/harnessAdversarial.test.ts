@@ -2,14 +2,16 @@
  * tests/policy/harness.ts `only` (issue 17's speed-up: a policy judged on its own instead of in the
  * whole pack), tried as an adversary would. Judged alone, a policy must find what it finds in the
  * pack `pulumi preview` runs: no policy may lean on another one having run in the same evaluation
- * (a shared memo, props edited in place, the order of the pack). Cases judged not worth a fix are
- * `it.skip`, with the reason in their title.
+ * (a shared memo, props edited in place, the order of the pack). And `planOf`, which plans configs
+ * that differ only in their dates with one run (the dates set on its outputs), must give the plan the
+ * program gives. Cases judged not worth a fix are `it.skip`, with the reason in their title.
  */
 import { strict as assert } from "node:assert";
 import { policies } from "../../policy/policies";
-import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
 import { Violation } from "../../tools/policy/evaluate";
-import { At, CUTIN, T, codesOf, mutated, setProp, update, violations } from "./harness";
+import { FIXTURES } from "../helpers";
+import { At, CUTIN, T, codesOf, mutated, planOf, setProp, update, violations } from "./harness";
 
 const AT_100 = ["canary.weight=100", "canary.routes[0].weight=100"];
 
@@ -29,7 +31,7 @@ async function plans(): Promise<{ name: string; plan: PlanRun; at?: At }[]> {
 
 const ofPolicy = (found: readonly Violation[], name: string) => found.filter((v) => v.policy === name);
 
-describe("the policy harness's `only` (tests/policy/harness.ts)", () => {
+describe("the policy harness's shortcuts (tests/policy/harness.ts): `only`, and planOf's runs shared across dates", () => {
     it("each policy judged alone finds what it finds in the whole pack, and in the pack in reverse order", async () => {
         const reversed = [...policies].reverse().map((p) => p.name);
         for (const { name, plan, at } of await plans()) {
@@ -41,6 +43,20 @@ describe("the policy harness's `only` (tests/policy/harness.ts)", () => {
                 assert.deepEqual(alone, ofPolicy(whole, policy.name), `${name}: ${policy.name} alone`);
                 assert.deepEqual(ofPolicy(backwards, policy.name), ofPolicy(whole, policy.name), `${name}: ${policy.name} in the pack reversed`);
             }
+        }
+    });
+
+    it("a config planned with the run of another that differs only in its dates (planOf) is the program's plan of it", async () => {
+        const cutin = { dir: CUTIN };
+        const configs: { sets: string[]; at?: At }[] = [
+            { sets: ["migration.cutoverDate=2026-11-20", "migration.bakeDays=0", ...AT_100] },
+            { sets: ["cutin.phase=promoted", "cutin.cutinDate=2026-01-01", "cutin.bakeDays=3"], at: cutin },
+            { sets: ["cutin.phase=weight", "cutin.edgeWeight=15", "cutin.topRungAt=2026-11-20T10:00Z", "cutin.topRungBakeMinutes=30"], at: cutin },
+        ];
+        for (const { sets, at } of configs) {
+            const shared = await planOf(sets, at);
+            const own = await runPlan({ stack: "production", dir: at?.dir ?? FIXTURES, sets, deployed: {} });
+            assert.deepEqual({ states: shared.states, outputs: shared.outputs }, { states: own.states, outputs: own.outputs }, sets.join(" "));
         }
     });
 
