@@ -40,7 +40,7 @@ type Sets = readonly string[];
 
 const where = (at: At = {}) => ({ stack: at.stack ?? "production", dir: at.dir ?? FIXTURES });
 
-/** The bake-clock keys: they reach nothing but the components' outputs (withDates). */
+/** The bake-clock keys: they reach nothing but the components' outputs and the stack's cutin export (withDates). */
 const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
     "migration.cutoverDate": "cutoverDate",
     "migration.bakeDays": "bakeDays",
@@ -254,7 +254,8 @@ export function withStickiness(p: PlanRun, seconds: number): PlanRun {
 
 /**
  * The bake clocks set as config would set them: they reach nothing but the components' outputs
- * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them.
+ * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them,
+ * and the stack's `cutin` export (stack.ts deployedState: the cut-in date and the top rung's time and bake).
  */
 export interface Dates {
     cutoverDate?: string;
@@ -266,7 +267,10 @@ export interface Dates {
 }
 
 export function withDates(p: PlanRun, dates: Dates): PlanRun {
-    return mutated(p, (_f, states) => {
+    const exported = { cutinDate: dates.cutinDate, topRungAt: dates.topRungAt, topRungBakeMinutes: dates.topRungBakeMinutes };
+    const given = Object.fromEntries(Object.entries(exported).filter(([, v]) => v !== undefined));
+    const cutinExport = (cutin: unknown) => (cutin && typeof cutin === "object" ? { ...cutin, ...given } : cutin);
+    const dated = mutated(p, (_f, states) => {
         for (const alb of states.filter((s) => s.type === T.routedAlb)) {
             const migration = { ...(alb.outputs.migration as object) };
             if (dates.cutoverDate !== undefined) Object.assign(migration, { cutoverDate: dates.cutoverDate });
@@ -279,7 +283,10 @@ export function withDates(p: PlanRun, dates: Dates): PlanRun {
             if (dates.topRungAt !== undefined) edge.outputs.topRungAt = dates.topRungAt;
             if (dates.topRungBakeMinutes !== undefined) edge.outputs.topRungBakeMinutes = dates.topRungBakeMinutes;
         }
+        for (const stack of states.filter((s) => s.type === "pulumi:pulumi:Stack")) stack.outputs.cutin = cutinExport(stack.outputs.cutin);
     });
+    dated.outputs.cutin = cutinExport(dated.outputs.cutin);
+    return dated;
 }
 
 export interface Judged {
