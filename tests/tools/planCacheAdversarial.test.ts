@@ -3,7 +3,8 @@
  * what running now, with the current code and inputs, would give. Each case is an input or a piece
  * of code that shaped a result without being part of what decides whether the kept one is reused.
  * - tools/plan/diskCache.ts + tools/plan/run.ts cachedRun: plans kept on disk across processes;
- * - tools/policy/evaluate.ts resolvePolicyConfig: policy config reconciled once per file content.
+ * - tools/policy/evaluate.ts resolvePolicyConfig: policy config reconciled once per file content;
+ * - tools/plan/stackFile.ts yamlOf: stack files parsed once per text.
  * Cases judged not worth a fix are `it.skip`, with the reason in their title.
  */
 import { strict as assert } from "node:assert";
@@ -14,7 +15,7 @@ import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { DiskCache } from "../../tools/plan/diskCache";
 import { PlanRun, keepPlans, outputsOf, runPlan } from "../../tools/plan/run";
-import { loadStackConfig } from "../../tools/plan/stackFile";
+import { loadStackConfig, stackConfigFromText } from "../../tools/plan/stackFile";
 import { PolicyConfigError, resolvePolicyConfig } from "../../tools/policy/evaluate";
 import { FIXTURES, ROOT, tempDir } from "../helpers";
 
@@ -144,7 +145,7 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
             assert.ok(Number.isNaN(referenceOutputs(withNaN).knownGood), "the run of knownGood: null was given for knownGood: NaN");
         });
 
-        it.skip("an entry is read only for its own key — not worth a fix: a file under another key's name needs a SHA-1 collision or a crash that leaves another entry's bytes in a renamed file, and the full key would double the entries' size", () => {
+        it.skip("an entry is read only for its own key — not worth a fix: another key's bytes under this key's name need a SHA-1 collision between two plan inputs, or a power loss on a file system that renames before it writes data (ext4 orders them); a hash of the key kept in the entry would catch both", () => {
             const dir = projectAt(tempDir("disk-cache"), { "a.js": "module.exports = 1;\n" });
             require(path.join(dir, "a.js"));
             const cache = new DiskCache<string>(dir);
@@ -174,6 +175,21 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
                 () => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: 15, maxRollbackMinute: undefined })),
                 PolicyConfigError,
             );
+        });
+    });
+
+    describe("stack files parsed once per text (tools/plan/stackFile.ts yamlOf)", () => {
+        const text = "%YAML 1.1\n---\nconfig:\n  aws:region: eu-west-1\n  payments-migration:note: !!binary aGVsbG8=\n";
+
+        it.skip("a YAML 1.1 !!binary value reads as the parser gives it (a Buffer), not as structuredClone copies it (a Uint8Array) — not worth a fix: Pulumi (go-yaml) reads it as the decoded text, so both answers are wrong and the fix belongs in the stack-file reader; no stack file uses YAML 1.1 tags", () => {
+            const { config } = stackConfigFromText(text, "payments-migration", "production");
+            assert.equal(config["payments-migration:note"], JSON.stringify(Buffer.from("hello")));
+        });
+
+        it("a --set applied to one caller's copy is not in the next caller's", () => {
+            const edited = stackConfigFromText(text, "payments-migration", "production", ["note=edited"]);
+            assert.equal(edited.config["payments-migration:note"], "edited");
+            assert.notEqual(stackConfigFromText(text, "payments-migration", "production").config["payments-migration:note"], "edited");
         });
     });
 
