@@ -134,6 +134,22 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
             assert.equal(new DiskCache<number>(dir).get("k"), undefined, "a run now loads b.js and gives 6");
         });
 
+        it("a program an earlier run loaded, forgotten and deleted since, does not keep the next run from being kept", () => {
+            // tools/plan/run.ts requires each run's program: its module.children lists every program it ever ran.
+            const dir = projectAt(tempDir("disk-cache"), {
+                "runner.js": "module.exports = (program) => require(program);\n",
+                "variant.js": "module.exports = 1;\n",
+                "program.js": "module.exports = 2;\n",
+            });
+            const run = require(path.join(dir, "runner.js")) as (program: string) => number;
+            run(path.join(dir, "variant.js"));
+            delete require.cache[path.join(dir, "variant.js")]; // forgotten before the next run (forgetProgramModules)
+            fs.rmSync(path.join(dir, "variant.js")); // a test's temporary program, removed after it
+            run(path.join(dir, "program.js"));
+            new DiskCache<number>(dir).set("k", 2, [path.join(dir, "program.js"), path.join(dir, "runner.js")]);
+            assert.equal(new DiskCache<number>(dir).get("k"), 2);
+        });
+
         it("deployed outputs that JSON writes alike (NaN and null) are different runs", async () => {
             const deployed = await outputsOf(loadStackConfig(FIXTURES, "staging"), { dir: FIXTURES });
             const referenceOutputs = (p: PlanRun) =>
@@ -143,6 +159,35 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
             // A deployed state with a pointer no position reads as (what the pack must judge as such).
             const withNaN = await runPlan({ stack: "staging", dir: FIXTURES, deployed: { ...deployed, knownGood: NaN } });
             assert.ok(Number.isNaN(referenceOutputs(withNaN).knownGood), "the run of knownGood: null was given for knownGood: NaN");
+        });
+
+        it.skip("a run under a builtin a test replaced (String.prototype.localeCompare) is not kept for later processes — not worth a fix: no test replaces a builtin around a plan (none in tests/), and catching it would mean fingerprinting every builtin the program may call; tools/plan/diskCache.ts says to plan with keepPlans(false) meanwhile", async () => {
+            const names = ["AA_KEY", "B_KEY"];
+            const sets = [
+                ...names.map((n) => `spring.secrets.${n}=arn:aws:ssm:eu-west-1:111111111111:parameter/payments/${n.toLowerCase()}`),
+                `spring.environment.CACHE_PROBE=${nonce()}`,
+            ];
+            const opts = { stack: "production", dir: FIXTURES, deployed: {}, sets };
+            const secretsOf = (p: PlanRun) => {
+                const td = p.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === "spring-blue-task");
+                const defs = JSON.parse(String((td?.inputs as { containerDefinitions?: unknown }).containerDefinitions)) as { secrets: { name: string }[] }[];
+                return defs[0].secrets.map((s) => s.name);
+            };
+            const localeCompare = String.prototype.localeCompare;
+            String.prototype.localeCompare = function (this: string, that: string): number {
+                return -localeCompare.call(this, that);
+            };
+            try {
+                asNewProcess();
+                await runPlan(opts);
+            } finally {
+                String.prototype.localeCompare = localeCompare;
+            }
+            asNewProcess();
+            assert.deepEqual(
+                secretsOf(await runPlan(opts)),
+                [...names].sort((a, b) => a.localeCompare(b)),
+            );
         });
 
         it.skip("an entry is read only for its own key — not worth a fix: another key's bytes under this key's name need a SHA-1 collision between two plan inputs, or a power loss on a file system that renames before it writes data (ext4 orders them); a hash of the key kept in the entry would catch both", () => {

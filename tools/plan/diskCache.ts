@@ -10,13 +10,19 @@
  * folder too) in the module graph of the program and of the offline plan itself (Node's
  * `module.children`, which lists each module a module required, cached or not), with a hash of its
  * content, and the files that would shadow one of them were they there (b.js beside b.ts). An entry
- * is used only while every file in its manifest still has that content and none of those has
- * appeared; the installed packages are fingerprinted by npm's own record of them
- * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
- * (the entries are V8's structured-clone serialization, as `structuredClone` copies them), the
- * process's locale settings and the transpile set-up (tsconfig.json, tools/register.js).
+ * is used only while every file in its manifest still has that content, none of those has appeared,
+ * and none was written after the process started (`loadedSince`: an editor's save during the run
+ * would otherwise pair the new text's hash with the old text's result). The installed packages are
+ * fingerprinted by npm's own record of them (node_modules/.package-lock.json, rewritten by every
+ * `npm ci`/`npm install`), beside the Node version (the entries are V8's structured-clone
+ * serialization, as `structuredClone` copies them), the process's locale settings and the transpile
+ * set-up (tsconfig.json, tools/register.js).
  *
- * Not covered: a package file edited by hand inside node_modules (`rm -rf node_modules/.cache/plans`).
+ * Not covered: what changes a run from outside its module graph: a package file edited by hand
+ * inside node_modules, a module preloaded beside tools/register.js (.mocharc.json `require`), a
+ * builtin a test replaces around a plan (String.prototype.localeCompare, Date). Clear the cache
+ * (`rm -rf node_modules/.cache/plans`), or plan with keepPlans(false) while a builtin is replaced.
+ *
  * The tools never use this: an operator's plan always runs the program.
  */
 import * as crypto from "node:crypto";
