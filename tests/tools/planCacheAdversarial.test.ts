@@ -141,13 +141,29 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
                 "variant.js": "module.exports = 1;\n",
                 "program.js": "module.exports = 2;\n",
             });
-            const run = require(path.join(dir, "runner.js")) as (program: string) => number;
-            run(path.join(dir, "variant.js"));
-            delete require.cache[path.join(dir, "variant.js")]; // forgotten before the next run (forgetProgramModules)
-            fs.rmSync(path.join(dir, "variant.js")); // a test's temporary program, removed after it
-            run(path.join(dir, "program.js"));
-            new DiskCache<number>(dir).set("k", 2, [path.join(dir, "program.js"), path.join(dir, "runner.js")]);
-            assert.equal(new DiskCache<number>(dir).get("k"), 2);
+            const [runner, variant, program] = ["runner.js", "variant.js", "program.js"].map((f) => path.join(dir, f));
+            const run = require(runner) as (program: string) => number;
+            const cache = new DiskCache<number>(dir);
+            cache.set("variant", run(variant), [variant, runner]);
+            delete require.cache[variant]; // forgotten before the next run (forgetProgramModules)
+            fs.rmSync(variant); // a test's temporary program, removed after it
+            cache.set("program", run(program), [program, runner]);
+            assert.equal(new DiskCache<number>(dir).get("program"), 2);
+        });
+
+        it("an earlier run's program that the next program requires (still loaded) is in its manifest", () => {
+            const dir = projectAt(tempDir("disk-cache"), {
+                "runner.js": "module.exports = (program) => require(program);\n",
+                "base.js": "module.exports = 1;\n",
+                "program.js": 'module.exports = require("./base") + 1;\n',
+            });
+            const [runner, base, program] = ["runner.js", "base.js", "program.js"].map((f) => path.join(dir, f));
+            const run = require(runner) as (program: string) => number;
+            const cache = new DiskCache<number>(dir);
+            cache.set("base", run(base), [base, runner]);
+            cache.set("program", run(program), [program, runner]);
+            fs.writeFileSync(base, "module.exports = 5;\n");
+            assert.equal(new DiskCache<number>(dir).get("program"), undefined, "base.js changed: a run now gives 6");
         });
 
         it("deployed outputs that JSON writes alike (NaN and null) are different runs", async () => {

@@ -79,6 +79,9 @@ export interface DiskCacheOptions {
     loadedSince?: number;
 }
 
+/** The root modules of this process's entries so far (each run's program, the planner). */
+const earlierRoots = new WeakSet<NodeModule>();
+
 export class DiskCache<T> {
     /** Content hashes of the files read in this process (each read once; `loadedSince` catches a later write). */
     private readonly hashes = new Map<string, string | undefined>();
@@ -139,12 +142,16 @@ export class DiskCache<T> {
     /** Every source (outside node_modules) reachable from the loaded modules `roots`, inside the project or not. */
     private manifestOf(roots: readonly string[]): Manifest | undefined {
         const seen = new Set<string>();
+        // Not an earlier run's copy of its program, forgotten since (no longer require's under its name):
+        // run.ts's children list every program it ever required, a test's deleted temporary one too.
+        const forgottenRoot = (m: NodeModule) => earlierRoots.has(m) && require.cache[m.filename] !== m;
         const visit = (m: NodeModule | undefined): void => {
-            if (!m || seen.has(m.filename)) return;
+            if (!m || seen.has(m.filename) || forgottenRoot(m)) return;
             seen.add(m.filename);
             for (const child of m.children) visit(child);
         };
         for (const root of roots) visit(require.cache[root]);
+        for (const root of roots) if (require.cache[root]) earlierRoots.add(require.cache[root]);
         // A package is a file under a node_modules folder of the project (or, outside it, anywhere on its path):
         // a project that itself lies under a folder named node_modules keeps its sources.
         const files = [...seen]
