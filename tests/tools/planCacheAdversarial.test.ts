@@ -27,10 +27,15 @@ function projectAt(dir: string, files: Record<string, string>): string {
     return dir;
 }
 
-/** A fresh process's view of the plan caches: nothing kept in memory, every file hashed anew. */
+/** Forget the modules loaded from `dirs`, as the offline plan forgets a program's before the next run. */
+function forgetModulesIn(...dirs: string[]): void {
+    for (const key of Object.keys(require.cache)) if (dirs.some((d) => key.startsWith(d + path.sep))) delete require.cache[key];
+}
+
+/** A fresh process's view of the plan caches: nothing kept in memory, every file hashed anew, `dirs`' modules not loaded. */
 function asNewProcess(...dirs: string[]): void {
     keepPlans();
-    for (const key of Object.keys(require.cache)) if (dirs.some((d) => key.startsWith(d + path.sep))) delete require.cache[key];
+    forgetModulesIn(...dirs);
 }
 
 const nonce = () => crypto.randomBytes(6).toString("hex").toUpperCase();
@@ -100,6 +105,7 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
                 asNewProcess(dir);
                 assert.equal((await runPlan(opts)).outputs.v, 2, "a plan of the old dep.ts kept under the new one's hash");
             } finally {
+                forgetModulesIn(dir); // a later plan's manifest must not list the deleted program
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });
