@@ -60,6 +60,15 @@ describe("the policy harness's shortcuts (tests/policy/harness.ts): `only`, and 
         }
     });
 
+    it("a config whose dates the program refuses is refused by planOf too, not planned from the rest of it", async () => {
+        for (const sets of [["migration.bakeDays=-3"], ["migration.cutoverDate=2026-13-01"]]) {
+            await assert.rejects(runPlan({ stack: "production", dir: FIXTURES, sets, deployed: {} }), /invalid config/, sets.join(" "));
+            await assert.rejects(planOf(sets), /invalid config/, sets.join(" "));
+        }
+        const garbled = ["cutin.phase=weight", "cutin.edgeWeight=15", "cutin.topRungAt=this morning"];
+        await assert.rejects(planOf(garbled, { dir: CUTIN }), /invalid config/);
+    });
+
     it.skip("a plan on which another policy throws is not judged when one policy is judged alone — not worth a fix: seeing it means running the whole pack, the cost `only` saves; under `pulumi preview` the throw fails the update (refused, for another reason), and the whole-pack tests (codes, violations) still see it on their plans", async () => {
         const rule = (states: PlannedResourceState[]) => states.find((s) => s.type === T.rule)!;
         const broken = mutated(await update([]), (_find, states) => setProp(rule(states), "actions", "not a list"));
