@@ -21,7 +21,7 @@ import { setNow } from "../../policy/judge";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { UNKNOWN } from "../../tools/plan/mocks";
 import { PlanRun, PlannedResourceState, outputsOf, runPlan } from "../../tools/plan/run";
-import { loadStackConfig } from "../../tools/plan/stackFile";
+import { loadStackConfig, modelOfStackFile } from "../../tools/plan/stackFile";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
 import { FIXTURES } from "../helpers";
@@ -56,7 +56,8 @@ const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
  * `outputsOf`. Judge it with `against` (or `update`): a stack with resources and no deployed
  * outputs cannot be judged. The bake-clock keys are set on the plan of the rest of the config
  * (`withDates`), so configs that differ only in dates share a run; with `cutin.retired` they stay
- * in the run (the config requires a cut-in date that has baked).
+ * in the run (the config requires a cut-in date that has baked). The whole config is validated
+ * first, as the program does: a date it refuses makes no plan.
  */
 export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
     const dates: Dates = {};
@@ -66,8 +67,11 @@ export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
         Object.assign(dates, { [DATE_KEYS[key]]: /^\d+$/.test(value) ? Number(value) : value });
         return false;
     });
-    const p = await runPlan({ ...where(at), sets: rest, deployed: {} });
-    return Object.keys(dates).length === 0 ? p : withDates(p, dates);
+    if (Object.keys(dates).length === 0) return await runPlan({ ...where(at), sets, deployed: {} });
+    // The program reads the whole config first: dates it refuses (lib/config) make no plan.
+    const { stack, dir } = where(at);
+    modelOfStackFile(loadStackConfig(dir, stack, sets));
+    return withDates(await runPlan({ stack, dir, sets: rest, deployed: {} }), dates);
 }
 
 /** The outputs a deployment of a config exports (tools/plan/run.ts outputsOf): its position, known-good. */
