@@ -93,8 +93,8 @@ export class DiskCache<T> {
         { dir = path.join(projectDir, "node_modules", ".cache", "plans"), loadedSince }: DiskCacheOptions = {},
     ) {
         this.loadedSince = loadedSince;
-        // One folder per installed package set, Node version and transpile set-up (the hook and the
-        // tsconfig.json it transpiles with: not modules of the run, but they shape its code).
+        // One folder per installed package set, Node version, locale and transpile set-up (the hook and
+        // the tsconfig.json it transpiles with: not modules of the run, but they shape its code).
         const setup = [path.join("node_modules", ".package-lock.json"), "tsconfig.json", path.join("tools", "register.js")].map(
             (f) => `${f}:${this.hashOf(f) ?? "none"}`,
         );
@@ -142,7 +142,7 @@ export class DiskCache<T> {
     /** Every source (outside node_modules) reachable from the loaded modules `roots`, inside the project or not. */
     private manifestOf(roots: readonly string[]): Manifest | undefined {
         const seen = new Set<string>();
-        // Not an earlier run's copy of its program, forgotten since (no longer require's under its name):
+        // Skipped: an earlier run's copy of its program, forgotten since (no longer require's under its name).
         // run.ts's children list every program it ever required, a test's deleted temporary one too.
         const forgottenRoot = (m: NodeModule) => earlierRoots.has(m) && require.cache[m.filename] !== m;
         const visit = (m: NodeModule | undefined): void => {
