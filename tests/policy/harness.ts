@@ -21,7 +21,7 @@ import { setNow } from "../../policy/judge";
 import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { UNKNOWN } from "../../tools/plan/mocks";
 import { PlanRun, PlannedResourceState, outputsOf, runPlan } from "../../tools/plan/run";
-import { loadStackConfig } from "../../tools/plan/stackFile";
+import { loadStackConfig, modelOfStackFile } from "../../tools/plan/stackFile";
 import { loadPolicyConfig } from "../../tools/policy/check";
 import { Violation, evaluatePolicies, resolvePolicyConfig } from "../../tools/policy/evaluate";
 import { FIXTURES } from "../helpers";
@@ -40,7 +40,7 @@ type Sets = readonly string[];
 
 const where = (at: At = {}) => ({ stack: at.stack ?? "production", dir: at.dir ?? FIXTURES });
 
-/** The bake-clock keys: they reach nothing but the components' outputs (withDates). */
+/** The bake-clock keys: they reach nothing but the components' outputs and the stack's cutin export (withDates). */
 const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
     "migration.cutoverDate": "cutoverDate",
     "migration.bakeDays": "bakeDays",
@@ -56,7 +56,8 @@ const DATE_KEYS: Readonly<Record<string, keyof Dates>> = {
  * `outputsOf`. Judge it with `against` (or `update`): a stack with resources and no deployed
  * outputs cannot be judged. The bake-clock keys are set on the plan of the rest of the config
  * (`withDates`), so configs that differ only in dates share a run; with `cutin.retired` they stay
- * in the run (the config requires a cut-in date that has baked).
+ * in the run (the config requires a cut-in date that has baked). The whole config is validated
+ * first, as the program does: a date it refuses makes no plan.
  */
 export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
     const dates: Dates = {};
@@ -66,8 +67,11 @@ export async function planOf(sets: Sets = [], at: At = {}): Promise<PlanRun> {
         Object.assign(dates, { [DATE_KEYS[key]]: /^\d+$/.test(value) ? Number(value) : value });
         return false;
     });
-    const p = await runPlan({ ...where(at), sets: rest, deployed: {} });
-    return Object.keys(dates).length === 0 ? p : withDates(p, dates);
+    if (Object.keys(dates).length === 0) return await runPlan({ ...where(at), sets, deployed: {} });
+    // The program reads the whole config first: dates it refuses (lib/config) make no plan.
+    const { stack, dir } = where(at);
+    modelOfStackFile(loadStackConfig(dir, stack, sets));
+    return withDates(await runPlan({ stack, dir, sets: rest, deployed: {} }), dates);
 }
 
 /** The outputs a deployment of a config exports (tools/plan/run.ts outputsOf): its position, known-good. */
@@ -254,7 +258,8 @@ export function withStickiness(p: PlanRun, seconds: number): PlanRun {
 
 /**
  * The bake clocks set as config would set them: they reach nothing but the components' outputs
- * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them.
+ * (the RoutedAlb's `migration`, the CutinEdge's `cutinDate` and `bakeDays`), where the position reads them,
+ * and the stack's `cutin` export (stack.ts deployedState: the cut-in date and the top rung's time and bake).
  */
 export interface Dates {
     cutoverDate?: string;
@@ -266,7 +271,10 @@ export interface Dates {
 }
 
 export function withDates(p: PlanRun, dates: Dates): PlanRun {
-    return mutated(p, (_f, states) => {
+    const exported = { cutinDate: dates.cutinDate, topRungAt: dates.topRungAt, topRungBakeMinutes: dates.topRungBakeMinutes };
+    const given = Object.fromEntries(Object.entries(exported).filter(([, v]) => v !== undefined));
+    const cutinExport = (cutin: unknown) => (cutin && typeof cutin === "object" ? { ...cutin, ...given } : cutin);
+    const dated = mutated(p, (_f, states) => {
         for (const alb of states.filter((s) => s.type === T.routedAlb)) {
             const migration = { ...(alb.outputs.migration as object) };
             if (dates.cutoverDate !== undefined) Object.assign(migration, { cutoverDate: dates.cutoverDate });
@@ -279,7 +287,10 @@ export function withDates(p: PlanRun, dates: Dates): PlanRun {
             if (dates.topRungAt !== undefined) edge.outputs.topRungAt = dates.topRungAt;
             if (dates.topRungBakeMinutes !== undefined) edge.outputs.topRungBakeMinutes = dates.topRungBakeMinutes;
         }
+        for (const stack of states.filter((s) => s.type === "pulumi:pulumi:Stack")) stack.outputs.cutin = cutinExport(stack.outputs.cutin);
     });
+    dated.outputs.cutin = cutinExport(dated.outputs.cutin);
+    return dated;
 }
 
 export interface Judged {

@@ -6,15 +6,23 @@
  * Sound the way a compiler cache is (ccache's "direct mode", Bazel's action cache): an entry is
  * stored under a hash of every input of the run (the key tools/plan/run.ts builds: program path,
  * config, deployed outputs and states, targets, organization) and carries the manifest of the code
- * the run executed: every project source file in the module graph of the program and of the
- * offline plan itself (Node's `module.children`, which lists each module a module required, cached
- * or not), with a hash of its content. An entry is used only while every file in its manifest
- * still has that content; the installed packages are fingerprinted by npm's own record of them
- * (node_modules/.package-lock.json, rewritten by every `npm ci`/`npm install`), the Node version
- * (the entries are V8's structured-clone serialization, as `structuredClone` copies them) and the
- * transpile set-up (tsconfig.json, tools/register.js).
+ * the run executed: every source file (outside node_modules; a program variant in a temporary
+ * folder too) in the module graph of the program and of the offline plan itself (Node's
+ * `module.children`, which lists each module a module required, cached or not), with a hash of its
+ * content, and the files that would shadow one of them were they there (b.js beside b.ts). An entry
+ * is used only while every file in its manifest still has that content, none of those has appeared,
+ * and none was written after the process started (`loadedSince`: an editor's save during the run
+ * would otherwise pair the new text's hash with the old text's result). The installed packages are
+ * fingerprinted by npm's own record of them (node_modules/.package-lock.json, rewritten by every
+ * `npm ci`/`npm install`), beside the Node version (the entries are V8's structured-clone
+ * serialization, as `structuredClone` copies them), the process's locale settings and the transpile
+ * set-up (tsconfig.json, tools/register.js).
  *
- * Not covered: a package file edited by hand inside node_modules (`rm -rf node_modules/.cache/plans`).
+ * Not covered: what changes a run from outside its module graph: a package file edited by hand
+ * inside node_modules, a module preloaded beside tools/register.js (.mocharc.json `require`), a
+ * builtin a test replaces around a plan (String.prototype.localeCompare, Date). Clear the cache
+ * (`rm -rf node_modules/.cache/plans`), or plan with keepPlans(false) while a builtin is replaced.
+ *
  * The tools never use this: an operator's plan always runs the program.
  */
 import * as crypto from "node:crypto";
@@ -23,8 +31,10 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 
 interface Entry<T> {
-    /** Project-relative path and content hash of every project source the run executed. */
+    /** Path (project-relative inside the project) and content hash of every source the run executed. */
     manifest: [string, string][];
+    /** Files that were not there and that Node would have loaded instead of a source of the manifest (shadowsOf). */
+    absent: string[];
     value: T;
 }
 
@@ -35,23 +45,67 @@ export interface Sources {
     opaque?: readonly string[];
 }
 
+type Manifest = Pick<Entry<unknown>, "manifest" | "absent">;
+
 const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
 
+/**
+ * The locale settings the process was started with (LC_ALL, LANG, TZ): the runs' text can depend on
+ * them (lib/containerSecrets.ts orders a task definition's secrets with localeCompare, and "AA" sorts
+ * after "Z" in Danish), so a run in one locale is never another locale's.
+ */
+const localeOfProcess = (): string => JSON.stringify([new Intl.Collator().resolvedOptions(), new Intl.DateTimeFormat().resolvedOptions()]);
+
+/**
+ * The files Node would load instead of `file` for a request that found it, had they been there: the
+ * bare name, then the name with each extension tried before its own (Module._findPath tries them in
+ * the order of require.extensions: .js, .json, .node, then .ts from tools/register.js). One that
+ * appears (another branch's b.js, a stray build output beside b.ts) changes what the run loads.
+ */
+function shadowsOf(file: string): string[] {
+    const ext = path.extname(file);
+    const tried = Object.keys(require.extensions);
+    const own = tried.indexOf(ext);
+    if (own < 0) return [];
+    const bare = file.slice(0, -ext.length);
+    return [bare, ...tried.slice(0, own).map((e) => bare + e)];
+}
+
+/** How far a file's mtime may lag its write: FAT keeps mtimes to 2 s (ext4, APFS and NTFS to 100 ns or better). */
+const MTIME_RESOLUTION_MS = 2000;
+
+export interface DiskCacheOptions {
+    /** @default node_modules/.cache/plans in the project */
+    dir?: string;
+    /**
+     * When this process may have started loading sources (`performance.timeOrigin`). A source written
+     * at or after it may differ from the copy the process runs (a kept module loaded before the
+     * write) or from the one it hashed (hashes are read once per process, after a run): no entry that
+     * lists it is kept or used. @default none: the caller vouches that no source changes while it runs
+     */
+    loadedSince?: number;
+}
+
+/** The root modules of this process's entries so far (each run's program, the planner). */
+const earlierRoots = new WeakSet<NodeModule>();
+
 export class DiskCache<T> {
-    /** Content hashes of the files read in this process (sources do not change under a running suite). */
+    /** Content hashes of the files read in this process (each read once; `loadedSince` catches a later write). */
     private readonly hashes = new Map<string, string | undefined>();
     private readonly dir: string;
+    private readonly loadedSince: number | undefined;
 
     constructor(
         private readonly projectDir: string,
-        dir = path.join(projectDir, "node_modules", ".cache", "plans"),
+        { dir = path.join(projectDir, "node_modules", ".cache", "plans"), loadedSince }: DiskCacheOptions = {},
     ) {
-        // One folder per installed package set, Node version and transpile set-up (the hook and the
-        // tsconfig.json it transpiles with: not modules of the run, but they shape its code).
+        this.loadedSince = loadedSince;
+        // One folder per installed package set, Node version, locale and transpile set-up (the hook and
+        // the tsconfig.json it transpiles with: not modules of the run, but they shape its code).
         const setup = [path.join("node_modules", ".package-lock.json"), "tsconfig.json", path.join("tools", "register.js")].map(
             (f) => `${f}:${this.hashOf(f) ?? "none"}`,
         );
-        this.dir = path.join(dir, sha1([process.version, ...setup].join("\n")).slice(0, 16));
+        this.dir = path.join(dir, sha1([process.version, localeOfProcess(), ...setup].join("\n")).slice(0, 16));
         prune(dir, this.dir);
     }
 
@@ -63,7 +117,9 @@ export class DiskCache<T> {
         } catch {
             return undefined; // absent, or cut short by a process that died mid-write (never renamed)
         }
-        return entry.manifest.every(([file, hash]) => this.hashOf(file) === hash) ? entry.value : undefined;
+        const sources = entry.manifest.every(([file, hash]) => this.hashOf(file) === hash);
+        const unshadowed = Array.isArray(entry.absent) && entry.absent.every((file) => this.hashOf(file) === undefined);
+        return sources && unshadowed && !this.writtenSinceLoad(entry) ? entry.value : undefined;
     }
 
     /**
@@ -74,11 +130,13 @@ export class DiskCache<T> {
     set(key: string, value: T, sources: Sources): void {
         const manifest = this.manifestOf(sources);
         if (!manifest) return; // a source vanished while running: keep nothing rather than guess
+        // A source saved while the run was under way: its hash is not that of the copy the run executed.
+        if (this.writtenSinceLoad(manifest)) return;
         const file = this.fileOf(key);
         const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
         try {
             fs.mkdirSync(this.dir, { recursive: true });
-            fs.writeFileSync(tmp, v8.serialize({ manifest, value } satisfies Entry<T>));
+            fs.writeFileSync(tmp, v8.serialize({ ...manifest, value } satisfies Entry<T>));
             fs.renameSync(tmp, file);
         } catch {
             fs.rmSync(tmp, { force: true }); // a full disk or a read-only tree: the suite runs uncached
@@ -90,35 +148,64 @@ export class DiskCache<T> {
     }
 
     /**
-     * Every project source (outside node_modules) in the module graph of `sources.program` and of
-     * `sources.machinery` (the offline plan's own code). An `opaque` module the machinery requires
-     * is listed but not followed (unless the program reaches it): what a run takes from it is a
-     * value in the key (the organization, from the policy pack's config), so a change to the pack
-     * does not make every plan run again.
+     * Every source (outside node_modules; inside the project or not) in the module graph of
+     * `sources.program` and of `sources.machinery` (the offline plan's own code). An `opaque` module
+     * the machinery requires is listed but not followed (unless the program reaches it): what a run
+     * takes from it is a value in the key (the organization, from the policy pack's config), so a
+     * change to the pack does not make every plan run again.
      */
-    private manifestOf(sources: Sources): [string, string][] | undefined {
+    private manifestOf(sources: Sources): Manifest | undefined {
         const seen = new Set<string>();
+        // Skipped: an earlier run's copy of its program, forgotten since (no longer require's under its name).
+        // run.ts's children list every program it ever required, a test's deleted temporary one too.
+        const forgottenRoot = (m: NodeModule) => earlierRoots.has(m) && require.cache[m.filename] !== m;
         const visit = (m: NodeModule | undefined, opaque: ReadonlySet<string>): void => {
-            if (!m || seen.has(m.filename)) return;
+            if (!m || seen.has(m.filename) || forgottenRoot(m)) return;
             seen.add(m.filename);
             if (opaque.has(m.filename)) return;
             for (const child of m.children) visit(child, opaque);
         };
         visit(require.cache[sources.program], new Set());
         visit(require.cache[sources.machinery], new Set(sources.opaque ?? []));
+        for (const root of [sources.program, sources.machinery]) if (require.cache[root]) earlierRoots.add(require.cache[root]);
+        // A package is a file under a node_modules folder of the project (or, outside it, anywhere on its path):
+        // a project that itself lies under a folder named node_modules keeps its sources.
         const files = [...seen]
-            .filter((f) => f.startsWith(this.projectDir + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))
-            .map((f) => path.relative(this.projectDir, f))
+            .map((f) => this.nameOf(f))
+            .filter((f) => !f.split(path.sep).includes("node_modules"))
             .sort();
         const manifest = files.map((f) => [f, this.hashOf(f)] as [string, string | undefined]);
-        return manifest.every((e): e is [string, string] => e[1] !== undefined) ? manifest : undefined;
+        if (!manifest.every((e): e is [string, string] => e[1] !== undefined)) return undefined;
+        const absent = [...new Set(files.flatMap(shadowsOf))].filter((f) => this.hashOf(f) === undefined).sort();
+        return { manifest, absent };
+    }
+
+    /** Whether a source of `m` (or a file that would shadow one) was written, or is gone, since this process may have loaded it. */
+    private writtenSinceLoad(m: Manifest): boolean {
+        if (this.loadedSince === undefined) return false;
+        const since = this.loadedSince - MTIME_RESOLUTION_MS;
+        const written = (file: string): boolean | undefined => {
+            try {
+                const stat = fs.statSync(path.resolve(this.projectDir, file));
+                return Math.max(stat.mtimeMs, stat.ctimeMs) >= since; // ctime too: `cp -p` and `touch -d` set an old mtime
+            } catch {
+                return undefined;
+            }
+        };
+        return m.manifest.some(([file]) => written(file) ?? true) || m.absent.some((file) => written(file) ?? false);
+    }
+
+    /** A module's name in a manifest: relative to the project inside it (entries survive a move of the checkout), absolute outside it. */
+    private nameOf(file: string): string {
+        const relative = path.relative(this.projectDir, file);
+        return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? file : relative;
     }
 
     private hashOf(file: string): string | undefined {
         if (!this.hashes.has(file)) {
             let hash: string | undefined;
             try {
-                hash = sha1(fs.readFileSync(path.join(this.projectDir, file)));
+                hash = sha1(fs.readFileSync(path.resolve(this.projectDir, file)));
             } catch {
                 hash = undefined;
             }

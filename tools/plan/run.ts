@@ -4,6 +4,7 @@
  * No Pulumi CLI, no AWS credentials, no network.
  */
 import * as path from "node:path";
+import * as v8 from "node:v8";
 import { PROJECT_DIR } from "../projectDir";
 import { stackOrganization } from "../policy/config";
 import * as pulumi from "@pulumi/pulumi";
@@ -140,7 +141,8 @@ let onDisk: DiskCache<PlanRun> | undefined;
 
 export function keepPlans(on = true): void {
     kept = on ? new Map() : undefined;
-    onDisk = on ? new DiskCache(PROJECT_DIR) : undefined;
+    // Sources saved after this process started are not trusted: it may run the copy it loaded before.
+    onDisk = on ? new DiskCache(PROJECT_DIR, { loadedSince: performance.timeOrigin }) : undefined;
 }
 
 export function runPlan(opts: PlanOptions): Promise<PlanRun> {
@@ -175,7 +177,7 @@ type PlanInputs = PlanOptions & { loaded: LoadedStackConfig; deployed: Record<st
 async function cachedRun(opts: PlanInputs, { shared = false } = {}): Promise<PlanRun> {
     if (!kept) return await withPlainPromises(() => runPlanOnce(opts));
     const { project, stack, config, secretKeys } = opts.loaded;
-    const key = JSON.stringify([
+    const inputs = [
         opts.program ?? PROGRAM,
         project,
         stack,
@@ -186,7 +188,10 @@ async function cachedRun(opts: PlanInputs, { shared = false } = {}): Promise<Pla
         organizationOf(opts.dir, stack),
         opts.targets ?? null,
         opts.targets ? (opts.deployedStates ?? null) : null,
-    ]);
+    ];
+    // V8's serialization, not JSON: JSON writes NaN, Infinity and null alike and drops undefined, and the
+    // deployed outputs reach the run as they are (the StackReference returns them to the program and the pack).
+    const key = v8.serialize(inputs).toString("base64");
     let run = kept.get(key) ?? onDisk?.get(key);
     if (!run) {
         run = await withPlainPromises(() => runPlanOnce(opts));

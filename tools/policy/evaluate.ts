@@ -11,6 +11,7 @@
  *   yields the advisory "can't run policy … during preview" instead of a pass or a fail;
  * - args.notApplicable() is recorded as not applicable.
  */
+import * as v8 from "node:v8";
 import type Ajv from "ajv";
 import type { ValidateFunction } from "ajv";
 import type {
@@ -103,8 +104,10 @@ function validatorOf(policy: PackPolicy): ValidateFunction {
  */
 export function resolvePolicyConfig(policies: Policies, packLevel: EnforcementLevel, file: Record<string, unknown> = {}): Record<string, ResolvedPolicyConfig> {
     // Kept per pack and file content (validating every policy's schema is most of the cost); each caller gets its own copy.
+    // Keyed by V8's serialization, not JSON: JSON writes Infinity, NaN and null alike and drops a property set to
+    // undefined, and the schemas tell those apart (Infinity is an integer to Ajv, null is not; an unknown key is refused).
     const kept = resolvedKept.get(policies) ?? resolvedKept.set(policies, new Map()).get(policies)!;
-    const key = JSON.stringify([packLevel, file]);
+    const key = v8.serialize([packLevel, file]).toString("base64");
     if (!kept.has(key)) {
         if (kept.size >= 64) kept.delete(kept.keys().next().value!);
         kept.set(key, reconcile(policies, packLevel, file));
