@@ -2,7 +2,8 @@
  * Mocha root hooks (loaded by .mocharc.json in every worker; in parallel mode root
  * "after all" hooks run once per test file):
  * - offline plans are kept by config (keepPlans in tools/plan/run.ts): the canary tool, the plan
- *   tool and the tests ask for the same fixture configs many times, and each runs once per worker;
+ *   tool and the tests ask for the same fixture configs many times; each runs once, and stays on
+ *   disk for the other worker and the next run while its sources are unchanged (tools/plan/diskCache.ts);
  * - temporary directories made by tests are removed;
  * - a test that reads the committed Pulumi.<stack>.yaml or policy-config.<stack>.json fails:
  *   those are operational data the canary tool edits, so a test that reads them turns red on
