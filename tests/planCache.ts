@@ -10,7 +10,7 @@ const state = shared("planCache", () => ({ cache: new Map<string, Promise<PlanRu
  * runtime is process-global). `dir` is the project directory (@default tests/fixtures);
  * `program` a variant of the program module (@default index.ts).
  */
-export function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES, program?: string): Promise<PlanRun> {
+export async function plan(stack: string, sets: string[] = [], deployedSets: string[] = [], dir = FIXTURES, program?: string): Promise<PlanRun> {
     const key = JSON.stringify([dir, stack, sets, deployedSets, program]);
     let p = state.cache.get(key);
     if (!p) {
@@ -18,7 +18,8 @@ export function plan(stack: string, sets: string[] = [], deployedSets: string[] 
         state.chain = p.catch(() => undefined);
         state.cache.set(key, p);
     }
-    return p;
+    // Each caller its own copy: a test that edits the plan it was given must not change another's.
+    return structuredClone(await p);
 }
 
 /** The provider's arguments of each resource type the tests read, by type token. */

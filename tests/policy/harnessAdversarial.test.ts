@@ -11,6 +11,7 @@ import { policies } from "../../policy/policies";
 import { PlanRun, PlannedResourceState, runPlan } from "../../tools/plan/run";
 import { Violation } from "../../tools/policy/evaluate";
 import { FIXTURES } from "../helpers";
+import { plan } from "../planCache";
 import { At, CUTIN, T, codesOf, mutated, planOf, setProp, update, violations } from "./harness";
 
 const AT_100 = ["canary.weight=100", "canary.routes[0].weight=100"];
@@ -32,6 +33,16 @@ async function plans(): Promise<{ name: string; plan: PlanRun; at?: At }[]> {
 const ofPolicy = (found: readonly Violation[], name: string) => found.filter((v) => v.policy === name);
 
 describe("the policy harness's shortcuts (tests/policy/harness.ts): `only`, and planOf's runs shared across dates", () => {
+    it("the component tests' shared plan (tests/planCache.ts plan) gives each caller its own copy", async () => {
+        const first = await plan("staging");
+        const urn = first.states[0].urn;
+        first.states[0].urn = "edited by a test";
+        first.states.pop();
+        const second = await plan("staging");
+        assert.equal(second.states[0].urn, urn);
+        assert.equal(second.states.length, first.states.length + 1);
+    });
+
     it("each policy judged alone finds what it finds in the whole pack, and in the pack in reverse order", async () => {
         const reversed = [...policies].reverse().map((p) => p.name);
         for (const { name, plan, at } of await plans()) {
