@@ -305,6 +305,9 @@ async function runProgram(programModule: string, monitor: PlanMonitor): Promise<
     const program = require.resolve(programModule);
     forgetProgramModules(PROJECT_DIR, [LIB_DIR]);
     delete require.cache[program];
+    // Node never prunes a module's children: without this, every earlier run's program (and all it
+    // required) stayed reachable from this module for the life of the process.
+    module.children = module.children.filter((child) => require.cache[child.filename] === child);
     let programExports: Record<string, unknown> = {};
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
