@@ -56,7 +56,7 @@ import {
     read,
     tagsOf,
 } from "../lib/resources";
-import { Finding, Judgement, stackPolicy } from "./judge";
+import { Finding, Judgement, shown, stackPolicy } from "./judge";
 
 export interface AlarmsConfig {
     /** The highest 5xx-rate threshold (percent of requests) an alarm may have. @default 5 */
@@ -420,7 +420,7 @@ function limitProblems(c: AlarmsConfig): string[] {
         return typeof v === "number" && Number.isFinite(v) && floorOk && v <= ceiling
             ? []
             : [
-                  `${k} is ${JSON.stringify(v)}: at most ${ceiling} (${k === "maxMinRequests" ? "at least 0" : "above 0"}) in policy-config.<stack>.json, or no alarm it allows could fire`,
+                  `${k} is ${shown(v)}: at most ${ceiling} (${k === "maxMinRequests" ? "at least 0" : "above 0"}) in policy-config.<stack>.json, or no alarm it allows could fire`,
               ];
     });
 }

@@ -65,6 +65,11 @@ export interface Judgement {
 }
 
 /** The policy SDK's resource as a view of lib/resources (outputs, protect). */
+/** A policy setting as its config problem names it: Infinity and NaN as such (JSON writes them as null), a missing one as undefined. */
+export function shown(value: unknown): string {
+    return typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
+}
+
 export function viewOf(r: PolicyResource): ResourceView {
     return { type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, unknown>, protect: r.opts?.protect === true };
 }

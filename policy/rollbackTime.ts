@@ -38,7 +38,7 @@ import {
     tagsOf,
 } from "../lib/resources";
 import { AlarmTiming, RollbackBound, TargetHealthTiming, describeTerms, formatDuration, rollbackBound } from "../lib/rollbackTime";
-import { Finding, stackPolicy } from "./judge";
+import { Finding, shown, stackPolicy } from "./judge";
 import { beanstalkProcesses, targetGroupHealth } from "./rollout";
 
 /** The tag HealthSignals puts on each alarm with its side (components/healthSignals.ts). */
@@ -176,7 +176,7 @@ export const rollbackTimeBounded = stackPolicy<RollbackTimeConfig>({
     configProblems: ({ maxRollbackMinutes }) =>
         !Number.isInteger(maxRollbackMinutes) || maxRollbackMinutes! < 1
             ? [
-                  `maxRollbackMinutes is ${JSON.stringify(maxRollbackMinutes)}: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default`,
+                  `maxRollbackMinutes is ${shown(maxRollbackMinutes)}: set it to a whole number of minutes (at least 1) in policy-config.<stack>.json; there is no default`,
               ]
             : maxRollbackMinutes! > MAX_ROLLBACK_MINUTES_CEILING
               ? [

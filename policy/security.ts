@@ -19,7 +19,7 @@ import {
     propsOf,
     read,
 } from "../lib/resources";
-import { Finding, reported, stackPolicy } from "./judge";
+import { Finding, reported, shown, stackPolicy } from "./judge";
 
 /**
  * A policy judging every resource of one type (its outputs, which hold its inputs), excused on a
@@ -185,7 +185,7 @@ export const logRetentionSet = stackPolicy<LogRetentionConfig>({
         Number.isInteger(c.minRetentionDays) && c.minRetentionDays >= MIN_RETENTION_FLOOR_DAYS
             ? []
             : [
-                  `minRetentionDays is ${JSON.stringify(c.minRetentionDays)}: at least ${MIN_RETENTION_FLOOR_DAYS} in policy-config.<stack>.json, or a release's logs may be gone before its bake ends`,
+                  `minRetentionDays is ${shown(c.minRetentionDays)}: at least ${MIN_RETENTION_FLOOR_DAYS} in policy-config.<stack>.json, or a release's logs may be gone before its bake ends`,
               ],
     check: (j, c) =>
         ofType(j.views, TYPES.logGroup).flatMap((r): Finding[] => {

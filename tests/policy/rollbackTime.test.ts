@@ -7,7 +7,23 @@
 import { strict as assert } from "node:assert";
 import { rollbackBounds } from "../../policy/rollbackTime";
 import { PlanRun } from "../../tools/plan/run";
-import { CUTIN, T, against, codes, codesOf, deployment, mutated, positionOfPlan, prop, setProp, update, viewsOf, withStickiness } from "./harness";
+import {
+    CUTIN,
+    T,
+    against,
+    codeOf,
+    codes,
+    codesOf,
+    deployment,
+    mutated,
+    positionOfPlan,
+    prop,
+    setProp,
+    update,
+    viewsOf,
+    violations,
+    withStickiness,
+} from "./harness";
 
 const POLICY = "rollback-time-bounded";
 const max = (maxRollbackMinutes: number) => ({ config: { [POLICY]: { maxRollbackMinutes } } });
@@ -105,5 +121,14 @@ describe("policy/rollbackTime.ts: rollback-time-bounded", () => {
 
     it("has no default that switches it off: without maxRollbackMinutes it refuses", async () => {
         assert.deepEqual(await codes(await update([]), { config: { [POLICY]: {} } }), { [POLICY]: [`${POLICY}-config`] });
+    });
+
+    it("refuses a bound no number reaches (1e999 in JSON reads as Infinity), naming the value as read, not as JSON writes it (null)", async () => {
+        const found = await violations(await update([]), { ...max(JSON.parse("1e999") as number), only: [POLICY] });
+        assert.deepEqual(
+            found.map((v) => codeOf(v)),
+            [`${POLICY}-config`],
+        );
+        assert.match(found[0].message, /maxRollbackMinutes is Infinity:/);
     });
 });
