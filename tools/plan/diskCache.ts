@@ -31,6 +31,8 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 
 interface Entry<T> {
+    /** A hash of the key the entry was written for: bytes under another key's name (a rename that outran its data) are not this key's. */
+    keyHash: string;
     /** Path (project-relative inside the project) and content hash of every source the run executed. */
     manifest: [string, string][];
     /** Files that were not there and that Node would have loaded instead of a source of the manifest (shadowsOf). */
@@ -48,6 +50,8 @@ export interface Sources {
 type Manifest = Pick<Entry<unknown>, "manifest" | "absent">;
 
 const sha1 = (data: string | Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
+/** Another hash than the file name's (SHA-1): two keys colliding in both is out of reach. */
+const sha256 = (data: string): string => crypto.createHash("sha256").update(data).digest("hex");
 
 /**
  * The locale settings the process was started with (LC_ALL, LANG, TZ): the runs' text can depend on
@@ -117,6 +121,7 @@ export class DiskCache<T> {
         } catch {
             return undefined; // absent, or cut short by a process that died mid-write (never renamed)
         }
+        if (entry.keyHash !== sha256(key)) return undefined;
         const sources = entry.manifest.every(([file, hash]) => this.hashOf(file) === hash);
         const unshadowed = Array.isArray(entry.absent) && entry.absent.every((file) => this.hashOf(file) === undefined);
         return sources && unshadowed && !this.writtenSinceLoad(entry) ? entry.value : undefined;
@@ -136,7 +141,7 @@ export class DiskCache<T> {
         const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
         try {
             fs.mkdirSync(this.dir, { recursive: true });
-            fs.writeFileSync(tmp, v8.serialize({ ...manifest, value } satisfies Entry<T>));
+            fs.writeFileSync(tmp, v8.serialize({ keyHash: sha256(key), ...manifest, value } satisfies Entry<T>));
             fs.renameSync(tmp, file);
         } catch {
             fs.rmSync(tmp, { force: true }); // a full disk or a read-only tree: the suite runs uncached
