@@ -5,6 +5,7 @@ import {
     POSITION_VERSION,
     Position,
     UNKNOWN_FINGERPRINT,
+    canonical,
     knownGoodAfter,
     positionDigest,
     positionOf,
@@ -306,5 +307,14 @@ describe("lib/position (one position, computed from the resources)", () => {
         assert.deepEqual(knownGoodAfter({ deployedPosition: deployed, deployedKnownGood: earlier }), earlier);
         assert.equal(knownGoodAfter({ deployedPosition: deployed, deployedKnownGood: undefined }), null);
         assert.equal(knownGoodAfter({ deployedPosition: undefined, deployedKnownGood: undefined, confirm: positionDigest(deployed) }), null);
+    });
+
+    it("canonical() orders a list of plain values by code units, the same in every process (not by the locale: da_DK puts `aa` after `b`)", () => {
+        // Where the two orders differ (mixed case, `_` against letters, IPv6 `::` against `:1`) the
+        // first update after the change of order moves such a fingerprint once (docs/policies.md).
+        const list = ["2001:db8::/48", "2001:db8:1::/48", "PaymentsTask", "payments_exec"];
+        const byLocale = [...list].sort((a, b) => a.localeCompare(b, "en"));
+        assert.deepEqual(canonical(list, new Map()), ["2001:db8:1::/48", "2001:db8::/48", "PaymentsTask", "payments_exec"]);
+        assert.notDeepEqual(canonical(list, new Map()), byLocale, "a list whose order changed with this version");
     });
 });

@@ -137,3 +137,22 @@ describe("offline policy evaluation (engine semantics)", () => {
         assert.equal(seen.protect, true);
     });
 });
+
+describe("policy config reconciled once per file (tools/policy/evaluate.ts resolvePolicyConfig)", () => {
+    const rollback = (entry: Record<string, unknown>) => ({ "rollback-time-bounded": entry });
+
+    it("a value JSON writes as null (Infinity, NaN) is judged as itself, not as the value kept under the same text", () => {
+        // Infinity passes the schema (an integer to Ajv); null and NaN do not.
+        resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: Infinity }));
+        assert.throws(() => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: null })), PolicyConfigError);
+        assert.throws(() => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: NaN })), PolicyConfigError);
+    });
+
+    it("a property set to undefined is judged as set (the schema allows no other property), not as the file without it", () => {
+        resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: 15 }));
+        assert.throws(
+            () => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: 15, maxRollbackMinute: undefined })),
+            PolicyConfigError,
+        );
+    });
+});

@@ -1,22 +1,20 @@
 /**
- * The test suite's caches, tried as an adversary would (issue 17's speed-up): a kept result must be
+ * The test suite's caches against the inputs they do not see: a kept result must be
  * what running now, with the current code and inputs, would give. Each case is an input or a piece
  * of code that shaped a result without being part of what decides whether the kept one is reused.
- * - tools/plan/diskCache.ts + tools/plan/run.ts cachedRun: plans kept on disk across processes;
- * - tools/policy/evaluate.ts resolvePolicyConfig: policy config reconciled once per file content;
- * - tools/plan/stackFile.ts yamlOf: stack files parsed once per text.
- * Cases judged not worth a fix are `it.skip`, with the reason in their title.
+ * Here the plans kept on disk across processes (tools/plan/diskCache.ts, tools/plan/run.ts
+ * cachedRun); the policy config and stack-file caches are tried in their modules' tests
+ * (policyEvaluate.test.ts resolvePolicyConfig, plan.test.ts yamlOf).
+ * A case judged not worth a fix is skipped, with the reason in its title.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PACK_ENFORCEMENT_LEVEL, policies } from "../../policy/policies";
 import { DiskCache } from "../../tools/plan/diskCache";
 import { PlanRun, keepPlans, outputsOf, runPlan } from "../../tools/plan/run";
-import { loadStackConfig, stackConfigFromText } from "../../tools/plan/stackFile";
-import { PolicyConfigError, resolvePolicyConfig } from "../../tools/policy/evaluate";
+import { loadStackConfig } from "../../tools/plan/stackFile";
 import { FIXTURES, ROOT, tempDir } from "../helpers";
 
 /** A project folder as DiskCache sees one: a package record, and `files` (name → content). */
@@ -182,7 +180,7 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
             assert.ok(Number.isNaN(referenceOutputs(withNaN).knownGood), "the run of knownGood: null was given for knownGood: NaN");
         });
 
-        it.skip("a run under a builtin a test replaced (String.prototype.localeCompare) is not kept for later processes — not worth a fix: no test replaces a builtin around a plan (none in tests/), and catching it would mean fingerprinting every builtin the program may call; tools/plan/diskCache.ts says to plan with keepPlans(false) meanwhile", async () => {
+        it.skip("a run under a builtin a test replaced (String.prototype.localeCompare) is not kept for later processes (skipped, not worth a fix: no test replaces a builtin around a plan (none in tests/), and catching it would mean fingerprinting every builtin the program may call; tools/plan/diskCache.ts says to plan with keepPlans(false) meanwhile)", async () => {
             const names = ["AA_KEY", "B_KEY"];
             const sets = [
                 ...names.map((n) => `spring.secrets.${n}=arn:aws:ssm:eu-west-1:111111111111:parameter/payments/${n.toLowerCase()}`),
@@ -222,40 +220,6 @@ runPlan({ stack: "production", dir: ${JSON.stringify(FIXTURES)}, deployed: {}, s
             const file = (key: string) => path.join(folder, sub, `${crypto.createHash("sha1").update(key).digest("hex")}.bin`);
             fs.copyFileSync(file("one"), file("two"));
             assert.equal(new DiskCache<string>(dir).get("two"), undefined);
-        });
-    });
-
-    describe("policy config reconciled once per file (tools/policy/evaluate.ts resolvePolicyConfig)", () => {
-        const rollback = (entry: Record<string, unknown>) => ({ "rollback-time-bounded": entry });
-
-        it("a value JSON writes as null (Infinity, NaN) is judged as itself, not as the value kept under the same text", () => {
-            // Infinity passes the schema (an integer to Ajv); null and NaN do not.
-            resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: Infinity }));
-            assert.throws(() => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: null })), PolicyConfigError);
-            assert.throws(() => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: NaN })), PolicyConfigError);
-        });
-
-        it("a property set to undefined is judged as set (the schema allows no other property), not as the file without it", () => {
-            resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: 15 }));
-            assert.throws(
-                () => resolvePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, rollback({ maxRollbackMinutes: 15, maxRollbackMinute: undefined })),
-                PolicyConfigError,
-            );
-        });
-    });
-
-    describe("stack files parsed once per text (tools/plan/stackFile.ts yamlOf)", () => {
-        const text = "%YAML 1.1\n---\nconfig:\n  aws:region: eu-west-1\n  payments-migration:note: !!binary aGVsbG8=\n";
-
-        it.skip("a YAML 1.1 !!binary value reads as the parser gives it (a Buffer), not as structuredClone copies it (a Uint8Array) — not worth a fix: Pulumi (go-yaml) reads it as the decoded text, so both answers are wrong and the fix belongs in the stack-file reader; no stack file uses YAML 1.1 tags", () => {
-            const { config } = stackConfigFromText(text, "payments-migration", "production");
-            assert.equal(config["payments-migration:note"], JSON.stringify(Buffer.from("hello")));
-        });
-
-        it("a --set applied to one caller's copy is not in the next caller's", () => {
-            const edited = stackConfigFromText(text, "payments-migration", "production", ["note=edited"]);
-            assert.equal(edited.config["payments-migration:note"], "edited");
-            assert.notEqual(stackConfigFromText(text, "payments-migration", "production").config["payments-migration:note"], "edited");
         });
     });
 

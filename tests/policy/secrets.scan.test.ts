@@ -1,16 +1,16 @@
 /**
- * The secret scan after the perf-props merge (policy/secrets.ts secretFinder: fragments worked out
- * once, text positions that start no fragment skipped), tried as an adversary would. A scan that
+ * policy/secrets.ts's scan (secretFinder: fragments worked out once, text positions that start no
+ * fragment skipped) against a plain reference. A scan that
  * slices every position of every string and of every key is the reference: whatever it finds,
  * secretsIn must find, with the same secret at the same place. The whole pack then judges the
  * copies the scan missed before (a secret as a tag key, a re-cased secret encoded) by their codes.
  */
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { secretsIn } from "../../../policy/secrets";
-import { PlanRun, PlannedResourceState } from "../../../tools/plan/run";
-import { policySdkProxy } from "../../../tools/sdkInternals";
-import { T, codes, mutated, prop, setProp, update, violations } from "../harness";
+import { secretsIn } from "../../policy/secrets";
+import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
+import { policySdkProxy } from "../../tools/sdkInternals";
+import { T, codes, mutated, prop, setProp, update, violations } from "./harness";
 
 const SEED = 20261207;
 const FRAGMENT = 16;
@@ -114,7 +114,7 @@ const valueWith = (secrets: readonly string[]): fc.Arbitrary<unknown> =>
         ),
     })).v;
 
-describe("perf-props equivalence: policy/secrets.ts secretsIn finds what slicing every position finds", () => {
+describe("policy/secrets.ts secretsIn finds what slicing every position finds", () => {
     it("on generated values around pieces of generated secrets, in strings and keys, at any position", () => {
         fc.assert(
             fc.property(
@@ -162,18 +162,18 @@ describe("perf-props equivalence: policy/secrets.ts secretsIn finds what slicing
     });
 
     it.skip(
-        "finds the base64 of a secret shorter than 12 characters (hex: 8) — by design it does not: its encoded form is shorter than a fragment, " +
-            "and every password under 32 characters is refused (password-length); the secret itself is found whole at any length",
+        "finds the base64 of a secret shorter than 12 characters (hex: 8) (skipped, by design: it does not; its encoded form is shorter than a fragment, " +
+            "and every password under 32 characters is refused (password-length); the secret itself is found whole at any length)",
         () => assert.equal(secretsIn(Buffer.from("Qa7x2K").toString("base64"), ["Qa7x2K"]).length, 1),
     );
     it.skip(
-        "finds a 16-character piece two secrets share — by design it tells neither (tests/policy/secrets.test.ts): the piece names no one owner, " +
-            "two generated 32-character secrets share one with a chance of about 2^-100, and each whole secret is still found",
+        "finds a 16-character piece two secrets share (skipped, by design: it tells neither (tests/policy/secrets.test.ts): the piece names no one owner, " +
+            "two generated 32-character secrets share one with a chance of about 2^-100, and each whole secret is still found)",
         () => assert.equal(secretsIn("k3Vq9ZpX2mT7wR4y", ["k3Vq9ZpX2mT7wR4yL8nB6cF1hJ5dG0sA", "k3Vq9ZpX2mT7wR4yQQQQQQQQQQQQQQQQ"]).length, 1),
     );
     it.skip(
-        "finds a secret re-cased at random and then encoded, in UTF-16, reversed, JSON \\u-escaped or cut into pieces under 16 characters — by design it does not: " +
-            "the scan catches copies (as is, in any case, base64, hex), not a program written to hide one, which review reads",
+        "finds a secret re-cased at random and then encoded, in UTF-16, reversed, JSON \\u-escaped or cut into pieces under 16 characters (skipped, by design: it does not; " +
+            "the scan catches copies (as is, in any case, base64, hex), not a program written to hide one, which review reads)",
         () => assert.equal(secretsIn(Buffer.from("k3vQ9zPx2Mt7Wr4Yl8Nb6Cf1Hj5Dg0Sa").toString("base64"), ["k3Vq9ZpX2mT7wR4yL8nB6cF1hJ5dG0sA"]).length, 1),
     );
 });
@@ -209,7 +209,7 @@ async function stepWith(edit: (find: Find, states: PlannedResourceState[]) => vo
 const tagged = (tags: (token: string) => Record<string, string>) => (find: Find) =>
     setProp(find(T.lb, "alb"), "tags", { ...prop<Record<string, string>>(find(T.lb, "alb"), "tags"), ...tags(TOKEN) });
 
-describe("perf-props red team: the whole pack on copies of a generated secret the scan did not see", () => {
+describe("secrets-contained: the whole pack on copies of a generated secret the scan did not see", () => {
     it("passes the step with the real token where the program puts it", async () => {
         assert.deepEqual(await codes(await stepWith(() => undefined)), {});
     });

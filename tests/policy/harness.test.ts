@@ -1,10 +1,10 @@
 /**
- * tests/policy/harness.ts `only` (issue 17's speed-up: a policy judged on its own instead of in the
- * whole pack), tried as an adversary would. Judged alone, a policy must find what it finds in the
+ * tests/policy/harness.ts's shortcuts: `only` (a policy judged on its own instead of in the whole
+ * pack). Judged alone, a policy must find what it finds in the
  * pack `pulumi preview` runs: no policy may lean on another one having run in the same evaluation
  * (a shared memo, props edited in place, the order of the pack). And `planOf`, which plans configs
  * that differ only in their dates with one run (the dates set on its outputs), must give the plan the
- * program gives. Cases judged not worth a fix are `it.skip`, with the reason in their title.
+ * program gives. A case judged not worth a fix is skipped, with the reason in its title.
  */
 import { strict as assert } from "node:assert";
 import { policies } from "../../policy/policies";
@@ -80,7 +80,7 @@ describe("the policy harness's shortcuts (tests/policy/harness.ts): `only`, and 
         await assert.rejects(planOf(garbled, { dir: CUTIN }), /invalid config/);
     });
 
-    it.skip("a plan on which another policy throws is not judged when one policy is judged alone — not worth a fix: seeing it means running the whole pack, the cost `only` saves; under `pulumi preview` the throw fails the update (refused, for another reason), and the whole-pack tests (codes, violations) still see it on their plans", async () => {
+    it.skip("a plan on which another policy throws is not judged when one policy is judged alone (skipped, not worth a fix: seeing it means running the whole pack, the cost `only` saves; under `pulumi preview` the throw fails the update (refused, for another reason), and the whole-pack tests (codes, violations) still see it on their plans)", async () => {
         const rule = (states: PlannedResourceState[]) => states.find((s) => s.type === T.rule)!;
         const broken = mutated(await update([]), (_find, states) => setProp(rule(states), "actions", "not a list"));
         await assert.rejects(violations(broken), /policy listener-rules-accounted failed/);

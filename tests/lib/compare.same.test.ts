@@ -1,6 +1,6 @@
 /**
- * The cheaper lib/ logic (merge of perf-props) against what it replaced, tried as an adversary
- * would: same() must answer as comparing stableJson text does, comparer() and the remembering
+ * lib/compare's same() and comparer() (and the remembering path search they use) against the
+ * plain computations they stand for, on inputs nobody named when they were written: same() must answer as comparing stableJson text does, comparer() and the remembering
  * path search as the plain ones do, on inputs nobody named when the rewrite was checked (values
  * that are not JSON, objects with properties JSON does not write, deep values, positions behind
  * the policy SDK's unknown-checking proxy). Each row names the class of input it pins.
@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { Comparison, compare, comparer, same, stableJson } from "../../lib/compare";
 import { pathOutside, rememberingPathOutside } from "../../lib/pathPatterns";
-import { POSITION_VERSION, Position, TrafficEntry, canonical, witnessPathsOf, witnessPathsWith } from "../../lib/position";
+import { POSITION_VERSION, Position, TrafficEntry, witnessPathsOf, witnessPathsWith } from "../../lib/position";
 import { policySdkProxy } from "../../tools/sdkInternals";
 
 const SEED = 20261207;
@@ -35,7 +35,7 @@ const nested = (depth: number, leaf: unknown): unknown => {
     return v;
 };
 
-describe("perf-props equivalence: lib/compare same() answers as comparing stableJson text does", () => {
+describe("lib/compare same() answers as comparing stableJson text does", () => {
     const rows: [string, unknown, unknown][] = [
         ["an Error against its message (JSON writes none of an Error's own properties)", new Error("x"), { message: "x" }],
         ["a String object against its characters and length (length is its own, not enumerable)", new String("ab"), { 0: "a", 1: "b", length: 2 }],
@@ -136,7 +136,7 @@ const position = fc.record({
     fingerprints: fc.dictionary(fc.constantFrom("rule::a", "service::b", "hasOwnProperty", "toString"), text, { maxKeys: 3 }),
 }) as unknown as fc.Arbitrary<Position>;
 
-describe("perf-props equivalence: comparer() and the remembering path search answer as the plain ones", () => {
+describe("lib/compare comparer() and the remembering path search answer as the plain ones", () => {
     it("one comparer() kept across thousands of generated triples answers as compare(), directly and behind the SDK's proxy", () => {
         const { unknownCheckingProxy } = policySdkProxy();
         const many = comparer();
@@ -166,17 +166,4 @@ describe("perf-props equivalence: comparer() and the remembering path search ans
             { seed: SEED, numRuns: 1000 },
         );
     });
-});
-
-describe("perf-props: lib/position canonical() orders lists of plain values by code units", () => {
-    it.skip(
-        "a fingerprinted list that localeCompare ordered otherwise (mixed case, `_` against letters, IPv6 `::` against `:1`) fingerprints as before — " +
-            "by design it does not: the code-unit order is the same in every process, the locale order was not (da_DK puts `aa` after `b`); " +
-            "the first update after this version moves such a resource's fingerprint once (forward, fails closed). No list the fixture or committed stacks declare is ordered differently (checked with both orders).",
-        () => {
-            const list = ["2001:db8::/48", "2001:db8:1::/48", "PaymentsTask", "payments_exec"];
-            const byLocale = [...list].sort((a, b) => a.localeCompare(b, "en"));
-            assert.deepEqual(canonical(list, new Map()), byLocale);
-        },
-    );
 });
