@@ -193,6 +193,16 @@ export function setProp(state: PlannedResourceState, path: string, value: unknow
     }
 }
 
+/** Every string equal to `from` in a state's inputs and outputs replaced by `to` (a regenerated secret, as every reader sees it). */
+export function replaceValue(states: PlannedResourceState[], from: string, to: string): void {
+    const walk = (v: unknown): unknown =>
+        v === from ? to : Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    for (const s of states) {
+        s.inputs = walk(s.inputs) as Record<string, unknown>;
+        s.outputs = walk(s.outputs) as Record<string, unknown>;
+    }
+}
+
 /** A property of a state's outputs, by dotted path. */
 export function prop<T = unknown>(state: PlannedResourceState, path: string): T {
     let node: unknown = state.outputs;

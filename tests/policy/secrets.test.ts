@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { PlanRun, PlannedResourceState } from "../../tools/plan/run";
 import { secretsIn } from "../../policy/secrets";
-import { CUTIN, T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, setProp, update } from "./harness";
+import { CUTIN, T, added, against, codesOf, copyOf, deployment, mutated, planOf, prop, replaceValue, setProp, update } from "./harness";
 
 const POLICY = "secrets-contained";
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -19,16 +19,6 @@ type Change = (find: Find, states: PlannedResourceState[]) => void;
 /** A forward step that passes the whole pack: findings about the resources are judged on it. */
 const step = (stack = "production") => update([stack === "production" ? "canary.weight=5" : "canary.weight=10"], { at: { stack } });
 const codes = (p: PlanRun) => codesOf(p, POLICY);
-
-/** Every string equal to `from` in every state replaced by `to` (a regenerated secret, as every reader sees it). */
-function replaceValue(states: PlannedResourceState[], from: string, to: string): void {
-    const walk = (v: unknown): unknown =>
-        v === from ? to : Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
-    for (const s of states) {
-        s.inputs = walk(s.inputs) as Record<string, unknown>;
-        s.outputs = walk(s.outputs) as Record<string, unknown>;
-    }
-}
 
 const password =
     (name: string, path: string, value: unknown): Change =>

@@ -19,8 +19,8 @@ import { strict as assert } from "node:assert";
 import { compare, describeMoves } from "../../../lib/compare";
 import { CUTIN_PHASES, CutinPhase, edgeShape } from "../../../lib/cutin";
 import { Position } from "../../../lib/position";
-import { PlanRun, PlannedResourceState } from "../../../tools/plan/run";
-import { CUTIN, Judged, T, added, against, codes, copyOf, deployment, mutated, planOf, positionOfPlan, prop, setProp, update } from "../harness";
+import { PlanRun } from "../../../tools/plan/run";
+import { CUTIN, Judged, T, added, against, codes, copyOf, deployment, mutated, planOf, positionOfPlan, prop, replaceValue, setProp, update } from "../harness";
 
 const TYPE = {
     fn: "aws:cloudfront/function:Function",
@@ -74,16 +74,6 @@ const step = (to: string[], from: string[], knownGood?: string[] | null) => upda
 async function cutinChange(sets: string[], edit: Parameters<typeof mutated>[1]): Promise<PlanRun> {
     const base = await cutinPlan(sets);
     return against(mutated(base, edit), deployment(base));
-}
-
-/** Every string equal to `from` in a state's inputs and outputs replaced by `to` (a regenerated secret, as every reader sees it). */
-function replaceValue(states: PlannedResourceState[], from: string, to: string): void {
-    const walk = (v: unknown): unknown =>
-        v === from ? to : Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
-    for (const s of states) {
-        s.inputs = walk(s.inputs) as Record<string, unknown>;
-        s.outputs = walk(s.outputs) as Record<string, unknown>;
-    }
 }
 
 /** How the pack orders the move (lib/compare.ts), for the failure message: "same" excuses every finding about the resources. */
